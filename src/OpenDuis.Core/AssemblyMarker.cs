@@ -1,0 +1,2 @@
+namespace OpenDuis.Core;
+internal static class AssemblyMarker { }

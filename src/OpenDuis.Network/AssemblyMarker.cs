@@ -1,0 +1,2 @@
+namespace OpenDuis.Network;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace OpenDuis.Server;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace OpenDuis.Storage;
+internal static class AssemblyMarker { }
