@@ -1,0 +1,11 @@
+using System.CommandLine;
+
+namespace OpenDuis.Cli.Commands;
+
+internal static class CommandSet
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}
