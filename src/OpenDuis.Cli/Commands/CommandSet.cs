@@ -6,6 +6,7 @@ internal static class CommandSet
 {
     public static IEnumerable<Command> All()
     {
+        yield return NoticeCommand.Create();
         yield break;
     }
 }
