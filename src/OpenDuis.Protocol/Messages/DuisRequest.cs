@@ -1,0 +1,245 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Xml;
+using OpenDuis.Protocol.Catalogue;
+using OpenDuis.Protocol.Domain;
+using static OpenDuis.Protocol.Messages.DuisXml;
+
+namespace OpenDuis.Protocol.Messages;
+
+/// <summary>
+/// A DUIS service request (XSD sr:Request, R-MSG-1): the header, the one body element for its
+/// Service Reference Variant (or a Signed Pre-Command), and the signature if present. The body is
+/// carried as XML, so a body this version does not model is never lost.
+/// </summary>
+public sealed class DuisRequest
+{
+    private readonly IReadOnlyList<RootAttribute>? _rootAttributes;
+
+    public DuisRequest(
+        DuisSchemaVersion schemaVersion,
+        RequestId requestId,
+        CommandVariant commandVariant,
+        ServiceReference serviceReference,
+        ServiceReferenceVariant serviceReferenceVariant,
+        XmlElement body,
+        bool? firstInSequence = null,
+        RequestId? precedingRequestId = null,
+        XmlElement? signature = null)
+        : this(schemaVersion, requestId, commandVariant, serviceReference, serviceReferenceVariant, body, firstInSequence, precedingRequestId, signature, null)
+    {
+    }
+
+    private DuisRequest(
+        DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant, ServiceReference serviceReference,
+        ServiceReferenceVariant serviceReferenceVariant, XmlElement body, bool? firstInSequence, RequestId? precedingRequestId,
+        XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes)
+    {
+        SchemaVersion = schemaVersion;
+        RequestId = requestId;
+        CommandVariant = commandVariant;
+        ServiceReference = serviceReference;
+        ServiceReferenceVariant = serviceReferenceVariant;
+        Body = body;
+        FirstInSequence = firstInSequence;
+        PrecedingRequestId = precedingRequestId;
+        Signature = signature;
+        _rootAttributes = rootAttributes;
+    }
+
+    public DuisSchemaVersion SchemaVersion { get; }
+    public RequestId RequestId { get; }
+    public bool? FirstInSequence { get; }
+    /// <summary>sr:PrecedingServiceRequestID of a sequenced request.</summary>
+    public RequestId? PrecedingRequestId { get; }
+    public CommandVariant CommandVariant { get; }
+    public ServiceReference ServiceReference { get; }
+    public ServiceReferenceVariant ServiceReferenceVariant { get; }
+
+    /// <summary>The one child element of sr:Body.</summary>
+    public XmlElement Body { get; }
+
+    /// <summary>The ds:Signature element, when the message carries one.</summary>
+    public XmlElement? Signature { get; }
+
+    /// <summary>The catalogue entry of the header's variant (always present for a request that was read).</summary>
+    public ServiceRequestDefinition? Definition => ServiceCatalogue.TryGet(ServiceReferenceVariant, out var d) ? d : null;
+
+    /// <summary>Whether the body is a Signed Pre-Command (CV 5–7) rather than a Service Request body.</summary>
+    public bool IsSignedPreCommand => IsSr(Body, SignedPreCommand.ElementName);
+
+    /// <summary>The Signed Pre-Command the body holds (throws <see cref="DuisFormatException"/> if it is malformed).</summary>
+    public SignedPreCommand? SignedPreCommand => IsSignedPreCommand ? SignedPreCommand.Read(Body) : null;
+
+    public static DuisRequest Read(XmlDocument document) =>
+        TryRead(document, out var request, out var problem) ? request : throw problem.ToException();
+
+    public static bool TryRead(XmlDocument document, [NotNullWhen(true)] out DuisRequest? request, [NotNullWhen(false)] out DuisFormatProblem? problem)
+    {
+        request = null;
+        var root = document.DocumentElement;
+        if (root is null || !IsSr(root, "Request"))
+        {
+            problem = new DuisFormatProblem(DuisFormatError.WrongDocumentElement, root?.Name ?? "(none)",
+                $"the document element must be sr:Request in {DuisNamespaces.ServiceUserGateway}");
+            return false;
+        }
+        var versionText = root.GetAttributeNode("schemaVersion")?.Value;
+        if (versionText is null)
+        {
+            problem = new DuisFormatProblem(DuisFormatError.MissingSchemaVersion, root.Name, "the schemaVersion attribute is missing");
+            return false;
+        }
+        if (!DuisSchemaVersion.TryParse(versionText, out var version))
+        {
+            problem = new DuisFormatProblem(DuisFormatError.InvalidSchemaVersion, root.Name + "/@schemaVersion", $"'{versionText}' is not a schema version such as 5.4");
+            return false;
+        }
+
+        var top = new Children(root);
+        var header = top.Next();
+        if (header is null || !IsSr(header, "Header")) { problem = top.Problem ?? Missing(root, "Header", header); return false; }
+        var body = top.Next();
+        if (body is null || !IsSr(body, "Body")) { problem = top.Problem ?? Missing(root, "Body", body); return false; }
+        var signature = top.Next();
+        if (signature is not null && !(signature.LocalName == "Signature" && signature.NamespaceURI == DuisNamespaces.XmlDsig))
+        {
+            problem = Unexpected(signature);
+            return false;
+        }
+        if (top.Next() is { } extra) { problem = Unexpected(extra); return false; }
+        if (top.Problem is not null) { problem = top.Problem; return false; }
+
+        // Header: RequestID, FirstInSequence?, PrecedingServiceRequestID?, CommandVariant, ServiceReference, ServiceReferenceVariant.
+        var h = new Children(header);
+        var e = h.Next();
+        var idElement = h.NextIf(ref e, "RequestID");
+        if (idElement is null) { problem = h.Problem ?? Missing(header, "RequestID", e); return false; }
+        if (!RequestId.TryParse(Text(idElement), out var requestId)) { problem = Invalid(DuisFormatError.InvalidRequestId, idElement, "a Request ID (originatorEUI:targetEUI:counter)"); return false; }
+
+        bool? first = null;
+        if (h.NextIf(ref e, "FirstInSequence") is { } firstElement)
+        {
+            if (!TryParseBoolean(Text(firstElement), out var f)) { problem = Invalid(DuisFormatError.InvalidBoolean, firstElement, "an xs:boolean"); return false; }
+            first = f;
+        }
+
+        RequestId? preceding = null;
+        if (h.NextIf(ref e, "PrecedingServiceRequestID") is { } precedingElement)
+        {
+            if (!RequestId.TryParse(Text(precedingElement), out var p)) { problem = Invalid(DuisFormatError.InvalidRequestId, precedingElement, "a Request ID (originatorEUI:targetEUI:counter)"); return false; }
+            preceding = p;
+        }
+
+        var cvElement = h.NextIf(ref e, "CommandVariant");
+        if (cvElement is null) { problem = h.Problem ?? Missing(header, "CommandVariant", e); return false; }
+        if (!CommandVariants.TryParse(Text(cvElement), out var cv)) { problem = Invalid(DuisFormatError.InvalidCommandVariant, cvElement, "a Command Variant a User may send (1–8)"); return false; }
+
+        var srElement = h.NextIf(ref e, "ServiceReference");
+        if (srElement is null) { problem = h.Problem ?? Missing(header, "ServiceReference", e); return false; }
+        if (!Domain.ServiceReference.TryParse(Text(srElement), out var sr) || !ServiceCatalogue.IsKnown(sr))
+        {
+            problem = Invalid(DuisFormatError.UnknownServiceReference, srElement, "a DUIS Service Reference");
+            return false;
+        }
+
+        var srvElement = h.NextIf(ref e, "ServiceReferenceVariant");
+        if (srvElement is null) { problem = h.Problem ?? Missing(header, "ServiceReferenceVariant", e); return false; }
+        if (!Domain.ServiceReferenceVariant.TryParse(Text(srvElement), out var srv) || !ServiceCatalogue.TryGet(srv, out _))
+        {
+            problem = Invalid(DuisFormatError.UnknownServiceReferenceVariant, srvElement, "a DUIS Service Reference Variant");
+            return false;
+        }
+        if (e is not null) { problem = Unexpected(e); return false; }
+        if (h.Problem is not null) { problem = h.Problem; return false; }
+
+        var b = new Children(body);
+        var content = b.Next();
+        if (content is null) { problem = b.Problem ?? new DuisFormatProblem(DuisFormatError.EmptyBody, Path(body), "sr:Body holds no request element"); return false; }
+        if (b.Next() is { } second) { problem = new DuisFormatProblem(DuisFormatError.MultipleBodyElements, Path(second), $"sr:Body holds more than one element ({content.Name}, {second.Name})"); return false; }
+        if (b.Problem is not null) { problem = b.Problem; return false; }
+
+        request = new DuisRequest(version, requestId, cv, sr, srv, content, first, preceding, signature, CarriedAttributes(root));
+        problem = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the request as a new document in the <c>sr</c> prefix, carrying the body and signature
+    /// elements as they are (so the signature of an unchanged request stays the one it was read with).
+    /// </summary>
+    public XmlDocument ToXmlDocument()
+    {
+        var (doc, root) = NewDocument("Request", _rootAttributes);
+        root.SetAttribute("schemaVersion", SchemaVersion.ToString());
+        var header = AppendSr(root, "Header");
+        AppendSr(header, "RequestID", RequestId.ToString());
+        if (FirstInSequence is { } first) AppendSr(header, "FirstInSequence", first ? "true" : "false");
+        if (PrecedingRequestId is { } preceding) AppendSr(header, "PrecedingServiceRequestID", preceding.ToString());
+        AppendSr(header, "CommandVariant", CommandVariant.ToXsd());
+        AppendSr(header, "ServiceReference", ServiceReference.ToString());
+        AppendSr(header, "ServiceReferenceVariant", ServiceReferenceVariant.ToString());
+        AppendSr(root, "Body").AppendChild(Import(doc, Body));
+        if (Signature is not null) root.AppendChild(Import(doc, Signature));
+        return doc;
+    }
+
+    /// <summary>A request carrying a Signed Pre-Command (CV 5, 6 or 7) for the given variant.</summary>
+    public static DuisRequest CreateSignedPreCommand(
+        DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant,
+        ServiceReferenceVariant variant, SignedPreCommand preCommand,
+        bool? firstInSequence = null, RequestId? precedingRequestId = null)
+    {
+        if (!commandVariant.TakesSignedPreCommand())
+            throw new ArgumentException($"Command Variant {commandVariant.ToXsd()} does not carry a Signed Pre-Command (only 5, 6 and 7 do).", nameof(commandVariant));
+        var body = preCommand.ToElement(new XmlDocument());
+        return new DuisRequest(schemaVersion, requestId, commandVariant, variant.Reference, variant, body, firstInSequence, precedingRequestId);
+    }
+
+    /// <summary>A request whose body is the given element (an sr element named as the catalogue says for the variant).</summary>
+    public static DuisRequest Create(
+        DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant,
+        ServiceReferenceVariant variant, XmlElement body,
+        bool? firstInSequence = null, RequestId? precedingRequestId = null) =>
+        new(schemaVersion, requestId, commandVariant, variant.Reference, variant, body, firstInSequence, precedingRequestId);
+
+    /// <summary>The same request without its signature (the input to signing).</summary>
+    public DuisRequest WithoutSignature() =>
+        new(SchemaVersion, RequestId, CommandVariant, ServiceReference, ServiceReferenceVariant, Body, FirstInSequence, PrecedingRequestId, null, _rootAttributes);
+}
+
+/// <summary>
+/// A Signed Pre-Command (XSD sr:SignedPreCommand): the GBCS command the User signed, optionally
+/// with the execution date and time of a Future Dated command.
+/// </summary>
+public sealed record SignedPreCommand(ReadOnlyMemory<byte> GbcsPayload, DateTimeOffset? ExecutionDateTime = null)
+{
+    public const string ElementName = "SignedPreCommand";
+
+    public static SignedPreCommand Read(XmlElement element)
+    {
+        if (!IsSr(element, ElementName))
+            throw new DuisFormatProblem(DuisFormatError.UnexpectedElement, Path(element), $"expected sr:{ElementName} but found {element.Name}").ToException();
+        var c = new Children(element);
+        var e = c.Next();
+        DateTimeOffset? at = null;
+        if (c.NextIf(ref e, "ExecutionDateTime") is { } when)
+        {
+            if (!TryParseDateTime(Text(when), out var t)) throw Invalid(DuisFormatError.InvalidDateTime, when, "an xs:dateTime").ToException();
+            at = t;
+        }
+        var payload = c.NextIf(ref e, "GBCSPayload") ?? throw (c.Problem ?? Missing(element, "GBCSPayload", e)).ToException();
+        if (e is not null) throw Unexpected(e).ToException();
+        byte[] bytes;
+        try { bytes = Convert.FromBase64String(Text(payload)); }
+        catch (FormatException) { throw Invalid(DuisFormatError.InvalidValue, payload, "base64").ToException(); }
+        return new SignedPreCommand(bytes, at);
+    }
+
+    public XmlElement ToElement(XmlDocument document)
+    {
+        var e = document.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, ElementName, DuisNamespaces.ServiceUserGateway);
+        if (ExecutionDateTime is { } at) AppendSr(e, "ExecutionDateTime", FormatDateTime(at));
+        AppendSr(e, "GBCSPayload", Convert.ToBase64String(GbcsPayload.Span));
+        return e;
+    }
+}
