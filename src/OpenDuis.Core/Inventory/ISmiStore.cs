@@ -1,0 +1,73 @@
+using OpenDuis.Core.Parties;
+using OpenDuis.Core.Registration;
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Core.Inventory;
+
+/// <summary>The Smart Metering Inventory: Devices, Device Logs and the Central Products List.</summary>
+public interface IInventoryStore
+{
+    Task<Device?> FindDeviceAsync(Eui id, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or replaces a Device as given (its status is taken as is: use <see cref="ChangeStatusAsync"/> for lifecycle changes).</summary>
+    Task SaveDeviceAsync(Device device, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves a Device to another SMI Status if the lifecycle allows it, recording the change.
+    /// Throws <see cref="IllegalSmiTransitionException"/> if not, <see cref="KeyNotFoundException"/> for an unknown Device.
+    /// </summary>
+    Task<Device> ChangeStatusAsync(Eui id, SmiStatus to, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds many new Devices in one transaction: all of them, or none if any fails. Returns the count.</summary>
+    Task<long> ImportDevicesAsync(IAsyncEnumerable<Device> devices, CancellationToken cancellationToken = default);
+
+    IAsyncEnumerable<Device> ReadDevicesAsync(CancellationToken cancellationToken = default);
+
+    Task AddToDeviceLogAsync(DeviceLogEntry entry, CancellationToken cancellationToken = default);
+    Task RemoveFromDeviceLogAsync(Eui hub, Eui device, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<DeviceLogEntry>> DeviceLogAsync(Eui hub, CancellationToken cancellationToken = default);
+
+    Task SaveProductAsync(CplEntry product, CancellationToken cancellationToken = default);
+    Task<CplEntry?> FindProductAsync(string manufacturer, string model, string firmwareVersion, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<CplEntry>> ProductsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Parties and their Users (User IDs, roles, status, SMKI certificate references, endpoint).</summary>
+public interface IPartyStore
+{
+    Task SavePartyAsync(Party party, CancellationToken cancellationToken = default);
+    Task<Party?> FindPartyAsync(PartyId id, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Party>> PartiesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or replaces a User, its roles and certificate references. Its Party must exist.</summary>
+    Task SaveUserAsync(ServiceUser user, CancellationToken cancellationToken = default);
+    Task<ServiceUser?> FindUserAsync(Eui id, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<ServiceUser> ReadUsersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or replaces Parties and Users in one transaction: all, or none if any fails.</summary>
+    Task<long> ImportUsersAsync(IAsyncEnumerable<(Party Party, ServiceUser User)> rows, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Registration Data: who is the Registered Supplier / Network Operator of an MPxN, when.</summary>
+public interface IRegistrationStore
+{
+    /// <summary>Records a registration from its start; an earlier open period is closed there, history is kept.</summary>
+    Task RegisterAsync(RegistrationPeriod period, CancellationToken cancellationToken = default);
+
+    Task<RegistrationHistory> HistoryAsync(Mpxn mpxn, RegisteredRole role, CancellationToken cancellationToken = default);
+
+    /// <summary>The Party registered for <paramref name="role"/> of <paramref name="mpxn"/> at <paramref name="at"/>, if any.</summary>
+    Task<PartyId?> RegisteredPartyAsync(Mpxn mpxn, RegisteredRole role, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    IAsyncEnumerable<RegistrationPeriod> ReadRegistrationsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Records many registrations in one transaction, in the order given: all, or none if any fails.</summary>
+    Task<long> ImportRegistrationsAsync(IAsyncEnumerable<RegistrationPeriod> periods, CancellationToken cancellationToken = default);
+}
+
+/// <summary>All the state access control reads, in one database.</summary>
+public interface ISmiStore : IInventoryStore, IPartyStore, IRegistrationStore, IAsyncDisposable
+{
+    /// <summary>A short description for humans, e.g. "SQLite /var/lib/openduis/openduis.db".</summary>
+    string Description { get; }
+}

@@ -1,0 +1,78 @@
+using Npgsql;
+using OpenDuis.Core.Inventory;
+using OpenDuis.Storage.Migrations;
+using OpenDuis.Storage.Smi;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Storage.Tests;
+
+public sealed class SqliteSmiStoreTests : SmiStoreContract
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("openduis-smi-").FullName;
+
+    protected override async Task<ISmiStore> OpenStoreAsync() =>
+        await SqliteSmiStore.OpenAsync(Path.Combine(_dir, "openduis.db"), TestContext.Current.CancellationToken);
+
+    protected override ValueTask DropAsync()
+    {
+        Directory.Delete(_dir, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Reopening_applies_no_migration_twice_and_keeps_the_data_in_one_WAL_file()
+    {
+        var path = Path.Combine(_dir, "openduis.db");
+        await using (var again = await SqliteSmiStore.OpenAsync(path, TestContext.Current.CancellationToken)) { }
+
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        await c.OpenAsync(TestContext.Current.CancellationToken);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) || ':' || MAX(version) FROM schema_version";
+        Assert.Equal($"{Migrator.For("sqlite").Count}:{Migrator.For("sqlite")[^1].Version}", await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        cmd.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+}
+
+public sealed class PostgresSmiStoreTests : SmiStoreContract
+{
+    private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
+    private string? _admin;
+
+    /// <summary>Each test gets its own schema of the server in OPENDUIS_TEST_PG, dropped afterwards.</summary>
+    internal static async Task<(string Admin, string Scoped)> CreateSchemaAsync(string schema)
+    {
+        var admin = Environment.GetEnvironmentVariable("OPENDUIS_TEST_PG");
+        if (string.IsNullOrWhiteSpace(admin))
+            throw Prerequisite.Missing("a PostgreSQL server: set OPENDUIS_TEST_PG to its Npgsql connection string");
+        await using (var c = new NpgsqlConnection(admin))
+        {
+            await c.OpenAsync(TestContext.Current.CancellationToken);
+            await using var cmd = new NpgsqlCommand($"CREATE SCHEMA {schema}", c);
+            await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+        return (admin, new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ToString());
+    }
+
+    internal static async Task DropSchemaAsync(string admin, string schema)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var c = new NpgsqlConnection(admin);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override async Task<ISmiStore> OpenStoreAsync()
+    {
+        var (admin, scoped) = await CreateSchemaAsync(_schema);
+        _admin = admin;
+        return await PostgresSmiStore.OpenAsync(scoped, TestContext.Current.CancellationToken);
+    }
+
+    protected override async ValueTask DropAsync()
+    {
+        if (_admin is not null) await DropSchemaAsync(_admin, _schema);
+    }
+}
