@@ -1,0 +1,154 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Protocol.Keys;
+
+/// <summary>Finds the Organisation Certificate a signature names by its X509IssuerSerial.</summary>
+public interface ICertificateLookup
+{
+    OrganisationCertificate? Find(string issuerName, BigInteger serialNumber);
+}
+
+/// <summary>
+/// Organisation Certificates and their private keys, loaded from a folder:
+/// <list type="bullet">
+/// <item><c>NAME.pem</c> — a PEM certificate; its key, if present, in <c>NAME.key</c> (PKCS#8, PEM or
+/// DER) or <c>NAME.key.pem</c>. This is the layout of the ZAZ1 test set and of
+/// <see cref="DemoKeySet.Generate"/>.</item>
+/// <item><c>*keystore.json</c> — the DCC Boxed key store: { eui: { digitalSignature|keyAgreement:
+/// { serial: { certificate, privateKey, name, role } } } }.</item>
+/// </list>
+/// Certificates that are not Organisation Certificates (a CA, say) are skipped. Trust is
+/// membership: a signature verifies only against a certificate in the store. Immutable once loaded.
+/// </summary>
+public sealed class KeyStore : ICertificateLookup
+{
+    private readonly Dictionary<(string Issuer, BigInteger Serial), OrganisationCertificate> _bySerial = [];
+    private readonly Dictionary<(Eui, RemotePartyRole, CertificateKeyUsage), List<SigningKey>> _keys = [];
+
+    private KeyStore(IEnumerable<OrganisationCertificate> certificates, IEnumerable<SigningKey> keys)
+    {
+        foreach (var c in certificates)
+            _bySerial.TryAdd((OrganisationCertificate.NormaliseIssuerName(c.IssuerName), c.SerialNumber), c);
+        foreach (var k in keys)
+        {
+            var id = (OrganisationCertificate.NormaliseIssuerName(k.Certificate.IssuerName), k.Certificate.SerialNumber);
+            _bySerial.TryAdd(id, k.Certificate);
+            var slot = (k.Certificate.Subject, k.Certificate.Role, k.Certificate.Usage);
+            if (!_keys.TryGetValue(slot, out var list)) _keys[slot] = list = [];
+            if (!list.Any(x => x.Certificate.SerialNumber == k.Certificate.SerialNumber)) list.Add(k);
+        }
+        // Newest certificate first: that is the one a party signs with.
+        foreach (var list in _keys.Values)
+            list.Sort((a, b) => b.Certificate.NotBefore != a.Certificate.NotBefore
+                ? b.Certificate.NotBefore.CompareTo(a.Certificate.NotBefore)
+                : b.Certificate.SerialNumber.CompareTo(a.Certificate.SerialNumber));
+    }
+
+    public static KeyStore Create(IEnumerable<OrganisationCertificate> certificates, IEnumerable<SigningKey> keys) =>
+        new(certificates, keys);
+
+    public IReadOnlyCollection<OrganisationCertificate> Certificates => _bySerial.Values;
+
+    public IEnumerable<SigningKey> SigningKeys => _keys.Values.SelectMany(k => k);
+
+    public OrganisationCertificate? Find(string issuerName, BigInteger serialNumber) =>
+        _bySerial.GetValueOrDefault((OrganisationCertificate.NormaliseIssuerName(issuerName), serialNumber));
+
+    /// <summary>The newest key of the party for the role and usage, or null.</summary>
+    public SigningKey? FindSigningKey(Eui party, RemotePartyRole role, CertificateKeyUsage usage = CertificateKeyUsage.DigitalSignature) =>
+        _keys.TryGetValue((party, role, usage), out var list) ? list[0] : null;
+
+    /// <summary>
+    /// The key a party signs DUIS messages with: its xmlSign key (0x87), or for the DSP its
+    /// DSP xmlSign key (0x89).
+    /// </summary>
+    public SigningKey? FindXmlSigningKey(Eui party) =>
+        FindSigningKey(party, RemotePartyRole.XmlSign) ?? FindSigningKey(party, RemotePartyRole.DspXmlSign);
+
+    /// <summary>Loads every certificate (and key) of a folder; see the class summary for the layout.</summary>
+    public static KeyStore Load(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Key folder '{folder}' does not exist.");
+        var certificates = new List<OrganisationCertificate>();
+        var keys = new List<SigningKey>();
+        foreach (var file in Directory.EnumerateFiles(folder, "*.pem").Order(StringComparer.Ordinal))
+        {
+            if (file.EndsWith(".key.pem", StringComparison.OrdinalIgnoreCase)) continue;
+            var text = File.ReadAllText(file);
+            if (!text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)) continue;
+            using var loaded = X509Certificate2.CreateFromPem(text);
+            var certificate = X509CertificateLoader.LoadCertificate(loaded.RawData);
+            if (!OrganisationCertificate.TryCreate(certificate, out var organisation, out _)) continue;
+            certificates.Add(organisation!);
+            var key = ReadPrivateKey(file[..^".pem".Length], text);
+            if (key is not null)
+            {
+                using (key)
+                {
+                    if (Matches(key, certificate)) keys.Add(new SigningKey(organisation!, key));
+                }
+            }
+        }
+        foreach (var json in Directory.EnumerateFiles(folder, "*keystore.json").Order(StringComparer.Ordinal))
+            LoadJson(json, certificates, keys);
+        return new KeyStore(certificates, keys);
+    }
+
+    private static ECDsa? ReadPrivateKey(string stem, string certificateText)
+    {
+        var key = ECDsa.Create();
+        try
+        {
+            if (certificateText.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+            {
+                key.ImportFromPem(certificateText);
+                return key;
+            }
+            foreach (var candidate in new[] { stem + ".key", stem + ".key.pem" })
+            {
+                if (!File.Exists(candidate)) continue;
+                var bytes = File.ReadAllBytes(candidate);
+                if (bytes.AsSpan().StartsWith("-----BEGIN"u8)) key.ImportFromPem(System.Text.Encoding.ASCII.GetString(bytes));
+                else key.ImportPkcs8PrivateKey(bytes, out _);
+                return key;
+            }
+        }
+        catch (CryptographicException)
+        {
+        }
+        catch (ArgumentException)
+        {
+        }
+        key.Dispose();
+        return null;
+    }
+
+    private static bool Matches(ECDsa key, X509Certificate2 certificate) =>
+        key.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(certificate.PublicKey.ExportSubjectPublicKeyInfo());
+
+    private static void LoadJson(string path, List<OrganisationCertificate> certificates, List<SigningKey> keys)
+    {
+        using var stream = File.OpenRead(path);
+        using var json = JsonDocument.Parse(stream);
+        foreach (var party in json.RootElement.EnumerateObject())
+        foreach (var usage in party.Value.EnumerateObject())
+        foreach (var entry in usage.Value.EnumerateObject())
+        {
+            if (!entry.Value.TryGetProperty("certificate", out var pem) || pem.GetString() is not { } certificateText) continue;
+            using var loaded = X509Certificate2.CreateFromPem(certificateText);
+            var certificate = X509CertificateLoader.LoadCertificate(loaded.RawData);
+            if (!OrganisationCertificate.TryCreate(certificate, out var organisation, out _)) continue;
+            certificates.Add(organisation!);
+            if (entry.Value.TryGetProperty("privateKey", out var keyPem) && keyPem.GetString() is { } keyText)
+            {
+                using var key = ECDsa.Create();
+                key.ImportFromPem(keyText);
+                if (Matches(key, certificate)) keys.Add(new SigningKey(organisation!, key));
+            }
+        }
+    }
+}

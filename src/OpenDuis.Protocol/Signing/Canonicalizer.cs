@@ -1,0 +1,300 @@
+using System.Buffers;
+using System.Text;
+using System.Xml;
+
+namespace OpenDuis.Protocol.Signing;
+
+/// <summary>The two canonical forms a DUIS signature uses.</summary>
+public enum CanonicalForm
+{
+    /// <summary>
+    /// Canonical XML 1.0 without comments (http://www.w3.org/TR/2001/REC-xml-c14n-20010315): what
+    /// the Reference's node-set becomes when its transforms end with the enveloped-signature
+    /// transform, as DCC Boxed signs (XML-DSig 4.3.3.2).
+    /// </summary>
+    Inclusive,
+
+    /// <summary>
+    /// Exclusive XML Canonicalization 1.0 without comments and without an InclusiveNamespaces
+    /// prefix list (http://www.w3.org/2001/10/xml-exc-c14n#): SignedInfo's canonicalisation method,
+    /// and the Reference's when its last transform is exc-c14n.
+    /// </summary>
+    Exclusive,
+}
+
+/// <summary>
+/// A purpose-built canonicaliser for the DUIS signature profile: a whole document (minus the
+/// enveloped signature) or one element subtree (SignedInfo), written as UTF-8 into a pooled
+/// buffer. It covers what a DUIS message can contain once <see cref="Xml.SecureXml"/> has loaded it:
+/// elements, attributes, namespaces, text, CDATA, comments (dropped) and processing instructions;
+/// there are no entity references because DTDs are refused.
+/// </summary>
+public sealed class Canonicalizer : IDisposable
+{
+    private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
+    private const string XmlNamespace = "http://www.w3.org/XML/1998/namespace";
+    private static readonly SearchValues<char> TextSpecials = SearchValues.Create("&<>\r");
+    private static readonly SearchValues<char> AttributeSpecials = SearchValues.Create("&<\"\t\n\r");
+
+    private byte[] _buffer;
+    private int _length;
+    // Namespace bindings in force in the output, innermost last; _frames marks each element's start.
+    private readonly List<(string Prefix, string Uri)> _bindings = new(16);
+    private readonly List<int> _frames = new(32);
+    private readonly List<(string Prefix, string Uri)> _pending = new(8);
+    private readonly List<XmlAttribute> _attributes = new(8);
+    private CanonicalForm _form;
+    private XmlNode? _excluded;
+
+    public Canonicalizer(int initialCapacity = 8 * 1024) => _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+
+    /// <summary>The canonical octets of the last call.</summary>
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+    /// <summary>Canonicalises a document, leaving out <paramref name="excluded"/> (the enveloped signature).</summary>
+    public ReadOnlySpan<byte> Canonicalise(XmlDocument document, CanonicalForm form, XmlNode? excluded)
+    {
+        Reset(form, excluded);
+        var beforeRoot = true;
+        foreach (XmlNode child in document.ChildNodes)
+        {
+            switch (child)
+            {
+                case XmlElement element:
+                    WriteElement(element);
+                    beforeRoot = false;
+                    break;
+                case XmlProcessingInstruction pi:
+                    if (!beforeRoot) WriteAscii("\n"u8);
+                    WriteProcessingInstruction(pi);
+                    if (beforeRoot) WriteAscii("\n"u8);
+                    break;
+            }
+        }
+        return Written;
+    }
+
+    /// <summary>
+    /// Canonicalises one element subtree (SignedInfo) by Exclusive C14N, as the apex of the
+    /// node-set: namespaces it uses are rendered on it whatever its ancestors declare.
+    /// </summary>
+    public ReadOnlySpan<byte> CanonicaliseExclusive(XmlElement apex)
+    {
+        Reset(CanonicalForm.Exclusive, null);
+        WriteElement(apex);
+        return Written;
+    }
+
+    private void Reset(CanonicalForm form, XmlNode? excluded)
+    {
+        _length = 0;
+        _bindings.Clear();
+        _frames.Clear();
+        _form = form;
+        _excluded = excluded;
+    }
+
+    private void WriteElement(XmlElement element)
+    {
+        _frames.Add(_bindings.Count);
+        WriteAscii("<"u8);
+        WriteName(element.Prefix, element.LocalName);
+
+        _pending.Clear();
+        if (_form == CanonicalForm.Exclusive) CollectVisiblyUtilised(element);
+        else CollectDeclared(element);
+        _pending.Sort(static (a, b) => string.CompareOrdinal(a.Prefix, b.Prefix));
+        foreach (var (prefix, uri) in _pending)
+        {
+            WriteAscii(" xmlns"u8);
+            if (prefix.Length > 0)
+            {
+                WriteAscii(":"u8);
+                WriteUtf8(prefix);
+            }
+            WriteAscii("=\""u8);
+            WriteEscaped(uri, AttributeSpecials);
+            WriteAscii("\""u8);
+            _bindings.Add((prefix, uri));
+        }
+
+        _attributes.Clear();
+        foreach (XmlAttribute attribute in element.Attributes)
+            if (attribute.NamespaceURI != XmlnsNamespace) _attributes.Add(attribute);
+        if (_attributes.Count > 1)
+            _attributes.Sort(static (a, b) =>
+            {
+                var byNamespace = string.CompareOrdinal(a.NamespaceURI, b.NamespaceURI);
+                return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.LocalName, b.LocalName);
+            });
+        foreach (var attribute in _attributes)
+        {
+            WriteAscii(" "u8);
+            WriteName(attribute.Prefix, attribute.LocalName);
+            WriteAscii("=\""u8);
+            WriteEscaped(attribute.Value, AttributeSpecials);
+            WriteAscii("\""u8);
+        }
+        WriteAscii(">"u8);
+
+        for (var child = element.FirstChild; child is not null; child = child.NextSibling)
+        {
+            switch (child.NodeType)
+            {
+                case XmlNodeType.Element:
+                    if (!ReferenceEquals(child, _excluded)) WriteElement((XmlElement)child);
+                    break;
+                case XmlNodeType.Text:
+                case XmlNodeType.CDATA:
+                case XmlNodeType.Whitespace:
+                case XmlNodeType.SignificantWhitespace:
+                    WriteEscaped(child.Value!, TextSpecials);
+                    break;
+                case XmlNodeType.ProcessingInstruction:
+                    WriteProcessingInstruction((XmlProcessingInstruction)child);
+                    break;
+                case XmlNodeType.EntityReference:
+                    throw new InvalidOperationException("Entity references cannot be canonicalised here; the document should have been refused.");
+            }
+        }
+
+        WriteAscii("</"u8);
+        WriteName(element.Prefix, element.LocalName);
+        WriteAscii(">"u8);
+        _bindings.RemoveRange(_frames[^1], _bindings.Count - _frames[^1]);
+        _frames.RemoveAt(_frames.Count - 1);
+    }
+
+    // Exclusive C14N 3: a namespace is rendered where it is visibly utilised (by the element's own
+    // prefix, or a prefixed attribute's) and the output in force does not already bind it so.
+    private void CollectVisiblyUtilised(XmlElement element)
+    {
+        ConsiderExclusive(element.Prefix, element.NamespaceURI);
+        foreach (XmlAttribute attribute in element.Attributes)
+        {
+            if (attribute.Prefix.Length == 0 || attribute.NamespaceURI is XmlnsNamespace or XmlNamespace) continue;
+            ConsiderExclusive(attribute.Prefix, attribute.NamespaceURI);
+        }
+    }
+
+    private void ConsiderExclusive(string prefix, string uri)
+    {
+        foreach (var p in _pending) if (p.Prefix == prefix) return;
+        var inForce = InForce(prefix);
+        // An unprefixed element with no default namespace needs xmlns="" only to undo one in force.
+        if (inForce is null ? uri.Length == 0 : inForce == uri) return;
+        _pending.Add((prefix, uri));
+    }
+
+    // Inclusive C14N 2.3 (whole document): a namespace declared on the element — as an xmlns
+    // attribute, or implied by a name built in memory — is rendered unless the parent's output
+    // already binds it the same way.
+    private void CollectDeclared(XmlElement element)
+    {
+        foreach (XmlAttribute attribute in element.Attributes)
+        {
+            if (attribute.NamespaceURI != XmlnsNamespace) continue;
+            ConsiderInclusive(attribute.Prefix.Length == 0 ? "" : attribute.LocalName, attribute.Value);
+        }
+        ConsiderInclusive(element.Prefix, element.NamespaceURI);
+        foreach (XmlAttribute attribute in element.Attributes)
+        {
+            if (attribute.Prefix.Length == 0 || attribute.NamespaceURI is XmlnsNamespace or XmlNamespace) continue;
+            ConsiderInclusive(attribute.Prefix, attribute.NamespaceURI);
+        }
+    }
+
+    private void ConsiderInclusive(string prefix, string uri)
+    {
+        if (prefix == "xml") return;
+        for (var i = 0; i < _pending.Count; i++)
+            if (_pending[i].Prefix == prefix) return;
+        var inForce = InForce(prefix);
+        if (inForce is null ? uri.Length == 0 : inForce == uri) return;
+        _pending.Add((prefix, uri));
+    }
+
+    private string? InForce(string prefix)
+    {
+        for (var i = _bindings.Count - 1; i >= 0; i--)
+            if (_bindings[i].Prefix == prefix) return _bindings[i].Uri;
+        return null;
+    }
+
+    private void WriteProcessingInstruction(XmlProcessingInstruction pi)
+    {
+        WriteAscii("<?"u8);
+        WriteUtf8(pi.Target);
+        if (pi.Data.Length > 0)
+        {
+            WriteAscii(" "u8);
+            WriteUtf8(pi.Data);
+        }
+        WriteAscii("?>"u8);
+    }
+
+    private void WriteName(string prefix, string localName)
+    {
+        if (prefix.Length > 0)
+        {
+            WriteUtf8(prefix);
+            WriteAscii(":"u8);
+        }
+        WriteUtf8(localName);
+    }
+
+    private void WriteEscaped(string value, SearchValues<char> specials)
+    {
+        var rest = value.AsSpan();
+        while (true)
+        {
+            var at = rest.IndexOfAny(specials);
+            if (at < 0)
+            {
+                WriteUtf8(rest);
+                return;
+            }
+            WriteUtf8(rest[..at]);
+            WriteAscii(rest[at] switch
+            {
+                '&' => "&amp;"u8,
+                '<' => "&lt;"u8,
+                '>' => "&gt;"u8,
+                '"' => "&quot;"u8,
+                '\t' => "&#x9;"u8,
+                '\n' => "&#xA;"u8,
+                _ => "&#xD;"u8,
+            });
+            rest = rest[(at + 1)..];
+        }
+    }
+
+    private void WriteUtf8(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty) return;
+        Ensure(Encoding.UTF8.GetMaxByteCount(text.Length));
+        _length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length));
+    }
+
+    private void WriteAscii(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    private void Ensure(int more)
+    {
+        if (_length + more <= _buffer.Length) return;
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
+        _buffer.AsSpan(0, _length).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text;
+using OpenDuis.Protocol.Signing;
+
+namespace OpenDuis.Protocol.Tests;
+
+/// <summary>All 297 RTDS templates: signed by OpenDUIS, verified by the fast verifier and by SignedXml.</summary>
+public class SignatureCorpusTests
+{
+    [Fact]
+    public void Every_template_signed_with_its_originators_key_verifies_fast_and_with_SignedXml()
+    {
+        var failures = new List<string>();
+        var count = 0;
+        foreach (var name in SecurityFixtures.TemplateNames())
+        {
+            count++;
+            var bytes = SecurityFixtures.SignTemplate(name, out var store, out var role);
+            var result = DuisSignatureVerifier.Verify(SecurityFixtures.Load(bytes), store, role);
+            if (!result.IsValid) failures.Add($"{name}: fast verifier: {result}");
+            if (!SecurityFixtures.SignedXmlVerifies(bytes, store)) failures.Add($"{name}: SignedXml rejects it");
+        }
+        Assert.Equal(297, count);
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public void Every_template_with_one_body_byte_changed_fails_both_verifiers()
+    {
+        var failures = new List<string>();
+        foreach (var name in SecurityFixtures.TemplateNames())
+        {
+            var text = Encoding.UTF8.GetString(SecurityFixtures.SignTemplate(name, out var store, out var role));
+            var body = text.IndexOf("<sr:Body>", StringComparison.Ordinal);
+            // The first digit of text content (not of an element name) in the body.
+            var digit = System.Text.RegularExpressions.Regex.Match(text[body..], ">[^<0-9]*[0-9]").Index + body;
+            digit = text.IndexOfAny("0123456789".ToCharArray(), digit);
+            var tampered = Encoding.UTF8.GetBytes(text[..digit] + (text[digit] == '1' ? '2' : '1') + text[(digit + 1)..]);
+            var result = DuisSignatureVerifier.Verify(SecurityFixtures.Load(tampered), store, role);
+            if (result.Status != SignatureStatus.DigestMismatch) failures.Add($"{name}: fast verifier says {result}");
+            if (SecurityFixtures.SignedXmlVerifies(tampered, store)) failures.Add($"{name}: SignedXml accepts it");
+        }
+        Assert.Empty(failures);
+    }
+}
