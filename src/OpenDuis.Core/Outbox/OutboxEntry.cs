@@ -1,0 +1,33 @@
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Core.Outbox;
+
+/// <summary>What the DCC sends a User asynchronously (R-WS-2, DUIS 3.4.2): Service Responses and DCC Alerts.</summary>
+public enum OutboxKind
+{
+    ServiceResponse,
+    DccAlert,
+}
+
+/// <summary>
+/// One signed message owed to a User, as written in the same transaction as the state change that
+/// produced it. <paramref name="ResponseId"/> is stable across retries so receivers can de-duplicate;
+/// <paramref name="OrderingKey"/> groups messages that must arrive in order (the Request ID for
+/// responses to one request; R-WS-2 "in order per request").
+/// </summary>
+public sealed record OutboxEntry(string ResponseId, Eui Recipient, string OrderingKey, OutboxKind Kind, byte[] Body)
+{
+    public static OutboxEntry ForRequest(RequestId request, string responseId, OutboxKind kind, byte[] body) =>
+        new(responseId, request.Originator, request.ToString(), kind, body);
+}
+
+/// <summary>An undelivered outbox message leased to one delivery worker.</summary>
+public sealed record PendingDelivery(
+    long Sequence,
+    string ResponseId,
+    Eui Recipient,
+    string OrderingKey,
+    OutboxKind Kind,
+    byte[] Body,
+    int Attempts,
+    DateTimeOffset CreatedAt);

@@ -1,2 +1,0 @@
-namespace OpenDuis.Server;
-internal static class AssemblyMarker { }

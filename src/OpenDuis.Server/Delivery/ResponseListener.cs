@@ -1,0 +1,71 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace OpenDuis.Server.Delivery;
+
+/// <summary>One message POSTed to a User's response endpoint.</summary>
+public sealed record ReceivedMessage(string Path, string? ContentType, byte[] Body, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// A User's response endpoint (the receiving side of R-WS-2, what <c>openduis listen</c> runs): accepts
+/// POSTs on any path and hands each body to <c>onMessage</c>, whose answer is the HTTP status returned
+/// (2xx accepts the message, anything else asks the DCC to send it again).
+/// </summary>
+public sealed class ResponseListener : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Channel<ReceivedMessage> _received = Channel.CreateUnbounded<ReceivedMessage>();
+
+    public Uri Address { get; }
+
+    /// <summary>Every message accepted with a 2xx, in arrival order.</summary>
+    public ChannelReader<ReceivedMessage> Received => _received.Reader;
+
+    private ResponseListener(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public static async Task<ResponseListener> StartAsync(
+        IPAddress address, int port, Func<ReceivedMessage, ValueTask<int>>? onMessage = null,
+        long maxBodyBytes = 4 * 1024 * 1024, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = maxBodyBytes;
+            k.Listen(address, port);
+        });
+        var app = builder.Build();
+        ResponseListener? self = null;
+        app.MapPost("/{**path}", async (HttpContext context) =>
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            var message = new ReceivedMessage(context.Request.Path, context.Request.ContentType, buffer.ToArray(), DateTimeOffset.UtcNow);
+            var status = onMessage is null ? StatusCodes.Status200OK : await onMessage(message);
+            if (status is >= 200 and < 300) self!._received.Writer.TryWrite(message);
+            return Results.StatusCode(status);
+        });
+        await app.StartAsync(cancellationToken);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        self = new ResponseListener(app, new Uri(bound));
+        return self;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _received.Writer.TryComplete();
+    }
+}

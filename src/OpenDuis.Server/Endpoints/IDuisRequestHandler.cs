@@ -1,0 +1,27 @@
+namespace OpenDuis.Server.Endpoints;
+
+/// <summary>How an answer was reached, for metrics and the HTTP status.</summary>
+public enum AnswerOutcome
+{
+    /// <summary>Accepted: I0, I99, a PreCommand.</summary>
+    Accepted,
+    /// <summary>A signed DUIS Response carrying an error code (E100, E13, E55 …).</summary>
+    Rejected,
+    /// <summary>Not a DUIS request at all (not XML, no readable header): HTTP 400 with a plain explanation.</summary>
+    Unreadable,
+}
+
+/// <summary>The synchronous answer to one request: the bytes to write and what they mean.</summary>
+public sealed record DuisAnswer(byte[] Body, string ResponseCode, AnswerOutcome Outcome, string ContentType = "application/xml; charset=utf-8")
+{
+    public int HttpStatus => Outcome == AnswerOutcome.Unreadable ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+
+    public static DuisAnswer Unreadable(string reason) =>
+        new(System.Text.Encoding.UTF8.GetBytes(reason + "\n"), "none", AnswerOutcome.Unreadable, "text/plain; charset=utf-8");
+}
+
+/// <summary>Turns the body POSTed to one of the services into its synchronous answer.</summary>
+public interface IDuisRequestHandler
+{
+    ValueTask<DuisAnswer> HandleAsync(DuisWebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+}

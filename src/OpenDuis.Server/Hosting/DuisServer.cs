@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Server.Delivery;
+using OpenDuis.Server.Endpoints;
+using OpenDuis.Server.Observability;
+using OpenDuis.Server.Tls;
+using Prometheus;
+
+namespace OpenDuis.Server.Hosting;
+
+/// <summary>
+/// The OpenDUIS web server: the three DUIS services, /health, /metrics and, when an outbox is
+/// registered, the delivery worker. Started in-process by tests (port 0) and by <c>openduis serve</c>.
+/// The caller registers the DUIS parts: an <see cref="IDuisRequestHandler"/> and, for asynchronous
+/// delivery, an <see cref="IOutboxStore"/> and <see cref="IResponseEndpoints"/>.
+/// </summary>
+public sealed class DuisServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    public Uri BaseAddress { get; }
+    public ServerOptions Options { get; }
+    public IServiceProvider Services => _app.Services;
+    public DuisMetrics Metrics => _app.Services.GetRequiredService<DuisMetrics>();
+
+    private DuisServer(WebApplication app, ServerOptions options, Uri baseAddress)
+    {
+        _app = app;
+        Options = options;
+        BaseAddress = baseAddress;
+    }
+
+    public static async Task<DuisServer> StartAsync(ServerOptions options, Action<IServiceCollection> configureServices, CancellationToken cancellationToken = default)
+    {
+        var tls = options.Profile == ConnectionProfile.Duis
+            ? DuisTlsProfile.Load(options.Dccki ?? throw new ArgumentException("The duis profile needs DCCKI files.", nameof(options)))
+            : null;
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.Listen(options.Address, options.Port, listen =>
+            {
+                if (tls is not null) tls.Apply(listen);
+            });
+        });
+
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", options.MinimumLogLevel < LogLevel.Warning ? LogLevel.Warning : options.MinimumLogLevel);
+        if (options.JsonLogs)
+            builder.Logging.AddJsonConsole(json => { json.UseUtcTimestamp = true; json.TimestampFormat = "O"; });
+        else
+            builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.UseUtcTimestamp = true; console.TimestampFormat = "HH:mm:ss.fff "; });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(options.Delivery);
+        services.AddSingleton<DuisMetrics>();
+        services.TryAddSingleton(TimeProvider.System);
+        if (tls is not null) services.AddSingleton(tls);
+        configureServices(services);
+
+        if (services.Any(d => d.ServiceType == typeof(IOutboxStore)))
+        {
+            services.TryAddSingleton<IResponseEndpoints, NoResponseEndpoints>();
+            services.AddHttpClient<OutboxDeliveryWorker>(c => c.Timeout = Timeout.InfiniteTimeSpan);
+            services.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OutboxDeliveryWorker)));
+            services.AddSingleton<OutboxDeliveryWorker>();
+            services.AddHostedService(sp => sp.GetRequiredService<OutboxDeliveryWorker>());
+        }
+
+        var app = builder.Build();
+        app.MapDuisServices();
+        app.MapGet("/health", (TimeProvider clock) => Results.Json(
+            new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow()),
+            HealthJson.Default.HealthReport));
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<DuisMetrics>().Registry);
+
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new DuisServer(app, options, new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Full URL of one of the three services.</summary>
+    public Uri ServiceUri(DuisWebService service) => new(BaseAddress, service.Path());
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private sealed class NoResponseEndpoints : IResponseEndpoints
+    {
+        public ValueTask<Uri?> FindAsync(Protocol.Domain.Eui user, CancellationToken cancellationToken = default) => ValueTask.FromResult<Uri?>(null);
+    }
+}
+
+public sealed record HealthReport(string Status, string Profile, DateTimeOffset Time);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(HealthReport))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class HealthJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,55 @@
+using System.Data.Common;
+using Dapper;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Storage.Outbox;
+
+/// <summary>
+/// The outbox table, shared by the SQLite and PostgreSQL stores. Times are Unix milliseconds so both
+/// engines compare them the same way. <see cref="EnqueueAsync"/> takes the caller's connection and
+/// transaction: a store that changes state writes the messages that change produces in the same
+/// transaction (R-WS-2).
+/// </summary>
+public static class OutboxSql
+{
+    internal const string Columns =
+        "sequence AS Sequence, response_id AS ResponseId, recipient AS Recipient, ordering_key AS OrderingKey, " +
+        "kind AS Kind, body AS Body, attempts AS Attempts, created_at AS CreatedAt";
+
+    public static async Task EnqueueAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<OutboxEntry> entries, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        const string sql =
+            "INSERT INTO outbox (response_id, recipient, ordering_key, kind, body, created_at, next_attempt_at) " +
+            "VALUES (@ResponseId, @Recipient, @OrderingKey, @Kind, @Body, @Now, @Now)";
+        var ms = now.ToUnixTimeMilliseconds();
+        foreach (var e in entries)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(sql, new
+            {
+                e.ResponseId,
+                Recipient = e.Recipient.ToString(),
+                e.OrderingKey,
+                Kind = e.Kind.ToString(),
+                e.Body,
+                Now = ms,
+            }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    internal sealed class Row
+    {
+        public long Sequence { get; set; }
+        public string ResponseId { get; set; } = "";
+        public string Recipient { get; set; } = "";
+        public string OrderingKey { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public byte[] Body { get; set; } = [];
+        public int Attempts { get; set; }
+        public long CreatedAt { get; set; }
+
+        public PendingDelivery ToDelivery() => new(
+            Sequence, ResponseId, Eui.Parse(Recipient), OrderingKey, Enum.Parse<OutboxKind>(Kind), Body, Attempts,
+            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt));
+    }
+}

@@ -1,0 +1,90 @@
+using Dapper;
+using Npgsql;
+using OpenDuis.Core.Outbox;
+
+namespace OpenDuis.Storage.Outbox;
+
+/// <summary>
+/// The outbox in PostgreSQL, for several server nodes sharing one state: leasing uses
+/// <c>FOR UPDATE SKIP LOCKED</c> so nodes take different messages without waiting on each other.
+/// </summary>
+public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource, TimeProvider clock) : IOutboxStore
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS outbox (
+            sequence        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            response_id     TEXT   NOT NULL UNIQUE,
+            recipient       TEXT   NOT NULL,
+            ordering_key    TEXT   NOT NULL,
+            kind            TEXT   NOT NULL,
+            body            BYTEA  NOT NULL,
+            created_at      BIGINT NOT NULL,
+            attempts        INT    NOT NULL DEFAULT 0,
+            next_attempt_at BIGINT NOT NULL,
+            lease_until     BIGINT NOT NULL DEFAULT 0,
+            delivered_at    BIGINT NULL,
+            last_error      TEXT   NULL);
+        CREATE INDEX IF NOT EXISTS outbox_undelivered ON outbox (ordering_key, sequence) WHERE delivered_at IS NULL;
+        CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+        """;
+
+    public static async Task<PostgresOutboxStore> OpenAsync(NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(Schema, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new PostgresOutboxStore(dataSource, clock);
+    }
+
+    public async Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await OutboxSql.EnqueueAsync(c, tx, entries, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<PendingDelivery>> LeaseDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default)
+    {
+        var ms = now.ToUnixTimeMilliseconds();
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = (await c.QueryAsync<OutboxSql.Row>(new CommandDefinition(
+            $"SELECT {OutboxSql.Columns} FROM outbox o " +
+            "WHERE o.delivered_at IS NULL AND o.next_attempt_at <= @ms AND o.lease_until <= @ms " +
+            "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.delivered_at IS NULL AND p.sequence < o.sequence) " +
+            "ORDER BY o.sequence LIMIT @max FOR UPDATE OF o SKIP LOCKED",
+            new { ms, max }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        if (rows.Count > 0)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE outbox SET lease_until = @until WHERE sequence = ANY(@sequences)",
+                new { until = ms + (long)lease.TotalMilliseconds, sequences = rows.Select(r => r.Sequence).ToArray() }, tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return rows.ConvertAll(r => r.ToDelivery());
+    }
+
+    public async Task MarkDeliveredAsync(long sequence, DateTimeOffset deliveredAt, CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE outbox SET delivered_at = @at, attempts = attempts + 1, lease_until = 0 WHERE sequence = @sequence",
+            new { at = deliveredAt.ToUnixTimeMilliseconds(), sequence }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task ScheduleRetryAsync(long sequence, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = @next, lease_until = 0, last_error = @error WHERE sequence = @sequence",
+            new { next = nextAttemptAt.ToUnixTimeMilliseconds(), error, sequence }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<long> CountUndeliveredAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL", cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,106 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using OpenDuis.Core.Outbox;
+
+namespace OpenDuis.Storage.Outbox;
+
+/// <summary>The outbox in the embedded SQLite database (WAL journal, so delivery and request handling do not block each other).</summary>
+public sealed class SqliteOutboxStore : IOutboxStore
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS outbox (
+            sequence        INTEGER PRIMARY KEY AUTOINCREMENT,
+            response_id     TEXT    NOT NULL UNIQUE,
+            recipient       TEXT    NOT NULL,
+            ordering_key    TEXT    NOT NULL,
+            kind            TEXT    NOT NULL,
+            body            BLOB    NOT NULL,
+            created_at      INTEGER NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            lease_until     INTEGER NOT NULL DEFAULT 0,
+            delivered_at    INTEGER NULL,
+            last_error      TEXT    NULL);
+        CREATE INDEX IF NOT EXISTS outbox_undelivered ON outbox (ordering_key, sequence) WHERE delivered_at IS NULL;
+        CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+        """;
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _clock;
+
+    public SqliteOutboxStore(string connectionString, TimeProvider clock)
+    {
+        _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = true, DefaultTimeout = 30 }.ToString();
+        _clock = clock;
+    }
+
+    /// <summary>Opens a store on a database file, creating the outbox table when missing.</summary>
+    public static async Task<SqliteOutboxStore> OpenAsync(string databasePath, TimeProvider clock, CancellationToken cancellationToken = default)
+    {
+        var store = new SqliteOutboxStore(new SqliteConnectionStringBuilder { DataSource = databasePath }.ToString(), clock);
+        await using var c = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode=WAL;" + Schema, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return store;
+    }
+
+    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var c = new SqliteConnection(_connectionString);
+        await c.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync("PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;").ConfigureAwait(false);
+        return c;
+    }
+
+    public async Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await OutboxSql.EnqueueAsync(c, tx, entries, _clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<PendingDelivery>> LeaseDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default)
+    {
+        var ms = now.ToUnixTimeMilliseconds();
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // BEGIN IMMEDIATE takes the write lock first, so two workers cannot lease the same row.
+        await using var tx = c.BeginTransaction(deferred: false);
+        var rows = (await c.QueryAsync<OutboxSql.Row>(new CommandDefinition(
+            $"SELECT {OutboxSql.Columns} FROM outbox o " +
+            "WHERE o.delivered_at IS NULL AND o.next_attempt_at <= @ms AND o.lease_until <= @ms " +
+            "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.delivered_at IS NULL AND p.sequence < o.sequence) " +
+            "ORDER BY o.sequence LIMIT @max",
+            new { ms, max }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        if (rows.Count > 0)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE outbox SET lease_until = @until WHERE sequence = @Sequence",
+                rows.Select(r => new { until = ms + (long)lease.TotalMilliseconds, r.Sequence }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return rows.ConvertAll(r => r.ToDelivery());
+    }
+
+    public async Task MarkDeliveredAsync(long sequence, DateTimeOffset deliveredAt, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE outbox SET delivered_at = @at, attempts = attempts + 1, lease_until = 0 WHERE sequence = @sequence",
+            new { at = deliveredAt.ToUnixTimeMilliseconds(), sequence }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task ScheduleRetryAsync(long sequence, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = @next, lease_until = 0, last_error = @error WHERE sequence = @sequence",
+            new { next = nextAttemptAt.ToUnixTimeMilliseconds(), error, sequence }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<long> CountUndeliveredAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL", cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+}

@@ -1,2 +1,0 @@
-namespace OpenDuis.Server.Tests;
-public class SmokeTests { [Fact] public void Builds() => Assert.True(true); }
