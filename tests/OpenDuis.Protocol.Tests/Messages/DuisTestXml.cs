@@ -40,7 +40,10 @@ internal static class DuisTestXml
     {
         var set = new XmlSchemaSet { XmlResolver = new XmlUrlResolver() };
         // The W3C xmldsig schema carries an internal DTD subset; the official DUIS schema imports it by relative path.
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Parse, XmlResolver = new XmlUrlResolver() };
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Parse, XmlResolver = null };
+        // Added first and explicitly: the set's own resolver would refuse its DTD and leave ds:Signature undeclared.
+        using (var dsig = XmlReader.Create(Path.Combine(f, "xmldsig-core-schema.xsd"), settings))
+            set.Add(null, dsig);
         var main = Directory.GetFiles(f, "DUIS Schema V*.xsd").Single();
         using (var stream = File.OpenRead(main))
         using (var reader = XmlReader.Create(stream, settings, new Uri(main).AbsoluteUri))
