@@ -41,11 +41,16 @@ public sealed class KeyStore : ICertificateLookup
             if (!_keys.TryGetValue(slot, out var list)) _keys[slot] = list = [];
             if (!list.Any(x => x.Certificate.SerialNumber == k.Certificate.SerialNumber)) list.Add(k);
         }
-        // Newest certificate first: that is the one a party signs with.
+        // Longest-lived certificate first (then newest, then highest serial): a deterministic choice
+        // that, on the ZAZ1 set, is the DSP key DCC Boxed's own key store holds.
         foreach (var list in _keys.Values)
-            list.Sort((a, b) => b.Certificate.NotBefore != a.Certificate.NotBefore
-                ? b.Certificate.NotBefore.CompareTo(a.Certificate.NotBefore)
-                : b.Certificate.SerialNumber.CompareTo(a.Certificate.SerialNumber));
+            list.Sort(static (a, b) =>
+            {
+                var byEnd = b.Certificate.NotAfter.CompareTo(a.Certificate.NotAfter);
+                if (byEnd != 0) return byEnd;
+                var byStart = b.Certificate.NotBefore.CompareTo(a.Certificate.NotBefore);
+                return byStart != 0 ? byStart : b.Certificate.SerialNumber.CompareTo(a.Certificate.SerialNumber);
+            });
     }
 
     public static KeyStore Create(IEnumerable<OrganisationCertificate> certificates, IEnumerable<SigningKey> keys) =>
@@ -58,7 +63,7 @@ public sealed class KeyStore : ICertificateLookup
     public OrganisationCertificate? Find(string issuerName, BigInteger serialNumber) =>
         _bySerial.GetValueOrDefault((OrganisationCertificate.NormaliseIssuerName(issuerName), serialNumber));
 
-    /// <summary>The newest key of the party for the role and usage, or null.</summary>
+    /// <summary>The preferred key of the party for the role and usage (see the constructor), or null.</summary>
     public SigningKey? FindSigningKey(Eui party, RemotePartyRole role, CertificateKeyUsage usage = CertificateKeyUsage.DigitalSignature) =>
         _keys.TryGetValue((party, role, usage), out var list) ? list[0] : null;
 

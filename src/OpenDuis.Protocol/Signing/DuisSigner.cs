@@ -31,6 +31,7 @@ public static class DuisSigner
     {
         var root = document.DocumentElement ?? throw new ArgumentException("The document has no root element.", nameof(document));
         RemoveSignatures(root);
+        RemoveWhitespaceBetweenElements(root);
 
         var canonicalizer = DuisSignatureVerifier.ThreadCanonicalizer;
         Span<byte> hash = stackalloc byte[DigestLength];
@@ -82,12 +83,34 @@ public static class DuisSigner
         for (var child = root.FirstChild; child is not null;)
         {
             var next = child.NextSibling;
-            if (child is XmlElement { LocalName: "Signature", NamespaceURI: DsigNamespace })
+            if (child is XmlElement { LocalName: "Signature", NamespaceURI: DsigNamespace }) root.RemoveChild(child);
+            child = next;
+        }
+    }
+
+    /// <summary>
+    /// DUIS content is element-only or simple, never mixed, so whitespace between elements is
+    /// layout. DCC Boxed reads element-only content without it when it verifies, so a signature
+    /// over indented XML fails there: like DCC Boxed, sign (and send) the message without it.
+    /// Whitespace that is an element's whole text content is data and stays.
+    /// </summary>
+    public static void RemoveWhitespaceBetweenElements(XmlElement element)
+    {
+        var hasElementChild = false;
+        for (var c = element.FirstChild; c is not null; c = c.NextSibling)
+            if (c.NodeType == XmlNodeType.Element) { hasElementChild = true; break; }
+        if (!hasElementChild) return;
+        for (var child = element.FirstChild; child is not null;)
+        {
+            var next = child.NextSibling;
+            switch (child.NodeType)
             {
-                // Drop the indentation before it too, so re-signing does not pile up blank lines.
-                if (child.PreviousSibling is { NodeType: XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace } ws)
-                    root.RemoveChild(ws);
-                root.RemoveChild(child);
+                case XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                    element.RemoveChild(child);
+                    break;
+                case XmlNodeType.Element:
+                    RemoveWhitespaceBetweenElements((XmlElement)child);
+                    break;
             }
             child = next;
         }
