@@ -8,6 +8,7 @@ internal static class CommandSet
     {
         yield return NoticeCommand.Create();
         yield return IncidentCommand.Create();
+        yield return TriageCommand.Create();
         yield break;
     }
 }
