@@ -24,7 +24,16 @@ internal static class DuisTestXml
     }
 
     /// <summary>Serialised text re-parsed: what a peer receives on the wire.</summary>
-    public static XmlDocument OverTheWire(XmlDocument doc) => Parse(doc.OuterXml);
+    public static XmlDocument OverTheWire(XmlDocument doc) => Parse(Serialise(doc));
+
+    /// <summary>Text as a sender writes it: carriage returns in content (as in DCC Boxed signature values) stay character references.</summary>
+    public static string Serialise(XmlDocument doc)
+    {
+        var text = new StringWriter();
+        using (var writer = XmlWriter.Create(text, new XmlWriterSettings { NewLineHandling = NewLineHandling.Entitize, Encoding = Encoding.UTF8 }))
+            doc.Save(writer);
+        return text.ToString();
+    }
 
     /// <summary>Exclusive C14N of the whole document (insignificant whitespace already dropped on load).</summary>
     public static string Canonical(XmlDocument doc)
@@ -61,7 +70,7 @@ internal static class DuisTestXml
         var errors = new List<string>();
         var settings = new XmlReaderSettings { ValidationType = ValidationType.Schema, Schemas = schemas, DtdProcessing = DtdProcessing.Prohibit };
         settings.ValidationEventHandler += (_, e) => errors.Add($"{e.Exception?.LineNumber}: {e.Message}");
-        using var reader = XmlReader.Create(new StringReader(doc.OuterXml), settings);
+        using var reader = XmlReader.Create(new StringReader(Serialise(doc)), settings);
         while (reader.Read()) { }
         return errors;
     }
