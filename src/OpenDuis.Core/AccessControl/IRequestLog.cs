@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Core.AccessControl;
+
+/// <summary>Where an admitted request stands.</summary>
+public enum RequestState
+{
+    /// <summary>Accepted and still being processed by the DCC Systems (a duplicate ID is E55).</summary>
+    InProgress,
+    Succeeded,
+    Failed,
+}
+
+/// <summary>What the request log keeps of an admitted request (for E55, sequencing and SMETS1 anti-replay).</summary>
+public readonly record struct LoggedRequest(
+    RequestId Id,
+    ServiceReferenceVariant Variant,
+    CommandVariant CommandVariant,
+    RequestId? Preceding,
+    bool FirstInSequence,
+    DateTimeOffset Received,
+    RequestState State = RequestState.InProgress,
+    bool EndsSequence = false);
+
+/// <summary>
+/// The DCC's record of requests it admitted: which are in progress, how sequences chain, and the
+/// last SMETS1 counter per originator and target. Implementations must be thread-safe.
+/// </summary>
+public interface IRequestLog
+{
+    bool TryGet(RequestId id, out LoggedRequest entry);
+
+    /// <summary>The request that already names <paramref name="preceding"/> as its Preceding Request ID (E41).</summary>
+    bool TryGetSuccessor(RequestId preceding, out RequestId successor);
+
+    /// <summary>The highest Request ID counter admitted from <paramref name="originator"/> to a SMETS1 <paramref name="target"/> (E63).</summary>
+    bool TryGetLastSmets1Counter(Eui originator, Eui target, out ulong counter);
+
+    /// <summary>
+    /// Records an accepted request atomically; false when a request with the same ID is still in
+    /// progress (the race the E55 check cannot see alone).
+    /// </summary>
+    bool TryAdmit(in LoggedRequest entry, bool smets1Target);
+
+    /// <summary>Marks a request finished (its response, or its failure, has been produced).</summary>
+    void Complete(RequestId id, RequestState outcome);
+
+    /// <summary>Marks a request as the Last In Sequence: a later request naming it as preceding is E46.</summary>
+    void EndSequence(RequestId last);
+}
+
+/// <summary>An <see cref="IRequestLog"/> in memory (one process; lost on restart).</summary>
+public sealed class InMemoryRequestLog : IRequestLog
+{
+    private readonly ConcurrentDictionary<RequestId, LoggedRequest> _requests = new();
+    private readonly ConcurrentDictionary<RequestId, RequestId> _successors = new();
+    private readonly ConcurrentDictionary<(Eui, Eui), ulong> _smets1Counters = new();
+
+    public int Count => _requests.Count;
+
+    public bool TryGet(RequestId id, out LoggedRequest entry) => _requests.TryGetValue(id, out entry);
+
+    public bool TryGetSuccessor(RequestId preceding, out RequestId successor) => _successors.TryGetValue(preceding, out successor);
+
+    public bool TryGetLastSmets1Counter(Eui originator, Eui target, out ulong counter) =>
+        _smets1Counters.TryGetValue((originator, target), out counter);
+
+    public bool TryAdmit(in LoggedRequest entry, bool smets1Target)
+    {
+        var admitted = entry;
+        while (true)
+        {
+            if (_requests.TryAdd(entry.Id, admitted)) break;
+            if (!_requests.TryGetValue(entry.Id, out var existing)) continue;
+            if (existing.State == RequestState.InProgress) return false;
+            if (_requests.TryUpdate(entry.Id, admitted, existing)) break;
+        }
+        if (entry.Preceding is { } preceding) _successors.TryAdd(preceding, entry.Id);
+        if (smets1Target)
+        {
+            var counter = entry.Id.Counter;
+            _smets1Counters.AddOrUpdate((entry.Id.Originator, entry.Id.Target), counter, (_, last) => Math.Max(last, counter));
+        }
+        return true;
+    }
+
+    public void Complete(RequestId id, RequestState outcome)
+    {
+        while (_requests.TryGetValue(id, out var e) && !_requests.TryUpdate(id, e with { State = outcome }, e)) { }
+    }
+
+    public void EndSequence(RequestId last)
+    {
+        while (_requests.TryGetValue(last, out var e) && !_requests.TryUpdate(last, e with { EndsSequence = true }, e)) { }
+    }
+
+    [ExcludeFromCodeCoverage]
+    public override string ToString() => $"{_requests.Count} requests";
+}
