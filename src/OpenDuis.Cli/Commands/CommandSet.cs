@@ -7,6 +7,8 @@ internal static class CommandSet
     public static IEnumerable<Command> All()
     {
         yield return NoticeCommand.Create();
+        yield return IncidentCommand.Create();
+        yield return TriageCommand.Create();
         yield return InitCommand.Create();
         yield return ImportCommand.Create();
         yield return ExportCommand.Create();
