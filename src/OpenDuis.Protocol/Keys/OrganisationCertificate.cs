@@ -70,7 +70,7 @@ public sealed class OrganisationCertificate
             reason = $"'{certificate.Subject}' allows neither digitalSignature nor keyAgreement";
             return false;
         }
-        using (var key = certificate.GetECDsaPublicKey())
+        using (var key = certificate.PublicKey.GetECDsaPublicKey())
         {
             if (key is null || key.KeySize != 256)
             {
@@ -93,7 +93,7 @@ public sealed class OrganisationCertificate
     /// </summary>
     public bool VerifyHash(ReadOnlySpan<byte> sha256, ReadOnlySpan<byte> signature)
     {
-        if (!_verifiers.TryTake(out var key)) key = Certificate.GetECDsaPublicKey()!;
+        if (!_verifiers.TryTake(out var key)) key = Certificate.PublicKey.GetECDsaPublicKey()!; // PublicKey: the certificate helper refuses keyAgreement-only certificates
         try
         {
             return key.VerifyHash(sha256, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
