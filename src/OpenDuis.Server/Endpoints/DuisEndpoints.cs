@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using OpenDuis.Protocol.Domain;
 using OpenDuis.Server.Observability;
 
 namespace OpenDuis.Server.Endpoints;
@@ -17,14 +18,14 @@ public static partial class DuisEndpoints
 {
     public static void MapDuisServices(this IEndpointRouteBuilder app)
     {
-        foreach (var service in DuisWebServices.All)
+        foreach (var service in Enum.GetValues<WebService>())
         {
             app.MapPost(service.Path(), (HttpContext context) => HandleAsync(service, context))
-                .WithName("duis-" + service.Letter());
+                .WithName("duis-" + service.Label());
         }
     }
 
-    private static async Task HandleAsync(DuisWebService service, HttpContext context)
+    private static async Task HandleAsync(WebService service, HttpContext context)
     {
         var metrics = context.RequestServices.GetRequiredService<DuisMetrics>();
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OpenDuis.Server.Duis");
@@ -33,7 +34,7 @@ public static partial class DuisEndpoints
         {
             await WritePlainAsync(context, StatusCodes.Status415UnsupportedMediaType,
                 $"{service.Path()} accepts only application/xml (DUIS 2.2); received '{request.ContentType ?? "no Content-Type"}'.");
-            metrics.Requests.WithLabels(service.Letter(), "none", "unsupported_media_type").Inc();
+            metrics.Requests.WithLabels(service.Label(), "none", "unsupported_media_type").Inc();
             return;
         }
 
@@ -48,7 +49,7 @@ public static partial class DuisEndpoints
             var limit = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
             await WritePlainAsync(context, StatusCodes.Status413PayloadTooLarge,
                 $"The request body exceeds the limit of {limit} bytes (R-MSG-5).");
-            metrics.Requests.WithLabels(service.Letter(), "none", "too_large").Inc();
+            metrics.Requests.WithLabels(service.Label(), "none", "too_large").Inc();
             return;
         }
 
@@ -61,10 +62,10 @@ public static partial class DuisEndpoints
             context.Response.ContentType = answer.ContentType;
             context.Response.ContentLength = answer.Body.Length;
             await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
-            metrics.Latency.WithLabels(service.Letter()).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            metrics.Requests.WithLabels(service.Letter(), answer.ResponseCode, answer.Outcome.ToString().ToLowerInvariant()).Inc();
+            metrics.Latency.WithLabels(service.Label()).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            metrics.Requests.WithLabels(service.Label(), answer.ResponseCode, answer.Outcome.ToString().ToLowerInvariant()).Inc();
             if (answer.Outcome != AnswerOutcome.Accepted)
-                LogAnswer(logger, service.Letter(), answer.ResponseCode, answer.Outcome);
+                LogAnswer(logger, service.Label(), answer.ResponseCode, answer.Outcome);
         }
         finally
         {

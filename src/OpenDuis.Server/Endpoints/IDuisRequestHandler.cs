@@ -1,3 +1,5 @@
+using OpenDuis.Protocol.Domain;
+
 namespace OpenDuis.Server.Endpoints;
 
 /// <summary>How an answer was reached, for metrics and the HTTP status.</summary>
@@ -23,5 +25,5 @@ public sealed record DuisAnswer(byte[] Body, string ResponseCode, AnswerOutcome 
 /// <summary>Turns the body POSTed to one of the services into its synchronous answer.</summary>
 public interface IDuisRequestHandler
 {
-    ValueTask<DuisAnswer> HandleAsync(DuisWebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+    ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
 }

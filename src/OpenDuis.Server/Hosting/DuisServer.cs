@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenDuis.Core.Outbox;
+using OpenDuis.Protocol.Domain;
 using OpenDuis.Server.Delivery;
 using OpenDuis.Server.Endpoints;
 using OpenDuis.Server.Observability;
@@ -94,7 +95,7 @@ public sealed class DuisServer : IAsyncDisposable
     }
 
     /// <summary>Full URL of one of the three services.</summary>
-    public Uri ServiceUri(DuisWebService service) => new(BaseAddress, service.Path());
+    public Uri ServiceUri(WebService service) => new(BaseAddress, service.Path());
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 

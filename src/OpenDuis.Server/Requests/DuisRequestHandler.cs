@@ -1,0 +1,118 @@
+using System.Xml;
+using Microsoft.Extensions.Logging;
+using OpenDuis.Core.Requests;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Signing;
+using OpenDuis.Protocol.Xml;
+using OpenDuis.Server.Endpoints;
+
+namespace OpenDuis.Server.Requests;
+
+/// <summary>
+/// The request path of the three services, in this order (each step names its code):
+/// <list type="number">
+/// <item>secure load (R-MSG-5) — refused XML is HTTP 400 with the reason: there is no Request ID to answer to;</item>
+/// <item>structure (R-MSG-1) — a header or body the DUIS message reader rejects is HTTP 400 naming the element;</item>
+/// <item>signature (R-MSG-3) — E100, and E100 too when the certificate is not the originator's;</item>
+/// <item>signer role — E65 when the certificate is not an xmlSign Organisation Certificate (DSP xmlSign for requests the DCC originates);</item>
+/// <item>web service (R-WS-1) — E13 when the Command Variant belongs on another service;</item>
+/// <item>duplicate Request ID still in process — E55;</item>
+/// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>);</item>
+/// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest.</item>
+/// </list>
+/// Every DUIS answer is signed with the DSP's xmlSign key (role 0x89) in the schema version the
+/// request declared.
+/// </summary>
+public sealed partial class DuisRequestHandler(
+    DuisSecurity security,
+    SigningKey dspKey,
+    IRequestAdmission admission,
+    InProcessRequests inProcess,
+    NonDeviceServices nonDevice,
+    TimeProvider clock,
+    ILogger<DuisRequestHandler> logger) : IDuisRequestHandler
+{
+    public async ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        XmlDocument document;
+        try
+        {
+            document = security.Load(body);
+        }
+        catch (XmlRefusedException e)
+        {
+            return DuisAnswer.Unreadable($"The request is not acceptable XML (R-MSG-5): {e.Message}");
+        }
+
+        if (!DuisRequest.TryRead(document, out var request, out var problem))
+            return DuisAnswer.Unreadable($"The request is not a DUIS Request (R-MSG-1): {problem}");
+
+        // Requests the DCC originates itself (the RTDS set has Access Control Broker requests from the
+        // DSP's own ID) carry the DSP's xmlSign signature (0x89); a User's, an xmlSign one (0x87).
+        var verification = request.RequestId.Originator == dspKey.Certificate.Subject
+            ? security.Verify(document, RemotePartyRole.DspXmlSign)
+            : security.Verify(document);
+        if (!verification.IsValid)
+        {
+            var code = verification.FailureCode == SignatureFailureCode.E65 ? ResponseCode.E65 : ResponseCode.E100;
+            LogRefused(logger, request.RequestId.ToString(), code.ToString(), verification.ToString());
+            return Acknowledge(request, code);
+        }
+        var signer = verification.Signer!.Subject;
+        if (signer != request.RequestId.Originator)
+        {
+            LogRefused(logger, request.RequestId.ToString(), "E100", $"signed by {signer}, not by the originator");
+            return Acknowledge(request, ResponseCode.E100);
+        }
+
+        if (request.CommandVariant.WebService() != service)
+        {
+            LogRefused(logger, request.RequestId.ToString(), "E13",
+                $"Command Variant {request.CommandVariant.ToXsd()} belongs on {request.CommandVariant.WebService().Path()}, not {service.Path()}");
+            return Acknowledge(request, ResponseCode.E13);
+        }
+
+        if (!inProcess.TryBegin(request.RequestId))
+            return Acknowledge(request, ResponseCode.E55);
+
+        var deviceRequest = request.Definition is { NonDevice: false };
+        try
+        {
+            var verdict = admission.Evaluate(new AuthenticatedRequest(request, service, signer, clock.GetUtcNow()));
+            if (!verdict.IsAccepted)
+            {
+                deviceRequest = false;
+                LogRefused(logger, request.RequestId.ToString(), verdict.RefusedWith!.Value.ToString(), verdict.Reason ?? "");
+                return Acknowledge(request, verdict.RefusedWith!.Value);
+            }
+            if (deviceRequest)
+                return Acknowledge(request, ResponseCode.I99);
+
+            var result = await nonDevice.AnswerAsync(request, cancellationToken);
+            return result.Payload is null
+                ? Acknowledge(request, result.Code)
+                : Sign(DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null, result.Code,
+                    clock.GetUtcNow(), request.ServiceReference, request.ServiceReferenceVariant, result.Payload), result.Code);
+        }
+        finally
+        {
+            // A device request stays in process until its Service Response is produced (or the hold passes).
+            if (!deviceRequest) inProcess.Complete(request.RequestId);
+        }
+    }
+
+    private DuisAnswer Acknowledge(DuisRequest request, ResponseCode code) =>
+        Sign(DuisResponse.CreateAcknowledgement(request, code, clock.GetUtcNow()), code);
+
+    private DuisAnswer Sign(DuisResponse response, ResponseCode code)
+    {
+        var bytes = security.SignAndSerialise(response.ToXmlDocument(), dspKey);
+        var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
+        return new DuisAnswer(bytes, code.ToString(), outcome);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} refused with {ResponseCode}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string requestId, string responseCode, string reason);
+}

@@ -1,0 +1,74 @@
+using OpenDuis.Core.Demo;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Server.Hosting;
+using OpenDuis.Storage.Outbox;
+using OpenDuis.Storage.Smi;
+using OpenDuis.TestSupport;
+using Microsoft.Extensions.Logging;
+
+namespace OpenDuis.Server.Tests;
+
+/// <summary>
+/// A real OpenDUIS on a loopback port: SQLite state seeded with the demo environment, the ZAZ1 key
+/// store (so the DCC Boxed tool, which trusts only ZAZ1, signs requests and validates answers).
+/// </summary>
+public sealed class OpenDuisInstance : IAsyncDisposable
+{
+    public string Directory { get; }
+    public string DatabasePath => Path.Combine(Directory, "openduis.db");
+    public SqliteSmiStore Store { get; private set; } = null!;
+    public SqliteOutboxStore Outbox { get; private set; } = null!;
+    public DuisServer Server { get; private set; } = null!;
+    public HttpClient Http { get; } = new();
+
+    private OpenDuisInstance(string directory) => Directory = directory;
+
+    /// <summary>Users with no ZAZ1 xmlSign key (the DCC Boxed tool cannot sign for them): demo keys are issued for them.</summary>
+    public static readonly Eui[] UsersWithoutZaz1XmlSignKey = [DemoEnvironment.LoadController, DemoEnvironment.SupplierSecondUser];
+
+    /// <summary>
+    /// The ZAZ1 key store as DCC Boxed has it (zaz1-keystore.json: its DSP key is the one the tool
+    /// trusts) plus demo xmlSign keys for <see cref="UsersWithoutZaz1XmlSignKey"/>.
+    /// </summary>
+    public static readonly Lazy<KeyStore> TestKeys = new(() =>
+    {
+        var folder = System.IO.Directory.CreateTempSubdirectory("openduis-testkeys-").FullName;
+        File.Copy(Path.Combine(RepoPaths.Keystore, "zaz1-keystore.json"), Path.Combine(folder, "zaz1-keystore.json"));
+        var demo = Path.Combine(folder, "demo");
+        DemoKeySet.Generate(demo, UsersWithoutZaz1XmlSignKey.Select(u => new DemoParty(u, RemotePartyRole.Supplier)));
+        foreach (var user in UsersWithoutZaz1XmlSignKey)
+            foreach (var ext in (string[])[".pem", ".key"])
+                File.Copy(Path.Combine(demo, $"xml-sign-{user.ToCompactString()}-ds{ext}"), Path.Combine(folder, $"xml-sign-{user.ToCompactString()}-ds{ext}"));
+        System.IO.Directory.Delete(demo, true);
+        return KeyStore.Load(folder);
+    });
+
+    public static async Task<OpenDuisInstance> StartAsync(string? directory = null, ServerOptions? options = null)
+    {
+        var instance = new OpenDuisInstance(directory ?? System.IO.Directory.CreateTempSubdirectory("openduis-server-").FullName);
+        var fresh = !File.Exists(instance.DatabasePath);
+        instance.Store = await SqliteSmiStore.OpenAsync(instance.DatabasePath);
+        if (fresh) await DemoEnvironment.SeedAsync(instance.Store);
+        instance.Outbox = await SqliteOutboxStore.OpenAsync(instance.DatabasePath, TimeProvider.System);
+        var keys = TestKeys.Value;
+        instance.Server = await DuisServer.StartAsync(
+            options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
+            services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox)));
+        return instance;
+    }
+
+    public async Task StopAsync()
+    {
+        await Server.DisposeAsync();
+        await Store.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Http.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { System.IO.Directory.Delete(Directory, true); } catch (IOException) { }
+    }
+}
