@@ -1,6 +1,8 @@
 using System.Xml;
 using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Demo;
+using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Parties;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
@@ -27,7 +29,50 @@ internal sealed class AccessFixture
     public FixedClock Clock { get; } = new(Now);
     public AccessPipeline Pipeline { get; }
 
-    public AccessFixture() => Pipeline = new AccessPipeline(Snapshot, Log, Clock);
+    public AccessFixture()
+    {
+        Pipeline = new AccessPipeline(Snapshot, Log, Clock);
+        foreach (var role in UserRoles.All) Snapshot.Put(UserFor(role));
+    }
+
+    /// <summary>A User ID holding only <paramref name="role"/>, of the demo Party a role of its kind belongs to.</summary>
+    public static ServiceUser UserFor(UserRole role) => new()
+    {
+        Id = new Eui(0x90B3D51F30AA0000UL + (ulong)role),
+        Party = role switch
+        {
+            _ when role.IsSupplier() => DemoEnvironment.SupplierParty,
+            _ when role.IsNetworkOperator() => DemoEnvironment.NetworkOperatorParty,
+            UserRole.OtherUser => DemoEnvironment.LoadControllerParty,
+            _ => PartyId.Parse("DEMO-" + role.Code()),
+        },
+        Roles = new HashSet<UserRole> { role },
+        Status = UserStatus.Active,
+    };
+
+    public static Eui UserId(UserRole role) => UserFor(role).Id;
+
+    public static IEnumerable<Device> Devices(DeviceGeneration generation) => DemoEnvironment.Devices.Where(d => d.Generation == generation);
+
+    /// <summary>
+    /// Every device request the role may send that the demo environment accepts: (variant, Device,
+    /// CV), found by running the pipeline without admitting.
+    /// </summary>
+    public IEnumerable<(ServiceRequestDefinition Definition, Device Device, CommandVariant Cv)> Accepted(UserRole role, DeviceGeneration generation)
+    {
+        foreach (var definition in ServiceCatalogue.All.Where(d => !d.NonDevice && d.IsEligible(role, generation)))
+        foreach (var device in Devices(generation).Where(d => definition.Targets(d.Type)))
+        foreach (var cv in definition.CommandVariants)
+        {
+            var request = Request(definition.Variant.ToString(), UserId(role), device.Id, cv);
+            if (Pipeline.Evaluate(new AccessRequest(request, cv.WebService())).IsAccepted)
+                yield return (definition, device, cv);
+        }
+    }
+
+    /// <summary>The first accepted device request of the role to a Device of the generation (CV 1 or 4 preferred).</summary>
+    public (ServiceRequestDefinition Definition, Device Device, CommandVariant Cv) AcceptedRequest(UserRole role, DeviceGeneration generation) =>
+        Accepted(role, generation).OrderBy(a => a.Cv is CommandVariant.SendNonCritical or CommandVariant.TransformCritical ? 0 : 1).First();
 
     private ulong _counter = 5000;
 
