@@ -46,7 +46,7 @@ public sealed class DuisResponse
     private readonly string? _responseDateTimeText;
 
     private DuisResponse(DuisSchemaVersion schemaVersion, RequestId? requestId, RequestId? responseId, ResponseCode responseCode,
-        DateTimeOffset responseDateTime, ResponseBodyKind kind, XmlElement body, ResponseMessage? message, DccAlert? alert,
+        DateTimeOffset responseDateTime, ResponseBodyKind kind, XmlElement? body, ResponseMessage? message, DccAlert? alert,
         DeviceAlert? deviceAlert, XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes, string? responseDateTimeText)
     {
         SchemaVersion = schemaVersion;
@@ -55,7 +55,7 @@ public sealed class DuisResponse
         ResponseCode = responseCode;
         ResponseDateTime = responseDateTime;
         BodyKind = kind;
-        Body = body;
+        _body = body;
         Message = message;
         Alert = alert;
         DeviceAlert = deviceAlert;
@@ -72,8 +72,12 @@ public sealed class DuisResponse
     public DateTimeOffset ResponseDateTime { get; }
     public ResponseBodyKind BodyKind { get; }
 
+    // Null for a built response until asked for: ToXmlDocument then writes the body straight into
+    // the output document, so an acknowledgement costs one DOM, not two.
+    private XmlElement? _body;
+
     /// <summary>The one child element of sr:Body, as read or built.</summary>
-    public XmlElement Body { get; }
+    public XmlElement Body => _body ??= WriteBody(new XmlDocument());
 
     public ResponseMessage? Message { get; }
     public DccAlert? Alert { get; }
@@ -247,14 +251,37 @@ public sealed class DuisResponse
         if (ResponseId is { } responseId) AppendSr(header, "ResponseID", responseId.ToString());
         AppendSr(header, "ResponseCode", ResponseCode.Code);
         AppendSr(header, "ResponseDateTime", _responseDateTimeText ?? FormatDateTime(ResponseDateTime));
-        AppendSr(root, "Body").AppendChild(Import(doc, Body));
+        AppendSr(root, "Body").AppendChild(_body is null ? WriteBody(doc) : Import(doc, _body));
         if (Signature is not null) root.AppendChild(Import(doc, Signature));
         return doc;
     }
 
     /// <summary>The same response without its signature (the input to signing).</summary>
     public DuisResponse WithoutSignature() =>
-        new(SchemaVersion, RequestId, ResponseId, ResponseCode, ResponseDateTime, BodyKind, Body, Message, Alert, DeviceAlert, null, _rootAttributes, _responseDateTimeText);
+        new(SchemaVersion, RequestId, ResponseId, ResponseCode, ResponseDateTime, BodyKind, _body, Message, Alert, DeviceAlert, null, _rootAttributes, _responseDateTimeText);
+
+    /// <summary>Writes the body of a built response from its typed values into <paramref name="doc"/>.</summary>
+    private XmlElement WriteBody(XmlDocument doc)
+    {
+        if (Message is { } m)
+        {
+            var body = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "ResponseMessage", DuisNamespaces.ServiceUserGateway);
+            AppendSr(body, "ServiceReference", m.ServiceReference.ToString());
+            AppendSr(body, "ServiceReferenceVariant", m.ServiceReferenceVariant.ToString());
+            if (m.Payload is not null) body.AppendChild(Import(doc, m.Payload));
+            return body;
+        }
+        if (Alert is { } a)
+        {
+            var body = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "DCCAlertMessage", DuisNamespaces.ServiceUserGateway);
+            AppendSr(body, "DCCAlertCode", a.Code.Code);
+            if (a.ThrottledAlertSequenceId is { } s) AppendSr(body, "ThrottledAlertSequenceId", s.ToString(CultureInfo.InvariantCulture));
+            if (a.ThrottledAlertCount is { } n) AppendSr(body, "ThrottledAlertCount", n.ToString(CultureInfo.InvariantCulture));
+            AppendSr(body, "DCCAlert").AppendChild(Import(doc, a.Content));
+            return body;
+        }
+        throw new InvalidOperationException($"A {BodyKind} body is only carried from a message that was read.");
+    }
 
     // ---- Builders for what the DCC writes ----
 
@@ -271,8 +298,7 @@ public sealed class DuisResponse
         RequireApplicable(code, ResponseTypes.Acknowledgement, schemaVersion);
         if (code == ResponseCode.I0)
             throw new ArgumentException("An Acknowledgement is I99 or an error; I0 is for Service Responses (DUIS 3.5.10 Table 1).", nameof(code));
-        var body = ResponseMessageElement(reference, variant, null);
-        return new DuisResponse(schemaVersion, requestId, null, code, at, ResponseBodyKind.ResponseMessage, body,
+        return new DuisResponse(schemaVersion, requestId, null, code, at, ResponseBodyKind.ResponseMessage, null,
             new ResponseMessage(reference, variant, null), null, null, null, null, null);
     }
 
@@ -286,9 +312,9 @@ public sealed class DuisResponse
         RequireApplicable(code, ResponseTypes.ServiceResponse, schemaVersion);
         if (payload is not null && (payload.NamespaceURI != DuisNamespaces.ServiceUserGateway || !ResponseMessage.PayloadElements.Contains(payload.LocalName)))
             throw new ArgumentException($"{payload.Name} is not an sr:ResponseMessage data element ({string.Join(", ", ResponseMessage.PayloadElements)}).", nameof(payload));
-        var body = ResponseMessageElement(reference, variant, payload);
-        var carried = payload is null ? null : (XmlElement)body.LastChild!;
-        return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.ResponseMessage, body,
+        // A private copy, so later changes to the caller's element cannot alter the response.
+        var carried = payload is null ? null : (XmlElement)payload.CloneNode(deep: true);
+        return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.ResponseMessage, null,
             new ResponseMessage(reference, variant, carried), null, null, null, null, null);
     }
 
@@ -302,25 +328,9 @@ public sealed class DuisResponse
         RequireApplicable(code, ResponseTypes.DccAlert, schemaVersion);
         if (content.NamespaceURI != DuisNamespaces.ServiceUserGateway || content.LocalName != alertCode.Format)
             throw new ArgumentException($"DCC Alert {alertCode} carries an sr:{alertCode.Format} body, not {content.Name}.", nameof(content));
-        var scratch = new XmlDocument();
-        var body = scratch.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "DCCAlertMessage", DuisNamespaces.ServiceUserGateway);
-        AppendSr(body, "DCCAlertCode", alertCode.Code);
-        if (throttledAlertSequenceId is { } s) AppendSr(body, "ThrottledAlertSequenceId", s.ToString(CultureInfo.InvariantCulture));
-        if (throttledAlertCount is { } n) AppendSr(body, "ThrottledAlertCount", n.ToString(CultureInfo.InvariantCulture));
-        var wrapper = AppendSr(body, "DCCAlert");
-        var carried = (XmlElement)wrapper.AppendChild(Import(scratch, content))!;
-        return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.DccAlertMessage, body, null,
+        var carried = (XmlElement)content.CloneNode(deep: true);
+        return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.DccAlertMessage, null, null,
             new DccAlert(alertCode, carried, throttledAlertSequenceId, throttledAlertCount), null, null, null, null);
-    }
-
-    private static XmlElement ResponseMessageElement(ServiceReference reference, ServiceReferenceVariant variant, XmlElement? payload)
-    {
-        var scratch = new XmlDocument();
-        var body = scratch.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "ResponseMessage", DuisNamespaces.ServiceUserGateway);
-        AppendSr(body, "ServiceReference", reference.ToString());
-        AppendSr(body, "ServiceReferenceVariant", variant.ToString());
-        if (payload is not null) body.AppendChild(Import(scratch, payload));
-        return body;
     }
 
     private static void RequireApplicable(ResponseCode code, ResponseTypes type, DuisSchemaVersion schemaVersion)
