@@ -4,6 +4,7 @@ using OpenDuis.Core.Demo;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Parties;
 using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
 using OpenDuis.Storage.Smi;
 
 namespace OpenDuis.Storage;
@@ -14,7 +15,7 @@ public sealed record DataFolderSettings
     /// <summary>"sqlite" (the embedded default, &lt;data&gt;/openduis.db) or "postgres".</summary>
     public string Store { get; init; } = "sqlite";
     public string? PostgresConnectionString { get; init; }
-    /// <summary>The key folder: &lt;data&gt;/keys, or the ZAZ1 folder given to init.</summary>
+    /// <summary>The key folder: &lt;data&gt;/keys (a generated demo key set), or the ZAZ1 folder given to init.</summary>
     public string? Keys { get; init; }
 }
 
@@ -79,11 +80,12 @@ public sealed class DataFolder
     {
         Directory.CreateDirectory(Path);
         settings = settings with { Keys = settings.Keys ?? DefaultKeysPath };
-        Directory.CreateDirectory(settings.Keys);
+        // Without ZAZ1 keys the folder gets its own demo key set, generated once.
+        if (settings.Keys == DefaultKeysPath) KeyFolder.GenerateDemoKeysIfEmpty(settings.Keys);
         var store = await OpenStoreAsync(settings, cancellationToken).ConfigureAwait(false);
         try
         {
-            var certificates = Zaz1Keystore.ReadCertificateReferences(settings.Keys);
+            var certificates = KeyFolder.CertificateReferences(settings.Keys);
             await DemoEnvironment.SeedAsync(store, eui => certificates.TryGetValue(eui, out var refs) ? refs : [], cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(SettingsPath, JsonSerializer.Serialize(settings, Json), cancellationToken).ConfigureAwait(false);
             if (!OperatingSystem.IsWindows())
@@ -99,41 +101,39 @@ public sealed class DataFolder
 }
 
 /// <summary>
-/// Reads the SMKI certificate references (subject EUI, serial number, role, key usage) from a ZAZ1
-/// style key folder's <c>zaz1-keystore.json</c>; an absent file yields none.
+/// The SMKI certificate references of a key folder (the data folder's generated demo key set or a
+/// ZAZ1 folder), read with the protocol key store, grouped by subject.
 /// </summary>
-public static class Zaz1Keystore
+public static class KeyFolder
 {
-    public const string FileName = "zaz1-keystore.json";
+    public static IReadOnlyDictionary<Eui, IReadOnlyList<SmkiCertificateRef>> CertificateReferences(string folder) =>
+        KeyStore.Load(folder).Certificates
+            .GroupBy(c => c.Subject)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<SmkiCertificateRef>)[.. g
+                .Select(c => new SmkiCertificateRef(
+                    c.SerialNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    c.Role.Value,
+                    c.Usage == CertificateKeyUsage.KeyAgreement ? SmkiKeyUsage.KeyAgreement : SmkiKeyUsage.DigitalSignature,
+                    c.Role.ToString()))
+                .DistinctBy(r => r.SerialNumber)
+                .OrderBy(r => r.SerialNumber, StringComparer.Ordinal)]);
 
-    public static IReadOnlyDictionary<Eui, IReadOnlyList<SmkiCertificateRef>> ReadCertificateReferences(string folder)
+    /// <summary>
+    /// Generates the demo key set into an empty folder: an xmlSign and role certificates for each
+    /// demo User, its role taken from its User Roles (the DCC's Users as Access Control Broker).
+    /// Returns false, and writes nothing, if the folder already holds certificates.
+    /// </summary>
+    public static bool GenerateDemoKeysIfEmpty(string folder)
     {
-        var path = System.IO.Path.Combine(folder, FileName);
-        var result = new Dictionary<Eui, IReadOnlyList<SmkiCertificateRef>>();
-        if (!File.Exists(path)) return result;
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        foreach (var party in document.RootElement.EnumerateObject())
-        {
-            if (!Eui.TryParse(party.Name, out var eui))
-                throw new InvalidDataException($"{path}: '{party.Name}' is not an EUI-64.");
-            var refs = new List<SmkiCertificateRef>();
-            foreach (var usage in party.Value.EnumerateObject())
-            {
-                var keyUsage = usage.Name switch
-                {
-                    "digitalSignature" => SmkiKeyUsage.DigitalSignature,
-                    "keyAgreement" => SmkiKeyUsage.KeyAgreement,
-                    _ => throw new InvalidDataException($"{path}: unknown key usage '{usage.Name}' for {eui}."),
-                };
-                foreach (var cert in usage.Value.EnumerateObject())
-                {
-                    var role = cert.Value.TryGetProperty("role", out var r) ? r.GetInt32() : 0;
-                    var name = cert.Value.TryGetProperty("name", out var n) ? n.GetString() : null;
-                    refs.Add(new SmkiCertificateRef(cert.Name, role, keyUsage, name));
-                }
-            }
-            result[eui] = [.. refs.OrderBy(x => x.SerialNumber, StringComparer.Ordinal)];
-        }
-        return result;
+        if (Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.pem").Any()) return false;
+        var parties = DemoEnvironment.Parties.ToDictionary(p => p.Id);
+        DemoKeySet.Generate(folder, DemoEnvironment.Users
+            .Where(u => u.Id != DemoKeySet.DspEui)
+            .Select(u => new DemoParty(u.Id,
+                parties[u.Party].IsDcc ? RemotePartyRole.AccessControlBroker
+                : u.Roles.Any(r => r.IsSupplier()) ? RemotePartyRole.Supplier
+                : u.Roles.Any(r => r.IsNetworkOperator()) ? RemotePartyRole.NetworkOperator
+                : RemotePartyRole.OtherUser)));
+        return true;
     }
 }

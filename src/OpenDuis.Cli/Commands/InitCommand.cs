@@ -17,7 +17,7 @@ internal static class InitCommand
         var data = DataOption();
         var zaz1 = new Option<string?>("--zaz1")
         {
-            Description = "Use the ZAZ1 test keys in this folder (with zaz1-keystore.json) instead of the data folder's own keys.",
+            Description = "Use the ZAZ1 test keys in this folder instead of generating the data folder's own demo keys.",
         };
         var postgres = new Option<string?>("--postgres")
         {
@@ -33,9 +33,9 @@ internal static class InitCommand
             var error = parse.InvocationConfiguration.Error;
             var folder = DataFolder.Resolve(parse.GetValue(data));
             var keys = parse.GetValue(zaz1);
-            if (keys is not null && !File.Exists(Path.Combine(keys, Zaz1Keystore.FileName)))
+            if (keys is not null && (!Directory.Exists(keys) || KeyFolder.CertificateReferences(keys).Count == 0))
             {
-                error.WriteLine($"--zaz1 {keys}: no {Zaz1Keystore.FileName} there.");
+                error.WriteLine($"--zaz1 {keys}: no SMKI Organisation Certificates there (expected PEM files or zaz1-keystore.json).");
                 return 2;
             }
             var settings = new DataFolderSettings

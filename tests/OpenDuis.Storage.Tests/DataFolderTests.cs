@@ -1,0 +1,81 @@
+using OpenDuis.Core.Demo;
+using OpenDuis.Core.Parties;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Storage.Tests;
+
+public sealed class DataFolderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("openduis-data-").FullName;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void The_option_wins_over_the_environment_which_wins_over_the_per_user_default()
+    {
+        var saved = Environment.GetEnvironmentVariable(DataFolder.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(DataFolder.EnvironmentVariable, Path.Combine(_dir, "env"));
+            Assert.Equal(Path.Combine(_dir, "opt"), DataFolder.Resolve(Path.Combine(_dir, "opt")).Path);
+            Assert.Equal(Path.Combine(_dir, "env"), DataFolder.Resolve(null).Path);
+            Environment.SetEnvironmentVariable(DataFolder.EnvironmentVariable, null);
+            Assert.EndsWith("openduis", DataFolder.Resolve(null).Path);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(DataFolder.EnvironmentVariable, saved);
+        }
+    }
+
+    [Fact]
+    public async Task A_fresh_folder_is_initialised_on_first_use_with_the_demo_and_its_own_keys()
+    {
+        var folder = new DataFolder(Path.Combine(_dir, "fresh"));
+        Assert.False(folder.IsInitialised);
+
+        await using (var store = await folder.OpenStoreAsync(Ct))
+        {
+            Assert.NotNull(await store.FindDeviceAsync(DemoEnvironment.Esme, Ct));
+            var supplier = await store.FindUserAsync(DemoEnvironment.Supplier, Ct);
+            // xmlSign (0x87), and the supplier role (0x02) for digital signature and key agreement.
+            Assert.Equal([(2, SmkiKeyUsage.DigitalSignature), (2, SmkiKeyUsage.KeyAgreement), (0x87, SmkiKeyUsage.DigitalSignature)],
+                supplier!.Certificates.Select(c => (c.RoleCode, c.KeyUsage)).Order());
+        }
+        Assert.True(folder.IsInitialised);
+        Assert.NotEmpty(Directory.EnumerateFiles(folder.DefaultKeysPath, "xml-sign-90B3D51F30010000-ds.pem"));
+
+        // Opening again neither regenerates the keys nor duplicates the demo.
+        var keysBefore = File.ReadAllText(Path.Combine(folder.DefaultKeysPath, "xml-sign-90B3D51F30010000-ds.pem"));
+        await using (var again = await folder.OpenStoreAsync(Ct))
+            Assert.Equal(DemoEnvironment.Devices.Count, await CountAsync(again.ReadDevicesAsync(Ct)));
+        Assert.Equal(keysBefore, File.ReadAllText(Path.Combine(folder.DefaultKeysPath, "xml-sign-90B3D51F30010000-ds.pem")));
+    }
+
+    [Fact]
+    public async Task With_ZAZ1_keys_each_demo_user_gets_the_ZAZ1_certificate_references()
+    {
+        var folder = new DataFolder(Path.Combine(_dir, "zaz1"));
+        var (store, references) = await folder.InitialiseAsync(new DataFolderSettings { Keys = RepoPaths.Keystore }, Ct);
+        await using (store)
+        {
+            Assert.True(references > 0);
+            var supplier = await store.FindUserAsync(DemoEnvironment.Supplier, Ct);
+            Assert.Contains(supplier!.Certificates, c => c.RoleCode == 0x87);
+            Assert.Equal(RepoPaths.Keystore, folder.ReadSettings().Keys);
+            Assert.False(Directory.Exists(folder.DefaultKeysPath));
+        }
+    }
+
+    private static async Task<int> CountAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var n = 0;
+        await foreach (var _ in items) n++;
+        return n;
+    }
+}
