@@ -33,4 +33,13 @@ public static partial class ServiceCatalogue
 
     public static IEnumerable<ServiceRequestDefinition> VariantsOf(ServiceReference reference) =>
         Table.Entries.Where(e => e.Reference == reference);
+
+    /// <summary>
+    /// The Service Request responses the DCC needs back through 8.13 Return Local Command Response when
+    /// the command was executed locally (DUIS 3.8.117.2 as amended by MP260; R-SR-8.13). Device Alerts
+    /// are accepted too.
+    /// </summary>
+    public static readonly IReadOnlySet<ServiceReferenceVariant> ReturnableByLocalCommandResponse =
+        new[] { "1.6", "3.2", "6.8", "6.14.1", "6.14.2", "6.14.3", "6.15.1", "6.15.2", "6.21", "8.7.1", "8.7.2", "8.8.1", "8.8.2", "8.11", "8.12.1", "8.12.2", "11.2", "11.3" }
+            .Select(ServiceReferenceVariant.Parse).ToFrozenSet();
 }

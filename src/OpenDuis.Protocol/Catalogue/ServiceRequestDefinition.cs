@@ -113,6 +113,9 @@ public sealed record ServiceRequestDefinition
         _ => false,
     };
 
+    /// <summary>Its response, collected from a Local Command, is to be returned with 8.13 (DUIS 3.8.117.2, MP260).</summary>
+    public bool ReturnableByLocalCommandResponse => ServiceCatalogue.ReturnableByLocalCommandResponse.Contains(Variant);
+
     /// <summary>The GBCS Message Codes of all the Use Cases this request maps to.</summary>
     public IEnumerable<ushort> GbcsMessageCodes => Gbcs.SelectMany(g => g.MessageCodes).Distinct();
 

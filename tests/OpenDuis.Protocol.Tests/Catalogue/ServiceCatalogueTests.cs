@@ -212,6 +212,15 @@ public partial class ServiceCatalogueTests
     }
 
     [Fact]
+    public void R_SR_8_13_responses_returnable_by_Return_Local_Command_Response()
+    {
+        var returnable = ServiceCatalogue.All.Where(d => d.ReturnableByLocalCommandResponse).Select(d => d.Variant.ToString());
+        Assert.Equal(["1.6", "3.2", "6.8", "6.14.1", "6.14.2", "6.14.3", "6.15.1", "6.15.2", "6.21", "8.7.1", "8.7.2", "8.8.1", "8.8.2", "8.11", "8.12.1", "8.12.2", "11.2", "11.3"], returnable);
+        // Only device requests that can be executed locally (a CV that returns a Command for Local Delivery).
+        Assert.All(ServiceCatalogue.All.Where(d => d.ReturnableByLocalCommandResponse), d => Assert.Contains(d.CommandVariants, v => v.ReturnsLocalCommand()));
+    }
+
+    [Fact]
     public void Lookups_fail_cleanly_for_unknown_variants()
     {
         Assert.False(ServiceCatalogue.TryGet(ServiceReferenceVariant.Parse("4.1.9"), out _));
