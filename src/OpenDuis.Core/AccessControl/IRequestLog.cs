@@ -51,8 +51,12 @@ public interface IRequestLog
     void EndSequence(RequestId last);
 }
 
-/// <summary>An <see cref="IRequestLog"/> in memory (one process; lost on restart).</summary>
-public sealed class InMemoryRequestLog : IRequestLog
+/// <summary>
+/// An <see cref="IRequestLog"/> in memory (one process; lost on restart). With a hold, a request
+/// still in progress that long after it was received is reported <see cref="RequestState.Failed"/>
+/// (no response came), so its ID is free again.
+/// </summary>
+public sealed class InMemoryRequestLog(TimeProvider? clock = null, TimeSpan? inProgressHold = null) : IRequestLog
 {
     private readonly ConcurrentDictionary<RequestId, LoggedRequest> _requests = new();
     private readonly ConcurrentDictionary<RequestId, RequestId> _successors = new();
@@ -60,7 +64,15 @@ public sealed class InMemoryRequestLog : IRequestLog
 
     public int Count => _requests.Count;
 
-    public bool TryGet(RequestId id, out LoggedRequest entry) => _requests.TryGetValue(id, out entry);
+    public bool TryGet(RequestId id, out LoggedRequest entry)
+    {
+        if (!_requests.TryGetValue(id, out entry)) return false;
+        if (entry.State == RequestState.InProgress && IsPastHold(entry)) entry = entry with { State = RequestState.Failed };
+        return true;
+    }
+
+    private bool IsPastHold(in LoggedRequest entry) =>
+        inProgressHold is { } hold && clock is not null && entry.Received + hold <= clock.GetUtcNow();
 
     public bool TryGetSuccessor(RequestId preceding, out RequestId successor) => _successors.TryGetValue(preceding, out successor);
 
@@ -74,7 +86,7 @@ public sealed class InMemoryRequestLog : IRequestLog
         {
             if (_requests.TryAdd(entry.Id, admitted)) break;
             if (!_requests.TryGetValue(entry.Id, out var existing)) continue;
-            if (existing.State == RequestState.InProgress) return false;
+            if (existing.State == RequestState.InProgress && !IsPastHold(existing)) return false;
             if (_requests.TryUpdate(entry.Id, admitted, existing)) break;
         }
         if (entry.Preceding is { } preceding) _successors.TryAdd(preceding, entry.Id);

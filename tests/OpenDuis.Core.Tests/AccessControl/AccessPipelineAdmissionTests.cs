@@ -1,0 +1,63 @@
+using OpenDuis.Core.AccessControl;
+using OpenDuis.Core.Demo;
+using OpenDuis.Core.Requests;
+using OpenDuis.Protocol.Domain;
+using static OpenDuis.Core.Tests.AccessControl.AccessFixture;
+
+namespace OpenDuis.Core.Tests.AccessControl;
+
+/// <summary>The pipeline behind the server's admission seam, and the request log's hold.</summary>
+public sealed class AccessPipelineAdmissionTests
+{
+    [Fact]
+    public void The_admission_seam_answers_the_pipelines_code_and_clause()
+    {
+        var f = new AccessFixture();
+        var admission = new AccessPipelineAdmission(f.Pipeline);
+        var user = UserId(UserRole.ImportSupplier);
+        var refused = admission.Evaluate(new AuthenticatedRequest(f.Request("4.1.1", user, DemoEnvironment.Gsme), WebService.SendCommand, user, Now));
+        Assert.Equal(ResponseCode.E4, refused.RefusedWith);
+        Assert.Contains("SEC H4", refused.Reason);
+        Assert.True(admission.Evaluate(new AuthenticatedRequest(f.Request("4.1.1", user, DemoEnvironment.Esme), WebService.SendCommand, user, Now)).IsAccepted);
+    }
+
+    [Fact]
+    public void A_request_answered_synchronously_is_complete_at_once_and_its_id_free_again()
+    {
+        var f = new AccessFixture();
+        var admission = new AccessPipelineAdmission(f.Pipeline);
+        var user = UserId(UserRole.ImportSupplier);
+        var local = f.Request("4.1.1", user, DemoEnvironment.Esme, CommandVariant.ReturnForLocalDeliveryNonCritical, counter: 9);
+        Assert.True(admission.Evaluate(new AuthenticatedRequest(local, WebService.NonDevice, user, Now)).IsAccepted);
+        Assert.True(admission.Evaluate(new AuthenticatedRequest(local, WebService.NonDevice, user, Now)).IsAccepted);
+        var sent = f.Request("4.1.1", user, DemoEnvironment.Esme, CommandVariant.SendNonCritical, counter: 10);
+        Assert.True(admission.Evaluate(new AuthenticatedRequest(sent, WebService.SendCommand, user, Now)).IsAccepted);
+        Assert.Equal(ResponseCode.E55, admission.Evaluate(new AuthenticatedRequest(sent, WebService.SendCommand, user, Now)).RefusedWith);
+    }
+
+    [Fact]
+    public void A_device_request_without_a_response_frees_its_id_after_the_hold()
+    {
+        var clock = new FixedClock(Now);
+        var pipeline = new AccessPipeline(InMemoryAccessSnapshot.Demo(), new InMemoryRequestLog(clock, TimeSpan.FromMinutes(5)), clock);
+        var request = new AccessFixture().Request("4.1.1", DemoEnvironment.Supplier, DemoEnvironment.Esme);
+        Assert.True(pipeline.Decide(new AccessRequest(request, WebService.SendCommand)).IsAccepted);
+        clock.Now = Now.AddMinutes(4);
+        Assert.Equal(ResponseCode.E55, pipeline.Decide(new AccessRequest(request, WebService.SendCommand)).Code);
+        clock.Now = Now.AddMinutes(5);
+        Assert.True(pipeline.Decide(new AccessRequest(request, WebService.SendCommand)).IsAccepted);
+    }
+
+    [Fact]
+    public void Concurrent_duplicates_admit_exactly_one()
+    {
+        var f = new AccessFixture();
+        var request = f.Request("4.1.1", DemoEnvironment.Supplier, DemoEnvironment.Esme);
+        var accepted = 0;
+        Parallel.For(0, 64, _ =>
+        {
+            if (f.Pipeline.Decide(new AccessRequest(request, WebService.SendCommand)).IsAccepted) Interlocked.Increment(ref accepted);
+        });
+        Assert.Equal(1, accepted);
+    }
+}
