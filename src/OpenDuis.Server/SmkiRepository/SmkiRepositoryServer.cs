@@ -1,0 +1,128 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenDuis.Core.SmkiRepository;
+
+namespace OpenDuis.Server.SmkiRepository;
+
+/// <summary>
+/// The SMKI Repository interface as DCC Boxed serves it: <c>POST /services/certificatesearch</c> and
+/// <c>POST /services/retrievecertificate</c>, <c>application/xml</c> both ways, 401 for unusable
+/// parameters and 402 for nothing found (what DCC Boxed clients such as
+/// <c>@smartdcc/dccboxed-keystore</c> expect). The <c>apikey</c> query parameter those clients send is ignored.
+/// </summary>
+public static class SmkiRepositoryEndpoints
+{
+    public const string SearchPath = "/services/certificatesearch";
+    public const string RetrievePath = "/services/retrievecertificate";
+
+    /// <summary>Search and retrieval requests are a few hundred bytes.</summary>
+    public const int MaxRequestBytes = 16 * 1024;
+
+    public static IEndpointRouteBuilder MapSmkiRepository(this IEndpointRouteBuilder app, SmkiRepositoryService repository)
+    {
+        app.MapPost(SearchPath, (HttpContext context) => AnswerAsync(context, repository.Search));
+        app.MapPost(RetrievePath, (HttpContext context) => AnswerAsync(context, repository.Retrieve));
+        return app;
+    }
+
+    private static async Task AnswerAsync(HttpContext context, Func<ReadOnlyMemory<byte>, SmkiRepositoryAnswer> handle)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        if (request.ContentType is not { } type || !type.Split(';')[0].Trim().EndsWith("/xml", StringComparison.OrdinalIgnoreCase))
+        {
+            await Plain(response, StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be application/xml, not '{request.ContentType}'.");
+            return;
+        }
+        if (request.ContentLength > MaxRequestBytes)
+        {
+            await Plain(response, StatusCodes.Status413PayloadTooLarge, $"Request body over {MaxRequestBytes} bytes.");
+            return;
+        }
+        using var body = new MemoryStream();
+        var buffer = new byte[4096];
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        {
+            if (body.Length + read > MaxRequestBytes)
+            {
+                await Plain(response, StatusCodes.Status413PayloadTooLarge, $"Request body over {MaxRequestBytes} bytes.");
+                return;
+            }
+            body.Write(buffer, 0, read);
+        }
+
+        var answer = handle(body.GetBuffer().AsMemory(0, (int)body.Length));
+        if (answer.Status != SmkiRepositoryAnswer.Ok)
+        {
+            await Plain(response, answer.Status, answer.Problem ?? "");
+            return;
+        }
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/xml; charset=utf-8";
+        await response.WriteAsync(answer.Xml!, context.RequestAborted);
+    }
+
+    private static Task Plain(HttpResponse response, int status, string message)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(message);
+    }
+}
+
+/// <summary>
+/// A stand-alone host for the SMKI Repository interface, beside the DUIS services: port 8083 as on
+/// DCC Boxed, plain HTTP on loopback unless told otherwise; port 0 binds an ephemeral port.
+/// </summary>
+public sealed class SmkiRepositoryServer : IAsyncDisposable
+{
+    public const int DefaultPort = 8083;
+
+    private readonly WebApplication _app;
+
+    private SmkiRepositoryServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<SmkiRepositoryServer> StartAsync(
+        SmkiRepositoryService repository, IPAddress? address = null, int port = DefaultPort,
+        LogLevel minimumLogLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = SmkiRepositoryEndpoints.MaxRequestBytes;
+            kestrel.Listen(address ?? IPAddress.Loopback, port);
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(minimumLogLevel);
+        builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.UseUtcTimestamp = true; });
+
+        var app = builder.Build();
+        app.MapSmkiRepository(repository);
+        await app.StartAsync(cancellationToken);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new SmkiRepositoryServer(app, new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
