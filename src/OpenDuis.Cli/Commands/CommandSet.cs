@@ -12,6 +12,12 @@ internal static class CommandSet
         yield return InitCommand.Create();
         yield return ImportCommand.Create();
         yield return ExportCommand.Create();
+        yield return SignCommand.Create();
+        yield return VerifyCommand.Create();
+        yield return ServeCommand.Create();
+        yield return SendCommand.Create();
+        yield return ListenCommand.Create();
+        yield return UsersCommand.Create();
         yield break;
     }
 }
