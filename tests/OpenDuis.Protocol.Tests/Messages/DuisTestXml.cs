@@ -29,10 +29,10 @@ internal static class DuisTestXml
     /// <summary>Text as a sender writes it: carriage returns in content (as in DCC Boxed signature values) stay character references.</summary>
     public static string Serialise(XmlDocument doc)
     {
-        var text = new StringWriter();
-        using (var writer = XmlWriter.Create(text, new XmlWriterSettings { NewLineHandling = NewLineHandling.Entitize, Encoding = Encoding.UTF8 }))
+        var bytes = new MemoryStream();
+        using (var writer = XmlWriter.Create(bytes, new XmlWriterSettings { NewLineHandling = NewLineHandling.Entitize, Encoding = new UTF8Encoding(false) }))
             doc.Save(writer);
-        return text.ToString();
+        return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
     /// <summary>Exclusive C14N of the whole document (insignificant whitespace already dropped on load).</summary>
