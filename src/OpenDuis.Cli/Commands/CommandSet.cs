@@ -14,6 +14,10 @@ internal static class CommandSet
         yield return ExportCommand.Create();
         yield return SignCommand.Create();
         yield return VerifyCommand.Create();
+        yield return ServeCommand.Create();
+        yield return SendCommand.Create();
+        yield return ListenCommand.Create();
+        yield return UsersCommand.Create();
         yield break;
     }
 }

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Net;
+using System.Text;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Signing;
+using OpenDuis.Protocol.Xml;
+using OpenDuis.Server.Delivery;
+using OpenDuis.Storage;
+
+namespace OpenDuis.Cli.Commands;
+
+/// <summary>
+/// <c>openduis listen --port N [--data DIR]</c>: a User's response endpoint. Verifies the DSP's
+/// signature on each message that arrives and prints it; accepts (HTTP 200) only what verifies.
+/// </summary>
+internal static class ListenCommand
+{
+    public static Command Create()
+    {
+        var data = InitCommand.DataOption();
+        var port = new Option<int>("--port") { Description = "TCP port on 127.0.0.1 to receive on.", Required = true };
+        var listen = new Command("listen", "Receive Service Responses and DCC Alerts as a User's endpoint: verify, print, acknowledge.") { port, data };
+        listen.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var folder = DataFolder.Resolve(parse.GetValue(data));
+            var keys = KeyStore.Load(folder.IsInitialised ? folder.ReadSettings().Keys ?? folder.DefaultKeysPath : folder.DefaultKeysPath);
+            var security = new DuisSecurity(keys);
+            var gate = new Lock();
+            await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, parse.GetValue(port), message =>
+            {
+                string verdict;
+                int status;
+                try
+                {
+                    var document = security.Load(message.Body);
+                    var verification = security.Verify(document, RemotePartyRole.DspXmlSign);
+                    if (verification.IsValid && DuisResponse.TryRead(document, out var response, out var problem))
+                    {
+                        verdict = $"{response.ResponseCode} {response.BodyKind} RequestID={response.RequestId} ResponseID={response.ResponseId} (signature verified: {verification.Signer})";
+                        status = 200;
+                    }
+                    else
+                    {
+                        verdict = verification.IsValid ? "not a DUIS Response" : $"signature refused: {verification}";
+                        status = 400;
+                    }
+                }
+                catch (XmlRefusedException e)
+                {
+                    verdict = $"refused XML: {e.Message}";
+                    status = 400;
+                }
+                lock (gate)
+                {
+                    output.WriteLine($"{message.ReceivedAt:O} POST {message.Path} → {status}: {verdict}");
+                    output.WriteLine(Encoding.UTF8.GetString(message.Body));
+                }
+                return ValueTask.FromResult(status);
+            }, cancellationToken: cancellationToken);
+            output.WriteLine($"Listening on {listener.Address} (register it with: openduis users endpoint USER {listener.Address})");
+            try { await Task.Delay(Timeout.Infinite, cancellationToken); }
+            catch (OperationCanceledException) { }
+            return 0;
+        });
+        return listen;
+    }
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Net;
+using OpenDuis.Server.Hosting;
+using OpenDuis.Storage;
+
+namespace OpenDuis.Cli.Commands;
+
+/// <summary>
+/// <c>openduis serve [--data DIR] [--profile dev|duis] [--port N]</c>: runs the DUIS web services
+/// until interrupted. A fresh data folder is first initialised with the demo environment.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var data = InitCommand.DataOption();
+        var profile = new Option<ConnectionProfile>("--profile")
+        {
+            Description = "dev: plain HTTP on loopback (as DCC Boxed); duis: TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256 only, DCCKI client certificates.",
+            DefaultValueFactory = _ => ConnectionProfile.Dev,
+        };
+        var port = new Option<int>("--port")
+        {
+            Description = $"TCP port (default {ServerOptions.DefaultPort}; 0 picks a free one).",
+            DefaultValueFactory = _ => ServerOptions.DefaultPort,
+        };
+        var address = new Option<string>("--address")
+        {
+            Description = "IPv4 address to listen on (default 127.0.0.1).",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+        var jsonLogs = new Option<bool>("--json-logs") { Description = "Write structured logs, one JSON object per line." };
+        var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics until interrupted.")
+        {
+            data, profile, port, address, jsonLogs,
+        };
+        serve.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            if (!IPAddress.TryParse(parse.GetValue(address), out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"--address {parse.GetValue(address)}: an IPv4 address is required (R-WS-3).");
+                return 1;
+            }
+            var clock = TimeProvider.System;
+            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken);
+            var chosen = parse.GetValue(profile);
+            var options = new ServerOptions
+            {
+                Profile = chosen,
+                Address = ip,
+                Port = parse.GetValue(port),
+                Dccki = chosen == ConnectionProfile.Duis ? host.EnsureDemoDccki(clock) : null,
+                JsonLogs = parse.GetValue(jsonLogs),
+            };
+            await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts()), cancellationToken);
+            output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+            if (options.Dccki is { } dccki) output.WriteLine($"  DCCKI CA {dccki.CaCertificate}; client certificates in {Path.Combine(dccki.Directory, "users")}");
+            await server.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return serve;
+    }
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Storage;
+
+namespace OpenDuis.Cli.Commands;
+
+/// <summary><c>openduis users endpoint USER URL</c>: where the User receives Service Responses and DCC Alerts.</summary>
+internal static class UsersCommand
+{
+    public static Command Create()
+    {
+        var data = InitCommand.DataOption();
+        var user = new Argument<string>("USER") { Description = "The User ID (EUI-64, e.g. 90-B3-D5-1F-30-01-00-00)." };
+        var url = new Argument<string>("URL") { Description = "The User's response endpoint (http or https)." };
+        var endpoint = new Command("endpoint", "Set the URL the User's Service Responses and DCC Alerts are POSTed to.") { user, url, data };
+        endpoint.SetAction(async (parse, cancellationToken) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            if (!Eui.TryParse(parse.GetValue(user), out var id))
+            {
+                error.WriteLine($"USER {parse.GetValue(user)}: not a User ID (8 hex pairs joined by '-').");
+                return 1;
+            }
+            if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                error.WriteLine($"URL {parse.GetValue(url)}: an absolute http or https URL is required.");
+                return 1;
+            }
+            await using var store = await DataFolder.Resolve(parse.GetValue(data)).OpenStoreAsync(cancellationToken);
+            var found = await store.FindUserAsync(id, cancellationToken);
+            if (found is null)
+            {
+                error.WriteLine($"User {id} is not known to {store.Description}.");
+                return 3;
+            }
+            await store.SaveUserAsync(found with { ResponseEndpoint = uri }, cancellationToken);
+            parse.InvocationConfiguration.Output.WriteLine($"User {id} receives responses at {uri}");
+            return 0;
+        });
+        return new Command("users", "Manage Users.") { endpoint };
+    }
+}

@@ -1,0 +1,71 @@
+using Npgsql;
+using OpenDuis.Core.Demo;
+using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Server.Tls;
+using OpenDuis.Storage;
+using OpenDuis.Storage.Outbox;
+
+namespace OpenDuis.Server.Hosting;
+
+/// <summary>
+/// Opens what a data folder holds for serving: its store (initialising a fresh folder with the demo
+/// environment), its key folder, the outbox in the same database, and its demo DCCKI (generated on
+/// first use).
+/// </summary>
+public sealed class DataFolderHost : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? _postgres;
+
+    public DataFolder Folder { get; }
+    public ISmiStore Store { get; }
+    public KeyStore Keys { get; }
+    public IOutboxStore Outbox { get; }
+    public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
+
+    private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres)
+    {
+        Folder = folder;
+        Store = store;
+        Keys = keys;
+        Outbox = outbox;
+        _postgres = postgres;
+    }
+
+    public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default)
+    {
+        var store = await folder.OpenStoreAsync(cancellationToken);
+        var settings = folder.ReadSettings();
+        var keys = KeyStore.Load(settings.Keys ?? folder.DefaultKeysPath);
+        NpgsqlDataSource? postgres = null;
+        IOutboxStore outbox;
+        if (settings.Store == "postgres")
+        {
+            postgres = NpgsqlDataSource.Create(settings.PostgresConnectionString!);
+            outbox = await PostgresOutboxStore.OpenAsync(postgres, clock, cancellationToken);
+        }
+        else
+        {
+            outbox = await SqliteOutboxStore.OpenAsync(folder.SqlitePath, clock, cancellationToken);
+        }
+        return new DataFolderHost(folder, store, keys, outbox, postgres);
+    }
+
+    /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
+    public DcckiFiles EnsureDemoDccki(TimeProvider clock)
+    {
+        var files = Dccki;
+        if (!files.Exists)
+            DcckiDemoPki.Generate(files.Directory, DemoEnvironment.Users.Select(u => u.Id), clock);
+        return files;
+    }
+
+    public OpenDuisParts Parts() => new(Keys, Store, Outbox);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        if (_postgres is not null) await _postgres.DisposeAsync();
+    }
+}
