@@ -70,6 +70,16 @@ public sealed class DuisRequest
     /// <summary>The Signed Pre-Command the body holds (throws <see cref="DuisFormatException"/> if it is malformed).</summary>
     public SignedPreCommand? SignedPreCommand => IsSignedPreCommand ? SignedPreCommand.Read(Body) : null;
 
+    /// <summary>The header's Service Reference is the one its variant belongs to (otherwise E48, DUIS 3.5.10).</summary>
+    public bool ReferenceMatchesVariant => ServiceReference == ServiceReferenceVariant.Reference;
+
+    /// <summary>
+    /// The body is the element the catalogue names for the header's variant, or a Signed Pre-Command
+    /// (otherwise E49: request format does not match the variant, DUIS 3.5.10).
+    /// </summary>
+    public bool BodyMatchesVariant => IsSignedPreCommand
+        || (Definition is { } d && Body.LocalName == d.BodyElement && Body.NamespaceURI == DuisNamespaces.ServiceUserGateway);
+
     public static DuisRequest Read(XmlDocument document) =>
         TryRead(document, out var request, out var problem) ? request : throw problem.ToException();
 

@@ -82,3 +82,36 @@ public class RequestIdTests
         Assert.Throws<FormatException>(() => RequestId.Parse(text));
     }
 }
+
+public class DomainRoundTripTests
+{
+    /// <summary>Formatting then parsing gives the value back, over many pseudo-random values (fixed seed).</summary>
+    [Fact]
+    public void Eui_and_RequestId_round_trip_through_text()
+    {
+        var random = new Random(20261125);
+        Span<byte> bytes = stackalloc byte[8];
+        for (var i = 0; i < 5000; i++)
+        {
+            random.NextBytes(bytes);
+            var eui = Eui.FromBytes(bytes);
+            Assert.Equal(eui, Eui.Parse(eui.ToString()));
+            Assert.Equal(eui, Eui.Parse(eui.ToString().ToLowerInvariant()));
+            Assert.Equal(eui, Eui.Parse(eui.ToCompactString()));
+            var counter = ((ulong)random.NextInt64() << 1) + (ulong)(uint)random.Next(0, 2); // the full 64-bit range
+            var id = new RequestId(eui, new Eui(~eui.Value ^ (ulong)random.NextInt64()), counter);
+            Assert.Equal(id, RequestId.Parse(id.ToString()));
+        }
+    }
+
+    [Fact]
+    public void Every_catalogue_variant_and_response_code_round_trips_through_text()
+    {
+        foreach (var d in OpenDuis.Protocol.Catalogue.ServiceCatalogue.All)
+        {
+            Assert.Equal(d.Variant, ServiceReferenceVariant.Parse(d.Variant.ToString()));
+            Assert.Equal(d.Reference, ServiceReference.Parse(d.Reference.ToString()));
+        }
+        foreach (var code in ResponseCodes.All) Assert.Equal(code, ResponseCode.Parse(code.ToString()));
+    }
+}

@@ -98,7 +98,19 @@ public class DuisRequestTests
     {
         var request = DuisRequest.Read(Parse(Template(ClearEventLog).Replace("<sr:ServiceReference>3.3<", "<sr:ServiceReference>3.4<")));
         Assert.Equal(new ServiceReference(3, 4), request.ServiceReference);
-        Assert.NotEqual(request.ServiceReference, request.ServiceReferenceVariant.Reference);
+        Assert.False(request.ReferenceMatchesVariant);
+        Assert.True(request.BodyMatchesVariant);
+    }
+
+    [Fact]
+    public void Body_of_another_variant_is_not_structural_but_left_for_E49()
+    {
+        var request = DuisRequest.Read(Parse(Template(ClearEventLog).Replace("<sr:ClearEventLog/>", "<sr:DisablePrivacyPIN/>")));
+        Assert.True(request.ReferenceMatchesVariant);
+        Assert.False(request.BodyMatchesVariant);
+        var foreign = DuisRequest.Read(Parse(Template(ClearEventLog).Replace("<sr:ClearEventLog/>", "<x:ClearEventLog xmlns:x=\"urn:example\"/>")));
+        Assert.False(foreign.BodyMatchesVariant);
+        Assert.All(RepoPaths.TemplateFiles(), f => Assert.True(DuisRequest.Read(Load(f)).BodyMatchesVariant, f));
     }
 
     public static TheoryData<string, string, string, DuisFormatError, string> Malformed => new()
