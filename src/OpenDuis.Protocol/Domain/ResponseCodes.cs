@@ -126,5 +126,4 @@ public static class ResponseCodes
         ByText.TryGetValue(text, out var code) ? code : null;
 
     internal static int OrdinalOf(ResponseCode code) => Ordinals.TryGetValue(code.Code, out var i) ? i : -1;
-
 }
