@@ -21,6 +21,7 @@ public interface IInventoryStore
     /// <summary>Adds many new Devices in one transaction: all of them, or none if any fails. Returns the count.</summary>
     Task<long> ImportDevicesAsync(IAsyncEnumerable<Device> devices, CancellationToken cancellationToken = default);
 
+    /// <summary>Streams every Device in EUI order; repeated manufacturer, model and firmware texts come back as one shared string each.</summary>
     IAsyncEnumerable<Device> ReadDevicesAsync(CancellationToken cancellationToken = default);
 
     Task AddToDeviceLogAsync(DeviceLogEntry entry, CancellationToken cancellationToken = default);

@@ -35,13 +35,9 @@ public sealed class SmiCache
     /// <summary>Reads everything from the store into memory.</summary>
     public static async Task<SmiCache> LoadAsync(ISmiStore store, CancellationToken cancellationToken = default)
     {
-        // Manufacturer, model and firmware repeat across millions of Devices: share one string each.
-        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? Share(string? s) => s is null ? null : pool.TryGetValue(s, out var shared) ? shared : pool[s] = s;
-
         var devices = new ConcurrentDictionary<Eui, Device>();
         await foreach (var d in store.ReadDevicesAsync(cancellationToken).ConfigureAwait(false))
-            devices[d.Id] = d with { Manufacturer = Share(d.Manufacturer), Model = Share(d.Model), FirmwareVersion = Share(d.FirmwareVersion) };
+            devices[d.Id] = d;
 
         var users = new ConcurrentDictionary<Eui, ServiceUser>();
         await foreach (var u in store.ReadUsersAsync(cancellationToken).ConfigureAwait(false))

@@ -158,10 +158,10 @@ internal sealed class RegistrationRow
     public long EffectiveFrom { get; set; }
     public long? EffectiveTo { get; set; }
 
-    public RegistrationPeriod ToPeriod() => new(
+    public RegistrationPeriod ToPeriod(PartyId party) => new(
         Core.Inventory.Mpxn.Parse(Mpxn),
         Db.ParseEnum<RegisteredRole>(Role, "role"),
-        PartyId.Parse(Party),
+        party,
         Db.Time(EffectiveFrom),
         EffectiveTo is { } t ? Db.Time(t) : null);
 }

@@ -84,11 +84,45 @@ public abstract class SqlSmiStore : ISmiStore
         return count;
     }
 
+    /// <summary>
+    /// Streams every Device, read straight from the data reader (this loads the look-up cache: millions
+    /// of rows). Manufacturer, model and firmware repeat across Devices, so each distinct value is one
+    /// shared string.
+    /// </summary>
     public async IAsyncEnumerable<Device> ReadDevicesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var row in c.QueryUnbufferedAsync<DeviceRow>(DeviceSelect + " ORDER BY id").WithCancellation(cancellationToken).ConfigureAwait(false))
-            yield return row.ToDevice();
+        await using var command = c.CreateCommand();
+        command.CommandText = $"SELECT {DeviceColumns} FROM devices ORDER BY id";
+        await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var shared = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? Shared(int i)
+        {
+            if (r.IsDBNull(i)) return null;
+            var s = r.GetString(i);
+            return shared.TryGetValue(s, out var one) ? one : shared[s] = s;
+        }
+        long? Int64(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new Device
+            {
+                Id = Db.Eui(r.GetInt64(0)),
+                Type = Db.ParseEnum<DeviceType>(r.GetString(1), "device_type"),
+                Generation = Db.ParseEnum<DeviceGeneration>(r.GetString(2), "generation"),
+                Status = Db.ParseEnum<SmiStatus>(r.GetString(3), "smi_status"),
+                Manufacturer = Shared(4),
+                Model = Shared(5),
+                FirmwareVersion = Shared(6),
+                Region = r.IsDBNull(7) ? null : Db.ParseEnum<CspRegion>(r.GetString(7), "csp_region"),
+                HanVariant = r.IsDBNull(8) ? null : Db.ParseEnum<HanVariant>(r.GetString(8), "han_variant"),
+                CommsHub = Db.Eui(Int64(9)),
+                Mpxn = r.IsDBNull(10) ? null : Mpxn.Parse(r.GetString(10)),
+                Uprn = Int64(11) is { } u ? new Uprn(u) : null,
+                MeterAssetProvider = Db.Eui(Int64(12)),
+                Smets1ServiceProvider = Db.Eui(Int64(13)),
+            };
+        }
     }
 
     public async Task AddToDeviceLogAsync(DeviceLogEntry entry, CancellationToken cancellationToken = default)
@@ -296,7 +330,7 @@ public abstract class SqlSmiStore : ISmiStore
         var rows = await c.QueryAsync<RegistrationRow>(new CommandDefinition(
             RegistrationSelect + " WHERE mpxn = @Mpxn AND role = @Role ORDER BY effective_from_us",
             new { Mpxn = mpxn.ToString(), Role = role.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return new RegistrationHistory(rows.Select(r => r.ToPeriod()));
+        return new RegistrationHistory(rows.Select(r => r.ToPeriod(PartyId.Parse(r.Party))));
     }
 
     public async Task<PartyId?> RegisteredPartyAsync(Mpxn mpxn, RegisteredRole role, DateTimeOffset at, CancellationToken cancellationToken = default)
@@ -312,9 +346,14 @@ public abstract class SqlSmiStore : ISmiStore
     public async IAsyncEnumerable<RegistrationPeriod> ReadRegistrationsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // A few Parties are registered for millions of MPxNs: one PartyId (one string) each.
+        var parties = new Dictionary<string, PartyId>(StringComparer.Ordinal);
         await foreach (var row in c.QueryUnbufferedAsync<RegistrationRow>(RegistrationSelect + " ORDER BY mpxn, role, effective_from_us")
                            .WithCancellation(cancellationToken).ConfigureAwait(false))
-            yield return row.ToPeriod();
+        {
+            if (!parties.TryGetValue(row.Party, out var party)) parties[row.Party] = party = PartyId.Parse(row.Party);
+            yield return row.ToPeriod(party);
+        }
     }
 
     public async Task<long> ImportRegistrationsAsync(IAsyncEnumerable<RegistrationPeriod> periods, CancellationToken cancellationToken = default)
