@@ -140,6 +140,41 @@ public abstract class SmiStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bulk_registration_import_applies_each_change_of_supplier_in_order()
+    {
+        var gas = Mpxn.Parse("7654321");
+        long n = await Store.ImportRegistrationsAsync(Periods(
+            new RegistrationPeriod(Mpan, RegisteredRole.Supplier, OldSupplier, T.AddYears(-1)),
+            new RegistrationPeriod(gas, RegisteredRole.NetworkOperator, OldSupplier, T.AddYears(-1), T.AddYears(1)),
+            new RegistrationPeriod(Mpan, RegisteredRole.Supplier, NewSupplier, T)), Ct);
+
+        Assert.Equal(3, n);
+        Assert.Equal(OldSupplier, await Store.RegisteredPartyAsync(Mpan, RegisteredRole.Supplier, T.AddSeconds(-1), Ct));
+        Assert.Equal(NewSupplier, await Store.RegisteredPartyAsync(Mpan, RegisteredRole.Supplier, T, Ct));
+        Assert.Equal(OldSupplier, await Store.RegisteredPartyAsync(gas, RegisteredRole.NetworkOperator, T, Ct));
+        Assert.Null(await Store.RegisteredPartyAsync(gas, RegisteredRole.NetworkOperator, T.AddYears(1), Ct));
+    }
+
+    [Fact]
+    public async Task A_bulk_registration_import_with_a_bad_period_writes_nothing()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ImportRegistrationsAsync(Periods(
+            new RegistrationPeriod(Mpan, RegisteredRole.Supplier, OldSupplier, T),
+            new RegistrationPeriod(Mpan, RegisteredRole.Supplier, NewSupplier, T, T.AddDays(-1))), Ct));
+
+        Assert.Empty((await Store.HistoryAsync(Mpan, RegisteredRole.Supplier, Ct)).Periods);
+    }
+
+    private static async IAsyncEnumerable<RegistrationPeriod> Periods(params RegistrationPeriod[] periods)
+    {
+        foreach (var p in periods)
+        {
+            await Task.Yield();
+            yield return p;
+        }
+    }
+
+    [Fact]
     public async Task A_registration_ending_before_it_starts_is_refused()
     {
         var e = await Assert.ThrowsAsync<ArgumentException>(() =>

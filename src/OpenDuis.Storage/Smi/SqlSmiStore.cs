@@ -302,15 +302,36 @@ public abstract class SqlSmiStore : ISmiStore
     }
 
     /// <summary>The same rule as <see cref="RegistrationHistory.With"/>, in SQL.</summary>
-    private static Task RegisterAsync(DbConnection c, DbTransaction tx, RegistrationPeriod period, CancellationToken cancellationToken)
+    private const string RegisterSql =
+        "DELETE FROM registrations WHERE mpxn = @Mpxn AND role = @Role AND effective_from_us >= @From; " +
+        "UPDATE registrations SET effective_to_us = @From WHERE mpxn = @Mpxn AND role = @Role AND effective_from_us < @From " +
+        "AND (effective_to_us IS NULL OR effective_to_us > @From); " +
+        "INSERT INTO registrations (mpxn, role, party_id, effective_from_us, effective_to_us) VALUES (@Mpxn, @Role, @Party, @From, @To)";
+
+    private static void EnsureOrdered(RegistrationPeriod period)
     {
         if (period.EffectiveTo is { } to && to <= period.EffectiveFrom)
             throw new ArgumentException($"Registration of {period.Mpxn} ends ({to:O}) before it starts ({period.EffectiveFrom:O}).", nameof(period));
+    }
+
+    private static DbParameter Parameter(DbCommand command, string name)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.DbType = name switch
+        {
+            "From" or "To" => System.Data.DbType.Int64,
+            _ => System.Data.DbType.String,
+        };
+        command.Parameters.Add(p);
+        return p;
+    }
+
+    private static Task RegisterAsync(DbConnection c, DbTransaction tx, RegistrationPeriod period, CancellationToken cancellationToken)
+    {
+        EnsureOrdered(period);
         return c.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM registrations WHERE mpxn = @Mpxn AND role = @Role AND effective_from_us >= @From; " +
-            "UPDATE registrations SET effective_to_us = @From WHERE mpxn = @Mpxn AND role = @Role AND effective_from_us < @From " +
-            "AND (effective_to_us IS NULL OR effective_to_us > @From); " +
-            "INSERT INTO registrations (mpxn, role, party_id, effective_from_us, effective_to_us) VALUES (@Mpxn, @Role, @Party, @From, @To)",
+            RegisterSql,
             new
             {
                 Mpxn = period.Mpxn.ToString(),
@@ -360,10 +381,26 @@ public abstract class SqlSmiStore : ISmiStore
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // One prepared command, parameters rebound per row: millions of rows parse the SQL once.
+        await using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = RegisterSql;
+        var mpxn = Parameter(command, "Mpxn");
+        var role = Parameter(command, "Role");
+        var party = Parameter(command, "Party");
+        var from = Parameter(command, "From");
+        var to = Parameter(command, "To");
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
         long count = 0;
         await foreach (var p in periods.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            await RegisterAsync(c, tx, p, cancellationToken).ConfigureAwait(false);
+            EnsureOrdered(p);
+            mpxn.Value = p.Mpxn.ToString();
+            role.Value = p.Role.ToString();
+            party.Value = p.Party.Value;
+            from.Value = Db.Micros(p.EffectiveFrom);
+            to.Value = p.EffectiveTo is { } t ? Db.Micros(t) : DBNull.Value;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             count++;
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
