@@ -18,8 +18,10 @@ public sealed class DccBoxedTool : IDisposable
 {
     public const string NpmPackage = "@smartdcc/duis-sign-wrap@0.1.2";
     private static readonly Lazy<DccBoxedTool> SharedLazy = new(() => new DccBoxedTool());
-    private readonly Process _java;
+    private Process _java;
+    private readonly string _jar;
     private readonly string _work;
+    private readonly System.Text.StringBuilder _jvmLog = new();
     private readonly Lock _gate = new();
     private int _counter;
 
@@ -37,11 +39,17 @@ public sealed class DccBoxedTool : IDisposable
 
     private DccBoxedTool()
     {
-        var jar = LocateJar();
+        _jar = LocateJar();
         _work = Directory.CreateTempSubdirectory("openduis-dccboxed-").FullName;
         var source = Path.Combine(AppContext.BaseDirectory, "DuisToolBatch.java");
-        var javac = Run("javac", ["-cp", jar, "-d", _work, source]);
+        var javac = Run("javac", ["-cp", _jar, "-d", _work, source]);
         if (javac != 0) throw new ToolUnavailableException("javac (Java 17 JDK) could not compile the DCC Boxed batch driver");
+        _java = StartJvm();
+    }
+
+    private Process StartJvm()
+    {
+        var jar = _jar;
         var psi = new ProcessStartInfo("java")
         {
             RedirectStandardInput = true,
@@ -52,9 +60,10 @@ public sealed class DccBoxedTool : IDisposable
         psi.ArgumentList.Add("-cp");
         psi.ArgumentList.Add(jar + Path.PathSeparator + _work);
         psi.ArgumentList.Add("DuisToolBatch");
-        _java = Process.Start(psi) ?? throw new ToolUnavailableException("java could not be started");
-        _java.ErrorDataReceived += (_, _) => { };
-        _java.BeginErrorReadLine();
+        var java = Process.Start(psi) ?? throw new ToolUnavailableException("java could not be started");
+        java.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_jvmLog) _jvmLog.AppendLine(e.Data); };
+        java.BeginErrorReadLine();
+        return java;
     }
 
     public static string LocateJar()
@@ -111,9 +120,31 @@ public sealed class DccBoxedTool : IDisposable
             var input = Path.Combine(_work, $"in-{n}.xml");
             var output = Path.Combine(_work, $"out-{n}.xml");
             File.WriteAllText(input, xml);
-            _java.StandardInput.WriteLine(string.Join('\t', [mode, input, output, .. extra]));
-            _java.StandardInput.Flush();
-            var line = _java.StandardOutput.ReadLine() ?? throw new InvalidOperationException("DCC Boxed tool process ended");
+            string? line;
+            try
+            {
+                _java.StandardInput.WriteLine(string.Join('\t', [mode, input, output, .. extra]));
+                _java.StandardInput.Flush();
+                line = _java.StandardOutput.ReadLine();
+            }
+            catch (IOException)
+            {
+                line = null;
+            }
+            if (line is null)
+            {
+                // The tool ended its JVM on this input (it calls System.exit on some errors): report
+                // that as this call's outcome and start a fresh JVM for the calls after it.
+                _java.WaitForExit(5000);
+                string jvmLog;
+                lock (_jvmLog) { jvmLog = _jvmLog.ToString().Replace('\n', ' '); _jvmLog.Clear(); }
+                var exit = _java.HasExited ? _java.ExitCode : -1;
+                _java.Dispose();
+                _java = StartJvm();
+                File.Delete(input);
+                File.Delete(output);
+                return new ToolResult($"JVM_EXITED_{exit}", "", jvmLog);
+            }
             var tab = line.IndexOf('\t');
             var code = tab < 0 ? line : line[..tab];
             var log = tab < 0 ? "" : line[(tab + 1)..];
