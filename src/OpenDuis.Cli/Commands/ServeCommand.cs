@@ -30,9 +30,14 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "127.0.0.1",
         };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Write structured logs, one JSON object per line." };
+        var lease = new Option<int>("--delivery-lease")
+        {
+            Description = "Seconds an outbox message stays reserved for a delivery attempt; after a crash it is sent again once this passes (default 30).",
+            DefaultValueFactory = _ => 30,
+        };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics until interrupted.")
         {
-            data, profile, port, address, jsonLogs,
+            data, profile, port, address, jsonLogs, lease,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -52,6 +57,7 @@ internal static class ServeCommand
                 Port = parse.GetValue(port),
                 Dccki = chosen == ConnectionProfile.Duis ? host.EnsureDemoDccki(clock) : null,
                 JsonLogs = parse.GetValue(jsonLogs),
+                Delivery = new OpenDuis.Server.Delivery.OutboxDeliveryOptions { Lease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(lease), 1, 3600)) },
             };
             await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts()), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Xml;
+using OpenDuis.Core.Demo;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Signing;
+using OpenDuis.Server.Delivery;
+using OpenDuis.Storage;
+using OpenDuis.Storage.Outbox;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Server.Tests;
+
+/// <summary>
+/// The <c>openduis</c> command as a separate process: <c>serve</c> on a fresh data folder,
+/// <c>send</c> a template, <c>users endpoint</c>, and a server killed with SIGKILL mid-delivery.
+/// </summary>
+public sealed class CliTests : IAsyncLifetime
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("openduis-cli-").FullName;
+    private readonly List<Process> _started = [];
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static string Openduis => Path.Combine(AppContext.BaseDirectory, "openduis.dll");
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var p in _started)
+        {
+            try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_data, true); } catch (IOException) { }
+        return ValueTask.CompletedTask;
+    }
+
+    private Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Openduis);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        _started.Add(p);
+        return p;
+    }
+
+    private async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        using var p = Start(args);
+        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = p.StandardError.ReadToEndAsync(Ct);
+        await p.WaitForExitAsync(Ct);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private async Task<Process> ServeAsync(int port)
+    {
+        var serve = Start("serve", "--data", _data, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--delivery-lease", "2");
+        var log = new StringBuilder();
+        serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        serve.BeginOutputReadLine();
+        serve.BeginErrorReadLine();
+        using var http = new HttpClient();
+        for (var i = 0; i < 150; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health", Ct)).IsSuccessStatusCode) return serve;
+            }
+            catch (HttpRequestException) { }
+            if (serve.HasExited) lock (log) Assert.Fail("openduis serve exited: " + log);
+            await Task.Delay(100, Ct);
+        }
+        throw new TimeoutException("openduis serve did not answer /health");
+    }
+
+    [Fact]
+    public async Task Serve_initialises_a_fresh_data_folder_and_send_prints_the_verified_answer()
+    {
+        var port = FreePort();
+        await ServeAsync(port);
+
+        var (code, output) = await RunAsync("send", "ECS17b_4.1.1_SINGLE_SUCCESS", "--as", DemoEnvironment.Supplier.ToString(),
+            "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates, "--data", _data);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("/api/v1/serviceS", output);
+        Assert.Contains("← I99", output);
+        Assert.Contains("signature verified", output);
+    }
+
+    [Fact]
+    public async Task Send_of_a_Non_Device_template_goes_to_serviceD_and_prints_I0()
+    {
+        var port = FreePort();
+        await ServeAsync(port);
+
+        var (code, output) = await RunAsync("send", "8.2_READ_INVENTORY", "--as", DemoEnvironment.Supplier.ToString(),
+            "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates, "--data", _data);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("/api/v1/serviceD", output);
+        Assert.Contains("← I0", output);
+        Assert.Contains("DSPInventory", output);
+    }
+
+    [Fact]
+    public async Task Users_endpoint_refuses_an_unknown_user_and_a_relative_url()
+    {
+        var unknown = await RunAsync("users", "endpoint", "00-11-22-33-44-55-66-77", "http://127.0.0.1:1/", "--data", _data);
+        var relative = await RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), "responses", "--data", _data);
+
+        Assert.Equal(3, unknown.ExitCode);
+        Assert.Contains("not known", unknown.Output);
+        Assert.Equal(1, relative.ExitCode);
+        Assert.Contains("absolute http or https URL", relative.Output);
+    }
+
+    [Fact]
+    public async Task Server_killed_mid_delivery_and_restarted_delivers_everything()
+    {
+        var port = FreePort();
+        var first = await ServeAsync(port);
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0,
+            async _ => { await Task.Delay(100, Ct); return 200; }, cancellationToken: Ct);
+        var (code, output) = await RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString(), "--data", _data);
+        Assert.True(code == 0, output);
+
+        // Service Responses written into the server's outbox, signed with the data folder's DSP key.
+        var folder = new DataFolder(_data);
+        var dsp = KeyStore.Load(folder.ReadSettings().Keys!).FindXmlSigningKey(DemoKeySet.DspEui)!;
+        var outbox = await SqliteOutboxStore.OpenAsync(folder.SqlitePath, TimeProvider.System, Ct);
+        var sent = new List<OutboxEntry>();
+        var baseCounter = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        for (var r = 0; r < 3; r++)
+            for (var n = 0; n < 10; n++)
+            {
+                var request = new RequestId(DemoEnvironment.Supplier, DemoEnvironment.Esme, baseCounter + (ulong)r);
+                var responseId = new RequestId(DemoKeySet.DspEui, DemoEnvironment.Supplier, baseCounter + (ulong)(r * 100 + n));
+                var response = DuisResponse.CreateServiceResponse(DuisSchemaVersion.V5_4, request, responseId, ResponseCode.I0, DateTimeOffset.UtcNow,
+                    ServiceReference.Parse("4.1"), ServiceReferenceVariant.Parse("4.1.1"), null);
+                sent.Add(OutboxEntry.ForRequest(request, responseId.ToString(), OutboxKind.ServiceResponse,
+                    DuisSigner.SignAndSerialise(response.ToXmlDocument(), dsp)));
+            }
+        await outbox.EnqueueAsync(sent, Ct);
+
+        var arrived = new HashSet<string>();
+        while (arrived.Count < 4) arrived.Add(ResponseIdOf((await listener.Received.ReadAsync(Ct)).Body));
+        first.Kill(); // SIGKILL: no graceful stop, leased messages stay leased
+        await first.WaitForExitAsync(Ct);
+        Assert.True(await outbox.CountUndeliveredAsync(Ct) > 0, "everything was delivered before the kill");
+
+        await ServeAsync(port);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        while (!sent.All(s => arrived.Contains(s.ResponseId)))
+            arrived.Add(ResponseIdOf((await listener.Received.ReadAsync(timeout.Token)).Body));
+
+        for (var i = 0; i < 50 && await outbox.CountUndeliveredAsync(Ct) > 0; i++) await Task.Delay(100, Ct);
+        Assert.Equal(0, await outbox.CountUndeliveredAsync(Ct));
+    }
+
+    private static string ResponseIdOf(byte[] body)
+    {
+        var doc = new XmlDocument();
+        doc.LoadXml(Encoding.UTF8.GetString(body));
+        return DuisResponse.Read(doc).ResponseId!.Value.ToString();
+    }
+}
