@@ -54,10 +54,14 @@ public interface IRequestLog
 /// <summary>
 /// An <see cref="IRequestLog"/> in memory (one process; lost on restart). With a hold, a request
 /// still in progress that long after it was received is reported <see cref="RequestState.Failed"/>
-/// (no response came), so its ID is free again.
+/// (no response came), so its ID is free again. With a retention, finished requests older than it
+/// are forgotten (swept at most once a minute), so a long-running server's log stays bounded; the
+/// SMETS1 anti-replay counters are kept.
 /// </summary>
-public sealed class InMemoryRequestLog(TimeProvider? clock = null, TimeSpan? inProgressHold = null) : IRequestLog
+public sealed class InMemoryRequestLog(TimeProvider? clock = null, TimeSpan? inProgressHold = null, TimeSpan? retention = null) : IRequestLog
 {
+    private long _nextSweep;
+
     private readonly ConcurrentDictionary<RequestId, LoggedRequest> _requests = new();
     private readonly ConcurrentDictionary<RequestId, RequestId> _successors = new();
     private readonly ConcurrentDictionary<(Eui, Eui), ulong> _smets1Counters = new();
@@ -81,6 +85,7 @@ public sealed class InMemoryRequestLog(TimeProvider? clock = null, TimeSpan? inP
 
     public bool TryAdmit(in LoggedRequest entry, bool smets1Target)
     {
+        SweepIfDue();
         var admitted = entry;
         while (true)
         {
@@ -96,6 +101,20 @@ public sealed class InMemoryRequestLog(TimeProvider? clock = null, TimeSpan? inP
             _smets1Counters.AddOrUpdate((entry.Id.Originator, entry.Id.Target), counter, (_, last) => Math.Max(last, counter));
         }
         return true;
+    }
+
+    private void SweepIfDue()
+    {
+        if (retention is not { } keep || clock is null) return;
+        var now = clock.GetUtcNow();
+        var due = Interlocked.Read(ref _nextSweep);
+        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweep, now.UtcTicks + TimeSpan.TicksPerMinute, due) != due) return;
+        foreach (var (id, entry) in _requests)
+        {
+            if (entry.Received + keep > now || (entry.State == RequestState.InProgress && !IsPastHold(entry))) continue;
+            if (_requests.TryRemove(KeyValuePair.Create(id, entry)) && entry.Preceding is { } preceding)
+                _successors.TryRemove(KeyValuePair.Create(preceding, id));
+        }
     }
 
     public void Complete(RequestId id, RequestState outcome)

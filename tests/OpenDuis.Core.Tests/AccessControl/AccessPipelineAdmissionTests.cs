@@ -49,6 +49,28 @@ public sealed class AccessPipelineAdmissionTests
     }
 
     [Fact]
+    public void Finished_requests_older_than_the_retention_are_forgotten_but_smets1_counters_are_kept()
+    {
+        var clock = new FixedClock(Now);
+        var log = new InMemoryRequestLog(clock, TimeSpan.FromMinutes(5), retention: TimeSpan.FromHours(1));
+        var pipeline = new AccessPipeline(InMemoryAccessSnapshot.Demo(), log, clock);
+        var f = new AccessFixture();
+        var user = DemoEnvironment.Supplier;
+        var done = f.Request("4.1.1", user, Smets1Esme, counter: 50);
+        var pending = f.Request("4.1.1", user, DemoEnvironment.Esme, counter: 51);
+        Assert.True(pipeline.Decide(new AccessRequest(done, WebService.SendCommand)).IsAccepted);
+        log.Complete(done.RequestId, RequestState.Succeeded);
+        clock.Now = Now.AddMinutes(30);
+        Assert.True(pipeline.Decide(new AccessRequest(pending, WebService.SendCommand)).IsAccepted);
+        Assert.Equal(2, log.Count);
+
+        clock.Now = Now.AddHours(2);
+        Assert.True(pipeline.Decide(new AccessRequest(f.Request("4.1.1", user, DemoEnvironment.Esme, counter: 52), WebService.SendCommand)).IsAccepted);
+        Assert.Equal(1, log.Count);
+        Assert.Equal(ResponseCode.E63, pipeline.Evaluate(new AccessRequest(done, WebService.SendCommand)).Code);
+    }
+
+    [Fact]
     public void Concurrent_duplicates_admit_exactly_one()
     {
         var f = new AccessFixture();
