@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using OpenDuis.Core.MapReports;
+using OpenDuis.Core.Parties;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Benchmarks;
@@ -36,7 +37,7 @@ public class H17ReportBenchmarks
         File.Delete(_path);
     }
 
-    private static readonly RegisteredSupplier[] Suppliers = [new(Eui.Parse("90-B3-D5-1F-30-01-00-00"), new DateOnly(2024, 1, 1))];
+    private static readonly RegisteredSupplier[] Suppliers = [new(PartyId.Parse("BIG-SUPPLIER"), new DateOnly(2024, 1, 1))];
 
     private static async IAsyncEnumerable<MeterReportRow> Rows(int count)
     {

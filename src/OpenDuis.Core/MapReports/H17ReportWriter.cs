@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text;
+using OpenDuis.Core.Parties;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Core.MapReports;
 
-/// <summary>A Registered Supplier of a Smart Meter and the date its registration is effective from (H17.5(f)).</summary>
-public readonly record struct RegisteredSupplier(Eui Supplier, DateOnly EffectiveFrom);
+/// <summary>A Registered Supplier Party of a Smart Meter and the date its registration is effective from (H17.5(f)).</summary>
+public readonly record struct RegisteredSupplier(PartyId Supplier, DateOnly EffectiveFrom);
 
 /// <summary>One Smart Meter's line of an H17 report, fields H17.5(a)–(g).</summary>
 public sealed record MeterReportRow(
@@ -15,7 +16,7 @@ public sealed record MeterReportRow(
     string Manufacturer,
     string FirmwareVersion,
     SmiStatus SmiStatus,
-    CspRegion Region,
+    CspRegion? Region,
     IReadOnlyList<RegisteredSupplier> RegisteredSuppliers,
     string CommsHubMake,
     string CommsHubModel,
@@ -72,7 +73,7 @@ public static class H17ReportWriter
         Field(line, row.Manufacturer).Append(',');
         Field(line, row.FirmwareVersion).Append(',');
         Field(line, row.SmiStatus.ToString()).Append(',');
-        Field(line, row.Region.ToXsd()).Append(',');
+        Field(line, row.Region?.ToXsd() ?? "").Append(',');
         var suppliers = new StringBuilder();
         foreach (var s in row.RegisteredSuppliers)
         {

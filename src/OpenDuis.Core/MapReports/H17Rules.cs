@@ -1,3 +1,5 @@
+using OpenDuis.Protocol.Domain;
+
 namespace OpenDuis.Core.MapReports;
 
 /// <summary>In which capacity an entity asks for reports on Smart Meters (H17.1).</summary>
@@ -25,7 +27,14 @@ public sealed record H17Requester(
     H17Capacity Capacity,
     bool IsParty,
     bool SignedEnablingServicesAgreement,
-    DateTimeOffset? EvidenceAcceptedAt);
+    DateTimeOffset? EvidenceAcceptedAt)
+{
+    /// <summary>As Meter Asset Provider: the identity the inventory records in a Device's MAP field (a User ID).</summary>
+    public Eui? MeterAssetProviderId { get; init; }
+
+    /// <summary>As Manufacturer: its identifier as the Central Products List and the inventory hold it (e.g. "106C").</summary>
+    public string? ManufacturerId { get; init; }
+}
 
 /// <summary>The rules of SEC H17 (as amended by MP260) that decide whether a report may be requested.</summary>
 public static class H17Rules

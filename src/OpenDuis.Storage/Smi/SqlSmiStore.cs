@@ -13,7 +13,7 @@ namespace OpenDuis.Storage.Smi;
 /// <c>INSERT … ON CONFLICT … DO UPDATE</c>); the engines differ only in connections, row locking and
 /// the bulk-load path.
 /// </summary>
-public abstract class SqlSmiStore : ISmiStore
+public abstract partial class SqlSmiStore : ISmiStore
 {
     public abstract string Description { get; }
 

@@ -1,4 +1,5 @@
 using OpenDuis.Core.MapReports;
+using OpenDuis.Core.Parties;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Core.Tests.MapReports;
@@ -64,7 +65,7 @@ public class H17ReportWriterTests
 {
     private static MeterReportRow Row(int i, string model = "E470") => new(
         new Eui(0x00DB_1234_5600_0000UL + (ulong)i), DeviceType.ESME, model, "Landis+Gyr", "0x0102", SmiStatus.Commissioned, CspRegion.North,
-        [new RegisteredSupplier(Eui.Parse("90-B3-D5-1F-30-01-00-00"), new DateOnly(2024, 1, 1)), new RegisteredSupplier(Eui.Parse("90-B3-D5-1F-30-01-00-01"), new DateOnly(2025, 6, 1))],
+        [new RegisteredSupplier(PartyId.Parse("IMPORT-SUPPLIER"), new DateOnly(2024, 1, 1)), new RegisteredSupplier(PartyId.Parse("EXPORT-SUPPLIER"), new DateOnly(2025, 6, 1))],
         "Toshiba", "CH-2", "0x0300");
 
     private static async IAsyncEnumerable<MeterReportRow> Rows(int count, Func<int, MeterReportRow>? make = null)
@@ -88,7 +89,7 @@ public class H17ReportWriterTests
         Assert.Contains("Registered Supplier Party", lines[1]);
         Assert.Contains("Section M4", lines[2]);
         Assert.Equal(string.Join(',', H17ReportWriter.Columns), lines[3]);
-        Assert.Equal("00-DB-12-34-56-00-00-01,ESME,E470,Landis+Gyr,0x0102,Commissioned,North,90-B3-D5-1F-30-01-00-00 from 2024-01-01;90-B3-D5-1F-30-01-00-01 from 2025-06-01,Toshiba,CH-2,0x0300", lines[5]);
+        Assert.Equal("00-DB-12-34-56-00-00-01,ESME,E470,Landis+Gyr,0x0102,Commissioned,North,IMPORT-SUPPLIER from 2024-01-01;EXPORT-SUPPLIER from 2025-06-01,Toshiba,CH-2,0x0300", lines[5]);
     }
 
     [Fact]

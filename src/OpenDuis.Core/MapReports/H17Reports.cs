@@ -1,0 +1,59 @@
+namespace OpenDuis.Core.MapReports;
+
+/// <summary>A report request the DCC accepted (H17.4): who asked, in which capacity, how often, when; and the report once generated.</summary>
+public sealed record H17ReportRequest(
+    long Id,
+    string Requester,
+    H17Capacity Capacity,
+    ReportFrequency Frequency,
+    DateTimeOffset RequestedAt,
+    DateTimeOffset? GeneratedAt = null,
+    long? Meters = null,
+    string? File = null);
+
+/// <summary>
+/// Where H17 requesters (eligibility and accepted evidence), their request history and the
+/// inventory the reports are drawn from are kept.
+/// </summary>
+public interface IH17ReportStore
+{
+    /// <summary>Adds or replaces a requester in one capacity (its H17.2 status and H17.3 evidence).</summary>
+    Task SaveRequesterAsync(H17Requester requester, CancellationToken cancellationToken = default);
+
+    Task<H17Requester?> FindRequesterAsync(string name, H17Capacity capacity, CancellationToken cancellationToken = default);
+
+    Task<H17ReportRequest> AddRequestAsync(string requester, H17Capacity capacity, ReportFrequency frequency, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    Task<H17ReportRequest?> FindRequestAsync(long id, CancellationToken cancellationToken = default);
+
+    /// <summary>The requester's accepted requests in that capacity, oldest first.</summary>
+    Task<IReadOnlyList<H17ReportRequest>> RequestsAsync(string requester, H17Capacity capacity, CancellationToken cancellationToken = default);
+
+    Task MarkGeneratedAsync(long id, DateTimeOffset at, long meters, string file, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams, in Smart Meter ID order, one row for every Smart Meter (ESME, GSME) the requester is
+    /// MAP or Manufacturer of, with its Registered Supplier(s) at <paramref name="at"/> and its
+    /// Communications Hub (from the CHF Device Log, else the Device's own hub association).
+    /// </summary>
+    IAsyncEnumerable<MeterReportRow> ReadReportRowsAsync(H17Requester requester, DateTimeOffset at, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Accepts or refuses H17 report requests against the store's requesters and history.</summary>
+public static class H17Reports
+{
+    /// <summary>H17.2/H17.3 eligibility, then the H17.4 ad hoc limit; an accepted request is recorded.</summary>
+    public static async Task<Ruling<H17ReportRequest>> RequestAsync(
+        IH17ReportStore store, string requester, H17Capacity capacity, ReportFrequency frequency, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var who = await store.FindRequesterAsync(requester, capacity, cancellationToken).ConfigureAwait(false);
+        if (who is null)
+            return Ruling<H17ReportRequest>.Refuse("H17.3",
+                $"{requester} has given the DCC no evidence that it is the {(capacity == H17Capacity.Manufacturer ? "Manufacturer" : "Meter Asset Provider")} of any Smart Meter");
+        if (H17Rules.CheckEligibility(who, at) is { } ineligible) return ineligible;
+        var earlier = await store.RequestsAsync(requester, capacity, cancellationToken).ConfigureAwait(false);
+        if (H17Rules.CheckFrequency(frequency, at, earlier.Where(r => r.Frequency == ReportFrequency.AdHoc).Select(r => r.RequestedAt)) is { } tooSoon)
+            return tooSoon;
+        return Ruling<H17ReportRequest>.Allow(await store.AddRequestAsync(requester, capacity, frequency, at, cancellationToken).ConfigureAwait(false));
+    }
+}
