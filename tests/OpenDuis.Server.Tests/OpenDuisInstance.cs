@@ -54,7 +54,8 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         var keys = TestKeys.Value;
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
-            services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox)));
+            services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox,
+                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")))));
         return instance;
     }
 

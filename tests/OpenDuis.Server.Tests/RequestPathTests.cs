@@ -255,6 +255,24 @@ public sealed class RequestPathTests(RunningOpenDuis fixture) : IClassFixture<Ru
     }
 
     [Fact]
+    public async Task Signed_request_that_breaks_the_XSD_is_HTTP_400_listing_the_schema_errors()
+    {
+        var doc = new XmlDocument { PreserveWhitespace = true };
+        doc.LoadXml(Template("ECS17b_4.1.1_SINGLE_SUCCESS"));
+        var body = doc.GetElementsByTagName("Body", DuisNamespaces.ServiceUserGateway)[0]!.ChildNodes.OfType<XmlElement>().First();
+        body.AppendChild(doc.CreateElement("sr", "NotInTheXsd", DuisNamespaces.ServiceUserGateway));
+        var signed = Encoding.UTF8.GetString(DuisSigner.SignAndSerialise(doc, OpenDuisInstance.TestKeys.Value.FindXmlSigningKey(DemoSupplier)!));
+
+        var (status, answer) = await PostAsync(WebService.SendCommand, signed);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("R-MSG-4", answer);
+        Assert.Contains("NotInTheXsd", answer);
+    }
+
+    private static readonly Eui DemoSupplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");
+
+    [Fact]
     public async Task Content_type_other_than_XML_is_HTTP_415()
     {
         var (status, body) = await PostAsync(WebService.SendCommand, "{}", "application/json");

@@ -30,6 +30,10 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "127.0.0.1",
         };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Write structured logs, one JSON object per line." };
+        var schemas = new Option<DirectoryInfo?>("--schemas")
+        {
+            Description = "Folder of the official DUIS XSDs ('DUIS Schema V5.4.xsd' …) to validate requests against (R-MSG-4); default $OPENDUIS_SCHEMAS, else structural checks only.",
+        };
         var lease = new Option<int>("--delivery-lease")
         {
             Description = "Seconds an outbox message stays reserved for a delivery attempt; after a crash it is sent again once this passes (default 30).",
@@ -37,7 +41,7 @@ internal static class ServeCommand
         };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics until interrupted.")
         {
-            data, profile, port, address, jsonLogs, lease,
+            data, profile, port, address, jsonLogs, lease, schemas,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -59,8 +63,11 @@ internal static class ServeCommand
                 JsonLogs = parse.GetValue(jsonLogs),
                 Delivery = new OpenDuis.Server.Delivery.OutboxDeliveryOptions { Lease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(lease), 1, 3600)) },
             };
-            await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts()), cancellationToken);
+            var schemaFolder = parse.GetValue(schemas)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_SCHEMAS");
+            var xsds = string.IsNullOrEmpty(schemaFolder) ? null : OpenDuis.Protocol.Schema.DuisSchemas.Load(schemaFolder);
+            await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts(xsds)), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+            output.WriteLine(xsds is null ? "  requests checked structurally (no --schemas)" : $"  requests validated against the DUIS XSDs in {xsds.Folder}");
             if (options.Dccki is { } dccki) output.WriteLine($"  DCCKI CA {dccki.CaCertificate}; client certificates in {Path.Combine(dccki.Directory, "users")}");
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;

@@ -61,7 +61,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         return files;
     }
 
-    public OpenDuisParts Parts() => new(Keys, Store, Outbox);
+    public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas);
 
     public async ValueTask DisposeAsync()
     {

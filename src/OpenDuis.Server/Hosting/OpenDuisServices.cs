@@ -12,6 +12,7 @@ namespace OpenDuis.Server.Hosting;
 /// <summary>What a running OpenDUIS needs: keys (the Users' certificates and the DSP's signing key), state and the outbox.</summary>
 /// <param name="Admission">The access-control pipeline; everything is admitted when absent.</param>
 /// <param name="DspKey">The DSP xmlSign key (role 0x89) answers are signed with; by default the key store's preferred one.</param>
+/// <param name="Schemas">The official DUIS XSDs (R-MSG-4); without them requests are checked structurally only.</param>
 /// <param name="DeviceRequestHold">How long a device request's ID stays "in process" (E55) when no response ends it.</param>
 public sealed record OpenDuisParts(
     KeyStore Keys,
@@ -19,6 +20,7 @@ public sealed record OpenDuisParts(
     IOutboxStore Outbox,
     IRequestAdmission? Admission = null,
     SigningKey? DspKey = null,
+    OpenDuis.Protocol.Schema.DuisSchemas? Schemas = null,
     TimeSpan? DeviceRequestHold = null);
 
 public static class OpenDuisServices
@@ -31,6 +33,7 @@ public static class OpenDuisServices
         services.AddSingleton(new DuisSecurity(parts.Keys));
         services.AddSingleton(dspKey);
         services.AddSingleton(parts.Admission ?? AdmitAll.Instance);
+        services.AddSingleton(new RequestSchemaCheck(parts.Schemas));
         services.AddSingleton(sp => new InProcessRequests(sp.GetRequiredService<TimeProvider>(), parts.DeviceRequestHold ?? TimeSpan.FromMinutes(5)));
         services.AddSingleton<IInventoryStore>(parts.Store);
         services.AddSingleton<NonDeviceServices>();

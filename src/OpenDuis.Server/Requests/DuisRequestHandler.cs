@@ -17,6 +17,7 @@ namespace OpenDuis.Server.Requests;
 /// <item>structure (R-MSG-1) — a header or body the DUIS message reader rejects is HTTP 400 naming the element;</item>
 /// <item>signature (R-MSG-3) — E100, and E100 too when the certificate is not the originator's;</item>
 /// <item>signer role — E65 when the certificate is not an xmlSign Organisation Certificate (DSP xmlSign for requests the DCC originates);</item>
+/// <item>schema (R-MSG-4), when the official XSDs are configured — HTTP 400 listing the XSD errors;</item>
 /// <item>web service (R-WS-1) — E13 when the Command Variant belongs on another service;</item>
 /// <item>duplicate Request ID still in process — E55;</item>
 /// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>);</item>
@@ -30,6 +31,7 @@ public sealed partial class DuisRequestHandler(
     SigningKey dspKey,
     IRequestAdmission admission,
     InProcessRequests inProcess,
+    RequestSchemaCheck schema,
     NonDeviceServices nonDevice,
     TimeProvider clock,
     ILogger<DuisRequestHandler> logger) : IDuisRequestHandler
@@ -66,6 +68,9 @@ public sealed partial class DuisRequestHandler(
             LogRefused(logger, request.RequestId.ToString(), "E100", $"signed by {signer}, not by the originator");
             return Acknowledge(request, ResponseCode.E100);
         }
+
+        if (schema.Schemas?.Validate(document) is { IsValid: false } invalid)
+            return DuisAnswer.Unreadable($"The request does not validate against the DUIS {request.SchemaVersion} XSD (R-MSG-4): {invalid}");
 
         if (request.CommandVariant.WebService() != service)
         {
@@ -116,3 +121,6 @@ public sealed partial class DuisRequestHandler(
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} refused with {ResponseCode}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string requestId, string responseCode, string reason);
 }
+
+/// <summary>The official XSDs requests are validated against, when configured (R-MSG-4).</summary>
+public sealed record RequestSchemaCheck(OpenDuis.Protocol.Schema.DuisSchemas? Schemas);
