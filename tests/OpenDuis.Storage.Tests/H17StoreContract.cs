@@ -118,6 +118,7 @@ public abstract class H17StoreContract : IAsyncLifetime
         var rows = await Store.ReadReportRowsAsync(Map, Now, Ct).ToListAsync(Ct);
 
         Assert.Equal([0x00DB_0000_0000_0001UL, 0x00DB_0000_0000_0002UL], rows.Select(r => r.SmartMeterId.Value));
+        Assert.Equal(2, await Store.CountReportMetersAsync(Map, Ct));
         var gas = rows[0];
         Assert.Equal(DeviceType.GSME, gas.SmartMeterType);
         Assert.Empty(gas.RegisteredSuppliers);
@@ -138,6 +139,7 @@ public abstract class H17StoreContract : IAsyncLifetime
 
         Assert.Equal([0x00DB_0000_0000_0001UL], (await Store.ReadReportRowsAsync(maker, Now, Ct).ToListAsync(Ct)).Select(r => r.SmartMeterId.Value));
         Assert.Empty(await Store.ReadReportRowsAsync(maker with { ManufacturerId = null }, Now, Ct).ToListAsync(Ct));
+        Assert.Equal(0, await Store.CountReportMetersAsync(maker with { ManufacturerId = null }, Ct));
     }
 }
 

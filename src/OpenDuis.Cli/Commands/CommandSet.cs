@@ -18,6 +18,7 @@ internal static class CommandSet
         yield return SendCommand.Create();
         yield return ListenCommand.Create();
         yield return UsersCommand.Create();
+        yield return ReportCommand.Create();
         yield break;
     }
 }

@@ -37,6 +37,9 @@ public interface IH17ReportStore
     /// Communications Hub (from the CHF Device Log, else the Device's own hub association).
     /// </summary>
     IAsyncEnumerable<MeterReportRow> ReadReportRowsAsync(H17Requester requester, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>How many rows <see cref="ReadReportRowsAsync"/> will stream (for progress).</summary>
+    Task<long> CountReportMetersAsync(H17Requester requester, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Accepts or refuses H17 report requests against the store's requesters and history.</summary>
@@ -55,5 +58,21 @@ public static class H17Reports
         if (H17Rules.CheckFrequency(frequency, at, earlier.Where(r => r.Frequency == ReportFrequency.AdHoc).Select(r => r.RequestedAt)) is { } tooSoon)
             return tooSoon;
         return Ruling<H17ReportRequest>.Allow(await store.AddRequestAsync(requester, capacity, frequency, at, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Writes the report for an accepted request from the live inventory (H17.5) to <paramref name="output"/>,
+    /// marked confidential (H17.6/H17.7), and records it as generated at <paramref name="at"/>.
+    /// </summary>
+    /// <returns>The number of Smart Meters in the report.</returns>
+    public static async Task<long> GenerateAsync(
+        IH17ReportStore store, H17ReportRequest request, TextWriter output, string file, DateTimeOffset at,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var requester = await store.FindRequesterAsync(request.Requester, request.Capacity, cancellationToken).ConfigureAwait(false)
+                        ?? throw new KeyNotFoundException($"Request {request.Id} names {request.Requester}, who is no longer a recorded requester.");
+        var meters = await H17ReportWriter.WriteCsvAsync(store.ReadReportRowsAsync(requester, at, cancellationToken), output, requester.Name, at, progress, cancellationToken).ConfigureAwait(false);
+        await store.MarkGeneratedAsync(request.Id, at, meters, file, cancellationToken).ConfigureAwait(false);
+        return meters;
     }
 }

@@ -84,6 +84,22 @@ public abstract partial class SqlSmiStore : IH17ReportStore
         if (changed == 0) throw new KeyNotFoundException($"There is no H17 report request {id}.");
     }
 
+    private static (string Filter, object? Value) MeterFilter(H17Requester requester) => requester.Capacity switch
+    {
+        H17Capacity.MeterAssetProvider => ("d.meter_asset_provider = @Who", Db.Key(requester.MeterAssetProviderId)),
+        _ => ("d.manufacturer = @Who", requester.ManufacturerId),
+    };
+
+    public async Task<long> CountReportMetersAsync(H17Requester requester, CancellationToken cancellationToken = default)
+    {
+        var (filter, value) = MeterFilter(requester);
+        if (value is null) return 0;
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM devices d WHERE d.device_type IN ('ESME', 'GSME') AND {filter}",
+            new { Who = value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// One pass over the Smart Meters in ID order, joined to the hub and the Registered Supplier
     /// periods open at <paramref name="at"/> (several rows for a meter with several suppliers, grouped
@@ -91,11 +107,7 @@ public abstract partial class SqlSmiStore : IH17ReportStore
     /// </summary>
     public async IAsyncEnumerable<MeterReportRow> ReadReportRowsAsync(H17Requester requester, DateTimeOffset at, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var (filter, value) = requester.Capacity switch
-        {
-            H17Capacity.MeterAssetProvider => ("d.meter_asset_provider = @Who", (object?)Db.Key(requester.MeterAssetProviderId)),
-            _ => ("d.manufacturer = @Who", requester.ManufacturerId),
-        };
+        var (filter, value) = MeterFilter(requester);
         if (value is null) yield break; // no identity recorded: no meters can be attributed to it
 
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);

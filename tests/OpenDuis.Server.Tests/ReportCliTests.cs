@@ -1,0 +1,84 @@
+using System.Diagnostics;
+
+namespace OpenDuis.Server.Tests;
+
+/// <summary><c>openduis report</c> as a separate process on a fresh data folder: H17 requests, refusals, and a report from the inventory.</summary>
+public sealed class ReportCliTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("openduis-report-cli-").FullName;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => Directory.Delete(_data, true);
+
+    private async Task<(int ExitCode, string Out, string Err)> Run(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "openduis.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--data");
+        psi.ArgumentList.Add(_data);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = p.StandardError.ReadToEndAsync(Ct);
+        await p.WaitForExitAsync(Ct);
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task H17_request_is_refused_until_evidence_is_accepted_then_generated_from_the_inventory_and_ad_hoc_limited()
+    {
+        var unknown = await Run("report", "request", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--frequency", "monthly");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("Refused (H17.3)", unknown.Err);
+
+        var neither = await Run("report", "requester", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--manufacturer-id", "0DB1", "--evidence-accepted", "now");
+        Assert.Equal(0, neither.ExitCode);
+        var refused = await Run("report", "request", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--frequency", "adhoc");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Refused (H17.2)", refused.Err);
+
+        // The status is recorded; the evidence accepted earlier is kept.
+        Assert.Equal(0, (await Run("report", "requester", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--manufacturer-id", "0DB1", "--party")).ExitCode);
+        var accepted = await Run("report", "request", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--frequency", "adhoc");
+        Assert.Equal(0, accepted.ExitCode);
+        Assert.StartsWith("Request 1 accepted", accepted.Out);
+
+        var again = await Run("report", "request", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--frequency", "adhoc");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("Refused (H17.4)", again.Err);
+        Assert.Contains("the next may be requested from", again.Err);
+
+        var generated = await Run("report", "generate", "1");
+        Assert.Equal(0, generated.ExitCode);
+        var file = Path.Combine(_data, "reports", "h17-1.csv");
+        Assert.Contains(file, generated.Out);
+        var lines = await File.ReadAllLinesAsync(file, Ct);
+        Assert.StartsWith("# CONFIDENTIAL: SEC Section H17 report for DEMO-MAKER", lines[0]);
+        var rows = lines.Skip(4).ToList();
+        Assert.Contains($"{rows.Count} Smart Meter(s)", generated.Out);
+        // The demo ESME: its Registered Supplier since 2020 and its Communications Hub from the Device Log.
+        Assert.Contains("00-DB-12-34-56-78-90-A0,ESME,ESME,0DB1,1.0,Commissioned,", rows.Single(r => r.StartsWith("00-DB-12-34-56-78-90-A0", StringComparison.Ordinal)));
+        Assert.Contains(",DEMO-SUPPLIER from 2020-01-01,0DB1,CHF,1.0", rows.Single(r => r.StartsWith("00-DB-12-34-56-78-90-A0", StringComparison.Ordinal)));
+        Assert.DoesNotContain(rows, r => r.Contains(",CHF,CHF,", StringComparison.Ordinal) || r.Contains(",PPMID,", StringComparison.Ordinal));
+
+        var list = await Run("report", "list", "--as", "DEMO-MAKER", "--kind", "manufacturer");
+        Assert.Contains($"1\tAdHoc\t", list.Out);
+        Assert.Contains($"{rows.Count} meter(s)", list.Out);
+    }
+
+    [Fact]
+    public async Task Report_commands_reject_bad_input_with_exit_2()
+    {
+        var noIdentity = await Run("report", "requester", "--as", "MAP-CO", "--kind", "map", "--party");
+        Assert.Equal(2, noIdentity.ExitCode);
+        Assert.Contains("--map-id is required", noIdentity.Err);
+
+        var badEui = await Run("report", "requester", "--as", "MAP-CO", "--kind", "map", "--map-id", "not-an-eui");
+        Assert.Equal(2, badEui.ExitCode);
+        Assert.Contains("is not an EUI-64", badEui.Err);
+
+        var missing = await Run("report", "generate", "42");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("no H17 report request 42", missing.Err);
+    }
+}
