@@ -1,4 +1,5 @@
 using Npgsql;
+using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Demo;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Outbox;
@@ -11,8 +12,8 @@ namespace OpenDuis.Server.Hosting;
 
 /// <summary>
 /// Opens what a data folder holds for serving: its store (initialising a fresh folder with the demo
-/// environment), its key folder, the outbox in the same database, and its demo DCCKI (generated on
-/// first use).
+/// environment), its key folder, the outbox in the same database, the in-memory view of its inventory
+/// that access control reads (<see cref="SmiCache"/>), and its demo DCCKI (generated on first use).
 /// </summary>
 public sealed class DataFolderHost : IAsyncDisposable
 {
@@ -22,10 +23,15 @@ public sealed class DataFolderHost : IAsyncDisposable
     public ISmiStore Store { get; }
     public KeyStore Keys { get; }
     public IOutboxStore Outbox { get; }
+    public SmiCache Cache { get; }
+    public SmiCacheAccessSnapshot AccessSnapshot { get; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
-    private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres)
+    private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
+        SmiCache cache, SmiCacheAccessSnapshot accessSnapshot)
     {
+        Cache = cache;
+        AccessSnapshot = accessSnapshot;
         Folder = folder;
         Store = store;
         Keys = keys;
@@ -49,7 +55,9 @@ public sealed class DataFolderHost : IAsyncDisposable
         {
             outbox = await SqliteOutboxStore.OpenAsync(folder.SqlitePath, clock, cancellationToken);
         }
-        return new DataFolderHost(folder, store, keys, outbox, postgres);
+        var cache = await SmiCache.LoadAsync(store, cancellationToken);
+        var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot);
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -61,7 +69,8 @@ public sealed class DataFolderHost : IAsyncDisposable
         return files;
     }
 
-    public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas);
+    /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
+    public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot);
 
     public async ValueTask DisposeAsync()
     {

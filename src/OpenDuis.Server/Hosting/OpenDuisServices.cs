@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Outbox;
 using OpenDuis.Core.Requests;
@@ -10,10 +11,15 @@ using OpenDuis.Server.Requests;
 namespace OpenDuis.Server.Hosting;
 
 /// <summary>What a running OpenDUIS needs: keys (the Users' certificates and the DSP's signing key), state and the outbox.</summary>
-/// <param name="Admission">The access-control pipeline; everything is admitted when absent.</param>
+/// <param name="Admission">A request admission of the caller's own; when absent, the access-control pipeline over <paramref name="AccessSnapshot"/>.</param>
 /// <param name="DspKey">The DSP xmlSign key (role 0x89) answers are signed with; by default the key store's preferred one.</param>
 /// <param name="Schemas">The official DUIS XSDs (R-MSG-4); without them requests are checked structurally only.</param>
 /// <param name="DeviceRequestHold">How long a device request's ID stays "in process" (E55) when no response ends it.</param>
+/// <param name="AccessSnapshot">
+/// The inventory, Users and Registration Data access control reads (e.g. <see cref="SmiCacheAccessSnapshot"/>):
+/// with it, and no <paramref name="Admission"/>, every request goes through <see cref="AccessPipeline"/>,
+/// whose request log also answers the door's E55 check. Without either, everything the door lets through is admitted.
+/// </param>
 public sealed record OpenDuisParts(
     KeyStore Keys,
     ISmiStore Store,
@@ -21,10 +27,14 @@ public sealed record OpenDuisParts(
     IRequestAdmission? Admission = null,
     SigningKey? DspKey = null,
     OpenDuis.Protocol.Schema.DuisSchemas? Schemas = null,
-    TimeSpan? DeviceRequestHold = null);
+    TimeSpan? DeviceRequestHold = null,
+    IAccessSnapshot? AccessSnapshot = null);
 
 public static class OpenDuisServices
 {
+    /// <summary>How long finished requests stay in the request log (sequencing looks back this far: E40, E41, E46).</summary>
+    public static readonly TimeSpan RequestLogRetention = TimeSpan.FromDays(1);
+
     /// <summary>Registers the DUIS request path and asynchronous delivery for <see cref="DuisServer.StartAsync"/>.</summary>
     public static IServiceCollection AddOpenDuis(this IServiceCollection services, OpenDuisParts parts)
     {
@@ -32,9 +42,21 @@ public static class OpenDuisServices
             ?? throw new InvalidOperationException($"The key store has no DSP xmlSign key (role 0x89) for {DemoKeySet.DspEui}: every answer must be signed with it (R-MSG-3).");
         services.AddSingleton(new DuisSecurity(parts.Keys));
         services.AddSingleton(dspKey);
-        services.AddSingleton(parts.Admission ?? AdmitAll.Instance);
+        var hold = parts.DeviceRequestHold ?? TimeSpan.FromMinutes(5);
+        if (parts.Admission is null && parts.AccessSnapshot is { } snapshot)
+        {
+            // One request log for the door (E55) and the pipeline (E55, sequencing, SMETS1 anti-replay).
+            services.AddSingleton<IRequestLog>(sp => new InMemoryRequestLog(sp.GetRequiredService<TimeProvider>(), hold, RequestLogRetention));
+            services.AddSingleton(sp => new AccessPipeline(snapshot, sp.GetRequiredService<IRequestLog>(), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IRequestAdmission>(sp => new AccessPipelineAdmission(sp.GetRequiredService<AccessPipeline>()));
+            services.AddSingleton<IRequestsInProcess>(sp => new RequestLogInProcess(sp.GetRequiredService<IRequestLog>()));
+        }
+        else
+        {
+            services.AddSingleton(parts.Admission ?? AdmitAll.Instance);
+            services.AddSingleton<IRequestsInProcess>(sp => new InProcessRequests(sp.GetRequiredService<TimeProvider>(), hold));
+        }
         services.AddSingleton(new RequestSchemaCheck(parts.Schemas));
-        services.AddSingleton(sp => new InProcessRequests(sp.GetRequiredService<TimeProvider>(), parts.DeviceRequestHold ?? TimeSpan.FromMinutes(5)));
         services.AddSingleton<IInventoryStore>(parts.Store);
         services.AddSingleton<NonDeviceServices>();
         services.AddSingleton<IDuisRequestHandler, DuisRequestHandler>();

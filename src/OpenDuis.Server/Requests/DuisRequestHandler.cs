@@ -30,7 +30,7 @@ public sealed partial class DuisRequestHandler(
     DuisSecurity security,
     SigningKey dspKey,
     IRequestAdmission admission,
-    InProcessRequests inProcess,
+    IRequestsInProcess inProcess,
     RequestSchemaCheck schema,
     NonDeviceServices nonDevice,
     TimeProvider clock,
@@ -83,15 +83,16 @@ public sealed partial class DuisRequestHandler(
             return Acknowledge(request, ResponseCode.E55);
 
         var deviceRequest = request.Definition is { NonDevice: false };
+        bool admitted = false, failed = false;
         try
         {
             var verdict = admission.Evaluate(new AuthenticatedRequest(request, service, signer, clock.GetUtcNow()));
             if (!verdict.IsAccepted)
             {
-                deviceRequest = false;
                 LogRefused(logger, request.RequestId.ToString(), verdict.RefusedWith!.Value.ToString(), verdict.Reason ?? "");
                 return Acknowledge(request, verdict.RefusedWith!.Value);
             }
+            admitted = true;
             if (deviceRequest)
                 return Acknowledge(request, ResponseCode.I99);
 
@@ -101,10 +102,17 @@ public sealed partial class DuisRequestHandler(
                 : Sign(DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null, result.Code,
                     clock.GetUtcNow(), request.ServiceReference, request.ServiceReferenceVariant, result.Payload), result.Code);
         }
+        catch when (admitted)
+        {
+            failed = true;
+            throw;
+        }
         finally
         {
-            // A device request stays in process until its Service Response is produced (or the hold passes).
-            if (!deviceRequest) inProcess.Complete(request.RequestId);
+            // A device request stays in process until its Service Response is produced (no device
+            // emulation produces one yet, so until the hold passes); a refused one was never admitted.
+            if (!admitted) inProcess.Abandon(request.RequestId);
+            else if (failed || !deviceRequest) inProcess.Complete(request.RequestId, succeeded: !failed);
         }
     }
 
