@@ -68,7 +68,7 @@ public sealed class CliTests : IAsyncLifetime
 
     private async Task<Process> ServeAsync(int port)
     {
-        var serve = Start("serve", "--data", _data, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--delivery-lease", "2");
+        var serve = Start("serve", "--data", _data, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--delivery-lease", "2", "--smki-port", "0");
         var log = new StringBuilder();
         serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Net;
+using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Server.Hosting;
+using OpenDuis.Server.SmkiRepository;
 using OpenDuis.Storage;
 
 namespace OpenDuis.Cli.Commands;
@@ -39,9 +41,14 @@ internal static class ServeCommand
             Description = "Seconds an outbox message stays reserved for a delivery attempt; after a crash it is sent again once this passes (default 30).",
             DefaultValueFactory = _ => 30,
         };
-        var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics until interrupted.")
+        var smkiPort = new Option<int>("--smki-port")
         {
-            data, profile, port, address, jsonLogs, lease, schemas,
+            Description = $"TCP port of the SMKI Repository service, beside the DUIS services (default {SmkiRepositoryServer.DefaultPort}, as on DCC Boxed; 0 picks a free one).",
+            DefaultValueFactory = _ => SmkiRepositoryServer.DefaultPort,
+        };
+        var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
+        {
+            data, profile, port, address, jsonLogs, lease, schemas, smkiPort,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -67,6 +74,8 @@ internal static class ServeCommand
             var xsds = string.IsNullOrEmpty(schemaFolder) ? null : OpenDuis.Protocol.Schema.DuisSchemas.Load(schemaFolder);
             await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts(xsds)), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+            await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
+            output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
             output.WriteLine(xsds is null ? "  requests checked structurally (no --schemas)" : $"  requests validated against the DUIS XSDs in {xsds.Folder}");
             if (options.Dccki is { } dccki) output.WriteLine($"  DCCKI CA {dccki.CaCertificate}; client certificates in {Path.Combine(dccki.Directory, "users")}");
             await server.WaitForShutdownAsync(cancellationToken);
