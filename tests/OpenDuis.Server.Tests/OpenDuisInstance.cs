@@ -1,4 +1,6 @@
+using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Demo;
+using OpenDuis.Core.Inventory;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Server.Hosting;
@@ -11,7 +13,9 @@ namespace OpenDuis.Server.Tests;
 
 /// <summary>
 /// A real OpenDUIS on a loopback port: SQLite state seeded with the demo environment, the ZAZ1 key
-/// store (so the DCC Boxed tool, which trusts only ZAZ1, signs requests and validates answers).
+/// store (so the DCC Boxed tool, which trusts only ZAZ1, signs requests and validates answers), and
+/// the access-control pipeline over the inventory's cache (write through <see cref="Cache"/> to change
+/// what it sees).
 /// </summary>
 public sealed class OpenDuisInstance : IAsyncDisposable
 {
@@ -19,6 +23,7 @@ public sealed class OpenDuisInstance : IAsyncDisposable
     public string DatabasePath => Path.Combine(Directory, "openduis.db");
     public SqliteSmiStore Store { get; private set; } = null!;
     public SqliteOutboxStore Outbox { get; private set; } = null!;
+    public SmiCache Cache { get; private set; } = null!;
     public DuisServer Server { get; private set; } = null!;
     public HttpClient Http { get; } = new();
 
@@ -51,11 +56,13 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         instance.Store = await SqliteSmiStore.OpenAsync(instance.DatabasePath);
         if (fresh) await DemoEnvironment.SeedAsync(instance.Store);
         instance.Outbox = await SqliteOutboxStore.OpenAsync(instance.DatabasePath, TimeProvider.System);
+        instance.Cache = await SmiCache.LoadAsync(instance.Store);
+        var snapshot = await SmiCacheAccessSnapshot.LoadAsync(instance.Cache);
         var keys = TestKeys.Value;
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
             services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox,
-                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")))));
+                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot)));
         return instance;
     }
 
