@@ -65,7 +65,7 @@ public sealed class RequestPathTests(RunningOpenDuis fixture) : IClassFixture<Ru
     }
 
     /// <summary>Signs with the tool using a named key of the ZAZ1 set (its PKCS#8 DER key given to the tool as PEM).</summary>
-    private static ToolResult SignWithToolUsing(string xml, string keyName)
+    internal static ToolResult SignWithToolUsing(string xml, string keyName)
     {
         var keys = RepoPaths.Keystore;
         using var key = System.Security.Cryptography.ECDsa.Create();
