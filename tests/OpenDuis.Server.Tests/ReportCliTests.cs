@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
 
 namespace OpenDuis.Server.Tests;
 
@@ -64,6 +66,64 @@ public sealed class ReportCliTests : IDisposable
         var list = await Run("report", "list", "--as", "DEMO-MAKER", "--kind", "manufacturer");
         Assert.Contains($"1\tAdHoc\t", list.Out);
         Assert.Contains($"{rows.Count} meter(s)", list.Out);
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task Serve_gives_the_report_to_its_recipient_key_and_refuses_another_with_403()
+    {
+        await Run("report", "requester", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--manufacturer-id", "0DB1", "--party", "--evidence-accepted", "now");
+        await Run("report", "requester", "--as", "MAP-CO", "--kind", "map", "--map-id", "90-B3-D5-1F-30-05-00-00", "--sesa", "--evidence-accepted", "now");
+        Assert.Equal(0, (await Run("report", "request", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--frequency", "monthly")).ExitCode);
+        Assert.Equal(0, (await Run("report", "generate", "1")).ExitCode);
+        var makerKey = await Run("report", "key", "--as", "DEMO-MAKER", "--kind", "manufacturer");
+        Assert.Equal(0, makerKey.ExitCode);
+        var mapKey = (await Run("report", "key", "--as", "MAP-CO", "--kind", "map")).Out.Trim();
+        var unknown = await Run("report", "key", "--as", "NOBODY", "--kind", "map");
+        Assert.Equal(2, unknown.ExitCode);
+
+        int port = FreePort(), reportsPort = FreePort();
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "openduis.dll"), "serve", "--data", _data, "--port", $"{port}", "--smki-port", "0", "--reports-port", $"{reportsPort}" })
+            psi.ArgumentList.Add(a);
+        using var serve = Process.Start(psi)!;
+        try
+        {
+            using var http = new HttpClient();
+            async Task<HttpResponseMessage> Get(string key)
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{reportsPort}/reports/h17/1");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+                return await http.SendAsync(request, Ct);
+            }
+            HttpResponseMessage? mine = null;
+            for (var i = 0; i < 150 && mine is null; i++)
+            {
+                try { mine = await Get(makerKey.Out.Trim()); }
+                catch (HttpRequestException)
+                {
+                    if (serve.HasExited) Assert.Fail("openduis serve exited: " + await serve.StandardOutput.ReadToEndAsync(Ct) + await serve.StandardError.ReadToEndAsync(Ct));
+                    await Task.Delay(100, Ct);
+                }
+            }
+            Assert.Equal(HttpStatusCode.OK, mine!.StatusCode);
+            Assert.StartsWith("# CONFIDENTIAL", await mine.Content.ReadAsStringAsync(Ct));
+
+            using var theirs = await Get(mapKey);
+            Assert.Equal(HttpStatusCode.Forbidden, theirs.StatusCode);
+            Assert.Contains("Refused (H17.6)", await theirs.Content.ReadAsStringAsync(Ct));
+        }
+        finally
+        {
+            serve.Kill(entireProcessTree: true);
+            await serve.WaitForExitAsync(Ct);
+        }
     }
 
     [Fact]

@@ -72,6 +72,18 @@ public abstract class H17StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Download_keys_are_found_by_their_hash_only()
+    {
+        await Store.SaveRequesterAsync(Map, Ct);
+        var (key, hash) = H17DownloadKeys.Issue();
+        await Store.AddDownloadKeyAsync(hash, Map.Name, H17Capacity.MeterAssetProvider, Now, Ct);
+
+        Assert.Equal((Map.Name, H17Capacity.MeterAssetProvider), await Store.FindDownloadKeyAsync(H17DownloadKeys.Hash(key), Ct));
+        Assert.Null(await Store.FindDownloadKeyAsync(key, Ct));
+        Assert.Null(await Store.FindDownloadKeyAsync(H17DownloadKeys.Hash(key + "x"), Ct));
+    }
+
+    [Fact]
     public async Task H17_4_a_second_ad_hoc_request_in_the_month_is_refused_from_the_stored_history()
     {
         await Store.SaveRequesterAsync(Map, Ct);

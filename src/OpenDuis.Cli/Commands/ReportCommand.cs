@@ -25,6 +25,7 @@ internal static class ReportCommand
         report.Subcommands.Add(CreateRequest());
         report.Subcommands.Add(CreateGenerate());
         report.Subcommands.Add(CreateList());
+        report.Subcommands.Add(CreateKey());
         return report;
     }
 
@@ -225,6 +226,32 @@ internal static class ReportCommand
             foreach (var r in await reports.RequestsAsync(parse.GetValue(who)!.Trim(), Capacity(parse.GetValue(kind)!), cancellationToken))
                 output.WriteLine($"{r.Id}\t{r.Frequency}\t{UkLocalTime.Format(r.RequestedAt)}\t" +
                                  (r.GeneratedAt is { } g ? $"generated {UkLocalTime.Format(g)}, {r.Meters} meter(s)" : "not generated"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateKey()
+    {
+        var data = InitCommand.DataOption();
+        var who = AsOption();
+        var kind = KindOption();
+        var command = new Command("key", "Issue a download key for a requester's reports (H17.6); it is shown once, only its hash is kept.") { data, who, kind };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (store, reports) = await OpenAsync(DataFolder.Resolve(parse.GetValue(data)), cancellationToken);
+            await using var _ = store;
+            var name = parse.GetValue(who)!.Trim();
+            var capacity = Capacity(parse.GetValue(kind)!);
+            if (await reports.FindRequesterAsync(name, capacity, cancellationToken) is null)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"{name} is not a recorded {Describe(capacity)} requester (openduis report requester).");
+                return BadInput;
+            }
+            var (key, hash) = H17DownloadKeys.Issue();
+            await reports.AddDownloadKeyAsync(hash, name, capacity, DateTimeOffset.UtcNow, cancellationToken);
+            parse.InvocationConfiguration.Output.WriteLine(key);
+            parse.InvocationConfiguration.Error.WriteLine($"Download key for {name} as {Describe(capacity)}: send it as 'Authorization: Bearer <key>' to GET /reports/h17/{{id}}. It is not shown again.");
             return 0;
         });
         return command;

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Net;
+using OpenDuis.Core.MapReports;
 using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Server.Hosting;
+using OpenDuis.Server.MapReports;
 using OpenDuis.Server.SmkiRepository;
 using OpenDuis.Storage;
 
@@ -46,9 +48,13 @@ internal static class ServeCommand
             Description = $"TCP port of the SMKI Repository service, beside the DUIS services (default {SmkiRepositoryServer.DefaultPort}, as on DCC Boxed; 0 picks a free one).",
             DefaultValueFactory = _ => SmkiRepositoryServer.DefaultPort,
         };
+        var reportsPort = new Option<int?>("--reports-port")
+        {
+            Description = $"Also serve the H17 report download (GET /reports/h17/{{id}}, recipient's download key as Bearer) on this TCP port (e.g. {H17ReportServer.DefaultPort}; 0 picks a free one).",
+        };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, jsonLogs, lease, schemas, smkiPort,
+            data, profile, port, address, jsonLogs, lease, schemas, smkiPort, reportsPort,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -76,6 +82,10 @@ internal static class ServeCommand
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
+            await using var reports = parse.GetValue(reportsPort) is { } rp && host.Store is IH17ReportStore h17
+                ? await H17ReportServer.StartAsync(h17, ip, rp, cancellationToken: cancellationToken)
+                : null;
+            if (reports is not null) output.WriteLine($"  H17 report download {reports.BaseAddress}reports/h17/{{id}}");
             output.WriteLine(xsds is null ? "  requests checked structurally (no --schemas)" : $"  requests validated against the DUIS XSDs in {xsds.Folder}");
             if (options.Dccki is { } dccki) output.WriteLine($"  DCCKI CA {dccki.CaCertificate}; client certificates in {Path.Combine(dccki.Directory, "users")}");
             await server.WaitForShutdownAsync(cancellationToken);

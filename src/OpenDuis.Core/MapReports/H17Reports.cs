@@ -29,6 +29,12 @@ public interface IH17ReportStore
     /// <summary>The requester's accepted requests in that capacity, oldest first.</summary>
     Task<IReadOnlyList<H17ReportRequest>> RequestsAsync(string requester, H17Capacity capacity, CancellationToken cancellationToken = default);
 
+    /// <summary>Records a download key (by its hash) for a requester in one capacity.</summary>
+    Task AddDownloadKeyAsync(string keyHash, string requester, H17Capacity capacity, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>Whose download key this is, or null if it is not one.</summary>
+    Task<(string Requester, H17Capacity Capacity)?> FindDownloadKeyAsync(string keyHash, CancellationToken cancellationToken = default);
+
     Task MarkGeneratedAsync(long id, DateTimeOffset at, long meters, string file, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -40,6 +46,23 @@ public interface IH17ReportStore
 
     /// <summary>How many rows <see cref="ReadReportRowsAsync"/> will stream (for progress).</summary>
     Task<long> CountReportMetersAsync(H17Requester requester, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Download keys for H17 reports: 256 random bits, shown once to the recipient; only the SHA-256
+/// is stored, so a copy of the database lets no one download.
+/// </summary>
+public static class H17DownloadKeys
+{
+    public static (string Key, string Hash) Issue()
+    {
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return (key, Hash(key));
+    }
+
+    public static string Hash(string key) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 }
 
 /// <summary>Accepts or refuses H17 report requests against the store's requesters and history.</summary>
@@ -74,5 +97,15 @@ public static class H17Reports
         var meters = await H17ReportWriter.WriteCsvAsync(store.ReadReportRowsAsync(requester, at, cancellationToken), output, requester.Name, at, progress, cancellationToken).ConfigureAwait(false);
         await store.MarkGeneratedAsync(request.Id, at, meters, file, cancellationToken).ConfigureAwait(false);
         return meters;
+    }
+
+    /// <summary>
+    /// H17.6: a report goes only to its recipient (the requester, in the capacity it asked in).
+    /// Null when <paramref name="caller"/> may download <paramref name="report"/>.
+    /// </summary>
+    public static Refusal? CheckDownload(H17ReportRequest report, (string Requester, H17Capacity Capacity) caller)
+    {
+        if (caller.Requester == report.Requester && caller.Capacity == report.Capacity) return null;
+        return new Refusal("H17.6", $"report {report.Id} was made for another recipient; the DCC provides an H17 report only to the Manufacturer or Meter Asset Provider that requested it");
     }
 }

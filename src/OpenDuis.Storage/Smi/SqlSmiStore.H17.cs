@@ -75,6 +75,22 @@ public abstract partial class SqlSmiStore : IH17ReportStore
         return [.. rows.Select(r => r.ToRequest())];
     }
 
+    public async Task AddDownloadKeyAsync(string keyHash, string requester, H17Capacity capacity, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO h17_download_keys (key_hash, requester, capacity, issued_us) VALUES (@keyHash, @requester, @Capacity, @At)",
+            new { keyHash, requester, Capacity = capacity.ToString(), At = Db.Micros(at) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<(string Requester, H17Capacity Capacity)?> FindDownloadKeyAsync(string keyHash, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QuerySingleOrDefaultAsync<(string Requester, string Capacity)?>(new CommandDefinition(
+            "SELECT requester, capacity FROM h17_download_keys WHERE key_hash = @keyHash", new { keyHash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is { } r ? (r.Requester, Db.ParseEnum<H17Capacity>(r.Capacity, "capacity")) : null;
+    }
+
     public async Task MarkGeneratedAsync(long id, DateTimeOffset at, long meters, string file, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,116 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenDuis.Core.MapReports;
+
+namespace OpenDuis.Server.MapReports;
+
+/// <summary>
+/// The H17 report download (the DCC's file-sharing platform, H17.6): <c>GET /reports/h17/{id}</c>
+/// with <c>Authorization: Bearer &lt;download key&gt;</c>. MAPs and Manufacturers need not be Users
+/// with a DCC Gateway Connection (a Specimen Enabling Services Agreement signatory is eligible), so
+/// the caller is identified by the download key the DCC issued to it (<c>openduis report key</c>),
+/// not by a DCCKI certificate. No or an unknown key: 401; another recipient's report: 403 with the reason.
+/// </summary>
+public static class H17ReportEndpoints
+{
+    public const string Path = "/reports/h17/{id:long}";
+
+    public static IEndpointRouteBuilder MapH17Reports(this IEndpointRouteBuilder app, IH17ReportStore store)
+    {
+        app.MapGet(Path, (HttpContext context, long id) => DownloadAsync(context, store, id));
+        return app;
+    }
+
+    private static async Task DownloadAsync(HttpContext context, IH17ReportStore store, long id)
+    {
+        var response = context.Response;
+        response.Headers.CacheControl = "no-store";
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || authorization.Length <= "Bearer ".Length)
+        {
+            response.Headers.WWWAuthenticate = "Bearer realm=\"openduis-h17\"";
+            await Plain(response, StatusCodes.Status401Unauthorized, "An H17 report is downloaded with its recipient's download key: Authorization: Bearer <key>.");
+            return;
+        }
+        var caller = await store.FindDownloadKeyAsync(H17DownloadKeys.Hash(authorization["Bearer ".Length..].Trim()), context.RequestAborted);
+        if (caller is null)
+        {
+            response.Headers.WWWAuthenticate = "Bearer realm=\"openduis-h17\", error=\"invalid_token\"";
+            await Plain(response, StatusCodes.Status401Unauthorized, "The download key is not one the DCC issued.");
+            return;
+        }
+        var report = await store.FindRequestAsync(id, context.RequestAborted);
+        // Another key-holder learns at most that a report exists, never what it holds.
+        if (report is not null && H17Reports.CheckDownload(report, caller.Value) is { } refusal)
+        {
+            await Plain(response, StatusCodes.Status403Forbidden, $"Refused ({refusal.Clause}): {refusal.Reason}.");
+            return;
+        }
+        if (report is null || report.File is not { } file || !File.Exists(file))
+        {
+            await Plain(response, StatusCodes.Status404NotFound, report is null ? $"There is no H17 report {id}." : $"Report {id} has not been generated yet.");
+            return;
+        }
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"h17-{id}.csv\"";
+        await response.SendFileAsync(file, context.RequestAborted);
+    }
+
+    private static Task Plain(HttpResponse response, int status, string message)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(message);
+    }
+}
+
+/// <summary>A stand-alone host for the H17 report download, beside the DUIS services; port 0 binds an ephemeral port.</summary>
+public sealed class H17ReportServer : IAsyncDisposable
+{
+    public const int DefaultPort = 8084;
+
+    private readonly WebApplication _app;
+
+    private H17ReportServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<H17ReportServer> StartAsync(
+        IH17ReportStore store, IPAddress? address = null, int port = DefaultPort,
+        LogLevel minimumLogLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(address ?? IPAddress.Loopback, port);
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(minimumLogLevel);
+        builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.UseUtcTimestamp = true; });
+
+        var app = builder.Build();
+        app.MapH17Reports(store);
+        await app.StartAsync(cancellationToken);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new H17ReportServer(app, new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
