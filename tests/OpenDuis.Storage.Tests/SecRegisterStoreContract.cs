@@ -1,0 +1,110 @@
+using OpenDuis.Core.Incidents;
+using OpenDuis.Core.Notices;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Storage.Smi;
+
+namespace OpenDuis.Storage.Tests;
+
+/// <summary>The incident and notice registers kept in the database: what the registers write is what a reopened store reads.</summary>
+public abstract class SecRegisterStoreContract : IAsyncLifetime
+{
+    private SqlSmiStore? _store;
+    protected SqlSmiStore Store => _store ?? throw new InvalidOperationException("store not opened");
+
+    protected abstract Task<SqlSmiStore> OpenStoreAsync();
+    protected virtual ValueTask DropAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask InitializeAsync() => _store = await OpenStoreAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store is not null) await _store.DisposeAsync();
+        await DropAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly Eui User = Eui.Parse("90-B3-D5-1F-30-01-00-00");
+    private static readonly Eui Rdp = Eui.Parse("90-B3-D5-1F-30-05-00-00");
+    private static readonly Eui Recipient = Eui.Parse("90-B3-D5-1F-30-02-00-00");
+
+    [Fact]
+    public async Task A_major_incident_with_its_parties_and_notifications_persists()
+    {
+        var register = new IncidentRegister(Store, new FixedClock(Now));
+        var raised = await register.RaiseAsync(User, "Key misuse", Now.AddHours(-2), isMajorSecurityIncident: true,
+            new IncidentParty(Rdp, IncidentPartyKind.RegistrationDataProvider), new UnauthorisedEvent("G3.2", "unauthorised access"), Ct);
+        Assert.True(raised.IsAllowed, raised.ToString());
+        var notified = await register.RecordNotificationAsync(raised.Value.Id, NotifiedBody.Dcc, Now.AddHours(-1), Ct);
+        Assert.True(notified.IsAllowed, notified.ToString());
+
+        IIncidentStore store = Store;
+        var read = await store.FindAsync(raised.Value.Id, Ct);
+        Assert.Equivalent(notified.Value, read, strict: true);
+        Assert.Contains(read!.Notifications, n => n.To == NotifiedBody.Dcc && n.Status == NotificationStatus.Notified);
+        Assert.Equal([raised.Value.Id], (await store.AllAsync(Ct)).Select(i => i.Id));
+        Assert.Null(await store.FindAsync(IncidentId.New(), Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.AddAsync(read, Ct));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => store.UpdateAsync(read with { Id = IncidentId.New() }, Ct));
+    }
+
+    [Fact]
+    public async Task A_notice_and_its_email_error_persist_and_are_found_by_recipient()
+    {
+        var register = new NoticeRegister(Store, WorkingDayCalendar.EnglandAndWales, new FixedClock(Now));
+        var details = new PartyNoticeDetails(Recipient, "1 High Street, London",
+            new Dictionary<NoticeType, string> { [NoticeType.General] = "notices@network.example" });
+        var posted = await register.GiveAsync(User, details, NoticeType.General, NoticeMethod.Post, "Change of address", Now.AddDays(-3), Ct);
+        var emailed = await register.GiveAsync(User, details, NoticeType.General, NoticeMethod.Email, "Dispute", Now.AddMinutes(-30), Ct);
+        Assert.True(posted.IsAllowed && emailed.IsAllowed);
+        var bounced = await register.RecordEmailErrorAsync(emailed.Value.Id, Now.AddMinutes(-10), Ct);
+
+        INoticeStore store = Store;
+        var read = await store.FindAsync(emailed.Value.Id, Ct);
+        Assert.Equivalent(bounced.Value, read, strict: true);
+        Assert.Null(read!.DeemedReceipt);
+        Assert.Equal("M10.4(d)", read.NotReceivedBecause!.Clause);
+        Assert.Equivalent(posted.Value, await store.FindAsync(posted.Value.Id, Ct), strict: true);
+        Assert.Equal([posted.Value.Id, emailed.Value.Id], (await store.ToPartyAsync(Recipient, Ct)).Select(n => n.Id));
+        Assert.Empty(await store.ToPartyAsync(User, Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.AddAsync(read, Ct));
+    }
+}
+
+internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
+}
+
+public sealed class SqliteSecRegisterStoreTests : SecRegisterStoreContract
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("openduis-registers-").FullName;
+
+    protected override async Task<SqlSmiStore> OpenStoreAsync() =>
+        await SqliteSmiStore.OpenAsync(Path.Combine(_dir, "openduis.db"), TestContext.Current.CancellationToken);
+
+    protected override ValueTask DropAsync()
+    {
+        Directory.Delete(_dir, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+}
+
+public sealed class PostgresSecRegisterStoreTests : SecRegisterStoreContract
+{
+    private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
+    private string? _admin;
+
+    protected override async Task<SqlSmiStore> OpenStoreAsync()
+    {
+        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+        _admin = admin;
+        return await PostgresSmiStore.OpenAsync(scoped, TestContext.Current.CancellationToken);
+    }
+
+    protected override async ValueTask DropAsync()
+    {
+        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+    }
+}
