@@ -114,6 +114,47 @@ public sealed class AccessControlOverHttpTests(AccessControlServer fixture) : IC
         Assert.Equal(ResponseCode.I99, await SendAsync(Template("DBCH03_6.30_SUCCESS", Supplier, DemoEnvironment.CommsHub)));
     }
 
+    [Fact]
+    public async Task A_refused_request_leaves_no_trace_in_the_request_log_so_its_ID_is_answered_once_the_cause_is_gone()
+    {
+        var user = DemoEnvironment.Users.Single(u => u.Id == SupplierSecondUser);
+        var request = Read411(SupplierSecondUser, DemoEnvironment.Esme);
+        await Instance.Cache.SaveUserAsync(user with { Status = UserStatus.Suspended }, Ct);
+        try { Assert.Equal(ResponseCode.E3, await SendAsync(request)); }
+        finally { await Instance.Cache.SaveUserAsync(user, Ct); }
+
+        Assert.Equal(ResponseCode.I99, await SendAsync(request));
+        Assert.Equal(ResponseCode.E55, await SendAsync(request));
+    }
+
+    [Fact]
+    public async Task A_device_request_is_in_process_until_its_outcome_completes_it_in_the_one_request_log()
+    {
+        var request = Read411(Supplier, DemoEnvironment.Esme);
+        Assert.Equal(ResponseCode.I99, await SendAsync(request));
+        var log = Instance.Server.Services.GetRequiredService<IRequestLog>();
+        Assert.True(log.TryGet(request.RequestId, out var entry));
+        Assert.Equal(RequestState.InProgress, entry.State);
+        Assert.Equal(ResponseCode.E55, await SendAsync(request));
+
+        // What produces the Service Response (device emulation, when it exists) completes the request.
+        Instance.Server.Services.GetRequiredService<OpenDuis.Core.Requests.IRequestsInProcess>().Complete(request.RequestId, succeeded: true);
+
+        Assert.True(log.TryGet(request.RequestId, out entry));
+        Assert.Equal(RequestState.Succeeded, entry.State);
+        Assert.Equal(ResponseCode.I99, await SendAsync(request));
+    }
+
+    [Fact]
+    public async Task A_non_device_request_is_complete_in_the_request_log_once_answered()
+    {
+        var request = Template("8.2_READ_INVENTORY", Supplier, DemoEnvironment.AccessControlBroker);
+        Assert.Equal(ResponseCode.I0, await SendAsync(request));
+        Assert.True(Instance.Server.Services.GetRequiredService<IRequestLog>().TryGet(request.RequestId, out var entry));
+        Assert.Equal(RequestState.Succeeded, entry.State);
+        Assert.Equal(ResponseCode.I0, await SendAsync(request));
+    }
+
     private async Task<ResponseCode> SendCaseAsync(string code)
     {
         var esme = DemoEnvironment.Esme;
