@@ -9,18 +9,19 @@ namespace OpenDuis.Cli.Commands;
 
 /// <summary>
 /// <c>openduis incident …</c>: the security incident register (SEC G3.4–G3.5AA, Appendix AG 2.1.3,
-/// 2.10.10). The register is a JSON file until the database stores carry incidents.
+/// 2.10.10). The register is kept in the data folder's database, or in a JSON file given with --register.
 /// </summary>
 internal static class IncidentCommand
 {
     private const int Refused = 1;
     private const int BadInput = 2;
 
-    private static readonly Option<FileInfo> Register = new("--register")
+    private static readonly Option<FileInfo?> Register = new("--register")
     {
-        Description = "The incident register file (JSON); created if absent.",
-        DefaultValueFactory = _ => new FileInfo("incidents.json"),
+        Description = "Keep the register in this JSON file (created if absent) instead of the data folder's database.",
     };
+
+    private static readonly Option<string?> Data = InitCommand.DataOption();
 
     private static readonly Argument<string> Id = new("id") { Description = "The incident's id, as printed by 'incident raise'." };
 
@@ -29,6 +30,8 @@ internal static class IncidentCommand
         var incident = new Command("incident", "The security incident register (SEC G3.4–G3.5AA, Appendix AG).");
         incident.Options.Add(Register);
         Register.Recursive = true;
+        incident.Options.Add(Data);
+        Data.Recursive = true;
         foreach (var command in new[] { Raise(), List(), Show(), AddParty(), Classify(), IsmsSteps(), Notify(), AlreadyAware() })
             incident.Subcommands.Add(command);
         return incident;
@@ -68,7 +71,8 @@ internal static class IncidentCommand
         var command = new Command("list", "List the incidents in the register and what each still owes.");
         command.SetAction(async (parse, ct) =>
         {
-            var store = await LoadAsync(parse.GetValue(Register)!, ct);
+            await using var opened = await OpenAsync(parse, ct);
+            var store = opened.Store;
             var output = parse.InvocationConfiguration.Output;
             foreach (var incident in await store.AllAsync(ct))
                 output.WriteLine($"{incident.Id}  {UkLocalTime.Format(incident.DetectedAt)}  {(incident.IsMajor ? "MAJOR" : "     ")}  {incident.User}  {incident.Summary}  [{incident.Outstanding().Count} outstanding]");
@@ -82,7 +86,8 @@ internal static class IncidentCommand
         var command = new Command("show", "Show one incident: parties, G3.4 steps, G3.5 notifications and what is outstanding.") { Id };
         command.SetAction(async (parse, ct) =>
         {
-            var store = await LoadAsync(parse.GetValue(Register)!, ct);
+            await using var opened = await OpenAsync(parse, ct);
+            var store = opened.Store;
             if (!IncidentId.TryParse(parse.GetValue(Id), out var id) || await store.FindAsync(id, ct) is not { } incident)
             {
                 parse.InvocationConfiguration.Error.WriteLine($"No incident '{parse.GetValue(Id)}' in the register.");
@@ -160,10 +165,10 @@ internal static class IncidentCommand
 
     private static async Task<int> Run(ParseResult parse, Func<IncidentRegister, TextWriter, Task<Ruling<SecurityIncident>?>> act, CancellationToken ct)
     {
-        var file = parse.GetValue(Register)!;
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
-        var store = await LoadAsync(file, ct);
+        await using var opened = await OpenAsync(parse, ct);
+        var store = opened.Store;
         Ruling<SecurityIncident>? ruling;
         try
         {
@@ -180,7 +185,7 @@ internal static class IncidentCommand
             error.WriteLine($"Refused ({outcome.Refusal.Clause}): {outcome.Refusal.Reason}.");
             return Refused;
         }
-        await SaveAsync(file, store, ct);
+        await opened.SaveAsync(ct);
         Print(outcome.Value, output);
         return 0;
     }
@@ -242,6 +247,26 @@ internal static class IncidentCommand
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(), new EuiConverter() },
     };
+
+    /// <summary>The register: the data folder's database, or the JSON file given with --register (saved after a change).</summary>
+    private sealed class OpenedRegister(IIncidentStore store, FileInfo? file, IAsyncDisposable? owner) : IAsyncDisposable
+    {
+        public IIncidentStore Store => store;
+
+        public Task SaveAsync(CancellationToken ct) =>
+            file is not null && store is InMemoryIncidentStore memory ? IncidentCommand.SaveAsync(file, memory, ct) : Task.CompletedTask;
+
+        public ValueTask DisposeAsync() => owner?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+
+    private static async Task<OpenedRegister> OpenAsync(ParseResult parse, CancellationToken ct)
+    {
+        if (parse.GetValue(Register) is { } file) return new OpenedRegister(await LoadAsync(file, ct), file, null);
+        var smi = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(Data)).OpenStoreAsync(ct);
+        if (smi is IIncidentStore incidents) return new OpenedRegister(incidents, null, smi);
+        await smi.DisposeAsync();
+        throw new InvalidOperationException($"{smi.Description} does not keep the incident register.");
+    }
 
     private static async Task<InMemoryIncidentStore> LoadAsync(FileInfo file, CancellationToken ct)
     {
