@@ -1,5 +1,6 @@
 using OpenDuis.Core.Incidents;
 using OpenDuis.Core.Notices;
+using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Smi;
 
@@ -69,6 +70,25 @@ public abstract class SecRegisterStoreContract : IAsyncLifetime
         Assert.Equal([posted.Value.Id, emailed.Value.Id], (await store.ToPartyAsync(Recipient, Ct)).Select(n => n.Id));
         Assert.Empty(await store.ToPartyAsync(User, Ct));
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.AddAsync(read, Ct));
+    }
+
+    [Fact]
+    public async Task A_service_desk_request_and_what_was_provided_persist()
+    {
+        var log = new ServiceDeskLog(Store, new FixedClock(Now));
+        var requester = new ServiceDeskRequester("Small Supplier Ltd", ServiceDeskRequesterKind.Party, HasDccGatewayConnection: false, User, "smki@supplier.example");
+        var logged = await log.LogRequestAsync(requester, ServiceDeskChannel.SignedLetter, RepositoryAccessPurpose.ObtainCopy, ["Root OCA Certificate"], Ct);
+        var provided = await log.RecordProvisionAsync(logged.Value.Id, ["Root OCA Certificate"], ProvisionMedium.Email, Ct);
+        Assert.True(provided.IsAllowed, provided.ToString());
+        var fax = await log.LogRequestAsync(requester, ServiceDeskChannel.SignedFax, RepositoryAccessPurpose.View, ["Device CA Certificate"], Ct);
+        Assert.Equal(ServiceDeskRules.Clause, fax.Refusal!.Clause);
+
+        IServiceDeskLogStore store = Store;
+        var read = await store.FindAsync(logged.Value.Id, Ct);
+        Assert.Equivalent(provided.Value, read, strict: true);
+        Assert.Equal("smki@supplier.example", Assert.Single(read!.Provided).SentTo);
+        Assert.Equal([logged.Value.Id], (await store.AllAsync(Ct)).Select(r => r.Id)); // the refused fax is not logged
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => store.UpdateAsync(read with { Id = ServiceDeskRequestId.New() }, Ct));
     }
 }
 

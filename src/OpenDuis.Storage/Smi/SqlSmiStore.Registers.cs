@@ -3,12 +3,13 @@ using System.Text.Json.Serialization;
 using Dapper;
 using OpenDuis.Core.Incidents;
 using OpenDuis.Core.Notices;
+using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Storage.Smi;
 
-/// <summary>The security incident register and the notices register in the data folder's database.</summary>
-public abstract partial class SqlSmiStore : IIncidentStore, INoticeStore
+/// <summary>The security incident register, the notices register and the service-desk log in the data folder's database.</summary>
+public abstract partial class SqlSmiStore : IIncidentStore, INoticeStore, IServiceDeskLogStore
 {
     private static readonly JsonSerializerOptions RegisterJson = new()
     {
@@ -88,6 +89,49 @@ public abstract partial class SqlSmiStore : IIncidentStore, INoticeStore
             "SELECT document FROM notices WHERE recipient = @To ORDER BY sent_us, id", new { To = Db.Key(recipient) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. documents.Select(d => Read<NoticeRecord>(d, "notices"))];
     }
+
+    // ---- SMKI Repository service-desk log ----------------------------------------------------------
+
+    async Task IServiceDeskLogStore.AddAsync(ServiceDeskRequest request, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var added = await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO service_desk_requests (id, received_us, document) VALUES (@Id, @At, @Document) ON CONFLICT (id) DO NOTHING",
+            ServiceDeskArgs(request), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (added == 0) throw new InvalidOperationException($"Service desk request {request.Id} is already logged.");
+    }
+
+    async Task IServiceDeskLogStore.UpdateAsync(ServiceDeskRequest request, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var changed = await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE service_desk_requests SET received_us = @At, document = @Document WHERE id = @Id",
+            ServiceDeskArgs(request), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (changed == 0) throw new KeyNotFoundException($"Service desk request {request.Id} is not logged.");
+    }
+
+    async Task<ServiceDeskRequest?> IServiceDeskLogStore.FindAsync(ServiceDeskRequestId id, CancellationToken cancellationToken)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var document = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT document FROM service_desk_requests WHERE id = @Id", new { Id = id.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return document is null ? null : Read<ServiceDeskRequest>(document, "service_desk_requests");
+    }
+
+    async Task<IReadOnlyList<ServiceDeskRequest>> IServiceDeskLogStore.AllAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var documents = await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT document FROM service_desk_requests ORDER BY received_us, id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. documents.Select(d => Read<ServiceDeskRequest>(d, "service_desk_requests"))];
+    }
+
+    private static object ServiceDeskArgs(ServiceDeskRequest request) => new
+    {
+        Id = request.Id.ToString(),
+        At = Db.Micros(request.ReceivedAt),
+        Document = JsonSerializer.Serialize(request, RegisterJson),
+    };
 
     private static object NoticeArgs(NoticeRecord notice) => new
     {
