@@ -19,8 +19,9 @@ namespace OpenDuis.Server.Requests;
 /// <item>signer role — E65 when the certificate is not an xmlSign Organisation Certificate (DSP xmlSign for requests the DCC originates);</item>
 /// <item>schema (R-MSG-4), when the official XSDs are configured — HTTP 400 listing the XSD errors;</item>
 /// <item>web service (R-WS-1) — E13 when the Command Variant belongs on another service;</item>
-/// <item>duplicate Request ID still in process — E55;</item>
-/// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>);</item>
+/// <item>duplicate Request ID still in process — E55 (<see cref="IRequestsInProcess"/>: with the access-control
+/// pipeline, its request log, which records the request only when the pipeline admits it);</item>
+/// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;</item>
 /// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest.</item>
 /// </list>
 /// Every DUIS answer is signed with the DSP's xmlSign key (role 0x89) in the schema version the
