@@ -1,0 +1,55 @@
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Core.Schedules;
+
+/// <summary>A DCC Schedule as stored: its DSPScheduleID, definition, and the next occurrence still to run (null once ended).</summary>
+public sealed record StoredSchedule(DspScheduleId Id, ScheduleDefinition Definition, DateTimeOffset? NextDueAt)
+{
+    public ScheduleOwnership Ownership => new(Id, Definition.Owner, Definition.DeviceId);
+}
+
+/// <summary>One occurrence handed to an executor: the schedule and the instant it fell due.</summary>
+public sealed record DueOccurrence(DspScheduleId Id, ScheduleDefinition Definition, DateTimeOffset DueAt);
+
+/// <summary>
+/// Durable DCC Schedules, shared by every server node. Occurrences are handed out by lease: a claimed
+/// occurrence is not handed out again until its lease ends, and <see cref="CompleteAsync"/> moves the
+/// schedule to its next occurrence, so an occurrence whose node died before completing it is claimed
+/// again after the lease, never two at once.
+/// </summary>
+public interface IScheduleStore : IAsyncDisposable
+{
+    /// <summary>Stores an accepted schedule and gives it a new DSPScheduleID (never one used before).</summary>
+    Task<DspScheduleId> CreateAsync(ScheduleDefinition definition, DateTimeOffset createdAt, CancellationToken cancellationToken = default);
+
+    Task<StoredSchedule?> GetAsync(DspScheduleId id, CancellationToken cancellationToken = default);
+
+    /// <summary>The schedules on a device, whoever owns them, by DSPScheduleID.</summary>
+    Task<IReadOnlyList<StoredSchedule>> OnDeviceAsync(Eui deviceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a schedule (5.3, or the DCC on a removal trigger); false when there was none.</summary>
+    Task<bool> DeleteAsync(DspScheduleId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims up to <paramref name="max"/> occurrences due at <paramref name="now"/> that no live lease
+    /// holds, earliest first, leasing each for <paramref name="lease"/>. Concurrent callers get different occurrences.
+    /// </summary>
+    Task<IReadOnlyList<DueOccurrence>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records that the claimed occurrence ran: the schedule moves to its next occurrence after
+    /// <paramref name="dueAt"/> (or ends) and its lease is released. False when the schedule is gone
+    /// or has already moved past that occurrence (a late completion changes nothing).
+    /// </summary>
+    Task<bool> CompleteAsync(DspScheduleId id, DateTimeOffset dueAt, CancellationToken cancellationToken = default);
+}
+
+/// <summary>An <see cref="IScheduleDirectory"/> over schedules already read from a store, for the 5.2/5.3 rules.</summary>
+public sealed class ScheduleDirectorySnapshot(IEnumerable<ScheduleOwnership> schedules) : IScheduleDirectory
+{
+    private readonly List<ScheduleOwnership> _schedules = [.. schedules];
+
+    public ScheduleOwnership? Find(DspScheduleId id) => _schedules.FirstOrDefault(s => s.Id == id);
+
+    public IReadOnlyList<ScheduleOwnership> OnDevice(Eui deviceId) => _schedules.Where(s => s.DeviceId == deviceId).ToList();
+}

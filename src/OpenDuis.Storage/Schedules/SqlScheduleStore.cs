@@ -1,0 +1,152 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using OpenDuis.Core.Schedules;
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Storage.Schedules;
+
+/// <summary>
+/// DCC Schedules in SQL (migration 0007): one row per schedule holding its definition and its next
+/// occurrence. Claiming leases rows; completing moves a row to the occurrence after the one it ran.
+/// </summary>
+public abstract class SqlScheduleStore : IScheduleStore
+{
+    private const string Columns =
+        "id AS Id, owner AS Owner, owner_role AS OwnerRole, device_id AS DeviceId, scheduled_variant AS ScheduledVariant, " +
+        "frequency AS Frequency, start_date AS StartDate, end_date AS EndDate, execution_ticks AS ExecutionTicks, " +
+        "body_xml AS BodyXml, ka_credential AS KaCredential, next_due_us AS NextDueUs";
+
+    /// <summary>Appended to the claim query to lock the rows taken (PostgreSQL: FOR UPDATE SKIP LOCKED).</summary>
+    protected abstract string ClaimLock { get; }
+
+    /// <summary>The test of <c>id</c> against the array parameter <c>@ids</c> (Dapper expands a list for SQLite; PostgreSQL takes an array).</summary>
+    protected abstract string IdInIds { get; }
+
+    protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+
+    public async Task<DspScheduleId> CreateAsync(ScheduleDefinition definition, DateTimeOffset createdAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var t = definition.Timing;
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var id = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "INSERT INTO dcc_schedules (owner, owner_role, device_id, scheduled_variant, frequency, start_date, end_date, execution_ticks, body_xml, ka_credential, created_us, next_due_us) " +
+            "VALUES (@Owner, @OwnerRole, @DeviceId, @Variant, @Frequency, @StartDate, @EndDate, @ExecutionTicks, @BodyXml, @Ka, @CreatedUs, @NextDueUs) RETURNING id",
+            new
+            {
+                Owner = definition.Owner.ToString(),
+                OwnerRole = definition.OwnerRole.Code(),
+                DeviceId = definition.DeviceId.ToString(),
+                Variant = definition.ScheduledVariant.ToString(),
+                Frequency = t.Frequency.ToXsd(),
+                StartDate = Date(t.StartDate),
+                EndDate = t.EndDate is { } e ? Date(e) : null,
+                ExecutionTicks = t.ExecutionStartTime.Ticks,
+                BodyXml = definition.ScheduledBodyXml,
+                Ka = definition.KaPublicSecurityCredential,
+                CreatedUs = Microseconds(createdAt),
+                NextDueUs = ScheduleOccurrences.At(t, 0) is { } first ? Microseconds(first) : (long?)null,
+            }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new DspScheduleId((ulong)id);
+    }
+
+    public async Task<StoredSchedule?> GetAsync(DspScheduleId id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM dcc_schedules WHERE id = @id", new { id = (long)id.Value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row?.ToStored();
+    }
+
+    public async Task<IReadOnlyList<StoredSchedule>> OnDeviceAsync(Eui deviceId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM dcc_schedules WHERE device_id = @device ORDER BY id", new { device = deviceId.ToString() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToStored()).ToList();
+    }
+
+    public async Task<bool> DeleteAsync(DspScheduleId id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM dcc_schedules WHERE id = @id", new { id = (long)id.Value }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<IReadOnlyList<DueOccurrence>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        var us = Microseconds(now);
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = (await c.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM dcc_schedules WHERE next_due_us <= @us AND lease_until_us <= @us ORDER BY next_due_us, id LIMIT @max{ClaimLock}",
+            new { us, max }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        if (rows.Count > 0)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                $"UPDATE dcc_schedules SET lease_until_us = @until WHERE {IdInIds}",
+                new { until = us + (long)(lease.Ticks / TimeSpan.TicksPerMicrosecond), ids = rows.Select(r => r.Id).ToArray() }, tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return rows.ConvertAll(r => new DueOccurrence(new DspScheduleId((ulong)r.Id), r.ToDefinition(), FromMicroseconds(r.NextDueUs!.Value)));
+    }
+
+    public async Task<bool> CompleteAsync(DspScheduleId id, DateTimeOffset dueAt, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM dcc_schedules WHERE id = @id AND next_due_us = @due{ClaimLock.Replace(" SKIP LOCKED", "", StringComparison.Ordinal)}",
+            new { id = (long)id.Value, due = Microseconds(dueAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (row is null) return false;
+        var next = ScheduleOccurrences.Next(row.ToDefinition().Timing, dueAt);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE dcc_schedules SET next_due_us = @next, lease_until_us = 0 WHERE id = @id",
+            new { id = row.Id, next = next is { } n ? Microseconds(n) : (long?)null }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static long Microseconds(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+
+    private static DateTimeOffset FromMicroseconds(long us) => DateTimeOffset.UnixEpoch.AddTicks(us * TimeSpan.TicksPerMicrosecond);
+
+    private sealed class Row
+    {
+        public long Id { get; init; }
+        public string Owner { get; init; } = "";
+        public string OwnerRole { get; init; } = "";
+        public string DeviceId { get; init; } = "";
+        public string ScheduledVariant { get; init; } = "";
+        public string Frequency { get; init; } = "";
+        public string StartDate { get; init; } = "";
+        public string? EndDate { get; init; }
+        public long ExecutionTicks { get; init; }
+        public string BodyXml { get; init; } = "";
+        public byte[]? KaCredential { get; init; }
+        public long? NextDueUs { get; init; }
+
+        public ScheduleDefinition ToDefinition()
+        {
+            if (!ScheduleFrequencies.TryParse(Frequency, out var frequency))
+                throw new InvalidDataException($"DCC Schedule {Id} has frequency '{Frequency}', not an XSD ScheduleFrequency.");
+            var timing = new ScheduleTiming(frequency, ParseDate(StartDate), EndDate is null ? null : ParseDate(EndDate), new TimeOnly(ExecutionTicks));
+            return new ScheduleDefinition(Eui.Parse(Owner), UserRoles.ParseCode(OwnerRole), timing,
+                ServiceReferenceVariant.Parse(ScheduledVariant), Eui.Parse(DeviceId), BodyXml, KaCredential);
+        }
+
+        public StoredSchedule ToStored() =>
+            new(new DspScheduleId((ulong)Id), ToDefinition(), NextDueUs is { } us ? FromMicroseconds(us) : null);
+
+        private static DateOnly ParseDate(string s) => DateOnly.ParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
+}
