@@ -87,6 +87,12 @@ public sealed class ReportCliTests : IDisposable
         var mapKey = (await Run("report", "key", "--as", "MAP-CO", "--kind", "map")).Out.Trim();
         var unknown = await Run("report", "key", "--as", "NOBODY", "--kind", "map");
         Assert.Equal(2, unknown.ExitCode);
+        // The demo meters' Registered Supplier may hold a key to the Manufacturer's reports; the network operator may not.
+        var supplierKey = await Run("report", "key", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--for-supplier", "DEMO-SUPPLIER");
+        Assert.Equal(0, supplierKey.ExitCode);
+        var thirdParty = await Run("report", "key", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--for-supplier", "DEMO-NETWORK-OPERATOR");
+        Assert.Equal(1, thirdParty.ExitCode);
+        Assert.Contains("Refused (H17.6)", thirdParty.Err);
 
         int port = FreePort(), reportsPort = FreePort();
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -114,6 +120,8 @@ public sealed class ReportCliTests : IDisposable
             }
             Assert.Equal(HttpStatusCode.OK, mine!.StatusCode);
             Assert.StartsWith("# CONFIDENTIAL", await mine.Content.ReadAsStringAsync(Ct));
+            using var suppliers = await Get(supplierKey.Out.Trim());
+            Assert.Equal(HttpStatusCode.OK, suppliers.StatusCode);
 
             using var theirs = await Get(mapKey);
             Assert.Equal(HttpStatusCode.Forbidden, theirs.StatusCode);

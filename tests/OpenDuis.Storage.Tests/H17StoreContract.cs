@@ -76,7 +76,10 @@ public abstract class H17StoreContract : IAsyncLifetime
     {
         await Store.SaveRequesterAsync(Map, Ct);
         var (key, hash) = H17DownloadKeys.Issue();
-        await Store.AddDownloadKeyAsync(hash, Map.Name, H17Capacity.MeterAssetProvider, Now, Ct);
+        await Store.AddDownloadKeyAsync(hash, Map.Name, H17Capacity.MeterAssetProvider, Now, cancellationToken: Ct);
+        var (supplierKey, supplierHash) = H17DownloadKeys.Issue();
+        await Store.AddDownloadKeyAsync(supplierHash, Map.Name, H17Capacity.MeterAssetProvider, Now, PartyId.Parse("NEW-SUPPLIER"), Ct);
+        Assert.Equal((Map.Name, H17Capacity.MeterAssetProvider), await Store.FindDownloadKeyAsync(H17DownloadKeys.Hash(supplierKey), Ct));
 
         Assert.Equal((Map.Name, H17Capacity.MeterAssetProvider), await Store.FindDownloadKeyAsync(H17DownloadKeys.Hash(key), Ct));
         Assert.Null(await Store.FindDownloadKeyAsync(key, Ct));
@@ -131,6 +134,9 @@ public abstract class H17StoreContract : IAsyncLifetime
 
         Assert.Equal([0x00DB_0000_0000_0001UL, 0x00DB_0000_0000_0002UL], rows.Select(r => r.SmartMeterId.Value));
         Assert.Equal(2, await Store.CountReportMetersAsync(Map, Ct));
+        Assert.True(await Store.IsRegisteredSupplierForAsync(Map, PartyId.Parse("NEW-SUPPLIER"), Now, Ct));
+        Assert.False(await Store.IsRegisteredSupplierForAsync(Map, PartyId.Parse("OLD-SUPPLIER"), Now, Ct)); // no longer registered
+        Assert.False(await Store.IsRegisteredSupplierForAsync(Map, PartyId.Parse("DNO"), Now, Ct)); // a network operator, not a supplier
         var gas = rows[0];
         Assert.Equal(DeviceType.GSME, gas.SmartMeterType);
         Assert.Empty(gas.RegisteredSuppliers);

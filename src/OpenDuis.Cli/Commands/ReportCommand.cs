@@ -3,6 +3,7 @@ using System.Text;
 using OpenDuis.Core;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.MapReports;
+using OpenDuis.Core.Parties;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage;
 using Spectre.Console;
@@ -236,22 +237,41 @@ internal static class ReportCommand
         var data = InitCommand.DataOption();
         var who = AsOption();
         var kind = KindOption();
-        var command = new Command("key", "Issue a download key for a requester's reports (H17.6); it is shown once, only its hash is kept.") { data, who, kind };
+        var supplier = new Option<string?>("--for-supplier")
+        {
+            Description = "Issue the key to the recipient's Registered Supplier Party (H17.6), which must be the Registered Supplier of at least one of its Smart Meters.",
+        };
+        var command = new Command("key", "Issue a download key for a requester's reports (H17.6); it is shown once, only its hash is kept.") { data, who, kind, supplier };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (store, reports) = await OpenAsync(DataFolder.Resolve(parse.GetValue(data)), cancellationToken);
             await using var _ = store;
             var name = parse.GetValue(who)!.Trim();
             var capacity = Capacity(parse.GetValue(kind)!);
-            if (await reports.FindRequesterAsync(name, capacity, cancellationToken) is null)
+            if (await reports.FindRequesterAsync(name, capacity, cancellationToken) is not { } requester)
             {
                 parse.InvocationConfiguration.Error.WriteLine($"{name} is not a recorded {Describe(capacity)} requester (openduis report requester).");
                 return BadInput;
             }
+            PartyId? holder = null;
+            if (parse.GetValue(supplier) is { } supplierText)
+            {
+                if (!PartyId.TryParse(supplierText, out var party))
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"--for-supplier: '{supplierText}' is not a Party ID.");
+                    return BadInput;
+                }
+                if (!await reports.IsRegisteredSupplierForAsync(requester, party, DateTimeOffset.UtcNow, cancellationToken))
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"Refused (H17.6): {party} is not the Registered Supplier of any Smart Meter in {name}'s reports, so it is a third party the reports may not be shared with.");
+                    return Refused;
+                }
+                holder = party;
+            }
             var (key, hash) = H17DownloadKeys.Issue();
-            await reports.AddDownloadKeyAsync(hash, name, capacity, DateTimeOffset.UtcNow, cancellationToken);
+            await reports.AddDownloadKeyAsync(hash, name, capacity, DateTimeOffset.UtcNow, holder, cancellationToken);
             parse.InvocationConfiguration.Output.WriteLine(key);
-            parse.InvocationConfiguration.Error.WriteLine($"Download key for {name} as {Describe(capacity)}: send it as 'Authorization: Bearer <key>' to GET /reports/h17/{{id}}. It is not shown again.");
+            parse.InvocationConfiguration.Error.WriteLine($"Download key for {(holder is { } h ? $"{h}, Registered Supplier Party of " : "")}{name} as {Describe(capacity)}: send it as 'Authorization: Bearer <key>' to GET /reports/h17/{{id}}. It is not shown again.");
             return 0;
         });
         return command;

@@ -1,3 +1,5 @@
+using OpenDuis.Core.Parties;
+
 namespace OpenDuis.Core.MapReports;
 
 /// <summary>A report request the DCC accepted (H17.4): who asked, in which capacity, how often, when; and the report once generated.</summary>
@@ -29,8 +31,14 @@ public interface IH17ReportStore
     /// <summary>The requester's accepted requests in that capacity, oldest first.</summary>
     Task<IReadOnlyList<H17ReportRequest>> RequestsAsync(string requester, H17Capacity capacity, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a download key (by its hash) for a requester in one capacity.</summary>
-    Task AddDownloadKeyAsync(string keyHash, string requester, H17Capacity capacity, DateTimeOffset at, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a download key (by its hash) for a requester's reports in one capacity, held by the
+    /// requester or, when <paramref name="supplierHolder"/> is given, by its Registered Supplier Party.
+    /// </summary>
+    Task AddDownloadKeyAsync(string keyHash, string requester, H17Capacity capacity, DateTimeOffset at, PartyId? supplierHolder = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether <paramref name="supplier"/> is the Registered Supplier at <paramref name="at"/> of any Smart Meter in the requester's reports.</summary>
+    Task<bool> IsRegisteredSupplierForAsync(H17Requester requester, PartyId supplier, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>Whose download key this is, or null if it is not one.</summary>
     Task<(string Requester, H17Capacity Capacity)?> FindDownloadKeyAsync(string keyHash, CancellationToken cancellationToken = default);

@@ -75,12 +75,25 @@ public abstract partial class SqlSmiStore : IH17ReportStore
         return [.. rows.Select(r => r.ToRequest())];
     }
 
-    public async Task AddDownloadKeyAsync(string keyHash, string requester, H17Capacity capacity, DateTimeOffset at, CancellationToken cancellationToken = default)
+    public async Task AddDownloadKeyAsync(string keyHash, string requester, H17Capacity capacity, DateTimeOffset at, PartyId? supplierHolder = null, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await c.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO h17_download_keys (key_hash, requester, capacity, issued_us) VALUES (@keyHash, @requester, @Capacity, @At)",
-            new { keyHash, requester, Capacity = capacity.ToString(), At = Db.Micros(at) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "INSERT INTO h17_download_keys (key_hash, requester, capacity, issued_us, holder) VALUES (@keyHash, @requester, @Capacity, @At, @Holder)",
+            new { keyHash, requester, Capacity = capacity.ToString(), At = Db.Micros(at), Holder = supplierHolder?.Value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsRegisteredSupplierForAsync(H17Requester requester, PartyId supplier, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var (filter, value) = MeterFilter(requester);
+        if (value is null) return false;
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var found = await c.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT 1 FROM devices d JOIN registrations s ON s.mpxn = d.mpxn AND s.role = 'Supplier' AND s.party_id = @Party " +
+            "AND s.effective_from_us <= @At AND (s.effective_to_us IS NULL OR s.effective_to_us > @At) " +
+            $"WHERE d.device_type IN ('ESME', 'GSME') AND {filter} LIMIT 1",
+            new { Who = value, Party = supplier.Value, At = Db.Micros(at) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return found is not null;
     }
 
     public async Task<(string Requester, H17Capacity Capacity)?> FindDownloadKeyAsync(string keyHash, CancellationToken cancellationToken = default)

@@ -41,7 +41,7 @@ public sealed class H17ReportDownloadTests : IAsyncLifetime
     private async Task<string> IssueAsync(H17Requester requester)
     {
         var (key, hash) = H17DownloadKeys.Issue();
-        await _store.AddDownloadKeyAsync(hash, requester.Name, requester.Capacity, Now, Ct);
+        await _store.AddDownloadKeyAsync(hash, requester.Name, requester.Capacity, Now, cancellationToken: Ct);
         return key;
     }
 
