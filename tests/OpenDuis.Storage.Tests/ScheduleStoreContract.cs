@@ -116,6 +116,19 @@ public abstract class ScheduleStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_a_lease_ends_before_completion_only_one_of_the_two_claimers_completes()
+    {
+        var id = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1))), Created, Ct);
+        var slow = Assert.Single(await Store.ClaimDueAsync(Utc(2027, 1, 1, 0, 2), Lease, 10, Ct));
+        var retaken = Assert.Single(await Store.ClaimDueAsync(Utc(2027, 1, 1, 0, 2) + Lease, Lease, 10, Ct));
+        Assert.Equal(slow.DueAt, retaken.DueAt);
+
+        Assert.True(await Store.CompleteAsync(id, retaken.DueAt, Ct));
+        Assert.False(await Store.CompleteAsync(id, slow.DueAt, Ct));
+        Assert.Equal(Utc(2027, 1, 2), (await Store.GetAsync(id, Ct))!.NextDueAt);
+    }
+
+    [Fact]
     public async Task A_schedule_ends_after_its_end_date_s_occurrence()
     {
         var id = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1), new DateOnly(2027, 1, 2))), Created, Ct);
@@ -185,12 +198,47 @@ public sealed class PostgresScheduleStoreTests : ScheduleStoreContract
 {
     private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
     private string? _admin;
+    private string? _scoped;
 
     protected override async Task<IScheduleStore> OpenStoreAsync()
     {
-        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
-        _admin = admin;
-        return await PostgresScheduleStore.OpenAsync(scoped, TestContext.Current.CancellationToken);
+        (_admin, _scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+        return await PostgresScheduleStore.OpenAsync(_scoped, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Two_nodes_sharing_the_database_claim_every_occurrence_exactly_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var secondNode = await PostgresScheduleStore.OpenAsync(_scoped!, ct);
+        var timing = new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 1, 1), new DateOnly(2027, 1, 3));
+        var ids = new List<DspScheduleId>();
+        for (var i = 0; i < 100; i++)
+            ids.Add(await Store.CreateAsync(new ScheduleDefinition(Eui.Parse("90-B3-D5-1F-30-01-00-00"), UserRole.ImportSupplier, timing,
+                ServiceReferenceVariant.Parse("4.6.1"), Eui.Parse("00-DB-12-34-56-78-90-A0"), "<x/>", null), DateTimeOffset.UnixEpoch, ct));
+
+        // Day by day (the nodes' clocks agree), both nodes claim and complete until nothing is due; every (schedule, day) must run once.
+        async Task<List<(DspScheduleId, DateTimeOffset)>> Node(IScheduleStore store, DateTimeOffset now)
+        {
+            var ran = new List<(DspScheduleId, DateTimeOffset)>();
+            while (await store.ClaimDueAsync(now, TimeSpan.FromMinutes(5), 9, ct) is { Count: > 0 } batch)
+                foreach (var o in batch)
+                {
+                    Assert.True(await store.CompleteAsync(o.Id, o.DueAt, ct));
+                    ran.Add((o.Id, o.DueAt));
+                }
+            return ran;
+        }
+        var runs = new List<(DspScheduleId Id, DateTimeOffset DueAt)>();
+        foreach (var now in new[] { 1, 2, 3 }.Select(d => new DateTimeOffset(2027, 1, d, 12, 0, 0, TimeSpan.Zero)))
+        {
+            var perNode = await Task.WhenAll(Task.Run(() => Node(Store, now), ct), Task.Run(() => Node(secondNode, now), ct));
+            runs.AddRange(perNode.SelectMany(r => r));
+        }
+
+        Assert.Equal(300, runs.Count);
+        Assert.Equal(300, runs.Distinct().Count());
+        Assert.All(ids, id => Assert.Equal(3, runs.Count(r => r.Id == id)));
     }
 
     protected override async ValueTask DropAsync()

@@ -13,9 +13,10 @@ public sealed record DueOccurrence(DspScheduleId Id, ScheduleDefinition Definiti
 
 /// <summary>
 /// Durable DCC Schedules, shared by every server node. Occurrences are handed out by lease: a claimed
-/// occurrence is not handed out again until its lease ends, and <see cref="CompleteAsync"/> moves the
-/// schedule to its next occurrence, so an occurrence whose node died before completing it is claimed
-/// again after the lease, never two at once.
+/// occurrence is not handed out again until its lease ends (as the claimers' clocks tell it), and
+/// <see cref="CompleteAsync"/> moves the schedule to its next occurrence. An occurrence whose node died
+/// before completing it is claimed again after the lease; if the first node was only slow, just one of
+/// the two completions counts, so an executor keys what it sends by (DSPScheduleID, due instant).
 /// </summary>
 public interface IScheduleStore : IAsyncDisposable
 {
