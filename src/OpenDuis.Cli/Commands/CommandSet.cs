@@ -7,6 +7,7 @@ internal static class CommandSet
     public static IEnumerable<Command> All()
     {
         yield return NoticeCommand.Create();
+        yield return ServiceDeskCommand.Create();
         yield return IncidentCommand.Create();
         yield return TriageCommand.Create();
         yield return InitCommand.Create();

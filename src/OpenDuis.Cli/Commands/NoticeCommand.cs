@@ -1,10 +1,14 @@
 using System.CommandLine;
 using OpenDuis.Core;
 using OpenDuis.Core.Notices;
+using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Cli.Commands;
 
-/// <summary><c>openduis notice deemed</c>: when a notice between Parties is deemed received (SEC M10.4).</summary>
+/// <summary>
+/// <c>openduis notice …</c>: notices between Parties (SEC M10): when one is deemed received (M10.4), and the
+/// register of notices given, kept in the data folder's database.
+/// </summary>
 internal static class NoticeCommand
 {
     public const int Refused = 1;
@@ -14,7 +18,146 @@ internal static class NoticeCommand
     {
         var notice = new Command("notice", "Notices between Parties (SEC M10, as amended by MP260).");
         notice.Subcommands.Add(CreateDeemed());
+        notice.Options.Add(Data);
+        Data.Recursive = true;
+        notice.Subcommands.Add(CreateRecord());
+        notice.Subcommands.Add(CreateErrorMessage());
+        notice.Subcommands.Add(CreateList());
         return notice;
+    }
+
+    private static readonly Option<string?> Data = InitCommand.DataOption();
+
+    private static Command CreateRecord()
+    {
+        var from = new Option<string>("--from") { Description = "The Party giving notice (EUI-64).", Required = true };
+        var to = new Option<string>("--to") { Description = "The Party to whom notice is given (EUI-64).", Required = true };
+        var type = new Option<string>("--type") { Description = "The type of notice, as named in the recipient's Party Details (M10.3).", DefaultValueFactory = _ => NoticeType.General.Name };
+        var method = new Option<string>("--method") { Description = "personal, courier, post or email (fax is refused).", Required = true };
+        method.AcceptOnlyFromAmong([.. Enum.GetValues<NoticeMethod>().Select(m => m.Name())]);
+        var sent = new Option<string>("--sent") { Description = "When it was left, posted or sent: ISO 8601; without an offset, UK local time.", Required = true };
+        var subject = new Option<string>("--subject") { Description = "What the notice is about.", Required = true };
+        var address = new Option<string?>("--address") { Description = "The recipient's physical address for notices, from its Party Details." };
+        var email = new Option<string?>("--email") { Description = "The recipient's email address for this type of notice, from its Party Details." };
+
+        var command = new Command("record", "Record a notice given to another Party (M10.2–M10.4) and when it is deemed received.")
+        {
+            from, to, type, method, sent, subject, address, email,
+        };
+        command.SetAction((parse, ct) => RunRegister(parse, ct, (register, error) =>
+        {
+            if (!TryEui(parse.GetValue(from), "--from", error, out var sender) || !TryEui(parse.GetValue(to), "--to", error, out var recipient))
+                return null;
+            if (!NoticeMethods.TryParse(parse.GetValue(method), out var how))
+            {
+                error.WriteLine($"Unknown method '{parse.GetValue(method)}'.");
+                return null;
+            }
+            if (!UkLocalTime.TryParse(parse.GetValue(sent), out var sentAt, out var problem))
+            {
+                error.WriteLine($"--sent: {problem}");
+                return null;
+            }
+            var noticeType = new NoticeType(parse.GetValue(type)!);
+            var emails = parse.GetValue(email) is { } e ? new Dictionary<NoticeType, string> { [noticeType] = e } : null;
+            var details = new PartyNoticeDetails(recipient, parse.GetValue(address), emails);
+            return register.GiveAsync(sender, details, noticeType, how, parse.GetValue(subject)!, sentAt, ct);
+        }));
+        return command;
+    }
+
+    private static Command CreateErrorMessage()
+    {
+        var id = new Argument<string>("id") { Description = "The notice's id, as printed by 'notice record'." };
+        var at = new Option<string>("--at") { Description = "When the sender received the error message (ISO 8601).", Required = true };
+        var command = new Command("error-message", "Record an error message received for an emailed notice (M10.4(d)).") { id, at };
+        command.SetAction((parse, ct) => RunRegister(parse, ct, (register, error) =>
+        {
+            if (!Guid.TryParse(parse.GetValue(id), out var guid))
+            {
+                error.WriteLine($"'{parse.GetValue(id)}' is not a notice id.");
+                return null;
+            }
+            if (!UkLocalTime.TryParse(parse.GetValue(at), out var errorAt, out var problem))
+            {
+                error.WriteLine($"--at: {problem}");
+                return null;
+            }
+            return register.RecordEmailErrorAsync(new NoticeId(guid), errorAt, ct);
+        }));
+        return command;
+    }
+
+    private static Command CreateList()
+    {
+        var to = new Option<string>("--to") { Description = "The Party whose notices received to list (EUI-64).", Required = true };
+        var command = new Command("list", "List the notices given to a Party and when each is deemed received.") { to };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!TryEui(parse.GetValue(to), "--to", parse.InvocationConfiguration.Error, out var recipient)) return BadInput;
+            await using var opened = await OpenAsync(parse, ct);
+            foreach (var notice in await opened.Store.ToPartyAsync(recipient, ct))
+                Print(notice, parse.InvocationConfiguration.Output);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<int> RunRegister(ParseResult parse, CancellationToken ct, Func<NoticeRegister, TextWriter, Task<Ruling<NoticeRecord>>?> act)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        await using var opened = await OpenAsync(parse, ct);
+        Ruling<NoticeRecord> ruling;
+        try
+        {
+            if (act(new NoticeRegister(opened.Store, WorkingDayCalendar.EnglandAndWales, TimeProvider.System), error) is not { } pending)
+                return BadInput;
+            ruling = await pending;
+        }
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException)
+        {
+            error.WriteLine(e.Message);
+            return BadInput;
+        }
+        if (!ruling.IsAllowed)
+        {
+            error.WriteLine($"Refused ({ruling.Refusal.Clause}): {ruling.Refusal.Reason}.");
+            return Refused;
+        }
+        Print(ruling.Value, parse.InvocationConfiguration.Output);
+        return 0;
+    }
+
+    private static void Print(NoticeRecord notice, TextWriter output)
+    {
+        output.WriteLine($"Notice {notice.Id}");
+        output.WriteLine($"  From {notice.From} to {notice.To}: {notice.Type} notice by {notice.Method.Name()} to {notice.Address}");
+        output.WriteLine($"  Subject:  {notice.Subject}");
+        output.WriteLine($"  Sent:     {UkLocalTime.Format(notice.SentAt)}");
+        if (notice.ErrorMessageAt is { } errorAt) output.WriteLine($"  Error message: {UkLocalTime.Format(errorAt)}");
+        if (notice.DeemedReceipt is { } deemed) output.WriteLine($"  Deemed received: {deemed}");
+        if (notice.NotReceivedBecause is { } not) output.WriteLine($"  Not deemed received ({not.Clause}): {not.Reason}");
+    }
+
+    private static bool TryEui(string? text, string option, TextWriter error, out Eui eui)
+    {
+        if (Eui.TryParse(text, out eui)) return true;
+        error.WriteLine($"{option}: '{text}' is not an EUI-64 (8 hex pairs joined by '-').");
+        return false;
+    }
+
+    private sealed class OpenedRegister(INoticeStore store, IAsyncDisposable owner) : IAsyncDisposable
+    {
+        public INoticeStore Store => store;
+        public ValueTask DisposeAsync() => owner.DisposeAsync();
+    }
+
+    private static async Task<OpenedRegister> OpenAsync(ParseResult parse, CancellationToken ct)
+    {
+        var smi = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(Data)).OpenStoreAsync(ct);
+        if (smi is INoticeStore notices) return new OpenedRegister(notices, smi);
+        await smi.DisposeAsync();
+        throw new InvalidOperationException($"{smi.Description} does not keep the notice register.");
     }
 
     private static Command CreateDeemed()
