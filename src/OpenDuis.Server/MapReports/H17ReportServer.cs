@@ -9,6 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenDuis.Core.MapReports;
 
+using OpenDuis.Server.Hosting;
+
 namespace OpenDuis.Server.MapReports;
 
 /// <summary>
@@ -91,21 +93,9 @@ public sealed class H17ReportServer : IAsyncDisposable
         IH17ReportStore store, IPAddress? address = null, int port = DefaultPort,
         LogLevel minimumLogLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Listen(address ?? IPAddress.Loopback, port);
-        });
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(minimumLogLevel);
-        builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.UseUtcTimestamp = true; });
-
-        var app = builder.Build();
-        app.MapH17Reports(store);
-        await app.StartAsync(cancellationToken);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new H17ReportServer(app, new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+        var (app, baseAddress) = await SideServiceHost.StartAsync(
+            a => a.MapH17Reports(store), address, port, null, minimumLogLevel, cancellationToken);
+        return new H17ReportServer(app, baseAddress);
     }
 
     public async ValueTask DisposeAsync()

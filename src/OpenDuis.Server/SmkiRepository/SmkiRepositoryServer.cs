@@ -9,6 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenDuis.Core.SmkiRepository;
 
+using OpenDuis.Server.Hosting;
+
 namespace OpenDuis.Server.SmkiRepository;
 
 /// <summary>
@@ -100,22 +102,9 @@ public sealed class SmkiRepositoryServer : IAsyncDisposable
         SmkiRepositoryService repository, IPAddress? address = null, int port = DefaultPort,
         LogLevel minimumLogLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = SmkiRepositoryEndpoints.MaxRequestBytes;
-            kestrel.Listen(address ?? IPAddress.Loopback, port);
-        });
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(minimumLogLevel);
-        builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.UseUtcTimestamp = true; });
-
-        var app = builder.Build();
-        app.MapSmkiRepository(repository);
-        await app.StartAsync(cancellationToken);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new SmkiRepositoryServer(app, new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+        var (app, baseAddress) = await SideServiceHost.StartAsync(
+            a => a.MapSmkiRepository(repository), address, port, SmkiRepositoryEndpoints.MaxRequestBytes, minimumLogLevel, cancellationToken);
+        return new SmkiRepositoryServer(app, baseAddress);
     }
 
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
