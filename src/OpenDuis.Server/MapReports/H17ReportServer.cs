@@ -38,26 +38,26 @@ public static class H17ReportEndpoints
         if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || authorization.Length <= "Bearer ".Length)
         {
             response.Headers.WWWAuthenticate = "Bearer realm=\"openduis-h17\"";
-            await Plain(response, StatusCodes.Status401Unauthorized, "An H17 report is downloaded with its recipient's download key: Authorization: Bearer <key>.");
+            await SideService.PlainText(response, StatusCodes.Status401Unauthorized, "An H17 report is downloaded with its recipient's download key: Authorization: Bearer <key>.");
             return;
         }
         var caller = await store.FindDownloadKeyAsync(H17DownloadKeys.Hash(authorization["Bearer ".Length..].Trim()), context.RequestAborted);
         if (caller is null)
         {
             response.Headers.WWWAuthenticate = "Bearer realm=\"openduis-h17\", error=\"invalid_token\"";
-            await Plain(response, StatusCodes.Status401Unauthorized, "The download key is not one the DCC issued.");
+            await SideService.PlainText(response, StatusCodes.Status401Unauthorized, "The download key is not one the DCC issued.");
             return;
         }
         var report = await store.FindRequestAsync(id, context.RequestAborted);
         // Another key-holder learns at most that a report exists, never what it holds.
         if (report is not null && H17Reports.CheckDownload(report, caller.Value) is { } refusal)
         {
-            await Plain(response, StatusCodes.Status403Forbidden, $"Refused ({refusal.Clause}): {refusal.Reason}.");
+            await SideService.PlainText(response, StatusCodes.Status403Forbidden, $"Refused ({refusal.Clause}): {refusal.Reason}.");
             return;
         }
         if (report is null || report.File is not { } file || !File.Exists(file))
         {
-            await Plain(response, StatusCodes.Status404NotFound, report is null ? $"There is no H17 report {id}." : $"Report {id} has not been generated yet.");
+            await SideService.PlainText(response, StatusCodes.Status404NotFound, report is null ? $"There is no H17 report {id}." : $"Report {id} has not been generated yet.");
             return;
         }
         response.StatusCode = StatusCodes.Status200OK;
@@ -65,42 +65,21 @@ public static class H17ReportEndpoints
         response.Headers.ContentDisposition = $"attachment; filename=\"h17-{id}.csv\"";
         await response.SendFileAsync(file, context.RequestAborted);
     }
-
-    private static Task Plain(HttpResponse response, int status, string message)
-    {
-        response.StatusCode = status;
-        response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync(message);
-    }
 }
 
 /// <summary>A stand-alone host for the H17 report download, beside the DUIS services; port 0 binds an ephemeral port.</summary>
-public sealed class H17ReportServer : IAsyncDisposable
+public sealed class H17ReportServer : SideService
 {
     public const int DefaultPort = 8084;
 
-    private readonly WebApplication _app;
-
-    private H17ReportServer(WebApplication app, Uri baseAddress)
-    {
-        _app = app;
-        BaseAddress = baseAddress;
-    }
-
-    public Uri BaseAddress { get; }
+    private H17ReportServer(WebApplication app, Uri baseAddress) : base(app, baseAddress) { }
 
     public static async Task<H17ReportServer> StartAsync(
         IH17ReportStore store, IPAddress? address = null, int port = DefaultPort,
         LogLevel minimumLogLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
     {
-        var (app, baseAddress) = await SideServiceHost.StartAsync(
+        var (app, baseAddress) = await StartHostAsync(
             a => a.MapH17Reports(store), address, port, null, minimumLogLevel, cancellationToken);
         return new H17ReportServer(app, baseAddress);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 }

@@ -40,12 +40,12 @@ public static class SmkiRepositoryEndpoints
         var response = context.Response;
         if (request.ContentType is not { } type || !type.Split(';')[0].Trim().EndsWith("/xml", StringComparison.OrdinalIgnoreCase))
         {
-            await Plain(response, StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be application/xml, not '{request.ContentType}'.");
+            await SideService.PlainText(response, StatusCodes.Status415UnsupportedMediaType, $"Content-Type must be application/xml, not '{request.ContentType}'.");
             return;
         }
         if (request.ContentLength > MaxRequestBytes)
         {
-            await Plain(response, StatusCodes.Status413PayloadTooLarge, $"Request body over {MaxRequestBytes} bytes.");
+            await SideService.PlainText(response, StatusCodes.Status413PayloadTooLarge, $"Request body over {MaxRequestBytes} bytes.");
             return;
         }
         using var body = new MemoryStream();
@@ -55,7 +55,7 @@ public static class SmkiRepositoryEndpoints
         {
             if (body.Length + read > MaxRequestBytes)
             {
-                await Plain(response, StatusCodes.Status413PayloadTooLarge, $"Request body over {MaxRequestBytes} bytes.");
+                await SideService.PlainText(response, StatusCodes.Status413PayloadTooLarge, $"Request body over {MaxRequestBytes} bytes.");
                 return;
             }
             body.Write(buffer, 0, read);
@@ -64,19 +64,12 @@ public static class SmkiRepositoryEndpoints
         var answer = handle(body.GetBuffer().AsMemory(0, (int)body.Length));
         if (answer.Status != SmkiRepositoryAnswer.Ok)
         {
-            await Plain(response, answer.Status, answer.Problem ?? "");
+            await SideService.PlainText(response, answer.Status, answer.Problem ?? "");
             return;
         }
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/xml; charset=utf-8";
         await response.WriteAsync(answer.Xml!, context.RequestAborted);
-    }
-
-    private static Task Plain(HttpResponse response, int status, string message)
-    {
-        response.StatusCode = status;
-        response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync(message);
     }
 }
 
@@ -84,34 +77,18 @@ public static class SmkiRepositoryEndpoints
 /// A stand-alone host for the SMKI Repository interface, beside the DUIS services: port 8083 as on
 /// DCC Boxed, plain HTTP on loopback unless told otherwise; port 0 binds an ephemeral port.
 /// </summary>
-public sealed class SmkiRepositoryServer : IAsyncDisposable
+public sealed class SmkiRepositoryServer : SideService
 {
     public const int DefaultPort = 8083;
 
-    private readonly WebApplication _app;
-
-    private SmkiRepositoryServer(WebApplication app, Uri baseAddress)
-    {
-        _app = app;
-        BaseAddress = baseAddress;
-    }
-
-    public Uri BaseAddress { get; }
+    private SmkiRepositoryServer(WebApplication app, Uri baseAddress) : base(app, baseAddress) { }
 
     public static async Task<SmkiRepositoryServer> StartAsync(
         SmkiRepositoryService repository, IPAddress? address = null, int port = DefaultPort,
         LogLevel minimumLogLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
     {
-        var (app, baseAddress) = await SideServiceHost.StartAsync(
+        var (app, baseAddress) = await StartHostAsync(
             a => a.MapSmkiRepository(repository), address, port, SmkiRepositoryEndpoints.MaxRequestBytes, minimumLogLevel, cancellationToken);
         return new SmkiRepositoryServer(app, baseAddress);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 }

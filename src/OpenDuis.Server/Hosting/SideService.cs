@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -13,9 +14,36 @@ namespace OpenDuis.Server.Hosting;
 /// own port (the SMKI Repository, the H17 report download): plain HTTP, loopback unless told
 /// otherwise, port 0 for an ephemeral port, single-line console logs.
 /// </summary>
-internal static class SideServiceHost
+public abstract class SideService : IAsyncDisposable
 {
-    public static async Task<(WebApplication App, Uri BaseAddress)> StartAsync(
+    private readonly WebApplication _app;
+
+    protected SideService(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A refusal or failure answered as plain text: the status and a reason a person can read.</summary>
+    public static Task PlainText(HttpResponse response, int status, string message)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(message);
+    }
+
+    protected static async Task<(WebApplication App, Uri BaseAddress)> StartHostAsync(
         Action<WebApplication> map, IPAddress? address, int port, long? maxRequestBodyBytes,
         LogLevel minimumLogLevel, CancellationToken cancellationToken)
     {
