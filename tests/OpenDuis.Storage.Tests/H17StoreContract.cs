@@ -10,23 +10,8 @@ using OpenDuis.TestSupport;
 namespace OpenDuis.Storage.Tests;
 
 /// <summary>H17 requesters, request history and report rows from the inventory; run on SQLite and PostgreSQL.</summary>
-public abstract class H17StoreContract : IAsyncLifetime
+public abstract class H17StoreContract : StoreContract<SqlSmiStore>
 {
-    private SqlSmiStore? _store;
-    protected SqlSmiStore Store => _store ?? throw new InvalidOperationException("store not opened");
-
-    protected abstract Task<SqlSmiStore> OpenStoreAsync();
-    protected virtual ValueTask DropAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask InitializeAsync() => _store = await OpenStoreAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store is not null) await _store.DisposeAsync();
-        await DropAsync();
-        GC.SuppressFinalize(this);
-    }
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
     private static readonly Eui MapId = Eui.Parse("90-B3-D5-1F-30-05-00-00");

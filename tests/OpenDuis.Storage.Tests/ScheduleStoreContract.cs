@@ -5,23 +5,8 @@ using OpenDuis.Storage.Schedules;
 namespace OpenDuis.Storage.Tests;
 
 /// <summary>The DCC Schedule store on both databases: what is created reads back, occurrences are claimed once per lease and advance on completion.</summary>
-public abstract class ScheduleStoreContract : IAsyncLifetime
+public abstract class ScheduleStoreContract : StoreContract<IScheduleStore>
 {
-    private IScheduleStore? _store;
-    protected IScheduleStore Store => _store ?? throw new InvalidOperationException("store not opened");
-
-    protected abstract Task<IScheduleStore> OpenStoreAsync();
-    protected virtual ValueTask DropAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask InitializeAsync() => _store = await OpenStoreAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store is not null) await _store.DisposeAsync();
-        await DropAsync();
-        GC.SuppressFinalize(this);
-    }
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static readonly DateTimeOffset Created = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
     private static readonly Eui User = Eui.Parse("90-B3-D5-1F-30-01-00-00");

@@ -7,23 +7,8 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.Tests;
 
 /// <summary>The incident and notice registers kept in the database: what the registers write is what a reopened store reads.</summary>
-public abstract class SecRegisterStoreContract : IAsyncLifetime
+public abstract class SecRegisterStoreContract : StoreContract<SqlSmiStore>
 {
-    private SqlSmiStore? _store;
-    protected SqlSmiStore Store => _store ?? throw new InvalidOperationException("store not opened");
-
-    protected abstract Task<SqlSmiStore> OpenStoreAsync();
-    protected virtual ValueTask DropAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask InitializeAsync() => _store = await OpenStoreAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store is not null) await _store.DisposeAsync();
-        await DropAsync();
-        GC.SuppressFinalize(this);
-    }
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
     private static readonly Eui User = Eui.Parse("90-B3-D5-1F-30-01-00-00");

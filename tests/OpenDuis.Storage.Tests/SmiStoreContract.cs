@@ -8,23 +8,8 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.Tests;
 
 /// <summary>What every SMI store must do; run against SQLite and PostgreSQL by the subclasses.</summary>
-public abstract class SmiStoreContract : IAsyncLifetime
+public abstract class SmiStoreContract : StoreContract<ISmiStore>
 {
-    private ISmiStore? _store;
-    protected ISmiStore Store => _store ?? throw new InvalidOperationException("store not opened");
-
-    protected abstract Task<ISmiStore> OpenStoreAsync();
-    protected virtual ValueTask DropAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask InitializeAsync() => _store = await OpenStoreAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store is not null) await _store.DisposeAsync();
-        await DropAsync();
-        GC.SuppressFinalize(this);
-    }
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static readonly DateTimeOffset T = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
