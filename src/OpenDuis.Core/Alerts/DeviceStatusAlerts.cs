@@ -1,0 +1,75 @@
+using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Registration;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Messages.Alerts;
+using static OpenDuis.Protocol.Messages.Alerts.DeviceStatusChange;
+
+namespace OpenDuis.Core.Alerts;
+
+/// <summary>
+/// DeviceStatusChangeEvent alerts (DUIS 3.9.3) for SMI Status changes: call
+/// <see cref="ChangeStatusAsync"/> instead of <see cref="IInventoryStore.ChangeStatusAsync"/> so the
+/// change and its alerts go together. Which change raises which code (DccAlertCatalogue):
+/// <list type="bullet">
+/// <item>a meter Commissioned: N1 sr:MeterIdentity to the Network Operator;</item>
+/// <item>a meter Decommissioned or Withdrawn: N2 sr:MeterDecommissioningOrWithdrawal to the Network Operator;</item>
+/// <item>a Communications Hub Function Decommissioned: N28 sr:CHFDecommissioning to the Registered Suppliers of its meters;</item>
+/// <item>any Device Suspended (its product left the CPL, SEC F2): N8 sr:DeviceSuspended to its Registered Suppliers; leaving Suspended: N9 sr:DeviceRestored;</item>
+/// <item>Recovery completed (Recovery → Recovered, SEC Appendix L): N45 sr:RecoveryComplete to Supplier and Network Operator.</item>
+/// </list>
+/// Other changes raise no alert.
+/// </summary>
+public sealed class DeviceStatusAlerts(ISmiStore store, IDccAlertSink sink)
+{
+    private readonly AlertRecipients _recipients = new(store);
+
+    /// <summary>Moves the Device to <paramref name="to"/> (lifecycle-checked, SEC Appendix AC) and raises the alerts the change calls for.</summary>
+    public async Task<(Device Device, IReadOnlyList<AlertToRaise> Alerts)> ChangeStatusAsync(Eui id, SmiStatus to, DateTimeOffset at,
+        CancellationToken cancellationToken = default)
+    {
+        var before = await store.FindDeviceAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"Device {id} is not in the Smart Metering Inventory.");
+        var after = await store.ChangeStatusAsync(id, to, at, cancellationToken);
+        return (after, await StatusChangedAsync(before, after, at, cancellationToken));
+    }
+
+    /// <summary>Raises the alerts for a change already made (for writers that changed the status in their own transaction).</summary>
+    public async Task<IReadOnlyList<AlertToRaise>> StatusChangedAsync(Device before, Device after, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var alerts = await AlertsForAsync(before, after, at, cancellationToken);
+        await sink.RaiseAsync(alerts, cancellationToken);
+        return alerts;
+    }
+
+    /// <summary>The alerts a change calls for, with their recipients resolved (nothing is raised).</summary>
+    public async Task<IReadOnlyList<AlertToRaise>> AlertsForAsync(Device before, Device after, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        if (before.Status == after.Status) return [];
+        var (code, change, role, alsoNetworkOperator) = Classify(before, after);
+        if (change is null) return [];
+
+        var recipients = new List<Eui>(await _recipients.UsersOfDeviceAsync(after, role, at, cancellationToken));
+        if (alsoNetworkOperator)
+            foreach (var u in await _recipients.UsersOfDeviceAsync(after, RegisteredRole.NetworkOperator, at, cancellationToken))
+                if (!recipients.Contains(u)) recipients.Add(u);
+        var alertCode = DccAlertCode.Parse(code!);
+        var body = new DeviceStatusChangeEvent(after.Id, change);
+        return recipients.Select(r => new AlertToRaise(alertCode, body, r) { DeviceId = after.Id }).ToArray();
+    }
+
+    private static (string? Code, DeviceStatusChange? Change, RegisteredRole Role, bool AlsoNetworkOperator) Classify(Device before, Device after)
+    {
+        var to = after.Status;
+        if (to == SmiStatus.Suspended) return ("N8", new DeviceSuspended(), RegisteredRole.Supplier, false);
+        if (before.Status == SmiStatus.Suspended) return ("N9", new DeviceRestored(), RegisteredRole.Supplier, false);
+        if (before.Status == SmiStatus.Recovery && to == SmiStatus.Recovered) return ("N45", new RecoveryComplete(), RegisteredRole.Supplier, true);
+        if (after.Type == DeviceType.CHF && to == SmiStatus.Decommissioned) return ("N28", new ChfDecommissioning(), RegisteredRole.Supplier, false);
+        if (after is { IsMeter: true, Mpxn: { } mpxn })
+        {
+            var mpxns = new MeterMpxns(mpxn.ToString());
+            if (to == SmiStatus.Commissioned) return ("N1", new MeterIdentity(mpxns), RegisteredRole.NetworkOperator, false);
+            if (to is SmiStatus.Decommissioned or SmiStatus.Withdrawn) return ("N2", new MeterDecommissioningOrWithdrawal(mpxns), RegisteredRole.NetworkOperator, false);
+        }
+        return (null, null, default, false);
+    }
+}
