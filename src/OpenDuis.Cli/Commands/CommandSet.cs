@@ -20,6 +20,7 @@ internal static class CommandSet
         yield return ListenCommand.Create();
         yield return UsersCommand.Create();
         yield return ReportCommand.Create();
+        yield return ConformanceCommand.Create();
         yield break;
     }
 }

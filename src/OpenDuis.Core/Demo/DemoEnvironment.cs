@@ -23,10 +23,20 @@ public static class DemoEnvironment
     public static readonly Eui LoadController = Eui.Parse("90-B3-D5-1F-30-01-00-08");
     public static readonly Eui Smets1ServiceProvider = Eui.Parse("90-B3-D5-1F-30-00-01-01");
 
+    /// <summary>
+    /// One User ID per User Role, each holding that role alone (90-B3-D5-1F-30-10-00-01 … -08 in the
+    /// order of <see cref="UserRoles.All"/>): what the Appendix R 8.1.26 Response Code tests are run as,
+    /// role by role, so that no other role of the same User ID changes the answer.
+    /// </summary>
+    public static IReadOnlyDictionary<UserRole, Eui> RoleUsers { get; } =
+        UserRoles.All.Select((role, i) => (role, id: new Eui(0x90B3D51F30100001UL + (ulong)i))).ToDictionary(x => x.role, x => x.id);
+
     public static readonly PartyId DccParty = PartyId.Parse("DCC");
     public static readonly PartyId SupplierParty = PartyId.Parse("DEMO-SUPPLIER");
     public static readonly PartyId NetworkOperatorParty = PartyId.Parse("DEMO-NETWORK-OPERATOR");
     public static readonly PartyId LoadControllerParty = PartyId.Parse("DEMO-LOAD-CONTROLLER");
+    public static readonly PartyId SupplierAgentParty = PartyId.Parse("DEMO-SUPPLIER-AGENT");
+    public static readonly PartyId MeterDataRetrieverParty = PartyId.Parse("DEMO-METER-DATA-RETRIEVER");
 
     public static readonly Eui Esme = Eui.Parse("00-DB-12-34-56-78-90-A0");
     public static readonly Eui Gsme = Eui.Parse("00-DB-12-34-56-78-90-A1");
@@ -52,6 +62,8 @@ public static class DemoEnvironment
         new(SupplierParty, "Demo Supplier"),
         new(NetworkOperatorParty, "Demo Network Operator"),
         new(LoadControllerParty, "Demo Load Controller"),
+        new(SupplierAgentParty, "Demo Registered Supplier Agent"),
+        new(MeterDataRetrieverParty, "Demo Meter Data Retriever"),
     ];
 
     public static IReadOnlyList<ServiceUser> Users { get; } =
@@ -61,6 +73,14 @@ public static class DemoEnvironment
         User(SupplierSecondUser, SupplierParty, UserRole.ImportSupplier, UserRole.GasSupplier),
         User(NetworkOperator, NetworkOperatorParty, UserRole.ElectricityDistributor, UserRole.GasTransporter),
         User(LoadController, LoadControllerParty, UserRole.OtherUser),
+        .. RoleUsers.Select(r => User(r.Value, r.Key switch
+        {
+            _ when r.Key.IsSupplier() => SupplierParty,
+            _ when r.Key.IsNetworkOperator() => NetworkOperatorParty,
+            UserRole.RegisteredSupplierAgent => SupplierAgentParty,
+            UserRole.MeterDataRetriever => MeterDataRetrieverParty,
+            _ => LoadControllerParty,
+        }, r.Key)),
     ];
 
     public static IReadOnlyList<CplEntry> Products { get; } =
