@@ -43,6 +43,12 @@ public interface IScheduleStore : IAsyncDisposable
     /// or has already moved past that occurrence (a late completion changes nothing).
     /// </summary>
     Task<bool> CompleteAsync(DspScheduleId id, DateTimeOffset dueAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="CompleteAsync(DspScheduleId, DateTimeOffset, CancellationToken)"/> for a batch of claimed
+    /// occurrences, in one transaction; the schedules that moved on (the others were gone or already past).
+    /// </summary>
+    Task<IReadOnlySet<DspScheduleId>> CompleteAsync(IReadOnlyList<DueOccurrence> occurrences, CancellationToken cancellationToken = default);
 }
 
 /// <summary>An <see cref="IScheduleDirectory"/> over schedules already read from a store, for the 5.2/5.3 rules.</summary>

@@ -1,5 +1,7 @@
 using System.Data.Common;
 using Npgsql;
+using NpgsqlTypes;
+using OpenDuis.Core.Schedules;
 using OpenDuis.Storage.Migrations;
 
 namespace OpenDuis.Storage.Schedules;
@@ -37,6 +39,34 @@ public sealed class PostgresScheduleStore : SqlScheduleStore
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>One statement for the batch: the rows join an unnested array of (id, due, next) triples.</summary>
+    public override async Task<IReadOnlySet<DspScheduleId>> CompleteAsync(IReadOnlyList<DueOccurrence> occurrences, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(occurrences);
+        var moved = new HashSet<DspScheduleId>();
+        if (occurrences.Count == 0) return moved;
+        var ids = new long[occurrences.Count];
+        var dues = new long[occurrences.Count];
+        var nexts = new long?[occurrences.Count];
+        for (var i = 0; i < occurrences.Count; i++)
+        {
+            ids[i] = (long)occurrences[i].Id.Value;
+            dues[i] = Microseconds(occurrences[i].DueAt);
+            nexts[i] = NextMicroseconds(occurrences[i]);
+        }
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "UPDATE dcc_schedules AS s SET next_due_us = v.next, lease_until_us = 0 " +
+            "FROM unnest(@ids, @dues, @nexts) AS v(id, due, next) WHERE s.id = v.id AND s.next_due_us = v.due RETURNING s.id", c);
+        command.Parameters.Add(new NpgsqlParameter<long[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = ids });
+        command.Parameters.Add(new NpgsqlParameter<long[]>("dues", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = dues });
+        command.Parameters.Add(new NpgsqlParameter<long?[]>("nexts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = nexts });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            moved.Add(new DspScheduleId((ulong)reader.GetInt64(0)));
+        return moved;
+    }
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -114,9 +114,33 @@ public abstract class SqlScheduleStore : IScheduleStore
         return true;
     }
 
+    public virtual async Task<IReadOnlySet<DspScheduleId>> CompleteAsync(IReadOnlyList<DueOccurrence> occurrences, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(occurrences);
+        var moved = new HashSet<DspScheduleId>();
+        if (occurrences.Count == 0) return moved;
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var o in occurrences)
+        {
+            // The row moves only from the occurrence that ran: a late or repeated completion matches nothing.
+            var n = await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE dcc_schedules SET next_due_us = @next, lease_until_us = 0 WHERE id = @id AND next_due_us = @due",
+                new { id = (long)o.Id.Value, due = Microseconds(o.DueAt), next = NextMicroseconds(o) }, tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (n == 1) moved.Add(o.Id);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return moved;
+    }
+
+    /// <summary>The occurrence after the one that ran, in microseconds; null when the schedule has ended.</summary>
+    protected static long? NextMicroseconds(DueOccurrence occurrence) =>
+        ScheduleOccurrences.Next(occurrence.Definition.Timing, occurrence.DueAt) is { } n ? Microseconds(n) : null;
+
     private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static long Microseconds(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+    protected static long Microseconds(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
 
     private static DateTimeOffset FromMicroseconds(long us) => DateTimeOffset.UnixEpoch.AddTicks(us * TimeSpan.TicksPerMicrosecond);
 
