@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
+using OpenDuis.Core.Demo;
 using OpenDuis.Protocol.Signing;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
@@ -322,7 +323,14 @@ public sealed class RequestPathTests(RunningOpenDuis fixture) : IClassFixture<Ru
             ["ECS47e_7.16_APC_INPUT_SUCCESS_REQUEST_DUIS.XML"] = (ResponseCode.E2, "7.16 Limit APC Level lists no User Role in the request matrix"),
             ["ECS47e_7.16_APC_OUTPUT_SUCCESS_REQUEST_DUIS.XML"] = (ResponseCode.E2, "7.16 Limit APC Level lists no User Role in the request matrix"),
             ["CS03A2Critical_8.7.1_SUCCESS_REQUEST_DUIS.XML"] = (ResponseCode.E11, "the catalogue's 8.7.1 targets ESME and GSME; the template joins at the HCALCS"),
+            ["12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML"] = (Core.Inventory.InventoryResponseCodes.PrenotificationDeviceIdInUse, "it pre-notifies the demo ESME, which is already in the inventory"),
+            ["8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML"] = (Core.Inventory.InventoryResponseCodes.DeleteNotPending, "it deletes the demo ESME, which is Commissioned: only a Pending Device may be deleted"),
+            ["8.14.1_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_SUCCESS_REQUEST_DUIS.XML"] = (Core.Inventory.InventoryResponseCodes.HubStatusNotAllowed, "it reports the install of the demo hub, which is already Commissioned"),
+            ["8.14.2_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_NO_SM_WAN_REQUEST_DUIS.XML"] = (Core.Inventory.InventoryResponseCodes.HubStatusNotAllowed, "it reports the install of the demo hub, which is already Commissioned"),
         };
+
+    /// <summary>The templates of the Non-Device requests that change the inventory (by file name).</summary>
+    private static readonly string[] InventoryChanging = ["8.3_", "8.4_", "8.6_", "8.14.", "12.2_"];
 
     [Fact]
     public async Task Every_RTDS_template_signed_for_its_originator_is_answered_and_the_answer_validates()
@@ -349,6 +357,10 @@ public sealed class RequestPathTests(RunningOpenDuis fixture) : IClassFixture<Ru
             }
             else if (answer.ResponseCode != ResponseCode.I99 && answer.ResponseCode != ResponseCode.I0)
                 failures.Add($"{name}: {answer.ResponseCode}");
+
+            // 8.3 decommissions the demo ESME, 8.14.3/8.14.4 return the demo hub: put them back for the templates after.
+            if (InventoryChanging.Any(p => name.StartsWith(p, StringComparison.Ordinal)))
+                foreach (var device in DemoEnvironment.Devices) await Instance.Cache.SaveDeviceAsync(device, Ct);
         }
 
         Assert.Equal(297, count);

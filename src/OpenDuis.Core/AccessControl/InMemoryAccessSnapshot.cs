@@ -89,6 +89,9 @@ public sealed class SmiCacheAccessSnapshot(SmiCache cache, IEnumerable<CplEntry>
     private readonly Dictionary<(string, string, string), CplEntry> _products =
         products.ToDictionary(p => (p.Manufacturer, p.Model, p.FirmwareVersion));
 
+    /// <summary>The cache this snapshot reads: write through it and the next request sees the change.</summary>
+    public SmiCache Cache => cache;
+
     public static async Task<SmiCacheAccessSnapshot> LoadAsync(SmiCache cache, CancellationToken cancellationToken = default) =>
         new(cache, await cache.Store.ProductsAsync(cancellationToken).ConfigureAwait(false));
 

@@ -18,6 +18,9 @@ public interface IInventoryStore
     /// </summary>
     Task<Device> ChangeStatusAsync(Eui id, SmiStatus to, DateTimeOffset at, CancellationToken cancellationToken = default);
 
+    /// <summary>Removes a Device and its Device Log lines (SR 8.4 DeleteDevice), keeping its status history; false if it was not there.</summary>
+    Task<bool> DeleteDeviceAsync(Eui id, CancellationToken cancellationToken = default);
+
     /// <summary>Adds many new Devices in one transaction: all of them, or none if any fails. Returns the count.</summary>
     Task<long> ImportDevicesAsync(IAsyncEnumerable<Device> devices, CancellationToken cancellationToken = default);
 

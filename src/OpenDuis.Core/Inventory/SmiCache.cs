@@ -78,6 +78,13 @@ public sealed class SmiCache
         return changed;
     }
 
+    public async Task<bool> DeleteDeviceAsync(Eui id, CancellationToken cancellationToken = default)
+    {
+        var deleted = await Store.DeleteDeviceAsync(id, cancellationToken).ConfigureAwait(false);
+        _devices.TryRemove(id, out _);
+        return deleted;
+    }
+
     public async Task SaveUserAsync(ServiceUser user, CancellationToken cancellationToken = default)
     {
         await Store.SaveUserAsync(user, cancellationToken).ConfigureAwait(false);

@@ -9,6 +9,15 @@ using Microsoft.Extensions.Logging;
 
 namespace OpenDuis.Server.Delivery;
 
+/// <summary>The DCCKI material of a User's https response endpoint: its own certificate (with key) and the CA it trusts.</summary>
+public sealed record EndpointTls(System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate,
+    System.Security.Cryptography.X509Certificates.X509Certificate2 DcckiCa)
+{
+    public static EndpointTls Load(Tls.DcckiFiles files, Protocol.Domain.Eui user) => new(
+        System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(files.ClientCertificate(user), files.ClientKey(user)),
+        System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(files.CaCertificate));
+}
+
 /// <summary>One message POSTed to a User's response endpoint.</summary>
 public sealed record ReceivedMessage(string Path, string? ContentType, byte[] Body, DateTimeOffset ReceivedAt);
 
@@ -33,9 +42,13 @@ public sealed class ResponseListener : IAsyncDisposable
         Address = address;
     }
 
+    /// <param name="tls">
+    /// Serve https on the duis profile (R-WS-3): the User's DCCKI certificate, and the DCC's DCCKI client
+    /// certificate required of whoever delivers (chained to the DCCKI CA given).
+    /// </param>
     public static async Task<ResponseListener> StartAsync(
         IPAddress address, int port, Func<ReceivedMessage, ValueTask<int>>? onMessage = null,
-        long maxBodyBytes = 4 * 1024 * 1024, CancellationToken cancellationToken = default)
+        long maxBodyBytes = 4 * 1024 * 1024, CancellationToken cancellationToken = default, EndpointTls? tls = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -43,8 +56,12 @@ public sealed class ResponseListener : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = maxBodyBytes;
-            k.Listen(address, port);
+            k.Listen(address, port, listen =>
+            {
+                if (tls is not null) Tls.DuisTlsProfile.ApplyToEndpoint(listen, tls.Certificate, tls.DcckiCa);
+            });
         });
+        if (tls is not null) builder.WebHost.UseKestrelHttpsConfiguration();
         var app = builder.Build();
         ResponseListener? self = null;
         app.MapPost("/{**path}", async (HttpContext context) =>

@@ -57,7 +57,10 @@ public static partial class DuisEndpoints
         {
             var started = Stopwatch.GetTimestamp();
             var handler = context.RequestServices.GetRequiredService<IDuisRequestHandler>();
-            var answer = await handler.HandleAsync(service, rented.AsMemory(0, length), context.RequestAborted);
+            var channel = context.Connection.ClientCertificate is { } certificate
+                ? new DuisChannel(Tls.DuisTlsProfile.UserOf(certificate), certificate.Subject)
+                : null;
+            var answer = await handler.HandleAsync(service, rented.AsMemory(0, length), channel, context.RequestAborted);
             context.Response.StatusCode = answer.HttpStatus;
             context.Response.ContentType = answer.ContentType;
             context.Response.ContentLength = answer.Body.Length;

@@ -22,8 +22,21 @@ public sealed record DuisAnswer(byte[] Body, string ResponseCode, AnswerOutcome 
         new(System.Text.Encoding.UTF8.GetBytes(reason + "\n"), "none", AnswerOutcome.Unreadable, "text/plain; charset=utf-8");
 }
 
+/// <summary>
+/// Who the TLS connection a request arrived on is authenticated as (the duis profile's DCCKI client
+/// certificate, R-WS-3): the User ID the certificate names, or null when it names none.
+/// </summary>
+/// <param name="Subject">The certificate's subject, for the refusal's reason.</param>
+public sealed record DuisChannel(Eui? User, string Subject);
+
 /// <summary>Turns the body POSTed to one of the services into its synchronous answer.</summary>
 public interface IDuisRequestHandler
 {
     ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="HandleAsync(WebService, ReadOnlyMemory{byte}, CancellationToken)"/>, for a request that
+    /// arrived over a mutually authenticated connection: the request must be the connection's User's.
+    /// </summary>
+    ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, DuisChannel? channel, CancellationToken cancellationToken);
 }

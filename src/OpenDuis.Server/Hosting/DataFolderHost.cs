@@ -66,6 +66,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         var files = Dccki;
         if (!files.Exists)
             DcckiDemoPki.Generate(files.Directory, DemoEnvironment.Users.Select(u => u.Id), clock);
+        DcckiDemoPki.EnsureDspClient(files, clock);
         return files;
     }
 

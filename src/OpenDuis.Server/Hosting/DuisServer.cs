@@ -76,7 +76,9 @@ public sealed class DuisServer : IAsyncDisposable
         if (services.Any(d => d.ServiceType == typeof(IOutboxStore)))
         {
             services.TryAddSingleton<IResponseEndpoints, NoResponseEndpoints>();
-            services.AddHttpClient<OutboxDeliveryWorker>(c => c.Timeout = Timeout.InfiniteTimeSpan);
+            var delivery = services.AddHttpClient<OutboxDeliveryWorker>(c => c.Timeout = Timeout.InfiniteTimeSpan);
+            // On the duis profile the DCC delivers over mutual TLS with its DCCKI certificate.
+            if (tls is not null) delivery.ConfigurePrimaryHttpMessageHandler(tls.CreateDeliveryHandler);
             services.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OutboxDeliveryWorker)));
             services.AddSingleton<OutboxDeliveryWorker>();
             services.AddHostedService(sp => sp.GetRequiredService<OutboxDeliveryWorker>());

@@ -58,6 +58,12 @@ public static class OpenDuisServices
         }
         services.AddSingleton(new RequestSchemaCheck(parts.Schemas));
         services.AddSingleton<IInventoryStore>(parts.Store);
+        // Inventory changes (8.3, 8.4, 8.6, 8.14.x, 12.2) are written through the cache access control reads.
+        services.AddSingleton(_ => parts.AccessSnapshot is SmiCacheAccessSnapshot cached
+            ? cached.Cache
+            : SmiCache.LoadAsync(parts.Store).GetAwaiter().GetResult());
+        services.AddSingleton(sp => new InventoryServices(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ISmiStatusChangeListener>()));
         services.AddSingleton<NonDeviceServices>();
         services.AddSingleton<IDuisRequestHandler, DuisRequestHandler>();
         services.AddSingleton(parts.Outbox);

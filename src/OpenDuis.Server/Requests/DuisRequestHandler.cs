@@ -37,7 +37,10 @@ public sealed partial class DuisRequestHandler(
     TimeProvider clock,
     ILogger<DuisRequestHandler> logger) : IDuisRequestHandler
 {
-    public async ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        HandleAsync(service, body, channel: null, cancellationToken);
+
+    public async ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, DuisChannel? channel, CancellationToken cancellationToken)
     {
         XmlDocument document;
         try
@@ -67,6 +70,12 @@ public sealed partial class DuisRequestHandler(
         if (signer != request.RequestId.Originator)
         {
             LogRefused(logger, request.RequestId.ToString(), "E100", $"signed by {signer}, not by the originator");
+            return Acknowledge(request, ResponseCode.E100);
+        }
+        // The duis profile binds the connection to a User (DCCKI, R-WS-3): another User's request on it fails authentication.
+        if (channel is not null && channel.User != signer)
+        {
+            LogRefused(logger, request.RequestId.ToString(), "E100", $"signed by {signer} but sent over a TLS connection authenticated as {channel.Subject}");
             return Acknowledge(request, ResponseCode.E100);
         }
 

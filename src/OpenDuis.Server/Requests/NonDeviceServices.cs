@@ -6,7 +6,8 @@ using OpenDuis.Protocol.Messages;
 namespace OpenDuis.Server.Requests;
 
 /// <summary>The synchronous outcome of a Non-Device request: I0 with a data element, or a code alone.</summary>
-public readonly record struct NonDeviceResult(ResponseCode Code, XmlElement? Payload)
+/// <param name="Reason">Why, for the log, when the request was refused or warned about.</param>
+public readonly record struct NonDeviceResult(ResponseCode Code, XmlElement? Payload, string? Reason = null)
 {
     public static NonDeviceResult Acknowledged => new(ResponseCode.I99, null);
 }
@@ -16,7 +17,7 @@ public readonly record struct NonDeviceResult(ResponseCode Code, XmlElement? Pay
 /// with it; the others I99, "a successful Non-Device request with no specific data" (DUIS 3.5.10
 /// Table 1).
 /// </summary>
-public sealed class NonDeviceServices(IInventoryStore inventory)
+public sealed class NonDeviceServices(IInventoryStore inventory, InventoryServices inventoryServices)
 {
     /// <summary>DSPInventory holds at most 17 Devices (XSD sr:DSPInventory).</summary>
     private const int MaxInventoryDevices = 17;
@@ -25,6 +26,7 @@ public sealed class NonDeviceServices(IInventoryStore inventory)
         request.ServiceReferenceVariant.ToString() switch
         {
             "8.2" => await ReadInventoryAsync(request.Body, cancellationToken),
+            "8.3" or "8.4" or "8.6" or "8.14.1" or "8.14.2" or "8.14.3" or "8.14.4" or "12.2" => await ChangeInventoryAsync(request, cancellationToken),
             _ => NonDeviceResult.Acknowledged,
         };
 
@@ -57,6 +59,19 @@ public sealed class NonDeviceServices(IInventoryStore inventory)
         }
         if (found.Count == 0) return new NonDeviceResult(ResponseCode.E19, null);
         return new NonDeviceResult(ResponseCode.I0, InventoryElement(found));
+    }
+
+    /// <summary>
+    /// The requests that change the Smart Metering Inventory (<see cref="InventoryServices"/>): the body
+    /// is read into its Core request, then applied. The XSD has already been checked when configured;
+    /// a body the reader cannot take is answered E49 ("request format does not match the variant").
+    /// </summary>
+    private async ValueTask<NonDeviceResult> ChangeInventoryAsync(DuisRequest request, CancellationToken cancellationToken)
+    {
+        if (!InventoryRequestReader.TryRead(request.ServiceReferenceVariant, request.Body, out var change, out var problem))
+            return new NonDeviceResult(ResponseCode.E49, null, problem);
+        var outcome = await inventoryServices.ApplyAsync(request.RequestId.Originator, change, cancellationToken);
+        return new NonDeviceResult(outcome.Code, null, outcome.Reason);
     }
 
     /// <summary>sr:DSPInventory, each sr:Device's elements in the XSD's order (sr:Device, DUIS 5.4).</summary>

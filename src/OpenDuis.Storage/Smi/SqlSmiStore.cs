@@ -75,6 +75,19 @@ public abstract partial class SqlSmiStore : ISmiStore
         return changed;
     }
 
+    public async Task<bool> DeleteDeviceAsync(Eui id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var key = new { Id = Db.Key(id) };
+        await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM device_log WHERE hub_id = @Id OR device_id = @Id",
+            key, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await c.ExecuteAsync(new CommandDefinition("DELETE FROM devices WHERE id = @Id", key, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return rows > 0;
+    }
+
     public async Task<long> ImportDevicesAsync(IAsyncEnumerable<Device> devices, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
