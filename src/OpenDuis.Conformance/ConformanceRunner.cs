@@ -87,11 +87,12 @@ public sealed class ConformanceRunner(ConformanceOptions options)
         var cv = TestRequests.Send;
         WebService? wrongService = null;
         var absent = false;
-        string change;
+        string change, basis = "";
         if (test.Ref == ResponseCode.E11)
         {
             choice = requests.WrongDeviceType;
             expected = requests.WrongDeviceTypeAnswer;
+            basis = requests.WrongDeviceTypeBasis;
             change = $"{choice.Definition} cannot target a {choice.Target} (it targets {string.Join(", ", choice.Definition.TargetDeviceTypes)})";
         }
         else if (test.Ref == ResponseCode.E13)
@@ -109,9 +110,10 @@ public sealed class ConformanceRunner(ConformanceOptions options)
         else if (test.Ref == ResponseCode.E60)
         {
             if (requests.NotSmets1 is not { } notSmets1)
-                return new CasePlan(test.Ref, "", accepted, default, cv, cv.WebService()) { NotExecutable = requests.Basis };
+                return new CasePlan(test.Ref, "", accepted, default, cv, cv.WebService()) { NotExecutable = requests.NotSmets1Basis };
             choice = notSmets1;
             expected = requests.NotSmets1Answer;
+            basis = requests.NotSmets1Basis;
             change = $"{choice.Definition} is not a SMETS1 Service Request";
         }
         else if (test.Ref == ResponseCode.E61)
@@ -127,7 +129,7 @@ public sealed class ConformanceRunner(ConformanceOptions options)
 
         var device = options.Devices.FirstOrDefault(d => d.Generation == generation && d.Type == choice.Target);
         var scenario = $"{choice.Definition}, CV {cv.ToXsd()}, to a {generation.Label()} {choice.Target}: {change}";
-        if (expected != test.Ref) scenario += $"; {expected} is due instead ({requests.Basis})";
+        if (expected != test.Ref) scenario += $"; {expected} is due instead: {basis}";
         if (device == default)
             return new CasePlan(expected, scenario, choice, default, cv, cv.WebService())
                 { Missing = $"no {generation.Label()} {choice.Target} among the test Devices (the request is {choice})." };

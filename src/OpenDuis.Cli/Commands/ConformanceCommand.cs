@@ -239,7 +239,7 @@ internal static class ConformanceCommand
         if (refs.Count == 0) return true;
         if (string.IsNullOrWhiteSpace(reason))
         {
-            problem = "--descope needs --reason: a descoped test is reported with the reason it was agreed.";
+            problem = $"--descope {string.Join(',', refs)} needs --reason: a descoped test is reported with the reason it was agreed.";
             return false;
         }
         foreach (var r in refs)
