@@ -11,7 +11,8 @@ namespace OpenDuis.Cli.Commands;
 
 /// <summary>
 /// <c>openduis serve [--data DIR] [--profile dev|duis] [--port N]</c>: runs the DUIS web services
-/// until interrupted. A fresh data folder is first initialised with the demo environment.
+/// until interrupted, with the emulated SM WAN answering device requests (unless --no-network). A
+/// fresh data folder is first initialised with the demo environment.
 /// </summary>
 internal static class ServeCommand
 {
@@ -52,9 +53,19 @@ internal static class ServeCommand
         {
             Description = $"Also serve the H17 report download (GET /reports/h17/{{id}}, recipient's download key as Bearer) on this TCP port (e.g. {H17ReportServer.DefaultPort}; 0 picks a free one).",
         };
+        var latency = new Option<int>("--device-latency")
+        {
+            Description = "Milliseconds the emulated SM WAN takes to bring a device's response (default 50).",
+            DefaultValueFactory = _ => 50,
+        };
+        var rtds = new Option<DirectoryInfo?>("--rtds")
+        {
+            Description = "Folder of RTDS GBCS messages (<use case>/*_GBCS.HEX) the emulated devices replay for Message Codes they have no encoder for; default $OPENDUIS_RTDS.",
+        };
+        var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, jsonLogs, lease, schemas, smkiPort, reportsPort,
+            data, profile, port, address, jsonLogs, lease, schemas, smkiPort, reportsPort, latency, rtds, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -78,7 +89,13 @@ internal static class ServeCommand
             };
             var schemaFolder = parse.GetValue(schemas)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_SCHEMAS");
             var xsds = string.IsNullOrEmpty(schemaFolder) ? null : OpenDuis.Protocol.Schema.DuisSchemas.Load(schemaFolder);
-            await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts(xsds)), cancellationToken);
+            var rtdsFolder = parse.GetValue(rtds)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_RTDS");
+            var network = parse.GetValue(noNetwork) ? null : new OpenDuis.Network.EmulatedSmWanOptions
+            {
+                Latency = TimeSpan.FromMilliseconds(Math.Clamp(parse.GetValue(latency), 0, 600_000)),
+                RtdsFolder = string.IsNullOrEmpty(rtdsFolder) ? null : rtdsFolder,
+            };
+            await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts(xsds) with { Network = network }), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
@@ -86,6 +103,8 @@ internal static class ServeCommand
                 ? await H17ReportServer.StartAsync(h17, ip, rp, cancellationToken: cancellationToken)
                 : null;
             if (reports is not null) output.WriteLine($"  H17 report download {reports.BaseAddress}reports/h17/{{id}}");
+            output.WriteLine(network is null ? "  device requests acknowledged only (--no-network)"
+                : $"  emulated SM WAN: device responses after {network.Latency.TotalMilliseconds:0} ms{(network.RtdsFolder is { } f ? $", RTDS GBCS replayed from {f}" : "")}");
             output.WriteLine(xsds is null ? "  requests checked structurally (no --schemas)" : $"  requests validated against the DUIS XSDs in {xsds.Folder}");
             if (options.Dccki is { } dccki) output.WriteLine($"  DCCKI CA {dccki.CaCertificate}; client certificates in {Path.Combine(dccki.Directory, "users")}");
             await server.WaitForShutdownAsync(cancellationToken);

@@ -1,8 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Outbox;
 using OpenDuis.Core.Requests;
+using OpenDuis.Network;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Signing;
 using OpenDuis.Server.Endpoints;
@@ -20,6 +23,10 @@ namespace OpenDuis.Server.Hosting;
 /// with it, and no <paramref name="Admission"/>, every request goes through <see cref="AccessPipeline"/>,
 /// whose request log also answers the door's E55 check. Without either, everything the door lets through is admitted.
 /// </param>
+/// <param name="Network">
+/// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
+/// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
+/// </param>
 public sealed record OpenDuisParts(
     KeyStore Keys,
     ISmiStore Store,
@@ -28,7 +35,8 @@ public sealed record OpenDuisParts(
     SigningKey? DspKey = null,
     OpenDuis.Protocol.Schema.DuisSchemas? Schemas = null,
     TimeSpan? DeviceRequestHold = null,
-    IAccessSnapshot? AccessSnapshot = null);
+    IAccessSnapshot? AccessSnapshot = null,
+    EmulatedSmWanOptions? Network = null);
 
 public static class OpenDuisServices
 {
@@ -68,6 +76,13 @@ public static class OpenDuisServices
         services.AddSingleton<IDuisRequestHandler, DuisRequestHandler>();
         services.AddSingleton(parts.Outbox);
         services.AddSingleton<IResponseEndpoints>(new UserResponseEndpoints(parts.Store));
+        if (parts.Network is { } network)
+        {
+            services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox, sp.GetRequiredService<IRequestsInProcess>(),
+                dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>()));
+            services.AddSingleton<IDeviceNetwork>(sp => sp.GetRequiredService<EmulatedSmWan>());
+            services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
+        }
         return services;
     }
 }
@@ -77,4 +92,16 @@ public sealed class UserResponseEndpoints(IPartyStore parties) : IResponseEndpoi
 {
     public async ValueTask<Uri?> FindAsync(Protocol.Domain.Eui user, CancellationToken cancellationToken = default) =>
         (await parties.FindUserAsync(user, cancellationToken))?.ResponseEndpoint;
+}
+
+/// <summary>Runs the emulated SM WAN's worker with the server, and stops it first on shutdown.</summary>
+internal sealed class EmulatedSmWanHost(EmulatedSmWan network) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        network.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await network.DisposeAsync();
 }

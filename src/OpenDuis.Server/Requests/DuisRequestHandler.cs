@@ -22,7 +22,10 @@ namespace OpenDuis.Server.Requests;
 /// <item>duplicate Request ID still in process — E55 (<see cref="IRequestsInProcess"/>: with the access-control
 /// pipeline, its request log, which records the request only when the pipeline admits it);</item>
 /// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;</item>
-/// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest.</item>
+/// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest; a device request
+/// goes to the Smart Metering WAN (<see cref="IDeviceNetwork"/>, when one is configured), which answers I99 or
+/// its synchronous answer (a Pre-Command, a Command for Local Delivery, a refusal such as E51 or E50) and
+/// later writes the device's Service Response to the outbox.</item>
 /// </list>
 /// Every DUIS answer is signed with the DSP's xmlSign key (role 0x89) in the schema version the
 /// request declared.
@@ -35,7 +38,8 @@ public sealed partial class DuisRequestHandler(
     RequestSchemaCheck schema,
     NonDeviceServices nonDevice,
     TimeProvider clock,
-    ILogger<DuisRequestHandler> logger) : IDuisRequestHandler
+    ILogger<DuisRequestHandler> logger,
+    IDeviceNetwork? network = null) : IDuisRequestHandler
 {
     public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         HandleAsync(service, body, channel: null, cancellationToken);
@@ -104,7 +108,11 @@ public sealed partial class DuisRequestHandler(
             }
             admitted = true;
             if (deviceRequest)
-                return Acknowledge(request, ResponseCode.I99);
+            {
+                if (network is null) return Acknowledge(request, ResponseCode.I99);
+                var acceptance = await network.AcceptAsync(new DeviceCommand(request, signer, clock.GetUtcNow()), cancellationToken);
+                return acceptance.Answer is { } answer ? Sign(answer, acceptance.Code) : Acknowledge(request, acceptance.Code);
+            }
 
             var result = await nonDevice.AnswerAsync(request, cancellationToken);
             return result.Payload is null
@@ -119,8 +127,9 @@ public sealed partial class DuisRequestHandler(
         }
         finally
         {
-            // A device request stays in process until its Service Response is produced (no device
-            // emulation produces one yet, so until the hold passes); a refused one was never admitted.
+            // A device request stays in process until the network ends it (its Service Response is
+            // produced, or it answered at once), or without a network until the hold passes; a refused
+            // one was never admitted.
             if (!admitted) inProcess.Abandon(request.RequestId);
             else if (failed || !deviceRequest) inProcess.Complete(request.RequestId, succeeded: !failed);
         }

@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+using OpenDuis.Network.Gbcs;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Messages;
+
+namespace OpenDuis.Network.Devices;
+
+/// <summary>What a device did with a command: its next state and the content of its GBCS response.</summary>
+public readonly record struct DeviceExecution(DeviceState Next, byte[] Content);
+
+/// <summary>
+/// How an emulated device executes the commands of each Service Reference Variant: the state it
+/// changes, and the content of its response. Variants with no behaviour of their own answer with the
+/// RTDS response content for their Message Code when an RTDS folder is configured, and otherwise
+/// with a successful response carrying no data.
+/// </summary>
+public static class DeviceBehaviour
+{
+    private static ServiceReferenceVariant V(string s) => ServiceReferenceVariant.Parse(s);
+
+    private static readonly ServiceReferenceVariant ReadImportRegisters = V("4.1.1"), ReadExportRegisters = V("4.2"), ReadPrepayValues = V("4.3"),
+        UpdateMeterBalance = V("1.5"), EnableSupply = V("7.1"), DisableSupply = V("7.2"), ArmSupply = V("7.3"), ReadSupplyStatus = V("7.4"),
+        ReadFirmwareVersion = V("11.2"), ActivateFirmware = V("11.3");
+
+    /// <summary>The tariff writes (DUIS 1.1.1, 1.1.2, 1.2.1, 1.2.2): the device keeps the tariff it was sent.</summary>
+    private static readonly HashSet<ServiceReferenceVariant> TariffWrites = [V("1.1.1"), V("1.1.2"), V("1.2.1"), V("1.2.2")];
+
+    /// <param name="original">The Service Request behind a Signed Pre-Command, when the DCC issued its Pre-Command.</param>
+    public static DeviceExecution Execute(DeviceState state, DuisRequest request, DuisRequest? original, GbcsUseCase useCase,
+        ulong counter, DateTimeOffset at, RtdsLibrary rtds)
+    {
+        var variant = request.ServiceReferenceVariant;
+        var body = original?.Body ?? (request.IsSignedPreCommand ? null : request.Body);
+        var next = state.Logged(new DeviceEvent(at, variant, request.RequestId));
+        byte[]? content = null;
+
+        if (variant == ReadImportRegisters)
+        {
+            var r = state.RegistersAt(at);
+            content = useCase.IsDlms
+                ? Dlms.AccessResponseOf(counter, Dlms.Unsigned32(r.ActiveImportWh), Dlms.ScalerUnit(0, Dlms.Wh), Dlms.Unsigned32(r.ReactiveImportVarh), Dlms.ScalerUnit(0, Dlms.Varh))
+                : Zcl.CurrentSummationDelivered(counter, r.GasVolumeLitres);
+        }
+        else if (variant == ReadExportRegisters)
+        {
+            var r = state.RegistersAt(at);
+            content = Dlms.AccessResponseOf(counter, Dlms.Unsigned32(r.ActiveExportWh), Dlms.ScalerUnit(0, Dlms.Wh), Dlms.Unsigned32(r.ReactiveExportVarh), Dlms.ScalerUnit(0, Dlms.Varh));
+        }
+        else if (variant == UpdateMeterBalance && Decimal(body, "AdjustMeterBalance") is { } adjustment)
+            next = next with { MeterBalance = state.MeterBalance + (long)adjustment };
+        else if (variant == ReadPrepayValues)
+            content = Dlms.AccessResponseOf(counter, Dlms.Signed32(state.MeterBalance));
+        else if (variant == EnableSupply) next = next with { Supply = SupplyState.Enabled };
+        else if (variant == DisableSupply) next = next with { Supply = SupplyState.Disabled };
+        else if (variant == ArmSupply) next = next with { Supply = SupplyState.Armed };
+        else if (variant == ReadSupplyStatus)
+            content = Dlms.AccessResponseOf(counter, Dlms.EnumValue((byte)state.Supply));
+        else if (variant == ActivateFirmware && Text(body, "FirmwareHash") is { Length: >= 8 } hash)
+            // The image's version is inside the image the DCC distributed (11.1); the emulator names the version after its hash.
+            next = next with { ActivatedFirmwareHash = hash, FirmwareVersion = hash[..8].ToUpperInvariant() };
+        else if (variant == ReadFirmwareVersion)
+            content = Dlms.AccessResponseOf(counter, Dlms.Octets(Encoding.ASCII.GetBytes(state.FirmwareVersion)));
+        else if (TariffWrites.Contains(variant) && body is not null)
+            next = next with { Tariff = (body.LocalName, at) };
+
+        content ??= rtds.Response(useCase.MessageCode)?.Content.ToArray() ?? Success(useCase, counter);
+        return new DeviceExecution(next, content);
+    }
+
+    /// <summary>A successful response carrying no data, in the content language of the Use Case.</summary>
+    public static byte[] Success(GbcsUseCase useCase, ulong counter) =>
+        useCase.IsDlms ? Dlms.AccessResponseOf(counter) : Zcl.DefaultResponse(counter);
+
+    private static XmlElement? Find(XmlElement? body, string localName)
+    {
+        if (body is null) return null;
+        foreach (XmlNode node in body.GetElementsByTagName(localName, DuisNamespaces.ServiceUserGateway))
+            if (node is XmlElement e) return e;
+        return null;
+    }
+
+    private static string? Text(XmlElement? body, string localName) => Find(body, localName)?.InnerText.Trim();
+
+    private static decimal? Decimal(XmlElement? body, string localName) =>
+        decimal.TryParse(Text(body, localName), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;
+}
+
+/// <summary>The ZigBee Cluster Library frames the emulated GSME and GPF write (ZCL 2.4: general command frames).</summary>
+internal static class Zcl
+{
+    /// <summary>Read Attributes Response (0x01) of the Metering cluster's CurrentSummationDelivered (0x0000, uint48), server to client.</summary>
+    public static byte[] CurrentSummationDelivered(ulong counter, ulong value)
+    {
+        var frame = new byte[3 + 4 + 6];
+        frame[0] = 0x18; // profile-wide, server to client, default response disabled
+        frame[1] = (byte)counter;
+        frame[2] = 0x01;
+        // attribute 0x0000, status success, type uint48, then the value little-endian
+        frame[3] = 0x00; frame[4] = 0x00; frame[5] = 0x00; frame[6] = 0x25;
+        for (var i = 0; i < 6; i++) frame[7 + i] = (byte)(value >> (8 * i));
+        return frame;
+    }
+
+    /// <summary>Default Response (0x0B) with status success.</summary>
+    public static byte[] DefaultResponse(ulong counter) => [0x18, (byte)counter, 0x0B, 0x00, 0x00];
+}

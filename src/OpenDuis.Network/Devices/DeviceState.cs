@@ -1,0 +1,75 @@
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Network.Devices;
+
+/// <summary>The supply (load switch) state of an ESME or the valve of a GSME (GBCS ECS42–ECS45, GCS32–GCS35; DUIS 7.1–7.4).</summary>
+public enum SupplyState : byte
+{
+    /// <summary>DLMS disconnect control "disconnected" (0).</summary>
+    Disabled = 0,
+    /// <summary>DLMS disconnect control "connected" (1).</summary>
+    Enabled = 1,
+    /// <summary>DLMS disconnect control "ready for reconnection" (2).</summary>
+    Armed = 2,
+}
+
+/// <summary>One line of an emulated device's own event log (what it executed, and when).</summary>
+public readonly record struct DeviceEvent(DateTimeOffset At, ServiceReferenceVariant Variant, RequestId Request);
+
+/// <summary>
+/// What an emulated device holds. Immutable: executing a command gives the next state, which the
+/// network keeps only once the response that reports it is in the outbox. Meter registers are not
+/// stored: they advance with the clock from a base derived from the Device ID (<see cref="Registers"/>),
+/// so they are the same after a restart.
+/// </summary>
+public sealed record DeviceState
+{
+    public required Eui Id { get; init; }
+    public required DeviceType Type { get; init; }
+    public required DeviceGeneration Generation { get; init; }
+    public string FirmwareVersion { get; init; } = "00000001";
+    public SupplyState Supply { get; init; } = SupplyState.Enabled;
+
+    /// <summary>Prepayment meter balance in the currency's minor unit (DUIS 1.5 AdjustMeterBalance, 4.3).</summary>
+    public long MeterBalance { get; init; }
+
+    /// <summary>The last tariff written (DUIS 1.1.x): the request's body element name and when it was applied.</summary>
+    public (string Element, DateTimeOffset At)? Tariff { get; init; }
+
+    /// <summary>Firmware hash of an image activated (DUIS 11.3), until the version it carries is read.</summary>
+    public string? ActivatedFirmwareHash { get; init; }
+
+    /// <summary>The most recent commands executed (the last <see cref="LogCapacity"/>).</summary>
+    public IReadOnlyList<DeviceEvent> Log { get; init; } = [];
+
+    public const int LogCapacity = 100;
+
+    public Registers RegistersAt(DateTimeOffset at) => Registers.For(Id, Type, at);
+
+    public DeviceState Logged(DeviceEvent e)
+    {
+        var log = new List<DeviceEvent>(Math.Min(Log.Count + 1, LogCapacity));
+        log.AddRange(Log.Count >= LogCapacity ? Log.Skip(Log.Count - LogCapacity + 1) : Log);
+        log.Add(e);
+        return this with { Log = log };
+    }
+}
+
+/// <summary>
+/// A meter's cumulative registers at an instant: a base from the Device ID plus a constant mean
+/// demand since 2020-01-01, so a later read never shows less and a restart changes nothing.
+/// </summary>
+public readonly record struct Registers(ulong ActiveImportWh, ulong ReactiveImportVarh, ulong ActiveExportWh, ulong ReactiveExportVarh, ulong GasVolumeLitres)
+{
+    private static readonly DateTimeOffset Origin = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static Registers For(Eui id, DeviceType type, DateTimeOffset at)
+    {
+        var hours = Math.Max(0, (at - Origin).TotalHours);
+        var seed = (id.Value * 0x9E3779B97F4A7C15UL) >> 44; // up to about a million
+        ulong Grow(double perHour, ulong @base) => @base + (ulong)(hours * perHour);
+        return type == DeviceType.GSME || type == DeviceType.GPF
+            ? new Registers(0, 0, 0, 0, Grow(110, seed * 10))  // about 1,000 m³ a year
+            : new Registers(Grow(340, seed * 10), Grow(40, seed), Grow(60, seed / 4), Grow(8, seed / 16), 0); // about 3,000 kWh a year
+    }
+}

@@ -1,0 +1,387 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Xml;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Core.Requests;
+using OpenDuis.Network.Devices;
+using OpenDuis.Network.Gbcs;
+using OpenDuis.Protocol.Catalogue;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Signing;
+
+namespace OpenDuis.Network;
+
+/// <summary>
+/// The emulated Smart Metering WAN (issue 6): CSPs per region and the SMETS1 Service Provider in front
+/// of devices with state. Accepted commands wait in a queue ordered by due time (the provider's
+/// latency; a <see cref="ICommandOutcomePolicy"/> may hold or drop them); when due, the device
+/// executes them and its GBCS response becomes a DSP-signed Service Response in the outbox.
+/// <para>
+/// Consistency (R-WS-2): device state lives in memory and changes only after the outbox write that
+/// reports it has committed, so no response ever reports a state the device does not hold; meter
+/// registers are a function of the Device ID and the clock, so they survive a restart. What a
+/// restart loses is the state written since start (supply state, balance, tariff, firmware) and
+/// the commands still queued: their Request IDs are released when the in-process hold passes.
+/// </para>
+/// </summary>
+public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
+{
+    private readonly EmulatedSmWanOptions _options;
+    private readonly IInventoryStore _inventory;
+    private readonly IOutboxStore _outbox;
+    private readonly IRequestsInProcess _inProcess;
+    private readonly SigningKey _dspKey;
+    private readonly TimeProvider _clock;
+    private readonly ICommandOutcomePolicy _policy;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
+    private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
+    private readonly ConcurrentDictionary<IssuedKey, IssuedPreCommand> _issued = new();
+    private readonly PriorityQueue<PendingCommand, (DateTimeOffset, long)> _queue = new();
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private long _sequence;
+    private int _disposed;
+    private Task? _worker;
+
+    public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox, IRequestsInProcess inProcess,
+        SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null)
+    {
+        _options = options;
+        _inventory = inventory;
+        _outbox = outbox;
+        _inProcess = inProcess;
+        _dspKey = dspKey;
+        _clock = clock;
+        _policy = policy ?? AlwaysRespond.Instance;
+        _logger = logger ?? NullLogger<EmulatedSmWan>.Instance;
+        Providers = new SmWanProviders(options.Latency);
+        Rtds = options.RtdsFolder is { } folder ? RtdsLibrary.Load(folder) : RtdsLibrary.Empty;
+    }
+
+    public SmWanProviders Providers { get; }
+    public RtdsLibrary Rtds { get; }
+
+    /// <summary>Commands accepted and not yet answered.</summary>
+    public int Queued { get { lock (_gate) return _queue.Count; } }
+
+    /// <summary>Service Responses written to the outbox since start.</summary>
+    public long Responded => Interlocked.Read(ref _responded);
+    private long _responded;
+
+    /// <summary>The emulated device's current state, if it has been addressed since start.</summary>
+    public DeviceState? Device(Eui id) => _devices.TryGetValue(id, out var s) ? s : null;
+
+    /// <summary>Starts the worker that answers due commands (idempotent).</summary>
+    public void Start()
+    {
+        lock (_gate) _worker ??= Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _stop.CancelAsync();
+        if (_worker is { } worker)
+            try { await worker; } catch (OperationCanceledException) { }
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+
+    public async ValueTask<DeviceAcceptance> AcceptAsync(DeviceCommand command, CancellationToken cancellationToken = default)
+    {
+        var request = command.Request;
+        var definition = request.Definition
+            ?? throw new ArgumentException($"{request.ServiceReferenceVariant} is not a Service Request of the catalogue.", nameof(command));
+        if (definition.NonDevice)
+            throw new ArgumentException($"{definition} is a Non-Device request: the DCC answers it, not a device.", nameof(command));
+
+        var deviceId = request.RequestId.Target;
+        var state = await StateAsync(deviceId, definition, cancellationToken);
+        var region = _regions.GetValueOrDefault(deviceId);
+        var provider = Providers.For(state.Generation, region);
+        var useCase = GbcsUseCases.For(definition, state.Type);
+        var now = _clock.GetUtcNow();
+        var cv = request.CommandVariant;
+
+        if (cv == CommandVariant.TransformCritical)
+            return Transform(request, definition, useCase, now);
+
+        ulong counter = request.RequestId.Counter;
+        DuisRequest? original = null;
+        GbcsMessage? command_ = null;
+        if (cv.TakesSignedPreCommand())
+        {
+            if (!TryTakeSignedPreCommand(request, definition, out var signed, out original, out var refusal))
+                return Finish(request, refusal);
+            command_ = signed;
+            counter = signed.OriginatorCounter;
+            useCase = new GbcsUseCase(useCase is { MessageCode: var c } && c == signed.MessageCode ? useCase.Value.Name : $"0x{signed.MessageCode:X4}", signed.MessageCode);
+        }
+
+        DuisResponse? localAnswer = null;
+        if (cv.ReturnsLocalCommand())
+        {
+            // E50 (DUIS 3.5.10 Table 1): no Command for Local Delivery can be returned when the variant has no GBCS Use Case for the device.
+            if (useCase is not { } local) return Finish(request, ResponseCode.E50);
+            // A Non-Critical command goes out with an empty signature; a Signed Pre-Command with the User's.
+            var gbcs = command_ is { } signedCommand ? signedCommand with { Mac = MacFor(counter) }
+                : CommandFor(request, local, state.Id, counter, now) with { Signature = ReadOnlyMemory<byte>.Empty, Mac = MacFor(counter) };
+            localAnswer = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null, ResponseCode.I0, now,
+                request.ServiceReference, request.ServiceReferenceVariant, LocalCommand(gbcs.Write()));
+        }
+
+        if (!cv.SendsOverSmWan())
+        {
+            _inProcess.Complete(request.RequestId, succeeded: true);
+            return new DeviceAcceptance(ResponseCode.I0, localAnswer);
+        }
+
+        Enqueue(new PendingCommand(command, deviceId, provider, useCase, counter, original, now + provider.Latency));
+        return localAnswer is null ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.I0, localAnswer);
+    }
+
+    private DeviceAcceptance Finish(DuisRequest request, ResponseCode refusal)
+    {
+        _inProcess.Complete(request.RequestId, succeeded: false);
+        LogRefused(_logger, request.RequestId.ToString(), refusal.ToString());
+        return new DeviceAcceptance(refusal);
+    }
+
+    /// <summary>
+    /// Transform (CV 4, DUIS 3.4.2 and 3.5.5): the DCC answers at once with the GBCS Pre-Command the
+    /// User is to sign, and remembers it so the Signed Pre-Command can be checked against it.
+    /// </summary>
+    private DeviceAcceptance Transform(DuisRequest request, ServiceRequestDefinition definition, GbcsUseCase? useCase, DateTimeOffset now)
+    {
+        if (useCase is not { } uc)
+        {
+            // No GBCS Use Case carries this variant to the device: there is nothing to sign.
+            _inProcess.Complete(request.RequestId, succeeded: false);
+            LogRefused(_logger, request.RequestId.ToString(), $"no GBCS Use Case for {definition}");
+            return DeviceAcceptance.Acknowledged;
+        }
+        var preCommand = CommandFor(request, uc, request.RequestId.Target, request.RequestId.Counter, now);
+        SweepIssued(now);
+        _issued[new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter)] = new IssuedPreCommand(request, uc.MessageCode, now);
+        _inProcess.Complete(request.RequestId, succeeded: true);
+
+        var doc = new XmlDocument();
+        var element = Sr(doc, "PreCommand");
+        element.AppendChild(Sr(doc, "GBCSVersion", _options.GbcsVersion));
+        element.AppendChild(Sr(doc, "GBCSPayload", Convert.ToBase64String(preCommand.WriteSigned())));
+        return new DeviceAcceptance(ResponseCode.I0, DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null,
+            ResponseCode.I0, now, request.ServiceReference, request.ServiceReferenceVariant, element));
+    }
+
+    /// <summary>
+    /// A Signed Pre-Command (CV 5, 6, 7): its GBCS Message Code must map to the header's variant and,
+    /// where the DCC issued the Pre-Command (matched by originator, device and GBCS counter), be the
+    /// one it issued (E51, DUIS 3.5.10 Table 1).
+    /// </summary>
+    private bool TryTakeSignedPreCommand(DuisRequest request, ServiceRequestDefinition definition, out GbcsMessage signed, out DuisRequest? original, out ResponseCode refusal)
+    {
+        original = null;
+        refusal = ResponseCode.E51;
+        signed = null!;
+        SignedPreCommand? body;
+        try { body = request.SignedPreCommand; }
+        catch (DuisFormatException) { return false; }
+        if (body is null || !GbcsMessage.TryRead(body.GbcsPayload.Span, out var message, out _) || message.Cra != CraFlag.Command)
+            return false;
+        if (!GbcsUseCases.Maps(definition, message.MessageCode)) return false;
+        if (_issued.TryRemove(new IssuedKey(message.Originator, message.Recipient, message.OriginatorCounter), out var issued))
+        {
+            if (issued.MessageCode != message.MessageCode) return false;
+            original = issued.Request;
+        }
+        signed = message;
+        return true;
+    }
+
+    private void SweepIssued(DateTimeOffset now)
+    {
+        if (_issued.Count < 10_000) return;
+        foreach (var (key, issued) in _issued)
+            if (now - issued.At > TimeSpan.FromDays(1)) _issued.TryRemove(key, out _);
+    }
+
+    /// <summary>The GBCS command the DCC builds from a Service Request (a Pre-Command until it is signed).</summary>
+    private GbcsMessage CommandFor(DuisRequest request, GbcsUseCase useCase, Eui device, ulong counter, DateTimeOffset now)
+    {
+        var content = Rtds.PreCommand(useCase.MessageCode)?.Content.ToArray()
+            ?? (useCase.IsDlms ? [0xD9, .. BitConverterBigEndian(Dlms.InvokeId(counter)), 0x00, 0x00, 0x00] : [0x01, (byte)counter, 0x00]);
+        return new GbcsMessage(CraFlag.Command, counter, request.RequestId.Originator, device, null, useCase.MessageCode, content, null, null);
+    }
+
+    private static byte[] BitConverterBigEndian(uint v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+
+    private async ValueTask<DeviceState> StateAsync(Eui id, ServiceRequestDefinition definition, CancellationToken cancellationToken)
+    {
+        if (_devices.TryGetValue(id, out var state)) return state;
+        var device = await _inventory.FindDeviceAsync(id, cancellationToken);
+        _regions[id] = device?.Region;
+        var fresh = new DeviceState
+        {
+            Id = id,
+            // A device the inventory does not hold (only without access control) is taken to be what the variant first targets.
+            Type = device?.Type ?? (definition.TargetDeviceTypes.Count > 0 ? definition.TargetDeviceTypes[0] : DeviceType.ESME),
+            Generation = device?.Generation ?? DeviceGeneration.Smets2Plus,
+            FirmwareVersion = device?.FirmwareVersion ?? "00000001",
+        };
+        return _devices.GetOrAdd(id, fresh);
+    }
+
+    private void Enqueue(PendingCommand pending)
+    {
+        lock (_gate) _queue.Enqueue(pending, (pending.DueAt, Interlocked.Increment(ref _sequence)));
+        if (_wake.CurrentCount == 0) _wake.Release();
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var batch = new List<PendingCommand>(_options.BatchSize);
+        while (!stop.IsCancellationRequested)
+        {
+            var now = _clock.GetUtcNow();
+            TimeSpan wait;
+            lock (_gate)
+            {
+                while (batch.Count < _options.BatchSize && _queue.TryPeek(out var next, out var due) && due.Item1 <= now)
+                    batch.Add(_queue.Dequeue());
+                wait = _queue.TryPeek(out _, out var first) ? first.Item1 - now : TimeSpan.FromSeconds(1);
+            }
+            if (batch.Count == 0)
+            {
+                if (wait < TimeSpan.FromMilliseconds(1)) wait = TimeSpan.FromMilliseconds(1);
+                if (wait > TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);
+                try { await WaitAsync(wait, stop); } catch (OperationCanceledException) { return; }
+                continue;
+            }
+            try { await AnswerAsync(batch, now, stop); }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                LogBatchFailed(_logger, batch.Count, e);
+                foreach (var p in batch) Enqueue(p with { DueAt = now + _options.RetryAfter });
+            }
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Sleeps until <paramref name="wait"/> passes on the injected clock or a command is queued.</summary>
+    private async Task WaitAsync(TimeSpan wait, CancellationToken stop)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var woken = _wake.WaitAsync(either.Token);
+        var slept = Task.Delay(wait, _clock, either.Token);
+        await Task.WhenAny(woken, slept);
+        await either.CancelAsync();
+        try { await Task.WhenAll(woken, slept); } catch (OperationCanceledException) { }
+        stop.ThrowIfCancellationRequested();
+    }
+
+    private async Task AnswerAsync(List<PendingCommand> batch, DateTimeOffset now, CancellationToken stop)
+    {
+        var entries = new List<OutboxEntry>(batch.Count);
+        var next = new Dictionary<Eui, DeviceState>();
+        var answered = new List<RequestId>(batch.Count);
+        foreach (var pending in batch)
+        {
+            var outcome = _policy.Decide(pending, now);
+            if (outcome.Kind == CommandOutcomeKind.Hold) { Enqueue(pending with { DueAt = outcome.Until }); continue; }
+            if (outcome.Kind == CommandOutcomeKind.NoResponse) { LogNoResponse(_logger, pending.Request.RequestId.ToString()); continue; }
+
+            var state = next.TryGetValue(pending.Device, out var s) ? s : _devices[pending.Device];
+            var (body, responseId, after) = Respond(pending, state, now);
+            next[pending.Device] = after;
+            // The Response ID repeats when a Request ID is reused after its response; the outbox key must not.
+            entries.Add(new OutboxEntry($"{responseId}@{pending.Command.AcceptedAt.ToUnixTimeMilliseconds()}", pending.Command.Sender,
+                pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body));
+            answered.Add(pending.Request.RequestId);
+        }
+        if (entries.Count > 0) await _outbox.EnqueueAsync(entries, stop);
+        // Only now, with the responses durable, do the devices hold what the responses report.
+        foreach (var (id, state) in next) _devices[id] = state;
+        foreach (var id in answered) _inProcess.Complete(id, succeeded: true);
+        Interlocked.Add(ref _responded, entries.Count);
+    }
+
+    /// <summary>The device executes the command; its GBCS response becomes a signed DUIS Service Response (I0, sr:GBCSPayload).</summary>
+    private (byte[] Body, RequestId ResponseId, DeviceState Next) Respond(PendingCommand pending, DeviceState state, DateTimeOffset now)
+    {
+        var request = pending.Request;
+        var responseId = new RequestId(pending.Device, request.RequestId.Originator, request.RequestId.Counter);
+        var next = state;
+        XmlElement? payload = null;
+        if (pending.UseCase is { } useCase)
+        {
+            var execution = DeviceBehaviour.Execute(state, request, pending.Original, useCase, pending.GbcsCounter, now, Rtds);
+            next = execution.Next;
+            var gbcs = new GbcsMessage(CraFlag.Response, pending.GbcsCounter, pending.Device, request.RequestId.Originator, now,
+                useCase.MessageCode, execution.Content, ReadOnlyMemory<byte>.Empty, MacFor(pending.GbcsCounter));
+            var doc = new XmlDocument();
+            var base64 = Convert.ToBase64String(gbcs.Write());
+            if (pending.Command.Schedule is { } schedule)
+            {
+                // DUIS 3.5.7: a DCC Schedule's responses carry its DSPScheduleID.
+                payload = Sr(doc, "DSPScheduledMessage");
+                payload.AppendChild(Sr(doc, "GBCSPayload", base64));
+                payload.AppendChild(Sr(doc, "DSPScheduleID", schedule.ToString()));
+            }
+            else payload = Sr(doc, "GBCSPayload", base64);
+        }
+        else next = state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
+
+        var response = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now,
+            request.ServiceReference, request.ServiceReferenceVariant, payload);
+        return (DuisSigner.SignAndSerialise(response.ToXmlDocument(), _dspKey), responseId, next);
+    }
+
+    /// <summary>
+    /// The General Ciphering part of a MAC-wrapped message. GBCS derives the MAC key from the device's
+    /// and the remote party's key agreement keys (GBCS 4.3.3); the emulator holds neither private key,
+    /// so its tag is a deterministic stand-in (the first 12 octets of SHA-256 over the counter) that
+    /// only an emulator-aware receiver accepts.
+    /// </summary>
+    private static GbcsMac MacFor(ulong counter)
+    {
+        Span<byte> input = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(input, counter);
+        return new GbcsMac(0, SHA256.HashData(input)[..12]);
+    }
+
+    private static XmlElement LocalCommand(byte[] gbcs)
+    {
+        var doc = new XmlDocument();
+        var element = Sr(doc, "LocalCommand");
+        element.AppendChild(Sr(doc, "GBCSPayload", Convert.ToBase64String(gbcs)));
+        return element;
+    }
+
+    private static XmlElement Sr(XmlDocument doc, string name, string? text = null)
+    {
+        var e = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, name, DuisNamespaces.ServiceUserGateway);
+        if (text is not null) e.InnerText = text;
+        return e;
+    }
+
+    private readonly record struct IssuedKey(Eui Originator, Eui Device, ulong Counter);
+
+    private sealed record IssuedPreCommand(DuisRequest Request, ushort MessageCode, DateTimeOffset At);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId} refused by the network: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId}: the device does not respond")]
+    private static partial void LogNoResponse(ILogger logger, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} device responses to the outbox failed; they are tried again")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
+}

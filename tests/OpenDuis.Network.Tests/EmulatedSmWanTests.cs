@@ -1,0 +1,292 @@
+using System.Buffers.Binary;
+using System.Xml;
+using OpenDuis.Core.Demo;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Network.Devices;
+using OpenDuis.Network.Gbcs;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Messages;
+
+namespace OpenDuis.Network.Tests;
+
+/// <summary>The emulated SM WAN end to end below HTTP: acceptance, device execution, signed Service Responses in the outbox.</summary>
+public sealed class EmulatedSmWanTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The first value of a DLMS access-response's list of data (a double-long or double-long-unsigned).</summary>
+    private static long FirstDlmsValue(GbcsMessage gbcs)
+    {
+        var c = gbcs.Content.Span;
+        Assert.Equal(0xDA, c[0]);
+        Assert.True(c[7] >= 1, "the access-response carries no data");
+        return c[8] switch
+        {
+            0x06 => BinaryPrimitives.ReadUInt32BigEndian(c[9..]),
+            0x05 => BinaryPrimitives.ReadInt32BigEndian(c[9..]),
+            0x16 => c[9],
+            _ => throw new Xunit.Sdk.XunitException($"unexpected DLMS type 0x{c[8]:X2}"),
+        };
+    }
+
+    [Fact]
+    public async Task Read_Instantaneous_Import_Registers_is_acknowledged_then_answered_I0_with_a_0x0027_GBCS_response()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var request = Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
+        Assert.True(emulator.InProcess.TryBegin(request.RequestId));
+
+        var acceptance = await emulator.AcceptAsync(request);
+        Assert.Equal(ResponseCode.I99, acceptance.Code);
+        Assert.Null(acceptance.Answer);
+
+        var response = Assert.Single(await emulator.ResponsesAsync(1));
+        Assert.Equal(ResponseCode.I0, response.ResponseCode);
+        Assert.Equal(request.RequestId, response.RequestId);
+        Assert.Equal(new RequestId(DemoEnvironment.Esme, request.RequestId.Originator, request.RequestId.Counter), response.ResponseId);
+        Assert.Equal(request.ServiceReferenceVariant, response.Message!.ServiceReferenceVariant);
+        var gbcs = Emulator.Gbcs(response);
+        Assert.Equal((ushort)0x0027, gbcs.MessageCode);
+        Assert.Equal(CraFlag.Response, gbcs.Cra);
+        Assert.Equal(DemoEnvironment.Esme, gbcs.Originator);
+        Assert.Equal(request.RequestId.Originator, gbcs.Recipient);
+        Assert.Equal(request.RequestId.Counter, gbcs.OriginatorCounter);
+        Assert.NotNull(gbcs.Mac);
+        // Its processing ended: the Request ID may be used again (E55 no longer applies).
+        Assert.Equal(0, emulator.InProcess.Count);
+    }
+
+    [Fact]
+    public async Task Gas_import_registers_are_answered_with_0x0074_and_export_registers_with_0x0026()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        await emulator.AcceptAsync(Emulator.Template("GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML"));
+        var gas = Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1)));
+        Assert.Equal((ushort)0x0074, gas.MessageCode);
+        await emulator.AcceptAsync(Emulator.Template("ECS17a_4.2_SUCCESS_REQUEST_DUIS.XML"));
+        Assert.Equal((ushort)0x0026, Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1))).MessageCode);
+    }
+
+    [Fact]
+    public async Task Import_register_advances_with_the_clock()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        await emulator.AcceptAsync(Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"));
+        var first = FirstDlmsValue(Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1))));
+        emulator.Clock.Advance(TimeSpan.FromHours(1));
+        await emulator.AcceptAsync(Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"));
+        var second = FirstDlmsValue(Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1))));
+        Assert.InRange(second - first, 339, 341); // about 340 Wh an hour
+    }
+
+    [Fact]
+    public async Task Critical_flow_Transform_then_Signed_Pre_Command_disables_the_supply_and_a_later_read_shows_it()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var transform = Emulator.Template("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML");
+        Assert.Equal(CommandVariant.TransformCritical, transform.CommandVariant);
+
+        // DUIS 3.4.2: Transform answers at once with the Pre-Command; nothing goes to the device.
+        var acceptance = await emulator.AcceptAsync(transform);
+        Assert.Equal(ResponseCode.I0, acceptance.Code);
+        var preCommandElement = acceptance.Answer!.Message!.Payload!;
+        Assert.Equal("PreCommand", preCommandElement.LocalName);
+        Assert.Equal(emulator.Options.GbcsVersion, preCommandElement.FirstChild!.InnerText);
+        var preCommand = Convert.FromBase64String(preCommandElement.LastChild!.InnerText);
+        var issued = GbcsMessage.Read(preCommand);
+        Assert.Equal((ushort)0x0050, issued.MessageCode); // ECS43
+        Assert.Null(issued.Signature);
+        Assert.Equal(transform.RequestId.Counter, issued.OriginatorCounter);
+
+        var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
+            CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(preCommand, transform.RequestId.Originator)));
+        Assert.Equal(ResponseCode.I99, (await emulator.AcceptAsync(signed)).Code);
+        var disabled = Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1)));
+        Assert.Equal((ushort)0x0050, disabled.MessageCode);
+        Assert.Equal(issued.OriginatorCounter, disabled.OriginatorCounter);
+        Assert.Equal(SupplyState.Disabled, emulator.Network.Device(DemoEnvironment.Esme)!.Supply);
+
+        await emulator.AcceptAsync(Emulator.Template("ECS45_7.4_SUCCESS_REQUEST_DUIS.XML"));
+        var status = Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1)));
+        Assert.Equal((long)SupplyState.Disabled, FirstDlmsValue(status));
+    }
+
+    [Fact]
+    public async Task Meter_balance_adjusted_through_the_critical_flow_is_what_the_prepay_read_returns()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var transform = Emulator.Template("ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML");
+        var preCommand = Convert.FromBase64String((await emulator.AcceptAsync(transform)).Answer!.Message!.Payload!.LastChild!.InnerText);
+        var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
+            CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(preCommand, transform.RequestId.Originator)));
+        await emulator.AcceptAsync(signed);
+        await emulator.ResponsesAsync(1);
+
+        await emulator.AcceptAsync(Emulator.Template("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML"));
+        Assert.Equal(1_200_000, FirstDlmsValue(Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1)))));
+    }
+
+    [Fact]
+    public async Task Signed_Pre_Command_whose_Message_Code_does_not_map_to_the_variant_is_refused_E51()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var transform = Emulator.Template("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML");
+        var preCommand = GbcsMessage.Read(Convert.FromBase64String((await emulator.AcceptAsync(transform)).Answer!.Message!.Payload!.LastChild!.InnerText));
+        var wrong = (preCommand with { MessageCode = 0x0027 }).WriteSigned();
+        var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
+            CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(wrong, transform.RequestId.Originator)));
+        Assert.True(emulator.InProcess.TryBegin(signed.RequestId));
+        var acceptance = await emulator.AcceptAsync(signed);
+        Assert.Equal(ResponseCode.E51, acceptance.Code);
+        Assert.Equal(0, emulator.InProcess.Count);
+        Assert.Equal(0, emulator.Network.Queued);
+    }
+
+    [Fact]
+    public async Task Signed_Pre_Command_with_another_Message_Code_of_the_variant_than_the_one_issued_is_refused_E51()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        // 1.6 Update Payment Mode maps to ECS02 (0x001A) and ECS03 (0x001B); the DCC issued 0x001A for this ESME.
+        var transform = Emulator.Template("ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_REQUEST_DUIS.XML");
+        var preCommand = GbcsMessage.Read(Convert.FromBase64String((await emulator.AcceptAsync(transform)).Answer!.Message!.Payload!.LastChild!.InnerText));
+        Assert.Equal((ushort)0x001A, preCommand.MessageCode);
+        var other = (preCommand with { MessageCode = 0x001B }).WriteSigned();
+        var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
+            CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(other, transform.RequestId.Originator)));
+        Assert.Equal(ResponseCode.E51, (await emulator.AcceptAsync(signed)).Code);
+    }
+
+    [Fact]
+    public async Task Return_for_local_delivery_answers_a_Local_Command_at_once_and_sends_nothing_over_the_WAN()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var request = Emulator.Template("ECS17b_4.1.1_REQUEST_DUIS.XML");
+        Assert.Equal(CommandVariant.ReturnForLocalDeliveryNonCritical, request.CommandVariant);
+        Assert.True(emulator.InProcess.TryBegin(request.RequestId));
+
+        var acceptance = await emulator.AcceptAsync(request);
+        Assert.Equal(ResponseCode.I0, acceptance.Code);
+        var local = acceptance.Answer!.Message!.Payload!;
+        Assert.Equal("LocalCommand", local.LocalName);
+        var command = GbcsMessage.Read(Convert.FromBase64String(local.InnerText));
+        Assert.Equal(CraFlag.Command, command.Cra);
+        Assert.Equal((ushort)0x0027, command.MessageCode);
+        Assert.Equal(DemoEnvironment.Esme, command.Recipient);
+        Assert.NotNull(command.Mac);
+        Assert.Equal(0, emulator.Network.Queued);
+        Assert.Equal(0, emulator.InProcess.Count);
+    }
+
+    [Fact]
+    public async Task Local_delivery_of_a_variant_no_GBCS_Use_Case_carries_is_refused_E50()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        // 4.1.1 to a PPMID: no ECS or GCS Use Case addresses it, but the variant's Use Cases still carry it
+        // (the fallback). A variant with no Use Case at all cannot be returned for local delivery.
+        var noUseCase = Protocol.Catalogue.ServiceCatalogue.All.First(d => !d.NonDevice && d.Gbcs.All(g => g.MessageCodes.Count == 0)
+            && d.Allows(CommandVariant.ReturnForLocalDeliveryNonCritical));
+        var request = Emulator.Template("ECS17b_4.1.1_REQUEST_DUIS.XML", doc =>
+        {
+            var ns = new XmlNamespaceManager(doc.NameTable);
+            ns.AddNamespace("sr", DuisNamespaces.ServiceUserGateway);
+            doc.SelectSingleNode("//sr:ServiceReference", ns)!.InnerText = noUseCase.Reference.ToString();
+            doc.SelectSingleNode("//sr:ServiceReferenceVariant", ns)!.InnerText = noUseCase.Variant.ToString();
+        });
+        Assert.Equal(ResponseCode.E50, (await emulator.AcceptAsync(request)).Code);
+    }
+
+    [Fact]
+    public async Task A_failed_outbox_write_leaves_the_device_as_it_was_and_the_response_follows_when_the_outbox_recovers()
+    {
+        var failing = new FailingOutbox(failures: 1);
+        await using var emulator = await Emulator.StartAsync(
+            new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromSeconds(1) },
+            outboxWrapper: inner => failing.Wrapping(inner));
+        var transform = Emulator.Template("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML");
+        var preCommand = Convert.FromBase64String((await emulator.AcceptAsync(transform)).Answer!.Message!.Payload!.LastChild!.InnerText);
+        var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
+            CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(preCommand, transform.RequestId.Originator)));
+        await emulator.AcceptAsync(signed);
+
+        emulator.Clock.Advance(TimeSpan.FromMilliseconds(60));
+        await failing.FailedOnce.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(SupplyState.Enabled, emulator.Network.Device(DemoEnvironment.Esme)!.Supply);
+        Assert.Equal(0, await emulator.Outbox.CountUndeliveredAsync(Ct));
+
+        emulator.Clock.Advance(TimeSpan.FromSeconds(1));
+        var response = Assert.Single(await emulator.ResponsesAsync(1));
+        Assert.Equal((ushort)0x0050, Emulator.Gbcs(response).MessageCode);
+        Assert.Equal(SupplyState.Disabled, emulator.Network.Device(DemoEnvironment.Esme)!.Supply);
+    }
+
+    [Fact]
+    public async Task A_held_command_is_answered_when_its_hold_ends_and_a_dropped_one_never()
+    {
+        var policy = new ScriptedPolicy();
+        await using var emulator = await Emulator.StartAsync(policy: policy);
+        var held = Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
+        var dropped = Emulator.Template("ECS17a_4.2_SUCCESS_REQUEST_DUIS.XML");
+        policy.Outcomes[held.RequestId] = CommandOutcome.HoldUntil(emulator.Clock.GetUtcNow() + TimeSpan.FromMinutes(10));
+        policy.Outcomes[dropped.RequestId] = CommandOutcome.NoResponse;
+        Assert.True(emulator.InProcess.TryBegin(dropped.RequestId));
+        await emulator.AcceptAsync(held);
+        await emulator.AcceptAsync(dropped);
+
+        emulator.Clock.Advance(TimeSpan.FromMilliseconds(60));
+        for (var i = 0; i < 500 && emulator.Network.Queued != 1; i++) await Task.Delay(10, Ct);
+        Assert.Equal(1, emulator.Network.Queued); // the held one; the dropped one is gone
+        Assert.Equal(0, await emulator.Outbox.CountUndeliveredAsync(Ct));
+        // The dropped request stays in process (E55) until the hold passes.
+        Assert.False(emulator.InProcess.TryBegin(dropped.RequestId));
+        policy.Outcomes.Clear();
+        emulator.Clock.Advance(TimeSpan.FromMinutes(10));
+        var response = Assert.Single(await emulator.ResponsesAsync(1));
+        Assert.Equal(held.RequestId, response.RequestId);
+        Assert.True(emulator.InProcess.TryBegin(dropped.RequestId)); // the five-minute hold has passed
+    }
+
+    [Fact]
+    public async Task A_DCC_Schedule_occurrence_is_answered_with_a_DSPScheduledMessage_naming_its_schedule()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var request = Emulator.Template("ECS17a_4.2_SUCCESS_REQUEST_DUIS.XML");
+        var schedule = new Core.Schedules.DspScheduleId(42);
+        await emulator.Network.AcceptAsync(new Core.Requests.DeviceCommand(request, request.RequestId.Originator, emulator.Clock.GetUtcNow(), schedule), Ct);
+        var response = Assert.Single(await emulator.ResponsesAsync(1));
+        Assert.Equal("DSPScheduledMessage", response.Message!.Payload!.LocalName);
+        Assert.Equal("42", response.Message.Payload.LastChild!.InnerText);
+        Assert.Equal((ushort)0x0026, Emulator.Gbcs(response).MessageCode);
+    }
+
+    private sealed class ScriptedPolicy : ICommandOutcomePolicy
+    {
+        public System.Collections.Concurrent.ConcurrentDictionary<RequestId, CommandOutcome> Outcomes { get; } = new();
+        public CommandOutcome Decide(PendingCommand command, DateTimeOffset now) =>
+            Outcomes.TryGetValue(command.Request.RequestId, out var o) && (o.Kind != CommandOutcomeKind.Hold || o.Until > now) ? o : CommandOutcome.Respond;
+    }
+
+    /// <summary>A real outbox whose first writes fail, as a database that is briefly unavailable would.</summary>
+    private sealed class FailingOutbox(int failures)
+    {
+        private int _left = failures;
+        public TaskCompletionSource FailedOnce { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public IOutboxStore Wrapping(IOutboxStore inner) => new Store(this, inner);
+
+        private sealed class Store(FailingOutbox owner, IOutboxStore inner) : IOutboxStore
+        {
+            public Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
+            {
+                if (Interlocked.Decrement(ref owner._left) >= 0)
+                {
+                    owner.FailedOnce.TrySetResult();
+                    throw new IOException("database is locked");
+                }
+                return inner.EnqueueAsync(entries, cancellationToken);
+            }
+            public Task<IReadOnlyList<PendingDelivery>> LeaseDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default) => inner.LeaseDueAsync(now, lease, max, cancellationToken);
+            public Task MarkDeliveredAsync(long sequence, DateTimeOffset deliveredAt, CancellationToken cancellationToken = default) => inner.MarkDeliveredAsync(sequence, deliveredAt, cancellationToken);
+            public Task ScheduleRetryAsync(long sequence, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) => inner.ScheduleRetryAsync(sequence, nextAttemptAt, error, cancellationToken);
+            public Task<long> CountUndeliveredAsync(CancellationToken cancellationToken = default) => inner.CountUndeliveredAsync(cancellationToken);
+        }
+    }
+}
