@@ -55,6 +55,26 @@ public sealed class ConformanceCommandTests
         }
     }
 
+    [Fact]
+    public async Task Over_the_duis_TLS_profile_each_User_connects_with_its_DCCKI_client_certificate_and_passes()
+    {
+        await using var target = await ConformanceTarget.StartAsync(duisProfile: true);
+        Assert.Equal("https", target.Endpoint.Scheme);
+        var report = Directory.CreateTempSubdirectory("openduis-conformance-out-").FullName;
+        try
+        {
+            var (exit, output) = await RunAsync("conformance", "--endpoint", target.Endpoint.ToString(), "--data", target.Folder.Path,
+                "--as", "90-B3-D5-1F-30-10-00-01", "--as", "90-B3-D5-1F-30-10-00-06", "--report", report);
+            Assert.True(exit == 0, output);
+            Assert.Contains("IS (90-B3-D5-1F-30-10-00-01): 8 passed, 0 failed", output, StringComparison.Ordinal);
+            Assert.Contains("RSA (90-B3-D5-1F-30-10-00-06): 8 passed, 0 failed", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(report, true);
+        }
+    }
+
     [Theory]
     [InlineData("--descope E60 needs --reason", "--descope", "E60")]
     [InlineData("--descope E99: not a Response Code test of SEC Appendix R 8.1.26 (E11, E13, E19, E60, E61).", "--descope", "E99", "--reason", "x")]

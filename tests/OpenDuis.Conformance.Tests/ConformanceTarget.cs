@@ -6,6 +6,7 @@ using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Schema;
 using OpenDuis.Server.Hosting;
+using OpenDuis.Server.Tls;
 using OpenDuis.Storage;
 using OpenDuis.Storage.Outbox;
 using OpenDuis.TestSupport;
@@ -33,7 +34,8 @@ public sealed class ConformanceTarget : IAsyncDisposable
     public static DuisSchemas Schemas => SchemasLazy.Value;
     private static readonly Lazy<DuisSchemas> SchemasLazy = new(() => DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")));
 
-    public static async Task<ConformanceTarget> StartAsync(Func<IRequestAdmission, IRequestAdmission>? admission = null)
+    /// <param name="duisProfile">Serve the duis TLS profile (R-WS-3) with a demo DCCKI in the data folder's dccki/, a client certificate per demo User.</param>
+    public static async Task<ConformanceTarget> StartAsync(Func<IRequestAdmission, IRequestAdmission>? admission = null, bool duisProfile = false)
     {
         var target = new ConformanceTarget(new DataFolder(Directory.CreateTempSubdirectory("openduis-conformance-").FullName));
         (target._store, _) = await target.Folder.InitialiseAsync(new DataFolderSettings());
@@ -41,8 +43,14 @@ public sealed class ConformanceTarget : IAsyncDisposable
         target._outbox = await SqliteOutboxStore.OpenAsync(target.Folder.SqlitePath, TimeProvider.System);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(await SmiCache.LoadAsync(target._store));
         var replaced = admission?.Invoke(new AccessPipelineAdmission(new AccessPipeline(snapshot, new InMemoryRequestLog(TimeProvider.System), TimeProvider.System)));
+        var options = new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning };
+        if (duisProfile)
+        {
+            var dccki = DcckiDemoPki.Generate(Path.Combine(target.Folder.Path, "dccki"), Core.Demo.DemoEnvironment.Users.Select(u => u.Id), TimeProvider.System);
+            options = options with { Profile = ConnectionProfile.Duis, Dccki = dccki };
+        }
         target.Server = await DuisServer.StartAsync(
-            new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
+            options,
             services => services.AddOpenDuis(new OpenDuisParts(target.Keys, target._store, target._outbox,
                 Admission: replaced, Schemas: Schemas, AccessSnapshot: replaced is null ? snapshot : null)));
         return target;
