@@ -49,7 +49,8 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         return KeyStore.Load(folder);
     });
 
-    public static async Task<OpenDuisInstance> StartAsync(string? directory = null, ServerOptions? options = null)
+    /// <param name="network">The emulated SM WAN's settings: with them device requests are answered by emulated devices.</param>
+    public static async Task<OpenDuisInstance> StartAsync(string? directory = null, ServerOptions? options = null, OpenDuis.Network.EmulatedSmWanOptions? network = null)
     {
         var instance = new OpenDuisInstance(directory ?? System.IO.Directory.CreateTempSubdirectory("openduis-server-").FullName);
         var fresh = !File.Exists(instance.DatabasePath);
@@ -62,7 +63,7 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
             services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox,
-                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot)));
+                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot, Network: network)));
         return instance;
     }
 

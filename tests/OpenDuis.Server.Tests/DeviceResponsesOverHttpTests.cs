@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Xml;
+using Microsoft.Extensions.Logging;
+using OpenDuis.Core.Demo;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Network;
+using OpenDuis.Network.Gbcs;
+using OpenDuis.Protocol.Catalogue;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Server.Delivery;
+using OpenDuis.Server.Hosting;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Server.Tests;
+
+/// <summary>
+/// Device requests end to end over loopback HTTP with the emulated SM WAN on: each RTDS device
+/// request template, signed for its originator by the DCC Boxed tool, is acknowledged I99 (a
+/// Transform first returns its Pre-Command, which the User signs and sends back as a Signed
+/// Pre-Command), and the device's I0 Service Response then reaches the User's own HTTP endpoint
+/// through the outbox, signed by the DSP and valid (the tool's Validate), its GBCS payload carrying
+/// a Message Code of the variant.
+/// </summary>
+public sealed class DeviceResponsesOverHttpTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 500_000_000;
+
+    private static ServerOptions FastDelivery => new()
+    {
+        Port = 0,
+        MinimumLogLevel = LogLevel.Error,
+        Delivery = new OutboxDeliveryOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(20),
+            Lease = TimeSpan.FromSeconds(5),
+            AttemptTimeout = TimeSpan.FromSeconds(5),
+            Backoff = new DeliveryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400)),
+        },
+    };
+
+    private static string RtdsFolder => RepoPaths.ReferencePath("rtds-gbcs", "RTDS-4.5.0");
+
+    private sealed class Session : IAsyncDisposable
+    {
+        public required OpenDuisInstance Instance { get; init; }
+        public required ResponseListener Listener { get; init; }
+        public ConcurrentDictionary<string, (DuisResponse Response, byte[] Body)> Received { get; } = new();
+
+        public async ValueTask DisposeAsync()
+        {
+            await Listener.DisposeAsync();
+            await Instance.DisposeAsync();
+        }
+    }
+
+    private static async Task<Session> StartAsync()
+    {
+        var instance = await OpenDuisInstance.StartAsync(options: FastDelivery,
+            network: new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(10), RtdsFolder = RtdsFolder });
+        Session? session = null;
+        var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, message =>
+        {
+            var doc = new XmlDocument { PreserveWhitespace = true };
+            doc.LoadXml(Encoding.UTF8.GetString(message.Body));
+            var response = DuisResponse.Read(doc);
+            session!.Received[response.RequestId!.Value.ToString()] = (response, message.Body);
+            return ValueTask.FromResult(200);
+        }, cancellationToken: Ct);
+        session = new Session { Instance = instance, Listener = listener };
+        var users = new List<Core.Parties.ServiceUser>();
+        await foreach (var user in instance.Store.ReadUsersAsync(Ct)) users.Add(user);
+        foreach (var user in users)
+            await instance.Store.SaveUserAsync(user with { ResponseEndpoint = listener.Address }, Ct);
+        return session;
+    }
+
+    private static async Task<DuisResponse> PostAsync(OpenDuisInstance instance, string signedXml)
+    {
+        var doc = new XmlDocument();
+        doc.LoadXml(signedXml);
+        var ns = new XmlNamespaceManager(doc.NameTable);
+        ns.AddNamespace("sr", DuisNamespaces.ServiceUserGateway);
+        CommandVariants.TryParse(doc.SelectSingleNode("//sr:CommandVariant", ns)!.InnerText, out var cv);
+        using var content = new StringContent(signedXml, Encoding.UTF8, "application/xml");
+        using var answer = await instance.Http.PostAsync(instance.Server.ServiceUri(cv.WebService()), content, Ct);
+        var body = await answer.Content.ReadAsStringAsync(Ct);
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, body);
+        var validated = DccBoxedTool.Shared.Validate(body);
+        Assert.True(validated.Succeeded, $"{validated}\n{body}");
+        var read = new XmlDocument { PreserveWhitespace = true };
+        read.LoadXml(body);
+        return DuisResponse.Read(read);
+    }
+
+    /// <summary>The User's Signed Pre-Command request (CV 5) for a Pre-Command the DCC returned, signed with its GBCS and XML keys.</summary>
+    private static string SignedPreCommandRequest(DuisRequest transform, DuisResponse preCommandAnswer)
+    {
+        var preCommand = Convert.FromBase64String(preCommandAnswer.Message!.Payload!.LastChild!.InnerText);
+        var pem = File.ReadAllText(RepoPaths.ReferencePath("rtds-gbcs", "keystore", $"{transform.RequestId.Originator.ToCompactString().ToLowerInvariant()}-ds.key"));
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        key.ImportFromPem(pem);
+        var signature = key.SignData(preCommand, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        var signed = GbcsMessage.Read(preCommand) with { Signature = signature };
+        var request = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion,
+            transform.RequestId with { Counter = (ulong)Interlocked.Increment(ref _counter) }, CommandVariant.SendSignedPreCommand,
+            transform.ServiceReferenceVariant, new SignedPreCommand(signed.WriteSigned()));
+        return RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
+    }
+
+    [Fact]
+    public async Task Every_RTDS_device_request_template_is_acknowledged_then_answered_I0_through_the_outbox()
+    {
+        await using var session = await StartAsync();
+        var expected = new Dictionary<string, (string Template, ServiceReferenceVariant Variant)>();
+        var failures = new List<string>();
+        var localCommands = 0;
+        foreach (var file in RepoPaths.TemplateFiles())
+        {
+            var name = Path.GetFileName(file);
+            var xml = RequestPathTests.WithFreshCounter(File.ReadAllText(file));
+            var doc = new XmlDocument { PreserveWhitespace = true };
+            doc.LoadXml(xml);
+            var request = DuisRequest.Read(doc);
+            if (request.Definition is not { NonDevice: false }) continue;
+            if (RequestPathTests.TemplatesRefusedByTheRules.ContainsKey(name)) continue;
+
+            var answer = await PostAsync(session.Instance, RequestPathTests.SignWithTool(xml));
+            if (request.CommandVariant == CommandVariant.TransformCritical)
+            {
+                if (answer.ResponseCode != ResponseCode.I0 || answer.Message?.Payload?.LocalName != "PreCommand")
+                { failures.Add($"{name}: Transform answered {answer.ResponseCode} {answer.Message?.Payload?.LocalName}"); continue; }
+                var signed = SignedPreCommandRequest(request, answer);
+                answer = await PostAsync(session.Instance, signed);
+                var signedDoc = new XmlDocument();
+                signedDoc.LoadXml(signed);
+                request = DuisRequest.Read(signedDoc);
+            }
+            if (request.CommandVariant == CommandVariant.ReturnForLocalDeliveryNonCritical)
+            {
+                if (answer.ResponseCode != ResponseCode.I0 || answer.Message?.Payload?.LocalName != "LocalCommand")
+                    failures.Add($"{name}: {answer.ResponseCode} {answer.Message?.Payload?.LocalName}, expected I0 with a LocalCommand");
+                else localCommands++;
+                continue;
+            }
+            if (answer.ResponseCode != ResponseCode.I99) { failures.Add($"{name}: {answer.ResponseCode}, expected I99"); continue; }
+            expected[request.RequestId.ToString()] = (name, request.ServiceReferenceVariant);
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (session.Received.Count < expected.Count && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
+
+        var decodedCodes = 0;
+        foreach (var (requestId, (template, variant)) in expected)
+        {
+            if (!session.Received.TryGetValue(requestId, out var received)) { failures.Add($"{template}: no Service Response delivered"); continue; }
+            var response = received.Response;
+            if (response.ResponseCode != ResponseCode.I0) { failures.Add($"{template}: Service Response {response.ResponseCode}"); continue; }
+            var definition = ServiceCatalogue.Get(variant);
+            if (response.Message?.Payload is not { LocalName: "GBCSPayload" } payload)
+            {
+                if (definition.GbcsMessageCodes.Any()) failures.Add($"{template}: no GBCSPayload");
+                continue;
+            }
+            if (!GbcsMessage.TryRead(Convert.FromBase64String(payload.InnerText), out var gbcs, out var problem)) { failures.Add($"{template}: GBCS payload unreadable: {problem}"); continue; }
+            if (gbcs.Cra != CraFlag.Response || !definition.GbcsMessageCodes.Contains(gbcs.MessageCode))
+                failures.Add($"{template}: {gbcs.Cra} 0x{gbcs.MessageCode:X4}, expected a response with one of {string.Join(", ", definition.Gbcs)}");
+            else decodedCodes++;
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.Equal(1, localCommands);
+        Assert.True(expected.Count >= 250, $"only {expected.Count} device requests answered");
+
+        // Each delivered response is signed by the DSP and valid against the 5.4 XSD, as the DCC Boxed tool checks it.
+        var invalid = new List<string>();
+        foreach (var (requestId, (_, body)) in session.Received)
+        {
+            var validated = DccBoxedTool.Shared.Validate(Encoding.UTF8.GetString(body));
+            if (!validated.Succeeded) invalid.Add($"{requestId}: {validated}");
+        }
+        Assert.True(invalid.Count == 0, string.Join("\n", invalid.Take(10)));
+        TestContext.Current.SendDiagnosticMessage($"{expected.Count} device responses delivered, {decodedCodes} with a decoded GBCS Message Code");
+    }
+}
