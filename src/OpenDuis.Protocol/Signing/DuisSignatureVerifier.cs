@@ -34,6 +34,11 @@ public static class DuisSignatureVerifier
         var count = 0;
         foreach (XmlNode node in document.GetElementsByTagName("Signature", DsigNamespace))
         {
+            // An S1SP Alert carried in a DCC Alert (DUIS 3.9.15, XSD sr:S1SPAlert) holds the S1SP's own
+            // signature: part of the content the DSP signed, not a second signature of the message.
+            if (node.ParentNode is XmlElement { LocalName: "S1SPAlert", NamespaceURI: Messages.DuisNamespaces.ServiceUserGateway }
+                && node.ParentNode.ParentNode is XmlElement { LocalName: "S1SPAlertDSP" })
+                continue;
             count++;
             signature ??= (XmlElement)node;
         }

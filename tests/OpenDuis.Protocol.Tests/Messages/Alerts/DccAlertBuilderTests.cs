@@ -92,17 +92,29 @@ public class DccAlertBuilderTests
         var document = SecurityFixtures.Load(bytes);
         var schema = Schemas.Value.Validate(document);
         Assert.True(schema.IsValid, schema.ToString());
-        if (code.Format != "S1SPAlertDSP")
-        {
-            var verified = DuisSignatureVerifier.Verify(document, SecurityFixtures.Zaz1, RemotePartyRole.DspXmlSign);
-            Assert.True(verified.IsValid, verified.ToString());
-        }
+        var verified = DuisSignatureVerifier.Verify(document, SecurityFixtures.Zaz1, RemotePartyRole.DspXmlSign);
+        Assert.True(verified.IsValid, verified.ToString());
         var back = DuisResponse.Read(document);
         Assert.Equal(code, back.Alert!.Code);
         Assert.Equal(DccAlertCatalogue.Of(code).DefaultResponseCode, back.ResponseCode);
 
         var tool = DccBoxedTool.Shared.Validate(Encoding.UTF8.GetString(bytes));
         Assert.True(tool.Succeeded, tool.ToString());
+    }
+
+    [Fact]
+    public void A_second_signature_outside_an_S1SP_Alert_is_still_refused()
+    {
+        var code = DccAlertCode.Parse("N55");
+        var alert = DccAlerts.Create(DuisSchemaVersion.V5_4, code, SampleBody(code, DspKey), At, requestId: Request, responseId: AlertId);
+        var document = SecurityFixtures.Load(DuisSigner.SignAndSerialise(alert.ToXmlDocument(), DspKey));
+        var s1spAlert = document.GetElementsByTagName("S1SPAlert", DuisNamespaces.ServiceUserGateway)[0]!;
+        // Move the S1SP's signature out of its S1SPAlert: it is then a second signature of the message.
+        var inner = s1spAlert.LastChild!;
+        s1spAlert.RemoveChild(inner);
+        s1spAlert.ParentNode!.AppendChild(inner);
+        var verified = DuisSignatureVerifier.Verify(document, SecurityFixtures.Zaz1, RemotePartyRole.DspXmlSign);
+        Assert.Equal(SignatureStatus.MultipleSignatures, verified.Status);
     }
 
     [Fact]
