@@ -23,6 +23,7 @@ public sealed class OpenDuisInstance : IAsyncDisposable
     public string DatabasePath => Path.Combine(Directory, "openduis.db");
     public SqliteSmiStore Store { get; private set; } = null!;
     public SqliteOutboxStore Outbox { get; private set; } = null!;
+    public OpenDuis.Storage.Schedules.SqliteScheduleStore Schedules { get; private set; } = null!;
     public SmiCache Cache { get; private set; } = null!;
     public DuisServer Server { get; private set; } = null!;
     public HttpClient Http { get; } = new();
@@ -57,13 +58,14 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         instance.Store = await SqliteSmiStore.OpenAsync(instance.DatabasePath);
         if (fresh) await DemoEnvironment.SeedAsync(instance.Store);
         instance.Outbox = await SqliteOutboxStore.OpenAsync(instance.DatabasePath, TimeProvider.System);
+        instance.Schedules = await OpenDuis.Storage.Schedules.SqliteScheduleStore.OpenAsync(instance.DatabasePath);
         instance.Cache = await SmiCache.LoadAsync(instance.Store);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(instance.Cache);
         var keys = TestKeys.Value;
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
             services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox,
-                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot, Network: network)));
+                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot, Schedules: instance.Schedules, Network: network)));
         return instance;
     }
 
@@ -71,6 +73,7 @@ public sealed class OpenDuisInstance : IAsyncDisposable
     {
         await Server.DisposeAsync();
         await Store.DisposeAsync();
+        await Schedules.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -3,10 +3,12 @@ using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Demo;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Outbox;
+using OpenDuis.Core.Schedules;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Server.Tls;
 using OpenDuis.Storage;
 using OpenDuis.Storage.Outbox;
+using OpenDuis.Storage.Schedules;
 
 namespace OpenDuis.Server.Hosting;
 
@@ -23,13 +25,17 @@ public sealed class DataFolderHost : IAsyncDisposable
     public ISmiStore Store { get; }
     public KeyStore Keys { get; }
     public IOutboxStore Outbox { get; }
+
+    /// <summary>The DCC Schedules (5.1-5.3), in the same database as the inventory.</summary>
+    public IScheduleStore Schedules { get; }
     public SmiCache Cache { get; }
     public SmiCacheAccessSnapshot AccessSnapshot { get; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
     private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
-        SmiCache cache, SmiCacheAccessSnapshot accessSnapshot)
+        SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules)
     {
+        Schedules = schedules;
         Cache = cache;
         AccessSnapshot = accessSnapshot;
         Folder = folder;
@@ -46,18 +52,21 @@ public sealed class DataFolderHost : IAsyncDisposable
         var keys = KeyStore.Load(settings.Keys ?? folder.DefaultKeysPath);
         NpgsqlDataSource? postgres = null;
         IOutboxStore outbox;
+        IScheduleStore schedules;
         if (settings.Store == "postgres")
         {
             postgres = NpgsqlDataSource.Create(settings.PostgresConnectionString!);
             outbox = await PostgresOutboxStore.OpenAsync(postgres, clock, cancellationToken);
+            schedules = await PostgresScheduleStore.OpenAsync(settings.PostgresConnectionString!, cancellationToken);
         }
         else
         {
             outbox = await SqliteOutboxStore.OpenAsync(folder.SqlitePath, clock, cancellationToken);
+            schedules = await SqliteScheduleStore.OpenAsync(folder.SqlitePath, cancellationToken);
         }
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules);
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -71,11 +80,12 @@ public sealed class DataFolderHost : IAsyncDisposable
     }
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
-    public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot);
+    public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules);
 
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
+        await Schedules.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
     }
 }

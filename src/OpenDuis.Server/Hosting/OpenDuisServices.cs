@@ -23,6 +23,10 @@ namespace OpenDuis.Server.Hosting;
 /// with it, and no <paramref name="Admission"/>, every request goes through <see cref="AccessPipeline"/>,
 /// whose request log also answers the door's E55 check. Without either, everything the door lets through is admitted.
 /// </param>
+/// <param name="Schedules">
+/// The DCC Schedules (5.1, 5.2, 5.3 and the executor; with <paramref name="AccessSnapshot"/>); without
+/// them 5.x requests are acknowledged and change nothing.
+/// </param>
 /// <param name="Network">
 /// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
 /// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
@@ -36,6 +40,7 @@ public sealed record OpenDuisParts(
     OpenDuis.Protocol.Schema.DuisSchemas? Schemas = null,
     TimeSpan? DeviceRequestHold = null,
     IAccessSnapshot? AccessSnapshot = null,
+    Core.Schedules.IScheduleStore? Schedules = null,
     EmulatedSmWanOptions? Network = null);
 
 public static class OpenDuisServices
@@ -83,6 +88,8 @@ public static class OpenDuisServices
             services.AddSingleton<IDeviceNetwork>(sp => sp.GetRequiredService<EmulatedSmWan>());
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
         }
+        if (parts.Schedules is { } schedules && parts.AccessSnapshot is { } access)
+            Schedules.ScheduleHosting.AddDccSchedules(services, schedules, access);
         return services;
     }
 }

@@ -17,7 +17,7 @@ public readonly record struct NonDeviceResult(ResponseCode Code, XmlElement? Pay
 /// with it; the others I99, "a successful Non-Device request with no specific data" (DUIS 3.5.10
 /// Table 1).
 /// </summary>
-public sealed class NonDeviceServices(IInventoryStore inventory, InventoryServices inventoryServices)
+public sealed class NonDeviceServices(IInventoryStore inventory, InventoryServices inventoryServices, Schedules.ScheduleServices? schedules = null)
 {
     /// <summary>DSPInventory holds at most 17 Devices (XSD sr:DSPInventory).</summary>
     private const int MaxInventoryDevices = 17;
@@ -26,6 +26,7 @@ public sealed class NonDeviceServices(IInventoryStore inventory, InventoryServic
         request.ServiceReferenceVariant.ToString() switch
         {
             "8.2" => await ReadInventoryAsync(request.Body, cancellationToken),
+            "5.1" or "5.2" or "5.3" when schedules is not null => await schedules.AnswerAsync(request, cancellationToken),
             "8.3" or "8.4" or "8.6" or "8.14.1" or "8.14.2" or "8.14.3" or "8.14.4" or "12.2" => await ChangeInventoryAsync(request, cancellationToken),
             _ => NonDeviceResult.Acknowledged,
         };

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenDuis.Core.AccessControl;
+using OpenDuis.Core.Requests;
+using OpenDuis.Core.Schedules;
+
+namespace OpenDuis.Server.Schedules;
+
+/// <summary>
+/// Runs the <see cref="ScheduleExecutor"/> inside the server: a batch whenever occurrences are due,
+/// otherwise a look every <paramref name="pollInterval"/> (on the injected clock). Every node sharing
+/// one store runs one; the store's leases keep them from running an occurrence twice. Without an
+/// emulated Smart Metering WAN (<see cref="IDeviceNetwork"/>) registered there is nowhere to send
+/// commands, so the worker says so once and stays idle.
+/// </summary>
+public sealed partial class ScheduleExecutorWorker(
+    IServiceProvider services,
+    IScheduleStore store,
+    IScheduleNotices notices,
+    TimeProvider clock,
+    ScheduleExecutorOptions options,
+    TimeSpan pollInterval,
+    ILogger<ScheduleExecutorWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var network = services.GetService<IDeviceNetwork>();
+        var pipeline = services.GetService<AccessPipeline>();
+        if (network is null || pipeline is null)
+        {
+            LogIdle(logger, network is null ? "no Smart Metering WAN (IDeviceNetwork)" : "no access-control pipeline");
+            return;
+        }
+        var executor = new ScheduleExecutor(store, pipeline, network, notices, clock, options);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var ran = 0;
+            try
+            {
+                var results = await executor.RunDueAsync(stoppingToken);
+                ran = results.Count;
+                foreach (var r in results)
+                    if (r.Outcome is not OccurrenceOutcome.Fired)
+                        LogOutcome(logger, r.Occurrence.Id.ToString(), r.Occurrence.DueAt, r.Outcome.ToString(), r.Code?.ToString() ?? "", r.Reason ?? "");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogFailure(logger, e);
+            }
+            if (ran < options.BatchSize)
+            {
+                try { await Task.Delay(pollInterval, clock, stoppingToken); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DCC Schedules will not run: {Missing} is configured")]
+    private static partial void LogIdle(ILogger logger, string missing);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DCC Schedule {ScheduleId} occurrence due {DueAt}: {Outcome} {Code} {Reason}")]
+    private static partial void LogOutcome(ILogger logger, string scheduleId, DateTimeOffset dueAt, string outcome, string code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "DCC Schedule executor batch failed; its occurrences stay leased and run again after the lease")]
+    private static partial void LogFailure(ILogger logger, Exception exception);
+}
