@@ -73,16 +73,11 @@ public sealed class AccessControlOverHttpTests(AccessControlServer fixture) : IC
     /// Codes of the issue's list that no request over HTTP can produce yet, each with the reason. Every
     /// other code of <see cref="Codes"/> has a case below.
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, string> NotProducibleOverHttpYet = new Dictionary<string, string>
-    {
-        ["E64"] = "the SMI does not record SMETS1 Notified Critical Suppliers / Network Operators yet " +
-                  "(SmiCacheAccessSnapshot deems the registered party notified), so no inventory makes a SMETS1 critical request fail it; " +
-                  "the rule itself is proved in-process by ResponseCodeTests.E64_a_smets1_critical_or_top_up_request_from_a_party_not_notified_is_refused",
-    };
+    public static readonly IReadOnlyDictionary<string, string> NotProducibleOverHttpYet = new Dictionary<string, string>();
 
     public static TheoryData<string> Codes() => new(
         "E100", "E65", "E1", "E2", "E3", "E4", "E5", "E11", "E12", "E13", "E17", "E19", "E48", "E49", "E51", "E55", "E57",
-        "E60", "E61", "E63", "E40", "E41", "E42", "E45", "E46", "E53", "E54", "E062801", "E062802", "E081301");
+        "E60", "E61", "E63", "E64", "E40", "E41", "E42", "E45", "E46", "E53", "E54", "E062801", "E062802", "E081301");
 
     [Fact]
     public void Every_code_of_issue_5_is_sent_over_HTTP_or_listed_with_the_reason_it_cannot_be_yet()
@@ -247,6 +242,14 @@ public sealed class AccessControlOverHttpTests(AccessControlServer fixture) : IC
                 var first = Read411(Supplier, Smets1Esme);
                 Assert.Equal(ResponseCode.I99, await SendAsync(first));
                 return await SendAsync(With(first, counter: first.RequestId.Counter - 1));
+            }
+            case "E64":
+            {
+                // The rival is notified as the SMETS1 meter's Critical Supplier; the registered supplier sends a Critical request.
+                var smets1 = DemoEnvironment.Devices.Single(d => d.Id == Smets1Esme);
+                await Instance.Cache.SaveDeviceAsync(smets1 with { Smets1NotifiedCriticalSupplier = AccessControlServer.Rival }, Ct);
+                try { return await SendAsync(With(Template("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS", Supplier, Smets1Esme), cv: CommandVariant.TransformCritical)); }
+                finally { await Instance.Cache.SaveDeviceAsync(smets1, Ct); }
             }
             case "E40":
             {

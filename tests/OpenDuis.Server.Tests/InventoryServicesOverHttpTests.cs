@@ -5,6 +5,7 @@ using OpenDuis.Core.Demo;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
+using OpenDuis.Server.Delivery;
 using OpenDuis.Server.Endpoints;
 using OpenDuis.TestSupport;
 
@@ -71,6 +72,34 @@ public sealed class InventoryServicesOverHttpTests(InventoryServer fixture) : IC
             Assert.Equal(ResponseCode.E5, await SendAsync(Read411(esme.ToString())));
         }
         finally { await Instance.Cache.SaveDeviceAsync(before, Ct); }
+    }
+
+    [Fact]
+    public async Task Decommissioning_a_meter_raises_the_N2_DeviceStatusChangeEvent_to_its_network_operator_signed_and_valid()
+    {
+        var meter = "00-DB-12-34-56-78-C8-01";
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var operatorUser = (await Instance.Store.FindUserAsync(DemoEnvironment.NetworkOperator, Ct))!;
+        await Instance.Store.SaveUserAsync(operatorUser with { ResponseEndpoint = new Uri(listener.Address, "/alerts") }, Ct);
+        try
+        {
+            Assert.Equal(ResponseCode.I99, await SendAsync(Prenotify(meter, "ESME", "ESME", "1.0")));
+            Assert.Equal(ResponseCode.I99, await SendAsync(Update(meter, $"<sr:UpdateMPxN><sr:ImportMPxN>{DemoEnvironment.ElectricityMpan}</sr:ImportMPxN></sr:UpdateMPxN>")));
+            Assert.Equal(ResponseCode.I99, await SendAsync(Update(meter, "<sr:UpdateDeviceStatusExceptCH>InstalledNotCommissioned</sr:UpdateDeviceStatusExceptCH>")));
+            Assert.Equal(ResponseCode.I99, await SendAsync(Decommission(meter)));
+
+            using var within = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            within.CancelAfter(TimeSpan.FromSeconds(30));
+            string alert;
+            do alert = Encoding.UTF8.GetString((await listener.Received.ReadAsync(within.Token)).Body);
+            while (!alert.Contains(meter, StringComparison.Ordinal));
+
+            Assert.Contains("MeterDecommissioningOrWithdrawal", alert);
+            Assert.Contains(">N2<", alert);
+            var validated = DccBoxedTool.Shared.Validate(alert);
+            Assert.True(validated.Succeeded, $"{validated}\n{alert}");
+        }
+        finally { await Instance.Store.SaveUserAsync(operatorUser, Ct); }
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class CsvImportTests : IAsyncLifetime
         return path;
     }
 
-    private const string GoodDevice = "00-DB-12-34-56-78-90-B0,ESME,SMETS2+,Commissioned,0DB1,ESME,1.0,4G North,,00-DB-12-34-56-78-90-B2,1012345678903,12345,,";
+    private const string GoodDevice = "00-DB-12-34-56-78-90-B0,ESME,SMETS2+,Commissioned,0DB1,ESME,1.0,4G North,,00-DB-12-34-56-78-90-B2,1012345678903,12345,,,,";
 
     [Fact]
     public async Task A_device_file_with_bad_rows_is_refused_with_each_line_number_and_nothing_is_written()
@@ -36,11 +36,11 @@ public sealed class CsvImportTests : IAsyncLifetime
         var path = Write("devices.csv",
             SmiCsv.DeviceHeader,
             GoodDevice,
-            "00-DB-12-34-56-78-90-B1,TOASTER,SMETS2+,Commissioned,,,,,,,,,,",
-            "00-DB-12-34-56-78-90-B3,GSME,SMETS2+,Commissioned,,,,,,,1012345678901,,,",
-            "not-an-eui,GSME,SMETS2+,Commissioned,,,,,,,,,,",
-            "00-DB-12-34-56-78-90-B4,GSME,SMETS1,Commissioned,,,,SMETS1,,,1234567,,,",
-            "00-DB-12-34-56-78-90-B5,GSME,SMETS2+,Installed,,,,,,,,,,",
+            "00-DB-12-34-56-78-90-B1,TOASTER,SMETS2+,Commissioned,,,,,,,,,,,,",
+            "00-DB-12-34-56-78-90-B3,GSME,SMETS2+,Commissioned,,,,,,,1012345678901,,,,,",
+            "not-an-eui,GSME,SMETS2+,Commissioned,,,,,,,,,,,,",
+            "00-DB-12-34-56-78-90-B4,GSME,SMETS1,Commissioned,,,,SMETS1,,,1234567,,,,,",
+            "00-DB-12-34-56-78-90-B5,GSME,SMETS2+,Installed,,,,,,,,,,,,",
             "00-DB-12-34-56-78-90-B6,GSME,SMETS2+",
             GoodDevice.Replace("90-B0", "90-B7", StringComparison.Ordinal));
 
@@ -55,10 +55,36 @@ public sealed class CsvImportTests : IAsyncLifetime
             "line 5: device_id 'not-an-eui' is not an EUI-64",
             "line 6: a SMETS1 device needs its smets1_service_provider",
             "line 7: smi_status 'Installed' is not one of Pending, Whitelisted, InstalledNotCommissioned, Commissioned, Decommissioned, Withdrawn, Suspended, Recovery, Recovered",
-            "line 8: expected 14 columns, found 3",
+            "line 8: expected 16 columns, found 3",
         ], result.Errors.Select(e => e.ToString()));
         Assert.Null(await _store.FindDeviceAsync(Eui.Parse("00-DB-12-34-56-78-90-B0"), Ct));
         Assert.Null(await _store.FindDeviceAsync(Eui.Parse("00-DB-12-34-56-78-90-B7"), Ct));
+    }
+
+    [Fact]
+    public async Task SMETS1_notified_critical_parties_import_and_export_and_are_refused_on_other_devices_or_when_malformed()
+    {
+        const string smets1 = "00-DB-12-34-56-78-91-B0,ESME,SMETS1,Commissioned,0DB1,S1-ESME,1.0,SMETS1,,,1912345678904,,,90-B3-D5-1F-30-00-01-01,CRITICAL-SUPPLIER,CRITICAL-DNO";
+        var bad = Write("bad.csv",
+            SmiCsv.DeviceHeader,
+            GoodDevice.Replace(",,,,", ",,,CRITICAL-SUPPLIER,", StringComparison.Ordinal),
+            smets1.Replace("CRITICAL-DNO", "not a party!", StringComparison.Ordinal));
+
+        var refused = await CsvImporter.ImportAsync(_store, CsvKind.Devices, bad, cancellationToken: Ct);
+
+        Assert.Equal(
+        [
+            "line 2: notified_critical_supplier is only for a SMETS1 device",
+            "line 3: notified_critical_network_operator 'not a party!' is not a Party ID",
+        ], refused.Errors.Select(e => e.ToString()));
+
+        var good = Write("good.csv", SmiCsv.DeviceHeader, smets1);
+        Assert.Equal(1, (await CsvImporter.ImportAsync(_store, CsvKind.Devices, good, cancellationToken: Ct)).RowsWritten);
+        var device = (await _store.FindDeviceAsync(Eui.Parse("00-DB-12-34-56-78-91-B0"), Ct))!;
+        Assert.Equal(("CRITICAL-SUPPLIER", "CRITICAL-DNO"), (device.Smets1NotifiedCriticalSupplier?.Value, device.Smets1NotifiedCriticalNetworkOperator?.Value));
+        var exported = new StringWriter();
+        await CsvExporter.ExportAsync(_store, CsvKind.Devices, exported, Ct);
+        Assert.Contains(smets1, exported.ToString());
     }
 
     [Fact]
@@ -68,7 +94,7 @@ public sealed class CsvImportTests : IAsyncLifetime
         var path = Write("devices.csv",
             SmiCsv.DeviceHeader,
             GoodDevice,
-            "00-DB-12-34-56-78-90-A0,ESME,SMETS2+,Commissioned,,,,,,,,,,");
+            "00-DB-12-34-56-78-90-A0,ESME,SMETS2+,Commissioned,,,,,,,,,,,,");
 
         var result = await CsvImporter.ImportAsync(_store, CsvKind.Devices, path, cancellationToken: Ct);
 

@@ -41,11 +41,41 @@ public abstract class SmiStoreContract : StoreContract<ISmiStore>
             HanVariant = HanVariant.DualBand,
             Generation = DeviceGeneration.Smets1,
             Smets1ServiceProvider = Eui.Parse("90-B3-D5-1F-30-00-01-01"),
+            Smets1NotifiedCriticalSupplier = NewSupplier,
+            Smets1NotifiedCriticalNetworkOperator = PartyId.Parse("CRITICAL-DNO"),
         };
         await Store.SaveDeviceAsync(device, Ct);
 
         Assert.Equal(device, await Store.FindDeviceAsync(device.Id, Ct));
         Assert.Null(await Store.FindDeviceAsync(new Eui(1), Ct));
+    }
+
+    [Fact]
+    public async Task SMETS1_notified_critical_parties_survive_a_bulk_import_and_the_full_read()
+    {
+        var device = Esme(0x00DB_0000_0000_0911) with
+        {
+            Generation = DeviceGeneration.Smets1,
+            Smets1ServiceProvider = Eui.Parse("90-B3-D5-1F-30-00-01-01"),
+            Smets1NotifiedCriticalSupplier = NewSupplier,
+        };
+        await Store.ImportDevicesAsync(new[] { device }.ToAsyncEnumerable(), Ct);
+
+        Assert.Equal(device, await Store.FindDeviceAsync(device.Id, Ct));
+        Assert.Contains(device, await Store.ReadDevicesAsync(Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Deleting_a_device_removes_it_and_its_device_log_lines_and_says_whether_it_was_there()
+    {
+        var hub = new Eui(0x00DB_0000_0000_00FF);
+        await Store.SaveDeviceAsync(Esme(0x0D), Ct);
+        await Store.AddToDeviceLogAsync(new DeviceLogEntry(hub, new Eui(0x0D), T), Ct);
+
+        Assert.True(await Store.DeleteDeviceAsync(new Eui(0x0D), Ct));
+        Assert.Null(await Store.FindDeviceAsync(new Eui(0x0D), Ct));
+        Assert.Empty(await Store.DeviceLogAsync(hub, Ct));
+        Assert.False(await Store.DeleteDeviceAsync(new Eui(0x0D), Ct));
     }
 
     [Fact]

@@ -77,7 +77,9 @@ public sealed class InMemoryAccessSnapshot : IAccessSnapshot
         device is { Manufacturer: { } m, Model: { } model, FirmwareVersion: { } f } && _products.TryGetValue((m, model, f), out var p) ? p : null;
 
     public PartyId? NotifiedCriticalParty(Eui device, RegisteredRole role) =>
-        _notifiedCritical.TryGetValue((device, role), out var p) ? p : null;
+        _notifiedCritical.TryGetValue((device, role), out var p) ? p
+        : _devices.TryGetValue(device, out var d) ? (role == RegisteredRole.Supplier ? d.Smets1NotifiedCriticalSupplier : d.Smets1NotifiedCriticalNetworkOperator)
+        : null;
 }
 
 /// <summary>
@@ -104,6 +106,9 @@ public sealed class SmiCacheAccessSnapshot(SmiCache cache, IEnumerable<CplEntry>
     public CplEntry? FindProduct(Device device) =>
         device is { Manufacturer: { } m, Model: { } model, FirmwareVersion: { } f } && _products.TryGetValue((m, model, f), out var p) ? p : null;
 
-    // The SMI does not record SMETS1 critical notifications yet: the registered party is deemed notified.
-    public PartyId? NotifiedCriticalParty(Eui device, RegisteredRole role) => null;
+    /// <summary>As the SMI records it on the SMETS1 Device (<see cref="Device.Smets1NotifiedCriticalSupplier"/>); null: the registered Party is deemed notified.</summary>
+    public PartyId? NotifiedCriticalParty(Eui device, RegisteredRole role) =>
+        cache.TryGetDevice(device, out var d)
+            ? role == RegisteredRole.Supplier ? d.Smets1NotifiedCriticalSupplier : d.Smets1NotifiedCriticalNetworkOperator
+            : null;
 }

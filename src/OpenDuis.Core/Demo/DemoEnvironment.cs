@@ -192,5 +192,8 @@ public static class DemoEnvironment
         Mpxn = mpxn,
         Uprn = new Uprn(123456789013),
         Smets1ServiceProvider = Smets1ServiceProvider,
+        // E64: the meters' Critical Supplier and Network Operator as notified to the DCC (the registered ones).
+        Smets1NotifiedCriticalSupplier = type is DeviceType.ESME or DeviceType.GSME ? SupplierParty : null,
+        Smets1NotifiedCriticalNetworkOperator = type is DeviceType.ESME or DeviceType.GSME ? NetworkOperatorParty : null,
     };
 }

@@ -27,6 +27,13 @@ public sealed record Device
     public Eui? MeterAssetProvider { get; init; }
     /// <summary>For a SMETS1 Device: the SMETS1 Service Provider reaching it over the SMETS1 SM WAN.</summary>
     public Eui? Smets1ServiceProvider { get; init; }
+    /// <summary>
+    /// For a SMETS1 Device: the Party notified to the DCC as its Critical Supplier, the only one whose
+    /// Critical and Top Up requests it accepts (E64); when null, the Registered Supplier is taken as notified.
+    /// </summary>
+    public Parties.PartyId? Smets1NotifiedCriticalSupplier { get; init; }
+    /// <summary>For a SMETS1 Device: the Party notified as its Critical Network Operator (E64); when null, the registered one.</summary>
+    public Parties.PartyId? Smets1NotifiedCriticalNetworkOperator { get; init; }
 
     /// <summary>Whether a Device of this type is a Smart Meter (it has an MPxN and a Registered Supplier).</summary>
     public bool IsMeter => Type is DeviceType.ESME or DeviceType.GSME;

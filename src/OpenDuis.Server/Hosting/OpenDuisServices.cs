@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenDuis.Core.AccessControl;
@@ -75,6 +76,11 @@ public static class OpenDuisServices
         services.AddSingleton(_ => parts.AccessSnapshot is SmiCacheAccessSnapshot cached
             ? cached.Cache
             : SmiCache.LoadAsync(parts.Store).GetAwaiter().GetResult());
+        // Their SMI Status changes raise DeviceStatusChangeEvent alerts, signed by the DSP into the outbox.
+        services.TryAddSingleton<Core.Alerts.IDccAlertSink>(sp => new Core.Alerts.OutboxDccAlertSink(parts.Outbox, dspKey,
+            sp.GetRequiredService<TimeProvider>(), new Core.Alerts.PartyStoreDuisVersions(parts.Store), parts.Schemas));
+        services.TryAddSingleton<ISmiStatusChangeListener>(sp =>
+            new DeviceStatusAlertListener(new Core.Alerts.DeviceStatusAlerts(parts.Store, sp.GetRequiredService<Core.Alerts.IDccAlertSink>())));
         services.AddSingleton(sp => new InventoryServices(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ISmiStatusChangeListener>()));
         services.AddSingleton<NonDeviceServices>();

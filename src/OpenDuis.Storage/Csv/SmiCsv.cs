@@ -21,7 +21,8 @@ public enum CsvKind
 public static class SmiCsv
 {
     public const string DeviceHeader =
-        "device_id,device_type,generation,smi_status,manufacturer,model,firmware_version,csp_region,han_variant,comms_hub_id,mpxn,uprn,meter_asset_provider,smets1_service_provider";
+        "device_id,device_type,generation,smi_status,manufacturer,model,firmware_version,csp_region,han_variant,comms_hub_id,mpxn,uprn,meter_asset_provider,smets1_service_provider," +
+        "notified_critical_supplier,notified_critical_network_operator";
     public const string PartyHeader = "user_id,party_id,party_name,is_dcc,roles,user_status,response_endpoint,duis_version";
     public const string RegistrationHeader = "mpxn,role,party_id,effective_from,effective_to";
 
@@ -38,7 +39,7 @@ public static class SmiCsv
     public static bool TryParseDevice(string[] f, out Device device, out string error)
     {
         device = null!;
-        if (!Columns(f, 14, out error)) return false;
+        if (!Columns(f, 16, out error)) return false;
         if (!Eui.TryParse(f[0], out var id)) return Fail(out error, $"device_id '{f[0]}' is not an EUI-64");
         if (!Enum.TryParse<DeviceType>(f[1], ignoreCase: true, out var type) || !Enum.IsDefined(type))
             return Fail(out error, $"device_type '{f[1]}' is not one of {string.Join(", ", Enum.GetNames<DeviceType>())}");
@@ -75,12 +76,22 @@ public static class SmiCsv
         if (!OptionalEui(f[13], "smets1_service_provider", out var s1sp, out error)) return false;
         if (generation == DeviceGeneration.Smets1 && s1sp is null)
             return Fail(out error, "a SMETS1 device needs its smets1_service_provider");
+        // E64: only a SMETS1 Device has a Notified Critical Supplier / Network Operator.
+        PartyId? criticalSupplier = null, criticalOperator = null;
+        foreach (var (text, column, i) in new[] { (f[14], "notified_critical_supplier", 0), (f[15], "notified_critical_network_operator", 1) })
+        {
+            if (text.Length == 0) continue;
+            if (generation != DeviceGeneration.Smets1) return Fail(out error, $"{column} is only for a SMETS1 device");
+            if (!PartyId.TryParse(text, out var party)) return Fail(out error, $"{column} '{text}' is not a Party ID");
+            if (i == 0) criticalSupplier = party; else criticalOperator = party;
+        }
         device = new Device
         {
             Id = id, Type = type, Generation = generation, Status = status,
             Manufacturer = Empty(f[4]), Model = Empty(f[5]), FirmwareVersion = Empty(f[6]),
             Region = region, HanVariant = han, CommsHub = hub, Mpxn = mpxn, Uprn = uprn,
             MeterAssetProvider = map, Smets1ServiceProvider = s1sp,
+            Smets1NotifiedCriticalSupplier = criticalSupplier, Smets1NotifiedCriticalNetworkOperator = criticalOperator,
         };
         error = "";
         return true;
@@ -90,7 +101,8 @@ public static class SmiCsv
         d.Id.ToString(), d.Type.ToString(), d.Generation == DeviceGeneration.Smets1 ? "SMETS1" : "SMETS2+", d.Status.ToString(),
         CsvLines.Quote(d.Manufacturer), CsvLines.Quote(d.Model), CsvLines.Quote(d.FirmwareVersion),
         d.Region?.ToXsd() ?? "", d.HanVariant?.ToXsd() ?? "", d.CommsHub?.ToString() ?? "", d.Mpxn?.ToString() ?? "",
-        d.Uprn?.ToString() ?? "", d.MeterAssetProvider?.ToString() ?? "", d.Smets1ServiceProvider?.ToString() ?? "");
+        d.Uprn?.ToString() ?? "", d.MeterAssetProvider?.ToString() ?? "", d.Smets1ServiceProvider?.ToString() ?? "",
+        d.Smets1NotifiedCriticalSupplier?.ToString() ?? "", d.Smets1NotifiedCriticalNetworkOperator?.ToString() ?? "");
 
     private static bool TryGeneration(string text, out DeviceGeneration generation)
     {

@@ -78,6 +78,8 @@ public sealed class PostgresSmiStore : SqlSmiStore
                 WriteBigint(copy, d.Uprn?.Value);
                 WriteBigint(copy, Db.Key(d.MeterAssetProvider));
                 WriteBigint(copy, Db.Key(d.Smets1ServiceProvider));
+                WriteText(copy, d.Smets1NotifiedCriticalSupplier?.ToString());
+                WriteText(copy, d.Smets1NotifiedCriticalNetworkOperator?.ToString());
                 count++;
             }
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);

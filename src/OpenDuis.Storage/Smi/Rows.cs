@@ -39,6 +39,8 @@ internal sealed class DeviceRow
     public long? Uprn { get; set; }
     public long? MeterAssetProvider { get; set; }
     public long? Smets1ServiceProvider { get; set; }
+    public string? NotifiedCriticalSupplier { get; set; }
+    public string? NotifiedCriticalNetworkOperator { get; set; }
 
     public static DeviceRow From(Device d) => new()
     {
@@ -56,6 +58,8 @@ internal sealed class DeviceRow
         Uprn = d.Uprn?.Value,
         MeterAssetProvider = Db.Key(d.MeterAssetProvider),
         Smets1ServiceProvider = Db.Key(d.Smets1ServiceProvider),
+        NotifiedCriticalSupplier = d.Smets1NotifiedCriticalSupplier?.ToString(),
+        NotifiedCriticalNetworkOperator = d.Smets1NotifiedCriticalNetworkOperator?.ToString(),
     };
 
     public Device ToDevice() => new()
@@ -74,6 +78,8 @@ internal sealed class DeviceRow
         Uprn = Uprn is { } u ? new Uprn(u) : null,
         MeterAssetProvider = Db.Eui(MeterAssetProvider),
         Smets1ServiceProvider = Db.Eui(Smets1ServiceProvider),
+        Smets1NotifiedCriticalSupplier = NotifiedCriticalSupplier is null ? null : PartyId.Parse(NotifiedCriticalSupplier),
+        Smets1NotifiedCriticalNetworkOperator = NotifiedCriticalNetworkOperator is null ? null : PartyId.Parse(NotifiedCriticalNetworkOperator),
     };
 }
 

@@ -31,12 +31,13 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     internal const string DeviceColumns =
         "id, device_type, generation, smi_status, manufacturer, model, firmware_version, csp_region, han_variant, " +
-        "comms_hub, mpxn, uprn, meter_asset_provider, smets1_service_provider";
+        "comms_hub, mpxn, uprn, meter_asset_provider, smets1_service_provider, notified_critical_supplier, notified_critical_network_operator";
 
     private const string DeviceSelect =
         "SELECT id AS Id, device_type AS DeviceType, generation AS Generation, smi_status AS SmiStatus, manufacturer AS Manufacturer, " +
         "model AS Model, firmware_version AS FirmwareVersion, csp_region AS CspRegion, han_variant AS HanVariant, comms_hub AS CommsHub, " +
-        "mpxn AS Mpxn, uprn AS Uprn, meter_asset_provider AS MeterAssetProvider, smets1_service_provider AS Smets1ServiceProvider FROM devices";
+        "mpxn AS Mpxn, uprn AS Uprn, meter_asset_provider AS MeterAssetProvider, smets1_service_provider AS Smets1ServiceProvider, " +
+        "notified_critical_supplier AS NotifiedCriticalSupplier, notified_critical_network_operator AS NotifiedCriticalNetworkOperator FROM devices";
 
     public async Task<Device?> FindDeviceAsync(Eui id, CancellationToken cancellationToken = default)
     {
@@ -51,11 +52,12 @@ public abstract partial class SqlSmiStore : ISmiStore
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await c.ExecuteAsync(new CommandDefinition(
             $"INSERT INTO devices ({DeviceColumns}) VALUES (@Id, @DeviceType, @Generation, @SmiStatus, @Manufacturer, @Model, @FirmwareVersion, " +
-            "@CspRegion, @HanVariant, @CommsHub, @Mpxn, @Uprn, @MeterAssetProvider, @Smets1ServiceProvider) " +
+            "@CspRegion, @HanVariant, @CommsHub, @Mpxn, @Uprn, @MeterAssetProvider, @Smets1ServiceProvider, @NotifiedCriticalSupplier, @NotifiedCriticalNetworkOperator) " +
             "ON CONFLICT (id) DO UPDATE SET device_type = excluded.device_type, generation = excluded.generation, smi_status = excluded.smi_status, " +
             "manufacturer = excluded.manufacturer, model = excluded.model, firmware_version = excluded.firmware_version, csp_region = excluded.csp_region, " +
             "han_variant = excluded.han_variant, comms_hub = excluded.comms_hub, mpxn = excluded.mpxn, uprn = excluded.uprn, " +
-            "meter_asset_provider = excluded.meter_asset_provider, smets1_service_provider = excluded.smets1_service_provider",
+            "meter_asset_provider = excluded.meter_asset_provider, smets1_service_provider = excluded.smets1_service_provider, " +
+            "notified_critical_supplier = excluded.notified_critical_supplier, notified_critical_network_operator = excluded.notified_critical_network_operator",
             DeviceRow.From(device), cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
@@ -134,6 +136,8 @@ public abstract partial class SqlSmiStore : ISmiStore
                 Uprn = Int64(11) is { } u ? new Uprn(u) : null,
                 MeterAssetProvider = Db.Eui(Int64(12)),
                 Smets1ServiceProvider = Db.Eui(Int64(13)),
+                Smets1NotifiedCriticalSupplier = r.IsDBNull(14) ? null : PartyId.Parse(r.GetString(14)),
+                Smets1NotifiedCriticalNetworkOperator = r.IsDBNull(15) ? null : PartyId.Parse(r.GetString(15)),
             };
         }
     }

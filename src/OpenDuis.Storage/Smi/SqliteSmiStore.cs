@@ -60,9 +60,9 @@ public sealed class SqliteSmiStore : SqlSmiStore
         // One prepared statement, parameters rebound per row: SQLite's fastest insert path.
         await using var insert = (SqliteCommand)connection.CreateCommand();
         insert.Transaction = (SqliteTransaction)tx;
-        insert.CommandText = $"INSERT INTO devices ({DeviceColumns}) VALUES ($id, $type, $gen, $status, $man, $model, $fw, $region, $han, $hub, $mpxn, $uprn, $map, $s1sp)";
-        var p = new SqliteParameter[14];
-        string[] names = ["$id", "$type", "$gen", "$status", "$man", "$model", "$fw", "$region", "$han", "$hub", "$mpxn", "$uprn", "$map", "$s1sp"];
+        insert.CommandText = $"INSERT INTO devices ({DeviceColumns}) VALUES ($id, $type, $gen, $status, $man, $model, $fw, $region, $han, $hub, $mpxn, $uprn, $map, $s1sp, $ncs, $ncno)";
+        var p = new SqliteParameter[16];
+        string[] names = ["$id", "$type", "$gen", "$status", "$man", "$model", "$fw", "$region", "$han", "$hub", "$mpxn", "$uprn", "$map", "$s1sp", "$ncs", "$ncno"];
         for (var i = 0; i < names.Length; i++) p[i] = insert.Parameters.Add(new SqliteParameter { ParameterName = names[i] });
         insert.Prepare();
         long count = 0;
@@ -82,6 +82,8 @@ public sealed class SqliteSmiStore : SqlSmiStore
             p[11].Value = (object?)d.Uprn?.Value ?? DBNull.Value;
             p[12].Value = (object?)Db.Key(d.MeterAssetProvider) ?? DBNull.Value;
             p[13].Value = (object?)Db.Key(d.Smets1ServiceProvider) ?? DBNull.Value;
+            p[14].Value = (object?)d.Smets1NotifiedCriticalSupplier?.ToString() ?? DBNull.Value;
+            p[15].Value = (object?)d.Smets1NotifiedCriticalNetworkOperator?.ToString() ?? DBNull.Value;
             try
             {
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
