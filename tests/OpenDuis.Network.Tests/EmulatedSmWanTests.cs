@@ -258,6 +258,43 @@ public sealed class EmulatedSmWanTests
         Assert.Equal((ushort)0x0026, Emulator.Gbcs(response).MessageCode);
     }
 
+    [Fact]
+    public async Task The_Service_Response_is_in_the_schema_version_the_request_declared()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var request = Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", doc => doc.DocumentElement!.SetAttribute("schemaVersion", "5.1"));
+        Assert.Equal(DuisSchemaVersion.Parse("5.1"), request.SchemaVersion);
+        await emulator.AcceptAsync(request);
+        var response = Assert.Single(await emulator.ResponsesAsync(1)); // validated against the 5.1 XSD
+        Assert.Equal(DuisSchemaVersion.Parse("5.1"), response.SchemaVersion);
+    }
+
+    [Fact]
+    public async Task A_SMETS1_device_is_reached_through_the_SMETS1_Service_Provider_and_others_through_their_regions_CSP()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var providers = emulator.Network.Providers;
+        Assert.Same(providers.Smets1, providers.For(DeviceGeneration.Smets1, CspRegion.Smets1));
+        Assert.Same(providers.Smets1, providers.For(DeviceGeneration.Smets1, null));
+        Assert.Same(providers.North, providers.For(DeviceGeneration.Smets2Plus, CspRegion.North4G));
+        Assert.Same(providers.South, providers.For(DeviceGeneration.Smets2Plus, CspRegion.South));
+        Assert.Same(providers.Central, providers.For(DeviceGeneration.Smets2Plus, CspRegion.Unknown));
+
+        // The demo SMETS1 ESME answers a 4.1.1 read like any other meter.
+        var smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
+        var request = Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", doc =>
+        {
+            var ns = new XmlNamespaceManager(doc.NameTable);
+            ns.AddNamespace("sr", DuisNamespaces.ServiceUserGateway);
+            var id = doc.SelectSingleNode("//sr:RequestID", ns)!;
+            id.InnerText = (RequestId.Parse(id.InnerText) with { Target = smets1Esme }).ToString();
+        });
+        await emulator.AcceptAsync(request);
+        var gbcs = Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1)));
+        Assert.Equal(smets1Esme, gbcs.Originator);
+        Assert.Equal(DeviceGeneration.Smets1, emulator.Network.Device(smets1Esme)!.Generation);
+    }
+
     private sealed class ScriptedPolicy : ICommandOutcomePolicy
     {
         public System.Collections.Concurrent.ConcurrentDictionary<RequestId, CommandOutcome> Outcomes { get; } = new();

@@ -36,8 +36,11 @@ public readonly record struct DeviceAcceptance(ResponseCode Code, DuisResponse? 
 public interface IDeviceNetwork
 {
     /// <summary>
-    /// Takes an accepted device request. Returns once the request is durably in the network's hands
-    /// (or refused with a code); the device's answer arrives later, through the outbox.
+    /// Takes an accepted device request. Returns once the request is in the network's hands (or
+    /// answered at once, or refused with a code); the device's answer arrives later, through the
+    /// outbox. From here on the network, not the caller, completes the request in
+    /// <see cref="IRequestsInProcess"/>: at once when it answers synchronously (Transform, local
+    /// delivery only) or refuses, otherwise when the Service Response is written.
     /// </summary>
     ValueTask<DeviceAcceptance> AcceptAsync(DeviceCommand command, CancellationToken cancellationToken = default);
 }
