@@ -80,6 +80,8 @@ public sealed record TestCaseResult
     public ResponseCode? Actual { get; init; }
     /// <summary>The request sent, in words (Service Request, Device, Command Variant, service).</summary>
     public string? Scenario { get; init; }
+    /// <summary>The request in short: Service Reference Variant, Command Variant and target Device.</summary>
+    public string? Summary { get; init; }
     public RequestId? RequestId { get; init; }
     public Uri? PostedTo { get; init; }
     public string? RequestXml { get; init; }

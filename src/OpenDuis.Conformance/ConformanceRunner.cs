@@ -147,7 +147,11 @@ public sealed class ConformanceRunner(ConformanceOptions options)
             TestBodies.For(plan.Choice.Definition, key, options.Clock.GetUtcNow()));
         var signed = _answers.SignAndSerialise(request.ToXmlDocument(), key);
         var target = new Uri(options.Endpoint, Path(plan.Service));
-        result = result with { RequestId = id, PostedTo = target, RequestXml = Encoding.UTF8.GetString(signed) };
+        result = result with
+        {
+            RequestId = id, PostedTo = target, RequestXml = Encoding.UTF8.GetString(signed),
+            Summary = $"SRV {plan.Choice.Variant} CV {plan.Variant.ToXsd()} to {plan.Target} on service{plan.Service.Letter()}",
+        };
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Timeout);

@@ -49,13 +49,14 @@ public static class HtmlReport
         }
         html.Append("</tbody></table>\n");
 
-        html.Append("<h2>Verdicts</h2>\n<table id=\"verdicts\"><thead><tr><th>Role</th><th>Ref</th><th>Device</th><th>Expected</th><th>Actual</th><th>Verdict</th><th>Reason</th></tr></thead><tbody>\n");
+        html.Append("<h2>Verdicts</h2>\n<table id=\"verdicts\"><thead><tr><th>Role</th><th>Ref</th><th>Device</th><th>Request</th><th>Expected</th><th>Actual</th><th>Verdict</th><th>Reason</th></tr></thead><tbody>\n");
         var index = 0;
         foreach (var r in run.Results)
         {
             index++;
             html.Append("<tr><td>").Append(E(r.Participant.Role.Code())).Append("</td><td><a href=\"#case-").Append(index).Append("\">")
                 .Append(E(r.Test.Ref.ToString())).Append("</a></td><td>").Append(E(r.Generation.Label()))
+                .Append("</td><td>").Append(E(r.Summary ?? "–"))
                 .Append("</td><td>").Append(E(r.Expected?.ToString() ?? "–")).Append("</td><td>").Append(E(r.Actual?.ToString() ?? "–"))
                 .Append("</td><td class=\"verdict ").Append(Css(r.Verdict)).Append("\">").Append(E(r.Verdict.Label()))
                 .Append("</td><td>").Append(E(r.Reason)).Append("</td></tr>\n");

@@ -75,6 +75,35 @@ public sealed class ConformanceCommandTests
         }
     }
 
+    [Fact]
+    public async Task The_DSP_certificate_can_be_given_and_answers_not_signed_with_it_fail()
+    {
+        await using var target = await ConformanceTarget.StartAsync();
+        var other = Directory.CreateTempSubdirectory("openduis-otherdsp-").FullName;
+        try
+        {
+            var user = Core.Demo.DemoEnvironment.RoleUsers[Protocol.Domain.UserRole.ImportSupplier];
+            Protocol.Keys.DemoKeySet.Generate(other, [new Protocol.Keys.DemoParty(user, Protocol.Keys.RemotePartyRole.Supplier)]);
+            string[] common = ["conformance", "--endpoint", target.Endpoint.ToString(), "--data", target.Folder.Path, "--as", user.ToString(), "--report", Path.Combine(other, "out")];
+
+            var (exit, output) = await RunAsync([.. common, "--dsp-certificate", Path.Combine(other, $"xml-sign-{user.ToCompactString()}-ds.pem")]);
+            Assert.Equal(1, exit);
+            Assert.Contains("its Remote Party Role is xmlSign (0x87), not DSP xmlSign (0x89).", output, StringComparison.Ordinal);
+
+            (exit, output) = await RunAsync([.. common, "--dsp-certificate", Path.Combine(other, "dsp-xml-sign-90B3D51F30000002-ds.pem")]);
+            Assert.True(exit == 2, output);
+            Assert.Contains("IS (90-B3-D5-1F-30-10-00-01): 0 passed, 8 failed", output, StringComparison.Ordinal);
+            Assert.Contains("The answer's signature does not verify with the configured DSP certificate", output, StringComparison.Ordinal);
+
+            (exit, output) = await RunAsync([.. common, "--dsp-certificate", Path.Combine(target.Folder.DefaultKeysPath, "dsp-xml-sign-90B3D51F30000002-ds.pem")]);
+            Assert.True(exit == 0, output);
+        }
+        finally
+        {
+            Directory.Delete(other, true);
+        }
+    }
+
     [Theory]
     [InlineData("--descope E60 needs --reason", "--descope", "E60")]
     [InlineData("--descope E99: not a Response Code test of SEC Appendix R 8.1.26 (E11, E13, E19, E60, E61).", "--descope", "E99", "--reason", "x")]

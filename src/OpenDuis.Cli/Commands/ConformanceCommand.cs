@@ -49,11 +49,15 @@ internal static class ConformanceCommand
         var reason = new Option<string?>("--reason") { Description = "Why the --descope tests are descoped (e.g. the DCC's agreement reference)." };
         var report = new Option<DirectoryInfo>("--report") { Description = "Folder the JUnit XML and HTML reports are written to.", Required = true };
         var keys = new Option<string?>("--keys") { Description = "Key folder with the Users' xmlSign keys and the DSP's xmlSign certificate (default: the data folder's keys)." };
+        var dspCertificate = new Option<string?>("--dsp-certificate")
+        {
+            Description = "PEM file of the DSP xmlSign certificate (role 0x89) answers must be signed with (default: the one in the key folder).",
+        };
         var schemas = new Option<string?>("--schemas") { Description = "Folder of the official DUIS XSDs: answers are also validated against them." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each answer.", DefaultValueFactory = _ => 30 };
         var command = new Command("conformance", $"Run the {AppendixR.Clause} Response Code tests against a DUIS endpoint and write the evidence.")
         {
-            endpoint, asUsers, smets1, smets2, descope, reason, report, keys, data, schemas, timeout,
+            endpoint, asUsers, smets1, smets2, descope, reason, report, keys, data, dspCertificate, schemas, timeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -93,6 +97,15 @@ internal static class ConformanceCommand
             }
             var keyStore = KeyStore.Load(keyFolder);
             var dsp = keyStore.Certificates.Where(c => c.Role == RemotePartyRole.DspXmlSign).ToList();
+            if (parse.GetValue(dspCertificate) is { } pem)
+            {
+                if (!TryReadDspCertificate(pem, out var certificate, out problem))
+                {
+                    error.WriteLine(problem);
+                    return 1;
+                }
+                dsp = [certificate];
+            }
             if (dsp.Count == 0)
             {
                 error.WriteLine($"{keyFolder} holds no DSP xmlSign certificate (role 0x89): answers could not be verified.");
@@ -160,6 +173,27 @@ internal static class ConformanceCommand
             return run.Succeeded ? 0 : 2;
         });
         return command;
+    }
+
+    private static bool TryReadDspCertificate(string path, out OrganisationCertificate certificate, out string problem)
+    {
+        certificate = null!;
+        problem = "";
+        try
+        {
+            var x509 = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(path));
+            if (!OrganisationCertificate.TryCreate(x509, out var organisation, out var reason))
+                problem = $"--dsp-certificate {path}: not an SMKI Organisation Certificate: {reason}.";
+            else if (organisation!.Role != RemotePartyRole.DspXmlSign)
+                problem = $"--dsp-certificate {path}: its Remote Party Role is {organisation.Role}, not {RemotePartyRole.DspXmlSign}.";
+            else
+                certificate = organisation;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            problem = $"--dsp-certificate {path}: {e.Message}";
+        }
+        return problem.Length == 0;
     }
 
     private static bool TryParticipants(string[] values, out List<Participant> participants, out string problem)
