@@ -40,6 +40,29 @@ public abstract class ScheduleStoreContract : StoreContract<IScheduleStore>
     }
 
     [Fact]
+    public async Task Schedules_created_in_bulk_get_new_identifiers_in_order_and_read_back_whole_with_their_first_occurrence()
+    {
+        var before = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1))), Created, Ct);
+        var definitions = Enumerable.Range(0, 50).Select(i => Definition(
+            new ScheduleTiming(ScheduleFrequency.Monthly, new DateOnly(2027, 1, 1).AddDays(i), i % 2 == 0 ? new DateOnly(2030, 1, 1) : null),
+            ka: i % 3 == 0 ? [(byte)i] : null)).ToList();
+
+        var ids = await Store.CreateManyAsync(definitions, Created, Ct);
+        var after = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1))), Created, Ct);
+
+        Assert.Equal(50, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.InRange(id.Value, before.Value + 1, after.Value - 1));
+        Assert.Equal(ids.OrderBy(i => i.Value), ids);
+        for (var i = 0; i < 50; i += 7)
+        {
+            var stored = await Store.GetAsync(ids[i], Ct);
+            Assert.Equal(definitions[i].Timing, stored!.Definition.Timing);
+            Assert.Equal(definitions[i].KaPublicSecurityCredential, stored.Definition.KaPublicSecurityCredential);
+            Assert.Equal(ScheduleOccurrences.At(definitions[i].Timing, 0), stored.NextDueAt);
+        }
+    }
+
+    [Fact]
     public async Task Identifiers_are_new_for_each_schedule_even_after_a_delete()
     {
         var a = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1))), Created, Ct);

@@ -23,6 +23,12 @@ public interface IScheduleStore : IAsyncDisposable
     /// <summary>Stores an accepted schedule and gives it a new DSPScheduleID (never one used before).</summary>
     Task<DspScheduleId> CreateAsync(ScheduleDefinition definition, DateTimeOffset createdAt, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores many accepted schedules in one transaction (bulk loading, e.g. a migration from another
+    /// DCC system or a benchmark); their new DSPScheduleIDs, in the order given.
+    /// </summary>
+    Task<IReadOnlyList<DspScheduleId>> CreateManyAsync(IReadOnlyList<ScheduleDefinition> definitions, DateTimeOffset createdAt, CancellationToken cancellationToken = default);
+
     Task<StoredSchedule?> GetAsync(DspScheduleId id, CancellationToken cancellationToken = default);
 
     /// <summary>The schedules on a device, whoever owns them, by DSPScheduleID.</summary>

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Npgsql;
 using NpgsqlTypes;
 using OpenDuis.Core.Schedules;
+using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Migrations;
 
 namespace OpenDuis.Storage.Schedules;
@@ -39,6 +40,58 @@ public sealed class PostgresScheduleStore : SqlScheduleStore
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Identifiers drawn from the table's identity sequence first (so none is ever given twice), then
+    /// the rows written by binary COPY in one transaction.
+    /// </summary>
+    public override async Task<IReadOnlyList<DspScheduleId>> CreateManyAsync(IReadOnlyList<ScheduleDefinition> definitions, DateTimeOffset createdAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        var ids = new List<DspScheduleId>(definitions.Count);
+        if (definitions.Count == 0) return ids;
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var reserve = new NpgsqlCommand(
+            "SELECT nextval(pg_get_serial_sequence('dcc_schedules', 'id')) FROM generate_series(1, @n)", c, tx))
+        {
+            reserve.Parameters.Add(new NpgsqlParameter<int>("n", definitions.Count));
+            await using var reader = await reserve.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                ids.Add(new DspScheduleId((ulong)reader.GetInt64(0)));
+        }
+        var created = Microseconds(createdAt);
+        await using (var copy = await c.BeginBinaryImportAsync(
+            "COPY dcc_schedules (id, owner, owner_role, device_id, scheduled_variant, frequency, start_date, end_date, execution_ticks, body_xml, ka_credential, created_us, next_due_us) FROM STDIN (FORMAT BINARY)",
+            cancellationToken).ConfigureAwait(false))
+        {
+            for (var i = 0; i < definitions.Count; i++)
+            {
+                var d = definitions[i];
+                var t = d.Timing;
+                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync((long)ids[i].Value, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(d.Owner.ToString(), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(d.OwnerRole.Code(), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(d.DeviceId.ToString(), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(d.ScheduledVariant.ToString(), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(t.Frequency.ToXsd(), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(Date(t.StartDate), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                if (t.EndDate is { } e) await copy.WriteAsync(Date(e), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                else await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(t.ExecutionStartTime.Ticks, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(d.ScheduledBodyXml, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                if (d.KaPublicSecurityCredential is { } ka) await copy.WriteAsync(ka, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                else await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(created, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                if (ScheduleOccurrences.At(t, 0) is { } first) await copy.WriteAsync(Microseconds(first), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                else await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return ids;
+    }
 
     /// <summary>One statement for the batch: the rows join an unnested array of (id, due, next) triples.</summary>
     public override async Task<IReadOnlySet<DspScheduleId>> CompleteAsync(IReadOnlyList<DueOccurrence> occurrences, CancellationToken cancellationToken = default)

@@ -53,6 +53,46 @@ public abstract class SqlScheduleStore : IScheduleStore
         return new DspScheduleId((ulong)id);
     }
 
+    public virtual async Task<IReadOnlyList<DspScheduleId>> CreateManyAsync(IReadOnlyList<ScheduleDefinition> definitions, DateTimeOffset createdAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        var ids = new List<DspScheduleId>(definitions.Count);
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var insert = c.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText =
+            "INSERT INTO dcc_schedules (owner, owner_role, device_id, scheduled_variant, frequency, start_date, end_date, execution_ticks, body_xml, ka_credential, created_us, next_due_us) " +
+            "VALUES (@owner, @role, @device, @variant, @frequency, @start, @end, @ticks, @body, @ka, @created, @next) RETURNING id";
+        var p = new[] { "owner", "role", "device", "variant", "frequency", "start", "end", "ticks", "body", "ka", "created", "next" }.Select(name =>
+        {
+            var parameter = insert.CreateParameter();
+            parameter.ParameterName = name;
+            insert.Parameters.Add(parameter);
+            return parameter;
+        }).ToArray();
+        var created = Microseconds(createdAt);
+        foreach (var d in definitions)
+        {
+            var t = d.Timing;
+            p[0].Value = d.Owner.ToString();
+            p[1].Value = d.OwnerRole.Code();
+            p[2].Value = d.DeviceId.ToString();
+            p[3].Value = d.ScheduledVariant.ToString();
+            p[4].Value = t.Frequency.ToXsd();
+            p[5].Value = Date(t.StartDate);
+            p[6].Value = t.EndDate is { } e ? Date(e) : DBNull.Value;
+            p[7].Value = t.ExecutionStartTime.Ticks;
+            p[8].Value = d.ScheduledBodyXml;
+            p[9].Value = (object?)d.KaPublicSecurityCredential ?? DBNull.Value;
+            p[10].Value = created;
+            p[11].Value = ScheduleOccurrences.At(t, 0) is { } first ? Microseconds(first) : DBNull.Value;
+            ids.Add(new DspScheduleId((ulong)(long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!));
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return ids;
+    }
+
     public async Task<StoredSchedule?> GetAsync(DspScheduleId id, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -138,7 +178,7 @@ public abstract class SqlScheduleStore : IScheduleStore
     protected static long? NextMicroseconds(DueOccurrence occurrence) =>
         ScheduleOccurrences.Next(occurrence.Definition.Timing, occurrence.DueAt) is { } n ? Microseconds(n) : null;
 
-    private static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    protected static string Date(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     protected static long Microseconds(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
 
