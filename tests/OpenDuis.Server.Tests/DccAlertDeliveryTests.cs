@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Xml;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenDuis.Core.Alerts;
 using OpenDuis.Core.Demo;
@@ -14,6 +15,7 @@ using OpenDuis.Protocol.Schema;
 using OpenDuis.Protocol.Signing;
 using OpenDuis.Protocol.Xml;
 using OpenDuis.Server.Delivery;
+using OpenDuis.Server.Endpoints;
 using OpenDuis.Server.Hosting;
 using OpenDuis.TestSupport;
 
@@ -22,7 +24,7 @@ namespace OpenDuis.Server.Tests;
 /// <summary>
 /// DCC Alerts end to end: an event in the SMI or the request path raises an alert, the DSP signs
 /// it, the outbox delivers it over HTTP to the recipient User's listener, where it verifies as the
-/// DSP's and is valid against the XSD of the User's DUIS version.
+/// DSP's, is valid against the XSD of the User's DUIS version and is accepted by the DCC Boxed tool.
 /// </summary>
 public sealed class DccAlertDeliveryTests
 {
@@ -82,6 +84,9 @@ public sealed class DccAlertDeliveryTests
         Assert.True(schema.IsValid, schema.ToString());
         var response = DuisResponse.Read(document);
         Assert.Equal(ResponseBodyKind.DccAlertMessage, response.BodyKind);
+        // The DCC Boxed tool's own schema is 5.1: it checks what a 5.1 User receives, and 5.4 alerts whose elements 5.1 shares.
+        var tool = DccBoxedTool.Shared.Validate(Encoding.UTF8.GetString(message.Body));
+        Assert.True(tool.Succeeded, tool.ToString());
         return response;
     }
 
@@ -160,6 +165,59 @@ public sealed class DccAlertDeliveryTests
         Assert.Equal(esme.FirmwareVersion, alert.Alert.Content["FirmwareVersionSMI", DuisNamespaces.ServiceUserGateway]!.InnerText);
     }
 
+    [Fact]
+    public async Task A_power_outage_on_a_Communications_Hub_alerts_the_Network_Operator_with_AD1_per_MPAN()
+    {
+        await using var h = await StartAsync(DemoEnvironment.NetworkOperator);
+        var started = DateTimeOffset.UtcNow.AddMinutes(-3);
+
+        var raised = await new DeviceNetworkAlerts(h.Instance.Store, h.Sink).PowerOutageAsync(DemoEnvironment.CommsHub, started, Ct);
+
+        // Every User of the Network Operator's Party holding the Electricity Distributor role.
+        var party = DemoEnvironment.Users.Single(u => u.Id == DemoEnvironment.NetworkOperator).Party;
+        Assert.Contains(raised, a => a.Recipient == DemoEnvironment.NetworkOperator);
+        Assert.All(raised, a => Assert.Contains(DemoEnvironment.Users, u => u.Id == a.Recipient && u.Party == party && u.Holds(UserRole.ElectricityDistributor)));
+        var alert = await ReceiveAlertAsync(h.Listener);
+        Assert.Equal("AD1", alert.Alert!.Code.Code);
+        Assert.Equal(DemoEnvironment.CommsHub.ToString(), alert.Alert.Content["CommsHubDeviceID", DuisNamespaces.ServiceUserGateway]!.InnerText);
+        var mpxn = alert.Alert.Content["MPxN", DuisNamespaces.ServiceUserGateway]!.InnerText;
+        Assert.Contains(mpxn, new[] { DemoEnvironment.ElectricityMpan.ToString(), DemoEnvironment.SecondMpan.ToString() });
+    }
+
+    [Fact]
+    public async Task A_Dual_Band_CHF_Sub_GHz_alert_reaches_the_Supplier_as_N54_with_E59()
+    {
+        await using var h = await StartAsync(DemoEnvironment.Supplier);
+
+        var raised = await new DeviceNetworkAlerts(h.Instance.Store, h.Sink).DualBandAsync(
+            new DualBandChAlert(DemoEnvironment.CommsHub, 0x8F29, Event: new DualBandEvent.SubGhzChannelChanged(new SubGhzChannel(SubGhzBand.Lower, 12), ScanTrigger.GsmeMissedItsCurfew)),
+            DateTimeOffset.UtcNow, Ct);
+
+        Assert.Contains(raised, a => a.Recipient == DemoEnvironment.Supplier);
+        var alert = await ReceiveAlertAsync(h.Listener);
+        Assert.Equal("N54", alert.Alert!.Code.Code);
+        Assert.Equal(ResponseCode.E59, alert.ResponseCode);
+        Assert.Equal("8F29", alert.Alert.Content["DeviceAlertCode", DuisNamespaces.ServiceUserGateway]!.InnerText);
+    }
+
+    [Fact]
+    public async Task A_command_the_CHF_could_not_deliver_and_an_S1SP_error_reach_the_originator_as_N53_E58_and_N55_E62()
+    {
+        await using var h = await StartAsync(DemoEnvironment.Supplier);
+        var network = new DeviceNetworkAlerts(h.Instance.Store, h.Sink);
+        var request = new RequestId(DemoEnvironment.Supplier, DemoEnvironment.Esme, 5150);
+
+        await network.CommandFailedAsync(DccAlertCode.Parse("N53"), request, ResponseCode.E58, cancellationToken: Ct);
+        var failure = await ReceiveAlertAsync(h.Listener);
+        Assert.Equal(("N53", ResponseCode.E58, request), (failure.Alert!.Code.Code, failure.ResponseCode, failure.RequestId!.Value));
+
+        var s1sp = new S1SpAlert("S1SP-E17", DateTimeOffset.UtcNow, request, DemoEnvironment.Esme, "rejected by the SMETS1 Service Provider").Sign(DspKey, DuisSchemaVersion.V5_4);
+        await network.S1SpAlertAsync(request, s1sp, utrn: false, cancellationToken: Ct);
+        var conveyed = await ReceiveAlertAsync(h.Listener);
+        Assert.Equal(("N55", ResponseCode.E62), (conveyed.Alert!.Code.Code, conveyed.ResponseCode));
+        Assert.NotNull(conveyed.Alert.Content["S1SPAlert", DuisNamespaces.ServiceUserGateway]);
+    }
+
     private sealed class CountingNetwork : IDeviceNetwork
     {
         public int Executed;
@@ -195,6 +253,48 @@ public sealed class DccAlertDeliveryTests
         Assert.Equal(read.RequestId, alert.RequestId);
         var breach = alert.Alert.Content["ADUserThresholdBreach", DuisNamespaces.ServiceUserGateway]!;
         Assert.Equal(read.RequestId.ToString(), breach["RequestID", DuisNamespaces.ServiceUserGateway]!.InnerText);
+    }
+
+    [Fact]
+    public async Task Over_HTTP_the_request_beyond_the_threshold_is_acknowledged_I99_and_quarantined_with_N46()
+    {
+        var directory = Directory.CreateTempSubdirectory("openduis-quarantine-").FullName;
+        await using var store = await OpenDuis.Storage.Smi.SqliteSmiStore.OpenAsync(Path.Combine(directory, "openduis.db"), cancellationToken: Ct);
+        await DemoEnvironment.SeedAsync(store, cancellationToken: Ct);
+        var outbox = await OpenDuis.Storage.Outbox.SqliteOutboxStore.OpenAsync(Path.Combine(directory, "openduis.db"), TimeProvider.System, Ct);
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var supplier = (await store.FindUserAsync(DemoEnvironment.Supplier, Ct))!;
+        await store.SaveUserAsync(supplier with { ResponseEndpoint = listener.Address }, Ct);
+        var snapshot = await OpenDuis.Core.AccessControl.SmiCacheAccessSnapshot.LoadAsync(await OpenDuis.Core.Inventory.SmiCache.LoadAsync(store, Ct), Ct);
+
+        var detector = new AnomalyDetector(TimeProvider.System);
+        var variant = ServiceReferenceVariant.Parse("1.1.1");
+        detector.SetUserThreshold(DemoEnvironment.Supplier, variant, new VolumeThreshold(variant, 2, TimeSpan.FromHours(1)));
+        var wan = new CountingNetwork();
+        var sink = new OutboxDccAlertSink(outbox, DspKey, TimeProvider.System, new PartyStoreDuisVersions(store), Schemas.Value);
+        await using var server = await DuisServer.StartAsync(FastDelivery, services =>
+        {
+            services.AddOpenDuis(new OpenDuisParts(OpenDuisInstance.TestKeys.Value, store, outbox, Schemas: Schemas.Value, AccessSnapshot: snapshot));
+            services.AddSingleton<IDeviceNetwork>(new QuarantiningDeviceNetwork(wan, detector, sink));
+        }, Ct);
+        using var http = new HttpClient();
+
+        var sent = new List<RequestId>();
+        for (var i = 0; i < 3; i++)
+        {
+            var xml = RequestPathTests.SignWithTool(RequestPathTests.Template("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS"));
+            var request = DuisRequest.Read(SecureXml.Default.Load(Encoding.UTF8.GetBytes(xml)));
+            sent.Add(request.RequestId);
+            using var content = new StringContent(xml, Encoding.UTF8, "application/xml");
+            using var answer = await http.PostAsync(server.ServiceUri(request.CommandVariant.WebService()), content, Ct);
+            var ack = DuisResponse.Read(SecureXml.Default.Load(await answer.Content.ReadAsByteArrayAsync(Ct)));
+            Assert.Equal(ResponseCode.I99, ack.ResponseCode);
+        }
+
+        Assert.Equal(2, wan.Executed);
+        var alert = await ReceiveAlertAsync(listener);
+        Assert.Equal("N46", alert.Alert!.Code.Code);
+        Assert.Equal(sent[2], alert.RequestId);
     }
 
     [Fact]
