@@ -38,15 +38,19 @@ public sealed class AnomalyDetector(TimeProvider clock)
     public void SetUserThreshold(Eui user, ServiceReferenceVariant variant, VolumeThreshold? threshold)
     {
         if (threshold is null) _user.TryRemove((user, variant), out _);
-        else _user[(user, threshold.Variant)] = threshold;
+        else _user[(user, variant)] = Matching(variant, threshold);
     }
 
     /// <summary>Sets (or with null removes) the DCC's threshold for a variant, over all Users.</summary>
     public void SetDccThreshold(ServiceReferenceVariant variant, VolumeThreshold? threshold)
     {
         if (threshold is null) _dcc.TryRemove(variant, out _);
-        else _dcc[threshold.Variant] = threshold;
+        else _dcc[variant] = Matching(variant, threshold);
     }
+
+    private static VolumeThreshold Matching(ServiceReferenceVariant variant, VolumeThreshold threshold) =>
+        threshold.Variant == variant ? threshold
+            : throw new ArgumentException($"The threshold is for variant {threshold.Variant}, not {variant}.", nameof(threshold));
 
     public IReadOnlyCollection<VolumeThreshold> UserThresholds(Eui user) => _user.Where(p => p.Key.User == user).Select(p => p.Value).ToArray();
 
