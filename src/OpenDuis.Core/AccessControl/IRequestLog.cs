@@ -117,6 +117,20 @@ public sealed class InMemoryRequestLog(TimeProvider? clock = null, TimeSpan? inP
         }
     }
 
+    /// <summary>The entry as recorded (no hold applied), for a log that persists it.</summary>
+    public bool TryGetStored(RequestId id, out LoggedRequest entry) => _requests.TryGetValue(id, out entry);
+
+    /// <summary>Puts back an entry read from storage, with its state and sequence link.</summary>
+    public void Restore(in LoggedRequest entry)
+    {
+        _requests[entry.Id] = entry;
+        if (entry.Preceding is { } preceding) _successors.TryAdd(preceding, entry.Id);
+    }
+
+    /// <summary>Puts back a SMETS1 anti-replay high-water mark read from storage.</summary>
+    public void RestoreSmets1Counter(Smets1Counter counter) =>
+        _smets1Counters.AddOrUpdate((counter.Originator, counter.Target), counter.Counter, (_, last) => Math.Max(last, counter.Counter));
+
     public void Complete(RequestId id, RequestState outcome)
     {
         while (_requests.TryGetValue(id, out var e) && !_requests.TryUpdate(id, e with { State = outcome }, e)) { }

@@ -8,6 +8,7 @@ using OpenDuis.Protocol.Keys;
 using OpenDuis.Server.Tls;
 using OpenDuis.Storage;
 using OpenDuis.Storage.Outbox;
+using OpenDuis.Storage.RequestLog;
 using OpenDuis.Storage.Schedules;
 
 namespace OpenDuis.Server.Hosting;
@@ -28,13 +29,17 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <summary>The DCC Schedules (5.1-5.3), in the same database as the inventory.</summary>
     public IScheduleStore Schedules { get; }
+
+    /// <summary>The request log (E55, sequencing, E63), kept in the same database so it survives a restart.</summary>
+    public DurableRequestLog RequestLog { get; }
     public SmiCache Cache { get; }
     public SmiCacheAccessSnapshot AccessSnapshot { get; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
     private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
-        SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules)
+        SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules, DurableRequestLog requestLog)
     {
+        RequestLog = requestLog;
         Schedules = schedules;
         Cache = cache;
         AccessSnapshot = accessSnapshot;
@@ -53,20 +58,24 @@ public sealed class DataFolderHost : IAsyncDisposable
         NpgsqlDataSource? postgres = null;
         IOutboxStore outbox;
         IScheduleStore schedules;
+        IRequestLogStore requestLog;
         if (settings.Store == "postgres")
         {
             postgres = NpgsqlDataSource.Create(settings.PostgresConnectionString!);
             outbox = await PostgresOutboxStore.OpenAsync(postgres, clock, cancellationToken);
             schedules = await PostgresScheduleStore.OpenAsync(settings.PostgresConnectionString!, cancellationToken);
+            requestLog = await PostgresRequestLogStore.OpenAsync(postgres, cancellationToken);
         }
         else
         {
             outbox = await SqliteOutboxStore.OpenAsync(folder.SqlitePath, clock, cancellationToken);
             schedules = await SqliteScheduleStore.OpenAsync(folder.SqlitePath, cancellationToken);
+            requestLog = await SqliteRequestLogStore.OpenAsync(folder.SqlitePath, cancellationToken);
         }
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules);
+        var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention, cancellationToken);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log);
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -80,10 +89,12 @@ public sealed class DataFolderHost : IAsyncDisposable
     }
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
-    public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules);
+    public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules,
+        RequestLog: RequestLog);
 
     public async ValueTask DisposeAsync()
     {
+        await RequestLog.DisposeAsync();
         await Store.DisposeAsync();
         await Schedules.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();

@@ -24,6 +24,7 @@ namespace OpenDuis.Server.Hosting;
 /// with it, and no <paramref name="Admission"/>, every request goes through <see cref="AccessPipeline"/>,
 /// whose request log also answers the door's E55 check. Without either, everything the door lets through is admitted.
 /// </param>
+/// <param name="RequestLog">The request log to use (e.g. a <see cref="DurableRequestLog"/> that survives restarts); in memory when absent.</param>
 /// <param name="Schedules">
 /// The DCC Schedules (5.1, 5.2, 5.3 and the executor; with <paramref name="AccessSnapshot"/>); without
 /// them 5.x requests are acknowledged and change nothing.
@@ -42,12 +43,16 @@ public sealed record OpenDuisParts(
     TimeSpan? DeviceRequestHold = null,
     IAccessSnapshot? AccessSnapshot = null,
     Core.Schedules.IScheduleStore? Schedules = null,
-    EmulatedSmWanOptions? Network = null);
+    EmulatedSmWanOptions? Network = null,
+    IRequestLog? RequestLog = null);
 
 public static class OpenDuisServices
 {
     /// <summary>How long finished requests stay in the request log (sequencing looks back this far: E40, E41, E46).</summary>
     public static readonly TimeSpan RequestLogRetention = TimeSpan.FromDays(1);
+
+    /// <summary>How long a device request's ID stays in process (E55) when no response ends it, unless the parts say otherwise.</summary>
+    public static readonly TimeSpan DefaultDeviceRequestHold = TimeSpan.FromMinutes(5);
 
     /// <summary>Registers the DUIS request path and asynchronous delivery for <see cref="DuisServer.StartAsync"/>.</summary>
     public static IServiceCollection AddOpenDuis(this IServiceCollection services, OpenDuisParts parts)
@@ -56,11 +61,11 @@ public static class OpenDuisServices
             ?? throw new InvalidOperationException($"The key store has no DSP xmlSign key (role 0x89) for {DemoKeySet.DspEui}: every answer must be signed with it (R-MSG-3).");
         services.AddSingleton(new DuisSecurity(parts.Keys));
         services.AddSingleton(dspKey);
-        var hold = parts.DeviceRequestHold ?? TimeSpan.FromMinutes(5);
+        var hold = parts.DeviceRequestHold ?? DefaultDeviceRequestHold;
         if (parts.Admission is null && parts.AccessSnapshot is { } snapshot)
         {
             // One request log for the door (E55) and the pipeline (E55, sequencing, SMETS1 anti-replay).
-            services.AddSingleton<IRequestLog>(sp => new InMemoryRequestLog(sp.GetRequiredService<TimeProvider>(), hold, RequestLogRetention));
+            services.AddSingleton<IRequestLog>(sp => parts.RequestLog ?? new InMemoryRequestLog(sp.GetRequiredService<TimeProvider>(), hold, RequestLogRetention));
             services.AddSingleton(sp => new AccessPipeline(snapshot, sp.GetRequiredService<IRequestLog>(), sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<IRequestAdmission>(sp => new AccessPipelineAdmission(sp.GetRequiredService<AccessPipeline>()));
             services.AddSingleton<IRequestsInProcess>(sp => new RequestLogInProcess(sp.GetRequiredService<IRequestLog>()));

@@ -1,0 +1,140 @@
+using System.Threading.Channels;
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Core.AccessControl;
+
+/// <summary>One SMETS1 anti-replay high-water mark (E63): the highest counter admitted from an originator to a SMETS1 Device.</summary>
+public readonly record struct Smets1Counter(Eui Originator, Eui Target, ulong Counter);
+
+/// <summary>What the request log keeps across restarts: the requests received since a time, and every SMETS1 counter.</summary>
+public sealed record RequestLogState(IReadOnlyList<LoggedRequest> Requests, IReadOnlyList<Smets1Counter> Smets1Counters);
+
+/// <summary>Where a <see cref="DurableRequestLog"/> writes its entries (the data folder's database).</summary>
+public interface IRequestLogStore
+{
+    /// <summary>The requests received at or after <paramref name="since"/>, and all SMETS1 counters.</summary>
+    Task<RequestLogState> LoadAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or replaces these entries and counters (a counter only ever rises), in one transaction.</summary>
+    Task WriteAsync(IReadOnlyList<LoggedRequest> requests, IReadOnlyList<Smets1Counter> counters, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The request log (E55, the sequencing codes, E63) kept across restarts: an <see cref="InMemoryRequestLog"/>
+/// answers every question from memory, as on the hot path before, and each change is written behind to
+/// an <see cref="IRequestLogStore"/> in batches by one background writer. Disposing flushes what is
+/// pending; a crash loses at most the changes of the last batch interval. Opening reloads the requests
+/// of the retention window and all SMETS1 counters.
+/// </summary>
+public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
+{
+    private readonly InMemoryRequestLog _memory;
+    private readonly IRequestLogStore _store;
+    private readonly Channel<object> _changes = Channel.CreateUnbounded<object>();
+    private readonly Task _writer;
+    private int _disposed;
+
+    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store)
+    {
+        _memory = memory;
+        _store = store;
+        _writer = Task.Run(WriteBehindAsync);
+    }
+
+    /// <summary>Loads what <paramref name="store"/> holds from the last <paramref name="retention"/> and starts writing behind.</summary>
+    public static async Task<DurableRequestLog> OpenAsync(IRequestLogStore store, TimeProvider clock, TimeSpan inProgressHold, TimeSpan retention,
+        CancellationToken cancellationToken = default)
+    {
+        var memory = new InMemoryRequestLog(clock, inProgressHold, retention);
+        var state = await store.LoadAsync(clock.GetUtcNow() - retention, cancellationToken).ConfigureAwait(false);
+        foreach (var request in state.Requests.OrderBy(r => r.Received)) memory.Restore(request);
+        foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);
+        return new DurableRequestLog(memory, store);
+    }
+
+    /// <summary>Changes not yet written (for tests and metrics).</summary>
+    public int Pending => _changes.Reader.Count;
+
+    public bool TryGet(RequestId id, out LoggedRequest entry) => _memory.TryGet(id, out entry);
+
+    public bool TryGetSuccessor(RequestId preceding, out RequestId successor) => _memory.TryGetSuccessor(preceding, out successor);
+
+    public bool TryGetLastSmets1Counter(Eui originator, Eui target, out ulong counter) => _memory.TryGetLastSmets1Counter(originator, target, out counter);
+
+    public bool TryAdmit(in LoggedRequest entry, bool smets1Target)
+    {
+        if (!_memory.TryAdmit(entry, smets1Target)) return false;
+        _changes.Writer.TryWrite(entry);
+        if (smets1Target && _memory.TryGetLastSmets1Counter(entry.Id.Originator, entry.Id.Target, out var counter))
+            _changes.Writer.TryWrite(new Smets1Counter(entry.Id.Originator, entry.Id.Target, counter));
+        return true;
+    }
+
+    public void Complete(RequestId id, RequestState outcome)
+    {
+        _memory.Complete(id, outcome);
+        if (_memory.TryGetStored(id, out var entry)) _changes.Writer.TryWrite(entry);
+    }
+
+    public void EndSequence(RequestId last)
+    {
+        _memory.EndSequence(last);
+        if (_memory.TryGetStored(last, out var entry)) _changes.Writer.TryWrite(entry);
+    }
+
+    /// <summary>Waits until everything changed so far is written.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_changes.Writer.TryWrite(done)) return;
+        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteBehindAsync()
+    {
+        var requests = new Dictionary<RequestId, LoggedRequest>();
+        var counters = new Dictionary<(Eui, Eui), Smets1Counter>();
+        var flushed = new List<TaskCompletionSource>();
+        while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (requests.Count + counters.Count < 1000 && _changes.Reader.TryRead(out var change))
+            {
+                switch (change)
+                {
+                    case LoggedRequest r: requests[r.Id] = r; break;
+                    case Smets1Counter c: counters[(c.Originator, c.Target)] = c; break;
+                    case TaskCompletionSource f: flushed.Add(f); break;
+                }
+            }
+            if (requests.Count + counters.Count > 0)
+            {
+                // A failed write (the database busy or away) is retried until it succeeds, or until disposal gives up.
+                while (true)
+                {
+                    try
+                    {
+                        await _store.WriteAsync([.. requests.Values], [.. counters.Values]).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (Exception) when (Volatile.Read(ref _disposed) == 0)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+                    }
+                }
+                requests.Clear();
+                counters.Clear();
+            }
+            foreach (var f in flushed) f.TrySetResult();
+            flushed.Clear();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        _changes.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+    }
+
+    public override string ToString() => $"{_memory} (durable, {Pending} pending)";
+}

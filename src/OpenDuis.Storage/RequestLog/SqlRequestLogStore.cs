@@ -1,0 +1,152 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using OpenDuis.Core.AccessControl;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Storage.Smi;
+
+namespace OpenDuis.Storage.RequestLog;
+
+/// <summary>
+/// The request log's table in the data folder's database, on SQLite or PostgreSQL. Like the outbox it
+/// creates its own tables when missing. Request IDs are kept as text; times as Unix microseconds; EUIs
+/// and counters as the 64-bit pattern of their unsigned values.
+/// </summary>
+public abstract class SqlRequestLogStore : IRequestLogStore
+{
+    private const string Columns = "request_id, variant, command_variant, preceding, first_in_sequence, received_us, state, ends_sequence";
+
+    protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    protected static string Schema(string bigint) => $"""
+        CREATE TABLE IF NOT EXISTS request_log (
+            request_id        TEXT    PRIMARY KEY,
+            variant           TEXT    NOT NULL,
+            command_variant   INTEGER NOT NULL,
+            preceding         TEXT    NULL,
+            first_in_sequence INTEGER NOT NULL,
+            received_us       {bigint} NOT NULL,
+            state             TEXT    NOT NULL,
+            ends_sequence     INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS request_log_received ON request_log (received_us);
+        CREATE TABLE IF NOT EXISTS smets1_counters (
+            originator {bigint} NOT NULL,
+            target     {bigint} NOT NULL,
+            counter    {bigint} NOT NULL,
+            PRIMARY KEY (originator, target));
+        """;
+
+    public async Task<RequestLogState> LoadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(
+            "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
+            "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence " +
+            "FROM request_log WHERE received_us >= @Since",
+            new { Since = Db.Micros(since) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var counters = await c.QueryAsync<(long Originator, long Target, long Counter)>(new CommandDefinition(
+            "SELECT originator, target, counter FROM smets1_counters", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new RequestLogState(
+            rows.Select(r => r.ToEntry()).ToList(),
+            counters.Select(k => new Smets1Counter(Db.Eui(k.Originator), Db.Eui(k.Target), unchecked((ulong)k.Counter))).ToList());
+    }
+
+    public async Task WriteAsync(IReadOnlyList<LoggedRequest> requests, IReadOnlyList<Smets1Counter> counters, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (requests.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO request_log ({Columns}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence) " +
+                "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
+                "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence",
+                requests.Select(Row.From), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
+        if (counters.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO smets1_counters (originator, target, counter) VALUES (@Originator, @Target, @Counter) " +
+                "ON CONFLICT (originator, target) DO UPDATE SET counter = excluded.counter",
+                counters.Select(k => new { Originator = Db.Key(k.Originator), Target = Db.Key(k.Target), Counter = unchecked((long)k.Counter) }),
+                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class Row
+    {
+        public string RequestId { get; set; } = "";
+        public string Variant { get; set; } = "";
+        public long CommandVariant { get; set; }
+        public string? Preceding { get; set; }
+        public long FirstInSequence { get; set; }
+        public long ReceivedUs { get; set; }
+        public string State { get; set; } = "";
+        public long EndsSequence { get; set; }
+
+        public static Row From(LoggedRequest e) => new()
+        {
+            RequestId = e.Id.ToString(),
+            Variant = e.Variant.ToString(),
+            CommandVariant = (long)e.CommandVariant,
+            Preceding = e.Preceding?.ToString(),
+            FirstInSequence = e.FirstInSequence ? 1 : 0,
+            ReceivedUs = Db.Micros(e.Received),
+            State = e.State.ToString(),
+            EndsSequence = e.EndsSequence ? 1 : 0,
+        };
+
+        public LoggedRequest ToEntry() => new(
+            Protocol.Domain.RequestId.Parse(RequestId),
+            ServiceReferenceVariant.Parse(Variant),
+            (CommandVariant)CommandVariant,
+            Preceding is null ? null : Protocol.Domain.RequestId.Parse(Preceding),
+            FirstInSequence != 0,
+            Db.Time(ReceivedUs),
+            Db.ParseEnum<RequestState>(State, "state"),
+            EndsSequence != 0);
+    }
+}
+
+/// <summary>The request log in the embedded SQLite database.</summary>
+public sealed class SqliteRequestLogStore : SqlRequestLogStore
+{
+    private readonly string _connectionString;
+
+    private SqliteRequestLogStore(string databasePath) =>
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+
+    public static async Task<SqliteRequestLogStore> OpenAsync(string databasePath, CancellationToken cancellationToken = default)
+    {
+        var store = new SqliteRequestLogStore(databasePath);
+        await using var c = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(Schema("INTEGER"), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return store;
+    }
+
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var c = new SqliteConnection(_connectionString);
+        await c.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync("PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;").ConfigureAwait(false);
+        return c;
+    }
+}
+
+/// <summary>The request log in PostgreSQL (several nodes may share it; each loads it when it starts).</summary>
+public sealed class PostgresRequestLogStore : SqlRequestLogStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+
+    private PostgresRequestLogStore(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+
+    public static async Task<PostgresRequestLogStore> OpenAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        var store = new PostgresRequestLogStore(dataSource);
+        await using var c = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(Schema("BIGINT"), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return store;
+    }
+
+    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+}

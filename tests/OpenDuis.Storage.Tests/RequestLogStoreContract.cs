@@ -1,0 +1,131 @@
+using Npgsql;
+using OpenDuis.Core.AccessControl;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Storage.RequestLog;
+
+namespace OpenDuis.Storage.Tests;
+
+/// <summary>
+/// The request log survives a restart (E55, sequencing, SMETS1 anti-replay): a <see cref="DurableRequestLog"/>
+/// is filled, disposed (the server stopping), and a new one opened on the same database answers as the
+/// first did. Run on SQLite and PostgreSQL.
+/// </summary>
+public abstract class RequestLogStoreContract : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly Eui Supplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");
+    private static readonly Eui Esme = Eui.Parse("00-DB-12-34-56-78-90-A0");
+    private static readonly Eui Smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
+    private static readonly TimeSpan Hold = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Retention = TimeSpan.FromDays(1);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected abstract Task<IRequestLogStore> OpenStoreAsync();
+    public abstract ValueTask DisposeAsync();
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    private sealed class Clock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    private static LoggedRequest Entry(ulong counter, Eui target, RequestId? preceding = null, bool first = false, DateTimeOffset? at = null) =>
+        new(new RequestId(Supplier, target, counter), ServiceReferenceVariant.Parse("4.1.1"), CommandVariant.SendNonCritical, preceding, first, at ?? Now);
+
+    [Fact]
+    public async Task In_progress_requests_sequences_and_SMETS1_counters_survive_a_restart()
+    {
+        var clock = new Clock(Now);
+        var inProgress = Entry(1, Esme);
+        var first = Entry(2, Esme, first: true);
+        var second = Entry(3, Esme, preceding: first.Id);
+        var smets1 = Entry(ulong.MaxValue - 1, Smets1Esme); // above 2^63: stored as its 64-bit pattern
+
+        await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, Ct))
+        {
+            Assert.True(log.TryAdmit(inProgress, smets1Target: false));
+            Assert.True(log.TryAdmit(first, smets1Target: false));
+            Assert.True(log.TryAdmit(second, smets1Target: false));
+            Assert.True(log.TryAdmit(smets1, smets1Target: true));
+            log.Complete(first.Id, RequestState.Succeeded);
+            log.EndSequence(second.Id);
+        }
+
+        clock.Now = Now.AddMinutes(1);
+        await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, Ct);
+
+        // E55: still in progress, so the same ID is refused again.
+        Assert.True(reopened.TryGet(inProgress.Id, out var e));
+        Assert.Equal(RequestState.InProgress, e.State);
+        Assert.False(reopened.TryAdmit(inProgress, smets1Target: false));
+        // E41 and E46: the sequence link and its end.
+        Assert.True(reopened.TryGetSuccessor(first.Id, out var successor));
+        Assert.Equal(second.Id, successor);
+        Assert.True(reopened.TryGet(second.Id, out var last) && last.EndsSequence);
+        Assert.True(reopened.TryGet(first.Id, out var done) && done.State == RequestState.Succeeded);
+        // E63: the SMETS1 high-water mark.
+        Assert.True(reopened.TryGetLastSmets1Counter(Supplier, Smets1Esme, out var counter));
+        Assert.Equal(ulong.MaxValue - 1, counter);
+    }
+
+    [Fact]
+    public async Task Requests_older_than_the_retention_are_not_reloaded_and_a_held_request_past_its_hold_is_free_again()
+    {
+        var clock = new Clock(Now);
+        var old = Entry(10, Esme, at: Now - Retention - TimeSpan.FromMinutes(1));
+        var recent = Entry(11, Esme, at: Now - Hold - TimeSpan.FromMinutes(1));
+        await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, Ct))
+        {
+            Assert.True(log.TryAdmit(old, smets1Target: false));
+            Assert.True(log.TryAdmit(recent, smets1Target: false));
+            await log.FlushAsync(Ct);
+            Assert.Equal(0, log.Pending);
+        }
+
+        await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, Ct);
+        Assert.False(reopened.TryGet(old.Id, out _));
+        Assert.True(reopened.TryGet(recent.Id, out var e));
+        Assert.Equal(RequestState.Failed, e.State);
+        Assert.True(reopened.TryAdmit(recent with { Received = Now }, smets1Target: false));
+    }
+}
+
+public sealed class SqliteRequestLogStoreTests : RequestLogStoreContract
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("openduis-requestlog-").FullName;
+
+    protected override async Task<IRequestLogStore> OpenStoreAsync() =>
+        await SqliteRequestLogStore.OpenAsync(Path.Combine(_dir, "openduis.db"), TestContext.Current.CancellationToken);
+
+    public override ValueTask DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+}
+
+public sealed class PostgresRequestLogStoreTests : RequestLogStoreContract
+{
+    private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
+    private string? _admin;
+    private NpgsqlDataSource? _dataSource;
+
+    protected override async Task<IRequestLogStore> OpenStoreAsync()
+    {
+        if (_dataSource is null)
+        {
+            var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+            _admin = admin;
+            _dataSource = NpgsqlDataSource.Create(scoped);
+        }
+        return await PostgresRequestLogStore.OpenAsync(_dataSource, TestContext.Current.CancellationToken);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_dataSource is not null) await _dataSource.DisposeAsync();
+        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+    }
+}
