@@ -178,6 +178,41 @@ public sealed class EmulatedSmWanTests
     }
 
     [Fact]
+    public async Task Send_and_return_for_local_delivery_answers_the_Local_Command_at_once_and_the_device_response_later()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var request = Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", doc =>
+        {
+            var ns = new XmlNamespaceManager(doc.NameTable);
+            ns.AddNamespace("sr", DuisNamespaces.ServiceUserGateway);
+            doc.SelectSingleNode("//sr:CommandVariant", ns)!.InnerText = "3";
+        });
+        var acceptance = await emulator.AcceptAsync(request);
+        Assert.Equal(ResponseCode.I0, acceptance.Code);
+        Assert.Equal("LocalCommand", acceptance.Answer!.Message!.Payload!.LocalName);
+        var response = Assert.Single(await emulator.ResponsesAsync(1));
+        Assert.Equal((ushort)0x0027, Emulator.Gbcs(response).MessageCode);
+    }
+
+    [Fact]
+    public async Task A_Signed_Pre_Command_returned_for_local_delivery_is_the_signed_command_with_its_MAC_header()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var transform = Emulator.Template("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML");
+        var preCommand = Convert.FromBase64String((await emulator.AcceptAsync(transform)).Answer!.Message!.Payload!.LastChild!.InnerText);
+        var signedBytes = Emulator.SignPreCommand(preCommand, transform.RequestId.Originator);
+        var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
+            CommandVariant.ReturnSignedPreCommandForLocalDelivery, transform.ServiceReferenceVariant, new SignedPreCommand(signedBytes));
+        var acceptance = await emulator.AcceptAsync(signed);
+        Assert.Equal(ResponseCode.I0, acceptance.Code);
+        var local = GbcsMessage.Read(Convert.FromBase64String(acceptance.Answer!.Message!.Payload!.InnerText));
+        Assert.NotNull(local.Mac);
+        Assert.Equal(signedBytes, local.WriteSigned());
+        Assert.Equal(0, emulator.Network.Queued); // CV 6: not sent over the SM WAN
+        Assert.Equal(SupplyState.Enabled, emulator.Network.Device(DemoEnvironment.Esme)!.Supply);
+    }
+
+    [Fact]
     public async Task Local_delivery_of_a_variant_no_GBCS_Use_Case_carries_is_refused_E50()
     {
         await using var emulator = await Emulator.StartAsync();

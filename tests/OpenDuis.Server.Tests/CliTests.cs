@@ -104,6 +104,30 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Serve_runs_the_emulated_SM_WAN_so_a_sent_device_request_is_answered_at_the_Users_endpoint()
+    {
+        var port = FreePort();
+        await ServeAsync(port);
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var (code, output) = await RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString(), "--data", _data);
+        Assert.True(code == 0, output);
+
+        (code, output) = await RunAsync("send", "ECS17b_4.1.1_SINGLE_SUCCESS", "--as", DemoEnvironment.Supplier.ToString(),
+            "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates, "--data", _data);
+        Assert.True(code == 0, output);
+        Assert.Contains("← I99", output);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var doc = new XmlDocument();
+        doc.LoadXml(Encoding.UTF8.GetString((await listener.Received.ReadAsync(timeout.Token)).Body));
+        var response = DuisResponse.Read(doc);
+        Assert.Equal(ResponseCode.I0, response.ResponseCode);
+        Assert.Equal("GBCSPayload", response.Message!.Payload!.LocalName);
+        Assert.Equal((ushort)0x0027, OpenDuis.Network.Gbcs.GbcsMessage.Read(Convert.FromBase64String(response.Message.Payload.InnerText)).MessageCode);
+    }
+
+    [Fact]
     public async Task Send_of_a_Non_Device_template_goes_to_serviceD_and_prints_I0()
     {
         var port = FreePort();
