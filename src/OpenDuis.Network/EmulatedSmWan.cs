@@ -299,7 +299,17 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             if (outcome.Kind == CommandOutcomeKind.NoResponse) { LogNoResponse(_logger, pending.Request.RequestId.ToString()); continue; }
 
             var state = next.TryGetValue(pending.Device, out var s) ? s : _devices[pending.Device];
-            var (body, responseId, after) = Respond(pending, state, now);
+            byte[] body;
+            RequestId responseId;
+            DeviceState after;
+            try { (body, responseId, after) = Respond(pending, state, now); }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or XmlException)
+            {
+                // One command the device cannot answer must not hold up the others (nor be retried for ever).
+                LogCommandFailed(_logger, pending.Request.RequestId.ToString(), e);
+                _inProcess.Complete(pending.Request.RequestId, succeeded: false);
+                continue;
+            }
             next[pending.Device] = after;
             // The Response ID repeats when a Request ID is reused after its response; the outbox key must not.
             entries.Add(new OutboxEntry($"{responseId}@{pending.Command.AcceptedAt.ToUnixTimeMilliseconds()}", pending.Command.Sender,
@@ -381,6 +391,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId}: the device does not respond")]
     private static partial void LogNoResponse(ILogger logger, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Device request {RequestId} could not be answered; it is dropped")]
+    private static partial void LogCommandFailed(ILogger logger, string requestId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} device responses to the outbox failed; they are tried again")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
