@@ -11,8 +11,10 @@ using OpenDuis.Storage;
 namespace OpenDuis.Cli.Commands;
 
 /// <summary>
-/// <c>openduis listen --port N [--data DIR]</c>: a User's response endpoint. Verifies the DSP's
-/// signature on each message that arrives and prints it; accepts (HTTP 200) only what verifies.
+/// <c>openduis listen --port N [--data DIR] [--dccki-user EUI]</c>: a User's response endpoint. Verifies
+/// the DSP's signature on each message that arrives and prints it; accepts (HTTP 200) only what
+/// verifies. With <c>--dccki-user</c> it serves https on the duis profile (R-WS-3) with that User's
+/// certificate from the data folder's demo DCCKI, and requires the DCC's DCCKI client certificate.
 /// </summary>
 internal static class ListenCommand
 {
@@ -20,11 +22,31 @@ internal static class ListenCommand
     {
         var data = InitCommand.DataOption();
         var port = new Option<int>("--port") { Description = "TCP port on 127.0.0.1 to receive on.", Required = true };
-        var listen = new Command("listen", "Receive Service Responses and DCC Alerts as a User's endpoint: verify, print, acknowledge.") { port, data };
+        var dcckiUser = new Option<string?>("--dccki-user")
+        {
+            Description = "Serve https on the duis profile as this User (EUI-64), with its certificate from the data folder's demo DCCKI; the DCC must present its DCCKI client certificate.",
+        };
+        var listen = new Command("listen", "Receive Service Responses and DCC Alerts as a User's endpoint: verify, print, acknowledge.") { port, data, dcckiUser };
         listen.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var folder = DataFolder.Resolve(parse.GetValue(data));
+            EndpointTls? tls = null;
+            if (parse.GetValue(dcckiUser) is { } userText)
+            {
+                var files = new OpenDuis.Server.Tls.DcckiFiles(Path.Combine(folder.Path, "dccki"));
+                if (!OpenDuis.Protocol.Domain.Eui.TryParse(userText, out var user))
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"--dccki-user '{userText}' is not an EUI-64 User ID.");
+                    return 1;
+                }
+                if (!File.Exists(files.ClientCertificate(user)))
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"--dccki-user {user}: no DCCKI certificate at {files.ClientCertificate(user)} (start `openduis serve --profile duis` once to issue the demo DCCKI).");
+                    return 1;
+                }
+                tls = EndpointTls.Load(files, user);
+            }
             var keys = KeyStore.Load(folder.IsInitialised ? folder.ReadSettings().Keys ?? folder.DefaultKeysPath : folder.DefaultKeysPath);
             var security = new DuisSecurity(keys);
             var gate = new Lock();
@@ -58,7 +80,7 @@ internal static class ListenCommand
                     output.WriteLine(Encoding.UTF8.GetString(message.Body));
                 }
                 return ValueTask.FromResult(status);
-            }, cancellationToken: cancellationToken);
+            }, cancellationToken: cancellationToken, tls: tls);
             output.WriteLine($"Listening on {listener.Address} (register it with: openduis users endpoint USER {listener.Address})");
             try { await Task.Delay(Timeout.Infinite, cancellationToken); }
             catch (OperationCanceledException) { }

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using OpenDuis.Core.Demo;
+using OpenDuis.Server.Tls;
+
+namespace OpenDuis.Server.Tests;
+
+/// <summary><c>openduis listen --dccki-user</c> as a separate process: a User's endpoint on the duis profile.</summary>
+public sealed class ListenCommandTests : IAsyncLifetime
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("openduis-listen-").FullName;
+    private readonly List<Process> _started = [];
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static string Openduis => Path.Combine(AppContext.BaseDirectory, "openduis.dll");
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var p in _started)
+        {
+            try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_data, true); } catch (IOException) { }
+        return ValueTask.CompletedTask;
+    }
+
+    private Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Openduis);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        _started.Add(p);
+        return p;
+    }
+
+    private async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        using var p = Start(args);
+        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = p.StandardError.ReadToEndAsync(Ct);
+        await p.WaitForExitAsync(Ct);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task A_dccki_user_that_is_no_EUI_or_has_no_certificate_is_refused_naming_why()
+    {
+        var (code, output) = await RunAsync("listen", "--port", "0", "--data", _data, "--dccki-user", "not-a-user");
+        Assert.Equal(1, code);
+        Assert.Contains("--dccki-user 'not-a-user' is not an EUI-64 User ID.", output);
+
+        (code, output) = await RunAsync("listen", "--port", "0", "--data", _data, "--dccki-user", DemoEnvironment.Supplier.ToString());
+        Assert.Equal(1, code);
+        Assert.Contains($"--dccki-user {DemoEnvironment.Supplier}: no DCCKI certificate at", output);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_endpoint_serves_mutual_TLS_with_the_users_certificate_to_the_DCCs_client_certificate()
+    {
+        Assert.Equal(0, (await RunAsync("init", "--data", _data)).ExitCode);
+        var files = DcckiDemoPki.Generate(Path.Combine(_data, "dccki"), [DemoEnvironment.Supplier], TimeProvider.System);
+        var port = FreePort();
+        var listen = Start("listen", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", _data, "--dccki-user", DemoEnvironment.Supplier.ToString());
+        var line = await ReadUntilAsync(listen, "Listening on ");
+        Assert.Contains("https://", line);
+
+        var dcc = new DuisTlsProfile(X509Certificate2.CreateFromPemFile(files.ServerCertificate, files.ServerKey),
+            X509CertificateLoader.LoadCertificateFromFile(files.CaCertificate),
+            X509Certificate2.CreateFromPemFile(files.DspClientCertificate, files.DspClientKey));
+        using var http = new HttpClient(dcc.CreateDeliveryHandler());
+        using var response = await http.PostAsync(new Uri($"https://127.0.0.1:{port}/duis"), new StringContent("<not-signed/>", Encoding.UTF8, "application/xml"), Ct);
+
+        // The handshake held (DCC client certificate accepted, the User's certificate trusted); the unsigned body is refused.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    private static async Task<string> ReadUntilAsync(Process p, string marker)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        while (await p.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            if (line.Contains(marker, StringComparison.Ordinal)) return line;
+        throw new InvalidOperationException($"the process ended without printing '{marker}': {await p.StandardError.ReadToEndAsync(Ct)}");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
