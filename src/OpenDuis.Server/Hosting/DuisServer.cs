@@ -86,6 +86,7 @@ public sealed class DuisServer : IAsyncDisposable
 
         var app = builder.Build();
         app.MapDuisServices();
+        SmWan.DeviceFaultEndpoints.MapDeviceFaults(app);
         app.MapGet("/health", (TimeProvider clock) => Results.Json(
             new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow()),
             HealthJson.Default.HealthReport));

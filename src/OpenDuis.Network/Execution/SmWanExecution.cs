@@ -1,0 +1,351 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Xml;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenDuis.Core.AccessControl;
+using OpenDuis.Core.Alerts;
+using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Registration;
+using OpenDuis.Core.Requests;
+using OpenDuis.Protocol.Catalogue;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Messages.Alerts;
+
+namespace OpenDuis.Network.Execution;
+
+/// <summary>How the DCC waits on devices and sequences.</summary>
+public sealed record SmWanExecutionOptions
+{
+    /// <summary>How long until the DCC knows a device cannot be reached (or its CHF reports it could not deliver).</summary>
+    public TimeSpan FailureLatency { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long the DCC waits for a device's response before it reports none came (E21, E30, E31).</summary>
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The Wait Period of a sequenced request (DUIS 3.4.3): how long after acceptance it waits for the
+    /// previous request's response before it fails with E44.
+    /// </summary>
+    public TimeSpan SequenceWaitPeriod { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often a waiting sequenced request looks at its previous request again.</summary>
+    public TimeSpan SequencePoll { get; init; } = TimeSpan.FromMilliseconds(50);
+}
+
+/// <summary>
+/// The execution layer of the SM WAN in front of the emulated devices (issue 6): Future Dated (DSP)
+/// requests held by the DCC and released at their execution date-time (DUIS 3.4.2; cancelled by a
+/// request of the same Service Reference Variant for the same Device whose ExecutionDateTime is
+/// <see cref="CancelExecutionDateTime"/>, E52 when none is held), sequenced requests executed only
+/// after their previous request succeeded (E43, E44, E47), and the faults injected per device
+/// (<see cref="DeviceFaults"/>). Every failure reaches the User as a DSP-signed DCC Alert through
+/// <see cref="IDccAlertSink"/>; what goes through is executed by the inner network.
+/// </summary>
+public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
+{
+    /// <summary>The ExecutionDateTime that asks the DCC to cancel a held Future Dated (DSP) request of the same type.</summary>
+    public static readonly DateTimeOffset CancelExecutionDateTime = new(3000, 12, 31, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Update Security Credentials (CoS): the request the CoS Party takes part in (DUIS 3.8.65).</summary>
+    public static readonly ServiceReferenceVariant ChangeOfSupplierCredentials = ServiceReferenceVariant.Parse("6.23");
+
+    /// <summary>Top Up Device: for a SMETS1 meter the S1SP answers with a UTRN in an S1SP Alert (N56, DUIS 3.9.15).</summary>
+    public static readonly ServiceReferenceVariant TopUpDevice = ServiceReferenceVariant.Parse("2.2");
+
+    private readonly IDeviceNetwork _inner;
+    private readonly DeviceFaults _faults;
+    private readonly IDccAlertSink _alerts;
+    private readonly DeviceNetworkAlerts _networkAlerts;
+    private readonly IInventoryStore _inventory;
+    private readonly IRequestsInProcess _inProcess;
+    private readonly IRequestLog? _log;
+    private readonly SigningKey _s1spKey;
+    private readonly TimeProvider _clock;
+    private readonly SmWanExecutionOptions _options;
+    private readonly ILogger _logger;
+    private readonly ExecutionTimeline _timeline;
+    private readonly ConcurrentDictionary<RequestId, HeldRequest> _held = new();
+    private readonly ConcurrentDictionary<RequestId, (RuntimeFailure Failure, DateTimeOffset At)> _failed = new();
+
+    private sealed record HeldRequest(DeviceCommand Command, long TimelineId);
+
+    private enum Dating
+    {
+        OnDemand,
+        FutureDatedDevice,
+        FutureDatedDsp,
+    }
+
+    /// <param name="s1spKey">The key the emulated SMETS1 Service Provider signs its S1SP Alerts with.</param>
+    /// <param name="log">The request log sequencing reads the previous request's outcome from; without it only failures seen here count.</param>
+    public SmWanExecution(IDeviceNetwork inner, DeviceFaults faults, IDccAlertSink alerts, ISmiStore store, IRequestsInProcess inProcess,
+        SigningKey s1spKey, TimeProvider clock, SmWanExecutionOptions? options = null, IRequestLog? log = null, ILogger<SmWanExecution>? logger = null)
+    {
+        _inner = inner;
+        _faults = faults;
+        _alerts = alerts;
+        _networkAlerts = new DeviceNetworkAlerts(store, alerts);
+        _inventory = store;
+        _inProcess = inProcess;
+        _s1spKey = s1spKey;
+        _clock = clock;
+        _options = options ?? new SmWanExecutionOptions();
+        _log = log;
+        _logger = logger ?? NullLogger<SmWanExecution>.Instance;
+        _timeline = new ExecutionTimeline(clock, _logger);
+    }
+
+    public DeviceFaults Faults => _faults;
+
+    /// <summary>Future Dated (DSP) requests held until their execution date-time.</summary>
+    public int Held => _held.Count;
+
+    public ValueTask DisposeAsync() => _timeline.DisposeAsync();
+
+    public async ValueTask<DeviceAcceptance> AcceptAsync(DeviceCommand command, CancellationToken cancellationToken = default)
+    {
+        var request = command.Request;
+        if (request.Definition is not { NonDevice: false } definition || !request.CommandVariant.SendsOverSmWan())
+            return await _inner.AcceptAsync(command, cancellationToken);
+
+        var now = _clock.GetUtcNow();
+        var executeAt = ExecutionDateTime(request);
+        var dspDated = definition.FutureDated is FutureDatedPattern.Dsp or FutureDatedPattern.DspAndDevice;
+        if (dspDated && executeAt == CancelExecutionDateTime)
+        {
+            // Where the device may hold the command instead (Update Security Credentials (CoS) is Future Dated
+            // both ways), a cancellation that matches nothing the DCC holds goes on to the device.
+            if (CancelHeld(command, refuseWhenNone: definition.FutureDated == FutureDatedPattern.Dsp) is { } answer) return answer;
+            return await _inner.AcceptAsync(command, cancellationToken);
+        }
+        if (dspDated && executeAt > now)
+        {
+            // DUIS 3.4.2: the DCC holds a Future Dated (DSP) request and sends it on its execution date-time.
+            var id = _timeline.At(executeAt.Value, ct => ReleaseAsync(request.RequestId, ct));
+            _held[request.RequestId] = new HeldRequest(command, id);
+            LogHeld(_logger, request.RequestId.ToString(), executeAt.Value);
+            return DeviceAcceptance.Acknowledged;
+        }
+        return await ExecuteAsync(command, executeAt > now ? Dating.FutureDatedDevice : Dating.OnDemand, executeAt, cancellationToken);
+    }
+
+    /// <summary>sr:ExecutionDateTime, the first child of a Future Dated request's body, or of its Signed Pre-Command.</summary>
+    private static DateTimeOffset? ExecutionDateTime(DuisRequest request)
+    {
+        if (request.IsSignedPreCommand)
+        {
+            try { return request.SignedPreCommand?.ExecutionDateTime; }
+            catch (DuisFormatException) { return null; }
+        }
+        for (var node = request.Body.FirstChild; node is not null; node = node.NextSibling)
+        {
+            if (node is not XmlElement e) continue;
+            if (e.LocalName != "ExecutionDateTime" || e.NamespaceURI != DuisNamespaces.ServiceUserGateway) return null;
+            return DateTimeOffset.TryParse(e.InnerText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Cancels the held Future Dated (DSP) requests of the same User, Device and Service Reference
+    /// Variant; E52 when there is none (DUIS 3.5.10 Table 1: "can't find a Service Request to cancel").
+    /// </summary>
+    private DeviceAcceptance? CancelHeld(DeviceCommand cancel, bool refuseWhenNone)
+    {
+        var request = cancel.Request;
+        var cancelled = 0;
+        foreach (var (id, held) in _held)
+        {
+            var r = held.Command.Request;
+            if (held.Command.Sender != cancel.Sender || id.Target != request.RequestId.Target || r.ServiceReferenceVariant != request.ServiceReferenceVariant) continue;
+            if (!_timeline.Cancel(held.TimelineId) || !_held.TryRemove(id, out _)) continue;
+            _inProcess.Complete(id, succeeded: false);
+            LogCancelled(_logger, id.ToString(), request.RequestId.ToString());
+            cancelled++;
+        }
+        if (cancelled == 0 && !refuseWhenNone) return null;
+        _inProcess.Complete(request.RequestId, succeeded: cancelled > 0);
+        return cancelled > 0 ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.E52);
+    }
+
+    private async Task ReleaseAsync(RequestId id, CancellationToken cancellationToken)
+    {
+        if (!_held.TryRemove(id, out var held)) return;
+        var released = held.Command with { AcceptedAt = _clock.GetUtcNow() };
+        await ExecuteAsync(released, Dating.FutureDatedDsp, null, cancellationToken);
+    }
+
+    private async ValueTask<DeviceAcceptance> ExecuteAsync(DeviceCommand command, Dating dating, DateTimeOffset? executeAt, CancellationToken cancellationToken)
+    {
+        var request = command.Request;
+        var now = _clock.GetUtcNow();
+        if (request.PrecedingRequestId is { } preceding)
+        {
+            switch (Previous(preceding))
+            {
+                case PreviousOutcome.NoDeviceResponse:
+                    await FailAsync(command, RuntimeFailure.PreviousNoDeviceResponse, cancellationToken);
+                    return DeviceAcceptance.Acknowledged;
+                case PreviousOutcome.Failed:
+                    await FailAsync(command, RuntimeFailure.PreviousFailed, cancellationToken);
+                    return DeviceAcceptance.Acknowledged;
+                case PreviousOutcome.InProgress when now - command.AcceptedAt >= _options.SequenceWaitPeriod:
+                    await FailAsync(command, RuntimeFailure.PreviousNotReceived, cancellationToken);
+                    return DeviceAcceptance.Acknowledged;
+                case PreviousOutcome.InProgress:
+                    _timeline.At(now + _options.SequencePoll, ct => ExecuteAsync(command, dating, executeAt, ct).AsTask());
+                    return DeviceAcceptance.Acknowledged;
+            }
+        }
+
+        var device = request.RequestId.Target;
+        switch (_faults.Find(device))
+        {
+            case { Mode: DeviceFaultMode.Unreachable }:
+                Later(now + _options.FailureLatency, command, dating == Dating.FutureDatedDsp ? RuntimeFailure.FutureDatedDspNotExecuted : RuntimeFailure.Unreachable);
+                return DeviceAcceptance.Acknowledged;
+            case { Mode: DeviceFaultMode.NoResponse }:
+                var failure = dating switch
+                {
+                    Dating.FutureDatedDsp => RuntimeFailure.FutureDatedDspNotExecuted,
+                    Dating.FutureDatedDevice => RuntimeFailure.FutureDatedNoResponse,
+                    _ => RuntimeFailure.NoResponse,
+                };
+                // A Future Dated (Device) command is answered on its execution date: that is when none came.
+                Later((dating == Dating.FutureDatedDevice && executeAt is { } at ? at : now) + _options.ResponseTimeout, command, failure);
+                return DeviceAcceptance.Acknowledged;
+            case { Mode: DeviceFaultMode.EsmeUndeliverable }:
+                Later(now + _options.FailureLatency, command, RuntimeFailure.EsmeUndeliverable);
+                return DeviceAcceptance.Acknowledged;
+            case { Mode: DeviceFaultMode.CosParty, CosPartyCode: { } cosCode } when request.ServiceReferenceVariant == ChangeOfSupplierCredentials:
+                await CosPartyFailedAsync(command, cosCode, cancellationToken);
+                return DeviceAcceptance.Acknowledged;
+            case { Mode: DeviceFaultMode.S1SpError, S1SpAlertCode: { } s1spCode }:
+                await S1SpAlertAsync(command,
+                    new S1SpAlert(s1spCode, now, request.RequestId, device, "Request rejected by the SMETS1 Service Provider"), succeeded: false, cancellationToken);
+                return DeviceAcceptance.Acknowledged;
+            case { Mode: DeviceFaultMode.DualBandSubGhz, DualBandAlertCode: { } alertCode }:
+                var acceptance = await _inner.AcceptAsync(command, cancellationToken);
+                await DualBandAlertAsync(command, alertCode, cancellationToken);
+                return acceptance;
+        }
+
+        if (request.ServiceReferenceVariant == TopUpDevice && await _inventory.FindDeviceAsync(device, cancellationToken) is { Generation: DeviceGeneration.Smets1 })
+        {
+            await S1SpAlertAsync(command,
+                new S1SpAlert("S1SP000", now, request.RequestId, device, Utrn: Utrn(request.RequestId)), succeeded: true, cancellationToken);
+            return DeviceAcceptance.Acknowledged;
+        }
+        return await _inner.AcceptAsync(command, cancellationToken);
+    }
+
+    private enum PreviousOutcome
+    {
+        Succeeded,
+        InProgress,
+        Failed,
+        NoDeviceResponse,
+    }
+
+    /// <summary>The previous request of a sequence as the DCC knows it (DUIS 3.4.3).</summary>
+    private PreviousOutcome Previous(RequestId preceding)
+    {
+        if (_failed.TryGetValue(preceding, out var f))
+            return f.Failure == RuntimeFailure.NoResponse ? PreviousOutcome.NoDeviceResponse : PreviousOutcome.Failed;
+        if (_held.ContainsKey(preceding)) return PreviousOutcome.InProgress;
+        if (_log is not null && _log.TryGet(preceding, out var logged))
+            return logged.State switch
+            {
+                RequestState.InProgress => PreviousOutcome.InProgress,
+                RequestState.Failed => PreviousOutcome.Failed,
+                _ => PreviousOutcome.Succeeded,
+            };
+        return PreviousOutcome.Succeeded;
+    }
+
+    private void Later(DateTimeOffset at, DeviceCommand command, RuntimeFailure failure) =>
+        _timeline.At(at, ct => FailAsync(command, failure, ct));
+
+    /// <summary>The command failed: its originator receives a CommandFailure DCC Alert with the failure's code (DUIS 3.9.5).</summary>
+    private async Task FailAsync(DeviceCommand command, RuntimeFailure failure, CancellationToken cancellationToken)
+    {
+        var row = RuntimeFailures.Of(failure);
+        var id = command.Request.RequestId;
+        await _networkAlerts.CommandFailedAsync(row.AlertCode, id, row.ResponseCode, command.Schedule, cancellationToken);
+        Remember(id, failure);
+        _inProcess.Complete(id, succeeded: false);
+        LogFailed(_logger, id.ToString(), row.ResponseCode.ToString(), row.Clause);
+    }
+
+    private void Remember(RequestId id, RuntimeFailure failure)
+    {
+        var now = _clock.GetUtcNow();
+        if (_failed.Count > 10_000)
+            foreach (var (key, value) in _failed)
+                if (now - value.At > TimeSpan.FromDays(1)) _failed.TryRemove(key, out _);
+        _failed[id] = (failure, now);
+    }
+
+    /// <summary>E66–E71: the CoS Party failed the Update Security Credentials (CoS) request (N27 ChangeOfSupplier, DUIS 3.9.8).</summary>
+    private async Task CosPartyFailedAsync(DeviceCommand command, ResponseCode code, CancellationToken cancellationToken)
+    {
+        var id = command.Request.RequestId;
+        await _alerts.RaiseAsync([new AlertToRaise(DccAlertCode.Parse("N27"), ChangeOfSupplier.ForRequest(id), command.Sender)
+        {
+            ResponseCode = code, RequestId = id, DeviceId = id.Target,
+        }], cancellationToken);
+        Remember(id, RuntimeFailure.PreviousFailed);
+        _inProcess.Complete(id, succeeded: false);
+        LogFailed(_logger, id.ToString(), code.ToString(), "DUIS 3.5.10 Table 1: CoS Party failure");
+    }
+
+    /// <summary>N55 (E62) or N56: an S1SP Alert, signed by the SMETS1 Service Provider, conveyed in an S1SPAlertDSP (DUIS 3.9.15).</summary>
+    private async Task S1SpAlertAsync(DeviceCommand command, S1SpAlert alert, bool succeeded, CancellationToken cancellationToken)
+    {
+        var id = command.Request.RequestId;
+        await _networkAlerts.S1SpAlertAsync(id, alert.Sign(_s1spKey, command.Request.SchemaVersion), utrn: alert.Utrn is not null, command.Schedule, cancellationToken);
+        if (!succeeded) Remember(id, RuntimeFailure.PreviousFailed);
+        _inProcess.Complete(id, succeeded);
+    }
+
+    /// <summary>A 20-digit UTRN for a SMETS1 top-up, derived from the Request ID so a repeat gives the same one.</summary>
+    private static string Utrn(RequestId id)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(id.ToString()));
+        var value = System.Numerics.BigInteger.Abs(new System.Numerics.BigInteger(hash)) % System.Numerics.BigInteger.Pow(10, 20);
+        return value.ToString("D20", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// E59, N54: the device's Dual Band CHF raised a Sub GHz alert while carrying the command (DUIS
+    /// 3.9.14), to the Registered Supplier. The payload, for the alerts that have one, is this
+    /// emulator's reading of each alert: 0x8F20 the duty-cycle action, 0x8F2C a channel change,
+    /// 0x8F2D a message discarded under duty-cycle management.
+    /// </summary>
+    private async Task DualBandAlertAsync(DeviceCommand command, ushort alertCode, CancellationToken cancellationToken)
+    {
+        var id = command.Request.RequestId;
+        var device = await _inventory.FindDeviceAsync(id.Target, cancellationToken);
+        var chf = device is null ? id.Target : device.Type == DeviceType.CHF ? device.Id : device.CommsHub ?? id.Target;
+        DualBandEvent? payload = alertCode switch
+        {
+            0x8F20 => new DualBandEvent.LimitedDutyCycleActionTaken(id.Target),
+            0x8F2C => new DualBandEvent.SubGhzChannelChanged(new SubGhzChannel(SubGhzBand.Lower, 5), ScanTrigger.ChDetectedMessageFailureProblems),
+            0x8F2D => new DualBandEvent.MessageDiscarded(id, Protocol.Messages.Alerts.CraFlag.Command),
+            _ => null,
+        };
+        await _networkAlerts.DualBandAsync(new DualBandChAlert(chf, alertCode, Event: payload), _clock.GetUtcNow(), cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Future Dated (DSP) request {RequestId} held until {ExecuteAt}")]
+    private static partial void LogHeld(ILogger logger, string requestId, DateTimeOffset executeAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Future Dated (DSP) request {RequestId} cancelled by {CancelRequestId}")]
+    private static partial void LogCancelled(ILogger logger, string requestId, string cancelRequestId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId} failed with {ResponseCode} ({Clause})")]
+    private static partial void LogFailed(ILogger logger, string requestId, string responseCode, string clause);
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenDuis.Core.AccessControl;
+using OpenDuis.Core.Alerts;
+using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Core.Requests;
+using OpenDuis.Network;
+using OpenDuis.Network.Execution;
+using OpenDuis.Protocol.Keys;
+
+namespace OpenDuis.Server.SmWan;
+
+public static class SmWanExecutionHosting
+{
+    /// <summary>
+    /// Puts <see cref="SmWanExecution"/> (Future Dated (DSP), sequencing, injected faults) in front of
+    /// the registered <see cref="EmulatedSmWan"/> as the <see cref="IDeviceNetwork"/>, with
+    /// <see cref="DeviceFaults"/> holding slow devices' commands in its queue. Options default unless
+    /// a <see cref="SmWanExecutionOptions"/> is registered.
+    /// </summary>
+    public static IServiceCollection AddSmWanExecution(this IServiceCollection services, ISmiStore store, IOutboxStore outbox, SigningKey dspKey,
+        Protocol.Schema.DuisSchemas? schemas)
+    {
+        services.TryAddSingleton<DeviceFaults>();
+        services.TryAddSingleton<ICommandOutcomePolicy>(sp => sp.GetRequiredService<DeviceFaults>());
+        services.TryAddSingleton(new SmWanExecutionOptions());
+        services.TryAddSingleton<IDccAlertSink>(sp => new OutboxDccAlertSink(outbox, dspKey, sp.GetRequiredService<TimeProvider>(),
+            new PartyStoreDuisVersions(store), schemas));
+        // The emulated SMETS1 Service Provider signs its S1SP Alerts with the DSP's key: the emulator holds no S1SP key of its own.
+        services.AddSingleton(sp => new SmWanExecution(sp.GetRequiredService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>(),
+            sp.GetRequiredService<IDccAlertSink>(), store, sp.GetRequiredService<IRequestsInProcess>(), dspKey, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<SmWanExecutionOptions>(), sp.GetService<IRequestLog>(), sp.GetService<ILogger<SmWanExecution>>()));
+        services.AddSingleton<IDeviceNetwork>(sp => sp.GetRequiredService<SmWanExecution>());
+        services.AddHostedService(sp => new SmWanExecutionHost(sp.GetRequiredService<SmWanExecution>()));
+        return services;
+    }
+}
+
+/// <summary>Stops the execution layer's timeline with the server.</summary>
+internal sealed class SmWanExecutionHost(SmWanExecution execution) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await execution.DisposeAsync();
+}
