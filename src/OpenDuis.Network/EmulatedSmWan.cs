@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Xml;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpenDuis.Core.Alerts;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Outbox;
 using OpenDuis.Core.Requests;
@@ -39,6 +40,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly ICommandOutcomePolicy _policy;
     private readonly ILogger _logger;
+    private readonly DeviceResponseAlerts? _alerts;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
     private readonly ConcurrentDictionary<IssuedKey, IssuedPreCommand> _issued = new();
@@ -51,8 +53,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private Task? _worker;
 
     public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox, IRequestsInProcess inProcess,
-        SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null)
+        SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null,
+        DeviceResponseAlerts? alerts = null)
     {
+        _alerts = alerts;
         _options = options;
         _inventory = inventory;
         _outbox = outbox;
@@ -292,6 +296,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var entries = new List<OutboxEntry>(batch.Count);
         var next = new Dictionary<Eui, DeviceState>();
         var answered = new List<RequestId>(batch.Count);
+        var mismatches = new List<AlertToRaise>();
+        var firmwareReports = new List<(PendingCommand Pending, string Version)>();
         foreach (var pending in batch)
         {
             var outcome = _policy.Decide(pending, now);
@@ -302,7 +308,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             byte[] body;
             RequestId responseId;
             DeviceState after;
-            try { (body, responseId, after) = Respond(pending, state, now); }
+            DuisResponse response;
+            try { (body, responseId, after, response) = Respond(pending, state, now); }
             catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or XmlException)
             {
                 // One command the device cannot answer must not hold up the others (nor be retried for ever).
@@ -311,6 +318,18 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 continue;
             }
             next[pending.Device] = after;
+            if (_alerts is not null)
+            {
+                if (pending.UseCase is not null && DeviceResponseAlerts.ReportsFirmware(pending.Request.ServiceReferenceVariant))
+                    firmwareReports.Add((pending, after.FirmwareVersion));
+                // DUIS 3.9.16: a response the User's DUIS version lacks is replaced by N999 naming it.
+                if (await _alerts.VersionMismatchAsync(response, pending.Request, pending.Command.Sender, stop) is { } mismatch)
+                {
+                    mismatches.Add(mismatch);
+                    answered.Add(pending.Request.RequestId);
+                    continue;
+                }
+            }
             // The Response ID repeats when a Request ID is reused after its response; the outbox key must not.
             entries.Add(new OutboxEntry($"{responseId}@{pending.Command.AcceptedAt.ToUnixTimeMilliseconds()}", pending.Command.Sender,
                 pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body));
@@ -321,10 +340,19 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         foreach (var (id, state) in next) _devices[id] = state;
         foreach (var id in answered) _inProcess.Complete(id, succeeded: true);
         Interlocked.Add(ref _responded, entries.Count);
+        if (_alerts is null) return;
+        // The responses are durable: a failure here must not send them again with the batch.
+        try
+        {
+            await _alerts.Sink.RaiseAsync(mismatches, stop);
+            foreach (var (pending, version) in firmwareReports)
+                await _alerts.FirmwareReportedAsync(pending.Device, version, now, pending.Request.RequestId, stop);
+        }
+        catch (Exception e) when (e is not OperationCanceledException) { LogAlertsFailed(_logger, mismatches.Count + firmwareReports.Count, e); }
     }
 
     /// <summary>The device executes the command; its GBCS response becomes a signed DUIS Service Response (I0, sr:GBCSPayload).</summary>
-    private (byte[] Body, RequestId ResponseId, DeviceState Next) Respond(PendingCommand pending, DeviceState state, DateTimeOffset now)
+    private (byte[] Body, RequestId ResponseId, DeviceState Next, DuisResponse Response) Respond(PendingCommand pending, DeviceState state, DateTimeOffset now)
     {
         var request = pending.Request;
         var responseId = new RequestId(pending.Device, request.RequestId.Originator, request.RequestId.Counter);
@@ -351,7 +379,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
         var response = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now,
             request.ServiceReference, request.ServiceReferenceVariant, payload);
-        return (DuisSigner.SignAndSerialise(response.ToXmlDocument(), _dspKey), responseId, next);
+        return (DuisSigner.SignAndSerialise(response.ToXmlDocument(), _dspKey), responseId, next, response);
     }
 
     /// <summary>
@@ -394,6 +422,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Device request {RequestId} could not be answered; it is dropped")]
     private static partial void LogCommandFailed(ILogger logger, string requestId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Raising the DCC Alerts owed for {Count} device responses failed")]
+    private static partial void LogAlertsFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} device responses to the outbox failed; they are tried again")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);

@@ -21,6 +21,7 @@ internal static class CommandSet
         yield return UsersCommand.Create();
         yield return ReportCommand.Create();
         yield return ConformanceCommand.Create();
+        yield return AnomalyThresholdCommand.Create();
         yield return FaultCommand.Create();
         yield break;
     }

@@ -95,7 +95,8 @@ internal static class ServeCommand
                 Latency = TimeSpan.FromMilliseconds(Math.Clamp(parse.GetValue(latency), 0, 600_000)),
                 RtdsFolder = string.IsNullOrEmpty(rtdsFolder) ? null : rtdsFolder,
             };
-            await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts(xsds) with { Network = network }), cancellationToken);
+            var thresholds = AnomalyThresholdFile.Load(host.Folder.Path);
+            await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
@@ -105,6 +106,7 @@ internal static class ServeCommand
             if (reports is not null) output.WriteLine($"  H17 report download {reports.BaseAddress}reports/h17/{{id}}");
             output.WriteLine(network is null ? "  device requests acknowledged only (--no-network)"
                 : $"  emulated SM WAN: device responses after {network.Latency.TotalMilliseconds:0} ms{(network.RtdsFolder is { } f ? $", RTDS GBCS replayed from {f}" : "")}");
+            if (thresholds.Count > 0) output.WriteLine($"  {thresholds.Count} Anomaly Detection Thresholds from {AnomalyThresholdFile.PathIn(host.Folder.Path)}");
             output.WriteLine(xsds is null ? "  requests checked structurally (no --schemas)" : $"  requests validated against the DUIS XSDs in {xsds.Folder}");
             if (options.Dccki is { } dccki) output.WriteLine($"  DCCKI CA {dccki.CaCertificate}; client certificates in {Path.Combine(dccki.Directory, "users")}");
             await server.WaitForShutdownAsync(cancellationToken);

@@ -24,6 +24,7 @@ namespace OpenDuis.Server.Hosting;
 /// with it, and no <paramref name="Admission"/>, every request goes through <see cref="AccessPipeline"/>,
 /// whose request log also answers the door's E55 check. Without either, everything the door lets through is admitted.
 /// </param>
+/// <param name="AnomalyThresholds">The Users' and the DCC's Anomaly Detection Thresholds device requests are counted against (N46, N47).</param>
 /// <param name="RequestLog">The request log to use (e.g. a <see cref="DurableRequestLog"/> that survives restarts); in memory when absent.</param>
 /// <param name="Schedules">
 /// The DCC Schedules (5.1, 5.2, 5.3 and the executor; with <paramref name="AccessSnapshot"/>); without
@@ -44,7 +45,8 @@ public sealed record OpenDuisParts(
     IAccessSnapshot? AccessSnapshot = null,
     Core.Schedules.IScheduleStore? Schedules = null,
     EmulatedSmWanOptions? Network = null,
-    IRequestLog? RequestLog = null);
+    IRequestLog? RequestLog = null,
+    IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null);
 
 public static class OpenDuisServices
 {
@@ -95,11 +97,13 @@ public static class OpenDuisServices
         if (parts.Network is { } network)
         {
             services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox, sp.GetRequiredService<IRequestsInProcess>(),
-                dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>()));
+                dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
+                sp.GetService<DeviceResponseAlerts>()));
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
         }
+        DccAlertHosting.AddDccAlertProducers(services, parts);
         if (parts.Schedules is { } schedules && parts.AccessSnapshot is { } access)
             Schedules.ScheduleHosting.AddDccSchedules(services, schedules, access);
         return services;

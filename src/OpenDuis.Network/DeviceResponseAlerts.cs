@@ -1,0 +1,45 @@
+using OpenDuis.Core.Alerts;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Messages.Alerts;
+using OpenDuis.Protocol.Schema;
+
+namespace OpenDuis.Network;
+
+/// <summary>
+/// The DCC Alerts a device's Service Response may give rise to: N999 DUISVersionMismatch instead of
+/// a response the User's declared DUIS version lacks (DUIS 3.9.16), and FirmwareVersionMismatch
+/// N49–N52 when a device reports a firmware version the SMI does not hold (DUIS 3.9.13).
+/// </summary>
+/// <param name="schemas">The XSDs a response is checked against for an earlier version; without them only its Response Code is.</param>
+/// <param name="firmware">The firmware mismatch producer; without it no N49–N52 are raised.</param>
+public sealed class DeviceResponseAlerts(IDccAlertSink sink, IUserDuisVersions versions, DuisSchemas? schemas = null, FirmwareVersionAlerts? firmware = null)
+{
+    private static readonly ServiceReferenceVariant ReadFirmwareVersion = new(11, 2), ActivateFirmware = new(11, 3);
+    private readonly DuisVersionCheck? _check = schemas is null ? null : new DuisVersionCheck(schemas);
+
+    public IDccAlertSink Sink => sink;
+
+    /// <summary>The N999 owed instead of <paramref name="response"/> if the recipient's DUIS version lacks it, else null.</summary>
+    public async ValueTask<AlertToRaise?> VersionMismatchAsync(DuisResponse response, DuisRequest request, Eui recipient, CancellationToken cancellationToken)
+    {
+        var userVersion = await versions.VersionOfAsync(recipient, cancellationToken);
+        if (userVersion == response.SchemaVersion) return null;
+        if (_check is not null)
+            return _check.CheckServiceResponse(response, request.ServiceReference, request.ServiceReferenceVariant, request.SchemaVersion, userVersion, recipient);
+        return response.ResponseCode.IsDefinedIn(userVersion) ? null
+            : new AlertToRaise(DccAlertCode.Parse("N999"), Protocol.Messages.Alerts.DuisVersionMismatch.ForResponse(request.RequestId,
+                request.ServiceReference, request.ServiceReferenceVariant, request.SchemaVersion, userVersion), recipient) { RequestId = request.RequestId };
+    }
+
+    /// <summary>Whether a successful response to <paramref name="variant"/> reports the device's firmware version (Read Firmware Version 11.2, Activate Firmware 11.3).</summary>
+    public static bool ReportsFirmware(ServiceReferenceVariant variant) => variant == ReadFirmwareVersion || variant == ActivateFirmware;
+
+    /// <summary>Raises N49–N52 if <paramref name="reportedVersion"/> differs from the SMI's; a device the inventory does not hold raises nothing.</summary>
+    public async Task FirmwareReportedAsync(Eui device, string reportedVersion, DateTimeOffset at, RequestId request, CancellationToken cancellationToken)
+    {
+        if (firmware is null) return;
+        try { await firmware.VersionReportedAsync(device, reportedVersion, at, request: request, cancellationToken: cancellationToken); }
+        catch (KeyNotFoundException) { }
+    }
+}

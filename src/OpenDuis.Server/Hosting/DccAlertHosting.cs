@@ -1,0 +1,38 @@
+using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.Core.Alerts;
+using OpenDuis.Core.Requests;
+using OpenDuis.Network;
+
+namespace OpenDuis.Server.Hosting;
+
+/// <summary>DCC Alert producers that sit in the request path.</summary>
+internal static class DccAlertHosting
+{
+    /// <summary>Anomaly Detection in front of the network, and the alerts the network's responses give rise to (N999, N49–N52).</summary>
+    public static void AddDccAlertProducers(IServiceCollection services, OpenDuisParts parts)
+    {
+        services.AddSingleton(sp => new DeviceResponseAlerts(sp.GetRequiredService<IDccAlertSink>(), new PartyStoreDuisVersions(parts.Store),
+            parts.Schemas, new FirmwareVersionAlerts(parts.Store, sp.GetRequiredService<IDccAlertSink>())));
+        AddAnomalyDetection(services, parts.AnomalyThresholds ?? []);
+    }
+
+    /// <summary>
+    /// Threshold Anomaly Detection (SEC G6; DUIS 3.9.17): one <see cref="AnomalyDetector"/> over
+    /// <paramref name="thresholds"/>, and the registered <see cref="IDeviceNetwork"/> wrapped in
+    /// <see cref="QuarantiningDeviceNetwork"/>, so a request beyond a threshold is acknowledged, not
+    /// executed, and its sender gets N46 or N47. Call after the network is registered.
+    /// </summary>
+    public static void AddAnomalyDetection(IServiceCollection services, IReadOnlyList<AnomalyThreshold> thresholds)
+    {
+        services.AddSingleton(sp => AnomalyThresholdFile.Detector(thresholds, sp.GetRequiredService<TimeProvider>()));
+        if (services.LastOrDefault(d => d.ServiceType == typeof(IDeviceNetwork)) is not { } registered) return;
+        services.Remove(registered);
+        services.AddSingleton<IDeviceNetwork>(sp => new QuarantiningDeviceNetwork(Inner(sp, registered),
+            sp.GetRequiredService<AnomalyDetector>(), sp.GetRequiredService<IDccAlertSink>()));
+    }
+
+    private static IDeviceNetwork Inner(IServiceProvider sp, ServiceDescriptor registered) =>
+        (IDeviceNetwork)(registered.ImplementationInstance
+            ?? registered.ImplementationFactory?.Invoke(sp)
+            ?? ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!));
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using OpenDuis.Core.Demo;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Signing;
+using OpenDuis.Protocol.Xml;
+using OpenDuis.Server.Delivery;
+using OpenDuis.Server.Hosting;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Server.Tests;
+
+/// <summary>
+/// The DCC Alert producers in the running server: Anomaly Detection Thresholds set with
+/// <c>openduis anomaly-threshold</c> and enforced by <c>openduis serve</c> (N46), and the emulated
+/// SM WAN raising FirmwareVersionMismatch (N49) from a Read Firmware Version response.
+/// </summary>
+public sealed class DccAlertProducersInServeTests : IAsyncDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("openduis-alerts-").FullName;
+    private readonly List<Process> _started = [];
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static string Openduis => Path.Combine(AppContext.BaseDirectory, "openduis.dll");
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var p in _started)
+        {
+            try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_data, true); } catch (IOException) { }
+        return ValueTask.CompletedTask;
+    }
+
+    private Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Openduis);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        _started.Add(p);
+        return p;
+    }
+
+    private async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        using var p = Start(args);
+        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = p.StandardError.ReadToEndAsync(Ct);
+        await p.WaitForExitAsync(Ct);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private async Task ServeAsync(int port)
+    {
+        var serve = Start("serve", "--data", _data, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--delivery-lease", "2", "--smki-port", "0");
+        serve.BeginOutputReadLine();
+        serve.BeginErrorReadLine();
+        using var http = new HttpClient();
+        for (var i = 0; i < 150; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health", Ct)).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            Assert.False(serve.HasExited, "openduis serve exited");
+            await Task.Delay(100, Ct);
+        }
+        throw new TimeoutException("openduis serve did not answer /health");
+    }
+
+    /// <summary>Messages delivered to the listener, each verified as the DSP's, until one is <paramref name="wanted"/>.</summary>
+    private static async Task<DuisResponse> ReceiveUntilAsync(ResponseListener listener, Func<DuisResponse, bool> wanted, KeyStore? keys = null)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var message = await listener.Received.ReadAsync(timeout.Token);
+            var document = SecureXml.Default.Load(message.Body);
+            var verified = DuisSignatureVerifier.Verify(document, keys ?? OpenDuisInstance.TestKeys.Value, RemotePartyRole.DspXmlSign);
+            Assert.True(verified.IsValid, verified.ToString());
+            var response = DuisResponse.Read(document);
+            if (wanted(response)) return response;
+        }
+    }
+
+    [Fact]
+    public async Task A_Users_threshold_set_with_the_CLI_quarantines_the_request_beyond_it_in_serve_with_N46()
+    {
+        var (code, output) = await RunAsync("anomaly-threshold", "set", "--user", DemoEnvironment.Supplier.ToString(), "--variant", "4.1.1",
+            "--max", "1", "--period", "01:00:00", "--data", _data);
+        Assert.True(code == 0, output);
+        (code, output) = await RunAsync("anomaly-threshold", "list", "--data", _data);
+        Assert.Contains($"{DemoEnvironment.Supplier} 4.1.1: at most 1 in 01:00:00", output);
+
+        var port = FreePort();
+        await ServeAsync(port);
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        (code, output) = await RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString(), "--data", _data);
+        Assert.True(code == 0, output);
+
+        for (var i = 0; i < 2; i++)
+        {
+            (code, output) = await RunAsync("send", "ECS17b_4.1.1_SINGLE_SUCCESS", "--as", DemoEnvironment.Supplier.ToString(),
+                "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates, "--data", _data);
+            Assert.True(code == 0, output);
+            Assert.Contains("← I99", output);
+        }
+
+        // Signed with the data folder's own DSP key.
+        var keys = KeyStore.Load(new OpenDuis.Storage.DataFolder(_data).ReadSettings().Keys!);
+        var alert = await ReceiveUntilAsync(listener, r => r.Alert is not null, keys);
+        Assert.Equal("N46", alert.Alert!.Code.Code);
+        Assert.Equal(DemoEnvironment.Supplier, alert.RequestId!.Value.Originator);
+    }
+
+    [Theory]
+    [InlineData("set", "--variant", "4.1.1", "--max", "1")]
+    [InlineData("set", "--dcc", "--user", "90-B3-D5-1F-30-01-00-00", "--variant", "4.1.1", "--max", "1")]
+    [InlineData("set", "--dcc", "--variant", "4.1.0", "--max", "1")]
+    [InlineData("set", "--dcc", "--variant", "4.1.1", "--max", "-1")]
+    [InlineData("set", "--dcc", "--variant", "4.1.1", "--max", "1", "--period", "00:00:00")]
+    [InlineData("set", "--user", "not-a-user", "--variant", "4.1.1", "--max", "1")]
+    public async Task Anomaly_threshold_refuses_what_is_not_a_threshold(params string[] args)
+    {
+        var (code, output) = await RunAsync(["anomaly-threshold", .. args, "--data", _data]);
+        Assert.True(code == 1, output);
+        Assert.False(File.Exists(AnomalyThresholdFile.PathIn(_data)));
+    }
+
+    [Fact]
+    public async Task Removing_a_threshold_that_is_not_set_is_refused()
+    {
+        var (code, output) = await RunAsync("anomaly-threshold", "remove", "--dcc", "--variant", "4.1.1", "--data", _data);
+        Assert.Equal(3, code);
+        Assert.Contains("No threshold of the DCC for 4.1.1", output);
+    }
+
+    [Fact]
+    public async Task A_Read_Firmware_Version_response_unlike_the_SMIs_version_raises_N49_to_the_Supplier()
+    {
+        var delivery = new OutboxDeliveryOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(50),
+            Lease = TimeSpan.FromSeconds(2),
+            AttemptTimeout = TimeSpan.FromSeconds(2),
+            Backoff = new DeliveryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400)),
+        };
+        await using var store = await OpenDuis.Storage.Smi.SqliteSmiStore.OpenAsync(Path.Combine(_data, "openduis.db"), cancellationToken: Ct);
+        await DemoEnvironment.SeedAsync(store, cancellationToken: Ct);
+        var outbox = await OpenDuis.Storage.Outbox.SqliteOutboxStore.OpenAsync(Path.Combine(_data, "openduis.db"), TimeProvider.System, Ct);
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var supplier = (await store.FindUserAsync(DemoEnvironment.Supplier, Ct))!;
+        await store.SaveUserAsync(supplier with { ResponseEndpoint = listener.Address }, Ct);
+        var snapshot = await OpenDuis.Core.AccessControl.SmiCacheAccessSnapshot.LoadAsync(await OpenDuis.Core.Inventory.SmiCache.LoadAsync(store, Ct), Ct);
+        await using var server = await DuisServer.StartAsync(new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Error, Delivery = delivery },
+            services => services.AddOpenDuis(new OpenDuisParts(OpenDuisInstance.TestKeys.Value, store, outbox, AccessSnapshot: snapshot,
+                Network: new OpenDuis.Network.EmulatedSmWanOptions { Latency = TimeSpan.Zero })), Ct);
+        using var http = new HttpClient();
+
+        async Task<RequestId> ReadFirmwareAsync()
+        {
+            var xml = RequestPathTests.SignWithTool(RequestPathTests.Template("ECS52_11.2_SUCCESS"));
+            var request = DuisRequest.Read(SecureXml.Default.Load(Encoding.UTF8.GetBytes(xml)));
+            using var content = new StringContent(xml, Encoding.UTF8, "application/xml");
+            using var answer = await http.PostAsync(server.ServiceUri(request.CommandVariant.WebService()), content, Ct);
+            Assert.Equal(ResponseCode.I99, DuisResponse.Read(SecureXml.Default.Load(await answer.Content.ReadAsByteArrayAsync(Ct))).ResponseCode);
+            return request.RequestId;
+        }
+
+        // The device reports what the SMI holds: a response and no alert.
+        var first = await ReadFirmwareAsync();
+        var answered = await ReceiveUntilAsync(listener, r => r.RequestId == first);
+        Assert.Equal(ResponseCode.I0, answered.ResponseCode);
+        Assert.Null(answered.Alert);
+
+        // The SMI now records another version; the device's own (on the CPL as Current) differs from it.
+        var esme = (await store.FindDeviceAsync(first.Target, Ct))!;
+        await store.SaveDeviceAsync(esme with { FirmwareVersion = "FFFFFFFF" }, Ct);
+        var second = await ReadFirmwareAsync();
+
+        var alert = await ReceiveUntilAsync(listener, r => r.Alert is not null);
+        Assert.Equal("N49", alert.Alert!.Code.Code);
+        Assert.Equal(second, alert.RequestId);
+        Assert.Equal(esme.FirmwareVersion, alert.Alert.Content["FirmwareVersionDevice", DuisNamespaces.ServiceUserGateway]!.InnerText);
+        Assert.Equal("FFFFFFFF", alert.Alert.Content["FirmwareVersionSMI", DuisNamespaces.ServiceUserGateway]!.InnerText);
+    }
+}
