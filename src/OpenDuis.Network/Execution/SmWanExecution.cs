@@ -37,7 +37,8 @@ public sealed record SmWanExecutionOptions
 
 /// <summary>
 /// The execution layer of the SM WAN in front of the emulated devices (issue 6): Future Dated (DSP)
-/// requests held by the DCC and released at their execution date-time (DUIS 3.4.2; cancelled by a
+/// requests held by the DCC and released at their execution date-time (DUIS 3.4.2; only variants
+/// Future Dated (DSP) alone: Update Security Credentials (CoS) goes to the device to hold; cancelled by a
 /// request of the same Service Reference Variant for the same Device whose ExecutionDateTime is
 /// <see cref="CancelExecutionDateTime"/>, E52 when none is held), sequenced requests executed only
 /// after their previous request succeeded (E43, E44, E47), and the faults injected per device
@@ -121,7 +122,9 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             if (CancelHeld(command, refuseWhenNone: definition.FutureDated == FutureDatedPattern.Dsp) is { } answer) return answer;
             return await _inner.AcceptAsync(command, cancellationToken);
         }
-        if (dspDated && executeAt > now)
+        // Update Security Credentials (CoS) may be Future Dated either way; the DCC holds only what is Future Dated (DSP) alone
+        // and lets the device hold the rest.
+        if (definition.FutureDated == FutureDatedPattern.Dsp && executeAt > now)
         {
             // DUIS 3.4.2: the DCC holds a Future Dated (DSP) request and sends it on its execution date-time.
             var id = _timeline.At(executeAt.Value, ct => ReleaseAsync(request.RequestId, ct));
