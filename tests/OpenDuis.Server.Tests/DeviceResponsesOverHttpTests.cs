@@ -49,6 +49,8 @@ public sealed class DeviceResponsesOverHttpTests
         public required OpenDuisInstance Instance { get; init; }
         public required ResponseListener Listener { get; init; }
         public ConcurrentDictionary<string, (DuisResponse Response, byte[] Body)> Received { get; } = new();
+        /// <summary>DCC Alerts the responses gave rise to (a firmware version unlike the SMI's: N49–N51).</summary>
+        public ConcurrentBag<(DuisResponse Alert, byte[] Body)> Alerts { get; } = [];
 
         public async ValueTask DisposeAsync()
         {
@@ -67,7 +69,8 @@ public sealed class DeviceResponsesOverHttpTests
             var doc = new XmlDocument { PreserveWhitespace = true };
             doc.LoadXml(Encoding.UTF8.GetString(message.Body));
             var response = DuisResponse.Read(doc);
-            session!.Received[response.RequestId!.Value.ToString()] = (response, message.Body);
+            if (response.Alert is not null) session!.Alerts.Add((response, message.Body));
+            else session!.Received[response.RequestId!.Value.ToString()] = (response, message.Body);
             return ValueTask.FromResult(200);
         }, cancellationToken: Ct);
         session = new Session { Instance = instance, Listener = listener };
@@ -176,7 +179,7 @@ public sealed class DeviceResponsesOverHttpTests
 
         // Each delivered response is signed by the DSP and valid against the 5.4 XSD, as the DCC Boxed tool checks it.
         var invalid = new List<string>();
-        foreach (var (requestId, (_, body)) in session.Received)
+        foreach (var (requestId, body) in session.Received.Select(r => (r.Key, r.Value.Body)).Concat(session.Alerts.Select(a => (a.Alert.ResponseId!.Value.ToString(), a.Body))))
         {
             var validated = DccBoxedTool.Shared.Validate(Encoding.UTF8.GetString(body));
             if (!validated.Succeeded) invalid.Add($"{requestId}: {validated}");
