@@ -152,8 +152,10 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
         Assert.Contains("No threshold of the DCC for 4.1.1", output);
     }
 
-    [Fact]
-    public async Task A_Read_Firmware_Version_response_unlike_the_SMIs_version_raises_N49_to_the_Supplier()
+    private static readonly Lazy<OpenDuis.Protocol.Schema.DuisSchemas> Schemas = new(() => OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")));
+
+    /// <summary>The server with the emulated SM WAN over a SQLite data folder; the Supplier's endpoint is <paramref name="listener"/>.</summary>
+    private async Task<(DuisServer Server, OpenDuis.Storage.Smi.SqliteSmiStore Store)> StartInProcessAsync(ResponseListener listener, string duisVersion = "5.4")
     {
         var delivery = new OutboxDeliveryOptions
         {
@@ -162,27 +164,37 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
             AttemptTimeout = TimeSpan.FromSeconds(2),
             Backoff = new DeliveryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400)),
         };
-        await using var store = await OpenDuis.Storage.Smi.SqliteSmiStore.OpenAsync(Path.Combine(_data, "openduis.db"), cancellationToken: Ct);
+        var store = await OpenDuis.Storage.Smi.SqliteSmiStore.OpenAsync(Path.Combine(_data, "openduis.db"), cancellationToken: Ct);
         await DemoEnvironment.SeedAsync(store, cancellationToken: Ct);
         var outbox = await OpenDuis.Storage.Outbox.SqliteOutboxStore.OpenAsync(Path.Combine(_data, "openduis.db"), TimeProvider.System, Ct);
-        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
         var supplier = (await store.FindUserAsync(DemoEnvironment.Supplier, Ct))!;
-        await store.SaveUserAsync(supplier with { ResponseEndpoint = listener.Address }, Ct);
+        await store.SaveUserAsync(supplier with { ResponseEndpoint = listener.Address, DuisVersion = duisVersion }, Ct);
         var snapshot = await OpenDuis.Core.AccessControl.SmiCacheAccessSnapshot.LoadAsync(await OpenDuis.Core.Inventory.SmiCache.LoadAsync(store, Ct), Ct);
-        await using var server = await DuisServer.StartAsync(new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Error, Delivery = delivery },
+        var server = await DuisServer.StartAsync(new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Error, Delivery = delivery },
             services => services.AddOpenDuis(new OpenDuisParts(OpenDuisInstance.TestKeys.Value, store, outbox, AccessSnapshot: snapshot,
-                Network: new OpenDuis.Network.EmulatedSmWanOptions { Latency = TimeSpan.Zero })), Ct);
-        using var http = new HttpClient();
+                Schemas: Schemas.Value, Network: new OpenDuis.Network.EmulatedSmWanOptions { Latency = TimeSpan.Zero })), Ct);
+        return (server, store);
+    }
 
-        async Task<RequestId> ReadFirmwareAsync()
-        {
-            var xml = RequestPathTests.SignWithTool(RequestPathTests.Template("ECS52_11.2_SUCCESS"));
-            var request = DuisRequest.Read(SecureXml.Default.Load(Encoding.UTF8.GetBytes(xml)));
-            using var content = new StringContent(xml, Encoding.UTF8, "application/xml");
-            using var answer = await http.PostAsync(server.ServiceUri(request.CommandVariant.WebService()), content, Ct);
-            Assert.Equal(ResponseCode.I99, DuisResponse.Read(SecureXml.Default.Load(await answer.Content.ReadAsByteArrayAsync(Ct))).ResponseCode);
-            return request.RequestId;
-        }
+    private static async Task<RequestId> SendAsync(DuisServer server, string template)
+    {
+        using var http = new HttpClient();
+        var xml = RequestPathTests.SignWithTool(RequestPathTests.Template(template));
+        var request = DuisRequest.Read(SecureXml.Default.Load(Encoding.UTF8.GetBytes(xml)));
+        using var content = new StringContent(xml, Encoding.UTF8, "application/xml");
+        using var answer = await http.PostAsync(server.ServiceUri(request.CommandVariant.WebService()), content, Ct);
+        Assert.Equal(ResponseCode.I99, DuisResponse.Read(SecureXml.Default.Load(await answer.Content.ReadAsByteArrayAsync(Ct))).ResponseCode);
+        return request.RequestId;
+    }
+
+    [Fact]
+    public async Task A_Read_Firmware_Version_response_unlike_the_SMIs_version_raises_N49_to_the_Supplier()
+    {
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var (server, store) = await StartInProcessAsync(listener);
+        await using var __ = store;
+        await using var _ = server;
+        Task<RequestId> ReadFirmwareAsync() => SendAsync(server, "ECS52_11.2_SUCCESS");
 
         // The device reports what the SMI holds: a response and no alert.
         var first = await ReadFirmwareAsync();
@@ -200,5 +212,51 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
         Assert.Equal(second, alert.RequestId);
         Assert.Equal(esme.FirmwareVersion, alert.Alert.Content["FirmwareVersionDevice", DuisNamespaces.ServiceUserGateway]!.InnerText);
         Assert.Equal("FFFFFFFF", alert.Alert.Content["FirmwareVersionSMI", DuisNamespaces.ServiceUserGateway]!.InnerText);
+    }
+
+    [Fact]
+    public async Task A_device_response_that_exists_in_the_Users_DUIS_5_1_reaches_it_as_the_response_not_N999()
+    {
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var (server, store) = await StartInProcessAsync(listener, duisVersion: "5.1");
+        await using var __ = store;
+        await using var _ = server;
+
+        var sent = await SendAsync(server, "ECS17b_4.1.1_SINGLE_SUCCESS");
+
+        var delivered = await ReceiveUntilAsync(listener, r => r.RequestId == sent);
+        Assert.Null(delivered.Alert);
+        Assert.Equal(ResponseCode.I0, delivered.ResponseCode);
+        Assert.Equal("GBCSPayload", delivered.Message!.Payload!.LocalName);
+    }
+
+    [Theory]
+    [InlineData("5.1", true)]
+    [InlineData("5.4", false)]
+    public async Task A_device_response_the_Users_DUIS_version_lacks_is_replaced_by_N999_naming_the_request(string userVersion, bool replaced)
+    {
+        await using var store = await OpenDuis.Storage.Smi.SqliteSmiStore.OpenAsync(Path.Combine(_data, "openduis.db"), cancellationToken: Ct);
+        await DemoEnvironment.SeedAsync(store, cancellationToken: Ct);
+        var supplier = (await store.FindUserAsync(DemoEnvironment.Supplier, Ct))!;
+        await store.SaveUserAsync(supplier with { DuisVersion = userVersion }, Ct);
+        var xml = RequestPathTests.Template("ECS17b_4.1.1_SINGLE_SUCCESS");
+        var request = DuisRequest.Read(SecureXml.Default.Load(Encoding.UTF8.GetBytes(xml)));
+        // E081406 is a 5.4 Response Code the 5.1 enumeration lacks.
+        var response = DuisResponse.CreateServiceResponse(DuisSchemaVersion.V5_4, request.RequestId, null, ResponseCode.Parse("E081406"),
+            DateTimeOffset.UtcNow, request.ServiceReference, request.ServiceReferenceVariant, null);
+        var sink = new OpenDuis.Core.Alerts.OutboxDccAlertSink(
+            await OpenDuis.Storage.Outbox.SqliteOutboxStore.OpenAsync(Path.Combine(_data, "openduis.db"), TimeProvider.System, Ct),
+            OpenDuisInstance.TestKeys.Value.FindXmlSigningKey(DemoKeySet.DspEui)!, TimeProvider.System);
+        var alerts = new OpenDuis.Network.DeviceResponseAlerts(sink, new OpenDuis.Core.Alerts.PartyStoreDuisVersions(store), Schemas.Value);
+
+        var n999 = await alerts.VersionMismatchAsync(response, request, DemoEnvironment.Supplier, Ct);
+
+        if (!replaced) { Assert.Null(n999); return; }
+        Assert.NotNull(n999);
+        Assert.Equal("N999", n999.Code.Code);
+        Assert.Equal(request.RequestId, n999.RequestId);
+        var written = sink.Build(n999, DuisSchemaVersion.V5_1);
+        Assert.True(Schemas.Value.Validate(SecureXml.Default.Load(written.Body)).IsValid);
+        Assert.Contains("<sr:ServiceReferenceVariant>4.1.1</sr:ServiceReferenceVariant>", Encoding.UTF8.GetString(written.Body));
     }
 }
