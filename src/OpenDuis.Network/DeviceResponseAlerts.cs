@@ -20,15 +20,17 @@ public sealed class DeviceResponseAlerts(IDccAlertSink sink, IUserDuisVersions v
 
     public IDccAlertSink Sink => sink;
 
-    /// <summary>The N999 owed instead of <paramref name="response"/> if the recipient's DUIS version lacks it, else null.</summary>
-    public async ValueTask<AlertToRaise?> VersionMismatchAsync(DuisResponse response, DuisRequest request, Eui recipient, CancellationToken cancellationToken)
+    /// <summary>The DUIS version <paramref name="user"/> declared (DUIS 3.9.16).</summary>
+    public ValueTask<DuisSchemaVersion> VersionOfAsync(Eui user, CancellationToken cancellationToken) => versions.VersionOfAsync(user, cancellationToken);
+
+    /// <summary>The N999 owed instead of <paramref name="response"/> if <paramref name="userVersion"/> lacks it, else null.</summary>
+    public AlertToRaise? VersionMismatch(DuisResponse response, DuisRequest request, Eui recipient, DuisSchemaVersion userVersion)
     {
-        var userVersion = await versions.VersionOfAsync(recipient, cancellationToken);
         if (userVersion == response.SchemaVersion) return null;
         if (_check is not null)
             return _check.CheckServiceResponse(response, request.ServiceReference, request.ServiceReferenceVariant, request.SchemaVersion, userVersion, recipient);
         return response.ResponseCode.IsDefinedIn(userVersion) ? null
-            : new AlertToRaise(DccAlertCode.Parse("N999"), Protocol.Messages.Alerts.DuisVersionMismatch.ForResponse(request.RequestId,
+            : new AlertToRaise(DccAlertCode.Parse("N999"), DuisVersionMismatch.ForResponse(request.RequestId,
                 request.ServiceReference, request.ServiceReferenceVariant, request.SchemaVersion, userVersion), recipient) { RequestId = request.RequestId };
     }
 

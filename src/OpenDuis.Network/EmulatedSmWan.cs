@@ -298,6 +298,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var answered = new List<RequestId>(batch.Count);
         var mismatches = new List<AlertToRaise>();
         var firmwareReports = new List<(PendingCommand Pending, string Version)>();
+        var userVersions = new Dictionary<Eui, DuisSchemaVersion>();
         foreach (var pending in batch)
         {
             var outcome = _policy.Decide(pending, now);
@@ -323,7 +324,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 if (pending.UseCase is not null && DeviceResponseAlerts.ReportsFirmware(pending.Request.ServiceReferenceVariant))
                     firmwareReports.Add((pending, after.FirmwareVersion));
                 // DUIS 3.9.16: a response the User's DUIS version lacks is replaced by N999 naming it.
-                if (await _alerts.VersionMismatchAsync(response, pending.Request, pending.Command.Sender, stop) is { } mismatch)
+                var sender = pending.Command.Sender;
+                if (!userVersions.TryGetValue(sender, out var userVersion))
+                    userVersions[sender] = userVersion = await _alerts.VersionOfAsync(sender, stop);
+                if (_alerts.VersionMismatch(response, pending.Request, sender, userVersion) is { } mismatch)
                 {
                     mismatches.Add(mismatch);
                     answered.Add(pending.Request.RequestId);

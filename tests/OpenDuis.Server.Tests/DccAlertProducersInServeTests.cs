@@ -249,7 +249,7 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
             OpenDuisInstance.TestKeys.Value.FindXmlSigningKey(DemoKeySet.DspEui)!, TimeProvider.System);
         var alerts = new OpenDuis.Network.DeviceResponseAlerts(sink, new OpenDuis.Core.Alerts.PartyStoreDuisVersions(store), Schemas.Value);
 
-        var n999 = await alerts.VersionMismatchAsync(response, request, DemoEnvironment.Supplier, Ct);
+        var n999 = alerts.VersionMismatch(response, request, DemoEnvironment.Supplier, await alerts.VersionOfAsync(DemoEnvironment.Supplier, Ct));
 
         if (!replaced) { Assert.Null(n999); return; }
         Assert.NotNull(n999);
