@@ -178,13 +178,39 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
 
     private static async Task<RequestId> SendAsync(DuisServer server, string template)
     {
-        using var http = new HttpClient();
-        var xml = RequestPathTests.SignWithTool(RequestPathTests.Template(template));
-        var request = DuisRequest.Read(SecureXml.Default.Load(Encoding.UTF8.GetBytes(xml)));
-        using var content = new StringContent(xml, Encoding.UTF8, "application/xml");
-        using var answer = await http.PostAsync(server.ServiceUri(request.CommandVariant.WebService()), content, Ct);
-        Assert.Equal(ResponseCode.I99, DuisResponse.Read(SecureXml.Default.Load(await answer.Content.ReadAsByteArrayAsync(Ct))).ResponseCode);
+        var (request, answer) = await PostAsync(server, RequestPathTests.SignWithTool(RequestPathTests.Template(template)));
+        Assert.Equal(ResponseCode.I99, answer.ResponseCode);
         return request.RequestId;
+    }
+
+    private static async Task<(DuisRequest Request, DuisResponse Answer)> PostAsync(DuisServer server, string signedXml)
+    {
+        using var http = new HttpClient();
+        var request = DuisRequest.Read(SecureXml.Default.Load(Encoding.UTF8.GetBytes(signedXml)));
+        using var content = new StringContent(signedXml, Encoding.UTF8, "application/xml");
+        using var answer = await http.PostAsync(server.ServiceUri(request.CommandVariant.WebService()), content, Ct);
+        return (request, DuisResponse.Read(SecureXml.Default.Load(await answer.Content.ReadAsByteArrayAsync(Ct))));
+    }
+
+    [Fact]
+    public async Task Activating_firmware_whose_version_is_not_on_the_CPL_raises_N51_to_the_Supplier()
+    {
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var (server, store) = await StartInProcessAsync(listener);
+        await using var __ = store;
+        await using var _ = server;
+
+        // Activate Firmware is Critical: Transform, then the Signed Pre-Command.
+        var (transform, preCommand) = await PostAsync(server, RequestPathTests.SignWithTool(RequestPathTests.Template("CS06_11.3_IMMEDIATE_SUCCESS")));
+        Assert.Equal(ResponseCode.I0, preCommand.ResponseCode);
+        var (signed, acknowledged) = await PostAsync(server, DeviceResponsesOverHttpTests.SignedPreCommandRequest(transform, preCommand));
+        Assert.Equal(ResponseCode.I99, acknowledged.ResponseCode);
+
+        var alert = await ReceiveUntilAsync(listener, r => r.Alert is not null);
+        Assert.Equal("N51", alert.Alert!.Code.Code);
+        Assert.Equal(signed.RequestId, alert.RequestId);
+        // The emulated device names an activated image's version after the first octets of its hash.
+        Assert.Equal("AA758690", alert.Alert.Content["FirmwareVersionDevice", DuisNamespaces.ServiceUserGateway]!.InnerText);
     }
 
     [Fact]

@@ -100,7 +100,7 @@ public sealed class DeviceResponsesOverHttpTests
     }
 
     /// <summary>The User's Signed Pre-Command request (CV 5) for a Pre-Command the DCC returned, signed with its GBCS and XML keys.</summary>
-    private static string SignedPreCommandRequest(DuisRequest transform, DuisResponse preCommandAnswer)
+    internal static string SignedPreCommandRequest(DuisRequest transform, DuisResponse preCommandAnswer)
     {
         var preCommand = Convert.FromBase64String(preCommandAnswer.Message!.Payload!.LastChild!.InnerText);
         var pem = File.ReadAllText(RepoPaths.ReferencePath("rtds-gbcs", "keystore", $"{transform.RequestId.Originator.ToCompactString().ToLowerInvariant()}-ds.key"));
