@@ -145,6 +145,39 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Thresholds_of_a_User_and_of_the_DCC_are_kept_listed_and_removed()
+    {
+        Assert.Equal(0, (await RunAsync("anomaly-threshold", "set", "--user", DemoEnvironment.Supplier.ToString(), "--variant", "4.1.1", "--max", "5", "--data", _data)).ExitCode);
+        Assert.Equal(0, (await RunAsync("anomaly-threshold", "set", "--dcc", "--variant", "7.1", "--max", "100", "--period", "00:10:00", "--data", _data)).ExitCode);
+        // Setting again replaces the User's threshold for that variant.
+        Assert.Equal(0, (await RunAsync("anomaly-threshold", "set", "--user", DemoEnvironment.Supplier.ToString(), "--variant", "4.1.1", "--max", "7", "--data", _data)).ExitCode);
+
+        var kept = AnomalyThresholdFile.Load(_data);
+        Assert.Equal(2, kept.Count);
+        Assert.Contains(new AnomalyThreshold(null, new OpenDuis.Core.Alerts.VolumeThreshold(ServiceReferenceVariant.Parse("7.1"), 100, TimeSpan.FromMinutes(10))), kept);
+        Assert.Contains(new AnomalyThreshold(DemoEnvironment.Supplier, new OpenDuis.Core.Alerts.VolumeThreshold(ServiceReferenceVariant.Parse("4.1.1"), 7, TimeSpan.FromDays(1))), kept);
+
+        var (code, output) = await RunAsync("anomaly-threshold", "remove", "--dcc", "--variant", "7.1", "--data", _data);
+        Assert.True(code == 0, output);
+        (_, output) = await RunAsync("anomaly-threshold", "list", "--data", _data);
+        Assert.DoesNotContain("DCC 7.1", output);
+        Assert.Contains($"{DemoEnvironment.Supplier} 4.1.1: at most 7 in 1.00:00:00", output);
+    }
+
+    [Fact]
+    public async Task A_damaged_thresholds_file_is_refused_with_its_path_by_the_CLI_and_by_serve()
+    {
+        await File.WriteAllTextAsync(AnomalyThresholdFile.PathIn(_data), "[{\"user\": \"nobody\", \"variant\": \"4.1.1\", \"maxRequests\": 1, \"period\": \"01:00:00\"}]", Ct);
+
+        var (code, output) = await RunAsync("anomaly-threshold", "list", "--data", _data);
+        Assert.Equal(2, code);
+        Assert.Contains(AnomalyThresholdFile.FileName, output);
+        (code, output) = await RunAsync("serve", "--data", _data, "--port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--smki-port", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("not a list of Anomaly Detection Thresholds", output);
+    }
+
+    [Fact]
     public async Task Removing_a_threshold_that_is_not_set_is_refused()
     {
         var (code, output) = await RunAsync("anomaly-threshold", "remove", "--dcc", "--variant", "4.1.1", "--data", _data);

@@ -77,7 +77,7 @@ internal static class AnomalyThresholdCommand
                 }
                 var folder = DataFolder.Resolve(parse.GetValue(data)).Path;
                 Directory.CreateDirectory(folder);
-                var current = AnomalyThresholdFile.Load(folder);
+                if (!TryLoad(folder, error, out var current)) return 2;
                 if (threshold is null && !current.Any(t => t.User == owner && t.Threshold.Variant == v))
                 {
                     error.WriteLine($"No threshold of {(owner is { } o ? o.ToString() : "the DCC")} for {v}.");
@@ -92,10 +92,30 @@ internal static class AnomalyThresholdCommand
         }
         list.SetAction(parse =>
         {
-            foreach (var t in AnomalyThresholdFile.Load(DataFolder.Resolve(parse.GetValue(listData)).Path))
-                parse.InvocationConfiguration.Output.WriteLine(t.ToString());
+            if (!TryLoad(DataFolder.Resolve(parse.GetValue(listData)).Path, parse.InvocationConfiguration.Error, out var current)) return 2;
+            foreach (var t in current) parse.InvocationConfiguration.Output.WriteLine(t.ToString());
             return 0;
         });
+        return Root(set, remove, list);
+    }
+
+    private static bool TryLoad(string folder, TextWriter error, out IReadOnlyList<AnomalyThreshold> thresholds)
+    {
+        try
+        {
+            thresholds = AnomalyThresholdFile.Load(folder);
+            return true;
+        }
+        catch (InvalidDataException e)
+        {
+            error.WriteLine(e.Message);
+            thresholds = [];
+            return false;
+        }
+    }
+
+    private static Command Root(Command set, Command remove, Command list)
+    {
         return new Command("anomaly-threshold", "Anomaly Detection Thresholds on volume (SEC G6): device requests beyond one are quarantined (N46, N47).")
         {
             set, remove, list,

@@ -95,7 +95,13 @@ internal static class ServeCommand
                 Latency = TimeSpan.FromMilliseconds(Math.Clamp(parse.GetValue(latency), 0, 600_000)),
                 RtdsFolder = string.IsNullOrEmpty(rtdsFolder) ? null : rtdsFolder,
             };
-            var thresholds = AnomalyThresholdFile.Load(host.Folder.Path);
+            IReadOnlyList<AnomalyThreshold> thresholds;
+            try { thresholds = AnomalyThresholdFile.Load(host.Folder.Path); }
+            catch (InvalidDataException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine(e.Message);
+                return 1;
+            }
             await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
