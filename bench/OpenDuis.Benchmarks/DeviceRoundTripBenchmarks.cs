@@ -25,6 +25,11 @@ public class DeviceRoundTripBenchmarks
     private string _folder = null!;
     private SqliteSmiStore _store = null!;
     private EmulatedSmWan _network = null!;
+    private IDeviceNetwork _front = null!;
+
+    /// <summary>With the DCC Alert producers of <c>openduis serve</c>: Anomaly Detection in front (no threshold set), N999 and firmware checks behind.</summary>
+    [Params(false, true)]
+    public bool WithAlerts { get; set; }
     private XmlDocument _template = null!;
     private ulong _counter = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
 
@@ -39,10 +44,21 @@ public class DeviceRoundTripBenchmarks
         await DemoEnvironment.SeedAsync(_store);
         var outbox = await SqliteOutboxStore.OpenAsync(database, TimeProvider.System);
         _network = new EmulatedSmWan(new EmulatedSmWanOptions { Latency = TimeSpan.Zero }, _store, outbox,
-            new InProcessRequests(TimeProvider.System, TimeSpan.FromMinutes(5)), dspKey, TimeProvider.System);
+            new InProcessRequests(TimeProvider.System, TimeSpan.FromMinutes(5)), dspKey, TimeProvider.System,
+            alerts: WithAlerts ? Alerts(outbox, dspKey) : null);
         _network.Start();
+        _front = WithAlerts
+            ? new OpenDuis.Core.Alerts.QuarantiningDeviceNetwork(_network, new OpenDuis.Core.Alerts.AnomalyDetector(TimeProvider.System),
+                new OpenDuis.Core.Alerts.OutboxDccAlertSink(outbox, dspKey, TimeProvider.System))
+            : _network;
         _template = new XmlDocument { PreserveWhitespace = true };
         _template.Load(Path.Combine(ReferenceData.Templates, "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"));
+    }
+
+    private DeviceResponseAlerts Alerts(OpenDuis.Core.Outbox.IOutboxStore outbox, OpenDuis.Protocol.Keys.SigningKey dspKey)
+    {
+        var sink = new OpenDuis.Core.Alerts.OutboxDccAlertSink(outbox, dspKey, TimeProvider.System, new OpenDuis.Core.Alerts.PartyStoreDuisVersions(_store));
+        return new DeviceResponseAlerts(sink, new OpenDuis.Core.Alerts.PartyStoreDuisVersions(_store), firmware: new OpenDuis.Core.Alerts.FirmwareVersionAlerts(_store, sink));
     }
 
     [GlobalCleanup]
@@ -73,7 +89,7 @@ public class DeviceRoundTripBenchmarks
         var target = _network.Responded + Requests;
         var now = DateTimeOffset.UtcNow;
         foreach (var request in _batch)
-            await _network.AcceptAsync(new DeviceCommand(request, request.RequestId.Originator, now));
+            await _front.AcceptAsync(new DeviceCommand(request, request.RequestId.Originator, now));
         while (_network.Responded < target) await Task.Delay(1);
     }
 }
