@@ -21,72 +21,21 @@ namespace OpenDuis.Server.Tests;
 /// </summary>
 public sealed class CliTests : IAsyncLifetime
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("openduis-cli-").FullName;
-    private readonly List<Process> _started = [];
+    private readonly OpenduisProcesses _cli = new("openduis-cli-");
+    private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private static string Openduis => Path.Combine(AppContext.BaseDirectory, "openduis.dll");
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public ValueTask DisposeAsync()
-    {
-        foreach (var p in _started)
-        {
-            try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_data, true); } catch (IOException) { }
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _cli.DisposeAsync();
 
-    private Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Openduis);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        _started.Add(p);
-        return p;
-    }
+    private Process Start(params string[] args) => _cli.Start(args);
 
-    private async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
-    {
-        using var p = Start(args);
-        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = p.StandardError.ReadToEndAsync(Ct);
-        await p.WaitForExitAsync(Ct);
-        return (p.ExitCode, await stdout + await stderr);
-    }
+    private Task<(int ExitCode, string Output)> RunAsync(params string[] args) => _cli.RunAsync(args);
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => OpenduisProcesses.FreePort();
 
-    private async Task<Process> ServeAsync(int port)
-    {
-        var serve = Start("serve", "--data", _data, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--delivery-lease", "2", "--smki-port", "0");
-        var log = new StringBuilder();
-        serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        serve.BeginOutputReadLine();
-        serve.BeginErrorReadLine();
-        using var http = new HttpClient();
-        for (var i = 0; i < 150; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/health", Ct)).IsSuccessStatusCode) return serve;
-            }
-            catch (HttpRequestException) { }
-            if (serve.HasExited) lock (log) Assert.Fail("openduis serve exited: " + log);
-            await Task.Delay(100, Ct);
-        }
-        throw new TimeoutException("openduis serve did not answer /health");
-    }
+    private Task<Process> ServeAsync(int port) => _cli.ServeAsync(port);
 
     [Fact]
     public async Task Serve_initialises_a_fresh_data_folder_and_send_prints_the_verified_answer()

@@ -22,67 +22,19 @@ namespace OpenDuis.Server.Tests;
 /// </summary>
 public sealed class DccAlertProducersInServeTests : IAsyncDisposable
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("openduis-alerts-").FullName;
-    private readonly List<Process> _started = [];
+    private readonly OpenduisProcesses _cli = new("openduis-alerts-");
+    private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private static string Openduis => Path.Combine(AppContext.BaseDirectory, "openduis.dll");
 
-    public ValueTask DisposeAsync()
-    {
-        foreach (var p in _started)
-        {
-            try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_data, true); } catch (IOException) { }
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _cli.DisposeAsync();
 
-    private Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Openduis);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        _started.Add(p);
-        return p;
-    }
+    private Process Start(params string[] args) => _cli.Start(args);
 
-    private async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
-    {
-        using var p = Start(args);
-        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = p.StandardError.ReadToEndAsync(Ct);
-        await p.WaitForExitAsync(Ct);
-        return (p.ExitCode, await stdout + await stderr);
-    }
+    private Task<(int ExitCode, string Output)> RunAsync(params string[] args) => _cli.RunAsync(args);
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => OpenduisProcesses.FreePort();
 
-    private async Task ServeAsync(int port)
-    {
-        var serve = Start("serve", "--data", _data, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--delivery-lease", "2", "--smki-port", "0");
-        serve.BeginOutputReadLine();
-        serve.BeginErrorReadLine();
-        using var http = new HttpClient();
-        for (var i = 0; i < 150; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/health", Ct)).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            Assert.False(serve.HasExited, "openduis serve exited");
-            await Task.Delay(100, Ct);
-        }
-        throw new TimeoutException("openduis serve did not answer /health");
-    }
+    private Task ServeAsync(int port) => _cli.ServeAsync(port);
 
     /// <summary>Messages delivered to the listener, each verified as the DSP's, until one is <paramref name="wanted"/>.</summary>
     private static async Task<DuisResponse> ReceiveUntilAsync(ResponseListener listener, Func<DuisResponse, bool> wanted, KeyStore? keys = null)

@@ -10,43 +10,17 @@ namespace OpenDuis.Server.Tests;
 /// <summary><c>openduis listen --dccki-user</c> as a separate process: a User's endpoint on the duis profile.</summary>
 public sealed class ListenCommandTests : IAsyncLifetime
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("openduis-listen-").FullName;
-    private readonly List<Process> _started = [];
+    private readonly OpenduisProcesses _cli = new("openduis-listen-");
+    private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private static string Openduis => Path.Combine(AppContext.BaseDirectory, "openduis.dll");
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    public ValueTask DisposeAsync()
-    {
-        foreach (var p in _started)
-        {
-            try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_data, true); } catch (IOException) { }
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _cli.DisposeAsync();
 
-    private Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Openduis);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        _started.Add(p);
-        return p;
-    }
+    private Process Start(params string[] args) => _cli.Start(args);
 
-    private async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
-    {
-        using var p = Start(args);
-        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = p.StandardError.ReadToEndAsync(Ct);
-        await p.WaitForExitAsync(Ct);
-        return (p.ExitCode, await stdout + await stderr);
-    }
+    private Task<(int ExitCode, string Output)> RunAsync(params string[] args) => _cli.RunAsync(args);
 
     [Fact]
     public async Task A_dccki_user_that_is_no_EUI_or_has_no_certificate_is_refused_naming_why()
@@ -90,10 +64,5 @@ public sealed class ListenCommandTests : IAsyncLifetime
         throw new InvalidOperationException($"the process ended without printing '{marker}': {await p.StandardError.ReadToEndAsync(Ct)}");
     }
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => OpenduisProcesses.FreePort();
 }

@@ -36,12 +36,7 @@ public sealed class OutboxDeliveryTests
         },
     };
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => OpenduisProcesses.FreePort();
 
     /// <summary><paramref name="perRequest"/> signed Service Responses for each of <paramref name="requests"/> requests of the User.</summary>
     private static List<OutboxEntry> Responses(int requests, int perRequest)

@@ -68,12 +68,7 @@ public sealed class ReportCliTests : IDisposable
         Assert.Contains($"{rows.Count} meter(s)", list.Out);
     }
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => OpenduisProcesses.FreePort();
 
     [Fact]
     public async Task Serve_gives_the_report_to_its_recipient_key_and_refuses_another_with_403()

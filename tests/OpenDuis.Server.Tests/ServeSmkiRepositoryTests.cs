@@ -20,12 +20,7 @@ public sealed class ServeSmkiRepositoryTests : IDisposable
         Directory.Delete(_data, true);
     }
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => OpenduisProcesses.FreePort();
 
     [Fact]
     public async Task Serve_answers_SMKI_Repository_searches_on_its_own_port()

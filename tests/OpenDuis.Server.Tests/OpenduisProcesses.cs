@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace OpenDuis.Server.Tests;
+
+/// <summary>
+/// The <c>openduis</c> command run as separate processes over one temporary data folder, as a user
+/// runs it. Every process started is killed, and the folder removed, on dispose.
+/// </summary>
+public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
+{
+    private readonly List<Process> _started = [];
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public string Data { get; } = Directory.CreateTempSubdirectory(folderPrefix).FullName;
+
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "openduis.dll");
+
+    public Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        _started.Add(p);
+        return p;
+    }
+
+    /// <summary>Runs a command to its end: its exit code and everything it wrote.</summary>
+    public async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        using var p = Start(args);
+        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = p.StandardError.ReadToEndAsync(Ct);
+        await p.WaitForExitAsync(Ct);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>
+    /// <c>openduis serve</c> on the data folder (short delivery lease, no SMKI Repository port), once
+    /// it answers /health; fails with its output when it exits first.
+    /// </summary>
+    public async Task<Process> ServeAsync(int port, params string[] extra)
+    {
+        var serve = Start(["serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", "--smki-port", "0", .. extra]);
+        var log = new StringBuilder();
+        serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        serve.BeginOutputReadLine();
+        serve.BeginErrorReadLine();
+        using var http = new HttpClient();
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health", Ct)).IsSuccessStatusCode) return serve;
+            }
+            catch (HttpRequestException) { }
+            if (serve.HasExited) lock (log) Assert.Fail("openduis serve exited: " + log);
+            await Task.Delay(100, Ct);
+        }
+        throw new TimeoutException("openduis serve did not answer /health within 30 s");
+    }
+
+    public static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var p in _started)
+        {
+            try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Data, true); } catch (IOException) { }
+        return ValueTask.CompletedTask;
+    }
+}
