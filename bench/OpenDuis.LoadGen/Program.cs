@@ -17,7 +17,10 @@ using OpenDuis.Storage;
 // concurrent clients, bounded in count and time, and reports requests/s and latency percentiles.
 //
 //   dotnet run -c Release --project bench/OpenDuis.LoadGen -- [--profile dev|duis] [--requests N]
-//       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N]
+//       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network]
+//
+// --network runs the emulated SM WAN as `openduis serve` does by default, so device requests are
+// also answered by the emulated devices (Service Responses into the outbox) while the load runs.
 
 var settings = LoadSettings.Parse(args);
 var data = new DataFolder(Directory.CreateTempSubdirectory("openduis-loadgen-").FullName);
@@ -31,12 +34,16 @@ var options = new ServerOptions
     Dccki = profile == ConnectionProfile.Duis ? host.EnsureDemoDccki(clock) : null,
     MinimumLogLevel = LogLevel.Warning,
 };
-await using var server = await DuisServer.StartAsync(options, s => s.AddOpenDuis(host.Parts()));
+var network = settings.Network ? new OpenDuis.Network.EmulatedSmWanOptions() : null;
+await using var server = await DuisServer.StartAsync(options, s => s.AddOpenDuis(host.Parts() with { Network = network }));
 
 var security = new DuisSecurity(host.Keys);
 var templates = Directory.EnumerateFiles(settings.Templates).Order(StringComparer.Ordinal)
     .Select(f => DuisRequest.Read(security.Load(File.ReadAllBytes(f))))
     .Where(r => host.Keys.FindXmlSigningKey(r.RequestId.Originator) is not null)
+    // Non-Device requests that change the inventory (8.3 Decommission, 8.4, 8.14.x, 12.2, the 5.x
+    // schedules) would change the state the rest of the mix runs against: device requests and 8.2 only.
+    .Where(r => r.Definition is { NonDevice: false } || r.ServiceReferenceVariant.ToString() == "8.2")
     .ToList();
 Console.WriteLine($"OpenDUIS {server.BaseAddress} ({profile.ToString().ToLowerInvariant()} profile); {templates.Count} RTDS templates in the mix; {Environment.ProcessorCount} cores");
 
@@ -108,10 +115,17 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{completed} requests in {elapsedAll.TotalSeconds:F2} s with {settings.Concurrency} concurrent clients: {completed / elapsedAll.TotalSeconds:F0} requests/s; " +
     $"latency p50 {Percentile(0.50):F2} ms, p90 {Percentile(0.90):F2} ms, p99 {Percentile(0.99):F2} ms, max {Ms(measured[^1]):F2} ms"));
 Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
+if (network is not null)
+{
+    // No User endpoint is registered, so every Service Response the network produced waits in the outbox.
+    var written = await host.Outbox.CountUndeliveredAsync();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Emulated SM WAN: {written} Service Responses and alerts in the outbox when the load ended ({written / elapsedAll.TotalSeconds:F0}/s during the run)"));
+}
 try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
-internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates)
+internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network)
 {
     public static LoadSettings Parse(string[] args)
     {
@@ -126,6 +140,7 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             Math.Clamp(Int("--warmup", 2_000), 0, 100_000),
             TimeSpan.FromSeconds(Math.Clamp(Int("--seconds", 30), 1, 120)),
             Math.Clamp(Int("--concurrency", 32), 1, 1024),
-            templates);
+            templates,
+            args.Contains("--network"));
     }
 }
