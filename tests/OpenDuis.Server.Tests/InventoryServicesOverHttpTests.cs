@@ -3,6 +3,7 @@ using System.Text;
 using System.Xml;
 using OpenDuis.Core.Demo;
 using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Schedules;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Server.Delivery;
@@ -72,6 +73,39 @@ public sealed class InventoryServicesOverHttpTests(InventoryServer fixture) : IC
             Assert.Equal(ResponseCode.E5, await SendAsync(Read411(esme.ToString())));
         }
         finally { await Instance.Cache.SaveDeviceAsync(before, Ct); }
+    }
+
+    /// <summary>R-SR-5.1: a schedule runs "until deleted by the User or by the DCC, e.g. on Decommission" — at once, not at its next occurrence.</summary>
+    [Fact]
+    public async Task Decommissioning_a_meter_deletes_its_DCC_Schedules_at_once_with_N4_to_their_owner()
+    {
+        var meter = "00-DB-12-34-56-78-C9-01";
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var supplier = (await Instance.Store.FindUserAsync(Supplier, Ct))!;
+        await Instance.Store.SaveUserAsync(supplier with { ResponseEndpoint = new Uri(listener.Address, "/schedules") }, Ct);
+        try
+        {
+            Assert.Equal(ResponseCode.I99, await SendAsync(Prenotify(meter, "ESME", "ESME", "1.0")));
+            Assert.Equal(ResponseCode.I99, await SendAsync(Update(meter, $"<sr:UpdateMPxN><sr:ImportMPxN>{DemoEnvironment.ElectricityMpan}</sr:ImportMPxN></sr:UpdateMPxN>")));
+            Assert.Equal(ResponseCode.I99, await SendAsync(Update(meter, "<sr:UpdateDeviceStatusExceptCH>InstalledNotCommissioned</sr:UpdateDeviceStatusExceptCH>")));
+            var timing = new ScheduleTiming(ScheduleFrequency.Daily, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2), null);
+            var id = await Instance.Schedules.CreateAsync(new ScheduleDefinition(Supplier, UserRole.ImportSupplier, timing,
+                ServiceReferenceVariant.Parse("4.6.1"), Eui.Parse(meter), "<x/>", null), DateTimeOffset.UtcNow, Ct);
+
+            Assert.Equal(ResponseCode.I99, await SendAsync(Decommission(meter)));
+
+            Assert.Null(await Instance.Schedules.GetAsync(id, Ct));
+            using var within = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            within.CancelAfter(TimeSpan.FromSeconds(30));
+            string alert;
+            do alert = Encoding.UTF8.GetString((await listener.Received.ReadAsync(within.Token)).Body);
+            while (!alert.Contains("DSPScheduleRemoval", StringComparison.Ordinal));
+            Assert.Contains(">N4<", alert);
+            Assert.Contains($">{id}<", alert);
+            var validated = DccBoxedTool.Shared.Validate(alert);
+            Assert.True(validated.Succeeded, $"{validated}\n{alert}");
+        }
+        finally { await Instance.Store.SaveUserAsync(supplier, Ct); }
     }
 
     [Fact]

@@ -92,3 +92,13 @@ public interface ISmiStatusChangeListener
 {
     ValueTask StatusChangedAsync(SmiStatusChange change, CancellationToken cancellationToken);
 }
+
+/// <summary>Tells each listener of an SMI Status change in turn (alerts, then schedule removal, …).</summary>
+public sealed class SmiStatusChangeListeners(IReadOnlyList<ISmiStatusChangeListener> listeners) : ISmiStatusChangeListener
+{
+    public async ValueTask StatusChangedAsync(SmiStatusChange change, CancellationToken cancellationToken)
+    {
+        foreach (var listener in listeners)
+            await listener.StatusChangedAsync(change, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -86,8 +86,15 @@ public static class OpenDuisServices
         // Their SMI Status changes raise DeviceStatusChangeEvent alerts, signed by the DSP into the outbox.
         services.TryAddSingleton<Core.Alerts.IDccAlertSink>(sp => new Core.Alerts.OutboxDccAlertSink(parts.Outbox, dspKey,
             sp.GetRequiredService<TimeProvider>(), new Core.Alerts.PartyStoreDuisVersions(parts.Store), parts.Schemas));
+        // ... and, with DCC Schedules, end the device's schedules at once (N4, N5, N6).
         services.TryAddSingleton<ISmiStatusChangeListener>(sp =>
-            new DeviceStatusAlertListener(new Core.Alerts.DeviceStatusAlerts(parts.Store, sp.GetRequiredService<Core.Alerts.IDccAlertSink>())));
+        {
+            ISmiStatusChangeListener alerts = new DeviceStatusAlertListener(
+                new Core.Alerts.DeviceStatusAlerts(parts.Store, sp.GetRequiredService<Core.Alerts.IDccAlertSink>()));
+            return sp.GetService<Core.Schedules.IScheduleStore>() is { } schedules && sp.GetService<Core.Schedules.IScheduleNotices>() is { } notices
+                ? new SmiStatusChangeListeners([alerts, new Core.Schedules.ScheduleRemovalOnStatusChange(schedules, notices)])
+                : alerts;
+        });
         services.AddSingleton(sp => new InventoryServices(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ISmiStatusChangeListener>()));
         services.AddSingleton<NonDeviceServices>();
