@@ -3,26 +3,15 @@ using System.Diagnostics;
 namespace OpenDuis.Server.Tests;
 
 /// <summary><c>openduis incident</c> without --register keeps the register in the data folder's database.</summary>
-public sealed class IncidentDatabaseCliTests : IDisposable
+public sealed class IncidentDatabaseCliTests : IAsyncDisposable
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("openduis-incident-db-").FullName;
+    private readonly OpenduisProcesses _cli = new("openduis-incident-db-");
+    private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => Directory.Delete(_data, true);
+    public ValueTask DisposeAsync() => _cli.DisposeAsync();
 
-    private async Task<(int ExitCode, string Out, string Err)> Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _data };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "openduis.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--data");
-        psi.ArgumentList.Add(_data);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = p.StandardError.ReadToEndAsync(Ct);
-        await p.WaitForExitAsync(Ct);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string Out, string Err)> Run(params string[] args) => _cli.RunOnDataAsync(args);
 
     [Fact]
     public async Task The_register_persists_in_the_database_between_commands()

@@ -3,28 +3,17 @@ using System.Diagnostics;
 namespace OpenDuis.Server.Tests;
 
 /// <summary><c>openduis notice record|error-message|list</c> keep the notice register (M10) in the data folder's database.</summary>
-public sealed class NoticeDatabaseCliTests : IDisposable
+public sealed class NoticeDatabaseCliTests : IAsyncDisposable
 {
     private const string Sender = "90-B3-D5-1F-30-01-00-00";
     private const string Recipient = "90-B3-D5-1F-30-02-00-00";
-    private readonly string _data = Directory.CreateTempSubdirectory("openduis-notice-db-").FullName;
+    private readonly OpenduisProcesses _cli = new("openduis-notice-db-");
+    private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => Directory.Delete(_data, true);
+    public ValueTask DisposeAsync() => _cli.DisposeAsync();
 
-    private async Task<(int ExitCode, string Out, string Err)> Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _data };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "openduis.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--data");
-        psi.ArgumentList.Add(_data);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = p.StandardError.ReadToEndAsync(Ct);
-        await p.WaitForExitAsync(Ct);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string Out, string Err)> Run(params string[] args) => _cli.RunOnDataAsync(args);
 
     [Fact]
     public async Task An_emailed_notice_is_recorded_and_an_error_message_within_the_hour_undoes_its_receipt()

@@ -39,6 +39,24 @@ public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs a command to its end on the data folder (<c>--data</c> added; working directory the data
+    /// folder, so nothing lands beside the tests): its exit code, standard output and standard error.
+    /// </summary>
+    public async Task<(int ExitCode, string Out, string Err)> RunOnDataAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Data };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--data");
+        psi.ArgumentList.Add(Data);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = p.StandardError.ReadToEndAsync(Ct);
+        await p.WaitForExitAsync(Ct);
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>
     /// <c>openduis serve</c> on the data folder (short delivery lease, no SMKI Repository port), once
     /// it answers /health; fails with its output when it exits first.
     /// </summary>

@@ -5,26 +5,15 @@ using System.Net.Http.Headers;
 namespace OpenDuis.Server.Tests;
 
 /// <summary><c>openduis report</c> as a separate process on a fresh data folder: H17 requests, refusals, and a report from the inventory.</summary>
-public sealed class ReportCliTests : IDisposable
+public sealed class ReportCliTests : IAsyncDisposable
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("openduis-report-cli-").FullName;
+    private readonly OpenduisProcesses _cli = new("openduis-report-cli-");
+    private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => Directory.Delete(_data, true);
+    public ValueTask DisposeAsync() => _cli.DisposeAsync();
 
-    private async Task<(int ExitCode, string Out, string Err)> Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "openduis.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--data");
-        psi.ArgumentList.Add(_data);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = p.StandardError.ReadToEndAsync(Ct);
-        await p.WaitForExitAsync(Ct);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string Out, string Err)> Run(params string[] args) => _cli.RunOnDataAsync(args);
 
     [Fact]
     public async Task H17_request_is_refused_until_evidence_is_accepted_then_generated_from_the_inventory_and_ad_hoc_limited()

@@ -3,26 +3,15 @@ using System.Diagnostics;
 namespace OpenDuis.Server.Tests;
 
 /// <summary><c>openduis service-desk record|list</c> keep the Appendix P 2.2 log in the data folder's database.</summary>
-public sealed class ServiceDeskCliTests : IDisposable
+public sealed class ServiceDeskCliTests : IAsyncDisposable
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("openduis-service-desk-db-").FullName;
+    private readonly OpenduisProcesses _cli = new("openduis-service-desk-db-");
+    private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => Directory.Delete(_data, true);
+    public ValueTask DisposeAsync() => _cli.DisposeAsync();
 
-    private async Task<(int ExitCode, string Out, string Err)> Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _data };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "openduis.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--data");
-        psi.ArgumentList.Add(_data);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = p.StandardError.ReadToEndAsync(Ct);
-        await p.WaitForExitAsync(Ct);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string Out, string Err)> Run(params string[] args) => _cli.RunOnDataAsync(args);
 
     [Fact]
     public async Task A_request_by_signed_letter_and_what_was_provided_are_logged_and_listed()
