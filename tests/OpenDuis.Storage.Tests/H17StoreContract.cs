@@ -148,32 +148,14 @@ public abstract class H17StoreContract : StoreContract<SqlSmiStore>
 
 public sealed class SqliteH17StoreTests : H17StoreContract
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("openduis-h17-").FullName;
-
-    protected override async Task<SqlSmiStore> OpenStoreAsync() =>
-        await SqliteSmiStore.OpenAsync(Path.Combine(_dir, "openduis.db"), TestContext.Current.CancellationToken);
-
-    protected override ValueTask DropAsync()
-    {
-        Directory.Delete(_dir, recursive: true);
-        return ValueTask.CompletedTask;
-    }
+    private readonly SqliteStoreFolder _db = new("openduis-h17-");
+    protected override Task<SqlSmiStore> OpenStoreAsync() => _db.OpenAsync();
+    protected override ValueTask DropAsync() => _db.DropAsync();
 }
 
 public sealed class PostgresH17StoreTests : H17StoreContract
 {
-    private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
-    private string? _admin;
-
-    protected override async Task<SqlSmiStore> OpenStoreAsync()
-    {
-        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
-        _admin = admin;
-        return await PostgresSmiStore.OpenAsync(scoped, TestContext.Current.CancellationToken);
-    }
-
-    protected override async ValueTask DropAsync()
-    {
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
-    }
+    private readonly PostgresStoreSchema _db = new();
+    protected override Task<SqlSmiStore> OpenStoreAsync() => _db.OpenAsync();
+    protected override ValueTask DropAsync() => _db.DropAsync();
 }

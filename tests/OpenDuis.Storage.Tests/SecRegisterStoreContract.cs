@@ -84,32 +84,14 @@ internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
 
 public sealed class SqliteSecRegisterStoreTests : SecRegisterStoreContract
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("openduis-registers-").FullName;
-
-    protected override async Task<SqlSmiStore> OpenStoreAsync() =>
-        await SqliteSmiStore.OpenAsync(Path.Combine(_dir, "openduis.db"), TestContext.Current.CancellationToken);
-
-    protected override ValueTask DropAsync()
-    {
-        Directory.Delete(_dir, recursive: true);
-        return ValueTask.CompletedTask;
-    }
+    private readonly SqliteStoreFolder _db = new("openduis-registers-");
+    protected override Task<SqlSmiStore> OpenStoreAsync() => _db.OpenAsync();
+    protected override ValueTask DropAsync() => _db.DropAsync();
 }
 
 public sealed class PostgresSecRegisterStoreTests : SecRegisterStoreContract
 {
-    private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
-    private string? _admin;
-
-    protected override async Task<SqlSmiStore> OpenStoreAsync()
-    {
-        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
-        _admin = admin;
-        return await PostgresSmiStore.OpenAsync(scoped, TestContext.Current.CancellationToken);
-    }
-
-    protected override async ValueTask DropAsync()
-    {
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
-    }
+    private readonly PostgresStoreSchema _db = new();
+    protected override Task<SqlSmiStore> OpenStoreAsync() => _db.OpenAsync();
+    protected override ValueTask DropAsync() => _db.DropAsync();
 }
