@@ -1,3 +1,4 @@
+using System.Xml;
 using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Requests;
 using OpenDuis.Protocol.Domain;
@@ -68,9 +69,10 @@ public sealed class ScheduleExecutor(
         var now = clock.GetUtcNow();
         var due = await store.ClaimDueAsync(now, _options.Lease, _options.BatchSize, cancellationToken).ConfigureAwait(false);
         if (due.Count == 0) return [];
+        var requests = BuildRequests(due);
         var results = new OccurrenceResult[due.Count];
         await Parallel.ForAsync(0, due.Count, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await RunAsync(due[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, ct) => results[i] = await RunAsync(due[i], requests[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
 
         // Removed schedules are gone already; every other occurrence moves its schedule on, in one go.
         var ran = new List<DueOccurrence>(due.Count);
@@ -96,13 +98,33 @@ public sealed class ScheduleExecutor(
         }
     }
 
-    private async Task<OccurrenceResult> RunAsync(DueOccurrence occurrence, CancellationToken cancellationToken)
+    /// <summary>
+    /// Each occurrence's request, in the owner's DUIS version. Built on one thread before the batch
+    /// runs in parallel: each distinct scheduled body is parsed once and then only read, and an
+    /// XmlDocument may not be read by several threads while another builds from it.
+    /// </summary>
+    private DuisRequest[] BuildRequests(IReadOnlyList<DueOccurrence> due)
+    {
+        var parsed = new Dictionary<string, XmlElement>(StringComparer.Ordinal);
+        var versions = new Dictionary<Eui, DuisSchemaVersion>();
+        var requests = new DuisRequest[due.Count];
+        for (var i = 0; i < due.Count; i++)
+        {
+            var schedule = due[i].Definition;
+            if (!parsed.TryGetValue(schedule.ScheduledBodyXml, out var body))
+                parsed.Add(schedule.ScheduledBodyXml, body = ScheduledRequest.ParseBody(schedule.ScheduledBodyXml));
+            if (!versions.TryGetValue(schedule.Owner, out var version))
+                versions.Add(schedule.Owner, version = pipeline.Snapshot.TryGetUser(schedule.Owner, out var owner) && DuisSchemaVersion.TryParse(owner.DuisVersion, out var v)
+                    ? v : DuisSchemaVersion.V5_4);
+            requests[i] = ScheduledRequest.Build(due[i].Id, schedule, due[i].DueAt, version, body);
+        }
+        return requests;
+    }
+
+    private async Task<OccurrenceResult> RunAsync(DueOccurrence occurrence, DuisRequest request, CancellationToken cancellationToken)
     {
         var schedule = occurrence.Definition;
         var reference = new StoredScheduleRef(occurrence.Id, schedule.Owner, schedule.DeviceId);
-        var version = pipeline.Snapshot.TryGetUser(schedule.Owner, out var owner) && DuisSchemaVersion.TryParse(owner.DuisVersion, out var v)
-            ? v : DuisSchemaVersion.V5_4;
-        var request = ScheduledRequest.Build(occurrence.Id, schedule, occurrence.DueAt, version);
         var now = clock.GetUtcNow();
 
         var decision = pipeline.Evaluate(new AccessRequest(request, request.CommandVariant.WebService(), Authentication.Verified, schedule.Owner));

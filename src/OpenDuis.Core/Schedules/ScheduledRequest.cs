@@ -50,13 +50,30 @@ public static class ScheduledRequest
     public static DuisRequest Build(DspScheduleId id, ScheduleDefinition schedule, DateTimeOffset dueAt, DuisSchemaVersion schemaVersion)
     {
         ArgumentNullException.ThrowIfNull(schedule);
+        return Build(id, schedule, dueAt, schemaVersion, ParseBody(schedule.ScheduledBodyXml));
+    }
+
+    /// <summary>
+    /// <see cref="Build(DspScheduleId, ScheduleDefinition, DateTimeOffset, DuisSchemaVersion)"/> from the
+    /// schedule's body already parsed (<see cref="ParseBody"/>), which is only read: an executor parses
+    /// each distinct body of a batch once (a million daily reads share a handful of bodies).
+    /// </summary>
+    public static DuisRequest Build(DspScheduleId id, ScheduleDefinition schedule, DateTimeOffset dueAt, DuisSchemaVersion schemaVersion, XmlElement dspBody)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
         if (!ServiceCatalogue.TryGet(schedule.ScheduledVariant, out var definition))
             throw new InvalidDataException($"DCC Schedule {id} holds {schedule.ScheduledVariant}, which is not in the service catalogue.");
-        var source = new XmlDocument { XmlResolver = null };
-        source.LoadXml(schedule.ScheduledBodyXml);
-        var body = OnDemandBody(source.DocumentElement!, definition, DateOnly.FromDateTime(dueAt.UtcDateTime), schedule.KaPublicSecurityCredential);
+        var body = OnDemandBody(dspBody, definition, DateOnly.FromDateTime(dueAt.UtcDateTime), schedule.KaPublicSecurityCredential);
         return DuisRequest.Create(schemaVersion, RequestIdFor(id, schedule.Owner, schedule.DeviceId, dueAt),
             CommandVariant.SendNonCritical, definition.Variant, body);
+    }
+
+    /// <summary>A schedule's stored sr:DSPSchedule body element, parsed (no external entities resolved).</summary>
+    public static XmlElement ParseBody(string scheduledBodyXml)
+    {
+        var source = new XmlDocument { XmlResolver = null };
+        source.LoadXml(scheduledBodyXml);
+        return source.DocumentElement!;
     }
 
     /// <summary>The variant's own body element for an execution on <paramref name="executionDate"/>.</summary>

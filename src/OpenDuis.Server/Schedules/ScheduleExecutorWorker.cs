@@ -21,10 +21,12 @@ public sealed partial class ScheduleExecutorWorker(
     TimeProvider clock,
     ScheduleExecutorOptions options,
     TimeSpan pollInterval,
-    ILogger<ScheduleExecutorWorker> logger) : BackgroundService
+    ILogger<ScheduleExecutorWorker> logger,
+    int workers = 1) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
         var network = services.GetService<IDeviceNetwork>();
         var pipeline = services.GetService<AccessPipeline>();
         if (network is null || pipeline is null)
@@ -33,6 +35,11 @@ public sealed partial class ScheduleExecutorWorker(
             return;
         }
         var executor = new ScheduleExecutor(store, pipeline, network, notices, clock, options);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => RunLoopAsync(executor, stoppingToken), CancellationToken.None)));
+    }
+
+    private async Task RunLoopAsync(ScheduleExecutor executor, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             var ran = 0;

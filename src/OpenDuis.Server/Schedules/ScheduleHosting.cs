@@ -11,7 +11,11 @@ namespace OpenDuis.Server.Schedules;
 
 /// <summary>How the server runs DCC Schedules.</summary>
 /// <param name="PollInterval">How often the executor looks for due occurrences when none was due.</param>
-public sealed record ScheduleHostingOptions(ScheduleExecutorOptions Executor, TimeSpan PollInterval)
+/// <param name="Workers">
+/// Executor loops on this node: while one waits on the store (claiming or completing a batch),
+/// another builds and checks its own; the store's leases keep them apart as they keep nodes apart.
+/// </param>
+public sealed record ScheduleHostingOptions(ScheduleExecutorOptions Executor, TimeSpan PollInterval, int Workers = 2)
 {
     public static ScheduleHostingOptions Default { get; } = new(ScheduleExecutorOptions.Default, TimeSpan.FromSeconds(5));
 }
@@ -32,7 +36,7 @@ public static class ScheduleHosting
         {
             var options = sp.GetService<ScheduleHostingOptions>() ?? ScheduleHostingOptions.Default;
             return new ScheduleExecutorWorker(sp, schedules, sp.GetRequiredService<IScheduleNotices>(), sp.GetRequiredService<TimeProvider>(),
-                options.Executor, options.PollInterval, sp.GetRequiredService<ILogger<ScheduleExecutorWorker>>());
+                options.Executor, options.PollInterval, sp.GetRequiredService<ILogger<ScheduleExecutorWorker>>(), options.Workers);
         });
         return services;
     }

@@ -12,18 +12,39 @@ namespace OpenDuis.Storage.Schedules;
 /// </summary>
 public abstract class SqlScheduleStore : IScheduleStore
 {
-    private const string Columns =
+    /// <summary>The columns of <see cref="Row"/>.</summary>
+    protected const string Columns =
         "id AS Id, owner AS Owner, owner_role AS OwnerRole, device_id AS DeviceId, scheduled_variant AS ScheduledVariant, " +
         "frequency AS Frequency, start_date AS StartDate, end_date AS EndDate, execution_ticks AS ExecutionTicks, " +
         "body_xml AS BodyXml, ka_credential AS KaCredential, next_due_us AS NextDueUs";
 
-    /// <summary>Appended to the claim query to lock the rows taken (PostgreSQL: FOR UPDATE SKIP LOCKED).</summary>
-    protected abstract string ClaimLock { get; }
+    /// <summary>The columns of <see cref="Row"/> taken from the table aliased <c>s</c> (PostgreSQL's RETURNING after a join).</summary>
+    protected const string ClaimedColumns =
+        "s.id AS Id, s.owner AS Owner, s.owner_role AS OwnerRole, s.device_id AS DeviceId, s.scheduled_variant AS ScheduledVariant, " +
+        "s.frequency AS Frequency, s.start_date AS StartDate, s.end_date AS EndDate, s.execution_ticks AS ExecutionTicks, " +
+        "s.body_xml AS BodyXml, s.ka_credential AS KaCredential, s.next_due_us AS NextDueUs";
 
-    /// <summary>The test of <c>id</c> against the array parameter <c>@ids</c> (Dapper expands a list for SQLite; PostgreSQL takes an array).</summary>
-    protected abstract string IdInIds { get; }
+    /// <summary>Appended to a query to lock the rows it reads (PostgreSQL: FOR UPDATE).</summary>
+    protected abstract string RowLock { get; }
+
+    /// <summary>
+    /// One statement that leases up to <c>@max</c> due, unleased rows (<c>next_due_us &lt;= @us AND
+    /// lease_until_us &lt;= @us</c>), earliest first by (next_due_us, id), until <c>@until</c>, and
+    /// returns them as <see cref="Row"/>s: the rows chosen and leased in one round trip.
+    /// </summary>
+    protected abstract string ClaimSql { get; }
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>The database as <see cref="Transactions.DatabaseKey"/> names it.</summary>
+    protected abstract string Database { get; }
+
+    /// <summary>
+    /// The open unit of work's connection on this database, else one of the store's own: finding and
+    /// deleting a device's schedules enlist, so an inventory change ends them in its own transaction.
+    /// </summary>
+    private ValueTask<Transactions.StoreConnection> ConnectAsync(CancellationToken cancellationToken) =>
+        Transactions.StoreConnection.OpenAsync(Database, OpenAsync, cancellationToken);
 
     public abstract ValueTask DisposeAsync();
 
@@ -103,18 +124,18 @@ public abstract class SqlScheduleStore : IScheduleStore
 
     public async Task<IReadOnlyList<StoredSchedule>> OnDeviceAsync(Eui deviceId, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await c.QueryAsync<Row>(new CommandDefinition(
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await s.Connection.QueryAsync<Row>(new CommandDefinition(
             $"SELECT {Columns} FROM dcc_schedules WHERE device_id = @device ORDER BY id", new { device = deviceId.ToString() },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+            s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => r.ToStored()).ToList();
     }
 
     public async Task<bool> DeleteAsync(DspScheduleId id, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await c.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM dcc_schedules WHERE id = @id", new { id = (long)id.Value }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await s.Connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM dcc_schedules WHERE id = @id", new { id = (long)id.Value }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
     }
 
     public async Task<IReadOnlyList<DueOccurrence>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default)
@@ -123,18 +144,11 @@ public abstract class SqlScheduleStore : IScheduleStore
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         var us = Microseconds(now);
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var rows = (await c.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM dcc_schedules WHERE next_due_us <= @us AND lease_until_us <= @us ORDER BY next_due_us, id LIMIT @max{ClaimLock}",
-            new { us, max }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
-        if (rows.Count > 0)
-        {
-            await c.ExecuteAsync(new CommandDefinition(
-                $"UPDATE dcc_schedules SET lease_until_us = @until WHERE {IdInIds}",
-                new { until = us + (long)(lease.Ticks / TimeSpan.TicksPerMicrosecond), ids = rows.Select(r => r.Id).ToArray() }, tx,
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            ClaimSql, new { us, max, until = us + (long)(lease.Ticks / TimeSpan.TicksPerMicrosecond) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        // RETURNING gives no order: earliest first, as claimed.
+        rows.Sort(static (a, b) => a.NextDueUs == b.NextDueUs ? a.Id.CompareTo(b.Id) : a.NextDueUs!.Value.CompareTo(b.NextDueUs!.Value));
         return rows.ConvertAll(r => new DueOccurrence(new DspScheduleId((ulong)r.Id), r.ToDefinition(), FromMicroseconds(r.NextDueUs!.Value)));
     }
 
@@ -143,7 +157,7 @@ public abstract class SqlScheduleStore : IScheduleStore
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM dcc_schedules WHERE id = @id AND next_due_us = @due{ClaimLock.Replace(" SKIP LOCKED", "", StringComparison.Ordinal)}",
+            $"SELECT {Columns} FROM dcc_schedules WHERE id = @id AND next_due_us = @due{RowLock}",
             new { id = (long)id.Value, due = Microseconds(dueAt) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (row is null) return false;
         var next = ScheduleOccurrences.Next(row.ToDefinition().Timing, dueAt);

@@ -9,8 +9,13 @@ public sealed class SqliteScheduleStore : SqlScheduleStore
 {
     private readonly string _connectionString;
 
-    private SqliteScheduleStore(string path) =>
+    private SqliteScheduleStore(string path)
+    {
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        Database = Transactions.DatabaseKey.Sqlite(path);
+    }
+
+    protected override string Database { get; }
 
     /// <summary>Opens (creating if need be) the database file and brings its schema up to date.</summary>
     public static async Task<SqliteScheduleStore> OpenAsync(string path, CancellationToken cancellationToken = default)
@@ -26,10 +31,13 @@ public sealed class SqliteScheduleStore : SqlScheduleStore
         return store;
     }
 
-    // Microsoft.Data.Sqlite begins transactions IMMEDIATE: the claiming writer holds the database lock, so no row lock is needed.
-    protected override string IdInIds => "id IN @ids";
+    // One writer at a time holds the database lock (a statement, or a transaction Microsoft.Data.Sqlite begins IMMEDIATE), so no row lock is needed.
+    protected override string RowLock => "";
 
-    protected override string ClaimLock => "";
+    protected override string ClaimSql =>
+        "UPDATE dcc_schedules SET lease_until_us = @until WHERE id IN (SELECT id FROM dcc_schedules " +
+        "WHERE next_due_us <= @us AND lease_until_us <= @us ORDER BY next_due_us, id LIMIT @max) " +
+        $"RETURNING {Columns}";
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
