@@ -65,7 +65,8 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
             services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox,
-                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot, Schedules: instance.Schedules, Network: network)));
+                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot, Schedules: instance.Schedules, Network: network,
+                UnitOfWork: new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath))));
         return instance;
     }
 

@@ -1,5 +1,6 @@
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Registration;
+using OpenDuis.Core.Transactions;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Messages.Alerts;
@@ -20,18 +21,24 @@ namespace OpenDuis.Core.Alerts;
 /// </list>
 /// Other changes raise no alert.
 /// </summary>
-public sealed class DeviceStatusAlerts(ISmiStore store, IDccAlertSink sink)
+/// <param name="unitOfWork">The unit of work <see cref="ChangeStatusAsync"/> writes the change and its alerts in (R-WS-2); without it, one after the other.</param>
+public sealed class DeviceStatusAlerts(ISmiStore store, IDccAlertSink sink, IUnitOfWork? unitOfWork = null)
 {
     private readonly AlertRecipients _recipients = new(store);
 
-    /// <summary>Moves the Device to <paramref name="to"/> (lifecycle-checked, SEC Appendix AC) and raises the alerts the change calls for.</summary>
-    public async Task<(Device Device, IReadOnlyList<AlertToRaise> Alerts)> ChangeStatusAsync(Eui id, SmiStatus to, DateTimeOffset at,
-        CancellationToken cancellationToken = default)
-    {
-        var before = await store.FindDeviceAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"Device {id} is not in the Smart Metering Inventory.");
-        var after = await store.ChangeStatusAsync(id, to, at, cancellationToken);
-        return (after, await StatusChangedAsync(before, after, at, cancellationToken));
-    }
+    /// <summary>
+    /// Moves the Device to <paramref name="to"/> (lifecycle-checked, SEC Appendix AC) and raises the
+    /// alerts the change calls for, in one unit of work: if an alert cannot be written the status is
+    /// not changed either.
+    /// </summary>
+    public Task<(Device Device, IReadOnlyList<AlertToRaise> Alerts)> ChangeStatusAsync(Eui id, SmiStatus to, DateTimeOffset at,
+        CancellationToken cancellationToken = default) =>
+        (unitOfWork ?? NoUnitOfWork.Instance).RunAsync<(Device, IReadOnlyList<AlertToRaise>)>(async ct =>
+        {
+            var before = await store.FindDeviceAsync(id, ct) ?? throw new KeyNotFoundException($"Device {id} is not in the Smart Metering Inventory.");
+            var after = await store.ChangeStatusAsync(id, to, at, ct);
+            return (after, await StatusChangedAsync(before, after, at, ct));
+        }, cancellationToken);
 
     /// <summary>Raises the alerts for a change already made (for writers that changed the status in their own transaction).</summary>
     public async Task<IReadOnlyList<AlertToRaise>> StatusChangedAsync(Device before, Device after, DateTimeOffset at, CancellationToken cancellationToken = default)

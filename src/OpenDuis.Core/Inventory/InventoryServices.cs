@@ -1,5 +1,6 @@
 using OpenDuis.Core.Parties;
 using OpenDuis.Core.Registration;
+using OpenDuis.Core.Transactions;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Core.Inventory;
@@ -12,15 +13,36 @@ namespace OpenDuis.Core.Inventory;
 /// Changes are written through the <see cref="SmiCache"/>, so the next request's access control
 /// (E5, E19, E4) sees them, and each status change is told to the <see cref="ISmiStatusChangeListener"/>.
 /// The access-control pipeline has already checked the User (E1, E2, E3) before these run.
+/// Each request runs in one <see cref="IUnitOfWork"/>: its SMI changes, the DCC Alerts they raise and
+/// the DCC Schedules they end are committed together (R-WS-2), or, when any of it cannot be written,
+/// none of it is and the request fails with <see cref="InventoryChangeFailedException"/>.
 /// </summary>
-public sealed class InventoryServices(SmiCache cache, TimeProvider clock, ISmiStatusChangeListener? statusChanges = null)
+public sealed class InventoryServices(SmiCache cache, TimeProvider clock, ISmiStatusChangeListener? statusChanges = null, IUnitOfWork? unitOfWork = null)
 {
+    private readonly IUnitOfWork _unitOfWork = unitOfWork ?? NoUnitOfWork.Instance;
+
     private static readonly ServiceReferenceVariant Decommission = new(8, 3);
     private static readonly ServiceReferenceVariant Update = new(8, 4);
     private static readonly ServiceReferenceVariant OptIn = new(8, 6);
     private static readonly ServiceReferenceVariant Prenotification = new(12, 2);
 
-    public Task<InventoryOutcome> ApplyAsync(Eui user, InventoryRequest request, CancellationToken cancellationToken = default) => request switch
+    /// <summary>
+    /// Applies one inventory request in its own unit of work. Throws <see cref="InventoryChangeFailedException"/>
+    /// when the change, or anything it raises, cannot be stored: then nothing of it was kept.
+    /// </summary>
+    public async Task<InventoryOutcome> ApplyAsync(Eui user, InventoryRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _unitOfWork.RunAsync(ct => ApplyInWorkAsync(user, request, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not ArgumentOutOfRangeException)
+        {
+            throw new InventoryChangeFailedException(request, e);
+        }
+    }
+
+    private Task<InventoryOutcome> ApplyInWorkAsync(Eui user, InventoryRequest request, CancellationToken cancellationToken) => request switch
     {
         DecommissionDevice r => DecommissionAsync(user, r, cancellationToken),
         UpdateInventory r => UpdateAsync(user, r, cancellationToken),
@@ -276,4 +298,15 @@ public sealed class InventoryServices(SmiCache cache, TimeProvider clock, ISmiSt
 
     private static string NotFrom(Device device, SmiStatus to) =>
         $"Device {device.Id} is {device.Status}; from {device.Status} it may move only to {string.Join(", ", SmiLifecycle.NextStatuses(device.Status).Order())}, not {to} (SEC Appendix AC).";
+}
+
+/// <summary>
+/// An inventory request whose change could not be stored whole (the database refused the SMI change,
+/// a DCC Alert it raises or a DCC Schedule it ends): nothing of it was kept, and the request may be
+/// sent again. The message names the request and the cause.
+/// </summary>
+public sealed class InventoryChangeFailedException(InventoryRequest request, Exception inner)
+    : Exception($"{request.GetType().Name} for Device {request.DeviceId} was not applied: {inner.Message} Nothing was changed: not the inventory, its DCC Alerts or DCC Schedules.", inner)
+{
+    public InventoryRequest Request { get; } = request;
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using OpenDuis.Core.Parties;
 using OpenDuis.Core.Registration;
+using OpenDuis.Core.Transactions;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Core.Inventory;
@@ -11,7 +12,9 @@ namespace OpenDuis.Core.Inventory;
 /// every request ("device by EUI", "user by EUI", "who is registered for this MPxN at T"), answered
 /// from memory without locks. Writes go to the store first and then to the cache, so the cache is
 /// never ahead of the database. One process owns its cache: several nodes sharing a PostgreSQL
-/// database each hold their own and must reload to see the others' writes.
+/// database each hold their own and must reload to see the others' writes. Inside a unit of work
+/// (<see cref="UnitOfWorkContext"/>) the cache changes only once the transaction commits: a change
+/// rolled back never reaches access control.
 /// </summary>
 public sealed class SmiCache
 {
@@ -68,34 +71,34 @@ public sealed class SmiCache
     public async Task SaveDeviceAsync(Device device, CancellationToken cancellationToken = default)
     {
         await Store.SaveDeviceAsync(device, cancellationToken).ConfigureAwait(false);
-        _devices[device.Id] = device;
+        UnitOfWorkContext.AfterCommit(() => _devices[device.Id] = device);
     }
 
     public async Task<Device> ChangeStatusAsync(Eui id, SmiStatus to, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         var changed = await Store.ChangeStatusAsync(id, to, at, cancellationToken).ConfigureAwait(false);
-        _devices[id] = changed;
+        UnitOfWorkContext.AfterCommit(() => _devices[id] = changed);
         return changed;
     }
 
     public async Task<bool> DeleteDeviceAsync(Eui id, CancellationToken cancellationToken = default)
     {
         var deleted = await Store.DeleteDeviceAsync(id, cancellationToken).ConfigureAwait(false);
-        _devices.TryRemove(id, out _);
+        UnitOfWorkContext.AfterCommit(() => _devices.TryRemove(id, out _));
         return deleted;
     }
 
     public async Task SaveUserAsync(ServiceUser user, CancellationToken cancellationToken = default)
     {
         await Store.SaveUserAsync(user, cancellationToken).ConfigureAwait(false);
-        _users[user.Id] = user;
+        UnitOfWorkContext.AfterCommit(() => _users[user.Id] = user);
     }
 
     public async Task RegisterAsync(RegistrationPeriod period, CancellationToken cancellationToken = default)
     {
         await Store.RegisterAsync(period, cancellationToken).ConfigureAwait(false);
-        _registrations.AddOrUpdate((period.Mpxn, period.Role),
+        UnitOfWorkContext.AfterCommit(() => _registrations.AddOrUpdate((period.Mpxn, period.Role),
             _ => new RegistrationHistory([period]),
-            (_, history) => history.With(period));
+            (_, history) => history.With(period)));
     }
 }

@@ -11,15 +11,28 @@ public enum AnswerOutcome
     Rejected,
     /// <summary>Not a DUIS request at all (not XML, no readable header): HTTP 400 with a plain explanation.</summary>
     Unreadable,
+    /// <summary>
+    /// Admitted, but its change could not be stored whole and nothing of it was kept (R-WS-2): HTTP 503
+    /// with the reason. The DUIS has no Response Code for a failure of the DCC's own; the User may send it again.
+    /// </summary>
+    NotApplied,
 }
 
 /// <summary>The synchronous answer to one request: the bytes to write and what they mean.</summary>
 public sealed record DuisAnswer(byte[] Body, string ResponseCode, AnswerOutcome Outcome, string ContentType = "application/xml; charset=utf-8")
 {
-    public int HttpStatus => Outcome == AnswerOutcome.Unreadable ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+    public int HttpStatus => Outcome switch
+    {
+        AnswerOutcome.Unreadable => StatusCodes.Status400BadRequest,
+        AnswerOutcome.NotApplied => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status200OK,
+    };
 
     public static DuisAnswer Unreadable(string reason) =>
         new(System.Text.Encoding.UTF8.GetBytes(reason + "\n"), "none", AnswerOutcome.Unreadable, "text/plain; charset=utf-8");
+
+    public static DuisAnswer NotApplied(string reason) =>
+        new(System.Text.Encoding.UTF8.GetBytes(reason + "\n"), "none", AnswerOutcome.NotApplied, "text/plain; charset=utf-8");
 }
 
 /// <summary>

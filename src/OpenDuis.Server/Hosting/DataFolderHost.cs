@@ -10,6 +10,7 @@ using OpenDuis.Storage;
 using OpenDuis.Storage.Outbox;
 using OpenDuis.Storage.RequestLog;
 using OpenDuis.Storage.Schedules;
+using OpenDuis.Storage.Transactions;
 
 namespace OpenDuis.Server.Hosting;
 
@@ -32,13 +33,17 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <summary>The request log (E55, sequencing, E63), kept in the same database so it survives a restart.</summary>
     public DurableRequestLog RequestLog { get; }
+
+    /// <summary>One transaction across <see cref="Store"/>, <see cref="Schedules"/> and <see cref="Outbox"/>, which share the folder's database (R-WS-2).</summary>
+    public Core.Transactions.IUnitOfWork UnitOfWork { get; }
     public SmiCache Cache { get; }
     public SmiCacheAccessSnapshot AccessSnapshot { get; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
     private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
-        SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules, DurableRequestLog requestLog)
+        SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules, DurableRequestLog requestLog, Core.Transactions.IUnitOfWork unitOfWork)
     {
+        UnitOfWork = unitOfWork;
         RequestLog = requestLog;
         Schedules = schedules;
         Cache = cache;
@@ -59,23 +64,26 @@ public sealed class DataFolderHost : IAsyncDisposable
         IOutboxStore outbox;
         IScheduleStore schedules;
         IRequestLogStore requestLog;
+        Core.Transactions.IUnitOfWork unitOfWork;
         if (settings.Store == "postgres")
         {
             postgres = NpgsqlDataSource.Create(settings.PostgresConnectionString!);
             outbox = await PostgresOutboxStore.OpenAsync(postgres, clock, cancellationToken);
             schedules = await PostgresScheduleStore.OpenAsync(settings.PostgresConnectionString!, cancellationToken);
             requestLog = await PostgresRequestLogStore.OpenAsync(postgres, cancellationToken);
+            unitOfWork = new PostgresUnitOfWork(postgres);
         }
         else
         {
             outbox = await SqliteOutboxStore.OpenAsync(folder.SqlitePath, clock, cancellationToken);
             schedules = await SqliteScheduleStore.OpenAsync(folder.SqlitePath, cancellationToken);
             requestLog = await SqliteRequestLogStore.OpenAsync(folder.SqlitePath, cancellationToken);
+            unitOfWork = new SqliteUnitOfWork(folder.SqlitePath);
         }
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention, cancellationToken);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork);
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -90,7 +98,7 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
     public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules,
-        RequestLog: RequestLog);
+        RequestLog: RequestLog, UnitOfWork: UnitOfWork);
 
     public async ValueTask DisposeAsync()
     {

@@ -30,6 +30,11 @@ namespace OpenDuis.Server.Hosting;
 /// The DCC Schedules (5.1, 5.2, 5.3 and the executor; with <paramref name="AccessSnapshot"/>); without
 /// them 5.x requests are acknowledged and change nothing.
 /// </param>
+/// <param name="UnitOfWork">
+/// The transaction across the stores of <paramref name="Store"/>'s database (SMI, schedules, outbox): each
+/// inventory request's change, the DCC Alerts it raises and the schedules it ends commit together (R-WS-2).
+/// Without it each is written in a transaction of its own.
+/// </param>
 /// <param name="Network">
 /// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
 /// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
@@ -46,7 +51,8 @@ public sealed record OpenDuisParts(
     Core.Schedules.IScheduleStore? Schedules = null,
     EmulatedSmWanOptions? Network = null,
     IRequestLog? RequestLog = null,
-    IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null);
+    IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null,
+    Core.Transactions.IUnitOfWork? UnitOfWork = null);
 
 public static class OpenDuisServices
 {
@@ -90,13 +96,13 @@ public static class OpenDuisServices
         services.TryAddSingleton<ISmiStatusChangeListener>(sp =>
         {
             ISmiStatusChangeListener alerts = new DeviceStatusAlertListener(
-                new Core.Alerts.DeviceStatusAlerts(parts.Store, sp.GetRequiredService<Core.Alerts.IDccAlertSink>()));
+                new Core.Alerts.DeviceStatusAlerts(parts.Store, sp.GetRequiredService<Core.Alerts.IDccAlertSink>(), parts.UnitOfWork));
             return sp.GetService<Core.Schedules.IScheduleStore>() is { } schedules && sp.GetService<Core.Schedules.IScheduleNotices>() is { } notices
                 ? new SmiStatusChangeListeners([alerts, new Core.Schedules.ScheduleRemovalOnStatusChange(schedules, notices)])
                 : alerts;
         });
         services.AddSingleton(sp => new InventoryServices(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ISmiStatusChangeListener>()));
+            sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
         services.AddSingleton<NonDeviceServices>();
         services.AddSingleton<IDuisRequestHandler, DuisRequestHandler>();
         services.AddSingleton(parts.Outbox);

@@ -25,7 +25,8 @@ namespace OpenDuis.Server.Requests;
 /// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest; a device request
 /// goes to the Smart Metering WAN (<see cref="IDeviceNetwork"/>, when one is configured), which answers I99 or
 /// its synchronous answer (a Pre-Command, a Command for Local Delivery, a refusal such as E51 or E50) and
-/// later writes the device's Service Response to the outbox.</item>
+/// later writes the device's Service Response to the outbox. An inventory change that could not be stored
+/// whole (R-WS-2: the change and its DCC Alerts commit together) is HTTP 503 with the reason, nothing kept.</item>
 /// </list>
 /// Every DUIS answer is signed with the DSP's xmlSign key (role 0x89) in the schema version the
 /// request declared.
@@ -120,6 +121,13 @@ public sealed partial class DuisRequestHandler(
                 : Sign(DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null, result.Code,
                     clock.GetUtcNow(), request.ServiceReference, request.ServiceReferenceVariant, result.Payload), result.Code);
         }
+        catch (Core.Inventory.InventoryChangeFailedException e)
+        {
+            // R-WS-2: the change and what it raises were rolled back together; the User is told so, not sent I0.
+            failed = true;
+            LogNotApplied(logger, e, request.RequestId.ToString());
+            return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
+        }
         catch when (admitted)
         {
             failed = true;
@@ -144,6 +152,9 @@ public sealed partial class DuisRequestHandler(
         var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
         return new DuisAnswer(bytes, code.ToString(), outcome);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not applied: its change could not be stored whole and was rolled back")]
+    private static partial void LogNotApplied(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} refused with {ResponseCode}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string requestId, string responseCode, string reason);

@@ -58,5 +58,7 @@ public sealed class OutboxScheduleNotices(IOutboxStore outbox, SigningKey dspKey
     }
 
     private static bool IsDuplicate(System.Data.Common.DbException e) =>
-        e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 } || e is Npgsql.PostgresException { SqlState: "23505" };
+        // Only the unique response_id: any other refusal (a CHECK, a trigger: SQLite reports those as constraint errors too) is a failure.
+        e is Microsoft.Data.Sqlite.SqliteException { SqliteExtendedErrorCode: 2067 } // SQLITE_CONSTRAINT_UNIQUE
+        || e is Npgsql.PostgresException { SqlState: "23505" };
 }

@@ -35,11 +35,14 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource, TimeProvide
         return new PostgresOutboxStore(dataSource, clock);
     }
 
+    private readonly string _database = Transactions.DatabaseKey.Postgres(dataSource.ConnectionString);
+
+    /// <summary>Writes the entries in one transaction: the open unit of work's on this database (R-WS-2), else its own.</summary>
     public async Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
     {
-        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await OutboxSql.EnqueueAsync(c, tx, entries, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await using var s = await Transactions.StoreConnection.OpenAsync(_database, async ct => await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await using var tx = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
+        await OutboxSql.EnqueueAsync(s.Connection, tx.Transaction, entries, clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -32,7 +32,10 @@ public sealed class SqliteOutboxStore : IOutboxStore
     {
         _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = true, DefaultTimeout = 30 }.ToString();
         _clock = clock;
+        _database = Transactions.DatabaseKey.SqliteFromConnectionString(_connectionString);
     }
+
+    private readonly string _database;
 
     /// <summary>Opens a store on a database file, creating the outbox table when missing.</summary>
     public static async Task<SqliteOutboxStore> OpenAsync(string databasePath, TimeProvider clock, CancellationToken cancellationToken = default)
@@ -51,11 +54,12 @@ public sealed class SqliteOutboxStore : IOutboxStore
         return c;
     }
 
+    /// <summary>Writes the entries in one transaction: the open unit of work's on this database (R-WS-2), else its own.</summary>
     public async Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await OutboxSql.EnqueueAsync(c, tx, entries, _clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await using var s = await Transactions.StoreConnection.OpenAsync(_database, async ct => await OpenConnectionAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await using var tx = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
+        await OutboxSql.EnqueueAsync(s.Connection, tx.Transaction, entries, _clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -19,11 +19,14 @@ public sealed class PostgresSmiStore : SqlSmiStore
     private PostgresSmiStore(NpgsqlDataSource dataSource)
     {
         _dataSource = dataSource;
+        Database = Transactions.DatabaseKey.Postgres(dataSource.ConnectionString);
         var b = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         _description = $"PostgreSQL {b.Host}:{b.Port}/{b.Database}" + (b.SearchPath is { Length: > 0 } s ? $" (schema {s})" : "");
     }
 
     public override string Description => _description;
+
+    protected override string Database { get; }
 
     /// <summary>Connects and brings the schema up to date (concurrent migrators wait on an advisory lock).</summary>
     public static async Task<PostgresSmiStore> OpenAsync(string connectionString, CancellationToken cancellationToken = default)

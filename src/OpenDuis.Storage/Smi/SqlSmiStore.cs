@@ -19,6 +19,17 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
+    /// <summary>The database as <see cref="Transactions.DatabaseKey"/> names it: the store enlists in a unit of work on it.</summary>
+    protected abstract string Database { get; }
+
+    /// <summary>
+    /// The connection for one call: the open unit of work's on this database (Devices, Device Logs, the CPL,
+    /// Parties, Users and Registration Data enlist; bulk imports, streams and the H17/register tables keep
+    /// their own connections), else one of the store's own.
+    /// </summary>
+    private ValueTask<Transactions.StoreConnection> ConnectAsync(CancellationToken cancellationToken) =>
+        Transactions.StoreConnection.OpenAsync(Database, OpenAsync, cancellationToken);
+
     /// <summary>Appended to a SELECT that reads a row about to be changed (PostgreSQL: FOR UPDATE).</summary>
     protected abstract string LockRow { get; }
 
@@ -41,15 +52,17 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     public async Task<Device?> FindDeviceAsync(Eui id, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         var row = await c.QuerySingleOrDefaultAsync<DeviceRow>(new CommandDefinition(
-            DeviceSelect + " WHERE id = @Id", new { Id = Db.Key(id) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            DeviceSelect + " WHERE id = @Id", new { Id = Db.Key(id) }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row?.ToDevice();
     }
 
     public async Task SaveDeviceAsync(Device device, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         await c.ExecuteAsync(new CommandDefinition(
             $"INSERT INTO devices ({DeviceColumns}) VALUES (@Id, @DeviceType, @Generation, @SmiStatus, @Manufacturer, @Model, @FirmwareVersion, " +
             "@CspRegion, @HanVariant, @CommsHub, @Mpxn, @Uprn, @MeterAssetProvider, @Smets1ServiceProvider, @NotifiedCriticalSupplier, @NotifiedCriticalNetworkOperator) " +
@@ -58,13 +71,15 @@ public abstract partial class SqlSmiStore : ISmiStore
             "han_variant = excluded.han_variant, comms_hub = excluded.comms_hub, mpxn = excluded.mpxn, uprn = excluded.uprn, " +
             "meter_asset_provider = excluded.meter_asset_provider, smets1_service_provider = excluded.smets1_service_provider, " +
             "notified_critical_supplier = excluded.notified_critical_supplier, notified_critical_network_operator = excluded.notified_critical_network_operator",
-            DeviceRow.From(device), cancellationToken: cancellationToken)).ConfigureAwait(false);
+            DeviceRow.From(device), s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<Device> ChangeStatusAsync(Eui id, SmiStatus to, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
+        await using var work = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var tx = work.Transaction;
         var row = await c.QuerySingleOrDefaultAsync<DeviceRow>(new CommandDefinition(
             DeviceSelect + " WHERE id = @Id" + LockRow, new { Id = Db.Key(id) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"Device {id} is not in the Smart Metering Inventory.");
@@ -73,20 +88,22 @@ public abstract partial class SqlSmiStore : ISmiStore
             "UPDATE devices SET smi_status = @To WHERE id = @Id; " +
             "INSERT INTO device_status_history (device_id, from_status, to_status, changed_us) VALUES (@Id, @From, @To, @At)",
             new { Id = Db.Key(id), From = row.SmiStatus, To = to.ToString(), At = Db.Micros(at) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await work.CommitAsync(cancellationToken).ConfigureAwait(false);
         return changed;
     }
 
     public async Task<bool> DeleteDeviceAsync(Eui id, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
+        await using var work = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var tx = work.Transaction;
         var key = new { Id = Db.Key(id) };
         await c.ExecuteAsync(new CommandDefinition(
             "DELETE FROM device_log WHERE hub_id = @Id OR device_id = @Id",
             key, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var rows = await c.ExecuteAsync(new CommandDefinition("DELETE FROM devices WHERE id = @Id", key, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await work.CommitAsync(cancellationToken).ConfigureAwait(false);
         return rows > 0;
     }
 
@@ -144,26 +161,29 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     public async Task AddToDeviceLogAsync(DeviceLogEntry entry, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO device_log (hub_id, device_id, added_us) VALUES (@Hub, @Device, @At) ON CONFLICT (hub_id, device_id) DO NOTHING",
-            new { Hub = Db.Key(entry.Hub), Device = Db.Key(entry.Device), At = Db.Micros(entry.Added) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { Hub = Db.Key(entry.Hub), Device = Db.Key(entry.Device), At = Db.Micros(entry.Added) }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task RemoveFromDeviceLogAsync(Eui hub, Eui device, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         await c.ExecuteAsync(new CommandDefinition(
             "DELETE FROM device_log WHERE hub_id = @Hub AND device_id = @Device",
-            new { Hub = Db.Key(hub), Device = Db.Key(device) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { Hub = Db.Key(hub), Device = Db.Key(device) }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<DeviceLogEntry>> DeviceLogAsync(Eui hub, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         var rows = await c.QueryAsync<(long Hub, long Device, long Added)>(new CommandDefinition(
             "SELECT hub_id, device_id, added_us FROM device_log WHERE hub_id = @Hub ORDER BY device_id",
-            new { Hub = Db.Key(hub) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { Hub = Db.Key(hub) }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => new DeviceLogEntry(Db.Eui(r.Hub), Db.Eui(r.Device), Db.Time(r.Added)))];
     }
 
@@ -175,29 +195,32 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     public async Task SaveProductAsync(CplEntry product, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO cpl (manufacturer, model, firmware_version, device_type, gbcs_version, smets_chts_version, status) " +
             "VALUES (@Manufacturer, @Model, @FirmwareVersion, @DeviceType, @GbcsVersion, @SmetsChtsVersion, @Status) " +
             "ON CONFLICT (manufacturer, model, firmware_version) DO UPDATE SET device_type = excluded.device_type, " +
             "gbcs_version = excluded.gbcs_version, smets_chts_version = excluded.smets_chts_version, status = excluded.status",
-            CplRow.From(product), cancellationToken: cancellationToken)).ConfigureAwait(false);
+            CplRow.From(product), s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<CplEntry?> FindProductAsync(string manufacturer, string model, string firmwareVersion, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         var row = await c.QuerySingleOrDefaultAsync<CplRow>(new CommandDefinition(
             CplSelect + " WHERE manufacturer = @manufacturer AND model = @model AND firmware_version = @firmwareVersion",
-            new { manufacturer, model, firmwareVersion }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { manufacturer, model, firmwareVersion }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row?.ToEntry();
     }
 
     public async Task<IReadOnlyList<CplEntry>> ProductsAsync(CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         var rows = await c.QueryAsync<CplRow>(new CommandDefinition(
-            CplSelect + " ORDER BY manufacturer, model, firmware_version", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            CplSelect + " ORDER BY manufacturer, model, firmware_version", transaction: s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => r.ToEntry())];
     }
 
@@ -205,8 +228,9 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     public async Task SavePartyAsync(Party party, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await SavePartyAsync(c, null, party, cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
+        await SavePartyAsync(c, s.Transaction, party, cancellationToken).ConfigureAwait(false);
     }
 
     private static Task SavePartyAsync(DbConnection c, DbTransaction? tx, Party party, CancellationToken cancellationToken) =>
@@ -216,26 +240,30 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     public async Task<Party?> FindPartyAsync(PartyId id, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         var row = await c.QuerySingleOrDefaultAsync<PartyRow>(new CommandDefinition(
-            "SELECT id AS Id, name AS Name, is_dcc AS IsDcc FROM parties WHERE id = @Id", new { Id = id.Value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT id AS Id, name AS Name, is_dcc AS IsDcc FROM parties WHERE id = @Id", new { Id = id.Value }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row?.ToParty();
     }
 
     public async Task<IReadOnlyList<Party>> PartiesAsync(CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         var rows = await c.QueryAsync<PartyRow>(new CommandDefinition(
-            "SELECT id AS Id, name AS Name, is_dcc AS IsDcc FROM parties ORDER BY id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT id AS Id, name AS Name, is_dcc AS IsDcc FROM parties ORDER BY id", transaction: s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => r.ToParty())];
     }
 
     public async Task SaveUserAsync(ServiceUser user, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
+        await using var work = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var tx = work.Transaction;
         await SaveUserAsync(c, tx, user, cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await work.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task SaveUserAsync(DbConnection c, DbTransaction tx, ServiceUser user, CancellationToken cancellationToken)
@@ -265,8 +293,9 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     public async Task<ServiceUser?> FindUserAsync(Eui id, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var users = await ReadUsersAsync(c, " WHERE u.id = @Id", new { Id = Db.Key(id) }, cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
+        var users = await ReadUsersAsync(c, s.Transaction, " WHERE u.id = @Id", new { Id = Db.Key(id) }, cancellationToken).ConfigureAwait(false);
         return users.SingleOrDefault();
     }
 
@@ -274,21 +303,21 @@ public abstract partial class SqlSmiStore : ISmiStore
     {
         // Users number in the hundreds, not millions: read them whole.
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var u in await ReadUsersAsync(c, "", null, cancellationToken).ConfigureAwait(false))
+        foreach (var u in await ReadUsersAsync(c, null, "", null, cancellationToken).ConfigureAwait(false))
             yield return u;
     }
 
-    private static async Task<IReadOnlyList<ServiceUser>> ReadUsersAsync(DbConnection c, string where, object? args, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<ServiceUser>> ReadUsersAsync(DbConnection c, DbTransaction? tx, string where, object? args, CancellationToken cancellationToken)
     {
         var users = (await c.QueryAsync<UserRow>(new CommandDefinition(
             "SELECT u.id AS Id, u.party_id AS Party, u.status AS Status, u.response_endpoint AS ResponseEndpoint, u.duis_version AS DuisVersion FROM users u" + where + " ORDER BY u.id",
-            args, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+            args, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         var roles = (await c.QueryAsync<(long UserId, string Role)>(new CommandDefinition(
-            "SELECT r.user_id, r.role FROM user_roles r JOIN users u ON u.id = r.user_id" + where, args, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            "SELECT r.user_id, r.role FROM user_roles r JOIN users u ON u.id = r.user_id" + where, args, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))
             .ToLookup(r => r.UserId, r => UserRoles.ParseCode(r.Role));
         var certs = (await c.QueryAsync<CertificateRow>(new CommandDefinition(
             "SELECT x.user_id AS UserId, x.serial_number AS SerialNumber, x.role_code AS RoleCode, x.key_usage AS KeyUsage, x.name AS Name " +
-            "FROM user_certificates x JOIN users u ON u.id = x.user_id" + where + " ORDER BY x.serial_number", args, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            "FROM user_certificates x JOIN users u ON u.id = x.user_id" + where + " ORDER BY x.serial_number", args, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))
             .ToLookup(r => r.UserId, r => r.ToRef());
         return [.. users.Select(u => u.ToUser(roles[u.Id], certs[u.Id]))];
     }
@@ -312,10 +341,12 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     public async Task RegisterAsync(RegistrationPeriod period, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
+        await using var work = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var tx = work.Transaction;
         await RegisterAsync(c, tx, period, cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await work.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The same rule as <see cref="RegistrationHistory.With"/>, in SQL.</summary>
@@ -364,20 +395,22 @@ public abstract partial class SqlSmiStore : ISmiStore
 
     public async Task<RegistrationHistory> HistoryAsync(Mpxn mpxn, RegisteredRole role, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         var rows = await c.QueryAsync<RegistrationRow>(new CommandDefinition(
             RegistrationSelect + " WHERE mpxn = @Mpxn AND role = @Role ORDER BY effective_from_us",
-            new { Mpxn = mpxn.ToString(), Role = role.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { Mpxn = mpxn.ToString(), Role = role.ToString() }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new RegistrationHistory(rows.Select(r => r.ToPeriod(PartyId.Parse(r.Party))));
     }
 
     public async Task<PartyId?> RegisteredPartyAsync(Mpxn mpxn, RegisteredRole role, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var c = s.Connection;
         var party = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             "SELECT party_id FROM registrations WHERE mpxn = @Mpxn AND role = @Role AND effective_from_us <= @At " +
             "AND (effective_to_us IS NULL OR effective_to_us > @At)",
-            new { Mpxn = mpxn.ToString(), Role = role.ToString(), At = Db.Micros(at) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { Mpxn = mpxn.ToString(), Role = role.ToString(), At = Db.Micros(at) }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return party is null ? null : PartyId.Parse(party);
     }
 

@@ -29,6 +29,8 @@ public sealed class SqliteSmiStore : SqlSmiStore
 
     public override string Description => $"SQLite {_path}";
 
+    protected override string Database => Transactions.DatabaseKey.Sqlite(_path);
+
     /// <summary>Opens (creating if need be) the database file and brings its schema up to date.</summary>
     public static async Task<SqliteSmiStore> OpenAsync(string path, CancellationToken cancellationToken = default)
     {
