@@ -8,12 +8,16 @@ namespace OpenDuis.Network;
 
 /// <summary>
 /// The DCC Alerts a device's Service Response may give rise to: N999 DUISVersionMismatch instead of
-/// a response the User's declared DUIS version lacks (DUIS 3.9.16), and FirmwareVersionMismatch
-/// N49–N52 when a device reports a firmware version the SMI does not hold (DUIS 3.9.13).
+/// a response the User's declared DUIS version lacks (DUIS 3.9.16), FirmwareVersionMismatch
+/// N49–N52 when a device reports a firmware version the SMI does not hold (DUIS 3.9.13), and the
+/// alerts of <see cref="ServiceResponseAlerts"/> (N24, N25, N26, N42, N43).
 /// </summary>
 /// <param name="schemas">The XSDs a response is checked against for an earlier version; without them only its Response Code is.</param>
 /// <param name="firmware">The firmware mismatch producer; without it no N49–N52 are raised.</param>
-public sealed class DeviceResponseAlerts(IDccAlertSink sink, IUserDuisVersions versions, DuisSchemas? schemas = null, FirmwareVersionAlerts? firmware = null)
+/// <param name="responses">The producer of the alerts a successful response gives rise to (N24, N25, N26, N42, N43); without it none are raised.</param>
+/// <param name="silent">Whether a Device sends nothing of its own (an injected unreachable or no-response fault), for N25.</param>
+public sealed class DeviceResponseAlerts(IDccAlertSink sink, IUserDuisVersions versions, DuisSchemas? schemas = null, FirmwareVersionAlerts? firmware = null,
+    ServiceResponseAlerts? responses = null, Func<Eui, bool>? silent = null)
 {
     private static readonly ServiceReferenceVariant ReadFirmwareVersion = new(11, 2), ActivateFirmware = new(11, 3);
     private readonly DuisVersionCheck? _check = schemas is null ? null : new DuisVersionCheck(schemas);
@@ -36,6 +40,16 @@ public sealed class DeviceResponseAlerts(IDccAlertSink sink, IUserDuisVersions v
 
     /// <summary>Whether a successful response to <paramref name="variant"/> reports the device's firmware version (Read Firmware Version 11.2, Activate Firmware 11.3).</summary>
     public static bool ReportsFirmware(ServiceReferenceVariant variant) => variant == ReadFirmwareVersion || variant == ActivateFirmware;
+
+    /// <summary>Whether a successful response to <paramref name="variant"/> may raise an alert through <see cref="SucceededAsync"/>.</summary>
+    public bool Concerns(ServiceReferenceVariant variant) => responses is not null && ServiceResponseAlerts.Concerns(variant);
+
+    /// <summary>Raises the alerts the device's successful response to <paramref name="request"/> gives rise to (the User's request, for a Signed Pre-Command the one transformed if known).</summary>
+    public async Task SucceededAsync(DuisRequest request, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (responses is null) return;
+        await responses.SucceededAsync(request, at, silent, cancellationToken);
+    }
 
     /// <summary>Raises N49–N52 if <paramref name="reportedVersion"/> differs from the SMI's; a device the inventory does not hold raises nothing.</summary>
     public async Task FirmwareReportedAsync(Eui device, string reportedVersion, DateTimeOffset at, RequestId request, CancellationToken cancellationToken)

@@ -82,6 +82,15 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// <summary>The emulated device's current state, if it has been addressed since start.</summary>
     public DeviceState? Device(Eui id) => _devices.TryGetValue(id, out var s) ? s : null;
 
+    /// <summary>Changes what an emulated device holds, for a device event (Events.DeviceEvents); its state is made from the SMI record if it has not been addressed yet.</summary>
+    public void ChangeDevice(Device device, Func<DeviceState, DeviceState> change)
+    {
+        _regions.TryAdd(device.Id, device.Region);
+        var current = _devices.GetOrAdd(device.Id, _ => new DeviceState
+            { Id = device.Id, Type = device.Type, Generation = device.Generation, FirmwareVersion = device.FirmwareVersion ?? "00000001" });
+        _devices[device.Id] = change(current);
+    }
+
     /// <summary>Starts the worker that answers due commands (idempotent).</summary>
     public void Start()
     {
@@ -298,6 +307,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var answered = new List<RequestId>(batch.Count);
         var mismatches = new List<AlertToRaise>();
         var firmwareReports = new List<(PendingCommand Pending, string Version)>();
+        var alerting = new List<PendingCommand>();
         var userVersions = new Dictionary<Eui, DuisSchemaVersion>();
         foreach (var pending in batch)
         {
@@ -323,6 +333,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             {
                 if (pending.UseCase is not null && DeviceResponseAlerts.ReportsFirmware(pending.Request.ServiceReferenceVariant))
                     firmwareReports.Add((pending, after.FirmwareVersion));
+                if (_alerts.Concerns(pending.Request.ServiceReferenceVariant)) alerting.Add(pending);
                 // DUIS 3.9.16: a response the User's DUIS version lacks is replaced by N999 naming it.
                 var sender = pending.Command.Sender;
                 if (!userVersions.TryGetValue(sender, out var userVersion))
@@ -351,8 +362,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             await _alerts.Sink.RaiseAsync(mismatches, stop);
             foreach (var (pending, version) in firmwareReports)
                 await _alerts.FirmwareReportedAsync(pending.Device, version, now, pending.Request.RequestId, stop);
+            foreach (var pending in alerting) await _alerts.SucceededAsync(pending.Original ?? pending.Request, now, stop);
         }
-        catch (Exception e) when (e is not OperationCanceledException) { LogAlertsFailed(_logger, mismatches.Count + firmwareReports.Count, e); }
+        catch (Exception e) when (e is not OperationCanceledException) { LogAlertsFailed(_logger, mismatches.Count + firmwareReports.Count + alerting.Count, e); }
     }
 
     /// <summary>The device executes the command; its GBCS response becomes a signed DUIS Service Response (I0, sr:GBCSPayload).</summary>

@@ -23,6 +23,7 @@ internal static class CommandSet
         yield return ConformanceCommand.Create();
         yield return AnomalyThresholdCommand.Create();
         yield return FaultCommand.Create();
+        yield return EventCommand.Create();
         yield break;
     }
 }

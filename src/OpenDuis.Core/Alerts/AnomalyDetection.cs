@@ -17,6 +17,19 @@ public sealed record VolumeThreshold(ServiceReferenceVariant Variant, int MaxReq
     public TimeSpan Period { get; init; } = Period > TimeSpan.Zero ? Period : throw new ArgumentOutOfRangeException(nameof(Period), "A period is longer than zero.");
 }
 
+/// <summary>
+/// An Anomaly Detection attribute limit: in a Service Request of <paramref name="Variant"/>, the
+/// value of the body element <paramref name="Element"/> (its local name, e.g. AdjustMeterBalance) is
+/// at most <paramref name="Maximum"/> (SEC Section A, "Threshold Anomaly Detection" (b)(ii)).
+/// </summary>
+public sealed record AttributeLimit(ServiceReferenceVariant Variant, string Element, decimal Maximum)
+{
+    public string Element { get; init; } = string.IsNullOrWhiteSpace(Element) ? throw new ArgumentException("An attribute limit names the element it limits.", nameof(Element)) : Element;
+}
+
+/// <summary>A request beyond an attribute limit: the limit, the value the request carried and the DCC's reference of the event.</summary>
+public sealed record AttributeBreach(AttributeLimit Limit, decimal Value, ulong EventRef);
+
 /// <summary>A quarantined request: which threshold it breached and the DCC's reference of the event.</summary>
 public sealed record Quarantine(AnomalyBreach Breach, VolumeThreshold Threshold, ulong EventRef, int CountInPeriod);
 
@@ -32,6 +45,7 @@ public sealed class AnomalyDetector(TimeProvider clock)
     private readonly ConcurrentDictionary<(Eui User, ServiceReferenceVariant Variant), VolumeThreshold> _user = new();
     private readonly ConcurrentDictionary<ServiceReferenceVariant, VolumeThreshold> _dcc = new();
     private readonly ConcurrentDictionary<(Eui? User, ServiceReferenceVariant Variant), Queue<DateTimeOffset>> _seen = new();
+    private readonly ConcurrentDictionary<(ServiceReferenceVariant Variant, string Element), AttributeLimit> _limits = new();
     private long _eventRef = clock.GetUtcNow().ToUnixTimeSeconds() * 1000;
 
     /// <summary>Sets (or with null removes) a User's threshold for a variant.</summary>
@@ -51,6 +65,30 @@ public sealed class AnomalyDetector(TimeProvider clock)
     private static VolumeThreshold Matching(ServiceReferenceVariant variant, VolumeThreshold threshold) =>
         threshold.Variant == variant ? threshold
             : throw new ArgumentException($"The threshold is for variant {threshold.Variant}, not {variant}.", nameof(threshold));
+
+    /// <summary>Sets an attribute limit (replacing the one for the same variant and element).</summary>
+    public void SetAttributeLimit(AttributeLimit limit) => _limits[(limit.Variant, limit.Element)] = limit;
+
+    /// <summary>Removes the attribute limit of <paramref name="element"/> in <paramref name="variant"/>; false when there was none.</summary>
+    public bool RemoveAttributeLimit(ServiceReferenceVariant variant, string element) => _limits.TryRemove((variant, element), out _);
+
+    /// <summary>
+    /// The first attribute limit <paramref name="request"/>'s body breaches, or null. A Signed
+    /// Pre-Command carries its values in GBCS, which the limits do not read.
+    /// </summary>
+    public AttributeBreach? CheckAttributes(DuisRequest request)
+    {
+        if (_limits.IsEmpty || request.IsSignedPreCommand) return null;
+        foreach (var ((variant, element), limit) in _limits)
+        {
+            if (variant != request.ServiceReferenceVariant) continue;
+            foreach (var e in request.Body.GetElementsByTagName(element, DuisNamespaces.ServiceUserGateway).OfType<System.Xml.XmlElement>())
+                if (decimal.TryParse(e.InnerText.Trim(), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                    && value > limit.Maximum)
+                    return new AttributeBreach(limit, value, NextRef());
+        }
+        return null;
+    }
 
     public IReadOnlyCollection<VolumeThreshold> UserThresholds(Eui user) => _user.Where(p => p.Key.User == user).Select(p => p.Value).ToArray();
 
@@ -83,18 +121,24 @@ public sealed class AnomalyDetector(TimeProvider clock)
 
 /// <summary>
 /// Quarantine in the request path: wraps the Smart Metering WAN so that a device request beyond an
-/// Anomaly Detection Threshold is acknowledged (it passed access control, I99) but not executed,
-/// and its sender receives QuarantinedRequest N46 or N47 (DUIS 3.9.17) through the alert sink.
+/// Anomaly Detection Threshold or attribute limit is acknowledged (it passed access control, I99)
+/// but not executed, and its sender receives QuarantinedRequest N46, N47 or N48 (DUIS 3.9.17)
+/// through the alert sink.
 /// </summary>
 public sealed class QuarantiningDeviceNetwork(IDeviceNetwork inner, AnomalyDetector detector, IDccAlertSink sink) : IDeviceNetwork
 {
     public async ValueTask<DeviceAcceptance> AcceptAsync(DeviceCommand command, CancellationToken cancellationToken = default)
     {
         var request = command.Request;
-        if (detector.Count(command.Sender, request.ServiceReferenceVariant) is not { } quarantine)
+        QuarantinedRequest body;
+        // SEC A Threshold Anomaly Detection (b)(ii) before (a) and (b)(i): a value beyond its limit is quarantined whatever the volume (N48).
+        if (detector.CheckAttributes(request) is { } breach)
+            body = new QuarantinedRequest(AnomalyBreach.AttributeLimits, request.RequestId, breach.EventRef);
+        else if (detector.Count(command.Sender, request.ServiceReferenceVariant) is { } quarantine)
+            body = new QuarantinedRequest(quarantine.Breach, request.RequestId, quarantine.EventRef);
+        else
             return await inner.AcceptAsync(command, cancellationToken);
 
-        var body = new QuarantinedRequest(quarantine.Breach, request.RequestId, quarantine.EventRef);
         await sink.RaiseAsync([new AlertToRaise(body.AlertCode, body, command.Sender) { RequestId = request.RequestId, DeviceId = request.RequestId.Target }],
             cancellationToken);
         return DeviceAcceptance.Acknowledged;

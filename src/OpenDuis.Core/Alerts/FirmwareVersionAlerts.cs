@@ -28,7 +28,8 @@ public sealed class FirmwareVersionAlerts(ISmiStore store, IDccAlertSink sink)
         if (device is { Manufacturer: { } manufacturer, Model: { } model }
             && await store.FindProductAsync(manufacturer, model, reportedVersion, cancellationToken) is { } product)
             status = product.Status == CplStatus.Current ? CplFirmwareStatus.Current : CplFirmwareStatus.Removed;
-        var code = DccAlertCatalogue.FirmwareMismatchCode(readThroughGpf, status);
+        // A GSME's version reaches the DCC through the GPF (our reading of DUIS 3.9.13): N52.
+        var code = DccAlertCatalogue.FirmwareMismatchCode(readThroughGpf || device.Type == DeviceType.GSME, status);
         var body = new FirmwareVersionMismatch(device.Id, device.Type, smiVersion, reportedVersion);
 
         var alerts = (await _recipients.UsersOfDeviceAsync(device, RegisteredRole.Supplier, at, cancellationToken))

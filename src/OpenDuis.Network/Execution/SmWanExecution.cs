@@ -4,6 +4,7 @@ using System.Xml;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenDuis.Core.AccessControl;
+using OpenDuis.Core.AccessControl.Rules;
 using OpenDuis.Core.Alerts;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Registration;
@@ -119,7 +120,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         {
             // Where the device may hold the command instead (Update Security Credentials (CoS) is Future Dated
             // both ways), a cancellation that matches nothing the DCC holds goes on to the device.
-            if (CancelHeld(command, refuseWhenNone: definition.FutureDated == FutureDatedPattern.Dsp) is { } answer) return answer;
+            if (await CancelHeldAsync(command, refuseWhenNone: definition.FutureDated == FutureDatedPattern.Dsp, cancellationToken) is { } answer) return answer;
             return await _inner.AcceptAsync(command, cancellationToken);
         }
         // Update Security Credentials (CoS) may be Future Dated either way; the DCC holds only what is Future Dated (DSP) alone
@@ -127,8 +128,11 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         if (definition.FutureDated == FutureDatedPattern.Dsp && executeAt > now)
         {
             // DUIS 3.4.2: the DCC holds a Future Dated (DSP) request and sends it on its execution date-time.
-            var id = _timeline.At(executeAt.Value, ct => ReleaseAsync(request.RequestId, ct));
-            _held[request.RequestId] = new HeldRequest(command, id);
+            // Kept before it is acknowledged, so a restart of the server still releases it (issue 6).
+            if (_faults.Store is { } kept)
+                await kept.HoldAsync(new HeldDeviceRequest(request.RequestId, command.Sender, command.AcceptedAt, executeAt.Value,
+                    System.Text.Encoding.UTF8.GetBytes(request.ToXmlDocument().OuterXml), command.Schedule), cancellationToken);
+            Hold(command, executeAt.Value);
             LogHeld(_logger, request.RequestId.ToString(), executeAt.Value);
             return DeviceAcceptance.Acknowledged;
         }
@@ -156,7 +160,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     /// Cancels the held Future Dated (DSP) requests of the same User, Device and Service Reference
     /// Variant; E52 when there is none (DUIS 3.5.10 Table 1: "can't find a Service Request to cancel").
     /// </summary>
-    private DeviceAcceptance? CancelHeld(DeviceCommand cancel, bool refuseWhenNone)
+    private async ValueTask<DeviceAcceptance?> CancelHeldAsync(DeviceCommand cancel, bool refuseWhenNone, CancellationToken cancellationToken)
     {
         var request = cancel.Request;
         var cancelled = 0;
@@ -165,6 +169,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             var r = held.Command.Request;
             if (held.Command.Sender != cancel.Sender || id.Target != request.RequestId.Target || r.ServiceReferenceVariant != request.ServiceReferenceVariant) continue;
             if (!_timeline.Cancel(held.TimelineId) || !_held.TryRemove(id, out _)) continue;
+            if (_faults.Store is { } kept) await kept.ForgetHeldAsync(id, cancellationToken);
             _inProcess.Complete(id, succeeded: false);
             LogCancelled(_logger, id.ToString(), request.RequestId.ToString());
             cancelled++;
@@ -177,8 +182,45 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     private async Task ReleaseAsync(RequestId id, CancellationToken cancellationToken)
     {
         if (!_held.TryRemove(id, out var held)) return;
+        if (_faults.Store is { } kept) await kept.ForgetHeldAsync(id, cancellationToken);
+        // DUIS 3.4.2: access control is applied again when the DCC executes a held request; the
+        // Device may have left the SMI Statuses the request accepts while it was held (E5).
+        if (held.Command.Request.Definition is { } definition && await _inventory.FindDeviceAsync(id.Target, cancellationToken) is { } device
+            && !SmiStatusRules.Accepted(definition).Contains(device.Status))
+        {
+            await FailAsync(held.Command, RuntimeFailure.DeviceStatusAtExecution, cancellationToken);
+            return;
+        }
         var released = held.Command with { AcceptedAt = _clock.GetUtcNow() };
         await ExecuteAsync(released, Dating.FutureDatedDsp, null, cancellationToken);
+    }
+
+    private void Hold(DeviceCommand command, DateTimeOffset executeAt)
+    {
+        var id = command.Request.RequestId;
+        var timelineId = _timeline.At(executeAt, ct => ReleaseAsync(id, ct));
+        _held[id] = new HeldRequest(command, timelineId);
+    }
+
+    /// <summary>
+    /// Takes back the Future Dated (DSP) requests that were held when the server stopped (kept in
+    /// <see cref="DeviceFaults.Store"/>): each is released at its execution date-time, at once if that
+    /// passed while the server was down. Call once, before requests arrive.
+    /// </summary>
+    public async Task<int> RestoreHeldAsync(CancellationToken cancellationToken = default)
+    {
+        if (_faults.Store is not { } kept) return 0;
+        var held = await kept.HeldAsync(cancellationToken);
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
+        foreach (var h in held)
+        {
+            var document = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
+            using (var reader = XmlReader.Create(new MemoryStream(h.RequestXml), settings))
+                document.Load(reader);
+            Hold(new DeviceCommand(DuisRequest.Read(document), h.Sender, h.AcceptedAt, h.Schedule), h.ExecuteAt);
+            LogHeld(_logger, h.RequestId.ToString(), h.ExecuteAt);
+        }
+        return held.Count;
     }
 
     private async ValueTask<DeviceAcceptance> ExecuteAsync(DeviceCommand command, Dating dating, DateTimeOffset? executeAt, CancellationToken cancellationToken)
@@ -277,7 +319,14 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     {
         var row = RuntimeFailures.Of(failure);
         var id = command.Request.RequestId;
-        await _networkAlerts.CommandFailedAsync(row.AlertCode, id, row.ResponseCode, command.Schedule, cancellationToken);
+        var code = row.AlertCode;
+        if (failure is RuntimeFailure.Unreachable or RuntimeFailure.NoResponse)
+        {
+            var device = await _inventory.FindDeviceAsync(id.Target, cancellationToken);
+            code = DccAlertCatalogue.CommandFailureCode(RuntimeFailures.KindFor(failure, device?.Type, device?.Generation,
+                command.Request.CommandVariant.TakesSignedPreCommand()));
+        }
+        await _networkAlerts.CommandFailedAsync(code, id, row.ResponseCode, command.Schedule, cancellationToken);
         Remember(id, failure);
         _inProcess.Complete(id, succeeded: false);
         LogFailed(_logger, id.ToString(), row.ResponseCode.ToString(), row.Clause);

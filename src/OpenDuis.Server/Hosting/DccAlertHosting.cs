@@ -12,7 +12,9 @@ internal static class DccAlertHosting
     public static void AddDccAlertProducers(IServiceCollection services, OpenDuisParts parts)
     {
         services.AddSingleton(sp => new DeviceResponseAlerts(sp.GetRequiredService<IDccAlertSink>(), new PartyStoreDuisVersions(parts.Store),
-            parts.Schemas, new FirmwareVersionAlerts(parts.Store, sp.GetRequiredService<IDccAlertSink>())));
+            parts.Schemas, new FirmwareVersionAlerts(parts.Store, sp.GetRequiredService<IDccAlertSink>()),
+            new ServiceResponseAlerts(parts.Store, sp.GetRequiredService<IDccAlertSink>()),
+            id => sp.GetService<Network.Execution.DeviceFaults>()?.Find(id) is { Mode: Network.Execution.DeviceFaultMode.Unreachable or Network.Execution.DeviceFaultMode.NoResponse }));
         AddAnomalyDetection(services, parts.AnomalyThresholds ?? []);
     }
 

@@ -87,6 +87,7 @@ public sealed class DuisServer : IAsyncDisposable
         var app = builder.Build();
         app.MapDuisServices();
         SmWan.DeviceFaultEndpoints.MapDeviceFaults(app);
+        SmWan.DeviceEventEndpoints.MapDeviceEvents(app);
         app.MapGet("/health", (TimeProvider clock) => Results.Json(
             new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow()),
             HealthJson.Default.HealthReport));

@@ -17,7 +17,8 @@ public readonly record struct NonDeviceResult(ResponseCode Code, XmlElement? Pay
 /// with it; the others I99, "a successful Non-Device request with no specific data" (DUIS 3.5.10
 /// Table 1).
 /// </summary>
-public sealed class NonDeviceServices(IInventoryStore inventory, InventoryServices inventoryServices, Schedules.ScheduleServices? schedules = null)
+public sealed class NonDeviceServices(IInventoryStore inventory, InventoryServices inventoryServices, Schedules.ScheduleServices? schedules = null,
+    Network.Events.FirmwareDistribution? firmware = null)
 {
     /// <summary>DSPInventory holds at most 17 Devices (XSD sr:DSPInventory).</summary>
     private const int MaxInventoryDevices = 17;
@@ -28,6 +29,7 @@ public sealed class NonDeviceServices(IInventoryStore inventory, InventoryServic
             "8.2" => await ReadInventoryAsync(request.Body, cancellationToken),
             "5.1" or "5.2" or "5.3" when schedules is not null => await schedules.AnswerAsync(request, cancellationToken),
             "8.3" or "8.4" or "8.6" or "8.14.1" or "8.14.2" or "8.14.3" or "8.14.4" or "12.2" => await ChangeInventoryAsync(request, cancellationToken),
+            "11.1" when firmware is not null => await DistributeFirmwareAsync(request, firmware, cancellationToken),
             _ => NonDeviceResult.Acknowledged,
         };
 
@@ -73,6 +75,13 @@ public sealed class NonDeviceServices(IInventoryStore inventory, InventoryServic
             return new NonDeviceResult(ResponseCode.E49, null, problem);
         var outcome = await inventoryServices.ApplyAsync(request.RequestId.Originator, change, cancellationToken);
         return new NonDeviceResult(outcome.Code, null, outcome.Reason);
+    }
+
+    /// <summary>SR 11.1 Update Firmware: acknowledged (I99); Devices the CSPs cannot reach are reported afterwards as N18–N23.</summary>
+    private static async ValueTask<NonDeviceResult> DistributeFirmwareAsync(DuisRequest request, Network.Events.FirmwareDistribution firmware, CancellationToken cancellationToken)
+    {
+        await firmware.DistributeAsync(request, cancellationToken);
+        return NonDeviceResult.Acknowledged;
     }
 
     /// <summary>sr:DSPInventory, each sr:Device's elements in the XSD's order (sr:Device, DUIS 5.4).</summary>

@@ -34,6 +34,10 @@ public static class SmWanExecutionHosting
             sp.GetRequiredService<IDccAlertSink>(), store, sp.GetRequiredService<IRequestsInProcess>(), dspKey, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<SmWanExecutionOptions>(), sp.GetService<IRequestLog>(), sp.GetService<ILogger<SmWanExecution>>()));
         services.AddSingleton<IDeviceNetwork>(sp => sp.GetRequiredService<SmWanExecution>());
+        // Device events (admin API /admin/devices/{eui}/events) raise their DCC Alerts through the same sink.
+        services.TryAddSingleton(sp => new Network.Events.DeviceEvents(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<EmulatedSmWan>()));
+        services.TryAddSingleton(sp => new Network.Events.FirmwareDistribution(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<DeviceFaults>()));
         services.AddHostedService(sp => new SmWanExecutionHost(sp.GetRequiredService<SmWanExecution>()));
         return services;
     }

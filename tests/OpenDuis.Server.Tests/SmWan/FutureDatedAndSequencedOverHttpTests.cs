@@ -40,7 +40,7 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
             Assert.Equal(ResponseCode.I99, (await server.SendAsync(request)).ResponseCode);
             var alert = await server.ReceiveAsync(IdOf(request));
             Assert.Equal(ResponseCode.E31, alert.ResponseCode);
-            Assert.Equal("N3", alert.Alert!.Code.Code);
+            Assert.Equal("N10", alert.Alert!.Code.Code);
             Assert.Equal(IdOf(request).ToString(), Sr(alert, "CommandRequestID"));
         }
         finally { await server.ClearFaultAsync(DemoEnvironment.Esme); }
@@ -58,6 +58,7 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
             Assert.Equal(ResponseCode.I99, answer.ResponseCode);
             var alert = await server.ReceiveAsync(id);
             Assert.Equal(ResponseCode.E30, alert.ResponseCode);
+            Assert.Equal("N7", alert.Alert!.Code.Code);
             Assert.Equal(id.ToString(), Sr(alert, "CommandRequestID"));
             Assert.True(server.FirstDeliveryOf(id) >= executeAt + Execution.ResponseTimeout);
         }
@@ -107,6 +108,7 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
         Assert.Equal(ResponseCode.I99, (await server.SendAsync(second)).ResponseCode);
         var alert = await server.ReceiveAsync(IdOf(second));
         Assert.Equal(ResponseCode.E43, alert.ResponseCode);
+        Assert.Equal("N12", alert.Alert!.Code.Code);
         Assert.Equal(IdOf(second).ToString(), Sr(alert, "CommandRequestID"));
     }
 
@@ -123,6 +125,7 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
             Assert.Equal(ResponseCode.I99, (await server.SendAsync(second)).ResponseCode);
             var alert = await server.ReceiveAsync(IdOf(second));
             Assert.Equal(ResponseCode.E44, alert.ResponseCode);
+            Assert.Equal("N13", alert.Alert!.Code.Code);
             Assert.True(server.FirstDeliveryOf(IdOf(second)) - sent >= Execution.SequenceWaitPeriod - TimeSpan.FromMilliseconds(300));
         }
         finally { await server.ClearFaultAsync(DemoEnvironment.Esme); }
@@ -141,6 +144,8 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
         }
         finally { await server.ClearFaultAsync(DemoEnvironment.Esme); }
         Assert.Equal(ResponseCode.I99, (await server.SendAsync(second)).ResponseCode);
-        Assert.Equal(ResponseCode.E47, (await server.ReceiveAsync(IdOf(second))).ResponseCode);
+        var e47 = await server.ReceiveAsync(IdOf(second));
+        Assert.Equal(ResponseCode.E47, e47.ResponseCode);
+        Assert.Equal("N14", e47.Alert!.Code.Code);
     }
 }

@@ -46,6 +46,8 @@ public sealed class SmWanServer : IAsyncLifetime
     private string _directory = null!;
     private SqliteSmiStore _store = null!;
     public DuisServer Server { get; private set; } = null!;
+    /// <summary>The Smart Metering Inventory the server reads (a test may change a Device behind its back, as another request would).</summary>
+    public SqliteSmiStore Store => _store;
     public ResponseListener Listener { get; private set; } = null!;
     public HttpClient Http { get; } = new();
 
