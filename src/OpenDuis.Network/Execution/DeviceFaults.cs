@@ -1,22 +1,64 @@
 using System.Collections.Concurrent;
+using OpenDuis.Core.Requests;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Network.Execution;
 
 /// <summary>
-/// The faults injected on devices, per Device ID. Kept in memory on purpose: a fault is set up for a
-/// test or a demonstration against a running server, and a restart returns every device to health
-/// rather than leaving a forgotten fault behind. Also the <see cref="ICommandOutcomePolicy"/> that
-/// holds a slow device's commands in the emulated SM WAN's queue. Thread-safe.
+/// The faults injected on devices, per Device ID, read from memory on every command. With a
+/// <see cref="Store"/> (the data folder's database) a fault set through the admin API or
+/// <c>openduis fault</c> survives a restart of the server until it is cleared; without one it lasts
+/// as long as the process. Also the <see cref="ICommandOutcomePolicy"/> that holds a slow device's
+/// commands in the emulated SM WAN's queue. Thread-safe.
 /// </summary>
-public sealed class DeviceFaults : ICommandOutcomePolicy
+/// <param name="store">
+/// Where the execution layer keeps its state across restarts: the faults here, and the Future Dated
+/// (DSP) requests <see cref="SmWanExecution"/> holds.
+/// </param>
+public sealed class DeviceFaults(ISmWanExecutionStore? store = null) : ICommandOutcomePolicy
 {
     private readonly ConcurrentDictionary<Eui, DeviceFault> _faults = new();
 
+    public ISmWanExecutionStore? Store { get; } = store;
+
+    /// <summary>Sets the fault in memory only (not kept across a restart).</summary>
     public void Set(Eui device, DeviceFault fault) => _faults[device] = fault;
 
-    /// <summary>Clears the device's fault; false when it had none.</summary>
+    /// <summary>Clears the device's fault in memory only; false when it had none.</summary>
     public bool Clear(Eui device) => _faults.TryRemove(device, out _);
+
+    /// <summary>Sets the fault, written to the <see cref="Store"/> first so it survives a restart.</summary>
+    public async Task SetAsync(Eui device, DeviceFault fault, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        if (Store is not null)
+            await Store.SaveFaultAsync(new StoredDeviceFault(device, DeviceFault.Name(fault.Mode), fault.Parameter), cancellationToken).ConfigureAwait(false);
+        Set(device, fault);
+    }
+
+    /// <summary>Clears the device's fault, in the <see cref="Store"/> too; false when it had none.</summary>
+    public async Task<bool> ClearAsync(Eui device, CancellationToken cancellationToken = default)
+    {
+        var stored = Store is not null && await Store.ClearFaultAsync(device, cancellationToken).ConfigureAwait(false);
+        return Clear(device) | stored;
+    }
+
+    /// <summary>
+    /// Reads the kept faults into memory (at start). A kept fault this version cannot read (its mode or
+    /// parameter refused) is an error naming the device, not silently dropped.
+    /// </summary>
+    public async Task<int> LoadAsync(CancellationToken cancellationToken = default)
+    {
+        if (Store is null) return 0;
+        var kept = await Store.FaultsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var f in kept)
+        {
+            if (!DeviceFault.TryParse(f.Mode, f.Parameter, out var fault, out var problem))
+                throw new InvalidDataException($"The fault kept for device {f.Device} ({f.Mode} {f.Parameter}) cannot be read: {problem}");
+            _faults[f.Device] = fault;
+        }
+        return kept.Count;
+    }
 
     public DeviceFault? Find(Eui device) => _faults.TryGetValue(device, out var f) ? f : null;
 

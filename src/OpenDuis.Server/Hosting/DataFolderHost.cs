@@ -11,6 +11,8 @@ using OpenDuis.Storage.Outbox;
 using OpenDuis.Storage.RequestLog;
 using OpenDuis.Storage.Schedules;
 using OpenDuis.Storage.Transactions;
+using OpenDuis.Storage.Execution;
+using OpenDuis.Core.Requests;
 
 namespace OpenDuis.Server.Hosting;
 
@@ -36,13 +38,18 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <summary>One transaction across <see cref="Store"/>, <see cref="Schedules"/> and <see cref="Outbox"/>, which share the folder's database (R-WS-2).</summary>
     public Core.Transactions.IUnitOfWork UnitOfWork { get; }
+
+    /// <summary>The emulated SM WAN's injected faults and held Future Dated (DSP) requests, kept in the same database.</summary>
+    public ISmWanExecutionStore SmWanState { get; }
     public SmiCache Cache { get; }
     public SmiCacheAccessSnapshot AccessSnapshot { get; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
     private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
-        SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules, DurableRequestLog requestLog, Core.Transactions.IUnitOfWork unitOfWork)
+        SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules, DurableRequestLog requestLog, Core.Transactions.IUnitOfWork unitOfWork,
+        ISmWanExecutionStore smWanState)
     {
+        SmWanState = smWanState;
         UnitOfWork = unitOfWork;
         RequestLog = requestLog;
         Schedules = schedules;
@@ -65,6 +72,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         IScheduleStore schedules;
         IRequestLogStore requestLog;
         Core.Transactions.IUnitOfWork unitOfWork;
+        ISmWanExecutionStore smWanState;
         if (settings.Store == "postgres")
         {
             postgres = NpgsqlDataSource.Create(settings.PostgresConnectionString!);
@@ -72,6 +80,7 @@ public sealed class DataFolderHost : IAsyncDisposable
             schedules = await PostgresScheduleStore.OpenAsync(settings.PostgresConnectionString!, cancellationToken);
             requestLog = await PostgresRequestLogStore.OpenAsync(postgres, cancellationToken);
             unitOfWork = new PostgresUnitOfWork(postgres);
+            smWanState = await PostgresSmWanExecutionStore.OpenAsync(postgres, cancellationToken);
         }
         else
         {
@@ -79,11 +88,12 @@ public sealed class DataFolderHost : IAsyncDisposable
             schedules = await SqliteScheduleStore.OpenAsync(folder.SqlitePath, cancellationToken);
             requestLog = await SqliteRequestLogStore.OpenAsync(folder.SqlitePath, cancellationToken);
             unitOfWork = new SqliteUnitOfWork(folder.SqlitePath);
+            smWanState = await SqliteSmWanExecutionStore.OpenAsync(folder.SqlitePath, cancellationToken);
         }
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention, cancellationToken);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState);
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -98,7 +108,7 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
     public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules,
-        RequestLog: RequestLog, UnitOfWork: UnitOfWork);
+        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState);
 
     public async ValueTask DisposeAsync()
     {

@@ -35,6 +35,10 @@ namespace OpenDuis.Server.Hosting;
 /// inventory request's change, the DCC Alerts it raises and the schedules it ends commit together (R-WS-2).
 /// Without it each is written in a transaction of its own.
 /// </param>
+/// <param name="SmWanState">
+/// Where the emulated SM WAN keeps injected faults and held Future Dated (DSP) requests across a
+/// restart (with <paramref name="Network"/>); without it they last as long as the process.
+/// </param>
 /// <param name="Network">
 /// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
 /// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
@@ -52,7 +56,8 @@ public sealed record OpenDuisParts(
     EmulatedSmWanOptions? Network = null,
     IRequestLog? RequestLog = null,
     IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null,
-    Core.Transactions.IUnitOfWork? UnitOfWork = null);
+    Core.Transactions.IUnitOfWork? UnitOfWork = null,
+    ISmWanExecutionStore? SmWanState = null);
 
 public static class OpenDuisServices
 {
@@ -112,6 +117,7 @@ public static class OpenDuisServices
             services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox, sp.GetRequiredService<IRequestsInProcess>(),
                 dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
                 sp.GetService<DeviceResponseAlerts>()));
+            if (parts.SmWanState is { } state) SmWan.SmWanStateHosting.AddDurableSmWanState(services, state);
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));

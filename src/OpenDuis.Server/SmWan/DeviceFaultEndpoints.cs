@@ -45,14 +45,14 @@ public static class DeviceFaultEndpoints
             catch (System.Text.Json.JsonException e) { return Problem($"The body is not a fault (JSON {{\"mode\": ..., \"parameter\": ...}}): {e.Message}"); }
             catch (InvalidOperationException e) { return Problem($"The body is not JSON: {e.Message}"); }
             if (!DeviceFault.TryParse(body?.Mode, body?.Parameter, out var fault, out var problem)) return Problem(problem);
-            faults.Set(device, fault);
+            await faults.SetAsync(device, fault, context.RequestAborted);
             return Results.Json(View(device, fault), DeviceFaultJson.Default.DeviceFaultView);
         });
-        app.MapDelete("/admin/devices/{eui}/fault", (HttpContext context, string eui, DeviceFaults faults) =>
+        app.MapDelete("/admin/devices/{eui}/fault", async (HttpContext context, string eui, DeviceFaults faults) =>
         {
             if (Local(context) is { } refused) return refused;
             if (!Eui.TryParse(eui, null, out var device)) return Problem($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
-            return faults.Clear(device) ? Results.NoContent() : Results.Text($"Device {device} has no fault.", "text/plain", statusCode: StatusCodes.Status404NotFound);
+            return await faults.ClearAsync(device, context.RequestAborted) ? Results.NoContent() : Results.Text($"Device {device} has no fault.", "text/plain", statusCode: StatusCodes.Status404NotFound);
         });
     }
 

@@ -1,0 +1,40 @@
+using OpenDuis.Core.Schedules;
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Core.Requests;
+
+/// <summary>
+/// A fault injected on a device, as kept: its mode and parameter in the words of the admin API and
+/// <c>openduis fault</c> (e.g. "slow" and "250"), read back through the network's own parser.
+/// </summary>
+public sealed record StoredDeviceFault(Eui Device, string Mode, string? Parameter);
+
+/// <summary>
+/// A Future Dated (DSP) request the DCC holds until its execution date-time (DUIS 3.4.2), as kept:
+/// the accepted request's XML (already authenticated and admitted; it is not checked again when read back).
+/// </summary>
+public sealed record HeldDeviceRequest(RequestId RequestId, Eui Sender, DateTimeOffset AcceptedAt, DateTimeOffset ExecuteAt, byte[] RequestXml,
+    DspScheduleId? Schedule = null);
+
+/// <summary>
+/// What the emulated SM WAN's execution layer keeps across a restart of the server (issue 6): the
+/// faults injected per device and the Future Dated (DSP) requests held for release.
+/// </summary>
+public interface ISmWanExecutionStore
+{
+    /// <summary>Sets (or replaces) the device's fault.</summary>
+    Task SaveFaultAsync(StoredDeviceFault fault, CancellationToken cancellationToken = default);
+
+    /// <summary>Clears the device's fault; false when it had none.</summary>
+    Task<bool> ClearFaultAsync(Eui device, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<StoredDeviceFault>> FaultsAsync(CancellationToken cancellationToken = default);
+
+    Task HoldAsync(HeldDeviceRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets a held request (released or cancelled); false when it was not held.</summary>
+    Task<bool> ForgetHeldAsync(RequestId requestId, CancellationToken cancellationToken = default);
+
+    /// <summary>Every held request, earliest execution first.</summary>
+    Task<IReadOnlyList<HeldDeviceRequest>> HeldAsync(CancellationToken cancellationToken = default);
+}

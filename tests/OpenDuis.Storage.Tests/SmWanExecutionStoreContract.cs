@@ -1,0 +1,99 @@
+using System.Text;
+using Npgsql;
+using OpenDuis.Core.Requests;
+using OpenDuis.Core.Schedules;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Storage.Execution;
+
+namespace OpenDuis.Storage.Tests;
+
+/// <summary>
+/// The emulated SM WAN's kept state (migrations 0010, 0011) on both databases: faults set, replaced,
+/// listed and cleared; held Future Dated (DSP) requests kept byte for byte, listed earliest first, forgotten once.
+/// </summary>
+public abstract class SmWanExecutionStoreContract : IAsyncLifetime
+{
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private ISmWanExecutionStore _store = null!;
+
+    protected abstract Task<ISmWanExecutionStore> OpenAsync();
+
+    protected abstract ValueTask DropAsync();
+
+    public async ValueTask InitializeAsync() => _store = await OpenAsync();
+
+    public ValueTask DisposeAsync() => DropAsync();
+
+    [Fact]
+    public async Task Faults_are_set_replaced_listed_in_device_order_and_cleared_once()
+    {
+        var a = Eui.Parse("00-DB-12-34-56-78-90-A5");
+        var b = Eui.Parse("00-DB-12-34-56-78-90-A0");
+        await _store.SaveFaultAsync(new StoredDeviceFault(a, "slow", "250"), Ct);
+        await _store.SaveFaultAsync(new StoredDeviceFault(b, "unreachable", null), Ct);
+        await _store.SaveFaultAsync(new StoredDeviceFault(a, "dual-band", "0x8F22"), Ct);
+
+        Assert.Equal([new StoredDeviceFault(b, "unreachable", null), new StoredDeviceFault(a, "dual-band", "0x8F22")], await _store.FaultsAsync(Ct));
+        Assert.True(await _store.ClearFaultAsync(a, Ct));
+        Assert.False(await _store.ClearFaultAsync(a, Ct));
+        Assert.Equal([new StoredDeviceFault(b, "unreachable", null)], await _store.FaultsAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Held_requests_are_kept_byte_for_byte_earliest_first_and_forgotten_once()
+    {
+        var supplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");
+        var device = Eui.Parse("00-DB-12-34-56-78-90-A0");
+        var at = new DateTimeOffset(2027, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        var late = new HeldDeviceRequest(new RequestId(supplier, device, 2), supplier, at, at.AddHours(2), Encoding.UTF8.GetBytes("<late/>"));
+        var early = new HeldDeviceRequest(new RequestId(supplier, device, 1), supplier, at, at.AddMinutes(5), Encoding.UTF8.GetBytes("<early/>"),
+            new DspScheduleId(42));
+        await _store.HoldAsync(late, Ct);
+        await _store.HoldAsync(early, Ct);
+
+        var held = await _store.HeldAsync(Ct);
+        Assert.Equal([early.RequestId, late.RequestId], held.Select(h => h.RequestId));
+        Assert.Equal((early.Sender, early.AcceptedAt, early.ExecuteAt, "<early/>", (DspScheduleId?)new DspScheduleId(42)),
+            (held[0].Sender, held[0].AcceptedAt, held[0].ExecuteAt, Encoding.UTF8.GetString(held[0].RequestXml), held[0].Schedule));
+        Assert.Null(held[1].Schedule);
+        Assert.True(await _store.ForgetHeldAsync(early.RequestId, Ct));
+        Assert.False(await _store.ForgetHeldAsync(early.RequestId, Ct));
+        Assert.Equal([late.RequestId], (await _store.HeldAsync(Ct)).Select(h => h.RequestId));
+    }
+}
+
+public sealed class SqliteSmWanExecutionStoreTests : SmWanExecutionStoreContract
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("openduis-smwan-state-").FullName;
+
+    protected override async Task<ISmWanExecutionStore> OpenAsync() =>
+        await SqliteSmWanExecutionStore.OpenAsync(Path.Combine(_dir, "openduis.db"), Ct);
+
+    protected override ValueTask DropAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+}
+
+public sealed class PostgresSmWanExecutionStoreTests : SmWanExecutionStoreContract
+{
+    private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
+    private string? _admin;
+    private NpgsqlDataSource? _dataSource;
+
+    protected override async Task<ISmWanExecutionStore> OpenAsync()
+    {
+        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+        _admin = admin;
+        _dataSource = NpgsqlDataSource.Create(scoped);
+        return await PostgresSmWanExecutionStore.OpenAsync(_dataSource, Ct);
+    }
+
+    protected override async ValueTask DropAsync()
+    {
+        if (_dataSource is not null) await _dataSource.DisposeAsync();
+        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+    }
+}
