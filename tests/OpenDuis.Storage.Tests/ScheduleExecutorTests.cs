@@ -282,6 +282,94 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
         Assert.All(Network.Taken.GroupBy(c => c.Schedule), g => Assert.Equal(3, g.Count()));
     }
 
+    private ScheduleRemovalOnRightsChange RightsChange() =>
+        new(Store, Notices, new AccessPipeline(Snapshot, new InMemoryRequestLog(Clock), Clock), Clock);
+
+    /// <summary>
+    /// A change of supplier ends the old supplier's schedules on the meter at once with N17, not at
+    /// their next occurrence; a schedule on a meter whose supplier did not change stays.
+    /// </summary>
+    [Fact]
+    public async Task A_change_of_supplier_removes_the_old_supplier_s_schedules_on_the_meter_at_once_with_N17()
+    {
+        var timing = new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1));
+        var onMeter = await Store.CreateAsync(ReadLog(timing), Created, Ct);
+        var onOther = await Store.CreateAsync(ReadLog(timing, DemoEnvironment.EsmeWithApc), Created, Ct);
+        Clock.Now = Utc(2027, 3, 5, 10, 0);
+        Snapshot.Register(new RegistrationPeriod(DemoEnvironment.ElectricityMpan, RegisteredRole.Supplier, Core.Parties.PartyId.Parse("RIVAL"), Utc(2027, 3, 5, 9, 0)));
+
+        var removed = await RightsChange().RegistrationChangedAsync([Esme, DemoEnvironment.EsmeWithApc], "a change of supplier", Ct);
+
+        var r = Assert.Single(removed);
+        Assert.Equal((onMeter, Supplier, Esme, ResponseCode.E4), (r.Schedule.Id, r.Schedule.Owner, r.Schedule.DeviceId, r.RefusedWith));
+        Assert.Equal(("N17", ScheduleRemovalTrigger.OwnerNotAuthorisedForDevice), (r.Removal.AlertCode.Code, r.Removal.Trigger));
+        Assert.Contains("a change of supplier", r.Removal.Reason);
+        Assert.Null(await Store.GetAsync(onMeter, Ct));
+        Assert.NotNull(await Store.GetAsync(onOther, Ct));
+        var (schedule, removal) = Assert.Single(Notices.Removals);
+        Assert.Equal((onMeter, "N17"), (schedule.Id, removal.AlertCode.Code));
+        Assert.Empty(Network.Taken);
+    }
+
+    /// <summary>A change registered from a later date is no refusal yet: the schedule runs until then, and its first occurrence after the change removes it (N17).</summary>
+    [Fact]
+    public async Task A_change_of_supplier_from_a_later_date_ends_the_schedule_at_its_first_occurrence_after_the_change()
+    {
+        var id = await Store.CreateAsync(ReadLog(new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1))), Created, Ct);
+        Clock.Now = Utc(2027, 3, 5, 10, 0);
+        Snapshot.Register(new RegistrationPeriod(DemoEnvironment.ElectricityMpan, RegisteredRole.Supplier, Core.Parties.PartyId.Parse("RIVAL"), Utc(2027, 3, 10, 0, 0)));
+
+        Assert.Empty(await RightsChange().RegistrationChangedAsync([Esme], "a change of supplier", Ct));
+        Assert.NotNull(await Store.GetAsync(id, Ct));
+
+        Clock.Now = Utc(2027, 3, 10, 0, 1);
+        var results = await Executor().RunAllDueAsync(Ct);
+        Assert.Equal(OccurrenceOutcome.Removed, results[^1].Outcome);
+        Assert.Equal("N17", Assert.Single(Notices.Removals).Removal.AlertCode.Code);
+        Assert.All(results.SkipLast(1), o => Assert.Equal(OccurrenceOutcome.Fired, o.Outcome)); // 5-9 March ran
+    }
+
+    public static TheoryData<string, string, ResponseCode> UserChanges() => new()
+    {
+        { "withdrawn", "N37", ResponseCode.E3 },
+        { "suspended", "N37", ResponseCode.E3 },
+        { "an Export Supplier only", "N40", ResponseCode.E2 },   // no role of 4.6.1's (IS, GS) left
+        { "a Gas Supplier only", "N17", ResponseCode.E4 },       // GS may send 4.6.1, but is not this ESME's supplier: E4 takes precedence
+    };
+
+    /// <summary>
+    /// The owner withdrawn or suspended ends its schedules at once with N37; the owner left with no
+    /// role that may send the scheduled request with N40 (E2); left with a role that may send it but
+    /// not to this device with N17 (E4, which access control puts before the role's other checks).
+    /// The other Supplier User's schedule on the same meter stays.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(UserChanges))]
+    public async Task A_change_to_the_owner_removes_its_schedules_at_once(string change, string alert, ResponseCode refused)
+    {
+        var timing = new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1));
+        var owned = await Store.CreateAsync(ReadLog(timing), Created, Ct);
+        var others = await Store.CreateAsync(ReadLog(timing) with { Owner = DemoEnvironment.SupplierSecondUser }, Created, Ct);
+        Snapshot.TryGetUser(Supplier, out var owner);
+        var user = change switch
+        {
+            "withdrawn" => owner! with { Status = Core.Parties.UserStatus.Withdrawn },
+            "suspended" => owner! with { Status = Core.Parties.UserStatus.Suspended },
+            "an Export Supplier only" => owner! with { Roles = new HashSet<UserRole> { UserRole.ExportSupplier } },
+            _ => owner! with { Roles = new HashSet<UserRole> { UserRole.GasSupplier } },
+        };
+        Snapshot.Put(user);
+        Clock.Now = Utc(2027, 3, 5, 10, 0);
+
+        var removed = await RightsChange().UsersChangedAsync([Supplier, DemoEnvironment.SupplierSecondUser], $"the owner {change}", Ct);
+
+        var r = Assert.Single(removed);
+        Assert.Equal((owned, refused, alert), (r.Schedule.Id, r.RefusedWith, r.Removal.AlertCode.Code));
+        Assert.Null(await Store.GetAsync(owned, Ct));
+        Assert.NotNull(await Store.GetAsync(others, Ct));
+        Assert.Equal(alert, Assert.Single(Notices.Removals).Removal.AlertCode.Code);
+    }
+
     [Fact]
     public async Task A_late_completion_of_an_occurrence_already_run_elsewhere_counts_for_nothing()
     {

@@ -87,6 +87,17 @@ public abstract class ScheduleStoreContract : StoreContract<IScheduleStore>
     }
 
     [Fact]
+    public async Task Schedules_a_User_owns_are_listed_by_id_on_whatever_device()
+    {
+        var first = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1))), Created, Ct);
+        await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1)), owner: OtherUser), Created, Ct);
+        var second = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1)), device: OtherMeter), Created, Ct);
+
+        Assert.Equal([first, second], (await Store.OwnedByAsync(User, Ct)).Select(s => s.Id));
+        Assert.Empty(await Store.OwnedByAsync(Eui.Parse("90-B3-D5-1F-30-01-00-7F"), Ct));
+    }
+
+    [Fact]
     public async Task Nothing_is_claimed_before_it_is_due()
     {
         await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1))), Created, Ct);

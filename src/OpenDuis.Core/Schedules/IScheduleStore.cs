@@ -34,6 +34,9 @@ public interface IScheduleStore : IAsyncDisposable
     /// <summary>The schedules on a device, whoever owns them, by DSPScheduleID.</summary>
     Task<IReadOnlyList<StoredSchedule>> OnDeviceAsync(Eui deviceId, CancellationToken cancellationToken = default);
 
+    /// <summary>The schedules a User owns, on whatever device, by DSPScheduleID (a change to the User re-checks them).</summary>
+    Task<IReadOnlyList<StoredSchedule>> OwnedByAsync(Eui owner, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes a schedule (5.3, or the DCC on a removal trigger); false when there was none.</summary>
     Task<bool> DeleteAsync(DspScheduleId id, CancellationToken cancellationToken = default);
 

@@ -131,6 +131,16 @@ public abstract class SqlScheduleStore : IScheduleStore
         return rows.Select(r => r.ToStored()).ToList();
     }
 
+    /// <remarks>No index on owner: a change to Users is rare, and one more index would cost every firing's completion.</remarks>
+    public async Task<IReadOnlyList<StoredSchedule>> OwnedByAsync(Eui owner, CancellationToken cancellationToken = default)
+    {
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await s.Connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM dcc_schedules WHERE owner = @owner ORDER BY id", new { owner = owner.ToString() },
+            s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToStored()).ToList();
+    }
+
     public async Task<bool> DeleteAsync(DspScheduleId id, CancellationToken cancellationToken = default)
     {
         await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
