@@ -127,6 +127,37 @@ public sealed class DccAlertDeliveryTests
     }
 
     [Fact]
+    public async Task Commissioning_a_meter_tells_its_Registered_Supplier_N29_with_its_MPAN()
+    {
+        await using var h = await StartAsync(DemoEnvironment.Supplier);
+        var producer = new DeviceStatusAlerts(h.Instance.Store, h.Sink);
+        var esme = (await h.Instance.Store.FindDeviceAsync(DemoEnvironment.Esme, Ct))!;
+        await h.Instance.Store.SaveDeviceAsync(esme with { Status = SmiStatus.InstalledNotCommissioned }, Ct);
+
+        var (_, raised) = await producer.ChangeStatusAsync(DemoEnvironment.Esme, SmiStatus.Commissioned, DateTimeOffset.UtcNow, Ct);
+
+        Assert.Contains(raised, a => a.Code.Code == "N1" && a.Recipient == DemoEnvironment.NetworkOperator);
+        var alert = await ReceiveAlertAsync(h.Listener);
+        Assert.Equal("N29", alert.Alert!.Code.Code);
+        Assert.Equal(DemoEnvironment.Supplier, alert.ResponseId!.Value.Target);
+        Assert.Contains(DemoEnvironment.ElectricityMpan.ToString(), alert.Alert.Content["DeviceStatusChange", DuisNamespaces.ServiceUserGateway]!["MeterIdentity", DuisNamespaces.ServiceUserGateway]!.InnerXml);
+    }
+
+    [Fact]
+    public async Task Decommissioning_a_PPMID_tells_the_Supplier_it_left_the_inventory_N16()
+    {
+        await using var h = await StartAsync(DemoEnvironment.Supplier);
+        var producer = new DeviceStatusAlerts(h.Instance.Store, h.Sink);
+
+        await producer.ChangeStatusAsync(DemoEnvironment.Ppmid, SmiStatus.Decommissioned, DateTimeOffset.UtcNow, Ct);
+
+        var alert = await ReceiveAlertAsync(h.Listener);
+        Assert.Equal("N16", alert.Alert!.Code.Code);
+        Assert.Equal(DemoEnvironment.Ppmid.ToString(), alert.Alert.Content["DeviceID", DuisNamespaces.ServiceUserGateway]!.InnerText);
+        Assert.NotNull(alert.Alert.Content["DeviceStatusChange", DuisNamespaces.ServiceUserGateway]!["DeviceRemovedFromInventory", DuisNamespaces.ServiceUserGateway]);
+    }
+
+    [Fact]
     public async Task An_illegal_status_change_raises_nothing_and_says_which_changes_are_allowed()
     {
         await using var h = await StartAsync(DemoEnvironment.Supplier);

@@ -13,7 +13,8 @@ namespace OpenDuis.Core.Alerts;
 /// <see cref="ChangeStatusAsync"/> instead of <see cref="IInventoryStore.ChangeStatusAsync"/> so the
 /// change and its alerts go together. Which change raises which code (DccAlertCatalogue):
 /// <list type="bullet">
-/// <item>a meter Commissioned: N1 sr:MeterIdentity to the Network Operator;</item>
+/// <item>a meter Commissioned: N1 sr:MeterIdentity to the Network Operator, and N29 with the same body to the Registered Supplier;</item>
+/// <item>a Device other than a meter or CHF (GPF, PPMID, HCALCS, Type 2) Decommissioned or Withdrawn: N16 sr:DeviceRemovedFromInventory to its Registered Suppliers;</item>
 /// <item>a meter Decommissioned or Withdrawn: N2 sr:MeterDecommissioningOrWithdrawal to the Network Operator;</item>
 /// <item>a Communications Hub Function Decommissioned: N28 sr:CHFDecommissioning to the Registered Suppliers of its meters;</item>
 /// <item>any Device Suspended (its product left the CPL, SEC F2): N8 sr:DeviceSuspended to its Registered Suppliers; leaving Suspended: N9 sr:DeviceRestored;</item>
@@ -61,7 +62,12 @@ public sealed class DeviceStatusAlerts(ISmiStore store, IDccAlertSink sink, IUni
                 if (!recipients.Contains(u)) recipients.Add(u);
         var alertCode = DccAlertCode.Parse(code!);
         var body = new DeviceStatusChangeEvent(after.Id, change);
-        return recipients.Select(r => new AlertToRaise(alertCode, body, r) { DeviceId = after.Id }).ToArray();
+        var alerts = recipients.Select(r => new AlertToRaise(alertCode, body, r) { DeviceId = after.Id }).ToList();
+        // A commissioned meter's identity goes to its Registered Supplier too, as N29 (our reading: N1 is the Network Operator's).
+        if (code == "N1")
+            foreach (var u in await _recipients.UsersOfDeviceAsync(after, RegisteredRole.Supplier, at, cancellationToken))
+                alerts.Add(new AlertToRaise(DccAlertCode.Parse("N29"), body, u) { DeviceId = after.Id });
+        return alerts;
     }
 
     private static (string? Code, DeviceStatusChange? Change, RegisteredRole Role, bool AlsoNetworkOperator) Classify(Device before, Device after)
@@ -71,6 +77,8 @@ public sealed class DeviceStatusAlerts(ISmiStore store, IDccAlertSink sink, IUni
         if (before.Status == SmiStatus.Suspended) return ("N9", new DeviceRestored(), RegisteredRole.Supplier, false);
         if (before.Status == SmiStatus.Recovery && to == SmiStatus.Recovered) return ("N45", new RecoveryComplete(), RegisteredRole.Supplier, true);
         if (after.Type == DeviceType.CHF && to == SmiStatus.Decommissioned) return ("N28", new ChfDecommissioning(), RegisteredRole.Supplier, false);
+        if (after is { IsMeter: false, Type: not DeviceType.CHF } && to is SmiStatus.Decommissioned or SmiStatus.Withdrawn)
+            return ("N16", new DeviceRemovedFromInventory(), RegisteredRole.Supplier, false);
         if (after is { IsMeter: true, Mpxn: { } mpxn })
         {
             var mpxns = new MeterMpxns(mpxn.ToString());

@@ -289,6 +289,46 @@ public sealed class DccAlertEventsOverHttpTests(SmWanServer server) : IClassFixt
         Assert.Equal("CH000009", server.Server.Services.GetRequiredService<EmulatedSmWan>().Device(DemoEnvironment.CommsHub)!.FirmwareVersion);
     }
 
+    private static async Task<(int ExitCode, string Output)> OpenduisAsync(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "openduis.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = p.StandardError.ReadToEndAsync(Ct);
+        await p.WaitForExitAsync(Ct);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task The_CLI_raises_an_event_on_the_running_server_lists_the_events_and_refuses_bad_input_with_the_reason()
+    {
+        var at = server.Server.BaseAddress.ToString();
+        var (code, output) = await OpenduisAsync("event", "raise", DemoEnvironment.Ppmid.ToString(), "ppmid-alert", "--alert-code", "0x8F77", "--server", at);
+        Assert.True(code == 0, output);
+        Assert.Contains($"{DemoEnvironment.Ppmid}: ppmid-alert -> N39 to {Supplier}", output);
+        await AlertAsync("N39", Supplier, r => Carries(r, "DeviceAlertCode", "8F77"));
+
+        (code, output) = await OpenduisAsync("event", "list");
+        Assert.True(code == 0, output);
+        Assert.Contains("power-outage", output);
+        Assert.Contains("ch-firmware-activated       N64  on SMETS2+ CHF needs --firmware-version", output);
+
+        (code, output) = await OpenduisAsync("event", "raise", DemoEnvironment.Ppmid.ToString(), "ppmid-alert", "--server", at);
+        Assert.Equal(2, code);
+        Assert.Contains("ppmid-alert needs --alert-code.", output);
+        (code, output) = await OpenduisAsync("event", "raise", "A4", "power-outage", "--server", at);
+        Assert.Equal(2, code);
+        Assert.Contains("'A4' is not a Device ID", output);
+        (code, output) = await OpenduisAsync("event", "raise", DemoEnvironment.Esme.ToString(), "power-outage", "--server", at);
+        Assert.Equal(1, code);
+        Assert.Contains($"The server refused (422): power-outage happens on a CHF; Device {DemoEnvironment.Esme} is a ESME.", output);
+        (code, output) = await OpenduisAsync("event", "raise", DemoEnvironment.CommsHub.ToString(), "power-outage", "--server", "http://127.0.0.1:1/");
+        Assert.Equal(1, code);
+        Assert.Contains("No OpenDUIS server answered at http://127.0.0.1:1/", output);
+    }
+
     [Fact]
     public async Task The_admin_API_lists_the_events_and_refuses_what_cannot_happen_with_the_reason()
     {
