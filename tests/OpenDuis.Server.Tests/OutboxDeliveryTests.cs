@@ -162,6 +162,22 @@ public sealed class OutboxDeliveryTests
     }
 
     [Fact]
+    public async Task Many_rounds_of_responses_each_arrive_in_order_and_leave_the_outbox()
+    {
+        await using var instance = await OpenDuisInstance.StartAsync(options: FastDelivery);
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        await RegisterEndpointAsync(instance, listener.Address);
+        // More than one round's lease (64): the outcomes of each round are recorded together.
+        var sent = Responses(requests: 60, perRequest: 4);
+
+        await instance.Outbox.EnqueueAsync(sent, Ct);
+        var arrivals = await ReceiveAllAsync(listener, sent, [], TimeSpan.FromSeconds(60));
+
+        AssertOrderedPerRequest(sent, arrivals);
+        await WaitForAsync(async () => await instance.Outbox.CountUndeliveredAsync(Ct) == 0);
+    }
+
+    [Fact]
     public async Task User_without_an_endpoint_keeps_its_messages_in_the_outbox()
     {
         await using var instance = await OpenDuisInstance.StartAsync(options: FastDelivery);

@@ -91,4 +91,57 @@ public sealed class OutboxStoreContractTests
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => store.EnqueueAsync([Entry("dup", "D")], Ct));
         Assert.Equal(1, await store.CountUndeliveredAsync(Ct));
     }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_round_of_outcomes_is_recorded_together_delivered_leave_and_retries_wait_their_time(string engine)
+    {
+        var store = await OpenAsync(engine);
+        await store.EnqueueAsync([Entry("d1", "A"), Entry("d2", "A"), Entry("f1", "B"), Entry("g1", "C")], Ct);
+        var now = DateTimeOffset.UtcNow;
+        var leased = await store.LeaseDueAsync(now, TimeSpan.FromSeconds(30), 10, Ct);
+        Assert.Equal(["d1", "f1", "g1"], leased.Select(d => d.ResponseId).Order());
+        long Seq(string id) => leased.Single(d => d.ResponseId == id).Sequence;
+
+        await store.RecordAttemptsAsync([
+            DeliveryOutcome.Accepted(Seq("d1"), now),
+            DeliveryOutcome.Retry(Seq("f1"), now, now.AddSeconds(5), "HTTP 503"),
+            DeliveryOutcome.Retry(Seq("g1"), now, now.AddSeconds(60), "User has no response endpoint"),
+        ], Ct);
+
+        Assert.Equal(3, await store.CountUndeliveredAsync(Ct));
+        // d1 is gone, so d2 (same request) is next; f1 and g1 are released but not yet due.
+        Assert.Equal(["d2"], (await store.LeaseDueAsync(now.AddSeconds(1), TimeSpan.FromSeconds(30), 10, Ct)).Select(d => d.ResponseId));
+        var retried = await store.LeaseDueAsync(now.AddSeconds(5), TimeSpan.FromSeconds(30), 10, Ct);
+        Assert.Equal(["f1"], retried.Select(d => d.ResponseId));
+        Assert.Equal(1, retried[0].Attempts);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task An_empty_round_of_outcomes_changes_nothing(string engine)
+    {
+        var store = await OpenAsync(engine);
+        await store.EnqueueAsync([Entry("e1", "E")], Ct);
+
+        await store.RecordAttemptsAsync([], Ct);
+
+        Assert.Single(await store.LeaseDueAsync(DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), 10, Ct));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_batch_of_entries_is_written_in_order_with_each_body_intact(string engine)
+    {
+        var store = await OpenAsync(engine);
+        var entries = Enumerable.Range(0, 300).Select(i => new OutboxEntry($"b{i}", User, $"K{i}", i % 2 == 0 ? OutboxKind.ServiceResponse : OutboxKind.DccAlert,
+            System.Text.Encoding.UTF8.GetBytes($"<body n=\"{i}\"/>"))).ToList();
+
+        await store.EnqueueAsync(entries, Ct);
+
+        var leased = await store.LeaseDueAsync(DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30), 1000, Ct);
+        Assert.Equal(entries.Select(e => e.ResponseId), leased.Select(d => d.ResponseId));
+        Assert.Equal(entries.Select(e => e.Kind), leased.Select(d => d.Kind));
+        Assert.Equal(entries.Select(e => e.Body), leased.Select(d => d.Body));
+    }
 }

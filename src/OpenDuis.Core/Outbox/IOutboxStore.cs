@@ -22,6 +22,19 @@ public interface IOutboxStore
     /// <summary>Records a failed attempt and when to try again; the lease is released.</summary>
     Task ScheduleRetryAsync(long sequence, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Records a round of delivery attempts together (one transaction where the store has them), so
+    /// a busy outbox costs one write per round rather than one per message.
+    /// </summary>
+    async Task RecordAttemptsAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        foreach (var o in outcomes)
+        {
+            if (o.Delivered) await MarkDeliveredAsync(o.Sequence, o.At, cancellationToken).ConfigureAwait(false);
+            else await ScheduleRetryAsync(o.Sequence, o.NextAttemptAt!.Value, o.Error ?? "", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Messages not yet accepted by their recipient (the outbox depth).</summary>
     Task<long> CountUndeliveredAsync(CancellationToken cancellationToken = default);
 }

@@ -30,16 +30,20 @@ public sealed partial class OutboxDeliveryWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        long? depthCounted = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             IReadOnlyList<PendingDelivery> batch;
             try
             {
                 batch = await store.LeaseDueAsync(clock.GetUtcNow(), options.Lease, options.BatchSize, stoppingToken);
-                if (batch.Count > 0)
-                    await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = CancellationToken.None },
-                        (message, _) => new ValueTask(DeliverAsync(message, stoppingToken)));
-                metrics.OutboxDepth.Set(await store.CountUndeliveredAsync(stoppingToken));
+                if (batch.Count > 0) await DeliverRoundAsync(batch, stoppingToken);
+                // The depth is a COUNT over the undelivered rows: at most once a poll interval, not once a round.
+                if (depthCounted is not { } last || Environment.TickCount64 - last >= (long)options.PollInterval.TotalMilliseconds)
+                {
+                    metrics.OutboxDepth.Set(await store.CountUndeliveredAsync(stoppingToken));
+                    depthCounted = Environment.TickCount64;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -62,47 +66,78 @@ public sealed partial class OutboxDeliveryWorker(
         }
     }
 
-    private async Task DeliverAsync(PendingDelivery message, CancellationToken stoppingToken)
+    /// <summary>
+    /// One round: each recipient's endpoint looked up once, the messages POSTed in parallel, and every
+    /// outcome (delivered, or due again after back-off) recorded in one write after the round. A
+    /// crash before that write sends the round's messages again when their lease expires: at least once.
+    /// </summary>
+    private async Task DeliverRoundAsync(IReadOnlyList<PendingDelivery> batch, CancellationToken stoppingToken)
     {
-        string failure;
+        var endpointOf = new Dictionary<Protocol.Domain.Eui, Uri?>();
+        foreach (var message in batch)
+            if (!endpointOf.ContainsKey(message.Recipient))
+                endpointOf[message.Recipient] = await endpoints.FindAsync(message.Recipient, stoppingToken);
+
+        var outcomes = new DeliveryOutcome[batch.Count];
+        var failures = new string?[batch.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = CancellationToken.None },
+            async (i, _) => failures[i] = await AttemptAsync(batch[i], endpointOf[batch[i].Recipient], stoppingToken));
+
+        var now = clock.GetUtcNow();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
+            outcomes[i] = failures[i] is not { } failure
+                ? DeliveryOutcome.Accepted(message.Sequence, now)
+                : DeliveryOutcome.Retry(message.Sequence, now,
+                    now + (stoppingToken.IsCancellationRequested ? TimeSpan.Zero : options.Backoff.DelayAfter(message.Attempts + 1)), failure);
+        }
+        await store.RecordAttemptsAsync(outcomes, CancellationToken.None);
+
+        // One line per recipient and reason, not one per message: a User without an endpoint (or
+        // with one that is down) must not flood the log while its messages wait.
+        foreach (var group in Enumerable.Range(0, batch.Count).Where(i => failures[i] is not null)
+                     .GroupBy(i => (batch[i].Recipient, failures[i]!)))
+        {
+            var first = batch[group.First()];
+            LogRetry(logger, group.Count(), group.Key.Recipient.ToString(), first.ResponseId, first.Attempts + 1,
+                outcomes[group.First()].NextAttemptAt!.Value - now, group.Key.Item2);
+        }
+    }
+
+    /// <returns>Null when the endpoint accepted the message, else why it was not delivered.</returns>
+    private async Task<string?> AttemptAsync(PendingDelivery message, Uri? endpoint, CancellationToken stoppingToken)
+    {
+        if (endpoint is null)
+        {
+            metrics.Deliveries.WithLabels("no_endpoint").Inc();
+            return $"User {message.Recipient} has no response endpoint";
+        }
         try
         {
-            var endpoint = await endpoints.FindAsync(message.Recipient, stoppingToken);
-            if (endpoint is null)
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            attempt.CancelAfter(options.AttemptTimeout);
+            using var content = new ByteArrayContent(message.Body);
+            content.Headers.ContentType = Xml;
+            using var response = await http.PostAsync(endpoint, content, attempt.Token);
+            if (response.IsSuccessStatusCode)
             {
-                failure = $"User {message.Recipient} has no response endpoint";
-                metrics.Deliveries.WithLabels("no_endpoint").Inc();
+                metrics.Deliveries.WithLabels("delivered").Inc();
+                return null;
             }
-            else
-            {
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                attempt.CancelAfter(options.AttemptTimeout);
-                using var content = new ByteArrayContent(message.Body);
-                content.Headers.ContentType = Xml;
-                using var response = await http.PostAsync(endpoint, content, attempt.Token);
-                if (response.IsSuccessStatusCode)
-                {
-                    await store.MarkDeliveredAsync(message.Sequence, clock.GetUtcNow(), CancellationToken.None);
-                    metrics.Deliveries.WithLabels("delivered").Inc();
-                    return;
-                }
-                failure = $"{endpoint} answered HTTP {(int)response.StatusCode}";
-                metrics.Deliveries.WithLabels("retry").Inc();
-            }
+            metrics.Deliveries.WithLabels("retry").Inc();
+            return $"{endpoint} answered HTTP {(int)response.StatusCode}";
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
-            failure = stoppingToken.IsCancellationRequested ? "server stopping" : e.Message;
             metrics.Deliveries.WithLabels("retry").Inc();
+            return stoppingToken.IsCancellationRequested ? "server stopping" : e.Message;
         }
-
-        var delay = stoppingToken.IsCancellationRequested ? TimeSpan.Zero : options.Backoff.DelayAfter(message.Attempts + 1);
-        LogRetry(logger, message.ResponseId, message.Recipient.ToString(), message.Attempts + 1, delay, failure);
-        await store.ScheduleRetryAsync(message.Sequence, clock.GetUtcNow() + delay, failure, CancellationToken.None);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery of {ResponseId} to {Recipient} failed (attempt {Attempt}), next try in {Delay}: {Failure}")]
-    private static partial void LogRetry(ILogger logger, string responseId, string recipient, int attempt, TimeSpan delay, string failure);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery of {Count} message(s) to {Recipient} failed (first {ResponseId}, attempt {Attempt}), next try in {Delay}: {Failure}")]
+    private static partial void LogRetry(ILogger logger, int count, string recipient, string responseId, int attempt, TimeSpan delay, string failure);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The outbox could not be read")]
     private static partial void LogStoreFailure(ILogger logger, Exception exception);

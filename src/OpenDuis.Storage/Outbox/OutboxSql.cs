@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Dapper;
 using OpenDuis.Core.Outbox;
@@ -19,21 +20,35 @@ public static class OutboxSql
 
     public static async Task EnqueueAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<OutboxEntry> entries, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        const string sql =
+        if (entries.Count == 0) return;
+        // One command bound per row: the statement is parsed once for the whole batch.
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText =
             "INSERT INTO outbox (response_id, recipient, ordering_key, kind, body, created_at, next_attempt_at) " +
             "VALUES (@ResponseId, @Recipient, @OrderingKey, @Kind, @Body, @Now, @Now)";
-        var ms = now.ToUnixTimeMilliseconds();
+        DbParameter Parameter(string name, DbType type)
+        {
+            var p = insert.CreateParameter();
+            p.ParameterName = name;
+            p.DbType = type;
+            insert.Parameters.Add(p);
+            return p;
+        }
+        var responseId = Parameter("@ResponseId", DbType.String);
+        var recipient = Parameter("@Recipient", DbType.String);
+        var orderingKey = Parameter("@OrderingKey", DbType.String);
+        var kind = Parameter("@Kind", DbType.String);
+        var body = Parameter("@Body", DbType.Binary);
+        Parameter("@Now", DbType.Int64).Value = now.ToUnixTimeMilliseconds();
         foreach (var e in entries)
         {
-            await connection.ExecuteAsync(new CommandDefinition(sql, new
-            {
-                e.ResponseId,
-                Recipient = e.Recipient.ToString(),
-                e.OrderingKey,
-                Kind = e.Kind.ToString(),
-                e.Body,
-                Now = ms,
-            }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            responseId.Value = e.ResponseId;
+            recipient.Value = e.Recipient.ToString();
+            orderingKey.Value = e.OrderingKey;
+            kind.Value = e.Kind.ToString();
+            body.Value = e.Body;
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

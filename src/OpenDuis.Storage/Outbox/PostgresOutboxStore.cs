@@ -84,6 +84,34 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource, TimeProvide
             new { next = nextAttemptAt.ToUnixTimeMilliseconds(), error, sequence }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>One transaction for the whole round: the delivered in one statement, the retries in another.</summary>
+    public async Task RecordAttemptsAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        if (outcomes.Count == 0) return;
+        var delivered = outcomes.Where(o => o.Delivered).ToList();
+        var retries = outcomes.Where(o => !o.Delivered).ToList();
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (delivered.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE outbox o SET delivered_at = d.at, attempts = o.attempts + 1, lease_until = 0 " +
+                "FROM unnest(@sequences, @ats) AS d(sequence, at) WHERE o.sequence = d.sequence",
+                new { sequences = delivered.Select(o => o.Sequence).ToArray(), ats = delivered.Select(o => o.At.ToUnixTimeMilliseconds()).ToArray() },
+                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (retries.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = r.next, lease_until = 0, last_error = r.error " +
+                "FROM unnest(@sequences, @nexts, @errors) AS r(sequence, next, error) WHERE o.sequence = r.sequence",
+                new
+                {
+                    sequences = retries.Select(o => o.Sequence).ToArray(),
+                    nexts = retries.Select(o => o.NextAttemptAt!.Value.ToUnixTimeMilliseconds()).ToArray(),
+                    errors = retries.Select(o => o.Error ?? "").ToArray(),
+                },
+                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<long> CountUndeliveredAsync(CancellationToken cancellationToken = default)
     {
         await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -101,6 +101,42 @@ public sealed class SqliteOutboxStore : IOutboxStore
             new { next = nextAttemptAt.ToUnixTimeMilliseconds(), error, sequence }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>One write transaction for the whole round, each statement prepared once and bound per message.</summary>
+    public async Task RecordAttemptsAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        if (outcomes.Count == 0) return;
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = c.BeginTransaction(deferred: false);
+        await using var delivered = c.CreateCommand();
+        delivered.Transaction = tx;
+        delivered.CommandText = "UPDATE outbox SET delivered_at = $at, attempts = attempts + 1, lease_until = 0 WHERE sequence = $sequence";
+        var deliveredAt = delivered.Parameters.Add("$at", SqliteType.Integer);
+        var deliveredSequence = delivered.Parameters.Add("$sequence", SqliteType.Integer);
+        await using var retry = c.CreateCommand();
+        retry.Transaction = tx;
+        retry.CommandText = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $next, lease_until = 0, last_error = $error WHERE sequence = $sequence";
+        var retryNext = retry.Parameters.Add("$next", SqliteType.Integer);
+        var retryError = retry.Parameters.Add("$error", SqliteType.Text);
+        var retrySequence = retry.Parameters.Add("$sequence", SqliteType.Integer);
+        foreach (var o in outcomes)
+        {
+            if (o.Delivered)
+            {
+                deliveredAt.Value = o.At.ToUnixTimeMilliseconds();
+                deliveredSequence.Value = o.Sequence;
+                await delivered.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                retryNext.Value = o.NextAttemptAt!.Value.ToUnixTimeMilliseconds();
+                retryError.Value = o.Error ?? "";
+                retrySequence.Value = o.Sequence;
+                await retry.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<long> CountUndeliveredAsync(CancellationToken cancellationToken = default)
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
