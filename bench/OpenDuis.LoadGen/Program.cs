@@ -7,6 +7,8 @@ using Microsoft.Extensions.Logging;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Signing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.Server.Delivery;
 using OpenDuis.Server.Endpoints;
 using OpenDuis.Server.Hosting;
 using OpenDuis.Server.Tls;
@@ -17,10 +19,14 @@ using OpenDuis.Storage;
 // concurrent clients, bounded in count and time, and reports requests/s and latency percentiles.
 //
 //   dotnet run -c Release --project bench/OpenDuis.LoadGen -- [--profile dev|duis] [--requests N]
-//       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network]
+//       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL]]
 //
 // --network runs the emulated SM WAN as `openduis serve` does by default, so device requests are
 // also answered by the emulated devices (Service Responses into the outbox) while the load runs.
+// Their delivery is counted too: by default every User's response endpoint is a receiving endpoint
+// in this process (https with the User's DCCKI certificate on the duis profile), so the POSTs and
+// their marking as delivered run on the same cores; --endpoint URL names one outside (e.g.
+// `openduis listen`); --endpoint none registers none, so the responses stay in the outbox.
 
 var settings = LoadSettings.Parse(args);
 var data = new DataFolder(Directory.CreateTempSubdirectory("openduis-loadgen-").FullName);
@@ -35,6 +41,34 @@ var options = new ServerOptions
     MinimumLogLevel = LogLevel.Warning,
 };
 var network = settings.Network ? new OpenDuis.Network.EmulatedSmWanOptions() : null;
+
+// The Users' response endpoint, registered before the server starts so delivery finds it.
+long received = 0;
+ResponseListener? listener = null;
+Uri? endpoint = settings.Endpoint switch
+{
+    "none" => null,
+    "local" => null,
+    var url => new Uri(url, UriKind.Absolute),
+};
+if (network is not null && settings.Endpoint == "local")
+{
+    var tls = profile == ConnectionProfile.Duis ? EndpointTls.Load(options.Dccki!, OpenDuis.Core.Demo.DemoEnvironment.Supplier) : null;
+    listener = await ResponseListener.StartAsync(System.Net.IPAddress.Loopback, 0, _ =>
+    {
+        Interlocked.Increment(ref received);
+        return ValueTask.FromResult(200);
+    }, tls: tls);
+    endpoint = new Uri(listener.Address, "/duis/responses");
+    // The listener keeps each accepted message for its reader: drain them so memory stays flat.
+    _ = Task.Run(async () => { await foreach (var _ in listener.Received.ReadAllAsync()) { } });
+}
+// Disposed after the server (declared before it), so delivery never meets a closed endpoint.
+await using var endpointScope = listener;
+if (network is not null && endpoint is not null)
+    foreach (var user in OpenDuis.Core.Demo.DemoEnvironment.Users)
+        if (await host.Store.FindUserAsync(user.Id) is { } found)
+            await host.Cache.SaveUserAsync(found with { ResponseEndpoint = endpoint });
 await using var server = await DuisServer.StartAsync(options, s => s.AddOpenDuis(host.Parts() with { Network = network }));
 
 var security = new DuisSecurity(host.Keys);
@@ -94,6 +128,7 @@ var latencies = new long[settings.Requests];
 var codes = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
 var completed = 0;
 next = settings.Warmup - 1;
+var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var deadline = Stopwatch.StartNew();
 await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
 {
@@ -106,6 +141,7 @@ await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
     }
 }));
 var elapsedAll = deadline.Elapsed;
+var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 
 var measured = latencies.AsSpan(0, completed).ToArray();
 Array.Sort(measured);
@@ -114,18 +150,42 @@ double Percentile(double p) => Ms(measured[Math.Min(measured.Length - 1, (int)Ma
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{completed} requests in {elapsedAll.TotalSeconds:F2} s with {settings.Concurrency} concurrent clients: {completed / elapsedAll.TotalSeconds:F0} requests/s; " +
     $"latency p50 {Percentile(0.50):F2} ms, p90 {Percentile(0.90):F2} ms, p99 {Percentile(0.99):F2} ms, max {Ms(measured[^1]):F2} ms"));
+// CPU time of this process (server, network, delivery and load generator) per request: less
+// sensitive to other work on the machine than the rate, which it bounds (2 cores / CPU per request).
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"Process CPU {cpuUsed.TotalSeconds:F1} s over {elapsedAll.TotalSeconds:F1} s ({cpuUsed / elapsedAll:F2} cores): {cpuUsed.TotalMicroseconds / completed:F0} µs per request; " +
+    $"load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a")}"));
 Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
 if (network is not null)
 {
-    // No User endpoint is registered, so every Service Response the network produced waits in the outbox.
-    var written = await host.Outbox.CountUndeliveredAsync();
+    var smWan = server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>();
+    var responded = smWan.Responded;
+    var waiting = await host.Outbox.CountUndeliveredAsync();
+    var deliveredInRun = Interlocked.Read(ref received);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"Emulated SM WAN: {written} Service Responses and alerts in the outbox when the load ended ({written / elapsedAll.TotalSeconds:F0}/s during the run)"));
+        $"Emulated SM WAN: {responded} Service Responses written to the outbox during the load ({responded / elapsedAll.TotalSeconds:F0}/s); " +
+        $"{waiting} messages undelivered when it ended"));
+    if (endpoint is null)
+        Console.WriteLine("No response endpoint registered: every Service Response stays in the outbox (delivery is attempted and rescheduled with back-off).");
+    else
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Delivered to {endpoint}: {deliveredInRun} during the load ({deliveredInRun / elapsedAll.TotalSeconds:F0}/s)"));
+        // How long the outbox takes to drain once the load stops (at most 30 s).
+        var draining = Stopwatch.StartNew();
+        while (waiting > 0 && draining.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+            waiting = await host.Outbox.CountUndeliveredAsync();
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Outbox drained to {waiting} in {draining.Elapsed.TotalSeconds:F1} s after the load; {smWan.Responded} responses in all"));
+    }
 }
 try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
-internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network)
+internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint)
 {
     public static LoadSettings Parse(string[] args)
     {
@@ -141,6 +201,7 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             TimeSpan.FromSeconds(Math.Clamp(Int("--seconds", 30), 1, 120)),
             Math.Clamp(Int("--concurrency", 32), 1, 1024),
             templates,
-            args.Contains("--network"));
+            args.Contains("--network"),
+            Value("--endpoint") ?? "local");
     }
 }
