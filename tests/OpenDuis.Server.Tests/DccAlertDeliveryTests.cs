@@ -143,6 +143,28 @@ public sealed class DccAlertDeliveryTests
         Assert.Contains(DemoEnvironment.ElectricityMpan.ToString(), alert.Alert.Content["DeviceStatusChange", DuisNamespaces.ServiceUserGateway]!["MeterIdentity", DuisNamespaces.ServiceUserGateway]!.InnerXml);
     }
 
+    [Theory]
+    [InlineData("00-DB-12-34-56-78-90-A0", SmiStatus.InstalledNotCommissioned, SmiStatus.Commissioned, "90-B3-D5-1F-30-02-00-00", "N1", "MeterIdentity")]
+    [InlineData("00-DB-12-34-56-78-90-A2", SmiStatus.Commissioned, SmiStatus.Decommissioned, "90-B3-D5-1F-30-01-00-00", "N28", "CHFDecommissioning")]
+    [InlineData("00-DB-12-34-56-78-90-A0", SmiStatus.Recovery, SmiStatus.Recovered, "90-B3-D5-1F-30-01-00-00", "N45", "RecoveryComplete")]
+    [InlineData("00-DB-12-34-56-78-90-A0", SmiStatus.Recovery, SmiStatus.Recovered, "90-B3-D5-1F-30-02-00-00", "N45", "RecoveryComplete")]
+    public async Task A_status_change_reaches_its_recipient_as_its_DeviceStatusChangeEvent(string device, SmiStatus from, SmiStatus to, string recipient,
+        string code, string change)
+    {
+        await using var h = await StartAsync(Eui.Parse(recipient));
+        var producer = new DeviceStatusAlerts(h.Instance.Store, h.Sink);
+        var before = (await h.Instance.Store.FindDeviceAsync(Eui.Parse(device), Ct))!;
+        await h.Instance.Store.SaveDeviceAsync(before with { Status = from }, Ct);
+
+        await producer.ChangeStatusAsync(before.Id, to, DateTimeOffset.UtcNow, Ct);
+
+        var alert = await ReceiveAlertAsync(h.Listener);
+        Assert.Equal(code, alert.Alert!.Code.Code);
+        Assert.Equal(Eui.Parse(recipient), alert.ResponseId!.Value.Target);
+        Assert.Equal(device, alert.Alert.Content["DeviceID", DuisNamespaces.ServiceUserGateway]!.InnerText);
+        Assert.NotNull(alert.Alert.Content["DeviceStatusChange", DuisNamespaces.ServiceUserGateway]![change, DuisNamespaces.ServiceUserGateway]);
+    }
+
     [Fact]
     public async Task Decommissioning_a_PPMID_tells_the_Supplier_it_left_the_inventory_N16()
     {
