@@ -61,7 +61,7 @@ public abstract class InventoryAtomicityContract : IAsyncLifetime
         var sink = new OutboxDccAlertSink(_outbox, dsp, TimeProvider.System, new PartyStoreDuisVersions(_store));
         var listeners = new SmiStatusChangeListeners([
             new DeviceStatusAlertListener(new DeviceStatusAlerts(_store, sink, _unitOfWork)),
-            new ScheduleRemovalOnStatusChange(_schedules, new OutboxScheduleNotices(_outbox, dsp, _ => DuisSchemaVersion.V5_4)),
+            new ScheduleRemovalOnStatusChange(_schedules, new OutboxScheduleNotices(_outbox, dsp, _ => DuisSchemaVersion.V5_4), _unitOfWork),
         ]);
         _services = new InventoryServices(_cache, TimeProvider.System, listeners, _unitOfWork);
     }

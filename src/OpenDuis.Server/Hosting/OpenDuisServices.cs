@@ -103,7 +103,7 @@ public static class OpenDuisServices
             ISmiStatusChangeListener alerts = new DeviceStatusAlertListener(
                 new Core.Alerts.DeviceStatusAlerts(parts.Store, sp.GetRequiredService<Core.Alerts.IDccAlertSink>(), parts.UnitOfWork));
             return sp.GetService<Core.Schedules.IScheduleStore>() is { } schedules && sp.GetService<Core.Schedules.IScheduleNotices>() is { } notices
-                ? new SmiStatusChangeListeners([alerts, new Core.Schedules.ScheduleRemovalOnStatusChange(schedules, notices)])
+                ? new SmiStatusChangeListeners([alerts, new Core.Schedules.ScheduleRemovalOnStatusChange(schedules, notices, parts.UnitOfWork)])
                 : alerts;
         });
         services.AddSingleton(sp => new InventoryServices(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(),
