@@ -117,7 +117,7 @@ public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvid
         var device = await store.FindDeviceAsync(deviceId, cancellationToken)
             ?? throw new DeviceEventRefusedException($"Device {deviceId} is not in the Smart Metering Inventory.");
         if (!definition.DeviceTypes.Contains(device.Type))
-            throw new DeviceEventRefusedException($"{definition.Name} happens on a {string.Join(" or ", definition.DeviceTypes)}; Device {deviceId} is a {device.Type}.");
+            throw new DeviceEventRefusedException($"{definition.Name} happens on a Device of type {string.Join(" or ", definition.DeviceTypes)}; Device {deviceId} is of type {device.Type}.");
         if (definition.Generation is { } generation && device.Generation != generation)
             throw new DeviceEventRefusedException($"{definition.Name} happens on a {Text(generation)} Device; Device {deviceId} is {Text(device.Generation)}.");
 

@@ -323,7 +323,7 @@ public sealed class DccAlertEventsOverHttpTests(SmWanServer server) : IClassFixt
         Assert.Contains("'A4' is not a Device ID", output);
         (code, output) = await OpenduisAsync("event", "raise", DemoEnvironment.Esme.ToString(), "power-outage", "--server", at);
         Assert.Equal(1, code);
-        Assert.Contains($"The server refused (422): power-outage happens on a CHF; Device {DemoEnvironment.Esme} is a ESME.", output);
+        Assert.Contains($"The server refused (422): power-outage happens on a Device of type CHF; Device {DemoEnvironment.Esme} is of type ESME.", output);
         (code, output) = await OpenduisAsync("event", "raise", DemoEnvironment.CommsHub.ToString(), "power-outage", "--server", "http://127.0.0.1:1/");
         Assert.Equal(1, code);
         Assert.Contains("No OpenDUIS server answered at http://127.0.0.1:1/", output);
@@ -353,7 +353,7 @@ public sealed class DccAlertEventsOverHttpTests(SmWanServer server) : IClassFixt
         Assert.Equal((HttpStatusCode.BadRequest, "--alert-code '0xZZ' is not a two-octet device alert code (hex, e.g. 0x8F1C)."), (status, text));
         Assert.Equal((HttpStatusCode.BadRequest, "--request-id 'x' is not a Request ID (originator:target:counter, DUIS 3.3)."),
             await Post(esme, """{"kind":"ecos-alert","requestId":"x","code":"E1"}"""));
-        Assert.Equal((HttpStatusCode.UnprocessableEntity, $"ppmid-alert happens on a PPMID; Device {esme} is a ESME."),
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, $"ppmid-alert happens on a Device of type PPMID; Device {esme} is of type ESME."),
             await Post(esme, """{"kind":"ppmid-alert","alertCode":"0x8F1C"}"""));
         Assert.Equal((HttpStatusCode.UnprocessableEntity, "Device 00-DB-12-34-56-78-9F-FF is not in the Smart Metering Inventory."),
             await Post("00-DB-12-34-56-78-9F-FF", """{"kind":"power-outage"}"""));
