@@ -69,6 +69,19 @@ internal static class ImportCommand
                 return Rejected;
             }
             output.WriteLine($"Imported {result.RowsWritten} {kind.ToString().ToLowerInvariant()} into {store.Description}.");
+            // Registration Data and Users change only here: the DCC Schedules their owners lost the right to end now (N17, N37, N40).
+            IReadOnlyList<Core.Schedules.RemovedSchedule> removed;
+            try
+            {
+                removed = await Server.Schedules.ScheduleRemovalAfterImport.RunAsync(DataFolder.Resolve(parse.GetValue(data)), kind, path.FullName, TimeProvider.System, cancellationToken);
+            }
+            catch (InvalidOperationException e)
+            {
+                error.WriteLine($"Imported, but the DCC Schedules it affects were not reviewed: {e.Message} They end at their next occurrence instead.");
+                return Rejected;
+            }
+            foreach (var r in removed)
+                output.WriteLine($"Removed DCC Schedule {r.Schedule.Id} of {r.Schedule.Owner} on {r.Schedule.DeviceId} ({r.RefusedWith}): {r.Removal.AlertCode} DSPScheduleRemoval to its owner.");
             return 0;
         });
         return command;
