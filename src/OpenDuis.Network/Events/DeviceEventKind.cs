@@ -59,7 +59,7 @@ public static class DeviceEventKinds
     public static readonly IReadOnlyList<DeviceEventDefinition> Table =
     [
         Row(DeviceEventKind.PowerOutage, "power-outage", "AD1", Chf,
-            "The Communications Hub lost power (DUIS 3.9.2): PowerOutageEvent to the Network Operator of its electricity meter"),
+            "The Communications Hub lost power (DUIS 3.9.2): PowerOutageEvent to the Network Operator of its electricity meter; the hub and the Devices behind it are unreachable (E20) until their faults are cleared"),
         Row(DeviceEventKind.PpmidAlert, "ppmid-alert", "N39", [DeviceType.PPMID],
             "The PPMID raised an Alert (DUIS 3.9.10): PPMIDAlert to the Registered Supplier; with --firmware-version, its firmware upgrade alert",
             [DeviceEventParameter.AlertCode], [DeviceEventParameter.FirmwareVersion, DeviceEventParameter.Activated]),

@@ -3,6 +3,7 @@ using OpenDuis.Core.Alerts;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Registration;
 using OpenDuis.Network.Devices;
+using OpenDuis.Network.Execution;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Messages.Alerts;
@@ -101,10 +102,12 @@ public sealed class DeviceEventRefusedException(string message) : Exception(mess
 /// something of its own accord (<see cref="DeviceEventKinds"/>), and raises the DCC Alert the event
 /// defines, with its body, to the recipients DccAlertCatalogue gives, through the alert sink. An
 /// event that changes what the Device holds changes it in the emulated SM WAN too (a Communications
-/// Hub's activated firmware version is what it then reports).
+/// Hub's activated firmware version is what it then reports; a hub without power leaves it and the
+/// Devices behind it unreachable).
 /// </summary>
 /// <param name="network">The emulated SM WAN whose device state events change; without it only alerts are raised.</param>
-public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvider clock, EmulatedSmWan? network = null)
+/// <param name="faults">The injected faults a power outage sets (the hub and the Devices behind it unreachable); without them it raises AD1 only.</param>
+public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvider clock, EmulatedSmWan? network = null, DeviceFaults? faults = null)
 {
     private readonly AlertRecipients _recipients = new(store);
     private readonly DeviceNetworkAlerts _networkAlerts = new(store, sink);
@@ -124,7 +127,11 @@ public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvid
         var now = clock.GetUtcNow();
         var code = definition.AlertCode;
         if (definition.Kind == DeviceEventKind.PowerOutage)
-            return await _networkAlerts.PowerOutageAsync(deviceId, now, cancellationToken);
+        {
+            var outage = await _networkAlerts.PowerOutageAsync(deviceId, now, cancellationToken);
+            await PowerOffAsync(device, cancellationToken);
+            return outage;
+        }
 
         (DccAlertBody Body, IReadOnlyList<Eui> Recipients) raised = definition.Kind switch
         {
@@ -162,6 +169,20 @@ public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvid
             if (request.FirmwareVersion is { } activated && definition.Kind != DeviceEventKind.PpmidAlert)
                 network?.ChangeDevice(device, s => s with { FirmwareVersion = activated });
         return alerts;
+    }
+
+    /// <summary>
+    /// Without power the Communications Hub carries nothing: it, its GPF and the Devices in its Device
+    /// Log become unreachable (E20) until the operator clears their faults (power restored).
+    /// </summary>
+    private async Task PowerOffAsync(Device hub, CancellationToken cancellationToken)
+    {
+        if (faults is null) return;
+        var behind = new List<Eui> { hub.Id };
+        if (await GpfBehindAsync(hub.Id, cancellationToken) is { } gpf) behind.Add(gpf);
+        foreach (var entry in await store.DeviceLogAsync(hub.Id, cancellationToken))
+            if (!behind.Contains(entry.Device)) behind.Add(entry.Device);
+        foreach (var id in behind) await faults.SetAsync(id, DeviceFault.Unreachable, cancellationToken);
     }
 
     private static string Text(DeviceGeneration generation) => generation == DeviceGeneration.Smets1 ? "SMETS1" : "SMETS2+";

@@ -36,7 +36,7 @@ public static class SmWanExecutionHosting
         services.AddSingleton<IDeviceNetwork>(sp => sp.GetRequiredService<SmWanExecution>());
         // Device events (admin API /admin/devices/{eui}/events) raise their DCC Alerts through the same sink.
         services.TryAddSingleton(sp => new Network.Events.DeviceEvents(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<EmulatedSmWan>()));
+            sp.GetService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>()));
         services.TryAddSingleton(sp => new Network.Events.FirmwareDistribution(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<DeviceFaults>()));
         services.AddHostedService(sp => new SmWanExecutionHost(sp.GetRequiredService<SmWanExecution>()));
         return services;

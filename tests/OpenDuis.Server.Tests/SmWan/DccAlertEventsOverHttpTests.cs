@@ -241,7 +241,6 @@ public sealed class DccAlertEventsOverHttpTests(SmWanServer server) : IClassFixt
     public static TheoryData<string, string, string?, string?, string?, string?, bool, string, string, string> Events => new()
     {
         // kind, device, alert code, firmware version, other device, request id, activated, DCC Alert code, recipient, an element the body carries = value
-        { "power-outage", "00-DB-12-34-56-78-90-A2", null, null, null, null, false, "AD1", "90-B3-D5-1F-30-02-00-00", "MPxN=" + DemoEnvironment.ElectricityMpan },
         { "ppmid-alert", "00-DB-12-34-56-78-90-A4", "0x8F1C", null, null, null, false, "N39", "90-B3-D5-1F-30-01-00-00", "DeviceAlertCode=8F1C" },
         { "ppmid-alert", "00-DB-12-34-56-78-90-A4", "0x8F1D", "PPM00002", null, null, true, "N39", "90-B3-D5-1F-30-01-00-00", "ActivateImageResultCode=ActivationSuccess" },
         { "comms-hub-alert", "00-DB-12-34-56-78-90-A2", "0x8F3E", null, null, null, false, "N62", "90-B3-D5-1F-30-01-00-00", "AlertCode=8F3E" },
@@ -269,6 +268,28 @@ public sealed class DccAlertEventsOverHttpTests(SmWanServer server) : IClassFixt
         var (name, value) = (carries.Split('=')[0], carries.Split('=', 2)[1]);
         var alert = await AlertAsync(code, Eui.Parse(recipient), r => Carries(r, name, value));
         Assert.Equal(ResponseCode.I0, alert.ResponseCode);
+    }
+
+    [Fact]
+    public async Task A_power_outage_on_the_hub_is_AD1_to_the_Network_Operator_and_leaves_the_devices_behind_it_unreachable()
+    {
+        Eui[] behind = [DemoEnvironment.CommsHub, DemoEnvironment.GasProxy, DemoEnvironment.Esme, DemoEnvironment.Gsme, DemoEnvironment.Ppmid,
+            DemoEnvironment.Hcalcs, DemoEnvironment.EsmeWithApc];
+        try
+        {
+            var raised = await RaiseAsync(DemoEnvironment.CommsHub, new DeviceEventBody("power-outage"));
+            Assert.Contains(new RaisedAlertView("AD1", NetworkOperator.ToString()), raised.Alerts);
+            var alert = await AlertAsync("AD1", NetworkOperator);
+            Assert.Equal(DemoEnvironment.CommsHub.ToString(), Sr(alert, "CommsHubDeviceID"));
+            Assert.Equal(DemoEnvironment.ElectricityMpan.ToString(), Sr(alert, "MPxN"));
+
+            var faults = await server.Http.GetFromJsonAsync(new Uri(server.Server.BaseAddress, DeviceFaultEndpoints.FaultsPath), DeviceFaultJson.Default.DeviceFaultViewArray, Ct);
+            foreach (var device in behind) Assert.Contains(new DeviceFaultView(device.ToString(), "unreachable", null), faults!);
+            var request = Request(Read);
+            Assert.Equal(ResponseCode.I99, (await server.SendAsync(request)).ResponseCode);
+            Assert.Equal(ResponseCode.E20, (await server.ReceiveAsync(IdOf(request))).ResponseCode);
+        }
+        finally { foreach (var device in behind) await server.ClearFaultAsync(device); }
     }
 
     [Fact]

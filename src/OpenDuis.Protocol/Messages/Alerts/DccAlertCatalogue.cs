@@ -112,7 +112,7 @@ public static class DccAlertCatalogue
     /// <summary>Every DCC Alert Code (AD1, N1–N65 without N32, N999), in the XSD enumeration's order.</summary>
     public static readonly IReadOnlyList<DccAlertDefinition> Table =
     [
-        Row("AD1", "A device's power has failed (DUIS 3.9.2): injected device event power-outage on the Communications Hub", Success, NetworkOperator),
+        Row("AD1", "A device's power has failed (DUIS 3.9.2): injected device event power-outage on the Communications Hub, which leaves it and the Devices behind it unreachable", Success, NetworkOperator),
         Row("N1", "A meter was commissioned: its MPxNs (sr:MeterIdentity, DUIS 3.9.3)", Success, NetworkOperator),
         Row("N2", "A meter was decommissioned or withdrawn (sr:MeterDecommissioningOrWithdrawal, DUIS 3.9.3)", Success, NetworkOperator),
         Failed("N3", CommandFailureKind.OnDemandToMeter, "an On Demand Command to an ESME, or to a Device no other code names, was not delivered (E20) or not answered (E21)", [.. NotDelivered, .. Failure.Except(NotDelivered)]),
