@@ -39,11 +39,20 @@ internal static class ScheduleBench
     /// <summary>A fresh store: a new SQLite file, or a new PostgreSQL schema.</summary>
     public static async Task<(IScheduleStore Store, Func<Task> Drop)> OpenAsync(string engine)
     {
+        var (store, drop, _) = await OpenWithConnectionAsync(engine);
+        return (store, drop);
+    }
+
+    /// <summary><see cref="OpenAsync"/>, with a plain connection to the same tables for checking what the store holds.</summary>
+    public static async Task<(IScheduleStore Store, Func<Task> Drop, Func<System.Data.Common.DbConnection> Connect)> OpenWithConnectionAsync(string engine)
+    {
         if (engine == "sqlite")
         {
             var dir = Directory.CreateTempSubdirectory("openduis-schedule-bench-").FullName;
-            var store = await SqliteScheduleStore.OpenAsync(Path.Combine(dir, "openduis.db"));
-            return (store, async () => { await store.DisposeAsync(); Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); Directory.Delete(dir, true); });
+            var file = Path.Combine(dir, "openduis.db");
+            var store = await SqliteScheduleStore.OpenAsync(file);
+            return (store, async () => { await store.DisposeAsync(); Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); Directory.Delete(dir, true); },
+                () => new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}"));
         }
         var admin = PostgresConnection();
         var schema = "bench_" + Guid.NewGuid().ToString("N");
@@ -53,7 +62,8 @@ internal static class ScheduleBench
             await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", c);
             await create.ExecuteNonQueryAsync();
         }
-        var pg = await PostgresScheduleStore.OpenAsync(new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema, MaxPoolSize = 32 }.ToString());
+        var scoped = new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema, MaxPoolSize = 32 }.ToString();
+        var pg = await PostgresScheduleStore.OpenAsync(scoped);
         return (pg, async () =>
         {
             await pg.DisposeAsync();
@@ -61,7 +71,7 @@ internal static class ScheduleBench
             await c.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP SCHEMA {schema} CASCADE", c);
             await drop.ExecuteNonQueryAsync();
-        });
+        }, () => new NpgsqlConnection(scoped));
     }
 }
 
@@ -109,24 +119,31 @@ public class ScheduleCreationBenchmarks
 /// registered to the Supplier), hand it to a network that takes it at once, and complete the batch.
 /// Firings per second = <see cref="Schedules"/> / the measured time.
 /// </summary>
+/// <remarks>
+/// A firing counts only when it is whole: the executor reports the occurrence Fired, the network
+/// took its Request ID once (a repeated ID fails the run), and afterwards the store holds every
+/// schedule moved on to its next occurrence (00:01 the next day) with its lease released — checked
+/// with plain SQL after the measured run.
+/// </remarks>
 [Config(typeof(OneShotInProcess))]
 public class ScheduleFiringBenchmarks
 {
     [Params(1_000_000)]
     public int Schedules { get; set; }
 
-    [Params("postgres")]
+    [Params("postgres", "sqlite")]
     public string Engine { get; set; } = "";
 
-    /// <summary>Executors running at once against the store (as worker loops of one or more nodes).</summary>
+    /// <summary>Executor loops running at once against the store (as the worker loops of one or more nodes).</summary>
     [Params(3)]
     public int Executors { get; set; }
 
     private const int Meters = 100_000;
     private IScheduleStore _store = null!;
     private Func<Task> _drop = null!;
+    private Func<System.Data.Common.DbConnection> _connect = null!;
     private AccessPipeline _pipeline = null!;
-    private readonly CountingNetwork _network = new();
+    private CountingNetwork _network = null!;
     private readonly FixedClock _clock = new(ScheduleBench.Start.ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc));
 
     [GlobalSetup]
@@ -144,12 +161,17 @@ public class ScheduleFiringBenchmarks
             snapshot.Register(new RegistrationPeriod(ScheduleBench.Mpan(i), RegisteredRole.Supplier, DemoEnvironment.SupplierParty, since));
         }
         _pipeline = new AccessPipeline(snapshot, new InMemoryRequestLog(_clock), _clock);
-        (_store, _drop) = ScheduleBench.OpenAsync(Engine).GetAwaiter().GetResult();
+        _network = new CountingNetwork(Schedules);
+        (_store, _drop, _connect) = ScheduleBench.OpenWithConnectionAsync(Engine).GetAwaiter().GetResult();
         _store.CreateManyAsync(ScheduleBench.Daily(Schedules, Meters), DateTimeOffset.UnixEpoch).GetAwaiter().GetResult();
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _drop().GetAwaiter().GetResult();
+    public void Cleanup()
+    {
+        try { VerifyStored(); }
+        finally { _drop().GetAwaiter().GetResult(); }
+    }
 
     [Benchmark]
     public async Task<int> FireAllDue()
@@ -158,8 +180,22 @@ public class ScheduleFiringBenchmarks
         var runs = await Task.WhenAll(Enumerable.Range(0, Executors).Select(_ => Task.Run(() =>
             new ScheduleExecutor(_store, _pipeline, _network, NoNotices.Instance, _clock, options).RunAllDueAsync())));
         var fired = runs.Sum(r => r.Count(o => o.Outcome == OccurrenceOutcome.Fired));
-        if (fired != Schedules) throw new InvalidOperationException($"{fired} of {Schedules} occurrences fired.");
+        if (fired != Schedules || _network.Taken != Schedules)
+            throw new InvalidOperationException($"{fired} of {Schedules} occurrences fired; the network took {_network.Taken} distinct commands.");
         return fired;
+    }
+
+    /// <summary>Every schedule moved on to 00:01 the next day with its lease released: the firings were stored durably.</summary>
+    private void VerifyStored()
+    {
+        var next = (ScheduleBench.Start.AddDays(1).ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+        using var c = _connect();
+        c.Open();
+        using var count = c.CreateCommand();
+        count.CommandText = $"SELECT COUNT(*) FROM dcc_schedules WHERE next_due_us = {next} AND lease_until_us = 0";
+        var moved = Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (moved != Schedules) throw new InvalidOperationException($"{moved} of {Schedules} schedules were moved on to their next occurrence and released.");
+        Console.WriteLine($"// Verified: {Schedules} commands taken once each, {moved} schedules stored at their next occurrence, leases released.");
     }
 
     private sealed class FixedClock(DateTime utc) : TimeProvider
@@ -167,12 +203,17 @@ public class ScheduleFiringBenchmarks
         public override DateTimeOffset GetUtcNow() => new(utc, TimeSpan.Zero);
     }
 
-    private sealed class CountingNetwork : IDeviceNetwork
+    /// <summary>Takes every command at once and remembers its Request ID; a repeat is an error in this benchmark (nothing fails or is retaken).</summary>
+    private sealed class CountingNetwork(int expected) : IDeviceNetwork
     {
-        private long _taken;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<RequestId, byte> _taken = new(Environment.ProcessorCount, expected);
+
+        public int Taken => _taken.Count;
+
         public ValueTask<DeviceAcceptance> AcceptAsync(DeviceCommand command, CancellationToken cancellationToken = default)
         {
-            Interlocked.Increment(ref _taken);
+            if (!_taken.TryAdd(command.Request.RequestId, 0))
+                throw new InvalidOperationException($"{command.Request.RequestId} was handed to the network twice.");
             return ValueTask.FromResult(DeviceAcceptance.Acknowledged);
         }
     }
