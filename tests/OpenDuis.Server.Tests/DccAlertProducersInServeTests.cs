@@ -82,6 +82,43 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
         Assert.Equal(DemoEnvironment.Supplier, alert.RequestId!.Value.Originator);
     }
 
+    [Fact]
+    public async Task An_attribute_limit_set_with_the_CLI_quarantines_a_request_beyond_it_in_serve_with_N48()
+    {
+        var (code, output) = await RunAsync("anomaly-threshold", "limit", "--variant", "1.5", "--element", "AdjustMeterBalance", "--max", "100000", "--data", _data);
+        Assert.True(code == 0, output);
+        Assert.Contains("DCC 1.5: AdjustMeterBalance at most 100000", output);
+        (code, output) = await RunAsync("anomaly-threshold", "limit", "--variant", "1.5", "--element", "sr:Adjust", "--max", "1", "--data", _data);
+        Assert.Equal(1, code);
+        Assert.Contains("--element 'sr:Adjust': not the local name of a body element", output);
+        (code, output) = await RunAsync("anomaly-threshold", "unlimit", "--variant", "1.5", "--element", "CreditMode", "--data", _data);
+        Assert.Equal(3, code);
+        Assert.Contains("No attribute limit of CreditMode for 1.5.", output);
+        (code, output) = await RunAsync("anomaly-threshold", "list", "--data", _data);
+        Assert.Contains("DCC 1.5: AdjustMeterBalance at most 100000", output);
+
+        var port = FreePort();
+        await ServeAsync(port);
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        (code, output) = await RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString(), "--data", _data);
+        Assert.True(code == 0, output);
+
+        // ECS04a adjusts the balance by 1,200,000: beyond the limit.
+        (code, output) = await RunAsync("send", "ECS04a_1.5_SUCCESS", "--as", DemoEnvironment.Supplier.ToString(),
+            "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates, "--data", _data);
+        Assert.True(code == 0, output);
+        Assert.Contains("← I99", output);
+
+        var keys = KeyStore.Load(new OpenDuis.Storage.DataFolder(_data).ReadSettings().Keys!);
+        var alert = await ReceiveUntilAsync(listener, r => r.Alert is not null, keys);
+        Assert.Equal("N48", alert.Alert!.Code.Code);
+        Assert.Equal(DemoEnvironment.Supplier, alert.RequestId!.Value.Originator);
+
+        (code, output) = await RunAsync("anomaly-threshold", "unlimit", "--variant", "1.5", "--element", "AdjustMeterBalance", "--data", _data);
+        Assert.True(code == 0, output);
+        Assert.Equal("[]", File.ReadAllText(AnomalyAttributeLimitFile.PathIn(_data)).Trim());
+    }
+
     [Theory]
     [InlineData("set", "--variant", "4.1.1", "--max", "1")]
     [InlineData("set", "--dcc", "--user", "90-B3-D5-1F-30-01-00-00", "--variant", "4.1.1", "--max", "1")]

@@ -92,11 +92,74 @@ internal static class AnomalyThresholdCommand
         }
         list.SetAction(parse =>
         {
-            if (!TryLoad(DataFolder.Resolve(parse.GetValue(listData)).Path, parse.InvocationConfiguration.Error, out var current)) return 2;
+            var folder = DataFolder.Resolve(parse.GetValue(listData)).Path;
+            if (!TryLoad(folder, parse.InvocationConfiguration.Error, out var current)) return 2;
             foreach (var t in current) parse.InvocationConfiguration.Output.WriteLine(t.ToString());
+            if (!TryLoadLimits(folder, parse.InvocationConfiguration.Error, out var limits)) return 2;
+            foreach (var l in limits) parse.InvocationConfiguration.Output.WriteLine(AnomalyAttributeLimitFile.Describe(l));
             return 0;
         });
-        return Root(set, remove, list);
+        return Root(set, remove, list, Limit(set: true), Limit(set: false));
+    }
+
+    /// <summary>
+    /// <c>limit</c> / <c>unlimit</c>: the DCC's attribute limits (SEC A, Threshold Anomaly Detection
+    /// (b)(ii)): a device request of VARIANT whose body element ELEMENT is beyond MAX is quarantined (N48).
+    /// </summary>
+    private static Command Limit(bool set)
+    {
+        var data = InitCommand.DataOption();
+        var variant = new Option<string>("--variant") { Description = "The Service Reference Variant, e.g. 1.5.", Required = true };
+        var element = new Option<string>("--element") { Description = "The body element whose value is limited (its local name, e.g. AdjustMeterBalance).", Required = true };
+        var max = new Option<decimal>("--max") { Description = "The largest value allowed.", Required = true };
+        var command = set
+            ? new Command("limit", "Set the DCC's attribute limit: a request of VARIANT whose ELEMENT is beyond MAX is quarantined (N48).") { data, variant, element, max }
+            : new Command("unlimit", "Remove an attribute limit.") { data, variant, element };
+        command.SetAction(parse =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            if (!ServiceReferenceVariant.TryParse(parse.GetValue(variant), CultureInfo.InvariantCulture, out var v))
+            {
+                error.WriteLine($"--variant {parse.GetValue(variant)}: not a Service Reference Variant (e.g. 1.5).");
+                return 1;
+            }
+            var name = parse.GetValue(element)?.Trim() ?? "";
+            if (name.Length == 0 || !System.Xml.XmlReader.IsName(name) || name.Contains(':'))
+            {
+                error.WriteLine($"--element '{name}': not the local name of a body element (e.g. AdjustMeterBalance).");
+                return 1;
+            }
+            var folder = DataFolder.Resolve(parse.GetValue(data)).Path;
+            Directory.CreateDirectory(folder);
+            if (!TryLoadLimits(folder, error, out var current)) return 2;
+            if (!set && !current.Any(l => l.Variant == v && l.Element == name))
+            {
+                error.WriteLine($"No attribute limit of {name} for {v}.");
+                return 3;
+            }
+            var updated = AnomalyAttributeLimitFile.With(current, v, name, set ? parse.GetValue(max) : null);
+            AnomalyAttributeLimitFile.Save(folder, updated);
+            parse.InvocationConfiguration.Output.WriteLine(set
+                ? $"{AnomalyAttributeLimitFile.Describe(updated.Single(l => l.Variant == v && l.Element == name))} (read by openduis serve at start)"
+                : $"Removed the attribute limit of {name} for {v}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static bool TryLoadLimits(string folder, TextWriter error, out IReadOnlyList<AttributeLimit> limits)
+    {
+        try
+        {
+            limits = AnomalyAttributeLimitFile.Load(folder);
+            return true;
+        }
+        catch (InvalidDataException e)
+        {
+            error.WriteLine(e.Message);
+            limits = [];
+            return false;
+        }
     }
 
     private static bool TryLoad(string folder, TextWriter error, out IReadOnlyList<AnomalyThreshold> thresholds)
@@ -114,11 +177,11 @@ internal static class AnomalyThresholdCommand
         }
     }
 
-    private static Command Root(Command set, Command remove, Command list)
+    private static Command Root(Command set, Command remove, Command list, Command limit, Command unlimit)
     {
-        return new Command("anomaly-threshold", "Anomaly Detection Thresholds on volume (SEC G6): device requests beyond one are quarantined (N46, N47).")
+        return new Command("anomaly-threshold", "Anomaly Detection Thresholds on volume (SEC G6) and the DCC's attribute limits: device requests beyond one are quarantined (N46, N47, N48).")
         {
-            set, remove, list,
+            set, remove, list, limit, unlimit,
         };
     }
 }

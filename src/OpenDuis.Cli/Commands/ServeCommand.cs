@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using OpenDuis.Core.MapReports;
 using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Server.Hosting;
@@ -96,13 +97,15 @@ internal static class ServeCommand
                 RtdsFolder = string.IsNullOrEmpty(rtdsFolder) ? null : rtdsFolder,
             };
             IReadOnlyList<AnomalyThreshold> thresholds;
-            try { thresholds = AnomalyThresholdFile.Load(host.Folder.Path); }
+            IReadOnlyList<Core.Alerts.AttributeLimit> limits;
+            try { (thresholds, limits) = (AnomalyThresholdFile.Load(host.Folder.Path), AnomalyAttributeLimitFile.Load(host.Folder.Path)); }
             catch (InvalidDataException e)
             {
                 parse.InvocationConfiguration.Error.WriteLine(e.Message);
                 return 1;
             }
-            await using var server = await DuisServer.StartAsync(options, services => services.AddOpenDuis(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }), cancellationToken);
+            await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
+                .AddOpenDuis(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");

@@ -26,7 +26,13 @@ internal static class DccAlertHosting
     /// </summary>
     public static void AddAnomalyDetection(IServiceCollection services, IReadOnlyList<AnomalyThreshold> thresholds)
     {
-        services.AddSingleton(sp => AnomalyThresholdFile.Detector(thresholds, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            var detector = AnomalyThresholdFile.Detector(thresholds, sp.GetRequiredService<TimeProvider>());
+            // The DCC's attribute limits (N48), when the host registered them.
+            foreach (var limit in sp.GetService<AnomalyAttributeLimits>()?.Limits ?? []) detector.SetAttributeLimit(limit);
+            return detector;
+        });
         if (services.LastOrDefault(d => d.ServiceType == typeof(IDeviceNetwork)) is not { } registered) return;
         services.Remove(registered);
         services.AddSingleton<IDeviceNetwork>(sp => new QuarantiningDeviceNetwork(Inner(sp, registered),

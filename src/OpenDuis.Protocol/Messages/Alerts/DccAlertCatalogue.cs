@@ -160,7 +160,7 @@ public static class DccAlertCatalogue
         Row("N45", "SMKI Recovery completed (sr:RecoveryComplete, DUIS 3.9.3, SEC L)", Success, SupplierAndNetworkOperator),
         Row("N46", "Request quarantined: the User's Anomaly Detection volume threshold was breached (DUIS 3.9.17)", Success, Originator),
         Row("N47", "Request quarantined: the DCC's Anomaly Detection volume threshold was breached (DUIS 3.9.17)", Success, Originator),
-        Row("N48", "Request quarantined: an Anomaly Detection attribute limit was breached (DUIS 3.9.17): a data value of the request beyond the limit set for its variant", Success, Originator),
+        Row("N48", "Request quarantined: an Anomaly Detection attribute limit was breached (DUIS 3.9.17): a value in the request's body beyond the DCC's limit for that element of its variant (openduis anomaly-threshold limit)", Success, Originator),
         Row("N49", "Firmware Version in the SMI differs from the Device's, which is on the CPL as \"Current\" (DUIS 3.9.13)", Success, Supplier),
         Row("N50", "Firmware Version in the SMI differs from the Device's, which is on the CPL as \"Removed\" (DUIS 3.9.13)", Success, Supplier),
         Row("N51", "Firmware Version in the SMI differs from the Device's, which is not on the CPL (DUIS 3.9.13)", Success, Supplier),
