@@ -96,6 +96,33 @@ public sealed class ScheduleRemovalOnImportTests : IAsyncDisposable
         Assert.Empty(await AlertsAsync());
     }
 
+    /// <summary>
+    /// Without the DSP's signing key no alert can be written: the import stands (it committed first),
+    /// the schedules are left to the executor, and the command says so and exits 1.
+    /// </summary>
+    [Fact]
+    public async Task Without_the_DSP_signing_key_the_import_says_its_schedules_were_not_reviewed_and_exits_1()
+    {
+        await InitAsync();
+        var id = await CreateAsync(DemoEnvironment.Supplier, DemoEnvironment.Esme);
+        var keystore = Path.Combine(_cli.Data, "zaz1", "zaz1-keystore.json");
+        var keys = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(keystore))!.AsObject();
+        Assert.True(keys.Remove(Protocol.Keys.DemoKeySet.DspEui.ToCompactString().ToLowerInvariant()), "the ZAZ1 key store holds the DSP's keys");
+        File.WriteAllText(keystore, keys.ToJsonString());
+        var csv = Write("change-of-supplier.csv", SmiCsv.RegistrationHeader,
+            $"{DemoEnvironment.ElectricityMpan},Supplier,{DemoEnvironment.LoadControllerParty},{Instant(DateTimeOffset.UtcNow.AddHours(-1))},");
+
+        var (exit, output, error) = await _cli.RunOnDataAsync("import", "registrations", csv);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Imported 1 registrations", output);
+        Assert.Contains("Imported, but the DCC Schedules it affects were not reviewed: The key store has no DSP xmlSign key", error);
+        Assert.Contains("They end at their next occurrence instead.", error);
+        await using (var store = await SqliteScheduleStore.OpenAsync(Database, Ct))
+            Assert.NotNull(await store.GetAsync(id, Ct));
+        Assert.Empty(await AlertsAsync());
+    }
+
     private static void AssertRemovalAlert(Core.Outbox.PendingDelivery alert, Eui owner, string code, DspScheduleId id, Eui device)
     {
         var xml = Encoding.UTF8.GetString(alert.Body);
