@@ -20,6 +20,7 @@ using OpenDuis.Storage;
 //
 //   dotnet run -c Release --project bench/OpenDuis.LoadGen -- [--profile dev|duis] [--requests N]
 //       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL]]
+//       [--log-level Warning|Information|...]  (serve's default is Information; the server logs to the console)
 //
 // --network runs the emulated SM WAN as `openduis serve` does by default, so device requests are
 // also answered by the emulated devices (Service Responses into the outbox) while the load runs.
@@ -38,7 +39,7 @@ var options = new ServerOptions
     Port = 0,
     Profile = profile,
     Dccki = profile == ConnectionProfile.Duis ? host.EnsureDemoDccki(clock) : null,
-    MinimumLogLevel = LogLevel.Warning,
+    MinimumLogLevel = settings.LogLevel,
 };
 var network = settings.Network ? new OpenDuis.Network.EmulatedSmWanOptions() : null;
 
@@ -188,7 +189,8 @@ if (network is not null)
 try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
-internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint)
+internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint,
+    LogLevel LogLevel)
 {
     public static LoadSettings Parse(string[] args)
     {
@@ -205,6 +207,7 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             Math.Clamp(Int("--concurrency", 32), 1, 1024),
             templates,
             args.Contains("--network"),
-            Value("--endpoint") ?? "local");
+            Value("--endpoint") ?? "local",
+            Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true));
     }
 }

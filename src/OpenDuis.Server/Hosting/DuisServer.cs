@@ -77,6 +77,8 @@ public sealed class DuisServer : IAsyncDisposable
         {
             services.TryAddSingleton<IResponseEndpoints, NoResponseEndpoints>();
             var delivery = services.AddHttpClient<OutboxDeliveryWorker>(c => c.Timeout = Timeout.InfiniteTimeSpan);
+            // The factory's handlers log four Information lines per POST; the worker logs what failed itself.
+            delivery.RemoveAllLoggers();
             // On the duis profile the DCC delivers over mutual TLS with its DCCKI certificate.
             if (tls is not null) delivery.ConfigurePrimaryHttpMessageHandler(tls.CreateDeliveryHandler);
             services.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OutboxDeliveryWorker)));
