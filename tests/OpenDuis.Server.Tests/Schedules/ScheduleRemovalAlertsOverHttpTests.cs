@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text;
+using System.Xml;
+using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.Core.Demo;
+using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Schedules;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Server.Delivery;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Server.Tests.Schedules;
+
+/// <summary>An OpenDUIS of its own, so no other class sees its Supplier's response endpoint or its Devices.</summary>
+public sealed class ScheduleRemovalServer : IAsyncLifetime
+{
+    public OpenDuisInstance Instance { get; private set; } = null!;
+    public async ValueTask InitializeAsync() => Instance = await OpenDuisInstance.StartAsync();
+    public async ValueTask DisposeAsync() => await Instance.DisposeAsync();
+}
+
+/// <summary>
+/// R-SR-5.1: a DCC Schedule runs "until deleted by the User or by the DCC". A Device that leaves the
+/// DCC's service ends its schedules at once, each with a DSPScheduleRemoval DCC Alert to the schedule's
+/// owner (DUIS 3.9.1 Table 2; N5 withdrawn and N6 suspended, as read in <see cref="ScheduleRemovalTriggers"/>),
+/// delivered over loopback HTTP, DSP-signed and valid against the 5.4 XSD for the DCC Boxed tool.
+/// </summary>
+/// <remarks>
+/// The schedules are stored directly, as the N4 test does: only a Communications Hub Function becomes
+/// Withdrawn through a request OpenDUIS serves (8.4 sr:UpdateDeviceStatusCH and 8.14.3/8.14.4 on a hub
+/// never installed; 8.5 Service Opt Out has no eligible User Role), and no schedulable service targets one.
+/// </remarks>
+public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fixture) : IClassFixture<ScheduleRemovalServer>
+{
+    private static readonly Eui Supplier = DemoEnvironment.Supplier;
+    private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 750_000_000;
+
+    private OpenDuisInstance Instance => fixture.Instance;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>8.14.4 No Fault Return of a hub never installed makes it Withdrawn (DUIS 3.8; SEC Appendix AC).</summary>
+    [Fact]
+    public async Task A_hub_returned_before_install_by_8_14_4_is_Withdrawn_and_its_DCC_Schedules_end_at_once_with_N5_to_their_owner()
+    {
+        var hub = "00-DB-12-34-56-78-E5-01";
+        Assert.Equal(ResponseCode.I99, await SendAsync(Prenotify(hub, "CHF")));
+
+        var (id, alert) = await RemovedAfterAsync(hub, NonDevice("8.14.4", "CHFNoFaultReturn",
+            $"<sr:DeviceID>{hub}</sr:DeviceID><sr:CHFNoFaultReturnType>No Fault Return (general)</sr:CHFNoFaultReturnType>"));
+
+        Assert.Equal(SmiStatus.Withdrawn, Device(hub).Status);
+        AssertRemovalAlert(alert, "N5", id);
+    }
+
+    /// <summary>8.4 sr:UpdateDeviceStatusCH Withdrawn, by a Supplier, of a hub not yet associated with a Metering Point.</summary>
+    [Fact]
+    public async Task A_hub_set_Withdrawn_by_8_4_ends_its_DCC_Schedules_at_once_with_N5_to_their_owner()
+    {
+        var hub = "00-DB-12-34-56-78-E5-02";
+        Assert.Equal(ResponseCode.I99, await SendAsync(Prenotify(hub, "CHF")));
+
+        var (id, alert) = await RemovedAfterAsync(hub, NonDevice("8.4", "UpdateInventory",
+            $"<sr:DeviceID>{hub}</sr:DeviceID><sr:UpdateDeviceStatusCH>Withdrawn</sr:UpdateDeviceStatusCH>"));
+
+        Assert.Equal(SmiStatus.Withdrawn, Device(hub).Status);
+        AssertRemovalAlert(alert, "N5", id);
+    }
+
+    /// <summary>
+    /// SEC F2.9: a Device whose product is removed from the Central Products List is Suspended. OpenDUIS
+    /// has no request, command or admin path that removes a product or suspends a Device, so the change is
+    /// told to the server's own SMI Status change listener, the one every inventory request tells.
+    /// </summary>
+    [Fact]
+    public async Task A_meter_Suspended_ends_its_DCC_Schedules_at_once_with_N6_to_their_owner()
+    {
+        var meter = "00-DB-12-34-56-78-E6-01";
+        Assert.Equal(ResponseCode.I99, await SendAsync(Prenotify(meter, "ESME")));
+        Assert.Equal(ResponseCode.I99, await SendAsync(NonDevice("8.4", "UpdateInventory",
+            $"<sr:DeviceID>{meter}</sr:DeviceID><sr:UpdateMPxN><sr:ImportMPxN>{DemoEnvironment.ElectricityMpan}</sr:ImportMPxN></sr:UpdateMPxN>")));
+        Assert.Equal(ResponseCode.I99, await SendAsync(NonDevice("8.4", "UpdateInventory",
+            $"<sr:DeviceID>{meter}</sr:DeviceID><sr:UpdateDeviceStatusExceptCH>InstalledNotCommissioned</sr:UpdateDeviceStatusExceptCH>")));
+
+        var (id, alert) = await RemovedAfterAsync(meter, async () =>
+        {
+            var before = Device(meter);
+            var after = before with { Status = SmiStatus.Suspended };
+            Assert.True(SmiLifecycle.IsAllowed(before.Status, after.Status));
+            await Instance.Cache.SaveDeviceAsync(after, Ct);
+            await Instance.Server.Services.GetRequiredService<ISmiStatusChangeListener>().StatusChangedAsync(
+                new SmiStatusChange(before, after, DateTimeOffset.UtcNow, DemoEnvironment.AccessControlBroker, new ServiceReferenceVariant(8, 4)), Ct);
+        });
+
+        Assert.Equal(SmiStatus.Suspended, Device(meter).Status);
+        AssertRemovalAlert(alert, "N6", id);
+    }
+
+    private Task<(DspScheduleId Id, string Alert)> RemovedAfterAsync(string device, DuisRequest trigger) =>
+        RemovedAfterAsync(device, async () => Assert.Equal(ResponseCode.I99, await SendAsync(trigger)));
+
+    /// <summary>
+    /// Stores a daily schedule of the Supplier's on the Device, runs the trigger, and returns the schedule's
+    /// ID with the DSPScheduleRemoval alert the Supplier's endpoint received; the schedule is gone at once.
+    /// </summary>
+    private async Task<(DspScheduleId Id, string Alert)> RemovedAfterAsync(string device, Func<Task> trigger)
+    {
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var supplier = (await Instance.Store.FindUserAsync(Supplier, Ct))!;
+        await Instance.Store.SaveUserAsync(supplier with { ResponseEndpoint = new Uri(listener.Address, "/schedules") }, Ct);
+        try
+        {
+            var timing = new ScheduleTiming(ScheduleFrequency.Daily, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2), null);
+            var id = await Instance.Schedules.CreateAsync(new ScheduleDefinition(Supplier, UserRole.ImportSupplier, timing,
+                ServiceReferenceVariant.Parse("4.6.1"), Eui.Parse(device), "<x/>", null), DateTimeOffset.UtcNow, Ct);
+            Assert.NotNull(await Instance.Schedules.GetAsync(id, Ct));
+
+            await trigger();
+
+            Assert.Null(await Instance.Schedules.GetAsync(id, Ct));
+            using var within = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            within.CancelAfter(TimeSpan.FromSeconds(30));
+            string alert;
+            do alert = Encoding.UTF8.GetString((await listener.Received.ReadAsync(within.Token)).Body);
+            while (!alert.Contains("DSPScheduleRemoval", StringComparison.Ordinal));
+            return (id, alert);
+        }
+        finally { await Instance.Store.SaveUserAsync(supplier, Ct); }
+    }
+
+    private static void AssertRemovalAlert(string alert, string code, DspScheduleId id)
+    {
+        Assert.Contains($">{code}<", alert);
+        Assert.Contains($">{id}<", alert);
+        var validated = DccBoxedTool.Shared.Validate(alert);
+        Assert.True(validated.Succeeded, $"{validated}\n{alert}");
+    }
+
+    private Device Device(string id) => Instance.Cache.TryGetDevice(Eui.Parse(id), out var d) ? d : throw new KeyNotFoundException(id);
+
+    private static DuisRequest Prenotify(string id, string type) =>
+        NonDevice("12.2", "DevicePrenotification",
+            $"<sr:DeviceID>{id}</sr:DeviceID><sr:DeviceManufacturer>0DB1</sr:DeviceManufacturer><sr:DeviceModel>{type}</sr:DeviceModel>" +
+            $"<sr:DeviceType>{type}</sr:DeviceType><sr:FirmwareVersion>1.0</sr:FirmwareVersion>");
+
+    /// <summary>A Non-Device request (CV 8) from the demo supplier to the Access Control Broker with the given body.</summary>
+    private static DuisRequest NonDevice(string variant, string element, string content)
+    {
+        var doc = new XmlDocument();
+        doc.LoadXml($"<sr:{element} xmlns:sr=\"{DuisNamespaces.ServiceUserGateway}\">{content}</sr:{element}>");
+        var v = ServiceReferenceVariant.Parse(variant);
+        return new DuisRequest(DuisSchemaVersion.V5_4, new RequestId(Supplier, DemoEnvironment.AccessControlBroker, (ulong)Interlocked.Increment(ref _counter)),
+            CommandVariant.NonDevice, v.Reference, v, doc.DocumentElement!);
+    }
+
+    /// <summary>Signs as the originator, posts on the request's service; the answer must be HTTP 200 and validate with the DCC Boxed tool.</summary>
+    private async Task<ResponseCode> SendAsync(DuisRequest request)
+    {
+        var signed = RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
+        using var content = new StringContent(signed, Encoding.UTF8);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
+        using var response = await Instance.Http.PostAsync(Instance.Server.ServiceUri(request.CommandVariant.WebService()), content, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"HTTP {(int)response.StatusCode}: {body}");
+        var validated = DccBoxedTool.Shared.Validate(body);
+        Assert.True(validated.Succeeded, $"{validated}\n{body}");
+        var answer = new XmlDocument { PreserveWhitespace = true };
+        answer.LoadXml(body);
+        return DuisResponse.Read(answer).ResponseCode;
+    }
+}
