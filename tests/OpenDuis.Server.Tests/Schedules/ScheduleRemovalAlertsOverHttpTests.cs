@@ -8,6 +8,8 @@ using OpenDuis.Core.Schedules;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Server.Delivery;
+using OpenDuis.Storage.Csv;
+using OpenDuis.Storage.Schedules;
 using OpenDuis.TestSupport;
 
 namespace OpenDuis.Server.Tests.Schedules;
@@ -30,10 +32,17 @@ public sealed class ScheduleRemovalServer : IAsyncLifetime
 /// The schedules are stored directly, as the N4 test does: only a Communications Hub Function becomes
 /// Withdrawn through a request OpenDUIS serves (8.4 sr:UpdateDeviceStatusCH and 8.14.3/8.14.4 on a hub
 /// never installed; 8.5 Service Opt Out has no eligible User Role), and no schedulable service targets one.
+/// No request or command suspends a Device in place, so N6 is shown twice: at once, through the server's
+/// SMI Status change listener, and at the occurrence of a schedule on a Device imported Suspended, as
+/// <c>openduis serve</c> runs it.
 /// </remarks>
 public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fixture) : IClassFixture<ScheduleRemovalServer>
 {
     private static readonly Eui Supplier = DemoEnvironment.Supplier;
+    private const string ReadLogBody =
+        "<sr:DSPRetrieveImportDailyReadLog xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\">" +
+        "<sr:StartDateOffset>-1</sr:StartDateOffset><sr:StartTime>00:00:00.00Z</sr:StartTime>" +
+        "<sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00.00Z</sr:EndTime></sr:DSPRetrieveImportDailyReadLog>";
     private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 750_000_000;
 
     private OpenDuisInstance Instance => fixture.Instance;
@@ -94,6 +103,58 @@ public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fix
 
         Assert.Equal(SmiStatus.Suspended, Device(meter).Status);
         AssertRemovalAlert(alert, "N6", id);
+    }
+
+    /// <summary>
+    /// The one way a User of the CLI gets a Suspended Device: <c>openduis import devices</c> adds Devices
+    /// with the SMI Status given (it adds, and refuses an ID already held, so it cannot suspend a Device
+    /// in place). A DCC Schedule on such a Device ends at its occurrence: <c>openduis serve</c>'s executor
+    /// meets E5 and removes it with N6, delivered to the owner's endpoint set with <c>openduis users endpoint</c>.
+    /// </summary>
+    [Fact]
+    public async Task A_schedule_on_a_meter_imported_Suspended_is_removed_by_serve_at_its_occurrence_with_N6_to_its_owner()
+    {
+        await using var cli = new OpenduisProcesses("openduis-schedule-n6-");
+        var database = Path.Combine(cli.Data, "openduis.db");
+        var keys = Directory.CreateDirectory(Path.Combine(cli.Data, "zaz1")).FullName;
+        File.Copy(Path.Combine(RepoPaths.Keystore, "zaz1-keystore.json"), Path.Combine(keys, "zaz1-keystore.json"));
+        var (exit, output, error) = await cli.RunOnDataAsync("init", "--zaz1", keys);
+        Assert.True(exit == 0, error);
+
+        // The demo ESME's row, as export writes it, under a new Device ID and Suspended.
+        (exit, output, error) = await cli.RunOnDataAsync("export", "devices");
+        Assert.True(exit == 0, error);
+        var esmeRow = output.Split('\n').Single(l => l.StartsWith(DemoEnvironment.Esme + ",", StringComparison.Ordinal)).Split(',');
+        var meter = Eui.Parse("00-DB-12-34-56-78-E6-02");
+        esmeRow[0] = meter.ToString();
+        esmeRow[3] = nameof(SmiStatus.Suspended);
+        var csv = Path.Combine(cli.Data, "suspended.csv");
+        File.WriteAllText(csv, SmiCsv.DeviceHeader + "\n" + string.Join(',', esmeRow) + "\n");
+        (exit, output, error) = await cli.RunOnDataAsync("import", "devices", csv);
+        Assert.True(exit == 0, output + error);
+
+        // Due a minute ago, written into the data folder's database as 5.1 would.
+        var due = DateTime.UtcNow.AddMinutes(-1);
+        DspScheduleId id;
+        await using (var store = await SqliteScheduleStore.OpenAsync(database, Ct))
+            id = await store.CreateAsync(new ScheduleDefinition(Supplier, UserRole.ImportSupplier,
+                new ScheduleTiming(ScheduleFrequency.Daily, DateOnly.FromDateTime(due), null, TimeOnly.FromDateTime(due)),
+                ServiceReferenceVariant.Parse("4.6.1"), meter, ReadLogBody, null), DateTimeOffset.UtcNow.AddMinutes(-2), Ct);
+
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        (exit, output, error) = await cli.RunOnDataAsync("users", "endpoint", Supplier.ToString(), new Uri(listener.Address, "/schedules").ToString());
+        Assert.True(exit == 0, output + error);
+        await cli.ServeAsync(OpenduisProcesses.FreePort());
+
+        using var within = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        within.CancelAfter(TimeSpan.FromSeconds(60));
+        string alert;
+        do alert = Encoding.UTF8.GetString((await listener.Received.ReadAsync(within.Token)).Body);
+        while (!alert.Contains("DSPScheduleRemoval", StringComparison.Ordinal));
+        AssertRemovalAlert(alert, "N6", id);
+        Assert.Contains(meter.ToString(), alert);
+        await using (var store = await SqliteScheduleStore.OpenAsync(database, Ct))
+            Assert.Null(await store.GetAsync(id, Ct));
     }
 
     private Task<(DspScheduleId Id, string Alert)> RemovedAfterAsync(string device, DuisRequest trigger) =>
