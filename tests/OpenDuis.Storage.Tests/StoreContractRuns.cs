@@ -33,6 +33,31 @@ public sealed class SqliteSmiStoreTests : SmiStoreContract
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public async Task A_migration_numbered_below_the_newest_applied_one_is_still_applied_once()
+    {
+        // A database migrated by a build that had 0013 but not yet 0010 (developed side by side).
+        var path = Path.Combine(_dir, "openduis.db");
+        var ct = TestContext.Current.CancellationToken;
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            await c.OpenAsync(ct);
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = "DROP TABLE device_faults; DELETE FROM schema_version WHERE version = 10";
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        await using (var again = await SqliteSmiStore.OpenAsync(path, ct)) { }
+
+        await using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        await check.OpenAsync(ct);
+        await using var query = check.CreateCommand();
+        query.CommandText = "SELECT (SELECT COUNT(*) FROM schema_version WHERE version = 10) || ':' || " +
+                            "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'device_faults')";
+        Assert.Equal("1:1", await query.ExecuteScalarAsync(ct));
+    }
 }
 
 public sealed class PostgresSmiStoreTests : SmiStoreContract

@@ -45,26 +45,29 @@ public static class Migrator
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         var migrations = For(dialect);
         var known = migrations.Count == 0 ? 0 : migrations[^1].Version;
-        var current = 0;
         foreach (var migration in migrations)
         {
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             if (lockSql is not null)
                 await connection.ExecuteAsync(new CommandDefinition(lockSql, transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            current = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            var newest = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
                 "SELECT MAX(version) FROM schema_version", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
-            if (current > known)
-                throw new InvalidOperationException($"The database schema is at version {current}, newer than this OpenDUIS knows ({known}); upgrade OpenDUIS.");
-            if (migration.Version <= current) continue;
+            if (newest > known)
+                throw new InvalidOperationException($"The database schema is at version {newest}, newer than this OpenDUIS knows ({known}); upgrade OpenDUIS.");
+            // Each version is looked up on its own, not compared with the newest applied: a migration numbered
+            // below one already applied (two changes developed side by side) is still applied, once.
+            var applied = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT COUNT(*) FROM schema_version WHERE version = @Version", new { migration.Version }, tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+            if (applied) continue;
             await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO schema_version (version, name, applied_us) VALUES (@Version, @Name, @At)",
                 new { migration.Version, migration.Name, At = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 },
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            current = migration.Version;
         }
-        return Math.Max(current, await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-            "SELECT MAX(version) FROM schema_version", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0);
+        return await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "SELECT MAX(version) FROM schema_version", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
     }
 }
