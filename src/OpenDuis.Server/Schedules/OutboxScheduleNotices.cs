@@ -22,11 +22,10 @@ namespace OpenDuis.Server.Schedules;
 public sealed class OutboxScheduleNotices(IOutboxStore outbox, SigningKey dspKey, Func<Eui, DuisSchemaVersion> versionOf) : IScheduleNotices
 {
     /// <summary>
-    /// The CommandFailure DCC Alert Code that carries E31 for a DSP Scheduled command. The alert-code
-    /// table of the DUIS is not among the texts held here; N3 (the first CommandFailure code) is this
-    /// implementation's reading.
+    /// The CommandFailure DCC Alert Code that carries E31 for a DSP Scheduled command (E31 covers "DSP
+    /// Scheduled or Future Dated (DSP)" commands alike, so both take the one code the catalogue gives it).
     /// </summary>
-    public static readonly DccAlertCode UnreachableAlertCode = DccAlertCode.Parse("N3");
+    public static readonly DccAlertCode UnreachableAlertCode = DccAlertCatalogue.CommandFailureCode(CommandFailureKind.FutureDatedDspNotExecuted);
 
     public async Task ScheduleRemovedAsync(StoredScheduleRef schedule, ScheduleRemoval removal, DateTimeOffset at, CancellationToken cancellationToken = default)
     {

@@ -155,7 +155,7 @@ public sealed class ScheduleServicesOverHttpTests(ScheduleServer fixture) : ICla
 
         Assert.Equal(("N4", "DSPScheduleRemoval", ResponseCode.I0), (alerts[0].Alert!.Code.Code, alerts[0].Alert!.Content.LocalName, alerts[0].ResponseCode));
         Assert.Equal("4711", alerts[0].Alert!.Content["DSPScheduleID", Ns]!.InnerText);
-        Assert.Equal(("CommandFailure", ResponseCode.E31), (alerts[1].Alert!.Content.LocalName, alerts[1].ResponseCode));
+        Assert.Equal(("N10", "CommandFailure", ResponseCode.E31), (alerts[1].Alert!.Code.Code, alerts[1].Alert!.Content.LocalName, alerts[1].ResponseCode));
         Assert.Equal((command.ToString(), "4711"), (alerts[1].Alert!.Content["CommandRequestID", Ns]!.InnerText, alerts[1].Alert!.Content["DSPScheduleID", Ns]!.InnerText));
     }
 

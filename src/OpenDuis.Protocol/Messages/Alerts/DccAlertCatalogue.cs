@@ -32,7 +32,7 @@ public enum CommandFailureKind
     OnDemandToMeter,
     /// <summary>N7: a Future Dated (Device) Command got no Response on its execution date (E30).</summary>
     FutureDatedDeviceNoResponse,
-    /// <summary>N10: a Future Dated (DSP) Command could not be executed at its execution date-time (E31).</summary>
+    /// <summary>N10: a Future Dated (DSP) or DCC Scheduled Command could not be executed at its execution date-time (E31).</summary>
     FutureDatedDspNotExecuted,
     /// <summary>N11: an On Demand Command to a GSME was not delivered or not answered (E20, E21).</summary>
     OnDemandToGsme,
@@ -122,7 +122,7 @@ public static class DccAlertCatalogue
         Failed("N7", CommandFailureKind.FutureDatedDeviceNoResponse, "a Future Dated (Device) Command got no Response on its execution date (E30)", [ResponseCode.E30]),
         Row("N8", "A Device was suspended: its product left the Central Products List (sr:DeviceSuspended, DUIS 3.9.3, SEC F2)", Success, Supplier),
         Row("N9", "A suspended Device was restored (sr:DeviceRestored, DUIS 3.9.3, SEC F2)", Success, Supplier),
-        Failed("N10", CommandFailureKind.FutureDatedDspNotExecuted, "a Future Dated (DSP) Command could not be executed at its execution date-time (E31)", [ResponseCode.E31]),
+        Failed("N10", CommandFailureKind.FutureDatedDspNotExecuted, "a Future Dated (DSP) or DSP Scheduled Command could not be executed at its execution date-time (E31, DUIS 3.5.10)", [ResponseCode.E31]),
         Failed("N11", CommandFailureKind.OnDemandToGsme, "an On Demand Command to a GSME was not delivered (E20) or not answered (E21)", NotDelivered),
         Failed("N12", CommandFailureKind.SequencePreviousFailed, "a sequenced Command: the previous Request in the sequence failed (E43, DUIS 3.4.3)", [ResponseCode.E43]),
         Failed("N13", CommandFailureKind.SequenceWaitPeriodExpired, "a sequenced Command: no Response to the previous Request within the Wait Period (E44, DUIS 3.4.3)", [ResponseCode.E44]),
