@@ -30,7 +30,6 @@ public sealed class InventoryServicesOverHttpTests(InventoryServer fixture) : IC
 {
     private static readonly Eui Supplier = DemoEnvironment.Supplier;
     private static readonly Mpxn UnregisteredMpan = Mpxn.MpanFromTwelveDigits(1_099_999_999_99);
-    private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 700_000_000;
 
     private OpenDuisInstance Instance => fixture.Instance;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -251,45 +250,35 @@ public sealed class InventoryServicesOverHttpTests(InventoryServer fixture) : IC
     private Device Device(string id) => Instance.Cache.TryGetDevice(Eui.Parse(id), out var d) ? d : throw new KeyNotFoundException(id);
 
     private static DuisRequest Prenotify(string id, string type, string model, string? firmware, string? gpf = null, string? esmeVariant = null) =>
-        NonDevice("12.2", "DevicePrenotification",
+        SupplierRequests.NonDevice("12.2", "DevicePrenotification",
             $"<sr:DeviceID>{id}</sr:DeviceID><sr:DeviceManufacturer>0DB1</sr:DeviceManufacturer><sr:DeviceModel>{model}</sr:DeviceModel>" +
             $"<sr:DeviceType>{type}</sr:DeviceType>" + (firmware is null ? "" : $"<sr:FirmwareVersion>{firmware}</sr:FirmwareVersion>") +
             (esmeVariant is null ? "" : $"<sr:ESMEVariant>{esmeVariant}</sr:ESMEVariant>") +
             (gpf is null ? "" : $"<sr:AssociatedGPFDeviceID>{gpf}</sr:AssociatedGPFDeviceID>"));
 
     private static DuisRequest Update(string id, string update) =>
-        NonDevice("8.4", "UpdateInventory", $"<sr:DeviceID>{id}</sr:DeviceID>{update}");
+        SupplierRequests.NonDevice("8.4", "UpdateInventory", $"<sr:DeviceID>{id}</sr:DeviceID>{update}");
 
-    private static DuisRequest Decommission(string id) => NonDevice("8.3", "DecommissionDevice", $"<sr:DeviceID>{id}</sr:DeviceID>");
+    private static DuisRequest Decommission(string id) => SupplierRequests.NonDevice("8.3", "DecommissionDevice", $"<sr:DeviceID>{id}</sr:DeviceID>");
 
-    private static DuisRequest ReadInventory(string id) => NonDevice("8.2", "ReadInventory", $"<sr:DeviceID>{id}</sr:DeviceID>");
+    private static DuisRequest ReadInventory(string id) => SupplierRequests.NonDevice("8.2", "ReadInventory", $"<sr:DeviceID>{id}</sr:DeviceID>");
 
     private static DuisRequest HubInstall(string id, Mpxn mpxn, bool noSmWan = false, string? installType = null) => noSmWan
-        ? NonDevice("8.14.2", "CHFInstallSuccessNoSMWAN",
+        ? SupplierRequests.NonDevice("8.14.2", "CHFInstallSuccessNoSMWAN",
             $"<sr:DeviceID>{id}</sr:DeviceID><sr:CHFInstallType>{installType ?? CommsHubStatusUpdate.InstallNoSmWanType}</sr:CHFInstallType><sr:MPxN>{mpxn}</sr:MPxN>" +
             "<sr:AerialInstall>false</sr:AerialInstall><sr:CHFLocation>Basement or Cellar</sr:CHFLocation>" +
             "<sr:PremiseType>Low Rise Apartment (MDU &lt;= 5 floors)</sr:PremiseType><sr:MetalObstructionCheck>false</sr:MetalObstructionCheck>" +
             "<sr:ConnectivityObstructionCheck>false</sr:ConnectivityObstructionCheck><sr:SharedObstructionCheck>false</sr:SharedObstructionCheck>")
-        : NonDevice("8.14.1", "CHFInstallSuccessSMWAN",
+        : SupplierRequests.NonDevice("8.14.1", "CHFInstallSuccessSMWAN",
             $"<sr:DeviceID>{id}</sr:DeviceID><sr:CHFInstallType>{installType ?? "New CHF Install"}</sr:CHFInstallType><sr:MPxN>{mpxn}</sr:MPxN>" +
             "<sr:AerialInstall>false</sr:AerialInstall><sr:CHFLocation>Basement or Cellar</sr:CHFLocation>");
 
-    private static DuisRequest HubFaultReturn(string id, string other) => NonDevice("8.14.3", "CHFFaultReturn",
+    private static DuisRequest HubFaultReturn(string id, string other) => SupplierRequests.NonDevice("8.14.3", "CHFFaultReturn",
         $"<sr:DeviceID>{id}</sr:DeviceID><sr:CHFFaultReturnType>Fault identified post installation</sr:CHFFaultReturnType>" +
         $"<sr:OtherDeviceID>{other}</sr:OtherDeviceID><sr:CHFConnectionMethod>Hot-shoe</sr:CHFConnectionMethod><sr:CHFFaultReason>Damaged case</sr:CHFFaultReason>");
 
-    private static DuisRequest HubNoFaultReturn(string id) => NonDevice("8.14.4", "CHFNoFaultReturn",
+    private static DuisRequest HubNoFaultReturn(string id) => SupplierRequests.NonDevice("8.14.4", "CHFNoFaultReturn",
         $"<sr:DeviceID>{id}</sr:DeviceID><sr:CHFNoFaultReturnType>No Fault Return (general)</sr:CHFNoFaultReturnType>");
-
-    /// <summary>A Non-Device request (CV 8) from the demo supplier to the Access Control Broker with the given body.</summary>
-    private static DuisRequest NonDevice(string variant, string element, string content)
-    {
-        var doc = new XmlDocument();
-        doc.LoadXml($"<sr:{element} xmlns:sr=\"{DuisNamespaces.ServiceUserGateway}\">{content}</sr:{element}>");
-        var v = ServiceReferenceVariant.Parse(variant);
-        return new DuisRequest(DuisSchemaVersion.V5_4, new RequestId(Supplier, DemoEnvironment.AccessControlBroker, NextCounter()),
-            CommandVariant.NonDevice, v.Reference, v, doc.DocumentElement!);
-    }
 
     private static DuisRequest Read411(string device)
     {
@@ -297,25 +286,9 @@ public sealed class InventoryServicesOverHttpTests(InventoryServer fixture) : IC
         var doc = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
         doc.LoadXml(File.ReadAllText(file));
         var t = DuisRequest.Read(doc);
-        return new DuisRequest(t.SchemaVersion, new RequestId(Supplier, Eui.Parse(device), NextCounter()), t.CommandVariant,
+        return new DuisRequest(t.SchemaVersion, new RequestId(Supplier, Eui.Parse(device), SupplierRequests.NextCounter()), t.CommandVariant,
             t.ServiceReference, t.ServiceReferenceVariant, t.Body);
     }
 
-    private static ulong NextCounter() => (ulong)Interlocked.Increment(ref _counter);
-
-    /// <summary>Signs as the originator, posts on the request's service; the answer must be HTTP 200 and validate with the DCC Boxed tool.</summary>
-    private async Task<ResponseCode> SendAsync(DuisRequest request)
-    {
-        var signed = RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
-        using var content = new StringContent(signed, Encoding.UTF8);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
-        using var response = await Instance.Http.PostAsync(Instance.Server.ServiceUri(request.CommandVariant.WebService()), content, Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"HTTP {(int)response.StatusCode}: {body}");
-        var validated = DccBoxedTool.Shared.Validate(body);
-        Assert.True(validated.Succeeded, $"{validated}\n{body}");
-        var answer = new XmlDocument { PreserveWhitespace = true };
-        answer.LoadXml(body);
-        return DuisResponse.Read(answer).ResponseCode;
-    }
+    private Task<ResponseCode> SendAsync(DuisRequest request) => Instance.SendValidatedAsync(request, Ct);
 }

@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Net;
 using System.Net.Http.Json;
 using OpenDuis.Network.Events;
 using OpenDuis.Protocol.Domain;
-using OpenDuis.Server.Hosting;
 using OpenDuis.Server.SmWan;
 
 namespace OpenDuis.Cli.Commands;
@@ -15,20 +13,10 @@ namespace OpenDuis.Cli.Commands;
 /// </summary>
 internal static class EventCommand
 {
-    private const int Refused = 1;
-    private const int BadInput = 2;
-
-    private static readonly Option<string> Server = new("--server")
-    {
-        Description = "The running server's base address (the admin API answers on loopback only).",
-        DefaultValueFactory = _ => $"http://127.0.0.1:{ServerOptions.DefaultPort}/",
-        Recursive = true,
-    };
-
     public static Command Create()
     {
         var command = new Command("event", "Raises device events in the emulated SM WAN of a running server, and lists the events there are.");
-        command.Options.Add(Server);
+        command.Options.Add(AdminApi.Server);
         command.Subcommands.Add(Raise());
         command.Subcommands.Add(List());
         return command;
@@ -49,24 +37,20 @@ internal static class EventCommand
         command.SetAction(async (parse, ct) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            if (!Eui.TryParse(parse.GetValue(device), out var id))
-            {
-                await error.WriteLineAsync($"'{parse.GetValue(device)}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
-                return BadInput;
-            }
+            if (await AdminApi.DeviceAsync(parse, device) is not { } id) return AdminApi.BadInput;
             var input = new DeviceEventInput(parse.GetValue(kind), parse.GetValue(alertCode), parse.GetValue(firmware), parse.GetValue(other),
                 parse.GetValue(requestId), parse.GetValue(code), parse.GetValue(activated) ? true : null);
             if (!DeviceEventRequest.TryParse(input, out var request, out var problem))
             {
                 await error.WriteLineAsync(problem);
-                return BadInput;
+                return AdminApi.BadInput;
             }
-            return await CallAsync(parse, async (http, ct2) =>
+            return await AdminApi.CallAsync(parse, async (http, ct2) =>
             {
                 using var answer = await http.PostAsJsonAsync(DeviceEventEndpoints.DevicePath(id),
                     new DeviceEventBody(request.Definition.Name, input.AlertCode, input.FirmwareVersion, input.OtherDevice, input.RequestId, input.Code, input.Activated),
                     DeviceEventJson.Default.DeviceEventBody, ct2);
-                if (!answer.IsSuccessStatusCode) return await RefusedAsync(parse, answer, ct2);
+                if (!answer.IsSuccessStatusCode) return await AdminApi.RefusedAsync(parse, answer, "device-event", ct2);
                 var raised = await answer.Content.ReadFromJsonAsync(DeviceEventJson.Default.DeviceEventView, ct2);
                 var output = parse.InvocationConfiguration.Output;
                 if (raised is null || raised.Alerts.Length == 0)
@@ -96,33 +80,5 @@ internal static class EventCommand
             return 0;
         });
         return command;
-    }
-
-    private static async Task<int> CallAsync(ParseResult parse, Func<HttpClient, CancellationToken, Task<int>> call, CancellationToken cancellationToken)
-    {
-        if (!Uri.TryCreate(parse.GetValue(Server), UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
-        {
-            await parse.InvocationConfiguration.Error.WriteLineAsync($"--server '{parse.GetValue(Server)}' is not an http(s) address.");
-            return BadInput;
-        }
-        using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(10) };
-        try
-        {
-            return await call(http, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            await parse.InvocationConfiguration.Error.WriteLineAsync($"No OpenDUIS server answered at {server}: {e.Message}");
-            return Refused;
-        }
-    }
-
-    private static async Task<int> RefusedAsync(ParseResult parse, HttpResponseMessage answer, CancellationToken cancellationToken)
-    {
-        var text = await answer.Content.ReadAsStringAsync(cancellationToken);
-        var reason = answer.StatusCode == HttpStatusCode.NotFound && text.Length == 0
-            ? "the server has no device-event API (is the emulated SM WAN off?)" : text;
-        await parse.InvocationConfiguration.Error.WriteLineAsync($"The server refused ({(int)answer.StatusCode}): {reason}");
-        return Refused;
     }
 }

@@ -43,7 +43,6 @@ public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fix
         "<sr:DSPRetrieveImportDailyReadLog xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\">" +
         "<sr:StartDateOffset>-1</sr:StartDateOffset><sr:StartTime>00:00:00.00Z</sr:StartTime>" +
         "<sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00.00Z</sr:EndTime></sr:DSPRetrieveImportDailyReadLog>";
-    private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 750_000_000;
 
     private OpenDuisInstance Instance => fixture.Instance;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -55,7 +54,7 @@ public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fix
         var hub = "00-DB-12-34-56-78-E5-01";
         Assert.Equal(ResponseCode.I99, await SendAsync(Prenotify(hub, "CHF")));
 
-        var (id, alert) = await RemovedAfterAsync(hub, NonDevice("8.14.4", "CHFNoFaultReturn",
+        var (id, alert) = await RemovedAfterAsync(hub, SupplierRequests.NonDevice("8.14.4", "CHFNoFaultReturn",
             $"<sr:DeviceID>{hub}</sr:DeviceID><sr:CHFNoFaultReturnType>No Fault Return (general)</sr:CHFNoFaultReturnType>"));
 
         Assert.Equal(SmiStatus.Withdrawn, Device(hub).Status);
@@ -69,7 +68,7 @@ public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fix
         var hub = "00-DB-12-34-56-78-E5-02";
         Assert.Equal(ResponseCode.I99, await SendAsync(Prenotify(hub, "CHF")));
 
-        var (id, alert) = await RemovedAfterAsync(hub, NonDevice("8.4", "UpdateInventory",
+        var (id, alert) = await RemovedAfterAsync(hub, SupplierRequests.NonDevice("8.4", "UpdateInventory",
             $"<sr:DeviceID>{hub}</sr:DeviceID><sr:UpdateDeviceStatusCH>Withdrawn</sr:UpdateDeviceStatusCH>"));
 
         Assert.Equal(SmiStatus.Withdrawn, Device(hub).Status);
@@ -86,9 +85,9 @@ public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fix
     {
         var meter = "00-DB-12-34-56-78-E6-01";
         Assert.Equal(ResponseCode.I99, await SendAsync(Prenotify(meter, "ESME")));
-        Assert.Equal(ResponseCode.I99, await SendAsync(NonDevice("8.4", "UpdateInventory",
+        Assert.Equal(ResponseCode.I99, await SendAsync(SupplierRequests.NonDevice("8.4", "UpdateInventory",
             $"<sr:DeviceID>{meter}</sr:DeviceID><sr:UpdateMPxN><sr:ImportMPxN>{DemoEnvironment.ElectricityMpan}</sr:ImportMPxN></sr:UpdateMPxN>")));
-        Assert.Equal(ResponseCode.I99, await SendAsync(NonDevice("8.4", "UpdateInventory",
+        Assert.Equal(ResponseCode.I99, await SendAsync(SupplierRequests.NonDevice("8.4", "UpdateInventory",
             $"<sr:DeviceID>{meter}</sr:DeviceID><sr:UpdateDeviceStatusExceptCH>InstalledNotCommissioned</sr:UpdateDeviceStatusExceptCH>")));
 
         var (id, alert) = await RemovedAfterAsync(meter, async () =>
@@ -200,33 +199,9 @@ public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fix
     private Device Device(string id) => Instance.Cache.TryGetDevice(Eui.Parse(id), out var d) ? d : throw new KeyNotFoundException(id);
 
     private static DuisRequest Prenotify(string id, string type) =>
-        NonDevice("12.2", "DevicePrenotification",
+        SupplierRequests.NonDevice("12.2", "DevicePrenotification",
             $"<sr:DeviceID>{id}</sr:DeviceID><sr:DeviceManufacturer>0DB1</sr:DeviceManufacturer><sr:DeviceModel>{type}</sr:DeviceModel>" +
             $"<sr:DeviceType>{type}</sr:DeviceType><sr:FirmwareVersion>1.0</sr:FirmwareVersion>");
 
-    /// <summary>A Non-Device request (CV 8) from the demo supplier to the Access Control Broker with the given body.</summary>
-    private static DuisRequest NonDevice(string variant, string element, string content)
-    {
-        var doc = new XmlDocument();
-        doc.LoadXml($"<sr:{element} xmlns:sr=\"{DuisNamespaces.ServiceUserGateway}\">{content}</sr:{element}>");
-        var v = ServiceReferenceVariant.Parse(variant);
-        return new DuisRequest(DuisSchemaVersion.V5_4, new RequestId(Supplier, DemoEnvironment.AccessControlBroker, (ulong)Interlocked.Increment(ref _counter)),
-            CommandVariant.NonDevice, v.Reference, v, doc.DocumentElement!);
-    }
-
-    /// <summary>Signs as the originator, posts on the request's service; the answer must be HTTP 200 and validate with the DCC Boxed tool.</summary>
-    private async Task<ResponseCode> SendAsync(DuisRequest request)
-    {
-        var signed = RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
-        using var content = new StringContent(signed, Encoding.UTF8);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
-        using var response = await Instance.Http.PostAsync(Instance.Server.ServiceUri(request.CommandVariant.WebService()), content, Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"HTTP {(int)response.StatusCode}: {body}");
-        var validated = DccBoxedTool.Shared.Validate(body);
-        Assert.True(validated.Succeeded, $"{validated}\n{body}");
-        var answer = new XmlDocument { PreserveWhitespace = true };
-        answer.LoadXml(body);
-        return DuisResponse.Read(answer).ResponseCode;
-    }
+    private Task<ResponseCode> SendAsync(DuisRequest request) => Instance.SendValidatedAsync(request, Ct);
 }
