@@ -100,6 +100,21 @@ public abstract class SmiStoreContract : StoreContract<ISmiStore>
         Assert.Equal(SmiStatus.Commissioned, (await Store.FindDeviceAsync(new Eui(1), Ct))!.Status);
     }
 
+    /// <summary>SEC F2.9: a CPL restoration returns a Device to the status it had before its latest suspension.</summary>
+    [Fact]
+    public async Task The_status_before_the_latest_suspension_is_read_from_the_history()
+    {
+        await Store.SaveDeviceAsync(Esme(0x5A, SmiStatus.InstalledNotCommissioned), Ct);
+        Assert.Null(await Store.StatusBeforeSuspensionAsync(new Eui(0x5A), Ct));
+
+        await Store.ChangeStatusAsync(new Eui(0x5A), SmiStatus.Suspended, T, Ct);
+        await Store.ChangeStatusAsync(new Eui(0x5A), SmiStatus.InstalledNotCommissioned, T.AddMinutes(1), Ct);
+        await Store.ChangeStatusAsync(new Eui(0x5A), SmiStatus.Commissioned, T.AddMinutes(2), Ct);
+        await Store.ChangeStatusAsync(new Eui(0x5A), SmiStatus.Suspended, T.AddMinutes(3), Ct);
+
+        Assert.Equal(SmiStatus.Commissioned, await Store.StatusBeforeSuspensionAsync(new Eui(0x5A), Ct));
+    }
+
     [Fact]
     public async Task An_illegal_status_change_is_refused_with_a_clear_error_and_changes_nothing()
     {

@@ -24,6 +24,7 @@ internal static class CommandSet
         yield return AnomalyThresholdCommand.Create();
         yield return FaultCommand.Create();
         yield return EventCommand.Create();
+        yield return CplCommand.Create();
         yield break;
     }
 }

@@ -31,6 +31,12 @@ public interface IInventoryStore
     Task RemoveFromDeviceLogAsync(Eui hub, Eui device, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<DeviceLogEntry>> DeviceLogAsync(Eui hub, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The SMI Status a Device had before its latest suspension, from its status history (SEC F2.9 restores it);
+    /// null when the Device was never Suspended (e.g. imported Suspended).
+    /// </summary>
+    Task<SmiStatus?> StatusBeforeSuspensionAsync(Eui id, CancellationToken cancellationToken = default);
+
     Task SaveProductAsync(CplEntry product, CancellationToken cancellationToken = default);
     Task<CplEntry?> FindProductAsync(string manufacturer, string model, string firmwareVersion, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<CplEntry>> ProductsAsync(CancellationToken cancellationToken = default);

@@ -90,6 +90,7 @@ public sealed class DuisServer : IAsyncDisposable
         app.MapDuisServices();
         SmWan.DeviceFaultEndpoints.MapDeviceFaults(app);
         SmWan.DeviceEventEndpoints.MapDeviceEvents(app);
+        SmWan.CplEndpoints.MapCpl(app);
         app.MapGet("/health", (TimeProvider clock) => Results.Json(
             new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow()),
             HealthJson.Default.HealthReport));

@@ -108,6 +108,9 @@ public static class OpenDuisServices
         });
         services.AddSingleton(sp => new InventoryServices(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
+        // The operator's CPL changes (SEC F2.9) suspend and restore Devices through the same listeners, as the DCC.
+        services.AddSingleton(sp => new CplSuspension(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(), dspKey.Certificate.Subject,
+            sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
         services.AddSingleton<NonDeviceServices>();
         services.AddSingleton<IDuisRequestHandler, DuisRequestHandler>();
         services.AddSingleton(parts.Outbox);

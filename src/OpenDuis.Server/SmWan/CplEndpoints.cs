@@ -1,0 +1,64 @@
+using System.Net;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.Core.Inventory;
+
+namespace OpenDuis.Server.SmWan;
+
+/// <summary>The body of POST /admin/cpl/remove and /admin/cpl/restore: one CPL product combination.</summary>
+public sealed record CplProductBody(string? Manufacturer, string? Model, string? FirmwareVersion);
+
+/// <summary>One Device whose SMI Status a CPL change moved.</summary>
+public sealed record CplDeviceView(string Device, string Status);
+
+/// <summary>What a CPL change answers: what it did and the Devices it moved.</summary>
+public sealed record CplChangeView(string Result, CplDeviceView[] Devices);
+
+[JsonSerializable(typeof(CplProductBody))]
+[JsonSerializable(typeof(CplChangeView))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+public sealed partial class CplJson : JsonSerializerContext;
+
+/// <summary>
+/// The admin API of Central Products List changes (SEC F2.9): POST /admin/cpl/remove suspends the
+/// Devices of a combination, POST /admin/cpl/restore returns them. Answered only to callers on the
+/// loopback interface (403 otherwise): the CPL is the DCC's to change, never a User's.
+/// </summary>
+public static class CplEndpoints
+{
+    public const string RemovePath = "/admin/cpl/remove";
+    public const string RestorePath = "/admin/cpl/restore";
+
+    public static void MapCpl(this IEndpointRouteBuilder app)
+    {
+        // Asked without building it: the CPL service needs the inventory cache, loaded on first use.
+        if (app.ServiceProvider.GetService<IServiceProviderIsService>()?.IsService(typeof(CplSuspension)) != true) return;
+        app.MapPost(RemovePath, (HttpContext context, CplSuspension cpl) => ChangeAsync(context, p => cpl.RemoveAsync(p, context.RequestAborted)));
+        app.MapPost(RestorePath, (HttpContext context, CplSuspension cpl) => ChangeAsync(context, p => cpl.RestoreAsync(p, context.RequestAborted)));
+    }
+
+    private static async Task<IResult> ChangeAsync(HttpContext context, Func<CplProduct, Task<CplChangeOutcome>> change)
+    {
+        if (Local(context) is { } refused) return refused;
+        CplProductBody? body;
+        try { body = await context.Request.ReadFromJsonAsync(CplJson.Default.CplProductBody, context.RequestAborted); }
+        catch (System.Text.Json.JsonException e) { return Problem($"The body is not a product (JSON {{\"manufacturer\": ..., \"model\": ..., \"firmwareVersion\": ...}}): {e.Message}"); }
+        catch (InvalidOperationException e) { return Problem($"The body is not JSON: {e.Message}"); }
+        var missing = new[] { ("manufacturer", body?.Manufacturer), ("model", body?.Model), ("firmwareVersion", body?.FirmwareVersion) }
+            .Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1).ToArray();
+        if (missing.Length > 0) return Problem($"The product needs {string.Join(", ", missing)}.");
+        var outcome = await change(new CplProduct(body!.Manufacturer!, body.Model!, body.FirmwareVersion!));
+        if (!outcome.Done) return Problem(outcome.Reason);
+        return Results.Json(new CplChangeView(outcome.Reason, outcome.Changed.Select(d => new CplDeviceView(d.Id.ToString(), d.Status.ToString())).ToArray()),
+            CplJson.Default.CplChangeView);
+    }
+
+    private static IResult Problem(string text) => Results.Text(text, "text/plain", statusCode: StatusCodes.Status400BadRequest);
+
+    private static IResult? Local(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip) ? null
+            : Results.Text("The CPL admin API answers only on the loopback interface.", "text/plain", statusCode: StatusCodes.Status403Forbidden);
+}
