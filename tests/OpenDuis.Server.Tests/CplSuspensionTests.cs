@@ -131,6 +131,39 @@ public sealed class CplSuspensionTests(CplServer fixture) : IClassFixture<CplSer
     }
 
     [Fact]
+    public async Task A_removal_whose_N8_cannot_be_written_is_answered_503_with_the_reason_and_changes_nothing()
+    {
+        var product = await NewProductAsync("CPL-D");
+        var meter = await CommissionedMeterAsync("00-DB-12-34-56-78-F8-05", product);
+        await ExecuteAsync("CREATE TRIGGER refuse_cpl_alerts BEFORE INSERT ON outbox WHEN NEW.kind = 'DccAlert' " +
+            "BEGIN SELECT RAISE(ABORT, 'outbox refuses this row (test trigger)'); END");
+        try
+        {
+            var refused = await PostAsync(CplEndpoints.RemovePath, product);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.Status);
+            Assert.Contains("not applied", refused.Body);
+            Assert.Contains("outbox refuses this row", refused.Body);
+            Assert.Equal(SmiStatus.Commissioned, Cached(meter).Status);
+            Assert.Equal(SmiStatus.Commissioned, (await Instance.Store.FindDeviceAsync(meter, Ct))!.Status);
+            Assert.Equal(CplStatus.Current, (await Instance.Store.FindProductAsync(product.Manufacturer!, product.Model!, product.FirmwareVersion!, Ct))!.Status);
+        }
+        finally { await ExecuteAsync("DROP TRIGGER refuse_cpl_alerts"); }
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(CplEndpoints.RemovePath, product)).Status);
+        Assert.Equal(SmiStatus.Suspended, Cached(meter).Status);
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Instance.DatabasePath}");
+        await c.OpenAsync(Ct);
+        await using var command = c.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    [Fact]
     public async Task An_unknown_combination_a_missing_field_or_a_change_already_made_is_refused_400_with_the_reason()
     {
         var unknown = await PostAsync(CplEndpoints.RemovePath, new CplProductBody("0DB1", "NO-SUCH-MODEL", "1.0"));

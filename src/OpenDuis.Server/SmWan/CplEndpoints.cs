@@ -50,7 +50,14 @@ public static class CplEndpoints
         var missing = new[] { ("manufacturer", body?.Manufacturer), ("model", body?.Model), ("firmwareVersion", body?.FirmwareVersion) }
             .Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1).ToArray();
         if (missing.Length > 0) return Problem($"The product needs {string.Join(", ", missing)}.");
-        var outcome = await change(new CplProduct(body!.Manufacturer!, body.Model!, body.FirmwareVersion!));
+        CplChangeOutcome outcome;
+        try { outcome = await change(new CplProduct(body!.Manufacturer!, body.Model!, body.FirmwareVersion!)); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // R-WS-2: the CPL entry, the Devices' statuses, their schedules and the alerts were rolled back together.
+            return Results.Text($"The CPL change was not applied: {e.Message} Nothing was changed: not the CPL, the Devices, their DCC Alerts or DCC Schedules.",
+                "text/plain", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         if (!outcome.Done) return Problem(outcome.Reason);
         return Results.Json(new CplChangeView(outcome.Reason, outcome.Changed.Select(d => new CplDeviceView(d.Id.ToString(), d.Status.ToString())).ToArray()),
             CplJson.Default.CplChangeView);

@@ -32,9 +32,10 @@ public sealed class ScheduleRemovalServer : IAsyncLifetime
 /// The schedules are stored directly, as the N4 test does: only a Communications Hub Function becomes
 /// Withdrawn through a request OpenDUIS serves (8.4 sr:UpdateDeviceStatusCH and 8.14.3/8.14.4 on a hub
 /// never installed; 8.5 Service Opt Out has no eligible User Role), and no schedulable service targets one.
-/// No request or command suspends a Device in place, so N6 is shown twice: at once, through the server's
-/// SMI Status change listener, and at the occurrence of a schedule on a Device imported Suspended, as
-/// <c>openduis serve</c> runs it.
+/// A Device is suspended in place only when its product leaves the Central Products List (the CPL admin
+/// API and <c>openduis cpl remove</c>, tested with its N8 and N6 in <see cref="CplSuspensionTests"/>); here N6
+/// is shown through the server's SMI Status change listener that path and every inventory request tell, and at
+/// the occurrence of a schedule on a Device imported Suspended, as <c>openduis serve</c> runs it.
 /// </remarks>
 public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fixture) : IClassFixture<ScheduleRemovalServer>
 {
@@ -76,9 +77,9 @@ public sealed class ScheduleRemovalAlertsOverHttpTests(ScheduleRemovalServer fix
     }
 
     /// <summary>
-    /// SEC F2.9: a Device whose product is removed from the Central Products List is Suspended. OpenDUIS
-    /// has no request, command or admin path that removes a product or suspends a Device, so the change is
-    /// told to the server's own SMI Status change listener, the one every inventory request tells.
+    /// SEC F2.9: a Device whose product is removed from the Central Products List is Suspended. The change
+    /// is told to the server's own SMI Status change listener, the one the CPL change and every inventory
+    /// request tell (the CPL path end to end: <see cref="CplSuspensionTests"/>).
     /// </summary>
     [Fact]
     public async Task A_meter_Suspended_ends_its_DCC_Schedules_at_once_with_N6_to_their_owner()
