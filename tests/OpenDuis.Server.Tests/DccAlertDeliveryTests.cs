@@ -32,18 +32,7 @@ public sealed class DccAlertDeliveryTests
     private static readonly Lazy<DuisSchemas> Schemas = new(() => DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")));
     private static SigningKey DspKey => OpenDuisInstance.TestKeys.Value.FindXmlSigningKey(DemoKeySet.DspEui)!;
 
-    private static ServerOptions FastDelivery => new()
-    {
-        Port = 0,
-        MinimumLogLevel = LogLevel.Error,
-        Delivery = new OutboxDeliveryOptions
-        {
-            PollInterval = TimeSpan.FromMilliseconds(50),
-            Lease = TimeSpan.FromSeconds(2),
-            AttemptTimeout = TimeSpan.FromSeconds(2),
-            Backoff = new DeliveryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400)),
-        },
-    };
+    private static ServerOptions FastDelivery => Tests.FastDelivery.Server(lease: TimeSpan.FromSeconds(2));
 
     private sealed class Harness : IAsyncDisposable
     {

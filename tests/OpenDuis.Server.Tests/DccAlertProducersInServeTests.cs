@@ -179,13 +179,7 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
     /// <summary>The server with the emulated SM WAN over a SQLite data folder; the Supplier's endpoint is <paramref name="listener"/>.</summary>
     private async Task<(DuisServer Server, OpenDuis.Storage.Smi.SqliteSmiStore Store)> StartInProcessAsync(ResponseListener listener, string duisVersion = "5.4")
     {
-        var delivery = new OutboxDeliveryOptions
-        {
-            PollInterval = TimeSpan.FromMilliseconds(50),
-            Lease = TimeSpan.FromSeconds(2),
-            AttemptTimeout = TimeSpan.FromSeconds(2),
-            Backoff = new DeliveryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400)),
-        };
+        var delivery = FastDelivery.Options(lease: TimeSpan.FromSeconds(2));
         var store = await OpenDuis.Storage.Smi.SqliteSmiStore.OpenAsync(Path.Combine(_data, "openduis.db"), cancellationToken: Ct);
         await DemoEnvironment.SeedAsync(store, cancellationToken: Ct);
         var outbox = await OpenDuis.Storage.Outbox.SqliteOutboxStore.OpenAsync(Path.Combine(_data, "openduis.db"), TimeProvider.System, Ct);

@@ -29,18 +29,7 @@ public sealed class DeviceResponsesOverHttpTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 500_000_000;
 
-    private static ServerOptions FastDelivery => new()
-    {
-        Port = 0,
-        MinimumLogLevel = LogLevel.Error,
-        Delivery = new OutboxDeliveryOptions
-        {
-            PollInterval = TimeSpan.FromMilliseconds(20),
-            Lease = TimeSpan.FromSeconds(5),
-            AttemptTimeout = TimeSpan.FromSeconds(5),
-            Backoff = new DeliveryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400)),
-        },
-    };
+    private static ServerOptions FastDelivery => Tests.FastDelivery.Server(pollMs: 20, lease: TimeSpan.FromSeconds(5));
 
     private static string RtdsFolder => RepoPaths.ReferencePath("rtds-gbcs", "RTDS-4.5.0");
 

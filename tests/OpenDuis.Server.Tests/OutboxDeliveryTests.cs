@@ -23,18 +23,7 @@ public sealed class OutboxDeliveryTests
     private static readonly Eui User = DemoEnvironment.Supplier;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static ServerOptions FastDelivery => new()
-    {
-        Port = 0,
-        MinimumLogLevel = LogLevel.Error,
-        Delivery = new OutboxDeliveryOptions
-        {
-            PollInterval = TimeSpan.FromMilliseconds(50),
-            Lease = TimeSpan.FromSeconds(2),
-            AttemptTimeout = TimeSpan.FromSeconds(2),
-            Backoff = new DeliveryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400)),
-        },
-    };
+    private static ServerOptions FastDelivery => Tests.FastDelivery.Server(lease: TimeSpan.FromSeconds(2));
 
     private static int FreePort() => OpenduisProcesses.FreePort();
 

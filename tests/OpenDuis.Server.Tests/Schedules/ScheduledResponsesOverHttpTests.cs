@@ -32,17 +32,7 @@ public sealed class ScheduledResponsesOverHttpTests
     private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 800_000_000;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static readonly ServerOptions FastDelivery = new()
-    {
-        Port = 0,
-        MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
-        Delivery = new OutboxDeliveryOptions
-        {
-            PollInterval = TimeSpan.FromMilliseconds(50),
-            AttemptTimeout = TimeSpan.FromSeconds(5),
-            Backoff = new DeliveryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400)),
-        },
-    };
+    private static readonly ServerOptions FastDelivery = Tests.FastDelivery.Server(level: Microsoft.Extensions.Logging.LogLevel.Warning);
 
     [Fact]
     public async Task A_scheduled_read_reaches_the_owner_as_a_device_response_carrying_its_DSPScheduleID()

@@ -73,18 +73,7 @@ public sealed class SmWanServer : IAsyncLifetime
         await foreach (var user in _store.ReadUsersAsync()) users.Add(user);
         foreach (var user in users) await _store.SaveUserAsync(user with { ResponseEndpoint = Listener.Address });
 
-        var options = new ServerOptions
-        {
-            Port = 0,
-            MinimumLogLevel = LogLevel.Error,
-            Delivery = new OutboxDeliveryOptions
-            {
-                PollInterval = TimeSpan.FromMilliseconds(20),
-                Lease = TimeSpan.FromSeconds(5),
-                AttemptTimeout = TimeSpan.FromSeconds(5),
-                Backoff = new DeliveryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400)),
-            },
-        };
+        var options = FastDelivery.Server(pollMs: 20, lease: TimeSpan.FromSeconds(5));
         Server = await DuisServer.StartAsync(options, services =>
         {
             services.AddSingleton(Execution);
