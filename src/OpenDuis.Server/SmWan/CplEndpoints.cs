@@ -42,14 +42,14 @@ public static class CplEndpoints
 
     private static async Task<IResult> ChangeAsync(HttpContext context, Func<CplProduct, Task<CplChangeOutcome>> change)
     {
-        if (Local(context) is { } refused) return refused;
+        if (AdminAnswers.LoopbackOnly(context, "CPL") is { } refused) return refused;
         CplProductBody? body;
         try { body = await context.Request.ReadFromJsonAsync(CplJson.Default.CplProductBody, context.RequestAborted); }
-        catch (System.Text.Json.JsonException e) { return Problem($"The body is not a product (JSON {{\"manufacturer\": ..., \"model\": ..., \"firmwareVersion\": ...}}): {e.Message}"); }
-        catch (InvalidOperationException e) { return Problem($"The body is not JSON: {e.Message}"); }
+        catch (System.Text.Json.JsonException e) { return AdminAnswers.BadRequest($"The body is not a product (JSON {{\"manufacturer\": ..., \"model\": ..., \"firmwareVersion\": ...}}): {e.Message}"); }
+        catch (InvalidOperationException e) { return AdminAnswers.BadRequest($"The body is not JSON: {e.Message}"); }
         var missing = new[] { ("manufacturer", body?.Manufacturer), ("model", body?.Model), ("firmwareVersion", body?.FirmwareVersion) }
             .Where(f => string.IsNullOrWhiteSpace(f.Item2)).Select(f => f.Item1).ToArray();
-        if (missing.Length > 0) return Problem($"The product needs {string.Join(", ", missing)}.");
+        if (missing.Length > 0) return AdminAnswers.BadRequest($"The product needs {string.Join(", ", missing)}.");
         CplChangeOutcome outcome;
         try { outcome = await change(new CplProduct(body!.Manufacturer!, body.Model!, body.FirmwareVersion!)); }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -58,14 +58,8 @@ public static class CplEndpoints
             return Results.Text($"The CPL change was not applied: {e.Message} Nothing was changed: not the CPL, the Devices, their DCC Alerts or DCC Schedules.",
                 "text/plain", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        if (!outcome.Done) return Problem(outcome.Reason);
+        if (!outcome.Done) return AdminAnswers.BadRequest(outcome.Reason);
         return Results.Json(new CplChangeView(outcome.Reason, outcome.Changed.Select(d => new CplDeviceView(d.Id.ToString(), d.Status.ToString())).ToArray()),
             CplJson.Default.CplChangeView);
     }
-
-    private static IResult Problem(string text) => Results.Text(text, "text/plain", statusCode: StatusCodes.Status400BadRequest);
-
-    private static IResult? Local(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip) ? null
-            : Results.Text("The CPL admin API answers only on the loopback interface.", "text/plain", statusCode: StatusCodes.Status403Forbidden);
 }

@@ -42,18 +42,18 @@ public static class DeviceEventEndpoints
     public static void MapDeviceEvents(this IEndpointRouteBuilder app)
     {
         if (app.ServiceProvider.GetService<DeviceEvents>() is null) return;
-        app.MapGet(EventsPath, (HttpContext context) => Local(context) ?? Results.Json(DeviceEventKinds.Table.Select(View).ToArray(),
+        app.MapGet(EventsPath, (HttpContext context) => AdminAnswers.LoopbackOnly(context, "device-event") ?? Results.Json(DeviceEventKinds.Table.Select(View).ToArray(),
             DeviceEventJson.Default.DeviceEventKindViewArray));
         app.MapPost("/admin/devices/{eui}/events", async (HttpContext context, string eui, DeviceEvents events) =>
         {
-            if (Local(context) is { } refused) return refused;
-            if (!Eui.TryParse(eui, null, out var device)) return Problem($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
+            if (AdminAnswers.LoopbackOnly(context, "device-event") is { } refused) return refused;
+            if (!Eui.TryParse(eui, null, out var device)) return AdminAnswers.BadRequest($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
             DeviceEventBody? body;
             try { body = await context.Request.ReadFromJsonAsync(DeviceEventJson.Default.DeviceEventBody, context.RequestAborted); }
-            catch (System.Text.Json.JsonException e) { return Problem($"The body is not an event (JSON {{\"kind\": ..., parameters}}): {e.Message}"); }
-            catch (InvalidOperationException e) { return Problem($"The body is not JSON: {e.Message}"); }
+            catch (System.Text.Json.JsonException e) { return AdminAnswers.BadRequest($"The body is not an event (JSON {{\"kind\": ..., parameters}}): {e.Message}"); }
+            catch (InvalidOperationException e) { return AdminAnswers.BadRequest($"The body is not JSON: {e.Message}"); }
             var input = new DeviceEventInput(body?.Kind, body?.AlertCode, body?.FirmwareVersion, body?.OtherDevice, body?.RequestId, body?.Code, body?.Activated);
-            if (!DeviceEventRequest.TryParse(input, out var request, out var problem)) return Problem(problem);
+            if (!DeviceEventRequest.TryParse(input, out var request, out var problem)) return AdminAnswers.BadRequest(problem);
             try
             {
                 var alerts = await events.RaiseAsync(device, request, context.RequestAborted);
@@ -70,10 +70,4 @@ public static class DeviceEventEndpoints
     private static DeviceEventKindView View(DeviceEventDefinition d) => new(d.Name, d.AlertCode.Code, d.DeviceTypes.Select(t => t.ToString()).ToArray(),
         d.Generation is { } g ? (g == DeviceGeneration.Smets1 ? "SMETS1" : "SMETS2+") : null, d.Description,
         d.Required.Select(DeviceEventKinds.OptionName).ToArray(), d.Optional.Select(DeviceEventKinds.OptionName).ToArray());
-
-    private static IResult Problem(string text) => Results.Text(text, "text/plain", statusCode: StatusCodes.Status400BadRequest);
-
-    private static IResult? Local(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip) ? null
-            : Results.Text("The device-event admin API answers only on the loopback interface.", "text/plain", statusCode: StatusCodes.Status403Forbidden);
 }

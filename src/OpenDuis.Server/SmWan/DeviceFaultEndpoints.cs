@@ -35,32 +35,26 @@ public static class DeviceFaultEndpoints
     {
         if (app.ServiceProvider.GetService<DeviceFaults>() is null) return;
         app.MapGet(FaultsPath, (HttpContext context, DeviceFaults faults) =>
-            Local(context) ?? Results.Json(faults.All.Select(p => View(p.Key, p.Value)).ToArray(), DeviceFaultJson.Default.DeviceFaultViewArray));
+            AdminAnswers.LoopbackOnly(context, "fault-injection") ?? Results.Json(faults.All.Select(p => View(p.Key, p.Value)).ToArray(), DeviceFaultJson.Default.DeviceFaultViewArray));
         app.MapPost("/admin/devices/{eui}/fault", async (HttpContext context, string eui, DeviceFaults faults) =>
         {
-            if (Local(context) is { } refused) return refused;
-            if (!Eui.TryParse(eui, null, out var device)) return Problem($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
+            if (AdminAnswers.LoopbackOnly(context, "fault-injection") is { } refused) return refused;
+            if (!Eui.TryParse(eui, null, out var device)) return AdminAnswers.BadRequest($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
             DeviceFaultRequest? body;
             try { body = await context.Request.ReadFromJsonAsync(DeviceFaultJson.Default.DeviceFaultRequest, context.RequestAborted); }
-            catch (System.Text.Json.JsonException e) { return Problem($"The body is not a fault (JSON {{\"mode\": ..., \"parameter\": ...}}): {e.Message}"); }
-            catch (InvalidOperationException e) { return Problem($"The body is not JSON: {e.Message}"); }
-            if (!DeviceFault.TryParse(body?.Mode, body?.Parameter, out var fault, out var problem)) return Problem(problem);
+            catch (System.Text.Json.JsonException e) { return AdminAnswers.BadRequest($"The body is not a fault (JSON {{\"mode\": ..., \"parameter\": ...}}): {e.Message}"); }
+            catch (InvalidOperationException e) { return AdminAnswers.BadRequest($"The body is not JSON: {e.Message}"); }
+            if (!DeviceFault.TryParse(body?.Mode, body?.Parameter, out var fault, out var problem)) return AdminAnswers.BadRequest(problem);
             await faults.SetAsync(device, fault, context.RequestAborted);
             return Results.Json(View(device, fault), DeviceFaultJson.Default.DeviceFaultView);
         });
         app.MapDelete("/admin/devices/{eui}/fault", async (HttpContext context, string eui, DeviceFaults faults) =>
         {
-            if (Local(context) is { } refused) return refused;
-            if (!Eui.TryParse(eui, null, out var device)) return Problem($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
+            if (AdminAnswers.LoopbackOnly(context, "fault-injection") is { } refused) return refused;
+            if (!Eui.TryParse(eui, null, out var device)) return AdminAnswers.BadRequest($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
             return await faults.ClearAsync(device, context.RequestAborted) ? Results.NoContent() : Results.Text($"Device {device} has no fault.", "text/plain", statusCode: StatusCodes.Status404NotFound);
         });
     }
 
     private static DeviceFaultView View(Eui device, DeviceFault fault) => new(device.ToString(), DeviceFault.Name(fault.Mode), fault.Parameter);
-
-    private static IResult Problem(string text) => Results.Text(text, "text/plain", statusCode: StatusCodes.Status400BadRequest);
-
-    private static IResult? Local(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip) ? null
-            : Results.Text("The fault-injection admin API answers only on the loopback interface.", "text/plain", statusCode: StatusCodes.Status403Forbidden);
 }
