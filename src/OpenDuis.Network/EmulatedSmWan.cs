@@ -44,6 +44,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
     private readonly ConcurrentDictionary<IssuedKey, IssuedPreCommand> _issued = new();
+    // Issue order, so expiry looks only at the oldest entries instead of scanning the map per Transform.
+    private readonly ConcurrentQueue<(IssuedKey Key, IssuedPreCommand Issued)> _issuedOrder = new();
     private readonly PriorityQueue<PendingCommand, (DateTimeOffset, long)> _queue = new();
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -181,8 +183,11 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             return DeviceAcceptance.Acknowledged;
         }
         var preCommand = CommandFor(request, uc, request.RequestId.Target, request.RequestId.Counter, now);
-        SweepIssued(now);
-        _issued[new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter)] = new IssuedPreCommand(request, uc.MessageCode, now);
+        var key = new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter);
+        var issued = new IssuedPreCommand(request, uc.MessageCode, now);
+        _issued[key] = issued;
+        _issuedOrder.Enqueue((key, issued));
+        ExpireIssued(now);
         _inProcess.Complete(request.RequestId, succeeded: true);
 
         var doc = new XmlDocument();
@@ -218,11 +223,16 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         return true;
     }
 
-    private void SweepIssued(DateTimeOffset now)
+    /// <summary>
+    /// A Pre-Command is remembered for a day, and at most <see cref="EmulatedSmWanOptions.IssuedPreCommandLimit"/>
+    /// of them: past either, the oldest is forgotten and its Signed Pre-Command is checked only against the variant.
+    /// </summary>
+    private void ExpireIssued(DateTimeOffset now)
     {
-        if (_issued.Count < 10_000) return;
-        foreach (var (key, issued) in _issued)
-            if (now - issued.At > TimeSpan.FromDays(1)) _issued.TryRemove(key, out _);
+        while (_issuedOrder.TryPeek(out var oldest)
+               && (now - oldest.Issued.At > TimeSpan.FromDays(1) || _issuedOrder.Count > _options.IssuedPreCommandLimit)
+               && _issuedOrder.TryDequeue(out oldest))
+            _issued.TryRemove(new KeyValuePair<IssuedKey, IssuedPreCommand>(oldest.Key, oldest.Issued));
     }
 
     /// <summary>The GBCS command the DCC builds from a Service Request (a Pre-Command until it is signed).</summary>

@@ -15,6 +15,9 @@ public sealed record EmulatedSmWanOptions
     /// <summary>Most commands executed and written to the outbox in one transaction.</summary>
     public int BatchSize { get; init; } = 256;
 
+    /// <summary>Most Transform Pre-Commands remembered for matching their Signed Pre-Commands (E51); the oldest is forgotten first.</summary>
+    public int IssuedPreCommandLimit { get; init; } = 100_000;
+
     /// <summary>How long after a failed outbox write a batch is tried again.</summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(1);
 }

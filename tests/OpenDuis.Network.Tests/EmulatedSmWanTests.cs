@@ -157,6 +157,28 @@ public sealed class EmulatedSmWanTests
     }
 
     [Fact]
+    public async Task Past_the_limit_the_oldest_issued_Pre_Command_is_forgotten_and_its_Signed_Pre_Command_is_checked_only_against_the_variant()
+    {
+        await using var emulator = await Emulator.StartAsync(new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(50), IssuedPreCommandLimit = 1 });
+        var template = Emulator.Template("ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_REQUEST_DUIS.XML");
+        DuisRequest Transform(ulong counter) => new(template.SchemaVersion, template.RequestId with { Counter = counter },
+            template.CommandVariant, template.ServiceReference, template.ServiceReferenceVariant, template.Body, template.FirstInSequence, template.PrecedingRequestId);
+        async Task<GbcsMessage> IssueAsync(ulong counter) =>
+            GbcsMessage.Read(Convert.FromBase64String((await emulator.AcceptAsync(Transform(counter))).Answer!.Message!.Payload!.LastChild!.InnerText));
+        DuisRequest SignedOther(GbcsMessage issued) => DuisRequest.CreateSignedPreCommand(template.SchemaVersion,
+            template.RequestId with { Counter = issued.OriginatorCounter + 1 }, CommandVariant.SendSignedPreCommand, template.ServiceReferenceVariant,
+            new SignedPreCommand(Emulator.SignPreCommand((issued with { MessageCode = 0x001B }).WriteSigned(), template.RequestId.Originator)));
+
+        var first = await IssueAsync(template.RequestId.Counter);
+        var second = await IssueAsync(template.RequestId.Counter + 10);
+
+        // The second is remembered: another Message Code of the variant than the one issued is E51.
+        Assert.Equal(ResponseCode.E51, (await emulator.AcceptAsync(SignedOther(second))).Code);
+        // The first was forgotten when the second was issued: 0x001B maps to 1.6, so it goes to the device.
+        Assert.Equal(ResponseCode.I99, (await emulator.AcceptAsync(SignedOther(first))).Code);
+    }
+
+    [Fact]
     public async Task Return_for_local_delivery_answers_a_Local_Command_at_once_and_sends_nothing_over_the_WAN()
     {
         await using var emulator = await Emulator.StartAsync();
