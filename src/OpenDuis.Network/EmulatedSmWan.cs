@@ -51,6 +51,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
     private long _sequence;
+    // When the worker will next look at the queue of its own accord (guarded by _gate); MinValue while it is working.
+    private DateTimeOffset _sleepingUntil = DateTimeOffset.MinValue;
     private int _disposed;
     private Task? _worker;
 
@@ -263,8 +265,15 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     private void Enqueue(PendingCommand pending)
     {
-        lock (_gate) _queue.Enqueue(pending, (pending.DueAt, Interlocked.Increment(ref _sequence)));
-        if (_wake.CurrentCount == 0) _wake.Release();
+        bool wake;
+        lock (_gate)
+        {
+            _queue.Enqueue(pending, (pending.DueAt, Interlocked.Increment(ref _sequence)));
+            // The worker sleeps until the earliest due command: only one due sooner needs to wake it.
+            wake = pending.DueAt < _sleepingUntil;
+            if (wake) _sleepingUntil = DateTimeOffset.MinValue;
+        }
+        if (wake && _wake.CurrentCount == 0) _wake.Release();
     }
 
     private async Task RunAsync(CancellationToken stop)
@@ -279,12 +288,14 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 while (batch.Count < _options.BatchSize && _queue.TryPeek(out var next, out var due) && due.Item1 <= now)
                     batch.Add(_queue.Dequeue());
                 wait = _queue.TryPeek(out _, out var first) ? first.Item1 - now : TimeSpan.FromSeconds(1);
+                if (wait < TimeSpan.FromMilliseconds(1)) wait = TimeSpan.FromMilliseconds(1);
+                if (wait > TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);
+                _sleepingUntil = batch.Count == 0 ? now + wait : DateTimeOffset.MinValue;
             }
             if (batch.Count == 0)
             {
-                if (wait < TimeSpan.FromMilliseconds(1)) wait = TimeSpan.FromMilliseconds(1);
-                if (wait > TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);
-                try { await WaitAsync(wait, stop); } catch (OperationCanceledException) { return; }
+                await WaitAsync(now + wait, stop);
+                if (stop.IsCancellationRequested) return;
                 continue;
             }
             try { await AnswerAsync(batch, now, stop); }
@@ -298,16 +309,19 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         }
     }
 
-    /// <summary>Sleeps until <paramref name="wait"/> passes on the injected clock or a command is queued.</summary>
-    private async Task WaitAsync(TimeSpan wait, CancellationToken stop)
+    /// <summary>Sleeps until <paramref name="until"/> on the injected clock, or until a command due sooner is queued.</summary>
+    private async Task WaitAsync(DateTimeOffset until, CancellationToken stop)
     {
+        // Measured from the clock as it is now: it may have moved on since the queue was looked at.
+        var wait = until - _clock.GetUtcNow();
+        if (wait <= TimeSpan.Zero) return;
+        // Without exceptions: this runs for every wake-up, and a cancelled wait would throw on each.
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var woken = _wake.WaitAsync(either.Token);
         var slept = Task.Delay(wait, _clock, either.Token);
-        await Task.WhenAny(woken, slept);
-        await either.CancelAsync();
-        try { await Task.WhenAll(woken, slept); } catch (OperationCanceledException) { }
-        stop.ThrowIfCancellationRequested();
+        await Task.WhenAny(woken, slept).ConfigureAwait(false);
+        await either.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(woken, slept).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task AnswerAsync(List<PendingCommand> batch, DateTimeOffset now, CancellationToken stop)

@@ -112,10 +112,7 @@ public sealed class SqliteSmWanExecutionStore : SqlSmWanExecutionStore
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var c = new SqliteConnection(_connectionString);
-        await c.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await c.ExecuteAsync("PRAGMA synchronous=NORMAL").ConfigureAwait(false);
-        return c;
+        return await SqliteConnections.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
     }
 }
 

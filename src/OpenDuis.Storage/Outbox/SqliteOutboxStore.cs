@@ -48,10 +48,7 @@ public sealed class SqliteOutboxStore : IOutboxStore
 
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
-        var c = new SqliteConnection(_connectionString);
-        await c.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await c.ExecuteAsync("PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;").ConfigureAwait(false);
-        return c;
+        return await SqliteConnections.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes the entries in one transaction: the open unit of work's on this database (R-WS-2), else its own.</summary>

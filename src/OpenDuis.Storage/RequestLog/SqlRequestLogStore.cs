@@ -125,10 +125,7 @@ public sealed class SqliteRequestLogStore : SqlRequestLogStore
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var c = new SqliteConnection(_connectionString);
-        await c.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await c.ExecuteAsync("PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;").ConfigureAwait(false);
-        return c;
+        return await SqliteConnections.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
     }
 }
 

@@ -41,12 +41,7 @@ public sealed class SqliteScheduleStore : SqlScheduleStore
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var c = new SqliteConnection(_connectionString);
-        await c.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var pragma = c.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=NORMAL";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return c;
+        return await SqliteConnections.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
     }
 
     public override ValueTask DisposeAsync()

@@ -49,12 +49,7 @@ public sealed class SqliteSmiStore : SqlSmiStore
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var c = new SqliteConnection(_connectionString);
-        await c.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var pragma = c.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=NORMAL";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return c;
+        return await SqliteConnections.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task<long> BulkInsertDevicesAsync(DbConnection connection, DbTransaction tx, IAsyncEnumerable<Device> devices, CancellationToken cancellationToken)
