@@ -23,6 +23,7 @@ public sealed class SqliteOutboxStore : IOutboxStore
             last_error      TEXT    NULL);
         CREATE INDEX IF NOT EXISTS outbox_undelivered ON outbox (ordering_key, sequence) WHERE delivered_at IS NULL;
         CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+        CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sequence) WHERE delivered_at IS NULL;
         """;
 
     private readonly string _connectionString;
@@ -67,7 +68,9 @@ public sealed class SqliteOutboxStore : IOutboxStore
         // BEGIN IMMEDIATE takes the write lock first, so two workers cannot lease the same row.
         await using var tx = c.BeginTransaction(deferred: false);
         var rows = (await c.QueryAsync<OutboxSql.Row>(new CommandDefinition(
-            $"SELECT {OutboxSql.Columns} FROM outbox o " +
+            // In sequence order over the undelivered rows only, so the scan stops at the batch's last row
+            // (by outbox_due it read every due row and sorted them, once per round, whatever the backlog).
+            $"SELECT {OutboxSql.Columns} FROM outbox o INDEXED BY outbox_pending " +
             "WHERE o.delivered_at IS NULL AND o.next_attempt_at <= @ms AND o.lease_until <= @ms " +
             "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.delivered_at IS NULL AND p.sequence < o.sequence) " +
             "ORDER BY o.sequence LIMIT @max",
