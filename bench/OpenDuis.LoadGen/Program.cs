@@ -130,6 +130,10 @@ var codes = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(
 var completed = 0;
 next = settings.Warmup - 1;
 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+var allocatedBefore = GC.GetTotalAllocatedBytes();
+var pausedBefore = GC.GetTotalPauseDuration();
+int[] CollectionCounts() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+var collectionsBefore = CollectionCounts();
 var deadline = Stopwatch.StartNew();
 await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
 {
@@ -143,6 +147,9 @@ await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
 }));
 var elapsedAll = deadline.Elapsed;
 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+var paused = GC.GetTotalPauseDuration() - pausedBefore;
+var collections = CollectionCounts().Zip(collectionsBefore, (after, before) => after - before).ToArray();
 
 var measured = latencies.AsSpan(0, completed).ToArray();
 Array.Sort(measured);
@@ -156,6 +163,10 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"Process CPU {cpuUsed.TotalSeconds:F1} s over {elapsedAll.TotalSeconds:F1} s ({cpuUsed / elapsedAll:F2} cores): {cpuUsed.TotalMicroseconds / completed:F0} µs per request; " +
     $"load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a")}"));
+// The whole process's allocation (server, network, delivery, endpoint and load generator), and the GC's pauses.
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"GC ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}{(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? ", non-concurrent" : "")}): " +
+    $"{allocated / 1024.0 / completed:F0} KB allocated per request, {collections[0]} collections (gen1 {collections[1]}, gen2 {collections[2]}), paused {paused.TotalMilliseconds:F0} ms ({paused / elapsedAll:P1} of the run)"));
 Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
 if (network is not null)
 {

@@ -186,7 +186,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         }
         var preCommand = CommandFor(request, uc, request.RequestId.Target, request.RequestId.Counter, now);
         var key = new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter);
-        var issued = new IssuedPreCommand(request, uc.MessageCode, now);
+        var issued = new IssuedPreCommand(Lean(request), uc.MessageCode, now);
         _issued[key] = issued;
         _issuedOrder.Enqueue((key, issued));
         ExpireIssued(now);
@@ -223,6 +223,18 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         }
         signed = message;
         return true;
+    }
+
+    /// <summary>
+    /// The request without its signature and the rest of its document: only the header fields and a copy
+    /// of the body, since up to <see cref="EmulatedSmWanOptions.IssuedPreCommandLimit"/> of them are held.
+    /// </summary>
+    private static DuisRequest Lean(DuisRequest request)
+    {
+        var document = new XmlDocument();
+        var body = (XmlElement)document.AppendChild(document.ImportNode(request.Body, deep: true))!;
+        return new DuisRequest(request.SchemaVersion, request.RequestId, request.CommandVariant, request.ServiceReference,
+            request.ServiceReferenceVariant, body, request.FirstInSequence, request.PrecedingRequestId);
     }
 
     /// <summary>
