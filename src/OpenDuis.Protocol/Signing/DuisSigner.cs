@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Xml;
 using OpenDuis.Protocol.Keys;
 using static OpenDuis.Protocol.Signing.DuisSignatureProfile;
@@ -17,15 +15,6 @@ namespace OpenDuis.Protocol.Signing;
 /// </summary>
 public static class DuisSigner
 {
-    private static readonly XmlWriterSettings WriterSettings = new()
-    {
-        Encoding = new UTF8Encoding(false),
-        Indent = false,
-        // Carriage returns and attribute line breaks must survive a round trip, or the digest breaks.
-        NewLineHandling = NewLineHandling.Entitize,
-        CloseOutput = false,
-    };
-
     /// <summary>Signs <paramref name="document"/> in place.</summary>
     public static void Sign(XmlDocument document, SigningKey key)
     {
@@ -66,17 +55,21 @@ public static class DuisSigner
     }
 
     /// <summary>
-    /// UTF-8 without a byte order mark, no indentation added, carriage returns written as
-    /// character references: re-reading the bytes gives back the canonical form that was signed.
+    /// The document as UTF-8: an XML declaration, then its inclusive canonical form (C14N 1.0). That is
+    /// well-formed XML which parses back to the very octets a signature's digest covers, and the
+    /// thread's canonicaliser writes it straight into its pooled buffer, where an XmlWriter allocated
+    /// its own buffers for every message.
     /// </summary>
     public static byte[] Serialise(XmlDocument document)
     {
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var stream = new BufferWriterStream(buffer))
-        using (var writer = XmlWriter.Create(stream, WriterSettings))
-            document.Save(writer);
-        return buffer.WrittenSpan.ToArray();
+        var canonical = DuisSignatureVerifier.ThreadCanonicalizer.Canonicalise(document, CanonicalForm.Inclusive, null);
+        var bytes = new byte[XmlDeclaration.Length + canonical.Length];
+        XmlDeclaration.CopyTo(bytes);
+        canonical.CopyTo(bytes.AsSpan(XmlDeclaration.Length));
+        return bytes;
     }
+
+    private static ReadOnlySpan<byte> XmlDeclaration => "<?xml version=\"1.0\" encoding=\"utf-8\"?>"u8;
 
     private static void RemoveSignatures(XmlElement root)
     {
@@ -121,19 +114,4 @@ public static class DuisSigner
 
     private static XmlElement Append(XmlElement parent, string localName) =>
         (XmlElement)parent.AppendChild(Element(parent.OwnerDocument, localName))!;
-
-    private sealed class BufferWriterStream(IBufferWriter<byte> writer) : Stream
-    {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => writer.Write(buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer) => writer.Write(buffer);
-    }
 }
