@@ -176,6 +176,15 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"GC ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}{(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? ", non-concurrent" : "")}): " +
     $"{allocated / 1024.0 / completed:F0} KB allocated per request, {collections[0]} collections (gen1 {collections[1]}, gen2 {collections[2]}), paused {paused.TotalMilliseconds:F0} ms ({paused / elapsedAll:P1} of the run)"));
+if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
+    foreach (var kind in new[] { GCKind.Ephemeral, GCKind.FullBlocking, GCKind.Background })
+    {
+        var info = GC.GetGCMemoryInfo(kind);
+        if (info.Index == 0) continue;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  last {kind} GC: gen{info.Generation}, heap {info.HeapSizeBytes / 1048576} MB, promoted {info.PromotedBytes / 1048576.0:F1} MB, pause {string.Join("+", info.PauseDurations.ToArray().Select(p => p.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture)))} ms, " +
+            $"generations {string.Join("/", info.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes / 1048576).ToString(CultureInfo.InvariantCulture)))} MB after"));
+    }
 Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
 if (network is not null)
 {

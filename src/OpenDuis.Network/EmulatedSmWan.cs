@@ -186,7 +186,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         }
         var preCommand = CommandFor(request, uc, request.RequestId.Target, request.RequestId.Counter, now);
         var key = new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter);
-        var issued = new IssuedPreCommand(Lean(request), uc.MessageCode, now);
+        var issued = IssuedPreCommand.Of(request, uc.MessageCode, now);
         _issued[key] = issued;
         _issuedOrder.Enqueue((key, issued));
         ExpireIssued(now);
@@ -219,22 +219,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         if (_issued.TryRemove(new IssuedKey(message.Originator, message.Recipient, message.OriginatorCounter), out var issued))
         {
             if (issued.MessageCode != message.MessageCode) return false;
-            original = issued.Request;
+            original = issued.Request();
         }
         signed = message;
         return true;
-    }
-
-    /// <summary>
-    /// The request without its signature and the rest of its document: only the header fields and a copy
-    /// of the body, since up to <see cref="EmulatedSmWanOptions.IssuedPreCommandLimit"/> of them are held.
-    /// </summary>
-    private static DuisRequest Lean(DuisRequest request)
-    {
-        var document = new XmlDocument();
-        var body = (XmlElement)document.AppendChild(document.ImportNode(request.Body, deep: true))!;
-        return new DuisRequest(request.SchemaVersion, request.RequestId, request.CommandVariant, request.ServiceReference,
-            request.ServiceReferenceVariant, body, request.FirstInSequence, request.PrecedingRequestId);
     }
 
     /// <summary>
@@ -464,7 +452,23 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     private readonly record struct IssuedKey(Eui Originator, Eui Device, ulong Counter);
 
-    private sealed record IssuedPreCommand(DuisRequest Request, ushort MessageCode, DateTimeOffset At);
+    /// <summary>
+    /// What is remembered of a Transform: its header fields and its body as text (one string, not a DOM
+    /// of the whole signed request, since up to <see cref="EmulatedSmWanOptions.IssuedPreCommandLimit"/> are held).
+    /// </summary>
+    private sealed record IssuedPreCommand(DuisSchemaVersion SchemaVersion, RequestId RequestId, CommandVariant CommandVariant,
+        ServiceReference ServiceReference, ServiceReferenceVariant ServiceReferenceVariant, string Body, ushort MessageCode, DateTimeOffset At)
+    {
+        public static IssuedPreCommand Of(DuisRequest request, ushort messageCode, DateTimeOffset at) => new(request.SchemaVersion, request.RequestId,
+            request.CommandVariant, request.ServiceReference, request.ServiceReferenceVariant, request.Body.OuterXml, messageCode, at);
+
+        public DuisRequest Request()
+        {
+            var document = new XmlDocument { XmlResolver = null };
+            document.LoadXml(Body);
+            return new DuisRequest(SchemaVersion, RequestId, CommandVariant, ServiceReference, ServiceReferenceVariant, document.DocumentElement!);
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId} refused by the network: {Reason}")]
     private static partial void LogRefused(ILogger logger, string requestId, string reason);
