@@ -6,9 +6,14 @@ namespace OpenDuis.Server.Delivery;
 public sealed record OutboxDeliveryOptions
 {
     /// <summary>Messages leased per round; they are heads of distinct ordering keys, so they go out in parallel.</summary>
-    public int BatchSize { get; init; } = 64;
+    /// <remarks>
+    /// A round ends when its last POST does, so its size and parallelism bound delivery's rate: at 64 and 16
+    /// it fell behind about 2,700 device responses a second on two cores (1,900/s delivered); at 256 and 32 it keeps up.
+    /// </remarks>
+    public int BatchSize { get; init; } = 256;
 
-    public int Parallelism { get; init; } = 16;
+    /// <summary>POSTs in flight at once in a round.</summary>
+    public int Parallelism { get; init; } = 32;
 
     /// <summary>How often the outbox is looked at when nothing woke the worker.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
