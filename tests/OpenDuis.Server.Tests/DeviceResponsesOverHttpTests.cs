@@ -48,9 +48,9 @@ public sealed class DeviceResponsesOverHttpTests
         }
     }
 
-    private static async Task<Session> StartAsync()
+    private static async Task<Session> StartAsync(ServerOptions? options = null)
     {
-        var instance = await OpenDuisInstance.StartAsync(options: FastDelivery,
+        var instance = await OpenDuisInstance.StartAsync(options: options ?? FastDelivery,
             network: new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(10), RtdsFolder = RtdsFolder });
         Session? session = null;
         var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, message =>
@@ -101,6 +101,25 @@ public sealed class DeviceResponsesOverHttpTests
             transform.RequestId with { Counter = (ulong)Interlocked.Increment(ref _counter) }, CommandVariant.SendSignedPreCommand,
             transform.ServiceReferenceVariant, new SignedPreCommand(signed.WriteSigned()));
         return RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
+    }
+
+    [Fact]
+    public async Task A_device_response_is_delivered_as_soon_as_it_is_committed_to_the_outbox_not_at_the_next_poll()
+    {
+        // The worker looks at the outbox of its own accord only once a minute: the response's commit wakes it.
+        await using var session = await StartAsync(Tests.FastDelivery.Server(pollMs: 60_000, lease: TimeSpan.FromSeconds(5)));
+        var xml = RequestPathTests.WithFreshCounter(File.ReadAllText(Path.Combine(RepoPaths.Templates, "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML")));
+        var doc = new XmlDocument { PreserveWhitespace = true };
+        doc.LoadXml(xml);
+        var requestId = DuisRequest.Read(doc).RequestId.ToString();
+
+        // Once at start, then idle: the first poll has passed before the request arrives.
+        await Task.Delay(200, Ct);
+        Assert.Equal(ResponseCode.I99, (await PostAsync(session.Instance, RequestPathTests.SignWithTool(xml))).ResponseCode);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!session.Received.ContainsKey(requestId) && waited.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(20, Ct);
+        Assert.True(session.Received.TryGetValue(requestId, out var received), $"no Service Response for {requestId} within {waited.Elapsed.TotalSeconds:F1} s (the poll is 60 s)");
+        Assert.Equal(ResponseCode.I0, received.Response.ResponseCode);
     }
 
     [Fact]

@@ -77,6 +77,34 @@ public abstract class UnitOfWorkContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_delivery_signal_is_raised_after_the_commit_of_the_messages_and_not_for_work_rolled_back()
+    {
+        var signal = new OutboxSignal();
+        var raised = 0;
+        signal.Enqueued += () => raised++;
+        var outbox = new SignallingOutboxStore(_outbox, signal);
+
+        await outbox.EnqueueAsync([Alert("signal-alone")], Ct);
+        Assert.Equal(1, raised); // a write of its own commits at once
+
+        await _unitOfWork.RunAsync(async ct =>
+        {
+            await outbox.EnqueueAsync([Alert("signal-committed")], ct);
+            Assert.Equal(1, raised); // not before the commit: the worker would find nothing
+            return 0;
+        }, Ct);
+        Assert.Equal(2, raised);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _unitOfWork.RunAsync<int>(async ct =>
+        {
+            await outbox.EnqueueAsync([Alert("signal-rolled-back")], ct);
+            throw new InvalidOperationException("refused");
+        }, Ct));
+        Assert.Equal(2, raised);
+        Assert.Equal(2, await _outbox.CountUndeliveredAsync(Ct));
+    }
+
+    [Fact]
     public async Task Work_that_throws_leaves_the_status_the_schedule_and_the_outbox_as_they_were_and_runs_no_after_commit_action()
     {
         var schedule = await ScheduleAsync();

@@ -20,6 +20,7 @@ public sealed partial class OutboxDeliveryWorker(
     TimeProvider clock,
     DuisMetrics metrics,
     OutboxDeliveryOptions options,
+    OutboxSignal signal,
     ILogger<OutboxDeliveryWorker> logger) : BackgroundService
 {
     private static readonly MediaTypeHeaderValue Xml = new("application/xml") { CharSet = "utf-8" };
@@ -29,6 +30,13 @@ public sealed partial class OutboxDeliveryWorker(
     public void Wake() => _wake.Writer.TryWrite(true);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        signal.Enqueued += Wake;
+        try { await DeliverAsync(stoppingToken); }
+        finally { signal.Enqueued -= Wake; }
+    }
+
+    private async Task DeliverAsync(CancellationToken stoppingToken)
     {
         long? depthCounted = null;
         while (!stoppingToken.IsCancellationRequested)

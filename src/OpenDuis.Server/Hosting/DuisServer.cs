@@ -76,6 +76,7 @@ public sealed class DuisServer : IAsyncDisposable
         if (services.Any(d => d.ServiceType == typeof(IOutboxStore)))
         {
             services.TryAddSingleton<IResponseEndpoints, NoResponseEndpoints>();
+            services.TryAddSingleton<OutboxSignal>();
             var delivery = services.AddHttpClient<OutboxDeliveryWorker>(c => c.Timeout = Timeout.InfiniteTimeSpan);
             // The factory's handlers log four Information lines per POST; the worker logs what failed itself.
             delivery.RemoveAllLoggers();

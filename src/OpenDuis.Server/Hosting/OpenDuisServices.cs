@@ -70,6 +70,10 @@ public static class OpenDuisServices
     /// <summary>Registers the DUIS request path and asynchronous delivery for <see cref="DuisServer.StartAsync"/>.</summary>
     public static IServiceCollection AddOpenDuis(this IServiceCollection services, OpenDuisParts parts)
     {
+        // Whatever is enqueued through the parts wakes this process's delivery worker once committed.
+        var signal = new OutboxSignal();
+        services.AddSingleton(signal);
+        parts = parts with { Outbox = new SignallingOutboxStore(parts.Outbox, signal) };
         var dspKey = parts.DspKey ?? parts.Keys.FindXmlSigningKey(DemoKeySet.DspEui)
             ?? throw new InvalidOperationException($"The key store has no DSP xmlSign key (role 0x89) for {DemoKeySet.DspEui}: every answer must be signed with it (R-MSG-3).");
         services.AddSingleton(new DuisSecurity(parts.Keys));
