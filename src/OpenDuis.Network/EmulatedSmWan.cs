@@ -45,7 +45,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
     private readonly ConcurrentDictionary<IssuedKey, IssuedPreCommand> _issued = new();
     // Issue order, so expiry looks only at the oldest entries instead of scanning the map per Transform.
-    private readonly ConcurrentQueue<(IssuedKey Key, IssuedPreCommand Issued)> _issuedOrder = new();
+    private readonly ConcurrentQueue<(IssuedKey Key, DateTimeOffset At)> _issuedOrder = new();
     private readonly PriorityQueue<PendingCommand, (DateTimeOffset, long)> _queue = new();
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -188,7 +188,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var key = new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter);
         var issued = IssuedPreCommand.Of(request, uc.MessageCode, now);
         _issued[key] = issued;
-        _issuedOrder.Enqueue((key, issued));
+        _issuedOrder.Enqueue((key, now));
         ExpireIssued(now);
         _inProcess.Complete(request.RequestId, succeeded: true);
 
@@ -232,9 +232,13 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private void ExpireIssued(DateTimeOffset now)
     {
         while (_issuedOrder.TryPeek(out var oldest)
-               && (now - oldest.Issued.At > TimeSpan.FromDays(1) || _issuedOrder.Count > _options.IssuedPreCommandLimit)
+               && (now - oldest.At > TimeSpan.FromDays(1) || _issuedOrder.Count > _options.IssuedPreCommandLimit)
                && _issuedOrder.TryDequeue(out oldest))
-            _issued.TryRemove(new KeyValuePair<IssuedKey, IssuedPreCommand>(oldest.Key, oldest.Issued));
+        {
+            // Unless its Signed Pre-Command took it already, or the same key was issued again since.
+            if (_issued.TryGetValue(oldest.Key, out var held) && held.At == oldest.At)
+                _issued.TryRemove(new KeyValuePair<IssuedKey, IssuedPreCommand>(oldest.Key, held));
+        }
     }
 
     /// <summary>The GBCS command the DCC builds from a Service Request (a Pre-Command until it is signed).</summary>
