@@ -161,6 +161,9 @@ var allocatedBefore = GC.GetTotalAllocatedBytes();
 var pausedBefore = GC.GetTotalPauseDuration();
 int[] CollectionCounts() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 var collectionsBefore = CollectionCounts();
+// The network's and the endpoint's counters run from start: the warm-up's share is taken off.
+var respondedBefore = network is null ? 0 : server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>().Responded;
+var receivedBefore = Interlocked.Read(ref received);
 var deadline = Stopwatch.StartNew();
 await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
 {
@@ -207,12 +210,12 @@ Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c
 if (network is not null)
 {
     var smWan = server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>();
-    var responded = smWan.Responded;
+    var responded = smWan.Responded - respondedBefore;
     var waiting = await host.Outbox.CountUndeliveredAsync();
-    var deliveredInRun = Interlocked.Read(ref received);
+    var deliveredInRun = Interlocked.Read(ref received) - receivedBefore;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Emulated SM WAN: {responded} Service Responses written to the outbox during the load ({responded / elapsedAll.TotalSeconds:F0}/s); " +
-        $"{waiting} messages undelivered when it ended"));
+        $"{waiting} messages undelivered and {smWan.Queued} commands queued in the network when it ended"));
     if (endpoint is null)
         Console.WriteLine("No response endpoint registered: every Service Response stays in the outbox (delivery is attempted and rescheduled with back-off).");
     else
@@ -229,7 +232,7 @@ if (network is not null)
         // Counting the drain too, each run pays for delivering everything it produced.
         var cpuWithDrain = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Outbox drained to {waiting} in {draining.Elapsed.TotalSeconds:F1} s after the load; {smWan.Responded} responses in all; " +
+            $"Outbox drained to {waiting} in {draining.Elapsed.TotalSeconds:F1} s after the load; {smWan.Responded - respondedBefore} responses to the measured requests; " +
             $"process CPU including the drain {cpuWithDrain.TotalMicroseconds / completed:F0} µs per request"));
     }
 }

@@ -160,6 +160,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             return new DeviceAcceptance(ResponseCode.I0, localAnswer);
         }
 
+        // Backpressure: past MaxQueued waiting commands the acknowledgement waits for room, so a User
+        // sending faster than the devices answer is slowed down instead of the queue (and memory) growing without bound.
+        while (Queued >= _options.MaxQueued && Volatile.Read(ref _disposed) == 0)
+            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
         Enqueue(new PendingCommand(command, deviceId, provider, useCase, counter, original, now + provider.Latency));
         return localAnswer is null ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.I0, localAnswer);
     }

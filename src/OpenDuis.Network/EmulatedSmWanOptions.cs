@@ -15,6 +15,12 @@ public sealed record EmulatedSmWanOptions
     /// <summary>Most commands executed and written to the outbox in one transaction.</summary>
     public int BatchSize { get; init; } = 256;
 
+    /// <summary>
+    /// Most commands waiting for their devices; past it a device request's acknowledgement waits until
+    /// the devices have answered enough (no DUIS code refuses a request for being too many, so the DCC is slower instead).
+    /// </summary>
+    public int MaxQueued { get; init; } = 10_000;
+
     /// <summary>Most Transform Pre-Commands remembered for matching their Signed Pre-Commands (E51); the oldest is forgotten first.</summary>
     public int IssuedPreCommandLimit { get; init; } = 100_000;
 

@@ -157,6 +157,25 @@ public sealed class EmulatedSmWanTests
     }
 
     [Fact]
+    public async Task Past_MaxQueued_a_device_request_is_accepted_only_once_the_devices_have_answered_enough()
+    {
+        await using var emulator = await Emulator.StartAsync(new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(50), MaxQueued = 2 });
+        const string template = "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML";
+        Assert.Equal(ResponseCode.I99, (await emulator.AcceptAsync(Emulator.Template(template))).Code);
+        Assert.Equal(ResponseCode.I99, (await emulator.AcceptAsync(Emulator.Template(template))).Code);
+
+        // The queue is full: the third acknowledgement waits, nothing is refused or lost.
+        var third = emulator.AcceptAsync(Emulator.Template(template)).AsTask();
+        await Task.Delay(200, Ct);
+        Assert.False(third.IsCompleted);
+        Assert.Equal(2, emulator.Network.Queued);
+
+        // The devices answer (the clock passes their latency): room is made and the third goes through.
+        Assert.Equal(3, (await emulator.ResponsesAsync(3)).Count);
+        Assert.Equal(ResponseCode.I99, (await third).Code);
+    }
+
+    [Fact]
     public async Task Past_the_limit_the_oldest_issued_Pre_Command_is_forgotten_and_its_Signed_Pre_Command_is_checked_only_against_the_variant()
     {
         await using var emulator = await Emulator.StartAsync(new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(50), IssuedPreCommandLimit = 1 });
