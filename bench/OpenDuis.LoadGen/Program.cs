@@ -231,6 +231,7 @@ if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
             $"  last {kind} GC: gen{info.Generation}, heap {info.HeapSizeBytes / 1048576} MB, promoted {info.PromotedBytes / 1048576.0:F1} MB, pause {string.Join("+", info.PauseDurations.ToArray().Select(p => p.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture)))} ms, " +
             $"generations {string.Join("/", info.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes / 1048576).ToString(CultureInfo.InvariantCulture)))} MB after"));
     }
+Console.WriteLine($"Request log: {host.RequestLog.Pending} changes waiting to be written when the load ended");
 Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
 if (network is not null)
 {
