@@ -22,8 +22,8 @@ public sealed class SqliteOutboxStore : IOutboxStore
             delivered_at    INTEGER NULL,
             last_error      TEXT    NULL);
         CREATE INDEX IF NOT EXISTS outbox_undelivered ON outbox (ordering_key, sequence) WHERE delivered_at IS NULL;
-        CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
         CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sequence) WHERE delivered_at IS NULL;
+        DROP INDEX IF EXISTS outbox_due;
         """;
 
     private readonly string _connectionString;
@@ -69,7 +69,8 @@ public sealed class SqliteOutboxStore : IOutboxStore
         await using var tx = c.BeginTransaction(deferred: false);
         var rows = (await c.QueryAsync<OutboxSql.Row>(new CommandDefinition(
             // In sequence order over the undelivered rows only, so the scan stops at the batch's last row
-            // (by outbox_due it read every due row and sorted them, once per round, whatever the backlog).
+            // (by next_attempt_at it read every due row and sorted them, once per round, whatever the backlog;
+            // that index, outbox_due, served nothing else and is dropped so inserts and retries do not maintain it).
             $"SELECT {OutboxSql.Columns} FROM outbox o INDEXED BY outbox_pending " +
             "WHERE o.delivered_at IS NULL AND o.next_attempt_at <= @ms AND o.lease_until <= @ms " +
             "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.delivered_at IS NULL AND p.sequence < o.sequence) " +
