@@ -77,7 +77,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     public RtdsLibrary Rtds { get; }
 
     /// <summary>Commands accepted and not yet answered.</summary>
-    public int Queued { get { lock (_gate) return _queue.Count; } }
+    public int Queued => Volatile.Read(ref _queued);
+    // The queue's count, kept under _gate and read without it: the backpressure check runs on every device request.
+    private int _queued;
 
     /// <summary>Service Responses written to the outbox since start.</summary>
     public long Responded => Interlocked.Read(ref _responded);
@@ -277,6 +279,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         lock (_gate)
         {
             _queue.Enqueue(pending, (pending.DueAt, Interlocked.Increment(ref _sequence)));
+            Volatile.Write(ref _queued, _queue.Count);
             // The worker sleeps until the earliest due command: only one due sooner needs to wake it.
             wake = pending.DueAt < _sleepingUntil;
             if (wake) _sleepingUntil = DateTimeOffset.MinValue;
@@ -295,6 +298,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             {
                 while (batch.Count < _options.BatchSize && _queue.TryPeek(out var next, out var due) && due.Item1 <= now)
                     batch.Add(_queue.Dequeue());
+                Volatile.Write(ref _queued, _queue.Count);
                 wait = _queue.TryPeek(out _, out var first) ? first.Item1 - now : TimeSpan.FromSeconds(1);
                 if (wait < TimeSpan.FromMilliseconds(1)) wait = TimeSpan.FromMilliseconds(1);
                 if (wait > TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);
