@@ -20,6 +20,8 @@ using OpenDuis.Storage;
 //   dotnet run -c Release --project bench/OpenDuis.LoadGen -- [--profile dev|duis] [--requests N]
 //       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL]]
 //       [--log-level Warning|Information|...]  (serve's default is Information; the server logs to the console)
+//       [--rate R]  (open loop: R requests/s offered on a fixed schedule, latency from each one's due time;
+//                    without it, closed loop: C clients each send the next request when answered)
 //
 // --network runs the emulated SM WAN as `openduis serve` does by default, so device requests are
 // also answered by the emulated devices (Service Responses into the outbox) while the load runs.
@@ -85,13 +87,15 @@ var total = settings.Warmup + settings.Requests;
 var signing = Stopwatch.StartNew();
 var counter = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
 var signed = new (Uri Uri, byte[] Body, Eui Originator)[total];
+// One Uri per web service, shared by every request sent to it.
+var serviceUris = Enum.GetValues<WebService>().ToDictionary(s => s, server.ServiceUri);
 Parallel.For(0, total, i =>
 {
     var t = templates[i % templates.Count];
     var id = t.RequestId with { Counter = counter + (ulong)i };
     var request = new DuisRequest(t.SchemaVersion, id, t.CommandVariant, t.ServiceReference, t.ServiceReferenceVariant, t.Body, t.FirstInSequence, t.PrecedingRequestId);
     var body = security.SignAndSerialise(request.ToXmlDocument(), host.Keys.FindXmlSigningKey(id.Originator)!);
-    signed[i] = (server.ServiceUri(t.CommandVariant.WebService()), body, id.Originator);
+    signed[i] = (serviceUris[t.CommandVariant.WebService()], body, id.Originator);
 });
 // The signed bodies are packed into a few large arrays: hundreds of thousands of small ones would stay
 // live in the server's heap for the whole run and make every full collection mark them.
@@ -135,9 +139,11 @@ using var shared = NewClient(OpenDuis.Core.Demo.DemoEnvironment.Supplier);
 HttpClient ClientFor(Eui user) => clients?[user] ?? shared;
 var xml = new MediaTypeHeaderValue("application/xml") { CharSet = "utf-8" };
 
-async Task<(long Ticks, string Code)> SendAsync(int i)
+// Latency runs from `intended` when given: in the open-loop mode a request delayed behind a pause is
+// charged from the moment it was due, not from when a client got round to sending it.
+async Task<(long Ticks, string Code)> SendAsync(int i, long? intended = null)
 {
-    var started = Stopwatch.GetTimestamp();
+    var started = intended ?? Stopwatch.GetTimestamp();
     using var content = new ByteArrayContent(chunks[work[i].Chunk], work[i].Offset, work[i].Length);
     content.Headers.ContentType = xml;
     using var response = await ClientFor(work[i].Originator).PostAsync(work[i].Uri, content);
@@ -190,16 +196,38 @@ var collectionsBefore = CollectionCounts();
 var respondedBefore = network is null ? 0 : server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>().Responded;
 var receivedBefore = Interlocked.Read(ref received);
 var deadline = Stopwatch.StartNew();
-await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
+void Record((long Ticks, string Code) result)
 {
-    int i;
-    while ((i = Interlocked.Increment(ref next)) < total && deadline.Elapsed < settings.MaxDuration)
+    latencies[Interlocked.Increment(ref completed) - 1] = result.Ticks;
+    codes.AddOrUpdate(result.Code, 1, (_, n) => n + 1);
+}
+if (settings.Rate is { } rate)
+{
+    // Open loop: request k is due at start + k/rate whatever happened to the ones before it, so a
+    // stall shows in the percentiles of every request that fell due during it (no coordinated omission).
+    var start = Stopwatch.GetTimestamp();
+    var inFlight = new List<Task>();
+    var k = 0;
+    while (k < settings.Requests && deadline.Elapsed < settings.MaxDuration)
     {
-        var (ticks, code) = await SendAsync(i);
-        latencies[Interlocked.Increment(ref completed) - 1] = ticks;
-        codes.AddOrUpdate(code, 1, (_, n) => n + 1);
+        var now = Stopwatch.GetTimestamp();
+        for (long due; k < settings.Requests && (due = start + (long)(k * (double)Stopwatch.Frequency / rate)) <= now; k++)
+        {
+            var (i, intended) = (settings.Warmup + k, due);
+            inFlight.Add(Task.Run(async () => Record(await SendAsync(i, intended))));
+        }
+        if (inFlight.Count > 4096) inFlight.RemoveAll(t => t.IsCompleted);
+        await Task.Delay(1);
     }
-}));
+    await Task.WhenAll(inFlight);
+}
+else
+    await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < total && deadline.Elapsed < settings.MaxDuration)
+            Record(await SendAsync(i));
+    }));
 var elapsedAll = deadline.Elapsed;
 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
@@ -210,8 +238,11 @@ var measured = latencies.AsSpan(0, completed).ToArray();
 Array.Sort(measured);
 double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 double Percentile(double p) => Ms(measured[Math.Min(measured.Length - 1, (int)Math.Ceiling(p * measured.Length) - 1)]);
+var driven = settings.Rate is { } offered
+    ? $"offered at {offered}/s (open loop, up to {settings.Concurrency} connections)"
+    : $"with {settings.Concurrency} concurrent clients";
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{completed} requests in {elapsedAll.TotalSeconds:F2} s with {settings.Concurrency} concurrent clients: {completed / elapsedAll.TotalSeconds:F0} requests/s; " +
+    $"{completed} requests in {elapsedAll.TotalSeconds:F2} s {driven}: {completed / elapsedAll.TotalSeconds:F0} requests/s; " +
     $"latency p50 {Percentile(0.50):F2} ms, p90 {Percentile(0.90):F2} ms, p99 {Percentile(0.99):F2} ms, max {Ms(measured[^1]):F2} ms"));
 // CPU time of this process (server, network, delivery and load generator) per request: less
 // sensitive to other work on the machine than the rate, which it bounds (2 cores / CPU per request).
@@ -267,7 +298,7 @@ try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
 internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint,
-    LogLevel LogLevel)
+    LogLevel LogLevel, int? Rate)
 {
     public static LoadSettings Parse(string[] args)
     {
@@ -285,6 +316,7 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             templates,
             args.Contains("--network"),
             Value("--endpoint") ?? "local",
-            Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true));
+            Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true),
+            Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null);
     }
 }

@@ -3,6 +3,7 @@ using OpenDuis.Core.Requests;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Messages.Alerts;
+using OpenDuis.Protocol.Xml;
 
 namespace OpenDuis.Core.Alerts;
 
@@ -82,7 +83,7 @@ public sealed class AnomalyDetector(TimeProvider clock)
         foreach (var ((variant, element), limit) in _limits)
         {
             if (variant != request.ServiceReferenceVariant) continue;
-            foreach (var e in request.Body.GetElementsByTagName(element, DuisNamespaces.ServiceUserGateway).OfType<System.Xml.XmlElement>())
+            foreach (var e in request.Body.Elements(element, DuisNamespaces.ServiceUserGateway))
                 if (decimal.TryParse(e.InnerText.Trim(), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var value)
                     && value > limit.Maximum)
                     return new AttributeBreach(limit, value, NextRef());

@@ -7,6 +7,7 @@ using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Messages.Alerts;
+using OpenDuis.Protocol.Xml;
 
 namespace OpenDuis.Core.Alerts;
 
@@ -95,7 +96,7 @@ public sealed class ServiceResponseAlerts(ISmiStore store, IDccAlertSink sink)
         if (!Enum.TryParse<CredentialsRemoteParty>(Child(body, "RemotePartyRole"), ignoreCase: true, out var role)) return [];
         var placed = new List<PlacedCertificate>();
         Eui? holder = null;
-        foreach (var element in body.GetElementsByTagName("*", DuisNamespaces.ServiceUserGateway).OfType<XmlElement>())
+        foreach (var element in body.Elements("*", DuisNamespaces.ServiceUserGateway))
         {
             DeviceCertificateType? type = element.LocalName switch
             {
@@ -124,5 +125,5 @@ public sealed class ServiceResponseAlerts(ISmiStore store, IDccAlertSink sink)
     }
 
     private static string? Child(XmlElement body, string name) =>
-        body.GetElementsByTagName(name, DuisNamespaces.ServiceUserGateway).OfType<XmlElement>().FirstOrDefault()?.InnerText.Trim();
+        body.FirstElement(name, DuisNamespaces.ServiceUserGateway)?.InnerText.Trim();
 }

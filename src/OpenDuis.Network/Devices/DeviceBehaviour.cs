@@ -4,6 +4,7 @@ using System.Xml;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Xml;
 
 namespace OpenDuis.Network.Devices;
 
@@ -76,9 +77,7 @@ public static class DeviceBehaviour
     private static XmlElement? Find(XmlElement? body, string localName)
     {
         if (body is null) return null;
-        foreach (XmlNode node in body.GetElementsByTagName(localName, DuisNamespaces.ServiceUserGateway))
-            if (node is XmlElement e) return e;
-        return null;
+        return body.FirstElement(localName, DuisNamespaces.ServiceUserGateway);
     }
 
     private static string? Text(XmlElement? body, string localName) => Find(body, localName)?.InnerText.Trim();

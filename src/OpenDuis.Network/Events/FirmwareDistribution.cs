@@ -5,6 +5,7 @@ using OpenDuis.Network.Execution;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Messages.Alerts;
+using OpenDuis.Protocol.Xml;
 
 namespace OpenDuis.Network.Events;
 
@@ -21,7 +22,7 @@ public sealed class FirmwareDistribution(IInventoryStore inventory, IDccAlertSin
     /// <summary>Distributes the image of <paramref name="request"/>; returns the alerts raised for the Devices the CSPs could not reach.</summary>
     public async Task<IReadOnlyList<AlertToRaise>> DistributeAsync(DuisRequest request, CancellationToken cancellationToken = default)
     {
-        var list = request.Body.GetElementsByTagName("DeviceIDList", DuisNamespaces.ServiceUserGateway).OfType<XmlElement>().FirstOrDefault()?.InnerText ?? "";
+        var list = request.Body.FirstElement("DeviceIDList", DuisNamespaces.ServiceUserGateway)?.InnerText ?? "";
         var failed = new Dictionary<DccAlertCode, List<Eui>>();
         foreach (var text in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Xml;
 using OpenDuis.Protocol.Keys;
 using static OpenDuis.Protocol.Signing.DuisSignatureProfile;
+using OpenDuis.Protocol.Xml;
 
 namespace OpenDuis.Protocol.Signing;
 
@@ -32,7 +33,7 @@ public static class DuisSignatureVerifier
 
         XmlElement? signature = null;
         var count = 0;
-        foreach (XmlNode node in document.GetElementsByTagName("Signature", DsigNamespace))
+        foreach (XmlNode node in document.Elements("Signature", DsigNamespace))
         {
             // An S1SP Alert carried in a DCC Alert (DUIS 3.9.15, XSD sr:S1SPAlert) holds the S1SP's own
             // signature: part of the content the DSP signed, not a second signature of the message.
