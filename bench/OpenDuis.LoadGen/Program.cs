@@ -206,20 +206,27 @@ if (settings.Rate is { } rate)
     // Open loop: request k is due at start + k/rate whatever happened to the ones before it, so a
     // stall shows in the percentiles of every request that fell due during it (no coordinated omission).
     var start = Stopwatch.GetTimestamp();
-    var inFlight = new List<Task>();
+    var inFlight = 0;
+    Exception? failure = null;
     var k = 0;
-    while (k < settings.Requests && deadline.Elapsed < settings.MaxDuration)
+    while (k < settings.Requests && deadline.Elapsed < settings.MaxDuration && failure is null)
     {
         var now = Stopwatch.GetTimestamp();
         for (long due; k < settings.Requests && (due = start + (long)(k * (double)Stopwatch.Frequency / rate)) <= now; k++)
         {
             var (i, intended) = (settings.Warmup + k, due);
-            inFlight.Add(Task.Run(async () => Record(await SendAsync(i, intended))));
+            Interlocked.Increment(ref inFlight);
+            _ = Task.Run(async () =>
+            {
+                try { Record(await SendAsync(i, intended)); }
+                catch (Exception e) { failure ??= e; }
+                finally { Interlocked.Decrement(ref inFlight); }
+            });
         }
-        if (inFlight.Count > 4096) inFlight.RemoveAll(t => t.IsCompleted);
         await Task.Delay(1);
     }
-    await Task.WhenAll(inFlight);
+    while (Volatile.Read(ref inFlight) > 0) await Task.Delay(5);
+    if (failure is not null) throw new InvalidOperationException("A request of the open-loop run failed.", failure);
 }
 else
     await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
