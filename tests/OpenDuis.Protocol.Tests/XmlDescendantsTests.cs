@@ -1,5 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Xml;
+using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Signing;
 using OpenDuis.Protocol.Xml;
 
 namespace OpenDuis.Protocol.Tests;
@@ -45,5 +48,38 @@ public class XmlDescendantsTests
         Assert.Single(document.Elements("x", "urn:b"));
         Assert.Equal("t", document.DocumentElement.FirstElement("y", "urn:a")!.FirstElement("x", "urn:a")!.InnerText);
         Assert.Null(first.FirstElement("y", "urn:a"));
+    }
+
+    private static readonly Lazy<(byte[] Bytes, KeyStore Store, RemotePartyRole Role)> Signed = new(() =>
+        (SecurityFixtures.SignTemplate("ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_REQUEST_DUIS.XML", out var store, out var role), store, role));
+
+    /// <summary>Verifies a request and returns only a weak reference to its DOM (one that survives resurrection by a finalizer).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference VerifiedAndForgotten(Action<XmlDocument>? alsoDo = null)
+    {
+        var (bytes, store, role) = Signed.Value;
+        var document = SecurityFixtures.Load(bytes);
+        Assert.True(DuisSignatureVerifier.Verify(document, store, role).IsValid);
+        alsoDo?.Invoke(document);
+        return new WeakReference(document, trackResurrection: true);
+    }
+
+    [Fact]
+    public void A_verified_request_DOM_is_reclaimed_by_the_first_collection_after_its_last_use()
+    {
+        var weak = VerifiedAndForgotten();
+        GC.Collect();
+        Assert.False(weak.IsAlive, "the DOM outlived a full collection: something finalizable still holds it");
+    }
+
+    [Fact]
+    public void The_premise_GetElementsByTagName_keeps_its_document_until_a_finalizer_has_run()
+    {
+        var weak = VerifiedAndForgotten(d => d.GetElementsByTagName("Signature", "http://www.w3.org/2000/09/xmldsig#").Count.ToString());
+        GC.Collect();
+        Assert.True(weak.IsAlive, "XmlElementList no longer holds its document past a collection; XmlDescendants' reason is gone");
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(weak.IsAlive);
     }
 }
