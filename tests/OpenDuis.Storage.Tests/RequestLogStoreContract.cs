@@ -42,7 +42,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         var second = Entry(3, Esme, preceding: first.Id);
         var smets1 = Entry(ulong.MaxValue - 1, Smets1Esme); // above 2^63: stored as its 64-bit pattern
 
-        await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, Ct))
+        await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct))
         {
             Assert.True(log.TryAdmit(inProgress, smets1Target: false));
             Assert.True(log.TryAdmit(first, smets1Target: false));
@@ -53,7 +53,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         }
 
         clock.Now = Now.AddMinutes(1);
-        await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, Ct);
+        await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct);
 
         // E55: still in progress, so the same ID is refused again.
         Assert.True(reopened.TryGet(inProgress.Id, out var e));
@@ -75,7 +75,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         var clock = new Clock(Now);
         var old = Entry(10, Esme, at: Now - Retention - TimeSpan.FromMinutes(1));
         var recent = Entry(11, Esme, at: Now - Hold - TimeSpan.FromMinutes(1));
-        await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, Ct))
+        await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct))
         {
             Assert.True(log.TryAdmit(old, smets1Target: false));
             Assert.True(log.TryAdmit(recent, smets1Target: false));
@@ -83,11 +83,34 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
             Assert.Equal(0, log.Pending);
         }
 
-        await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, Ct);
+        await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct);
         Assert.False(reopened.TryGet(old.Id, out _));
         Assert.True(reopened.TryGet(recent.Id, out var e));
         Assert.Equal(RequestState.Failed, e.State);
         Assert.True(reopened.TryAdmit(recent with { Received = Now }, smets1Target: false));
+    }
+
+    [Fact]
+    public async Task A_finished_request_nothing_can_refer_to_is_not_reloaded_after_the_short_window_and_a_sequenced_one_is()
+    {
+        var clock = new Clock(Now);
+        var plain = Entry(20, Esme, at: Now - TimeSpan.FromHours(1));
+        var first = Entry(21, Esme, first: true, at: Now - TimeSpan.FromHours(1));
+        var fresh = Entry(22, Esme, at: Now - TimeSpan.FromMinutes(5));
+        await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct))
+        {
+            foreach (var e in new[] { plain, first, fresh })
+            {
+                Assert.True(log.TryAdmit(e, smets1Target: false));
+                log.Complete(e.Id, RequestState.Succeeded);
+            }
+            await log.FlushAsync(Ct);
+        }
+
+        await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, TimeSpan.FromMinutes(15), Ct);
+        Assert.False(reopened.TryGet(plain.Id, out _));
+        Assert.True(reopened.TryGet(first.Id, out var e1) && e1.State == RequestState.Succeeded);
+        Assert.True(reopened.TryGet(fresh.Id, out _));
     }
 }
 

@@ -43,9 +43,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 
     /// <summary>Loads what <paramref name="store"/> holds from the last <paramref name="retention"/> and starts writing behind.</summary>
     public static async Task<DurableRequestLog> OpenAsync(IRequestLogStore store, TimeProvider clock, TimeSpan inProgressHold, TimeSpan retention,
-        CancellationToken cancellationToken = default)
+        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default)
     {
-        var memory = new InMemoryRequestLog(clock, inProgressHold, retention);
+        var memory = new InMemoryRequestLog(clock, inProgressHold, retention, unlinkedRetention);
         var state = await store.LoadAsync(clock.GetUtcNow() - retention, cancellationToken).ConfigureAwait(false);
         foreach (var request in state.Requests.OrderBy(r => r.Received)) memory.Restore(request);
         foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);

@@ -71,6 +71,46 @@ public sealed class AccessPipelineAdmissionTests
     }
 
     [Fact]
+    public void Finished_requests_nothing_can_refer_to_leave_after_the_short_window_and_sequences_and_local_commands_stay_the_day()
+    {
+        var clock = new FixedClock(Now);
+        var log = new InMemoryRequestLog(clock, TimeSpan.FromMinutes(5), retention: TimeSpan.FromDays(1), unlinkedRetention: TimeSpan.FromMinutes(15));
+        var v = ServiceReferenceVariant.Parse("4.1.1");
+        LoggedRequest Entry(ulong counter, CommandVariant cv = CommandVariant.SendNonCritical, RequestId? preceding = null, bool first = false) =>
+            new(new RequestId(DemoEnvironment.Supplier, DemoEnvironment.Esme, counter), v, cv, preceding, first, clock.GetUtcNow());
+        var plain = Entry(1);
+        var first = Entry(2, first: true);
+        var second = Entry(3, preceding: first.Id);
+        var local = Entry(4, CommandVariant.ReturnForLocalDeliveryNonCritical);
+        var namedAsPreceding = Entry(5);
+        var follower = Entry(6, preceding: namedAsPreceding.Id);
+        var ended = Entry(7);
+        var unanswered = Entry(8);
+        foreach (var e in new[] { plain, first, second, local, namedAsPreceding, follower, ended, unanswered })
+            Assert.True(log.TryAdmit(e, smets1Target: false));
+        log.EndSequence(ended.Id);
+        foreach (var e in new[] { plain, first, second, local, namedAsPreceding, follower, ended })
+            log.Complete(e.Id, RequestState.Succeeded);
+
+        clock.Now = Now.AddMinutes(14);
+        Assert.True(log.TryAdmit(Entry(9), smets1Target: false)); // a sweep, inside the short window: nothing goes
+        Assert.True(log.TryGet(plain.Id, out _));
+
+        clock.Now = Now.AddMinutes(16);
+        Assert.True(log.TryAdmit(Entry(10), smets1Target: false));
+        Assert.False(log.TryGet(plain.Id, out _));
+        Assert.False(log.TryGet(unanswered.Id, out _)); // past its hold, so finished (failed), and unlinked
+        foreach (var kept in new[] { first, second, local, namedAsPreceding, follower, ended })
+            Assert.True(log.TryGet(kept.Id, out _), $"{kept.Id} should stay the day");
+        Assert.True(log.TryGetSuccessor(first.Id, out var successor) && successor == second.Id);
+        Assert.True(log.TryGet(Entry(9).Id, out _)); // admitted at 14 minutes, still inside its window
+
+        clock.Now = Now.AddDays(1).AddMinutes(2);
+        Assert.True(log.TryAdmit(Entry(11), smets1Target: false));
+        Assert.Equal(1, log.Count);
+    }
+
+    [Fact]
     public void Concurrent_duplicates_admit_exactly_one()
     {
         var f = new AccessFixture();
