@@ -30,8 +30,9 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
-    private static LoggedRequest Entry(ulong counter, Eui target, RequestId? preceding = null, bool first = false, DateTimeOffset? at = null) =>
-        new(new RequestId(Supplier, target, counter), ServiceReferenceVariant.Parse("4.1.1"), CommandVariant.SendNonCritical, preceding, first, at ?? Now);
+    private static LoggedRequest Entry(ulong counter, Eui target, RequestId? preceding = null, bool first = false, DateTimeOffset? at = null,
+        CommandVariant cv = CommandVariant.SendNonCritical, RequestState state = RequestState.InProgress) =>
+        new(new RequestId(Supplier, target, counter), ServiceReferenceVariant.Parse("4.1.1"), cv, preceding, first, at ?? Now, state);
 
     [Fact]
     public async Task In_progress_requests_sequences_and_SMETS1_counters_survive_a_restart()
@@ -111,6 +112,54 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         Assert.False(reopened.TryGet(plain.Id, out _));
         Assert.True(reopened.TryGet(first.Id, out var e1) && e1.State == RequestState.Succeeded);
         Assert.True(reopened.TryGet(fresh.Id, out _));
+    }
+
+    [Fact]
+    public async Task Pruning_deletes_what_a_restart_would_no_longer_load_and_keeps_the_rest()
+    {
+        var store = await OpenStoreAsync();
+        var hourAgo = Now - TimeSpan.FromHours(1);
+        var done = RequestState.Succeeded;
+        var pastRetention = Entry(30, Esme, first: true, at: Now - Retention - TimeSpan.FromMinutes(1), state: done);
+        var plain = Entry(31, Esme, at: hourAgo, state: done);
+        var first = Entry(32, Esme, first: true, at: hourAgo, state: done);
+        var namedAsPreceding = Entry(33, Esme, at: hourAgo, state: done);
+        var follower = Entry(34, Esme, preceding: namedAsPreceding.Id, at: hourAgo, state: done);
+        var local = Entry(35, Esme, at: hourAgo, cv: CommandVariant.ReturnForLocalDeliveryNonCritical, state: done);
+        var ended = Entry(36, Esme, at: hourAgo, state: done) with { EndsSequence = true };
+        var inProgress = Entry(37, Esme, at: hourAgo);
+        var recent = Entry(38, Esme, at: Now - TimeSpan.FromMinutes(5), state: done);
+        await store.WriteAsync([pastRetention, plain, first, namedAsPreceding, follower, local, ended, inProgress, recent], [], Ct);
+
+        var unlinkedBefore = Now - TimeSpan.FromMinutes(15);
+        var loadedBefore = (await store.LoadAsync(Now - Retention, unlinkedBefore, Ct)).Requests.Select(r => r.Id).ToHashSet();
+        Assert.Equal(2, await store.PruneAsync(Now - Retention, unlinkedBefore, Ct));
+        var left = (await store.LoadAsync(DateTimeOffset.MinValue, null, Ct)).Requests.Select(r => r.Id).ToHashSet();
+        Assert.Equal(new[] { first, namedAsPreceding, follower, local, ended, inProgress, recent }.Select(e => e.Id).ToHashSet(), left);
+        Assert.Equal(loadedBefore, left);
+        Assert.Equal(0, await store.PruneAsync(Now - Retention, unlinkedBefore, Ct));
+    }
+
+    [Fact]
+    public async Task The_writer_prunes_the_store_as_it_goes()
+    {
+        var clock = new Clock(Now);
+        var store = await OpenStoreAsync();
+        var plain = Entry(40, Esme);
+        var first = Entry(41, Esme, first: true);
+        await using var log = await DurableRequestLog.OpenAsync(store, clock, Hold, Retention, TimeSpan.FromMinutes(15), Ct);
+        Assert.True(log.TryAdmit(plain, smets1Target: false));
+        Assert.True(log.TryAdmit(first, smets1Target: false));
+        log.Complete(plain.Id, RequestState.Succeeded);
+        log.Complete(first.Id, RequestState.Succeeded);
+        await log.FlushAsync(Ct);
+
+        clock.Now = Now + TimeSpan.FromMinutes(20);
+        Assert.True(log.TryAdmit(Entry(42, Esme, at: clock.Now), smets1Target: false));
+        await log.FlushAsync(Ct);
+        var stored = (await store.LoadAsync(DateTimeOffset.MinValue, null, Ct)).Requests.Select(r => r.Id).ToList();
+        Assert.DoesNotContain(plain.Id, stored);
+        Assert.Contains(first.Id, stored);
     }
 }
 

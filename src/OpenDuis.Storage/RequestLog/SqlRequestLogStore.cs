@@ -30,6 +30,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
             state             TEXT    NOT NULL,
             ends_sequence     INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS request_log_received ON request_log (received_us);
+        CREATE INDEX IF NOT EXISTS request_log_preceding ON request_log (preceding) WHERE preceding IS NOT NULL;
         CREATE TABLE IF NOT EXISTS smets1_counters (
             originator {bigint} NOT NULL,
             target     {bigint} NOT NULL,
@@ -37,19 +38,48 @@ public abstract class SqlRequestLogStore : IRequestLogStore
             PRIMARY KEY (originator, target));
         """;
 
-    public async Task<RequestLogState> LoadAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// InMemoryRequestLog's link test in SQL: in a sequence (First In Sequence, a Preceding Request ID,
+    /// Last In Sequence, or named as another's preceding), or a variant that returns a Command for Local Delivery.
+    /// </summary>
+    private static readonly string Linked =
+        "(first_in_sequence = 1 OR preceding IS NOT NULL OR ends_sequence = 1 " +
+        $"OR command_variant IN ({string.Join(", ", CommandVariants.All.Where(v => v.ReturnsLocalCommand()).Select(v => (int)v))}) " +
+        "OR EXISTS (SELECT 1 FROM request_log s WHERE s.preceding = request_log.request_id))";
+
+    private const int PruneBatch = 10_000;
+
+    public async Task<RequestLogState> LoadAsync(DateTimeOffset since, DateTimeOffset? unlinkedSince = null, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await c.QueryAsync<Row>(new CommandDefinition(
             "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
             "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence " +
-            "FROM request_log WHERE received_us >= @Since",
-            new { Since = Db.Micros(since) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "FROM request_log WHERE received_us >= @Since" +
+            (unlinkedSince is null ? "" : $" AND (received_us >= @UnlinkedSince OR state = '{nameof(RequestState.InProgress)}' OR {Linked})"),
+            new { Since = Db.Micros(since), UnlinkedSince = unlinkedSince is { } u ? Db.Micros(u) : 0 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var counters = await c.QueryAsync<(long Originator, long Target, long Counter)>(new CommandDefinition(
             "SELECT originator, target, counter FROM smets1_counters", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new RequestLogState(
             rows.Select(r => r.ToEntry()).ToList(),
             counters.Select(k => new Smets1Counter(Db.Eui(k.Originator), Db.Eui(k.Target), unchecked((ulong)k.Counter))).ToList());
+    }
+
+    public async Task<int> PruneAsync(DateTimeOffset before, DateTimeOffset? unlinkedBefore = null, CancellationToken cancellationToken = default)
+    {
+        // In batches, so other writers to the database (the outbox above all) wait for one batch at most.
+        var unlinked = unlinkedBefore is { } u && u > before ? u : before;
+        var sql = "DELETE FROM request_log WHERE request_id IN (SELECT request_id FROM request_log WHERE received_us < @Unlinked AND " +
+                  $"(received_us < @Before OR (state <> '{nameof(RequestState.InProgress)}' AND NOT {Linked})) LIMIT {PruneBatch})";
+        var total = 0;
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var deleted = await c.ExecuteAsync(new CommandDefinition(sql, new { Before = Db.Micros(before), Unlinked = Db.Micros(unlinked) },
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            total += deleted;
+            if (deleted < PruneBatch) return total;
+        }
     }
 
     public async Task WriteAsync(IReadOnlyList<LoggedRequest> requests, IReadOnlyList<Smets1Counter> counters, CancellationToken cancellationToken = default)
