@@ -47,7 +47,8 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         $"OR command_variant IN ({string.Join(", ", CommandVariants.All.Where(v => v.ReturnsLocalCommand()).Select(v => (int)v))}) " +
         "OR EXISTS (SELECT 1 FROM request_log s WHERE s.preceding = request_log.request_id))";
 
-    private const int PruneBatch = 10_000;
+    // Small enough that a batch holds SQLite's write lock for milliseconds, not the outbox's inserts for a stall.
+    private const int PruneBatch = 2_000;
 
     public async Task<RequestLogState> LoadAsync(DateTimeOffset since, DateTimeOffset? unlinkedSince = null, CancellationToken cancellationToken = default)
     {
