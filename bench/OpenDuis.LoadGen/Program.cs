@@ -219,7 +219,7 @@ if (settings.Rate is { } rate)
             _ = Task.Run(async () =>
             {
                 try { Record(await SendAsync(i, intended)); }
-                catch (Exception e) { failure ??= e; }
+                catch (Exception e) { Interlocked.CompareExchange(ref failure, e, null); }
                 finally { Interlocked.Decrement(ref inFlight); }
             });
         }

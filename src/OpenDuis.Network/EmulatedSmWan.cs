@@ -499,8 +499,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             var text = new byte[BodyLength];
             if (!BrotliDecoder.TryDecompress(Body, text, out var written) || written != BodyLength)
                 throw new InvalidOperationException($"The remembered body of Transform {RequestId} does not decompress to its {BodyLength} bytes.");
-            var document = new XmlDocument { XmlResolver = null };
-            document.LoadXml(System.Text.Encoding.UTF8.GetString(text));
+            // The request's own secure load, as the body was first read: whitespace kept, no DTD, no resolver.
+            var document = Protocol.Xml.SecureXml.Default.Load(text);
             return new DuisRequest(SchemaVersion, RequestId, CommandVariant, ServiceReference, ServiceReferenceVariant, document.DocumentElement!);
         }
     }
