@@ -9,6 +9,7 @@ using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Outbox;
 using OpenDuis.Core.Requests;
 using OpenDuis.Network.Devices;
+using OpenDuis.Gbcs;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;

@@ -1,4 +1,5 @@
 using OpenDuis.Core.Requests;
+using OpenDuis.Gbcs;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;

@@ -3,6 +3,7 @@ using System.Xml;
 using OpenDuis.Core.Demo;
 using OpenDuis.Core.Outbox;
 using OpenDuis.Network.Devices;
+using OpenDuis.Gbcs;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using OpenDuis.Core.Demo;
 using OpenDuis.Core.Outbox;
 using OpenDuis.Core.Requests;
+using OpenDuis.Gbcs;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;

@@ -1,3 +1,4 @@
+using OpenDuis.Gbcs;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;

@@ -73,7 +73,7 @@ public sealed class CliTests : IAsyncLifetime
         var response = DuisResponse.Read(doc);
         Assert.Equal(ResponseCode.I0, response.ResponseCode);
         Assert.Equal("GBCSPayload", response.Message!.Payload!.LocalName);
-        Assert.Equal((ushort)0x0027, OpenDuis.Network.Gbcs.GbcsMessage.Read(Convert.FromBase64String(response.Message.Payload.InnerText)).MessageCode);
+        Assert.Equal((ushort)0x0027, OpenDuis.Gbcs.GbcsMessage.Read(Convert.FromBase64String(response.Message.Payload.InnerText)).MessageCode);
     }
 
     [Fact]

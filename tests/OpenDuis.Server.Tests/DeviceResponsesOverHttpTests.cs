@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OpenDuis.Core.Demo;
 using OpenDuis.Core.Outbox;
 using OpenDuis.Network;
+using OpenDuis.Gbcs;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using OpenDuis.Gbcs;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;

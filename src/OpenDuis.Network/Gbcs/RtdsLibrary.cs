@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
 
+using OpenDuis.Gbcs;
+
 namespace OpenDuis.Network.Gbcs;
 
 /// <summary>

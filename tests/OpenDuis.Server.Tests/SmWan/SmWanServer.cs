@@ -168,7 +168,7 @@ public sealed class SmWanServer : IAsyncLifetime
         using var key = System.Security.Cryptography.ECDsa.Create();
         key.ImportFromPem(pem);
         var signature = key.SignData(preCommand, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        var signed = Network.Gbcs.GbcsMessage.Read(preCommand) with { Signature = signature };
+        var signed = OpenDuis.Gbcs.GbcsMessage.Read(preCommand) with { Signature = signature };
         var id = transform.RequestId with { Counter = (ulong)Interlocked.Increment(ref _counter) };
         var request = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, id, CommandVariant.SendSignedPreCommand,
             transform.ServiceReferenceVariant, new SignedPreCommand(signed.WriteSigned(), executeAt));

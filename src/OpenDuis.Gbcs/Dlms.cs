@@ -1,4 +1,4 @@
-namespace OpenDuis.Network.Gbcs;
+namespace OpenDuis.Gbcs;
 
 /// <summary>
 /// The few DLMS COSEM encodings the emulated ESME writes (IEC 62056-5-3 A-XDR, as GBCS 7.2 uses them

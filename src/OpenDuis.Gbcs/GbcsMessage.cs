@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using OpenDuis.Protocol.Domain;
 
-namespace OpenDuis.Network.Gbcs;
+namespace OpenDuis.Gbcs;
 
 /// <summary>Who sent a GBCS message (GBCS 4.3.1, the CRA Flag of the Transaction ID).</summary>
 public enum CraFlag : byte
