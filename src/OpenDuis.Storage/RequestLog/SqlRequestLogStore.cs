@@ -171,7 +171,7 @@ public sealed class PostgresRequestLogStore : SqlRequestLogStore
     {
         var store = new PostgresRequestLogStore(dataSource);
         await using var c = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(Schema("BIGINT"), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await Migrations.PostgresSchemaLock.ExecuteAsync(c, Schema("BIGINT"), cancellationToken).ConfigureAwait(false);
         return store;
     }
 
