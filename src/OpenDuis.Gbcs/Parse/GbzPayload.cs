@@ -146,7 +146,17 @@ public sealed record ZclFrame(byte FrameControl, byte Sequence, byte CommandId, 
 /// <summary>One record of a ZCL Read Attributes Response: attribute, status and, on success, its typed value.</summary>
 public sealed record ZclAttribute(ushort Id, byte Status, byte DataType, ReadOnlyMemory<byte> Value, IReadOnlyList<ZclAttribute>? Elements)
 {
-    public ulong Unsigned => Be.Read(Value.Span);
+    /// <summary>The value of an integer type (ZCL values are little-endian, ZCL 2.6.1).</summary>
+    public ulong Unsigned
+    {
+        get
+        {
+            ulong v = 0;
+            var b = Value.Span;
+            for (var i = b.Length - 1; i >= 0; i--) v = (v << 8) | b[i];
+            return v;
+        }
+    }
 
     public long Signed
     {
@@ -154,7 +164,7 @@ public sealed record ZclAttribute(ushort Id, byte Status, byte DataType, ReadOnl
         {
             var n = Value.Length;
             if (n == 0) return 0;
-            var v = (long)Be.Read(Value.Span);
+            var v = (long)Unsigned;
             var shift = 64 - 8 * n;
             return shift > 0 ? (v << shift) >> shift : v;
         }
