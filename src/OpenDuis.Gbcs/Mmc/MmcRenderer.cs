@@ -40,8 +40,9 @@ public static class MmcRenderer
         if (security?.Verify(message) is { } problem)
             throw OctetReader.Fail(message.SignedOffset, $"a message whose MAC and signature verify: {problem}");
         var sb = new StringBuilder(1024);
-        using (var w = XmlWriter.Create(new Utf8StringWriter(sb), Settings))
+        try
         {
+            using var w = XmlWriter.Create(new Utf8StringWriter(sb), Settings);
             w.WriteStartElement("ra", "GBCSResponse", Namespace);
             w.WriteAttributeString("schemaVersion", SchemaVersion);
             WriteHeader(w, message);
@@ -50,6 +51,11 @@ public static class MmcRenderer
             else WriteResponse(w, message, rawMessage);
             w.WriteEndElement();
             w.WriteEndElement();
+        }
+        catch (ArgumentException e)
+        {
+            // A device's text field holding characters XML 1.0 cannot carry: no document rather than an altered one.
+            throw OctetReader.Fail(message.Payload.Offset, $"text an MMC document can carry in the payload ({e.Message})");
         }
         return sb.ToString();
     }

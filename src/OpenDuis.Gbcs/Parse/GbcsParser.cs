@@ -203,6 +203,9 @@ public static class GbcsParser
         fields.Add(new("content", contentAt, contentLength));
 
         ReadOnlyMemory<byte>? signature = null;
+        // Responses and alerts always carry the signature field, empty when unsigned (GBCS 4.3.1); only a Pre-Command has none.
+        if (r.AtEnd && (CraFlag)cra != CraFlag.Command)
+            throw r.Fail("the signature length (responses and alerts carry the signature field, empty when unsigned)");
         if (!r.AtEnd)
         {
             at = r.Offset;
