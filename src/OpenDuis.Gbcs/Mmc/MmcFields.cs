@@ -24,7 +24,9 @@ internal static class MmcFields
         ["ReadInstantaneousImportTOUMatricesRsp"] = FuelOnly,
         ["ReadNetworkDataRsp"] = FuelOnly,
         ["ReadPrepaymentDailyReadLogRsp"] = FuelOnly,
-        ["ReadTariffPrimaryElementRsp"] = FuelOnly,
+        // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
+        // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
+        ["ReadTariffPrimaryElementRsp"] = Tariff,
         ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = FuelOnly,
         ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = FuelOnly,
         ["RetrieveDailyConsumptionLogRsp"] = FuelOnly,
@@ -94,6 +96,25 @@ internal static class MmcFields
         if (!values) return;
         if (Item(m, 0) is { IsInteger: true } balance) Element(w, "MeterBalance", balance.Text);
         else if (Attribute(m, 0x0705, 0x0100) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private static void Tariff(XmlWriter w, ParsedGbcsMessage m, bool values)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz || !values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
+        {
+            FuelOnly(w, m, values);
+            return;
+        }
+        w.WriteStartElement("Electricity", Namespace);
+        if (Item(m, 15) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } chargeScale] }, _, { Type: DlmsType.Array, Items: [{ Items: [_, { IsInteger: true } charge] }, ..] }] }
+            && charge.Value is >= short.MinValue and <= short.MaxValue)
+        {
+            Element(w, "StandingCharge", charge.Text);
+            Element(w, "StandingChargeScale", chargeScale.Text);
+        }
+        if (Item(m, 16) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } priceScale] }, ..] })
+            Element(w, "PriceScale", priceScale.Text);
+        w.WriteEndElement();
     }
 
     private static void MPxN(XmlWriter w, ParsedGbcsMessage m, bool values)

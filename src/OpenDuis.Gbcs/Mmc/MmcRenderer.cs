@@ -155,7 +155,8 @@ public static class MmcRenderer
     /// <summary>GBCS 7.2.?: an encrypted DLMS item is an octet-string opening with security control 0x30/0x31 (encryption, with or without authentication) and an invocation counter.</summary>
     private static bool HasCipheredOctets(DlmsData d) => d.Type switch
     {
-        DlmsType.OctetString => d.Octets.Length >= 17 && d.Octets.Span[0] is 0x30 or 0x31,
+        // Printable text (an MPAN's digits start with 0x31 too) is not ciphertext.
+        DlmsType.OctetString => d.Octets.Length >= 17 && d.Octets.Span[0] is 0x30 or 0x31 && d.Octets.Span.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E),
         DlmsType.Array or DlmsType.Structure => d.Items.Any(HasCipheredOctets),
         _ => false,
     };
