@@ -1,9 +1,16 @@
+using System.Diagnostics.CodeAnalysis;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Gbcs.Parse;
 
 /// <summary>The three encodings of GBCS content (GBCS 7.2): DLMS COSEM (ESME, CHF), GBZ ZigBee (GSME, GPF), ASN.1 (security credentials, firmware).</summary>
 public enum GbcsPayloadKind { Dlms, Gbz, Asn1 }
+
+/// <summary>Content whose octets were not read (<see cref="GbcsParser.TryParseFrame"/>).</summary>
+public sealed record UnreadPayload : GbcsPayload
+{
+    public override GbcsPayloadKind Kind => GbcsPayloadKind.Asn1;
+}
 
 /// <summary>The content of a GBCS message, read.</summary>
 public abstract record GbcsPayload
@@ -77,11 +84,18 @@ public static class GbcsParser
 {
     private const byte GeneralCiphering = 0xDD, GeneralSigning = 0xDF, GeneralBlockTransfer = 0xE0;
 
-    public static bool TryParse(ReadOnlySpan<byte> bytes, out ParsedGbcsMessage? message, out GbcsParseError? error)
+    public static bool TryParse(ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out ParsedGbcsMessage? message, [NotNullWhen(false)] out GbcsParseError? error) =>
+        TryParse(bytes, readPayload: true, out message, out error);
+
+    /// <summary>The headers, content and signature only, the content's octets unread (<see cref="UnreadPayload"/>): what Correlate compares.</summary>
+    public static bool TryParseFrame(ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out ParsedGbcsMessage? message, [NotNullWhen(false)] out GbcsParseError? error) =>
+        TryParse(bytes, readPayload: false, out message, out error);
+
+    private static bool TryParse(ReadOnlySpan<byte> bytes, bool readPayload, [NotNullWhen(true)] out ParsedGbcsMessage? message, [NotNullWhen(false)] out GbcsParseError? error)
     {
         try
         {
-            message = Parse(bytes);
+            message = Parse(bytes, readPayload);
             error = null;
             return true;
         }
@@ -94,10 +108,12 @@ public static class GbcsParser
     }
 
     /// <exception cref="GbcsParseException">The message does not read; the error names the offset.</exception>
-    public static ParsedGbcsMessage Parse(ReadOnlySpan<byte> bytes)
+    public static ParsedGbcsMessage Parse(ReadOnlySpan<byte> bytes) => Parse(bytes, readPayload: true);
+
+    private static ParsedGbcsMessage Parse(ReadOnlySpan<byte> bytes, bool readPayload)
     {
         if (bytes.Length == 0) throw OctetReader.Fail(0, "a GBCS message, found no octets");
-        if (bytes[0] == GeneralBlockTransfer) return Parse(GbtBlocks.Reassemble(bytes));
+        if (bytes[0] == GeneralBlockTransfer) return Parse(GbtBlocks.Reassemble(bytes), readPayload);
         var fields = new List<GbcsField>(16);
         var r = new OctetReader(bytes);
         GbcsMac? mac = null;
@@ -124,12 +140,12 @@ public static class GbcsParser
         }
         var signedStart = r.Offset;
         var s = r.Sub(signedEnd - signedStart, "the General Signing part");
-        var result = ReadSigned(ref s, fields);
+        var result = ReadSigned(ref s, fields, readPayload);
         if (mac is not null) fields.Add(new("MAC", signedEnd, 12));
         return result with { Mac = mac, SignedOffset = signedStart, SignedLength = signedEnd - signedStart };
     }
 
-    private static ParsedGbcsMessage ReadSigned(ref OctetReader r, List<GbcsField> fields)
+    private static ParsedGbcsMessage ReadSigned(ref OctetReader r, List<GbcsField> fields, bool readPayload)
     {
         var at = r.Offset;
         r.Expect(GeneralSigning, "the General Signing tag 0xDF (GBCS 4.3.1)");
@@ -218,8 +234,9 @@ public static class GbcsParser
         }
 
         var header = new GbcsHeader((CraFlag)cra, counter, originator, recipient, dateTime, code, remoteParty, remoteCounter, supplementaryCounter, rest);
-        var entry = MessageCodes.Find(code, (CraFlag)cra)
-            ?? throw OctetReader.Fail(codeAt, $"a Message Code of GBCS Table 13.3 (Use Cases) or 16.? (alerts), found 0x{code:X4}");
+        var entry = MessageCodes.Find(code, (CraFlag)cra);
+        if (!readPayload) return new ParsedGbcsMessage(header, null, new UnreadPayload { Offset = contentAt }, contentOctets, signature, entry, fields, 0, 0);
+        if (entry is null) throw OctetReader.Fail(codeAt, $"a Message Code of GBCS Table 13.3 (Use Cases) or 16.? (alerts), found 0x{code:X4}");
         var payload = ReadPayload(contentOctets, contentAt, (CraFlag)cra, entry);
         return new ParsedGbcsMessage(header, null, payload, contentOctets, signature, entry, fields, 0, 0);
     }
