@@ -32,7 +32,7 @@ public sealed class GbcsCliTests : IAsyncLifetime
     {
         var (code, output) = await _cli.RunAsync("parse", Rtds("7.4_ECS45", "ECS45_7.4_SUCCESS_RESPONSE_GBCS.HEX"));
         Assert.True(code == 0, output);
-        Assert.Contains("<ra:GBCSResponse schemaVersion=\"5.4\"", output, StringComparison.Ordinal);
+        Assert.Contains("<ra:GBCSResponse xmlns:ra=\"http://www.dccinterface.co.uk/ResponseAndAlert\" schemaVersion=\"5.4\">", output, StringComparison.Ordinal);
         Assert.Contains("<ra:SupplyState>Enabled</ra:SupplyState>", output, StringComparison.Ordinal);
     }
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
-using System.Xml;
 using OpenDuis.Gbcs.Parse;
 using static OpenDuis.Gbcs.Mmc.MmcRenderer;
 
@@ -14,7 +13,7 @@ namespace OpenDuis.Gbcs.Mmc;
 /// </summary>
 internal static class MmcAlerts
 {
-    private delegate bool PayloadWriter(XmlWriter w, ushort code, ParsedGbcsMessage m);
+    private delegate bool PayloadWriter(MmcWriter w, ushort code, ParsedGbcsMessage m);
 
     private static readonly Dictionary<ushort, PayloadWriter> Writers = new()
     {
@@ -34,7 +33,7 @@ internal static class MmcAlerts
         [0x8F88] = OperationalUpdate,
     };
 
-    public static void WritePayload(XmlWriter w, ushort code, ParsedGbcsMessage m)
+    public static void WritePayload(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         if (Writers.TryGetValue(code, out var writer)) writer(w, code, m);
     }
@@ -42,7 +41,7 @@ internal static class MmcAlerts
     private static IReadOnlyList<DlmsData> Items(ParsedGbcsMessage m) =>
         m.Payload is DlmsDataNotification { Body: { Type: DlmsType.Structure } body } ? body.Items : [];
 
-    private static bool FutureDated(XmlWriter w, ushort code, ParsedGbcsMessage m)
+    private static bool FutureDated(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         if (m.Payload is GbzPayload { Alert.FutureDated: { } fd })
         {
@@ -75,7 +74,7 @@ internal static class MmcAlerts
         return false;
     }
 
-    private static bool FirmwareVerification(XmlWriter w, ushort code, ParsedGbcsMessage m)
+    private static bool FirmwareVerification(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         var hash = m.Payload switch
         {
@@ -90,7 +89,7 @@ internal static class MmcAlerts
         return true;
     }
 
-    private static bool IntegrityWarning(XmlWriter w, ushort code, ParsedGbcsMessage m)
+    private static bool IntegrityWarning(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         ushort? warning = m.Payload switch
         {
@@ -105,7 +104,7 @@ internal static class MmcAlerts
         return true;
     }
 
-    private static bool SupplyOutage(XmlWriter w, ushort code, ParsedGbcsMessage m)
+    private static bool SupplyOutage(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         if (Items(m) is not [_, _, var interruption, var restoration, ..]
             || interruption.AsDateTime() is not { } from || restoration.AsDateTime() is not { } to) return false;
@@ -116,7 +115,7 @@ internal static class MmcAlerts
         return true;
     }
 
-    private static bool CommandNotSupported(XmlWriter w, ushort code, ParsedGbcsMessage m)
+    private static bool CommandNotSupported(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         if (Items(m) is not [_, _, { Type: DlmsType.OctetString } p, ..] || p.Octets.Length != 10) return false;
         var o = p.Octets.Span;
@@ -131,7 +130,7 @@ internal static class MmcAlerts
     private static (int N, bool Input)? Controller(DlmsData d) =>
         d.Type == DlmsType.Unsigned && (d.Value & 0x0F) is >= 1 and <= 5 ? ((int)(d.Value & 0x0F), (d.Value & 0xF0) != 0) : null;
 
-    private static bool LimitApcProcessed(XmlWriter w, ushort code, ParsedGbcsMessage m)
+    private static bool LimitApcProcessed(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         if (Items(m) is not [_, _, var ctl, var start, var end, { Type: DlmsType.Unsigned, Value: <= 100 } level, ..]
             || Controller(ctl) is not { } c || start.AsDateTime() is not { } from || end.AsDateTime() is not { } to) return false;
@@ -145,7 +144,7 @@ internal static class MmcAlerts
         return true;
     }
 
-    private static bool LimitApcEnded(XmlWriter w, ushort code, ParsedGbcsMessage m)
+    private static bool LimitApcEnded(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         if (Items(m) is not [_, _, var ctl, { Type: DlmsType.Unsigned, Value: <= 100 } level, ..] || Controller(ctl) is not { } c) return false;
         Open(w, "LimitAPCLevelEndedDeviceAlert");
@@ -157,7 +156,7 @@ internal static class MmcAlerts
     }
 
     /// <summary>0x8F88: the state as a JSON text (outputState, inputState, other data), as the RTDS ECS200 alert carries it.</summary>
-    private static bool OperationalUpdate(XmlWriter w, ushort code, ParsedGbcsMessage m)
+    private static bool OperationalUpdate(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         if (Items(m) is not [_, _, { Type: DlmsType.VisibleString or DlmsType.Utf8String or DlmsType.OctetString } p, ..]) return false;
         var text = System.Text.Encoding.UTF8.GetString(p.Octets.Span);
@@ -182,13 +181,13 @@ internal static class MmcAlerts
         && int.TryParse(v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
         && n is >= 0 and <= 100 ? n : null;
 
-    private static void Open(XmlWriter w, string element)
+    private static void Open(MmcWriter w, string element)
     {
         w.WriteStartElement("Payload", Namespace);
         w.WriteStartElement(element, Namespace);
     }
 
-    private static void Close(XmlWriter w, int levels)
+    private static void Close(MmcWriter w, int levels)
     {
         for (var i = 0; i < levels; i++) w.WriteEndElement();
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Xml;
 using OpenDuis.Gbcs.Parse;
 using static OpenDuis.Gbcs.Mmc.MmcRenderer;
 
@@ -15,7 +14,7 @@ namespace OpenDuis.Gbcs.Mmc;
 /// </summary>
 internal static class MmcFields
 {
-    private delegate void FieldWriter(XmlWriter w, ParsedGbcsMessage m, bool values);
+    private delegate void FieldWriter(MmcWriter w, ParsedGbcsMessage m, bool values);
 
     private static readonly Dictionary<string, FieldWriter> Writers = new(StringComparer.Ordinal)
     {
@@ -49,21 +48,21 @@ internal static class MmcFields
         ["ReadFirmwareVersionRsp"] = FirmwareVersion,
     };
 
-    public static void Write(XmlWriter w, string element, ParsedGbcsMessage m, bool values)
+    public static void Write(MmcWriter w, string element, ParsedGbcsMessage m, bool values)
     {
         if (Writers.TryGetValue(element, out var writer)) writer(w, m, values);
     }
 
-    private static void FuelOnly(XmlWriter w, ParsedGbcsMessage m, bool values) =>
+    private static void FuelOnly(MmcWriter w, ParsedGbcsMessage m, bool values) =>
         Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "Gas" : "Electricity");
 
-    private static void Empty(XmlWriter w, string name)
+    private static void Empty(MmcWriter w, string name)
     {
         w.WriteStartElement(name, Namespace);
         w.WriteEndElement();
     }
 
-    private static void Asn1Status(XmlWriter w, string name, ParsedGbcsMessage m)
+    private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m)
     {
         var code = m.Payload switch
         {
@@ -91,14 +90,14 @@ internal static class MmcFields
         return null;
     }
 
-    private static void MeterBalance(XmlWriter w, ParsedGbcsMessage m, bool values)
+    private static void MeterBalance(MmcWriter w, ParsedGbcsMessage m, bool values)
     {
         if (!values) return;
         if (Item(m, 0) is { IsInteger: true } balance) Element(w, "MeterBalance", balance.Text);
         else if (Attribute(m, 0x0705, 0x0100) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
     }
 
-    private static void Tariff(XmlWriter w, ParsedGbcsMessage m, bool values)
+    private static void Tariff(MmcWriter w, ParsedGbcsMessage m, bool values)
     {
         if (m.Payload.Kind == GbcsPayloadKind.Gbz || !values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
         {
@@ -117,7 +116,7 @@ internal static class MmcFields
         w.WriteEndElement();
     }
 
-    private static void MPxN(XmlWriter w, ParsedGbcsMessage m, bool values)
+    private static void MPxN(MmcWriter w, ParsedGbcsMessage m, bool values)
     {
         if (m.Payload.Kind == GbcsPayloadKind.Gbz)
         {
@@ -140,7 +139,7 @@ internal static class MmcFields
         w.WriteEndElement();
     }
 
-    private static void SupplyStatus(XmlWriter w, ParsedGbcsMessage m, bool values)
+    private static void SupplyStatus(MmcWriter w, ParsedGbcsMessage m, bool values)
     {
         if (!values) return;
         if (Item(m, 0) is { Type: DlmsType.Enum } state)
@@ -158,7 +157,7 @@ internal static class MmcFields
         }
     }
 
-    private static void FirmwareVersion(XmlWriter w, ParsedGbcsMessage m, bool values)
+    private static void FirmwareVersion(MmcWriter w, ParsedGbcsMessage m, bool values)
     {
         if (!values) return;
         var version = m.Payload switch

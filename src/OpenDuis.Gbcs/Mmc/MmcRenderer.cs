@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Xml;
 using OpenDuis.Gbcs.Parse;
 using OpenDuis.Protocol.Domain;
 
@@ -30,20 +29,20 @@ public static class MmcRenderer
     public const string Namespace = "http://www.dccinterface.co.uk/ResponseAndAlert";
     public const string SchemaVersion = "5.4";
 
-    private static readonly XmlWriterSettings Settings = new() { Indent = true, OmitXmlDeclaration = false, Encoding = new UTF8Encoding(false) };
-
     /// <summary>The MMC document, or a <see cref="GbcsParseException"/> naming what could not be rendered (never a partial document).</summary>
     public static string Render(ParsedGbcsMessage message, ReadOnlySpan<byte> rawMessage = default, IGbcsMessageSecurity? security = null)
     {
+        if (message.Payload is UnreadPayload)
+            throw OctetReader.Fail(message.Payload.Offset, "a message parsed in full (GbcsParser.Parse), not only its frame");
         if (message.Header.Cra == CraFlag.Command)
             throw OctetReader.Fail(message.Fields[0].Offset, "a response or alert (CRA Flag 2 or 3): a command has no MMC document");
         if (security?.Verify(message) is { } problem)
             throw OctetReader.Fail(message.SignedOffset, $"a message whose MAC and signature verify: {problem}");
-        var sb = new StringBuilder(1024);
+        var sb = new StringBuilder(2048);
         try
         {
-            using var w = XmlWriter.Create(new Utf8StringWriter(sb), Settings);
-            w.WriteStartElement("ra", "GBCSResponse", Namespace);
+            var w = new MmcWriter(sb);
+            w.WriteStartElement("GBCSResponse", Namespace);
             w.WriteAttributeString("schemaVersion", SchemaVersion);
             WriteHeader(w, message);
             w.WriteStartElement("Body", Namespace);
@@ -60,7 +59,7 @@ public static class MmcRenderer
         return sb.ToString();
     }
 
-    private static void WriteHeader(XmlWriter w, ParsedGbcsMessage m)
+    private static void WriteHeader(MmcWriter w, ParsedGbcsMessage m)
     {
         var h = m.Header;
         w.WriteStartElement("Header", Namespace);
@@ -91,7 +90,7 @@ public static class MmcRenderer
         w.WriteEndElement();
     }
 
-    private static void WriteResponse(XmlWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
+    private static void WriteResponse(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
     {
         w.WriteStartElement("ResponseMessage", Namespace);
         var encrypted = IsEncrypted(m.Payload);
@@ -109,7 +108,7 @@ public static class MmcRenderer
         w.WriteEndElement();
     }
 
-    private static void WriteAlert(XmlWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
+    private static void WriteAlert(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
     {
         var (code, at) = AlertCodeAndTime(m);
         w.WriteStartElement("DeviceAlertMessage", Namespace);
@@ -161,7 +160,7 @@ public static class MmcRenderer
         _ => false,
     };
 
-    private static void WriteGbcsData(XmlWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
+    private static void WriteGbcsData(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
     {
         w.WriteStartElement("GBCSData", Namespace);
         w.WriteAttributeString("format", "encrypted");
@@ -180,7 +179,7 @@ public static class MmcRenderer
     };
 
     /// <summary>DebugInfo: each COSEM item's result, or each ZCL command's and attribute's status (MMC COSEMDebug, ZIGBEEDebug).</summary>
-    private static void WriteDebug(XmlWriter w, GbcsPayload payload)
+    private static void WriteDebug(MmcWriter w, GbcsPayload payload)
     {
         if (payload is DlmsAccessResponse { Results.Count: > 0 } r)
         {
@@ -241,13 +240,7 @@ public static class MmcRenderer
         }
     }
 
-    /// <summary>A StringWriter that declares UTF-8, the encoding the document is sent and stored in.</summary>
-    private sealed class Utf8StringWriter(StringBuilder sb) : StringWriter(sb, CultureInfo.InvariantCulture)
-    {
-        public override Encoding Encoding => Encoding.UTF8;
-    }
-
-    internal static void Element(XmlWriter w, string name, string value)
+    internal static void Element(MmcWriter w, string name, string value)
     {
         w.WriteStartElement(name, Namespace);
         w.WriteString(value);
