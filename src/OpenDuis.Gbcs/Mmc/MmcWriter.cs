@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Xml;
 
@@ -70,8 +71,17 @@ internal sealed class MmcWriter
         _startTagOpen = false;
     }
 
+    private static readonly SearchValues<char> NeedsEscape = SearchValues.Create("&<>\"");
+
     private void Escape(string text, bool attribute)
     {
+        // Nearly all MMC text (numbers, hex, base64, EUIs, dates) is printable ASCII with nothing to escape.
+        var span = text.AsSpan();
+        if (!span.ContainsAnyExceptInRange(' ', '~') && !span.ContainsAny(NeedsEscape))
+        {
+            _sb.Append(text);
+            return;
+        }
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];

@@ -127,7 +127,7 @@ public sealed class DlmsData
             case DlmsType.Structure:
                 {
                     var countAt = r.Offset;
-                    var n = r.Length($"the item count of the {(DlmsType)tag}");
+                    var n = r.Length(tag == (byte)DlmsType.Array ? "the item count of an array" : "the item count of a structure");
                     if (n > r.Remaining) throw OctetReader.Fail(countAt, $"{n} items, but only {r.Remaining} octets follow");
                     var items = new DlmsData[n];
                     for (var i = 0; i < n; i++) items[i] = Read(ref r, depth + 1);
@@ -144,7 +144,7 @@ public sealed class DlmsData
             case DlmsType.OctetString:
             case DlmsType.VisibleString:
             case DlmsType.Utf8String:
-                return new((DlmsType)tag, at, octets: r.Counted($"the octets of a {(DlmsType)tag}").ToArray());
+                return new((DlmsType)tag, at, octets: r.Counted("the octets of a string").ToArray());
             case DlmsType.Bcd: return new(DlmsType.Bcd, at, r.Byte("a bcd"));
             case DlmsType.Integer: return new(DlmsType.Integer, at, (sbyte)r.Byte("an integer"));
             case DlmsType.Long: return new(DlmsType.Long, at, (short)r.UInt16("a long"));
@@ -244,7 +244,7 @@ public sealed record DlmsAccessResponse(uint InvokeId, ReadOnlyMemory<byte> Date
     internal static T[] ReadList<T>(ref OctetReader r, string what, ItemReader<T> item)
     {
         var at = r.Offset;
-        var n = r.Length($"the item count of the {what}");
+        var n = r.Length(what);
         if (n > r.Remaining) throw OctetReader.Fail(at, $"{n} items of the {what}, but only {r.Remaining} octets follow");
         var items = new T[n];
         for (var i = 0; i < n; i++) items[i] = item(ref r);

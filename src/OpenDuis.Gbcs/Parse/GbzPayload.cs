@@ -204,7 +204,7 @@ public sealed record ZclAttribute(ushort Id, byte Status, byte DataType, ReadOnl
         }
         var size = FixedSize(type);
         if (size < 0) throw OctetReader.Fail(at - 1, $"a ZCL data type (ZCL Table 2-10), found 0x{type:X2}");
-        return new(id, 0, type, r.Take(size, $"a ZCL value of type 0x{type:X2}").ToArray(), null);
+        return new(id, 0, type, r.Take(size, "a ZCL value").ToArray(), null);
     }
 
     private static int FixedSize(byte type) => type switch

@@ -66,24 +66,30 @@ internal ref struct OctetReader
     }
 
     /// <summary>A BER/A-XDR length: one octet below 0x80, else 0x81 or 0x82 followed by the length (GBCS uses no longer form).</summary>
-    public int Length(string what)
+    public int Length(string what) => Length(what, lengthOf: false);
+
+    // Messages are built only on failure: formatting them eagerly was most of the cost of reading a payload.
+    private int Length(string what, bool lengthOf)
     {
         var at = Offset;
-        var first = Byte(what);
-        return first switch
+        if (Remaining < 1) throw Fail(lengthOf ? $"the length of {what}" : what);
+        var first = _bytes[_at++];
+        if (first < 0x80) return first;
+        if (first is 0x81 or 0x82 && Remaining >= first - 0x80)
         {
-            < 0x80 => first,
-            0x81 => Byte(what),
-            0x82 => UInt16(what),
-            _ => throw Fail(at, $"{what} as a definite length (below 0x80, or 0x81/0x82), found 0x{first:X2}"),
-        };
+            var n = first == 0x81 ? _bytes[_at] : (_bytes[_at] << 8) | _bytes[_at + 1];
+            _at += first - 0x80;
+            return n;
+        }
+        if (first is 0x81 or 0x82) throw Fail(lengthOf ? $"the length of {what}" : what);
+        throw Fail(at, $"{(lengthOf ? $"the length of {what}" : what)} as a definite length (below 0x80, or 0x81/0x82), found 0x{first:X2}");
     }
 
     /// <summary>A length followed by that many octets, checked against what remains.</summary>
     public ReadOnlySpan<byte> Counted(string what)
     {
         var at = Offset;
-        var n = Length($"the length of {what}");
+        var n = Length(what, lengthOf: true);
         if (n > Remaining) throw Fail(at, $"{what} of {n} octets, but only {Remaining} follow");
         return Take(n, what);
     }
