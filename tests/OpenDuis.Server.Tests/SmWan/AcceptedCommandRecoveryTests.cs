@@ -139,16 +139,5 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
         return found;
     }
 
-    private static async Task<ResponseCode> PostAsync(DuisServer server, string signed)
-    {
-        using var http = new HttpClient();
-        using var content = new StringContent(signed, Encoding.UTF8);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
-        using var response = await http.PostAsync(server.ServiceUri(WebService.SendCommand), content, Ct);
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"HTTP {(int)response.StatusCode}: {body}");
-        var answer = new XmlDocument { PreserveWhitespace = true };
-        answer.LoadXml(body);
-        return DuisResponse.Read(answer).ResponseCode;
-    }
+    private static Task<ResponseCode> PostAsync(DuisServer server, string signed) => RequestLogRestartTests.PostAsync(server, signed);
 }
