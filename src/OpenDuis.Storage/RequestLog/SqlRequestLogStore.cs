@@ -231,8 +231,8 @@ public sealed class PostgresRequestLogStore : SqlRequestLogStore
     {
         var store = new PostgresRequestLogStore(dataSource);
         await using var c = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(Schema("BIGINT"), cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await Migrator.ApplyAsync(c, "postgres", "SELECT pg_advisory_xact_lock(4242260)", cancellationToken).ConfigureAwait(false);
+        await PostgresSchemaLock.ExecuteAsync(c, Schema("BIGINT"), cancellationToken).ConfigureAwait(false);
+        await Migrator.ApplyAsync(c, "postgres", PostgresSchemaLock.Sql, cancellationToken).ConfigureAwait(false);
         return store;
     }
 
