@@ -170,8 +170,9 @@ public sealed class EmulatedSmWanTests
         altered[^1] ^= 0x01;
         var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
             CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(altered, transform.RequestId.Originator)));
-        Assert.True(emulator.InProcess.TryBegin(signed.RequestId));
-        Assert.Equal(ResponseCode.E51, (await emulator.AcceptAsync(signed)).Code);
+        var lease = emulator.InProcess.TryBegin(signed.RequestId);
+        Assert.NotNull(lease);
+        Assert.Equal(ResponseCode.E51, (await emulator.AcceptAsync(signed, lease)).Code);
         Assert.Equal(0, emulator.Network.Queued);
     }
 
