@@ -46,6 +46,16 @@ public class MmcWithKeysTests
     }
 
     [Fact]
+    public void The_decrypted_import_registers_of_4_1_1_are_rendered_with_their_units()
+    {
+        var bytes = Rtds.Read(Rtds.ResponsesAndAlerts().Single(f => Rtds.Name(f) == "ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX"));
+        var xml = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes, Security.Value);
+        Assert.Contains("<ra:ActiveImportRegister>\n              <ra:Value>10</ra:Value>\n              <ra:ActiveEnergyUnit>Wh</ra:ActiveEnergyUnit>", xml, StringComparison.Ordinal);
+        Assert.Contains("<ra:ReactiveEnergyUnit>varh</ra:ReactiveEnergyUnit>", xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
+
+    [Fact]
     public void A_message_whose_MAC_does_not_verify_is_not_rendered_and_the_error_says_so()
     {
         var bytes = Rtds.Read(Rtds.ResponsesAndAlerts().Single(f => Rtds.Name(f) == "ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX"));

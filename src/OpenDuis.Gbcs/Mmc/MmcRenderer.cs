@@ -110,7 +110,7 @@ public static class MmcRenderer
             w.WriteStartElement("SMETSData", Namespace);
             w.WriteStartElement(element, Namespace);
             if (Success(m.Payload) is { } success) w.WriteAttributeString("MessageSuccess", success ? "true" : "false");
-            MmcFields.Write(w, element, m, values: !encrypted);
+            MmcFields.Write(w, element, m, values: !encrypted, plaintexts);
             w.WriteEndElement();
             w.WriteEndElement();
         }
