@@ -420,8 +420,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             next = pending.UseCase is { } s1UseCase
                 ? DeviceBehaviour.Execute(state, request, pending.Original, s1UseCase, pending.GbcsCounter, now, Rtds).Next
                 : state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
-            var body = pending.Original?.Body ?? (request.IsSignedPreCommand ? null : request.Body);
-            var message = s1sp.Respond(request, body, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
+            var message = s1sp.Respond(request, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
             var smets1 = DuisResponse.CreateSmets1Response(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now, message);
             return (DuisSigner.SignAndSerialise(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml;
 using OpenDuis.Network.Devices;
+using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
@@ -24,18 +25,17 @@ public sealed class Smets1ServiceProvider(SigningKey key)
     /// <summary>The S1SP's signing key (its certificate is in the key folder and the SMKI Repository).</summary>
     public SigningKey Key => key;
 
-    /// <summary>The sr:SMETS1ResponseMessage answering <paramref name="request"/> from <paramref name="device"/> in state <paramref name="state"/>.</summary>
-    /// <param name="body">The Service Request's body (the original one behind a Signed Pre-Command).</param>
-    public XmlElement Respond(DuisRequest request, XmlElement? body, DeviceState state, ulong counter, DateTimeOffset at, ulong? dspScheduleId)
+    /// <summary>The sr:SMETS1ResponseMessage answering <paramref name="request"/> from the Device in state <paramref name="state"/> (after the command).</summary>
+    public XmlElement Respond(DuisRequest request, DeviceState state, ulong counter, DateTimeOffset at, ulong? dspScheduleId)
     {
-        var data = SmetsData(request.ServiceReferenceVariant, body, state, at);
+        var data = SmetsData(request.ServiceReferenceVariant, state, at);
         var signed = Smets1Response.Sign(request.SchemaVersion, state.Id, request.RequestId.Originator, counter,
             request.ServiceReference, request.ServiceReferenceVariant, at, data, key);
         return Smets1Response.Message(signed, request.ServiceReference, request.ServiceReferenceVariant, dspScheduleId);
     }
 
     /// <summary>The ra:SMETSData element of the variant, with the Device's values; null when the variant has none that is valid.</summary>
-    internal static XmlElement? SmetsData(ServiceReferenceVariant variant, XmlElement? body, DeviceState state, DateTimeOffset at)
+    internal static XmlElement? SmetsData(ServiceReferenceVariant variant, DeviceState state, DateTimeOffset at)
     {
         var doc = new XmlDocument();
         if (variant == ReadImportRegisters)
@@ -77,9 +77,9 @@ public sealed class Smets1ServiceProvider(SigningKey key)
             return rsp;
         }
         // The MMC names each Service Request's data element after the request's body element.
-        var name = body?.LocalName + "Rsp";
-        if (body is null || !Smets1Response.SmetsDataElements.Contains(name) || Smets1Response.RequireData.Contains(name)) return null;
-        return Ra(doc, name);
+        if (!ServiceCatalogue.TryGet(variant, out var definition)) return null;
+        var name = definition.BodyElement + "Rsp";
+        return Smets1Response.SmetsDataElements.Contains(name) && !Smets1Response.RequireData.Contains(name) ? Ra(doc, name) : null;
     }
 
     private static void Register(XmlElement register, ulong value, string unitElement, string unit)
