@@ -141,13 +141,17 @@ public static class OpenDuisServices
             // The SMETS1 Service Provider signs its responses and S1SP Alerts with its own key where the key folder
             // has one (the demo key set does), else with the DSP's.
             services.AddSingleton(new Network.Smets1.Smets1ServiceProvider(parts.Keys.FindXmlSigningKey(DemoKeySet.Smets1ServiceProviderEui) ?? dspKey));
-            services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox, sp.GetRequiredService<IRequestsInProcess>(),
+            services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox,
                 dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
                 sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Network.Smets1.Smets1ServiceProvider>()));
             if (parts.SmWanState is { } state) SmWan.SmWanStateHosting.AddDurableSmWanState(services, state);
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
+            // The commands acknowledged before a restart and not yet ended are executed again (or fail with their alert).
+            if (parts.RequestLog is DurableRequestLog durable && parts.Admission is null && parts.AccessSnapshot is not null)
+                services.AddHostedService(sp => new SmWan.AcceptedCommandRecovery(durable, sp.GetRequiredService<IRequestsInProcess>(),
+                    sp.GetRequiredService<Network.Execution.SmWanExecution>(), sp.GetRequiredService<ILogger<SmWan.AcceptedCommandRecovery>>()));
         }
         DccAlertHosting.AddDccAlertProducers(services, parts);
         if (parts.Schedules is { } schedules && parts.AccessSnapshot is { } access)

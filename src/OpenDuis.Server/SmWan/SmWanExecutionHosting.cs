@@ -31,8 +31,7 @@ public static class SmWanExecutionHosting
             new PartyStoreDuisVersions(store), schemas));
         // The emulated SMETS1 Service Provider signs its S1SP Alerts with its own key (the DSP's where the key folder has none).
         services.AddSingleton(sp => new SmWanExecution(sp.GetRequiredService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>(),
-            sp.GetRequiredService<IDccAlertSink>(), store, sp.GetRequiredService<IRequestsInProcess>(),
-            sp.GetService<Network.Smets1.Smets1ServiceProvider>()?.Key ?? dspKey, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IDccAlertSink>(), store, sp.GetService<Network.Smets1.Smets1ServiceProvider>()?.Key ?? dspKey, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<SmWanExecutionOptions>(), sp.GetService<IRequestLog>(), sp.GetService<ILogger<SmWanExecution>>()));
         services.AddSingleton<IDeviceNetwork>(sp => sp.GetRequiredService<SmWanExecution>());
         // Device events (admin API /admin/devices/{eui}/events) raise their DCC Alerts through the same sink.
