@@ -67,13 +67,7 @@ internal static class ParseCommand
             input = buffer.ToArray();
             return true;
         }
-        catch (IOException e)
-        {
-            error.WriteLine($"error: cannot read the input: {e.Message}");
-            input = [];
-            return false;
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"error: cannot read the input: {e.Message}");
             input = [];

@@ -237,33 +237,26 @@ public static class MmcRenderer
                 w.WriteString(MmcStatus.Cluster(c.ClusterId));
                 w.WriteEndElement();
                 if (f.DefaultResponse is { } d)
-                {
-                    w.WriteStartElement("ZIGBEECommandResponse", Namespace);
-                    Element(w, "CommandID", d.Command.ToString("X2", CultureInfo.InvariantCulture));
-                    w.WriteStartElement("Status", Namespace);
-                    w.WriteAttributeString("ResponseCode", d.Status.ToString("X2", CultureInfo.InvariantCulture));
-                    Element(w, "ZCLStatus", MmcStatus.Zcl(d.Status));
-                    w.WriteEndElement();
-                    w.WriteEndElement();
-                }
+                    ZclStatus(w, "ZIGBEECommandResponse", "CommandID", d.Command.ToString("X2", CultureInfo.InvariantCulture), d.Status);
                 else
-                {
                     foreach (var a in f.Attributes!)
-                    {
-                        w.WriteStartElement("ZIGBEEDataResponse", Namespace);
-                        Element(w, "AttributeID", a.Id.ToString("X4", CultureInfo.InvariantCulture));
-                        w.WriteStartElement("Status", Namespace);
-                        w.WriteAttributeString("ResponseCode", a.Status.ToString("X2", CultureInfo.InvariantCulture));
-                        Element(w, "ZCLStatus", MmcStatus.Zcl(a.Status));
-                        w.WriteEndElement();
-                        w.WriteEndElement();
-                    }
-                }
+                        ZclStatus(w, "ZIGBEEDataResponse", "AttributeID", a.Id.ToString("X4", CultureInfo.InvariantCulture), a.Status);
                 w.WriteEndElement();
             }
             w.WriteEndElement();
             w.WriteEndElement();
         }
+    }
+
+    private static void ZclStatus(MmcWriter w, string element, string idElement, string id, byte status)
+    {
+        w.WriteStartElement(element, Namespace);
+        Element(w, idElement, id);
+        w.WriteStartElement("Status", Namespace);
+        w.WriteAttributeString("ResponseCode", status.ToString("X2", CultureInfo.InvariantCulture));
+        Element(w, "ZCLStatus", MmcStatus.Zcl(status));
+        w.WriteEndElement();
+        w.WriteEndElement();
     }
 
     internal static void Element(MmcWriter w, string name, string value)
