@@ -10,6 +10,7 @@ using OpenDuis.Core.Outbox;
 using OpenDuis.Core.Requests;
 using OpenDuis.Network.Devices;
 using OpenDuis.Gbcs;
+using OpenDuis.Gbcs.Correlate;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
@@ -197,7 +198,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         }
         var preCommand = CommandFor(request, uc, request.RequestId.Target, request.RequestId.Counter, now);
         var key = new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter);
-        var issued = IssuedPreCommand.Of(request, uc.MessageCode, now);
+        var issued = IssuedPreCommand.Of(request, uc, now);
         _issued[key] = issued;
         _issuedOrder.Enqueue((key, now));
         ExpireIssued(now);
@@ -213,8 +214,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     /// <summary>
     /// A Signed Pre-Command (CV 5, 6, 7): its GBCS Message Code must map to the header's variant and,
-    /// where the DCC issued the Pre-Command (matched by originator, device and GBCS counter), be the
-    /// one it issued (E51, DUIS 3.5.10 Table 1).
+    /// where the DCC issued the Pre-Command (matched by originator, device and GBCS counter), it must
+    /// correlate with that Pre-Command (the same octets apart from the signature: Correlate, DUIS 3.4.2),
+    /// E51 otherwise (DUIS 3.5.10 Table 1; the Message Code is among the octets compared).
     /// </summary>
     private bool TryTakeSignedPreCommand(DuisRequest request, ServiceRequestDefinition definition, out GbcsMessage signed, out DuisRequest? original, out ResponseCode refusal)
     {
@@ -229,8 +231,15 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         if (!GbcsUseCases.Maps(definition, message.MessageCode)) return false;
         if (_issued.TryRemove(new IssuedKey(message.Originator, message.Recipient, message.OriginatorCounter), out var issued))
         {
-            if (issued.MessageCode != message.MessageCode) return false;
             original = issued.Request();
+            // The Pre-Command is rebuilt from the remembered Transform, as it was issued (it carries no date-time).
+            var preCommand = CommandFor(original, issued.UseCase, message.Recipient, message.OriginatorCounter, issued.At).WriteSigned();
+            var correlation = Correlation.Check(preCommand, body.GbcsPayload.Span);
+            if (!correlation.Match)
+            {
+                LogRefused(_logger, request.RequestId.ToString(), correlation.ToString());
+                return false;
+            }
         }
         signed = message;
         return true;
@@ -486,12 +495,12 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// most of what the GC promoted and most of the heap under load; compressed they are a tenth of that.
     /// </summary>
     private sealed record IssuedPreCommand(DuisSchemaVersion SchemaVersion, RequestId RequestId, CommandVariant CommandVariant,
-        ServiceReference ServiceReference, ServiceReferenceVariant ServiceReferenceVariant, byte[] Body, int BodyLength, ushort MessageCode, DateTimeOffset At)
+        ServiceReference ServiceReference, ServiceReferenceVariant ServiceReferenceVariant, byte[] Body, int BodyLength, GbcsUseCase UseCase, DateTimeOffset At)
     {
         // Quality 1: a few microseconds per kilobyte, and XML still shrinks several times.
         private const int Quality = 1, Window = 22;
 
-        public static IssuedPreCommand Of(DuisRequest request, ushort messageCode, DateTimeOffset at)
+        public static IssuedPreCommand Of(DuisRequest request, GbcsUseCase useCase, DateTimeOffset at)
         {
             var text = System.Text.Encoding.UTF8.GetBytes(request.Body.OuterXml);
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(text.Length));
@@ -500,7 +509,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 if (!BrotliEncoder.TryCompress(text, buffer, out var written, Quality, Window))
                     throw new InvalidOperationException("Brotli could not compress a Transform's body into its maximum compressed length.");
                 return new(request.SchemaVersion, request.RequestId, request.CommandVariant, request.ServiceReference, request.ServiceReferenceVariant,
-                    buffer.AsSpan(0, written).ToArray(), text.Length, messageCode, at);
+                    buffer.AsSpan(0, written).ToArray(), text.Length, useCase, at);
             }
             finally
             {
