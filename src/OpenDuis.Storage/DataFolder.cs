@@ -55,17 +55,50 @@ public sealed class DataFolder
                ?? throw new InvalidDataException($"{SettingsPath} is empty.");
     }
 
-    /// <summary>Opens the folder's store, initialising the folder with the demo environment if it is fresh.</summary>
+    /// <summary>
+    /// Opens the folder's store. Only <c>init</c> and <c>serve</c> create a data folder
+    /// (<see cref="OpenOrInitialiseStoreAsync"/>): anywhere else a folder that is not one is a mistyped
+    /// <c>--data</c>, refused rather than filled with new keys.
+    /// </summary>
     public async Task<ISmiStore> OpenStoreAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureInitialised();
+        return await OpenStoreAsync(ReadSettings(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the folder's store, initialising the folder with the demo environment if it is fresh (<c>serve</c>).</summary>
+    public async Task<ISmiStore> OpenOrInitialiseStoreAsync(CancellationToken cancellationToken = default)
     {
         if (!IsInitialised) return (await InitialiseAsync(new DataFolderSettings(), cancellationToken).ConfigureAwait(false)).Store;
         return await OpenStoreAsync(ReadSettings(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Throws <see cref="DataFolderException"/> unless the folder has been initialised (by <c>init</c> or <c>serve</c>).</summary>
+    public void EnsureInitialised()
+    {
+        EnsureNotAFile();
+        if (!IsInitialised)
+            throw new DataFolderException(DataFolderProblem.NotADataFolder,
+                $"{Path} is not an OpenDUIS data folder (no openduis.json): create it with `openduis init --data {Path}`, or give the right --data.");
+    }
+
+    /// <summary>The folder's path, once <see cref="EnsureInitialised"/> passes.</summary>
+    public string EnsuredPath()
+    {
+        EnsureInitialised();
+        return Path;
+    }
+
+    private void EnsureNotAFile()
+    {
+        if (File.Exists(Path))
+            throw new DataFolderException(DataFolderProblem.Unusable, $"--data {Path} is a file, not a folder: give a folder (`openduis init --data DIR` creates one).");
+    }
+
     private async Task<ISmiStore> OpenStoreAsync(DataFolderSettings settings, CancellationToken cancellationToken) => settings.Store switch
     {
-        "sqlite" => await SqliteSmiStore.OpenAsync(SqlitePath, cancellationToken).ConfigureAwait(false),
-        "postgres" => await PostgresSmiStore.OpenAsync(
+        "sqlite" => await StoreOpening.SqliteAsync(SqlitePath, cancellationToken).ConfigureAwait(false),
+        "postgres" => await StoreOpening.PostgresAsync(
             settings.PostgresConnectionString ?? throw new InvalidDataException($"{SettingsPath}: store is postgres but no connection string is given."),
             cancellationToken).ConfigureAwait(false),
         _ => throw new InvalidDataException($"{SettingsPath}: unknown store '{settings.Store}' (sqlite or postgres)."),
@@ -78,10 +111,19 @@ public sealed class DataFolder
     /// </summary>
     public async Task<(ISmiStore Store, int CertificateReferences)> InitialiseAsync(DataFolderSettings settings, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(Path);
+        EnsureNotAFile();
         settings = settings with { Keys = settings.Keys ?? DefaultKeysPath };
-        // Without ZAZ1 keys the folder gets its own demo key set, generated once.
-        if (settings.Keys == DefaultKeysPath) KeyFolder.GenerateDemoKeysIfEmpty(settings.Keys);
+        try
+        {
+            Directory.CreateDirectory(Path);
+            // Without ZAZ1 keys the folder gets its own demo key set, generated once.
+            if (settings.Keys == DefaultKeysPath) KeyFolder.GenerateDemoKeysIfEmpty(settings.Keys);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new DataFolderException(DataFolderProblem.Unusable,
+                $"The data folder {Path} cannot be created or written ({e.Message.TrimEnd('.')}): give a --data folder you may write.", e);
+        }
         var store = await OpenStoreAsync(settings, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -96,6 +138,81 @@ public sealed class DataFolder
         {
             await store.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+}
+
+/// <summary>What is wrong with a data folder, each with its own exit code in the CLI.</summary>
+public enum DataFolderProblem
+{
+    /// <summary>No openduis.json: a mistyped --data, or a folder never initialised.</summary>
+    NotADataFolder,
+    /// <summary>The path is a file, or the folder cannot be created or written.</summary>
+    Unusable,
+    /// <summary>The database is corrupt, unreadable, read-only or unreachable.</summary>
+    DatabaseUnusable,
+}
+
+/// <summary>A data folder or its database cannot be used; the message is one sentence naming the path and what to do.</summary>
+public sealed class DataFolderException(DataFolderProblem problem, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public DataFolderProblem Problem { get; } = problem;
+}
+
+/// <summary>
+/// Opens a data folder's database, turning the engine's failures at start (not a database, corrupt,
+/// unreadable, read-only, unreachable) into one sentence with the file's path.
+/// </summary>
+internal static class StoreOpening
+{
+    public static async Task<ISmiStore> SqliteAsync(string path, CancellationToken cancellationToken)
+    {
+        if (File.Exists(path))
+        {
+            // SQLite opens a file it may not write read-only and fails only at the first write, deep in a request.
+            try { using (File.Open(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite)) { } }
+            catch (UnauthorizedAccessException)
+            {
+                var readable = true;
+                try { using (File.Open(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)) { } }
+                catch (UnauthorizedAccessException) { readable = false; }
+                throw new DataFolderException(DataFolderProblem.DatabaseUnusable, readable
+                    ? $"The database {path} is read-only: OpenDUIS writes to it, so give the user running it write access (and to its folder)."
+                    : $"The database {path} cannot be read (permission denied): give the user running OpenDUIS read and write access to it.");
+            }
+        }
+        try
+        {
+            return await SqliteSmiStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            var what = e.SqliteErrorCode switch
+            {
+                26 => "is not an SQLite database (damaged, or another file in its place)", // SQLITE_NOTADB
+                11 => "is corrupt", // SQLITE_CORRUPT
+                8 => "is read-only (or its folder is: SQLite writes its journal beside it)", // SQLITE_READONLY
+                14 => "cannot be opened (missing folder or permission denied)", // SQLITE_CANTOPEN
+                10 => "cannot be read or written (I/O error: is the disk full or failing?)", // SQLITE_IOERR
+                _ => $"cannot be used ({e.Message.TrimEnd('.')})",
+            };
+            throw new DataFolderException(DataFolderProblem.DatabaseUnusable,
+                $"The database {path} {what}: restore it from a backup, or move it aside and run `openduis init` for a new one.", e);
+        }
+    }
+
+    public static async Task<ISmiStore> PostgresAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PostgresSmiStore.OpenAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException)
+        {
+            var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            throw new DataFolderException(DataFolderProblem.DatabaseUnusable,
+                $"The PostgreSQL database {b.Host}:{b.Port}/{b.Database} cannot be used ({e.Message.TrimEnd('.')}): check that it runs and the connection string in openduis.json.", e);
         }
     }
 }

@@ -34,12 +34,47 @@ public sealed class DataFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_folder_that_is_not_a_data_folder_is_refused_naming_init_and_nothing_is_created()
+    {
+        var mistyped = new DataFolder(Path.Combine(_dir, "mistyped"));
+        var e = await Assert.ThrowsAsync<DataFolderException>(() => mistyped.OpenStoreAsync(Ct));
+        Assert.Equal(DataFolderProblem.NotADataFolder, e.Problem);
+        Assert.Contains("openduis init", e.Message);
+        Assert.Contains(mistyped.Path, e.Message);
+        Assert.False(Directory.Exists(mistyped.Path));
+    }
+
+    [Fact]
+    public async Task A_data_path_that_is_a_file_is_refused_even_by_init()
+    {
+        var file = Path.Combine(_dir, "a-file");
+        await File.WriteAllTextAsync(file, "not a folder", Ct);
+        var e = await Assert.ThrowsAsync<DataFolderException>(() => new DataFolder(file).InitialiseAsync(new DataFolderSettings(), Ct));
+        Assert.Equal(DataFolderProblem.Unusable, e.Problem);
+        Assert.Contains("is a file", e.Message);
+    }
+
+    [Fact]
+    public async Task A_corrupt_database_is_one_sentence_with_its_path()
+    {
+        var folder = new DataFolder(Path.Combine(_dir, "corrupt"));
+        await (await folder.InitialiseAsync(new DataFolderSettings(), Ct)).Store.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var f in Directory.EnumerateFiles(folder.Path, "openduis.db*")) File.Delete(f);
+        await File.WriteAllBytesAsync(folder.SqlitePath, System.Text.Encoding.ASCII.GetBytes(new string('x', 8192)), Ct);
+        var e = await Assert.ThrowsAsync<DataFolderException>(() => folder.OpenStoreAsync(Ct));
+        Assert.Equal(DataFolderProblem.DatabaseUnusable, e.Problem);
+        Assert.Contains(folder.SqlitePath, e.Message);
+        Assert.Contains("not an SQLite database", e.Message);
+    }
+
+    [Fact]
     public async Task A_fresh_folder_is_initialised_on_first_use_with_the_demo_and_its_own_keys()
     {
         var folder = new DataFolder(Path.Combine(_dir, "fresh"));
         Assert.False(folder.IsInitialised);
 
-        await using (var store = await folder.OpenStoreAsync(Ct))
+        await using (var store = await folder.OpenOrInitialiseStoreAsync(Ct))
         {
             Assert.NotNull(await store.FindDeviceAsync(DemoEnvironment.Esme, Ct));
             var supplier = await store.FindUserAsync(DemoEnvironment.Supplier, Ct);

@@ -87,7 +87,7 @@ internal static class ConformanceCommand
             var keyFolder = parse.GetValue(keys);
             if (keyFolder is null)
             {
-                if (!folder.IsInitialised) await (await folder.OpenStoreAsync(cancellationToken)).DisposeAsync();
+                folder.EnsureInitialised();
                 keyFolder = folder.ReadSettings().Keys ?? folder.DefaultKeysPath;
             }
             if (!Directory.Exists(keyFolder))

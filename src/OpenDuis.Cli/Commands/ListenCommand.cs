@@ -31,6 +31,8 @@ internal static class ListenCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var folder = DataFolder.Resolve(parse.GetValue(data));
+            folder.EnsureInitialised();
+            ExitCodes.EnsurePortFree(IPAddress.Loopback, parse.GetValue(port), "--port");
             EndpointTls? tls = null;
             if (parse.GetValue(dcckiUser) is { } userText)
             {
@@ -47,7 +49,7 @@ internal static class ListenCommand
                 }
                 tls = EndpointTls.Load(files, user);
             }
-            var keys = KeyStore.Load(folder.IsInitialised ? folder.ReadSettings().Keys ?? folder.DefaultKeysPath : folder.DefaultKeysPath);
+            var keys = KeyStore.Load(folder.ReadSettings().Keys ?? folder.DefaultKeysPath);
             var security = new DuisSecurity(keys);
             var gate = new Lock();
             await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, parse.GetValue(port), message =>

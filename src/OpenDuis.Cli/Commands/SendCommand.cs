@@ -58,7 +58,7 @@ internal static class SendCommand
             }
 
             var folder = DataFolder.Resolve(parse.GetValue(data));
-            if (!folder.IsInitialised) await (await folder.OpenStoreAsync(cancellationToken)).DisposeAsync();
+            folder.EnsureInitialised();
             var keys = KeyStore.Load(folder.ReadSettings().Keys ?? folder.DefaultKeysPath);
             var key = keys.FindXmlSigningKey(user);
             if (key is null)

@@ -76,8 +76,11 @@ internal static class ServeCommand
                 parse.InvocationConfiguration.Error.WriteLine($"--address {parse.GetValue(address)}: an IPv4 address is required (R-WS-3).");
                 return 1;
             }
+            ExitCodes.EnsurePortFree(ip, parse.GetValue(port), "--port");
+            ExitCodes.EnsurePortFree(ip, parse.GetValue(smkiPort), "--smki-port");
+            if (parse.GetValue(reportsPort) is { } probeReports) ExitCodes.EnsurePortFree(ip, probeReports, "--reports-port");
             var clock = TimeProvider.System;
-            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken);
+            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true);
             var chosen = parse.GetValue(profile);
             var options = new ServerOptions
             {

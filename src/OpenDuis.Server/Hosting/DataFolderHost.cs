@@ -43,6 +43,8 @@ public sealed class DataFolderHost : IAsyncDisposable
     public ISmWanExecutionStore SmWanState { get; }
     public SmiCache Cache { get; }
     public SmiCacheAccessSnapshot AccessSnapshot { get; }
+    /// <summary>The inventory's change feed, from where <see cref="Cache"/> was loaded: other processes' writes reach it.</summary>
+    public SmiChangeFollowing? Changes { get; private init; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
     private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
@@ -62,9 +64,10 @@ public sealed class DataFolderHost : IAsyncDisposable
         _postgres = postgres;
     }
 
-    public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default)
+    /// <param name="initialise">Initialise a fresh folder (<c>serve</c>); otherwise a folder that is not one is refused.</param>
+    public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default, bool initialise = false)
     {
-        var store = await folder.OpenStoreAsync(cancellationToken);
+        var store = await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken));
         var settings = folder.ReadSettings();
         var keys = KeyStore.Load(settings.Keys ?? folder.DefaultKeysPath);
         NpgsqlDataSource? postgres = null;
@@ -90,11 +93,13 @@ public sealed class DataFolderHost : IAsyncDisposable
             unitOfWork = new SqliteUnitOfWork(folder.SqlitePath);
             smWanState = await SqliteSmWanExecutionStore.OpenAsync(folder.SqlitePath, cancellationToken);
         }
+        // The feed's position is taken before the inventory is read: a change committed meanwhile is read again, never missed.
+        var changes = store is Storage.Smi.SqlSmiStore sql ? new SmiChangeFollowing(sql.Changes, await sql.Changes.PositionAsync(cancellationToken)) : null;
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
             OpenDuisServices.UnlinkedRequestRetention, cancellationToken);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState) { Changes = changes };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -109,7 +114,7 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
     public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules,
-        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState);
+        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState, Changes: Changes);
 
     public async ValueTask DisposeAsync()
     {

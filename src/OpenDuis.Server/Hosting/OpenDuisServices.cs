@@ -39,6 +39,10 @@ namespace OpenDuis.Server.Hosting;
 /// Where the emulated SM WAN keeps injected faults and held Future Dated (DSP) requests across a
 /// restart (with <paramref name="Network"/>); without it they last as long as the process.
 /// </param>
+/// <param name="Changes">
+/// The inventory's change feed: with it (and a <see cref="SmiCacheAccessSnapshot"/>), writes by other
+/// processes reach the cache within <see cref="SmiChangeFollower.PollInterval"/>.
+/// </param>
 /// <param name="Network">
 /// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
 /// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
@@ -57,7 +61,8 @@ public sealed record OpenDuisParts(
     IRequestLog? RequestLog = null,
     IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null,
     Core.Transactions.IUnitOfWork? UnitOfWork = null,
-    ISmWanExecutionStore? SmWanState = null);
+    ISmWanExecutionStore? SmWanState = null,
+    SmiChangeFollowing? Changes = null);
 
 public static class OpenDuisServices
 {
@@ -135,6 +140,8 @@ public static class OpenDuisServices
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
         }
+        if (parts.Changes is { } changes && parts.AccessSnapshot is SmiCacheAccessSnapshot followed)
+            services.AddHostedService(sp => new SmiChangeFollower(followed, changes, sp.GetRequiredService<ILogger<SmiChangeFollower>>()));
         DccAlertHosting.AddDccAlertProducers(services, parts);
         if (parts.Schedules is { } schedules && parts.AccessSnapshot is { } access)
             Schedules.ScheduleHosting.AddDccSchedules(services, schedules, access);
