@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using System.Globalization;
+using OpenDuis.Core.Demo;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Server.Tests;
+
+/// <summary>
+/// What a new user meets in the first hour, done as the user does it, with real processes: a change
+/// made with the CLI reaches a running <c>serve</c>; a mistyped <c>--data</c> is refused; a failure is
+/// one sentence and its own exit code, never a stack trace.
+/// </summary>
+public sealed class FirstHourCliTests : IAsyncLifetime
+{
+    private readonly OpenduisProcesses _cli = new("openduis-first-hour-");
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly string NewDevice = "00-DB-12-34-56-78-99-A0";
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _cli.DisposeAsync();
+
+    private string Data => _cli.Data;
+
+    /// <summary>The 4.1.1 template addressed to the Device imported while the server runs.</summary>
+    private async Task<string> RequestForNewDeviceAsync()
+    {
+        var template = Directory.EnumerateFiles(RepoPaths.Templates, "ECS17b_4.1.1_SINGLE_SUCCESS*").Order(StringComparer.Ordinal).First();
+        var file = Path.Combine(Data, "new-device-4.1.1.xml");
+        await File.WriteAllTextAsync(file, (await File.ReadAllTextAsync(template, Ct)).Replace(DemoEnvironment.Esme.ToString(), NewDevice, StringComparison.Ordinal), Ct);
+        return file;
+    }
+
+    private async Task ImportNewDeviceAsync()
+    {
+        var (code, devices, err) = await _cli.RunOnDataAsync("export", "devices");
+        Assert.True(code == 0, err);
+        var esme = devices.Split('\n').First(l => l.StartsWith(DemoEnvironment.Esme.ToString(), StringComparison.Ordinal));
+        var csv = Path.Combine(Data, "new-device.csv");
+        await File.WriteAllTextAsync(csv, devices.Split('\n')[0] + "\n" + esme.Replace(DemoEnvironment.Esme.ToString(), NewDevice, StringComparison.Ordinal) + "\n", Ct);
+        (code, var output, err) = await _cli.RunOnDataAsync("import", "devices", csv);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("Imported 1 devices", output);
+    }
+
+    private async Task<string> SendAsync(int port, string request)
+    {
+        var (code, output, err) = await _cli.RunOnDataAsync("send", request, "--as", DemoEnvironment.Supplier.ToString(), "--to", $"http://127.0.0.1:{port}");
+        return $"exit {code}\n{output}{err}";
+    }
+
+    [Fact]
+    public async Task A_device_imported_while_serve_runs_is_known_to_it_at_once()
+    {
+        var port = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(port);
+        var request = await RequestForNewDeviceAsync();
+        Assert.Contains("E19", await SendAsync(port, request)); // not in the SMI yet
+
+        await ImportNewDeviceAsync();
+        var answer = await SendAsync(port, request);
+
+        Assert.Contains("← I99", answer);
+        Assert.Contains("exit 0", answer);
+    }
+
+    [Fact]
+    public async Task A_device_imported_while_serve_runs_on_PostgreSQL_is_known_to_it_at_once()
+    {
+        var admin = Environment.GetEnvironmentVariable("OPENDUIS_TEST_PG");
+        if (string.IsNullOrWhiteSpace(admin)) throw Prerequisite.Missing("a PostgreSQL server: set OPENDUIS_TEST_PG");
+        var schema = "t_" + Guid.NewGuid().ToString("N");
+        await using (var c = new Npgsql.NpgsqlConnection(admin))
+        {
+            await c.OpenAsync(Ct);
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE SCHEMA {schema}", c);
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+        try
+        {
+            var (code, output, err) = await _cli.RunOnDataAsync("init", "--postgres", new Npgsql.NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ToString());
+            Assert.True(code == 0, output + err);
+            var port = OpenduisProcesses.FreePort();
+            await _cli.ServeAsync(port);
+            var request = await RequestForNewDeviceAsync();
+
+            await ImportNewDeviceAsync();
+
+            Assert.Contains("← I99", await SendAsync(port, request));
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var c = new Npgsql.NpgsqlConnection(admin);
+            await c.OpenAsync(CancellationToken.None);
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", c);
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    [Theory]
+    [InlineData("users", "endpoint", "90-B3-D5-1F-30-01-00-00", "http://127.0.0.1:9/")]
+    [InlineData("export", "devices")]
+    [InlineData("send", "ECS17b_4.1.1", "--as", "90-B3-D5-1F-30-01-00-00", "--templates", "{templates}")]
+    [InlineData("listen", "--port", "0")]
+    [InlineData("sign", "-")]
+    [InlineData("anomaly-threshold", "list")]
+    public async Task A_mistyped_data_folder_is_refused_naming_init_and_not_created(params string[] command)
+    {
+        var mistyped = Path.Combine(Data, "mistyped");
+        var (code, output) = await _cli.RunAsync([.. command.Select(a => a.Replace("{templates}", RepoPaths.Templates, StringComparison.Ordinal)), "--data", mistyped]);
+
+        Assert.True(code == 10, output);
+        Assert.Contains("openduis init", output);
+        Assert.False(Directory.Exists(mistyped));
+        AssertOneSentence(output);
+    }
+
+    [Fact]
+    public async Task Serve_on_an_occupied_port_and_listen_on_an_occupied_port_say_so_with_exit_13()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+        var serve = await _cli.RunAsync("serve", "--data", Data, "--port", port, "--smki-port", "0");
+        await _cli.RunOnDataAsync("init");
+        var listen = await _cli.RunAsync("listen", "--data", Data, "--port", port);
+
+        foreach (var (code, output) in new[] { serve, listen })
+        {
+            Assert.True(code == 13, output);
+            Assert.Contains($"Port {port}", output);
+            AssertOneSentence(output);
+        }
+    }
+
+    [Theory]
+    [InlineData("send", "ECS17b_4.1.1", "--as", "90-B3-D5-1F-30-01-00-00", "--to", "http://127.0.0.1:{port}", "--templates", "{templates}", "--data", "{data}")]
+    [InlineData("fault", "list", "--server", "http://127.0.0.1:{port}/")]
+    [InlineData("event", "raise", "00-DB-12-34-56-78-90-A2", "power-outage", "--server", "http://127.0.0.1:{port}/")]
+    [InlineData("cpl", "remove", "--manufacturer", "0DB1", "--model", "ESME", "--firmware-version", "1.0", "--server", "http://127.0.0.1:{port}/")]
+    public async Task Commands_that_need_a_running_server_say_none_answers_with_exit_14(params string[] command)
+    {
+        await _cli.RunOnDataAsync("init");
+        var port = OpenduisProcesses.FreePort().ToString(CultureInfo.InvariantCulture);
+        var (code, output) = await _cli.RunAsync([.. command.Select(a => a.Replace("{port}", port, StringComparison.Ordinal)
+            .Replace("{templates}", RepoPaths.Templates, StringComparison.Ordinal).Replace("{data}", Data, StringComparison.Ordinal))]);
+
+        Assert.True(code == 14, output);
+        Assert.Contains("openduis serve", output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.EndsWith("running one.", output.Trim());
+    }
+
+    [Fact]
+    public async Task A_data_path_that_is_a_file_or_cannot_be_created_is_exit_11()
+    {
+        var file = Path.Combine(Data, "a-file");
+        await File.WriteAllTextAsync(file, "x", Ct);
+        var onFile = await _cli.RunAsync("serve", "--data", file, "--port", "0", "--smki-port", "0");
+        var unwritable = await _cli.RunAsync("init", "--data", "/proc/openduis-cannot-be-here");
+
+        Assert.True(onFile.ExitCode == 11, onFile.Output);
+        Assert.Contains("is a file", onFile.Output);
+        Assert.True(unwritable.ExitCode == 11, unwritable.Output);
+        Assert.Contains("/proc/openduis-cannot-be-here", unwritable.Output);
+        AssertOneSentence(onFile.Output);
+        AssertOneSentence(unwritable.Output);
+    }
+
+    [Fact]
+    public async Task A_corrupt_database_at_start_is_one_sentence_with_its_path_and_exit_12()
+    {
+        await _cli.RunOnDataAsync("init");
+        var db = Path.Combine(Data, "openduis.db");
+        foreach (var f in Directory.EnumerateFiles(Data, "openduis.db-*")) File.Delete(f);
+        await File.WriteAllTextAsync(db, new string('x', 8192), Ct);
+
+        var (code, output) = await _cli.RunAsync("serve", "--data", Data, "--port", "0", "--smki-port", "0");
+
+        Assert.True(code == 12, output);
+        Assert.Contains(db, output);
+        AssertOneSentence(output);
+    }
+
+    [Theory]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, "is read-only")]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite, "cannot be read")]
+    public async Task A_read_only_or_unreadable_database_at_start_is_one_sentence_with_its_path_and_exit_12(UnixFileMode mode, string says)
+    {
+        await _cli.RunOnDataAsync("init");
+        var db = Path.Combine(Data, "openduis.db");
+        // The server runs as another user than the file's owner (root ignores file modes).
+        var open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
+                   | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(Data, open);
+        File.SetUnixFileMode(Path.Combine(Data, "openduis.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        File.SetUnixFileMode(db, mode);
+
+        var (code, output) = await RunAsAnotherUserAsync("serve", "--data", Data, "--port", "0", "--smki-port", "0");
+
+        Assert.True(code == 12, output);
+        Assert.Contains(db, output);
+        Assert.Contains(says, output);
+        AssertOneSentence(output);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsAnotherUserAsync(params string[] args)
+    {
+        var root = Environment.UserName == "root";
+        var psi = new ProcessStartInfo(root ? "runuser" : "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/tmp" };
+        if (root) foreach (var a in new[] { "-u", "nobody", "--", "dotnet" }) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(OpenduisProcesses.Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["HOME"] = "/tmp";
+        psi.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = p.StandardError.ReadToEndAsync(Ct);
+        await p.WaitForExitAsync(Ct);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    private static void AssertOneSentence(string output)
+    {
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(lines.Length == 1, output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain("Exception", output);
+    }
+}
