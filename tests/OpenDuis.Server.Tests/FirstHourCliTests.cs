@@ -101,7 +101,7 @@ public sealed class FirstHourCliTests : IAsyncLifetime
     [Theory]
     [InlineData("users", "endpoint", "90-B3-D5-1F-30-01-00-00", "http://127.0.0.1:9/")]
     [InlineData("export", "devices")]
-    [InlineData("send", "ECS17b_4.1.1", "--as", "90-B3-D5-1F-30-01-00-00", "--templates", "{templates}")]
+    [InlineData("send", "ECS17b_4.1.1_SINGLE_SUCCESS", "--as", "90-B3-D5-1F-30-01-00-00", "--templates", "{templates}")]
     [InlineData("listen", "--port", "0")]
     [InlineData("sign", "-")]
     [InlineData("anomaly-threshold", "list")]
@@ -136,7 +136,7 @@ public sealed class FirstHourCliTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("send", "ECS17b_4.1.1", "--as", "90-B3-D5-1F-30-01-00-00", "--to", "http://127.0.0.1:{port}", "--templates", "{templates}", "--data", "{data}")]
+    [InlineData("send", "ECS17b_4.1.1_SINGLE_SUCCESS", "--as", "90-B3-D5-1F-30-01-00-00", "--to", "http://127.0.0.1:{port}", "--templates", "{templates}", "--data", "{data}")]
     [InlineData("fault", "list", "--server", "http://127.0.0.1:{port}/")]
     [InlineData("event", "raise", "00-DB-12-34-56-78-90-A2", "power-outage", "--server", "http://127.0.0.1:{port}/")]
     [InlineData("cpl", "remove", "--manufacturer", "0DB1", "--model", "ESME", "--firmware-version", "1.0", "--server", "http://127.0.0.1:{port}/")]

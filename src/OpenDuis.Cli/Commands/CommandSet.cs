@@ -25,6 +25,7 @@ internal static class CommandSet
         yield return FaultCommand.Create();
         yield return EventCommand.Create();
         yield return CplCommand.Create();
+        yield return ExplainCommand.Create();
         yield break;
     }
 }

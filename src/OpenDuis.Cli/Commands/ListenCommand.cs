@@ -1,3 +1,4 @@
+using OpenDuis.Protocol.Domain;
 using System.CommandLine;
 using System.Net;
 using System.Text;
@@ -62,7 +63,7 @@ internal static class ListenCommand
                     var verification = security.Verify(document, RemotePartyRole.DspXmlSign);
                     if (verification.IsValid && DuisResponse.TryRead(document, out var response, out var problem))
                     {
-                        verdict = $"{response.ResponseCode} {response.BodyKind} RequestID={response.RequestId} ResponseID={response.ResponseId} (signature verified: {verification.Signer})";
+                        verdict = $"{response.ResponseCode} ({ResponseCodes.MeaningOf(response.ResponseCode)}) {response.BodyKind} RequestID={response.RequestId} ResponseID={response.ResponseId} (signature verified: {verification.Signer})";
                         status = 200;
                     }
                     else
