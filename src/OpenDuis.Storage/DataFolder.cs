@@ -73,6 +73,20 @@ public sealed class DataFolder
         return await OpenStoreAsync(ReadSettings(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The folder's key set: its key folder (generated, or the ZAZ1 folder given to init), and beside a
+    /// ZAZ1 folder the demo keys generated for the Users it has none for.
+    /// </summary>
+    public KeyStore LoadKeys() => LoadKeys(ReadSettings());
+
+    private KeyStore LoadKeys(DataFolderSettings settings)
+    {
+        var keys = KeyStore.Load(settings.Keys ?? DefaultKeysPath);
+        if (settings.Keys is null || settings.Keys == DefaultKeysPath || !Directory.Exists(DefaultKeysPath)) return keys;
+        var extra = KeyStore.Load(DefaultKeysPath);
+        return KeyStore.Create(keys.Certificates.Concat(extra.Certificates), keys.SigningKeys.Concat(extra.SigningKeys));
+    }
+
     /// <summary>Throws <see cref="DataFolderException"/> unless the folder has been initialised (by <c>init</c> or <c>serve</c>).</summary>
     public void EnsureInitialised()
     {
@@ -116,8 +130,10 @@ public sealed class DataFolder
         try
         {
             Directory.CreateDirectory(Path);
-            // Without ZAZ1 keys the folder gets its own demo key set, generated once.
+            // Without ZAZ1 keys the folder gets its own demo key set, generated once; beside ZAZ1 keys,
+            // keys for the demo Users ZAZ1 has none for (the conformance runner's one-role Users among them).
             if (settings.Keys == DefaultKeysPath) KeyFolder.GenerateDemoKeysIfEmpty(settings.Keys);
+            else KeyFolder.GenerateDemoKeysIfEmpty(DefaultKeysPath, except: KeyStore.Load(settings.Keys));
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
@@ -127,7 +143,7 @@ public sealed class DataFolder
         var store = await OpenStoreAsync(settings, cancellationToken).ConfigureAwait(false);
         try
         {
-            var certificates = KeyFolder.CertificateReferences(settings.Keys);
+            var certificates = KeyFolder.CertificateReferences(LoadKeys(settings));
             await DemoEnvironment.SeedAsync(store, eui => certificates.TryGetValue(eui, out var refs) ? refs : [], cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(SettingsPath, JsonSerializer.Serialize(settings, Json), cancellationToken).ConfigureAwait(false);
             if (!OperatingSystem.IsWindows())
@@ -224,7 +240,10 @@ internal static class StoreOpening
 public static class KeyFolder
 {
     public static IReadOnlyDictionary<Eui, IReadOnlyList<SmkiCertificateRef>> CertificateReferences(string folder) =>
-        KeyStore.Load(folder).Certificates
+        CertificateReferences(KeyStore.Load(folder));
+
+    public static IReadOnlyDictionary<Eui, IReadOnlyList<SmkiCertificateRef>> CertificateReferences(KeyStore keys) =>
+        keys.Certificates
             .GroupBy(c => c.Subject)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<SmkiCertificateRef>)[.. g
                 .Select(c => new SmkiCertificateRef(
@@ -240,17 +259,18 @@ public static class KeyFolder
     /// demo User, its role taken from its User Roles (the DCC's Users as Access Control Broker).
     /// Returns false, and writes nothing, if the folder already holds certificates.
     /// </summary>
-    public static bool GenerateDemoKeysIfEmpty(string folder)
+    /// <param name="except">A key set the folder sits beside (ZAZ1): its Users get no keys here, nor does the DSP.</param>
+    public static bool GenerateDemoKeysIfEmpty(string folder, KeyStore? except = null)
     {
         if (Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.pem").Any()) return false;
         var parties = DemoEnvironment.Parties.ToDictionary(p => p.Id);
         DemoKeySet.Generate(folder, DemoEnvironment.Users
-            .Where(u => u.Id != DemoKeySet.DspEui)
+            .Where(u => u.Id != DemoKeySet.DspEui && except?.FindXmlSigningKey(u.Id) is null)
             .Select(u => new DemoParty(u.Id,
                 parties[u.Party].IsDcc ? RemotePartyRole.AccessControlBroker
                 : u.Roles.Any(r => r.IsSupplier()) ? RemotePartyRole.Supplier
                 : u.Roles.Any(r => r.IsNetworkOperator()) ? RemotePartyRole.NetworkOperator
-                : RemotePartyRole.OtherUser)));
+                : RemotePartyRole.OtherUser)), withDsp: except is null);
         return true;
     }
 }

@@ -207,6 +207,74 @@ public sealed class FirstHourCliTests : IAsyncLifetime
         AssertOneSentence(output);
     }
 
+    [Fact]
+    public async Task Conformance_with_its_default_Users_passes_on_a_ZAZ1_data_folder()
+    {
+        var (code, output, err) = await _cli.RunOnDataAsync("init", "--zaz1", RepoPaths.Keystore);
+        Assert.True(code == 0, output + err);
+        var port = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(port);
+
+        (code, output, err) = await _cli.RunOnDataAsync("conformance", "--endpoint", $"http://127.0.0.1:{port}", "--report", Path.Combine(Data, "report"));
+
+        Assert.True(code == 0, output + err);
+        Assert.DoesNotContain("no xmlSign key", output + err);
+        Assert.Contains("OU (90-B3-D5-1F-30-10-00-08): 8 passed, 0 failed", output);
+    }
+
+    [Fact]
+    public async Task Send_refuses_a_template_prefix_matching_several_files_and_names_the_file_it_sent()
+    {
+        var port = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(port);
+
+        var (code, output, err) = await _cli.RunOnDataAsync("send", "ECS17b_4.1.1", "--as", DemoEnvironment.Supplier.ToString(),
+            "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates);
+        Assert.True(code == 2, output + err);
+        Assert.Contains("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", err);
+        Assert.Contains("ECS17b_4.1.1_TWIN_SUCCESS_REQUEST_DUIS.XML", err);
+
+        (code, output, err) = await _cli.RunOnDataAsync("send", "ECS17b_4.1.1_SINGLE", "--as", DemoEnvironment.Supplier.ToString(),
+            "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("Sending " + Path.Combine(RepoPaths.Templates, "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"), output);
+        Assert.Contains("← I99 Acknowledgement", output);
+
+        var help = await _cli.RunAsync("send", "--help");
+        Assert.Contains("Exit codes: 0 answered I0 or I99", help.Output);
+    }
+
+    [Fact]
+    public async Task Sign_uses_the_data_folders_keys_as_send_does()
+    {
+        await _cli.RunOnDataAsync("init");
+        var template = Directory.EnumerateFiles(RepoPaths.Templates, "ECS17b_4.1.1_SINGLE_SUCCESS*").First();
+
+        var (code, output, err) = await _cli.RunOnDataAsync("sign", template);
+        Assert.True(code == 0, err);
+        var signed = Path.Combine(Data, "signed.xml");
+        await File.WriteAllTextAsync(signed, output, Ct);
+        (code, _, err) = await _cli.RunOnDataAsync("verify", signed);
+        Assert.True(code == 0, err);
+    }
+
+    [Fact]
+    public async Task Explain_says_what_a_code_means_and_send_prints_the_meaning_beside_an_error()
+    {
+        var e19 = await _cli.RunAsync("explain", "E19");
+        var schedule = await _cli.RunAsync("explain", "E050101");
+        var nonsense = await _cli.RunAsync("explain", "E7");
+
+        Assert.Equal(0, e19.ExitCode);
+        Assert.Contains("E19: Failed Authorisation – Device doesn't exist", e19.Output);
+        Assert.Contains("5.1 Create Schedule, error 1: ScheduleStartDate is not a date in the future", schedule.Output);
+        Assert.Equal(2, nonsense.ExitCode);
+
+        var port = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(port);
+        Assert.Contains("← E19 Failed Authorisation – Device doesn't exist", await SendAsync(port, await RequestForNewDeviceAsync()));
+    }
+
     private static async Task<(int ExitCode, string Output)> RunAsAnotherUserAsync(params string[] args)
     {
         var root = Environment.UserName == "root";

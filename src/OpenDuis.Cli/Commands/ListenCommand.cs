@@ -50,7 +50,7 @@ internal static class ListenCommand
                 }
                 tls = EndpointTls.Load(files, user);
             }
-            var keys = KeyStore.Load(folder.ReadSettings().Keys ?? folder.DefaultKeysPath);
+            var keys = folder.LoadKeys();
             var security = new DuisSecurity(keys);
             var gate = new Lock();
             await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, parse.GetValue(port), message =>

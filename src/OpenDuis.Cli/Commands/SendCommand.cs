@@ -69,7 +69,7 @@ internal static class SendCommand
 
             var folder = DataFolder.Resolve(parse.GetValue(data));
             folder.EnsureInitialised();
-            var keys = KeyStore.Load(folder.ReadSettings().Keys ?? folder.DefaultKeysPath);
+            var keys = folder.LoadKeys();
             var key = keys.FindXmlSigningKey(user);
             if (key is null)
             {

@@ -32,7 +32,8 @@ public static class DemoKeySet
     private static readonly DateTimeOffset NotAfter = new(2125, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Writes the set into <paramref name="folder"/> (created if needed) and returns the file names written.</summary>
-    public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users)
+    /// <param name="withDsp">Also issue the DSP's xmlSign key; false beside a key set that has its own (ZAZ1).</param>
+    public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users, bool withDsp = true)
     {
         Directory.CreateDirectory(folder);
         var written = new List<string>();
@@ -45,7 +46,7 @@ public static class DemoKeySet
         using var ca = caRequest.CreateSelfSigned(NotBefore, NotAfter);
         Write(folder, RootName, ca, caKey, written);
 
-        Issue(folder, "dsp-xml-sign-" + DspEui.ToCompactString() + "-ds", DspEui, RemotePartyRole.DspXmlSign, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
+        if (withDsp) Issue(folder, "dsp-xml-sign-" + DspEui.ToCompactString() + "-ds", DspEui, RemotePartyRole.DspXmlSign, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
         foreach (var user in users)
         {
             var eui = user.Party.ToCompactString();

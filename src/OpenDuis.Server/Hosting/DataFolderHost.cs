@@ -69,7 +69,7 @@ public sealed class DataFolderHost : IAsyncDisposable
     {
         var store = await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken));
         var settings = folder.ReadSettings();
-        var keys = KeyStore.Load(settings.Keys ?? folder.DefaultKeysPath);
+        var keys = folder.LoadKeys();
         NpgsqlDataSource? postgres = null;
         IOutboxStore outbox;
         IScheduleStore schedules;
