@@ -275,6 +275,32 @@ public sealed class FirstHourCliTests : IAsyncLifetime
         Assert.Contains("← E19 Failed Authorisation – Device doesn't exist", await SendAsync(port, await RequestForNewDeviceAsync()));
     }
 
+    [Fact]
+    public async Task Users_devices_and_the_CPL_are_listed_and_notice_takes_the_Party_IDs_export_prints()
+    {
+        await _cli.RunOnDataAsync("init");
+
+        var users = await _cli.RunOnDataAsync("users", "list");
+        var esmes = await _cli.RunOnDataAsync("devices", "list", "--type", "ESME", "--status", "Commissioned");
+        var atGasMeter = await _cli.RunOnDataAsync("devices", "list", "--mpxn", DemoEnvironment.GasMprn.ToString());
+        var cpl = await _cli.RunOnDataAsync("cpl", "list");
+        var parties = await _cli.RunOnDataAsync("export", "parties");
+        var supplierParty = parties.Out.Split('\n').First(l => l.StartsWith(DemoEnvironment.Supplier.ToString(), StringComparison.Ordinal)).Split(',')[1];
+        var notice = await _cli.RunOnDataAsync("notice", "record", "--from", supplierParty, "--to", DemoEnvironment.NetworkOperatorParty.ToString(),
+            "--method", "post", "--address", "1 Demo Street", "--sent", "2026-12-07T10:00", "--subject", "first notice");
+        var received = await _cli.RunOnDataAsync("notice", "list", "--to", DemoEnvironment.NetworkOperatorParty.ToString());
+
+        Assert.Contains($"{DemoEnvironment.Supplier}  DEMO-SUPPLIER", users.Out);
+        Assert.Contains(DemoEnvironment.Esme.ToString(), esmes.Out);
+        Assert.DoesNotContain(DemoEnvironment.Gsme.ToString(), esmes.Out);
+        Assert.Contains(DemoEnvironment.Gsme.ToString(), atGasMeter.Out);
+        Assert.DoesNotContain(DemoEnvironment.Esme.ToString(), atGasMeter.Out);
+        Assert.Contains("0DB1          ESME", cpl.Out);
+        Assert.True(notice.ExitCode == 0, notice.Out + notice.Err);
+        Assert.Contains("first notice", received.Out);
+        Assert.Contains("--profile <dev|duis>", (await _cli.RunAsync("serve", "--help")).Output);
+    }
+
     private static async Task<(int ExitCode, string Output)> RunAsAnotherUserAsync(params string[] args)
     {
         var root = Environment.UserName == "root";

@@ -26,6 +26,7 @@ internal static class CommandSet
         yield return EventCommand.Create();
         yield return CplCommand.Create();
         yield return ExplainCommand.Create();
+        yield return DevicesCommand.Create();
         yield break;
     }
 }

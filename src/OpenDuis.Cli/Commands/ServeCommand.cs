@@ -20,11 +20,13 @@ internal static class ServeCommand
     public static Command Create()
     {
         var data = InitCommand.DataOption();
-        var profile = new Option<ConnectionProfile>("--profile")
+        // Spelt as the README spells it (dev|duis), not as the enum's members.
+        var profile = new Option<string>("--profile")
         {
             Description = "dev: plain HTTP on loopback (as DCC Boxed); duis: TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256 only, DCCKI client certificates.",
-            DefaultValueFactory = _ => ConnectionProfile.Dev,
+            DefaultValueFactory = _ => "dev",
         };
+        profile.AcceptOnlyFromAmong("dev", "duis");
         var port = new Option<int>("--port")
         {
             Description = $"TCP port (default {ServerOptions.DefaultPort}; 0 picks a free one).",
@@ -81,7 +83,7 @@ internal static class ServeCommand
             if (parse.GetValue(reportsPort) is { } probeReports) ExitCodes.EnsurePortFree(ip, probeReports, "--reports-port");
             var clock = TimeProvider.System;
             await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true);
-            var chosen = parse.GetValue(profile);
+            var chosen = parse.GetValue(profile) == "duis" ? ConnectionProfile.Duis : ConnectionProfile.Dev;
             var options = new ServerOptions
             {
                 Profile = chosen,
