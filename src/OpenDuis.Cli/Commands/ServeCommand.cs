@@ -81,6 +81,8 @@ internal static class ServeCommand
             ExitCodes.EnsurePortFree(ip, parse.GetValue(port), "--port");
             ExitCodes.EnsurePortFree(ip, parse.GetValue(smkiPort), "--smki-port");
             if (parse.GetValue(reportsPort) is { } probeReports) ExitCodes.EnsurePortFree(ip, probeReports, "--reports-port");
+            // Said at once: opening a large inventory can take a while before the server listens.
+            output.WriteLine($"OpenDUIS starting on {ip}:{parse.GetValue(port)} with the data folder {DataFolder.Resolve(parse.GetValue(data)).Path} …");
             var clock = TimeProvider.System;
             await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true);
             var chosen = parse.GetValue(profile) == "duis" ? ConnectionProfile.Duis : ConnectionProfile.Dev;
