@@ -87,6 +87,25 @@ public sealed class DataFolder
         return KeyStore.Create(keys.Certificates.Concat(extra.Certificates), keys.SigningKeys.Concat(extra.SigningKeys));
     }
 
+    /// <summary>The folder's outbox, as the operator sees it (list, release parked messages).</summary>
+    public async Task<(Core.Outbox.IOutboxAdmin Outbox, IAsyncDisposable Owner)> OpenOutboxAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureInitialised();
+        var settings = ReadSettings();
+        if (settings.Store == "postgres")
+        {
+            var source = Npgsql.NpgsqlDataSource.Create(settings.PostgresConnectionString!);
+            return (await Outbox.PostgresOutboxStore.OpenAsync(source, TimeProvider.System, cancellationToken).ConfigureAwait(false), source);
+        }
+        return (await Outbox.SqliteOutboxStore.OpenAsync(SqlitePath, TimeProvider.System, cancellationToken).ConfigureAwait(false), NoOwner.Instance);
+    }
+
+    private sealed class NoOwner : IAsyncDisposable
+    {
+        public static readonly NoOwner Instance = new();
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     /// <summary>Throws <see cref="DataFolderException"/> unless the folder has been initialised (by <c>init</c> or <c>serve</c>).</summary>
     public void EnsureInitialised()
     {

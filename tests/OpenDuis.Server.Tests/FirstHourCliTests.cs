@@ -301,6 +301,54 @@ public sealed class FirstHourCliTests : IAsyncLifetime
         Assert.Contains("--profile <dev|duis>", (await _cli.RunAsync("serve", "--help")).Output);
     }
 
+    [Fact]
+    public async Task Serve_logs_one_line_per_request_and_parks_messages_for_a_User_with_no_endpoint_until_it_has_one()
+    {
+        var port = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(port, "--device-latency", "0");
+        var accepted = await SendAsync(port, Directory.EnumerateFiles(RepoPaths.Templates, "ECS17b_4.1.1_SINGLE_SUCCESS*").First());
+        var refused = await SendAsync(port, await RequestForNewDeviceAsync());
+        var acceptedId = RequestIdOf(accepted);
+        var refusedId = RequestIdOf(refused);
+
+        // The device's response has nowhere to go: parked, said once, not retried every few seconds.
+        await WaitForAsync(() => _cli.ServeOutput.Contains("Parked 1 message(s)", StringComparison.Ordinal));
+        await Task.Delay(TimeSpan.FromSeconds(4), Ct);
+        var log = _cli.ServeOutput;
+        Assert.Single(Lines(log, acceptedId), l => l.Contains("answered I99", StringComparison.Ordinal));
+        Assert.Single(Lines(log, refusedId));
+        Assert.Contains("refused E19", Lines(log, refusedId)[0]);
+        Assert.Single(Lines(log, "Parked"));
+        Assert.Empty(Lines(log, "next try in"));
+        var (_, waiting, _) = await _cli.RunOnDataAsync("outbox", "list");
+        Assert.Contains("PARKED", waiting);
+
+        // Giving the User an endpoint releases what waited.
+        await using var listener = await Delivery.ResponseListener.StartAsync(System.Net.IPAddress.Loopback, 0, cancellationToken: Ct);
+        var (code, output, err) = await _cli.RunOnDataAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString());
+        Assert.True(code == 0, output + err);
+        Assert.Contains("1 parked message(s) released", output);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        Assert.Contains(acceptedId, System.Text.Encoding.UTF8.GetString((await listener.Received.ReadAsync(timeout.Token)).Body));
+
+        var quiet = await _cli.RunAsync("serve", "--help");
+        Assert.Contains("--log-level", quiet.Output);
+    }
+
+    private static string RequestIdOf(string sendOutput) =>
+        System.Text.RegularExpressions.Regex.Match(sendOutput, "RequestID ([0-9A-F-]+:[0-9A-F-]+:[0-9]+)").Groups[1].Value is { Length: > 0 } id
+            ? id : throw new InvalidOperationException("no RequestID in: " + sendOutput);
+
+    private static List<string> Lines(string log, string containing) =>
+        [.. log.Split('\n').Where(l => l.Contains(containing, StringComparison.Ordinal))];
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 300 && !condition(); i++) await Task.Delay(100, Ct);
+        Assert.True(condition(), "timed out");
+    }
+
     private static async Task<(int ExitCode, string Output)> RunAsAnotherUserAsync(params string[] args)
     {
         var root = Environment.UserName == "root";

@@ -63,7 +63,7 @@ public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
     public async Task<Process> ServeAsync(int port, params string[] extra)
     {
         var serve = Start(["serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", "--smki-port", "0", .. extra]);
-        var log = new StringBuilder();
+        var log = _serveLog = new StringBuilder();
         serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.BeginOutputReadLine();
@@ -80,6 +80,18 @@ public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
             await Task.Delay(100, Ct);
         }
         throw new TimeoutException("openduis serve did not answer /health within 30 s");
+    }
+
+    private StringBuilder? _serveLog;
+
+    /// <summary>What the last <see cref="ServeAsync"/> server has written so far (standard output and error).</summary>
+    public string ServeOutput
+    {
+        get
+        {
+            if (_serveLog is not { } log) return "";
+            lock (log) return log.ToString();
+        }
     }
 
     public static int FreePort()

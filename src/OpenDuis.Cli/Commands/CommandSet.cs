@@ -27,6 +27,7 @@ internal static class CommandSet
         yield return CplCommand.Create();
         yield return ExplainCommand.Create();
         yield return DevicesCommand.Create();
+        yield return OutboxCommand.Create();
         yield break;
     }
 }

@@ -38,6 +38,12 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "127.0.0.1",
         };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Write structured logs, one JSON object per line." };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "The least severe log lines written: information (default: a line per request, with its Request ID, code and time), warning, error, debug, trace.",
+            DefaultValueFactory = _ => "information",
+        };
+        logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
         var schemas = new Option<DirectoryInfo?>("--schemas")
         {
             Description = "Folder of the official DUIS XSDs ('DUIS Schema V5.4.xsd' …) to validate requests against (R-MSG-4); default $OPENDUIS_SCHEMAS, else structural checks only.",
@@ -68,7 +74,7 @@ internal static class ServeCommand
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, jsonLogs, lease, schemas, smkiPort, reportsPort, latency, rtds, noNetwork,
+            data, profile, port, address, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -93,6 +99,7 @@ internal static class ServeCommand
                 Port = parse.GetValue(port),
                 Dccki = chosen == ConnectionProfile.Duis ? host.EnsureDemoDccki(clock) : null,
                 JsonLogs = parse.GetValue(jsonLogs),
+                MinimumLogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parse.GetValue(logLevel)!, ignoreCase: true),
                 Delivery = new OpenDuis.Server.Delivery.OutboxDeliveryOptions { Lease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(lease), 1, 3600)) },
             };
             var schemaFolder = parse.GetValue(schemas)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_SCHEMAS");

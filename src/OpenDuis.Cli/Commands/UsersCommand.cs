@@ -36,6 +36,11 @@ internal static class UsersCommand
             }
             await store.SaveUserAsync(found with { ResponseEndpoint = uri }, cancellationToken);
             parse.InvocationConfiguration.Output.WriteLine($"User {id} receives responses at {uri}");
+            // What waited for an endpoint goes now (a running server also sees the change and does the same).
+            var (outbox, owner) = await DataFolder.Resolve(parse.GetValue(data)).OpenOutboxAsync(cancellationToken);
+            await using (owner)
+                if (await outbox.ReleaseParkedAsync(id, DateTimeOffset.UtcNow, cancellationToken) is var released and > 0)
+                    parse.InvocationConfiguration.Output.WriteLine($"  {released} parked message(s) released for delivery.");
             return 0;
         });
         var listData = InitCommand.DataOption();

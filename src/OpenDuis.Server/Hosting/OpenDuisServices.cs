@@ -83,6 +83,7 @@ public static class OpenDuisServices
     {
         // Whatever is enqueued through the parts wakes this process's delivery worker once committed.
         var signal = new OutboxSignal();
+        var outboxAdmin = parts.Outbox as IOutboxAdmin;
         services.AddSingleton(signal);
         parts = parts with { Outbox = new SignallingOutboxStore(parts.Outbox, signal) };
         var dspKey = parts.DspKey ?? parts.Keys.FindXmlSigningKey(DemoKeySet.DspEui)
@@ -141,7 +142,8 @@ public static class OpenDuisServices
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
         }
         if (parts.Changes is { } changes && parts.AccessSnapshot is SmiCacheAccessSnapshot followed)
-            services.AddHostedService(sp => new SmiChangeFollower(followed, changes, sp.GetRequiredService<ILogger<SmiChangeFollower>>()));
+            services.AddHostedService(sp => new SmiChangeFollower(followed, changes, sp.GetRequiredService<ILogger<SmiChangeFollower>>(),
+                outboxAdmin, sp.GetRequiredService<TimeProvider>()));
         DccAlertHosting.AddDccAlertProducers(services, parts);
         if (parts.Schedules is { } schedules && parts.AccessSnapshot is { } access)
             Schedules.ScheduleHosting.AddDccSchedules(services, schedules, access);

@@ -13,7 +13,9 @@ public sealed record SmiChangeFollowing(ISmiChangeFeed Feed, string LoadedFrom);
 /// made by other processes: <c>openduis import</c>, <c>users endpoint</c>, another node. It polls the
 /// change feed (one indexed read) a few times a second and reads again only what changed.
 /// </summary>
-public sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot, SmiChangeFollowing following, ILogger<SmiChangeFollower> logger) : BackgroundService
+/// <remarks>A User given a response endpoint has its parked messages released (<see cref="Core.Outbox.OutboxParking"/>).</remarks>
+public sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot, SmiChangeFollowing following, ILogger<SmiChangeFollower> logger,
+    Core.Outbox.IOutboxAdmin? outbox = null, TimeProvider? clock = null) : BackgroundService
 {
     /// <summary>How often the feed is read: a CLI change reaches requests within this.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
@@ -37,6 +39,10 @@ public sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot, S
                 if (batch.Overflowed || batch.Changes.Count > 0)
                 {
                     await snapshot.ApplyAsync(batch, stoppingToken).ConfigureAwait(false);
+                    if (outbox is not null)
+                        foreach (var change in batch.Changes)
+                            if (change is SmiChange.UserChanged(var user) && snapshot.TryGetUser(user, out var u) && u.ResponseEndpoint is not null)
+                                await outbox.ReleaseParkedAsync(user, (clock ?? TimeProvider.System).GetUtcNow(), stoppingToken).ConfigureAwait(false);
                     LogApplied(logger, batch.Overflowed ? "everything (a bulk change)" : $"{batch.Changes.Count} change(s)");
                 }
                 position = batch.Position;
