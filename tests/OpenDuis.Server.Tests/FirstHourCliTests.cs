@@ -326,8 +326,7 @@ public sealed class FirstHourCliTests : IAsyncLifetime
         // Giving the User an endpoint releases what waited.
         await using var listener = await Delivery.ResponseListener.StartAsync(System.Net.IPAddress.Loopback, 0, cancellationToken: Ct);
         var (code, output, err) = await _cli.RunOnDataAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString());
-        Assert.True(code == 0, output + err);
-        Assert.Contains("1 parked message(s) released", output);
+        Assert.True(code == 0, output + err); // released by the CLI, or by the server seeing the User change first
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         Assert.Contains(acceptedId, System.Text.Encoding.UTF8.GetString((await listener.Received.ReadAsync(timeout.Token)).Body));
@@ -367,7 +366,9 @@ public sealed class FirstHourCliTests : IAsyncLifetime
 
     private static void AssertOneSentence(string output)
     {
-        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // serve says it is starting before anything can fail; the failure is then one line.
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith("OpenDUIS starting", StringComparison.Ordinal)).ToArray();
         Assert.True(lines.Length == 1, output);
         Assert.DoesNotContain("   at ", output);
         Assert.DoesNotContain("Exception", output);

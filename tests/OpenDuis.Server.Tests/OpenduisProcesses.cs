@@ -9,12 +9,21 @@ namespace OpenDuis.Server.Tests;
 /// The <c>openduis</c> command run as separate processes over one temporary data folder, as a user
 /// runs it. Every process started is killed, and the folder removed, on dispose.
 /// </summary>
-public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
+/// <param name="initialised">Initialise the folder first, as `openduis init` does (only init and serve create a data folder).</param>
+public sealed class OpenduisProcesses(string folderPrefix, bool initialised = false) : IAsyncDisposable
 {
     private readonly List<Process> _started = [];
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public string Data { get; } = Directory.CreateTempSubdirectory(folderPrefix).FullName;
+    public string Data { get; } = Create(folderPrefix, initialised);
+
+    private static string Create(string prefix, bool initialised)
+    {
+        var path = Directory.CreateTempSubdirectory(prefix).FullName;
+        if (initialised)
+            new Storage.DataFolder(path).InitialiseAsync(new Storage.DataFolderSettings()).GetAwaiter().GetResult().Store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return path;
+    }
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "openduis.dll");
 
