@@ -28,6 +28,8 @@ internal static class CommandSet
         yield return ExplainCommand.Create();
         yield return DevicesCommand.Create();
         yield return OutboxCommand.Create();
+        yield return ParseCommand.Create();
+        yield return CorrelateCommand.Create();
         yield break;
     }
 }
