@@ -103,7 +103,13 @@ public sealed class DataFolderTests : IDisposable
             var supplier = await store.FindUserAsync(DemoEnvironment.Supplier, Ct);
             Assert.Contains(supplier!.Certificates, c => c.RoleCode == 0x87);
             Assert.Equal(RepoPaths.Keystore, folder.ReadSettings().Keys);
-            Assert.False(Directory.Exists(folder.DefaultKeysPath));
+            // Beside ZAZ1: demo keys only for the Users ZAZ1 has none for (the conformance runner's one-role
+            // Users), never a second DSP key; the ZAZ1 Users keep theirs.
+            var keys = folder.LoadKeys();
+            Assert.Equal(Protocol.Keys.KeyStore.Load(RepoPaths.Keystore).FindXmlSigningKey(DemoEnvironment.Supplier)!.Certificate.SerialNumber,
+                keys.FindXmlSigningKey(DemoEnvironment.Supplier)!.Certificate.SerialNumber);
+            Assert.All(DemoEnvironment.RoleUsers.Values, u => Assert.NotNull(keys.FindXmlSigningKey(u)));
+            Assert.Empty(Directory.EnumerateFiles(folder.DefaultKeysPath, "dsp-*"));
         }
     }
 
