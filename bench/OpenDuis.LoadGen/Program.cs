@@ -33,7 +33,7 @@ using OpenDuis.Storage;
 var settings = LoadSettings.Parse(args);
 var data = new DataFolder(Directory.CreateTempSubdirectory("openduis-loadgen-").FullName);
 var clock = TimeProvider.System;
-await using var host = await DataFolderHost.OpenAsync(data, clock);
+await using var host = await DataFolderHost.OpenAsync(data, clock, initialise: true);
 var profile = settings.Profile;
 var options = new ServerOptions
 {

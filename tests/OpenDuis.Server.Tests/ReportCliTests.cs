@@ -7,7 +7,7 @@ namespace OpenDuis.Server.Tests;
 /// <summary><c>openduis report</c> as a separate process on a fresh data folder: H17 requests, refusals, and a report from the inventory.</summary>
 public sealed class ReportCliTests : IAsyncDisposable
 {
-    private readonly OpenduisProcesses _cli = new("openduis-report-cli-");
+    private readonly OpenduisProcesses _cli = new("openduis-report-cli-", initialised: true);
     private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

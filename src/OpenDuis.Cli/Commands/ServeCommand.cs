@@ -20,11 +20,13 @@ internal static class ServeCommand
     public static Command Create()
     {
         var data = InitCommand.DataOption();
-        var profile = new Option<ConnectionProfile>("--profile")
+        // Spelt as the README spells it (dev|duis), not as the enum's members.
+        var profile = new Option<string>("--profile")
         {
             Description = "dev: plain HTTP on loopback (as DCC Boxed); duis: TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256 only, DCCKI client certificates.",
-            DefaultValueFactory = _ => ConnectionProfile.Dev,
+            DefaultValueFactory = _ => "dev",
         };
+        profile.AcceptOnlyFromAmong("dev", "duis");
         var port = new Option<int>("--port")
         {
             Description = $"TCP port (default {ServerOptions.DefaultPort}; 0 picks a free one).",
@@ -36,6 +38,12 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "127.0.0.1",
         };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Write structured logs, one JSON object per line." };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "The least severe log lines written: information (default: a line per request, with its Request ID, code and time), warning, error, debug, trace.",
+            DefaultValueFactory = _ => "information",
+        };
+        logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
         var schemas = new Option<DirectoryInfo?>("--schemas")
         {
             Description = "Folder of the official DUIS XSDs ('DUIS Schema V5.4.xsd' …) to validate requests against (R-MSG-4); default $OPENDUIS_SCHEMAS, else structural checks only.",
@@ -66,7 +74,7 @@ internal static class ServeCommand
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, jsonLogs, lease, schemas, smkiPort, reportsPort, latency, rtds, noNetwork,
+            data, profile, port, address, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -76,9 +84,14 @@ internal static class ServeCommand
                 parse.InvocationConfiguration.Error.WriteLine($"--address {parse.GetValue(address)}: an IPv4 address is required (R-WS-3).");
                 return 1;
             }
+            ExitCodes.EnsurePortFree(ip, parse.GetValue(port), "--port");
+            ExitCodes.EnsurePortFree(ip, parse.GetValue(smkiPort), "--smki-port");
+            if (parse.GetValue(reportsPort) is { } probeReports) ExitCodes.EnsurePortFree(ip, probeReports, "--reports-port");
+            // Said at once: opening a large inventory can take a while before the server listens.
+            output.WriteLine($"OpenDUIS starting on {ip}:{parse.GetValue(port)} with the data folder {DataFolder.Resolve(parse.GetValue(data)).Path} …");
             var clock = TimeProvider.System;
-            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken);
-            var chosen = parse.GetValue(profile);
+            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true);
+            var chosen = parse.GetValue(profile) == "duis" ? ConnectionProfile.Duis : ConnectionProfile.Dev;
             var options = new ServerOptions
             {
                 Profile = chosen,
@@ -86,6 +99,7 @@ internal static class ServeCommand
                 Port = parse.GetValue(port),
                 Dccki = chosen == ConnectionProfile.Duis ? host.EnsureDemoDccki(clock) : null,
                 JsonLogs = parse.GetValue(jsonLogs),
+                MinimumLogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parse.GetValue(logLevel)!, ignoreCase: true),
                 Delivery = new OpenDuis.Server.Delivery.OutboxDeliveryOptions { Lease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(lease), 1, 3600)) },
             };
             var schemaFolder = parse.GetValue(schemas)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_SCHEMAS");

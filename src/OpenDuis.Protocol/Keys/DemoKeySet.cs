@@ -38,7 +38,8 @@ public static class DemoKeySet
     private static readonly DateTimeOffset NotAfter = new(2125, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Writes the set into <paramref name="folder"/> (created if needed) and returns the file names written.</summary>
-    public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users)
+    /// <param name="withDsp">Also issue the DSP's xmlSign key; false beside a key set that has its own (ZAZ1).</param>
+    public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users, bool withDsp = true)
     {
         Directory.CreateDirectory(folder);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -52,11 +53,14 @@ public static class DemoKeySet
         using var ca = caRequest.CreateSelfSigned(NotBefore, NotAfter);
         Write(folder, RootName, ca, caKey, written);
 
-        Issue(folder, "dsp-xml-sign-" + DspEui.ToCompactString() + "-ds", DspEui, RemotePartyRole.DspXmlSign, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
-        // The Access Control Broker's GBCS keys: commands to Devices are MACed ACB <-> Device (GBCS).
-        var acb = RemotePartyRole.AccessControlBroker;
-        Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ds", DspEui, acb, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
-        Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ka", DspEui, acb, CertificateKeyUsage.KeyAgreement, ca, caKey, written);
+        if (withDsp)
+        {
+            Issue(folder, "dsp-xml-sign-" + DspEui.ToCompactString() + "-ds", DspEui, RemotePartyRole.DspXmlSign, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
+            // The Access Control Broker's GBCS keys: commands to Devices are MACed ACB <-> Device (GBCS).
+            var acb = RemotePartyRole.AccessControlBroker;
+            Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ds", DspEui, acb, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
+            Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ka", DspEui, acb, CertificateKeyUsage.KeyAgreement, ca, caKey, written);
+        }
         Issue(folder, "s1sp-xml-sign-" + Smets1ServiceProviderEui.ToCompactString() + "-ds", Smets1ServiceProviderEui, RemotePartyRole.XmlSign,
             CertificateKeyUsage.DigitalSignature, ca, caKey, written);
         foreach (var user in users)

@@ -71,20 +71,17 @@ public sealed partial class DuisRequestHandler(
         if (!verification.IsValid)
         {
             var code = verification.FailureCode == SignatureFailureCode.E65 ? ResponseCode.E65 : ResponseCode.E100;
-            LogRefused(logger, request.RequestId.ToString(), code.ToString(), verification.ToString());
-            return Acknowledge(request, code);
+            return Refuse(request, code, verification.ToString());
         }
         var signer = verification.Signer!.Subject;
         if (signer != request.RequestId.Originator)
         {
-            LogRefused(logger, request.RequestId.ToString(), "E100", $"signed by {signer}, not by the originator");
-            return Acknowledge(request, ResponseCode.E100);
+            return Refuse(request, ResponseCode.E100, $"signed by {signer}, not by the originator");
         }
         // The duis profile binds the connection to a User (DCCKI, R-WS-3): another User's request on it fails authentication.
         if (channel is not null && channel.User != signer)
         {
-            LogRefused(logger, request.RequestId.ToString(), "E100", $"signed by {signer} but sent over a TLS connection authenticated as {channel.Subject}");
-            return Acknowledge(request, ResponseCode.E100);
+            return Refuse(request, ResponseCode.E100, $"signed by {signer} but sent over a TLS connection authenticated as {channel.Subject}");
         }
 
         if (schema.Schemas?.Validate(document) is { IsValid: false } invalid)
@@ -92,9 +89,7 @@ public sealed partial class DuisRequestHandler(
 
         if (request.CommandVariant.WebService() != service)
         {
-            LogRefused(logger, request.RequestId.ToString(), "E13",
-                $"Command Variant {request.CommandVariant.ToXsd()} belongs on {request.CommandVariant.WebService().Path()}, not {service.Path()}");
-            return Acknowledge(request, ResponseCode.E13);
+            return Refuse(request, ResponseCode.E13, $"Command Variant {request.CommandVariant.ToXsd()} belongs on {request.CommandVariant.WebService().Path()}, not {service.Path()}");
         }
 
         if (inProcess.TryBegin(request.RequestId) is not { } lease)
@@ -107,8 +102,7 @@ public sealed partial class DuisRequestHandler(
             var verdict = admission.Evaluate(new AuthenticatedRequest(request, service, signer, clock.GetUtcNow()));
             if (!verdict.IsAccepted)
             {
-                LogRefused(logger, request.RequestId.ToString(), verdict.RefusedWith!.Value.ToString(), verdict.Reason ?? "");
-                return Acknowledge(request, verdict.RefusedWith!.Value);
+                return Refuse(request, verdict.RefusedWith!.Value, verdict.Reason ?? "");
             }
             lease.Admitted();
             if (deviceRequest)
@@ -157,6 +151,10 @@ public sealed partial class DuisRequestHandler(
         }
     }
 
+    // Logged once, by the endpoint's line for the request (Request ID, code, reason, time).
+    private DuisAnswer Refuse(DuisRequest request, ResponseCode code, string reason) =>
+        Acknowledge(request, code) with { Reason = reason };
+
     private DuisAnswer Acknowledge(DuisRequest request, ResponseCode code) =>
         Sign(DuisResponse.CreateAcknowledgement(request, code, clock.GetUtcNow()), code);
 
@@ -164,7 +162,7 @@ public sealed partial class DuisRequestHandler(
     {
         var bytes = security.SignAndSerialise(response.ToXmlDocument(), dspKey);
         var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
-        return new DuisAnswer(bytes, code.ToString(), outcome);
+        return new DuisAnswer(bytes, code.ToString(), outcome) { RequestId = response.RequestId?.ToString() };
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not applied: its change could not be stored whole and was rolled back")]
@@ -172,9 +170,6 @@ public sealed partial class DuisRequestHandler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not acknowledged: it could not be recorded")]
     private static partial void LogNotRecorded(ILogger logger, Exception exception, string requestId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} refused with {ResponseCode}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string requestId, string responseCode, string reason);
 }
 
 /// <summary>The official XSDs requests are validated against, when configured (R-MSG-4).</summary>
