@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.OperatorConsole;
 using OpenDuis.Core.MapReports;
 using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Server.Hosting;
@@ -63,10 +64,14 @@ internal static class ServeCommand
         {
             Description = "Folder of RTDS GBCS messages (<use case>/*_GBCS.HEX) the emulated devices replay for Message Codes they have no encoder for; default $OPENDUIS_RTDS.",
         };
+        var templates = new Option<DirectoryInfo?>("--templates")
+        {
+            Description = "Folder of RTDS request templates the operator console's Send page offers; default $OPENDUIS_TEMPLATES.",
+        };
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, jsonLogs, lease, schemas, smkiPort, reportsPort, latency, rtds, noNetwork,
+            data, profile, port, address, jsonLogs, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -104,9 +109,14 @@ internal static class ServeCommand
                 parse.InvocationConfiguration.Error.WriteLine(e.Message);
                 return 1;
             }
+            var templatesFolder = parse.GetValue(templates)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_TEMPLATES");
+            var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
+                chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
             await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
-                .AddOpenDuis(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }), cancellationToken);
+                .AddOpenDuisWithConsole(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+            output.WriteLine($"  operator console {new Uri(server.BaseAddress, ConsoleOptions.Root + "/")}" +
+                (console.Token is null ? " (loopback only)" : $" (loopback only; operator token in {ConsoleAccess.TokenPath(host.Folder.Path)})"));
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
             await using var reports = parse.GetValue(reportsPort) is { } rp && host.Store is IH17ReportStore h17

@@ -92,6 +92,7 @@ public sealed class DuisServer : IAsyncDisposable
         SmWan.DeviceFaultEndpoints.MapDeviceFaults(app);
         SmWan.DeviceEventEndpoints.MapDeviceEvents(app);
         SmWan.CplEndpoints.MapCpl(app);
+        foreach (var extension in app.Services.GetServices<IServerEndpoints>()) extension.Map(app);
         app.MapGet("/health", (TimeProvider clock) => Results.Json(
             new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow()),
             HealthJson.Default.HealthReport));
