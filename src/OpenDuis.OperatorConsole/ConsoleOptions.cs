@@ -17,4 +17,5 @@ public sealed record ConsoleOptions(string DataFolder, string StoreDescription, 
 }
 
 /// <summary>What the pages read beside the DI services: the parts the server was composed from.</summary>
-public sealed record ConsoleContext(OpenDuisParts Parts, ConsoleOptions Options);
+/// <param name="Outbox">The outbox store's operator view, when the store has one (SQLite, PostgreSQL).</param>
+public sealed record ConsoleContext(OpenDuisParts Parts, ConsoleOptions Options, Core.Outbox.IOutboxInspection? Outbox);

@@ -15,6 +15,7 @@ public static class ConsoleServices
     /// </summary>
     public static IServiceCollection AddOpenDuisWithConsole(this IServiceCollection services, OpenDuisParts parts, ConsoleOptions options)
     {
+        var inspection = parts.Outbox as Core.Outbox.IOutboxInspection;
         var log = new TrafficLog(TimeProvider.System);
         services.AddSingleton(log);
         parts = parts with { Outbox = new RecordingOutboxStore(parts.Outbox, log) };
@@ -27,7 +28,7 @@ public static class ConsoleServices
                 ?? door.ImplementationInstance as IDuisRequestHandler
                 ?? (IDuisRequestHandler)ActivatorUtilities.CreateInstance(sp, door.ImplementationType!), log));
 
-        services.AddSingleton(new ConsoleContext(parts, options));
+        services.AddSingleton(new ConsoleContext(parts, options, inspection));
         services.AddSingleton<Health.MetricsHistory>();
         services.AddHostedService(sp => sp.GetRequiredService<Health.MetricsHistory>());
         services.AddSingleton<Inventory.ImportJobs>();

@@ -201,6 +201,36 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task Deliveries_shows_what_waits_for_a_User_without_an_endpoint_and_retries_it()
+    {
+        // The demo Users have no response endpoint: their Service Responses wait in the outbox.
+        await Server.SendOverDuisAsync(MeterReadTemplate, DemoEnvironment.Supplier);
+        var page = await fixture.Chromium.NewPageAsync();
+        var retry = page.GetByRole(AriaRole.Button, new() { Name = $"Retry now for {DemoEnvironment.Supplier}" });
+        for (var i = 0; i < 20 && await retry.CountAsync() == 0; i++)
+        {
+            await page.GotoAsync(Ui + "deliveries");
+            if (await retry.CountAsync() == 0) await Task.Delay(250, TestContext.Current.CancellationToken);
+        }
+        await Expect(page.Locator("#recipients tr", new() { HasText = DemoEnvironment.Supplier.ToString() })).ToContainTextAsync("none set");
+        await retry.ClickAsync();
+        await Expect(page.Locator("#outcome")).ToContainTextAsync($"for {DemoEnvironment.Supplier} sent again now");
+    }
+
+    [Fact]
+    public async Task Conformance_runs_the_Appendix_R_tests_against_this_server_and_opens_the_report()
+    {
+        var page = await fixture.Chromium.NewPageAsync();
+        await page.GotoAsync(Ui + "conformance");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Run the Appendix R tests" }).ClickAsync();
+        var report = page.GetByRole(AriaRole.Link, new() { Name = "Open the report" });
+        await Expect(report).ToBeVisibleAsync(new() { Timeout = 180_000 });
+        await Expect(page.Locator(".conformance-result")).ToContainTextAsync("No test failed.");
+        await report.ClickAsync();
+        await Expect(page.Locator("body")).ToContainTextAsync("8.1.26");
+    }
+
+    [Fact]
     public async Task Every_page_has_its_heading_and_a_keyboard_skip_link_and_fits_a_narrow_window()
     {
         var page = await fixture.Chromium.NewPageAsync();
