@@ -33,14 +33,19 @@ public sealed class TrafficLog(TimeProvider clock, int capacity = TrafficLog.Def
     /// <summary>Whether the next message is recorded: true while this second's sample is not full.</summary>
     public bool Admit()
     {
-        Interlocked.Increment(ref _seen);
         var second = clock.GetTimestamp() / clock.TimestampFrequency;
         if (Interlocked.Exchange(ref _second, second) != second) Interlocked.Exchange(ref _inSecond, 0);
-        return Interlocked.Increment(ref _inSecond) <= perSecond;
+        if (Interlocked.Increment(ref _inSecond) <= perSecond) return true;
+        Skip();
+        return false;
     }
+
+    /// <summary>Counts a message that passed without being recorded.</summary>
+    public void Skip() => Interlocked.Increment(ref _seen);
 
     public TrafficMessage Record(TrafficKind kind, byte[] body, Eui? recipient = null, string? note = null)
     {
+        Interlocked.Increment(ref _seen);
         var sequence = Interlocked.Increment(ref _last);
         var message = new TrafficMessage(sequence, clock.GetUtcNow(), kind, body, recipient, note);
         Volatile.Write(ref _ring[sequence % _ring.Length], message);
@@ -77,7 +82,11 @@ internal sealed class RecordingRequestHandler(IDuisRequestHandler inner, Traffic
         var recorded = log.Admit();
         if (recorded) log.Record(TrafficKind.Request, body.ToArray());
         var answer = await inner.HandleAsync(service, body, channel, cancellationToken);
-        if (!recorded) return answer;
+        if (!recorded)
+        {
+            log.Skip();
+            return answer;
+        }
         switch (answer.Outcome)
         {
             case AnswerOutcome.Unreadable or AnswerOutcome.NotApplied:
