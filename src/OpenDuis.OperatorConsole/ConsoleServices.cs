@@ -38,6 +38,7 @@ public static class ConsoleServices
         // keys in memory, rather than a key ring written beside the user's home.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddHttpClient(ConsoleEndpoints.SelfClient);
+        services.AddSingleton<DuisDoor>();
         services.AddSingleton<IServerEndpoints, ConsoleEndpoints>();
         return services;
     }

@@ -73,4 +73,31 @@ public sealed class ConsoleAccessTests
         }
         finally { Directory.Delete(folder, true); }
     }
+
+    [Fact]
+    public async Task On_the_duis_profile_the_console_is_on_its_own_loopback_port_with_the_token_and_sends_through_the_TLS_door()
+    {
+        await using var server = await ConsoleInstance.StartAsync(ConsoleStore.Sqlite, token: "duis-operator", profile: Server.Hosting.ConnectionProfile.Duis);
+        Assert.Equal("https", server.Server.BaseAddress.Scheme);
+        Assert.Equal("http", server.Console.Scheme);
+        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using (var anonymous = await noRedirect.GetAsync(server.Console, Ct))
+            Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+        // The operator port serves the operator's pages only: the DUIS services stay behind the duis profile.
+        using (var duis = await noRedirect.PostAsync(new Uri(server.Console, "/api/v1/serviceS"), new StringContent("<x/>", System.Text.Encoding.UTF8, "application/xml"), Ct))
+            Assert.Equal(HttpStatusCode.NotFound, duis.StatusCode);
+
+        using var send = new HttpRequestMessage(HttpMethod.Post, new Uri(server.Console, "send"))
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["user"] = Core.Demo.DemoEnvironment.Supplier.ToString(), ["template"] = "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+            }),
+        };
+        send.Headers.Authorization = new("Bearer", "duis-operator");
+        using var sent = await noRedirect.SendAsync(send, Ct);
+        var page = await sent.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.Contains("<strong class=\"answer-code\">I99</strong>", page, StringComparison.Ordinal);
+    }
 }

@@ -28,13 +28,14 @@ public sealed class ConsoleInstance : IAsyncDisposable
 
     public required DataFolderHost Host { get; init; }
     public required DuisServer Server { get; init; }
-    public Uri Console => new(Server.BaseAddress, ConsoleOptions.Root + "/");
+    public Uri Console => new(Server.OperatorAddress ?? Server.BaseAddress, ConsoleOptions.Root + "/");
     public HttpClient Http { get; } = new();
 
     /// <summary>How long the emulated devices take to answer: long enough to see the I99 before the Service Response.</summary>
     public static readonly TimeSpan DeviceLatency = TimeSpan.FromMilliseconds(400);
 
-    public static async Task<ConsoleInstance> StartAsync(ConsoleStore store, string? token = null)
+    /// <param name="profile">On the duis profile the console is on its own plain loopback port (<see cref="ServerOptions.OperatorPort"/>).</param>
+    public static async Task<ConsoleInstance> StartAsync(ConsoleStore store, string? token = null, ConnectionProfile profile = ConnectionProfile.Dev)
     {
         var folder = new DataFolder(Directory.CreateTempSubdirectory("openduis-console-").FullName);
         string? schema = null, admin = null;
@@ -54,7 +55,10 @@ public sealed class ConsoleInstance : IAsyncDisposable
         }
         var host = await DataFolderHost.OpenAsync(folder, TimeProvider.System);
         var options = new ConsoleOptions(folder.Path, host.Store.Description, RepoPaths.Templates, token);
-        var server = await DuisServer.StartAsync(new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
+        var serverOptions = profile == ConnectionProfile.Duis
+            ? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning, Profile = profile, Dccki = host.EnsureDemoDccki(TimeProvider.System), OperatorPort = 0 }
+            : new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning };
+        var server = await DuisServer.StartAsync(serverOptions,
             services => services.AddOpenDuisWithConsole(host.Parts() with { Network = new Network.EmulatedSmWanOptions { Latency = DeviceLatency } }, options));
         return new ConsoleInstance { Host = host, Server = server, _schema = schema, _admin = admin };
     }

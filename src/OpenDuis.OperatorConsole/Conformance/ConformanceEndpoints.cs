@@ -15,9 +15,9 @@ internal static class ConformanceEndpoints
     public static void Map(RouteGroupBuilder ui)
     {
         ui.MapGet("/conformance", () => ConsoleEndpoints.Page<ConformancePage>());
-        ui.MapPost("/conformance", (HttpContext http, ConformanceRuns runs) =>
+        ui.MapPost("/conformance", (HttpContext http, ConformanceRuns runs, DuisDoor door) =>
         {
-            var run = runs.Start(new Uri($"{http.Request.Scheme}://{http.Request.Host}"));
+            var run = runs.Start(door.BaseAddress(http.Request), door.HandlerFor);
             return Results.Redirect($"{ConsoleOptions.Root}/conformance?run={run.Id}");
         });
         ui.MapGet("/conformance/{id}/progress", (string id, ConformanceRuns runs) =>
@@ -52,15 +52,15 @@ public sealed class ConformanceRuns(ConsoleContext context)
 
     public ConsoleConformanceRun? Find(string id) => _runs.GetValueOrDefault(id);
 
-    public ConsoleConformanceRun Start(Uri endpoint)
+    public ConsoleConformanceRun Start(Uri endpoint, Func<Eui, HttpMessageHandler>? handlerFor)
     {
         var run = new ConsoleConformanceRun(DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6], DateTimeOffset.UtcNow);
         _runs[run.Id] = run;
-        _ = Task.Run(() => RunAsync(run, endpoint));
+        _ = Task.Run(() => RunAsync(run, endpoint, handlerFor));
         return run;
     }
 
-    private async Task RunAsync(ConsoleConformanceRun run, Uri endpoint)
+    private async Task RunAsync(ConsoleConformanceRun run, Uri endpoint, Func<Eui, HttpMessageHandler>? handlerFor)
     {
         try
         {
@@ -73,6 +73,7 @@ public sealed class ConformanceRuns(ConsoleContext context)
                 UserKeys = keys,
                 DspCertificates = KeyStore.Create(keys.Certificates.Where(c => c.Role == RemotePartyRole.DspXmlSign), []),
                 Schemas = context.Parts.Schemas,
+                HandlerFor = handlerFor,
             };
             var result = await new ConformanceRunner(options).RunAsync(new Progress<ConformanceProgress>(p => run.Progress = p));
             var folder = Directory.CreateDirectory(Path.Combine(context.Options.DataFolder, "conformance", run.Id)).FullName;

@@ -38,7 +38,7 @@ internal static class SendEndpoints
     public static IReadOnlyList<Eui> Senders(ConsoleContext context) =>
         DemoEnvironment.Users.Select(u => u.Id).Where(u => context.Parts.Keys.FindXmlSigningKey(u) is not null).Distinct().ToList();
 
-    private static async Task<IResult> SendAsync(HttpContext http, ConsoleContext context, IHttpClientFactory clients, TrafficLog log)
+    private static async Task<IResult> SendAsync(HttpContext http, ConsoleContext context, DuisDoor door, TrafficLog log)
     {
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         var template = form["template"].ToString();
@@ -77,12 +77,13 @@ internal static class SendEndpoints
         var body = security.SignAndSerialise(request.WithRequestId(id).ToXmlDocument(), key);
 
         var after = log.Last;
-        var target = new Uri(new Uri($"{http.Request.Scheme}://{http.Request.Host}"), request.CommandVariant.WebService().Path());
+        var target = new Uri(door.BaseAddress(http.Request), request.CommandVariant.WebService().Path());
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/xml") { CharSet = "utf-8" };
         try
         {
-            using var response = await clients.CreateClient(ConsoleEndpoints.SelfClient).PostAsync(target, content, http.RequestAborted);
+            using var client = door.ClientFor(user);
+            using var response = await client.PostAsync(target, content, http.RequestAborted);
             var answer = await response.Content.ReadAsStringAsync(http.RequestAborted);
             string? code = null;
             if (response.IsSuccessStatusCode)
