@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using OpenDuis.Core.Inventory;
 using OpenDuis.OperatorConsole.Inventory;
 using OpenDuis.Protocol.Domain;
@@ -13,9 +15,16 @@ namespace OpenDuis.Benchmarks;
 /// Status no Device has (the worst case: every Device is looked at). Target: under 200 ms.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 2, iterationCount: 5)]
+[Config(typeof(InProcessLongSetup))]
 public class ConsoleInventorySearchBenchmarks
 {
+    /// <summary>In process (nothing to rebuild), with time for the setup to load 1,000,000 Devices into SQLite and back.</summary>
+    private sealed class InProcessLongSetup : ManualConfig
+    {
+        public InProcessLongSetup() => AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(5)
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true)));
+    }
+
     [Params(1_000_000)]
     public int Devices { get; set; }
 

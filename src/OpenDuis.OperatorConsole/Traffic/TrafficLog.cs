@@ -102,11 +102,11 @@ internal sealed class RecordingRequestHandler(IDuisRequestHandler inner, Traffic
 }
 
 /// <summary>Records each Service Response and DCC Alert as it is written to the outbox for its User.</summary>
-public sealed class RecordingOutboxStore(IOutboxStore inner, TrafficLog log) : IOutboxStore
+public sealed class RecordingOutboxStore(IOutboxStore inner, TrafficLog log) : DelegatingOutboxStore(inner)
 {
-    public async Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
+    public override async Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
     {
-        await inner.EnqueueAsync(entries, cancellationToken).ConfigureAwait(false);
+        await Inner.EnqueueAsync(entries, cancellationToken).ConfigureAwait(false);
         // Shown once the transaction that wrote them commits (a rolled-back change never reaches the User).
         Core.Transactions.UnitOfWorkContext.AfterCommit(() =>
         {
@@ -114,18 +114,4 @@ public sealed class RecordingOutboxStore(IOutboxStore inner, TrafficLog log) : I
                 if (log.Admit()) log.Record(e.Kind == OutboxKind.DccAlert ? TrafficKind.DccAlert : TrafficKind.ServiceResponse, e.Body, e.Recipient);
         });
     }
-
-    public Task<IReadOnlyList<PendingDelivery>> LeaseDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default) =>
-        inner.LeaseDueAsync(now, lease, max, cancellationToken);
-
-    public Task MarkDeliveredAsync(long sequence, DateTimeOffset deliveredAt, CancellationToken cancellationToken = default) =>
-        inner.MarkDeliveredAsync(sequence, deliveredAt, cancellationToken);
-
-    public Task ScheduleRetryAsync(long sequence, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default) =>
-        inner.ScheduleRetryAsync(sequence, nextAttemptAt, error, cancellationToken);
-
-    public Task RecordAttemptsAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken = default) =>
-        inner.RecordAttemptsAsync(outcomes, cancellationToken);
-
-    public Task<long> CountUndeliveredAsync(CancellationToken cancellationToken = default) => inner.CountUndeliveredAsync(cancellationToken);
 }
