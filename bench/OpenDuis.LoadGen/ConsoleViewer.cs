@@ -44,7 +44,8 @@ internal sealed class ConsoleViewer
                         if (_events++ > 0) _longestGapTicks = Math.Max(_longestGapTicks, now - last);
                         last = now;
                     }
-                    else if (line.StartsWith("data: <tr", StringComparison.Ordinal)) _rows++;
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                        for (var at = line.IndexOf("<tr ", StringComparison.Ordinal); at >= 0; at = line.IndexOf("<tr ", at + 4, StringComparison.Ordinal)) _rows++;
                 }
             }
             catch (OperationCanceledException) { }
