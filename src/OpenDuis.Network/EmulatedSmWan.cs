@@ -10,6 +10,7 @@ using OpenDuis.Core.Outbox;
 using OpenDuis.Core.Requests;
 using OpenDuis.Network.Devices;
 using OpenDuis.Gbcs;
+using OpenDuis.Gbcs.Correlate;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
@@ -29,7 +30,8 @@ namespace OpenDuis.Network;
 /// reports it has committed, so no response ever reports a state the device does not hold; meter
 /// registers are a function of the Device ID and the clock, so they survive a restart. What a
 /// restart loses is the state written since start (supply state, balance, tariff, firmware) and
-/// the commands still queued: their Request IDs are released when the in-process hold passes.
+/// the commands still queued, which the durable command queue gives back to be executed again
+/// (<see cref="RequestLease.RecordAsync"/>): the same Request ID and acceptance time give the same ResponseID and outbox key.
 /// </para>
 /// </summary>
 public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
@@ -37,12 +39,12 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly EmulatedSmWanOptions _options;
     private readonly IInventoryStore _inventory;
     private readonly IOutboxStore _outbox;
-    private readonly IRequestsInProcess _inProcess;
     private readonly SigningKey _dspKey;
     private readonly TimeProvider _clock;
     private readonly ICommandOutcomePolicy _policy;
     private readonly ILogger _logger;
     private readonly DeviceResponseAlerts? _alerts;
+    private readonly Smets1.Smets1ServiceProvider? _smets1;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
     private readonly ConcurrentDictionary<IssuedKey, IssuedPreCommand> _issued = new();
@@ -58,15 +60,15 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private int _disposed;
     private Task? _worker;
 
-    public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox, IRequestsInProcess inProcess,
+    public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox,
         SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null,
-        DeviceResponseAlerts? alerts = null)
+        DeviceResponseAlerts? alerts = null, Smets1.Smets1ServiceProvider? smets1 = null)
     {
         _alerts = alerts;
+        _smets1 = smets1;
         _options = options;
         _inventory = inventory;
         _outbox = outbox;
-        _inProcess = inProcess;
         _dspKey = dspKey;
         _clock = clock;
         _policy = policy ?? AlwaysRespond.Instance;
@@ -132,7 +134,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var cv = request.CommandVariant;
 
         if (cv == CommandVariant.TransformCritical)
-            return Transform(request, definition, useCase, now);
+            return Transform(command, definition, useCase, now);
 
         ulong counter = request.RequestId.Counter;
         DuisRequest? original = null;
@@ -140,7 +142,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         if (cv.TakesSignedPreCommand())
         {
             if (!TryTakeSignedPreCommand(request, definition, out var signed, out original, out var refusal))
-                return Finish(request, refusal);
+                return Finish(command, refusal);
             command_ = signed;
             counter = signed.OriginatorCounter;
             useCase = new GbcsUseCase(useCase is { MessageCode: var c } && c == signed.MessageCode ? useCase.Value.Name : $"0x{signed.MessageCode:X4}", signed.MessageCode);
@@ -150,7 +152,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         if (cv.ReturnsLocalCommand())
         {
             // E50 (DUIS 3.5.10 Table 1): no Command for Local Delivery can be returned when the variant has no GBCS Use Case for the device.
-            if (useCase is not { } local) return Finish(request, ResponseCode.E50);
+            if (useCase is not { } local) return Finish(command, ResponseCode.E50);
             // A Non-Critical command goes out with an empty signature; a Signed Pre-Command with the User's.
             var gbcs = command_ is { } signedCommand ? signedCommand with { Mac = MacFor(counter) }
                 : CommandFor(request, local, state.Id, counter, now) with { Signature = ReadOnlyMemory<byte>.Empty, Mac = MacFor(counter) };
@@ -160,7 +162,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
         if (!cv.SendsOverSmWan())
         {
-            _inProcess.Complete(request.RequestId, succeeded: true);
+            command.Lease.Complete(succeeded: true);
             return new DeviceAcceptance(ResponseCode.I0, localAnswer);
         }
 
@@ -172,10 +174,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         return localAnswer is null ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.I0, localAnswer);
     }
 
-    private DeviceAcceptance Finish(DuisRequest request, ResponseCode refusal)
+    private DeviceAcceptance Finish(DeviceCommand command, ResponseCode refusal)
     {
-        _inProcess.Complete(request.RequestId, succeeded: false);
-        LogRefused(_logger, request.RequestId.ToString(), refusal.ToString());
+        command.Lease.Complete(succeeded: false);
+        LogRefused(_logger, command.Request.RequestId.ToString(), refusal.ToString());
         return new DeviceAcceptance(refusal);
     }
 
@@ -183,22 +185,23 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// Transform (CV 4, DUIS 3.4.2 and 3.5.5): the DCC answers at once with the GBCS Pre-Command the
     /// User is to sign, and remembers it so the Signed Pre-Command can be checked against it.
     /// </summary>
-    private DeviceAcceptance Transform(DuisRequest request, ServiceRequestDefinition definition, GbcsUseCase? useCase, DateTimeOffset now)
+    private DeviceAcceptance Transform(DeviceCommand command, ServiceRequestDefinition definition, GbcsUseCase? useCase, DateTimeOffset now)
     {
+        var request = command.Request;
         if (useCase is not { } uc)
         {
             // No GBCS Use Case carries this variant to the device: there is nothing to sign.
-            _inProcess.Complete(request.RequestId, succeeded: false);
+            command.Lease.Complete(succeeded: false);
             LogRefused(_logger, request.RequestId.ToString(), $"no GBCS Use Case for {definition}");
             return DeviceAcceptance.Acknowledged;
         }
         var preCommand = CommandFor(request, uc, request.RequestId.Target, request.RequestId.Counter, now);
         var key = new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter);
-        var issued = IssuedPreCommand.Of(request, uc.MessageCode, now);
+        var issued = IssuedPreCommand.Of(request, uc, now);
         _issued[key] = issued;
         _issuedOrder.Enqueue((key, now));
         ExpireIssued(now);
-        _inProcess.Complete(request.RequestId, succeeded: true);
+        command.Lease.Complete(succeeded: true);
 
         var doc = new XmlDocument();
         var element = Sr(doc, "PreCommand");
@@ -210,8 +213,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     /// <summary>
     /// A Signed Pre-Command (CV 5, 6, 7): its GBCS Message Code must map to the header's variant and,
-    /// where the DCC issued the Pre-Command (matched by originator, device and GBCS counter), be the
-    /// one it issued (E51, DUIS 3.5.10 Table 1).
+    /// where the DCC issued the Pre-Command (matched by originator, device and GBCS counter), it must
+    /// correlate with that Pre-Command (the same octets apart from the signature: Correlate, DUIS 3.4.2),
+    /// E51 otherwise (DUIS 3.5.10 Table 1; the Message Code is among the octets compared).
     /// </summary>
     private bool TryTakeSignedPreCommand(DuisRequest request, ServiceRequestDefinition definition, out GbcsMessage signed, out DuisRequest? original, out ResponseCode refusal)
     {
@@ -226,8 +230,15 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         if (!GbcsUseCases.Maps(definition, message.MessageCode)) return false;
         if (_issued.TryRemove(new IssuedKey(message.Originator, message.Recipient, message.OriginatorCounter), out var issued))
         {
-            if (issued.MessageCode != message.MessageCode) return false;
             original = issued.Request();
+            // The Pre-Command is rebuilt from the remembered Transform, as it was issued (it carries no date-time).
+            var preCommand = CommandFor(original, issued.UseCase, message.Recipient, message.OriginatorCounter, issued.At).WriteSigned();
+            var correlation = Correlation.Check(preCommand, body.GbcsPayload.Span);
+            if (!correlation.Match)
+            {
+                LogRefused(_logger, request.RequestId.ToString(), correlation.ToString());
+                return false;
+            }
         }
         signed = message;
         return true;
@@ -342,7 +353,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     {
         var entries = new List<OutboxEntry>(batch.Count);
         var next = new Dictionary<Eui, DeviceState>();
-        var answered = new List<RequestId>(batch.Count);
+        var answered = new List<RequestLease>(batch.Count);
         var mismatches = new List<AlertToRaise>();
         var firmwareReports = new List<(PendingCommand Pending, string Version)>();
         var alerting = new List<PendingCommand>();
@@ -363,7 +374,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             {
                 // One command the device cannot answer must not hold up the others (nor be retried for ever).
                 LogCommandFailed(_logger, pending.Request.RequestId.ToString(), e);
-                _inProcess.Complete(pending.Request.RequestId, succeeded: false);
+                pending.Command.Lease.Complete(succeeded: false);
                 continue;
             }
             next[pending.Device] = after;
@@ -379,19 +390,19 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 if (_alerts.VersionMismatch(response, pending.Request, sender, userVersion) is { } mismatch)
                 {
                     mismatches.Add(mismatch);
-                    answered.Add(pending.Request.RequestId);
+                    answered.Add(pending.Command.Lease);
                     continue;
                 }
             }
             // The Response ID repeats when a Request ID is reused after its response; the outbox key must not.
             entries.Add(new OutboxEntry($"{responseId}@{pending.Command.AcceptedAt.ToUnixTimeMilliseconds()}", pending.Command.Sender,
                 pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body));
-            answered.Add(pending.Request.RequestId);
+            answered.Add(pending.Command.Lease);
         }
         if (entries.Count > 0) await _outbox.EnqueueAsync(entries, stop);
         // Only now, with the responses durable, do the devices hold what the responses report.
         foreach (var (id, state) in next) _devices[id] = state;
-        foreach (var id in answered) _inProcess.Complete(id, succeeded: true);
+        foreach (var lease in answered) lease.Complete(succeeded: true);
         Interlocked.Add(ref _responded, entries.Count);
         if (_alerts is null) return;
         // The responses are durable: a failure here must not send them again with the batch.
@@ -412,6 +423,16 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var responseId = new RequestId(pending.Device, request.RequestId.Originator, request.RequestId.Counter);
         var next = state;
         XmlElement? payload = null;
+        if (pending.Provider.Kind == SmWanProviderKind.Smets1ServiceProvider && _smets1 is { } s1sp)
+        {
+            // R-S1-1: the SMETS1 Service Provider answers for its Device, with the MMC body it signs itself.
+            next = pending.UseCase is { } s1UseCase
+                ? DeviceBehaviour.Execute(state, request, pending.Original, s1UseCase, pending.GbcsCounter, now, Rtds).Next
+                : state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
+            var message = s1sp.Respond(request, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
+            var smets1 = DuisResponse.CreateSmets1Response(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now, message);
+            return (DuisSigner.SignAndSerialise(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
+        }
         if (pending.UseCase is { } useCase)
         {
             var execution = DeviceBehaviour.Execute(state, request, pending.Original, useCase, pending.GbcsCounter, now, Rtds);
@@ -473,12 +494,12 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// most of what the GC promoted and most of the heap under load; compressed they are a tenth of that.
     /// </summary>
     private sealed record IssuedPreCommand(DuisSchemaVersion SchemaVersion, RequestId RequestId, CommandVariant CommandVariant,
-        ServiceReference ServiceReference, ServiceReferenceVariant ServiceReferenceVariant, byte[] Body, int BodyLength, ushort MessageCode, DateTimeOffset At)
+        ServiceReference ServiceReference, ServiceReferenceVariant ServiceReferenceVariant, byte[] Body, int BodyLength, GbcsUseCase UseCase, DateTimeOffset At)
     {
         // Quality 1: a few microseconds per kilobyte, and XML still shrinks several times.
         private const int Quality = 1, Window = 22;
 
-        public static IssuedPreCommand Of(DuisRequest request, ushort messageCode, DateTimeOffset at)
+        public static IssuedPreCommand Of(DuisRequest request, GbcsUseCase useCase, DateTimeOffset at)
         {
             var text = System.Text.Encoding.UTF8.GetBytes(request.Body.OuterXml);
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(text.Length));
@@ -487,7 +508,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 if (!BrotliEncoder.TryCompress(text, buffer, out var written, Quality, Window))
                     throw new InvalidOperationException("Brotli could not compress a Transform's body into its maximum compressed length.");
                 return new(request.SchemaVersion, request.RequestId, request.CommandVariant, request.ServiceReference, request.ServiceReferenceVariant,
-                    buffer.AsSpan(0, written).ToArray(), text.Length, messageCode, at);
+                    buffer.AsSpan(0, written).ToArray(), text.Length, useCase, at);
             }
             finally
             {

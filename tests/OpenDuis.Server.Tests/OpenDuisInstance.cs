@@ -25,6 +25,9 @@ public sealed class OpenDuisInstance : IAsyncDisposable
     public SqliteOutboxStore Outbox { get; private set; } = null!;
     public OpenDuis.Storage.Schedules.SqliteScheduleStore Schedules { get; private set; } = null!;
     public SmiCache Cache { get; private set; } = null!;
+
+    /// <summary>The emulated Devices' own keys (in the instance's folder), issued to Devices as they are pre-notified or first asked for.</summary>
+    public InventoryDeviceKeys DeviceKeys { get; private set; } = null!;
     public DuisServer Server { get; private set; } = null!;
     public HttpClient Http { get; } = new();
 
@@ -35,7 +38,7 @@ public sealed class OpenDuisInstance : IAsyncDisposable
 
     /// <summary>
     /// The ZAZ1 key store as DCC Boxed has it (zaz1-keystore.json: its DSP key is the one the tool
-    /// trusts) plus demo xmlSign keys for <see cref="UsersWithoutZaz1XmlSignKey"/>.
+    /// trusts) plus demo xmlSign keys for <see cref="UsersWithoutZaz1XmlSignKey"/> and the SMETS1 Service Provider.
     /// </summary>
     public static readonly Lazy<KeyStore> TestKeys = new(() =>
     {
@@ -46,6 +49,10 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         foreach (var user in UsersWithoutZaz1XmlSignKey)
             foreach (var ext in (string[])[".pem", ".key"])
                 File.Copy(Path.Combine(demo, $"xml-sign-{user.ToCompactString()}-ds{ext}"), Path.Combine(folder, $"xml-sign-{user.ToCompactString()}-ds{ext}"));
+        // The SMETS1 Service Provider's own key, which signs its SMETS1 Responses and S1SP Alerts.
+        foreach (var ext in (string[])[".pem", ".key"])
+            File.Copy(Path.Combine(demo, $"s1sp-xml-sign-{DemoKeySet.Smets1ServiceProviderEui.ToCompactString()}-ds{ext}"),
+                Path.Combine(folder, $"s1sp-xml-sign-{DemoKeySet.Smets1ServiceProviderEui.ToCompactString()}-ds{ext}"));
         System.IO.Directory.Delete(demo, true);
         return KeyStore.Load(folder);
     });
@@ -61,12 +68,13 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         instance.Schedules = await OpenDuis.Storage.Schedules.SqliteScheduleStore.OpenAsync(instance.DatabasePath);
         instance.Cache = await SmiCache.LoadAsync(instance.Store);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(instance.Cache);
+        instance.DeviceKeys = new InventoryDeviceKeys(OpenDuis.Gbcs.Keys.DeviceKeyStore.Open(Path.Combine(instance.Directory, "device-keys")), instance.Cache);
         var keys = TestKeys.Value;
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
             services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox,
                 Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot, Schedules: instance.Schedules, Network: network,
-                UnitOfWork: new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath))));
+                UnitOfWork: new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath), DeviceKeys: instance.DeviceKeys)));
         return instance;
     }
 

@@ -123,7 +123,7 @@ internal static class ServeCommand
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
             output.WriteLine($"  operator console {new Uri(server.OperatorAddress ?? server.BaseAddress, ConsoleOptions.Root + "/")}" +
                 (console.Token is null ? " (loopback only)" : $" (loopback only; operator token in {ConsoleAccess.TokenPath(host.Folder.Path)})"));
-            await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
+            await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys, devices: host.DeviceKeys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
             await using var reports = parse.GetValue(reportsPort) is { } rp && host.Store is IH17ReportStore h17
                 ? await H17ReportServer.StartAsync(h17, ip, rp, cancellationToken: cancellationToken)

@@ -39,6 +39,10 @@ namespace OpenDuis.Server.Hosting;
 /// Where the emulated SM WAN keeps injected faults and held Future Dated (DSP) requests across a
 /// restart (with <paramref name="Network"/>); without it they last as long as the process.
 /// </param>
+/// <param name="DeviceKeys">
+/// The emulated Devices' own keys and Device Certificates: registered as <see cref="Gbcs.Keys.IDeviceCredentials"/>
+/// for the emulated network, and issuing keys to Devices pre-notified (12.2).
+/// </param>
 /// <param name="Network">
 /// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
 /// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
@@ -57,7 +61,8 @@ public sealed record OpenDuisParts(
     IRequestLog? RequestLog = null,
     IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null,
     Core.Transactions.IUnitOfWork? UnitOfWork = null,
-    ISmWanExecutionStore? SmWanState = null);
+    ISmWanExecutionStore? SmWanState = null,
+    InventoryDeviceKeys? DeviceKeys = null);
 
 public static class OpenDuisServices
 {
@@ -116,8 +121,14 @@ public static class OpenDuisServices
                 ? new SmiStatusChangeListeners([alerts, new Core.Schedules.ScheduleRemovalOnStatusChange(schedules, notices, parts.UnitOfWork)])
                 : alerts;
         });
+        if (parts.DeviceKeys is { } deviceKeys)
+        {
+            services.AddSingleton(deviceKeys);
+            services.AddSingleton<Gbcs.Keys.IDeviceCredentials>(deviceKeys);
+            services.TryAddSingleton<IDeviceAdditionListener>(deviceKeys);
+        }
         services.AddSingleton(sp => new InventoryServices(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
+            sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork, sp.GetService<IDeviceAdditionListener>()));
         // The operator's CPL changes (SEC F2.9) suspend and restore Devices through the same listeners, as the DCC.
         services.AddSingleton(sp => new CplSuspension(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(), dspKey.Certificate.Subject,
             sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
@@ -127,13 +138,20 @@ public static class OpenDuisServices
         services.AddSingleton<IResponseEndpoints>(new UserResponseEndpoints(parts.Store));
         if (parts.Network is { } network)
         {
-            services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox, sp.GetRequiredService<IRequestsInProcess>(),
+            // The SMETS1 Service Provider signs its responses and S1SP Alerts with its own key where the key folder
+            // has one (the demo key set does), else with the DSP's.
+            services.AddSingleton(new Network.Smets1.Smets1ServiceProvider(parts.Keys.FindXmlSigningKey(DemoKeySet.Smets1ServiceProviderEui) ?? dspKey));
+            services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox,
                 dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
-                sp.GetService<DeviceResponseAlerts>()));
+                sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Network.Smets1.Smets1ServiceProvider>()));
             if (parts.SmWanState is { } state) SmWan.SmWanStateHosting.AddDurableSmWanState(services, state);
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
+            // The commands acknowledged before a restart and not yet ended are executed again (or fail with their alert).
+            if (parts.RequestLog is DurableRequestLog durable && parts.Admission is null && parts.AccessSnapshot is not null)
+                services.AddHostedService(sp => new SmWan.AcceptedCommandRecovery(durable, sp.GetRequiredService<IRequestsInProcess>(),
+                    sp.GetRequiredService<Network.Execution.SmWanExecution>(), sp.GetRequiredService<ILogger<SmWan.AcceptedCommandRecovery>>()));
         }
         DccAlertHosting.AddDccAlertProducers(services, parts);
         if (parts.Schedules is { } schedules && parts.AccessSnapshot is { } access)
