@@ -170,8 +170,9 @@ public sealed class EmulatedSmWanTests
         altered[^1] ^= 0x01;
         var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
             CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(altered, transform.RequestId.Originator)));
-        Assert.True(emulator.InProcess.TryBegin(signed.RequestId));
-        Assert.Equal(ResponseCode.E51, (await emulator.AcceptAsync(signed)).Code);
+        var signedLease = emulator.InProcess.TryBegin(signed.RequestId);
+        Assert.NotNull(signedLease);
+        Assert.Equal(ResponseCode.E51, (await emulator.AcceptAsync(signed, signedLease)).Code);
         Assert.Equal(0, emulator.Network.Queued);
     }
 
