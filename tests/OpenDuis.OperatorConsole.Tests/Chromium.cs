@@ -20,9 +20,13 @@ public sealed class Chromium : IAsyncDisposable
         Browser = browser;
     }
 
+    public const string MissingReason = "Chromium (Debian package chromium: apt-get install chromium)";
+
+    public static bool IsInstalled => Candidates.Any(File.Exists);
+
     public static async Task<Chromium> LaunchAsync()
     {
-        var path = Candidates.FirstOrDefault(File.Exists) ?? throw Prerequisite.Missing("Chromium (Debian package chromium: apt-get install chromium)");
+        var path = Candidates.FirstOrDefault(File.Exists) ?? throw Prerequisite.Missing(MissingReason);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -4,26 +4,38 @@ using OpenDuis.Core.Demo;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Csv;
+using OpenDuis.TestSupport;
 using static Microsoft.Playwright.Assertions;
 
 namespace OpenDuis.OperatorConsole.Tests;
 
-/// <summary>One running server with its console, and one headless Chromium, shared by a class's tests.</summary>
+/// <summary>
+/// One running server with its console, and one headless Chromium, shared by a class's tests. A
+/// missing prerequisite (Chromium, PostgreSQL) is reported by each test, as a skip or, under CI, a failure.
+/// </summary>
 public abstract class ConsoleFixture(ConsoleStore store) : IAsyncLifetime
 {
-    public ConsoleInstance Instance { get; private set; } = null!;
-    public Chromium Chromium { get; private set; } = null!;
+    private ConsoleInstance? _instance;
+    private Chromium? _chromium;
+    private string? _missing;
+
+    public ConsoleInstance Instance => _instance ?? throw Prerequisite.Missing(_missing!);
+    public Chromium Chromium => _chromium ?? throw Prerequisite.Missing(_missing!);
 
     public async ValueTask InitializeAsync()
     {
-        Chromium = await Chromium.LaunchAsync();
-        Instance = await ConsoleInstance.StartAsync(store);
+        _missing = !Chromium.IsInstalled ? Chromium.MissingReason
+            : store == ConsoleStore.Postgres && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OPENDUIS_TEST_PG"))
+                ? "a PostgreSQL server: set OPENDUIS_TEST_PG to its Npgsql connection string" : null;
+        if (_missing is not null) return;
+        _chromium = await Chromium.LaunchAsync();
+        _instance = await ConsoleInstance.StartAsync(store);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Instance is not null) await Instance.DisposeAsync();
-        if (Chromium is not null) await Chromium.DisposeAsync();
+        if (_instance is not null) await _instance.DisposeAsync();
+        if (_chromium is not null) await _chromium.DisposeAsync();
     }
 }
 
@@ -192,10 +204,12 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
         await response.GetByRole(AriaRole.Link, new() { Name = "Service Response" }).ClickAsync();
 
         await Expect(traffic.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync(id.ToString());
-        await Expect(traffic.Locator("pre.xml")).ToContainTextAsync("<sr:Response");
-        await Expect(traffic.Locator("pre.xml")).ToContainTextAsync("\n  <sr:Header>");
+        await Expect(traffic.Locator("section[aria-labelledby=xml] pre")).ToContainTextAsync("<sr:Response");
+        await Expect(traffic.Locator("section[aria-labelledby=xml] pre")).ToContainTextAsync("\n  <sr:Header>");
         await Expect(traffic.Locator("dl.fields").First).ToContainTextAsync("4.1.1");
         await Expect(traffic.Locator("section.gbcs")).ToContainTextAsync("Message Code");
+        // Parse: the device's response as MMC XML.
+        await Expect(traffic.Locator("section.gbcs pre.mmc")).ToContainTextAsync("GBCS");
         // The request ties to its answers: the request, the acknowledgement and this response.
         await Expect(traffic.Locator($"#related-rows tr[data-request-id='{id}']")).ToHaveCountAsync(3);
     }

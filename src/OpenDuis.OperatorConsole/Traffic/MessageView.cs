@@ -1,6 +1,8 @@
 using System.Xml;
 using System.Xml.Linq;
 using OpenDuis.Gbcs;
+using OpenDuis.Gbcs.Mmc;
+using OpenDuis.Gbcs.Parse;
 
 namespace OpenDuis.OperatorConsole.Traffic;
 
@@ -23,10 +25,13 @@ public static class MessageView
         }
     }
 
-    /// <summary>The GBCS messages carried in GBCSPayload elements (base64, DUIS 3.8), read, or the reason one could not be.</summary>
-    public static IReadOnlyList<(GbcsMessage? Message, string? Problem)> GbcsPayloads(byte[] body)
+    /// <summary>
+    /// The GBCS messages carried in GBCSPayload elements (base64, DUIS 3.8): the header read, or the reason
+    /// it could not be, and for a response or alert its Parse into MMC XML (the DCC's Parse step) when it parses.
+    /// </summary>
+    public static IReadOnlyList<(GbcsMessage? Message, string? Problem, string? Mmc)> GbcsPayloads(byte[] body)
     {
-        var found = new List<(GbcsMessage?, string?)>();
+        var found = new List<(GbcsMessage?, string?, string?)>();
         try
         {
             using var reader = XmlReader.Create(new MemoryStream(body, writable: false), Settings);
@@ -36,11 +41,23 @@ public static class MessageView
                 var text = reader.ReadElementContentAsString().Trim();
                 byte[] bytes;
                 try { bytes = Convert.FromBase64String(text); }
-                catch (FormatException) { found.Add((null, "The GBCSPayload is not base64.")); continue; }
-                found.Add(GbcsMessage.TryRead(bytes, out var message, out var problem) ? (message, null) : (null, problem));
+                catch (FormatException) { found.Add((null, "The GBCSPayload is not base64.", null)); continue; }
+                found.Add(GbcsMessage.TryRead(bytes, out var message, out var problem) ? (message, null, Mmc(bytes)) : (null, problem, null));
             }
         }
         catch (XmlException) { }
         return found;
+    }
+
+    private static string? Mmc(byte[] bytes)
+    {
+        try
+        {
+            return GbcsParser.TryParse(bytes, out var parsed, out _) ? MmcRenderer.Render(parsed, bytes) : null;
+        }
+        catch (GbcsParseException)
+        {
+            return null;
+        }
     }
 }
