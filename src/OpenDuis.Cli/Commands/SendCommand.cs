@@ -90,8 +90,7 @@ internal static class SendCommand
             }
             var id = request.RequestId with { Originator = user };
             if (!parse.GetValue(keepCounter)) id = id with { Counter = FreshCounter() };
-            var outgoing = new DuisRequest(request.SchemaVersion, id, request.CommandVariant, request.ServiceReference,
-                request.ServiceReferenceVariant, request.Body, request.FirstInSequence, request.PrecedingRequestId);
+            var outgoing = request.WithRequestId(id);
             var body = security.SignAndSerialise(outgoing.ToXmlDocument(), key);
 
             var service = request.CommandVariant.WebService();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.OperatorConsole;
 using OpenDuis.Core.MapReports;
 using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Server.Hosting;
@@ -71,10 +72,19 @@ internal static class ServeCommand
         {
             Description = "Folder of RTDS GBCS messages (<use case>/*_GBCS.HEX) the emulated devices replay for Message Codes they have no encoder for; default $OPENDUIS_RTDS.",
         };
+        var consolePort = new Option<int>("--console-port")
+        {
+            Description = "With --profile duis: the plain-HTTP loopback port of the operator console and the admin API, which a browser cannot reach through the duis profile (default 8078; 0 picks a free one).",
+            DefaultValueFactory = _ => 8078,
+        };
+        var templates = new Option<DirectoryInfo?>("--templates")
+        {
+            Description = "Folder of RTDS request templates the operator console's Send page offers; default $OPENDUIS_TEMPLATES.",
+        };
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, noNetwork,
+            data, profile, port, address, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -101,6 +111,7 @@ internal static class ServeCommand
                 JsonLogs = parse.GetValue(jsonLogs),
                 MinimumLogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parse.GetValue(logLevel)!, ignoreCase: true),
                 Delivery = new OpenDuis.Server.Delivery.OutboxDeliveryOptions { Lease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(lease), 1, 3600)) },
+                OperatorPort = chosen == ConnectionProfile.Duis ? parse.GetValue(consolePort) : null,
             };
             var schemaFolder = parse.GetValue(schemas)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_SCHEMAS");
             var xsds = string.IsNullOrEmpty(schemaFolder) ? null : OpenDuis.Protocol.Schema.DuisSchemas.Load(schemaFolder);
@@ -118,9 +129,14 @@ internal static class ServeCommand
                 parse.InvocationConfiguration.Error.WriteLine(e.Message);
                 return 1;
             }
+            var templatesFolder = parse.GetValue(templates)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_TEMPLATES");
+            var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
+                chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
             await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
-                .AddOpenDuis(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }), cancellationToken);
+                .AddOpenDuisWithConsole(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+            output.WriteLine($"  operator console {new Uri(server.OperatorAddress ?? server.BaseAddress, ConsoleOptions.Root + "/")}" +
+                (console.Token is null ? " (loopback only)" : $" (loopback only; operator token in {ConsoleAccess.TokenPath(host.Folder.Path)})"));
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys, devices: host.DeviceKeys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
             await using var reports = parse.GetValue(reportsPort) is { } rp && host.Store is IH17ReportStore h17

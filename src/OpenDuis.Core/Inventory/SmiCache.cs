@@ -111,6 +111,24 @@ public sealed class SmiCache
             if (!from.ContainsKey(key)) into.TryRemove(key, out _);
     }
 
+    /// <summary>Every Device, read without a lock or a copy (a search walks them; changes made meanwhile may or may not be seen).</summary>
+    public IEnumerable<Device> Devices
+    {
+        get
+        {
+            foreach (var pair in _devices) yield return pair.Value;
+        }
+    }
+
+    /// <summary>
+    /// Makes Devices a bulk import has already written to the store visible to access control (the
+    /// import writes them in one transaction of its own, so the cache cannot follow each write).
+    /// </summary>
+    public void AdmitImported(IEnumerable<Device> stored)
+    {
+        foreach (var d in stored) _devices[d.Id] = d;
+    }
+
     public bool TryGetDevice(Eui id, [MaybeNullWhen(false)] out Device device) => _devices.TryGetValue(id, out device);
 
     public bool TryGetUser(Eui id, [MaybeNullWhen(false)] out ServiceUser user) => _users.TryGetValue(id, out user);

@@ -28,6 +28,11 @@ public sealed class DuisServer : IAsyncDisposable
     private readonly WebApplication _app;
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The operator port's address, when <see cref="ServerOptions.OperatorPort"/> is set.</summary>
+    public Uri? OperatorAddress { get; private init; }
+
+    private const string OperatorConnection = "openduis.operator";
     public ServerOptions Options { get; }
     public IServiceProvider Services => _app.Services;
     public DuisMetrics Metrics => _app.Services.GetRequiredService<DuisMetrics>();
@@ -55,6 +60,12 @@ public sealed class DuisServer : IAsyncDisposable
             {
                 if (tls is not null) tls.Apply(listen);
             });
+            if (options.OperatorPort is { } operatorPort)
+                kestrel.Listen(System.Net.IPAddress.Loopback, operatorPort, listen => listen.Use(next => connection =>
+                {
+                    connection.Items[OperatorConnection] = true;
+                    return next(connection);
+                }));
         });
 
         builder.Logging.ClearProviders();
@@ -88,18 +99,36 @@ public sealed class DuisServer : IAsyncDisposable
         }
 
         var app = builder.Build();
+        if (options.OperatorPort is not null)
+        {
+            // The operator port serves the operator's pages only: the DUIS services stay behind the duis profile.
+            app.Use((context, next) =>
+                context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.ContainsKey(OperatorConnection) == true
+                && !ServerOptions.OperatorPaths.Any(p => context.Request.Path.StartsWithSegments(p))
+                    ? Results.NotFound().ExecuteAsync(context)
+                    : next(context));
+        }
         app.MapDuisServices();
         SmWan.DeviceFaultEndpoints.MapDeviceFaults(app);
         SmWan.DeviceEventEndpoints.MapDeviceEvents(app);
         SmWan.CplEndpoints.MapCpl(app);
+        foreach (var extension in app.Services.GetServices<IServerEndpoints>()) extension.Map(app);
         app.MapGet("/health", (TimeProvider clock) => Results.Json(
             new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow()),
             HealthJson.Default.HealthReport));
         app.MapMetrics("/metrics", app.Services.GetRequiredService<DuisMetrics>().Registry);
 
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DuisServer(app, options, new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal))).ToList();
+        // The operator port is the one asked for, else (ephemeral) the plain one beside the duis profile's TLS port.
+        var operatorAddress = options.OperatorPort switch
+        {
+            null => null,
+            0 => addresses.FirstOrDefault(a => tls is not null && a.Scheme == Uri.UriSchemeHttp) ?? addresses[^1],
+            var port => addresses.First(a => a.Port == port),
+        };
+        return new DuisServer(app, options, addresses.First(a => a != operatorAddress)) { OperatorAddress = operatorAddress };
     }
 
     /// <summary>Full URL of one of the three services.</summary>

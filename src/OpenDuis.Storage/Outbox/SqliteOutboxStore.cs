@@ -6,7 +6,7 @@ using OpenDuis.Core.Outbox;
 namespace OpenDuis.Storage.Outbox;
 
 /// <summary>The outbox in the embedded SQLite database (WAL journal, so delivery and request handling do not block each other).</summary>
-public sealed class SqliteOutboxStore : IOutboxStore, IOutboxAdmin
+public sealed class SqliteOutboxStore : IOutboxStore, IOutboxAdmin, IOutboxInspection
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS outbox (
@@ -156,5 +156,23 @@ public sealed class SqliteOutboxStore : IOutboxStore, IOutboxAdmin
     {
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await OutboxSql.ReleaseParkedAsync(c, recipient, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OutboxRecipientState>> WaitingByRecipientAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxInspectionSql.WaitingByRecipientAsync(c, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OutboxFailure>> RecentFailuresAsync(int max, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxInspectionSql.RecentFailuresAsync(c, max, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> RetryNowAsync(Protocol.Domain.Eui? recipient, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxInspectionSql.RetryNowAsync(c, recipient, now, cancellationToken).ConfigureAwait(false);
     }
 }
