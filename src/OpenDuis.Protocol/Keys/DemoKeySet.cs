@@ -34,7 +34,7 @@ public static class DemoKeySet
     /// <summary>Writes the set into <paramref name="folder"/> (created if needed) and returns the file names written.</summary>
     public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users)
     {
-        Directory.CreateDirectory(folder);
+        OwnerOnly.CreateDirectory(folder);
         var written = new List<string>();
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caName = Name(("2.5.4.11", "07", null), ("2.5.4.3", "OPENDUIS DEMO CA", null));
@@ -76,8 +76,8 @@ public static class DemoKeySet
 
     private static void Write(string folder, string name, X509Certificate2 certificate, ECDsa key, List<string> written)
     {
-        File.WriteAllText(Path.Combine(folder, name + ".pem"), certificate.ExportCertificatePem() + "\n");
-        File.WriteAllText(Path.Combine(folder, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
+        OwnerOnly.WriteAllText(Path.Combine(folder, name + ".pem"), certificate.ExportCertificatePem() + "\n");
+        OwnerOnly.WriteAllText(Path.Combine(folder, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
         written.Add(name + ".pem");
         written.Add(name + ".key");
     }

@@ -62,8 +62,12 @@ public sealed class DataFolderHost : IAsyncDisposable
         _postgres = postgres;
     }
 
+    /// <summary>What was narrowed to owner-only when the folder was opened (<see cref="DataFolder.TightenModes"/>).</summary>
+    public IReadOnlyList<string> Tightened { get; private init; } = [];
+
     public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default)
     {
+        var tightened = folder.TightenModes();
         var store = await folder.OpenStoreAsync(cancellationToken);
         var settings = folder.ReadSettings();
         var keys = KeyStore.Load(settings.Keys ?? folder.DefaultKeysPath);
@@ -94,7 +98,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
             OpenDuisServices.UnlinkedRequestRetention, cancellationToken);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState) { Tightened = tightened };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>

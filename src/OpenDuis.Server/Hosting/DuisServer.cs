@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -27,17 +28,27 @@ public sealed class DuisServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
+    /// <summary>Where a client on this machine reaches the server (the loopback address when it listens on all interfaces).</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>The address the server really listens on, as bound (e.g. http://0.0.0.0:8079/).</summary>
+    public Uri ListenAddress { get; }
+
     public ServerOptions Options { get; }
     public IServiceProvider Services => _app.Services;
     public DuisMetrics Metrics => _app.Services.GetRequiredService<DuisMetrics>();
 
-    private DuisServer(WebApplication app, ServerOptions options, Uri baseAddress)
+    private DuisServer(WebApplication app, ServerOptions options, Uri listenAddress)
     {
         _app = app;
         Options = options;
-        BaseAddress = baseAddress;
+        ListenAddress = listenAddress;
+        BaseAddress = Reachable(listenAddress);
     }
+
+    /// <summary>The address a local client uses for a server bound to <paramref name="listenAddress"/>.</summary>
+    public static Uri Reachable(Uri listenAddress) =>
+        listenAddress.Host == IPAddress.Any.ToString() ? new UriBuilder(listenAddress) { Host = IPAddress.Loopback.ToString() }.Uri : listenAddress;
 
     public static async Task<DuisServer> StartAsync(ServerOptions options, Action<IServiceCollection> configureServices, CancellationToken cancellationToken = default)
     {
@@ -88,6 +99,7 @@ public sealed class DuisServer : IAsyncDisposable
         }
 
         var app = builder.Build();
+        if (options.MetricsToken is { } token) app.UseBearerToken("/metrics", token, "openduis-metrics", "--metrics-token");
         app.MapDuisServices();
         SmWan.DeviceFaultEndpoints.MapDeviceFaults(app);
         SmWan.DeviceEventEndpoints.MapDeviceEvents(app);
@@ -99,7 +111,7 @@ public sealed class DuisServer : IAsyncDisposable
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DuisServer(app, options, new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+        return new DuisServer(app, options, new Uri(address));
     }
 
     /// <summary>Full URL of one of the three services.</summary>
