@@ -64,6 +64,7 @@ public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
     {
         var serve = Start(["serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", "--smki-port", "0", .. extra]);
         var log = new StringBuilder();
+        _logs[serve] = log;
         serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.BeginOutputReadLine();
@@ -80,6 +81,15 @@ public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
             await Task.Delay(100, Ct);
         }
         throw new TimeoutException("openduis serve did not answer /health within 30 s");
+    }
+
+    private readonly Dictionary<Process, StringBuilder> _logs = [];
+
+    /// <summary>Everything a process started by <see cref="ServeAsync"/> has written so far (standard output and error).</summary>
+    public string OutputOf(Process serve)
+    {
+        var log = _logs[serve];
+        lock (log) return log.ToString();
     }
 
     public static int FreePort()

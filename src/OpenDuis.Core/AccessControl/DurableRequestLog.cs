@@ -36,8 +36,11 @@ public interface IRequestLogStore
 /// pending; a crash loses at most the changes of the last batch interval. Opening reloads the requests
 /// of the retention window and all SMETS1 counters.
 /// </summary>
-public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
+public sealed class DurableRequestLog : IRequestLog, Transactions.IRequestRecording, IAsyncDisposable
 {
+    /// <summary>How this log names itself to <see cref="Transactions.StorageHealth"/>.</summary>
+    public const string Component = "request log";
+
     /// <summary>How often the writer deletes from the store what no longer needs keeping.</summary>
     public static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
 
@@ -48,11 +51,14 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     private readonly TimeSpan? _unlinkedRetention;
     private readonly Channel<object> _changes = Channel.CreateUnbounded<object>();
     private readonly Task _writer;
+    private readonly Transactions.StorageHealth? _health;
     private DateTimeOffset _nextPrune;
     private int _disposed;
 
-    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan retention, TimeSpan? unlinkedRetention)
+    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan retention, TimeSpan? unlinkedRetention,
+        Transactions.StorageHealth? health)
     {
+        _health = health;
         _memory = memory;
         _store = store;
         _clock = clock;
@@ -62,8 +68,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     }
 
     /// <summary>Loads what <paramref name="store"/> holds from the last <paramref name="retention"/> and starts writing behind.</summary>
+    /// <param name="health">Told of each failed write and of the next that succeeds.</param>
     public static async Task<DurableRequestLog> OpenAsync(IRequestLogStore store, TimeProvider clock, TimeSpan inProgressHold, TimeSpan retention,
-        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default)
+        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default, Transactions.StorageHealth? health = null)
     {
         var memory = new InMemoryRequestLog(clock, inProgressHold, retention, unlinkedRetention);
         var now = clock.GetUtcNow();
@@ -71,7 +78,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         // Successors first, so a request named as preceding counts as linked when its turn comes.
         foreach (var request in state.Requests.OrderByDescending(r => r.Received)) memory.Restore(request);
         foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);
-        return new DurableRequestLog(memory, store, clock, retention, unlinkedRetention);
+        return new DurableRequestLog(memory, store, clock, retention, unlinkedRetention, health);
     }
 
     /// <summary>Changes not yet written (for tests and metrics).</summary>
@@ -112,35 +119,50 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Completes once every change made so far is written, or fails with <see cref="Transactions.StorageFailedException"/>
+    /// at the first write that fails (the changes are kept and tried again): the request path acknowledges a
+    /// request only once it is recorded, and answers 503 when it cannot be.
+    /// </summary>
+    public Task RecordedAsync(CancellationToken cancellationToken = default)
+    {
+        var recorded = new Recorded();
+        if (!_changes.Writer.TryWrite(recorded)) return Task.CompletedTask;
+        return recorded.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>A waiter for <see cref="RecordedAsync"/>: unlike a flush, told of a failed write at once.</summary>
+    private sealed class Recorded() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private async Task WriteBehindAsync()
     {
         var requests = new Dictionary<RequestId, LoggedRequest>();
         var counters = new Dictionary<(Eui, Eui), Smets1Counter>();
         var flushed = new List<TaskCompletionSource>();
+        var recorded = new List<Recorded>();
         while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (requests.Count + counters.Count < 1000 && _changes.Reader.TryRead(out var change))
-            {
-                switch (change)
-                {
-                    case LoggedRequest r: requests[r.Id] = r; break;
-                    case Smets1Counter c: counters[(c.Originator, c.Target)] = c; break;
-                    case TaskCompletionSource f: flushed.Add(f); break;
-                }
-            }
+            Drain(requests, counters, flushed, recorded);
             if (requests.Count + counters.Count > 0)
             {
-                // A failed write (the database busy or away) is retried until it succeeds, or until disposal gives up.
+                // A failed write (the database busy, full, read-only or away) is retried until it succeeds, or until
+                // disposal gives up. Who waits to acknowledge is told at once; what arrives meanwhile joins the batch.
                 while (true)
                 {
                     try
                     {
                         await _store.WriteAsync([.. requests.Values], [.. counters.Values]).ConfigureAwait(false);
+                        _health?.Succeeded(Component);
                         break;
                     }
-                    catch (Exception) when (Volatile.Read(ref _disposed) == 0)
+                    catch (Exception e) when (Volatile.Read(ref _disposed) == 0)
                     {
+                        _health?.Failed(Component, e);
+                        var failure = new Transactions.StorageFailedException(Component, e);
+                        foreach (var r in recorded) r.TrySetException(failure);
+                        recorded.Clear();
                         await Task.Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+                        Drain(requests, counters, flushed, recorded);
                     }
                 }
                 requests.Clear();
@@ -149,6 +171,23 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
             await PruneIfDueAsync().ConfigureAwait(false);
             foreach (var f in flushed) f.TrySetResult();
             flushed.Clear();
+            foreach (var r in recorded) r.TrySetResult();
+            recorded.Clear();
+        }
+    }
+
+    private void Drain(Dictionary<RequestId, LoggedRequest> requests, Dictionary<(Eui, Eui), Smets1Counter> counters,
+        List<TaskCompletionSource> flushed, List<Recorded> recorded)
+    {
+        while (requests.Count + counters.Count < 1000 && _changes.Reader.TryRead(out var change))
+        {
+            switch (change)
+            {
+                case LoggedRequest r: requests[r.Id] = r; break;
+                case Smets1Counter c: counters[(c.Originator, c.Target)] = c; break;
+                case Recorded r: recorded.Add(r); break;
+                case TaskCompletionSource f: flushed.Add(f); break;
+            }
         }
     }
 

@@ -65,6 +65,9 @@ public sealed class DataFolderHost : IAsyncDisposable
     /// <summary>What was narrowed to owner-only when the folder was opened (<see cref="DataFolder.TightenModes"/>).</summary>
     public IReadOnlyList<string> Tightened { get; private init; } = [];
 
+    /// <summary>Whether the folder's database takes writes (<see cref="RequestLog"/> and the server's outbox worker report to it).</summary>
+    public Core.Transactions.StorageHealth Health { get; private init; } = new();
+
     public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default)
     {
         var tightened = folder.TightenModes();
@@ -96,9 +99,10 @@ public sealed class DataFolderHost : IAsyncDisposable
         }
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
+        var health = new Core.Transactions.StorageHealth(clock);
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
-            OpenDuisServices.UnlinkedRequestRetention, cancellationToken);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState) { Tightened = tightened };
+            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, health);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState) { Tightened = tightened, Health = health };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -113,7 +117,7 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
     public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules,
-        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState);
+        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState, Health: Health);
 
     public async ValueTask DisposeAsync()
     {

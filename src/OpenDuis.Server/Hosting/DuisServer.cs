@@ -83,6 +83,8 @@ public sealed class DuisServer : IAsyncDisposable
         services.TryAddSingleton(TimeProvider.System);
         if (tls is not null) services.AddSingleton(tls);
         configureServices(services);
+        services.TryAddSingleton(sp => new Core.Transactions.StorageHealth(sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<StorageHealthLog>();
 
         if (services.Any(d => d.ServiceType == typeof(IOutboxStore)))
         {
@@ -104,9 +106,12 @@ public sealed class DuisServer : IAsyncDisposable
         SmWan.DeviceFaultEndpoints.MapDeviceFaults(app);
         SmWan.DeviceEventEndpoints.MapDeviceEvents(app);
         SmWan.CplEndpoints.MapCpl(app);
-        app.MapGet("/health", (TimeProvider clock) => Results.Json(
-            new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow()),
-            HealthJson.Default.HealthReport));
+        // 503 while the database fails, so a load balancer or supervisor sees it too.
+        app.MapGet("/health", (TimeProvider clock, Core.Transactions.StorageHealth storage) => storage.Current is { } failure
+            ? Results.Json(new HealthReport("failing", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow(),
+                new DatabaseHealth("failing", failure.Component, failure.Reason, failure.Since)), HealthJson.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Json(new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow(), DatabaseHealth.Ok),
+                HealthJson.Default.HealthReport));
         app.MapMetrics("/metrics", app.Services.GetRequiredService<DuisMetrics>().Registry);
 
         await app.StartAsync(cancellationToken);
@@ -133,8 +138,16 @@ public sealed class DuisServer : IAsyncDisposable
     }
 }
 
-public sealed record HealthReport(string Status, string Profile, DateTimeOffset Time);
+public sealed record HealthReport(string Status, string Profile, DateTimeOffset Time, DatabaseHealth Database);
+
+/// <param name="Component">What could not write (the request log, the outbox …), while failing.</param>
+/// <param name="Reason">The database's own words, while failing.</param>
+public sealed record DatabaseHealth(string Status, string? Component = null, string? Reason = null, DateTimeOffset? Since = null)
+{
+    public static readonly DatabaseHealth Ok = new("ok");
+}
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(HealthReport))]
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class HealthJson : System.Text.Json.Serialization.JsonSerializerContext;

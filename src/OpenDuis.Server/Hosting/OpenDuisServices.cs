@@ -39,6 +39,10 @@ namespace OpenDuis.Server.Hosting;
 /// Where the emulated SM WAN keeps injected faults and held Future Dated (DSP) requests across a
 /// restart (with <paramref name="Network"/>); without it they last as long as the process.
 /// </param>
+/// <param name="Health">
+/// Whether the database takes writes, as the request log and the outbox find (shared with what wrote
+/// through it before the server started); without it the server makes its own.
+/// </param>
 /// <param name="Network">
 /// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
 /// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
@@ -57,7 +61,8 @@ public sealed record OpenDuisParts(
     IRequestLog? RequestLog = null,
     IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null,
     Core.Transactions.IUnitOfWork? UnitOfWork = null,
-    ISmWanExecutionStore? SmWanState = null);
+    ISmWanExecutionStore? SmWanState = null,
+    Core.Transactions.StorageHealth? Health = null);
 
 public static class OpenDuisServices
 {
@@ -83,6 +88,9 @@ public static class OpenDuisServices
         var dspKey = parts.DspKey ?? parts.Keys.FindXmlSigningKey(DemoKeySet.DspEui)
             ?? throw new InvalidOperationException($"The key store has no DSP xmlSign key (role 0x89) for {DemoKeySet.DspEui}: every answer must be signed with it (R-MSG-3).");
         services.AddSingleton(new DuisSecurity(parts.Keys));
+        if (parts.Health is { } health) services.AddSingleton(health);
+        // A request is acknowledged only once the request log holds it (503 when it cannot).
+        if (parts.RequestLog is Core.Transactions.IRequestRecording recording) services.AddSingleton(recording);
         services.AddSingleton(dspKey);
         var hold = parts.DeviceRequestHold ?? DefaultDeviceRequestHold;
         if (parts.Admission is null && parts.AccessSnapshot is { } snapshot)

@@ -1,6 +1,7 @@
 using System.Xml;
 using Microsoft.Extensions.Logging;
 using OpenDuis.Core.Requests;
+using OpenDuis.Core.Transactions;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
@@ -19,9 +20,13 @@ namespace OpenDuis.Server.Requests;
 /// <item>signer role — E65 when the certificate is not an xmlSign Organisation Certificate (DSP xmlSign for requests the DCC originates);</item>
 /// <item>schema (R-MSG-4), when the official XSDs are configured — HTTP 400 listing the XSD errors;</item>
 /// <item>web service (R-WS-1) — E13 when the Command Variant belongs on another service;</item>
+/// <item>the database — while it cannot be written (<see cref="StorageHealth"/>) a request is not admitted: HTTP 503
+/// with the reason, never an I99 for what cannot be recorded;</item>
 /// <item>duplicate Request ID still in process — E55 (<see cref="IRequestsInProcess"/>: with the access-control
 /// pipeline, its request log, which records the request only when the pipeline admits it);</item>
-/// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;</item>
+/// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;
+/// an admitted one is answered only once the request log has written it (<see cref="IRequestRecording"/>, when durable):
+/// HTTP 503 with the reason if that write fails, and the request ends as failed;</item>
 /// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest; a device request
 /// goes to the Smart Metering WAN (<see cref="IDeviceNetwork"/>, when one is configured), which answers I99 or
 /// its synchronous answer (a Pre-Command, a Command for Local Delivery, a refusal such as E51 or E50) and
@@ -40,7 +45,9 @@ public sealed partial class DuisRequestHandler(
     NonDeviceServices nonDevice,
     TimeProvider clock,
     ILogger<DuisRequestHandler> logger,
-    IDeviceNetwork? network = null) : IDuisRequestHandler
+    StorageHealth storage,
+    IDeviceNetwork? network = null,
+    IRequestRecording? recording = null) : IDuisRequestHandler
 {
     public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         HandleAsync(service, body, channel: null, cancellationToken);
@@ -94,6 +101,9 @@ public sealed partial class DuisRequestHandler(
             return Acknowledge(request, ResponseCode.E13);
         }
 
+        if (storage.Current is { } failing)
+            return NotRecorded(request, failing.ToString());
+
         if (!inProcess.TryBegin(request.RequestId))
             return Acknowledge(request, ResponseCode.E55);
 
@@ -108,6 +118,7 @@ public sealed partial class DuisRequestHandler(
                 return Acknowledge(request, verdict.RefusedWith!.Value);
             }
             admitted = true;
+            if (recording is not null) await recording.RecordedAsync(cancellationToken);
             if (deviceRequest)
             {
                 if (network is null) return Acknowledge(request, ResponseCode.I99);
@@ -128,6 +139,12 @@ public sealed partial class DuisRequestHandler(
             LogNotApplied(logger, e, request.RequestId.ToString());
             return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
         }
+        catch (Exception e) when (admitted && e is StorageFailedException or System.Data.Common.DbException)
+        {
+            failed = true;
+            if (e is not StorageFailedException) storage.Failed("request path", e);
+            return NotRecorded(request, e.GetBaseException().Message);
+        }
         catch when (admitted)
         {
             failed = true;
@@ -143,6 +160,12 @@ public sealed partial class DuisRequestHandler(
         }
     }
 
+    private DuisAnswer NotRecorded(DuisRequest request, string reason)
+    {
+        LogNotRecorded(logger, request.RequestId.ToString(), reason);
+        return DuisAnswer.NotApplied($"Request {request.RequestId} was not accepted: the DCC cannot record it ({reason}). Nothing was acknowledged; send it again once /health reports ok.");
+    }
+
     private DuisAnswer Acknowledge(DuisRequest request, ResponseCode code) =>
         Sign(DuisResponse.CreateAcknowledgement(request, code, clock.GetUtcNow()), code);
 
@@ -155,6 +178,9 @@ public sealed partial class DuisRequestHandler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not applied: its change could not be stored whole and was rolled back")]
     private static partial void LogNotApplied(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} not accepted, the database failing: {Reason}")]
+    private static partial void LogNotRecorded(ILogger logger, string requestId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} refused with {ResponseCode}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string requestId, string responseCode, string reason);
