@@ -142,7 +142,6 @@ public sealed partial class DuisRequestHandler(
         catch (Exception e) when (admitted && e is StorageFailedException or System.Data.Common.DbException)
         {
             failed = true;
-            if (e is not StorageFailedException) storage.Failed("request path", e);
             return NotRecorded(request, e.GetBaseException().Message);
         }
         catch when (admitted)
