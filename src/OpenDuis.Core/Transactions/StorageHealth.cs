@@ -55,20 +55,3 @@ public sealed class StorageHealth(TimeProvider? clock = null)
 
 /// <param name="Failure">Why the component began failing; null when it recovered.</param>
 public readonly record struct StorageHealthChange(string Component, string? Failure, Exception? Exception);
-
-/// <summary>A change that could not be written to the database; it is kept and tried again, but was not recorded in time.</summary>
-public sealed class StorageFailedException(string component, Exception inner)
-    : Exception($"The {component} could not be written to the database: {inner.GetBaseException().Message}", inner)
-{
-    public string Component { get; } = component;
-}
-
-/// <summary>
-/// Where the request path waits for what it just admitted to be in the database, so a request is
-/// acknowledged only once it is recorded (a <see cref="AccessControl.DurableRequestLog"/>).
-/// </summary>
-public interface IRequestRecording
-{
-    /// <summary>Completes once every change made so far is written; throws <see cref="StorageFailedException"/> when the write fails.</summary>
-    Task RecordedAsync(CancellationToken cancellationToken = default);
-}

@@ -16,14 +16,20 @@ public readonly record struct DemoParty(Eui Party, RemotePartyRole Role);
 /// dsp-xml-sign-90B3D51F30000002-ds.pem / .key     the DSP's xmlSign key (role 0x89)
 /// xml-sign-{EUI}-ds.pem / .key                    each User's xmlSign key (role 0x87)
 /// role-{RR}-{EUI}-ds.pem / .key                   each User's digitalSignature role certificate (role RR)
-/// role-{RR}-{EUI}-ka.pem / .key                   each User's keyAgreement role certificate (role RR)
+/// role-{RR}-{EUI}-ka.pem / .key                   each User's keyAgreement role certificate (role RR; GBCS response MACs)
+/// role-04-90B3D51F30000002-ds|ka.pem / .key       the Access Control Broker's GBCS keys (command MACs and signatures)
+/// s1sp-xml-sign-90B3D51F30000101-ds.pem / .key    the SMETS1 Service Provider's key for its signed SMETS1 Responses (role 0x87)
 /// </code>
+/// Private keys are written owner-only (0600).
 /// {EUI} is 16 hex digits without separators, {RR} the role in two hex digits.
 /// <see cref="KeyStore.Load"/> reads the folder back.
 /// </summary>
 public static class DemoKeySet
 {
     public static readonly Eui DspEui = Eui.Parse("90-B3-D5-1F-30-00-00-02");
+
+    /// <summary>The SMETS1 Service Provider, which signs the SMETS1 Responses it returns (sr:SMETS1SignedResponse).</summary>
+    public static readonly Eui Smets1ServiceProviderEui = Eui.Parse("90-B3-D5-1F-30-00-01-01");
     public const string RootName = "demo-root-ca";
 
     // SMKI Organisation Certificate Policy OID (the one the ZAZ1 certificates carry).
@@ -46,6 +52,12 @@ public static class DemoKeySet
         Write(folder, RootName, ca, caKey, written);
 
         Issue(folder, "dsp-xml-sign-" + DspEui.ToCompactString() + "-ds", DspEui, RemotePartyRole.DspXmlSign, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
+        // The Access Control Broker's GBCS keys: commands to Devices are MACed ACB <-> Device (GBCS).
+        var acb = RemotePartyRole.AccessControlBroker;
+        Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ds", DspEui, acb, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
+        Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ka", DspEui, acb, CertificateKeyUsage.KeyAgreement, ca, caKey, written);
+        Issue(folder, "s1sp-xml-sign-" + Smets1ServiceProviderEui.ToCompactString() + "-ds", Smets1ServiceProviderEui, RemotePartyRole.XmlSign,
+            CertificateKeyUsage.DigitalSignature, ca, caKey, written);
         foreach (var user in users)
         {
             var eui = user.Party.ToCompactString();

@@ -39,6 +39,10 @@ namespace OpenDuis.Server.Hosting;
 /// Where the emulated SM WAN keeps injected faults and held Future Dated (DSP) requests across a
 /// restart (with <paramref name="Network"/>); without it they last as long as the process.
 /// </param>
+/// <param name="DeviceKeys">
+/// The emulated Devices' own keys and Device Certificates: registered as <see cref="Gbcs.Keys.IDeviceCredentials"/>
+/// for the emulated network, and issuing keys to Devices pre-notified (12.2).
+/// </param>
 /// <param name="Health">
 /// Whether the database takes writes, as the request log and the outbox find (shared with what wrote
 /// through it before the server started); without it the server makes its own.
@@ -62,6 +66,7 @@ public sealed record OpenDuisParts(
     IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null,
     Core.Transactions.IUnitOfWork? UnitOfWork = null,
     ISmWanExecutionStore? SmWanState = null,
+    InventoryDeviceKeys? DeviceKeys = null,
     Core.Transactions.StorageHealth? Health = null);
 
 public static class OpenDuisServices
@@ -89,8 +94,6 @@ public static class OpenDuisServices
             ?? throw new InvalidOperationException($"The key store has no DSP xmlSign key (role 0x89) for {DemoKeySet.DspEui}: every answer must be signed with it (R-MSG-3).");
         services.AddSingleton(new DuisSecurity(parts.Keys));
         if (parts.Health is { } health) services.AddSingleton(health);
-        // A request is acknowledged only once the request log holds it (503 when it cannot).
-        if (parts.RequestLog is Core.Transactions.IRequestRecording recording) services.AddSingleton(recording);
         services.AddSingleton(dspKey);
         var hold = parts.DeviceRequestHold ?? DefaultDeviceRequestHold;
         if (parts.Admission is null && parts.AccessSnapshot is { } snapshot)
@@ -124,8 +127,14 @@ public static class OpenDuisServices
                 ? new SmiStatusChangeListeners([alerts, new Core.Schedules.ScheduleRemovalOnStatusChange(schedules, notices, parts.UnitOfWork)])
                 : alerts;
         });
+        if (parts.DeviceKeys is { } deviceKeys)
+        {
+            services.AddSingleton(deviceKeys);
+            services.AddSingleton<Gbcs.Keys.IDeviceCredentials>(deviceKeys);
+            services.TryAddSingleton<IDeviceAdditionListener>(deviceKeys);
+        }
         services.AddSingleton(sp => new InventoryServices(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
+            sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork, sp.GetService<IDeviceAdditionListener>()));
         // The operator's CPL changes (SEC F2.9) suspend and restore Devices through the same listeners, as the DCC.
         services.AddSingleton(sp => new CplSuspension(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(), dspKey.Certificate.Subject,
             sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
@@ -135,13 +144,17 @@ public static class OpenDuisServices
         services.AddSingleton<IResponseEndpoints>(new UserResponseEndpoints(parts.Store));
         if (parts.Network is { } network)
         {
-            services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox, sp.GetRequiredService<IRequestsInProcess>(),
+            services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox,
                 dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
                 sp.GetService<DeviceResponseAlerts>()));
             if (parts.SmWanState is { } state) SmWan.SmWanStateHosting.AddDurableSmWanState(services, state);
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
+            // The commands acknowledged before a restart and not yet ended are executed again (or fail with their alert).
+            if (parts.RequestLog is DurableRequestLog durable && parts.Admission is null && parts.AccessSnapshot is not null)
+                services.AddHostedService(sp => new SmWan.AcceptedCommandRecovery(durable, sp.GetRequiredService<IRequestsInProcess>(),
+                    sp.GetRequiredService<Network.Execution.SmWanExecution>(), sp.GetRequiredService<ILogger<SmWan.AcceptedCommandRecovery>>()));
         }
         DccAlertHosting.AddDccAlertProducers(services, parts);
         if (parts.Schedules is { } schedules && parts.AccessSnapshot is { } access)

@@ -25,8 +25,9 @@ namespace OpenDuis.Server.Requests;
 /// <item>duplicate Request ID still in process — E55 (<see cref="IRequestsInProcess"/>: with the access-control
 /// pipeline, its request log, which records the request only when the pipeline admits it);</item>
 /// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;
-/// an admitted one is answered only once the request log has written it (<see cref="IRequestRecording"/>, when durable):
-/// HTTP 503 with the reason if that write fails, and the request ends as failed;</item>
+/// an admitted one's life is its <see cref="RequestLease"/>, carried with its command;</item>
+/// <item>a device request for the SM WAN is recorded (its command, request-log entry and SMETS1 counter, in one
+/// transaction) before it is acknowledged; one that cannot be recorded is HTTP 503 with the reason, not I99;</item>
 /// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest; a device request
 /// goes to the Smart Metering WAN (<see cref="IDeviceNetwork"/>, when one is configured), which answers I99 or
 /// its synchronous answer (a Pre-Command, a Command for Local Delivery, a refusal such as E51 or E50) and
@@ -46,8 +47,7 @@ public sealed partial class DuisRequestHandler(
     TimeProvider clock,
     ILogger<DuisRequestHandler> logger,
     StorageHealth storage,
-    IDeviceNetwork? network = null,
-    IRequestRecording? recording = null) : IDuisRequestHandler
+    IDeviceNetwork? network = null) : IDuisRequestHandler
 {
     public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         HandleAsync(service, body, channel: null, cancellationToken);
@@ -102,13 +102,13 @@ public sealed partial class DuisRequestHandler(
         }
 
         if (storage.Current is { } failing)
-            return NotRecorded(request, failing.ToString());
+            return Unrecordable(request, failing.ToString());
 
-        if (!inProcess.TryBegin(request.RequestId))
+        if (inProcess.TryBegin(request.RequestId) is not { } lease)
             return Acknowledge(request, ResponseCode.E55);
 
         var deviceRequest = request.Definition is { NonDevice: false };
-        bool admitted = false, failed = false;
+        var failed = false;
         try
         {
             var verdict = admission.Evaluate(new AuthenticatedRequest(request, service, signer, clock.GetUtcNow()));
@@ -117,12 +117,15 @@ public sealed partial class DuisRequestHandler(
                 LogRefused(logger, request.RequestId.ToString(), verdict.RefusedWith!.Value.ToString(), verdict.Reason ?? "");
                 return Acknowledge(request, verdict.RefusedWith!.Value);
             }
-            admitted = true;
-            if (recording is not null) await recording.RecordedAsync(cancellationToken);
+            lease.Admitted();
             if (deviceRequest)
             {
+                var command = new DeviceCommand(request, signer, clock.GetUtcNow()) { Lease = lease };
+                // Durable before it is acknowledged: after a crash the command is executed again, with the same
+                // ResponseID, or ends in its failure alert; a SMETS1 request's counter (E63) is kept with it.
+                await lease.RecordAsync(network is not null && request.CommandVariant.SendsOverSmWan() ? command.ToAccepted(body) : null, cancellationToken);
                 if (network is null) return Acknowledge(request, ResponseCode.I99);
-                var acceptance = await network.AcceptAsync(new DeviceCommand(request, signer, clock.GetUtcNow()), cancellationToken);
+                var acceptance = await network.AcceptAsync(command, cancellationToken);
                 return acceptance.Answer is { } answer ? Sign(answer, acceptance.Code) : Acknowledge(request, acceptance.Code);
             }
 
@@ -139,29 +142,31 @@ public sealed partial class DuisRequestHandler(
             LogNotApplied(logger, e, request.RequestId.ToString());
             return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
         }
-        catch (Exception e) when (admitted && e is StorageFailedException or System.Data.Common.DbException)
+        catch (RequestNotRecordedException e)
         {
+            // Not acknowledged: what cannot be recorded would not survive a crash.
             failed = true;
-            return NotRecorded(request, e.GetBaseException().Message);
+            LogNotRecorded(logger, request.RequestId.ToString(), e.Message);
+            return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
         }
-        catch when (admitted)
+        catch when (lease.IsAdmitted)
         {
             failed = true;
             throw;
         }
         finally
         {
-            // A device request stays in process until the network ends it (its Service Response is
-            // produced, or it answered at once), or without a network until the hold passes; a refused
+            // A device request stays in process until the network ends its lease (its Service Response or failure
+            // alert is produced, or it answered at once), or without a network until the hold passes; a refused
             // one was never admitted.
-            if (!admitted) inProcess.Abandon(request.RequestId);
-            else if (failed || !deviceRequest) inProcess.Complete(request.RequestId, succeeded: !failed);
+            if (!lease.IsAdmitted) lease.Abandon();
+            else if (failed || !deviceRequest) lease.Complete(succeeded: !failed);
         }
     }
 
-    private DuisAnswer NotRecorded(DuisRequest request, string reason)
+    private DuisAnswer Unrecordable(DuisRequest request, string reason)
     {
-        LogNotRecorded(logger, request.RequestId.ToString(), reason);
+        LogUnrecordable(logger, request.RequestId.ToString(), reason);
         return DuisAnswer.NotApplied($"Request {request.RequestId} was not accepted: the DCC cannot record it ({reason}). Nothing was acknowledged; send it again once /health reports ok.");
     }
 
@@ -178,8 +183,12 @@ public sealed partial class DuisRequestHandler(
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not applied: its change could not be stored whole and was rolled back")]
     private static partial void LogNotApplied(ILogger logger, Exception exception, string requestId);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} not accepted, the database failing: {Reason}")]
+    // The database's failure itself is logged once by StorageHealthLog; this names the request, without a stack trace.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} was not acknowledged: {Reason}")]
     private static partial void LogNotRecorded(ILogger logger, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} not admitted, the database failing: {Reason}")]
+    private static partial void LogUnrecordable(ILogger logger, string requestId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} refused with {ResponseCode}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string requestId, string responseCode, string reason);

@@ -1,4 +1,5 @@
 using OpenDuis.Core.AccessControl;
+using OpenDuis.Core.Requests;
 using OpenDuis.Core.Transactions;
 using OpenDuis.Protocol.Domain;
 
@@ -25,13 +26,18 @@ public sealed class DurableRequestLogFailureTests
 
         public Task<int> PruneAsync(DateTimeOffset before, DateTimeOffset? unlinkedBefore = null, CancellationToken cancellationToken = default) => Task.FromResult(0);
 
-        public Task WriteAsync(IReadOnlyList<LoggedRequest> requests, IReadOnlyList<Smets1Counter> counters, CancellationToken cancellationToken = default)
+        public Task WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref Attempts);
             if (Full) throw new IOException("database or disk is full");
-            lock (Written) Written.AddRange(requests);
+            lock (Written) Written.AddRange(batch.Requests);
             return Task.CompletedTask;
         }
+
+        public Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,
+            CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<AcceptedCommand>>([]);
+
+        public Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
 
     private static LoggedRequest Request(ulong counter) => new(
@@ -47,13 +53,14 @@ public sealed class DurableRequestLogFailureTests
         health.Changed += c => { lock (changes) changes.Add(c); };
         await using var log = await DurableRequestLog.OpenAsync(store, TimeProvider.System, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), cancellationToken: Ct, health: health);
 
-        Assert.True(log.TryAdmit(Request(1), smets1Target: false));
-        await log.RecordedAsync(Ct);
+        // A SMETS1 request's counter (E63) is waited for before the acknowledgement.
+        Assert.True(log.TryAdmit(Request(1), smets1Target: true));
+        await log.RecordAsync(Request(1).Id, null, Ct);
         Assert.Null(health.Current);
 
         store.Full = true;
-        Assert.True(log.TryAdmit(Request(2), smets1Target: false));
-        var failure = await Assert.ThrowsAsync<StorageFailedException>(() => log.RecordedAsync(Ct));
+        Assert.True(log.TryAdmit(Request(2), smets1Target: true));
+        var failure = await Assert.ThrowsAsync<RequestNotRecordedException>(async () => await log.RecordAsync(Request(2).Id, null, Ct));
         Assert.Contains("database or disk is full", failure.Message);
         Assert.Equal(DurableRequestLog.Component, health.Current!.Component);
 
