@@ -44,13 +44,7 @@ public sealed class StorageFailureTests : IAsyncDisposable
     private async Task BreakAsync()
     {
         await using var c = await OpenAsync();
-        var tables = new List<string>();
-        await using (var list = c.CreateCommand())
-        {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
-            await using var reader = await list.ExecuteReaderAsync(Ct);
-            while (await reader.ReadAsync(Ct)) tables.Add(reader.GetString(0));
-        }
+        var tables = await NamesAsync(c, "table' AND name NOT LIKE 'sqlite_%");
         var sql = new StringBuilder();
         foreach (var table in tables)
             foreach (var operation in (string[])["INSERT", "UPDATE", "DELETE"])
@@ -63,16 +57,21 @@ public sealed class StorageFailureTests : IAsyncDisposable
     private async Task RepairAsync()
     {
         await using var c = await OpenAsync();
-        var names = new List<string>();
-        await using (var list = c.CreateCommand())
-        {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'full_%'";
-            await using var reader = await list.ExecuteReaderAsync(Ct);
-            while (await reader.ReadAsync(Ct)) names.Add(reader.GetString(0));
-        }
+        var names = await NamesAsync(c, "trigger' AND name LIKE 'full_%");
         await using var drop = c.CreateCommand();
         drop.CommandText = string.Concat(names.Select(n => $"DROP TRIGGER \"{n}\";"));
         await drop.ExecuteNonQueryAsync(Ct);
+    }
+
+    /// <summary>The names in sqlite_master of the type (and condition) given.</summary>
+    private static async Task<List<string>> NamesAsync(SqliteConnection c, string typeAndCondition)
+    {
+        var names = new List<string>();
+        await using var list = c.CreateCommand();
+        list.CommandText = $"SELECT name FROM sqlite_master WHERE type = '{typeAndCondition}'";
+        await using var reader = await list.ExecuteReaderAsync(Ct);
+        while (await reader.ReadAsync(Ct)) names.Add(reader.GetString(0));
+        return names;
     }
 
     private string Signed(string template)
