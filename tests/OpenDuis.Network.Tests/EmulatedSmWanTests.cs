@@ -7,6 +7,7 @@ using OpenDuis.Gbcs;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Xml;
 
 namespace OpenDuis.Network.Tests;
 
@@ -157,6 +158,23 @@ public sealed class EmulatedSmWanTests
         var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
             CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(other, transform.RequestId.Originator)));
         Assert.Equal(ResponseCode.E51, (await emulator.AcceptAsync(signed)).Code);
+    }
+
+    [Fact]
+    public async Task Signed_Pre_Command_that_does_not_correlate_with_the_Pre_Command_issued_is_refused_E51()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var transform = Emulator.Template("ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML");
+        var preCommand = Convert.FromBase64String((await emulator.AcceptAsync(transform)).Answer!.Message!.Payload!.LastChild!.InnerText);
+        // Same Message Code, counter, originator and device: only the last octet of the content (the adjustment) differs.
+        var altered = (byte[])preCommand.Clone();
+        altered[^1] ^= 0x01;
+        var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
+            CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(altered, transform.RequestId.Originator)));
+        var signedLease = emulator.InProcess.TryBegin(signed.RequestId);
+        Assert.NotNull(signedLease);
+        Assert.Equal(ResponseCode.E51, (await emulator.AcceptAsync(signed, signedLease)).Code);
+        Assert.Equal(0, emulator.Network.Queued);
     }
 
     [Fact]
@@ -361,7 +379,7 @@ public sealed class EmulatedSmWanTests
         Assert.Same(providers.South, providers.For(DeviceGeneration.Smets2Plus, CspRegion.South));
         Assert.Same(providers.Central, providers.For(DeviceGeneration.Smets2Plus, CspRegion.Unknown));
 
-        // The demo SMETS1 ESME answers a 4.1.1 read like any other meter.
+        // The demo SMETS1 ESME answers a 4.1.1 read through the S1SP (R-S1-1): its signed MMC response, not GBCS.
         var smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
         var request = Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", doc =>
         {
@@ -371,8 +389,11 @@ public sealed class EmulatedSmWanTests
             id.InnerText = (RequestId.Parse(id.InnerText) with { Target = smets1Esme }).ToString();
         });
         await emulator.AcceptAsync(request);
-        var gbcs = Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1)));
-        Assert.Equal(smets1Esme, gbcs.Originator);
+        var response = Assert.Single(await emulator.ResponsesAsync(1));
+        Assert.Equal(ResponseBodyKind.Smets1ResponseMessage, response.BodyKind);
+        var signed = Smets1Response.ExtractSignedResponse(response.ToXmlDocument())!;
+        Assert.Equal(smets1Esme.ToString(), signed.DocumentElement!.FirstElement("BusinessOriginatorID", DuisNamespaces.ResponseAndAlert)!.InnerText);
+        Assert.NotNull(signed.DocumentElement!.FirstElement("ReadInstantaneousImportRegistersRsp", DuisNamespaces.ResponseAndAlert));
         Assert.Equal(DeviceGeneration.Smets1, emulator.Network.Device(smets1Esme)!.Generation);
     }
 

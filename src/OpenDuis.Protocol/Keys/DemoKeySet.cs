@@ -113,12 +113,5 @@ public static class DemoKeySet
         return new X500DistinguishedName(writer.Encode());
     }
 
-    private static byte[] PolicyExtension()
-    {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
-        using (writer.PushSequence())
-            writer.WriteObjectIdentifier(OrganisationPolicyOid);
-        return writer.Encode();
-    }
+    private static byte[] PolicyExtension() => SmkiDeviceCertificate.CertificatePolicies(OrganisationPolicyOid);
 }
