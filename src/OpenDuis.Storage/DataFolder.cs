@@ -134,12 +134,32 @@ public sealed class DataFolder
 
     private async Task<ISmiStore> OpenStoreAsync(DataFolderSettings settings, CancellationToken cancellationToken) => settings.Store switch
     {
-        "sqlite" => await StoreOpening.SqliteAsync(SqlitePath, cancellationToken).ConfigureAwait(false),
+        // SQLite creates its -wal and -shm files with the database file's mode, so 0600 from the start.
+        "sqlite" => await StoreOpening.SqliteAsync(CreateOwnerOnly(SqlitePath), cancellationToken).ConfigureAwait(false),
         "postgres" => await StoreOpening.PostgresAsync(
             settings.PostgresConnectionString ?? throw new InvalidDataException($"{SettingsPath}: store is postgres but no connection string is given."),
             cancellationToken).ConfigureAwait(false),
         _ => throw new InvalidDataException($"{SettingsPath}: unknown store '{settings.Store}' (sqlite or postgres)."),
     };
+
+    private string CreateOwnerOnly(string file)
+    {
+        OwnerOnly.CreateDirectory(Path);
+        OwnerOnly.EnsureFile(file);
+        return file;
+    }
+
+    /// <summary>
+    /// Narrows to the owner every file and folder of the data folder that group or others could read
+    /// (files 0600, folders 0700): a folder made by an earlier version, or copied with looser modes.
+    /// Returns what it changed, for the one line that says so.
+    /// </summary>
+    public IReadOnlyList<string> TightenModes() => OwnerOnly.Tighten(Path);
+
+    /// <summary>The line that says what <see cref="TightenModes"/> changed, or null when it changed nothing.</summary>
+    public string? DescribeTightened(IReadOnlyList<string> changed) => changed.Count == 0 ? null
+        : $"Data folder {Path}: {changed.Count} file(s) and folder(s) could be read by group or others; made owner-only (files 0600, folders 0700): "
+          + string.Join(", ", changed.Take(5).Select(c => System.IO.Path.GetRelativePath(Path, c))) + (changed.Count > 5 ? ", …" : "");
 
     /// <summary>
     /// The folder's Device key store (<see cref="DeviceKeysPath"/>), using the Device keys its key folder
@@ -168,6 +188,7 @@ public sealed class DataFolder
     public async Task<(ISmiStore Store, int CertificateReferences)> InitialiseAsync(DataFolderSettings settings, CancellationToken cancellationToken = default)
     {
         EnsureNotAFile();
+        OwnerOnly.CreateDirectory(Path);
         settings = settings with { Keys = settings.Keys ?? DefaultKeysPath };
         try
         {
@@ -188,9 +209,8 @@ public sealed class DataFolder
             var certificates = KeyFolder.CertificateReferences(LoadKeys(settings));
             await DemoEnvironment.SeedAsync(store, eui => certificates.TryGetValue(eui, out var refs) ? refs : [], cancellationToken).ConfigureAwait(false);
             await EnsureDeviceKeysAsync(store, OpenDeviceKeys(settings), cancellationToken).ConfigureAwait(false);
-            await File.WriteAllTextAsync(SettingsPath, JsonSerializer.Serialize(settings, Json), cancellationToken).ConfigureAwait(false);
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(SettingsPath, UnixFileMode.UserRead | UnixFileMode.UserWrite); // may hold a database password
+            // Owner-only: a PostgreSQL connection string may carry a password.
+            OwnerOnly.WriteAllText(SettingsPath, JsonSerializer.Serialize(settings, Json));
             return (store, certificates.Values.Sum(v => v.Count));
         }
         catch

@@ -73,7 +73,9 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
     {
         string[] smki = extra.Contains("--smki-port") ? [] : ["--smki-port", "0"];
         var serve = Start(["serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", .. smki, .. extra]);
-        var log = _serveLog = new StringBuilder();
+        var log = new StringBuilder();
+        _logs[serve] = log;
+        _serveLog = log;
         serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.BeginOutputReadLine();
@@ -102,6 +104,15 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
             if (_serveLog is not { } log) return "";
             lock (log) return log.ToString();
         }
+    }
+
+    private readonly Dictionary<Process, StringBuilder> _logs = [];
+
+    /// <summary>Everything a process started by <see cref="ServeAsync"/> has written so far (standard output and error).</summary>
+    public string OutputOf(Process serve)
+    {
+        var log = _logs[serve];
+        lock (log) return log.ToString();
     }
 
     public static int FreePort()

@@ -38,6 +38,10 @@ internal static class ServeCommand
             Description = "IPv4 address to listen on (default 127.0.0.1).",
             DefaultValueFactory = _ => "127.0.0.1",
         };
+        var metricsToken = new Option<string?>("--metrics-token")
+        {
+            Description = "Serve /metrics only with 'Authorization: Bearer TOKEN' (default $OPENDUIS_METRICS_TOKEN); without it /metrics is as open as --address.",
+        };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Write structured logs, one JSON object per line." };
         var logLevel = new Option<string>("--log-level")
         {
@@ -84,7 +88,7 @@ internal static class ServeCommand
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, noNetwork,
+            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -101,6 +105,7 @@ internal static class ServeCommand
             output.WriteLine($"OpenDUIS starting on {ip}:{parse.GetValue(port)} with the data folder {DataFolder.Resolve(parse.GetValue(data)).Path} …");
             var clock = TimeProvider.System;
             await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true);
+            if (host.Folder.DescribeTightened(host.Tightened) is { } tightened) parse.InvocationConfiguration.Error.WriteLine(tightened);
             var chosen = parse.GetValue(profile) == "duis" ? ConnectionProfile.Duis : ConnectionProfile.Dev;
             var options = new ServerOptions
             {
@@ -110,6 +115,8 @@ internal static class ServeCommand
                 Dccki = chosen == ConnectionProfile.Duis ? host.EnsureDemoDccki(clock) : null,
                 JsonLogs = parse.GetValue(jsonLogs),
                 MinimumLogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parse.GetValue(logLevel)!, ignoreCase: true),
+                MetricsToken = parse.GetValue(metricsToken) is { Length: > 0 } token ? token
+                    : Environment.GetEnvironmentVariable("OPENDUIS_METRICS_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
                 Delivery = new OpenDuis.Server.Delivery.OutboxDeliveryOptions { Lease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(lease), 1, 3600)) },
                 OperatorPort = chosen == ConnectionProfile.Duis ? parse.GetValue(consolePort) : null,
             };
@@ -134,15 +141,16 @@ internal static class ServeCommand
                 chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
             await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
                 .AddOpenDuisWithConsole(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
-            output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+            output.WriteLine($"OpenDUIS serving {server.ListenAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+            output.WriteLine(MetricsExposure(server));
             output.WriteLine($"  operator console {new Uri(server.OperatorAddress ?? server.BaseAddress, ConsoleOptions.Root + "/")}" +
                 (console.Token is null ? " (loopback only)" : $" (loopback only; operator token in {ConsoleAccess.TokenPath(host.Folder.Path)})"));
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys, devices: host.DeviceKeys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
-            output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
+            output.WriteLine($"  SMKI Repository {smki.ListenAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
             await using var reports = parse.GetValue(reportsPort) is { } rp && host.Store is IH17ReportStore h17
                 ? await H17ReportServer.StartAsync(h17, ip, rp, cancellationToken: cancellationToken)
                 : null;
-            if (reports is not null) output.WriteLine($"  H17 report download {reports.BaseAddress}reports/h17/{{id}}");
+            if (reports is not null) output.WriteLine($"  H17 report download {reports.ListenAddress}reports/h17/{{id}}");
             output.WriteLine(network is null ? "  device requests acknowledged only (--no-network)"
                 : $"  emulated SM WAN: device responses after {network.Latency.TotalMilliseconds:0} ms{(network.RtdsFolder is { } f ? $", RTDS GBCS replayed from {f}" : "")}");
             if (thresholds.Count > 0) output.WriteLine($"  {thresholds.Count} Anomaly Detection Thresholds from {AnomalyThresholdFile.PathIn(host.Folder.Path)}");
@@ -152,5 +160,15 @@ internal static class ServeCommand
             return 0;
         });
         return serve;
+    }
+
+    /// <summary>Who can read /metrics: it is served on the listen address, so as exposed as the DUIS services.</summary>
+    private static string MetricsExposure(DuisServer server)
+    {
+        var metrics = new Uri(server.ListenAddress, "metrics");
+        if (server.Options.MetricsToken is not null) return $"  {metrics} needs the bearer token (--metrics-token)";
+        return IPAddress.IsLoopback(server.Options.Address)
+            ? $"  {metrics} open to this machine only (loopback)"
+            : $"  {metrics} open to anyone who can reach {server.Options.Address} (give --metrics-token to require a bearer token)";
     }
 }

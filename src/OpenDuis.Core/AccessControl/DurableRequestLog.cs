@@ -77,6 +77,9 @@ public interface IRequestLogStore
 /// </summary>
 public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 {
+    /// <summary>How this log names itself to <see cref="Transactions.StorageHealth"/>.</summary>
+    public const string Component = "request log";
+
     /// <summary>How often the writer deletes from the store what no longer needs keeping.</summary>
     public static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
 
@@ -87,6 +90,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     private readonly TimeSpan? _unlinkedRetention;
     private readonly Channel<object> _changes = Channel.CreateUnbounded<object>();
     private readonly Task _writer;
+    private readonly Transactions.StorageHealth? _health;
     private DateTimeOffset _nextPrune;
     private DateTimeOffset _nextRenewal;
     private int _disposed;
@@ -106,8 +110,10 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     /// <summary>A request ended: its entry, and its queued command to drop.</summary>
     private readonly record struct Ending(LoggedRequest Entry, CommandKey? Command);
 
-    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan retention, TimeSpan? unlinkedRetention, string owner)
+    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan retention, TimeSpan? unlinkedRetention, string owner,
+        Transactions.StorageHealth? health)
     {
+        _health = health;
         Owner = owner;
         _memory = memory;
         _store = store;
@@ -124,8 +130,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 
     /// <summary>Loads what <paramref name="store"/> holds from the last <paramref name="retention"/> and starts writing behind.</summary>
     /// <param name="owner">This node's name in the command queue (default: the machine's name).</param>
+    /// <param name="health">Told of each failed write and of the next that succeeds.</param>
     public static async Task<DurableRequestLog> OpenAsync(IRequestLogStore store, TimeProvider clock, TimeSpan inProgressHold, TimeSpan retention,
-        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default, string? owner = null)
+        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default, string? owner = null, Transactions.StorageHealth? health = null)
     {
         var memory = new InMemoryRequestLog(clock, inProgressHold, retention, unlinkedRetention);
         var now = clock.GetUtcNow();
@@ -133,7 +140,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         // Successors first, so a request named as preceding counts as linked when its turn comes.
         foreach (var request in state.Requests.OrderByDescending(r => r.Received)) memory.Restore(request);
         foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);
-        return new DurableRequestLog(memory, store, clock, retention, unlinkedRetention, owner ?? Environment.MachineName);
+        return new DurableRequestLog(memory, store, clock, retention, unlinkedRetention, owner ?? Environment.MachineName, health);
     }
 
     /// <summary>Changes not yet written (for tests and metrics).</summary>
@@ -213,7 +220,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         var finished = new List<CommandKey>();
         var recordings = new List<Recording>();
         var flushed = new List<TaskCompletionSource>();
-        while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        void Drain()
         {
             while (requests.Count + counters.Count + finished.Count < 1000 && _changes.Reader.TryRead(out var change))
             {
@@ -234,6 +241,11 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                     case TaskCompletionSource f: flushed.Add(f); break;
                 }
             }
+        }
+
+        while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            Drain();
             if (requests.Count + counters.Count + commands.Count + finished.Count > 0)
             {
                 var now = _clock.GetUtcNow();
@@ -246,10 +258,13 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                         await _store.WriteAsync(new RequestLogBatch([.. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease))
                             .ConfigureAwait(false);
                         foreach (var r in recordings) r.Done.TrySetResult();
+                        _health?.Succeeded(Component);
                         break;
                     }
                     catch (Exception e) when (Volatile.Read(ref _disposed) == 0)
                     {
+                        // Said once per change of state (StorageHealth), not at every retry.
+                        _health?.Failed(Component, e);
                         if (recordings.Count > 0)
                         {
                             foreach (var r in recordings)
@@ -258,6 +273,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                             commands.Clear();
                         }
                         await Task.Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+                        // What arrived meanwhile joins the batch: a request waiting to be acknowledged is answered by
+                        // the next attempt, not left waiting until the database comes back.
+                        Drain();
                     }
                     catch (Exception e)
                     {

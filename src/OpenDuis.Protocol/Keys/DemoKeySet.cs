@@ -41,8 +41,7 @@ public static class DemoKeySet
     /// <param name="withDsp">Also issue the DSP's xmlSign key; false beside a key set that has its own (ZAZ1).</param>
     public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users, bool withDsp = true)
     {
-        Directory.CreateDirectory(folder);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        OwnerOnly.CreateDirectory(folder);
         var written = new List<string>();
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caName = Name(("2.5.4.11", "07", null), ("2.5.4.3", "OPENDUIS DEMO CA", null));
@@ -93,11 +92,8 @@ public static class DemoKeySet
 
     private static void Write(string folder, string name, X509Certificate2 certificate, ECDsa key, List<string> written)
     {
-        File.WriteAllText(Path.Combine(folder, name + ".pem"), certificate.ExportCertificatePem() + "\n");
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var writer = new StreamWriter(Path.Combine(folder, name + ".key"), options))
-            writer.Write(key.ExportPkcs8PrivateKeyPem() + "\n");
+        OwnerOnly.WriteAllText(Path.Combine(folder, name + ".pem"), certificate.ExportCertificatePem() + "\n");
+        OwnerOnly.WriteAllText(Path.Combine(folder, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
         written.Add(name + ".pem");
         written.Add(name + ".key");
     }

@@ -22,8 +22,12 @@ public sealed partial class OutboxDeliveryWorker(
     DuisMetrics metrics,
     OutboxDeliveryOptions options,
     OutboxSignal signal,
-    ILogger<OutboxDeliveryWorker> logger) : BackgroundService
+    ILogger<OutboxDeliveryWorker> logger,
+    Core.Transactions.StorageHealth health) : BackgroundService
 {
+    /// <summary>How the worker names itself to <see cref="Core.Transactions.StorageHealth"/>.</summary>
+    public const string Component = "outbox";
+
     private static readonly MediaTypeHeaderValue Xml = new("application/xml") { CharSet = "utf-8" };
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -47,6 +51,7 @@ public sealed partial class OutboxDeliveryWorker(
             {
                 batch = await store.LeaseDueAsync(clock.GetUtcNow(), options.Lease, options.BatchSize, stoppingToken);
                 if (batch.Count > 0) await DeliverRoundAsync(batch, stoppingToken);
+                health.Succeeded(Component);
                 // The depth is a COUNT over the undelivered rows: at most once a poll interval, not once a round.
                 if (depthCounted is not { } last || Environment.TickCount64 - last >= (long)options.PollInterval.TotalMilliseconds)
                 {
@@ -60,7 +65,8 @@ public sealed partial class OutboxDeliveryWorker(
             }
             catch (Exception e)
             {
-                LogStoreFailure(logger, e);
+                // Said once per change of state (StorageHealth), not at every poll while the database is away.
+                health.Failed(Component, e);
                 batch = [];
             }
 
@@ -156,7 +162,4 @@ public sealed partial class OutboxDeliveryWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Parked {Count} message(s) for {Recipient} (first {ResponseId}): it has no response endpoint. Set one with `openduis users endpoint {Recipient} URL` (that releases them), or see them with `openduis outbox list`")]
     private static partial void LogParked(ILogger logger, int count, string recipient, string responseId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The outbox could not be read")]
-    private static partial void LogStoreFailure(ILogger logger, Exception exception);
 }

@@ -47,6 +47,10 @@ namespace OpenDuis.Server.Hosting;
 /// The inventory's change feed: with it (and a <see cref="SmiCacheAccessSnapshot"/>), writes by other
 /// processes reach the cache within <see cref="SmiChangeFollower.PollInterval"/>.
 /// </param>
+/// <param name="Health">
+/// Whether the database takes writes, as the request log and the outbox find (shared with what wrote
+/// through it before the server started); without it the server makes its own.
+/// </param>
 /// <param name="Network">
 /// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
 /// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
@@ -67,7 +71,8 @@ public sealed record OpenDuisParts(
     Core.Transactions.IUnitOfWork? UnitOfWork = null,
     ISmWanExecutionStore? SmWanState = null,
     InventoryDeviceKeys? DeviceKeys = null,
-    SmiChangeFollowing? Changes = null);
+    SmiChangeFollowing? Changes = null,
+    Core.Transactions.StorageHealth? Health = null);
 
 public static class OpenDuisServices
 {
@@ -94,6 +99,7 @@ public static class OpenDuisServices
         var dspKey = parts.DspKey ?? parts.Keys.FindXmlSigningKey(DemoKeySet.DspEui)
             ?? throw new InvalidOperationException($"The key store has no DSP xmlSign key (role 0x89) for {DemoKeySet.DspEui}: every answer must be signed with it (R-MSG-3).");
         services.AddSingleton(new DuisSecurity(parts.Keys));
+        if (parts.Health is { } health) services.AddSingleton(health);
         services.AddSingleton(dspKey);
         var hold = parts.DeviceRequestHold ?? DefaultDeviceRequestHold;
         if (parts.Admission is null && parts.AccessSnapshot is { } snapshot)

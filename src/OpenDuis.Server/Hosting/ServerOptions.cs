@@ -49,4 +49,11 @@ public sealed record ServerOptions
     public bool JsonLogs { get; init; }
 
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>
+    /// When set, /metrics answers only with <c>Authorization: Bearer</c> and this token (401 otherwise).
+    /// Without it /metrics is as exposed as the listen address: loopback by default, the network with
+    /// <c>--address 0.0.0.0</c>.
+    /// </summary>
+    public string? MetricsToken { get; init; }
 }
