@@ -63,7 +63,7 @@ public sealed record GbcsMessage(
             mac = new GbcsMac(invocation, r.Rest()[^12..].ToArray());
             r = new Reader(signed);
         }
-        if (!r.Ok || r.Byte() != GeneralSigning) { problem = r.Ok ? "the message does not start with a General Signing header (0xDF)" : Truncated(bytes.Length); return false; }
+        if (!r.Ok || r.Byte() != GeneralSigning) { problem = "the message does not start with a General Signing header (0xDF)"; return false; }
         if (r.Byte() != 0x09) { problem = r.Ok ? "the Transaction ID is not 9 octets" : Truncated(bytes.Length); return false; }
         var cra = r.Byte();
         if (cra is < 1 or > 3) { problem = r.Ok ? $"CRA Flag 0x{cra:X2} is not Command, Response or Alert" : Truncated(bytes.Length); return false; }
@@ -232,6 +232,13 @@ public static class DlmsDateTime
         if (year == 0xFFFF || b[2] is 0 or > 12 || b[3] is 0 or > 31 || b[5] > 23 || b[6] > 59 || b[7] > 59) return null;
         var hundredths = b[8] == 0xFF ? 0 : b[8];
         return new DateTimeOffset(year, b[2], b[3], b[5], b[6], b[7], hundredths * 10, TimeSpan.Zero);
+    }
+
+    internal static byte[] Octets(DateTimeOffset at)
+    {
+        var w = new Writer(12);
+        Write(ref w, at);
+        return w.ToArray();
     }
 
     internal static void Write(ref Writer w, DateTimeOffset at)

@@ -118,14 +118,7 @@ public sealed class GbcsKeyring : IGbcsKeys
     /// </summary>
     public static GbcsKeyring Load(string folder, IDeviceCredentials? devices = null)
     {
-        var store = KeyStore.Load(folder);
-        var ring = new GbcsKeyring(devices);
-        var privateKeys = store.SigningKeys.ToDictionary(k => (k.Certificate.IssuerName, k.Certificate.SerialNumber));
-        foreach (var organisation in store.Certificates.Where(c => c.Role != RemotePartyRole.XmlSign && c.Role != RemotePartyRole.DspXmlSign))
-        {
-            using var key = privateKeys.TryGetValue((organisation.IssuerName, organisation.SerialNumber), out var k) ? ImportKey(k.ExportPrivateKeyPem()) : null;
-            ring.Add(GbcsKey.From(organisation.Subject, organisation.Certificate, key));
-        }
+        var ring = From(KeyStore.Load(folder), devices);
         foreach (var file in Directory.EnumerateFiles(folder, "*.pem").Order(StringComparer.Ordinal))
         {
             var text = File.ReadAllText(file);
@@ -136,6 +129,19 @@ public sealed class GbcsKeyring : IGbcsKeys
             var keyFile = file[..^".pem".Length] + ".key";
             using var key = File.Exists(keyFile) ? ImportKey(File.ReadAllText(keyFile)) : null;
             ring.Add(GbcsKey.From(device, certificate, key));
+        }
+        return ring;
+    }
+
+    /// <summary>The GBCS keys of a key store: its Organisation certificates and keys other than the DUIS xmlSign ones.</summary>
+    public static GbcsKeyring From(KeyStore store, IDeviceCredentials? devices = null)
+    {
+        var ring = new GbcsKeyring(devices);
+        var privateKeys = store.SigningKeys.ToDictionary(k => (k.Certificate.IssuerName, k.Certificate.SerialNumber));
+        foreach (var organisation in store.Certificates.Where(c => c.Role != RemotePartyRole.XmlSign && c.Role != RemotePartyRole.DspXmlSign))
+        {
+            using var key = privateKeys.TryGetValue((organisation.IssuerName, organisation.SerialNumber), out var k) ? ImportKey(k.ExportPrivateKeyPem()) : null;
+            ring.Add(GbcsKey.From(organisation.Subject, organisation.Certificate, key));
         }
         return ring;
     }
