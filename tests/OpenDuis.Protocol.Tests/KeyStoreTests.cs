@@ -68,13 +68,14 @@ public class KeyStoreTests
         [
             "demo-root-ca.pem", "demo-root-ca.key",
             "dsp-xml-sign-90B3D51F30000002-ds.pem", "dsp-xml-sign-90B3D51F30000002-ds.key",
+            "role-04-90B3D51F30000002-ka.pem", "role-04-90B3D51F30000002-ka.key",
             "xml-sign-00DB123456789001-ds.pem", "xml-sign-00DB123456789001-ds.key",
             "role-03-00DB123456789001-ds.pem", "role-03-00DB123456789001-ds.key",
             "role-03-00DB123456789001-ka.pem", "role-03-00DB123456789001-ka.key",
         ], written);
 
         var store = KeyStore.Load(folder);
-        Assert.Equal(4, store.Certificates.Count); // the CA is not an Organisation Certificate
+        Assert.Equal(5, store.Certificates.Count); // the CA is not an Organisation Certificate
         var key = store.FindXmlSigningKey(user)!;
         Assert.Equal("CN=OPENDUIS DEMO CA,OU=07", key.Certificate.IssuerName);
         Assert.Equal(16, key.Certificate.Certificate.SerialNumberBytes.Length);

@@ -1,3 +1,10 @@
+using System.Net;
+using System.Text;
+using System.Xml;
+using OpenDuis.Core.Demo;
+using OpenDuis.Gbcs;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Server.Delivery;
 using OpenDuis.TestSupport;
 
 namespace OpenDuis.Server.Tests;
@@ -107,6 +114,36 @@ public sealed class GbcsCliTests : IAsyncDisposable
         var (verified, output) = await _cli.RunAsync("gbcs", "verify", "--keys", Keys, Write("signed.hex", signed));
         Assert.True(verified == 0, output);
         Assert.Contains($"signature: Valid: signature valid ({Supplier} DS)", output);
+    }
+
+    [Fact]
+    public async Task Send_takes_a_Critical_request_from_Transform_to_the_devices_signed_response()
+    {
+        var port = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(port);
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: TestContext.Current.CancellationToken);
+        var (code, output) = await _cli.RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString(), "--data", _cli.Data);
+        Assert.True(code == 0, output);
+
+        (code, output) = await _cli.RunAsync("send", "ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS", "--as", DemoEnvironment.Supplier.ToString(),
+            "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates, "--data", _cli.Data);
+        Assert.True(code == 0, output);
+        Assert.Contains("sr:PreCommand", output);
+        Assert.Contains("signed with 90-B3-D5-1F-30-01-00-00's GBCS digital-signing key", output);
+        Assert.Contains("CV 5", output);
+        Assert.Contains("← I99", output);
+
+        // The device executed it (its signature check passed) and answered with a Device-signed response.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var doc = new XmlDocument();
+        doc.LoadXml(Encoding.UTF8.GetString((await listener.Received.ReadAsync(timeout.Token)).Body));
+        var response = DuisResponse.Read(doc);
+        Assert.Equal(ResponseBodyKind.ResponseMessage, response.BodyKind);
+        var gbcs = GbcsMessage.Read(Convert.FromBase64String(response.Message!.Payload!.InnerText));
+        Assert.Equal(CraFlag.Response, gbcs.Cra);
+        Assert.Equal(64, gbcs.Signature!.Value.Length);
+        Assert.Null(gbcs.Mac);
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public readonly record struct DemoParty(Eui Party, RemotePartyRole Role);
 /// <code>
 /// demo-root-ca.pem / .key                         the demo Organisation CA (OU=07, CN=OPENDUIS DEMO CA)
 /// dsp-xml-sign-90B3D51F30000002-ds.pem / .key     the DSP's xmlSign key (role 0x89)
+/// role-04-90B3D51F30000002-ka.pem / .key          the Access Control Broker's keyAgreement key (GBCS: the MAC of commands to Devices)
 /// xml-sign-{EUI}-ds.pem / .key                    each User's xmlSign key (role 0x87)
 /// role-{RR}-{EUI}-ds.pem / .key                   each User's digitalSignature role certificate (role RR)
 /// role-{RR}-{EUI}-ka.pem / .key                   each User's keyAgreement role certificate (role RR)
@@ -46,6 +47,8 @@ public static class DemoKeySet
         Write(folder, RootName, ca, caKey, written);
 
         Issue(folder, "dsp-xml-sign-" + DspEui.ToCompactString() + "-ds", DspEui, RemotePartyRole.DspXmlSign, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
+        Issue(folder, $"role-{RemotePartyRole.AccessControlBroker.ToOu()}-{DspEui.ToCompactString()}-ka", DspEui, RemotePartyRole.AccessControlBroker,
+            CertificateKeyUsage.KeyAgreement, ca, caKey, written);
         foreach (var user in users)
         {
             var eui = user.Party.ToCompactString();
