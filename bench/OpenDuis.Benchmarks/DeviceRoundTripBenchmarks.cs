@@ -43,8 +43,7 @@ public class DeviceRoundTripBenchmarks
         _store = await SqliteSmiStore.OpenAsync(database);
         await DemoEnvironment.SeedAsync(_store);
         var outbox = await SqliteOutboxStore.OpenAsync(database, TimeProvider.System);
-        _network = new EmulatedSmWan(new EmulatedSmWanOptions { Latency = TimeSpan.Zero }, _store, outbox,
-            new InProcessRequests(TimeProvider.System, TimeSpan.FromMinutes(5)), dspKey, TimeProvider.System,
+        _network = new EmulatedSmWan(new EmulatedSmWanOptions { Latency = TimeSpan.Zero }, _store, outbox, dspKey, TimeProvider.System,
             alerts: WithAlerts ? Alerts(outbox, dspKey) : null);
         _network.Start();
         _front = WithAlerts

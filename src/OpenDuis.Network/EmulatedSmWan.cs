@@ -29,7 +29,8 @@ namespace OpenDuis.Network;
 /// reports it has committed, so no response ever reports a state the device does not hold; meter
 /// registers are a function of the Device ID and the clock, so they survive a restart. What a
 /// restart loses is the state written since start (supply state, balance, tariff, firmware) and
-/// the commands still queued: their Request IDs are released when the in-process hold passes.
+/// the commands still queued, which the durable command queue gives back to be executed again
+/// (<see cref="RequestLease.RecordAsync"/>): the same Request ID and acceptance time give the same ResponseID and outbox key.
 /// </para>
 /// </summary>
 public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
@@ -37,7 +38,6 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly EmulatedSmWanOptions _options;
     private readonly IInventoryStore _inventory;
     private readonly IOutboxStore _outbox;
-    private readonly IRequestsInProcess _inProcess;
     private readonly SigningKey _dspKey;
     private readonly TimeProvider _clock;
     private readonly ICommandOutcomePolicy _policy;
@@ -59,7 +59,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private int _disposed;
     private Task? _worker;
 
-    public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox, IRequestsInProcess inProcess,
+    public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox,
         SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null,
         DeviceResponseAlerts? alerts = null, DeviceGbcsSecurity? security = null)
     {
@@ -68,7 +68,6 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         _options = options;
         _inventory = inventory;
         _outbox = outbox;
-        _inProcess = inProcess;
         _dspKey = dspKey;
         _clock = clock;
         _policy = policy ?? AlwaysRespond.Instance;
@@ -134,7 +133,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var cv = request.CommandVariant;
 
         if (cv == CommandVariant.TransformCritical)
-            return Transform(request, definition, useCase, now);
+            return Transform(command, definition, useCase, now);
 
         ulong counter = request.RequestId.Counter;
         DuisRequest? original = null;
@@ -142,7 +141,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         if (cv.TakesSignedPreCommand())
         {
             if (!TryTakeSignedPreCommand(request, definition, out var signed, out original, out var refusal))
-                return Finish(request, refusal);
+                return Finish(command, refusal);
             command_ = signed;
             counter = signed.OriginatorCounter;
             // GBCS: the Device checks the Remote Party's signature before it executes a Critical command.
@@ -159,7 +158,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         if (cv.ReturnsLocalCommand())
         {
             // E50 (DUIS 3.5.10 Table 1): no Command for Local Delivery can be returned when the variant has no GBCS Use Case for the device.
-            if (useCase is not { } local) return Finish(request, ResponseCode.E50);
+            if (useCase is not { } local) return Finish(command, ResponseCode.E50);
             // A Non-Critical command goes out with an empty signature; a Signed Pre-Command with the User's.
             var gbcs = command_ ?? CommandFor(request, local, state.Id, counter, now) with { Signature = ReadOnlyMemory<byte>.Empty };
             localAnswer = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null, ResponseCode.I0, now,
@@ -168,7 +167,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
         if (!cv.SendsOverSmWan())
         {
-            _inProcess.Complete(request.RequestId, succeeded: true);
+            command.Lease.Complete(succeeded: true);
             return new DeviceAcceptance(ResponseCode.I0, localAnswer);
         }
 
@@ -180,10 +179,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         return localAnswer is null ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.I0, localAnswer);
     }
 
-    private DeviceAcceptance Finish(DuisRequest request, ResponseCode refusal)
+    private DeviceAcceptance Finish(DeviceCommand command, ResponseCode refusal)
     {
-        _inProcess.Complete(request.RequestId, succeeded: false);
-        LogRefused(_logger, request.RequestId.ToString(), refusal.ToString());
+        command.Lease.Complete(succeeded: false);
+        LogRefused(_logger, command.Request.RequestId.ToString(), refusal.ToString());
         return new DeviceAcceptance(refusal);
     }
 
@@ -191,12 +190,13 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// Transform (CV 4, DUIS 3.4.2 and 3.5.5): the DCC answers at once with the GBCS Pre-Command the
     /// User is to sign, and remembers it so the Signed Pre-Command can be checked against it.
     /// </summary>
-    private DeviceAcceptance Transform(DuisRequest request, ServiceRequestDefinition definition, GbcsUseCase? useCase, DateTimeOffset now)
+    private DeviceAcceptance Transform(DeviceCommand command, ServiceRequestDefinition definition, GbcsUseCase? useCase, DateTimeOffset now)
     {
+        var request = command.Request;
         if (useCase is not { } uc)
         {
             // No GBCS Use Case carries this variant to the device: there is nothing to sign.
-            _inProcess.Complete(request.RequestId, succeeded: false);
+            command.Lease.Complete(succeeded: false);
             LogRefused(_logger, request.RequestId.ToString(), $"no GBCS Use Case for {definition}");
             return DeviceAcceptance.Acknowledged;
         }
@@ -206,7 +206,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         _issued[key] = issued;
         _issuedOrder.Enqueue((key, now));
         ExpireIssued(now);
-        _inProcess.Complete(request.RequestId, succeeded: true);
+        command.Lease.Complete(succeeded: true);
 
         var doc = new XmlDocument();
         var element = Sr(doc, "PreCommand");
@@ -350,7 +350,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     {
         var entries = new List<OutboxEntry>(batch.Count);
         var next = new Dictionary<Eui, DeviceState>();
-        var answered = new List<RequestId>(batch.Count);
+        var answered = new List<RequestLease>(batch.Count);
         var mismatches = new List<AlertToRaise>();
         var firmwareReports = new List<(PendingCommand Pending, string Version)>();
         var alerting = new List<PendingCommand>();
@@ -371,7 +371,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             {
                 // One command the device cannot answer must not hold up the others (nor be retried for ever).
                 LogCommandFailed(_logger, pending.Request.RequestId.ToString(), e);
-                _inProcess.Complete(pending.Request.RequestId, succeeded: false);
+                pending.Command.Lease.Complete(succeeded: false);
                 continue;
             }
             next[pending.Device] = after;
@@ -387,19 +387,19 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 if (_alerts.VersionMismatch(response, pending.Request, sender, userVersion) is { } mismatch)
                 {
                     mismatches.Add(mismatch);
-                    answered.Add(pending.Request.RequestId);
+                    answered.Add(pending.Command.Lease);
                     continue;
                 }
             }
             // The Response ID repeats when a Request ID is reused after its response; the outbox key must not.
             entries.Add(new OutboxEntry($"{responseId}@{pending.Command.AcceptedAt.ToUnixTimeMilliseconds()}", pending.Command.Sender,
                 pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body));
-            answered.Add(pending.Request.RequestId);
+            answered.Add(pending.Command.Lease);
         }
         if (entries.Count > 0) await _outbox.EnqueueAsync(entries, stop);
         // Only now, with the responses durable, do the devices hold what the responses report.
         foreach (var (id, state) in next) _devices[id] = state;
-        foreach (var id in answered) _inProcess.Complete(id, succeeded: true);
+        foreach (var lease in answered) lease.Complete(succeeded: true);
         Interlocked.Add(ref _responded, entries.Count);
         if (_alerts is null) return;
         // The responses are durable: a failure here must not send them again with the batch.

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using OpenDuis.Core.Demo;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Parties;
+using OpenDuis.Gbcs.Keys;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Storage.Smi;
@@ -35,6 +36,9 @@ public sealed class DataFolder
     public string SettingsPath => System.IO.Path.Combine(Path, "openduis.json");
     public string SqlitePath => System.IO.Path.Combine(Path, "openduis.db");
     public string DefaultKeysPath => System.IO.Path.Combine(Path, "keys");
+
+    /// <summary>The emulated Devices' own keys and Device Certificates, and the demo Device CA that issues them (owner-only).</summary>
+    public string DeviceKeysPath => System.IO.Path.Combine(Path, "device-keys");
     public bool IsInitialised => File.Exists(SettingsPath);
 
     public static DataFolder Resolve(string? option)
@@ -72,9 +76,28 @@ public sealed class DataFolder
     };
 
     /// <summary>
+    /// The folder's Device key store (<see cref="DeviceKeysPath"/>), using the Device keys its key folder
+    /// provides instead of issuing them.
+    /// </summary>
+    public DeviceKeyStore OpenDeviceKeys(DataFolderSettings? settings = null, TimeProvider? clock = null) =>
+        DeviceKeyStore.Open(DeviceKeysPath, (settings ?? ReadSettings()).Keys ?? DefaultKeysPath, clock);
+
+    /// <summary>Gives every Device of the inventory its Device keys and certificates (those it lacks); returns how many were issued.</summary>
+    public static async Task<int> EnsureDeviceKeysAsync(IInventoryStore store, DeviceKeyStore keys, CancellationToken cancellationToken = default)
+    {
+        var issued = 0;
+        await foreach (var device in store.ReadDevicesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            keys.Ensure(device.Id, out var now);
+            if (now) issued++;
+        }
+        return issued;
+    }
+
+    /// <summary>
     /// Writes the settings, brings the database schema up to date and (re)seeds the demo
-    /// environment, with each demo User's SMKI certificate references from the key folder.
-    /// Safe to run again on an initialised folder.
+    /// environment, with each demo User's SMKI certificate references from the key folder, and
+    /// gives every Device of the inventory its Device keys. Safe to run again on an initialised folder.
     /// </summary>
     public async Task<(ISmiStore Store, int CertificateReferences)> InitialiseAsync(DataFolderSettings settings, CancellationToken cancellationToken = default)
     {
@@ -87,6 +110,7 @@ public sealed class DataFolder
         {
             var certificates = KeyFolder.CertificateReferences(settings.Keys);
             await DemoEnvironment.SeedAsync(store, eui => certificates.TryGetValue(eui, out var refs) ? refs : [], cancellationToken).ConfigureAwait(false);
+            await EnsureDeviceKeysAsync(store, OpenDeviceKeys(settings), cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(SettingsPath, JsonSerializer.Serialize(settings, Json), cancellationToken).ConfigureAwait(false);
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(SettingsPath, UnixFileMode.UserRead | UnixFileMode.UserWrite); // may hold a database password

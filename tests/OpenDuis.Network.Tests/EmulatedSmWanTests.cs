@@ -35,9 +35,10 @@ public sealed class EmulatedSmWanTests
     {
         await using var emulator = await Emulator.StartAsync();
         var request = Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
-        Assert.True(emulator.InProcess.TryBegin(request.RequestId));
+        var requestLease = emulator.InProcess.TryBegin(request.RequestId);
+        Assert.NotNull(requestLease);
 
-        var acceptance = await emulator.AcceptAsync(request);
+        var acceptance = await emulator.AcceptAsync(request, requestLease);
         Assert.Equal(ResponseCode.I99, acceptance.Code);
         Assert.Null(acceptance.Answer);
 
@@ -136,8 +137,9 @@ public sealed class EmulatedSmWanTests
         var wrong = (preCommand with { MessageCode = 0x0027 }).WriteSigned();
         var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
             CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(wrong, transform.RequestId.Originator)));
-        Assert.True(emulator.InProcess.TryBegin(signed.RequestId));
-        var acceptance = await emulator.AcceptAsync(signed);
+        var signedLease = emulator.InProcess.TryBegin(signed.RequestId);
+        Assert.NotNull(signedLease);
+        var acceptance = await emulator.AcceptAsync(signed, signedLease);
         Assert.Equal(ResponseCode.E51, acceptance.Code);
         Assert.Equal(0, emulator.InProcess.Count);
         Assert.Equal(0, emulator.Network.Queued);
@@ -204,9 +206,10 @@ public sealed class EmulatedSmWanTests
         await using var emulator = await Emulator.StartAsync();
         var request = Emulator.Template("ECS17b_4.1.1_REQUEST_DUIS.XML");
         Assert.Equal(CommandVariant.ReturnForLocalDeliveryNonCritical, request.CommandVariant);
-        Assert.True(emulator.InProcess.TryBegin(request.RequestId));
+        var requestLease = emulator.InProcess.TryBegin(request.RequestId);
+        Assert.NotNull(requestLease);
 
-        var acceptance = await emulator.AcceptAsync(request);
+        var acceptance = await emulator.AcceptAsync(request, requestLease);
         Assert.Equal(ResponseCode.I0, acceptance.Code);
         var local = acceptance.Answer!.Message!.Payload!;
         Assert.Equal("LocalCommand", local.LocalName);
@@ -305,21 +308,22 @@ public sealed class EmulatedSmWanTests
         var dropped = Emulator.Template("ECS17a_4.2_SUCCESS_REQUEST_DUIS.XML");
         policy.Outcomes[held.RequestId] = CommandOutcome.HoldUntil(emulator.Clock.GetUtcNow() + TimeSpan.FromMinutes(10));
         policy.Outcomes[dropped.RequestId] = CommandOutcome.NoResponse;
-        Assert.True(emulator.InProcess.TryBegin(dropped.RequestId));
+        var droppedLease = emulator.InProcess.TryBegin(dropped.RequestId);
+        Assert.NotNull(droppedLease);
         await emulator.AcceptAsync(held);
-        await emulator.AcceptAsync(dropped);
+        await emulator.AcceptAsync(dropped, droppedLease);
 
         emulator.Clock.Advance(TimeSpan.FromMilliseconds(60));
         for (var i = 0; i < 500 && emulator.Network.Queued != 1; i++) await Task.Delay(10, Ct);
         Assert.Equal(1, emulator.Network.Queued); // the held one; the dropped one is gone
         Assert.Equal(0, await emulator.Outbox.CountUndeliveredAsync(Ct));
         // The dropped request stays in process (E55) until the hold passes.
-        Assert.False(emulator.InProcess.TryBegin(dropped.RequestId));
+        Assert.Null(emulator.InProcess.TryBegin(dropped.RequestId));
         policy.Outcomes.Clear();
         emulator.Clock.Advance(TimeSpan.FromMinutes(10));
         var response = Assert.Single(await emulator.ResponsesAsync(1));
         Assert.Equal(held.RequestId, response.RequestId);
-        Assert.True(emulator.InProcess.TryBegin(dropped.RequestId)); // the five-minute hold has passed
+        Assert.NotNull(emulator.InProcess.TryBegin(dropped.RequestId)); // the five-minute hold has passed
     }
 
     [Fact]

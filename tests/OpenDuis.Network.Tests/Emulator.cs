@@ -47,7 +47,7 @@ internal sealed class Emulator : IAsyncDisposable
         var outbox = await SqliteOutboxStore.OpenAsync(database, clock);
         var inProcess = new InProcessRequests(clock, TimeSpan.FromMinutes(5));
         options ??= new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(50) };
-        var network = new EmulatedSmWan(options, store, outboxWrapper is null ? outbox : outboxWrapper(outbox), inProcess,
+        var network = new EmulatedSmWan(options, store, outboxWrapper is null ? outbox : outboxWrapper(outbox),
             Keys.Value.FindXmlSigningKey(DemoKeySet.DspEui)!, clock, policy);
         network.Start();
         return new Emulator { Directory = directory, Store = store, Outbox = outbox, Clock = clock, InProcess = inProcess, Network = network, Options = options };
@@ -66,8 +66,10 @@ internal sealed class Emulator : IAsyncDisposable
         return DuisRequest.Read(doc);
     }
 
-    public ValueTask<DeviceAcceptance> AcceptAsync(DuisRequest request) =>
-        Network.AcceptAsync(new DeviceCommand(request, request.RequestId.Originator, Clock.GetUtcNow()), TestContext.Current.CancellationToken);
+    /// <summary>Hands the request to the network, with the lease the request path would carry (none: untracked).</summary>
+    public ValueTask<DeviceAcceptance> AcceptAsync(DuisRequest request, RequestLease? lease = null) =>
+        Network.AcceptAsync(new DeviceCommand(request, request.RequestId.Originator, Clock.GetUtcNow()) { Lease = lease ?? RequestLease.Untracked(request.RequestId) },
+            TestContext.Current.CancellationToken);
 
     /// <summary>
     /// Lets the SM WAN's latency pass and returns the next <paramref name="count"/> Service Responses

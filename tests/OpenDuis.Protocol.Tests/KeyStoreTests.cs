@@ -68,14 +68,21 @@ public class KeyStoreTests
         [
             "demo-root-ca.pem", "demo-root-ca.key",
             "dsp-xml-sign-90B3D51F30000002-ds.pem", "dsp-xml-sign-90B3D51F30000002-ds.key",
+            "role-04-90B3D51F30000002-ds.pem", "role-04-90B3D51F30000002-ds.key",
             "role-04-90B3D51F30000002-ka.pem", "role-04-90B3D51F30000002-ka.key",
+            "s1sp-xml-sign-90B3D51F30000101-ds.pem", "s1sp-xml-sign-90B3D51F30000101-ds.key",
             "xml-sign-00DB123456789001-ds.pem", "xml-sign-00DB123456789001-ds.key",
             "role-03-00DB123456789001-ds.pem", "role-03-00DB123456789001-ds.key",
             "role-03-00DB123456789001-ka.pem", "role-03-00DB123456789001-ka.key",
         ], written);
 
         var store = KeyStore.Load(folder);
-        Assert.Equal(5, store.Certificates.Count); // the CA is not an Organisation Certificate
+        Assert.Equal(7, store.Certificates.Count); // the CA is not an Organisation Certificate
+        Assert.NotNull(store.FindSigningKey(DemoKeySet.DspEui, RemotePartyRole.AccessControlBroker, CertificateKeyUsage.KeyAgreement));
+        Assert.NotNull(store.FindXmlSigningKey(DemoKeySet.Smets1ServiceProviderEui));
+        if (!OperatingSystem.IsWindows())
+            foreach (var keyFile in written.Where(f => f.EndsWith(".key", StringComparison.Ordinal)))
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(folder, keyFile)));
         var key = store.FindXmlSigningKey(user)!;
         Assert.Equal("CN=OPENDUIS DEMO CA,OU=07", key.Certificate.IssuerName);
         Assert.Equal(16, key.Certificate.Certificate.SerialNumberBytes.Length);

@@ -132,8 +132,8 @@ public sealed class AccessControlOverHttpTests(AccessControlServer fixture) : IC
         Assert.Equal(RequestState.InProgress, entry.State);
         Assert.Equal(ResponseCode.E55, await SendAsync(request));
 
-        // What produces the Service Response (device emulation, when it exists) completes the request.
-        Instance.Server.Services.GetRequiredService<OpenDuis.Core.Requests.IRequestsInProcess>().Complete(request.RequestId, succeeded: true);
+        // What produces the Service Response (device emulation, when it exists) completes the request's lease, in this log.
+        log.Complete(request.RequestId, RequestState.Succeeded);
 
         Assert.True(log.TryGet(request.RequestId, out entry));
         Assert.Equal(RequestState.Succeeded, entry.State);

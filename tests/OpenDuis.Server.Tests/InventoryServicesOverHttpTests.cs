@@ -61,6 +61,25 @@ public sealed class InventoryServicesOverHttpTests(InventoryServer fixture) : IC
     }
 
     [Fact]
+    public async Task A_prenotified_Device_and_its_hub_s_GPF_are_issued_their_own_Device_keys_and_certificates()
+    {
+        var (hub, gpf) = (Eui.Parse("00-DB-12-34-56-78-D7-01"), Eui.Parse("00-DB-12-34-56-78-D7-02"));
+        Assert.Null(Instance.DeviceKeys.Store.Find(hub));
+        Assert.Equal(ResponseCode.I99, await SendAsync(Prenotify(hub.ToString(), "CHF", "CHF", "1.0", gpf: gpf.ToString())));
+        foreach (var device in new[] { hub, gpf })
+        {
+            // Issued by the request itself (the store, not the on-demand fallback, holds them).
+            var credentials = Instance.DeviceKeys.Store.Find(device);
+            Assert.True(credentials is { DigitalSigningKey: not null, KeyAgreementKey: not null }, $"no Device keys for {device}");
+            Assert.True(Protocol.Keys.SmkiDeviceCertificate.TryReadDeviceId(credentials.KeyAgreementCertificate, out var named) && named == device);
+        }
+        // A refused pre-notification issues nothing.
+        var refused = Eui.Parse("00-DB-12-34-56-78-D7-03");
+        Assert.NotEqual(ResponseCode.I99, await SendAsync(Prenotify(refused.ToString(), "ESME", "NOT-ON-CPL", "1.0")));
+        Assert.Null(Instance.DeviceKeys.Store.Find(refused));
+    }
+
+    [Fact]
     public async Task A_commissioned_demo_meter_decommissioned_by_its_supplier_refuses_device_requests_with_E5()
     {
         var esme = DemoEnvironment.EsmeWithApc;

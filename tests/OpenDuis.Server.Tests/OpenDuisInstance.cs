@@ -25,6 +25,9 @@ public sealed class OpenDuisInstance : IAsyncDisposable
     public SqliteOutboxStore Outbox { get; private set; } = null!;
     public OpenDuis.Storage.Schedules.SqliteScheduleStore Schedules { get; private set; } = null!;
     public SmiCache Cache { get; private set; } = null!;
+
+    /// <summary>The emulated Devices' own keys (in the instance's folder), issued to Devices as they are pre-notified or first asked for.</summary>
+    public InventoryDeviceKeys DeviceKeys { get; private set; } = null!;
     public DuisServer Server { get; private set; } = null!;
     public HttpClient Http { get; } = new();
 
@@ -61,12 +64,13 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         instance.Schedules = await OpenDuis.Storage.Schedules.SqliteScheduleStore.OpenAsync(instance.DatabasePath);
         instance.Cache = await SmiCache.LoadAsync(instance.Store);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(instance.Cache);
+        instance.DeviceKeys = new InventoryDeviceKeys(OpenDuis.Gbcs.Keys.DeviceKeyStore.Open(Path.Combine(instance.Directory, "device-keys")), instance.Cache);
         var keys = TestKeys.Value;
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
             services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox,
                 Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot, Schedules: instance.Schedules, Network: network,
-                UnitOfWork: new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath))));
+                UnitOfWork: new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath), DeviceKeys: instance.DeviceKeys)));
         return instance;
     }
 

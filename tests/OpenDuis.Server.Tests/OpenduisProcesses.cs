@@ -57,12 +57,13 @@ public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
     }
 
     /// <summary>
-    /// <c>openduis serve</c> on the data folder (short delivery lease, no SMKI Repository port), once
+    /// <c>openduis serve</c> on the data folder (short delivery lease, the SMKI Repository on a free port unless given), once
     /// it answers /health; fails with its output when it exits first.
     /// </summary>
     public async Task<Process> ServeAsync(int port, params string[] extra)
     {
-        var serve = Start(["serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", "--smki-port", "0", .. extra]);
+        string[] smki = extra.Contains("--smki-port") ? [] : ["--smki-port", "0"];
+        var serve = Start(["serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", .. smki, .. extra]);
         var log = new StringBuilder();
         serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };

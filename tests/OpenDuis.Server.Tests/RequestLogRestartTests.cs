@@ -71,7 +71,8 @@ public sealed class RequestLogRestartTests
         return RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
     }
 
-    private static async Task<ResponseCode> PostAsync(DuisServer server, string signed)
+    /// <summary>Posts a signed request to serviceS; its synchronous answer's code, the answer validated by the DCC Boxed tool.</summary>
+    internal static async Task<ResponseCode> PostAsync(DuisServer server, string signed)
     {
         using var http = new HttpClient();
         using var content = new StringContent(signed, Encoding.UTF8);

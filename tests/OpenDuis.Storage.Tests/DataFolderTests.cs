@@ -72,6 +72,58 @@ public sealed class DataFolderTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Init_gives_every_demo_Device_its_own_Device_keys_in_an_owner_only_folder()
+    {
+        var folder = new DataFolder(Path.Combine(_dir, "device-keys"));
+        var (store, _) = await folder.InitialiseAsync(new DataFolderSettings(), Ct);
+        await using (store) await AssertEveryDeviceHasKeysAsync(folder, store);
+
+        // Again: the same keys, nothing issued anew.
+        var before = File.ReadAllText(Path.Combine(folder.DeviceKeysPath, "00db1234567890a0.pem"));
+        var (again, _) = await folder.InitialiseAsync(folder.ReadSettings(), Ct);
+        await using (again)
+            Assert.Equal(0, await DataFolder.EnsureDeviceKeysAsync(again, folder.OpenDeviceKeys(), Ct));
+        Assert.Equal(before, File.ReadAllText(Path.Combine(folder.DeviceKeysPath, "00db1234567890a0.pem")));
+    }
+
+    [Fact]
+    public async Task A_PostgreSQL_data_folder_gives_every_demo_Device_its_Device_keys_too()
+    {
+        var schema = "t_" + Guid.NewGuid().ToString("N");
+        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(schema);
+        try
+        {
+            var folder = new DataFolder(Path.Combine(_dir, "pg"));
+            var (store, _) = await folder.InitialiseAsync(new DataFolderSettings { Store = "postgres", PostgresConnectionString = scoped }, Ct);
+            await using (store) await AssertEveryDeviceHasKeysAsync(folder, store);
+        }
+        finally
+        {
+            await PostgresSmiStoreTests.DropSchemaAsync(admin, schema);
+        }
+    }
+
+    private static async Task AssertEveryDeviceHasKeysAsync(DataFolder folder, Core.Inventory.ISmiStore store)
+    {
+        var keys = folder.OpenDeviceKeys();
+        var devices = 0;
+        await foreach (var device in store.ReadDevicesAsync(Ct))
+        {
+            devices++;
+            var credentials = keys.Find(device.Id);
+            Assert.True(credentials is { DigitalSigningKey: not null, KeyAgreementKey: not null }, $"no Device keys for {device.Id}");
+            Assert.True(Protocol.Keys.SmkiDeviceCertificate.TryReadDeviceId(credentials.DigitalSigningCertificate, out var named) && named == device.Id);
+        }
+        Assert.Equal(DemoEnvironment.Devices.Count, devices);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder.DeviceKeysPath));
+            foreach (var file in Directory.EnumerateFiles(folder.DeviceKeysPath))
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+    }
+
     private static async Task<int> CountAsync<T>(IAsyncEnumerable<T> items)
     {
         var n = 0;

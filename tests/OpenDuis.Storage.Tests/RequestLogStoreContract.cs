@@ -1,5 +1,6 @@
 using Npgsql;
 using OpenDuis.Core.AccessControl;
+using OpenDuis.Core.Requests;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.RequestLog;
 
@@ -160,6 +161,90 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         var stored = (await store.LoadAsync(DateTimeOffset.MinValue, null, Ct)).Requests.Select(r => r.Id).ToList();
         Assert.DoesNotContain(plain.Id, stored);
         Assert.Contains(first.Id, stored);
+    }
+
+    private static AcceptedCommand Command(LoggedRequest entry, DateTimeOffset? at = null, Core.Schedules.DspScheduleId? schedule = null) =>
+        new(entry.Id, Supplier, at ?? entry.Received, System.Text.Encoding.UTF8.GetBytes($"<Request id='{entry.Id}'/>"), schedule);
+
+    [Fact]
+    public async Task A_recorded_command_its_entry_and_SMETS1_counter_are_committed_before_RecordAsync_returns_and_claimed_after_a_crash()
+    {
+        var clock = new Clock(Now);
+        var store = await OpenStoreAsync();
+        var entry = Entry(50, Esme);
+        var smets1 = Entry(51, Smets1Esme);
+        // The log that "crashes": never flushed nor disposed before the second opens.
+        var crashed = await DurableRequestLog.OpenAsync(store, clock, Hold, Retention, cancellationToken: Ct, owner: "node-a");
+        Assert.True(crashed.TryAdmit(entry, smets1Target: false));
+        Assert.True(crashed.TryAdmit(smets1, smets1Target: true));
+        var command = Command(entry, Now.AddTicks(7), new Core.Schedules.DspScheduleId(42));
+        await crashed.RecordAsync(entry.Id, command, Ct);
+        await crashed.RecordAsync(smets1.Id, null, Ct);
+
+        var restarted = await OpenStoreAsync();
+        var state = await restarted.LoadAsync(Now - Retention, null, Ct);
+        Assert.Contains(state.Requests, r => r.Id == entry.Id && r.State == RequestState.InProgress);
+        Assert.Contains(new Smets1Counter(Supplier, Smets1Esme, 51), state.Smets1Counters);
+        var claimed = Assert.Single(await restarted.ClaimCommandsAsync("node-a", Now, Now + DurableRequestLog.CommandLease, 100, Ct));
+        Assert.Equal(entry.Id, claimed.RequestId);
+        Assert.Equal(Supplier, claimed.Sender);
+        Assert.Equal(Now, claimed.AcceptedAt); // kept to the microsecond
+        Assert.Equal(command.RequestXml, claimed.RequestXml);
+        Assert.Equal(new Core.Schedules.DspScheduleId(42), claimed.Schedule);
+        await crashed.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Completing_a_recorded_request_drops_its_command_and_leaves_InProgress()
+    {
+        var clock = new Clock(Now);
+        var store = await OpenStoreAsync();
+        var entry = Entry(60, Esme);
+        await using (var log = await DurableRequestLog.OpenAsync(store, clock, Hold, Retention, cancellationToken: Ct, owner: "node-a"))
+        {
+            Assert.True(log.TryAdmit(entry, smets1Target: false));
+            await log.RecordAsync(entry.Id, Command(entry), Ct);
+            log.Complete(entry.Id, RequestState.Succeeded, entry.Received);
+            await log.FlushAsync(Ct);
+        }
+        Assert.Empty(await store.ClaimCommandsAsync("node-a", Now, Now + DurableRequestLog.CommandLease, 100, Ct));
+        Assert.Contains((await store.LoadAsync(Now - Retention, null, Ct)).Requests, r => r.Id == entry.Id && r.State == RequestState.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_command_is_claimed_by_its_own_node_at_once_and_by_another_only_when_its_lease_has_run_out()
+    {
+        var store = await OpenStoreAsync();
+        var first = Entry(70, Esme);
+        var second = Entry(71, Esme, at: Now.AddSeconds(1));
+        var lease = DurableRequestLog.CommandLease;
+        await store.WriteAsync(new RequestLogBatch([first, second], [], [Command(first), Command(second)], [], "node-a", Now + lease), Ct);
+
+        Assert.Empty(await store.ClaimCommandsAsync("node-b", Now + lease / 2, Now + lease, 100, Ct));
+        await store.RenewCommandsAsync("node-a", Now + lease * 2, Ct);
+        Assert.Empty(await store.ClaimCommandsAsync("node-b", Now + lease + TimeSpan.FromSeconds(1), Now + lease * 3, 100, Ct));
+        var taken = await store.ClaimCommandsAsync("node-b", Now + lease * 2 + TimeSpan.FromSeconds(1), Now + lease * 4, 1, Ct);
+        Assert.Equal(first.Id, Assert.Single(taken).RequestId); // oldest first, at most the limit
+        // node-b holds it now: node-a, restarting, takes back only what is still its own.
+        Assert.Equal(second.Id, Assert.Single(await store.ClaimCommandsAsync("node-a", Now + lease * 2 + TimeSpan.FromSeconds(2), Now + lease * 5, 100, Ct)).RequestId);
+        Assert.Equal(first.Id, Assert.Single(await store.ClaimCommandsAsync("node-b", Now + lease * 2 + TimeSpan.FromSeconds(2), Now + lease * 5, 100, Ct)).RequestId);
+    }
+
+    [Fact]
+    public async Task A_reused_Request_ID_is_another_command_and_an_older_entry_written_late_does_not_replace_the_newer()
+    {
+        var store = await OpenStoreAsync();
+        var old = Entry(80, Esme, state: RequestState.Succeeded);
+        var reused = old with { Received = Now.AddMinutes(1), State = RequestState.InProgress };
+        await store.WriteAsync(new RequestLogBatch([reused], [], [Command(old), Command(reused)], [], "node-a", Now + DurableRequestLog.CommandLease), Ct);
+        // The first request's end, written behind after the second was recorded.
+        await store.WriteAsync(new RequestLogBatch([old], [], [], [new CommandKey(old.Id, old.Received)]), Ct);
+
+        var claimed = Assert.Single(await store.ClaimCommandsAsync("node-a", Now, Now + DurableRequestLog.CommandLease, 100, Ct));
+        Assert.Equal(reused.Received, claimed.AcceptedAt);
+        var kept = Assert.Single((await store.LoadAsync(DateTimeOffset.MinValue, null, Ct)).Requests, r => r.Id == old.Id);
+        Assert.Equal(RequestState.InProgress, kept.State);
+        Assert.Equal(reused.Received, kept.Received);
     }
 }
 

@@ -69,6 +69,21 @@ internal static class ImportCommand
                 return Rejected;
             }
             output.WriteLine($"Imported {result.RowsWritten} {kind.ToString().ToLowerInvariant()} into {store.Description}.");
+            if (kind == CsvKind.Devices)
+            {
+                // Every emulated Device holds its own keys and Device Certificates (GBCS; the SMKI Repository serves them).
+                var folder = DataFolder.Resolve(parse.GetValue(data));
+                try
+                {
+                    var issued = await DataFolder.EnsureDeviceKeysAsync(store, folder.OpenDeviceKeys(), cancellationToken);
+                    output.WriteLine($"Issued Device keys and certificates to {issued} Device(s) in {folder.DeviceKeysPath}.");
+                }
+                catch (InvalidDataException e)
+                {
+                    error.WriteLine($"Imported, but Device keys were not issued: {e.Message}");
+                    return Rejected;
+                }
+            }
             // Registration Data and Users change only here: the DCC Schedules their owners lost the right to end now (N17, N37, N40).
             IReadOnlyList<Core.Schedules.RemovedSchedule> removed;
             try

@@ -50,6 +50,7 @@ internal static class InitCommand
                 output.WriteLine($"Data folder {folder.Path}");
                 output.WriteLine($"  store: {store.Description}");
                 output.WriteLine($"  keys:  {folder.ReadSettings().Keys} ({certificates} SMKI certificate references recorded)");
+                output.WriteLine($"  device keys: {folder.DeviceKeysPath} (each Device's DS and KA keys and Device Certificates, demo Device CA; owner-only)");
                 output.WriteLine($"  demo:  {DemoEnvironment.Parties.Count} parties, {DemoEnvironment.Users.Count} users, {DemoEnvironment.Devices.Count} devices, {DemoEnvironment.Registrations.Count} registrations");
             }
             return 0;

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using OpenDuis.Core.Requests;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Core.AccessControl;
@@ -8,6 +9,17 @@ public readonly record struct Smets1Counter(Eui Originator, Eui Target, ulong Co
 
 /// <summary>What the request log keeps across restarts: the requests received since a time, and every SMETS1 counter.</summary>
 public sealed record RequestLogState(IReadOnlyList<LoggedRequest> Requests, IReadOnlyList<Smets1Counter> Smets1Counters);
+
+/// <summary>A command in the durable queue: its Request ID and when it was accepted (a reused Request ID is another command).</summary>
+public readonly record struct CommandKey(RequestId RequestId, DateTimeOffset AcceptedAt);
+
+/// <summary>
+/// One transaction's worth of request-log changes: entries and counters to add or replace, accepted
+/// commands to queue (owned by <see cref="Owner"/> until <see cref="LeaseUntil"/>), and the commands of
+/// requests that ended, to drop.
+/// </summary>
+public sealed record RequestLogBatch(IReadOnlyList<LoggedRequest> Requests, IReadOnlyList<Smets1Counter> Counters,
+    IReadOnlyList<AcceptedCommand> Commands, IReadOnlyList<CommandKey> FinishedCommands, string Owner = "", DateTimeOffset LeaseUntil = default);
 
 /// <summary>Where a <see cref="DurableRequestLog"/> writes its entries (the data folder's database).</summary>
 public interface IRequestLogStore
@@ -26,7 +38,26 @@ public interface IRequestLogStore
     Task<int> PruneAsync(DateTimeOffset before, DateTimeOffset? unlinkedBefore = null, CancellationToken cancellationToken = default);
 
     /// <summary>Adds or replaces these entries and counters (a counter only ever rises), in one transaction.</summary>
-    Task WriteAsync(IReadOnlyList<LoggedRequest> requests, IReadOnlyList<Smets1Counter> counters, CancellationToken cancellationToken = default);
+    Task WriteAsync(IReadOnlyList<LoggedRequest> requests, IReadOnlyList<Smets1Counter> counters, CancellationToken cancellationToken = default) =>
+        WriteAsync(new RequestLogBatch(requests, counters, [], []), cancellationToken);
+
+    /// <summary>
+    /// Writes the batch in one transaction: entries (an older entry never replaces a newer one of the
+    /// same Request ID), counters, then the queued commands, then drops the finished ones.
+    /// </summary>
+    Task WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the queued commands that are <paramref name="owner"/>'s (a restarted node's own) or whose
+    /// owner's lease ran out before <paramref name="now"/>, oldest first, at most <paramref name="limit"/>,
+    /// and leases them to <paramref name="owner"/> until <paramref name="leaseUntil"/>. Nodes sharing a
+    /// database never take the same command (PostgreSQL: FOR UPDATE SKIP LOCKED).
+    /// </summary>
+    Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Extends the lease of every command <paramref name="owner"/> holds to <paramref name="leaseUntil"/>.</summary>
+    Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -35,6 +66,14 @@ public interface IRequestLogStore
 /// an <see cref="IRequestLogStore"/> in batches by one background writer. Disposing flushes what is
 /// pending; a crash loses at most the changes of the last batch interval. Opening reloads the requests
 /// of the retention window and all SMETS1 counters.
+/// <para>
+/// What must survive a crash is not written behind but waited for (<see cref="RecordAsync"/>): an
+/// accepted device command, with its entry and SMETS1 counter, is committed before it is acknowledged
+/// I99. Concurrent records share one transaction (group commit), so the wait is one commit, not one per
+/// request. The command stays queued, leased to this node (<see cref="Owner"/>, renewed as it runs),
+/// until its request ends (<see cref="Complete(RequestId, RequestState, DateTimeOffset?)"/>): a crash in
+/// between leaves it for <see cref="ClaimCommandsAsync"/> after the restart (at least once).
+/// </para>
 /// </summary>
 public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 {
@@ -49,21 +88,44 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     private readonly Channel<object> _changes = Channel.CreateUnbounded<object>();
     private readonly Task _writer;
     private DateTimeOffset _nextPrune;
+    private DateTimeOffset _nextRenewal;
     private int _disposed;
 
-    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan retention, TimeSpan? unlinkedRetention)
+    /// <summary>How long a queued command stays this node's without a renewal (renewed every third of it).</summary>
+    public static readonly TimeSpan CommandLease = TimeSpan.FromMinutes(2);
+
+    /// <summary>The node that owns the commands it queues (another node sharing the database takes them only when its lease has run out).</summary>
+    public string Owner { get; }
+
+    /// <summary>A record waiting for its commit.</summary>
+    private sealed record Recording(LoggedRequest? Entry, Smets1Counter? Counter, AcceptedCommand? Command)
     {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>A request ended: its entry, and its queued command to drop.</summary>
+    private readonly record struct Ending(LoggedRequest Entry, CommandKey? Command);
+
+    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan retention, TimeSpan? unlinkedRetention, string owner)
+    {
+        Owner = owner;
         _memory = memory;
         _store = store;
         _clock = clock;
         _retention = retention;
         _unlinkedRetention = unlinkedRetention;
         _writer = Task.Run(WriteBehindAsync);
+        // Wakes the writer when nothing else does, so the queued commands' lease is renewed while the node is idle.
+        _renewal = clock.CreateTimer(_ => _changes.Writer.TryWrite(Renewal), null, CommandLease / 3, CommandLease / 3);
     }
 
+    private static readonly object Renewal = new();
+    private readonly ITimer _renewal;
+
     /// <summary>Loads what <paramref name="store"/> holds from the last <paramref name="retention"/> and starts writing behind.</summary>
+    /// <param name="owner">This node's name in the command queue (default: the machine's name).</param>
     public static async Task<DurableRequestLog> OpenAsync(IRequestLogStore store, TimeProvider clock, TimeSpan inProgressHold, TimeSpan retention,
-        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default)
+        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default, string? owner = null)
     {
         var memory = new InMemoryRequestLog(clock, inProgressHold, retention, unlinkedRetention);
         var now = clock.GetUtcNow();
@@ -71,7 +133,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         // Successors first, so a request named as preceding counts as linked when its turn comes.
         foreach (var request in state.Requests.OrderByDescending(r => r.Received)) memory.Restore(request);
         foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);
-        return new DurableRequestLog(memory, store, clock, retention, unlinkedRetention);
+        return new DurableRequestLog(memory, store, clock, retention, unlinkedRetention, owner ?? Environment.MachineName);
     }
 
     /// <summary>Changes not yet written (for tests and metrics).</summary>
@@ -92,10 +154,41 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         return true;
     }
 
-    public void Complete(RequestId id, RequestState outcome)
+    public void Complete(RequestId id, RequestState outcome) => Complete(id, outcome, null);
+
+    public void Complete(RequestId id, RequestState outcome, DateTimeOffset? recordedAt)
     {
         _memory.Complete(id, outcome);
-        if (_memory.TryGetStored(id, out var entry)) _changes.Writer.TryWrite(entry);
+        CommandKey? command = recordedAt is { } at ? new CommandKey(id, at) : null;
+        if (_memory.TryGetStored(id, out var entry)) _changes.Writer.TryWrite(new Ending(entry, command));
+        else if (command is not null) _changes.Writer.TryWrite(new Ending(default, command));
+    }
+
+    /// <summary>
+    /// Commits the admitted request's entry, its SMETS1 counter (E63) and its command (when it has one)
+    /// before returning, so that what is acknowledged survives a crash. Without a command or a SMETS1
+    /// counter there is nothing that must not be lost, and nothing is waited for.
+    /// </summary>
+    /// <exception cref="RequestNotRecordedException">The store could not take it: the request must not be acknowledged.</exception>
+    public async ValueTask RecordAsync(RequestId id, AcceptedCommand? command, CancellationToken cancellationToken)
+    {
+        Smets1Counter? counter = _memory.TryGetLastSmets1Counter(id.Originator, id.Target, out var c) ? new Smets1Counter(id.Originator, id.Target, c) : null;
+        if (command is null && counter is null) return;
+        LoggedRequest? entry = _memory.TryGetStored(id, out var e) ? e : null;
+        var recording = new Recording(entry, counter, command);
+        if (!_changes.Writer.TryWrite(recording))
+            throw new RequestNotRecordedException($"Request {id} could not be recorded: the request log is closed.");
+        await recording.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes the queued commands left by a crash (this node's own, or a node's whose lease ran out), oldest
+    /// first, leased to this node: each is to be executed again or failed, then completed.
+    /// </summary>
+    public Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(int limit = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        var now = _clock.GetUtcNow();
+        return _store.ClaimCommandsAsync(Owner, now, now + CommandLease, limit, cancellationToken);
     }
 
     public void EndSequence(RequestId last)
@@ -116,39 +209,88 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     {
         var requests = new Dictionary<RequestId, LoggedRequest>();
         var counters = new Dictionary<(Eui, Eui), Smets1Counter>();
+        var commands = new List<AcceptedCommand>();
+        var finished = new List<CommandKey>();
+        var recordings = new List<Recording>();
         var flushed = new List<TaskCompletionSource>();
         while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (requests.Count + counters.Count < 1000 && _changes.Reader.TryRead(out var change))
+            while (requests.Count + counters.Count + finished.Count < 1000 && _changes.Reader.TryRead(out var change))
             {
                 switch (change)
                 {
                     case LoggedRequest r: requests[r.Id] = r; break;
                     case Smets1Counter c: counters[(c.Originator, c.Target)] = c; break;
+                    case Ending end:
+                        if (end.Entry.Id != default) requests[end.Entry.Id] = end.Entry;
+                        if (end.Command is { } key) finished.Add(key);
+                        break;
+                    case Recording rec:
+                        if (rec.Entry is { } entry) requests[entry.Id] = entry;
+                        if (rec.Counter is { } counter) counters[(counter.Originator, counter.Target)] = counter;
+                        if (rec.Command is { } command) commands.Add(command);
+                        recordings.Add(rec);
+                        break;
                     case TaskCompletionSource f: flushed.Add(f); break;
                 }
             }
-            if (requests.Count + counters.Count > 0)
+            if (requests.Count + counters.Count + commands.Count + finished.Count > 0)
             {
-                // A failed write (the database busy or away) is retried until it succeeds, or until disposal gives up.
+                var now = _clock.GetUtcNow();
+                // A failed write (the database busy or away) is retried until it succeeds, or until disposal gives up;
+                // but a request waiting to be acknowledged is told at once, and its command is not kept.
                 while (true)
                 {
                     try
                     {
-                        await _store.WriteAsync([.. requests.Values], [.. counters.Values]).ConfigureAwait(false);
+                        await _store.WriteAsync(new RequestLogBatch([.. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease))
+                            .ConfigureAwait(false);
+                        foreach (var r in recordings) r.Done.TrySetResult();
                         break;
                     }
-                    catch (Exception) when (Volatile.Read(ref _disposed) == 0)
+                    catch (Exception e) when (Volatile.Read(ref _disposed) == 0)
                     {
+                        if (recordings.Count > 0)
+                        {
+                            foreach (var r in recordings)
+                                r.Done.TrySetException(new RequestNotRecordedException($"The request could not be recorded in the request log: {e.Message}", e));
+                            recordings.Clear();
+                            commands.Clear();
+                        }
                         await Task.Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        foreach (var r in recordings)
+                            r.Done.TrySetException(new RequestNotRecordedException($"The request could not be recorded in the request log: {e.Message}", e));
+                        throw;
                     }
                 }
                 requests.Clear();
                 counters.Clear();
+                commands.Clear();
+                finished.Clear();
+                recordings.Clear();
             }
+            await RenewIfDueAsync().ConfigureAwait(false);
             await PruneIfDueAsync().ConfigureAwait(false);
             foreach (var f in flushed) f.TrySetResult();
             flushed.Clear();
+        }
+    }
+
+    /// <summary>Keeps this node's queued commands its own while it runs (another node takes them only once the lease runs out).</summary>
+    private async Task RenewIfDueAsync()
+    {
+        var now = _clock.GetUtcNow();
+        if (now < _nextRenewal) return;
+        _nextRenewal = now + CommandLease / 3;
+        try
+        {
+            await _store.RenewCommandsAsync(Owner, now + CommandLease).ConfigureAwait(false);
+        }
+        catch (Exception) when (Volatile.Read(ref _disposed) == 0)
+        {
         }
     }
 
@@ -174,6 +316,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _renewal.DisposeAsync().ConfigureAwait(false);
         _changes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
     }

@@ -47,6 +47,18 @@ public interface IRequestLog
     /// <summary>Marks a request finished (its response, or its failure, has been produced).</summary>
     void Complete(RequestId id, RequestState outcome);
 
+    /// <summary>
+    /// Marks a request finished and, when its command was recorded (accepted at <paramref name="recordedAt"/>),
+    /// drops that command from the durable queue with it.
+    /// </summary>
+    void Complete(RequestId id, RequestState outcome, DateTimeOffset? recordedAt) => Complete(id, outcome);
+
+    /// <summary>
+    /// Makes an admitted request durable before it is acknowledged (<see cref="Requests.RequestLease.RecordAsync"/>):
+    /// its entry, its SMETS1 counter and its command. A log that does not outlive the process has nothing to do.
+    /// </summary>
+    ValueTask RecordAsync(RequestId id, Requests.AcceptedCommand? command, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>Marks a request as the Last In Sequence: a later request naming it as preceding is E46.</summary>
     void EndSequence(RequestId last);
 }

@@ -7,15 +7,24 @@ namespace OpenDuis.Core.AccessControl;
 /// The door's duplicate check (E55) read from the pipeline's <see cref="IRequestLog"/>, so that one
 /// log serves both: the door only asks whether the ID is in progress; the pipeline records the
 /// request atomically when it admits it (<see cref="AccessPipeline.Decide"/>), so nothing is counted
-/// twice and a refused request leaves no trace.
+/// twice and a refused request leaves no trace. The leases it issues record and end the request in
+/// that log.
 /// </summary>
-public sealed class RequestLogInProcess(IRequestLog log) : IRequestsInProcess
+public sealed class RequestLogInProcess(IRequestLog log) : IRequestsInProcess, IRequestLeaseIssuer
 {
     public IRequestLog Log => log;
 
-    public bool TryBegin(RequestId id) => !(log.TryGet(id, out var entry) && entry.State == RequestState.InProgress);
+    public RequestLease? TryBegin(RequestId id) =>
+        log.TryGet(id, out var entry) && entry.State == RequestState.InProgress ? null : new RequestLease(id, this);
 
-    public void Abandon(RequestId id) { }
+    public RequestLease Resume(RequestId id, DateTimeOffset acceptedAt) => new(id, this, admitted: true, recordedAt: acceptedAt);
 
-    public void Complete(RequestId id, bool succeeded) => log.Complete(id, succeeded ? RequestState.Succeeded : RequestState.Failed);
+    ValueTask IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) =>
+        log.RecordAsync(lease.Id, command, cancellationToken);
+
+    // A request refused before admission left no entry to end.
+    void IRequestLeaseIssuer.End(RequestLease lease, RequestState? outcome)
+    {
+        if (outcome is { } o) log.Complete(lease.Id, o, lease.RecordedAt);
+    }
 }

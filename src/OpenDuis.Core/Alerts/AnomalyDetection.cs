@@ -142,6 +142,8 @@ public sealed class QuarantiningDeviceNetwork(IDeviceNetwork inner, AnomalyDetec
 
         await sink.RaiseAsync([new AlertToRaise(body.AlertCode, body, command.Sender) { RequestId = request.RequestId, DeviceId = request.RequestId.Target }],
             cancellationToken);
+        // Its outcome is the quarantine alert: the request ends here, and its recorded command is never executed, not even after a restart.
+        command.Lease.Complete(succeeded: false);
         return DeviceAcceptance.Acknowledged;
     }
 }

@@ -21,7 +21,7 @@ public static class DemoEnvironment
     public static readonly Eui NetworkOperator = Eui.Parse("90-B3-D5-1F-30-02-00-00");
     /// <summary>The templates' load controller (Limit APC Level, SR 7.16); no SEC User Role covers it yet, so Other User.</summary>
     public static readonly Eui LoadController = Eui.Parse("90-B3-D5-1F-30-01-00-08");
-    public static readonly Eui Smets1ServiceProvider = Eui.Parse("90-B3-D5-1F-30-00-01-01");
+    public static readonly Eui Smets1ServiceProvider = Protocol.Keys.DemoKeySet.Smets1ServiceProviderEui;
 
     /// <summary>
     /// One User ID per User Role, each holding that role alone (90-B3-D5-1F-30-10-00-01 … -08 in the

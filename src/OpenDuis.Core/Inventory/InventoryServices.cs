@@ -17,7 +17,8 @@ namespace OpenDuis.Core.Inventory;
 /// the DCC Schedules they end are committed together (R-WS-2), or, when any of it cannot be written,
 /// none of it is and the request fails with <see cref="InventoryChangeFailedException"/>.
 /// </summary>
-public sealed class InventoryServices(SmiCache cache, TimeProvider clock, ISmiStatusChangeListener? statusChanges = null, IUnitOfWork? unitOfWork = null)
+public sealed class InventoryServices(SmiCache cache, TimeProvider clock, ISmiStatusChangeListener? statusChanges = null, IUnitOfWork? unitOfWork = null,
+    IDeviceAdditionListener? additions = null)
 {
     private readonly IUnitOfWork _unitOfWork = unitOfWork ?? NoUnitOfWork.Instance;
 
@@ -261,9 +262,11 @@ public sealed class InventoryServices(SmiCache cache, TimeProvider clock, ISmiSt
             FirmwareVersion = request.FirmwareVersion ?? product.FirmwareVersion,
             CommsHub = request.DeviceType == DeviceType.CHF ? request.DeviceId : null,
         };
-        await cache.SaveDeviceAsync(device, cancellationToken).ConfigureAwait(false);
-        if (request.AssociatedGpfDeviceId is { } gpfId)
-            await cache.SaveDeviceAsync(device with { Id = gpfId, Type = DeviceType.GPF, CommsHub = request.DeviceId }, cancellationToken).ConfigureAwait(false);
+        Device[] added = request.AssociatedGpfDeviceId is { } gpfId
+            ? [device, device with { Id = gpfId, Type = DeviceType.GPF, CommsHub = request.DeviceId }]
+            : [device];
+        foreach (var d in added) await cache.SaveDeviceAsync(d, cancellationToken).ConfigureAwait(false);
+        if (additions is not null) await additions.DevicesAddedAsync(added, cancellationToken).ConfigureAwait(false);
         return InventoryOutcome.Done($"{request.DeviceType} {request.DeviceId} is added to the inventory as Pending.");
     }
 

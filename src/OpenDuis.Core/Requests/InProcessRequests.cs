@@ -5,20 +5,20 @@ namespace OpenDuis.Core.Requests;
 
 /// <summary>
 /// The request path's view of which Request IDs the DCC Systems are still processing (E55, DUIS
-/// 3.5.10 Table 1). The door asks <see cref="TryBegin"/> before access control; a request refused
-/// afterwards is <see cref="Abandon"/>ed; an admitted one is <see cref="Complete"/>d when its answer
-/// (Non-Device) or its Service Response (device request) is produced. Thread-safe.
+/// 3.5.10 Table 1). The door asks <see cref="TryBegin"/> before access control and gets the
+/// request's <see cref="RequestLease"/>, which from then on owns the request's life: it is admitted,
+/// recorded, carried with the command and ended through the lease alone. Thread-safe.
 /// </summary>
 public interface IRequestsInProcess
 {
-    /// <summary>False when a request with that ID is still in process (E55); otherwise it may reserve the ID.</summary>
-    bool TryBegin(RequestId id);
+    /// <summary>Null when a request with that ID is still in process (E55); otherwise the new request's lease.</summary>
+    RequestLease? TryBegin(RequestId id);
 
-    /// <summary>The request was refused after <see cref="TryBegin"/>: whatever it reserved is released.</summary>
-    void Abandon(RequestId id);
-
-    /// <summary>The admitted request's processing ended (answered, or its Service Response produced).</summary>
-    void Complete(RequestId id, bool succeeded);
+    /// <summary>
+    /// The lease of a request admitted before a restart whose command is executed again, accepted at
+    /// <paramref name="acceptedAt"/> (the key its command was recorded under).
+    /// </summary>
+    RequestLease Resume(RequestId id, DateTimeOffset acceptedAt);
 }
 
 /// <summary>
@@ -27,7 +27,7 @@ public interface IRequestsInProcess
 /// answer is written; a device request until its Service Response is produced, or — when no
 /// response ever comes — until <see cref="DeviceRequestHold"/> passes. Thread-safe.
 /// </summary>
-public sealed class InProcessRequests(TimeProvider clock, TimeSpan deviceRequestHold) : IRequestsInProcess
+public sealed class InProcessRequests(TimeProvider clock, TimeSpan deviceRequestHold) : IRequestsInProcess, IRequestLeaseIssuer
 {
     private readonly ConcurrentDictionary<RequestId, long> _until = new();
     private long _nextSweep;
@@ -36,8 +36,16 @@ public sealed class InProcessRequests(TimeProvider clock, TimeSpan deviceRequest
 
     public int Count => _until.Count;
 
-    /// <summary>Marks the request in process; false when a request with that ID still is (E55).</summary>
-    public bool TryBegin(RequestId id)
+    /// <summary>Marks the request in process; null when a request with that ID still is (E55).</summary>
+    public RequestLease? TryBegin(RequestId id) => TryReserve(id) ? new RequestLease(id, this) : null;
+
+    public RequestLease Resume(RequestId id, DateTimeOffset acceptedAt)
+    {
+        TryReserve(id);
+        return new RequestLease(id, this, admitted: true, recordedAt: acceptedAt);
+    }
+
+    private bool TryReserve(RequestId id)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         SweepIfDue(now);
@@ -51,12 +59,10 @@ public sealed class InProcessRequests(TimeProvider clock, TimeSpan deviceRequest
         }
     }
 
-    /// <summary>The request's processing ended (answered, or its Service Response produced).</summary>
-    public void Complete(RequestId id) => _until.TryRemove(id, out _);
+    // Nothing outlives the process here: there is nothing to record.
+    ValueTask IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    void IRequestsInProcess.Abandon(RequestId id) => Complete(id);
-
-    void IRequestsInProcess.Complete(RequestId id, bool succeeded) => Complete(id);
+    void IRequestLeaseIssuer.End(RequestLease lease, AccessControl.RequestState? outcome) => _until.TryRemove(lease.Id, out _);
 
     private void SweepIfDue(long now)
     {

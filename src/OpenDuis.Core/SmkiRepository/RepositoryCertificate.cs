@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Globalization;
 using System.Numerics;
 using System.Security.Cryptography.X509Certificates;
@@ -26,8 +25,6 @@ public sealed record RepositoryCertificate(
     RemotePartyRole? Role,
     BigInteger SerialNumber)
 {
-    private const string HardwareModuleNameOid = "1.3.6.1.5.5.7.8.4";
-
     /// <summary>The serial as the repository interface writes it: lower-case hex, no leading zeros.</summary>
     public string SerialHex => SerialNumber.ToString("x", CultureInfo.InvariantCulture).TrimStart('0') is { Length: > 0 } hex ? hex : "0";
 
@@ -47,16 +44,12 @@ public sealed record RepositoryCertificate(
             return true;
         }
         result = null;
-        if (!TryReadHardwareSerial(certificate, out var device))
+        if (!SmkiDeviceCertificate.TryReadDeviceId(certificate, out var device))
         {
             reason = $"neither an Organisation Certificate ({organisationReason}) nor a Device Certificate (no hwSerialNum in its subjectAltName)";
             return false;
         }
-        var keyUsage = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault()?.KeyUsages ?? X509KeyUsageFlags.None;
-        CertificateKeyUsage usage;
-        if (keyUsage.HasFlag(X509KeyUsageFlags.DigitalSignature)) usage = CertificateKeyUsage.DigitalSignature;
-        else if (keyUsage.HasFlag(X509KeyUsageFlags.KeyAgreement)) usage = CertificateKeyUsage.KeyAgreement;
-        else
+        if (SmkiDeviceCertificate.UsageOf(certificate) is not { } usage)
         {
             reason = $"device certificate for {device} allows neither digitalSignature nor keyAgreement";
             return false;
@@ -65,37 +58,5 @@ public sealed record RepositoryCertificate(
         result = new RepositoryCertificate(certificate, RepositoryCertificateKind.Device, device, usage, null, serial);
         reason = null;
         return true;
-    }
-
-    private static bool TryReadHardwareSerial(X509Certificate2 certificate, out Eui eui)
-    {
-        eui = default;
-        var san = certificate.Extensions["2.5.29.17"];
-        if (san is null) return false;
-        try
-        {
-            var names = new AsnReader(san.RawData, AsnEncodingRules.DER).ReadSequence();
-            while (names.HasData)
-            {
-                var tag = names.PeekTag();
-                if (tag != new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true))
-                {
-                    names.ReadEncodedValue();
-                    continue;
-                }
-                var otherName = names.ReadSequence(tag);
-                if (otherName.ReadObjectIdentifier() != HardwareModuleNameOid) continue;
-                var hardwareModuleName = otherName.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)).ReadSequence();
-                hardwareModuleName.ReadObjectIdentifier();
-                var serial = hardwareModuleName.ReadOctetString();
-                if (serial.Length != 8) return false;
-                eui = Eui.FromBytes(serial);
-                return true;
-            }
-        }
-        catch (AsnContentException)
-        {
-        }
-        return false;
     }
 }

@@ -19,6 +19,19 @@ public sealed record SmkiRepositoryAnswer(int Status, string? Xml, string? Probl
 }
 
 /// <summary>
+/// The Device Certificates lodged in the SMKI Repository, looked up as they are needed: Devices are
+/// added to the inventory (and issued certificates) while the repository serves.
+/// </summary>
+public interface IDeviceCertificateDirectory
+{
+    /// <summary>The Device's certificates (DS and KA), none when it has none.</summary>
+    IReadOnlyList<RepositoryCertificate> ForDevice(Eui device);
+
+    /// <summary>The Device Certificate with this serial number, or null.</summary>
+    RepositoryCertificate? FindBySerial(BigInteger serial);
+}
+
+/// <summary>
 /// The SMKI Repository's certificate search and retrieval, as DCC Boxed serves them on port 8083
 /// (<c>POST /services/certificatesearch</c>, <c>POST /services/retrievecertificate</c>,
 /// <c>application/xml</c>): a search by subject EUI-64 (CertificateSubjectName for Organisation
@@ -31,15 +44,20 @@ public sealed class SmkiRepositoryService
 {
     private readonly IReadOnlyList<RepositoryCertificate> _certificates;
     private readonly Dictionary<BigInteger, RepositoryCertificate> _bySerial;
+    private readonly IDeviceCertificateDirectory? _devices;
 
-    public SmkiRepositoryService(IEnumerable<RepositoryCertificate> certificates)
+    /// <param name="certificates">The certificates lodged once for all (Organisation Certificates, fixed Device Certificates).</param>
+    /// <param name="devices">The Device Certificates issued as Devices are added, if any.</param>
+    public SmkiRepositoryService(IEnumerable<RepositoryCertificate> certificates, IDeviceCertificateDirectory? devices = null)
     {
         _certificates = [.. certificates];
         _bySerial = _certificates.GroupBy(c => c.SerialNumber).ToDictionary(g => g.Key, g => g.First());
+        _devices = devices;
     }
 
-    public static SmkiRepositoryService FromKeyStore(KeyStore keys, IEnumerable<RepositoryCertificate>? deviceCertificates = null) =>
-        new(keys.Certificates.Select(RepositoryCertificate.FromOrganisation).Concat(deviceCertificates ?? []));
+    public static SmkiRepositoryService FromKeyStore(KeyStore keys, IEnumerable<RepositoryCertificate>? deviceCertificates = null,
+        IDeviceCertificateDirectory? devices = null) =>
+        new(keys.Certificates.Select(RepositoryCertificate.FromOrganisation).Concat(deviceCertificates ?? []), devices);
 
     public IReadOnlyList<RepositoryCertificate> Certificates => _certificates;
 
@@ -80,7 +98,13 @@ public sealed class SmkiRepositoryService
             serial = s;
         }
 
-        var matches = _certificates.Where(c =>
+        IEnumerable<RepositoryCertificate> candidates = _certificates;
+        if (_devices is not null)
+        {
+            if (altName is { } device) candidates = candidates.Concat(_devices.ForDevice(device));
+            else if (subject is null && serial is { } s && _devices.FindBySerial(s) is { } bySerial) candidates = candidates.Append(bySerial);
+        }
+        var matches = candidates.DistinctBy(c => c.SerialNumber).Where(c =>
                 (subject is null || (c.Kind == RepositoryCertificateKind.Organisation && c.Subject == subject))
                 && (altName is null || (c.Kind == RepositoryCertificateKind.Device && c.Subject == altName))
                 && (role is null || c.Role == role)
@@ -106,7 +130,8 @@ public sealed class SmkiRepositoryService
             return Invalid(problem);
         if (!fields.TryGetValue("CertificateSerial", out var text)) return Invalid("give CertificateSerial");
         if (!TrySerial(text, out var serial)) return Invalid($"CertificateSerial '{text}' is not a hex serial number");
-        if (!_bySerial.TryGetValue(serial, out var certificate))
+        var certificate = _bySerial.GetValueOrDefault(serial) ?? _devices?.FindBySerial(serial);
+        if (certificate is null)
             return new(SmkiRepositoryAnswer.NothingFound, null, $"no certificate with serial {text}");
 
         return new(SmkiRepositoryAnswer.Ok, Write("CertificateDataResponse", writer =>

@@ -62,7 +62,6 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     private readonly IDccAlertSink _alerts;
     private readonly DeviceNetworkAlerts _networkAlerts;
     private readonly IInventoryStore _inventory;
-    private readonly IRequestsInProcess _inProcess;
     private readonly IRequestLog? _log;
     private readonly SigningKey _s1spKey;
     private readonly TimeProvider _clock;
@@ -83,7 +82,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
 
     /// <param name="s1spKey">The key the emulated SMETS1 Service Provider signs its S1SP Alerts with.</param>
     /// <param name="log">The request log sequencing reads the previous request's outcome from; without it only failures seen here count.</param>
-    public SmWanExecution(IDeviceNetwork inner, DeviceFaults faults, IDccAlertSink alerts, ISmiStore store, IRequestsInProcess inProcess,
+    public SmWanExecution(IDeviceNetwork inner, DeviceFaults faults, IDccAlertSink alerts, ISmiStore store,
         SigningKey s1spKey, TimeProvider clock, SmWanExecutionOptions? options = null, IRequestLog? log = null, ILogger<SmWanExecution>? logger = null)
     {
         _inner = inner;
@@ -91,7 +90,6 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         _alerts = alerts;
         _networkAlerts = new DeviceNetworkAlerts(store, alerts);
         _inventory = store;
-        _inProcess = inProcess;
         _s1spKey = s1spKey;
         _clock = clock;
         _options = options ?? new SmWanExecutionOptions();
@@ -127,6 +125,12 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         // and lets the device hold the rest.
         if (definition.FutureDated == FutureDatedPattern.Dsp && executeAt > now)
         {
+            // Already held (restored from the held requests before its recorded command came back after a restart): it now carries the lease.
+            if (_held.TryGetValue(request.RequestId, out var already) && already.Command.AcceptedAt == command.AcceptedAt)
+            {
+                _held[request.RequestId] = already with { Command = command };
+                return DeviceAcceptance.Acknowledged;
+            }
             // DUIS 3.4.2: the DCC holds a Future Dated (DSP) request and sends it on its execution date-time.
             // Kept before it is acknowledged, so a restart of the server still releases it (issue 6).
             if (_faults.Store is { } kept)
@@ -137,6 +141,32 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             return DeviceAcceptance.Acknowledged;
         }
         return await ExecuteAsync(command, executeAt > now ? Dating.FutureDatedDevice : Dating.OnDemand, executeAt, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes back a command accepted before a restart (from the durable command queue) with its lease:
+    /// it is executed again, as when it was accepted, so its Service Response carries the same
+    /// ResponseID; a Future Dated (DSP) one not yet due is held again. One the DCC would already have
+    /// given up on (its Response Timeout passed since it was accepted, or since its execution date-time)
+    /// ends in the CommandFailure DCC Alert for no response instead (E21, E30 or E31 by how it was dated).
+    /// </summary>
+    public async ValueTask ResumeAsync(DeviceCommand command, CancellationToken cancellationToken = default)
+    {
+        var request = command.Request;
+        var now = _clock.GetUtcNow();
+        var executeAt = ExecutionDateTime(request) is { } at && at != CancelExecutionDateTime ? at : (DateTimeOffset?)null;
+        var futureDated = executeAt > command.AcceptedAt;
+        var since = futureDated ? executeAt!.Value : command.AcceptedAt;
+        if (since <= now && now - since > _options.ResponseTimeout)
+        {
+            var failure = !futureDated ? RuntimeFailure.NoResponse
+                : request.Definition?.FutureDated == FutureDatedPattern.Dsp ? RuntimeFailure.FutureDatedDspNotExecuted
+                : RuntimeFailure.FutureDatedNoResponse;
+            await FailAsync(command, failure, cancellationToken);
+            return;
+        }
+        var acceptance = await AcceptAsync(command, cancellationToken);
+        if (acceptance.Code != ResponseCode.I99) LogResumedAnswered(_logger, request.RequestId.ToString(), acceptance.Code.ToString());
     }
 
     /// <summary>sr:ExecutionDateTime, the first child of a Future Dated request's body, or of its Signed Pre-Command.</summary>
@@ -170,12 +200,12 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             if (held.Command.Sender != cancel.Sender || id.Target != request.RequestId.Target || r.ServiceReferenceVariant != request.ServiceReferenceVariant) continue;
             if (!_timeline.Cancel(held.TimelineId) || !_held.TryRemove(id, out _)) continue;
             if (_faults.Store is { } kept) await kept.ForgetHeldAsync(id, cancellationToken);
-            _inProcess.Complete(id, succeeded: false);
+            held.Command.Lease.Complete(succeeded: false);
             LogCancelled(_logger, id.ToString(), request.RequestId.ToString());
             cancelled++;
         }
         if (cancelled == 0 && !refuseWhenNone) return null;
-        _inProcess.Complete(request.RequestId, succeeded: cancelled > 0);
+        cancel.Lease.Complete(succeeded: cancelled > 0);
         return cancelled > 0 ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.E52);
     }
 
@@ -214,6 +244,8 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
         foreach (var h in held)
         {
+            // Its recorded command came back first (ResumeAsync) and holds it again with its lease.
+            if (_held.ContainsKey(h.RequestId)) continue;
             var document = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
             using (var reader = XmlReader.Create(new MemoryStream(h.RequestXml), settings))
                 document.Load(reader);
@@ -328,7 +360,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         }
         await _networkAlerts.CommandFailedAsync(code, id, row.ResponseCode, command.Schedule, cancellationToken);
         Remember(id, failure);
-        _inProcess.Complete(id, succeeded: false);
+        command.Lease.Complete(succeeded: false);
         LogFailed(_logger, id.ToString(), row.ResponseCode.ToString(), row.Clause);
     }
 
@@ -350,7 +382,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             ResponseCode = code, RequestId = id, DeviceId = id.Target,
         }], cancellationToken);
         Remember(id, RuntimeFailure.PreviousFailed);
-        _inProcess.Complete(id, succeeded: false);
+        command.Lease.Complete(succeeded: false);
         LogFailed(_logger, id.ToString(), code.ToString(), "DUIS 3.5.10 Table 1: CoS Party failure");
     }
 
@@ -360,7 +392,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         var id = command.Request.RequestId;
         await _networkAlerts.S1SpAlertAsync(id, alert.Sign(_s1spKey, command.Request.SchemaVersion), utrn: alert.Utrn is not null, command.Schedule, cancellationToken);
         if (!succeeded) Remember(id, RuntimeFailure.PreviousFailed);
-        _inProcess.Complete(id, succeeded);
+        command.Lease.Complete(succeeded);
     }
 
     /// <summary>A 20-digit UTRN for a SMETS1 top-up, derived from the Request ID so a repeat gives the same one.</summary>
@@ -394,6 +426,9 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Future Dated (DSP) request {RequestId} held until {ExecuteAt}")]
     private static partial void LogHeld(ILogger logger, string requestId, DateTimeOffset executeAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId}, taken back after a restart, was answered {ResponseCode} at once")]
+    private static partial void LogResumedAnswered(ILogger logger, string requestId, string responseCode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Future Dated (DSP) request {RequestId} cancelled by {CancelRequestId}")]
     private static partial void LogCancelled(ILogger logger, string requestId, string cancelRequestId);

@@ -14,17 +14,22 @@ public readonly record struct DemoParty(Eui Party, RemotePartyRole Role);
 /// <code>
 /// demo-root-ca.pem / .key                         the demo Organisation CA (OU=07, CN=OPENDUIS DEMO CA)
 /// dsp-xml-sign-90B3D51F30000002-ds.pem / .key     the DSP's xmlSign key (role 0x89)
-/// role-04-90B3D51F30000002-ka.pem / .key          the Access Control Broker's keyAgreement key (GBCS: the MAC of commands to Devices)
 /// xml-sign-{EUI}-ds.pem / .key                    each User's xmlSign key (role 0x87)
 /// role-{RR}-{EUI}-ds.pem / .key                   each User's digitalSignature role certificate (role RR)
-/// role-{RR}-{EUI}-ka.pem / .key                   each User's keyAgreement role certificate (role RR)
+/// role-{RR}-{EUI}-ka.pem / .key                   each User's keyAgreement role certificate (role RR; GBCS response MACs)
+/// role-04-90B3D51F30000002-ds|ka.pem / .key       the Access Control Broker's GBCS keys (command MACs and signatures)
+/// s1sp-xml-sign-90B3D51F30000101-ds.pem / .key    the SMETS1 Service Provider's key for its signed SMETS1 Responses (role 0x87)
 /// </code>
+/// Private keys are written owner-only (0600).
 /// {EUI} is 16 hex digits without separators, {RR} the role in two hex digits.
 /// <see cref="KeyStore.Load"/> reads the folder back.
 /// </summary>
 public static class DemoKeySet
 {
     public static readonly Eui DspEui = Eui.Parse("90-B3-D5-1F-30-00-00-02");
+
+    /// <summary>The SMETS1 Service Provider, which signs the SMETS1 Responses it returns (sr:SMETS1SignedResponse).</summary>
+    public static readonly Eui Smets1ServiceProviderEui = Eui.Parse("90-B3-D5-1F-30-00-01-01");
     public const string RootName = "demo-root-ca";
 
     // SMKI Organisation Certificate Policy OID (the one the ZAZ1 certificates carry).
@@ -36,6 +41,7 @@ public static class DemoKeySet
     public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users)
     {
         Directory.CreateDirectory(folder);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var written = new List<string>();
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caName = Name(("2.5.4.11", "07", null), ("2.5.4.3", "OPENDUIS DEMO CA", null));
@@ -47,8 +53,12 @@ public static class DemoKeySet
         Write(folder, RootName, ca, caKey, written);
 
         Issue(folder, "dsp-xml-sign-" + DspEui.ToCompactString() + "-ds", DspEui, RemotePartyRole.DspXmlSign, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
-        Issue(folder, $"role-{RemotePartyRole.AccessControlBroker.ToOu()}-{DspEui.ToCompactString()}-ka", DspEui, RemotePartyRole.AccessControlBroker,
-            CertificateKeyUsage.KeyAgreement, ca, caKey, written);
+        // The Access Control Broker's GBCS keys: commands to Devices are MACed ACB <-> Device (GBCS).
+        var acb = RemotePartyRole.AccessControlBroker;
+        Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ds", DspEui, acb, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
+        Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ka", DspEui, acb, CertificateKeyUsage.KeyAgreement, ca, caKey, written);
+        Issue(folder, "s1sp-xml-sign-" + Smets1ServiceProviderEui.ToCompactString() + "-ds", Smets1ServiceProviderEui, RemotePartyRole.XmlSign,
+            CertificateKeyUsage.DigitalSignature, ca, caKey, written);
         foreach (var user in users)
         {
             var eui = user.Party.ToCompactString();
@@ -80,7 +90,10 @@ public static class DemoKeySet
     private static void Write(string folder, string name, X509Certificate2 certificate, ECDsa key, List<string> written)
     {
         File.WriteAllText(Path.Combine(folder, name + ".pem"), certificate.ExportCertificatePem() + "\n");
-        File.WriteAllText(Path.Combine(folder, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var writer = new StreamWriter(Path.Combine(folder, name + ".key"), options))
+            writer.Write(key.ExportPkcs8PrivateKeyPem() + "\n");
         written.Add(name + ".pem");
         written.Add(name + ".key");
     }

@@ -42,13 +42,17 @@ public sealed class DataFolderHost : IAsyncDisposable
     /// <summary>The emulated SM WAN's injected faults and held Future Dated (DSP) requests, kept in the same database.</summary>
     public ISmWanExecutionStore SmWanState { get; }
     public SmiCache Cache { get; }
+
+    /// <summary>The emulated Devices' own keys and Device Certificates (<see cref="DataFolder.DeviceKeysPath"/>).</summary>
+    public InventoryDeviceKeys DeviceKeys { get; }
     public SmiCacheAccessSnapshot AccessSnapshot { get; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
     private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
         SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules, DurableRequestLog requestLog, Core.Transactions.IUnitOfWork unitOfWork,
-        ISmWanExecutionStore smWanState)
+        ISmWanExecutionStore smWanState, InventoryDeviceKeys deviceKeys)
     {
+        DeviceKeys = deviceKeys;
         SmWanState = smWanState;
         UnitOfWork = unitOfWork;
         RequestLog = requestLog;
@@ -94,7 +98,8 @@ public sealed class DataFolderHost : IAsyncDisposable
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
             OpenDuisServices.UnlinkedRequestRetention, cancellationToken);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState);
+        var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys);
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -109,7 +114,7 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
     public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules,
-        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState);
+        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState, DeviceKeys: DeviceKeys);
 
     public async ValueTask DisposeAsync()
     {

@@ -42,6 +42,10 @@ namespace OpenDuis.Server.Hosting;
 /// Where the emulated SM WAN keeps injected faults and held Future Dated (DSP) requests across a
 /// restart (with <paramref name="Network"/>); without it they last as long as the process.
 /// </param>
+/// <param name="DeviceKeys">
+/// The emulated Devices' own keys and Device Certificates: registered as <see cref="Gbcs.Keys.IDeviceCredentials"/>
+/// for the emulated network, and issuing keys to Devices pre-notified (12.2).
+/// </param>
 /// <param name="Network">
 /// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
 /// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
@@ -60,7 +64,8 @@ public sealed record OpenDuisParts(
     IRequestLog? RequestLog = null,
     IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null,
     Core.Transactions.IUnitOfWork? UnitOfWork = null,
-    ISmWanExecutionStore? SmWanState = null);
+    ISmWanExecutionStore? SmWanState = null,
+    InventoryDeviceKeys? DeviceKeys = null);
 
 public static class OpenDuisServices
 {
@@ -119,8 +124,14 @@ public static class OpenDuisServices
                 ? new SmiStatusChangeListeners([alerts, new Core.Schedules.ScheduleRemovalOnStatusChange(schedules, notices, parts.UnitOfWork)])
                 : alerts;
         });
+        if (parts.DeviceKeys is { } deviceKeys)
+        {
+            services.AddSingleton(deviceKeys);
+            services.AddSingleton<Gbcs.Keys.IDeviceCredentials>(deviceKeys);
+            services.TryAddSingleton<IDeviceAdditionListener>(deviceKeys);
+        }
         services.AddSingleton(sp => new InventoryServices(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
+            sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork, sp.GetService<IDeviceAdditionListener>()));
         // The operator's CPL changes (SEC F2.9) suspend and restore Devices through the same listeners, as the DCC.
         services.AddSingleton(sp => new CplSuspension(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(), dspKey.Certificate.Subject,
             sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
@@ -131,16 +142,20 @@ public static class OpenDuisServices
         if (parts.Network is { } network)
         {
             // GBCS security on the SM WAN (R-GBCS-1..3): the Users' and the ACB's certificates and keys from the key store,
-            // the Devices' from a Device key store when one is registered, else made in memory.
+            // the Devices' from the Device key store when one is registered, else made in memory.
             services.TryAddSingleton<IDeviceCredentials>(new GeneratedDeviceCredentials());
             services.AddSingleton(sp => new DeviceGbcsSecurity(GbcsKeyring.From(parts.Keys), sp.GetRequiredService<IDeviceCredentials>(), dspKey.Certificate.Subject));
-            services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox, sp.GetRequiredService<IRequestsInProcess>(),
+            services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox,
                 dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
                 sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<DeviceGbcsSecurity>()));
             if (parts.SmWanState is { } state) SmWan.SmWanStateHosting.AddDurableSmWanState(services, state);
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
+            // The commands acknowledged before a restart and not yet ended are executed again (or fail with their alert).
+            if (parts.RequestLog is DurableRequestLog durable && parts.Admission is null && parts.AccessSnapshot is not null)
+                services.AddHostedService(sp => new SmWan.AcceptedCommandRecovery(durable, sp.GetRequiredService<IRequestsInProcess>(),
+                    sp.GetRequiredService<Network.Execution.SmWanExecution>(), sp.GetRequiredService<ILogger<SmWan.AcceptedCommandRecovery>>()));
         }
         DccAlertHosting.AddDccAlertProducers(services, parts);
         if (parts.Schedules is { } schedules && parts.AccessSnapshot is { } access)

@@ -21,7 +21,10 @@ namespace OpenDuis.Server.Requests;
 /// <item>web service (R-WS-1) — E13 when the Command Variant belongs on another service;</item>
 /// <item>duplicate Request ID still in process — E55 (<see cref="IRequestsInProcess"/>: with the access-control
 /// pipeline, its request log, which records the request only when the pipeline admits it);</item>
-/// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;</item>
+/// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;
+/// an admitted one's life is its <see cref="RequestLease"/>, carried with its command;</item>
+/// <item>a device request for the SM WAN is recorded (its command, request-log entry and SMETS1 counter, in one
+/// transaction) before it is acknowledged; one that cannot be recorded is HTTP 503 with the reason, not I99;</item>
 /// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest; a device request
 /// goes to the Smart Metering WAN (<see cref="IDeviceNetwork"/>, when one is configured), which answers I99 or
 /// its synchronous answer (a Pre-Command, a Command for Local Delivery, a refusal such as E51 or E50) and
@@ -94,11 +97,11 @@ public sealed partial class DuisRequestHandler(
             return Acknowledge(request, ResponseCode.E13);
         }
 
-        if (!inProcess.TryBegin(request.RequestId))
+        if (inProcess.TryBegin(request.RequestId) is not { } lease)
             return Acknowledge(request, ResponseCode.E55);
 
         var deviceRequest = request.Definition is { NonDevice: false };
-        bool admitted = false, failed = false;
+        var failed = false;
         try
         {
             var verdict = admission.Evaluate(new AuthenticatedRequest(request, service, signer, clock.GetUtcNow()));
@@ -107,11 +110,15 @@ public sealed partial class DuisRequestHandler(
                 LogRefused(logger, request.RequestId.ToString(), verdict.RefusedWith!.Value.ToString(), verdict.Reason ?? "");
                 return Acknowledge(request, verdict.RefusedWith!.Value);
             }
-            admitted = true;
+            lease.Admitted();
             if (deviceRequest)
             {
+                var command = new DeviceCommand(request, signer, clock.GetUtcNow()) { Lease = lease };
+                // Durable before it is acknowledged: after a crash the command is executed again, with the same
+                // ResponseID, or ends in its failure alert; a SMETS1 request's counter (E63) is kept with it.
+                await lease.RecordAsync(network is not null && request.CommandVariant.SendsOverSmWan() ? command.ToAccepted(body) : null, cancellationToken);
                 if (network is null) return Acknowledge(request, ResponseCode.I99);
-                var acceptance = await network.AcceptAsync(new DeviceCommand(request, signer, clock.GetUtcNow()), cancellationToken);
+                var acceptance = await network.AcceptAsync(command, cancellationToken);
                 return acceptance.Answer is { } answer ? Sign(answer, acceptance.Code) : Acknowledge(request, acceptance.Code);
             }
 
@@ -128,18 +135,25 @@ public sealed partial class DuisRequestHandler(
             LogNotApplied(logger, e, request.RequestId.ToString());
             return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
         }
-        catch when (admitted)
+        catch (RequestNotRecordedException e)
+        {
+            // Not acknowledged: what cannot be recorded would not survive a crash.
+            failed = true;
+            LogNotRecorded(logger, e, request.RequestId.ToString());
+            return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
+        }
+        catch when (lease.IsAdmitted)
         {
             failed = true;
             throw;
         }
         finally
         {
-            // A device request stays in process until the network ends it (its Service Response is
-            // produced, or it answered at once), or without a network until the hold passes; a refused
+            // A device request stays in process until the network ends its lease (its Service Response or failure
+            // alert is produced, or it answered at once), or without a network until the hold passes; a refused
             // one was never admitted.
-            if (!admitted) inProcess.Abandon(request.RequestId);
-            else if (failed || !deviceRequest) inProcess.Complete(request.RequestId, succeeded: !failed);
+            if (!lease.IsAdmitted) lease.Abandon();
+            else if (failed || !deviceRequest) lease.Complete(succeeded: !failed);
         }
     }
 
@@ -155,6 +169,9 @@ public sealed partial class DuisRequestHandler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not applied: its change could not be stored whole and was rolled back")]
     private static partial void LogNotApplied(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not acknowledged: it could not be recorded")]
+    private static partial void LogNotRecorded(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} refused with {ResponseCode}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string requestId, string responseCode, string reason);

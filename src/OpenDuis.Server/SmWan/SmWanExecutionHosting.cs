@@ -31,7 +31,7 @@ public static class SmWanExecutionHosting
             new PartyStoreDuisVersions(store), schemas));
         // The emulated SMETS1 Service Provider signs its S1SP Alerts with the DSP's key: the emulator holds no S1SP key of its own.
         services.AddSingleton(sp => new SmWanExecution(sp.GetRequiredService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>(),
-            sp.GetRequiredService<IDccAlertSink>(), store, sp.GetRequiredService<IRequestsInProcess>(), dspKey, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IDccAlertSink>(), store, dspKey, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<SmWanExecutionOptions>(), sp.GetService<IRequestLog>(), sp.GetService<ILogger<SmWanExecution>>()));
         services.AddSingleton<IDeviceNetwork>(sp => sp.GetRequiredService<SmWanExecution>());
         // Device events (admin API /admin/devices/{eui}/events) raise their DCC Alerts through the same sink.

@@ -127,7 +127,7 @@ public sealed class PostgresSmWanExecutionStore : SqlSmWanExecutionStore
     public static async Task<PostgresSmWanExecutionStore> OpenAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
     {
         await using (var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
-            await Migrator.ApplyAsync(c, "postgres", "SELECT pg_advisory_xact_lock(4242260)", cancellationToken).ConfigureAwait(false);
+            await Migrator.ApplyAsync(c, "postgres", PostgresSchemaLock.Sql, cancellationToken).ConfigureAwait(false);
         return new PostgresSmWanExecutionStore(dataSource);
     }
 

@@ -40,9 +40,17 @@ public static class Migrator
     /// <param name="lockSql">SQL run first inside each migration's transaction to keep concurrent migrators apart (PostgreSQL's advisory lock), or null.</param>
     public static async Task<int> ApplyAsync(DbConnection connection, string dialect, string? lockSql, CancellationToken cancellationToken = default)
     {
-        await connection.ExecuteAsync(new CommandDefinition(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, name TEXT NOT NULL, applied_us BIGINT NOT NULL)",
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        const string versionTable = "CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, name TEXT NOT NULL, applied_us BIGINT NOT NULL)";
+        if (lockSql is null)
+            await connection.ExecuteAsync(new CommandDefinition(versionTable, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        else
+        {
+            // Even IF NOT EXISTS races between migrators, so the table is created under the lock too.
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(lockSql, transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(versionTable, transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
         var migrations = For(dialect);
         var known = migrations.Count == 0 ? 0 : migrations[^1].Version;
         foreach (var migration in migrations)

@@ -31,7 +31,7 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource, TimeProvide
     public static async Task<PostgresOutboxStore> OpenAsync(NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken cancellationToken = default)
     {
         await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(Schema, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await Migrations.PostgresSchemaLock.ExecuteAsync(c, Schema, cancellationToken).ConfigureAwait(false);
         return new PostgresOutboxStore(dataSource, clock);
     }
 

@@ -3,7 +3,9 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using OpenDuis.Core.AccessControl;
+using OpenDuis.Core.Requests;
 using OpenDuis.Protocol.Domain;
+using OpenDuis.Storage.Migrations;
 using OpenDuis.Storage.Smi;
 
 namespace OpenDuis.Storage.RequestLog;
@@ -83,24 +85,81 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         }
     }
 
-    public async Task WriteAsync(IReadOnlyList<LoggedRequest> requests, IReadOnlyList<Smets1Counter> counters, CancellationToken cancellationToken = default)
+    public async Task WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (requests.Count > 0)
+        // An entry written behind may reach the store after a newer request with the same ID was recorded: it must not replace it.
+        if (batch.Requests.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
                 $"INSERT INTO request_log ({Columns}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence) " +
                 "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
-                "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence",
-                requests.Select(Row.From), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
+                "WHERE excluded.received_us >= request_log.received_us",
+                batch.Requests.Select(Row.From), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
-        if (counters.Count > 0)
+        if (batch.Counters.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO smets1_counters (originator, target, counter) VALUES (@Originator, @Target, @Counter) " +
                 "ON CONFLICT (originator, target) DO UPDATE SET counter = excluded.counter",
-                counters.Select(k => new { Originator = Db.Key(k.Originator), Target = Db.Key(k.Target), Counter = unchecked((long)k.Counter) }),
+                batch.Counters.Select(k => new { Originator = Db.Key(k.Originator), Target = Db.Key(k.Target), Counter = unchecked((long)k.Counter) }),
+                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (batch.Commands.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO device_commands (request_id, accepted_us, sender, schedule_id, request_xml, owner, lease_until_us) " +
+                "VALUES (@RequestId, @AcceptedUs, @Sender, @ScheduleId, @RequestXml, @Owner, @LeaseUntilUs) ON CONFLICT (request_id, accepted_us) DO NOTHING",
+                batch.Commands.Select(k => new
+                {
+                    RequestId = k.RequestId.ToString(),
+                    AcceptedUs = Db.Micros(k.AcceptedAt),
+                    Sender = k.Sender.ToString(),
+                    ScheduleId = k.Schedule is { } s ? (long)s.Value : (long?)null,
+                    k.RequestXml,
+                    batch.Owner,
+                    LeaseUntilUs = Db.Micros(batch.LeaseUntil),
+                }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (batch.FinishedCommands.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM device_commands WHERE request_id = @RequestId AND accepted_us = @AcceptedUs",
+                batch.FinishedCommands.Select(k => new { RequestId = k.RequestId.ToString(), AcceptedUs = Db.Micros(k.AcceptedAt) }),
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What a claim adds to its choice of rows so that nodes sharing the database skip each other's (PostgreSQL).</summary>
+    protected virtual string ClaimLock => "";
+
+    public async Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<CommandRow>(new CommandDefinition(
+            "UPDATE device_commands SET owner = @Owner, lease_until_us = @Until WHERE (request_id, accepted_us) IN (" +
+            "SELECT request_id, accepted_us FROM device_commands WHERE owner = @Owner OR lease_until_us < @Now " +
+            $"ORDER BY accepted_us LIMIT @Limit{ClaimLock}) " +
+            "RETURNING request_id AS RequestId, accepted_us AS AcceptedUs, sender AS Sender, schedule_id AS ScheduleId, request_xml AS RequestXml",
+            new { Owner = owner, Until = Db.Micros(leaseUntil), Now = Db.Micros(now), Limit = (long)limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.OrderBy(r => r.AcceptedUs).ThenBy(r => r.RequestId, StringComparer.Ordinal).Select(r => r.ToCommand())];
+    }
+
+    public async Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition("UPDATE device_commands SET lease_until_us = @Until WHERE owner = @Owner",
+            new { Owner = owner, Until = Db.Micros(leaseUntil) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    private sealed class CommandRow
+    {
+        public string RequestId { get; set; } = "";
+        public long AcceptedUs { get; set; }
+        public string Sender { get; set; } = "";
+        public long? ScheduleId { get; set; }
+        public byte[] RequestXml { get; set; } = [];
+
+        public AcceptedCommand ToCommand() => new(Protocol.Domain.RequestId.Parse(RequestId), Eui.Parse(Sender), Db.Time(AcceptedUs), RequestXml,
+            ScheduleId is { } s ? new Core.Schedules.DspScheduleId((ulong)s) : null);
     }
 
     private sealed class Row
@@ -151,6 +210,7 @@ public sealed class SqliteRequestLogStore : SqlRequestLogStore
         var store = new SqliteRequestLogStore(databasePath);
         await using var c = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
         await c.ExecuteAsync(new CommandDefinition(Schema("INTEGER"), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await Migrator.ApplyAsync(c, "sqlite", lockSql: null, cancellationToken).ConfigureAwait(false);
         return store;
     }
 
@@ -171,10 +231,13 @@ public sealed class PostgresRequestLogStore : SqlRequestLogStore
     {
         var store = new PostgresRequestLogStore(dataSource);
         await using var c = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(Schema("BIGINT"), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await PostgresSchemaLock.ExecuteAsync(c, Schema("BIGINT"), cancellationToken).ConfigureAwait(false);
+        await Migrator.ApplyAsync(c, "postgres", PostgresSchemaLock.Sql, cancellationToken).ConfigureAwait(false);
         return store;
     }
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    protected override string ClaimLock => " FOR UPDATE SKIP LOCKED";
 }

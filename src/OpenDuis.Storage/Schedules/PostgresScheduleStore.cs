@@ -30,7 +30,7 @@ public sealed class PostgresScheduleStore : SqlScheduleStore
         try
         {
             await using var c = await store._dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await Migrator.ApplyAsync(c, "postgres", "SELECT pg_advisory_xact_lock(4242260)", cancellationToken).ConfigureAwait(false);
+            await Migrator.ApplyAsync(c, "postgres", PostgresSchemaLock.Sql, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

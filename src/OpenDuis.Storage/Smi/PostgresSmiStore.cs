@@ -40,7 +40,7 @@ public sealed class PostgresSmiStore : SqlSmiStore
         try
         {
             await using var c = await store._dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await Migrator.ApplyAsync(c, "postgres", "SELECT pg_advisory_xact_lock(4242260)", cancellationToken).ConfigureAwait(false);
+            await Migrator.ApplyAsync(c, "postgres", PostgresSchemaLock.Sql, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

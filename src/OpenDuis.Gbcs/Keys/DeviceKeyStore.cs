@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
+
+namespace OpenDuis.Gbcs.Keys;
+
+/// <summary>
+/// The emulated Devices' own keys: for each Device a digital-signing and a key-agreement P-256 key
+/// pair and their SMKI Device Certificates (<see cref="SmkiDeviceCertificate"/>), issued by the
+/// store's demo Device CA. Layout of the store's folder (0700; every file 0600, written whole by rename):
+/// <code>
+/// device-ca.pem            the demo Device CA: its certificate, then its PKCS#8 private key
+/// {eui}.pem                one Device: DS certificate, DS private key, KA certificate, KA private key
+/// </code>
+/// {eui} is the Device ID as 16 lower-case hex digits. A key folder that provides a Device's keys
+/// (<c>{eui}-ds.pem</c> with <c>{eui}-ds.key</c>, and <c>{eui}-ka.pem</c> with <c>{eui}-ka.key</c>, the
+/// layout of the RTDS key store) is used instead: nothing is issued for that Device.
+/// Safe for concurrent use, and for several processes sharing the folder.
+/// </summary>
+public sealed class DeviceKeyStore : IDeviceCredentials
+{
+    public const string CaFileName = "device-ca.pem";
+    public const string CaCommonName = "OPENDUIS DEMO DEVICE CA";
+
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    private readonly string? _provided;
+    private readonly ECDsa _caKey;
+    private readonly TimeProvider _clock;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Eui, DeviceCredentials> _loaded = [];
+    private readonly Dictionary<BigInteger, X509Certificate2> _bySerial = [];
+
+    private DeviceKeyStore(string folder, string? provided, X509Certificate2 ca, ECDsa caKey, TimeProvider clock)
+    {
+        Folder = folder;
+        _provided = provided;
+        DeviceCa = ca;
+        _caKey = caKey;
+        _clock = clock;
+    }
+
+    /// <summary>The folder the store issues into.</summary>
+    public string Folder { get; }
+
+    /// <summary>The demo Device CA that issues this store's Device Certificates.</summary>
+    public X509Certificate2 DeviceCa { get; }
+
+    /// <summary>
+    /// Opens (creating if need be, with its demo Device CA) the store in <paramref name="folder"/>;
+    /// <paramref name="providedKeys"/> is a key folder whose Device keys are used instead of issuing.
+    /// </summary>
+    public static DeviceKeyStore Open(string folder, string? providedKeys = null, TimeProvider? clock = null)
+    {
+        folder = Path.GetFullPath(folder);
+        CreateOwnerOnlyFolder(folder);
+        var caPath = Path.Combine(folder, CaFileName);
+        if (!File.Exists(caPath))
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            using var ca = SmkiDeviceCertificate.CreateDemoCa(key, CaCommonName);
+            WriteOwnerOnly(caPath, ca.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
+        }
+        var text = File.ReadAllText(caPath);
+        var caKey = ECDsa.Create();
+        try
+        {
+            caKey.ImportFromPem(text);
+            var certificate = X509CertificateLoader.LoadCertificate(X509Certificate2.CreateFromPem(text).RawData);
+            if (!Matches(certificate, caKey.ExportSubjectPublicKeyInfo()))
+                throw new InvalidDataException($"{caPath}: the Device CA's private key does not match its certificate.");
+            return new DeviceKeyStore(folder, providedKeys is null ? null : Path.GetFullPath(providedKeys), certificate, caKey, clock ?? TimeProvider.System);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            caKey.Dispose();
+            throw new InvalidDataException($"{caPath}: not a Device CA certificate and private key in PEM ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>The Device's credentials with both private keys, or null when the store holds none for it.</summary>
+    public DeviceCredentials? Find(Eui device)
+    {
+        lock (_gate) return FindLocked(device);
+    }
+
+    /// <summary>The Device's credentials: those held or provided, else newly issued ones.</summary>
+    public DeviceCredentials Ensure(Eui device) => Ensure(device, out _);
+
+    /// <summary>As <see cref="Ensure(Eui)"/>; <paramref name="issued"/> says whether keys were issued now.</summary>
+    public DeviceCredentials Ensure(Eui device, out bool issued)
+    {
+        lock (_gate)
+        {
+            issued = false;
+            if (FindLocked(device) is { } held) return held;
+            var now = _clock.GetUtcNow();
+            using var signing = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            using var agreement = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+            using var ds = SmkiDeviceCertificate.Issue(device, CertificateKeyUsage.DigitalSignature, signing.ExportSubjectPublicKeyInfo(), DeviceCa, _caKey, now);
+            using var ka = SmkiDeviceCertificate.Issue(device, CertificateKeyUsage.KeyAgreement, agreement.ExportSubjectPublicKeyInfo(), DeviceCa, _caKey, now);
+            var bundle = new StringBuilder()
+                .Append(ds.ExportCertificatePem()).Append('\n').Append(signing.ExportPkcs8PrivateKeyPem()).Append('\n')
+                .Append(ka.ExportCertificatePem()).Append('\n').Append(agreement.ExportPkcs8PrivateKeyPem()).Append('\n')
+                .ToString();
+            // Another process may have issued it first: then its keys are the Device's.
+            issued = WriteOwnerOnly(BundlePath(device), bundle);
+            return FindLocked(device) ?? throw new InvalidDataException($"{BundlePath(device)}: written but not readable back.");
+        }
+    }
+
+    /// <summary>Ensures credentials for every Device given; returns how many were issued now.</summary>
+    public int EnsureAll(IEnumerable<Eui> devices)
+    {
+        var issued = 0;
+        foreach (var device in devices)
+        {
+            Ensure(device, out var now);
+            if (now) issued++;
+        }
+        return issued;
+    }
+
+    /// <summary>The Device Certificate with this serial number, from the store or the provided key folder; null if none.</summary>
+    public X509Certificate2? FindCertificate(BigInteger serial)
+    {
+        lock (_gate)
+        {
+            if (_bySerial.TryGetValue(serial, out var found)) return found;
+            // Not yet read: read what the folders hold that is not loaded (another process may have issued since).
+            foreach (var device in DevicesOnDisk())
+                if (!_loaded.ContainsKey(device)) FindLocked(device);
+            return _bySerial.GetValueOrDefault(serial);
+        }
+    }
+
+    private IEnumerable<Eui> DevicesOnDisk()
+    {
+        var names = Directory.EnumerateFiles(Folder, "*.pem").Select(Path.GetFileNameWithoutExtension);
+        if (_provided is not null && Directory.Exists(_provided))
+            names = names.Concat(Directory.EnumerateFiles(_provided, "*-ds.pem").Select(f => Path.GetFileNameWithoutExtension(f)![..^3]));
+        foreach (var name in names)
+        {
+            if (name is { Length: 16 } && ulong.TryParse(name, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
+                yield return new Eui(value);
+        }
+    }
+
+    private DeviceCredentials? FindLocked(Eui device)
+    {
+        if (_loaded.TryGetValue(device, out var held)) return held;
+        var credentials = ReadProvided(device) ?? ReadBundle(device);
+        if (credentials is null) return null;
+        _loaded[device] = credentials;
+        _bySerial[Serial(credentials.DigitalSigningCertificate)] = credentials.DigitalSigningCertificate;
+        _bySerial[Serial(credentials.KeyAgreementCertificate)] = credentials.KeyAgreementCertificate;
+        return credentials;
+    }
+
+    private string BundlePath(Eui device) => Path.Combine(Folder, FileStem(device) + ".pem");
+
+    private static string FileStem(Eui device) => device.ToCompactString().ToLowerInvariant();
+
+    private DeviceCredentials? ReadBundle(Eui device)
+    {
+        var path = BundlePath(device);
+        if (!File.Exists(path)) return null;
+        var text = File.ReadAllText(path);
+        var certificates = new List<X509Certificate2>();
+        var keys = new List<string>();
+        var rest = text.AsSpan();
+        while (PemEncoding.TryFind(rest, out var fields))
+        {
+            var label = rest[fields.Label];
+            if (label.SequenceEqual("CERTIFICATE"))
+            {
+                try
+                {
+                    certificates.Add(X509CertificateLoader.LoadCertificate(Convert.FromBase64String(rest[fields.Base64Data].ToString())));
+                }
+                catch (CryptographicException e)
+                {
+                    throw new InvalidDataException($"{path}: certificate {certificates.Count + 1} is not an X.509 certificate ({e.Message}).", e);
+                }
+            }
+            else if (label.SequenceEqual("PRIVATE KEY")) keys.Add(rest[fields.Location].ToString());
+            rest = rest[fields.Location.End..];
+        }
+        if (certificates.Count != 2 || keys.Count != 2)
+            throw new InvalidDataException($"{path}: expected the DS certificate and key, then the KA certificate and key, in PEM.");
+        return Assemble(device, path, certificates[0], keys[0], certificates[1], keys[1]);
+    }
+
+    private DeviceCredentials? ReadProvided(Eui device)
+    {
+        if (_provided is null) return null;
+        foreach (var stem in new[] { FileStem(device), device.ToCompactString() })
+        {
+            var ds = Path.Combine(_provided, stem + "-ds.pem");
+            var ka = Path.Combine(_provided, stem + "-ka.pem");
+            if (!File.Exists(ds) || !File.Exists(ka)) continue;
+            var dsKey = PrivateKeyBeside(ds);
+            var kaKey = PrivateKeyBeside(ka);
+            // Certificates without private keys (as a User holds them) cannot make a Device: issue its own instead.
+            if (dsKey is null || kaKey is null) return null;
+            return Assemble(device, ds, LoadPem(ds), dsKey, LoadPem(ka), kaKey);
+        }
+        return null;
+    }
+
+    private static string? PrivateKeyBeside(string certificatePath)
+    {
+        var stem = certificatePath[..^".pem".Length];
+        foreach (var candidate in new[] { stem + ".key", stem + ".key.pem" })
+        {
+            if (!File.Exists(candidate)) continue;
+            var bytes = File.ReadAllBytes(candidate);
+            return bytes.AsSpan().StartsWith("-----BEGIN"u8)
+                ? Encoding.ASCII.GetString(bytes)
+                : PemEncoding.WriteString("PRIVATE KEY", bytes);
+        }
+        return null;
+    }
+
+    private static X509Certificate2 LoadPem(string path)
+    {
+        using var loaded = X509Certificate2.CreateFromPem(File.ReadAllText(path));
+        return X509CertificateLoader.LoadCertificate(loaded.RawData);
+    }
+
+    private static DeviceCredentials Assemble(Eui device, string path, X509Certificate2 ds, string dsKeyPem, X509Certificate2 ka, string kaKeyPem)
+    {
+        Check(device, path, ds, CertificateKeyUsage.DigitalSignature);
+        Check(device, path, ka, CertificateKeyUsage.KeyAgreement);
+        var signing = ECDsa.Create();
+        var agreement = ECDiffieHellman.Create();
+        try
+        {
+            signing.ImportFromPem(dsKeyPem);
+            agreement.ImportFromPem(kaKeyPem);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            signing.Dispose();
+            agreement.Dispose();
+            throw new InvalidDataException($"{path}: a private key of Device {device} is not a PKCS#8 EC key ({e.Message}).", e);
+        }
+        if (!Matches(ds, signing.ExportSubjectPublicKeyInfo()) || !Matches(ka, agreement.ExportSubjectPublicKeyInfo()))
+        {
+            signing.Dispose();
+            agreement.Dispose();
+            throw new InvalidDataException($"{path}: a private key of Device {device} does not match its Device Certificate.");
+        }
+        return new DeviceCredentials(device, ds, ka, signing, agreement);
+    }
+
+    private static void Check(Eui device, string path, X509Certificate2 certificate, CertificateKeyUsage usage)
+    {
+        if (!SmkiDeviceCertificate.TryReadDeviceId(certificate, out var named) || named != device)
+            throw new InvalidDataException($"{path}: the {usage} certificate is not a Device Certificate for {device} (its subjectAltName names {(named == default ? "no Device" : named)}).");
+        if (SmkiDeviceCertificate.UsageOf(certificate) != usage)
+            throw new InvalidDataException($"{path}: the certificate given for {usage} of Device {device} has keyUsage {SmkiDeviceCertificate.UsageOf(certificate)?.ToString() ?? "neither"}.");
+    }
+
+    private static bool Matches(X509Certificate2 certificate, byte[] subjectPublicKeyInfo) =>
+        certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(subjectPublicKeyInfo);
+
+    private static BigInteger Serial(X509Certificate2 certificate) =>
+        new(certificate.SerialNumberBytes.Span, isUnsigned: true, isBigEndian: true);
+
+    private static void CreateOwnerOnlyFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+            return;
+        }
+        Directory.CreateDirectory(folder, OwnerOnlyFolder);
+        File.SetUnixFileMode(folder, OwnerOnlyFolder);
+    }
+
+    /// <summary>Writes the file whole (a 0600 temporary renamed into place); false, leaving it alone, when it already exists.</summary>
+    private static bool WriteOwnerOnly(string path, string text)
+    {
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
+        using (var stream = new FileStream(temporary, options))
+        using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
+            writer.Write(text);
+        try
+        {
+            File.Move(temporary, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temporary);
+            return false;
+        }
+    }
+}
