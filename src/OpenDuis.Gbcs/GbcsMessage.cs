@@ -229,8 +229,8 @@ public static class DlmsDateTime
     public static DateTimeOffset? Read(ReadOnlySpan<byte> b)
     {
         var year = BinaryPrimitives.ReadUInt16BigEndian(b);
-        if (year == 0xFFFF || b[2] is 0 or > 12 || b[3] is 0 or > 31 || b[5] > 23 || b[6] > 59 || b[7] > 59) return null;
-        var hundredths = b[8] == 0xFF ? 0 : b[8];
+        if (year is 0 or > 9999 || b[2] is 0 or > 12 || b[3] is 0 || b[3] > DateTime.DaysInMonth(year, b[2]) || b[5] > 23 || b[6] > 59 || b[7] > 59) return null;
+        var hundredths = b[8] > 99 ? 0 : b[8];
         return new DateTimeOffset(year, b[2], b[3], b[5], b[6], b[7], hundredths * 10, TimeSpan.Zero);
     }
 

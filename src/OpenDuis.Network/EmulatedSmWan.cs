@@ -10,6 +10,7 @@ using OpenDuis.Core.Outbox;
 using OpenDuis.Core.Requests;
 using OpenDuis.Network.Devices;
 using OpenDuis.Gbcs;
+using OpenDuis.Gbcs.Correlate;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
@@ -44,6 +45,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly DeviceResponseAlerts? _alerts;
     private readonly DeviceGbcsSecurity? _security;
+    private readonly Smets1.Smets1ServiceProvider? _smets1;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
     private readonly ConcurrentDictionary<IssuedKey, IssuedPreCommand> _issued = new();
@@ -61,9 +63,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox,
         SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null,
-        DeviceResponseAlerts? alerts = null, DeviceGbcsSecurity? security = null)
+        DeviceResponseAlerts? alerts = null, Smets1.Smets1ServiceProvider? smets1 = null, DeviceGbcsSecurity? security = null)
     {
         _alerts = alerts;
+        _smets1 = smets1;
         _security = security;
         _options = options;
         _inventory = inventory;
@@ -202,7 +205,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         }
         var preCommand = CommandFor(request, uc, request.RequestId.Target, request.RequestId.Counter, now);
         var key = new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter);
-        var issued = IssuedPreCommand.Of(request, uc.MessageCode, now);
+        var issued = IssuedPreCommand.Of(request, uc, now);
         _issued[key] = issued;
         _issuedOrder.Enqueue((key, now));
         ExpireIssued(now);
@@ -218,8 +221,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     /// <summary>
     /// A Signed Pre-Command (CV 5, 6, 7): its GBCS Message Code must map to the header's variant and,
-    /// where the DCC issued the Pre-Command (matched by originator, device and GBCS counter), be the
-    /// one it issued (E51, DUIS 3.5.10 Table 1).
+    /// where the DCC issued the Pre-Command (matched by originator, device and GBCS counter), it must
+    /// correlate with that Pre-Command (the same octets apart from the signature: Correlate, DUIS 3.4.2),
+    /// E51 otherwise (DUIS 3.5.10 Table 1; the Message Code is among the octets compared).
     /// </summary>
     private bool TryTakeSignedPreCommand(DuisRequest request, ServiceRequestDefinition definition, out GbcsMessage signed, out DuisRequest? original, out ResponseCode refusal)
     {
@@ -234,8 +238,15 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         if (!GbcsUseCases.Maps(definition, message.MessageCode)) return false;
         if (_issued.TryRemove(new IssuedKey(message.Originator, message.Recipient, message.OriginatorCounter), out var issued))
         {
-            if (issued.MessageCode != message.MessageCode) return false;
             original = issued.Request();
+            // The Pre-Command is rebuilt from the remembered Transform, as it was issued (it carries no date-time).
+            var preCommand = CommandFor(original, issued.UseCase, message.Recipient, message.OriginatorCounter, issued.At).WriteSigned();
+            var correlation = Correlation.Check(preCommand, body.GbcsPayload.Span);
+            if (!correlation.Match)
+            {
+                LogRefused(_logger, request.RequestId.ToString(), correlation.ToString());
+                return false;
+            }
         }
         signed = message;
         return true;
@@ -427,6 +438,16 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             var deviceAlert = DuisResponse.CreateDeviceAlert(request.SchemaVersion, alertCode, alert, now, request.RequestId, responseId);
             return (DuisSigner.SignAndSerialise(deviceAlert.ToXmlDocument(), _dspKey), responseId, state, deviceAlert);
         }
+        if (pending.Provider.Kind == SmWanProviderKind.Smets1ServiceProvider && _smets1 is { } s1sp)
+        {
+            // R-S1-1: the SMETS1 Service Provider answers for its Device, with the MMC body it signs itself.
+            next = pending.UseCase is { } s1UseCase
+                ? DeviceBehaviour.Execute(state, request, pending.Original, s1UseCase, pending.GbcsCounter, now, Rtds).Next
+                : state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
+            var message = s1sp.Respond(request, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
+            var smets1 = DuisResponse.CreateSmets1Response(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now, message);
+            return (DuisSigner.SignAndSerialise(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
+        }
         if (pending.UseCase is { } useCase)
         {
             var execution = DeviceBehaviour.Execute(state, request, pending.Original, useCase, pending.GbcsCounter, now, Rtds);
@@ -510,12 +531,12 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// most of what the GC promoted and most of the heap under load; compressed they are a tenth of that.
     /// </summary>
     private sealed record IssuedPreCommand(DuisSchemaVersion SchemaVersion, RequestId RequestId, CommandVariant CommandVariant,
-        ServiceReference ServiceReference, ServiceReferenceVariant ServiceReferenceVariant, byte[] Body, int BodyLength, ushort MessageCode, DateTimeOffset At)
+        ServiceReference ServiceReference, ServiceReferenceVariant ServiceReferenceVariant, byte[] Body, int BodyLength, GbcsUseCase UseCase, DateTimeOffset At)
     {
         // Quality 1: a few microseconds per kilobyte, and XML still shrinks several times.
         private const int Quality = 1, Window = 22;
 
-        public static IssuedPreCommand Of(DuisRequest request, ushort messageCode, DateTimeOffset at)
+        public static IssuedPreCommand Of(DuisRequest request, GbcsUseCase useCase, DateTimeOffset at)
         {
             var text = System.Text.Encoding.UTF8.GetBytes(request.Body.OuterXml);
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(text.Length));
@@ -524,7 +545,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 if (!BrotliEncoder.TryCompress(text, buffer, out var written, Quality, Window))
                     throw new InvalidOperationException("Brotli could not compress a Transform's body into its maximum compressed length.");
                 return new(request.SchemaVersion, request.RequestId, request.CommandVariant, request.ServiceReference, request.ServiceReferenceVariant,
-                    buffer.AsSpan(0, written).ToArray(), text.Length, messageCode, at);
+                    buffer.AsSpan(0, written).ToArray(), text.Length, useCase, at);
             }
             finally
             {

@@ -160,6 +160,23 @@ public sealed class EmulatedSmWanTests
     }
 
     [Fact]
+    public async Task Signed_Pre_Command_that_does_not_correlate_with_the_Pre_Command_issued_is_refused_E51()
+    {
+        await using var emulator = await Emulator.StartAsync();
+        var transform = Emulator.Template("ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML");
+        var preCommand = Convert.FromBase64String((await emulator.AcceptAsync(transform)).Answer!.Message!.Payload!.LastChild!.InnerText);
+        // Same Message Code, counter, originator and device: only the last octet of the content (the adjustment) differs.
+        var altered = (byte[])preCommand.Clone();
+        altered[^1] ^= 0x01;
+        var signed = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = transform.RequestId.Counter + 1 },
+            CommandVariant.SendSignedPreCommand, transform.ServiceReferenceVariant, new SignedPreCommand(Emulator.SignPreCommand(altered, transform.RequestId.Originator)));
+        var signedLease = emulator.InProcess.TryBegin(signed.RequestId);
+        Assert.NotNull(signedLease);
+        Assert.Equal(ResponseCode.E51, (await emulator.AcceptAsync(signed, signedLease)).Code);
+        Assert.Equal(0, emulator.Network.Queued);
+    }
+
+    [Fact]
     public async Task Past_MaxQueued_a_device_request_is_accepted_only_once_the_devices_have_answered_enough()
     {
         await using var emulator = await Emulator.StartAsync(new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(50), MaxQueued = 2 });

@@ -1,28 +1,22 @@
-using System.Net;
+using System.Diagnostics;
 using System.Text;
-using System.Xml;
 using OpenDuis.Core.Demo;
-using OpenDuis.Gbcs;
-using OpenDuis.Protocol.Messages;
-using OpenDuis.Server.Delivery;
 using OpenDuis.TestSupport;
 
 namespace OpenDuis.Server.Tests;
 
-/// <summary><c>openduis gbcs verify</c> and <c>openduis gbcs sign</c> as separate processes, on RTDS 4.5.0 messages and the ZAZ1 test PKI, with good and bad input.</summary>
-public sealed class GbcsCliTests : IAsyncDisposable
+/// <summary>
+/// <c>openduis parse</c>, <c>openduis correlate</c> and <c>openduis listen --parse</c> as separate
+/// processes, on RTDS 4.5.0 messages and on bad input.
+/// </summary>
+public sealed class GbcsCliTests : IAsyncLifetime
 {
-    private readonly OpenduisProcesses _cli = new("openduis-gbcs-");
-    private const string Supplier = "90-B3-D5-1F-30-01-00-00";
-
-    public ValueTask DisposeAsync() => _cli.DisposeAsync();
-
-    private static string Keys => RepoPaths.ReferencePath("rtds-gbcs", "keystore");
-
+    private readonly OpenduisProcesses _cli = new("openduis-gbcs-cli-");
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static string Rtds(string folder, string file) => RepoPaths.ReferencePath("rtds-gbcs", "RTDS-4.5.0", folder, file);
 
-    private static string Response => Rtds("4.1.1_ECS17b", "ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
-    private static string PreCommand => Rtds("1.1.1_ECS01a", "ECS01a_1.1.1_IMMEDIATE_ERROR_PRECOMMAND_GBCS.HEX");
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => _cli.DisposeAsync();
 
     private string Write(string name, string text)
     {
@@ -31,138 +25,129 @@ public sealed class GbcsCliTests : IAsyncDisposable
         return path;
     }
 
-    private static string Hex(string path) => File.ReadAllText(path).Trim();
+    private static byte[] Bytes(string path) => Convert.FromHexString(File.ReadAllText(path).Trim());
 
     [Fact]
-    public async Task Verify_checks_the_MAC_and_decrypts_an_RTDS_response_given_as_hex_base64_or_DUIS_XML()
+    public async Task Parse_prints_the_MMC_document_of_a_hex_file()
     {
-        var (code, output) = await _cli.RunAsync("gbcs", "verify", "--keys", Keys, Response);
+        var (code, output) = await _cli.RunAsync("parse", Rtds("7.4_ECS45", "ECS45_7.4_SUCCESS_RESPONSE_GBCS.HEX"));
         Assert.True(code == 0, output);
-        Assert.Contains("MAC: Valid", output);
-        Assert.Contains("encryption: Valid", output);
-
-        var base64 = Convert.ToBase64String(Convert.FromHexString(Hex(Response)));
-        (code, output) = await _cli.RunAsync("gbcs", "verify", "--keys", Keys, Write("r.b64", base64));
-        Assert.True(code == 0, output);
-
-        var xml = $"""<sr:Response xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"><sr:GBCSPayload>{base64}</sr:GBCSPayload></sr:Response>""";
-        (code, output) = await _cli.RunAsync("gbcs", "verify", "--keys", Keys, Write("r.xml", xml));
-        Assert.True(code == 0, output);
-        Assert.Contains("MAC: Valid", output);
+        Assert.Contains("<ra:GBCSResponse xmlns:ra=\"http://www.dccinterface.co.uk/ResponseAndAlert\" schemaVersion=\"5.4\">", output, StringComparison.Ordinal);
+        Assert.Contains("<ra:SupplyState>Enabled</ra:SupplyState>", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Verify_fails_with_3_when_one_octet_is_changed()
+    public async Task Parse_reads_base64_and_a_DUIS_Service_Response_holding_the_payload()
     {
-        var bytes = Convert.FromHexString(Hex(Response));
-        bytes[^20] ^= 1;
-        var (code, output) = await _cli.RunAsync("gbcs", "verify", "--keys", Keys, Write("changed.hex", Convert.ToHexString(bytes)));
-        Assert.Equal(3, code);
-        Assert.Contains("MAC: Invalid", output);
-    }
+        var alert = Bytes(Rtds("NA_ECS100", "ECS100_NA_8F85_ALERT_GBCS.HEX"));
+        var (code, output) = await _cli.RunAsync("parse", Write("alert.b64", Convert.ToBase64String(alert)));
+        Assert.True(code == 0, output);
+        Assert.Contains("<ra:GBCSHexAlertCode>8F85</ra:GBCSHexAlertCode>", output, StringComparison.Ordinal);
 
-    [Fact]
-    public async Task Verify_names_a_missing_certificate_with_5()
-    {
-        var keys = Directory.CreateDirectory(Path.Combine(_cli.Data, "keys")).FullName;
-        foreach (var f in new[] { "90b3d51f30010000-ka.pem", "90b3d51f30010000-ka.key" })
-            File.Copy(Path.Combine(Keys, f), Path.Combine(keys, f));
-        var (code, output) = await _cli.RunAsync("gbcs", "verify", "--keys", keys, Response);
-        Assert.Equal(5, code);
-        Assert.Contains("no key-agreement certificate for 00-DB-12-34-56-78-90-A0", output);
+        var response = Bytes(Rtds("7.4_ECS45", "ECS45_7.4_SUCCESS_RESPONSE_GBCS.HEX"));
+        var duis = Write("response.xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Response xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\">" +
+            "<sr:Header><sr:ResponseCode>I0</sr:ResponseCode></sr:Header><sr:Body><sr:ResponseMessage><sr:GBCSPayload>" +
+            Convert.ToBase64String(response) + "</sr:GBCSPayload></sr:ResponseMessage></sr:Body></sr:Response>");
+        (code, output) = await _cli.RunAsync("parse", duis);
+        Assert.True(code == 0, output);
+        Assert.Contains("<ra:ReadSupplyStatusRsp MessageSuccess=\"true\">", output, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("DF0901", "ends after 3 octets")]
-    [InlineData("DF090", "odd number")]
-    [InlineData("not gbcs at all!", "character '!' at 12")]
-    [InlineData("<sr:Response xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\"/>", "carries no sr:GBCSPayload")]
-    [InlineData("<unclosed>", "XML is refused")]
-    public async Task Verify_refuses_bad_input_with_2_and_one_line_saying_what_and_where(string input, string expected)
+    [InlineData("", "the input is empty")]
+    [InlineData("not GBCS at all!", "neither hex, base64 nor a DUIS message")]
+    [InlineData("<sr:Response xmlns:sr=\"x\"><sr:Body/></sr:Response>", "no GBCSPayload")]
+    [InlineData("<unclosed", "not well-formed XML")]
+    [InlineData("DF0902000000", "at octet 3: expected the originator counter")]
+    public async Task Parse_refuses_bad_input_with_one_sentence_and_exit_code_2(string content, string expected)
     {
-        var (code, output) = await _cli.RunAsync("gbcs", "verify", "--keys", Keys, Write("bad.txt", input));
+        var (code, output) = await _cli.RunAsync("parse", Write("bad.txt", content));
         Assert.Equal(2, code);
-        Assert.Contains(expected, output);
-        Assert.DoesNotContain("   at ", output);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Verify_refuses_a_wrong_length_and_an_unknown_Message_Code()
+    public async Task Parse_refuses_a_command()
     {
-        var hex = Hex(Response); // DD 000000000000 81 AE 11 …: the ciphered content length is octet 8
-        var (code, output) = await _cli.RunAsync("gbcs", "verify", "--keys", Keys, Write("long.hex", hex + "00"));
+        var (code, output) = await _cli.RunAsync("parse", Rtds("7.4_ECS45", "ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX"));
         Assert.Equal(2, code);
-        Assert.Contains("ciphered content length", output);
-
-        var bytes = Convert.FromHexString(hex);
-        // MAC header (14), then 0xDF, 0x09, CRA Flag and counter, two system titles, the date-time, the other-information length
-        var codeAt = 14 + 2 + 9 + 9 + 9 + 13 + 1;
-        bytes[codeAt] = 0x77;
-        bytes[codeAt + 1] = 0x77;
-        (code, output) = await _cli.RunAsync("gbcs", "verify", "--keys", Keys, Write("code.hex", Convert.ToHexString(bytes)));
-        Assert.Equal(2, code);
-        Assert.Contains("Message Code 0x7777", output);
+        Assert.Contains("expected a response or alert", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Sign_makes_a_Signed_Pre_Command_that_verifies_with_the_Users_certificate()
+    public async Task Parse_with_keys_decrypts_and_refuses_a_message_whose_MAC_does_not_verify()
     {
-        var (code, signed) = await _cli.RunAsync("gbcs", "sign", "--keys", Keys, "--as", Supplier, PreCommand);
-        Assert.True(code == 0, signed);
-        Assert.StartsWith(Hex(PreCommand), signed.Trim());
-        Assert.Equal(Hex(PreCommand).Length + 2 + 128, signed.Trim().Length);
-        var (verified, output) = await _cli.RunAsync("gbcs", "verify", "--keys", Keys, Write("signed.hex", signed));
-        Assert.True(verified == 0, output);
-        Assert.Contains($"signature: Valid: signature valid ({Supplier} DS)", output);
+        var keys = RepoPaths.ReferencePath("rtds-gbcs", "keystore");
+        var response = Rtds("4.1.1_ECS17b", "ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
+        var (code, output) = await _cli.RunAsync("parse", "--keys", keys, response);
+        Assert.True(code == 0, output);
+        Assert.Contains("<ra:GBCSData format=\"plain\" sequence=\"0\" name=\"ECS17b\" type=\"dlms\">", output, StringComparison.Ordinal);
+
+        var tampered = Bytes(response);
+        tampered[^1] ^= 0x01;
+        (code, output) = await _cli.RunAsync("parse", "--keys", keys, Write("tampered.hex", Convert.ToHexString(tampered)));
+        Assert.Equal(2, code);
+        Assert.Contains("MAC does not verify", output, StringComparison.Ordinal);
+
+        (code, output) = await _cli.RunAsync("parse", "--keys", Path.Combine(_cli.Data, "no-such-folder"), response);
+        Assert.Equal(1, code);
+        Assert.Contains("does not exist", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Send_takes_a_Critical_request_from_Transform_to_the_devices_signed_response()
+    public async Task Correlate_exits_0_on_a_match_and_3_with_the_offset_on_a_difference()
+    {
+        var pre = Rtds("1.5_GCS40a", "GCS40a_1.5_SUCCESS_PRECOMMAND_GBCS.HEX");
+        var (code, output) = await _cli.RunAsync("correlate", pre, Rtds("1.5_GCS40a", "GCS40a_1.5_SUCCESS_COMMAND_GBCS.HEX"));
+        Assert.True(code == 0, output);
+        Assert.StartsWith("match", output, StringComparison.Ordinal);
+
+        var changed = Bytes(Rtds("1.5_GCS40a", "GCS40a_1.5_SUCCESS_COMMAND_GBCS.HEX"));
+        changed[^80] ^= 0x01; // in the content, before the 64-octet signature and 12-octet MAC
+        (code, output) = await _cli.RunAsync("correlate", pre, Write("changed.hex", Convert.ToHexString(changed)));
+        Assert.Equal(3, code);
+        Assert.Contains("no match", output, StringComparison.Ordinal);
+        Assert.Contains($"octet {changed.Length - 80} of the Signed Pre-Command", output, StringComparison.Ordinal);
+        Assert.Contains("content", output, StringComparison.Ordinal);
+
+        (code, output) = await _cli.RunAsync("correlate", pre, Write("garbage.txt", "zz"));
+        Assert.Equal(2, code);
+        Assert.Contains("SIGNED", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Listen_with_parse_prints_the_MMC_document_beside_each_response()
     {
         var port = OpenduisProcesses.FreePort();
         await _cli.ServeAsync(port);
-        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: TestContext.Current.CancellationToken);
-        var (code, output) = await _cli.RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString(), "--data", _cli.Data);
-        Assert.True(code == 0, output);
+        var listenPort = OpenduisProcesses.FreePort();
+        var listen = _cli.Start("listen", "--port", listenPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--parse", "--data", _cli.Data);
+        var seen = new StringBuilder();
+        var ready = new TaskCompletionSource();
+        var parsed = new TaskCompletionSource();
+        _ = Task.Run(async () =>
+        {
+            while (await listen.StandardOutput.ReadLineAsync(Ct) is { } line)
+            {
+                lock (seen) seen.AppendLine(line);
+                if (line.StartsWith("Listening on", StringComparison.Ordinal)) ready.TrySetResult();
+                if (line.Contains("</ra:GBCSResponse>", StringComparison.Ordinal)) parsed.TrySetResult();
+            }
+        }, Ct);
+        await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
-        (code, output) = await _cli.RunAsync("send", "ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS", "--as", DemoEnvironment.Supplier.ToString(),
+        var (code, output) = await _cli.RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), $"http://127.0.0.1:{listenPort}/", "--data", _cli.Data);
+        Assert.True(code == 0, output);
+        (code, output) = await _cli.RunAsync("send", "ECS45_7.4_SUCCESS", "--as", DemoEnvironment.Supplier.ToString(),
             "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates, "--data", _cli.Data);
         Assert.True(code == 0, output);
-        Assert.Contains("sr:PreCommand", output);
-        Assert.Contains("signed with 90-B3-D5-1F-30-01-00-00's GBCS digital-signing key", output);
-        Assert.Contains("CV 5", output);
-        Assert.Contains("← I99", output);
 
-        // The device executed it (its signature check passed) and answered with a Device-signed response.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        var doc = new XmlDocument();
-        doc.LoadXml(Encoding.UTF8.GetString((await listener.Received.ReadAsync(timeout.Token)).Body));
-        var response = DuisResponse.Read(doc);
-        Assert.Equal(ResponseBodyKind.ResponseMessage, response.BodyKind);
-        var gbcs = GbcsMessage.Read(Convert.FromBase64String(response.Message!.Payload!.InnerText));
-        Assert.Equal(CraFlag.Response, gbcs.Cra);
-        Assert.Equal(64, gbcs.Signature!.Value.Length);
-        Assert.Null(gbcs.Mac);
-    }
-
-    [Fact]
-    public async Task Sign_refuses_another_Users_Pre_Command_a_response_and_a_User_without_a_key()
-    {
-        var (code, output) = await _cli.RunAsync("gbcs", "sign", "--keys", Keys, "--as", "90-B3-D5-1F-30-02-00-00", PreCommand);
-        Assert.Equal(2, code);
-        Assert.Contains("originator is 90-B3-D5-1F-30-01-00-00", output);
-
-        (code, output) = await _cli.RunAsync("gbcs", "sign", "--keys", Keys, "--as", Supplier, Response);
-        Assert.Equal(2, code);
-        Assert.Contains("not a Pre-Command", output);
-
-        var empty = Directory.CreateDirectory(Path.Combine(_cli.Data, "nokeys")).FullName;
-        (code, output) = await _cli.RunAsync("gbcs", "sign", "--keys", empty, "--as", Supplier, PreCommand);
-        Assert.Equal(5, code);
-        Assert.Contains($"no GBCS digital-signing private key for {Supplier}", output);
-
-        (code, output) = await _cli.RunAsync("gbcs", "sign", "--keys", Keys, "--as", "nobody", PreCommand);
-        Assert.Equal(1, code);
+        await parsed.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        string text;
+        lock (seen) text = seen.ToString();
+        Assert.Contains("→ 200", text, StringComparison.Ordinal);
+        Assert.Contains("<ra:ReadSupplyStatusRsp", text, StringComparison.Ordinal);
     }
 }

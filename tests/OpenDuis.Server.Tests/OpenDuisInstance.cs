@@ -38,7 +38,7 @@ public sealed class OpenDuisInstance : IAsyncDisposable
 
     /// <summary>
     /// The ZAZ1 key store as DCC Boxed has it (zaz1-keystore.json: its DSP key is the one the tool
-    /// trusts) plus demo xmlSign keys for <see cref="UsersWithoutZaz1XmlSignKey"/>.
+    /// trusts) plus demo xmlSign keys for <see cref="UsersWithoutZaz1XmlSignKey"/> and the SMETS1 Service Provider.
     /// </summary>
     public static readonly Lazy<KeyStore> TestKeys = new(() =>
     {
@@ -49,6 +49,10 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         foreach (var user in UsersWithoutZaz1XmlSignKey)
             foreach (var ext in (string[])[".pem", ".key"])
                 File.Copy(Path.Combine(demo, $"xml-sign-{user.ToCompactString()}-ds{ext}"), Path.Combine(folder, $"xml-sign-{user.ToCompactString()}-ds{ext}"));
+        // The SMETS1 Service Provider's own key, which signs its SMETS1 Responses and S1SP Alerts.
+        foreach (var ext in (string[])[".pem", ".key"])
+            File.Copy(Path.Combine(demo, $"s1sp-xml-sign-{DemoKeySet.Smets1ServiceProviderEui.ToCompactString()}-ds{ext}"),
+                Path.Combine(folder, $"s1sp-xml-sign-{DemoKeySet.Smets1ServiceProviderEui.ToCompactString()}-ds{ext}"));
         System.IO.Directory.Delete(demo, true);
         return KeyStore.Load(folder);
     });

@@ -26,6 +26,8 @@ internal static class CommandSet
         yield return FaultCommand.Create();
         yield return EventCommand.Create();
         yield return CplCommand.Create();
+        yield return ParseCommand.Create();
+        yield return CorrelateCommand.Create();
         yield break;
     }
 }

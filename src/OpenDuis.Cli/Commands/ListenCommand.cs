@@ -15,6 +15,7 @@ namespace OpenDuis.Cli.Commands;
 /// the DSP's signature on each message that arrives and prints it; accepts (HTTP 200) only what
 /// verifies. With <c>--dccki-user</c> it serves https on the duis profile (R-WS-3) with that User's
 /// certificate from the data folder's demo DCCKI, and requires the DCC's DCCKI client certificate.
+/// With <c>--parse</c> each GBCS payload received is printed beside it as the MMC GBCSResponse XML.
 /// </summary>
 internal static class ListenCommand
 {
@@ -26,7 +27,8 @@ internal static class ListenCommand
         {
             Description = "Serve https on the duis profile as this User (EUI-64), with its certificate from the data folder's demo DCCKI; the DCC must present its DCCKI client certificate.",
         };
-        var listen = new Command("listen", "Receive Service Responses and DCC Alerts as a User's endpoint: verify, print, acknowledge.") { port, data, dcckiUser };
+        var parseGbcs = new Option<bool>("--parse") { Description = "Also print each GBCS payload received as the MMC GBCSResponse XML (openduis parse)." };
+        var listen = new Command("listen", "Receive Service Responses and DCC Alerts as a User's endpoint: verify, print, acknowledge.") { port, data, dcckiUser, parseGbcs };
         listen.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -50,13 +52,18 @@ internal static class ListenCommand
             var keys = KeyStore.Load(folder.IsInitialised ? folder.ReadSettings().Keys ?? folder.DefaultKeysPath : folder.DefaultKeysPath);
             var security = new DuisSecurity(keys);
             var gate = new Lock();
+            var printMmc = parse.GetValue(parseGbcs);
             await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, parse.GetValue(port), message =>
             {
                 string verdict;
                 int status;
+                List<string> parsed = [];
                 try
                 {
                     var document = security.Load(message.Body);
+                    if (printMmc)
+                        foreach (var payload in GbcsInput.Payloads(document))
+                            parsed.Add(GbcsInput.TryRender(payload, out var xml, out var why) ? xml : $"parse: {why}.");
                     var verification = security.Verify(document, RemotePartyRole.DspXmlSign);
                     if (verification.IsValid && DuisResponse.TryRead(document, out var response, out var problem))
                     {
@@ -78,6 +85,7 @@ internal static class ListenCommand
                 {
                     output.WriteLine($"{message.ReceivedAt:O} POST {message.Path} → {status}: {verdict}");
                     output.WriteLine(Encoding.UTF8.GetString(message.Body));
+                    foreach (var mmc in parsed) output.WriteLine(mmc);
                 }
                 return ValueTask.FromResult(status);
             }, cancellationToken: cancellationToken, tls: tls);

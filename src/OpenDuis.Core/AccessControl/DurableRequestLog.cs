@@ -289,8 +289,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         {
             await _store.RenewCommandsAsync(Owner, now + CommandLease).ConfigureAwait(false);
         }
-        catch (Exception) when (Volatile.Read(ref _disposed) == 0)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Tried again at the next renewal; a lease that runs out only lets another node take the commands.
         }
     }
 

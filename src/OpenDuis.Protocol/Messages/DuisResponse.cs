@@ -328,6 +328,20 @@ public sealed class DuisResponse
     }
 
     /// <summary>
+    /// A SMETS1 Device's response (R-S1-1): I0 with <paramref name="smets1ResponseMessage"/>, the
+    /// sr:SMETS1ResponseMessage carrying the S1SP's signed response (<see cref="Smets1Response"/>).
+    /// </summary>
+    public static DuisResponse CreateSmets1Response(DuisSchemaVersion schemaVersion, RequestId requestId, RequestId? responseId,
+        ResponseCode code, DateTimeOffset at, XmlElement smets1ResponseMessage)
+    {
+        RequireApplicable(code, ResponseTypes.ServiceResponse, schemaVersion);
+        if (smets1ResponseMessage.LocalName != "SMETS1ResponseMessage" || smets1ResponseMessage.NamespaceURI != DuisNamespaces.ServiceUserGateway)
+            throw new ArgumentException($"{smets1ResponseMessage.Name} is not an sr:SMETS1ResponseMessage.", nameof(smets1ResponseMessage));
+        return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.Smets1ResponseMessage,
+            (XmlElement)smets1ResponseMessage.CloneNode(deep: true), null, null, null, null, null, null);
+    }
+
+    /// <summary>
     /// A DCC Alert (DUIS 3.9): <paramref name="content"/> is the sr element of the code's format
     /// (e.g. PowerOutageEvent for AD1).
     /// </summary>

@@ -40,6 +40,10 @@ public static class DuisSignatureVerifier
             if (node.ParentNode is XmlElement { LocalName: "S1SPAlert", NamespaceURI: Messages.DuisNamespaces.ServiceUserGateway }
                 && node.ParentNode.ParentNode is XmlElement { LocalName: "S1SPAlertDSP" })
                 continue;
+            // Likewise the S1SP's signature of a SMETS1 Device's response (R-S1-1, XSD sr:SMETS1SignedResponse).
+            if (node.ParentNode is XmlElement { LocalName: "SMETS1SignedResponse", NamespaceURI: Messages.DuisNamespaces.ServiceUserGateway }
+                && !ReferenceEquals(node.ParentNode, root))
+                continue;
             count++;
             signature ??= (XmlElement)node;
         }

@@ -29,9 +29,9 @@ public static class SmWanExecutionHosting
         services.TryAddSingleton(new SmWanExecutionOptions());
         services.TryAddSingleton<IDccAlertSink>(sp => new OutboxDccAlertSink(outbox, dspKey, sp.GetRequiredService<TimeProvider>(),
             new PartyStoreDuisVersions(store), schemas));
-        // The emulated SMETS1 Service Provider signs its S1SP Alerts with the DSP's key: the emulator holds no S1SP key of its own.
+        // The emulated SMETS1 Service Provider signs its S1SP Alerts with its own key (the DSP's where the key folder has none).
         services.AddSingleton(sp => new SmWanExecution(sp.GetRequiredService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>(),
-            sp.GetRequiredService<IDccAlertSink>(), store, dspKey, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IDccAlertSink>(), store, sp.GetService<Network.Smets1.Smets1ServiceProvider>()?.Key ?? dspKey, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<SmWanExecutionOptions>(), sp.GetService<IRequestLog>(), sp.GetService<ILogger<SmWanExecution>>()));
         services.AddSingleton<IDeviceNetwork>(sp => sp.GetRequiredService<SmWanExecution>());
         // Device events (admin API /admin/devices/{eui}/events) raise their DCC Alerts through the same sink.

@@ -122,6 +122,32 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
         finally { await StopAsync(running); }
     }
 
+    [Fact]
+    public async Task A_device_request_that_cannot_be_recorded_is_answered_HTTP_503_with_the_reason_never_I99()
+    {
+        await InitialiseAsync();
+        var running = await StartAsync(TimeSpan.FromMilliseconds(10));
+        try
+        {
+            // The database refuses the command queue's write (its table gone): a real storage failure, not a stand-in.
+            await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_folder.SqlitePath}"))
+            {
+                await c.OpenAsync(Ct);
+                await using var drop = c.CreateCommand();
+                drop.CommandText = "DROP TABLE device_commands";
+                await drop.ExecuteNonQueryAsync(Ct);
+            }
+            using var http = new HttpClient();
+            using var content = new StringContent(RequestPathTests.SignWithTool(Request(Read).OuterXml), Encoding.UTF8, "application/xml");
+            using var response = await http.PostAsync(running.Server.ServiceUri(WebService.SendCommand), content, Ct);
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains("could not be recorded", body);
+            Assert.DoesNotContain("I99", body);
+        }
+        finally { await StopAsync(running); }
+    }
+
     /// <summary>The first message delivered for each of <paramref name="ids"/> (a Service Response or a DCC Alert naming it).</summary>
     private async Task<Dictionary<RequestId, DuisResponse>> ReceiveAsync(IReadOnlyCollection<RequestId> ids)
     {

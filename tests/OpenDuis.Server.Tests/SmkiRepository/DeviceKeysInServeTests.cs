@@ -42,6 +42,15 @@ public sealed class DeviceKeysInServeTests : IAsyncDisposable
         Eui[] devices = [DemoEnvironment.Esme, DemoEnvironment.Gsme, Eui.Parse("00-DB-12-34-56-78-91-A0"), imported];
         var results = await DccBoxedKeystoreClient.QueryAsync(new Uri($"http://127.0.0.1:{smkiPort}/"),
             [.. devices.SelectMany(d => new DccBoxedKeystoreClient.Query[] { new(d.ToString(), "ds"), new(d.ToString(), "ka") })]);
+        // The SMETS1 Service Provider's certificate, which verifies its signed SMETS1 Responses, is served too.
+        using (var http = new HttpClient())
+        using (var s1sp = await http.PostAsync($"http://127.0.0.1:{smkiPort}/services/certificatesearch",
+                   new StringContent("<CertificateSearchRequest><CertificateSubjectName>90-b3-d5-1f-30-00-01-01</CertificateSubjectName></CertificateSearchRequest>",
+                       System.Text.Encoding.UTF8, "application/xml"), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, s1sp.StatusCode);
+            Assert.Contains("<CertificateRole>135</CertificateRole>", await s1sp.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
         for (var i = 0; i < devices.Length; i++)
         {
             var held = keys.Find(devices[i])!;

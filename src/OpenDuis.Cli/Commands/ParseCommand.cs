@@ -1,0 +1,77 @@
+using System.CommandLine;
+
+namespace OpenDuis.Cli.Commands;
+
+/// <summary>
+/// <c>openduis parse [--keys DIR] FILE|-</c>: Parse (the DCC's Parse and Correlate, Parse step): a GBCS
+/// response or alert, given as hex, base64 or inside a DUIS Service Response or DCC Alert, printed as
+/// the MMC GBCSResponse document (MMC Schema 5.4). Exit codes: 0 printed, 1 usage, 2 bad input.
+/// </summary>
+internal static class ParseCommand
+{
+    public static Command Create()
+    {
+        var keys = new Option<DirectoryInfo?>("--keys")
+        {
+            Description = "A folder with the keys to verify MACs and signatures and decrypt encrypted content (GBCS security). " +
+                          "Without it, encrypted content is printed as GBCSData for a second pass.",
+        };
+        var file = SignCommand.FileArgument();
+        var command = new Command("parse",
+            "Print a GBCS response or alert (hex, base64, or a DUIS Service Response / DCC Alert holding it) as the MMC GBCSResponse XML. " +
+            "Exit codes: 0 printed, 1 usage, 2 bad input.") { keys, file };
+        command.SetAction(parse =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(keys) is { } folder)
+            {
+                // The --keys option is wired to IGbcsMessageSecurity; OpenDUIS's GBCS security will supply it.
+                error.WriteLine($"error: --keys {folder.FullName}: verifying and decrypting GBCS messages is not available in this build yet; parse without --keys prints encrypted content as GBCSData.");
+                return 1;
+            }
+            if (!TryReadInput(parse.GetValue(file), error, out var input)) return 2;
+            if (!GbcsInput.TryRead(input, out var messages, out var problem))
+            {
+                error.WriteLine($"error: {problem}.");
+                return 2;
+            }
+            var rendered = new List<string>();
+            foreach (var message in messages)
+            {
+                if (!GbcsInput.TryRender(message, out var xml, out problem))
+                {
+                    error.WriteLine($"error: {problem}.");
+                    return 2;
+                }
+                rendered.Add(xml);
+            }
+            foreach (var xml in rendered) parse.InvocationConfiguration.Output.WriteLine(xml);
+            return 0;
+        });
+        return command;
+    }
+
+    internal static bool TryReadInput(string? file, TextWriter error, out byte[] input)
+    {
+        try
+        {
+            using var stream = SignCommand.Open(file);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            input = buffer.ToArray();
+            return true;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"error: cannot read the input: {e.Message}");
+            input = [];
+            return false;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error.WriteLine($"error: cannot read the input: {e.Message}");
+            input = [];
+            return false;
+        }
+    }
+}

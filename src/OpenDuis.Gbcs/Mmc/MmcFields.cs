@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text;
+using OpenDuis.Gbcs.Parse;
+using static OpenDuis.Gbcs.Mmc.MmcRenderer;
+
+namespace OpenDuis.Gbcs.Mmc;
+
+/// <summary>
+/// The field decoders of the MMC response elements: for each SMETSData element, how its children are
+/// read from the response payload (the GBCS Use Case's response layout, MMC Schema 5.4 element order).
+/// <paramref name="values"/> false (the payload is encrypted, or an item failed) writes only what the
+/// schema requires. An element without an entry is rendered with MessageSuccess and the debug
+/// statuses only, which the schema allows for it (every child of those elements is optional).
+/// </summary>
+internal static class MmcFields
+{
+    private delegate void FieldWriter(MmcWriter w, ParsedGbcsMessage m, bool values);
+
+    private static readonly Dictionary<string, FieldWriter> Writers = new(StringComparer.Ordinal)
+    {
+        // Elements whose content the schema requires: a fuel choice (Electricity for an ESME's DLMS, Gas for GBZ) or an ASN.1 status.
+        ["ReadInstantaneousImportRegistersRsp"] = FuelOnly,
+        ["ReadInstantaneousImportTOUMatricesRsp"] = FuelOnly,
+        ["ReadNetworkDataRsp"] = FuelOnly,
+        ["ReadPrepaymentDailyReadLogRsp"] = FuelOnly,
+        // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
+        // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
+        ["ReadTariffPrimaryElementRsp"] = Tariff,
+        ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = FuelOnly,
+        ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = FuelOnly,
+        ["RetrieveDailyConsumptionLogRsp"] = FuelOnly,
+        ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _) =>
+            Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "GasSupplierAlertEventSettings" : "ElectricitySupplierAlertEventSettings"),
+        // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
+        ["JoinServiceCriticalRsp"] = (w, m, _) => Asn1Status(w, "joinResponseCode", m),
+        ["JoinServiceNonCriticalRsp"] = (w, m, _) => Asn1Status(w, "joinResponseCode", m),
+        ["UnjoinServiceCriticalRsp"] = (w, m, _) => Asn1Status(w, "unjoinResponseCode", m),
+        ["UnjoinServiceNonCriticalRsp"] = (w, m, _) => Asn1Status(w, "unjoinResponseCode", m),
+        ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m),
+
+        // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x000A is not it, Prepayment 0x0100 (credit remaining... as read) is.
+        ["ReadMeterBalanceRsp"] = MeterBalance,
+        // 6.2.7 ECS40: import MPAN (twin: import then secondary import, 13 characters each) and export MPAN; GCS46: Metering 0x0307 MPRN.
+        ["ReadDeviceConfigurationMPxNRsp"] = MPxN,
+        // 7.4 ECS45: disconnect control state (0 disconnected, 1 connected, 2 ready for reconnection); GCS33: Metering 0x0014 supply status (0 off, 1 armed, 2 on), 0x0502 battery.
+        ["ReadSupplyStatusRsp"] = SupplyStatus,
+        // 11.2 ECS52 (octet-string), GCS38 (Metering 0x0602), CS08 (ASN.1 OCTET STRING): the firmware version, as hex.
+        ["ReadFirmwareVersionRsp"] = FirmwareVersion,
+    };
+
+    public static void Write(MmcWriter w, string element, ParsedGbcsMessage m, bool values)
+    {
+        if (Writers.TryGetValue(element, out var writer)) writer(w, m, values);
+    }
+
+    private static void FuelOnly(MmcWriter w, ParsedGbcsMessage m, bool values) =>
+        Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "Gas" : "Electricity");
+
+    private static void Empty(MmcWriter w, string name)
+    {
+        w.WriteStartElement(name, Namespace);
+        w.WriteEndElement();
+    }
+
+    private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m)
+    {
+        var code = m.Payload switch
+        {
+            Asn1Payload { Root: { TagNumber: Asn1Node.Integer or Asn1Node.Enumerated, Constructed: false } n } => (int)n.AsInteger(),
+            Asn1Payload { Root.Children: [.., { TagNumber: Asn1Node.Integer or Asn1Node.Enumerated, Constructed: false } n] } => (int)n.AsInteger(),
+            DlmsAccessResponse r => r.Success ? 0 : r.Results.FirstOrDefault(x => !x.Success).Result,
+            _ => -1,
+        };
+        w.WriteStartElement(name, Namespace);
+        w.WriteAttributeString("ResponseCode", code.ToString(CultureInfo.InvariantCulture));
+        Element(w, "ASN1Status", code == 0 ? "success" : "notKnown");
+        w.WriteEndElement();
+    }
+
+    private static DlmsData? Item(ParsedGbcsMessage m, int index) =>
+        m.Payload is DlmsAccessResponse r && index < r.Data.Count && index < r.Results.Count && r.Results[index].Success ? r.Data[index] : null;
+
+    private static ZclAttribute? Attribute(ParsedGbcsMessage m, ushort cluster, ushort id)
+    {
+        if (m.Payload is not GbzPayload g) return null;
+        foreach (var c in g.Components)
+            if (c.ClusterId == cluster && c.Frame?.Attributes is { } attributes)
+                foreach (var a in attributes)
+                    if (a.Id == id && a.Status == 0) return a;
+        return null;
+    }
+
+    private static void MeterBalance(MmcWriter w, ParsedGbcsMessage m, bool values)
+    {
+        if (!values) return;
+        if (Item(m, 0) is { IsInteger: true } balance) Element(w, "MeterBalance", balance.Text);
+        else if (Attribute(m, 0x0705, 0x0100) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private static void Tariff(MmcWriter w, ParsedGbcsMessage m, bool values)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz || !values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
+        {
+            FuelOnly(w, m, values);
+            return;
+        }
+        w.WriteStartElement("Electricity", Namespace);
+        if (Item(m, 15) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } chargeScale] }, _, { Type: DlmsType.Array, Items: [{ Items: [_, { IsInteger: true } charge] }, ..] }] }
+            && charge.Value is >= short.MinValue and <= short.MaxValue)
+        {
+            Element(w, "StandingCharge", charge.Text);
+            Element(w, "StandingChargeScale", chargeScale.Text);
+        }
+        if (Item(m, 16) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } priceScale] }, ..] })
+            Element(w, "PriceScale", priceScale.Text);
+        w.WriteEndElement();
+    }
+
+    private static void MPxN(MmcWriter w, ParsedGbcsMessage m, bool values)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz)
+        {
+            w.WriteStartElement("Gas", Namespace);
+            if (values && Attribute(m, 0x0702, 0x0307) is { } mprn && mprn.Value.Length <= 10) Element(w, "MPRN", Ascii(mprn.Value.Span));
+            w.WriteEndElement();
+            return;
+        }
+        w.WriteStartElement("Electricity", Namespace);
+        if (values)
+        {
+            if (Item(m, 0) is { Type: DlmsType.OctetString } import)
+            {
+                var text = Ascii(import.Octets.Span);
+                if (text.Length <= 13) Element(w, "ImportMPAN", text);
+                else if (text.Length <= 26) { Element(w, "ImportMPAN", text[..13]); Element(w, "SecondaryImportMPAN", text[13..]); }
+            }
+            if (Item(m, 1) is { Type: DlmsType.OctetString } export && export.Octets.Length <= 13) Element(w, "ExportMPAN", Ascii(export.Octets.Span));
+        }
+        w.WriteEndElement();
+    }
+
+    private static void SupplyStatus(MmcWriter w, ParsedGbcsMessage m, bool values)
+    {
+        if (!values) return;
+        if (Item(m, 0) is { Type: DlmsType.Enum } state)
+        {
+            if (state.Value switch { 0 => "Disabled", 1 => "Enabled", 2 => "Armed", _ => null } is { } s) Element(w, "SupplyState", s);
+            return;
+        }
+        if (Attribute(m, 0x0702, 0x0014) is { } supply && supply.Unsigned switch { 0 => "Disabled", 1 => "Armed", 2 => "Enabled", _ => null } is { } gas)
+            Element(w, "SupplyState", gas);
+        if (Attribute(m, 0x0702, 0x0502) is { } battery)
+        {
+            w.WriteStartElement("Gas", Namespace);
+            Element(w, "RemainingBatteryCapacity", battery.Unsigned.ToString(CultureInfo.InvariantCulture));
+            w.WriteEndElement();
+        }
+    }
+
+    private static void FirmwareVersion(MmcWriter w, ParsedGbcsMessage m, bool values)
+    {
+        if (!values) return;
+        var version = m.Payload switch
+        {
+            DlmsAccessResponse => Item(m, 0) is { Type: DlmsType.OctetString } v ? Convert.ToHexString(v.Octets.Span) : null,
+            GbzPayload => Attribute(m, 0x0702, 0x0602) is { } a ? Convert.ToHexString(a.Value.Span) : null,
+            Asn1Payload { Root.Children: [{ TagNumber: Asn1Node.OctetString } o, ..] } => Convert.ToHexString(o.Value.Span),
+            _ => null,
+        };
+        if (version is not null) Element(w, "FirmwareVersion", version);
+    }
+
+    private static string Ascii(ReadOnlySpan<byte> b) => Encoding.ASCII.GetString(b).TrimEnd(' ', '\0');
+}

@@ -1,0 +1,251 @@
+using System.Globalization;
+using System.Text;
+using OpenDuis.Gbcs.Parse;
+using OpenDuis.Protocol.Domain;
+
+namespace OpenDuis.Gbcs.Mmc;
+
+/// <summary>
+/// Opens what a GBCS message protects (GBCS 5: MAC, signature, encrypted content) with the keys of the
+/// parties to it. OpenDUIS's GBCS security implements it; Parse works without it and then renders
+/// encrypted content as GBCSData for a second pass.
+/// </summary>
+public interface IGbcsMessageSecurity
+{
+    /// <summary>Null when the message's MAC and signature (where it has them) verify; else why not.</summary>
+    string? Verify(ParsedGbcsMessage message);
+}
+
+/// <summary>
+/// Renders a parsed GBCS response or alert as the MMC <c>GBCSResponse</c> document (MMC Schema 5.4,
+/// namespace http://www.dccinterface.co.uk/ResponseAndAlert): the Header from the General Signing
+/// header, and a Body holding a ResponseMessage (the SMETSData element the Message Code table names,
+/// filled by that element's field decoders in <see cref="MmcFields"/>, and the per-item device
+/// statuses as DebugInfo) or a DeviceAlertMessage (alert code, description, time, and the payload
+/// the MMC defines for that alert). Encrypted content travels as GBCSData for a second pass.
+/// </summary>
+public static class MmcRenderer
+{
+    public const string Namespace = "http://www.dccinterface.co.uk/ResponseAndAlert";
+    public const string SchemaVersion = "5.4";
+
+    /// <summary>The MMC document, or a <see cref="GbcsParseException"/> naming what could not be rendered (never a partial document).</summary>
+    public static string Render(ParsedGbcsMessage message, ReadOnlySpan<byte> rawMessage = default, IGbcsMessageSecurity? security = null)
+    {
+        if (message.Payload is UnreadPayload)
+            throw OctetReader.Fail(message.Payload.Offset, "a message parsed in full (GbcsParser.Parse), not only its frame");
+        if (message.Header.Cra == CraFlag.Command)
+            throw OctetReader.Fail(message.Fields[0].Offset, "a response or alert (CRA Flag 2 or 3): a command has no MMC document");
+        if (security?.Verify(message) is { } problem)
+            throw OctetReader.Fail(message.SignedOffset, $"a message whose MAC and signature verify: {problem}");
+        var sb = new StringBuilder(2048);
+        try
+        {
+            var w = new MmcWriter(sb);
+            w.WriteStartElement("GBCSResponse", Namespace);
+            w.WriteAttributeString("schemaVersion", SchemaVersion);
+            WriteHeader(w, message);
+            w.WriteStartElement("Body", Namespace);
+            if (message.Header.Cra == CraFlag.Alert) WriteAlert(w, message, rawMessage);
+            else WriteResponse(w, message, rawMessage);
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+        catch (ArgumentException e)
+        {
+            // A device's text field holding characters XML 1.0 cannot carry: no document rather than an altered one.
+            throw OctetReader.Fail(message.Payload.Offset, $"text an MMC document can carry in the payload ({e.Message})");
+        }
+        return sb.ToString();
+    }
+
+    private static void WriteHeader(MmcWriter w, ParsedGbcsMessage m)
+    {
+        var h = m.Header;
+        w.WriteStartElement("Header", Namespace);
+        Element(w, "BusinessOriginatorID", h.Originator.ToString());
+        Element(w, "BusinessTargetID", h.Recipient.ToString());
+        Element(w, "OriginatorCounter", h.OriginatorCounter.ToString(CultureInfo.InvariantCulture));
+        if (h.SupplementaryRemotePartyId is { } party) Element(w, "SupplementaryRemotePartyID", party.ToString());
+        if (h.SupplementaryRemotePartyCounter is { } rc) Element(w, "SupplementaryRemotePartyCounter", rc.ToString(CultureInfo.InvariantCulture));
+        if (h.SupplementaryOriginatorCounter is { } sc) Element(w, "SupplementaryOriginatorCounter", sc.ToString(CultureInfo.InvariantCulture));
+        Element(w, "GBCSHexadecimalMessageCode", h.MessageCode.ToString("X4", CultureInfo.InvariantCulture));
+        if (m.UseCase?.Variant is { } variant && h.Cra == CraFlag.Response)
+        {
+            Element(w, "ServiceReference", ServiceReferenceVariant.Parse(variant).Reference.ToString());
+            Element(w, "ServiceReferenceVariant", variant);
+        }
+        if (h.DateTime is { } at)
+        {
+            w.WriteStartElement("Timestamp", Namespace);
+            // Clock status (IEC 62056-6-2): 0x04 different clock base = the GSME's clock, read via the GPF; 0x01 invalid; 0x02 doubtful.
+            if (h.ClockStatus is { } status and not 0xFF)
+            {
+                w.WriteAttributeString("isFromGSME", (status & 0x04) != 0 ? "true" : "false");
+                w.WriteAttributeString("ClockStatus", (status & 0x01) != 0 ? "invalid" : (status & 0x02) != 0 ? "unreliable" : "reliable");
+            }
+            w.WriteString(DateTimeText(at));
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+    }
+
+    private static void WriteResponse(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
+    {
+        w.WriteStartElement("ResponseMessage", Namespace);
+        var encrypted = IsEncrypted(m.Payload);
+        if (encrypted) WriteGbcsData(w, m, raw);
+        if (m.UseCase?.MmcElement is { } element)
+        {
+            w.WriteStartElement("SMETSData", Namespace);
+            w.WriteStartElement(element, Namespace);
+            if (Success(m.Payload) is { } success) w.WriteAttributeString("MessageSuccess", success ? "true" : "false");
+            MmcFields.Write(w, element, m, values: !encrypted);
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+        WriteDebug(w, m.Payload);
+        w.WriteEndElement();
+    }
+
+    private static void WriteAlert(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
+    {
+        var (code, at) = AlertCodeAndTime(m);
+        w.WriteStartElement("DeviceAlertMessage", Namespace);
+        if (IsEncrypted(m.Payload)) WriteGbcsData(w, m, raw);
+        w.WriteStartElement("DeviceAlertContent", Namespace);
+        Element(w, "GBCSHexAlertCode", code.ToString("X4", CultureInfo.InvariantCulture));
+        Element(w, "AlertDescription", MmcStatus.Alert(code));
+        Element(w, "Timestamp", DateTimeText(at));
+        MmcAlerts.WritePayload(w, code, m);
+        w.WriteEndElement();
+        w.WriteEndElement();
+    }
+
+    /// <summary>The alert code and time each encoding carries (DLMS: the notification's first two items; GBZ: the alert header; ASN.1: the alert SEQUENCE's INTEGER and GeneralizedTime).</summary>
+    private static (ushort Code, DateTimeOffset At) AlertCodeAndTime(ParsedGbcsMessage m)
+    {
+        switch (m.Payload)
+        {
+            case DlmsDataNotification n when n.AlertCode is { } code:
+                return (code, n.AlertDateTime ?? m.Header.DateTime ?? throw OctetReader.Fail(n.Body.Offset, "the alert's date-time (an octet-string of 12)"));
+            case DlmsDataNotification n:
+                throw OctetReader.Fail(n.Body.Offset, "an alert body structure starting with the alert code (long-unsigned)");
+            case GbzPayload { Alert: { } alert }:
+                return (alert.AlertCode, alert.Timestamp);
+            case Asn1Payload { Root: { Constructed: true, Children: [{ TagNumber: Asn1Node.Integer } c, { TagNumber: Asn1Node.GeneralizedTime } t, ..] } }:
+                if (!DateTimeOffset.TryParseExact(Encoding.ASCII.GetString(t.Value.Span), "yyyyMMddHHmmss'Z'", CultureInfo.InvariantCulture,
+                        DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+                    throw OctetReader.Fail(t.Offset, "a GeneralizedTime of the form YYYYMMDDhhmmssZ");
+                return ((ushort)c.AsInteger(), time);
+            default:
+                throw OctetReader.Fail(m.Payload.Offset, "an alert code and time (DLMS data-notification, GBZ alert header or ASN.1 alert SEQUENCE)");
+        }
+    }
+
+    private static bool IsEncrypted(GbcsPayload payload) => payload switch
+    {
+        GbzPayload g => g.Components.Any(c => c.Encrypted),
+        DlmsAccessResponse r => r.Data.Any(HasCipheredOctets),
+        DlmsDataNotification n => HasCipheredOctets(n.Body),
+        _ => false,
+    };
+
+    /// <summary>GBCS 7.2.?: an encrypted DLMS item is an octet-string opening with security control 0x30/0x31 (encryption, with or without authentication) and an invocation counter.</summary>
+    private static bool HasCipheredOctets(DlmsData d) => d.Type switch
+    {
+        // Printable text (an MPAN's digits start with 0x31 too) is not ciphertext.
+        DlmsType.OctetString => d.Octets.Length >= 17 && d.Octets.Span[0] is 0x30 or 0x31 && d.Octets.Span.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E),
+        DlmsType.Array or DlmsType.Structure => d.Items.Any(HasCipheredOctets),
+        _ => false,
+    };
+
+    private static void WriteGbcsData(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
+    {
+        w.WriteStartElement("GBCSData", Namespace);
+        w.WriteAttributeString("format", "encrypted");
+        w.WriteAttributeString("sequence", "0");
+        w.WriteAttributeString("name", m.UseCase?.UseCase ?? m.Header.MessageCode.ToString("X4", CultureInfo.InvariantCulture));
+        w.WriteAttributeString("type", "gbcs");
+        w.WriteString(Convert.ToBase64String(raw.IsEmpty ? m.Content.Span : raw));
+        w.WriteEndElement();
+    }
+
+    private static bool? Success(GbcsPayload payload) => payload switch
+    {
+        DlmsAccessResponse r => r.Success,
+        GbzPayload g => g.Components.All(c => c.Frame is not { } f || (f.DefaultResponse?.Status ?? 0) == 0 && (f.Attributes?.All(a => a.Status == 0) ?? true)),
+        _ => null,
+    };
+
+    /// <summary>DebugInfo: each COSEM item's result, or each ZCL command's and attribute's status (MMC COSEMDebug, ZIGBEEDebug).</summary>
+    private static void WriteDebug(MmcWriter w, GbcsPayload payload)
+    {
+        if (payload is DlmsAccessResponse { Results.Count: > 0 } r)
+        {
+            w.WriteStartElement("DebugInfo", Namespace);
+            w.WriteStartElement("COSEMDebug", Namespace);
+            var position = 0;
+            foreach (var result in r.Results)
+            {
+                w.WriteStartElement("COSEMResponse", Namespace);
+                w.WriteAttributeString("ResponseCode", result.Result.ToString(CultureInfo.InvariantCulture));
+                w.WriteAttributeString("Position", (++position).ToString(CultureInfo.InvariantCulture));
+                if (result.Access == CosemAccess.Action) Element(w, "ActionResult", MmcStatus.ActionResult(result.Result));
+                else Element(w, "DataAccessResult", MmcStatus.DataAccessResult(result.Result));
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+        else if (payload is GbzPayload g && g.Components.Any(c => c.Frame is { } f && (f.DefaultResponse is not null || f.Attributes is { Count: > 0 })))
+        {
+            w.WriteStartElement("DebugInfo", Namespace);
+            w.WriteStartElement("ZIGBEEDebug", Namespace);
+            foreach (var c in g.Components)
+            {
+                if (c.Frame is not { } f || (f.DefaultResponse is null && f.Attributes is not { Count: > 0 })) continue;
+                w.WriteStartElement("ZIGBEEClusterResponse", Namespace);
+                w.WriteStartElement("ClusterName", Namespace);
+                w.WriteAttributeString("id", c.ClusterId.ToString("X4", CultureInfo.InvariantCulture));
+                w.WriteString(MmcStatus.Cluster(c.ClusterId));
+                w.WriteEndElement();
+                if (f.DefaultResponse is { } d)
+                {
+                    w.WriteStartElement("ZIGBEECommandResponse", Namespace);
+                    Element(w, "CommandID", d.Command.ToString("X2", CultureInfo.InvariantCulture));
+                    w.WriteStartElement("Status", Namespace);
+                    w.WriteAttributeString("ResponseCode", d.Status.ToString("X2", CultureInfo.InvariantCulture));
+                    Element(w, "ZCLStatus", MmcStatus.Zcl(d.Status));
+                    w.WriteEndElement();
+                    w.WriteEndElement();
+                }
+                else
+                {
+                    foreach (var a in f.Attributes!)
+                    {
+                        w.WriteStartElement("ZIGBEEDataResponse", Namespace);
+                        Element(w, "AttributeID", a.Id.ToString("X4", CultureInfo.InvariantCulture));
+                        w.WriteStartElement("Status", Namespace);
+                        w.WriteAttributeString("ResponseCode", a.Status.ToString("X2", CultureInfo.InvariantCulture));
+                        Element(w, "ZCLStatus", MmcStatus.Zcl(a.Status));
+                        w.WriteEndElement();
+                        w.WriteEndElement();
+                    }
+                }
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+    }
+
+    internal static void Element(MmcWriter w, string name, string value)
+    {
+        w.WriteStartElement(name, Namespace);
+        w.WriteString(value);
+        w.WriteEndElement();
+    }
+
+    internal static string DateTimeText(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

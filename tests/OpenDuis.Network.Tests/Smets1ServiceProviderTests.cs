@@ -1,0 +1,110 @@
+using System.Xml;
+using OpenDuis.Core.AccessControl.Rules;
+using OpenDuis.Network.Devices;
+using OpenDuis.Network.Smets1;
+using OpenDuis.Protocol.Catalogue;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Schema;
+using OpenDuis.Protocol.Signing;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Network.Tests;
+
+/// <summary>
+/// The SMETS1 Service Provider's responses (R-S1-1) for every SMETS1 Service Request of the catalogue:
+/// each, carried in a DSP-signed Service Response, is valid against the DUIS 5.4 and 5.1 XSDs, and its
+/// S1SP signature verifies on the document the S1SP signed.
+/// </summary>
+public sealed class Smets1ServiceProviderTests : IDisposable
+{
+    private static readonly Lazy<DuisSchemas> Schemas = new(() => DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")));
+    private static readonly Eui User = Eui.Parse("90-B3-D5-1F-30-01-00-00");
+    private readonly string _keys = Directory.CreateTempSubdirectory("openduis-s1sp-keys-").FullName;
+    private readonly KeyStore _keyStore;
+
+    public Smets1ServiceProviderTests()
+    {
+        DemoKeySet.Generate(_keys, []);
+        _keyStore = KeyStore.Load(_keys);
+    }
+
+    public void Dispose() => Directory.Delete(_keys, true);
+
+    public static TheoryData<string> Smets1ServiceRequests() =>
+        [.. ServiceCatalogue.All.Where(d => !d.NonDevice && Core.AccessControl.Rules.Smets1ServiceRequests.IsSmets1ServiceRequest(d)).Select(d => d.Variant.ToString())];
+
+    [Theory]
+    [MemberData(nameof(Smets1ServiceRequests))]
+    public void Every_SMETS1_Service_Request_is_answered_schema_valid_in_5_4_and_5_1_and_signed_by_the_S1SP(string variantText)
+    {
+        var definition = ServiceCatalogue.Get(ServiceReferenceVariant.Parse(variantText));
+        var type = definition.TargetDeviceTypes.FirstOrDefault(DeviceType.ESME);
+        var device = new Eui(0x00DB1234567891A0UL);
+        var state = new DeviceState { Id = device, Type = type, Generation = DeviceGeneration.Smets1, MeterBalance = -1234 };
+        var s1sp = new Smets1ServiceProvider(_keyStore.FindXmlSigningKey(DemoKeySet.Smets1ServiceProviderEui)!);
+        var at = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+        foreach (var version in new[] { DuisSchemaVersion.V5_4, DuisSchemaVersion.V5_1 })
+        {
+            var request = Request(definition, version, device);
+            var message = s1sp.Respond(request, state, 42, at, definition.Variant.ToString() == "4.1.1" ? 7 : null);
+            var response = DuisResponse.CreateSmets1Response(version, request.RequestId, new RequestId(device, User, request.RequestId.Counter), ResponseCode.I0, at, message);
+            var doc = new XmlDocument { PreserveWhitespace = true };
+            doc.LoadXml(System.Text.Encoding.UTF8.GetString(DuisSigner.SignAndSerialise(response.ToXmlDocument(), _keyStore.FindXmlSigningKey(DemoKeySet.DspEui)!)));
+
+            var valid = Schemas.Value.Validate(doc, version);
+            Assert.True(valid.IsValid, $"{definition.Variant} {version}: {valid}\n{doc.OuterXml}");
+            Assert.True(DuisSignatureVerifier.Verify(doc, _keyStore, RemotePartyRole.DspXmlSign).IsValid);
+            var signed = Smets1Response.ExtractSignedResponse(doc)!;
+            var verified = DuisSignatureVerifier.Verify(signed, _keyStore, RemotePartyRole.XmlSign);
+            Assert.True(verified.IsValid, verified.ToString());
+            Assert.Equal(version.ToString(), signed.DocumentElement!.GetAttribute("schemaVersion"));
+        }
+    }
+
+    [Fact]
+    public void The_reads_carry_the_Device_s_values_and_most_requests_their_SMETSData_element()
+    {
+        var at = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var esme = new DeviceState { Id = new Eui(0x00DB1234567891A0UL), Type = DeviceType.ESME, Generation = DeviceGeneration.Smets1, MeterBalance = -1234, Supply = SupplyState.Armed };
+        var registers = esme.RegistersAt(at);
+        Assert.Contains($"<ra:Value>{registers.ActiveImportWh}</ra:Value><ra:ActiveEnergyUnit>Wh</ra:ActiveEnergyUnit>", Data("4.1.1", esme, at));
+        Assert.Contains($"<ra:Value>{registers.ActiveExportWh}</ra:Value>", Data("4.2", esme, at));
+        Assert.Contains("<ra:MeterBalance>-1234</ra:MeterBalance>", Data("4.3", esme, at));
+        Assert.Contains("<ra:SupplyState>Armed</ra:SupplyState>", Data("7.4", esme, at));
+        var gsme = esme with { Id = new Eui(0x00DB1234567891A1UL), Type = DeviceType.GSME };
+        Assert.Contains($"<ra:Value>{gsme.RegistersAt(at).GasVolumeLitres / 1000m:0.000}</ra:Value><ra:Unit>m3</ra:Unit>", Data("4.1.1", gsme, at));
+
+        var all = ServiceCatalogue.All.Where(d => !d.NonDevice && Core.AccessControl.Rules.Smets1ServiceRequests.IsSmets1ServiceRequest(d)).ToList();
+        var withData = all.Count(d => Smets1ServiceProvider.SmetsData(d.Variant, esme, at) is not null);
+        Assert.True(withData * 10 >= all.Count * 8, $"only {withData} of {all.Count} SMETS1 Service Requests carry their SMETSData element");
+    }
+
+    [Fact]
+    public void Only_an_SMETSData_element_is_signed_and_a_response_without_a_signed_response_has_none_to_extract()
+    {
+        var key = _keyStore.FindXmlSigningKey(DemoKeySet.Smets1ServiceProviderEui)!;
+        var doc = new XmlDocument();
+        var wrong = doc.CreateElement("ra", "NotAResponse", DuisNamespaces.ResponseAndAlert);
+        var e = Assert.Throws<ArgumentException>(() => Smets1Response.Sign(DuisSchemaVersion.V5_4, new Eui(1), User, 1, new ServiceReference(4, 1),
+            ServiceReferenceVariant.Parse("4.1.1"), DateTimeOffset.UtcNow, wrong, key));
+        Assert.Contains("SMETSData", e.Message);
+        var plain = new XmlDocument();
+        plain.LoadXml("<sr:Response xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\"/>");
+        Assert.Null(Smets1Response.ExtractSignedResponse(plain));
+        Assert.Throws<ArgumentException>(() => DuisResponse.CreateSmets1Response(DuisSchemaVersion.V5_4, new RequestId(User, new Eui(1), 1), null,
+            ResponseCode.I0, DateTimeOffset.UtcNow, plain.DocumentElement!));
+    }
+
+    private static string Data(string variant, DeviceState state, DateTimeOffset at) =>
+        Smets1ServiceProvider.SmetsData(ServiceReferenceVariant.Parse(variant), state, at)!.OuterXml;
+
+    private static DuisRequest Request(ServiceRequestDefinition definition, DuisSchemaVersion version, Eui device)
+    {
+        var doc = new XmlDocument();
+        doc.LoadXml($"<sr:{definition.BodyElement} xmlns:sr=\"{DuisNamespaces.ServiceUserGateway}\"/>");
+        return new DuisRequest(version, new RequestId(User, device, 1000), CommandVariant.SendNonCritical, definition.Reference, definition.Variant, doc.DocumentElement!);
+    }
+}

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml;
+using OpenDuis.Core.Demo;
+using OpenDuis.Network;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Signing;
+using OpenDuis.Server.Delivery;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Server.Tests.SmWan;
+
+/// <summary>
+/// SMETS1 Devices answer as the SMETS1 Service Provider does (R-S1-1): over loopback HTTP, reads of the
+/// demo SMETS1 ESME, GSME and CHF reach the User as sr:SMETS1ResponseMessage carrying the S1SP's
+/// sr:SMETS1SignedResponse with the MMC body of the variant, values from the Device's state. The DSP's
+/// signature passes the DCC Boxed tool, the S1SP's verifies with its certificate, and libxml2 finds the
+/// response valid against the DUIS 5.4 and 5.1 XSDs once the signatures' serial numbers are set aside.
+/// </summary>
+public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
+{
+    private static readonly Eui Esme = Eui.Parse("00-DB-12-34-56-78-91-A0"), Gsme = Eui.Parse("00-DB-12-34-56-78-91-A1"), Chf = Eui.Parse("00-DB-12-34-56-78-91-A2");
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private OpenDuisInstance _instance = null!;
+    private ResponseListener _listener = null!;
+    private readonly ConcurrentDictionary<string, string> _received = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        _instance = await OpenDuisInstance.StartAsync(options: FastDelivery.Server(pollMs: 20, lease: TimeSpan.FromSeconds(5)),
+            network: new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(10) });
+        _listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, message =>
+        {
+            var body = Encoding.UTF8.GetString(message.Body);
+            if (Regex.Match(body, "<sr:RequestID>([^<]+)</sr:RequestID>") is { Success: true } id) _received[id.Groups[1].Value] = body;
+            return ValueTask.FromResult(200);
+        }, cancellationToken: Ct);
+        var supplier = (await _instance.Store.FindUserAsync(DemoEnvironment.Supplier, Ct))!;
+        await _instance.Store.SaveUserAsync(supplier with { ResponseEndpoint = _listener.Address }, Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _listener.DisposeAsync();
+        await _instance.DisposeAsync();
+    }
+
+    public static TheoryData<string, string, string> Reads => new()
+    {
+        { "ECS17b_4.1.1_REQUEST_DUIS.XML", "00-DB-12-34-56-78-91-A0", "ReadInstantaneousImportRegistersRsp" },
+        { "GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML", "00-DB-12-34-56-78-91-A1", "ReadInstantaneousImportRegistersRsp" },
+        { "ECS17a_4.2_SUCCESS_REQUEST_DUIS.XML", "00-DB-12-34-56-78-91-A0", "ReadInstantaneousExportRegistersRsp" },
+        { "ECS19_4.3_SUCCESS_REQUEST_DUIS.XML", "00-DB-12-34-56-78-91-A0", "ReadInstantaneousPrepayValuesRsp" },
+        { "ECS45_7.4_SUCCESS_REQUEST_DUIS.XML", "00-DB-12-34-56-78-91-A0", "ReadSupplyStatusRsp" },
+        { "CS08_11.2_SUCCESS_REQUEST_DUIS.XML", "00-DB-12-34-56-78-91-A2", "ReadFirmwareVersionRsp" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Reads))]
+    public async Task A_read_of_a_SMETS1_Device_is_answered_with_the_S1SP_s_signed_MMC_response(string template, string device, string rsp)
+    {
+        var target = Eui.Parse(device);
+        var (requestId, body) = await SendAsync(template, target);
+
+        // The DSP's signature (and the message) as DCC Boxed's own tool checks them.
+        var validated = DccBoxedTool.Shared.Validate(body);
+        Assert.True(validated.Succeeded, $"{validated}\n{body}");
+        var doc = new XmlDocument { PreserveWhitespace = true };
+        doc.LoadXml(body);
+        Assert.True(DuisSignatureVerifier.Verify(doc, OpenDuisInstance.TestKeys.Value, RemotePartyRole.DspXmlSign).IsValid);
+        var response = DuisResponse.Read(doc);
+        Assert.Equal(ResponseCode.I0, response.ResponseCode);
+        Assert.Equal(ResponseBodyKind.Smets1ResponseMessage, response.BodyKind);
+        Assert.DoesNotContain("GBCSPayload", body);
+
+        // The S1SP's signature, over its own document, by its own certificate.
+        var signed = Smets1Response.ExtractSignedResponse(doc)!;
+        var s1sp = DuisSignatureVerifier.Verify(signed, OpenDuisInstance.TestKeys.Value, RemotePartyRole.XmlSign);
+        Assert.True(s1sp.IsValid, s1sp.ToString());
+        Assert.Equal(DemoKeySet.Smets1ServiceProviderEui, s1sp.Signer!.Subject);
+
+        var ra = new XmlNamespaceManager(doc.NameTable);
+        ra.AddNamespace("ra", DuisNamespaces.ResponseAndAlert);
+        ra.AddNamespace("sr", DuisNamespaces.ServiceUserGateway);
+        var header = signed.SelectSingleNode("/sr:SMETS1SignedResponse/sr:SMETS1Response/sr:Header", ra)!;
+        Assert.Equal(target.ToString(), header.SelectSingleNode("ra:BusinessOriginatorID", ra)!.InnerText);
+        Assert.Equal(requestId.Originator.ToString(), header.SelectSingleNode("ra:BusinessTargetID", ra)!.InnerText);
+        Assert.NotNull(signed.SelectSingleNode($"//sr:ResponseMessage/ra:SMETSData/ra:{rsp}", ra));
+
+        // libxml2, against both XSD versions, with the 128-bit serial numbers (beyond its integers) set aside.
+        foreach (var version in (string[])["5.4", "5.1"])
+        {
+            var problems = XmlLint(Regex.Replace(body.Replace("schemaVersion=\"5.4\"", $"schemaVersion=\"{version}\""),
+                "<ds:X509SerialNumber>[0-9]+</ds:X509SerialNumber>", "<ds:X509SerialNumber>1</ds:X509SerialNumber>"), version);
+            Assert.True(problems.Length == 0, $"{version}: {problems}\n{body}");
+        }
+    }
+
+    [Fact]
+    public async Task The_values_are_the_Device_s_own_a_balance_adjusted_is_the_balance_read_and_registers_advance()
+    {
+        var (_, first) = await SendAsync("ECS17b_4.1.1_REQUEST_DUIS.XML", Esme);
+        var (_, second) = await SendAsync("ECS17b_4.1.1_REQUEST_DUIS.XML", Esme);
+        Assert.True(ActiveImport(second) >= ActiveImport(first));
+        var expected = Network.Devices.Registers.For(Esme, DeviceType.ESME, DateTimeOffset.UtcNow).ActiveImportWh;
+        Assert.InRange(ActiveImport(second), expected - 1_000, expected);
+
+        var (_, gas) = await SendAsync("GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML", Gsme);
+        Assert.Matches("<ra:Gas><ra:ConsumptionRegister><ra:Value>[0-9]+\\.[0-9]{3}</ra:Value><ra:Unit>m3</ra:Unit>", gas);
+
+        var (_, supply) = await SendAsync("ECS45_7.4_SUCCESS_REQUEST_DUIS.XML", Esme);
+        Assert.Contains("<ra:SupplyState>Enabled</ra:SupplyState>", supply);
+        var (_, balance) = await SendAsync("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML", Esme);
+        Assert.Contains("<ra:MeterBalance>0</ra:MeterBalance>", balance);
+    }
+
+    private static ulong ActiveImport(string body) =>
+        ulong.Parse(Regex.Match(body, "<ra:ActiveImportRegister><ra:Value>([0-9]+)</ra:Value>").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Sends the RTDS template to the SMETS1 Device as the demo supplier; the response delivered to the supplier's endpoint.</summary>
+    private async Task<(RequestId RequestId, string Body)> SendAsync(string template, Eui device)
+    {
+        var xml = File.ReadAllText(Path.Combine(RepoPaths.Templates, template));
+        var original = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
+        xml = xml.Replace(original.Target.ToString(), device.ToString()).Replace(original.Originator.ToString(), DemoEnvironment.Supplier.ToString());
+        // A SMETS1 Service Request goes On Demand (CV 1): the S1SP offers no Command for Local Delivery (E61).
+        xml = Regex.Replace(RequestPathTests.WithFreshCounter(xml), "<sr:CommandVariant>[0-9]</sr:CommandVariant>", "<sr:CommandVariant>1</sr:CommandVariant>");
+        var requestId = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
+        using var content = new StringContent(RequestPathTests.SignWithTool(xml), Encoding.UTF8, "application/xml");
+        using var answer = await _instance.Http.PostAsync(_instance.Server.ServiceUri(WebService.SendCommand), content, Ct);
+        var ack = await answer.Content.ReadAsStringAsync(Ct);
+        Assert.True(ack.Contains("<sr:ResponseCode>I99</sr:ResponseCode>", StringComparison.Ordinal), ack);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (_received.TryGetValue(requestId.ToString(), out var body)) return (requestId, body);
+            await Task.Delay(20, Ct);
+        }
+        throw new TimeoutException($"No response to {requestId} within 30 s.");
+    }
+
+    /// <summary>xmllint --schema on a copy of the official XSDs under names without spaces (libxml2 does not resolve the spaced import).</summary>
+    private static string XmlLint(string xml, string version)
+    {
+        var folder = Directory.CreateTempSubdirectory("openduis-xmllint-").FullName;
+        try
+        {
+            var source = RepoPaths.ReferencePath("duis-xsd", version);
+            File.WriteAllText(Path.Combine(folder, "duis.xsd"), File.ReadAllText(Path.Combine(source, $"DUIS Schema V{version}.xsd")).Replace($"MMC Schema V{version}.xsd", "mmc.xsd"));
+            File.Copy(Path.Combine(source, $"MMC Schema V{version}.xsd"), Path.Combine(folder, "mmc.xsd"));
+            File.Copy(Path.Combine(source, "xmldsig-core-schema.xsd"), Path.Combine(folder, "xmldsig-core-schema.xsd"));
+            File.WriteAllText(Path.Combine(folder, "message.xml"), xml);
+            var psi = new ProcessStartInfo("xmllint") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in (string[])["--noout", "--schema", Path.Combine(folder, "duis.xsd"), Path.Combine(folder, "message.xml")]) psi.ArgumentList.Add(a);
+            Process lint;
+            try { lint = Process.Start(psi)!; }
+            catch (System.ComponentModel.Win32Exception) { throw Prerequisite.Missing("xmllint (Debian libxml2-utils)"); }
+            using (lint)
+            {
+                var output = lint.StandardError.ReadToEnd() + lint.StandardOutput.ReadToEnd();
+                lint.WaitForExit();
+                return lint.ExitCode == 0 ? "" : output;
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+}
