@@ -64,13 +64,13 @@ public sealed record GbcsMessage(
             r = new Reader(signed);
         }
         if (!r.Ok || r.Byte() != GeneralSigning) { problem = "the message does not start with a General Signing header (0xDF)"; return false; }
-        if (r.Byte() != 0x09) { problem = "the Transaction ID is not 9 octets"; return false; }
+        if (r.Byte() != 0x09) { problem = r.Ok ? "the Transaction ID is not 9 octets" : Truncated(bytes.Length); return false; }
         var cra = r.Byte();
-        if (cra is < 1 or > 3) { problem = $"CRA Flag 0x{cra:X2} is not Command, Response or Alert"; return false; }
+        if (cra is < 1 or > 3) { problem = r.Ok ? $"CRA Flag 0x{cra:X2} is not Command, Response or Alert" : Truncated(bytes.Length); return false; }
         var counter = BinaryPrimitives.ReadUInt64BigEndian(r.Take(8));
-        if (r.Byte() != 8) { problem = "the originator system title is not 8 octets"; return false; }
+        if (r.Byte() != 8) { problem = r.Ok ? "the originator system title is not 8 octets" : Truncated(bytes.Length); return false; }
         var originator = new Eui(BinaryPrimitives.ReadUInt64BigEndian(r.Take(8)));
-        if (r.Byte() != 8) { problem = "the recipient system title is not 8 octets"; return false; }
+        if (r.Byte() != 8) { problem = r.Ok ? "the recipient system title is not 8 octets" : Truncated(bytes.Length); return false; }
         var recipient = new Eui(BinaryPrimitives.ReadUInt64BigEndian(r.Take(8)));
         DateTimeOffset? at = null;
         byte[]? dateTimeOctets = null;
@@ -81,7 +81,7 @@ public sealed record GbcsMessage(
             default: problem = "the date-time is neither absent nor 12 octets"; return false;
         }
         var other = r.Length();
-        if (other < 2) { problem = "the other-information carries no Message Code"; return false; }
+        if (other < 2) { problem = r.Ok ? "the other-information carries no Message Code" : Truncated(bytes.Length); return false; }
         var code = BinaryPrimitives.ReadUInt16BigEndian(r.Take(2));
         var otherInformation = r.Take(other - 2).ToArray();
         var contentLength = r.Length();
@@ -92,13 +92,15 @@ public sealed record GbcsMessage(
             var signatureLength = r.Length();
             signature = r.Take(signatureLength).ToArray();
         }
-        if (!r.Ok) { problem = "the message ends before its declared lengths"; return false; }
+        if (!r.Ok) { problem = $"the message ends after {bytes.Length} octets, before the end its declared lengths give"; return false; }
         if (r.Remaining != 0) { problem = $"{r.Remaining} octets follow the signature"; return false; }
         message = new GbcsMessage((CraFlag)cra, counter, originator, recipient, at, code, content,
             signature is null ? (ReadOnlyMemory<byte>?)null : signature, mac, otherInformation) { DateTimeOctets = dateTimeOctets };
         problem = null;
         return true;
     }
+
+    private static string Truncated(int length) => $"the message ends after {length} octets, inside its General Signing header";
 
     public static GbcsMessage Read(ReadOnlySpan<byte> bytes) =>
         TryRead(bytes, out var message, out var problem) ? message : throw new FormatException($"Not a GBCS message: {problem}.");
@@ -230,6 +232,13 @@ public static class DlmsDateTime
         if (year is 0 or > 9999 || b[2] is 0 or > 12 || b[3] is 0 || b[3] > DateTime.DaysInMonth(year, b[2]) || b[5] > 23 || b[6] > 59 || b[7] > 59) return null;
         var hundredths = b[8] > 99 ? 0 : b[8];
         return new DateTimeOffset(year, b[2], b[3], b[5], b[6], b[7], hundredths * 10, TimeSpan.Zero);
+    }
+
+    internal static byte[] Octets(DateTimeOffset at)
+    {
+        var w = new Writer(12);
+        Write(ref w, at);
+        return w.ToArray();
     }
 
     internal static void Write(ref Writer w, DateTimeOffset at)

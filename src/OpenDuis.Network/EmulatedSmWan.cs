@@ -44,6 +44,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly ICommandOutcomePolicy _policy;
     private readonly ILogger _logger;
     private readonly DeviceResponseAlerts? _alerts;
+    private readonly DeviceGbcsSecurity? _security;
     private readonly Smets1.Smets1ServiceProvider _smets1;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
@@ -62,11 +63,12 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox,
         SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null,
-        DeviceResponseAlerts? alerts = null, Smets1.Smets1ServiceProvider? smets1 = null)
+        DeviceResponseAlerts? alerts = null, Smets1.Smets1ServiceProvider? smets1 = null, DeviceGbcsSecurity? security = null)
     {
         _alerts = alerts;
         // Without an S1SP key of its own, the SMETS1 Service Provider signs with the DSP's.
         _smets1 = smets1 ?? new Smets1.Smets1ServiceProvider(dspKey);
+        _security = security;
         _options = options;
         _inventory = inventory;
         _outbox = outbox;
@@ -146,6 +148,13 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 return Finish(command, refusal);
             command_ = signed;
             counter = signed.OriginatorCounter;
+            // GBCS: the Device checks the Remote Party's signature before it executes a Critical command.
+            if (_security is { } security && request.SignedPreCommand is { } body
+                && security.CheckRemotePartySignature(body.GbcsPayload.Span, signed) is var check && check != RemotePartySignatureCheck.Valid)
+            {
+                Enqueue(new PendingCommand(command, deviceId, provider, useCase, counter, original, now + provider.Latency, (ushort)check));
+                return DeviceAcceptance.Acknowledged;
+            }
             useCase = new GbcsUseCase(useCase is { MessageCode: var c } && c == signed.MessageCode ? useCase.Value.Name : $"0x{signed.MessageCode:X4}", signed.MessageCode);
         }
 
@@ -155,10 +164,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             // E50 (DUIS 3.5.10 Table 1): no Command for Local Delivery can be returned when the variant has no GBCS Use Case for the device.
             if (useCase is not { } local) return Finish(command, ResponseCode.E50);
             // A Non-Critical command goes out with an empty signature; a Signed Pre-Command with the User's.
-            var gbcs = command_ is { } signedCommand ? signedCommand with { Mac = MacFor(counter) }
-                : CommandFor(request, local, state.Id, counter, now) with { Signature = ReadOnlyMemory<byte>.Empty, Mac = MacFor(counter) };
+            var gbcs = command_ ?? CommandFor(request, local, state.Id, counter, now) with { Signature = ReadOnlyMemory<byte>.Empty };
             localAnswer = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null, ResponseCode.I0, now,
-                request.ServiceReference, request.ServiceReferenceVariant, LocalCommand(gbcs.Write()));
+                request.ServiceReference, request.ServiceReferenceVariant, LocalCommand(ToDevice(gbcs)));
         }
 
         if (!cv.SendsOverSmWan())
@@ -424,6 +432,13 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var responseId = new RequestId(pending.Device, request.RequestId.Originator, request.RequestId.Counter);
         var next = state;
         XmlElement? payload = null;
+        if (pending.DiscardedWith is { } alertCode)
+        {
+            // Not executed: the Device sends the Remote Party a General Critical Alert instead, which reaches the User as a Device Alert.
+            var alert = DeviceAlertFor(pending, state, alertCode, now);
+            var deviceAlert = DuisResponse.CreateDeviceAlert(request.SchemaVersion, alertCode, alert, now, request.RequestId, responseId);
+            return (DuisSigner.SignAndSerialise(deviceAlert.ToXmlDocument(), _dspKey), responseId, state, deviceAlert);
+        }
         if (pending.Provider.Kind == SmWanProviderKind.Smets1ServiceProvider)
         {
             // R-S1-1: the SMETS1 Service Provider answers for its Device, with the MMC body it signs itself.
@@ -439,9 +454,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             var execution = DeviceBehaviour.Execute(state, request, pending.Original, useCase, pending.GbcsCounter, now, Rtds);
             next = execution.Next;
             var gbcs = new GbcsMessage(CraFlag.Response, pending.GbcsCounter, pending.Device, request.RequestId.Originator, now,
-                useCase.MessageCode, execution.Content, ReadOnlyMemory<byte>.Empty, MacFor(pending.GbcsCounter));
+                useCase.MessageCode, execution.Content, ReadOnlyMemory<byte>.Empty, null);
             var doc = new XmlDocument();
-            var base64 = Convert.ToBase64String(gbcs.Write());
+            var base64 = Convert.ToBase64String(FromDevice(gbcs, request.Definition?.Critical == true));
             if (pending.Command.Schedule is { } schedule)
             {
                 // DUIS 3.5.7: a DCC Schedule's responses carry its DSPScheduleID.
@@ -458,17 +473,39 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         return (DuisSigner.SignAndSerialise(response.ToXmlDocument(), _dspKey), responseId, next, response);
     }
 
+    /// <summary>A Device's response as sent: MAC'd, or Device-signed for a Critical command (stand-in MAC without GBCS keys).</summary>
+    private byte[] FromDevice(GbcsMessage message, bool critical) =>
+        _security?.FromDevice(message, critical, segment => Rtds.PlaintextOf(segment.Span)) ?? (message with { Mac = DeviceGbcsSecurity.StandInMac(message.OriginatorCounter) }).Write();
+
+    /// <summary>A command as the DCC sends it to a Device: MAC'd by the ACB (stand-in MAC without GBCS keys).</summary>
+    private byte[] ToDevice(GbcsMessage command) =>
+        _security?.ToDevice(command) ?? (command with { Mac = DeviceGbcsSecurity.StandInMac(command.OriginatorCounter) }).Write();
+
     /// <summary>
-    /// The General Ciphering part of a MAC-wrapped message. GBCS derives the MAC key from the device's
-    /// and the remote party's key agreement keys (GBCS 4.3.3); the emulator holds neither private key,
-    /// so its tag is a deterministic stand-in (the first 12 octets of SHA-256 over the counter) that
-    /// only an emulator-aware receiver accepts.
+    /// The General Critical Alert (Message Code 0x1000) a Device sends when it discards a command, laid
+    /// out as RTDS GCA-DLMS / GCA-ZigBee (alert code 0x8F30) are: DLMS data-notification for an ESME, GBZ
+    /// otherwise; signed by the Device.
     /// </summary>
-    private static GbcsMac MacFor(ulong counter)
+    private byte[] DeviceAlertFor(PendingCommand pending, DeviceState state, ushort alertCode, DateTimeOffset now)
     {
-        Span<byte> input = stackalloc byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(input, counter);
-        return new GbcsMac(0, SHA256.HashData(input)[..12]);
+        const ushort GeneralCriticalAlert = 0x1000;
+        var counter = (ulong)now.ToUnixTimeMilliseconds();
+        byte[] content;
+        if (state.Type == DeviceType.ESME)
+        {
+            var w = new List<byte> { 0x0F };
+            w.AddRange(BitConverterBigEndian(Dlms.InvokeId(counter)));
+            w.AddRange([0x00, 0x02, 0x02, 0x12, (byte)(alertCode >> 8), (byte)alertCode]);
+            w.AddRange(Dlms.Octets(DlmsDateTime.Octets(now)));
+            content = [.. w];
+        }
+        else
+        {
+            var seconds = (uint)(now.UtcDateTime - new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalSeconds; // ZigBee UTC time
+            content = [0x01, 0x09, 0x00, (byte)(alertCode >> 8), (byte)alertCode, .. BitConverterBigEndian(seconds)];
+        }
+        var alert = new GbcsMessage(CraFlag.Alert, counter, pending.Device, pending.Request.RequestId.Originator, now, GeneralCriticalAlert, content, null, null);
+        return FromDevice(alert, critical: true);
     }
 
     private static XmlElement LocalCommand(byte[] gbcs)

@@ -14,6 +14,10 @@ namespace OpenDuis.Network;
 /// <param name="UseCase">The GBCS Use Case and Message Code carrying it, when the variant has one.</param>
 /// <param name="GbcsCounter">The GBCS originator counter the response echoes (the Request ID counter, or a Signed Pre-Command's own).</param>
 /// <param name="Original">For a Signed Pre-Command, the Transform request whose Pre-Command the DCC issued.</param>
+/// <param name="DiscardedWith">
+/// For a command the Device refuses to execute, the GBCS Alert Code of the Alert it sends instead
+/// (a Remote Party signature that does not verify: 0x8F3D; a signer it does not trust: 0x8F30).
+/// </param>
 public sealed record PendingCommand(
     DeviceCommand Command,
     Eui Device,
@@ -21,7 +25,8 @@ public sealed record PendingCommand(
     GbcsUseCase? UseCase,
     ulong GbcsCounter,
     DuisRequest? Original,
-    DateTimeOffset DueAt)
+    DateTimeOffset DueAt,
+    ushort? DiscardedWith = null)
 {
     public DuisRequest Request => Command.Request;
 }

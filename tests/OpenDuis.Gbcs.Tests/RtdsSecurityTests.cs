@@ -127,6 +127,10 @@ public class RtdsSecurityTests
     }
 
     [Fact]
+    public void Every_RTDS_Message_Code_is_known() =>
+        Assert.All(Samples.Value, s => Assert.True(GbcsMessageCodes.IsKnown(s.Message.MessageCode), $"{s.Name}: {s.Message.MessageCodeText}"));
+
+    [Fact]
     public void A_missing_certificate_is_named()
     {
         var verifier = new GbcsVerifier(new GbcsKeyring(), Acb);

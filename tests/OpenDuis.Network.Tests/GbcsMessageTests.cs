@@ -89,7 +89,7 @@ public sealed class GbcsMessageTests
     [InlineData("DF0907", "CRA Flag 0x07 is not Command, Response or Alert")]
     [InlineData("DD0100000000000000", "the General Ciphering header's fields are not empty as GBCS 4.3.2 requires")]
     [InlineData("DD000000000000201100000000", "the ciphered content length 32 does not match the 5 octets that follow")]
-    [InlineData("DF09010000000000000001080000000000000001080000000000000002000200", "the message ends before its declared lengths")]
+    [InlineData("DF09010000000000000001080000000000000001080000000000000002000200", "the message ends after 32 octets, before the end its declared lengths give")]
     [InlineData("DF0901000000000000000108000000000000000108000000000000000200020027000001AA", "2 octets follow the signature")]
     [InlineData("DF0901000000000000000108000000000000000108000000000000000207", "the date-time is neither absent nor 12 octets")]
     [InlineData("DF0901000000000000000107", "the originator system title is not 8 octets")]

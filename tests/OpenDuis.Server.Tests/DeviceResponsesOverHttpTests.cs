@@ -34,7 +34,7 @@ public sealed class DeviceResponsesOverHttpTests
 
     private static string RtdsFolder => RepoPaths.ReferencePath("rtds-gbcs", "RTDS-4.5.0");
 
-    private sealed class Session : IAsyncDisposable
+    internal sealed class Session : IAsyncDisposable
     {
         public required OpenDuisInstance Instance { get; init; }
         public required ResponseListener Listener { get; init; }
@@ -49,7 +49,7 @@ public sealed class DeviceResponsesOverHttpTests
         }
     }
 
-    private static async Task<Session> StartAsync(ServerOptions? options = null)
+    internal static async Task<Session> StartAsync(ServerOptions? options = null)
     {
         var instance = await OpenDuisInstance.StartAsync(options: options ?? FastDelivery,
             network: new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(10), RtdsFolder = RtdsFolder });
@@ -71,7 +71,7 @@ public sealed class DeviceResponsesOverHttpTests
         return session;
     }
 
-    private static async Task<DuisResponse> PostAsync(OpenDuisInstance instance, string signedXml)
+    internal static async Task<DuisResponse> PostAsync(OpenDuisInstance instance, string signedXml)
     {
         var doc = new XmlDocument();
         doc.LoadXml(signedXml);
@@ -90,14 +90,13 @@ public sealed class DeviceResponsesOverHttpTests
     }
 
     /// <summary>The User's Signed Pre-Command request (CV 5) for a Pre-Command the DCC returned, signed with its GBCS and XML keys.</summary>
-    internal static string SignedPreCommandRequest(DuisRequest transform, DuisResponse preCommandAnswer)
+    internal static string SignedPreCommandRequest(DuisRequest transform, DuisResponse preCommandAnswer, System.Security.Cryptography.ECDsa? signer = null)
     {
         var preCommand = Convert.FromBase64String(preCommandAnswer.Message!.Payload!.LastChild!.InnerText);
         var pem = File.ReadAllText(RepoPaths.ReferencePath("rtds-gbcs", "keystore", $"{transform.RequestId.Originator.ToCompactString().ToLowerInvariant()}-ds.key"));
         using var key = System.Security.Cryptography.ECDsa.Create();
         key.ImportFromPem(pem);
-        var signature = key.SignData(preCommand, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        var signed = GbcsMessage.Read(preCommand) with { Signature = signature };
+        var signed = OpenDuis.Gbcs.Security.GbcsSecurity.Sign(GbcsMessage.Read(preCommand), signer ?? key);
         var request = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion,
             transform.RequestId with { Counter = (ulong)Interlocked.Increment(ref _counter) }, CommandVariant.SendSignedPreCommand,
             transform.ServiceReferenceVariant, new SignedPreCommand(signed.WriteSigned()));
@@ -185,6 +184,14 @@ public sealed class DeviceResponsesOverHttpTests
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.Equal(1, localCommands);
         Assert.True(expected.Count >= 250, $"only {expected.Count} device requests answered");
+
+        // R-GBCS-1/3: each delivered GBCS response verifies as its recipient checks it, with its own KA private key and the
+        // Device's certificates: a MAC keyed Device ↔ User, or for a response to a Critical command the Device's signature.
+        var payloads = GbcsSecurityOverHttp.DeliveredPayloads(session);
+        var (macs, signatures, decrypted) = GbcsSecurityOverHttp.VerifyAll(session, payloads);
+        Assert.True(macs >= 150 && signatures >= 40 && decrypted >= 20, $"{macs} MACs, {signatures} Device signatures verified, {decrypted} payloads decrypted");
+        TestContext.Current.SendDiagnosticMessage($"{macs} MACs and {signatures} Device signatures verified, {decrypted} encrypted payloads decrypted, by the recipient");
+        GbcsSecurityOverHttp.DecodeWithWireshark(payloads);
 
         // Each delivered response is signed by the DSP and valid against the 5.4 XSD, as the DCC Boxed tool checks it.
         var invalid = new List<string>();

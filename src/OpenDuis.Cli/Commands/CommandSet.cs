@@ -15,6 +15,7 @@ internal static class CommandSet
         yield return ExportCommand.Create();
         yield return SignCommand.Create();
         yield return VerifyCommand.Create();
+        yield return GbcsCommand.Create();
         yield return ServeCommand.Create();
         yield return SendCommand.Create();
         yield return ListenCommand.Create();

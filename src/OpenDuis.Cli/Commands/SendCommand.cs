@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Net.Http.Headers;
 using System.Text;
+using OpenDuis.Gbcs;
+using OpenDuis.Gbcs.Security;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
@@ -15,8 +17,10 @@ namespace OpenDuis.Cli.Commands;
 /// <summary>
 /// <c>openduis send FILE|TEMPLATE --as USER --to URL</c>: signs a DUIS request as the User, posts it
 /// to the service its Command Variant belongs on, and prints the answer once its DSP signature
-/// verifies. Exit codes: 0 answered I0/I99, 1 usage, 2 bad input, 3 answered with an error code,
-/// 4 no verifiable answer, 5 no key for the User.
+/// verifies. A Transform (CV 4) is taken end to end: the Pre-Command's GBCS is signed with the User's
+/// GBCS digital-signing key and sent back as a Signed Pre-Command (CV 5), whose acknowledgement is
+/// printed; the device's response goes to the User's endpoint. Exit codes: 0 answered I0/I99, 1 usage,
+/// 2 bad input, 3 answered with an error code, 4 no verifiable answer, 5 no key for the User.
 /// </summary>
 internal static class SendCommand
 {
@@ -98,31 +102,61 @@ internal static class SendCommand
                 ? DuisTlsProfile.CreateClientHandler(new DcckiFiles(Path.Combine(folder.Path, "dccki")), user)
                 : new SocketsHttpHandler();
             using var http = new HttpClient(handler);
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/xml") { CharSet = "utf-8" };
-            var target = new Uri(baseUri, service.Path());
             output.WriteLine($"Sending {path}");
-            output.WriteLine($"→ {target}  RequestID {id}  SR {request.ServiceReferenceVariant} CV {request.CommandVariant.ToXsd()}");
-            using var response = await http.PostAsync(target, content, cancellationToken);
-            var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode)
+            var (exit, duis) = await PostAsync(http, baseUri, service, body, id, request.ServiceReferenceVariant, request.CommandVariant, security, output, cancellationToken);
+            if (duis is null || request.CommandVariant != CommandVariant.TransformCritical || duis.ResponseCode != ResponseCode.I0) return exit;
+
+            // Transform (CV 4): sign the Pre-Command's GBCS with the User's GBCS digital-signing key and send it back as a Signed Pre-Command (CV 5).
+            if (duis.Message?.Payload?.GetElementsByTagName("GBCSPayload", DuisNamespaces.ServiceUserGateway).OfType<System.Xml.XmlElement>().FirstOrDefault() is not { } payload
+                || !GbcsMessage.TryRead(Convert.FromBase64String(payload.InnerText), out var preCommand, out var problem))
             {
-                output.WriteLine($"← HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(answer)}");
+                error.WriteLine("The Transform's answer carries no readable sr:PreCommand GBCS payload.");
                 return 4;
             }
-            var document = security.Load(answer);
-            var verification = security.Verify(document, RemotePartyRole.DspXmlSign);
-            if (!verification.IsValid || !DuisResponse.TryRead(document, out var duis, out var problem))
+            var signingKey = GbcsKeyring.From(keys).Find(user, GbcsKeyUsage.DigitalSigning).FirstOrDefault(k => k.HasPrivateKey);
+            if (signingKey is null)
             {
-                output.WriteLine($"← answer does not verify: {verification}");
-                output.WriteLine(Encoding.UTF8.GetString(answer));
-                return 4;
+                error.WriteLine($"No GBCS digital-signing key for {user} in {folder.ReadSettings().Keys ?? folder.DefaultKeysPath}: the Pre-Command cannot be signed.");
+                return 5;
             }
-            output.WriteLine($"← {duis.ResponseCode} {ResponseCodes.MeaningOf(duis.ResponseCode)}  (signature verified: {verification.Signer})");
-            output.WriteLine(Encoding.UTF8.GetString(answer));
-            return duis.ResponseCode == ResponseCode.I0 || duis.ResponseCode == ResponseCode.I99 ? 0 : 3;
+            var signed = GbcsSecurity.Sign(preCommand, signingKey.Signing!).WriteSigned();
+            var signedId = id with { Counter = FreshCounter() };
+            var signedRequest = DuisRequest.CreateSignedPreCommand(request.SchemaVersion, signedId, CommandVariant.SendSignedPreCommand,
+                request.ServiceReferenceVariant, new SignedPreCommand(signed));
+            output.WriteLine($"  Pre-Command {preCommand.MessageCodeText} signed with {user}'s GBCS digital-signing key; the device's response goes to the User's endpoint.");
+            (exit, _) = await PostAsync(http, baseUri, CommandVariant.SendSignedPreCommand.WebService(), security.SignAndSerialise(signedRequest.ToXmlDocument(), key),
+                signedId, request.ServiceReferenceVariant, CommandVariant.SendSignedPreCommand, security, output, cancellationToken);
+            return exit;
         });
         return send;
+    }
+
+    /// <summary>Posts a signed request and prints the answer once its DSP signature verifies: the exit code, and the answer when it verified.</summary>
+    private static async Task<(int Exit, DuisResponse? Answer)> PostAsync(HttpClient http, Uri baseUri, WebService service, byte[] body, RequestId id,
+        ServiceReferenceVariant variant, CommandVariant cv, DuisSecurity security, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/xml") { CharSet = "utf-8" };
+        var target = new Uri(baseUri, service.Path());
+        output.WriteLine($"→ {target}  RequestID {id}  SR {variant} CV {cv.ToXsd()}");
+        using var response = await http.PostAsync(target, content, cancellationToken);
+        var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            output.WriteLine($"← HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(answer)}");
+            return (4, null);
+        }
+        var document = security.Load(answer);
+        var verification = security.Verify(document, RemotePartyRole.DspXmlSign);
+        if (!verification.IsValid || !DuisResponse.TryRead(document, out var duis, out _))
+        {
+            output.WriteLine($"← answer does not verify: {verification}");
+            output.WriteLine(Encoding.UTF8.GetString(answer));
+            return (4, null);
+        }
+        output.WriteLine($"← {duis.ResponseCode} {ResponseCodes.MeaningOf(duis.ResponseCode)}  (signature verified: {verification.Signer})");
+        output.WriteLine(Encoding.UTF8.GetString(answer));
+        return (duis.ResponseCode == ResponseCode.I0 || duis.ResponseCode == ResponseCode.I99 ? 0 : 3, duis);
     }
 
     /// <summary>The file named, else the templates whose name starts with it (more than one is refused: which was meant?).</summary>

@@ -33,12 +33,26 @@ internal static class GbcsKeyDerivation
     public static byte[] Derive(ECDiffieHellman own, ECDiffieHellman other, GbcsKeyPurpose purpose, Eui originator, ulong counter, Eui recipient)
     {
         var secret = own.DeriveRawSecretAgreement(other.PublicKey);
-        Span<byte> input = stackalloc byte[4 + 32 + 7 + 8 + 2 + 8 + 8];
+        try
+        {
+            return Derive(secret, purpose, originator, counter, recipient);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    /// <summary>The key from an ECDH secret already agreed (a static-static secret is the same for every message between two parties).</summary>
+    public static byte[] Derive(ReadOnlySpan<byte> secret, GbcsKeyPurpose purpose, Eui originator, ulong counter, Eui recipient)
+    {
+        Span<byte> input = stackalloc byte[4 + 32 + 33];
+        if (secret.Length != 32) throw new ArgumentException("A P-256 ECDH secret is 32 octets.", nameof(secret));
         try
         {
             BinaryPrimitives.WriteUInt32BigEndian(input, 1); // the KDF's counter: one SHA-256 block is enough for 128 bits
             secret.CopyTo(input[4..]);
-            var info = input[(4 + secret.Length)..];
+            var info = input[36..];
             AlgorithmId.CopyTo(info);
             BinaryPrimitives.WriteUInt64BigEndian(info[7..], originator.Value);
             info[15] = 0x09;
@@ -46,13 +60,27 @@ internal static class GbcsKeyDerivation
             BinaryPrimitives.WriteUInt64BigEndian(info[17..], counter);
             BinaryPrimitives.WriteUInt64BigEndian(info[25..], recipient.Value);
             Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(input[..(4 + secret.Length + 33)], hash);
+            SHA256.HashData(input, hash);
             return hash[..KeyLength].ToArray();
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(secret);
             CryptographicOperations.ZeroMemory(input);
         }
     }
+}
+
+/// <summary>
+/// Two parties' static-static key agreement (one's private key, the other's public key), its ECDH
+/// secret computed once: every MAC and encryption key between them then costs one SHA-256. An
+/// emulated Device keeps one per Remote Party it talks to.
+/// </summary>
+public sealed class GbcsKeyAgreement
+{
+    private readonly byte[] _secret;
+
+    public GbcsKeyAgreement(ECDiffieHellman own, ECDiffieHellman other) => _secret = own.DeriveRawSecretAgreement(other.PublicKey);
+
+    internal byte[] Key(GbcsKeyPurpose purpose, Eui originator, ulong counter, Eui recipient) =>
+        GbcsKeyDerivation.Derive(_secret, purpose, originator, counter, recipient);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using OpenDuis.Gbcs.Keys;
@@ -118,24 +117,30 @@ public sealed class GbcsKeyring : IGbcsKeys
     /// </summary>
     public static GbcsKeyring Load(string folder, IDeviceCredentials? devices = null)
     {
-        var store = KeyStore.Load(folder);
-        var ring = new GbcsKeyring(devices);
-        var privateKeys = store.SigningKeys.ToDictionary(k => (k.Certificate.IssuerName, k.Certificate.SerialNumber));
-        foreach (var organisation in store.Certificates.Where(c => c.Role != RemotePartyRole.XmlSign && c.Role != RemotePartyRole.DspXmlSign))
-        {
-            using var key = privateKeys.TryGetValue((organisation.IssuerName, organisation.SerialNumber), out var k) ? ImportKey(k.ExportPrivateKeyPem()) : null;
-            ring.Add(GbcsKey.From(organisation.Subject, organisation.Certificate, key));
-        }
+        var ring = From(KeyStore.Load(folder), devices);
         foreach (var file in Directory.EnumerateFiles(folder, "*.pem").Order(StringComparer.Ordinal))
         {
             var text = File.ReadAllText(file);
             if (!text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)) continue;
             using var loaded = X509Certificate2.CreateFromPem(text);
             var certificate = X509CertificateLoader.LoadCertificate(loaded.RawData);
-            if (DeviceId(certificate) is not { } device) continue;
+            if (!SmkiDeviceCertificate.TryReadDeviceId(certificate, out var device)) continue;
             var keyFile = file[..^".pem".Length] + ".key";
             using var key = File.Exists(keyFile) ? ImportKey(File.ReadAllText(keyFile)) : null;
             ring.Add(GbcsKey.From(device, certificate, key));
+        }
+        return ring;
+    }
+
+    /// <summary>The GBCS keys of a key store: its Organisation certificates and keys other than the DUIS xmlSign ones.</summary>
+    public static GbcsKeyring From(KeyStore store, IDeviceCredentials? devices = null)
+    {
+        var ring = new GbcsKeyring(devices);
+        var privateKeys = store.SigningKeys.ToDictionary(k => (k.Certificate.IssuerName, k.Certificate.SerialNumber));
+        foreach (var organisation in store.Certificates.Where(c => c.Role != RemotePartyRole.XmlSign && c.Role != RemotePartyRole.DspXmlSign))
+        {
+            using var key = privateKeys.TryGetValue((organisation.IssuerName, organisation.SerialNumber), out var k) ? ImportKey(k.ExportPrivateKeyPem()) : null;
+            ring.Add(GbcsKey.From(organisation.Subject, organisation.Certificate, key));
         }
         return ring;
     }
@@ -145,30 +150,5 @@ public sealed class GbcsKeyring : IGbcsKeys
         var key = ECDsa.Create();
         key.ImportFromPem(pem);
         return key;
-    }
-
-    private const string SubjectAltName = "2.5.29.17", HardwareModuleName = "1.3.6.1.5.5.7.8.4";
-
-    /// <summary>The Device ID of an SMKI Device Certificate: the hwSerialNum of the hardwareModuleName in its subject alternative name.</summary>
-    public static Eui? DeviceId(X509Certificate2 certificate)
-    {
-        if (certificate.Extensions[SubjectAltName] is not { } san) return null;
-        try
-        {
-            var names = new AsnReader(san.RawData, AsnEncodingRules.DER).ReadSequence();
-            while (names.HasData)
-            {
-                var otherName = names.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, true));
-                if (otherName.ReadObjectIdentifier() != HardwareModuleName) continue;
-                var module = otherName.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, true)).ReadSequence();
-                module.ReadObjectIdentifier();
-                var serial = module.ReadOctetString();
-                if (serial.Length == 8) return new Eui(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(serial));
-            }
-        }
-        catch (AsnContentException)
-        {
-        }
-        return null;
     }
 }

@@ -23,17 +23,25 @@ public static class GbcsSecurity
 
     /// <summary>The MAC key for a message: its CRA Flag's purpose, its own originator, counter and recipient.</summary>
     public static byte[] MacKey(GbcsMessage message, ECDiffieHellman own, ECDiffieHellman other) =>
-        GbcsKeyDerivation.Derive(own, other, (GbcsKeyPurpose)message.Cra, message.Originator, message.OriginatorCounter, message.Recipient);
+        MacKey(message, new GbcsKeyAgreement(own, other));
+
+    /// <inheritdoc cref="MacKey(GbcsMessage, ECDiffieHellman, ECDiffieHellman)"/>
+    public static byte[] MacKey(GbcsMessage message, GbcsKeyAgreement agreement) =>
+        agreement.Key((GbcsKeyPurpose)message.Cra, message.Originator, message.OriginatorCounter, message.Recipient);
 
     /// <summary>
     /// The encryption key for a message's encrypted payloads (GBCS 4.3.3.3): purpose Encryption, the
     /// Supplementary Originator Counter and Supplementary Remote Party ID when the other-information
     /// carries them (a response to a command the DCC sent on a User's behalf), else the header's.
     /// </summary>
-    public static byte[] EncryptionKey(GbcsMessage message, ECDiffieHellman own, ECDiffieHellman other)
+    public static byte[] EncryptionKey(GbcsMessage message, ECDiffieHellman own, ECDiffieHellman other) =>
+        EncryptionKey(message, new GbcsKeyAgreement(own, other));
+
+    /// <inheritdoc cref="EncryptionKey(GbcsMessage, ECDiffieHellman, ECDiffieHellman)"/>
+    public static byte[] EncryptionKey(GbcsMessage message, GbcsKeyAgreement agreement)
     {
         var (party, counter) = EncryptionParty(message);
-        return GbcsKeyDerivation.Derive(own, other, GbcsKeyPurpose.Encryption, message.Originator, counter, party);
+        return agreement.Key(GbcsKeyPurpose.Encryption, message.Originator, counter, party);
     }
 
     /// <summary>The Remote Party an encrypted payload is for: the Supplementary Remote Party ID, else the recipient.</summary>
@@ -59,6 +67,10 @@ public static class GbcsSecurity
     /// <summary>The message MAC-wrapped, keyed by the two parties' key-agreement keys.</summary>
     public static byte[] WriteWithMac(GbcsMessage message, ECDiffieHellman own, ECDiffieHellman other) =>
         WriteWithMac(message, MacKey(message, own, other));
+
+    /// <inheritdoc cref="WriteWithMac(GbcsMessage, ECDiffieHellman, ECDiffieHellman)"/>
+    public static byte[] WriteWithMac(GbcsMessage message, GbcsKeyAgreement agreement) =>
+        WriteWithMac(message, MacKey(message, agreement));
 
     /// <summary>Whether the MAC of a MAC-wrapped message (its octets as received) verifies with <paramref name="key"/>.</summary>
     public static bool MacVerifies(ReadOnlySpan<byte> wire, GbcsMessage message, ReadOnlySpan<byte> key)

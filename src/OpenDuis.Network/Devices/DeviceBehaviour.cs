@@ -90,17 +90,27 @@ public static class DeviceBehaviour
 /// <summary>The ZigBee Cluster Library frames the emulated GSME and GPF write (ZCL 2.4: general command frames).</summary>
 internal static class Zcl
 {
-    /// <summary>Read Attributes Response (0x01) of the Metering cluster's CurrentSummationDelivered (0x0000, uint48), server to client.</summary>
+    /// <summary>
+    /// Read Attributes Response (0x01) of the Metering cluster's CurrentSummationDelivered (0x0000,
+    /// uint48), server to client, in a GBZ component GBCS encrypts (GBCS 7.3; laid out as RTDS GCS13a):
+    /// profile 0x0109, one component, control 0x03 (last, encrypted), cluster 0x0702, additional header,
+    /// the ZCL header, then the ciphered information (0x31, invocation counter, the attribute records,
+    /// a tag). The records stand in plaintext here: the Device's GBCS security encrypts them for the
+    /// Remote Party as it sends the response.
+    /// </summary>
     public static byte[] CurrentSummationDelivered(ulong counter, ulong value)
     {
-        var frame = new byte[3 + 4 + 6];
-        frame[0] = 0x18; // profile-wide, server to client, default response disabled
-        frame[1] = (byte)counter;
-        frame[2] = 0x01;
+        Span<byte> records = stackalloc byte[4 + 6];
         // attribute 0x0000, status success, type uint48, then the value little-endian
-        frame[3] = 0x00; frame[4] = 0x00; frame[5] = 0x00; frame[6] = 0x25;
-        for (var i = 0; i < 6; i++) frame[7 + i] = (byte)(value >> (8 * i));
-        return frame;
+        records[0] = 0x00; records[1] = 0x00; records[2] = 0x00; records[3] = 0x25;
+        for (var i = 0; i < 6; i++) records[4 + i] = (byte)(value >> (8 * i));
+        var ciphered = 5 + records.Length + 12;
+        var body = 2 + 3 + 2 + ciphered;
+        var gbz = new List<byte> { 0x01, 0x09, 0x01, 0x03, 0x07, 0x02, (byte)(body >> 8), (byte)body };
+        gbz.AddRange([0x00, 0x00, 0x18, (byte)counter, 0x01, (byte)(ciphered >> 8), (byte)ciphered, 0x31, 0x00, 0x00, 0x00, 0x00]);
+        gbz.AddRange(records);
+        gbz.AddRange(new byte[12]);
+        return [.. gbz];
     }
 
     /// <summary>Default Response (0x0B) with status success.</summary>

@@ -280,6 +280,15 @@ public sealed class DuisResponse
             AppendSr(body, "DCCAlert").AppendChild(Import(doc, a.Content));
             return body;
         }
+        if (DeviceAlert is { } d)
+        {
+            var body = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "DeviceAlertMessage", DuisNamespaces.ServiceUserGateway);
+            AppendSr(body, "AlertCode", d.AlertCode.ToString("X4", CultureInfo.InvariantCulture));
+            if (d.ThrottledAlertSequenceId is { } s) AppendSr(body, "ThrottledAlertSequenceId", s.ToString(CultureInfo.InvariantCulture));
+            if (d.ThrottledAlertCount is { } n) AppendSr(body, "ThrottledAlertCount", n.ToString(CultureInfo.InvariantCulture));
+            AppendSr(body, "GBCSPayload", Convert.ToBase64String(d.GbcsPayload.Span));
+            return body;
+        }
         throw new InvalidOperationException($"A {BodyKind} body is only carried from a message that was read.");
     }
 
@@ -345,6 +354,15 @@ public sealed class DuisResponse
         var carried = (XmlElement)content.CloneNode(deep: true);
         return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.DccAlertMessage, null, null,
             new DccAlert(alertCode, carried, throttledAlertSequenceId, throttledAlertCount), null, null, null, null);
+    }
+
+    /// <summary>A Device Alert the DCC forwards to a User (DUIS 3.9, sr:DeviceAlertMessage): the GBCS alert code and the Device's GBCS Alert.</summary>
+    public static DuisResponse CreateDeviceAlert(DuisSchemaVersion schemaVersion, ushort alertCode, ReadOnlyMemory<byte> gbcsPayload, DateTimeOffset at,
+        RequestId? requestId = null, RequestId? responseId = null)
+    {
+        RequireApplicable(ResponseCode.I0, ResponseTypes.DeviceAlert, schemaVersion);
+        return new DuisResponse(schemaVersion, requestId, responseId, ResponseCode.I0, at, ResponseBodyKind.DeviceAlertMessage, null, null, null,
+            new DeviceAlert(alertCode, gbcsPayload.ToArray()), null, null, null);
     }
 
     private static void RequireApplicable(ResponseCode code, ResponseTypes type, DuisSchemaVersion schemaVersion)

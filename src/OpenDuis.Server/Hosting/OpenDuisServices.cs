@@ -6,7 +6,10 @@ using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Outbox;
 using OpenDuis.Core.Requests;
+using OpenDuis.Gbcs.Keys;
+using OpenDuis.Gbcs.Security;
 using OpenDuis.Network;
+using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Signing;
 using OpenDuis.Server.Endpoints;
@@ -153,9 +156,13 @@ public static class OpenDuisServices
             // The SMETS1 Service Provider signs its responses and S1SP Alerts with its own key where the key folder
             // has one (the demo key set does), else with the DSP's.
             services.AddSingleton(new Network.Smets1.Smets1ServiceProvider(parts.Keys.FindXmlSigningKey(DemoKeySet.Smets1ServiceProviderEui) ?? dspKey));
+            // GBCS security on the SM WAN (R-GBCS-1..3): the Users' and the ACB's certificates and keys from the key store,
+            // the Devices' from the Device key store when one is registered, else made in memory.
+            services.TryAddSingleton<IDeviceCredentials>(new GeneratedDeviceCredentials());
+            services.AddSingleton(sp => new DeviceGbcsSecurity(GbcsKeyring.From(parts.Keys), sp.GetRequiredService<IDeviceCredentials>(), dspKey.Certificate.Subject));
             services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox,
                 dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
-                sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Network.Smets1.Smets1ServiceProvider>()));
+                sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Network.Smets1.Smets1ServiceProvider>(), sp.GetRequiredService<DeviceGbcsSecurity>()));
             if (parts.SmWanState is { } state) SmWan.SmWanStateHosting.AddDurableSmWanState(services, state);
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
