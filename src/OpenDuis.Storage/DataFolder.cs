@@ -154,7 +154,15 @@ public sealed class DataFolder
     /// (files 0600, folders 0700): a folder made by an earlier version, or copied with looser modes.
     /// Returns what it changed, for the one line that says so.
     /// </summary>
-    public IReadOnlyList<string> TightenModes() => OwnerOnly.Tighten(Path);
+    public IReadOnlyList<string> TightenModes()
+    {
+        try { return OwnerOnly.Tighten(Path); }
+        catch (UnauthorizedAccessException)
+        {
+            throw new DataFolderException(DataFolderProblem.Unusable,
+                $"The data folder {Path} can be read by group or others and belongs to another user, so it cannot be made owner-only: run OpenDUIS as its owner, or make it owner-only (chmod -R go-rwx).");
+        }
+    }
 
     /// <summary>The line that says what <see cref="TightenModes"/> changed, or null when it changed nothing.</summary>
     public string? DescribeTightened(IReadOnlyList<string> changed) => changed.Count == 0 ? null
@@ -188,11 +196,10 @@ public sealed class DataFolder
     public async Task<(ISmiStore Store, int CertificateReferences)> InitialiseAsync(DataFolderSettings settings, CancellationToken cancellationToken = default)
     {
         EnsureNotAFile();
-        OwnerOnly.CreateDirectory(Path);
         settings = settings with { Keys = settings.Keys ?? DefaultKeysPath };
         try
         {
-            Directory.CreateDirectory(Path);
+            OwnerOnly.CreateDirectory(Path);
             // Without ZAZ1 keys the folder gets its own demo key set, generated once; beside ZAZ1 keys,
             // keys for the demo Users ZAZ1 has none for (the conformance runner's one-role Users among them).
             if (settings.Keys == DefaultKeysPath) KeyFolder.GenerateDemoKeysIfEmpty(settings.Keys);

@@ -53,7 +53,7 @@ public sealed class ConsoleInstance : IAsyncDisposable
             var scoped = new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ToString();
             await (await folder.InitialiseAsync(new DataFolderSettings { Store = "postgres", PostgresConnectionString = scoped })).Store.DisposeAsync();
         }
-        var host = await DataFolderHost.OpenAsync(folder, TimeProvider.System);
+        var host = await DataFolderHost.OpenAsync(folder, TimeProvider.System, initialise: true);
         var options = new ConsoleOptions(folder.Path, host.Store.Description, RepoPaths.Templates, token);
         var serverOptions = profile == ConnectionProfile.Duis
             ? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning, Profile = profile, Dccki = host.EnsureDemoDccki(TimeProvider.System), OperatorPort = 0 }

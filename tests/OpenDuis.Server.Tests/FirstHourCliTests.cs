@@ -186,17 +186,15 @@ public sealed class FirstHourCliTests : IAsyncLifetime
 
     [Theory]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    [InlineData(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, "is read-only")]
-    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite, "cannot be read")]
+    [InlineData(UnixFileMode.UserRead, "is read-only")]
+    [InlineData(UnixFileMode.UserWrite, "cannot be read")]
     public async Task A_read_only_or_unreadable_database_at_start_is_one_sentence_with_its_path_and_exit_12(UnixFileMode mode, string says)
     {
         await _cli.RunOnDataAsync("init");
         var db = Path.Combine(Data, "openduis.db");
-        // The server runs as another user than the file's owner (root ignores file modes).
-        var open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
-                   | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-        File.SetUnixFileMode(Data, open);
-        File.SetUnixFileMode(Path.Combine(Data, "openduis.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        // The server runs as another user (root ignores file modes), who owns the owner-only data folder: only the database's own mode is wrong.
+        foreach (var f in Directory.EnumerateFiles(Data, "openduis.db-*")) File.Delete(f);
+        if (Environment.UserName == "root") await ChownAsync("nobody", Data);
         File.SetUnixFileMode(db, mode);
 
         var (code, output) = await RunAsAnotherUserAsync("serve", "--data", Data, "--port", "0", "--smki-port", "0");
@@ -204,6 +202,23 @@ public sealed class FirstHourCliTests : IAsyncLifetime
         Assert.True(code == 12, output);
         Assert.Contains(db, output);
         Assert.Contains(says, output);
+        AssertOneSentence(output);
+    }
+
+    /// <summary>A loosened data folder that belongs to someone else cannot be made owner-only: refused in one sentence, exit 11.</summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_loose_data_folder_of_another_user_is_refused_in_one_sentence_with_exit_11()
+    {
+        Assert.SkipUnless(Environment.UserName == "root", "needs root to run the server as another user");
+        await _cli.RunOnDataAsync("init");
+        File.SetUnixFileMode(Data, (UnixFileMode)0b111_111_111);
+        File.SetUnixFileMode(Path.Combine(Data, "openduis.json"), (UnixFileMode)0b110_100_100);
+
+        var (code, output) = await RunAsAnotherUserAsync("serve", "--data", Data, "--port", "0", "--smki-port", "0");
+
+        Assert.True(code == 11, output);
+        Assert.Contains("cannot be made owner-only", output);
         AssertOneSentence(output);
     }
 
@@ -346,6 +361,13 @@ public sealed class FirstHourCliTests : IAsyncLifetime
     {
         for (var i = 0; i < 300 && !condition(); i++) await Task.Delay(100, Ct);
         Assert.True(condition(), "timed out");
+    }
+
+    private static async Task ChownAsync(string user, string path)
+    {
+        using var chown = Process.Start(new ProcessStartInfo("chown", ["-R", user, path]) { UseShellExecute = false })!;
+        await chown.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, chown.ExitCode);
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsAnotherUserAsync(params string[] args)
