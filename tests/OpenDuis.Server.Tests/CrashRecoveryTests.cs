@@ -129,7 +129,7 @@ public sealed class CrashRecoveryTests : IAsyncDisposable
         await listening.ContinueWith(_ => { }, CancellationToken.None);
     }
 
-    private static DuisRequest Read411(Eui originator, Eui device, ulong counter)
+    internal static DuisRequest Read411(Eui originator, Eui device, ulong counter)
     {
         var file = RepoPaths.TemplateFiles().First(f => Path.GetFileName(f).StartsWith("ECS17b_4.1.1_SINGLE_SUCCESS", StringComparison.Ordinal));
         var doc = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
@@ -138,7 +138,7 @@ public sealed class CrashRecoveryTests : IAsyncDisposable
         return new DuisRequest(t.SchemaVersion, new RequestId(originator, device, counter), t.CommandVariant, t.ServiceReference, t.ServiceReferenceVariant, t.Body);
     }
 
-    private static async Task<ResponseCode> PostAsync(HttpClient http, int port, byte[] body, CancellationToken ct)
+    internal static async Task<ResponseCode> PostAsync(HttpClient http, int port, byte[] body, CancellationToken ct)
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
