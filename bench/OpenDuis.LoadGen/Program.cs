@@ -1,3 +1,4 @@
+using OpenDuis.OperatorConsole;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -20,6 +21,7 @@ using OpenDuis.Storage;
 //   dotnet run -c Release --project bench/OpenDuis.LoadGen -- [--profile dev|duis] [--requests N]
 //       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL]]
 //       [--log-level Warning|Information|...]  (serve's default is Information; the server logs to the console)
+//       [--console]  (serve's composition with the operator console, and an operator watching Traffic during the load)
 //       [--rate R]  (open loop: R requests/s offered on a fixed schedule, latency from each one's due time;
 //                    without it, closed loop: C clients each send the next request when answered)
 //
@@ -33,7 +35,7 @@ using OpenDuis.Storage;
 var settings = LoadSettings.Parse(args);
 var data = new DataFolder(Directory.CreateTempSubdirectory("openduis-loadgen-").FullName);
 var clock = TimeProvider.System;
-await using var host = await DataFolderHost.OpenAsync(data, clock);
+await using var host = await DataFolderHost.OpenAsync(data, clock, initialise: true);
 var profile = settings.Profile;
 var options = new ServerOptions
 {
@@ -71,7 +73,15 @@ if (network is not null && endpoint is not null)
     foreach (var user in OpenDuis.Core.Demo.DemoEnvironment.Users)
         if (await host.Store.FindUserAsync(user.Id) is { } found)
             await host.Cache.SaveUserAsync(found with { ResponseEndpoint = endpoint });
-await using var server = await DuisServer.StartAsync(options, s => s.AddOpenDuis(host.Parts() with { Network = network }));
+// --console composes the server as serve does, with the operator console recording the traffic, and
+// watches it during the load as an operator would: the Traffic page reloaded every second, its live stream open.
+await using var server = await DuisServer.StartAsync(options, s =>
+{
+    if (settings.Console)
+        s.AddOpenDuisWithConsole(host.Parts() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
+    else
+        s.AddOpenDuis(host.Parts() with { Network = network });
+});
 
 var security = new DuisSecurity(host.Keys);
 var templates = Directory.EnumerateFiles(settings.Templates).Order(StringComparer.Ordinal)
@@ -192,6 +202,7 @@ var allocatedBefore = GC.GetTotalAllocatedBytes();
 var pausedBefore = GC.GetTotalPauseDuration();
 int[] CollectionCounts() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 var collectionsBefore = CollectionCounts();
+var viewer = settings.Console && settings.Profile == ConnectionProfile.Dev ? new ConsoleViewer(new Uri(server.BaseAddress, "/ui/")) : null;
 // The network's and the endpoint's counters run from start: the warm-up's share is taken off.
 var respondedBefore = network is null ? 0 : server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>().Responded;
 var receivedBefore = Interlocked.Read(ref received);
@@ -236,6 +247,7 @@ else
             Record(await SendAsync(i));
     }));
 var elapsedAll = deadline.Elapsed;
+var viewed = viewer is null ? null : await viewer.StopAsync();
 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
 var paused = GC.GetTotalPauseDuration() - pausedBefore;
@@ -270,6 +282,11 @@ if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
             $"generations {string.Join("/", info.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes / 1048576).ToString(CultureInfo.InvariantCulture)))} MB after"));
     }
 Console.WriteLine($"Request log: {host.RequestLog.Pending} changes waiting to be written when the load ended");
+if (viewed is not null)
+{
+    var log = server.Services.GetRequiredService<OpenDuis.OperatorConsole.Traffic.TrafficLog>();
+    Console.WriteLine("Console: " + viewed + string.Create(CultureInfo.InvariantCulture, $"; the Traffic log saw {log.Seen} messages and recorded {log.Last}"));
+}
 Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
 if (network is not null)
 {
@@ -304,7 +321,7 @@ foreach (var client in clients?.Values ?? Enumerable.Empty<HttpClient>()) client
 try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
-internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint,
+internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint, bool Console,
     LogLevel LogLevel, int? Rate)
 {
     public static LoadSettings Parse(string[] args)
@@ -323,6 +340,7 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             templates,
             args.Contains("--network"),
             Value("--endpoint") ?? "local",
+            args.Contains("--console"),
             Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true),
             Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null);
     }

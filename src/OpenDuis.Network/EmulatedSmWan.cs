@@ -44,7 +44,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly ICommandOutcomePolicy _policy;
     private readonly ILogger _logger;
     private readonly DeviceResponseAlerts? _alerts;
-    private readonly Smets1.Smets1ServiceProvider? _smets1;
+    private readonly Smets1.Smets1ServiceProvider _smets1;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
     private readonly ConcurrentDictionary<IssuedKey, IssuedPreCommand> _issued = new();
@@ -65,7 +65,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         DeviceResponseAlerts? alerts = null, Smets1.Smets1ServiceProvider? smets1 = null)
     {
         _alerts = alerts;
-        _smets1 = smets1;
+        // Without an S1SP key of its own, the SMETS1 Service Provider signs with the DSP's.
+        _smets1 = smets1 ?? new Smets1.Smets1ServiceProvider(dspKey);
         _options = options;
         _inventory = inventory;
         _outbox = outbox;
@@ -423,13 +424,13 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var responseId = new RequestId(pending.Device, request.RequestId.Originator, request.RequestId.Counter);
         var next = state;
         XmlElement? payload = null;
-        if (pending.Provider.Kind == SmWanProviderKind.Smets1ServiceProvider && _smets1 is { } s1sp)
+        if (pending.Provider.Kind == SmWanProviderKind.Smets1ServiceProvider)
         {
             // R-S1-1: the SMETS1 Service Provider answers for its Device, with the MMC body it signs itself.
             next = pending.UseCase is { } s1UseCase
                 ? DeviceBehaviour.Execute(state, request, pending.Original, s1UseCase, pending.GbcsCounter, now, Rtds).Next
                 : state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
-            var message = s1sp.Respond(request, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
+            var message = _smets1.Respond(request, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
             var smets1 = DuisResponse.CreateSmets1Response(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now, message);
             return (DuisSigner.SignAndSerialise(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
         }

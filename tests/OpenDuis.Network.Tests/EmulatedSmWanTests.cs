@@ -7,6 +7,7 @@ using OpenDuis.Gbcs;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Xml;
 
 namespace OpenDuis.Network.Tests;
 
@@ -378,7 +379,7 @@ public sealed class EmulatedSmWanTests
         Assert.Same(providers.South, providers.For(DeviceGeneration.Smets2Plus, CspRegion.South));
         Assert.Same(providers.Central, providers.For(DeviceGeneration.Smets2Plus, CspRegion.Unknown));
 
-        // The demo SMETS1 ESME answers a 4.1.1 read like any other meter.
+        // The demo SMETS1 ESME answers a 4.1.1 read through the S1SP (R-S1-1): its signed MMC response, not GBCS.
         var smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
         var request = Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", doc =>
         {
@@ -388,8 +389,11 @@ public sealed class EmulatedSmWanTests
             id.InnerText = (RequestId.Parse(id.InnerText) with { Target = smets1Esme }).ToString();
         });
         await emulator.AcceptAsync(request);
-        var gbcs = Emulator.Gbcs(Assert.Single(await emulator.ResponsesAsync(1)));
-        Assert.Equal(smets1Esme, gbcs.Originator);
+        var response = Assert.Single(await emulator.ResponsesAsync(1));
+        Assert.Equal(ResponseBodyKind.Smets1ResponseMessage, response.BodyKind);
+        var signed = Smets1Response.ExtractSignedResponse(response.ToXmlDocument())!;
+        Assert.Equal(smets1Esme.ToString(), signed.DocumentElement!.FirstElement("BusinessOriginatorID", DuisNamespaces.ResponseAndAlert)!.InnerText);
+        Assert.NotNull(signed.DocumentElement!.FirstElement("ReadInstantaneousImportRegistersRsp", DuisNamespaces.ResponseAndAlert));
         Assert.Equal(DeviceGeneration.Smets1, emulator.Network.Device(smets1Esme)!.Generation);
     }
 

@@ -59,6 +59,20 @@ public class CanonicalizerTests
     }
 
     [Fact]
+    public void Many_declarations_shadowed_and_restored_across_siblings_canonicalise_as_the_framework_does()
+    {
+        // Every prefix declared on the root, half redeclared on each child and some back again on a
+        // grandchild: the bindings each element's end restores must be the ones in force before it.
+        var root = string.Concat(Enumerable.Range(0, 60).Select(i => $" xmlns:p{i}=\"urn:{i}\""));
+        var child = string.Concat(Enumerable.Range(0, 30).Select(i => $" xmlns:p{i}=\"urn:other{i}\""));
+        var grandchild = string.Concat(Enumerable.Range(0, 10).Select(i => $" xmlns:p{i}=\"urn:{i}\""));
+        var xml = $"<p0:r{root} xmlns=\"urn:d\"><p1:c{child}><p2:g{grandchild} p3:a=\"1\"/><p5:g/></p1:c><p1:c xmlns=\"\"><e/><p59:e/></p1:c><p1:c{child}/></p0:r>";
+        var document = SecurityFixtures.Load(xml);
+        Assert.Equal(Framework(document, CanonicalForm.Exclusive), Ours(document, CanonicalForm.Exclusive));
+        Assert.Equal(Framework(document, CanonicalForm.Inclusive), Ours(document, CanonicalForm.Inclusive));
+    }
+
+    [Fact]
     public void A_subtree_renders_the_namespaces_it_uses_from_its_ancestors()
     {
         var document = SecurityFixtures.Load("""<r xmlns:ds="urn:ds" xmlns:x="urn:x"><ds:s x:a="1"><ds:t/></ds:s></r>""");

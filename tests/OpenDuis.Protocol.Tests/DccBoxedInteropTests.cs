@@ -35,6 +35,21 @@ public class DccBoxedInteropTests
     }
 
     [Fact]
+    public void An_element_injected_into_X509IssuerName_is_refused_by_the_tool_and_by_OpenDuis()
+    {
+        var document = SecurityFixtures.Load(SecurityFixtures.TemplateBytes("8.2_READ_INVENTORY_REQUEST_DUIS.XML"));
+        var signed = SecurityFixtures.Load(DuisSigner.SignAndSerialise(document, SecurityFixtures.Zaz1.FindXmlSigningKey(SecurityFixtures.RequestIdOf(document).Originator)!));
+        var issuer = signed.GetElementsByTagName("X509IssuerName", DuisSignatureProfile.DsigNamespace)[0]!;
+        issuer.AppendChild(signed.CreateElement("x", "Injected", "urn:attacker"));
+        var xml = Encoding.UTF8.GetString(DuisSigner.Serialise(signed));
+
+        Assert.False(DccBoxedTool.Shared.Validate(xml).Succeeded);
+        var result = DuisSignatureVerifier.Verify(SecurityFixtures.Load(xml), SecurityFixtures.Zaz1, RemotePartyRole.XmlSign);
+        Assert.Equal(SignatureStatus.Malformed, result.Status);
+        Assert.Equal(SignatureFailureCode.E100, result.FailureCode);
+    }
+
+    [Fact]
     public void Every_template_the_tool_signs_verifies_in_OpenDuis()
     {
         var tool = DccBoxedTool.Shared;

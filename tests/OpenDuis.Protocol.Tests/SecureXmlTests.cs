@@ -103,4 +103,31 @@ public class SecureXmlTests
         Assert.Equal(XmlRefusal.Empty, RefusalOf(""));
         Assert.Equal(XmlRefusal.Empty, Assert.Throws<XmlRefusedException>(() => SecureXml.Default.Load(new MemoryStream())).Refusal);
     }
+
+    [Fact]
+    public void An_element_with_more_attributes_than_the_limit_is_refused_as_it_is_read()
+    {
+        static string Root(int declarations) =>
+            "<r" + string.Concat(Enumerable.Range(0, declarations).Select(i => $" xmlns:p{i}=\"urn:{i}\"")) + "/>";
+        var limit = SecureXmlOptions.DefaultMaxAttributesPerElement;
+        Assert.NotNull(SecureXml.Default.Load(Encoding.UTF8.GetBytes(Root(limit))).DocumentElement);
+        var refused = Assert.Throws<XmlRefusedException>(() => SecureXml.Default.Load(Encoding.UTF8.GetBytes(Root(limit + 1))));
+        Assert.Equal(XmlRefusal.TooManyAttributes, refused.Refusal);
+        Assert.Contains($"{limit + 1} attributes", refused.Message);
+        // Plain attributes count as namespace declarations do.
+        var plain = "<r" + string.Concat(Enumerable.Range(0, limit + 1).Select(i => $" a{i}=\"1\"")) + "/>";
+        Assert.Equal(XmlRefusal.TooManyAttributes, RefusalOf(plain));
+    }
+
+    [Fact]
+    public void A_document_with_more_attributes_in_all_than_the_limit_is_refused()
+    {
+        // Each element within the per-element limit; the document beyond the total.
+        var element = "<e" + string.Concat(Enumerable.Range(0, 40).Select(i => $" xmlns:p{i}=\"urn:{i}\"")) + "/>";
+        var xml = "<r>" + string.Concat(Enumerable.Repeat(element, SecureXmlOptions.DefaultMaxAttributes / 40 + 1)) + "</r>";
+        var refused = Assert.Throws<XmlRefusedException>(() => SecureXml.Default.Load(Encoding.UTF8.GetBytes(xml)));
+        Assert.Equal(XmlRefusal.TooManyAttributes, refused.Refusal);
+        Assert.Contains($"more than {SecureXmlOptions.DefaultMaxAttributes}", refused.Message);
+        Assert.Equal(XmlRefusal.TooManyAttributes, RefusalOf("<r a='1'><e b='2'/></r>", new SecureXmlOptions { MaxAttributes = 1 }));
+    }
 }

@@ -95,6 +95,26 @@ public class SignatureTamperTests
         AssertFails(Edit(Signed(), (_, s) => s.GetElementsByTagName("X509IssuerName", Ds)[0]!.InnerText = "CN=Z2,OU=07"),
             SignatureStatus.UnknownCertificate);
 
+    /// <summary>
+    /// KeyInfo is outside what the signature covers, so an element slipped into X509IssuerName (xmldsig
+    /// XSD: xs:string) leaves the signature valid; the DCC Boxed tool's schema check refuses it, and so
+    /// must OpenDUIS without the XSDs (E100).
+    /// </summary>
+    [Theory]
+    [InlineData("X509IssuerName")]
+    [InlineData("X509SerialNumber")]
+    [InlineData("DigestValue")]
+    [InlineData("SignatureValue")]
+    public void An_element_injected_into_a_signature_value_is_malformed(string element)
+    {
+        var injected = Edit(Signed(), (document, s) =>
+            s.GetElementsByTagName(element, Ds)[0]!.AppendChild(document.CreateElement("x", "Injected", "urn:attacker")));
+        AssertFails(injected, SignatureStatus.Malformed);
+        // Comments are not content: the same value with one is still valid.
+        var commented = Edit(Signed(), (document, s) => s.GetElementsByTagName("X509IssuerName", Ds)[0]!.AppendChild(document.CreateComment("note")));
+        Assert.True(Verify(commented).IsValid, Verify(commented).ToString());
+    }
+
     [Fact]
     public void The_issuer_name_matches_with_or_without_spaces_after_commas() =>
         Assert.True(Verify(Edit(Signed(), (_, s) => s.GetElementsByTagName("X509IssuerName", Ds)[0]!.InnerText = "CN=Z1, OU=07")).Status

@@ -94,6 +94,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Users_endpoint_refuses_an_unknown_user_and_a_relative_url()
     {
+        Assert.Equal(0, (await RunAsync("init", "--data", _data)).ExitCode);
         var unknown = await RunAsync("users", "endpoint", "00-11-22-33-44-55-66-77", "http://127.0.0.1:1/", "--data", _data);
         var relative = await RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), "responses", "--data", _data);
 

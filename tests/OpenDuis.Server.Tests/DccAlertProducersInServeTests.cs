@@ -22,7 +22,7 @@ namespace OpenDuis.Server.Tests;
 /// </summary>
 public sealed class DccAlertProducersInServeTests : IAsyncDisposable
 {
-    private readonly OpenduisProcesses _cli = new("openduis-alerts-");
+    private readonly OpenduisProcesses _cli = new("openduis-alerts-", initialised: true);
     private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -69,16 +69,31 @@ public sealed class GbcsCliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Parse_refuses_a_command_and_says_keys_are_not_available_yet()
+    public async Task Parse_refuses_a_command()
     {
-        var command = Rtds("7.4_ECS45", "ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX");
-        var (code, output) = await _cli.RunAsync("parse", command);
+        var (code, output) = await _cli.RunAsync("parse", Rtds("7.4_ECS45", "ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX"));
         Assert.Equal(2, code);
         Assert.Contains("expected a response or alert", output, StringComparison.Ordinal);
+    }
 
-        (code, output) = await _cli.RunAsync("parse", "--keys", _cli.Data, Rtds("7.4_ECS45", "ECS45_7.4_SUCCESS_RESPONSE_GBCS.HEX"));
+    [Fact]
+    public async Task Parse_with_keys_decrypts_and_refuses_a_message_whose_MAC_does_not_verify()
+    {
+        var keys = RepoPaths.ReferencePath("rtds-gbcs", "keystore");
+        var response = Rtds("4.1.1_ECS17b", "ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
+        var (code, output) = await _cli.RunAsync("parse", "--keys", keys, response);
+        Assert.True(code == 0, output);
+        Assert.Contains("<ra:GBCSData format=\"plain\" sequence=\"0\" name=\"ECS17b\" type=\"dlms\">", output, StringComparison.Ordinal);
+
+        var tampered = Bytes(response);
+        tampered[^1] ^= 0x01;
+        (code, output) = await _cli.RunAsync("parse", "--keys", keys, Write("tampered.hex", Convert.ToHexString(tampered)));
+        Assert.Equal(2, code);
+        Assert.Contains("MAC does not verify", output, StringComparison.Ordinal);
+
+        (code, output) = await _cli.RunAsync("parse", "--keys", Path.Combine(_cli.Data, "no-such-folder"), response);
         Assert.Equal(1, code);
-        Assert.Contains("not available in this build", output, StringComparison.Ordinal);
+        Assert.Contains("does not exist", output, StringComparison.Ordinal);
     }
 
     [Fact]

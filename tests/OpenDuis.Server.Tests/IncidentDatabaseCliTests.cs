@@ -5,7 +5,7 @@ namespace OpenDuis.Server.Tests;
 /// <summary><c>openduis incident</c> without --register keeps the register in the data folder's database.</summary>
 public sealed class IncidentDatabaseCliTests : IAsyncDisposable
 {
-    private readonly OpenduisProcesses _cli = new("openduis-incident-db-");
+    private readonly OpenduisProcesses _cli = new("openduis-incident-db-", initialised: true);
     private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

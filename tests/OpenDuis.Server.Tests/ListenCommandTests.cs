@@ -10,7 +10,7 @@ namespace OpenDuis.Server.Tests;
 /// <summary><c>openduis listen --dccki-user</c> as a separate process: a User's endpoint on the duis profile.</summary>
 public sealed class ListenCommandTests : IAsyncLifetime
 {
-    private readonly OpenduisProcesses _cli = new("openduis-listen-");
+    private readonly OpenduisProcesses _cli = new("openduis-listen-", initialised: true);
     private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -7,7 +7,7 @@ public sealed class NoticeDatabaseCliTests : IAsyncDisposable
 {
     private const string Sender = "90-B3-D5-1F-30-01-00-00";
     private const string Recipient = "90-B3-D5-1F-30-02-00-00";
-    private readonly OpenduisProcesses _cli = new("openduis-notice-db-");
+    private readonly OpenduisProcesses _cli = new("openduis-notice-db-", initialised: true);
     private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -64,7 +64,7 @@ public sealed class NoticeDatabaseCliTests : IAsyncDisposable
         var badEui = await Run("notice", "record", "--from", "not-an-eui", "--to", Recipient, "--method", "post",
             "--sent", "2026-11-25T10:00Z", "--subject", "Suspension", "--address", "1 High Street");
         Assert.Equal(2, badEui.ExitCode);
-        Assert.Contains("--from: 'not-an-eui' is not an EUI-64", badEui.Err);
+        Assert.Contains("--from: 'not-an-eui' is neither a Party ID the data folder knows", badEui.Err);
 
         var badTime = await Run("notice", "record", "--from", Sender, "--to", Recipient, "--method", "post",
             "--sent", "yesterday", "--subject", "Suspension", "--address", "1 High Street");

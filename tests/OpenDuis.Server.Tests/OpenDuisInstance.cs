@@ -58,7 +58,9 @@ public sealed class OpenDuisInstance : IAsyncDisposable
     });
 
     /// <param name="network">The emulated SM WAN's settings: with them device requests are answered by emulated devices.</param>
-    public static async Task<OpenDuisInstance> StartAsync(string? directory = null, ServerOptions? options = null, OpenDuis.Network.EmulatedSmWanOptions? network = null)
+    /// <param name="schemas">False runs without the official XSDs, as <c>openduis serve</c> without <c>--schemas</c>.</param>
+    public static async Task<OpenDuisInstance> StartAsync(string? directory = null, ServerOptions? options = null, OpenDuis.Network.EmulatedSmWanOptions? network = null,
+        bool schemas = true)
     {
         var instance = new OpenDuisInstance(directory ?? System.IO.Directory.CreateTempSubdirectory("openduis-server-").FullName);
         var fresh = !File.Exists(instance.DatabasePath);
@@ -73,7 +75,7 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
             services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox,
-                Schemas: OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")), AccessSnapshot: snapshot, Schedules: instance.Schedules, Network: network,
+                Schemas: schemas ? OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")) : null, AccessSnapshot: snapshot, Schedules: instance.Schedules, Network: network,
                 UnitOfWork: new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath), DeviceKeys: instance.DeviceKeys)));
         return instance;
     }

@@ -9,12 +9,21 @@ namespace OpenDuis.Server.Tests;
 /// The <c>openduis</c> command run as separate processes over one temporary data folder, as a user
 /// runs it. Every process started is killed, and the folder removed, on dispose.
 /// </summary>
-public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
+/// <param name="initialised">Initialise the folder first, as `openduis init` does (only init and serve create a data folder).</param>
+public sealed class OpenduisProcesses(string folderPrefix, bool initialised = false) : IAsyncDisposable
 {
     private readonly List<Process> _started = [];
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public string Data { get; } = Directory.CreateTempSubdirectory(folderPrefix).FullName;
+    public string Data { get; } = Create(folderPrefix, initialised);
+
+    private static string Create(string prefix, bool initialised)
+    {
+        var path = Directory.CreateTempSubdirectory(prefix).FullName;
+        if (initialised)
+            new Storage.DataFolder(path).InitialiseAsync(new Storage.DataFolderSettings()).GetAwaiter().GetResult().Store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return path;
+    }
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "openduis.dll");
 
@@ -65,6 +74,8 @@ public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
         string[] smki = extra.Contains("--smki-port") ? [] : ["--smki-port", "0"];
         var serve = Start(["serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", .. smki, .. extra]);
         var log = new StringBuilder();
+        _logs[serve] = log;
+        _serveLog = log;
         serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         serve.BeginOutputReadLine();
@@ -81,6 +92,27 @@ public sealed class OpenduisProcesses(string folderPrefix) : IAsyncDisposable
             await Task.Delay(100, Ct);
         }
         throw new TimeoutException("openduis serve did not answer /health within 30 s");
+    }
+
+    private StringBuilder? _serveLog;
+
+    /// <summary>What the last <see cref="ServeAsync"/> server has written so far (standard output and error).</summary>
+    public string ServeOutput
+    {
+        get
+        {
+            if (_serveLog is not { } log) return "";
+            lock (log) return log.ToString();
+        }
+    }
+
+    private readonly Dictionary<Process, StringBuilder> _logs = [];
+
+    /// <summary>Everything a process started by <see cref="ServeAsync"/> has written so far (standard output and error).</summary>
+    public string OutputOf(Process serve)
+    {
+        var log = _logs[serve];
+        lock (log) return log.ToString();
     }
 
     public static int FreePort()

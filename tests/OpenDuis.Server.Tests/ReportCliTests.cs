@@ -7,7 +7,7 @@ namespace OpenDuis.Server.Tests;
 /// <summary><c>openduis report</c> as a separate process on a fresh data folder: H17 requests, refusals, and a report from the inventory.</summary>
 public sealed class ReportCliTests : IAsyncDisposable
 {
-    private readonly OpenduisProcesses _cli = new("openduis-report-cli-");
+    private readonly OpenduisProcesses _cli = new("openduis-report-cli-", initialised: true);
     private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -60,7 +60,7 @@ public sealed class ReportCliTests : IAsyncDisposable
     private static int FreePort() => OpenduisProcesses.FreePort();
 
     [Fact]
-    public async Task Serve_gives_the_report_to_its_recipient_key_and_refuses_another_with_403()
+    public async Task Serve_gives_the_report_to_its_recipient_key_and_answers_another_as_if_it_did_not_exist()
     {
         await Run("report", "requester", "--as", "DEMO-MAKER", "--kind", "manufacturer", "--manufacturer-id", "0DB1", "--party", "--evidence-accepted", "now");
         await Run("report", "requester", "--as", "MAP-CO", "--kind", "map", "--map-id", "90-B3-D5-1F-30-05-00-00", "--sesa", "--evidence-accepted", "now");
@@ -108,8 +108,9 @@ public sealed class ReportCliTests : IAsyncDisposable
             Assert.Equal(HttpStatusCode.OK, suppliers.StatusCode);
 
             using var theirs = await Get(mapKey);
-            Assert.Equal(HttpStatusCode.Forbidden, theirs.StatusCode);
-            Assert.Contains("Refused (H17.6)", await theirs.Content.ReadAsStringAsync(Ct));
+            // As if the report did not exist (no oracle of others' report ids).
+            Assert.Equal(HttpStatusCode.NotFound, theirs.StatusCode);
+            Assert.Contains("for this download key (H17.6", await theirs.Content.ReadAsStringAsync(Ct));
         }
         finally
         {

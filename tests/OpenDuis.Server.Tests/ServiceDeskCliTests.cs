@@ -5,7 +5,7 @@ namespace OpenDuis.Server.Tests;
 /// <summary><c>openduis service-desk record|list</c> keep the Appendix P 2.2 log in the data folder's database.</summary>
 public sealed class ServiceDeskCliTests : IAsyncDisposable
 {
-    private readonly OpenduisProcesses _cli = new("openduis-service-desk-db-");
+    private readonly OpenduisProcesses _cli = new("openduis-service-desk-db-", initialised: true);
     private string _data => _cli.Data;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

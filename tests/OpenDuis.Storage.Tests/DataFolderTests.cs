@@ -34,12 +34,47 @@ public sealed class DataFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_folder_that_is_not_a_data_folder_is_refused_naming_init_and_nothing_is_created()
+    {
+        var mistyped = new DataFolder(Path.Combine(_dir, "mistyped"));
+        var e = await Assert.ThrowsAsync<DataFolderException>(() => mistyped.OpenStoreAsync(Ct));
+        Assert.Equal(DataFolderProblem.NotADataFolder, e.Problem);
+        Assert.Contains("openduis init", e.Message);
+        Assert.Contains(mistyped.Path, e.Message);
+        Assert.False(Directory.Exists(mistyped.Path));
+    }
+
+    [Fact]
+    public async Task A_data_path_that_is_a_file_is_refused_even_by_init()
+    {
+        var file = Path.Combine(_dir, "a-file");
+        await File.WriteAllTextAsync(file, "not a folder", Ct);
+        var e = await Assert.ThrowsAsync<DataFolderException>(() => new DataFolder(file).InitialiseAsync(new DataFolderSettings(), Ct));
+        Assert.Equal(DataFolderProblem.Unusable, e.Problem);
+        Assert.Contains("is a file", e.Message);
+    }
+
+    [Fact]
+    public async Task A_corrupt_database_is_one_sentence_with_its_path()
+    {
+        var folder = new DataFolder(Path.Combine(_dir, "corrupt"));
+        await (await folder.InitialiseAsync(new DataFolderSettings(), Ct)).Store.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var f in Directory.EnumerateFiles(folder.Path, "openduis.db*")) File.Delete(f);
+        await File.WriteAllBytesAsync(folder.SqlitePath, System.Text.Encoding.ASCII.GetBytes(new string('x', 8192)), Ct);
+        var e = await Assert.ThrowsAsync<DataFolderException>(() => folder.OpenStoreAsync(Ct));
+        Assert.Equal(DataFolderProblem.DatabaseUnusable, e.Problem);
+        Assert.Contains(folder.SqlitePath, e.Message);
+        Assert.Contains("not an SQLite database", e.Message);
+    }
+
+    [Fact]
     public async Task A_fresh_folder_is_initialised_on_first_use_with_the_demo_and_its_own_keys()
     {
         var folder = new DataFolder(Path.Combine(_dir, "fresh"));
         Assert.False(folder.IsInitialised);
 
-        await using (var store = await folder.OpenStoreAsync(Ct))
+        await using (var store = await folder.OpenOrInitialiseStoreAsync(Ct))
         {
             Assert.NotNull(await store.FindDeviceAsync(DemoEnvironment.Esme, Ct));
             var supplier = await store.FindUserAsync(DemoEnvironment.Supplier, Ct);
@@ -68,7 +103,13 @@ public sealed class DataFolderTests : IDisposable
             var supplier = await store.FindUserAsync(DemoEnvironment.Supplier, Ct);
             Assert.Contains(supplier!.Certificates, c => c.RoleCode == 0x87);
             Assert.Equal(RepoPaths.Keystore, folder.ReadSettings().Keys);
-            Assert.False(Directory.Exists(folder.DefaultKeysPath));
+            // Beside ZAZ1: demo keys only for the Users ZAZ1 has none for (the conformance runner's one-role
+            // Users), never a second DSP key; the ZAZ1 Users keep theirs.
+            var keys = folder.LoadKeys();
+            Assert.Equal(Protocol.Keys.KeyStore.Load(RepoPaths.Keystore).FindXmlSigningKey(DemoEnvironment.Supplier)!.Certificate.SerialNumber,
+                keys.FindXmlSigningKey(DemoEnvironment.Supplier)!.Certificate.SerialNumber);
+            Assert.All(DemoEnvironment.RoleUsers.Values, u => Assert.NotNull(keys.FindXmlSigningKey(u)));
+            Assert.Empty(Directory.EnumerateFiles(folder.DefaultKeysPath, "dsp-*"));
         }
     }
 

@@ -23,10 +23,14 @@ internal sealed class PostgresStoreSchema
     private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
     private string? _admin;
 
+    /// <summary>The connection string scoped to the schema, once opened.</summary>
+    public string Scoped { get; private set; } = "";
+
     public async Task<SqlSmiStore> OpenAsync()
     {
         var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
         _admin = admin;
+        Scoped = scoped;
         return await PostgresSmiStore.OpenAsync(scoped, TestContext.Current.CancellationToken);
     }
 

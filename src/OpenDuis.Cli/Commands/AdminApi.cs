@@ -8,7 +8,7 @@ namespace OpenDuis.Cli.Commands;
 /// <summary>
 /// What the commands that drive a running <c>openduis serve</c> through its loopback-only admin API
 /// (<c>fault</c>, <c>event</c>) share: the <c>--server</c> option, the call with its failures told
-/// apart (bad address, no server, refused), and the Device ID argument.
+/// apart (bad address, refused; no server is ExitCodes.ServerNotRunning), and the Device ID argument.
 /// </summary>
 internal static class AdminApi
 {
@@ -38,15 +38,8 @@ internal static class AdminApi
             return BadInput;
         }
         using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(10) };
-        try
-        {
-            return await call(http, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            await parse.InvocationConfiguration.Error.WriteLineAsync($"No OpenDUIS server answered at {server}: {e.Message}");
-            return Refused;
-        }
+        // No server there: one sentence and exit code 14, as for `send` (Program, ExitCodes).
+        return await call(http, cancellationToken);
     }
 
     /// <param name="api">What the API is called in the message when the server has none (e.g. "fault-injection").</param>

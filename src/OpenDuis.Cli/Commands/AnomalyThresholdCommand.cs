@@ -75,7 +75,7 @@ internal static class AnomalyThresholdCommand
                     }
                     threshold = new VolumeThreshold(v, parse.GetValue(max), p);
                 }
-                var folder = DataFolder.Resolve(parse.GetValue(data)).Path;
+                var folder = DataFolder.Resolve(parse.GetValue(data)).EnsuredPath();
                 Directory.CreateDirectory(folder);
                 if (!TryLoad(folder, error, out var current)) return 2;
                 if (threshold is null && !current.Any(t => t.User == owner && t.Threshold.Variant == v))
@@ -92,7 +92,7 @@ internal static class AnomalyThresholdCommand
         }
         list.SetAction(parse =>
         {
-            var folder = DataFolder.Resolve(parse.GetValue(listData)).Path;
+            var folder = DataFolder.Resolve(parse.GetValue(listData)).EnsuredPath();
             if (!TryLoad(folder, parse.InvocationConfiguration.Error, out var current)) return 2;
             foreach (var t in current) parse.InvocationConfiguration.Output.WriteLine(t.ToString());
             if (!TryLoadLimits(folder, parse.InvocationConfiguration.Error, out var limits)) return 2;
@@ -129,7 +129,7 @@ internal static class AnomalyThresholdCommand
                 error.WriteLine($"--element '{name}': not the local name of a body element (e.g. AdjustMeterBalance).");
                 return 1;
             }
-            var folder = DataFolder.Resolve(parse.GetValue(data)).Path;
+            var folder = DataFolder.Resolve(parse.GetValue(data)).EnsuredPath();
             Directory.CreateDirectory(folder);
             if (!TryLoadLimits(folder, error, out var current)) return 2;
             if (!set && !current.Any(l => l.Variant == v && l.Element == name))

@@ -25,6 +25,9 @@ internal static class CommandSet
         yield return FaultCommand.Create();
         yield return EventCommand.Create();
         yield return CplCommand.Create();
+        yield return ExplainCommand.Create();
+        yield return DevicesCommand.Create();
+        yield return OutboxCommand.Create();
         yield return ParseCommand.Create();
         yield return CorrelateCommand.Create();
         yield break;

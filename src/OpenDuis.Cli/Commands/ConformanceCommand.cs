@@ -85,17 +85,20 @@ internal static class ConformanceCommand
 
             var folder = DataFolder.Resolve(parse.GetValue(data));
             var keyFolder = parse.GetValue(keys);
+            KeyStore keyStore;
             if (keyFolder is null)
             {
-                if (!folder.IsInitialised) await (await folder.OpenStoreAsync(cancellationToken)).DisposeAsync();
+                // The data folder's whole key set: beside ZAZ1 keys, the demo keys of the one-role Users ZAZ1 lacks.
+                folder.EnsureInitialised();
                 keyFolder = folder.ReadSettings().Keys ?? folder.DefaultKeysPath;
+                keyStore = folder.LoadKeys();
             }
-            if (!Directory.Exists(keyFolder))
+            else if (!Directory.Exists(keyFolder))
             {
                 error.WriteLine($"--keys {keyFolder}: no such folder.");
                 return 1;
             }
-            var keyStore = KeyStore.Load(keyFolder);
+            else keyStore = KeyStore.Load(keyFolder);
             var dsp = keyStore.Certificates.Where(c => c.Role == RemotePartyRole.DspXmlSign).ToList();
             if (parse.GetValue(dspCertificate) is { } pem)
             {

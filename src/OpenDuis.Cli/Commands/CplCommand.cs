@@ -13,11 +13,29 @@ internal static class CplCommand
 {
     public static Command Create()
     {
-        var cpl = new Command("cpl", "Removes a product combination from the Central Products List, or restores it, on a running server.");
+        var cpl = new Command("cpl", "Lists the Central Products List; removes a product combination from it, or restores it, on a running server.");
         cpl.Options.Add(AdminApi.Server);
         cpl.Subcommands.Add(Change("remove", "Removes the combination from the CPL: its Devices become Suspended.", CplEndpoints.RemovePath));
         cpl.Subcommands.Add(Change("restore", "Restores the combination to the CPL: its Suspended Devices return to their status before.", CplEndpoints.RestorePath));
+        cpl.Subcommands.Add(List());
         return cpl;
+    }
+
+    /// <summary>The CPL as the data folder's database holds it (a running server reads the same).</summary>
+    private static Command List()
+    {
+        var data = InitCommand.DataOption();
+        var list = new Command("list", "List the Central Products List: manufacturer, model, firmware version, device type, GBCS and SMETS/CHTS versions, status.") { data };
+        list.SetAction(async (parse, ct) =>
+        {
+            await using var store = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(data)).OpenStoreAsync(ct);
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"{"Manufacturer",-12}  {"Model",-10}  {"Firmware",-9}  {"Type",-6}  {"GBCS",-5}  {"SMETS/CHTS",-12}  Status");
+            foreach (var p in (await store.ProductsAsync(ct)).OrderBy(p => (p.Manufacturer, p.Model, p.FirmwareVersion)))
+                output.WriteLine($"{p.Manufacturer,-12}  {p.Model,-10}  {p.FirmwareVersion,-9}  {p.DeviceType,-6}  {p.GbcsVersion,-5}  {p.SmetsChtsVersion,-12}  {p.Status}");
+            return 0;
+        });
+        return list;
     }
 
     private static Command Change(string name, string description, string path)

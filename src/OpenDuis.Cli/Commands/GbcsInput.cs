@@ -65,12 +65,12 @@ internal static class GbcsInput
     }
 
     /// <summary>The MMC document for one message, or the one-sentence reason there is none.</summary>
-    public static bool TryRender(byte[] bytes, out string xml, out string problem)
+    public static bool TryRender(byte[] bytes, out string xml, out string problem, IGbcsMessageSecurity? security = null)
     {
         xml = problem = "";
         try
         {
-            xml = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes);
+            xml = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes, security);
             return true;
         }
         catch (GbcsParseException e)

@@ -44,6 +44,7 @@ internal static class InitCommand
                 PostgresConnectionString = parse.GetValue(postgres),
                 Keys = keys is null ? null : Path.GetFullPath(keys),
             };
+            if (folder.DescribeTightened(folder.TightenModes()) is { } tightened) error.WriteLine(tightened);
             var (store, certificates) = await folder.InitialiseAsync(settings, cancellationToken);
             await using (store)
             {

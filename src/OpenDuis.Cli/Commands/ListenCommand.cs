@@ -1,3 +1,4 @@
+using OpenDuis.Protocol.Domain;
 using System.CommandLine;
 using System.Net;
 using System.Text;
@@ -33,6 +34,8 @@ internal static class ListenCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var folder = DataFolder.Resolve(parse.GetValue(data));
+            folder.EnsureInitialised();
+            ExitCodes.EnsurePortFree(IPAddress.Loopback, parse.GetValue(port), "--port");
             EndpointTls? tls = null;
             if (parse.GetValue(dcckiUser) is { } userText)
             {
@@ -49,7 +52,7 @@ internal static class ListenCommand
                 }
                 tls = EndpointTls.Load(files, user);
             }
-            var keys = KeyStore.Load(folder.IsInitialised ? folder.ReadSettings().Keys ?? folder.DefaultKeysPath : folder.DefaultKeysPath);
+            var keys = folder.LoadKeys();
             var security = new DuisSecurity(keys);
             var gate = new Lock();
             var printMmc = parse.GetValue(parseGbcs);
@@ -67,7 +70,7 @@ internal static class ListenCommand
                     var verification = security.Verify(document, RemotePartyRole.DspXmlSign);
                     if (verification.IsValid && DuisResponse.TryRead(document, out var response, out var problem))
                     {
-                        verdict = $"{response.ResponseCode} {response.BodyKind} RequestID={response.RequestId} ResponseID={response.ResponseId} (signature verified: {verification.Signer})";
+                        verdict = $"{response.ResponseCode} ({ResponseCodes.MeaningOf(response.ResponseCode)}) {response.BodyKind} RequestID={response.RequestId} ResponseID={response.ResponseId} (signature verified: {verification.Signer})";
                         status = 200;
                     }
                     else

@@ -1,3 +1,5 @@
+using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Parties;
 using System.CommandLine;
 using OpenDuis.Core;
 using OpenDuis.Core.Notices;
@@ -30,8 +32,8 @@ internal static class NoticeCommand
 
     private static Command CreateRecord()
     {
-        var from = new Option<string>("--from") { Description = "The Party giving notice (EUI-64).", Required = true };
-        var to = new Option<string>("--to") { Description = "The Party to whom notice is given (EUI-64).", Required = true };
+        var from = new Option<string>("--from") { Description = "The Party giving notice: a Party ID as `export parties` prints it (e.g. DEMO-SUPPLIER), or a User ID (EUI-64).", Required = true };
+        var to = new Option<string>("--to") { Description = "The Party to whom notice is given: a Party ID as `export parties` prints it, or a User ID (EUI-64).", Required = true };
         var type = new Option<string>("--type") { Description = "The type of notice, as named in the recipient's Party Details (M10.3).", DefaultValueFactory = _ => NoticeType.General.Name };
         var method = new Option<string>("--method") { Description = "personal, courier, post or email (fax is refused).", Required = true };
         method.AcceptOnlyFromAmong([.. Enum.GetValues<NoticeMethod>().Select(m => m.Name())]);
@@ -44,9 +46,10 @@ internal static class NoticeCommand
         {
             from, to, type, method, sent, subject, address, email,
         };
-        command.SetAction((parse, ct) => RunRegister(parse, ct, (register, error) =>
+        command.SetAction((parse, ct) => RunRegister(parse, ct, async (register, smi, error) =>
         {
-            if (!TryEui(parse.GetValue(from), "--from", error, out var sender) || !TryEui(parse.GetValue(to), "--to", error, out var recipient))
+            if (await PartyAsync(smi, parse.GetValue(from), "--from", error, ct) is not { } sender
+                || await PartyAsync(smi, parse.GetValue(to), "--to", error, ct) is not { } recipient)
                 return null;
             if (!NoticeMethods.TryParse(parse.GetValue(method), out var how))
             {
@@ -61,7 +64,7 @@ internal static class NoticeCommand
             var noticeType = new NoticeType(parse.GetValue(type)!);
             var emails = parse.GetValue(email) is { } e ? new Dictionary<NoticeType, string> { [noticeType] = e } : null;
             var details = new PartyNoticeDetails(recipient, parse.GetValue(address), emails);
-            return register.GiveAsync(sender, details, noticeType, how, parse.GetValue(subject)!, sentAt, ct);
+            return await register.GiveAsync(sender, details, noticeType, how, parse.GetValue(subject)!, sentAt, ct);
         }));
         return command;
     }
@@ -71,7 +74,7 @@ internal static class NoticeCommand
         var id = new Argument<string>("id") { Description = "The notice's id, as printed by 'notice record'." };
         var at = new Option<string>("--at") { Description = "When the sender received the error message (ISO 8601).", Required = true };
         var command = new Command("error-message", "Record an error message received for an emailed notice (M10.4(d)).") { id, at };
-        command.SetAction((parse, ct) => RunRegister(parse, ct, (register, error) =>
+        command.SetAction((parse, ct) => RunRegister(parse, ct, async (register, _, error) =>
         {
             if (!Guid.TryParse(parse.GetValue(id), out var guid))
             {
@@ -83,19 +86,19 @@ internal static class NoticeCommand
                 error.WriteLine($"--at: {problem}");
                 return null;
             }
-            return register.RecordEmailErrorAsync(new NoticeId(guid), errorAt, ct);
+            return await register.RecordEmailErrorAsync(new NoticeId(guid), errorAt, ct);
         }));
         return command;
     }
 
     private static Command CreateList()
     {
-        var to = new Option<string>("--to") { Description = "The Party whose notices received to list (EUI-64).", Required = true };
+        var to = new Option<string>("--to") { Description = "The Party whose notices received to list: a Party ID as `export parties` prints it, or a User ID (EUI-64).", Required = true };
         var command = new Command("list", "List the notices given to a Party and when each is deemed received.") { to };
         command.SetAction(async (parse, ct) =>
         {
-            if (!TryEui(parse.GetValue(to), "--to", parse.InvocationConfiguration.Error, out var recipient)) return BadInput;
             await using var opened = await OpenAsync(parse, ct);
+            if (await PartyAsync(opened.Smi, parse.GetValue(to), "--to", parse.InvocationConfiguration.Error, ct) is not { } recipient) return BadInput;
             foreach (var notice in await opened.Store.ToPartyAsync(recipient, ct))
                 Print(notice, parse.InvocationConfiguration.Output);
             return 0;
@@ -103,16 +106,16 @@ internal static class NoticeCommand
         return command;
     }
 
-    private static async Task<int> RunRegister(ParseResult parse, CancellationToken ct, Func<NoticeRegister, TextWriter, Task<Ruling<NoticeRecord>>?> act)
+    private static async Task<int> RunRegister(ParseResult parse, CancellationToken ct, Func<NoticeRegister, ISmiStore, TextWriter, Task<Ruling<NoticeRecord>?>> act)
     {
         var error = parse.InvocationConfiguration.Error;
         await using var opened = await OpenAsync(parse, ct);
         Ruling<NoticeRecord> ruling;
         try
         {
-            if (act(new NoticeRegister(opened.Store, WorkingDayCalendar.EnglandAndWales, TimeProvider.System), error) is not { } pending)
+            if (await act(new NoticeRegister(opened.Store, WorkingDayCalendar.EnglandAndWales, TimeProvider.System), opened.Smi, error) is not { } given)
                 return BadInput;
-            ruling = await pending;
+            ruling = given;
         }
         catch (Exception e) when (e is KeyNotFoundException or ArgumentException)
         {
@@ -139,16 +142,31 @@ internal static class NoticeCommand
         if (notice.NotReceivedBecause is { } not) output.WriteLine($"  Not deemed received ({not.Clause}): {not.Reason}");
     }
 
-    private static bool TryEui(string? text, string option, TextWriter error, out Eui eui)
+    /// <summary>
+    /// The register keys a Party by an EUI-64: a User ID is taken as given; a Party ID (as `export parties`
+    /// prints it) by its first User ID, so that both spellings of a Party find the same notices.
+    /// </summary>
+    private static async Task<Eui?> PartyAsync(ISmiStore smi, string? text, string option, TextWriter error, CancellationToken ct)
     {
-        if (Eui.TryParse(text, out eui)) return true;
-        error.WriteLine($"{option}: '{text}' is not an EUI-64 (8 hex pairs joined by '-').");
-        return false;
+        if (Eui.TryParse(text, out var eui)) return eui;
+        if (PartyId.TryParse(text, out var party) && await smi.FindPartyAsync(party, ct) is not null)
+        {
+            Eui? first = null;
+            await foreach (var user in smi.ReadUsersAsync(ct))
+                if (user.Party == party && (first is null || user.Id.Value < first.Value.Value)) first = user.Id;
+            if (first is { } id) return id;
+            error.WriteLine($"{option}: Party {party} has no User ID to key its notices by.");
+            return null;
+        }
+        error.WriteLine($"{option}: '{text}' is neither a Party ID the data folder knows (`openduis export parties` lists them) nor a User ID (8 hex pairs joined by '-').");
+        return null;
     }
 
-    private sealed class OpenedRegister(INoticeStore store, IAsyncDisposable owner) : IAsyncDisposable
+    private sealed class OpenedRegister(INoticeStore store, ISmiStore smi) : IAsyncDisposable
     {
         public INoticeStore Store => store;
+        public ISmiStore Smi => smi;
+        private readonly IAsyncDisposable owner = smi;
         public ValueTask DisposeAsync() => owner.DisposeAsync();
     }
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using OpenDuis.Gbcs.Mmc;
+using OpenDuis.Gbcs.Security;
 
 namespace OpenDuis.Cli.Commands;
 
@@ -13,8 +15,8 @@ internal static class ParseCommand
     {
         var keys = new Option<DirectoryInfo?>("--keys")
         {
-            Description = "A folder with the keys to verify MACs and signatures and decrypt encrypted content (GBCS security). " +
-                          "Without it, encrypted content is printed as GBCSData for a second pass.",
+            Description = "A key folder (Device certificates, the User's key-agreement keys): MACs, signatures and encrypted payloads must verify, " +
+                          "and decrypted payloads are printed as plain GBCSData. Without it, encrypted content is printed as encrypted GBCSData.",
         };
         var file = SignCommand.FileArgument();
         var command = new Command("parse",
@@ -23,11 +25,15 @@ internal static class ParseCommand
         command.SetAction(parse =>
         {
             var error = parse.InvocationConfiguration.Error;
+            IGbcsMessageSecurity? security = null;
             if (parse.GetValue(keys) is { } folder)
             {
-                // The --keys option is wired to IGbcsMessageSecurity; OpenDUIS's GBCS security will supply it.
-                error.WriteLine($"error: --keys {folder.FullName}: verifying and decrypting GBCS messages is not available in this build yet; parse without --keys prints encrypted content as GBCSData.");
-                return 1;
+                try { security = new GbcsKeySecurity(GbcsKeyring.Load(folder.FullName)); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or System.Security.Cryptography.CryptographicException)
+                {
+                    error.WriteLine($"error: --keys {folder.FullName}: {e.Message}");
+                    return 1;
+                }
             }
             if (!TryReadInput(parse.GetValue(file), error, out var input)) return 2;
             if (!GbcsInput.TryRead(input, out var messages, out var problem))
@@ -38,7 +44,7 @@ internal static class ParseCommand
             var rendered = new List<string>();
             foreach (var message in messages)
             {
-                if (!GbcsInput.TryRender(message, out var xml, out problem))
+                if (!GbcsInput.TryRender(message, out var xml, out problem, security))
                 {
                     error.WriteLine($"error: {problem}.");
                     return 2;
@@ -61,13 +67,7 @@ internal static class ParseCommand
             input = buffer.ToArray();
             return true;
         }
-        catch (IOException e)
-        {
-            error.WriteLine($"error: cannot read the input: {e.Message}");
-            input = [];
-            return false;
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             error.WriteLine($"error: cannot read the input: {e.Message}");
             input = [];

@@ -181,13 +181,11 @@ internal static class ReportCommand
                 return Refused;
             }
 
-            var directory = Directory.CreateDirectory(ReportsFolder(folder));
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(directory.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var directory = OpenDuis.Protocol.Keys.OwnerOnly.CreateDirectory(ReportsFolder(folder));
             var path = Path.Combine(directory.FullName, $"h17-{request.Id}.csv");
             var at = DateTimeOffset.UtcNow;
             long meters;
-            await using (var writer = new StreamWriter(path, append: false, new UTF8Encoding(false), bufferSize: 1 << 16))
+            await using (var writer = new StreamWriter(OpenDuis.Protocol.Keys.OwnerOnly.Create(path), new UTF8Encoding(false), bufferSize: 1 << 16))
             {
                 if (AnsiConsole.Profile.Capabilities.Interactive)
                 {

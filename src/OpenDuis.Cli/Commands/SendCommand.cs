@@ -32,7 +32,10 @@ internal static class SendCommand
         };
         var templates = new Option<DirectoryInfo?>("--templates") { Description = "Folder of RTDS request templates (default $OPENDUIS_TEMPLATES)." };
         var keepCounter = new Option<bool>("--keep-counter") { Description = "Send the Request ID counter as written (by default a fresh one avoids E55)." };
-        var send = new Command("send", "Sign a DUIS request as a User, send it on the right service and print the verified answer.")
+        var send = new Command("send", "Sign a DUIS request as a User, send it on the right service and print the verified answer, each Response Code with its meaning. " +
+            "Exit codes: 0 answered I0 or I99, 1 usage, 2 bad input (no such file, a template prefix matching several, unreadable request), " +
+            "3 answered with an error code, 4 no verifiable answer (HTTP error, bad signature), 5 no xmlSign key for the User, " +
+            "10 --data is not a data folder, 14 no server answers.")
         {
             input, asUser, to, templates, keepCounter, data,
         };
@@ -50,16 +53,23 @@ internal static class SendCommand
                 error.WriteLine($"--to {parse.GetValue(to)}: an absolute http or https URL is required.");
                 return 1;
             }
-            var path = Locate(parse.GetValue(input)!, parse.GetValue(templates)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_TEMPLATES"));
-            if (path is null)
+            var found = Locate(parse.GetValue(input)!, parse.GetValue(templates)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_TEMPLATES"));
+            if (found.Count == 0)
             {
                 error.WriteLine($"{parse.GetValue(input)}: no such file, and no template of that name (set --templates or OPENDUIS_TEMPLATES).");
                 return 2;
             }
+            if (found.Count > 1)
+            {
+                error.WriteLine($"{parse.GetValue(input)} matches {found.Count} templates; give more of the name:");
+                foreach (var f in found) error.WriteLine($"  {Path.GetFileName(f)}");
+                return 2;
+            }
+            var path = found[0];
 
             var folder = DataFolder.Resolve(parse.GetValue(data));
-            if (!folder.IsInitialised) await (await folder.OpenStoreAsync(cancellationToken)).DisposeAsync();
-            var keys = KeyStore.Load(folder.ReadSettings().Keys ?? folder.DefaultKeysPath);
+            folder.EnsureInitialised();
+            var keys = folder.LoadKeys();
             var key = keys.FindXmlSigningKey(user);
             if (key is null)
             {
@@ -80,8 +90,7 @@ internal static class SendCommand
             }
             var id = request.RequestId with { Originator = user };
             if (!parse.GetValue(keepCounter)) id = id with { Counter = FreshCounter() };
-            var outgoing = new DuisRequest(request.SchemaVersion, id, request.CommandVariant, request.ServiceReference,
-                request.ServiceReferenceVariant, request.Body, request.FirstInSequence, request.PrecedingRequestId);
+            var outgoing = request.WithRequestId(id);
             var body = security.SignAndSerialise(outgoing.ToXmlDocument(), key);
 
             var service = request.CommandVariant.WebService();
@@ -92,6 +101,7 @@ internal static class SendCommand
             using var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/xml") { CharSet = "utf-8" };
             var target = new Uri(baseUri, service.Path());
+            output.WriteLine($"Sending {path}");
             output.WriteLine($"→ {target}  RequestID {id}  SR {request.ServiceReferenceVariant} CV {request.CommandVariant.ToXsd()}");
             using var response = await http.PostAsync(target, content, cancellationToken);
             var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
@@ -108,21 +118,25 @@ internal static class SendCommand
                 output.WriteLine(Encoding.UTF8.GetString(answer));
                 return 4;
             }
-            output.WriteLine($"← {duis.ResponseCode}  (signature verified: {verification.Signer})");
+            output.WriteLine($"← {duis.ResponseCode} {ResponseCodes.MeaningOf(duis.ResponseCode)}  (signature verified: {verification.Signer})");
             output.WriteLine(Encoding.UTF8.GetString(answer));
             return duis.ResponseCode == ResponseCode.I0 || duis.ResponseCode == ResponseCode.I99 ? 0 : 3;
         });
         return send;
     }
 
-    private static string? Locate(string input, string? templates)
+    /// <summary>The file named, else the templates whose name starts with it (more than one is refused: which was meant?).</summary>
+    private static List<string> Locate(string input, string? templates)
     {
-        if (File.Exists(input)) return input;
-        if (templates is null || !Directory.Exists(templates)) return null;
-        return Directory.EnumerateFiles(templates)
+        if (File.Exists(input)) return [Path.GetFullPath(input)];
+        if (templates is null || !Directory.Exists(templates)) return [];
+        var matches = Directory.EnumerateFiles(templates)
             .Where(f => Path.GetFileName(f).StartsWith(input, StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
-            .FirstOrDefault();
+            .ToList();
+        // A full file name (less its extension) names one template even when a longer name starts with it.
+        var exact = matches.Where(f => string.Equals(Path.GetFileNameWithoutExtension(f), input, StringComparison.OrdinalIgnoreCase)).ToList();
+        return exact.Count == 1 ? exact : matches;
     }
 
     /// <summary>A counter unlikely to repeat: microseconds since the Unix epoch.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.OperatorConsole;
 using OpenDuis.Core.MapReports;
 using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Server.Hosting;
@@ -20,11 +21,13 @@ internal static class ServeCommand
     public static Command Create()
     {
         var data = InitCommand.DataOption();
-        var profile = new Option<ConnectionProfile>("--profile")
+        // Spelt as the README spells it (dev|duis), not as the enum's members.
+        var profile = new Option<string>("--profile")
         {
             Description = "dev: plain HTTP on loopback (as DCC Boxed); duis: TLS 1.2, TLS_RSA_WITH_AES_128_GCM_SHA256 only, DCCKI client certificates.",
-            DefaultValueFactory = _ => ConnectionProfile.Dev,
+            DefaultValueFactory = _ => "dev",
         };
+        profile.AcceptOnlyFromAmong("dev", "duis");
         var port = new Option<int>("--port")
         {
             Description = $"TCP port (default {ServerOptions.DefaultPort}; 0 picks a free one).",
@@ -35,7 +38,17 @@ internal static class ServeCommand
             Description = "IPv4 address to listen on (default 127.0.0.1).",
             DefaultValueFactory = _ => "127.0.0.1",
         };
+        var metricsToken = new Option<string?>("--metrics-token")
+        {
+            Description = "Serve /metrics only with 'Authorization: Bearer TOKEN' (default $OPENDUIS_METRICS_TOKEN); without it /metrics is as open as --address.",
+        };
         var jsonLogs = new Option<bool>("--json-logs") { Description = "Write structured logs, one JSON object per line." };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "The least severe log lines written: information (default: a line per request, with its Request ID, code and time), warning, error, debug, trace.",
+            DefaultValueFactory = _ => "information",
+        };
+        logLevel.AcceptOnlyFromAmong("trace", "debug", "information", "warning", "error", "critical", "none");
         var schemas = new Option<DirectoryInfo?>("--schemas")
         {
             Description = "Folder of the official DUIS XSDs ('DUIS Schema V5.4.xsd' …) to validate requests against (R-MSG-4); default $OPENDUIS_SCHEMAS, else structural checks only.",
@@ -63,10 +76,19 @@ internal static class ServeCommand
         {
             Description = "Folder of RTDS GBCS messages (<use case>/*_GBCS.HEX) the emulated devices replay for Message Codes they have no encoder for; default $OPENDUIS_RTDS.",
         };
+        var consolePort = new Option<int>("--console-port")
+        {
+            Description = "With --profile duis: the plain-HTTP loopback port of the operator console and the admin API, which a browser cannot reach through the duis profile (default 8078; 0 picks a free one).",
+            DefaultValueFactory = _ => 8078,
+        };
+        var templates = new Option<DirectoryInfo?>("--templates")
+        {
+            Description = "Folder of RTDS request templates the operator console's Send page offers; default $OPENDUIS_TEMPLATES.",
+        };
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, jsonLogs, lease, schemas, smkiPort, reportsPort, latency, rtds, noNetwork,
+            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -76,9 +98,15 @@ internal static class ServeCommand
                 parse.InvocationConfiguration.Error.WriteLine($"--address {parse.GetValue(address)}: an IPv4 address is required (R-WS-3).");
                 return 1;
             }
+            ExitCodes.EnsurePortFree(ip, parse.GetValue(port), "--port");
+            ExitCodes.EnsurePortFree(ip, parse.GetValue(smkiPort), "--smki-port");
+            if (parse.GetValue(reportsPort) is { } probeReports) ExitCodes.EnsurePortFree(ip, probeReports, "--reports-port");
+            // Said at once: opening a large inventory can take a while before the server listens.
+            output.WriteLine($"OpenDUIS starting on {ip}:{parse.GetValue(port)} with the data folder {DataFolder.Resolve(parse.GetValue(data)).Path} …");
             var clock = TimeProvider.System;
-            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken);
-            var chosen = parse.GetValue(profile);
+            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true);
+            if (host.Folder.DescribeTightened(host.Tightened) is { } tightened) parse.InvocationConfiguration.Error.WriteLine(tightened);
+            var chosen = parse.GetValue(profile) == "duis" ? ConnectionProfile.Duis : ConnectionProfile.Dev;
             var options = new ServerOptions
             {
                 Profile = chosen,
@@ -86,7 +114,11 @@ internal static class ServeCommand
                 Port = parse.GetValue(port),
                 Dccki = chosen == ConnectionProfile.Duis ? host.EnsureDemoDccki(clock) : null,
                 JsonLogs = parse.GetValue(jsonLogs),
+                MinimumLogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parse.GetValue(logLevel)!, ignoreCase: true),
+                MetricsToken = parse.GetValue(metricsToken) is { Length: > 0 } token ? token
+                    : Environment.GetEnvironmentVariable("OPENDUIS_METRICS_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
                 Delivery = new OpenDuis.Server.Delivery.OutboxDeliveryOptions { Lease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(lease), 1, 3600)) },
+                OperatorPort = chosen == ConnectionProfile.Duis ? parse.GetValue(consolePort) : null,
             };
             var schemaFolder = parse.GetValue(schemas)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_SCHEMAS");
             var xsds = string.IsNullOrEmpty(schemaFolder) ? null : OpenDuis.Protocol.Schema.DuisSchemas.Load(schemaFolder);
@@ -104,15 +136,21 @@ internal static class ServeCommand
                 parse.InvocationConfiguration.Error.WriteLine(e.Message);
                 return 1;
             }
+            var templatesFolder = parse.GetValue(templates)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_TEMPLATES");
+            var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
+                chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
             await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
-                .AddOpenDuis(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }), cancellationToken);
-            output.WriteLine($"OpenDUIS serving {server.BaseAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+                .AddOpenDuisWithConsole(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
+            output.WriteLine($"OpenDUIS serving {server.ListenAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+            output.WriteLine(MetricsExposure(server));
+            output.WriteLine($"  operator console {new Uri(server.OperatorAddress ?? server.BaseAddress, ConsoleOptions.Root + "/")}" +
+                (console.Token is null ? " (loopback only)" : $" (loopback only; operator token in {ConsoleAccess.TokenPath(host.Folder.Path)})"));
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys, devices: host.DeviceKeys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
-            output.WriteLine($"  SMKI Repository {smki.BaseAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
+            output.WriteLine($"  SMKI Repository {smki.ListenAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
             await using var reports = parse.GetValue(reportsPort) is { } rp && host.Store is IH17ReportStore h17
                 ? await H17ReportServer.StartAsync(h17, ip, rp, cancellationToken: cancellationToken)
                 : null;
-            if (reports is not null) output.WriteLine($"  H17 report download {reports.BaseAddress}reports/h17/{{id}}");
+            if (reports is not null) output.WriteLine($"  H17 report download {reports.ListenAddress}reports/h17/{{id}}");
             output.WriteLine(network is null ? "  device requests acknowledged only (--no-network)"
                 : $"  emulated SM WAN: device responses after {network.Latency.TotalMilliseconds:0} ms{(network.RtdsFolder is { } f ? $", RTDS GBCS replayed from {f}" : "")}");
             if (thresholds.Count > 0) output.WriteLine($"  {thresholds.Count} Anomaly Detection Thresholds from {AnomalyThresholdFile.PathIn(host.Folder.Path)}");
@@ -122,5 +160,15 @@ internal static class ServeCommand
             return 0;
         });
         return serve;
+    }
+
+    /// <summary>Who can read /metrics: it is served on the listen address, so as exposed as the DUIS services.</summary>
+    private static string MetricsExposure(DuisServer server)
+    {
+        var metrics = new Uri(server.ListenAddress, "metrics");
+        if (server.Options.MetricsToken is not null) return $"  {metrics} needs the bearer token (--metrics-token)";
+        return IPAddress.IsLoopback(server.Options.Address)
+            ? $"  {metrics} open to this machine only (loopback)"
+            : $"  {metrics} open to anyone who can reach {server.Options.Address} (give --metrics-token to require a bearer token)";
     }
 }

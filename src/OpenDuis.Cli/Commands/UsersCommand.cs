@@ -1,10 +1,11 @@
 using System.CommandLine;
+using OpenDuis.Core.Parties;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage;
 
 namespace OpenDuis.Cli.Commands;
 
-/// <summary><c>openduis users endpoint USER URL</c>: where the User receives Service Responses and DCC Alerts.</summary>
+/// <summary><c>openduis users list</c>, <c>openduis users endpoint USER URL</c>: the Users, and where each receives Service Responses and DCC Alerts.</summary>
 internal static class UsersCommand
 {
     public static Command Create()
@@ -35,8 +36,24 @@ internal static class UsersCommand
             }
             await store.SaveUserAsync(found with { ResponseEndpoint = uri }, cancellationToken);
             parse.InvocationConfiguration.Output.WriteLine($"User {id} receives responses at {uri}");
+            // What waited for an endpoint goes now (a running server also sees the change and does the same).
+            var (outbox, owner) = await DataFolder.Resolve(parse.GetValue(data)).OpenOutboxAsync(cancellationToken);
+            await using (owner)
+                if (await outbox.ReleaseParkedAsync(id, DateTimeOffset.UtcNow, cancellationToken) is var released and > 0)
+                    parse.InvocationConfiguration.Output.WriteLine($"  {released} parked message(s) released for delivery.");
             return 0;
         });
-        return new Command("users", "Manage Users.") { endpoint };
+        var listData = InitCommand.DataOption();
+        var list = new Command("list", "List the Users: User ID, Party, User Roles, status and response endpoint.") { listData };
+        list.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var store = await DataFolder.Resolve(parse.GetValue(listData)).OpenStoreAsync(cancellationToken);
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"{"User ID",-23}  {"Party",-24}  {"Roles",-12}  {"Status",-9}  Endpoint");
+            await foreach (var u in store.ReadUsersAsync(cancellationToken))
+                output.WriteLine($"{u.Id,-23}  {u.Party,-24}  {string.Join(',', u.Roles.Order().Select(r => r.Code())),-12}  {u.Status,-9}  {u.ResponseEndpoint?.ToString() ?? "(none: responses wait in the outbox)"}");
+            return 0;
+        });
+        return new Command("users", "List Users and set their response endpoints.") { list, endpoint };
     }
 }

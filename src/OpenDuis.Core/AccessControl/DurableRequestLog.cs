@@ -100,6 +100,9 @@ public interface IRequestLogStore
 /// </summary>
 public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 {
+    /// <summary>How this log names itself to <see cref="Transactions.StorageHealth"/>.</summary>
+    public const string Component = "request log";
+
     /// <summary>How often the writer deletes from the store what no longer needs keeping.</summary>
     public static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
 
@@ -110,6 +113,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     private readonly TimeSpan? _unlinkedRetention;
     private readonly Channel<object> _changes = Channel.CreateUnbounded<object>();
     private readonly Task _writer;
+    private readonly Transactions.StorageHealth? _health;
     private DateTimeOffset _nextPrune;
     private DateTimeOffset _nextRenewal;
     private int _disposed;
@@ -133,10 +137,12 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     private readonly bool _shared;
     private readonly TimeSpan _hold;
 
-    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan hold, TimeSpan retention, TimeSpan? unlinkedRetention, string owner)
+    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan hold, TimeSpan retention, TimeSpan? unlinkedRetention, string owner,
+        Transactions.StorageHealth? health)
     {
         _shared = store.IsShared;
         _hold = hold;
+        _health = health;
         Owner = owner;
         _memory = memory;
         _store = store;
@@ -153,8 +159,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 
     /// <summary>Loads what <paramref name="store"/> holds from the last <paramref name="retention"/> and starts writing behind.</summary>
     /// <param name="owner">This node's name in the command queue (default: the machine's name).</param>
+    /// <param name="health">Told of each failed write and of the next that succeeds.</param>
     public static async Task<DurableRequestLog> OpenAsync(IRequestLogStore store, TimeProvider clock, TimeSpan inProgressHold, TimeSpan retention,
-        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default, string? owner = null)
+        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default, string? owner = null, Transactions.StorageHealth? health = null)
     {
         var memory = new InMemoryRequestLog(clock, inProgressHold, retention, unlinkedRetention);
         var now = clock.GetUtcNow();
@@ -162,7 +169,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         // Successors first, so a request named as preceding counts as linked when its turn comes.
         foreach (var request in state.Requests.OrderByDescending(r => r.Received)) memory.Restore(request);
         foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);
-        return new DurableRequestLog(memory, store, clock, inProgressHold, retention, unlinkedRetention, owner ?? Environment.MachineName);
+        return new DurableRequestLog(memory, store, clock, inProgressHold, retention, unlinkedRetention, owner ?? Environment.MachineName, health);
     }
 
     /// <summary>Changes not yet written (for tests and metrics).</summary>
@@ -253,7 +260,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         var recordings = new List<Recording>();
         var claims = new List<RequestClaim>();
         var flushed = new List<TaskCompletionSource>();
-        while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        void Drain()
         {
             while (requests.Count + counters.Count + finished.Count < 1000 && _changes.Reader.TryRead(out var change))
             {
@@ -275,6 +282,11 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                     case TaskCompletionSource f: flushed.Add(f); break;
                 }
             }
+        }
+
+        while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            Drain();
             if (requests.Count + counters.Count + commands.Count + finished.Count + claims.Count > 0)
             {
                 var now = _clock.GetUtcNow();
@@ -289,10 +301,13 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                         var refusals = refused.ToDictionary(x => x.Id);
                         foreach (var r in recordings)
                             r.Done.TrySetResult(r.Claim is { } claim && refusals.TryGetValue(claim.Entry.Id, out var refusal) ? refusal : null);
+                        _health?.Succeeded(Component);
                         break;
                     }
                     catch (Exception e) when (Volatile.Read(ref _disposed) == 0)
                     {
+                        // Said once per change of state (StorageHealth), not at every retry.
+                        _health?.Failed(Component, e);
                         if (recordings.Count > 0)
                         {
                             foreach (var r in recordings)
@@ -302,6 +317,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                             claims.Clear();
                         }
                         await Task.Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+                        // What arrived meanwhile joins the batch: a request waiting to be acknowledged is answered by
+                        // the next attempt, not left waiting until the database comes back.
+                        Drain();
                     }
                     catch (Exception e)
                     {

@@ -88,8 +88,18 @@ public sealed class InMemoryAccessSnapshot : IAccessSnapshot
 /// </summary>
 public sealed class SmiCacheAccessSnapshot(SmiCache cache, IEnumerable<CplEntry> products) : IAccessSnapshot
 {
-    private readonly Dictionary<(string, string, string), CplEntry> _products =
+    // Replaced whole when the CPL changes (a small table), never changed in place: readers need no lock.
+    private volatile Dictionary<(string, string, string), CplEntry> _products = ByCombination(products);
+
+    private static Dictionary<(string, string, string), CplEntry> ByCombination(IEnumerable<CplEntry> products) =>
         products.ToDictionary(p => (p.Manufacturer, p.Model, p.FirmwareVersion));
+
+    /// <summary>Reads again what the change feed says another writer changed: the cache's entries, and the CPL.</summary>
+    public async Task ApplyAsync(SmiChangeBatch batch, CancellationToken cancellationToken = default)
+    {
+        if (await cache.ApplyAsync(batch, cancellationToken).ConfigureAwait(false))
+            _products = ByCombination(await cache.Store.ProductsAsync(cancellationToken).ConfigureAwait(false));
+    }
 
     /// <summary>The cache this snapshot reads: write through it and the next request sees the change.</summary>
     public SmiCache Cache => cache;

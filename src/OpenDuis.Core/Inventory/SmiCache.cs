@@ -11,8 +11,8 @@ namespace OpenDuis.Core.Inventory;
 /// The read-optimised view of the SMI, Users and Registration Data that access control consults on
 /// every request ("device by EUI", "user by EUI", "who is registered for this MPxN at T"), answered
 /// from memory without locks. Writes go to the store first and then to the cache, so the cache is
-/// never ahead of the database. One process owns its cache: several nodes sharing a PostgreSQL
-/// database each hold their own and must reload to see the others' writes. Inside a unit of work
+/// never ahead of the database. Writes by other processes (the CLI's imports, another node sharing a
+/// PostgreSQL database) reach it through the change feed (<see cref="ApplyAsync"/>). Inside a unit of work
 /// (<see cref="UnitOfWorkContext"/>) the cache changes only once the transaction commits: a change
 /// rolled back never reaches access control.
 /// </summary>
@@ -38,6 +38,13 @@ public sealed class SmiCache
     /// <summary>Reads everything from the store into memory.</summary>
     public static async Task<SmiCache> LoadAsync(ISmiStore store, CancellationToken cancellationToken = default)
     {
+        var (devices, users, registrations) = await ReadAllAsync(store, cancellationToken).ConfigureAwait(false);
+        return new SmiCache(store, devices, users, registrations);
+    }
+
+    private static async Task<(ConcurrentDictionary<Eui, Device>, ConcurrentDictionary<Eui, ServiceUser>, ConcurrentDictionary<(Mpxn, RegisteredRole), RegistrationHistory>)>
+        ReadAllAsync(ISmiStore store, CancellationToken cancellationToken)
+    {
         var devices = new ConcurrentDictionary<Eui, Device>();
         await foreach (var d in store.ReadDevicesAsync(cancellationToken).ConfigureAwait(false))
             devices[d.Id] = d;
@@ -54,7 +61,72 @@ public sealed class SmiCache
         }
         var registrations = new ConcurrentDictionary<(Mpxn, RegisteredRole), RegistrationHistory>(
             grouped.Select(g => KeyValuePair.Create(g.Key, new RegistrationHistory(g.Value))));
-        return new SmiCache(store, devices, users, registrations);
+        return (devices, users, registrations);
+    }
+
+    /// <summary>
+    /// Reads again what another writer changed (from the change feed), or everything when the batch
+    /// overflowed. Returns whether the Central Products List changed (it is held beside the cache).
+    /// </summary>
+    public async Task<bool> ApplyAsync(SmiChangeBatch batch, CancellationToken cancellationToken = default)
+    {
+        if (batch.Overflowed)
+        {
+            var (devices, users, registrations) = await ReadAllAsync(Store, cancellationToken).ConfigureAwait(false);
+            Replace(_devices, devices);
+            Replace(_users, users);
+            Replace(_registrations, registrations);
+            return true;
+        }
+        var products = false;
+        foreach (var change in batch.Changes)
+        {
+            switch (change)
+            {
+                case SmiChange.DeviceChanged(var id):
+                    if (await Store.FindDeviceAsync(id, cancellationToken).ConfigureAwait(false) is { } device) _devices[id] = device;
+                    else _devices.TryRemove(id, out _);
+                    break;
+                case SmiChange.UserChanged(var id):
+                    if (await Store.FindUserAsync(id, cancellationToken).ConfigureAwait(false) is { } user) _users[id] = user;
+                    else _users.TryRemove(id, out _);
+                    break;
+                case SmiChange.RegistrationChanged(var mpxn, var role):
+                    var history = await Store.HistoryAsync(mpxn, role, cancellationToken).ConfigureAwait(false);
+                    if (history.Periods.Count > 0) _registrations[(mpxn, role)] = history;
+                    else _registrations.TryRemove((mpxn, role), out _);
+                    break;
+                case SmiChange.ProductsChanged:
+                    products = true;
+                    break;
+            }
+        }
+        return products;
+    }
+
+    private static void Replace<TKey, TValue>(ConcurrentDictionary<TKey, TValue> into, ConcurrentDictionary<TKey, TValue> from) where TKey : notnull
+    {
+        foreach (var (key, value) in from) into[key] = value;
+        foreach (var key in into.Keys)
+            if (!from.ContainsKey(key)) into.TryRemove(key, out _);
+    }
+
+    /// <summary>Every Device, read without a lock or a copy (a search walks them; changes made meanwhile may or may not be seen).</summary>
+    public IEnumerable<Device> Devices
+    {
+        get
+        {
+            foreach (var pair in _devices) yield return pair.Value;
+        }
+    }
+
+    /// <summary>
+    /// Makes Devices a bulk import has already written to the store visible to access control (the
+    /// import writes them in one transaction of its own, so the cache cannot follow each write).
+    /// </summary>
+    public void AdmitImported(IEnumerable<Device> stored)
+    {
+        foreach (var d in stored) _devices[d.Id] = d;
     }
 
     public bool TryGetDevice(Eui id, [MaybeNullWhen(false)] out Device device) => _devices.TryGetValue(id, out device);

@@ -19,15 +19,22 @@ public sealed class OutboxSignal
 /// An outbox that raises <see cref="OutboxSignal"/> once what it enqueued is committed: at once for a
 /// write of its own, after the commit when it joined an open unit of work (never, if that rolls back).
 /// </summary>
-public sealed class SignallingOutboxStore(IOutboxStore inner, OutboxSignal signal) : IOutboxStore
+public sealed class SignallingOutboxStore(IOutboxStore inner, OutboxSignal signal) : DelegatingOutboxStore(inner)
+{
+    public override async Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
+    {
+        await Inner.EnqueueAsync(entries, cancellationToken).ConfigureAwait(false);
+        if (entries.Count > 0) UnitOfWorkContext.AfterCommit(signal.Raise);
+    }
+}
+
+/// <summary>An outbox store that passes every call to another; a decorator overrides what it adds to.</summary>
+public abstract class DelegatingOutboxStore(IOutboxStore inner) : IOutboxStore
 {
     public IOutboxStore Inner => inner;
 
-    public async Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
-    {
-        await inner.EnqueueAsync(entries, cancellationToken).ConfigureAwait(false);
-        if (entries.Count > 0) UnitOfWorkContext.AfterCommit(signal.Raise);
-    }
+    public virtual Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default) =>
+        inner.EnqueueAsync(entries, cancellationToken);
 
     public Task<IReadOnlyList<PendingDelivery>> LeaseDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default) =>
         inner.LeaseDueAsync(now, lease, max, cancellationToken);

@@ -26,8 +26,6 @@ public sealed class DeviceKeyStore : IDeviceCredentials
     public const string CaFileName = "device-ca.pem";
     public const string CaCommonName = "OPENDUIS DEMO DEVICE CA";
 
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private readonly string? _provided;
     private readonly ECDsa _caKey;
@@ -58,7 +56,7 @@ public sealed class DeviceKeyStore : IDeviceCredentials
     public static DeviceKeyStore Open(string folder, string? providedKeys = null, TimeProvider? clock = null)
     {
         folder = Path.GetFullPath(folder);
-        CreateOwnerOnlyFolder(folder);
+        OwnerOnly.CreateDirectory(folder);
         var caPath = Path.Combine(folder, CaFileName);
         if (!File.Exists(caPath))
         {
@@ -273,23 +271,12 @@ public sealed class DeviceKeyStore : IDeviceCredentials
     private static BigInteger Serial(X509Certificate2 certificate) =>
         new(certificate.SerialNumberBytes.Span, isUnsigned: true, isBigEndian: true);
 
-    private static void CreateOwnerOnlyFolder(string folder)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-            return;
-        }
-        Directory.CreateDirectory(folder, OwnerOnlyFolder);
-        File.SetUnixFileMode(folder, OwnerOnlyFolder);
-    }
-
     /// <summary>Writes the file whole (a 0600 temporary renamed into place); false, leaving it alone, when it already exists.</summary>
     private static bool WriteOwnerOnly(string path, string text)
     {
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly.FileMode;
         using (var stream = new FileStream(temporary, options))
         using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
             writer.Write(text);

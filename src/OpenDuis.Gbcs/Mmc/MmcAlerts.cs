@@ -137,20 +137,23 @@ internal static class MmcAlerts
         Open(w, "LimitAPCLevelCommandProcessedDeviceAlert");
         Element(w, "APCLimitPeriodStart", DateTimeText(from));
         Element(w, "APCLimitPeriodEnd", DateTimeText(to));
-        Element(w, "AuxiliaryControllerN", c.N.ToString(CultureInfo.InvariantCulture));
-        Element(w, "ResultingLevel", level.Text);
-        if (c.Input) { w.WriteStartElement("InputFromControlledLoad", Namespace); w.WriteEndElement(); }
+        ControllerLevel(w, c, level);
         Close(w, 2);
         return true;
+    }
+
+    private static void ControllerLevel(MmcWriter w, (int N, bool Input) controller, DlmsData level)
+    {
+        Element(w, "AuxiliaryControllerN", controller.N.ToString(CultureInfo.InvariantCulture));
+        Element(w, "ResultingLevel", level.Text);
+        if (controller.Input) { w.WriteStartElement("InputFromControlledLoad", Namespace); w.WriteEndElement(); }
     }
 
     private static bool LimitApcEnded(MmcWriter w, ushort code, ParsedGbcsMessage m)
     {
         if (Items(m) is not [_, _, var ctl, { Type: DlmsType.Unsigned, Value: <= 100 } level, ..] || Controller(ctl) is not { } c) return false;
         Open(w, "LimitAPCLevelEndedDeviceAlert");
-        Element(w, "AuxiliaryControllerN", c.N.ToString(CultureInfo.InvariantCulture));
-        Element(w, "ResultingLevel", level.Text);
-        if (c.Input) { w.WriteStartElement("InputFromControlledLoad", Namespace); w.WriteEndElement(); }
+        ControllerLevel(w, c, level);
         Close(w, 2);
         return true;
     }

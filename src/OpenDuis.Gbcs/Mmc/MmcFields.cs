@@ -14,12 +14,14 @@ namespace OpenDuis.Gbcs.Mmc;
 /// </summary>
 internal static class MmcFields
 {
-    private delegate void FieldWriter(MmcWriter w, ParsedGbcsMessage m, bool values);
+    private delegate void FieldWriter(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts);
 
     private static readonly Dictionary<string, FieldWriter> Writers = new(StringComparer.Ordinal)
     {
         // Elements whose content the schema requires: a fuel choice (Electricity for an ESME's DLMS, Gas for GBZ) or an ASN.1 status.
-        ["ReadInstantaneousImportRegistersRsp"] = FuelOnly,
+        // 4.1.1 ECS17b: the registers are encrypted; decrypted (with keys), a structure of active import (double-long-unsigned,
+        // scaler-unit Wh) and reactive import (scaler-unit varh), as the RTDS response and OpenDUIS's emulated ESME lay them out.
+        ["ReadInstantaneousImportRegistersRsp"] = ImportRegisters,
         ["ReadInstantaneousImportTOUMatricesRsp"] = FuelOnly,
         ["ReadNetworkDataRsp"] = FuelOnly,
         ["ReadPrepaymentDailyReadLogRsp"] = FuelOnly,
@@ -29,14 +31,14 @@ internal static class MmcFields
         ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = FuelOnly,
         ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = FuelOnly,
         ["RetrieveDailyConsumptionLogRsp"] = FuelOnly,
-        ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _) =>
+        ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
             Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "GasSupplierAlertEventSettings" : "ElectricitySupplierAlertEventSettings"),
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
-        ["JoinServiceCriticalRsp"] = (w, m, _) => Asn1Status(w, "joinResponseCode", m),
-        ["JoinServiceNonCriticalRsp"] = (w, m, _) => Asn1Status(w, "joinResponseCode", m),
-        ["UnjoinServiceCriticalRsp"] = (w, m, _) => Asn1Status(w, "unjoinResponseCode", m),
-        ["UnjoinServiceNonCriticalRsp"] = (w, m, _) => Asn1Status(w, "unjoinResponseCode", m),
-        ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m),
+        ["JoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),
+        ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),
+        ["UnjoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
+        ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
+        ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m),
 
         // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x000A is not it, Prepayment 0x0100 (credit remaining... as read) is.
         ["ReadMeterBalanceRsp"] = MeterBalance,
@@ -48,12 +50,55 @@ internal static class MmcFields
         ["ReadFirmwareVersionRsp"] = FirmwareVersion,
     };
 
-    public static void Write(MmcWriter w, string element, ParsedGbcsMessage m, bool values)
+    public static void Write(MmcWriter w, string element, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (Writers.TryGetValue(element, out var writer)) writer(w, m, values);
+        if (Writers.TryGetValue(element, out var writer)) writer(w, m, values, plaintexts);
     }
 
-    private static void FuelOnly(MmcWriter w, ParsedGbcsMessage m, bool values) =>
+    private static void ImportRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz || plaintexts.Count == 0 || Plain(plaintexts[0]) is not { } data)
+        {
+            FuelOnly(w, m, values, plaintexts);
+            return;
+        }
+        var registers = data is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.Structure } inner] } ? inner : data;
+        w.WriteStartElement("Electricity", Namespace);
+        if (registers is { Type: DlmsType.Structure, Items.Count: >= 2 })
+        {
+            Register(w, "ActiveImportRegister", "ActiveEnergyUnit", registers[0], registers[1], unit: 30, "Wh");
+            if (registers.Items.Count >= 4) Register(w, "ReactiveImportRegister", "ReactiveEnergyUnit", registers[2], registers[3], unit: 32, "varh");
+        }
+        w.WriteEndElement();
+    }
+
+    /// <summary>A register value and its COSEM scaler_unit {scaler, unit}: written when the unit is the one the MMC names and the scaled value is whole.</summary>
+    private static void Register(MmcWriter w, string element, string unitElement, DlmsData value, DlmsData scalerUnit, int unit, string unitName)
+    {
+        if (!value.IsInteger || scalerUnit is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.Integer } scaler, { Type: DlmsType.Enum } u] } || u.Value != unit
+            || scaler.Value is < 0 or > 6) return;
+        w.WriteStartElement(element, Namespace);
+        Element(w, "Value", (value.UnsignedValue * (ulong)Math.Pow(10, scaler.Value)).ToString(CultureInfo.InvariantCulture));
+        Element(w, unitElement, unitName);
+        w.WriteEndElement();
+    }
+
+    /// <summary>A decrypted DLMS protected attribute: A-XDR data, or null when it does not read as such.</summary>
+    private static DlmsData? Plain(byte[] plaintext)
+    {
+        var r = new OctetReader(plaintext);
+        try
+        {
+            var data = DlmsData.Read(ref r);
+            return r.AtEnd ? data : null;
+        }
+        catch (GbcsParseException)
+        {
+            return null;
+        }
+    }
+
+    private static void FuelOnly(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts) =>
         Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "Gas" : "Electricity");
 
     private static void Empty(MmcWriter w, string name)
@@ -90,18 +135,18 @@ internal static class MmcFields
         return null;
     }
 
-    private static void MeterBalance(MmcWriter w, ParsedGbcsMessage m, bool values)
+    private static void MeterBalance(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
         if (!values) return;
         if (Item(m, 0) is { IsInteger: true } balance) Element(w, "MeterBalance", balance.Text);
         else if (Attribute(m, 0x0705, 0x0100) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
     }
 
-    private static void Tariff(MmcWriter w, ParsedGbcsMessage m, bool values)
+    private static void Tariff(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
         if (m.Payload.Kind == GbcsPayloadKind.Gbz || !values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
         {
-            FuelOnly(w, m, values);
+            FuelOnly(w, m, values, plaintexts);
             return;
         }
         w.WriteStartElement("Electricity", Namespace);
@@ -116,7 +161,7 @@ internal static class MmcFields
         w.WriteEndElement();
     }
 
-    private static void MPxN(MmcWriter w, ParsedGbcsMessage m, bool values)
+    private static void MPxN(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
         if (m.Payload.Kind == GbcsPayloadKind.Gbz)
         {
@@ -139,7 +184,7 @@ internal static class MmcFields
         w.WriteEndElement();
     }
 
-    private static void SupplyStatus(MmcWriter w, ParsedGbcsMessage m, bool values)
+    private static void SupplyStatus(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
         if (!values) return;
         if (Item(m, 0) is { Type: DlmsType.Enum } state)
@@ -157,7 +202,7 @@ internal static class MmcFields
         }
     }
 
-    private static void FirmwareVersion(MmcWriter w, ParsedGbcsMessage m, bool values)
+    private static void FirmwareVersion(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
         if (!values) return;
         var version = m.Payload switch

@@ -6,15 +6,18 @@ using OpenDuis.Protocol.Domain;
 namespace OpenDuis.Gbcs.Mmc;
 
 /// <summary>
-/// Opens what a GBCS message protects (GBCS 5: MAC, signature, encrypted content) with the keys of the
-/// parties to it. OpenDUIS's GBCS security implements it; Parse works without it and then renders
-/// encrypted content as GBCSData for a second pass.
+/// Opens what a GBCS message protects (GBCS 4.3: MAC, signature, encrypted payloads) with the keys of
+/// the parties to it: <see cref="GbcsKeySecurity"/> does it with OpenDUIS's GBCS security. Parse works
+/// without it and then renders encrypted content as GBCSData for a second pass.
 /// </summary>
 public interface IGbcsMessageSecurity
 {
-    /// <summary>Null when the message's MAC and signature (where it has them) verify; else why not.</summary>
-    string? Verify(ParsedGbcsMessage message);
+    /// <summary>The checks' outcome for a message as received: why it does not verify, or the plaintexts of its encrypted payloads in content order.</summary>
+    GbcsOpening Open(ReadOnlySpan<byte> wire);
 }
+
+/// <summary>What <see cref="IGbcsMessageSecurity.Open"/> found: a problem (a MAC, signature or encrypted payload that does not verify, or a key not held), or the plaintexts.</summary>
+public sealed record GbcsOpening(string? Problem, IReadOnlyList<byte[]> Plaintexts);
 
 /// <summary>
 /// Renders a parsed GBCS response or alert as the MMC <c>GBCSResponse</c> document (MMC Schema 5.4,
@@ -36,8 +39,15 @@ public static class MmcRenderer
             throw OctetReader.Fail(message.Payload.Offset, "a message parsed in full (GbcsParser.Parse), not only its frame");
         if (message.Header.Cra == CraFlag.Command)
             throw OctetReader.Fail(message.Fields[0].Offset, "a response or alert (CRA Flag 2 or 3): a command has no MMC document");
-        if (security?.Verify(message) is { } problem)
-            throw OctetReader.Fail(message.SignedOffset, $"a message whose MAC and signature verify: {problem}");
+        IReadOnlyList<byte[]> plaintexts = [];
+        if (security is not null)
+        {
+            if (rawMessage.IsEmpty) throw OctetReader.Fail(0, "the message's octets as received, to verify them");
+            var opening = security.Open(rawMessage);
+            if (opening.Problem is { } problem)
+                throw OctetReader.Fail(message.SignedOffset, $"a message whose MAC, signature and encrypted payloads verify with the keys given, but {problem}");
+            plaintexts = opening.Plaintexts;
+        }
         var sb = new StringBuilder(2048);
         try
         {
@@ -46,8 +56,8 @@ public static class MmcRenderer
             w.WriteAttributeString("schemaVersion", SchemaVersion);
             WriteHeader(w, message);
             w.WriteStartElement("Body", Namespace);
-            if (message.Header.Cra == CraFlag.Alert) WriteAlert(w, message, rawMessage);
-            else WriteResponse(w, message, rawMessage);
+            if (message.Header.Cra == CraFlag.Alert) WriteAlert(w, message, rawMessage, plaintexts);
+            else WriteResponse(w, message, rawMessage, plaintexts);
             w.WriteEndElement();
             w.WriteEndElement();
         }
@@ -90,17 +100,17 @@ public static class MmcRenderer
         w.WriteEndElement();
     }
 
-    private static void WriteResponse(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
+    private static void WriteResponse(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw, IReadOnlyList<byte[]> plaintexts)
     {
         w.WriteStartElement("ResponseMessage", Namespace);
         var encrypted = IsEncrypted(m.Payload);
-        if (encrypted) WriteGbcsData(w, m, raw);
+        if (encrypted) WriteGbcsData(w, m, raw, plaintexts);
         if (m.UseCase?.MmcElement is { } element)
         {
             w.WriteStartElement("SMETSData", Namespace);
             w.WriteStartElement(element, Namespace);
             if (Success(m.Payload) is { } success) w.WriteAttributeString("MessageSuccess", success ? "true" : "false");
-            MmcFields.Write(w, element, m, values: !encrypted);
+            MmcFields.Write(w, element, m, values: !encrypted, plaintexts);
             w.WriteEndElement();
             w.WriteEndElement();
         }
@@ -108,11 +118,11 @@ public static class MmcRenderer
         w.WriteEndElement();
     }
 
-    private static void WriteAlert(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
+    private static void WriteAlert(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw, IReadOnlyList<byte[]> plaintexts)
     {
         var (code, at) = AlertCodeAndTime(m);
         w.WriteStartElement("DeviceAlertMessage", Namespace);
-        if (IsEncrypted(m.Payload)) WriteGbcsData(w, m, raw);
+        if (IsEncrypted(m.Payload)) WriteGbcsData(w, m, raw, plaintexts);
         w.WriteStartElement("DeviceAlertContent", Namespace);
         Element(w, "GBCSHexAlertCode", code.ToString("X4", CultureInfo.InvariantCulture));
         Element(w, "AlertDescription", MmcStatus.Alert(code));
@@ -160,14 +170,30 @@ public static class MmcRenderer
         _ => false,
     };
 
-    private static void WriteGbcsData(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw)
+    /// <summary>
+    /// Encrypted content: without keys the whole message, encrypted, for a second pass; with them each
+    /// decrypted payload, plain (DLMS protected attributes as dlms, GBZ components as zigbeePlain).
+    /// </summary>
+    private static void WriteGbcsData(MmcWriter w, ParsedGbcsMessage m, ReadOnlySpan<byte> raw, IReadOnlyList<byte[]> plaintexts)
+    {
+        var name = m.UseCase?.UseCase ?? m.Header.MessageCode.ToString("X4", CultureInfo.InvariantCulture);
+        if (plaintexts.Count == 0)
+        {
+            GbcsData(w, "encrypted", 0, name, "gbcs", raw.IsEmpty ? m.Content.Span : raw);
+            return;
+        }
+        var type = m.Payload.Kind == GbcsPayloadKind.Gbz ? "zigbeePlain" : "dlms";
+        for (var i = 0; i < plaintexts.Count && i < 100; i++) GbcsData(w, "plain", i, name, type, plaintexts[i]);
+    }
+
+    private static void GbcsData(MmcWriter w, string format, int sequence, string name, string type, ReadOnlySpan<byte> octets)
     {
         w.WriteStartElement("GBCSData", Namespace);
-        w.WriteAttributeString("format", "encrypted");
-        w.WriteAttributeString("sequence", "0");
-        w.WriteAttributeString("name", m.UseCase?.UseCase ?? m.Header.MessageCode.ToString("X4", CultureInfo.InvariantCulture));
-        w.WriteAttributeString("type", "gbcs");
-        w.WriteString(Convert.ToBase64String(raw.IsEmpty ? m.Content.Span : raw));
+        w.WriteAttributeString("format", format);
+        w.WriteAttributeString("sequence", sequence.ToString(CultureInfo.InvariantCulture));
+        w.WriteAttributeString("name", name);
+        w.WriteAttributeString("type", type);
+        w.WriteString(Convert.ToBase64String(octets));
         w.WriteEndElement();
     }
 
@@ -211,33 +237,26 @@ public static class MmcRenderer
                 w.WriteString(MmcStatus.Cluster(c.ClusterId));
                 w.WriteEndElement();
                 if (f.DefaultResponse is { } d)
-                {
-                    w.WriteStartElement("ZIGBEECommandResponse", Namespace);
-                    Element(w, "CommandID", d.Command.ToString("X2", CultureInfo.InvariantCulture));
-                    w.WriteStartElement("Status", Namespace);
-                    w.WriteAttributeString("ResponseCode", d.Status.ToString("X2", CultureInfo.InvariantCulture));
-                    Element(w, "ZCLStatus", MmcStatus.Zcl(d.Status));
-                    w.WriteEndElement();
-                    w.WriteEndElement();
-                }
+                    ZclStatus(w, "ZIGBEECommandResponse", "CommandID", d.Command.ToString("X2", CultureInfo.InvariantCulture), d.Status);
                 else
-                {
                     foreach (var a in f.Attributes!)
-                    {
-                        w.WriteStartElement("ZIGBEEDataResponse", Namespace);
-                        Element(w, "AttributeID", a.Id.ToString("X4", CultureInfo.InvariantCulture));
-                        w.WriteStartElement("Status", Namespace);
-                        w.WriteAttributeString("ResponseCode", a.Status.ToString("X2", CultureInfo.InvariantCulture));
-                        Element(w, "ZCLStatus", MmcStatus.Zcl(a.Status));
-                        w.WriteEndElement();
-                        w.WriteEndElement();
-                    }
-                }
+                        ZclStatus(w, "ZIGBEEDataResponse", "AttributeID", a.Id.ToString("X4", CultureInfo.InvariantCulture), a.Status);
                 w.WriteEndElement();
             }
             w.WriteEndElement();
             w.WriteEndElement();
         }
+    }
+
+    private static void ZclStatus(MmcWriter w, string element, string idElement, string id, byte status)
+    {
+        w.WriteStartElement(element, Namespace);
+        Element(w, idElement, id);
+        w.WriteStartElement("Status", Namespace);
+        w.WriteAttributeString("ResponseCode", status.ToString("X2", CultureInfo.InvariantCulture));
+        Element(w, "ZCLStatus", MmcStatus.Zcl(status));
+        w.WriteEndElement();
+        w.WriteEndElement();
     }
 
     internal static void Element(MmcWriter w, string name, string value)

@@ -118,6 +118,21 @@ public static class ResponseCodes
     public static ResponseCodeDefinition? DefinitionOf(ResponseCode code) =>
         Definitions.TryGetValue(code.Code, out var d) ? d : null;
 
+    /// <summary>
+    /// What a code means, in one line for people (printed beside codes by send, listen, explain): its
+    /// Table 1 name, or for a service-specific code its Service Request and the rule it answers.
+    /// </summary>
+    public static string MeaningOf(ResponseCode code)
+    {
+        if (DefinitionOf(code) is { } d) return d.Name;
+        if (!code.TryGetServiceSpecific(out var reference, out var number)) return "not in DUIS 3.5.10 Table 1";
+        var service = Catalogue.ServiceCatalogue.VariantsOf(reference).FirstOrDefault()?.Name is { } name ? $"{reference} {name}" : reference.ToString();
+        var kind = code.Type == ResponseCodeType.Warning ? "warning" : "error";
+        return ServiceSpecificResponseCodes.MeaningOf(code) is { } meaning
+            ? $"{service}, {kind} {number}: {meaning}"
+            : $"{service}, {kind} {number}, as its DUIS service definition gives it (OpenDUIS does not raise it)";
+    }
+
     /// <summary>Whether the given DUIS schema version's XSD lists the code (5.1 lacks five service-specific codes).</summary>
     public static bool IsDefinedIn(this ResponseCode code, DuisSchemaVersion version) =>
         version.CompareTo(DuisSchemaVersion.V5_4) >= 0 || !AddedAfter51.Contains(code.Code);

@@ -38,10 +38,10 @@ public static class DemoKeySet
     private static readonly DateTimeOffset NotAfter = new(2125, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Writes the set into <paramref name="folder"/> (created if needed) and returns the file names written.</summary>
-    public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users)
+    /// <param name="withDsp">Also issue the DSP's xmlSign key; false beside a key set that has its own (ZAZ1).</param>
+    public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users, bool withDsp = true)
     {
-        Directory.CreateDirectory(folder);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        OwnerOnly.CreateDirectory(folder);
         var written = new List<string>();
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caName = Name(("2.5.4.11", "07", null), ("2.5.4.3", "OPENDUIS DEMO CA", null));
@@ -52,11 +52,14 @@ public static class DemoKeySet
         using var ca = caRequest.CreateSelfSigned(NotBefore, NotAfter);
         Write(folder, RootName, ca, caKey, written);
 
-        Issue(folder, "dsp-xml-sign-" + DspEui.ToCompactString() + "-ds", DspEui, RemotePartyRole.DspXmlSign, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
-        // The Access Control Broker's GBCS keys: commands to Devices are MACed ACB <-> Device (GBCS).
-        var acb = RemotePartyRole.AccessControlBroker;
-        Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ds", DspEui, acb, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
-        Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ka", DspEui, acb, CertificateKeyUsage.KeyAgreement, ca, caKey, written);
+        if (withDsp)
+        {
+            Issue(folder, "dsp-xml-sign-" + DspEui.ToCompactString() + "-ds", DspEui, RemotePartyRole.DspXmlSign, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
+            // The Access Control Broker's GBCS keys: commands to Devices are MACed ACB <-> Device (GBCS).
+            var acb = RemotePartyRole.AccessControlBroker;
+            Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ds", DspEui, acb, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
+            Issue(folder, $"role-{acb.ToOu()}-{DspEui.ToCompactString()}-ka", DspEui, acb, CertificateKeyUsage.KeyAgreement, ca, caKey, written);
+        }
         Issue(folder, "s1sp-xml-sign-" + Smets1ServiceProviderEui.ToCompactString() + "-ds", Smets1ServiceProviderEui, RemotePartyRole.XmlSign,
             CertificateKeyUsage.DigitalSignature, ca, caKey, written);
         foreach (var user in users)
@@ -89,11 +92,8 @@ public static class DemoKeySet
 
     private static void Write(string folder, string name, X509Certificate2 certificate, ECDsa key, List<string> written)
     {
-        File.WriteAllText(Path.Combine(folder, name + ".pem"), certificate.ExportCertificatePem() + "\n");
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var writer = new StreamWriter(Path.Combine(folder, name + ".key"), options))
-            writer.Write(key.ExportPkcs8PrivateKeyPem() + "\n");
+        OwnerOnly.WriteAllText(Path.Combine(folder, name + ".pem"), certificate.ExportCertificatePem() + "\n");
+        OwnerOnly.WriteAllText(Path.Combine(folder, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
         written.Add(name + ".pem");
         written.Add(name + ".key");
     }
@@ -117,12 +117,5 @@ public static class DemoKeySet
         return new X500DistinguishedName(writer.Encode());
     }
 
-    private static byte[] PolicyExtension()
-    {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
-        using (writer.PushSequence())
-            writer.WriteObjectIdentifier(OrganisationPolicyOid);
-        return writer.Encode();
-    }
+    private static byte[] PolicyExtension() => SmkiDeviceCertificate.CertificatePolicies(OrganisationPolicyOid);
 }

@@ -129,12 +129,15 @@ public static class SmkiDeviceCertificate
         return writer.Encode();
     }
 
-    private static byte[] Policies()
+    private static byte[] Policies() => CertificatePolicies(PolicyOid);
+
+    /// <summary>The certificatePolicies extension value naming one policy (SMKI certificates carry one).</summary>
+    internal static byte[] CertificatePolicies(string policyOid)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
         using (writer.PushSequence())
-            writer.WriteObjectIdentifier(PolicyOid);
+            writer.WriteObjectIdentifier(policyOid);
         return writer.Encode();
     }
 

@@ -212,6 +212,10 @@ public sealed class DuisRequest
         bool? firstInSequence = null, RequestId? precedingRequestId = null) =>
         new(schemaVersion, requestId, commandVariant, variant.Reference, variant, body, firstInSequence, precedingRequestId);
 
+    /// <summary>The same request under another Request ID, unsigned: a template sent again by another User or with a fresh counter.</summary>
+    public DuisRequest WithRequestId(RequestId requestId) =>
+        new(SchemaVersion, requestId, CommandVariant, ServiceReference, ServiceReferenceVariant, Body, FirstInSequence, PrecedingRequestId);
+
     /// <summary>The same request without its signature (the input to signing).</summary>
     public DuisRequest WithoutSignature() =>
         new(SchemaVersion, RequestId, CommandVariant, ServiceReference, ServiceReferenceVariant, Body, FirstInSequence, PrecedingRequestId, null, _rootAttributes);

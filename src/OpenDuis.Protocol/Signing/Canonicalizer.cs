@@ -39,9 +39,17 @@ public sealed class Canonicalizer : IDisposable
     private byte[] _buffer;
     private int _length;
     // Namespace bindings in force in the output, innermost last; _frames marks each element's start.
-    private readonly List<(string Prefix, string Uri)> _bindings = new(16);
+    // Each binding links to the one it shadows, and _innermost indexes the innermost per prefix, so
+    // "what does this prefix mean here" is one lookup however many declarations are in scope: the
+    // work stays linear in the document (a request padded with 30,000 declarations must not cost
+    // seconds of CPU before it is refused).
+    private readonly List<Binding> _bindings = new(16);
+    private Dictionary<string, int> _innermost = new(StringComparer.Ordinal);
     private readonly List<int> _frames = new(32);
     private readonly List<(string Prefix, string Uri)> _pending = new(8);
+    // The element (by its ordinal) a prefix was last made pending on: de-duplicates _pending in one lookup.
+    private Dictionary<string, int> _pendingOn = new(StringComparer.Ordinal);
+    private int _element;
     private readonly List<XmlAttribute> _attributes = new(8);
     private CanonicalForm _form;
     private XmlNode? _excluded;
@@ -90,6 +98,10 @@ public sealed class Canonicalizer : IDisposable
         _length = 0;
         _bindings.Clear();
         _frames.Clear();
+        // A pathological document leaves big tables behind; clearing those on every later call would cost as much.
+        if (_innermost.Count > 256) _innermost = new(StringComparer.Ordinal); else _innermost.Clear();
+        if (_pendingOn.Count > 256) _pendingOn = new(StringComparer.Ordinal); else _pendingOn.Clear();
+        _element = 0;
         _form = form;
         _excluded = excluded;
     }
@@ -97,6 +109,7 @@ public sealed class Canonicalizer : IDisposable
     private void WriteElement(XmlElement element)
     {
         _frames.Add(_bindings.Count);
+        _element++;
         WriteAscii("<"u8);
         WriteName(element.Prefix, element.LocalName);
 
@@ -115,7 +128,7 @@ public sealed class Canonicalizer : IDisposable
             WriteAscii("=\""u8);
             WriteEscaped(uri, AttributeSpecials);
             WriteAscii("\""u8);
-            _bindings.Add((prefix, uri));
+            Bind(prefix, uri);
         }
 
         _attributes.Clear();
@@ -161,7 +174,7 @@ public sealed class Canonicalizer : IDisposable
         WriteAscii("</"u8);
         WriteName(element.Prefix, element.LocalName);
         WriteAscii(">"u8);
-        _bindings.RemoveRange(_frames[^1], _bindings.Count - _frames[^1]);
+        Unbind(_frames[^1]);
         _frames.RemoveAt(_frames.Count - 1);
     }
 
@@ -179,11 +192,11 @@ public sealed class Canonicalizer : IDisposable
 
     private void ConsiderExclusive(string prefix, string uri)
     {
-        foreach (var p in _pending) if (p.Prefix == prefix) return;
+        if (IsPending(prefix)) return;
         var inForce = InForce(prefix);
         // An unprefixed element with no default namespace needs xmlns="" only to undo one in force.
         if (inForce is null ? uri.Length == 0 : inForce == uri) return;
-        _pending.Add((prefix, uri));
+        AddPending(prefix, uri);
     }
 
     // Inclusive C14N 2.3 (whole document): a namespace declared on the element — as an xmlns
@@ -207,19 +220,43 @@ public sealed class Canonicalizer : IDisposable
     private void ConsiderInclusive(string prefix, string uri)
     {
         if (prefix == "xml") return;
-        for (var i = 0; i < _pending.Count; i++)
-            if (_pending[i].Prefix == prefix) return;
+        if (IsPending(prefix)) return;
         var inForce = InForce(prefix);
         if (inForce is null ? uri.Length == 0 : inForce == uri) return;
+        AddPending(prefix, uri);
+    }
+
+    private bool IsPending(string prefix) => _pendingOn.TryGetValue(prefix, out var on) && on == _element;
+
+    private void AddPending(string prefix, string uri)
+    {
+        _pendingOn[prefix] = _element;
         _pending.Add((prefix, uri));
     }
 
-    private string? InForce(string prefix)
+    private string? InForce(string prefix) =>
+        _innermost.TryGetValue(prefix, out var at) ? _bindings[at].Uri : null;
+
+    private void Bind(string prefix, string uri)
     {
-        for (var i = _bindings.Count - 1; i >= 0; i--)
-            if (_bindings[i].Prefix == prefix) return _bindings[i].Uri;
-        return null;
+        var shadowed = _innermost.TryGetValue(prefix, out var at) ? at : -1;
+        _innermost[prefix] = _bindings.Count;
+        _bindings.Add(new Binding(prefix, uri, shadowed));
     }
+
+    /// <summary>Drops the bindings from <paramref name="start"/> on (an element's), restoring what each shadowed.</summary>
+    private void Unbind(int start)
+    {
+        for (var i = _bindings.Count - 1; i >= start; i--)
+        {
+            var binding = _bindings[i];
+            if (binding.Shadowed >= 0) _innermost[binding.Prefix] = binding.Shadowed;
+            else _innermost.Remove(binding.Prefix);
+        }
+        _bindings.RemoveRange(start, _bindings.Count - start);
+    }
+
+    private readonly record struct Binding(string Prefix, string Uri, int Shadowed);
 
     private void WriteProcessingInstruction(XmlProcessingInstruction pi)
     {

@@ -146,8 +146,10 @@ public static class DuisSignatureVerifier
             return Fail(SignatureStatus.Malformed, bad ?? "X509Data must hold exactly one X509IssuerSerial.");
         if (!Children(children[0]!, children, out n, out bad) || n != 2 || !Is(children[0], "X509IssuerName") || !Is(children[1], "X509SerialNumber"))
             return Fail(SignatureStatus.Malformed, bad ?? "X509IssuerSerial must hold X509IssuerName and X509SerialNumber.");
-        var issuer = children[0]!.InnerText.Trim();
-        if (issuer.Length == 0 || !BigInteger.TryParse(children[1]!.InnerText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var serial))
+        if (TextOf(children[0]!) is not { } issuerText || TextOf(children[1]!) is not { } serialText)
+            return Fail(SignatureStatus.Malformed, "X509IssuerName and X509SerialNumber must hold text only, no elements (xmldsig XSD: xs:string, xs:integer).");
+        var issuer = issuerText.Trim();
+        if (issuer.Length == 0 || !BigInteger.TryParse(serialText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var serial))
             return Fail(SignatureStatus.Malformed, "X509IssuerSerial must carry an issuer name and a decimal serial number.");
 
         return new Shape
@@ -198,11 +200,38 @@ public static class DuisSignatureVerifier
         return true;
     }
 
+    /// <summary>
+    /// The text of an element the xmldsig XSD types as a simple value (xs:string, xs:integer,
+    /// base64Binary): null when it holds an element or anything else but text and comments. Checked
+    /// with or without the official XSDs, so an element injected into the unsigned KeyInfo, or into a
+    /// value, is refused as the DCC Boxed tool's schema validation refuses it.
+    /// </summary>
+    private static string? TextOf(XmlElement e)
+    {
+        string? single = null;
+        System.Text.StringBuilder? many = null;
+        for (var c = e.FirstChild; c is not null; c = c.NextSibling)
+        {
+            switch (c.NodeType)
+            {
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                    if (single is null) single = c.Value;
+                    else (many ??= new System.Text.StringBuilder(single)).Append(c.Value);
+                    break;
+                case XmlNodeType.Comment:
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return many?.ToString() ?? single ?? "";
+    }
+
     private static bool TryBase64(XmlElement e, int expectedLength, out byte[] bytes)
     {
         // Signers wrap long base64 (DCC Boxed folds the SignatureValue with CR LF); whitespace is not data.
         bytes = new byte[expectedLength];
-        var text = e.InnerText;
+        if (TextOf(e) is not { } text) return false;
         Span<byte> scratch = stackalloc byte[expectedLength + 3];
         if (!Convert.TryFromBase64String(text, scratch, out var written) || written != expectedLength) return false;
         scratch[..expectedLength].CopyTo(bytes);

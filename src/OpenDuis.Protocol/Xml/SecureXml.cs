@@ -6,7 +6,7 @@ namespace OpenDuis.Protocol.Xml;
 
 /// <summary>
 /// Loads untrusted DUIS XML (R-MSG-5): no DTD, no entities beyond the predefined five, nothing
-/// resolved from outside, bounded size and element depth, whitespace preserved because the
+/// resolved from outside, bounded size, element depth and attributes (per element and in all), whitespace preserved because the
 /// signature covers it. Every refusal is an <see cref="XmlRefusedException"/> naming its reason.
 /// Thread-safe: one instance serves all requests.
 /// </summary>
@@ -20,6 +20,8 @@ public sealed class SecureXml
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxDepth, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttributesPerElement, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttributes, 1);
         Options = options;
         _settings = new XmlReaderSettings
         {
@@ -89,7 +91,7 @@ public sealed class SecureXml
         {
             using var stream = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
             using var inner = XmlReader.Create(stream, _settings);
-            using var reader = new DepthLimitedReader(inner, Options.MaxDepth);
+            using var reader = new LimitedReader(inner, Options);
             document.Load(reader);
         }
         catch (XmlException e)
@@ -132,15 +134,30 @@ public sealed class SecureXml
         return null;
     }
 
-    /// <summary>Passes every call through, refusing an element deeper than the limit as soon as it is read.</summary>
-    private sealed class DepthLimitedReader(XmlReader inner, int maxDepth) : XmlReader, IXmlLineInfo
+    /// <summary>
+    /// Passes every call through, refusing an element deeper than the limit, or with more attributes than
+    /// the limits allow, as soon as it is read: the reader has only scanned its start tag (in time linear
+    /// in its length), and nothing has been built from it yet.
+    /// </summary>
+    private sealed class LimitedReader(XmlReader inner, SecureXmlOptions limits) : XmlReader, IXmlLineInfo
     {
+        private int _attributes;
+
         public override bool Read()
         {
             if (!inner.Read()) return false;
-            if (inner.NodeType == XmlNodeType.Element && inner.Depth >= maxDepth)
+            if (inner.NodeType != XmlNodeType.Element) return true;
+            if (inner.Depth >= limits.MaxDepth)
                 throw new XmlRefusedException(XmlRefusal.TooDeep,
-                    $"Elements are nested deeper than the limit of {maxDepth} (at '{inner.Name}').");
+                    $"Elements are nested deeper than the limit of {limits.MaxDepth} (at '{inner.Name}').");
+            var count = inner.AttributeCount;
+            if (count > limits.MaxAttributesPerElement)
+                throw new XmlRefusedException(XmlRefusal.TooManyAttributes,
+                    $"Element '{inner.Name}' carries {count} attributes and namespace declarations, over the limit of {limits.MaxAttributesPerElement} per element.");
+            _attributes += count;
+            if (_attributes > limits.MaxAttributes)
+                throw new XmlRefusedException(XmlRefusal.TooManyAttributes,
+                    $"The document carries more than {limits.MaxAttributes} attributes and namespace declarations (at '{inner.Name}').");
             return true;
         }
 

@@ -15,6 +15,11 @@ public enum XmlRefusal
     TooDeep,
     /// <summary>The input is not well-formed XML.</summary>
     NotWellFormed,
+    /// <summary>
+    /// An element, or the document, carries more attributes (namespace declarations included) than the
+    /// configured limit: refused as it is read, before anything costs more than reading it.
+    /// </summary>
+    TooManyAttributes,
 }
 
 /// <summary>A document refused by <see cref="SecureXml"/>, with the precise reason.</summary>
@@ -35,6 +40,17 @@ public sealed record SecureXmlOptions
 
     public static readonly SecureXmlOptions Default = new();
 
+    /// <summary>
+    /// Default limit of attributes on one element, namespace declarations included. The RTDS requests
+    /// carry at most 4 and the DUIS XSDs declare at most a handful per element.
+    /// </summary>
+    public const int DefaultMaxAttributesPerElement = 64;
+
+    /// <summary>Default limit of attributes in the whole document. The RTDS requests carry at most 58.</summary>
+    public const int DefaultMaxAttributes = 4096;
+
     public int MaxBytes { get; init; } = DefaultMaxBytes;
     public int MaxDepth { get; init; } = DefaultMaxDepth;
+    public int MaxAttributesPerElement { get; init; } = DefaultMaxAttributesPerElement;
+    public int MaxAttributes { get; init; } = DefaultMaxAttributes;
 }

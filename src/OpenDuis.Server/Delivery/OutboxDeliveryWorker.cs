@@ -11,7 +11,8 @@ namespace OpenDuis.Server.Delivery;
 /// Sends what the outbox holds to each User's response endpoint (R-WS-2): signed bytes exactly as
 /// stored (so the ResponseID and signature are the same on every attempt), a message removed only
 /// once the endpoint answered 2xx, failures retried with capped exponential back-off, and a later
-/// message of a request never sent before an earlier one was accepted.
+/// message of a request never sent before an earlier one was accepted. A message for a User with no
+/// response endpoint is parked (<see cref="OutboxParking"/>), said once, not retried every few seconds.
 /// </summary>
 public sealed partial class OutboxDeliveryWorker(
     IOutboxStore store,
@@ -21,8 +22,12 @@ public sealed partial class OutboxDeliveryWorker(
     DuisMetrics metrics,
     OutboxDeliveryOptions options,
     OutboxSignal signal,
-    ILogger<OutboxDeliveryWorker> logger) : BackgroundService
+    ILogger<OutboxDeliveryWorker> logger,
+    Core.Transactions.StorageHealth health) : BackgroundService
 {
+    /// <summary>How the worker names itself to <see cref="Core.Transactions.StorageHealth"/>.</summary>
+    public const string Component = "outbox";
+
     private static readonly MediaTypeHeaderValue Xml = new("application/xml") { CharSet = "utf-8" };
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -46,6 +51,7 @@ public sealed partial class OutboxDeliveryWorker(
             {
                 batch = await store.LeaseDueAsync(clock.GetUtcNow(), options.Lease, options.BatchSize, stoppingToken);
                 if (batch.Count > 0) await DeliverRoundAsync(batch, stoppingToken);
+                health.Succeeded(Component);
                 // The depth is a COUNT over the undelivered rows: at most once a poll interval, not once a round.
                 if (depthCounted is not { } last || Environment.TickCount64 - last >= (long)options.PollInterval.TotalMilliseconds)
                 {
@@ -59,7 +65,8 @@ public sealed partial class OutboxDeliveryWorker(
             }
             catch (Exception e)
             {
-                LogStoreFailure(logger, e);
+                // Said once per change of state (StorageHealth), not at every poll while the database is away.
+                health.Failed(Component, e);
                 batch = [];
             }
 
@@ -98,8 +105,11 @@ public sealed partial class OutboxDeliveryWorker(
             var message = batch[i];
             outcomes[i] = failures[i] is not { } failure
                 ? DeliveryOutcome.Accepted(message.Sequence, now)
-                : DeliveryOutcome.Retry(message.Sequence, now,
-                    now + (stoppingToken.IsCancellationRequested ? TimeSpan.Zero : options.Backoff.DelayAfter(message.Attempts + 1)), failure);
+                // No endpoint to try: parked until the User gets one (users endpoint) or the operator releases it (outbox retry).
+                : endpointOf[message.Recipient] is null && !stoppingToken.IsCancellationRequested
+                    ? DeliveryOutcome.Retry(message.Sequence, now, OutboxParking.Until, failure)
+                    : DeliveryOutcome.Retry(message.Sequence, now,
+                        now + (stoppingToken.IsCancellationRequested ? TimeSpan.Zero : options.Backoff.DelayAfter(message.Attempts + 1)), failure);
         }
         await store.RecordAttemptsAsync(outcomes, CancellationToken.None);
 
@@ -109,8 +119,11 @@ public sealed partial class OutboxDeliveryWorker(
                      .GroupBy(i => (batch[i].Recipient, failures[i]!)))
         {
             var first = batch[group.First()];
-            LogRetry(logger, group.Count(), group.Key.Recipient.ToString(), first.ResponseId, first.Attempts + 1,
-                outcomes[group.First()].NextAttemptAt!.Value - now, group.Key.Item2);
+            if (outcomes[group.First()].NextAttemptAt == OutboxParking.Until)
+                LogParked(logger, group.Count(), group.Key.Recipient.ToString(), first.ResponseId);
+            else
+                LogRetry(logger, group.Count(), group.Key.Recipient.ToString(), first.ResponseId, first.Attempts + 1,
+                    outcomes[group.First()].NextAttemptAt!.Value - now, group.Key.Item2);
         }
     }
 
@@ -147,6 +160,6 @@ public sealed partial class OutboxDeliveryWorker(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery of {Count} message(s) to {Recipient} failed (first {ResponseId}, attempt {Attempt}), next try in {Delay}: {Failure}")]
     private static partial void LogRetry(ILogger logger, int count, string recipient, string responseId, int attempt, TimeSpan delay, string failure);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The outbox could not be read")]
-    private static partial void LogStoreFailure(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Parked {Count} message(s) for {Recipient} (first {ResponseId}): it has no response endpoint. Set one with `openduis users endpoint {Recipient} URL` (that releases them), or see them with `openduis outbox list`")]
+    private static partial void LogParked(ILogger logger, int count, string recipient, string responseId);
 }

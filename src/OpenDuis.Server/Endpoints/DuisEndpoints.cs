@@ -67,8 +67,12 @@ public static partial class DuisEndpoints
             await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
             metrics.Latency.WithLabels(service.Label()).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             metrics.Requests.WithLabels(service.Label(), answer.ResponseCode, answer.Outcome.ToString().ToLowerInvariant()).Inc();
-            if (answer.Outcome != AnswerOutcome.Accepted)
-                LogAnswer(logger, service.Label(), answer.ResponseCode, answer.Outcome);
+            // One line per request: accepted ones too, each refusal once (its reason from the handler).
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (answer.Reason is { } reason)
+                LogRefusal(logger, service.Label(), answer.RequestId ?? "-", answer.ResponseCode, ms, reason);
+            else
+                LogAnswer(logger, service.Label(), answer.RequestId ?? "-", answer.ResponseCode, answer.Outcome, ms);
         }
         finally
         {
@@ -116,6 +120,9 @@ public static partial class DuisEndpoints
         await context.Response.WriteAsync(text + "\n", context.RequestAborted);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "service{Service} answered {ResponseCode} ({Outcome})")]
-    private static partial void LogAnswer(ILogger logger, string service, string responseCode, AnswerOutcome outcome);
+    [LoggerMessage(Level = LogLevel.Information, Message = "service{Service} {RequestId} answered {ResponseCode} ({Outcome}) in {Milliseconds:0.0} ms")]
+    private static partial void LogAnswer(ILogger logger, string service, string requestId, string responseCode, AnswerOutcome outcome, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "service{Service} {RequestId} refused {ResponseCode} in {Milliseconds:0.0} ms: {Reason}")]
+    private static partial void LogRefusal(ILogger logger, string service, string requestId, string responseCode, double milliseconds, string reason);
 }

@@ -21,6 +21,12 @@ public enum AnswerOutcome
 /// <summary>The synchronous answer to one request: the bytes to write and what they mean.</summary>
 public sealed record DuisAnswer(byte[] Body, string ResponseCode, AnswerOutcome Outcome, string ContentType = "application/xml; charset=utf-8")
 {
+    /// <summary>The Request ID answered, for the request's log line; null when the body was not a readable request.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>Why the request was refused, for the request's log line (the answer itself carries only the code).</summary>
+    public string? Reason { get; init; }
+
     public int HttpStatus => Outcome switch
     {
         AnswerOutcome.Unreadable => StatusCodes.Status400BadRequest,

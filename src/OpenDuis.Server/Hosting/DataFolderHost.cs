@@ -46,6 +46,8 @@ public sealed class DataFolderHost : IAsyncDisposable
     /// <summary>The emulated Devices' own keys and Device Certificates (<see cref="DataFolder.DeviceKeysPath"/>).</summary>
     public InventoryDeviceKeys DeviceKeys { get; }
     public SmiCacheAccessSnapshot AccessSnapshot { get; }
+    /// <summary>The inventory's change feed, from where <see cref="Cache"/> was loaded: other processes' writes reach it.</summary>
+    public SmiChangeFollowing? Changes { get; private init; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
     private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
@@ -66,11 +68,19 @@ public sealed class DataFolderHost : IAsyncDisposable
         _postgres = postgres;
     }
 
-    public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default)
+    /// <summary>What was narrowed to owner-only when the folder was opened (<see cref="DataFolder.TightenModes"/>).</summary>
+    public IReadOnlyList<string> Tightened { get; private init; } = [];
+
+    /// <summary>Whether the folder's database takes writes (<see cref="RequestLog"/> and the server's outbox worker report to it).</summary>
+    public Core.Transactions.StorageHealth Health { get; private init; } = new();
+
+    /// <param name="initialise">Initialise a fresh folder (<c>serve</c>); otherwise a folder that is not one is refused.</param>
+    public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default, bool initialise = false)
     {
-        var store = await folder.OpenStoreAsync(cancellationToken);
+        var tightened = folder.TightenModes();
+        var store = await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken));
         var settings = folder.ReadSettings();
-        var keys = KeyStore.Load(settings.Keys ?? folder.DefaultKeysPath);
+        var keys = folder.LoadKeys();
         NpgsqlDataSource? postgres = null;
         IOutboxStore outbox;
         IScheduleStore schedules;
@@ -94,12 +104,15 @@ public sealed class DataFolderHost : IAsyncDisposable
             unitOfWork = new SqliteUnitOfWork(folder.SqlitePath);
             smWanState = await SqliteSmWanExecutionStore.OpenAsync(folder.SqlitePath, cancellationToken);
         }
+        // The feed's position is taken before the inventory is read: a change committed meanwhile is read again, never missed.
+        var changes = store is Storage.Smi.SqlSmiStore sql ? new SmiChangeFollowing(sql.Changes, await sql.Changes.PositionAsync(cancellationToken)) : null;
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
+        var health = new Core.Transactions.StorageHealth(clock);
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
-            OpenDuisServices.UnlinkedRequestRetention, cancellationToken);
+            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, health: health);
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys);
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -114,7 +127,7 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
     public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules,
-        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState, DeviceKeys: DeviceKeys);
+        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState, DeviceKeys: DeviceKeys, Changes: Changes, Health: Health);
 
     public async ValueTask DisposeAsync()
     {

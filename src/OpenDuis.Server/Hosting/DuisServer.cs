@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -27,17 +28,31 @@ public sealed class DuisServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
+    /// <summary>Where a client on this machine reaches the server (the loopback address when it listens on all interfaces).</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>The address the server really listens on, as bound (e.g. http://0.0.0.0:8079/).</summary>
+    public Uri ListenAddress { get; }
+
+    /// <summary>The operator port's address, when <see cref="ServerOptions.OperatorPort"/> is set.</summary>
+    public Uri? OperatorAddress { get; private init; }
+
+    private const string OperatorConnection = "openduis.operator";
     public ServerOptions Options { get; }
     public IServiceProvider Services => _app.Services;
     public DuisMetrics Metrics => _app.Services.GetRequiredService<DuisMetrics>();
 
-    private DuisServer(WebApplication app, ServerOptions options, Uri baseAddress)
+    private DuisServer(WebApplication app, ServerOptions options, Uri listenAddress)
     {
         _app = app;
         Options = options;
-        BaseAddress = baseAddress;
+        ListenAddress = listenAddress;
+        BaseAddress = Reachable(listenAddress);
     }
+
+    /// <summary>The address a local client uses for a server bound to <paramref name="listenAddress"/>.</summary>
+    public static Uri Reachable(Uri listenAddress) =>
+        listenAddress.Host == IPAddress.Any.ToString() ? new UriBuilder(listenAddress) { Host = IPAddress.Loopback.ToString() }.Uri : listenAddress;
 
     public static async Task<DuisServer> StartAsync(ServerOptions options, Action<IServiceCollection> configureServices, CancellationToken cancellationToken = default)
     {
@@ -55,6 +70,12 @@ public sealed class DuisServer : IAsyncDisposable
             {
                 if (tls is not null) tls.Apply(listen);
             });
+            if (options.OperatorPort is { } operatorPort)
+                kestrel.Listen(System.Net.IPAddress.Loopback, operatorPort, listen => listen.Use(next => connection =>
+                {
+                    connection.Items[OperatorConnection] = true;
+                    return next(connection);
+                }));
         });
 
         builder.Logging.ClearProviders();
@@ -72,6 +93,8 @@ public sealed class DuisServer : IAsyncDisposable
         services.TryAddSingleton(TimeProvider.System);
         if (tls is not null) services.AddSingleton(tls);
         configureServices(services);
+        services.TryAddSingleton(sp => new Core.Transactions.StorageHealth(sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<StorageHealthLog>();
 
         if (services.Any(d => d.ServiceType == typeof(IOutboxStore)))
         {
@@ -88,18 +111,39 @@ public sealed class DuisServer : IAsyncDisposable
         }
 
         var app = builder.Build();
+        if (options.MetricsToken is { } token) app.UseBearerToken("/metrics", token, "openduis-metrics", "--metrics-token");
+        if (options.OperatorPort is not null)
+        {
+            // The operator port serves the operator's pages only: the DUIS services stay behind the duis profile.
+            app.Use((context, next) =>
+                context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.ContainsKey(OperatorConnection) == true
+                && !ServerOptions.OperatorPaths.Any(p => context.Request.Path.StartsWithSegments(p))
+                    ? Results.NotFound().ExecuteAsync(context)
+                    : next(context));
+        }
         app.MapDuisServices();
         SmWan.DeviceFaultEndpoints.MapDeviceFaults(app);
         SmWan.DeviceEventEndpoints.MapDeviceEvents(app);
         SmWan.CplEndpoints.MapCpl(app);
-        app.MapGet("/health", (TimeProvider clock) => Results.Json(
-            new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow()),
-            HealthJson.Default.HealthReport));
+        foreach (var extension in app.Services.GetServices<IServerEndpoints>()) extension.Map(app);
+        // 503 while the database fails, so a load balancer or supervisor sees it too.
+        app.MapGet("/health", (TimeProvider clock, Core.Transactions.StorageHealth storage) => storage.Current is { } failure
+            ? Results.Json(new HealthReport("failing", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow(),
+                new DatabaseHealth("failing", failure.Component, failure.Reason, failure.Since)), HealthJson.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Json(new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow(), DatabaseHealth.Ok),
+                HealthJson.Default.HealthReport));
         app.MapMetrics("/metrics", app.Services.GetRequiredService<DuisMetrics>().Registry);
 
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DuisServer(app, options, new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        // The operator port is the one asked for, else (ephemeral) the plain one beside the duis profile's TLS port.
+        var operatorAddress = options.OperatorPort switch
+        {
+            null => null,
+            0 => addresses.FirstOrDefault(a => tls is not null && a.Scheme == Uri.UriSchemeHttp) ?? addresses[^1],
+            var port => addresses.First(a => a.Port == port),
+        };
+        return new DuisServer(app, options, addresses.First(a => a != operatorAddress)) { OperatorAddress = operatorAddress is null ? null : Reachable(operatorAddress) };
     }
 
     /// <summary>Full URL of one of the three services.</summary>
@@ -121,8 +165,16 @@ public sealed class DuisServer : IAsyncDisposable
     }
 }
 
-public sealed record HealthReport(string Status, string Profile, DateTimeOffset Time);
+public sealed record HealthReport(string Status, string Profile, DateTimeOffset Time, DatabaseHealth Database);
+
+/// <param name="Component">What could not write (the request log, the outbox …), while failing.</param>
+/// <param name="Reason">The database's own words, while failing.</param>
+public sealed record DatabaseHealth(string Status, string? Component = null, string? Reason = null, DateTimeOffset? Since = null)
+{
+    public static readonly DatabaseHealth Ok = new("ok");
+}
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(HealthReport))]
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class HealthJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -43,6 +43,14 @@ namespace OpenDuis.Server.Hosting;
 /// The emulated Devices' own keys and Device Certificates: registered as <see cref="Gbcs.Keys.IDeviceCredentials"/>
 /// for the emulated network, and issuing keys to Devices pre-notified (12.2).
 /// </param>
+/// <param name="Changes">
+/// The inventory's change feed: with it (and a <see cref="SmiCacheAccessSnapshot"/>), writes by other
+/// processes reach the cache within <see cref="SmiChangeFollower.PollInterval"/>.
+/// </param>
+/// <param name="Health">
+/// Whether the database takes writes, as the request log and the outbox find (shared with what wrote
+/// through it before the server started); without it the server makes its own.
+/// </param>
 /// <param name="Network">
 /// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
 /// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
@@ -62,7 +70,9 @@ public sealed record OpenDuisParts(
     IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null,
     Core.Transactions.IUnitOfWork? UnitOfWork = null,
     ISmWanExecutionStore? SmWanState = null,
-    InventoryDeviceKeys? DeviceKeys = null);
+    InventoryDeviceKeys? DeviceKeys = null,
+    SmiChangeFollowing? Changes = null,
+    Core.Transactions.StorageHealth? Health = null);
 
 public static class OpenDuisServices
 {
@@ -83,11 +93,13 @@ public static class OpenDuisServices
     {
         // Whatever is enqueued through the parts wakes this process's delivery worker once committed.
         var signal = new OutboxSignal();
+        var outboxAdmin = parts.Outbox as IOutboxAdmin;
         services.AddSingleton(signal);
         parts = parts with { Outbox = new SignallingOutboxStore(parts.Outbox, signal) };
         var dspKey = parts.DspKey ?? parts.Keys.FindXmlSigningKey(DemoKeySet.DspEui)
             ?? throw new InvalidOperationException($"The key store has no DSP xmlSign key (role 0x89) for {DemoKeySet.DspEui}: every answer must be signed with it (R-MSG-3).");
         services.AddSingleton(new DuisSecurity(parts.Keys));
+        if (parts.Health is { } health) services.AddSingleton(health);
         services.AddSingleton(dspKey);
         var hold = parts.DeviceRequestHold ?? DefaultDeviceRequestHold;
         if (parts.Admission is null && parts.AccessSnapshot is { } snapshot)
@@ -153,6 +165,9 @@ public static class OpenDuisServices
                 services.AddHostedService(sp => new SmWan.AcceptedCommandRecovery(durable, sp.GetRequiredService<IRequestsInProcess>(),
                     sp.GetRequiredService<Network.Execution.SmWanExecution>(), sp.GetRequiredService<ILogger<SmWan.AcceptedCommandRecovery>>()));
         }
+        if (parts.Changes is { } changes && parts.AccessSnapshot is SmiCacheAccessSnapshot followed)
+            services.AddHostedService(sp => new SmiChangeFollower(followed, changes, sp.GetRequiredService<ILogger<SmiChangeFollower>>(),
+                outboxAdmin, sp.GetRequiredService<TimeProvider>()));
         DccAlertHosting.AddDccAlertProducers(services, parts);
         if (parts.Schedules is { } schedules && parts.AccessSnapshot is { } access)
             Schedules.ScheduleHosting.AddDccSchedules(services, schedules, access);

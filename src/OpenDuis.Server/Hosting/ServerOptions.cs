@@ -33,10 +33,27 @@ public sealed record ServerOptions
     /// <summary>The DCCKI material the duis profile loads (ignored by dev).</summary>
     public DcckiFiles? Dccki { get; init; }
 
+    /// <summary>
+    /// A second, plain-HTTP loopback port for the operator's pages (<see cref="OperatorPaths"/>) when the
+    /// DUIS port speaks the duis profile, which no browser can use (a DCCKI client certificate and
+    /// TLS_RSA suites only). Nothing else is served on it. 0 binds an ephemeral port.
+    /// </summary>
+    public int? OperatorPort { get; init; }
+
+    /// <summary>What the operator port serves: the console and the admin API.</summary>
+    public static readonly string[] OperatorPaths = ["/ui", "/admin"];
+
     public OutboxDeliveryOptions Delivery { get; init; } = new();
 
     /// <summary>Structured (JSON) console logs, one object per line, for log collectors.</summary>
     public bool JsonLogs { get; init; }
 
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>
+    /// When set, /metrics answers only with <c>Authorization: Bearer</c> and this token (401 otherwise).
+    /// Without it /metrics is as exposed as the listen address: loopback by default, the network with
+    /// <c>--address 0.0.0.0</c>.
+    /// </summary>
+    public string? MetricsToken { get; init; }
 }

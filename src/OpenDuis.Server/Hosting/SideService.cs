@@ -18,13 +18,18 @@ public abstract class SideService : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    protected SideService(WebApplication app, Uri baseAddress)
+    protected SideService(WebApplication app, Uri listenAddress)
     {
         _app = app;
-        BaseAddress = baseAddress;
+        ListenAddress = listenAddress;
+        BaseAddress = DuisServer.Reachable(listenAddress);
     }
 
+    /// <summary>Where a client on this machine reaches the service.</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>The address the service really listens on, as bound.</summary>
+    public Uri ListenAddress { get; }
 
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 
@@ -62,6 +67,6 @@ public abstract class SideService : IAsyncDisposable
         map(app);
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+        return (app, new Uri(bound));
     }
 }

@@ -18,7 +18,8 @@ namespace OpenDuis.Server.MapReports;
 /// with <c>Authorization: Bearer &lt;download key&gt;</c>. MAPs and Manufacturers need not be Users
 /// with a DCC Gateway Connection (a Specimen Enabling Services Agreement signatory is eligible), so
 /// the caller is identified by the download key the DCC issued to it (<c>openduis report key</c>),
-/// not by a DCCKI certificate. No or an unknown key: 401; another recipient's report: 403 with the reason.
+/// not by a DCCKI certificate. No or an unknown key: 401; another recipient's report: 404, word for word
+/// the answer for a report that does not exist.
 /// </summary>
 public static class H17ReportEndpoints
 {
@@ -49,15 +50,17 @@ public static class H17ReportEndpoints
             return;
         }
         var report = await store.FindRequestAsync(id, context.RequestAborted);
-        // Another key-holder learns at most that a report exists, never what it holds.
-        if (report is not null && H17Reports.CheckDownload(report, caller.Value) is { } refusal)
+        // H17.6: a report goes only to its recipient. "Not yours" answers exactly as "no such report",
+        // so a key-holder cannot learn which report ids exist (or how many reports others requested).
+        if (report is null || H17Reports.CheckDownload(report, caller.Value) is not null)
         {
-            await SideService.PlainText(response, StatusCodes.Status403Forbidden, $"Refused ({refusal.Clause}): {refusal.Reason}.");
+            await SideService.PlainText(response, StatusCodes.Status404NotFound,
+                $"There is no H17 report {id} for this download key (H17.6: a report is provided only to the Manufacturer or Meter Asset Provider that requested it).");
             return;
         }
-        if (report is null || report.File is not { } file || !File.Exists(file))
+        if (report.File is not { } file || !File.Exists(file))
         {
-            await SideService.PlainText(response, StatusCodes.Status404NotFound, report is null ? $"There is no H17 report {id}." : $"Report {id} has not been generated yet.");
+            await SideService.PlainText(response, StatusCodes.Status404NotFound, $"Report {id} has not been generated yet.");
             return;
         }
         response.StatusCode = StatusCodes.Status200OK;

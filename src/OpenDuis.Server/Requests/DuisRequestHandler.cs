@@ -1,6 +1,7 @@
 using System.Xml;
 using Microsoft.Extensions.Logging;
 using OpenDuis.Core.Requests;
+using OpenDuis.Core.Transactions;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
@@ -19,6 +20,8 @@ namespace OpenDuis.Server.Requests;
 /// <item>signer role — E65 when the certificate is not an xmlSign Organisation Certificate (DSP xmlSign for requests the DCC originates);</item>
 /// <item>schema (R-MSG-4), when the official XSDs are configured — HTTP 400 listing the XSD errors;</item>
 /// <item>web service (R-WS-1) — E13 when the Command Variant belongs on another service;</item>
+/// <item>the database — while it cannot be written (<see cref="StorageHealth"/>) a request is not admitted: HTTP 503
+/// with the reason, never an I99 for what cannot be recorded;</item>
 /// <item>duplicate Request ID still in process — E55 (<see cref="IRequestsInProcess"/>: with the access-control
 /// pipeline, its request log, which records the request only when the pipeline admits it);</item>
 /// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;
@@ -43,6 +46,7 @@ public sealed partial class DuisRequestHandler(
     NonDeviceServices nonDevice,
     TimeProvider clock,
     ILogger<DuisRequestHandler> logger,
+    StorageHealth storage,
     IDeviceNetwork? network = null) : IDuisRequestHandler
 {
     public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
@@ -71,20 +75,17 @@ public sealed partial class DuisRequestHandler(
         if (!verification.IsValid)
         {
             var code = verification.FailureCode == SignatureFailureCode.E65 ? ResponseCode.E65 : ResponseCode.E100;
-            LogRefused(logger, request.RequestId.ToString(), code.ToString(), verification.ToString());
-            return Acknowledge(request, code);
+            return Refuse(request, code, verification.ToString());
         }
         var signer = verification.Signer!.Subject;
         if (signer != request.RequestId.Originator)
         {
-            LogRefused(logger, request.RequestId.ToString(), "E100", $"signed by {signer}, not by the originator");
-            return Acknowledge(request, ResponseCode.E100);
+            return Refuse(request, ResponseCode.E100, $"signed by {signer}, not by the originator");
         }
         // The duis profile binds the connection to a User (DCCKI, R-WS-3): another User's request on it fails authentication.
         if (channel is not null && channel.User != signer)
         {
-            LogRefused(logger, request.RequestId.ToString(), "E100", $"signed by {signer} but sent over a TLS connection authenticated as {channel.Subject}");
-            return Acknowledge(request, ResponseCode.E100);
+            return Refuse(request, ResponseCode.E100, $"signed by {signer} but sent over a TLS connection authenticated as {channel.Subject}");
         }
 
         if (schema.Schemas?.Validate(document) is { IsValid: false } invalid)
@@ -92,10 +93,11 @@ public sealed partial class DuisRequestHandler(
 
         if (request.CommandVariant.WebService() != service)
         {
-            LogRefused(logger, request.RequestId.ToString(), "E13",
-                $"Command Variant {request.CommandVariant.ToXsd()} belongs on {request.CommandVariant.WebService().Path()}, not {service.Path()}");
-            return Acknowledge(request, ResponseCode.E13);
+            return Refuse(request, ResponseCode.E13, $"Command Variant {request.CommandVariant.ToXsd()} belongs on {request.CommandVariant.WebService().Path()}, not {service.Path()}");
         }
+
+        if (storage.Current is { } failing)
+            return Unrecordable(request, failing.ToString());
 
         if (inProcess.TryBegin(request.RequestId) is not { } lease)
             return Acknowledge(request, ResponseCode.E55);
@@ -107,8 +109,7 @@ public sealed partial class DuisRequestHandler(
             var verdict = admission.Evaluate(new AuthenticatedRequest(request, service, signer, clock.GetUtcNow()));
             if (!verdict.IsAccepted)
             {
-                LogRefused(logger, request.RequestId.ToString(), verdict.RefusedWith!.Value.ToString(), verdict.Reason ?? "");
-                return Acknowledge(request, verdict.RefusedWith!.Value);
+                return Refuse(request, verdict.RefusedWith!.Value, verdict.Reason ?? "");
             }
             lease.Admitted();
             if (deviceRequest)
@@ -148,7 +149,7 @@ public sealed partial class DuisRequestHandler(
         {
             // Not acknowledged: what cannot be recorded would not survive a crash.
             failed = true;
-            LogNotRecorded(logger, e, request.RequestId.ToString());
+            LogNotRecorded(logger, request.RequestId.ToString(), e.Message);
             return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
         }
         catch when (lease.IsAdmitted)
@@ -166,6 +167,16 @@ public sealed partial class DuisRequestHandler(
         }
     }
 
+    // Logged once, by the endpoint's line for the request (Request ID, code, reason, time).
+    private DuisAnswer Refuse(DuisRequest request, ResponseCode code, string reason) =>
+        Acknowledge(request, code) with { Reason = reason };
+
+    private DuisAnswer Unrecordable(DuisRequest request, string reason)
+    {
+        LogUnrecordable(logger, request.RequestId.ToString(), reason);
+        return DuisAnswer.NotApplied($"Request {request.RequestId} was not accepted: the DCC cannot record it ({reason}). Nothing was acknowledged; send it again once /health reports ok.");
+    }
+
     private DuisAnswer Acknowledge(DuisRequest request, ResponseCode code) =>
         Sign(DuisResponse.CreateAcknowledgement(request, code, clock.GetUtcNow()), code);
 
@@ -173,17 +184,18 @@ public sealed partial class DuisRequestHandler(
     {
         var bytes = security.SignAndSerialise(response.ToXmlDocument(), dspKey);
         var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
-        return new DuisAnswer(bytes, code.ToString(), outcome);
+        return new DuisAnswer(bytes, code.ToString(), outcome) { RequestId = response.RequestId?.ToString() };
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not applied: its change could not be stored whole and was rolled back")]
     private static partial void LogNotApplied(ILogger logger, Exception exception, string requestId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not acknowledged: it could not be recorded")]
-    private static partial void LogNotRecorded(ILogger logger, Exception exception, string requestId);
+    // The database's failure itself is logged once by StorageHealthLog; this names the request, without a stack trace.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} was not acknowledged: {Reason}")]
+    private static partial void LogNotRecorded(ILogger logger, string requestId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} refused with {ResponseCode}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string requestId, string responseCode, string reason);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} not admitted, the database failing: {Reason}")]
+    private static partial void LogUnrecordable(ILogger logger, string requestId, string reason);
 }
 
 /// <summary>The official XSDs requests are validated against, when configured (R-MSG-4).</summary>

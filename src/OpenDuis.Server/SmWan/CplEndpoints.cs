@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.Server.Hosting;
 using OpenDuis.Core.Inventory;
 
 namespace OpenDuis.Server.SmWan;
@@ -25,7 +26,7 @@ public sealed partial class CplJson : JsonSerializerContext;
 /// <summary>
 /// The admin API of Central Products List changes (SEC F2.9): POST /admin/cpl/remove suspends the
 /// Devices of a combination, POST /admin/cpl/restore returns them. Answered only to callers on the
-/// loopback interface (403 otherwise): the CPL is the DCC's to change, never a User's.
+/// loopback interface, addressed to a loopback host (<see cref="Hosting.LocalOperatorOnly"/>, 403 otherwise): the CPL is the DCC's to change, never a User's.
 /// </summary>
 public static class CplEndpoints
 {
@@ -36,13 +37,13 @@ public static class CplEndpoints
     {
         // Asked without building it: the CPL service needs the inventory cache, loaded on first use.
         if (app.ServiceProvider.GetService<IServiceProviderIsService>()?.IsService(typeof(CplSuspension)) != true) return;
-        app.MapPost(RemovePath, (HttpContext context, CplSuspension cpl) => ChangeAsync(context, p => cpl.RemoveAsync(p, context.RequestAborted)));
-        app.MapPost(RestorePath, (HttpContext context, CplSuspension cpl) => ChangeAsync(context, p => cpl.RestoreAsync(p, context.RequestAborted)));
+        var admin = app.MapGroup("").RequireLocalOperator("CPL admin API");
+        admin.MapPost(RemovePath, (HttpContext context, CplSuspension cpl) => ChangeAsync(context, p => cpl.RemoveAsync(p, context.RequestAborted)));
+        admin.MapPost(RestorePath, (HttpContext context, CplSuspension cpl) => ChangeAsync(context, p => cpl.RestoreAsync(p, context.RequestAborted)));
     }
 
     private static async Task<IResult> ChangeAsync(HttpContext context, Func<CplProduct, Task<CplChangeOutcome>> change)
     {
-        if (AdminAnswers.LoopbackOnly(context, "CPL") is { } refused) return refused;
         CplProductBody? body;
         try { body = await context.Request.ReadFromJsonAsync(CplJson.Default.CplProductBody, context.RequestAborted); }
         catch (System.Text.Json.JsonException e) { return AdminAnswers.BadRequest($"The body is not a product (JSON {{\"manufacturer\": ..., \"model\": ..., \"firmwareVersion\": ...}}): {e.Message}"); }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.Server.Hosting;
 using OpenDuis.Network.Events;
 using OpenDuis.Protocol.Domain;
 
@@ -32,7 +33,7 @@ public sealed partial class DeviceEventJson : JsonSerializerContext;
 /// <summary>
 /// The admin API of device event injection: GET /admin/events lists the events, POST
 /// /admin/devices/{eui}/events makes the Device do one and answers with the DCC Alerts it raised.
-/// Answered only to callers on the loopback interface (403 otherwise), like the fault-injection API.
+/// Answered only to the operator on the machine (<see cref="LocalOperatorOnly"/>: 403 otherwise), like the fault-injection API.
 /// </summary>
 public static class DeviceEventEndpoints
 {
@@ -42,11 +43,11 @@ public static class DeviceEventEndpoints
     public static void MapDeviceEvents(this IEndpointRouteBuilder app)
     {
         if (app.ServiceProvider.GetService<DeviceEvents>() is null) return;
-        app.MapGet(EventsPath, (HttpContext context) => AdminAnswers.LoopbackOnly(context, "device-event") ?? Results.Json(DeviceEventKinds.Table.Select(View).ToArray(),
+        var admin = app.MapGroup("").RequireLocalOperator("device-event admin API");
+        admin.MapGet(EventsPath, () => Results.Json(DeviceEventKinds.Table.Select(View).ToArray(),
             DeviceEventJson.Default.DeviceEventKindViewArray));
-        app.MapPost("/admin/devices/{eui}/events", async (HttpContext context, string eui, DeviceEvents events) =>
+        admin.MapPost("/admin/devices/{eui}/events", async (HttpContext context, string eui, DeviceEvents events) =>
         {
-            if (AdminAnswers.LoopbackOnly(context, "device-event") is { } refused) return refused;
             if (!Eui.TryParse(eui, null, out var device)) return AdminAnswers.BadRequest($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
             DeviceEventBody? body;
             try { body = await context.Request.ReadFromJsonAsync(DeviceEventJson.Default.DeviceEventBody, context.RequestAborted); }

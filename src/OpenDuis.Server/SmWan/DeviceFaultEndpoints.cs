@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using OpenDuis.Server.Hosting;
 using OpenDuis.Network.Execution;
 using OpenDuis.Protocol.Domain;
 
@@ -23,7 +24,7 @@ public sealed partial class DeviceFaultJson : JsonSerializerContext;
 
 /// <summary>
 /// The admin API of fault injection: GET /admin/faults, POST and DELETE /admin/devices/{eui}/fault.
-/// Answered only to callers on the loopback interface (403 otherwise): it changes how devices behave
+/// Answered only to the operator on the machine (<see cref="LocalOperatorOnly"/>: 403 otherwise): it changes how devices behave
 /// for every User, so it is for the operator on the machine, never for a User over the network.
 /// </summary>
 public static class DeviceFaultEndpoints
@@ -34,11 +35,11 @@ public static class DeviceFaultEndpoints
     public static void MapDeviceFaults(this IEndpointRouteBuilder app)
     {
         if (app.ServiceProvider.GetService<DeviceFaults>() is null) return;
-        app.MapGet(FaultsPath, (HttpContext context, DeviceFaults faults) =>
-            AdminAnswers.LoopbackOnly(context, "fault-injection") ?? Results.Json(faults.All.Select(p => View(p.Key, p.Value)).ToArray(), DeviceFaultJson.Default.DeviceFaultViewArray));
-        app.MapPost("/admin/devices/{eui}/fault", async (HttpContext context, string eui, DeviceFaults faults) =>
+        var admin = app.MapGroup("").RequireLocalOperator("fault-injection admin API");
+        admin.MapGet(FaultsPath, (DeviceFaults faults) =>
+            Results.Json(faults.All.Select(p => View(p.Key, p.Value)).ToArray(), DeviceFaultJson.Default.DeviceFaultViewArray));
+        admin.MapPost("/admin/devices/{eui}/fault", async (HttpContext context, string eui, DeviceFaults faults) =>
         {
-            if (AdminAnswers.LoopbackOnly(context, "fault-injection") is { } refused) return refused;
             if (!Eui.TryParse(eui, null, out var device)) return AdminAnswers.BadRequest($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
             DeviceFaultRequest? body;
             try { body = await context.Request.ReadFromJsonAsync(DeviceFaultJson.Default.DeviceFaultRequest, context.RequestAborted); }
@@ -48,9 +49,8 @@ public static class DeviceFaultEndpoints
             await faults.SetAsync(device, fault, context.RequestAborted);
             return Results.Json(View(device, fault), DeviceFaultJson.Default.DeviceFaultView);
         });
-        app.MapDelete("/admin/devices/{eui}/fault", async (HttpContext context, string eui, DeviceFaults faults) =>
+        admin.MapDelete("/admin/devices/{eui}/fault", async (HttpContext context, string eui, DeviceFaults faults) =>
         {
-            if (AdminAnswers.LoopbackOnly(context, "fault-injection") is { } refused) return refused;
             if (!Eui.TryParse(eui, null, out var device)) return AdminAnswers.BadRequest($"'{eui}' is not a Device ID (an EUI-64, e.g. 00-DB-12-34-56-78-90-A0).");
             return await faults.ClearAsync(device, context.RequestAborted) ? Results.NoContent() : Results.Text($"Device {device} has no fault.", "text/plain", statusCode: StatusCodes.Status404NotFound);
         });

@@ -1,3 +1,4 @@
+using OpenDuis.Protocol.Keys;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -44,7 +45,8 @@ public static class DcckiDemoPki
     public static DcckiFiles Generate(string directory, IEnumerable<Eui> users, TimeProvider clock, IEnumerable<string>? serverNames = null)
     {
         var files = new DcckiFiles(Path.GetFullPath(directory));
-        Directory.CreateDirectory(Path.Combine(files.Directory, "users"));
+        OwnerOnly.CreateDirectory(files.Directory);
+        OwnerOnly.CreateDirectory(Path.Combine(files.Directory, "users"));
         var now = clock.GetUtcNow();
         var notBefore = now.AddDays(-1);
         var notAfter = now.AddYears(10);
@@ -104,9 +106,7 @@ public static class DcckiDemoPki
 
     private static void Write(string certificatePath, string keyPath, X509Certificate2 certificate, RSA key)
     {
-        File.WriteAllText(certificatePath, certificate.ExportCertificatePem() + "\n");
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        OwnerOnly.WriteAllText(certificatePath, certificate.ExportCertificatePem() + "\n");
+        OwnerOnly.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
     }
 }

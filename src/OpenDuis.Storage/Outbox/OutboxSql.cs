@@ -52,6 +52,24 @@ public static class OutboxSql
         }
     }
 
+    /// <summary>The oldest undelivered messages first (<see cref="IOutboxAdmin"/>).</summary>
+    public static async Task<IReadOnlyList<UndeliveredMessage>> ListUndeliveredAsync(DbConnection connection, int max, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<(long Sequence, string ResponseId, string Recipient, string Kind, int Attempts, long CreatedAt, long NextAttemptAt, string? LastError)>(
+            new CommandDefinition(
+                "SELECT sequence, response_id, recipient, kind, attempts, created_at, next_attempt_at, last_error FROM outbox " +
+                "WHERE delivered_at IS NULL ORDER BY sequence LIMIT @max", new { max }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var parked = OutboxParking.Until.ToUnixTimeMilliseconds();
+        return [.. rows.Select(r => new UndeliveredMessage(r.Sequence, r.ResponseId, Eui.Parse(r.Recipient), Enum.Parse<OutboxKind>(r.Kind), r.Attempts,
+            DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(r.NextAttemptAt), r.LastError, r.NextAttemptAt >= parked))];
+    }
+
+    public static Task<int> ReleaseParkedAsync(DbConnection connection, Eui? recipient, DateTimeOffset now, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE outbox SET next_attempt_at = @now WHERE delivered_at IS NULL AND next_attempt_at >= @parked AND (@recipient IS NULL OR recipient = @recipient)",
+            new { now = now.ToUnixTimeMilliseconds(), parked = OutboxParking.Until.ToUnixTimeMilliseconds(), recipient = recipient?.ToString() },
+            cancellationToken: cancellationToken));
+
     internal sealed class Row
     {
         public long Sequence { get; set; }

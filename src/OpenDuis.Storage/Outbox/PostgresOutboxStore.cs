@@ -1,3 +1,4 @@
+using OpenDuis.Protocol.Domain;
 using Dapper;
 using Npgsql;
 using OpenDuis.Core.Outbox;
@@ -8,7 +9,7 @@ namespace OpenDuis.Storage.Outbox;
 /// The outbox in PostgreSQL, for several server nodes sharing one state: leasing uses
 /// <c>FOR UPDATE SKIP LOCKED</c> so nodes take different messages without waiting on each other.
 /// </summary>
-public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource, TimeProvider clock) : IOutboxStore
+public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource, TimeProvider clock) : IOutboxStore, IOutboxAdmin, IOutboxInspection
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS outbox (
@@ -117,5 +118,35 @@ public sealed class PostgresOutboxStore(NpgsqlDataSource dataSource, TimeProvide
         await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await c.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL", cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<UndeliveredMessage>> ListUndeliveredAsync(int max, CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxSql.ListUndeliveredAsync(c, max, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> ReleaseParkedAsync(Eui? recipient, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxSql.ReleaseParkedAsync(c, recipient, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OutboxRecipientState>> WaitingByRecipientAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxInspectionSql.WaitingByRecipientAsync(c, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OutboxFailure>> RecentFailuresAsync(int max, CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxInspectionSql.RecentFailuresAsync(c, max, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> RetryNowAsync(Protocol.Domain.Eui? recipient, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var c = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxInspectionSql.RetryNowAsync(c, recipient, now, cancellationToken).ConfigureAwait(false);
     }
 }

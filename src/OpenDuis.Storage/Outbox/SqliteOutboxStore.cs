@@ -1,3 +1,4 @@
+using OpenDuis.Protocol.Domain;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using OpenDuis.Core.Outbox;
@@ -5,7 +6,7 @@ using OpenDuis.Core.Outbox;
 namespace OpenDuis.Storage.Outbox;
 
 /// <summary>The outbox in the embedded SQLite database (WAL journal, so delivery and request handling do not block each other).</summary>
-public sealed class SqliteOutboxStore : IOutboxStore
+public sealed class SqliteOutboxStore : IOutboxStore, IOutboxAdmin, IOutboxInspection
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS outbox (
@@ -143,5 +144,35 @@ public sealed class SqliteOutboxStore : IOutboxStore
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await c.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL", cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<UndeliveredMessage>> ListUndeliveredAsync(int max, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxSql.ListUndeliveredAsync(c, max, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> ReleaseParkedAsync(Eui? recipient, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxSql.ReleaseParkedAsync(c, recipient, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OutboxRecipientState>> WaitingByRecipientAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxInspectionSql.WaitingByRecipientAsync(c, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OutboxFailure>> RecentFailuresAsync(int max, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxInspectionSql.RecentFailuresAsync(c, max, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> RetryNowAsync(Protocol.Domain.Eui? recipient, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OutboxInspectionSql.RetryNowAsync(c, recipient, now, cancellationToken).ConfigureAwait(false);
     }
 }

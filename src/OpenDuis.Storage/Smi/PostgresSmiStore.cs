@@ -26,6 +26,8 @@ public sealed class PostgresSmiStore : SqlSmiStore
 
     public override string Description => _description;
 
+    public override ISmiChangeFeed Changes => new PostgresSmiChangeFeed(_dataSource);
+
     protected override string Database { get; }
 
     /// <summary>Connects and brings the schema up to date (concurrent migrators wait on an advisory lock).</summary>

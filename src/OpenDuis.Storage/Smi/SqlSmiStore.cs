@@ -17,6 +17,9 @@ public abstract partial class SqlSmiStore : ISmiStore
 {
     public abstract string Description { get; }
 
+    /// <summary>Every committed change to Devices, Users, Registration Data and the CPL, whoever wrote it (migration 0018).</summary>
+    public abstract ISmiChangeFeed Changes { get; }
+
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>The database as <see cref="Transactions.DatabaseKey"/> names it: the store enlists in a unit of work on it.</summary>

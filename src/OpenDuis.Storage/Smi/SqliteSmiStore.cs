@@ -29,6 +29,8 @@ public sealed class SqliteSmiStore : SqlSmiStore
 
     public override string Description => $"SQLite {_path}";
 
+    public override ISmiChangeFeed Changes => new SqliteSmiChangeFeed(_connectionString);
+
     protected override string Database => Transactions.DatabaseKey.Sqlite(_path);
 
     /// <summary>Opens (creating if need be) the database file and brings its schema up to date.</summary>

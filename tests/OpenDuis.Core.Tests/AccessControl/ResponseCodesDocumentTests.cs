@@ -43,6 +43,20 @@ public sealed class ResponseCodesDocumentTests
             Assert.True(Protocol.Catalogue.ServiceCatalogue.TryGet(v, out _), $"{v} is not a DUIS 5.4 Service Reference Variant");
     }
 
+    [Fact]
+    public void Every_service_specific_code_the_code_raises_has_a_meaning()
+    {
+        var raised = new[] { typeof(OpenDuis.Core.Schedules.ScheduleResponseCodes), typeof(OpenDuis.Core.Inventory.InventoryResponseCodes) }
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
+            .Where(f => f.FieldType == typeof(ResponseCode)).Select(f => (ResponseCode)f.GetValue(null)!)
+            .Concat(AccessPipeline.Order.SelectMany(c => c.Codes))
+            .Where(c => c.IsServiceSpecific).Distinct().ToList();
+        Assert.NotEmpty(raised);
+        foreach (var code in raised)
+            Assert.True(ServiceSpecificResponseCodes.MeaningOf(code) is not null, $"{code} is raised but has no row in ServiceSpecificResponseCodes");
+        Assert.All(ServiceSpecificResponseCodes.Meanings.Keys, k => Assert.Contains(raised, c => c.Code == k));
+    }
+
     private static Dictionary<string, List<string>> TestsByCode()
     {
         var byCode = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -99,6 +113,21 @@ public sealed class ResponseCodesDocumentTests
             md.AppendLine(d is null
                 ? $"| {code} | service-specific ({(code.TryGetServiceSpecific(out var sr, out var number) ? $"{sr} error {number}" : "")}) | see the check above |"
                 : $"| {code} | {Cell(d.Name)} | {Cell(d.Description)} |");
+        }
+        md.AppendLine();
+        md.AppendLine("## Service-specific codes");
+        md.AppendLine();
+        md.AppendLine("Every service-specific code of the DUIS 5.4 XSD's sr:ResponseCode enumeration (E or W, the Service Reference's");
+        md.AppendLine("two two-digit parts, a two-digit number), with the rule each answers where OpenDUIS raises it");
+        md.AppendLine("(`ServiceSpecificResponseCodes`; `openduis explain CODE` prints the same).");
+        md.AppendLine();
+        md.AppendLine("| Code | Service Request | Meaning |");
+        md.AppendLine("|---|---|---|");
+        foreach (var code in ResponseCodes.All.Where(c => c.IsServiceSpecific))
+        {
+            code.TryGetServiceSpecific(out var sr, out _);
+            var service = Protocol.Catalogue.ServiceCatalogue.VariantsOf(sr).FirstOrDefault()?.Name is { } name ? $"{sr} {name}" : sr.ToString();
+            md.AppendLine($"| {code} | {Cell(service)} | {Cell(ServiceSpecificResponseCodes.MeaningOf(code) ?? "not raised by OpenDUIS (see the DUIS service definition)")} |");
         }
         md.AppendLine();
         md.AppendLine("## Rule tables");

@@ -117,15 +117,7 @@ public sealed class DeviceKeyStoreTests : IDisposable
         var provided = Path.Combine(_folder, "keys");
         Directory.CreateDirectory(provided);
         var elsewhere = DeviceKeyStore.Open(Path.Combine(_folder, "elsewhere")).Ensure(Meter);
-        foreach (var (suffix, certificate, key) in new[]
-                 {
-                     ("ds", elsewhere.DigitalSigningCertificate, (AsymmetricAlgorithm)elsewhere.DigitalSigningKey!),
-                     ("ka", elsewhere.KeyAgreementCertificate, elsewhere.KeyAgreementKey!),
-                 })
-        {
-            File.WriteAllText(Path.Combine(provided, $"00db1234567890a0-{suffix}.pem"), certificate.ExportCertificatePem());
-            File.WriteAllText(Path.Combine(provided, $"00db1234567890a0-{suffix}.key"), key.ExportPkcs8PrivateKeyPem());
-        }
+        Provide(provided, elsewhere);
 
         var store = DeviceKeyStore.Open(Store, provided);
         var credentials = store.Ensure(Meter, out var issued);
@@ -167,16 +159,7 @@ public sealed class DeviceKeyStoreTests : IDisposable
     {
         var provided = Path.Combine(_folder, "keys");
         Directory.CreateDirectory(provided);
-        var other = DeviceKeyStore.Open(Path.Combine(_folder, "other")).Ensure(Eui.Parse("00-DB-12-34-56-78-90-A1"));
-        foreach (var (suffix, certificate, key) in new[]
-                 {
-                     ("ds", other.DigitalSigningCertificate, (AsymmetricAlgorithm)other.DigitalSigningKey!),
-                     ("ka", other.KeyAgreementCertificate, other.KeyAgreementKey!),
-                 })
-        {
-            File.WriteAllText(Path.Combine(provided, $"00db1234567890a0-{suffix}.pem"), certificate.ExportCertificatePem());
-            File.WriteAllText(Path.Combine(provided, $"00db1234567890a0-{suffix}.key"), key.ExportPkcs8PrivateKeyPem());
-        }
+        Provide(provided, DeviceKeyStore.Open(Path.Combine(_folder, "other")).Ensure(Eui.Parse("00-DB-12-34-56-78-90-A1")));
         var e = Assert.Throws<InvalidDataException>(() => DeviceKeyStore.Open(Store, provided).Find(Meter));
         Assert.Contains("00-DB-12-34-56-78-90-A1", e.Message);
     }
@@ -188,6 +171,20 @@ public sealed class DeviceKeyStoreTests : IDisposable
         File.WriteAllText(Path.Combine(Store, "00db1234567890a0.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
         var e = Assert.Throws<InvalidDataException>(() => store.Find(Meter));
         Assert.Contains("00db1234567890a0.pem", e.Message);
+    }
+
+    /// <summary>Writes <paramref name="credentials"/> into <paramref name="folder"/> as the Meter's, in the RTDS key store layout.</summary>
+    private static void Provide(string folder, DeviceCredentials credentials)
+    {
+        foreach (var (suffix, certificate, key) in new[]
+                 {
+                     ("ds", credentials.DigitalSigningCertificate, (AsymmetricAlgorithm)credentials.DigitalSigningKey!),
+                     ("ka", credentials.KeyAgreementCertificate, credentials.KeyAgreementKey!),
+                 })
+        {
+            File.WriteAllText(Path.Combine(folder, $"00db1234567890a0-{suffix}.pem"), certificate.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(folder, $"00db1234567890a0-{suffix}.key"), key.ExportPkcs8PrivateKeyPem());
+        }
     }
 
     [Fact]

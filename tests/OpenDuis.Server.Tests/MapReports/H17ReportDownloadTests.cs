@@ -73,14 +73,20 @@ public sealed class H17ReportDownloadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task H17_6_another_entity_with_a_valid_key_is_refused_with_403_and_the_reason()
+    public async Task H17_6_another_entity_with_a_valid_key_gets_the_answer_for_a_report_that_does_not_exist()
     {
         using var response = await Get(_report.Id, _mapKey);
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var reason = await response.Content.ReadAsStringAsync(Ct);
-        Assert.Contains("Refused (H17.6)", reason);
-        Assert.Contains("made for another recipient", reason);
-        Assert.DoesNotContain("00-DB-", reason);
+        Assert.Contains("H17.6", reason);
+        Assert.DoesNotContain("another recipient", reason);
+
+        // No oracle: the same status and the same words (but the id) as for an id that was never issued.
+        using var missing = await Get(9_999, _mapKey);
+        Assert.Equal(response.StatusCode, missing.StatusCode);
+        Assert.Equal(reason.Replace($"report {_report.Id} ", "report ID ", StringComparison.Ordinal),
+            (await missing.Content.ReadAsStringAsync(Ct)).Replace("report 9999 ", "report ID ", StringComparison.Ordinal));
+        Assert.Equal(response.Content.Headers.ContentType, missing.Content.Headers.ContentType);
     }
 
     [Fact]

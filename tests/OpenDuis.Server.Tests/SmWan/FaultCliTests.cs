@@ -47,7 +47,7 @@ public sealed class FaultCliTests(SmWanServer server)
         Assert.Equal(2, code);
         Assert.Contains("'A0' is not a Device ID", output);
         (code, output) = await RunAsync("fault", "list", "--server", "http://127.0.0.1:1/");
-        Assert.Equal(1, code);
-        Assert.Contains("No OpenDUIS server answered at http://127.0.0.1:1/", output);
+        Assert.Equal(14, code);
+        Assert.Contains("No server answers at 127.0.0.1:1", output);
     }
 }
