@@ -142,8 +142,7 @@ public sealed partial class DuisRequestHandler(
         {
             // Another node holds the Request ID (E55) or a higher SMETS1 counter (E63): nothing of it is kept here.
             lease.Abandon();
-            LogRefused(logger, request.RequestId.ToString(), e.Code.ToString(), e.Message);
-            return Acknowledge(request, e.Code);
+            return Refuse(request, e.Code, e.Message);
         }
         catch (RequestNotRecordedException e)
         {
