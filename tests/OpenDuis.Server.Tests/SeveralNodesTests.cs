@@ -38,25 +38,13 @@ public sealed class SeveralNodesTests : IAsyncDisposable
             p.Dispose();
         }
         await _cli.DisposeAsync();
-        if (_pgAdmin is null) return;
-        NpgsqlConnection.ClearAllPools();
-        await using var c = new NpgsqlConnection(_pgAdmin);
-        await c.OpenAsync(CancellationToken.None);
-        await c.ExecuteAsync($"DROP SCHEMA IF EXISTS {_pgSchema} CASCADE");
+        if (_pgAdmin is not null) await CrashRecoveryTests.DropSchemaAsync(_pgAdmin, _pgSchema!);
     }
 
     /// <summary>A data folder on a fresh PostgreSQL schema, and a signer of 4.1.1 requests from the demo Supplier.</summary>
     private async Task<Func<ulong, byte[]>> InitAsync()
     {
-        _pgAdmin = Environment.GetEnvironmentVariable("OPENDUIS_TEST_PG");
-        if (string.IsNullOrWhiteSpace(_pgAdmin))
-            throw Prerequisite.Missing("a PostgreSQL server: set OPENDUIS_TEST_PG to its Npgsql connection string");
-        _pgSchema = "t_" + Guid.NewGuid().ToString("N");
-        await using (var c = new NpgsqlConnection(_pgAdmin))
-        {
-            await c.OpenAsync(Ct);
-            await c.ExecuteAsync($"CREATE SCHEMA {_pgSchema}");
-        }
+        (_pgAdmin, _pgSchema) = await CrashRecoveryTests.CreateSchemaAsync();
         var (code, output) = await _cli.RunAsync("init", "--data", _cli.Data, "--postgres",
             new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString());
         Assert.True(code == 0, output);
