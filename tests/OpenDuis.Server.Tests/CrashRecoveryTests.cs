@@ -38,11 +38,7 @@ public sealed class CrashRecoveryTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _cli.DisposeAsync();
-        if (_pgAdmin is null) return;
-        NpgsqlConnection.ClearAllPools();
-        await using var c = new NpgsqlConnection(_pgAdmin);
-        await c.OpenAsync(CancellationToken.None);
-        await c.ExecuteAsync($"DROP SCHEMA IF EXISTS {_pgSchema} CASCADE");
+        if (_pgAdmin is not null) await CrashRecoveryTests.DropSchemaAsync(_pgAdmin, _pgSchema!);
     }
 
     [Fact]
@@ -51,15 +47,7 @@ public sealed class CrashRecoveryTests : IAsyncDisposable
     [Fact]
     public async Task On_PostgreSQL_every_acknowledged_request_is_answered_after_a_kill_and_a_SMETS1_replay_is_E63()
     {
-        _pgAdmin = Environment.GetEnvironmentVariable("OPENDUIS_TEST_PG");
-        if (string.IsNullOrWhiteSpace(_pgAdmin))
-            throw Prerequisite.Missing("a PostgreSQL server: set OPENDUIS_TEST_PG to its Npgsql connection string");
-        _pgSchema = "t_" + Guid.NewGuid().ToString("N");
-        await using (var c = new NpgsqlConnection(_pgAdmin))
-        {
-            await c.OpenAsync(Ct);
-            await c.ExecuteAsync($"CREATE SCHEMA {_pgSchema}");
-        }
+        (_pgAdmin, _pgSchema) = await CrashRecoveryTests.CreateSchemaAsync();
         await CrashAndRecoverAsync("--postgres", new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString());
     }
 
@@ -129,7 +117,28 @@ public sealed class CrashRecoveryTests : IAsyncDisposable
         await listening.ContinueWith(_ => { }, CancellationToken.None);
     }
 
-    private static DuisRequest Read411(Eui originator, Eui device, ulong counter)
+    /// <summary>A fresh schema on the server in OPENDUIS_TEST_PG (its admin connection string and the schema's name).</summary>
+    internal static async Task<(string Admin, string Schema)> CreateSchemaAsync()
+    {
+        var admin = Environment.GetEnvironmentVariable("OPENDUIS_TEST_PG");
+        if (string.IsNullOrWhiteSpace(admin))
+            throw Prerequisite.Missing("a PostgreSQL server: set OPENDUIS_TEST_PG to its Npgsql connection string");
+        var schema = "t_" + Guid.NewGuid().ToString("N");
+        await using var c = new NpgsqlConnection(admin);
+        await c.OpenAsync(Ct);
+        await c.ExecuteAsync($"CREATE SCHEMA {schema}");
+        return (admin, schema);
+    }
+
+    internal static async Task DropSchemaAsync(string admin, string schema)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var c = new NpgsqlConnection(admin);
+        await c.OpenAsync(CancellationToken.None);
+        await c.ExecuteAsync($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+    }
+
+    internal static DuisRequest Read411(Eui originator, Eui device, ulong counter)
     {
         var file = RepoPaths.TemplateFiles().First(f => Path.GetFileName(f).StartsWith("ECS17b_4.1.1_SINGLE_SUCCESS", StringComparison.Ordinal));
         var doc = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
@@ -138,7 +147,7 @@ public sealed class CrashRecoveryTests : IAsyncDisposable
         return new DuisRequest(t.SchemaVersion, new RequestId(originator, device, counter), t.CommandVariant, t.ServiceReference, t.ServiceReferenceVariant, t.Body);
     }
 
-    private static async Task<ResponseCode> PostAsync(HttpClient http, int port, byte[] body, CancellationToken ct)
+    internal static async Task<ResponseCode> PostAsync(HttpClient http, int port, byte[] body, CancellationToken ct)
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");

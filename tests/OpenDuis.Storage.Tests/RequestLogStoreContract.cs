@@ -35,6 +35,13 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         CommandVariant cv = CommandVariant.SendNonCritical, RequestState state = RequestState.InProgress) =>
         new(new RequestId(Supplier, target, counter), ServiceReferenceVariant.Parse("4.1.1"), cv, preceding, first, at ?? Now, state);
 
+    /// <summary>As the server admits a request: in memory, then recorded (on a shared store, claimed there).</summary>
+    private static async Task AdmitAsync(DurableRequestLog log, LoggedRequest entry, bool smets1Target)
+    {
+        Assert.True(log.TryAdmit(entry, smets1Target));
+        await log.RecordAsync(entry.Id, null, Ct);
+    }
+
     [Fact]
     public async Task In_progress_requests_sequences_and_SMETS1_counters_survive_a_restart()
     {
@@ -46,10 +53,10 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
 
         await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct))
         {
-            Assert.True(log.TryAdmit(inProgress, smets1Target: false));
-            Assert.True(log.TryAdmit(first, smets1Target: false));
-            Assert.True(log.TryAdmit(second, smets1Target: false));
-            Assert.True(log.TryAdmit(smets1, smets1Target: true));
+            await AdmitAsync(log, inProgress, false);
+            await AdmitAsync(log, first, false);
+            await AdmitAsync(log, second, false);
+            await AdmitAsync(log, smets1, true);
             log.Complete(first.Id, RequestState.Succeeded);
             log.EndSequence(second.Id);
         }
@@ -79,8 +86,8 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         var recent = Entry(11, Esme, at: Now - Hold - TimeSpan.FromMinutes(1));
         await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct))
         {
-            Assert.True(log.TryAdmit(old, smets1Target: false));
-            Assert.True(log.TryAdmit(recent, smets1Target: false));
+            await AdmitAsync(log, old, false);
+            await AdmitAsync(log, recent, false);
             await log.FlushAsync(Ct);
             Assert.Equal(0, log.Pending);
         }
@@ -103,7 +110,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         {
             foreach (var e in new[] { plain, first, fresh })
             {
-                Assert.True(log.TryAdmit(e, smets1Target: false));
+                await AdmitAsync(log, e, false);
                 log.Complete(e.Id, RequestState.Succeeded);
             }
             await log.FlushAsync(Ct);
@@ -149,14 +156,14 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         var plain = Entry(40, Esme);
         var first = Entry(41, Esme, first: true);
         await using var log = await DurableRequestLog.OpenAsync(store, clock, Hold, Retention, TimeSpan.FromMinutes(15), Ct);
-        Assert.True(log.TryAdmit(plain, smets1Target: false));
-        Assert.True(log.TryAdmit(first, smets1Target: false));
+        await AdmitAsync(log, plain, false);
+        await AdmitAsync(log, first, false);
         log.Complete(plain.Id, RequestState.Succeeded);
         log.Complete(first.Id, RequestState.Succeeded);
         await log.FlushAsync(Ct);
 
         clock.Now = Now + TimeSpan.FromMinutes(20);
-        Assert.True(log.TryAdmit(Entry(42, Esme, at: clock.Now), smets1Target: false));
+        await AdmitAsync(log, Entry(42, Esme, at: clock.Now), false);
         await log.FlushAsync(Ct);
         var stored = (await store.LoadAsync(DateTimeOffset.MinValue, null, Ct)).Requests.Select(r => r.Id).ToList();
         Assert.DoesNotContain(plain.Id, stored);

@@ -19,7 +19,23 @@ public readonly record struct CommandKey(RequestId RequestId, DateTimeOffset Acc
 /// requests that ended, to drop.
 /// </summary>
 public sealed record RequestLogBatch(IReadOnlyList<LoggedRequest> Requests, IReadOnlyList<Smets1Counter> Counters,
-    IReadOnlyList<AcceptedCommand> Commands, IReadOnlyList<CommandKey> FinishedCommands, string Owner = "", DateTimeOffset LeaseUntil = default);
+    IReadOnlyList<AcceptedCommand> Commands, IReadOnlyList<CommandKey> FinishedCommands, string Owner = "", DateTimeOffset LeaseUntil = default)
+{
+    /// <summary>Admissions to claim in the store itself (a store several nodes share): each is kept only if no other node holds it.</summary>
+    public IReadOnlyList<RequestClaim> Claims { get; init; } = [];
+
+    /// <summary>A claimed Request ID still in progress in the store but received before this is free again (its hold passed: E55 no longer applies).</summary>
+    public DateTimeOffset HeldSince { get; init; }
+}
+
+/// <summary>
+/// An admitted request claimed in a shared store: its entry is written only if no request with its ID is in
+/// progress there (E55), and for a SMETS1 Device only if its counter is above the stored one (E63).
+/// </summary>
+public readonly record struct RequestClaim(LoggedRequest Entry, bool Smets1Target);
+
+/// <summary>A claim the shared store refused, with the Response Code the User is answered (E55 or E63) and why.</summary>
+public readonly record struct ClaimRefusal(RequestId Id, ResponseCode Code, string Reason);
 
 /// <summary>Where a <see cref="DurableRequestLog"/> writes its entries (the data folder's database).</summary>
 public interface IRequestLogStore
@@ -42,10 +58,17 @@ public interface IRequestLogStore
         WriteAsync(new RequestLogBatch(requests, counters, [], []), cancellationToken);
 
     /// <summary>
-    /// Writes the batch in one transaction: entries (an older entry never replaces a newer one of the
-    /// same Request ID), counters, then the queued commands, then drops the finished ones.
+    /// Writes the batch in one transaction: the claims (each all or nothing), entries (an older entry never
+    /// replaces a newer one of the same Request ID), counters, then the queued commands of the claims kept
+    /// and of requests not claimed, then drops the finished ones. Returns the claims refused.
     /// </summary>
-    Task WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<ClaimRefusal>> WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether several nodes may share this store, so that an admission holds only once the store has
+    /// taken its claim (PostgreSQL); otherwise this process's memory is the whole truth (SQLite, one node).
+    /// </summary>
+    bool IsShared => false;
 
     /// <summary>
     /// Takes the queued commands that are <paramref name="owner"/>'s (a restarted node's own) or whose
@@ -102,17 +125,23 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     public string Owner { get; }
 
     /// <summary>A record waiting for its commit.</summary>
-    private sealed record Recording(LoggedRequest? Entry, Smets1Counter? Counter, AcceptedCommand? Command)
+    private sealed record Recording(LoggedRequest? Entry, Smets1Counter? Counter, AcceptedCommand? Command, RequestClaim? Claim = null)
     {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Null when committed; the refusal when the shared store refused the claim.</summary>
+        public TaskCompletionSource<ClaimRefusal?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>A request ended: its entry, and its queued command to drop.</summary>
     private readonly record struct Ending(LoggedRequest Entry, CommandKey? Command);
 
-    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan retention, TimeSpan? unlinkedRetention, string owner,
+    private readonly bool _shared;
+    private readonly TimeSpan _hold;
+
+    private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan hold, TimeSpan retention, TimeSpan? unlinkedRetention, string owner,
         Transactions.StorageHealth? health)
     {
+        _shared = store.IsShared;
+        _hold = hold;
         _health = health;
         Owner = owner;
         _memory = memory;
@@ -140,7 +169,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         // Successors first, so a request named as preceding counts as linked when its turn comes.
         foreach (var request in state.Requests.OrderByDescending(r => r.Received)) memory.Restore(request);
         foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);
-        return new DurableRequestLog(memory, store, clock, retention, unlinkedRetention, owner ?? Environment.MachineName, health);
+        return new DurableRequestLog(memory, store, clock, inProgressHold, retention, unlinkedRetention, owner ?? Environment.MachineName, health);
     }
 
     /// <summary>Changes not yet written (for tests and metrics).</summary>
@@ -155,6 +184,8 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     public bool TryAdmit(in LoggedRequest entry, bool smets1Target)
     {
         if (!_memory.TryAdmit(entry, smets1Target)) return false;
+        // A shared store learns of the admission from its claim (RecordAsync), which it may refuse.
+        if (_shared) return true;
         _changes.Writer.TryWrite(entry);
         if (smets1Target && _memory.TryGetLastSmets1Counter(entry.Id.Originator, entry.Id.Target, out var counter))
             _changes.Writer.TryWrite(new Smets1Counter(entry.Id.Originator, entry.Id.Target, counter));
@@ -177,15 +208,23 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     /// counter there is nothing that must not be lost, and nothing is waited for.
     /// </summary>
     /// <exception cref="RequestNotRecordedException">The store could not take it: the request must not be acknowledged.</exception>
+    /// <exception cref="RequestRefusedException">
+    /// A shared store refused the claim: another node holds the Request ID in process (E55) or admitted a
+    /// counter as high to the SMETS1 Device (E63). Nothing of the request is kept here.
+    /// </exception>
     public async ValueTask RecordAsync(RequestId id, AcceptedCommand? command, CancellationToken cancellationToken)
     {
         Smets1Counter? counter = _memory.TryGetLastSmets1Counter(id.Originator, id.Target, out var c) ? new Smets1Counter(id.Originator, id.Target, c) : null;
-        if (command is null && counter is null) return;
         LoggedRequest? entry = _memory.TryGetStored(id, out var e) ? e : null;
-        var recording = new Recording(entry, counter, command);
+        // Across nodes, E55 and E63 hold only in the database: every admission there is a claim, waited for.
+        RequestClaim? claim = _shared && entry is { } admitted ? new RequestClaim(admitted, counter is not null) : null;
+        if (command is null && counter is null && claim is null) return;
+        var recording = new Recording(claim is null ? entry : null, claim is null ? counter : null, command, claim);
         if (!_changes.Writer.TryWrite(recording))
             throw new RequestNotRecordedException($"Request {id} could not be recorded: the request log is closed.");
-        await recording.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (await recording.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false) is not { } refusal) return;
+        _memory.Forget(entry!.Value);
+        throw new RequestRefusedException(refusal.Code, refusal.Reason);
     }
 
     /// <summary>
@@ -219,6 +258,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         var commands = new List<AcceptedCommand>();
         var finished = new List<CommandKey>();
         var recordings = new List<Recording>();
+        var claims = new List<RequestClaim>();
         var flushed = new List<TaskCompletionSource>();
         void Drain()
         {
@@ -236,6 +276,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                         if (rec.Entry is { } entry) requests[entry.Id] = entry;
                         if (rec.Counter is { } counter) counters[(counter.Originator, counter.Target)] = counter;
                         if (rec.Command is { } command) commands.Add(command);
+                        if (rec.Claim is { } claim) claims.Add(claim);
                         recordings.Add(rec);
                         break;
                     case TaskCompletionSource f: flushed.Add(f); break;
@@ -246,7 +287,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             Drain();
-            if (requests.Count + counters.Count + commands.Count + finished.Count > 0)
+            if (requests.Count + counters.Count + commands.Count + finished.Count + claims.Count > 0)
             {
                 var now = _clock.GetUtcNow();
                 // A failed write (the database busy or away) is retried until it succeeds, or until disposal gives up;
@@ -255,9 +296,11 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                 {
                     try
                     {
-                        await _store.WriteAsync(new RequestLogBatch([.. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease))
-                            .ConfigureAwait(false);
-                        foreach (var r in recordings) r.Done.TrySetResult();
+                        var refused = await _store.WriteAsync(new RequestLogBatch([.. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease)
+                            { Claims = claims, HeldSince = now - _hold }).ConfigureAwait(false);
+                        var refusals = refused.ToDictionary(x => x.Id);
+                        foreach (var r in recordings)
+                            r.Done.TrySetResult(r.Claim is { } claim && refusals.TryGetValue(claim.Entry.Id, out var refusal) ? refusal : null);
                         _health?.Succeeded(Component);
                         break;
                     }
@@ -271,6 +314,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                                 r.Done.TrySetException(new RequestNotRecordedException($"The request could not be recorded in the request log: {e.Message}", e));
                             recordings.Clear();
                             commands.Clear();
+                            claims.Clear();
                         }
                         await Task.Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
                         // What arrived meanwhile joins the batch: a request waiting to be acknowledged is answered by
@@ -289,6 +333,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                 commands.Clear();
                 finished.Clear();
                 recordings.Clear();
+                claims.Clear();
             }
             await RenewIfDueAsync().ConfigureAwait(false);
             await PruneIfDueAsync().ConfigureAwait(false);

@@ -162,6 +162,13 @@ public sealed class InMemoryRequestLog(TimeProvider? clock = null, TimeSpan? inP
         if (entry.Preceding is { } preceding) _successors.TryAdd(preceding, entry.Id);
     }
 
+    /// <summary>Drops an entry admitted here that the shared store refused (another node holds its Request ID), if it is still that entry.</summary>
+    public void Forget(in LoggedRequest entry)
+    {
+        if (_requests.TryRemove(KeyValuePair.Create(entry.Id, entry)) && entry.Preceding is { } preceding)
+            _successors.TryRemove(KeyValuePair.Create(preceding, entry.Id));
+    }
+
     /// <summary>Puts back a SMETS1 anti-replay high-water mark read from storage.</summary>
     public void RestoreSmets1Counter(Smets1Counter counter) =>
         _smets1Counters.AddOrUpdate((counter.Originator, counter.Target), counter.Counter, (_, last) => Math.Max(last, counter.Counter));

@@ -19,6 +19,16 @@ public sealed record AcceptedCommand(RequestId RequestId, Eui Sender, DateTimeOf
 public sealed class RequestNotRecordedException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
+/// The shared request log refused the request when it was recorded: another node sharing the database
+/// holds its Request ID in process (E55) or already admitted a counter as high to the SMETS1 Device (E63).
+/// The User is answered with <see cref="Code"/>, as the same node would have answered.
+/// </summary>
+public sealed class RequestRefusedException(ResponseCode code, string message) : Exception(message)
+{
+    public ResponseCode Code { get; } = code;
+}
+
+/// <summary>
 /// What a <see cref="RequestLease"/> reports to: the request log (or the in-process set) that issued it.
 /// Only leases call it, so a Request ID is started, admitted and ended in one place.
 /// </summary>

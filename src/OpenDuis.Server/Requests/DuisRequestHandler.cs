@@ -123,6 +123,8 @@ public sealed partial class DuisRequestHandler(
                 return acceptance.Answer is { } answer ? Sign(answer, acceptance.Code) : Acknowledge(request, acceptance.Code);
             }
 
+            // On a database several nodes share, the Request ID is claimed there before anything is done (E55 across nodes).
+            await lease.RecordAsync(null, cancellationToken);
             var result = await nonDevice.AnswerAsync(request, cancellationToken);
             return result.Payload is null
                 ? Acknowledge(request, result.Code)
@@ -135,6 +137,12 @@ public sealed partial class DuisRequestHandler(
             failed = true;
             LogNotApplied(logger, e, request.RequestId.ToString());
             return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
+        }
+        catch (RequestRefusedException e)
+        {
+            // Another node holds the Request ID (E55) or a higher SMETS1 counter (E63): nothing of it is kept here.
+            lease.Abandon();
+            return Refuse(request, e.Code, e.Message);
         }
         catch (RequestNotRecordedException e)
         {

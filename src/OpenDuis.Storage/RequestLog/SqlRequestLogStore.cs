@@ -85,11 +85,12 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         }
     }
 
-    public async Task WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ClaimRefusal>> WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var refused = await ClaimAsync(c, tx, batch, cancellationToken).ConfigureAwait(false);
         // An entry written behind may reach the store after a newer request with the same ID was recorded: it must not replace it.
         if (batch.Requests.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
@@ -109,7 +110,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
             await c.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO device_commands (request_id, accepted_us, sender, schedule_id, request_xml, owner, lease_until_us) " +
                 "VALUES (@RequestId, @AcceptedUs, @Sender, @ScheduleId, @RequestXml, @Owner, @LeaseUntilUs) ON CONFLICT (request_id, accepted_us) DO NOTHING",
-                batch.Commands.Select(k => new
+                batch.Commands.Where(k => refused.All(r => r.Id != k.RequestId)).Select(k => new
                 {
                     RequestId = k.RequestId.ToString(),
                     AcceptedUs = Db.Micros(k.AcceptedAt),
@@ -125,7 +126,62 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                 batch.FinishedCommands.Select(k => new { RequestId = k.RequestId.ToString(), AcceptedUs = Db.Micros(k.AcceptedAt) }),
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return refused;
     }
+
+    /// <summary>
+    /// The claims of a batch, in Request ID order (so two nodes' batches lock rows in the same order and
+    /// cannot deadlock), each under a savepoint: its entry replaces a stored one only when that is no
+    /// longer in progress, or its hold passed (E55, DUIS 3.5.10 Table 1); a SMETS1 request's counter
+    /// only rises (E63). A concurrent claim of the same Request ID waits on the row and then sees it in
+    /// progress, so exactly one of them wins.
+    /// </summary>
+    private static async Task<List<ClaimRefusal>> ClaimAsync(DbConnection c, DbTransaction tx, RequestLogBatch batch, CancellationToken cancellationToken)
+    {
+        var refused = new List<ClaimRefusal>();
+        foreach (var claim in batch.Claims.OrderBy(k => k.Entry.Id.ToString(), StringComparer.Ordinal))
+        {
+            var id = claim.Entry.Id;
+            await tx.SaveAsync("claim", cancellationToken).ConfigureAwait(false);
+            var row = Row.From(claim.Entry);
+            var entryKept = await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+                $"INSERT INTO request_log ({Columns}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence) " +
+                "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
+                "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
+                $"WHERE request_log.state <> '{nameof(RequestState.InProgress)}' OR request_log.received_us < @HeldSinceUs RETURNING request_id",
+                new { row.RequestId, row.Variant, row.CommandVariant, row.Preceding, row.FirstInSequence, row.ReceivedUs, row.State, row.EndsSequence,
+                    HeldSinceUs = Db.Micros(batch.HeldSince) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (entryKept is null)
+            {
+                refused.Add(new ClaimRefusal(id, ResponseCode.E55, $"Request ID {id} duplicates a request still being processed by another node."));
+                await tx.RollbackAsync("claim", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            if (claim.Smets1Target)
+            {
+                // Counters are unsigned kept as their 64-bit pattern: signed order holds only between values of the same sign.
+                var counterKept = await c.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(
+                    "INSERT INTO smets1_counters (originator, target, counter) VALUES (@Originator, @Target, @Counter) " +
+                    "ON CONFLICT (originator, target) DO UPDATE SET counter = excluded.counter WHERE " +
+                    "((smets1_counters.counter < 0) = (excluded.counter < 0) AND smets1_counters.counter < excluded.counter) " +
+                    "OR (smets1_counters.counter >= 0 AND excluded.counter < 0) RETURNING counter",
+                    new { Originator = Db.Key(id.Originator), Target = Db.Key(id.Target), Counter = unchecked((long)id.Counter) },
+                    tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (counterKept is null)
+                {
+                    refused.Add(new ClaimRefusal(id, ResponseCode.E63,
+                        $"Replay rejected: counter {id.Counter} from {id.Originator} to SMETS1 Device {id.Target} is not above the last counter admitted by another node."));
+                    await tx.RollbackAsync("claim", cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+            }
+            await tx.ReleaseAsync("claim", cancellationToken).ConfigureAwait(false);
+        }
+        return refused;
+    }
+
+    /// <summary>Whether several nodes may share the store, so that admissions are claimed in it (<see cref="IRequestLogStore.IsShared"/>).</summary>
+    public virtual bool IsShared => false;
 
     /// <summary>What a claim adds to its choice of rows so that nodes sharing the database skip each other's (PostgreSQL).</summary>
     protected virtual string ClaimLock => "";
@@ -240,4 +296,7 @@ public sealed class PostgresRequestLogStore : SqlRequestLogStore
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     protected override string ClaimLock => " FOR UPDATE SKIP LOCKED";
+
+    /// <summary>Several nodes share the database: E55 and E63 are claimed in it.</summary>
+    public override bool IsShared => true;
 }

@@ -26,12 +26,12 @@ public sealed class DurableRequestLogFailureTests
 
         public Task<int> PruneAsync(DateTimeOffset before, DateTimeOffset? unlinkedBefore = null, CancellationToken cancellationToken = default) => Task.FromResult(0);
 
-        public Task WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default)
+        public Task<IReadOnlyList<ClaimRefusal>> WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref Attempts);
             if (Full) throw new IOException("database or disk is full");
             lock (Written) Written.AddRange(batch.Requests);
-            return Task.CompletedTask;
+            return Task.FromResult<IReadOnlyList<ClaimRefusal>>([]);
         }
 
         public Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,

@@ -1,0 +1,130 @@
+using Npgsql;
+using OpenDuis.Core.AccessControl;
+using OpenDuis.Core.Requests;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Storage.RequestLog;
+
+namespace OpenDuis.Storage.Tests;
+
+/// <summary>
+/// Two nodes on one PostgreSQL database, each with its own connection pool and its own in-memory request
+/// log: a Request ID is admitted by one of them only (E55 across nodes, DUIS 3.5.10 Table 1) and a SMETS1
+/// counter only ever rises, whichever node admits it (E63).
+/// </summary>
+public sealed class SharedRequestLogTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 7, 7, 0, 0, TimeSpan.Zero);
+    private static readonly Eui Supplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");
+    private static readonly Eui Esme = Eui.Parse("00-DB-12-34-56-78-90-A0");
+    private static readonly Eui Smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
+    private static readonly TimeSpan Hold = TimeSpan.FromMinutes(5);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
+    private string? _admin;
+    private string? _scoped;
+    private readonly List<NpgsqlDataSource> _pools = [];
+
+    public async ValueTask InitializeAsync() => (_admin, _scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var pool in _pools) await pool.DisposeAsync();
+        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+    }
+
+    /// <summary>A node's store: its own pool, as another process would have.</summary>
+    private async Task<PostgresRequestLogStore> NodeAsync()
+    {
+        var pool = NpgsqlDataSource.Create(_scoped!);
+        _pools.Add(pool);
+        return await PostgresRequestLogStore.OpenAsync(pool, Ct);
+    }
+
+    private static LoggedRequest Entry(ulong counter, Eui target, DateTimeOffset? at = null) =>
+        new(new RequestId(Supplier, target, counter), ServiceReferenceVariant.Parse("4.1.1"), CommandVariant.SendNonCritical, null, false, at ?? Now);
+
+    private static RequestLogBatch Claim(LoggedRequest entry, bool smets1 = false, DateTimeOffset? heldSince = null) =>
+        new([], [], [], []) { Claims = [new RequestClaim(entry, smets1)], HeldSince = heldSince ?? Now - Hold };
+
+    [Fact]
+    public async Task The_same_Request_ID_claimed_by_two_nodes_at_once_is_kept_by_exactly_one()
+    {
+        var (a, b) = (await NodeAsync(), await NodeAsync());
+        for (ulong counter = 1; counter <= 40; counter++)
+        {
+            var entry = Entry(counter, Esme);
+            using var start = new ManualResetEventSlim();
+            var racers = new[] { a, b }.Select(store => Task.Run(async () => { start.Wait(Ct); return await store.WriteAsync(Claim(entry), Ct); })).ToArray();
+            start.Set();
+            var refusals = (await Task.WhenAll(racers)).SelectMany(r => r).ToList();
+            Assert.Equal(ResponseCode.E55, Assert.Single(refusals).Code);
+        }
+    }
+
+    [Fact]
+    public async Task A_claim_wins_over_a_finished_request_or_one_whose_hold_passed_and_keeps_only_its_own_command()
+    {
+        var (a, b) = (await NodeAsync(), await NodeAsync());
+        var entry = Entry(100, Esme);
+        Assert.Empty(await a.WriteAsync(Claim(entry), Ct));
+        var again = entry with { Received = Now.AddSeconds(1) };
+        var command = new AcceptedCommand(again.Id, Supplier, again.Received, "<Request/>"u8.ToArray());
+        var refused = await b.WriteAsync(new RequestLogBatch([], [], [command], [], "node-b", Now + Hold) { Claims = [new RequestClaim(again, false)], HeldSince = Now - Hold }, Ct);
+        Assert.Equal(ResponseCode.E55, Assert.Single(refused).Code);
+        Assert.Empty(await b.ClaimCommandsAsync("node-b", Now, Now + Hold, 10, Ct)); // a refused claim queues nothing
+
+        // Its hold passed (no response came): the ID is free again.
+        Assert.Empty(await b.WriteAsync(Claim(again, heldSince: Now.AddTicks(10)), Ct));
+        // Finished: free again.
+        await a.WriteAsync(new RequestLogBatch([again with { State = RequestState.Succeeded }], [], [], []), Ct);
+        Assert.Empty(await a.WriteAsync(Claim(entry with { Received = Now.AddSeconds(2) }), Ct));
+    }
+
+    [Fact]
+    public async Task Two_durable_logs_admit_the_same_Request_ID_in_memory_and_only_one_keeps_it_the_other_answers_E55()
+    {
+        var clock = new Clock(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
+        var entry = Entry(200, Esme);
+        Assert.True(a.TryAdmit(entry, smets1Target: false));
+        Assert.True(b.TryAdmit(entry, smets1Target: false)); // neither node's memory knows of the other
+
+        var outcomes = await Task.WhenAll(new[] { a, b }.Select(log => Task.Run(async () =>
+        {
+            try { await log.RecordAsync(entry.Id, null, Ct); return (ResponseCode?)null; }
+            catch (RequestRefusedException e) { return e.Code; }
+        })));
+        Assert.Equal(ResponseCode.E55, Assert.Single(outcomes, o => o is not null));
+        // The loser keeps nothing of it: the ID is not in progress there.
+        var loser = outcomes[0] is null ? b : a;
+        Assert.False(loser.TryGet(entry.Id, out _));
+    }
+
+    [Fact]
+    public async Task A_SMETS1_counter_admitted_on_one_node_refuses_a_lower_one_on_another_with_E63()
+    {
+        var clock = new Clock(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
+        var high = Entry(ulong.MaxValue - 5, Smets1Esme); // above 2^63: compared as unsigned
+        var low = Entry(1UL << 62, Smets1Esme);
+        Assert.True(a.TryAdmit(high, smets1Target: true));
+        await a.RecordAsync(high.Id, null, Ct);
+
+        Assert.True(b.TryAdmit(low, smets1Target: true)); // b's memory has no counter for the Device yet
+        var refused = await Assert.ThrowsAsync<RequestRefusedException>(async () => await b.RecordAsync(low.Id, null, Ct));
+        Assert.Equal(ResponseCode.E63, refused.Code);
+        Assert.False(b.TryGet(low.Id, out _));
+
+        var higher = Entry(ulong.MaxValue - 4, Smets1Esme);
+        Assert.True(b.TryAdmit(higher, smets1Target: true));
+        await b.RecordAsync(higher.Id, null, Ct);
+    }
+
+    private sealed class Clock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
