@@ -15,7 +15,7 @@ namespace OpenDuis.OperatorConsole.Traffic;
 public sealed class TrafficLog(TimeProvider clock, int capacity = TrafficLog.DefaultCapacity, int perSecond = TrafficLog.DefaultPerSecond)
 {
     public const int DefaultCapacity = 8192;
-    public const int DefaultPerSecond = 1000;
+    public const int DefaultPerSecond = 200;
 
     private readonly TrafficMessage?[] _ring = new TrafficMessage?[capacity];
     private long _last, _seen, _second, _inSecond;
