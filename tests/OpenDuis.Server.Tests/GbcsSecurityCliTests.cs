@@ -116,6 +116,29 @@ public sealed class GbcsSecurityCliTests : IAsyncDisposable
         Assert.Contains($"signature: Valid: signature valid ({Supplier} DS)", output);
     }
 
+    /// <summary>Without --keys, the key folder is the data folder's, as for sign, verify and send: signed with the demo Supplier's key.</summary>
+    [Fact]
+    public async Task Sign_and_verify_use_the_data_folders_keys_when_no_key_folder_is_given()
+    {
+        var (init, initOut, initErr) = await _cli.RunOnDataAsync("init");
+        Assert.True(init == 0, initOut + initErr);
+        var (code, signed) = await _cli.RunAsync("gbcs", "sign", "--data", _cli.Data, "--as", Supplier, PreCommand);
+        Assert.True(code == 0, signed);
+        var message = GbcsMessage.Read(Convert.FromHexString(signed.Trim()));
+        Assert.Equal(64, message.Signature!.Value.Length);
+    }
+
+    /// <summary>A --data that is not a data folder is refused (exit 10, naming openduis init), not taken as "no keys".</summary>
+    [Fact]
+    public async Task Verify_without_keys_on_a_folder_that_is_not_a_data_folder_is_refused_with_10()
+    {
+        var missing = Path.Combine(_cli.Data, "not-a-data-folder");
+        var (code, output) = await _cli.RunAsync("gbcs", "verify", "--data", missing, Response);
+        Assert.True(code == 10, output);
+        Assert.Contains("openduis init", output);
+        Assert.False(Directory.Exists(missing));
+    }
+
     [Fact]
     public async Task Send_takes_a_Critical_request_from_Transform_to_the_devices_signed_response()
     {

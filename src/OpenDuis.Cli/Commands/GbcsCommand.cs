@@ -40,19 +40,20 @@ internal static class GbcsCommand
     private static Command Verify()
     {
         var keys = SignCommand.KeysOption();
+        var data = InitCommand.DataOption();
         var acb = AcbOption();
         var file = SignCommand.FileArgument();
         var command = new Command("verify",
             "Check a GBCS message (hex, base64, or the DUIS XML that carries it) with the keys a User holds: the MAC, the " +
             "originator's signature, the encrypted payloads. Exit codes: 0 valid, 1 usage, 2 bad input, 3 a check failed, " +
-            "5 missing key or certificate.") { keys, acb, file };
+            "5 missing key or certificate, 10 not a data folder. Keys: --keys, else $OPENDUIS_KEYS, else the data folder's.") { keys, data, acb, file };
         command.SetAction(parse =>
         {
             var (output, error) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             var name = parse.GetValue(file) ?? "-";
             if (!Eui.TryParse(parse.GetValue(acb), out var broker)) return Usage(error, $"--acb {parse.GetValue(acb)}: not an EUI-64.");
             if (!TryRead(name, error, out var wire, out _) || !TryMessage(name, wire, error, out var message)) return (int)DuisToolExit.BadInput;
-            if (!TryLoadKeys(parse.GetValue(keys), error, out var ring)) return (int)DuisToolExit.MissingKey;
+            if (!TryLoadKeys(SignCommand.KeyFolder(parse, keys, data), error, out var ring)) return (int)DuisToolExit.MissingKey;
             var result = new GbcsVerifier(ring, broker).Verify(wire, message);
             output.WriteLine($"GBCS {message.MessageCodeText} {message.Cra} from {message.Originator} to {message.Recipient}, originator counter {message.OriginatorCounter}");
             output.WriteLine($"MAC: {result.Mac.Verdict}: {result.Mac.Detail}");
@@ -68,12 +69,14 @@ internal static class GbcsCommand
     private static Command Sign()
     {
         var keys = SignCommand.KeysOption();
+        var data = InitCommand.DataOption();
         var asUser = new Option<string>("--as") { Description = "The User signing (EUI-64): the Pre-Command's originator, whose digital-signing key is used.", Required = true };
         var file = SignCommand.FileArgument();
         var command = new Command("sign",
             "Sign a Pre-Command (hex, base64, or the DUIS XML that carries it) with the User's GBCS digital-signing key and print " +
-            "the Signed Pre-Command's GBCS (hex for hex input, else base64). Exit codes: 0 signed, 1 usage, 2 bad input, 5 missing key.")
-        { keys, asUser, file };
+            "the Signed Pre-Command's GBCS (hex for hex input, else base64). Exit codes: 0 signed, 1 usage, 2 bad input, 5 missing key, " +
+            "10 not a data folder. Keys: --keys, else $OPENDUIS_KEYS, else the data folder's.")
+        { keys, data, asUser, file };
         command.SetAction(parse =>
         {
             var (output, error) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
@@ -90,7 +93,7 @@ internal static class GbcsCommand
                 error.WriteLine($"error: {name}: the Pre-Command's originator is {message.Originator}, not the signing User {user}.");
                 return (int)DuisToolExit.BadInput;
             }
-            if (!TryLoadKeys(parse.GetValue(keys), error, out var ring)) return (int)DuisToolExit.MissingKey;
+            if (!TryLoadKeys(SignCommand.KeyFolder(parse, keys, data), error, out var ring)) return (int)DuisToolExit.MissingKey;
             var key = ring.Find(user, GbcsKeyUsage.DigitalSigning).FirstOrDefault(k => k.HasPrivateKey);
             if (key is null)
             {
@@ -197,15 +200,10 @@ internal static class GbcsCommand
         return true;
     }
 
-    private static bool TryLoadKeys(DirectoryInfo? folder, TextWriter error, out GbcsKeyring ring)
+    /// <summary>Loads the key folder <c>sign</c>, <c>verify</c> and <c>send</c> would use (<see cref="SignCommand.KeyFolder"/>).</summary>
+    private static bool TryLoadKeys(string path, TextWriter error, out GbcsKeyring ring)
     {
         ring = null!;
-        var path = folder?.FullName ?? Environment.GetEnvironmentVariable(DuisFileTool.KeysVariable);
-        if (path is null)
-        {
-            error.WriteLine($"error: no key folder: pass --keys DIR or set {DuisFileTool.KeysVariable}.");
-            return false;
-        }
         try
         {
             ring = GbcsKeyring.Load(path);
