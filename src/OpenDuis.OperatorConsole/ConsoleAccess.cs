@@ -19,19 +19,15 @@ public static class ConsoleAccess
     /// <summary>Null when the caller may go on; else the refusal, with the reason.</summary>
     public static IResult? Check(HttpContext context, ConsoleOptions options)
     {
-        if (context.Connection.RemoteIpAddress is not { } ip || !IPAddress.IsLoopback(ip))
-            return Refuse(StatusCodes.Status403Forbidden, "The operator console answers only on the loopback interface.");
-        if (!IsLoopbackHost(context.Request.Host.Host))
-            return Refuse(StatusCodes.Status403Forbidden, $"The operator console answers only to a loopback host name (127.0.0.1, ::1 or localhost), not '{context.Request.Host.Host}'.");
+        // The admin APIs' rule (loopback peer, Host and Origin: no DNS rebinding), then the console's own for changes and its token.
+        if (Server.Hosting.LocalOperatorOnly.Refusal(context, "operator console") is { } refusal)
+            return Refuse(StatusCodes.Status403Forbidden, refusal);
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !IsSameOrigin(context.Request))
             return Refuse(StatusCodes.Status403Forbidden, "A change through the operator console must be made from its own pages (the request came from another origin).");
         if (options.Token is { } token && !Presents(context.Request, token) && !context.Request.Path.StartsWithSegments(ConsoleOptions.Root + "/sign-in"))
             return Results.Redirect(ConsoleOptions.Root + "/sign-in?then=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
         return null;
     }
-
-    public static bool IsLoopbackHost(string host) =>
-        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host.Trim('[', ']'), out var a) && IPAddress.IsLoopback(a));
 
     private static bool IsSameOrigin(HttpRequest request)
     {

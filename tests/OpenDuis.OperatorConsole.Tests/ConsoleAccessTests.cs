@@ -16,7 +16,7 @@ public sealed class ConsoleAccessTests
         request.Headers.Host = "console.example";
         using var response = await server.Http.SendAsync(request, Ct);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Contains("loopback host name", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("addressed to 'console.example'", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -28,6 +28,22 @@ public sealed class ConsoleAccessTests
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["device"] = "00-DB-12-34-56-78-90-A0", ["mode"] = "unreachable" }),
         };
         request.Headers.Add("Origin", "http://attacker.example");
+        using var response = await server.Http.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("comes from a page of 'http://attacker.example'", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Empty(server.Server.Services.GetService(typeof(Network.Execution.DeviceFaults)) is Network.Execution.DeviceFaults f ? f.All : []);
+    }
+
+    /// <summary>A page of another local server (a loopback origin, so the admin rule lets it by) still cannot change anything through the console.</summary>
+    [Fact]
+    public async Task A_form_posted_from_another_local_origin_is_refused()
+    {
+        await using var server = await ConsoleInstance.StartAsync(ConsoleStore.Sqlite);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.Console, "misbehave/fault"))
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["device"] = "00-DB-12-34-56-78-90-A0", ["mode"] = "unreachable" }),
+        };
+        request.Headers.Add("Origin", "http://127.0.0.1:1");
         using var response = await server.Http.SendAsync(request, Ct);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("from its own pages", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
