@@ -147,8 +147,8 @@ internal static class ServeCommand
                 (console.Token is null ? " (loopback only)" : $" (loopback only; operator token in {ConsoleAccess.TokenPath(host.Folder.Path)})"));
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys, devices: host.DeviceKeys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.ListenAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
-            await using var reports = parse.GetValue(reportsPort) is { } rp && host.Store is IH17ReportStore h17
-                ? await H17ReportServer.StartAsync(h17, ip, rp, cancellationToken: cancellationToken)
+            await using var reports = parse.GetValue(reportsPort) is { } rp
+                ? await H17ReportServer.StartAsync(host.Stores.H17Reports, ip, rp, cancellationToken: cancellationToken)
                 : null;
             if (reports is not null) output.WriteLine($"  H17 report download {reports.ListenAddress}reports/h17/{{id}}");
             output.WriteLine(network is null ? "  device requests acknowledged only (--no-network)"

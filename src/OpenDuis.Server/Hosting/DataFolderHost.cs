@@ -26,7 +26,10 @@ public sealed class DataFolderHost : IAsyncDisposable
     private readonly NpgsqlDataSource? _postgres;
 
     public DataFolder Folder { get; }
-    public ISmiStore Store { get; }
+
+    /// <summary>The folder's database as typed stores (inventory, registers, H17 reports).</summary>
+    public DataStores Stores { get; }
+    public ISmiStore Store => Stores.Smi;
     public KeyStore Keys { get; }
     public IOutboxStore Outbox { get; }
 
@@ -50,7 +53,7 @@ public sealed class DataFolderHost : IAsyncDisposable
     public SmiChangeFollowing? Changes { get; private init; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
-    private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
+    private DataFolderHost(DataFolder folder, DataStores stores, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
         SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules, DurableRequestLog requestLog, Core.Transactions.IUnitOfWork unitOfWork,
         ISmWanExecutionStore smWanState, InventoryDeviceKeys deviceKeys)
     {
@@ -62,7 +65,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         Cache = cache;
         AccessSnapshot = accessSnapshot;
         Folder = folder;
-        Store = store;
+        Stores = stores;
         Keys = keys;
         Outbox = outbox;
         _postgres = postgres;
@@ -78,7 +81,8 @@ public sealed class DataFolderHost : IAsyncDisposable
     public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default, bool initialise = false)
     {
         var tightened = folder.TightenModes();
-        var store = await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken));
+        var stores = new DataStores(await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken)));
+        var store = stores.Smi;
         var settings = folder.ReadSettings();
         var keys = folder.LoadKeys();
         NpgsqlDataSource? postgres = null;
@@ -105,14 +109,14 @@ public sealed class DataFolderHost : IAsyncDisposable
             smWanState = await SqliteSmWanExecutionStore.OpenAsync(folder.SqlitePath, cancellationToken);
         }
         // The feed's position is taken before the inventory is read: a change committed meanwhile is read again, never missed.
-        var changes = store is Storage.Smi.SqlSmiStore sql ? new SmiChangeFollowing(sql.Changes, await sql.Changes.PositionAsync(cancellationToken)) : null;
+        var changes = new SmiChangeFollowing(store.Changes, await store.Changes.PositionAsync(cancellationToken));
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var health = new Core.Transactions.StorageHealth(clock);
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
             OpenDuisServices.UnlinkedRequestRetention, cancellationToken, health: health);
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health };
+        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -132,7 +136,7 @@ public sealed class DataFolderHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await RequestLog.DisposeAsync();
-        await Store.DisposeAsync();
+        await Stores.DisposeAsync();
         await Schedules.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
     }
