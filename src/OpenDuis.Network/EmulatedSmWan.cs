@@ -11,6 +11,7 @@ using OpenDuis.Core.Requests;
 using OpenDuis.Network.Devices;
 using OpenDuis.Gbcs;
 using OpenDuis.Gbcs.Correlate;
+using OpenDuis.Gbcs.Keys;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
@@ -45,6 +46,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly DeviceResponseAlerts? _alerts;
     private readonly DeviceGbcsSecurity? _security;
+    private readonly IDeviceAlertCounters _alertCounters = new InMemoryDeviceAlertCounters();
     private readonly Smets1.Smets1ServiceProvider _smets1;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
@@ -489,7 +491,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private byte[] DeviceAlertFor(PendingCommand pending, DeviceState state, ushort alertCode, DateTimeOffset now)
     {
         const ushort GeneralCriticalAlert = 0x1000;
-        var counter = (ulong)now.ToUnixTimeMilliseconds();
+        var counter = (_security?.AlertCounters ?? _alertCounters).Next(pending.Device);
         byte[] content;
         if (state.Type == DeviceType.ESME)
         {
