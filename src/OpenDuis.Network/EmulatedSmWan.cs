@@ -11,6 +11,7 @@ using OpenDuis.Core.Requests;
 using OpenDuis.Network.Devices;
 using OpenDuis.Gbcs;
 using OpenDuis.Gbcs.Correlate;
+using OpenDuis.Gbcs.Keys;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
@@ -51,6 +52,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     // Without a shared StorageHealth (whose log says it), whether the last outbox write failed: said once per change.
     private bool _writeFailing;
     private readonly DeviceGbcsSecurity? _security;
+    private readonly IDeviceAlertCounters _alertCounters = new InMemoryDeviceAlertCounters();
     private readonly Smets1.Smets1ServiceProvider _smets1;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
@@ -523,7 +525,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private byte[] DeviceAlertFor(PendingCommand pending, DeviceState state, ushort alertCode, DateTimeOffset now)
     {
         const ushort GeneralCriticalAlert = 0x1000;
-        var counter = (ulong)now.ToUnixTimeMilliseconds();
+        var counter = (_security?.AlertCounters ?? _alertCounters).Next(pending.Device);
         byte[] content;
         if (state.Type == DeviceType.ESME)
         {
