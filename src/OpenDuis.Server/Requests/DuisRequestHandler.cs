@@ -187,7 +187,7 @@ public sealed partial class DuisRequestHandler(
 
     private DuisAnswer Sign(DuisResponse response, ResponseCode code)
     {
-        var bytes = security.SignAndSerialise(response.ToXmlDocument(), dspKey);
+        var bytes = DuisSigner.SignToBytes(response.ToXmlDocument(), dspKey);
         var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
         return new DuisAnswer(bytes, code.ToString(), outcome) { RequestId = response.RequestId?.ToString() };
     }
