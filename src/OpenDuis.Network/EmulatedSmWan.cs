@@ -473,7 +473,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             // Not executed: the Device sends the Remote Party a General Critical Alert instead, which reaches the User as a Device Alert.
             var alert = DeviceAlertFor(pending, state, alertCode, now);
             var deviceAlert = DuisResponse.CreateDeviceAlert(request.SchemaVersion, alertCode, alert, now, request.RequestId, responseId);
-            return (DuisSigner.SignAndSerialise(deviceAlert.ToXmlDocument(), _dspKey), responseId, state, deviceAlert);
+            return (DuisSigner.SignToBytes(deviceAlert.ToXmlDocument(), _dspKey), responseId, state, deviceAlert);
         }
         if (pending.Provider.Kind == SmWanProviderKind.Smets1ServiceProvider)
         {
@@ -483,7 +483,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 : state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
             var message = _smets1.Respond(request, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
             var smets1 = DuisResponse.CreateSmets1Response(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now, message);
-            return (DuisSigner.SignAndSerialise(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
+            return (DuisSigner.SignToBytes(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
         }
         if (pending.UseCase is { } useCase)
         {
@@ -506,7 +506,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
         var response = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now,
             request.ServiceReference, request.ServiceReferenceVariant, payload);
-        return (DuisSigner.SignAndSerialise(response.ToXmlDocument(), _dspKey), responseId, next, response);
+        return (DuisSigner.SignToBytes(response.ToXmlDocument(), _dspKey), responseId, next, response);
     }
 
     /// <summary>A Device's response as sent: MAC'd, or Device-signed for a Critical command (stand-in MAC without GBCS keys).</summary>
