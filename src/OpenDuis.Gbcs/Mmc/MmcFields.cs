@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using OpenDuis.Gbcs.Parse;
@@ -40,13 +41,13 @@ internal static class MmcFields
         ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
         ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m),
 
-        // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x000A is not it, Prepayment 0x0100 (credit remaining... as read) is.
+        // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x0A00 (bill to date) is not it, Prepayment 0x0001 (Credit Remaining) is.
         ["ReadMeterBalanceRsp"] = MeterBalance,
         // 6.2.7 ECS40: import MPAN (twin: import then secondary import, 13 characters each) and export MPAN; GCS46: Metering 0x0307 MPRN.
         ["ReadDeviceConfigurationMPxNRsp"] = MPxN,
-        // 7.4 ECS45: disconnect control state (0 disconnected, 1 connected, 2 ready for reconnection); GCS33: Metering 0x0014 supply status (0 off, 1 armed, 2 on), 0x0502 battery.
+        // 7.4 ECS45: disconnect control state (0 disconnected, 1 connected, 2 ready for reconnection); GCS33: Metering 0x0014 Supply Status (0 off, 1 armed, 2 on), 0x0205 Remaining Battery Life in Days.
         ["ReadSupplyStatusRsp"] = SupplyStatus,
-        // 11.2 ECS52 (octet-string), GCS38 (Metering 0x0602), CS08 (ASN.1 OCTET STRING): the firmware version, as hex.
+        // 11.2 ECS52 (octet-string), GCS38 (Metering 0x0206 Current Meter ID), CS08 (ASN.1 OCTET STRING): the firmware version, as hex.
         ["ReadFirmwareVersionRsp"] = FirmwareVersion,
     };
 
@@ -139,12 +140,17 @@ internal static class MmcFields
     {
         if (!values) return;
         if (Item(m, 0) is { IsInteger: true } balance) Element(w, "MeterBalance", balance.Text);
-        else if (Attribute(m, 0x0705, 0x0100) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
+        else if (Attribute(m, 0x0705, 0x0001) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
     }
 
     private static void Tariff(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (m.Payload.Kind == GbcsPayloadKind.Gbz || !values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
+        if (m.Payload is GbzPayload)
+        {
+            GasTariff(w, m, values);
+            return;
+        }
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
         {
             FuelOnly(w, m, values, plaintexts);
             return;
@@ -153,12 +159,166 @@ internal static class MmcFields
         if (Item(m, 15) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } chargeScale] }, _, { Type: DlmsType.Array, Items: [{ Items: [_, { IsInteger: true } charge] }, ..] }] }
             && charge.Value is >= short.MinValue and <= short.MaxValue)
         {
-            Element(w, "StandingCharge", charge.Text);
-            Element(w, "StandingChargeScale", chargeScale.Text);
+            Element(w, "StandingCharge", charge.Value);
+            Element(w, "StandingChargeScale", chargeScale.Value);
         }
-        if (Item(m, 16) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } priceScale] }, ..] })
-            Element(w, "PriceScale", priceScale.Text);
+        if (Item(m, 16) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } priceScale] }, _, { Type: DlmsType.Array } table] })
+        {
+            Element(w, "PriceScale", priceScale.Value);
+            ElectricityPrices(w, table);
+        }
+        ElectricityThresholds(w, m, first: 6);
         w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// GBCS ECS24 (4.11.1): the TOU and block prices are one Charge charge_table of {index, price}: index 0x01–0x30 is TOU
+    /// price 1–48; 0xXY with X = 0xA–0xD is block price X − 9 (1–4) of the block price row Y (1–8) (the MMC's
+    /// TariffBlockPrices [8][4]). Written as the MMC orders them: the block matrix, then the TOU matrix.
+    /// </summary>
+    private static void ElectricityPrices(MmcWriter w, DlmsData table)
+    {
+        var anyBlock = false;
+        foreach (var e in table.Items)
+            if (ChargeEntry(e) is ( >= 0xA1 and <= 0xD8, _)) anyBlock = true;
+        if (anyBlock)
+        {
+            w.WriteStartElement("TariffBlockPriceMatrix", Namespace);
+            for (var row = 1; row <= 8; row++)
+            {
+                var open = false;
+                for (var block = 1; block <= 4; block++)
+                    foreach (var e in table.Items)
+                        if (ChargeEntry(e) is { } c && c.Index == ((block + 9) << 4 | row))
+                        {
+                            if (!open) { w.WriteStartElement("TariffBlockPrices", Namespace); w.WriteAttribute("index", row); open = true; }
+                            w.WriteStartElement("BlockPrice", Namespace);
+                            w.WriteAttribute("index", block);
+                            w.WriteValue(c.Price);
+                            w.WriteEndElement();
+                        }
+                if (open) w.WriteEndElement();
+            }
+            w.WriteEndElement();
+        }
+        var anyTou = false;
+        foreach (var e in table.Items)
+            if (ChargeEntry(e) is ( >= 1 and <= 48, _)) anyTou = true;
+        if (!anyTou) return;
+        w.WriteStartElement("TariffTOUPriceMatrix", Namespace);
+        foreach (var e in table.Items)
+            if (ChargeEntry(e) is ( >= 1 and <= 48, _) touPrice)
+            {
+                w.WriteStartElement("TariffTOUPrice", Namespace);
+                w.WriteAttribute("index", touPrice.Index);
+                w.WriteValue(touPrice.Price);
+                w.WriteEndElement();
+            }
+        w.WriteEndElement();
+    }
+
+    /// <summary>A charge_table entry {index (octet-string of 1), charge_per_unit (long)}, when it fits the MMC's PriceType (xs:short).</summary>
+    private static (int Index, long Price)? ChargeEntry(DlmsData e) =>
+        e is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.OctetString, Octets.Length: 1 } index, { IsInteger: true } price] }
+            && price.Value is >= short.MinValue and <= short.MaxValue ? (index.Octets.Span[0], price.Value) : null;
+
+    /// <summary>GBCS ECS24: eight Register Monitor thresholds (items 7–14), each an array of up to three double-long-unsigned block thresholds.</summary>
+    private static void ElectricityThresholds(MmcWriter w, ParsedGbcsMessage m, int first)
+    {
+        var open = false;
+        for (var row = 0; row < 8; row++)
+        {
+            if (Item(m, first + row) is not { Type: DlmsType.Array, Items.Count: >= 1 and <= 3 } thresholds) continue;
+            if (!open) { w.WriteStartElement("TariffThresholdMatrix", Namespace); open = true; }
+            w.WriteStartElement("ElecTariffThresholds", Namespace);
+            w.WriteAttribute("index", row + 1);
+            for (var i = 0; i < thresholds.Items.Count; i++)
+            {
+                if (!thresholds[i].IsInteger) continue;
+                w.WriteStartElement("BlockThreshold", Namespace);
+                w.WriteAttribute("index", i + 1);
+                w.WriteValue(thresholds[i].Value);
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+        }
+        if (open) w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// GBCS GCS21f (4.11.1): the Price cluster's Publish Price (command 0x00: the current price and its trailing digit) and
+    /// attributes (ZCL SE Price cluster): Standing Charge 0x0301, Block 1–3 Threshold 0x0100–0x0102 (× Threshold Multiplier
+    /// 0x0202 ÷ Threshold Divisor 0x0203), Tier 1–4 Block 1 Price 0x0410–0x0440 (the TOU prices), No Tier Block 1–4 Price
+    /// 0x0400–0x0403 (the block prices), Currency 0x0616 (ISO 4217: 826 GBP, 978 EUR).
+    /// </summary>
+    private static void GasTariff(MmcWriter w, ParsedGbcsMessage m, bool values)
+    {
+        w.WriteStartElement("Gas", Namespace);
+        if (!values)
+        {
+            w.WriteEndElement();
+            return;
+        }
+        if (PublishPrice(m) is { } price)
+        {
+            Element(w, "PrimaryActiveTariffPrice", price.Price);
+            Element(w, "PrimaryActiveTariffPriceScale", -price.TrailingDigits);
+        }
+        if (Attribute(m, 0x0700, 0x0616) is { } currency && currency.Unsigned switch { 826 => "GBP", 978 => "ECB", _ => null } is { } label)
+            Element(w, "CurrencyUnitsLabel", label);
+        if (Attribute(m, 0x0700, 0x0301) is { } standing && standing.Unsigned <= uint.MaxValue) Element(w, "StandingCharge", (long)standing.Unsigned);
+        if (Attribute(m, 0x0700, 0x0100) is not null)
+        {
+            var multiplier = Attribute(m, 0x0700, 0x0202) is { } mu && mu.Unsigned > 0 ? (decimal)mu.Unsigned : 1m;
+            var divisor = Attribute(m, 0x0700, 0x0203) is { } d && d.Unsigned > 0 ? (decimal)d.Unsigned : 1m;
+            w.WriteStartElement("TariffThresholds", Namespace);
+            for (ushort i = 0; i < 3; i++)
+                if (Attribute(m, 0x0700, (ushort)(0x0100 + i)) is { } t)
+                {
+                    w.WriteStartElement("BlockThreshold", Namespace);
+                    w.WriteAttribute("index", i + 1);
+                    w.WriteString((t.Unsigned * multiplier / divisor).ToString(CultureInfo.InvariantCulture));
+                    w.WriteEndElement();
+                }
+            w.WriteEndElement();
+        }
+        GasPrices(w, m, "TOUTariff", "TariffTOUPrice", [0x0410, 0x0420, 0x0430, 0x0440]);
+        GasPrices(w, m, "BlockTariff", "BlockPrice", [0x0400, 0x0401, 0x0402, 0x0403]);
+        w.WriteEndElement();
+    }
+
+    private static void GasPrices(MmcWriter w, ParsedGbcsMessage m, string element, string priceElement, ReadOnlySpan<ushort> attributes)
+    {
+        var open = false;
+        for (var i = 0; i < attributes.Length; i++)
+        {
+            if (Attribute(m, 0x0700, attributes[i]) is not { } a || a.Unsigned > uint.MaxValue) continue;
+            if (!open) { w.WriteStartElement(element, Namespace); open = true; }
+            w.WriteStartElement(priceElement, Namespace);
+            w.WriteAttribute("index", i + 1);
+            w.WriteValue((long)a.Unsigned);
+            w.WriteEndElement();
+        }
+        if (open) w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// ZCL SE Publish Price (Price cluster, server command 0x00): provider id (4), rate label (string), issuer event id (4), current
+    /// time (4), unit of measure (1), currency (2), price trailing digit and tier (1), number of tiers (1), start time (4),
+    /// duration (2), price (4, little-endian).
+    /// </summary>
+    private static (long Price, int TrailingDigits)? PublishPrice(ParsedGbcsMessage m)
+    {
+        if (m.Payload is not GbzPayload g) return null;
+        foreach (var c in g.Components)
+        {
+            if (c.ClusterId != 0x0700 || c.Frame is not { ClusterSpecific: true, CommandId: 0x00 } f || f.Payload.Length < 5) continue;
+            var p = f.Payload.Span;
+            var at = 4 + 1 + p[4] + 4 + 4 + 1 + 2;
+            if (p.Length < at + 1 + 1 + 4 + 2 + 4) return null;
+            return (BinaryPrimitives.ReadUInt32LittleEndian(p[(at + 8)..]), p[at] >> 4);
+        }
+        return null;
     }
 
     private static void MPxN(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
@@ -194,7 +354,7 @@ internal static class MmcFields
         }
         if (Attribute(m, 0x0702, 0x0014) is { } supply && supply.Unsigned switch { 0 => "Disabled", 1 => "Armed", 2 => "Enabled", _ => null } is { } gas)
             Element(w, "SupplyState", gas);
-        if (Attribute(m, 0x0702, 0x0502) is { } battery)
+        if (Attribute(m, 0x0702, 0x0205) is { } battery)
         {
             w.WriteStartElement("Gas", Namespace);
             Element(w, "RemainingBatteryCapacity", battery.Unsigned.ToString(CultureInfo.InvariantCulture));
@@ -208,7 +368,7 @@ internal static class MmcFields
         var version = m.Payload switch
         {
             DlmsAccessResponse => Item(m, 0) is { Type: DlmsType.OctetString } v ? Convert.ToHexString(v.Octets.Span) : null,
-            GbzPayload => Attribute(m, 0x0702, 0x0602) is { } a ? Convert.ToHexString(a.Value.Span) : null,
+            GbzPayload => Attribute(m, 0x0702, 0x0206) is { } a ? Convert.ToHexString(a.Value.Span) : null,
             Asn1Payload { Root.Children: [{ TagNumber: Asn1Node.OctetString } o, ..] } => Convert.ToHexString(o.Value.Span),
             _ => null,
         };
