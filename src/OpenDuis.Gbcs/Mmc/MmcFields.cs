@@ -49,6 +49,8 @@ internal static class MmcFields
         ["ReadSupplyStatusRsp"] = SupplyStatus,
         // 11.2 ECS52 (octet-string), GCS38 (Metering 0x0206 Current Meter ID), CS08 (ASN.1 OCTET STRING): the firmware version, as hex.
         ["ReadFirmwareVersionRsp"] = FirmwareVersion,
+        // 6.13 ECS35a–g: a compact array of {time, event code, other information}; CS10a/b: the Events cluster's Publish Event Log.
+        ["ReadEventOrSecurityLogRsp"] = EventLog,
     };
 
     public static void Write(MmcWriter w, string element, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
@@ -373,6 +375,101 @@ internal static class MmcFields
             _ => null,
         };
         if (version is not null) Element(w, "FirmwareVersion", version);
+    }
+
+    /// <summary>The MMC Log holds at most 100 entries (LogType maxOccurs).</summary>
+    private const int MaxLogEntries = 100;
+
+    /// <summary>
+    /// GBCS ECS35a–g (6.13): the log's buffer, an array of structures {time (double-long-unsigned, UTC seconds since
+    /// 2000-01-01), event or alert code (long-unsigned), other information (octet-string, or the values that follow)}.
+    /// GBCS CS10a/b: ZCL SE Events cluster Publish Event Log (server command 0x01): total matching events (2), command index (1),
+    /// total commands (1), log payload control (1), then per event: log id (1), event id (2), event time (4, UTC since 2000),
+    /// event data (octet string), all little-endian.
+    /// </summary>
+    private static void EventLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values) return;
+        if (Item(m, 0) is { Type: DlmsType.Array } buffer)
+        {
+            w.WriteStartElement("Log", Namespace);
+            var n = 0;
+            foreach (var e in buffer.Items)
+            {
+                if (e is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned } time, { Type: DlmsType.LongUnsigned } code, ..] } || ++n > MaxLogEntries) continue;
+                w.WriteStartElement("LogEntry", Namespace);
+                TimeElement(w, "Timestamp", time.Value);
+                LogCode(w, (ushort)code.Value);
+                var other = new List<byte>();
+                for (var i = 2; i < e.Items.Count; i++) AppendOctets(other, e[i]);
+                if (other.Count > 0)
+                {
+                    w.WriteStartElement("OtherInformation", Namespace);
+                    w.WriteHex(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(other));
+                    w.WriteEndElement();
+                }
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            return;
+        }
+        if (m.Payload is not GbzPayload g) return;
+        foreach (var c in g.Components)
+        {
+            if (c.ClusterId != 0x0709 || c.Frame is not { ClusterSpecific: true, CommandId: 0x01 } f || f.Payload.Length < 5) continue;
+            var p = f.Payload.Span[5..];
+            w.WriteStartElement("Log", Namespace);
+            var n = 0;
+            while (p.Length >= 8 && p.Length >= 8 + p[7] && ++n <= MaxLogEntries)
+            {
+                w.WriteStartElement("LogEntry", Namespace);
+                TimeElement(w, "Timestamp", BinaryPrimitives.ReadUInt32LittleEndian(p[3..]));
+                LogCode(w, BinaryPrimitives.ReadUInt16LittleEndian(p[1..]));
+                if (p[7] > 0)
+                {
+                    w.WriteStartElement("OtherInformation", Namespace);
+                    w.WriteHex(p.Slice(8, p[7]));
+                    w.WriteEndElement();
+                }
+                w.WriteEndElement();
+                p = p[(8 + p[7])..];
+            }
+            w.WriteEndElement();
+            return;
+        }
+    }
+
+    private static void LogCode(MmcWriter w, ushort code)
+    {
+        w.WriteStartElement("LogCode", Namespace);
+        Span<byte> octets = [(byte)(code >> 8), (byte)code];
+        w.WriteHex(octets);
+        w.WriteEndElement();
+        if (MmcStatus.KnownAlert(code) is { } meaning) Element(w, "LogMeaning", meaning);
+    }
+
+    /// <summary>A GBCS UTC time: seconds since 2000-01-01T00:00:00Z (the ZigBee epoch, which GBCS's DLMS logs use too).</summary>
+    private static void TimeElement(MmcWriter w, string name, long seconds)
+    {
+        w.WriteStartElement(name, Namespace);
+        w.WriteDateTime(GbzPayload.ZigBeeEpoch.AddSeconds(seconds));
+        w.WriteEndElement();
+    }
+
+    /// <summary>A value's octets as carried (big-endian for DLMS integers; an octet-string's contents).</summary>
+    private static void AppendOctets(List<byte> to, DlmsData d)
+    {
+        var width = d.Type switch
+        {
+            DlmsType.Integer or DlmsType.Unsigned or DlmsType.Enum or DlmsType.Boolean or DlmsType.Bcd => 1,
+            DlmsType.Long or DlmsType.LongUnsigned => 2,
+            DlmsType.DoubleLong or DlmsType.DoubleLongUnsigned => 4,
+            DlmsType.Long64 or DlmsType.Long64Unsigned => 8,
+            _ => 0,
+        };
+        if (width > 0)
+            for (var i = width - 1; i >= 0; i--) to.Add((byte)(d.UnsignedValue >> (8 * i)));
+        else if (d.Type is DlmsType.OctetString or DlmsType.VisibleString or DlmsType.BitString) to.AddRange(d.Octets.Span);
     }
 
     private static string Ascii(ReadOnlySpan<byte> b) => Encoding.ASCII.GetString(b).TrimEnd(' ', '\0');

@@ -70,6 +70,15 @@ internal sealed class MmcWriter
         }
     }
 
+    /// <summary>A UTC xs:dateTime (yyyy-MM-ddTHH:mm:ssZ), formatted straight into the document.</summary>
+    public void WriteDateTime(DateTimeOffset at)
+    {
+        CloseStartTag();
+        Span<char> text = stackalloc char[20];
+        at.UtcDateTime.TryFormat(text, out var written, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        _sb.Append(text[..written]);
+    }
+
     public void WriteString(string text)
     {
         CloseStartTag();
