@@ -24,7 +24,7 @@ internal static class MmcFields
         // scaler-unit Wh) and reactive import (scaler-unit varh), as the RTDS response and OpenDUIS's emulated ESME lay them out.
         ["ReadInstantaneousImportRegistersRsp"] = ImportRegisters,
         ["ReadInstantaneousImportTOUMatricesRsp"] = FuelOnly,
-        ["ReadNetworkDataRsp"] = FuelOnly,
+        ["ReadNetworkDataRsp"] = NetworkData,
         ["ReadPrepaymentDailyReadLogRsp"] = FuelOnly,
         // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
         // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
@@ -51,6 +51,17 @@ internal static class MmcFields
         ["ReadFirmwareVersionRsp"] = FirmwareVersion,
         // 6.13 ECS35a–g: a compact array of {time, event code, other information}; CS10a/b: the Events cluster's Publish Event Log.
         ["ReadEventOrSecurityLogRsp"] = EventLog,
+        // Logs read as a profile's buffer: an array of structures {time (double-long-unsigned, UTC seconds since 2000), values…}.
+        // 4.8.2 ECS22c {time, reactive import}; 4.8.3 ECS22a {time, active export, reactive export}; 4.6.2 ECS21c {time, active
+        // export register}; 4.4.4 ECS20a {time, debt repaid}.
+        ["ReadReactiveImportProfileDataRsp"] = (w, m, values, _) => { if (values) Rows(w, Item(m, 0), 4464, "LogEntry", "Timestamp", "ReactiveEnergyImportedValue"); },
+        ["ReadExportProfileDataRsp"] = (w, m, values, _) => { if (values) Rows(w, Item(m, 0), 4464, "LogEntry", "Timestamp", "ActiveEnergyExportedValue", "ReactiveEnergyExportedValue"); },
+        ["RetrieveExportDailyReadLogRsp"] = (w, m, values, _) => { if (values) Rows(w, Item(m, 0), 31, "LogEntry", "TimeStamp", "ActiveExportRegisterValue"); },
+        ["RetrieveBillingDataLogDebtPaymentsRsp"] = DebtPayments,
+        // 4.2 ECS17a: active export (scaler-unit Wh) and reactive export (varh) registers.
+        ["ReadInstantaneousExportRegistersRsp"] = ExportRegisters,
+        // 6.11 ECS70: items 4 and 5 are the clock's time and status; GCS28: ASN.1 {GeneralizedTime, status}.
+        ["SynchroniseClockRsp"] = SynchroniseClock,
     };
 
     public static void Write(MmcWriter w, string element, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
@@ -375,6 +386,100 @@ internal static class MmcFields
             _ => null,
         };
         if (version is not null) Element(w, "FirmwareVersion", version);
+    }
+
+    /// <summary>Rows of a profile buffer, each {time, value…}: the values under <paramref name="valueNames"/>, then the time (the MMC's order).</summary>
+    private static void Rows(MmcWriter w, DlmsData? buffer, int max, string entry, string timeName, params ReadOnlySpan<string> valueNames)
+    {
+        if (buffer is not { Type: DlmsType.Array }) return;
+        var n = 0;
+        foreach (var row in buffer.Items)
+        {
+            if (row is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned } time, ..] } || row.Items.Count < 1 + valueNames.Length) continue;
+            if (++n > max) break;
+            w.WriteStartElement(entry, Namespace);
+            for (var i = 0; i < valueNames.Length; i++)
+                if (row[i + 1].IsInteger) Element(w, valueNames[i], row[i + 1].Value);
+            TimeElement(w, timeName, time.Value);
+            w.WriteEndElement();
+        }
+    }
+
+    private static void DebtPayments(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse || Item(m, 0) is not { Type: DlmsType.Array } log) return;
+        w.WriteStartElement("PaymentBasedDebtRepayment", Namespace);
+        Rows(w, log, 10, "LogEntry", "Timestamp", "Amount");
+        w.WriteEndElement();
+    }
+
+    private static void ExportRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: >= 2 }) return;
+        if (Item(m, 0) is { } active && Item(m, 1) is { } activeUnit) Register(w, "ActiveExportRegister", "ActiveEnergyUnit", active, activeUnit, unit: 30, "Wh");
+        if (Item(m, 2) is { } reactive && Item(m, 3) is { } reactiveUnit) Register(w, "ReactiveExportRegister", "ReactiveEnergyUnit", reactive, reactiveUnit, unit: 32, "varh");
+    }
+
+    /// <summary>
+    /// 4.10 ECS23 (single-phase ESME): average RMS over-voltage counter and under-voltage counter (each with a scaler-unit), the
+    /// average RMS voltage profile {time, value} and its measurement period (seconds).
+    /// </summary>
+    private static void NetworkData(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Header.MessageCode != 0x0039 || m.Payload is not DlmsAccessResponse { Data.Count: 6 })
+        {
+            FuelOnly(w, m, values, plaintexts);
+            return;
+        }
+        w.WriteStartElement("Electricity", Namespace);
+        w.WriteStartElement("SinglePhaseESME", Namespace);
+        foreach (var (item, name) in (ReadOnlySpan<(int, string)>)[(0, "AvgRMSOverVoltageCounter"), (2, "AvgRMSUnderVoltageCounter")])
+            if (Item(m, item) is { IsInteger: true } counter)
+            {
+                w.WriteStartElement(name, Namespace);
+                Element(w, "Value", counter.Value);
+                w.WriteEndElement();
+            }
+        if (Item(m, 4) is { Type: DlmsType.Array } profile)
+        {
+            w.WriteStartElement("AvgRMSVoltageProfileDataLog", Namespace);
+            Rows(w, profile, 4320, "LogEntry", "Timestamp", "Value");
+            if (Item(m, 5) is { IsInteger: true } period) Element(w, "MeasurementPeriod", period.Value);
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+        w.WriteEndElement();
+    }
+
+    /// <summary>Clock status (IEC 62056-6-2 clock_status): bit 0 invalid, bit 1 doubtful; the ASN.1 status of GCS28 in the MMC's 6.11 order (0 reliable, 1 invalid, 2 unreliable).</summary>
+    private static void SynchroniseClock(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values) return;
+        if (m.Payload is DlmsAccessResponse && Item(m, 3)?.AsDateTime() is { } at)
+        {
+            Element(w, "DeviceTime", DateTimeText(at));
+            if (Item(m, 4) is { IsInteger: true } status)
+            {
+                w.WriteStartElement("Electricity", Namespace);
+                w.WriteStartElement("ElecClockTimeStatus", Namespace);
+                w.WriteAttribute("TimeStatusCode", status.Value);
+                Element(w, "TimeStatus", (status.Value & 0x01) != 0 ? "invalid" : (status.Value & 0x02) != 0 ? "unreliable" : "reliable");
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }
+        }
+        else if (m.Payload is Asn1Payload { Root.Children: [{ TagNumber: Asn1Node.GeneralizedTime } time, { TagNumber: Asn1Node.Integer or Asn1Node.Enumerated } code, ..] }
+            && DateTimeOffset.TryParseExact(Encoding.ASCII.GetString(time.Value.Span), "yyyyMMddHHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var deviceTime))
+        {
+            Element(w, "DeviceTime", DateTimeText(deviceTime));
+            var c = (long)code.AsInteger();
+            w.WriteStartElement("Gas", Namespace);
+            w.WriteStartElement("GasClockTimeStatus", Namespace);
+            w.WriteAttribute("ResponseCode", c);
+            Element(w, "ASN1Status", c switch { 0 => "reliable", 1 => "invalid", 2 => "unreliable", _ => "notKnown" });
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
     }
 
     /// <summary>The MMC Log holds at most 100 entries (LogType maxOccurs).</summary>
