@@ -65,7 +65,7 @@ public static class DeviceBehaviour
         else if (variant == ReadFirmwareVersion)
             content = Dlms.AccessResponseOf(counter, Dlms.Octets(Encoding.ASCII.GetBytes(state.FirmwareVersion)));
         else if (TariffWrites.Contains(variant) && body is not null)
-            next = next with { Tariff = (body.LocalName, at) };
+            next = next with { Tariff = (body.LocalName, at), Prices = TariffPrices.From(body, state.Prices) };
 
         content ??= rtds.Response(useCase.MessageCode)?.Content.ToArray() ?? Success(useCase, counter);
         return new DeviceExecution(next, content);
