@@ -28,5 +28,9 @@ public sealed class Smets1ServiceProvider(SigningKey key)
     }
 
     /// <summary>The ra:SMETSData element of the variant, with the Device's values (<see cref="Smets1MmcData"/>); null when the MMC has none for it.</summary>
+    /// <summary>The MMC ra:SMETSData element that answers <paramref name="variant"/> (e.g. ReadInstantaneousImportRegistersRsp), or null if none.</summary>
+    public static string? ResponseElement(ServiceReferenceVariant variant) =>
+        Protocol.Catalogue.ServiceCatalogue.TryGet(variant, out var definition) ? Smets1MmcData.ResponseElement(definition) : null;
+
     internal static XmlElement? SmetsData(ServiceReferenceVariant variant, DeviceState state, DateTimeOffset at) => Smets1MmcData.For(variant, state, at);
 }
