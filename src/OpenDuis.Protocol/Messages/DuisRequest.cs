@@ -31,7 +31,7 @@ public sealed class DuisRequest
     {
     }
 
-    private DuisRequest(
+    internal DuisRequest(
         DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant, ServiceReference serviceReference,
         ServiceReferenceVariant serviceReferenceVariant, XmlElement body, bool? firstInSequence, RequestId? precedingRequestId,
         XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes)

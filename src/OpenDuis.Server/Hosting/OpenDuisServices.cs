@@ -166,7 +166,8 @@ public static class OpenDuisServices
             services.AddSingleton(sp => new DeviceGbcsSecurity(GbcsKeyring.From(parts.Keys), sp.GetRequiredService<IDeviceCredentials>(), dspKey.Certificate.Subject));
             services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox,
                 dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
-                sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Network.Smets1.Smets1ServiceProvider>(), sp.GetRequiredService<DeviceGbcsSecurity>()));
+                sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Network.Smets1.Smets1ServiceProvider>(), sp.GetRequiredService<DeviceGbcsSecurity>(),
+                sp.GetService<Core.Transactions.StorageHealth>()));
             if (parts.SmWanState is { } state) SmWan.SmWanStateHosting.AddDurableSmWanState(services, state);
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
