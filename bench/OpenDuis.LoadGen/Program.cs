@@ -78,9 +78,9 @@ if (network is not null && endpoint is not null)
 await using var server = await DuisServer.StartAsync(options, s =>
 {
     if (settings.Console)
-        s.AddOpenDuisWithConsole(host.Parts() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
+        s.AddOpenDuisWithConsole(host.Options() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
     else
-        s.AddOpenDuis(host.Parts() with { Network = network });
+        s.AddOpenDuis(host.Options() with { Network = network });
 });
 
 var security = new DuisSecurity(host.Keys);

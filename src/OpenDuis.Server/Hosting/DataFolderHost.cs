@@ -130,8 +130,11 @@ public sealed class DataFolderHost : IAsyncDisposable
     }
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
-    public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules,
-        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState, DeviceKeys: DeviceKeys, Changes: Changes, Health: Health);
+    public OpenDuisOptions Options(Protocol.Schema.DuisSchemas? schemas = null) => new()
+    {
+        Keys = Keys, Store = Store, Outbox = Outbox, Schemas = schemas, AccessSnapshot = AccessSnapshot, Schedules = Schedules,
+        RequestLog = RequestLog, UnitOfWork = UnitOfWork, SmWanState = SmWanState, DeviceKeys = DeviceKeys, Changes = Changes, Health = Health,
+    };
 
     public async ValueTask DisposeAsync()
     {
