@@ -11,6 +11,7 @@ using OpenDuis.Core.Requests;
 using OpenDuis.Network.Devices;
 using OpenDuis.Gbcs;
 using OpenDuis.Gbcs.Correlate;
+using OpenDuis.Gbcs.Keys;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
@@ -51,6 +52,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     // Without a shared StorageHealth (whose log says it), whether the last outbox write failed: said once per change.
     private bool _writeFailing;
     private readonly DeviceGbcsSecurity? _security;
+    private readonly IDeviceAlertCounters _alertCounters = new InMemoryDeviceAlertCounters();
     private readonly Smets1.Smets1ServiceProvider _smets1;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
@@ -471,7 +473,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             // Not executed: the Device sends the Remote Party a General Critical Alert instead, which reaches the User as a Device Alert.
             var alert = DeviceAlertFor(pending, state, alertCode, now);
             var deviceAlert = DuisResponse.CreateDeviceAlert(request.SchemaVersion, alertCode, alert, now, request.RequestId, responseId);
-            return (DuisSigner.SignAndSerialise(deviceAlert.ToXmlDocument(), _dspKey), responseId, state, deviceAlert);
+            return (DuisSigner.SignToBytes(deviceAlert.ToXmlDocument(), _dspKey), responseId, state, deviceAlert);
         }
         if (pending.Provider.Kind == SmWanProviderKind.Smets1ServiceProvider)
         {
@@ -481,7 +483,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 : state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
             var message = _smets1.Respond(request, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
             var smets1 = DuisResponse.CreateSmets1Response(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now, message);
-            return (DuisSigner.SignAndSerialise(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
+            return (DuisSigner.SignToBytes(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
         }
         if (pending.UseCase is { } useCase)
         {
@@ -504,7 +506,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
         var response = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now,
             request.ServiceReference, request.ServiceReferenceVariant, payload);
-        return (DuisSigner.SignAndSerialise(response.ToXmlDocument(), _dspKey), responseId, next, response);
+        return (DuisSigner.SignToBytes(response.ToXmlDocument(), _dspKey), responseId, next, response);
     }
 
     /// <summary>A Device's response as sent: MAC'd, or Device-signed for a Critical command (stand-in MAC without GBCS keys).</summary>
@@ -523,7 +525,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private byte[] DeviceAlertFor(PendingCommand pending, DeviceState state, ushort alertCode, DateTimeOffset now)
     {
         const ushort GeneralCriticalAlert = 0x1000;
-        var counter = (ulong)now.ToUnixTimeMilliseconds();
+        var counter = (_security?.AlertCounters ?? _alertCounters).Next(pending.Device);
         byte[] content;
         if (state.Type == DeviceType.ESME)
         {

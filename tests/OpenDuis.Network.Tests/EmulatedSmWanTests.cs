@@ -17,17 +17,27 @@ public sealed class EmulatedSmWanTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>The first value of a DLMS access-response's list of data (a double-long or double-long-unsigned).</summary>
+    /// <summary>
+    /// The first value of a DLMS access-response; of protected attributes (a Use Case GBCS encrypts), the first of
+    /// the data structure, which an emulator without GBCS keys leaves in place of the ciphertext.
+    /// </summary>
     private static long FirstDlmsValue(GbcsMessage gbcs)
     {
         var c = gbcs.Content.Span;
         Assert.Equal(0xDA, c[0]);
         Assert.True(c[7] >= 1, "the access-response carries no data");
-        return c[8] switch
+        var at = 8;
+        if (OpenDuis.Gbcs.Security.GbcsEncryptedPayloads.Find(gbcs) is [var (offset, _)])
         {
-            0x06 => BinaryPrimitives.ReadUInt32BigEndian(c[9..]),
-            0x05 => BinaryPrimitives.ReadInt32BigEndian(c[9..]),
-            0x16 => c[9],
-            _ => throw new Xunit.Sdk.XunitException($"unexpected DLMS type 0x{c[8]:X2}"),
+            Assert.Equal("020102", Convert.ToHexString(c.Slice(offset + 5, 3))); // structure { structure { … } }
+            at = offset + 5 + 4;
+        }
+        return c[at] switch
+        {
+            0x06 => BinaryPrimitives.ReadUInt32BigEndian(c[(at + 1)..]),
+            0x05 => BinaryPrimitives.ReadInt32BigEndian(c[(at + 1)..]),
+            0x16 => c[at + 1],
+            _ => throw new Xunit.Sdk.XunitException($"unexpected DLMS type 0x{c[at]:X2}"),
         };
     }
 

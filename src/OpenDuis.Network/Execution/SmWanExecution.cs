@@ -112,7 +112,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             return await _inner.AcceptAsync(command, cancellationToken);
 
         var now = _clock.GetUtcNow();
-        var executeAt = ExecutionDateTime(request);
+        var executeAt = request.ExecutionDateTime;
         var dspDated = definition.FutureDated is FutureDatedPattern.Dsp or FutureDatedPattern.DspAndDevice;
         if (dspDated && executeAt == CancelExecutionDateTime)
         {
@@ -154,7 +154,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     {
         var request = command.Request;
         var now = _clock.GetUtcNow();
-        var executeAt = ExecutionDateTime(request) is { } at && at != CancelExecutionDateTime ? at : (DateTimeOffset?)null;
+        var executeAt = request.ExecutionDateTime is { } at && at != CancelExecutionDateTime ? at : (DateTimeOffset?)null;
         var futureDated = executeAt > command.AcceptedAt;
         var since = futureDated ? executeAt!.Value : command.AcceptedAt;
         if (since <= now && now - since > _options.ResponseTimeout)
@@ -167,23 +167,6 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         }
         var acceptance = await AcceptAsync(command, cancellationToken);
         if (acceptance.Code != ResponseCode.I99) LogResumedAnswered(_logger, request.RequestId.ToString(), acceptance.Code.ToString());
-    }
-
-    /// <summary>sr:ExecutionDateTime, the first child of a Future Dated request's body, or of its Signed Pre-Command.</summary>
-    private static DateTimeOffset? ExecutionDateTime(DuisRequest request)
-    {
-        if (request.IsSignedPreCommand)
-        {
-            try { return request.SignedPreCommand?.ExecutionDateTime; }
-            catch (DuisFormatException) { return null; }
-        }
-        for (var node = request.Body.FirstChild; node is not null; node = node.NextSibling)
-        {
-            if (node is not XmlElement e) continue;
-            if (e.LocalName != "ExecutionDateTime" || e.NamespaceURI != DuisNamespaces.ServiceUserGateway) return null;
-            return DateTimeOffset.TryParse(e.InnerText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
-        }
-        return null;
     }
 
     /// <summary>

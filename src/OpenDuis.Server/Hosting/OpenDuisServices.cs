@@ -147,7 +147,11 @@ public static class OpenDuisServices
         // The operator's CPL changes (SEC F2.9) suspend and restore Devices through the same listeners, as the DCC.
         services.AddSingleton(sp => new CplSuspension(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(), dspKey.Certificate.Subject,
             sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
-        services.AddSingleton<NonDeviceServices>();
+        // The Non-Device services the DCC answers itself, each owning its Service Reference Variants (8.2, the
+        // inventory changes; 5.x and 11.1 where schedules and the network are registered).
+        services.AddSingleton<INonDeviceService>(sp => new InventoryReadService(sp.GetRequiredService<IInventoryStore>()));
+        services.AddSingleton<INonDeviceService>(sp => sp.GetRequiredService<InventoryServices>());
+        services.AddSingleton(sp => new NonDeviceServices(sp.GetServices<INonDeviceService>()));
         services.AddSingleton<IDuisRequestHandler, DuisRequestHandler>();
         services.AddSingleton(parts.Outbox);
         services.AddSingleton<IResponseEndpoints>(new UserResponseEndpoints(parts.Store));
