@@ -69,7 +69,7 @@ public static class DeviceBehaviour
         else if (variant == ReadFirmwareVersion)
             content = Access(Dlms.Octets(Encoding.ASCII.GetBytes(state.FirmwareVersion)));
         else if (TariffWrites.Contains(variant) && body is not null)
-            next = next with { Tariff = (body.LocalName, at) };
+            next = next with { Tariff = (body.LocalName, at), Prices = TariffPrices.From(body, state.Prices) };
 
         content ??= rtds.Response(useCase.MessageCode)?.Content.ToArray() ?? Success(useCase, counter);
         return new DeviceExecution(next, content);
