@@ -162,6 +162,35 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task Inventory_finds_a_Device_by_its_UPRN_and_by_its_SMI_Status_from_the_stores_indexes()
+    {
+        var id = Eui.Parse("00-DB-12-34-56-78-9E-" + Random.Shared.Next(0x10, 0xFF).ToString("X2"));
+        var uprn = new Uprn(Random.Shared.NextInt64(100_000_000_000, 999_999_999_999));
+        await Server.Host.Cache.SaveDeviceAsync(new Device
+        {
+            Id = id, Type = DeviceType.ESME, Generation = DeviceGeneration.Smets2Plus, Status = SmiStatus.Recovered,
+            Manufacturer = "106C", Model = "0001", FirmwareVersion = "01", Uprn = uprn,
+        }, TestContext.Current.CancellationToken);
+        var page = await fixture.Chromium.NewPageAsync();
+        await page.GotoAsync(Ui + "inventory");
+        await page.GetByLabel("Device ID, MPxN or UPRN").FillAsync(uprn.ToString());
+        await page.GetByLabel("Device ID, MPxN or UPRN").PressAsync("Enter");
+        await Expect(page.Locator("#devices tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#devices")).ToContainTextAsync(id.ToString());
+
+        // A status alone: the demo Devices are Commissioned, this one Recovered.
+        await page.GetByLabel("Device ID, MPxN or UPRN").FillAsync("");
+        await page.GetByLabel("SMI Status").SelectOptionAsync("Recovered");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Expect(page.Locator("#devices").GetByText(id.ToString())).ToHaveCountAsync(1);
+        await Expect(page.Locator("#devices tr", new() { HasText = "Commissioned" })).ToHaveCountAsync(0);
+
+        // The UPRN with another status: no match.
+        await page.GotoAsync(Ui + $"inventory?q={uprn}&status=Commissioned");
+        await Expect(page.Locator("#devices tr")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task A_CSV_import_with_a_bad_row_shows_the_rows_error_and_a_clean_one_adds_its_Devices()
     {
         var fresh = Eui.Parse("00-DB-12-34-56-78-9F-" + Random.Shared.Next(0x10, 0xFF).ToString("X2"));
@@ -229,6 +258,40 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
         await Expect(page.Locator("#recipients tr", new() { HasText = DemoEnvironment.Supplier.ToString() })).ToContainTextAsync("none set");
         await retry.ClickAsync();
         await Expect(page.Locator("#outcome")).ToContainTextAsync($"for {DemoEnvironment.Supplier} sent again now");
+    }
+
+    [Fact]
+    public async Task Deliveries_lists_every_User_in_the_inventory_not_only_the_demo_ones()
+    {
+        var other = Eui.Parse("90-B3-D5-1F-30-0E-" + Random.Shared.Next(0x10, 0xFF).ToString("X2") + "-00");
+        await Server.Host.Cache.SaveUserAsync(new Core.Parties.ServiceUser
+        {
+            Id = other, Party = DemoEnvironment.SupplierParty, Roles = new HashSet<UserRole> { UserRole.ImportSupplier },
+            Status = Core.Parties.UserStatus.Active, ResponseEndpoint = new Uri("https://other-user.example:8443/duis"),
+        }, TestContext.Current.CancellationToken);
+        var page = await fixture.Chromium.NewPageAsync();
+        await page.GotoAsync(Ui + "deliveries");
+        await Expect(page.Locator("#recipients tr", new() { HasText = other.ToString() })).ToContainTextAsync("https://other-user.example:8443/duis");
+    }
+
+    [Fact]
+    public async Task Health_lists_the_next_firings_of_every_Users_schedules_not_only_the_demo_ones()
+    {
+        var owner = Eui.Parse("90-B3-D5-1F-30-0D-" + Random.Shared.Next(0x10, 0xFF).ToString("X2") + "-00");
+        // Due in two days: nothing fires during the test; the fixture's database has no earlier ones of this owner.
+        var timing = new Core.Schedules.ScheduleTiming(Core.Schedules.ScheduleFrequency.Daily, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2));
+        var id = await Server.Host.Schedules.CreateAsync(new Core.Schedules.ScheduleDefinition(owner, UserRole.ImportSupplier, timing,
+            ServiceReferenceVariant.Parse("4.6.1"), DemoEnvironment.Esme, "<x/>", null), DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
+        try
+        {
+            var page = await fixture.Chromium.NewPageAsync();
+            await page.GotoAsync(Ui + "health");
+            await Expect(page.Locator("#next-firings tr", new() { HasText = owner.ToString() })).ToContainTextAsync("4.6.1");
+        }
+        finally
+        {
+            await Server.Host.Schedules.DeleteAsync(id, TestContext.Current.CancellationToken);
+        }
     }
 
     [Fact]
