@@ -109,6 +109,8 @@ public sealed partial class DuisRequestHandler(
             return Acknowledge(request, ResponseCode.E55);
 
         var deviceRequest = request.Definition is { NonDevice: false };
+        // Non-Device requests and Commands for Local Delivery only are answered here and now; the rest end in the SM WAN.
+        var answeredAtOnce = !deviceRequest || !request.CommandVariant.SendsOverSmWan();
         var failed = false;
         try
         {
@@ -164,11 +166,11 @@ public sealed partial class DuisRequestHandler(
         }
         finally
         {
-            // A device request stays in process until the network ends its lease (its Service Response or failure
-            // alert is produced, or it answered at once), or without a network until the hold passes; a refused
-            // one was never admitted.
+            // A request sent over the SM WAN stays in process until the network ends its lease (its Service Response
+            // or failure alert is produced), or without a network until the hold passes; one answered here ends now
+            // (a second Complete by the network is ignored); a refused one was never admitted.
             if (!lease.IsAdmitted) lease.Abandon();
-            else if (failed || !deviceRequest) lease.Complete(succeeded: !failed);
+            else if (failed || answeredAtOnce) lease.Complete(succeeded: !failed);
         }
     }
 
