@@ -189,7 +189,7 @@ public sealed partial class DuisRequestHandler(
 
     private DuisAnswer Sign(DuisResponse response, ResponseCode code)
     {
-        var bytes = DuisSigner.SignToBytes(response.ToXmlDocument(), dspKey);
+        var bytes = response.ToSignedBytes(dspKey);
         var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
         return new DuisAnswer(bytes, code.ToString(), outcome) { RequestId = response.RequestId?.ToString() };
     }
