@@ -191,9 +191,18 @@ internal static class MmcFields
     /// </summary>
     private static void ElectricityPrices(MmcWriter w, DlmsData table)
     {
-        var anyBlock = false;
-        foreach (var e in table.Items)
-            if (ChargeEntry(e) is ( >= 0xA1 and <= 0xD8, _)) anyBlock = true;
+        // Prices by charge-table index (one octet), so each is found once rather than by a scan per matrix cell.
+        Span<long> prices = stackalloc long[256];
+        Span<bool> held = stackalloc bool[256];
+        bool anyBlock = false, anyTou = false;
+        for (var i = 0; i < table.Items.Count; i++)
+        {
+            if (ChargeEntry(table[i]) is not { } c) continue;
+            prices[c.Index] = c.Price;
+            held[c.Index] = true;
+            anyBlock |= c.Index is >= 0xA1 and <= 0xD8;
+            anyTou |= c.Index is >= 1 and <= 48;
+        }
         if (anyBlock)
         {
             w.WriteStartElement("TariffBlockPriceMatrix", Namespace);
@@ -201,32 +210,29 @@ internal static class MmcFields
             {
                 var open = false;
                 for (var block = 1; block <= 4; block++)
-                    foreach (var e in table.Items)
-                        if (ChargeEntry(e) is { } c && c.Index == ((block + 9) << 4 | row))
-                        {
-                            if (!open) { w.WriteStartElement("TariffBlockPrices", Namespace); w.WriteAttribute("index", row); open = true; }
-                            w.WriteStartElement("BlockPrice", Namespace);
-                            w.WriteAttribute("index", block);
-                            w.WriteValue(c.Price);
-                            w.WriteEndElement();
-                        }
+                {
+                    var index = (block + 9) << 4 | row;
+                    if (!held[index]) continue;
+                    if (!open) { w.WriteStartElement("TariffBlockPrices", Namespace); w.WriteAttribute("index", row); open = true; }
+                    w.WriteStartElement("BlockPrice", Namespace);
+                    w.WriteAttribute("index", block);
+                    w.WriteValue(prices[index]);
+                    w.WriteEndElement();
+                }
                 if (open) w.WriteEndElement();
             }
             w.WriteEndElement();
         }
-        var anyTou = false;
-        foreach (var e in table.Items)
-            if (ChargeEntry(e) is ( >= 1 and <= 48, _)) anyTou = true;
         if (!anyTou) return;
         w.WriteStartElement("TariffTOUPriceMatrix", Namespace);
-        foreach (var e in table.Items)
-            if (ChargeEntry(e) is ( >= 1 and <= 48, _) touPrice)
-            {
-                w.WriteStartElement("TariffTOUPrice", Namespace);
-                w.WriteAttribute("index", touPrice.Index);
-                w.WriteValue(touPrice.Price);
-                w.WriteEndElement();
-            }
+        for (var index = 1; index <= 48; index++)
+        {
+            if (!held[index]) continue;
+            w.WriteStartElement("TariffTOUPrice", Namespace);
+            w.WriteAttribute("index", index);
+            w.WriteValue(prices[index]);
+            w.WriteEndElement();
+        }
         w.WriteEndElement();
     }
 

@@ -48,7 +48,8 @@ public static class MmcRenderer
                 throw OctetReader.Fail(message.SignedOffset, $"a message whose MAC, signature and encrypted payloads verify with the keys given, but {problem}");
             plaintexts = opening.Plaintexts;
         }
-        var sb = new StringBuilder(2048);
+        // About twelve characters of document per octet of content (element names, indentation, values), so the builder seldom grows.
+        var sb = new StringBuilder(Math.Max(2048, 12 * message.Content.Length));
         try
         {
             var w = new MmcWriter(sb);
