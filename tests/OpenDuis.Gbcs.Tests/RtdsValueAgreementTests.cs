@@ -75,6 +75,19 @@ public class RtdsValueAgreementTests
     private static string? Indexed(XmlDocument doc, string element, string ns, int index) =>
         doc.GetElementsByTagName(element, ns).Cast<XmlElement>().FirstOrDefault(e => e.GetAttribute("index") == index.ToString(System.Globalization.CultureInfo.InvariantCulture))?.InnerText;
 
+    // A deferred command's outcome alert names the command it reports by its originator counter.
+    [Theory]
+    [InlineData("6.15.1_CS02bSupplierBySupplier", "CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX", "CS02bSupplierBySupplier_6.15.1_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX", "AuthorisingRemotePartyOriginatorCounter")]
+    [InlineData("6.15.1_CS02bSupplierBySupplier", "CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_ERROR_COMMAND_GBCS.HEX", "CS02bSupplierBySupplier_6.15.1_8F67_FUTURE_DATED_ERROR_ALERT_GBCS.HEX", "AuthorisingRemotePartyOriginatorCounter")]
+    [InlineData("6.23_CS02bSupplierByTransCoS", "CS02bSupplierByTransCoS_6.23_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX", "CS02bSupplierByTransCoS_6.23_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX", "AuthorisingRemotePartyOriginatorCounter")]
+    [InlineData("11.3_CS06", "CS06_11.3_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX", "CS06_11.3_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX", "OriginatorCounterFromCommand")]
+    [InlineData("11.3_CS06", "CS06_11.3_FUTURE_DATED_ERROR_COMMAND_GBCS.HEX", "CS06_11.3_8F67_FUTURE_DATED_ERROR_ALERT_GBCS.HEX", "OriginatorCounterFromCommand")]
+    public void A_future_dated_outcome_alert_names_the_command_it_reports(string folder, string command, string alert, string mmcElement)
+    {
+        var counter = GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, command))).Header.OriginatorCounter;
+        Assert.Equal(counter.ToString(System.Globalization.CultureInfo.InvariantCulture), Value(Mmc(alert), mmcElement));
+    }
+
     [Fact]
     public void The_1_5_commands_carry_the_adjustment_the_requests_state()
     {

@@ -39,6 +39,11 @@ internal static class MmcFields
         ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),
         ["UnjoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
         ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
+        // 6.15.1, 6.21, 6.23, 8.5 (CS02b/CS02g): the response SEQUENCE holds the execution outcome, unless the command was future dated.
+        ["UpdateSecurityCredentialsKRPRsp"] = ExecutionOutcome,
+        ["RequestHandoverOfDCCControlledDeviceRsp"] = ExecutionOutcome,
+        ["UpdateSecurityCredentialsCoSRsp"] = ExecutionOutcome,
+        ["ServiceOptOutRsp"] = ExecutionOutcome,
         ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m),
 
         // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x0A00 (bill to date) is not it, Prepayment 0x0001 (Credit Remaining) is.
@@ -119,6 +124,17 @@ internal static class MmcFields
     {
         w.WriteStartElement(name, Namespace);
         w.WriteEndElement();
+    }
+
+    private static void ExecutionOutcome(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload is not Asn1Payload { Root: var root }) return;
+        foreach (var child in root.Children)
+            if (MmcExecutionOutcome.Is(child))
+            {
+                MmcExecutionOutcome.Write(w, "ExecutionOutcome", child);
+                return;
+            }
     }
 
     private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m)
