@@ -6,10 +6,16 @@ using OpenDuis.TestSupport;
 namespace OpenDuis.Gbcs.Tests;
 
 /// <summary>
-/// Where an RTDS 4.5.0 request states a value, the parsed and rendered messages carry the same one:
-/// MPANs set by 6.20.1 (twin) and 6.20.2 are those 6.2.7 reads (the single-element 6.20.1 and the gas 6.20.1
-/// requests state MPxNs the RTDS reads do not return, so they are no evidence either way); the standing charge and scales 1.1.1 writes are
-/// those 4.11.1 reads; the balance adjustment of 1.5 is what its command carries.
+/// Where an RTDS 4.5.0 request states a value, the parsed and rendered messages carry the same one: MPANs set by 6.20.1
+/// (twin) and 6.20.2 are those 6.2.7 reads; the standing charge, scales and TOU prices 1.1.1 writes are those 4.11.1 reads
+/// (electricity and gas); the thresholds 6.12 writes are those 6.2.5 reads; the load limit settings the future-dated 6.4.1
+/// writes are those 4.15 reads; a future-dated command's outcome alert names the command's originator counter; the 1.5
+/// adjustment is what its command carries.
+/// Left out, because RTDS's own data disagree: the single-element 6.20.1 sets import MPAN 1312345678333, which the single
+/// 6.2.7 read returns as the export MPAN (its import is 1312345678111); the gas 6.20.1 sets MPRN 1234567890, the 6.2.7 read
+/// returns 1000999888; 1.5 adjusts the balance by 1200000 (ESME) and 23130 (GSME), while 4.18 reads 250000 and 2500000
+/// (a balance after an adjustment, not the adjustment, and no RTDS read follows the 1.5); 11.1 names firmware version
+/// 00000000, 11.2 reads 0123ABCD.
 /// </summary>
 public class RtdsValueAgreementTests
 {
