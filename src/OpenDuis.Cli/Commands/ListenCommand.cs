@@ -71,8 +71,8 @@ internal static class ListenCommand
                 {
                     var document = security.Load(message.Body);
                     if (printMmc)
-                        foreach (var payload in GbcsInput.Payloads(document))
-                            parsed.Add(GbcsInput.TryRender(payload, out var xml, out var why) ? xml : $"parse: {why}.");
+                        foreach (var payload in GbcsInput.PayloadsWithVariant(document))
+                            parsed.Add(GbcsInput.TryRender(payload.Message, out var xml, out var why, serviceReferenceVariant: payload.Variant) ? xml : $"parse: {why}.");
                     var verification = security.Verify(document, RemotePartyRole.DspXmlSign);
                     gbcsVerdicts = gbcs.Check(document).Lines;
                     if (verification.IsValid && DuisResponse.TryRead(document, out var response, out var problem))
