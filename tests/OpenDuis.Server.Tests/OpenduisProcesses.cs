@@ -72,14 +72,11 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
     public async Task<Process> ServeAsync(int port, params string[] extra)
     {
         string[] smki = extra.Contains("--smki-port") ? [] : ["--smki-port", "0"];
-        var serve = Start(["serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", .. smki, .. extra]);
-        var log = new StringBuilder();
-        _logs[serve] = log;
-        _serveLog = log;
-        serve.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        serve.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        serve.BeginOutputReadLine();
-        serve.BeginErrorReadLine();
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        foreach (var a in (string[])[Dll, "serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", .. smki, .. extra])
+            psi.ArgumentList.Add(a);
+        var serve = StartLogged(psi);
+        _serveLog = _logs[serve];
         using var http = new HttpClient();
         for (var i = 0; i < 300; i++)
         {
@@ -88,10 +85,29 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
                 if ((await http.GetAsync($"http://127.0.0.1:{port}/health", Ct)).IsSuccessStatusCode) return serve;
             }
             catch (HttpRequestException) { }
-            if (serve.HasExited) lock (log) Assert.Fail("openduis serve exited: " + log);
+            if (serve.HasExited) Assert.Fail("openduis serve exited: " + OutputOf(serve));
             await Task.Delay(100, Ct);
         }
         throw new TimeoutException("openduis serve did not answer /health within 30 s");
+    }
+
+    /// <summary>
+    /// Starts a long-running process whose output is read as it comes (see <see cref="OutputOf"/>):
+    /// reading a running process's output to its end would wait for it to exit. Killed on dispose.
+    /// </summary>
+    public Process StartLogged(ProcessStartInfo psi)
+    {
+        psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        var p = new Process { StartInfo = psi };
+        var log = new StringBuilder();
+        p.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        p.Start();
+        _logs[p] = log;
+        _started.Add(p);
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
     }
 
     private StringBuilder? _serveLog;
@@ -108,7 +124,7 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
 
     private readonly Dictionary<Process, StringBuilder> _logs = [];
 
-    /// <summary>Everything a process started by <see cref="ServeAsync"/> has written so far (standard output and error).</summary>
+    /// <summary>Everything a process started by <see cref="ServeAsync"/> or <see cref="StartLogged"/> has written so far (standard output and error).</summary>
     public string OutputOf(Process serve)
     {
         var log = _logs[serve];

@@ -82,6 +82,39 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_ends_only_the_requests_it_claimed_so_its_failed_claim_ended_Failed_leaves_another_nodes_in_progress()
+    {
+        var (a, b) = (await NodeAsync(), await NodeAsync());
+        var entry = Entry(300, Esme);
+        Assert.Empty(await b.WriteAsync(Claim(entry) with { Owner = "node-b" }, Ct));
+        // Node a received the same ID a moment later; its claim failed on a database error, so it ends the request Failed.
+        await a.WriteAsync(new RequestLogBatch([entry with { Received = Now.AddSeconds(1), State = RequestState.Failed }], [], [], [], "node-a"), Ct);
+
+        // Node b's request is still in process: a new claim is E55.
+        var again = Claim(entry with { Received = Now.AddSeconds(2) }) with { Owner = "node-a" };
+        Assert.Equal(ResponseCode.E55, Assert.Single(await a.WriteAsync(again, Ct)).Code);
+        // Node b ends it; then the ID is free.
+        await b.WriteAsync(new RequestLogBatch([entry with { State = RequestState.Succeeded }], [], [], [], "node-b"), Ct);
+        Assert.Empty(await a.WriteAsync(again, Ct));
+    }
+
+    [Fact]
+    public async Task A_node_that_takes_over_a_command_whose_lease_ran_out_owns_its_request_and_ends_it()
+    {
+        var (a, b) = (await NodeAsync(), await NodeAsync());
+        var entry = Entry(400, Esme);
+        var command = new AcceptedCommand(entry.Id, Supplier, entry.Received, "<Request/>"u8.ToArray());
+        Assert.Empty(await b.WriteAsync(new RequestLogBatch([], [], [command], [], "node-b", Now + TimeSpan.FromMinutes(2))
+            { Claims = [new RequestClaim(entry, false)], HeldSince = Now - Hold }, Ct));
+
+        // Node b died; its lease ran out and node a takes the command, and with it the request.
+        var later = Now + TimeSpan.FromMinutes(3);
+        Assert.Equal(entry.Id, Assert.Single(await a.ClaimCommandsAsync("node-a", later, later + TimeSpan.FromMinutes(2), 10, Ct)).RequestId);
+        await a.WriteAsync(new RequestLogBatch([entry with { State = RequestState.Succeeded }], [], [], [new CommandKey(entry.Id, entry.Received)], "node-a"), Ct);
+        Assert.Empty(await b.WriteAsync(Claim(entry with { Received = later }, heldSince: later - Hold) with { Owner = "node-b" }, Ct));
+    }
+
+    [Fact]
     public async Task Two_durable_logs_admit_the_same_Request_ID_in_memory_and_only_one_keeps_it_the_other_answers_E55()
     {
         var clock = new Clock(Now);

@@ -92,13 +92,16 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var refused = await ClaimAsync(c, tx, batch, cancellationToken).ConfigureAwait(false);
         // An entry written behind may reach the store after a newer request with the same ID was recorded: it must not replace it.
+        // On a shared store it must not replace another node's either (a claim this node failed to make, then ended Failed,
+        // must leave alone the row another node claimed meanwhile): a node ends only the rows it owns.
         if (batch.Requests.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO request_log ({Columns}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence) " +
+                $"INSERT INTO request_log ({Columns}{OwnerColumn}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence{OwnerValue}) " +
                 "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
                 "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
-                "WHERE excluded.received_us >= request_log.received_us",
-                batch.Requests.Select(Row.From), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "WHERE excluded.received_us >= request_log.received_us" +
+                (IsShared ? " AND (request_log.owner IS NULL OR request_log.owner = excluded.owner)" : ""),
+                batch.Requests.Select(r => Row.From(r, batch.Owner)), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
         if (batch.Counters.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
@@ -143,13 +146,14 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         {
             var id = claim.Entry.Id;
             await tx.SaveAsync("claim", cancellationToken).ConfigureAwait(false);
-            var row = Row.From(claim.Entry);
+            var row = Row.From(claim.Entry, batch.Owner);
+            // The claim makes this node the row's owner: only it ends the request (WriteAsync).
             var entryKept = await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-                $"INSERT INTO request_log ({Columns}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence) " +
+                $"INSERT INTO request_log ({Columns}, owner) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence, @Owner) " +
                 "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
-                "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
+                "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence, owner = excluded.owner " +
                 $"WHERE request_log.state <> '{nameof(RequestState.InProgress)}' OR request_log.received_us < @HeldSinceUs RETURNING request_id",
-                new { row.RequestId, row.Variant, row.CommandVariant, row.Preceding, row.FirstInSequence, row.ReceivedUs, row.State, row.EndsSequence,
+                new { row.RequestId, row.Variant, row.CommandVariant, row.Preceding, row.FirstInSequence, row.ReceivedUs, row.State, row.EndsSequence, row.Owner,
                     HeldSinceUs = Db.Micros(batch.HeldSince) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (entryKept is null)
             {
@@ -183,6 +187,10 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     /// <summary>Whether several nodes may share the store, so that admissions are claimed in it (<see cref="IRequestLogStore.IsShared"/>).</summary>
     public virtual bool IsShared => false;
 
+    // A shared store's rows name the node that claimed them (its owner column); one node's store needs no owner.
+    private string OwnerColumn => IsShared ? ", owner" : "";
+    private string OwnerValue => IsShared ? ", @Owner" : "";
+
     /// <summary>What a claim adds to its choice of rows so that nodes sharing the database skip each other's (PostgreSQL).</summary>
     protected virtual string ClaimLock => "";
 
@@ -190,12 +198,19 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await c.QueryAsync<CommandRow>(new CommandDefinition(
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = (await c.QueryAsync<CommandRow>(new CommandDefinition(
             "UPDATE device_commands SET owner = @Owner, lease_until_us = @Until WHERE (request_id, accepted_us) IN (" +
             "SELECT request_id, accepted_us FROM device_commands WHERE owner = @Owner OR lease_until_us < @Now " +
             $"ORDER BY accepted_us LIMIT @Limit{ClaimLock}) " +
             "RETURNING request_id AS RequestId, accepted_us AS AcceptedUs, sender AS Sender, schedule_id AS ScheduleId, request_xml AS RequestXml",
-            new { Owner = owner, Until = Db.Micros(leaseUntil), Now = Db.Micros(now), Limit = (long)limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { Owner = owner, Until = Db.Micros(leaseUntil), Now = Db.Micros(now), Limit = (long)limit }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        // The node that takes a command over ends its request, so it takes the request's row too.
+        if (IsShared && rows.Count > 0)
+            await c.ExecuteAsync(new CommandDefinition(
+                $"UPDATE request_log SET owner = @Owner WHERE request_id = @RequestId AND state = '{nameof(RequestState.InProgress)}'",
+                rows.Select(r => new { Owner = owner, r.RequestId }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.OrderBy(r => r.AcceptedUs).ThenBy(r => r.RequestId, StringComparer.Ordinal).Select(r => r.ToCommand())];
     }
 
@@ -228,9 +243,11 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         public long ReceivedUs { get; set; }
         public string State { get; set; } = "";
         public long EndsSequence { get; set; }
+        public string Owner { get; set; } = "";
 
-        public static Row From(LoggedRequest e) => new()
+        public static Row From(LoggedRequest e, string owner) => new()
         {
+            Owner = owner,
             RequestId = e.Id.ToString(),
             Variant = e.Variant.ToString(),
             CommandVariant = (long)e.CommandVariant,
@@ -287,7 +304,8 @@ public sealed class PostgresRequestLogStore : SqlRequestLogStore
     {
         var store = new PostgresRequestLogStore(dataSource);
         await using var c = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await PostgresSchemaLock.ExecuteAsync(c, Schema("BIGINT"), cancellationToken).ConfigureAwait(false);
+        // The owner column came with several nodes: a database made before it gets it here.
+        await PostgresSchemaLock.ExecuteAsync(c, Schema("BIGINT") + "ALTER TABLE request_log ADD COLUMN IF NOT EXISTS owner TEXT NULL;", cancellationToken).ConfigureAwait(false);
         await Migrator.ApplyAsync(c, "postgres", PostgresSchemaLock.Sql, cancellationToken).ConfigureAwait(false);
         return store;
     }
