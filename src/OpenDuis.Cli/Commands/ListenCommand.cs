@@ -16,7 +16,9 @@ namespace OpenDuis.Cli.Commands;
 /// the DSP's signature on each message that arrives and prints it; accepts (HTTP 200) only what
 /// verifies. With <c>--dccki-user</c> it serves https on the duis profile (R-WS-3) with that User's
 /// certificate from the data folder's demo DCCKI, and requires the DCC's DCCKI client certificate.
-/// With <c>--parse</c> each GBCS payload received is printed beside it as the MMC GBCSResponse XML.
+/// With <c>--parse</c> each GBCS payload received is printed beside it as the MMC GBCSResponse XML. A SMETS1
+/// Device's response or alert also gets the verdict on the S1SP's signature, and with <c>--parse</c> its MMC body
+/// as the same GBCSResponse document.
 /// </summary>
 internal static class ListenCommand
 {
@@ -28,7 +30,7 @@ internal static class ListenCommand
         {
             Description = "Serve https on the duis profile as this User (EUI-64), with its certificate from the data folder's demo DCCKI; the DCC must present its DCCKI client certificate.",
         };
-        var parseGbcs = new Option<bool>("--parse") { Description = "Also print each GBCS payload received as the MMC GBCSResponse XML (openduis parse)." };
+        var parseGbcs = new Option<bool>("--parse") { Description = "Also print each GBCS payload received, and each SMETS1 response's MMC body, as the MMC GBCSResponse XML (openduis parse)." };
         var listen = new Command("listen", "Receive Service Responses and DCC Alerts as a User's endpoint: verify, print, acknowledge.") { port, data, dcckiUser, parseGbcs };
         listen.SetAction(async (parse, cancellationToken) =>
         {
@@ -71,6 +73,13 @@ internal static class ListenCommand
                     if (verification.IsValid && DuisResponse.TryRead(document, out var response, out var problem))
                     {
                         verdict = $"{response.ResponseCode} ({ResponseCodes.MeaningOf(response.ResponseCode)}) {response.BodyKind} RequestID={response.RequestId} ResponseID={response.ResponseId} (signature verified: {verification.Signer})";
+                        // R-S1-1: a SMETS1 Device's response or alert carries the S1SP's own signature over its own document.
+                        if (Smets1Response.ExtractSignedResponse(document) is { } signed)
+                        {
+                            var s1sp = security.Verify(signed, RemotePartyRole.XmlSign);
+                            verdict += s1sp.IsValid ? $" (S1SP signature verified: {s1sp.Signer})" : $" (S1SP signature refused: {s1sp})";
+                            if (printMmc && Smets1Response.ToMmcDocument(signed) is { } mmc) parsed.Add(mmc.OuterXml);
+                        }
                         status = 200;
                     }
                     else

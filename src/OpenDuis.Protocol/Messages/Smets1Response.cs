@@ -167,6 +167,34 @@ public static class Smets1Response
         return doc;
     }
 
+    /// <summary>
+    /// The S1SP's response as the MMC ra:GBCSResponse document a User's Parse and Correlate gives for a SMETS2+
+    /// Device (MMC Schema: the same ra:HeaderType Header and ResponseMessage or DeviceAlertMessage Body), its
+    /// schemaVersion the signed response's; null if <paramref name="signedResponse"/> is not an sr:SMETS1SignedResponse.
+    /// </summary>
+    public static XmlDocument? ToMmcDocument(XmlDocument signedResponse)
+    {
+        if (signedResponse.DocumentElement is not { LocalName: "SMETS1SignedResponse", NamespaceURI: DuisNamespaces.ServiceUserGateway } root
+            || root.FirstElement("SMETS1Response", DuisNamespaces.ServiceUserGateway) is not { } response
+            || response.FirstElement("Header", DuisNamespaces.ServiceUserGateway) is not { } header
+            || response.FirstElement("Body", DuisNamespaces.ServiceUserGateway) is not { } body
+            || body.ChildNodes.OfType<XmlElement>().FirstOrDefault() is not { } message)
+            return null;
+        var doc = new XmlDocument();
+        var mmc = doc.CreateElement(DuisNamespaces.ResponseAndAlertPrefix, "GBCSResponse", DuisNamespaces.ResponseAndAlert);
+        // Declared first, as Parse and Correlate's documents declare it.
+        mmc.SetAttribute($"xmlns:{DuisNamespaces.ResponseAndAlertPrefix}", DuisNamespaces.ResponseAndAlert);
+        mmc.SetAttribute("schemaVersion", root.GetAttribute("schemaVersion"));
+        doc.AppendChild(mmc);
+        void Copy(XmlElement from, XmlElement to)
+        {
+            foreach (var child in from.ChildNodes.OfType<XmlElement>()) to.AppendChild(doc.ImportNode(child, deep: true));
+        }
+        Copy(header, Ra(mmc, "Header"));
+        Copy(message, Ra(Ra(mmc, "Body"), message.LocalName));
+        return doc;
+    }
+
     private static XmlElement Sr(XmlElement parent, string name, string? text = null) =>
         Append(parent, DuisNamespaces.ServiceUserGatewayPrefix, DuisNamespaces.ServiceUserGateway, name, text);
 
