@@ -14,6 +14,7 @@ using OpenDuis.Protocol.Signing;
 using OpenDuis.Server.Delivery;
 using OpenDuis.Server.SmWan;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using OpenDuis.TestSupport;
 
 namespace OpenDuis.Server.Tests.SmWan;
@@ -149,6 +150,47 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
             await Post(DemoEnvironment.Esme, """{"kind":"device-alert","alertCode":"0x8F35"}"""));
         Assert.Equal((HttpStatusCode.UnprocessableEntity, $"device-alert happens on a Device of type ESME or GSME or CHF or GPF or PPMID; Device {DemoEnvironment.Hcalcs} is of type HCALCS."),
             await Post(DemoEnvironment.Hcalcs, """{"kind":"device-alert","alertCode":"0x8F35"}"""));
+    }
+
+    [Theory]
+    [InlineData("4.6.1", "<sr:DSPRetrieveImportDailyReadLog><sr:StartDateOffset>-1</sr:StartDateOffset><sr:StartTime>00:00:00.00Z</sr:StartTime><sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00.00Z</sr:EndTime></sr:DSPRetrieveImportDailyReadLog>", "RetrieveImportDailyReadLogRsp")]
+    [InlineData("4.14", "<sr:DSPReadPrepaymentDailyReadLog><sr:StartDateOffset>-7</sr:StartDateOffset><sr:StartTime>00:00:00.00Z</sr:StartTime><sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00.00Z</sr:EndTime></sr:DSPReadPrepaymentDailyReadLog>", "ReadPrepaymentDailyReadLogRsp")]
+    public async Task A_DCC_Schedule_of_a_SMETS1_Device_fires_and_its_response_arrives_in_the_SMETS1_form_with_its_DSPScheduleID(string variant, string body, string rsp)
+    {
+        // 5.1 Create Schedule for the demo SMETS1 ESME, starting in two days. (4.2, DCC Schedulable for SMETS1 Devices by MP260, is
+        // not in the DUIS 5.4 XSD's sr:DSPScheduledServiceReferenceVariant, so no schema-valid request can schedule it.)
+        var start = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2);
+        var xml = File.ReadAllText(Path.Combine(RepoPaths.Templates, "ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML"));
+        xml = Regex.Replace(xml, "<sr:DSPRetrieveImportDailyReadLog>.*</sr:DSPRetrieveImportDailyReadLog>", body, RegexOptions.Singleline)
+            .Replace("<sr:DSPScheduledServiceReference>4.6</sr:DSPScheduledServiceReference>", $"<sr:DSPScheduledServiceReference>{ServiceReferenceVariant.Parse(variant).Reference}</sr:DSPScheduledServiceReference>", StringComparison.Ordinal)
+            .Replace("<sr:DSPScheduledServiceReferenceVariant>4.6.1</sr:DSPScheduledServiceReferenceVariant>", $"<sr:DSPScheduledServiceReferenceVariant>{variant}</sr:DSPScheduledServiceReferenceVariant>", StringComparison.Ordinal)
+            .Replace("<sr:DeviceID>00-DB-12-34-56-78-90-A0</sr:DeviceID>", $"<sr:DeviceID>{Esme}</sr:DeviceID>", StringComparison.Ordinal)
+            .Replace("<sr:ScheduleStartDate>2015-01-02</sr:ScheduleStartDate>", $"<sr:ScheduleStartDate>{start:yyyy-MM-dd}</sr:ScheduleStartDate>", StringComparison.Ordinal);
+        using var content = new StringContent(RequestPathTests.SignWithTool(RequestPathTests.WithFreshCounter(xml)), Encoding.UTF8, "application/xml");
+        using var created = await _instance.Http.PostAsync(_instance.Server.ServiceUri(WebService.NonDevice), content, Ct);
+        var answer = await created.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("<sr:ResponseCode>I0</sr:ResponseCode>", answer);
+        var scheduleId = Regex.Match(answer, "<sr:DSPScheduleID>([0-9]+)</sr:DSPScheduleID>").Groups[1].Value;
+
+        // The schedule's first occurrence, run by the executor on a clock moved to the start date, into the server's SM WAN.
+        var clock = new MovedClock(start.ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc));
+        var services = _instance.Server.Services;
+        var executor = new Core.Schedules.ScheduleExecutor(_instance.Schedules,
+            new Core.AccessControl.AccessPipeline(await Core.AccessControl.SmiCacheAccessSnapshot.LoadAsync(_instance.Cache, Ct), new Core.AccessControl.InMemoryRequestLog(clock), clock),
+            services.GetRequiredService<Core.Requests.IDeviceNetwork>(),
+            new OpenDuis.Server.Schedules.OutboxScheduleNotices(_instance.Outbox, services.GetRequiredService<SigningKey>(), _ => DuisSchemaVersion.V5_4), clock);
+        var fired = Assert.Single(await executor.RunAllDueAsync(Ct), r => r.Occurrence.Id.ToString() == scheduleId);
+        Assert.Equal(Core.Schedules.OccurrenceOutcome.Fired, fired.Outcome);
+
+        var delivered = await ReceivedAsync(b => b.Contains($"<sr:RequestID>{fired.Command}</sr:RequestID>", StringComparison.Ordinal));
+        var (signed, ra) = CheckAsTheUserWould(delivered);
+        Assert.Matches($"<sr:SMETS1ResponseMessage><sr:ServiceReference>[0-9.]+</sr:ServiceReference><sr:ServiceReferenceVariant>{Regex.Escape(variant)}</sr:ServiceReferenceVariant><sr:DSPScheduleID>{scheduleId}</sr:DSPScheduleID>", delivered);
+        Assert.NotNull(signed.SelectSingleNode($"//sr:ResponseMessage/ra:SMETSData/ra:{rsp}", ra));
+    }
+
+    private sealed class MovedClock(DateTime utc) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(utc, TimeSpan.Zero);
     }
 
     /// <summary>
