@@ -15,7 +15,7 @@ public static class ConsoleServices
     /// </summary>
     public static IServiceCollection AddOpenDuisWithConsole(this IServiceCollection services, OpenDuisOptions parts, ConsoleOptions options)
     {
-        var inspection = parts.Outbox as Core.Outbox.IOutboxInspection;
+        var inspection = Core.Outbox.DelegatingOutboxStore.Find<Core.Outbox.IOutboxInspection>(parts.Outbox);
         var log = new TrafficLog(TimeProvider.System);
         services.AddSingleton(log);
         parts = parts with { Outbox = new RecordingOutboxStore(parts.Outbox, log) };

@@ -344,13 +344,18 @@ public static class KeyFolder
     {
         if (Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.pem").Any()) return false;
         var parties = DemoEnvironment.Parties.ToDictionary(p => p.Id);
-        DemoKeySet.Generate(folder, DemoEnvironment.Users
-            .Where(u => u.Id != DemoKeySet.DspEui && except?.FindXmlSigningKey(u.Id) is null)
+        var users = DemoEnvironment.Users.Where(u => u.Id != DemoKeySet.DspEui)
             .Select(u => new DemoParty(u.Id,
                 parties[u.Party].IsDcc ? RemotePartyRole.AccessControlBroker
                 : u.Roles.Any(r => r.IsSupplier()) ? RemotePartyRole.Supplier
                 : u.Roles.Any(r => r.IsNetworkOperator()) ? RemotePartyRole.NetworkOperator
-                : RemotePartyRole.OtherUser)), withDsp: except is null);
+                : RemotePartyRole.OtherUser)).ToList();
+        // GBCS: every User that receives device traffic holds a key-agreement key, by which the Devices MAC what they send it;
+        // a User the key set beside signs for but gives none gets a demo one.
+        bool HasAgreementKey(Eui user) => except!.Certificates.Any(c => c.Subject == user && c.Usage == CertificateKeyUsage.KeyAgreement)
+            && except.SigningKeys.Any(k => k.Certificate.Subject == user && k.Certificate.Usage == CertificateKeyUsage.KeyAgreement);
+        DemoKeySet.Generate(folder, users.Where(u => except?.FindXmlSigningKey(u.Party) is null), withDsp: except is null,
+            keyAgreementOnly: except is null ? [] : users.Where(u => except.FindXmlSigningKey(u.Party) is not null && !HasAgreementKey(u.Party)));
         return true;
     }
 }

@@ -140,6 +140,7 @@ internal static class ServeCommand
             var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
                 chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
             await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
+                .AddSingleton(host.Heartbeat)
                 .AddOpenDuisWithConsole(host.Options(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.ListenAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
             output.WriteLine(MetricsExposure(server));

@@ -74,6 +74,9 @@ public sealed class DataFolderHost : IAsyncDisposable
     /// <summary>What was narrowed to owner-only when the folder was opened (<see cref="DataFolder.TightenModes"/>).</summary>
     public IReadOnlyList<string> Tightened { get; private init; } = [];
 
+    /// <summary>The storage probe's write to the folder's database (<see cref="Observability.StorageProbe"/>).</summary>
+    public Core.Transactions.IStorageHeartbeat Heartbeat { get; private init; } = null!;
+
     /// <summary>Whether the folder's database takes writes (<see cref="RequestLog"/> and the server's outbox worker report to it).</summary>
     public Core.Transactions.StorageHealth Health { get; private init; } = new();
 
@@ -91,6 +94,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         IRequestLogStore requestLog;
         Core.Transactions.IUnitOfWork unitOfWork;
         ISmWanExecutionStore smWanState;
+        Core.Transactions.IStorageHeartbeat heartbeat;
         if (settings.Store == "postgres")
         {
             postgres = NpgsqlDataSource.Create(settings.PostgresConnectionString!);
@@ -99,6 +103,7 @@ public sealed class DataFolderHost : IAsyncDisposable
             requestLog = await PostgresRequestLogStore.OpenAsync(postgres, cancellationToken);
             unitOfWork = new PostgresUnitOfWork(postgres);
             smWanState = await PostgresSmWanExecutionStore.OpenAsync(postgres, cancellationToken);
+            heartbeat = new Storage.Health.PostgresStorageHeartbeat(postgres);
         }
         else
         {
@@ -107,6 +112,7 @@ public sealed class DataFolderHost : IAsyncDisposable
             requestLog = await SqliteRequestLogStore.OpenAsync(folder.SqlitePath, cancellationToken);
             unitOfWork = new SqliteUnitOfWork(folder.SqlitePath);
             smWanState = await SqliteSmWanExecutionStore.OpenAsync(folder.SqlitePath, cancellationToken);
+            heartbeat = new Storage.Health.SqliteStorageHeartbeat(folder.SqlitePath);
         }
         // The feed's position is taken before the inventory is read: a change committed meanwhile is read again, never missed.
         var changes = new SmiChangeFollowing(store.Changes, await store.Changes.PositionAsync(cancellationToken));
@@ -116,7 +122,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
             OpenDuisServices.UnlinkedRequestRetention, cancellationToken, health: health);
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
-        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health };
+        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>

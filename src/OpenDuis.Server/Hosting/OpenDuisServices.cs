@@ -97,7 +97,7 @@ public static class OpenDuisServices
     {
         // Whatever is enqueued through the parts wakes this process's delivery worker once committed.
         var signal = new OutboxSignal();
-        var outboxAdmin = parts.Outbox as IOutboxAdmin;
+        var outboxAdmin = DelegatingOutboxStore.Find<IOutboxAdmin>(parts.Outbox);
         services.AddSingleton(signal);
         parts = parts with { Outbox = new SignallingOutboxStore(parts.Outbox, signal) };
         var dspKey = parts.DspKey ?? parts.Keys.FindXmlSigningKey(DemoKeySet.DspEui)

@@ -33,8 +33,11 @@ public static class SmWanExecutionHosting
             sp.GetRequiredService<SmWanExecutionOptions>(), sp.GetService<IRequestLog>(), sp.GetService<ILogger<SmWanExecution>>()));
         services.TryAddSingleton<IDeviceNetwork>(sp => sp.GetRequiredService<IOptions<Hosting.RequestPathOptions>>().Value.Wrap(sp, sp.GetRequiredService<SmWanExecution>()));
         // Device events (admin API /admin/devices/{eui}/events) raise their DCC Alerts through the same sink.
+        // A SMETS1 Device's own alerts (device-alert) are carried as the SMETS1 Service Provider carries them, DSP-signed.
+        services.TryAddSingleton(sp => new Network.Smets1.Smets1DeviceAlerts(sp.GetService<Network.Smets1.Smets1ServiceProvider>() ?? new Network.Smets1.Smets1ServiceProvider(dspKey),
+            outbox, dspKey, new PartyStoreDuisVersions(store), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new Network.Events.DeviceEvents(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>()));
+            sp.GetService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>(), sp.GetService<Network.Smets1.Smets1DeviceAlerts>()));
         services.TryAddSingleton(sp => new Network.Events.FirmwareDistribution(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<DeviceFaults>()));
         services.AddSingleton<Core.Requests.INonDeviceService>(sp => sp.GetRequiredService<Network.Events.FirmwareDistribution>());
         services.AddHostedService(sp => new SmWanExecutionHost(sp.GetRequiredService<SmWanExecution>()));
