@@ -75,7 +75,9 @@ public sealed class DataFolderHost : IAsyncDisposable
     public Core.Transactions.StorageHealth Health { get; private init; } = new();
 
     /// <param name="initialise">Initialise a fresh folder (<c>serve</c>); otherwise a folder that is not one is refused.</param>
-    public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default, bool initialise = false)
+    /// <param name="node">This node's name: the owner of its claims and queued commands (default <see cref="NodeName.Default"/>).</param>
+    public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default, bool initialise = false,
+        NodeName? node = null)
     {
         var tightened = folder.TightenModes();
         var store = await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken));
@@ -110,7 +112,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var health = new Core.Transactions.StorageHealth(clock);
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
-            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, health: health);
+            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, owner: (node ?? NodeName.Default).Value, health: health);
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
         return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health };
     }
