@@ -116,7 +116,7 @@ internal static class ServeCommand
             // Said at once: opening a large inventory can take a while before the server listens.
             output.WriteLine($"OpenDUIS starting on {ip}:{parse.GetValue(port)} with the data folder {DataFolder.Resolve(parse.GetValue(data)).Path} …");
             var clock = TimeProvider.System;
-            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true, node: node ?? NodeName.Default);
+            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true, node: node);
             if (host.Folder.DescribeTightened(host.Tightened) is { } tightened) parse.InvocationConfiguration.Error.WriteLine(tightened);
             var chosen = parse.GetValue(profile) == "duis" ? ConnectionProfile.Duis : ConnectionProfile.Dev;
             var options = new ServerOptions
@@ -131,7 +131,7 @@ internal static class ServeCommand
                     : Environment.GetEnvironmentVariable("OPENDUIS_METRICS_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
                 Delivery = new OpenDuis.Server.Delivery.OutboxDeliveryOptions { Lease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(lease), 1, 3600)) },
                 OperatorPort = chosen == ConnectionProfile.Duis ? parse.GetValue(consolePort) : null,
-                Node = node ?? NodeName.Default,
+                Node = host.Node,
             };
             var schemaFolder = parse.GetValue(schemas)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_SCHEMAS");
             var xsds = string.IsNullOrEmpty(schemaFolder) ? null : OpenDuis.Protocol.Schema.DuisSchemas.Load(schemaFolder);

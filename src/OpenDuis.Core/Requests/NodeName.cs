@@ -5,8 +5,10 @@ namespace OpenDuis.Core.Requests;
 /// <summary>
 /// One <c>serve</c> process's name among the nodes sharing a database: the owner of the requests it
 /// claims and the commands it queues, shown in /health and its logs. Unique per running node; by default
-/// the machine's name and the process id, so two nodes on one machine differ and a restarted node is a
-/// new one (its predecessor's commands are taken over once their lease runs out).
+/// on a shared database the machine's name and the process id, so two nodes on one machine differ and a
+/// restarted node is a new one (its predecessor's commands are taken over once their lease runs out; a
+/// node restarted under its given name takes its own back at once). A node alone on its database
+/// (SQLite) is the machine's name, so a restart takes its commands back at once.
 /// </summary>
 public sealed partial record NodeName
 {
@@ -19,6 +21,9 @@ public sealed partial record NodeName
 
     /// <summary>The machine's name and this process's id.</summary>
     public static NodeName Default { get; } = new($"{Environment.MachineName}-{Environment.ProcessId}");
+
+    /// <summary>The machine's name: a node alone on its database.</summary>
+    public static NodeName Machine { get; } = new(Environment.MachineName);
 
     /// <summary>The name as given, or why it cannot be one (one sentence).</summary>
     public static NodeName Parse(string value) => TryParse(value, out var name, out var reason) ? name : throw new FormatException(reason);

@@ -68,6 +68,9 @@ public sealed class DataFolderHost : IAsyncDisposable
         _postgres = postgres;
     }
 
+    /// <summary>This node's name (<see cref="RequestLog"/>'s owner).</summary>
+    public NodeName Node { get; private init; } = NodeName.Machine;
+
     /// <summary>What was narrowed to owner-only when the folder was opened (<see cref="DataFolder.TightenModes"/>).</summary>
     public IReadOnlyList<string> Tightened { get; private init; } = [];
 
@@ -75,7 +78,7 @@ public sealed class DataFolderHost : IAsyncDisposable
     public Core.Transactions.StorageHealth Health { get; private init; } = new();
 
     /// <param name="initialise">Initialise a fresh folder (<c>serve</c>); otherwise a folder that is not one is refused.</param>
-    /// <param name="node">This node's name: the owner of its claims and queued commands (default <see cref="NodeName.Default"/>).</param>
+    /// <param name="node">This node's name: the owner of its claims and queued commands (default <see cref="NodeName.Default"/> on PostgreSQL, <see cref="NodeName.Machine"/> on SQLite).</param>
     public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default, bool initialise = false,
         NodeName? node = null)
     {
@@ -111,10 +114,11 @@ public sealed class DataFolderHost : IAsyncDisposable
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var health = new Core.Transactions.StorageHealth(clock);
+        node ??= requestLog.IsShared ? NodeName.Default : NodeName.Machine;
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
-            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, owner: (node ?? NodeName.Default).Value, health: health);
+            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, owner: node.Value, health: health);
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health };
+        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Node = node };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
