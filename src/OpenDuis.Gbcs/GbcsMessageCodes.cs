@@ -24,4 +24,18 @@ public static class GbcsMessageCodes
         [.. ServiceCatalogue.All.SelectMany(d => d.GbcsMessageCodes), .. NotInCatalogue]);
 
     public static bool IsKnown(ushort messageCode) => Known.Value.Contains(messageCode);
+
+    /// <summary>
+    /// The Message Codes whose successful responses and alerts carry a payload GBCS encrypts (R-GBCS-2):
+    /// those of the 63 encrypted payloads in the RTDS 4.5.0 GBCS messages, ECS17b/d/e, ECS19, ECS20b/c,
+    /// ECS21a/b, ECS22b, ECS66, ECS68, GCS13a/b/c, GCS14, GCS15b/c/d, GCS16a/b, GCS17, GCS18, GCS53, GCS61.
+    /// </summary>
+    private static readonly System.Collections.Frozen.FrozenSet<ushort> Encrypted = System.Collections.Frozen.FrozenSet.ToFrozenSet<ushort>(
+    [
+        0x0027, 0x0029, 0x002A, 0x002D, 0x002F, 0x0030, 0x0033, 0x0034, 0x0037, 0x0060, 0x0061,
+        0x0074, 0x0075, 0x0076, 0x0077, 0x0078, 0x0079, 0x008B, 0x0096, 0x00A0, 0x00B6, 0x00B8, 0x00C3, 0x00C4,
+    ]);
+
+    /// <summary>Whether a successful response (or alert) of this Message Code carries an encrypted payload.</summary>
+    public static bool IsEncrypted(ushort messageCode) => Encrypted.Contains(messageCode);
 }

@@ -11,6 +11,7 @@ using OpenDuis.Core.Requests;
 using OpenDuis.Network.Devices;
 using OpenDuis.Gbcs;
 using OpenDuis.Gbcs.Correlate;
+using OpenDuis.Gbcs.Keys;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
@@ -36,6 +37,9 @@ namespace OpenDuis.Network;
 /// </summary>
 public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 {
+    /// <summary>How the network's writer of device responses names itself to <see cref="Core.Transactions.StorageHealth"/>.</summary>
+    public const string Component = "SM WAN's device responses";
+
     private readonly EmulatedSmWanOptions _options;
     private readonly IInventoryStore _inventory;
     private readonly IOutboxStore _outbox;
@@ -44,7 +48,11 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly ICommandOutcomePolicy _policy;
     private readonly ILogger _logger;
     private readonly DeviceResponseAlerts? _alerts;
+    private readonly Core.Transactions.StorageHealth? _health;
+    // Without a shared StorageHealth (whose log says it), whether the last outbox write failed: said once per change.
+    private bool _writeFailing;
     private readonly DeviceGbcsSecurity? _security;
+    private readonly IDeviceAlertCounters _alertCounters = new InMemoryDeviceAlertCounters();
     private readonly Smets1.Smets1ServiceProvider _smets1;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
@@ -63,8 +71,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox,
         SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null,
-        DeviceResponseAlerts? alerts = null, Smets1.Smets1ServiceProvider? smets1 = null, DeviceGbcsSecurity? security = null)
+        DeviceResponseAlerts? alerts = null, Smets1.Smets1ServiceProvider? smets1 = null, DeviceGbcsSecurity? security = null,
+        Core.Transactions.StorageHealth? health = null)
     {
+        _health = health;
         _alerts = alerts;
         // Without an S1SP key of its own, the SMETS1 Service Provider signs with the DSP's.
         _smets1 = smets1 ?? new Smets1.Smets1ServiceProvider(dspKey);
@@ -332,15 +342,41 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 if (stop.IsCancellationRequested) return;
                 continue;
             }
-            try { await AnswerAsync(batch, now, stop); }
+            try
+            {
+                await AnswerAsync(batch, now, stop);
+                WriteSucceeded();
+            }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
             catch (Exception e)
             {
-                LogBatchFailed(_logger, batch.Count, e);
+                WriteFailed(batch.Count, e);
                 foreach (var p in batch) Enqueue(p with { DueAt = now + _options.RetryAfter });
             }
             batch.Clear();
         }
+    }
+
+    /// <summary>
+    /// A batch's outbox write failed (the database busy, full or away): its commands are tried again after
+    /// <see cref="EmulatedSmWanOptions.RetryAfter"/>. Reported to <see cref="Core.Transactions.StorageHealth"/>
+    /// (503 and /health while it lasts; its log says it once per change), or said once here without one:
+    /// not a stack trace at every retry.
+    /// </summary>
+    private void WriteFailed(int count, Exception e)
+    {
+        if (_health is not null) { _health.Failed(Component, e); return; }
+        if (_writeFailing) return;
+        _writeFailing = true;
+        LogBatchFailed(_logger, count, e.GetBaseException().Message);
+    }
+
+    private void WriteSucceeded()
+    {
+        if (_health is not null) { _health.Succeeded(Component); return; }
+        if (!_writeFailing) return;
+        _writeFailing = false;
+        LogBatchWritten(_logger);
     }
 
     /// <summary>Sleeps until <paramref name="until"/> on the injected clock, or until a command due sooner is queued.</summary>
@@ -437,7 +473,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             // Not executed: the Device sends the Remote Party a General Critical Alert instead, which reaches the User as a Device Alert.
             var alert = DeviceAlertFor(pending, state, alertCode, now);
             var deviceAlert = DuisResponse.CreateDeviceAlert(request.SchemaVersion, alertCode, alert, now, request.RequestId, responseId);
-            return (DuisSigner.SignAndSerialise(deviceAlert.ToXmlDocument(), _dspKey), responseId, state, deviceAlert);
+            return (DuisSigner.SignToBytes(deviceAlert.ToXmlDocument(), _dspKey), responseId, state, deviceAlert);
         }
         if (pending.Provider.Kind == SmWanProviderKind.Smets1ServiceProvider)
         {
@@ -447,7 +483,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 : state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
             var message = _smets1.Respond(request, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
             var smets1 = DuisResponse.CreateSmets1Response(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now, message);
-            return (DuisSigner.SignAndSerialise(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
+            return (DuisSigner.SignToBytes(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
         }
         if (pending.UseCase is { } useCase)
         {
@@ -470,7 +506,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
         var response = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now,
             request.ServiceReference, request.ServiceReferenceVariant, payload);
-        return (DuisSigner.SignAndSerialise(response.ToXmlDocument(), _dspKey), responseId, next, response);
+        return (DuisSigner.SignToBytes(response.ToXmlDocument(), _dspKey), responseId, next, response);
     }
 
     /// <summary>A Device's response as sent: MAC'd, or Device-signed for a Critical command (stand-in MAC without GBCS keys).</summary>
@@ -489,7 +525,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private byte[] DeviceAlertFor(PendingCommand pending, DeviceState state, ushort alertCode, DateTimeOffset now)
     {
         const ushort GeneralCriticalAlert = 0x1000;
-        var counter = (ulong)now.ToUnixTimeMilliseconds();
+        var counter = (_security?.AlertCounters ?? _alertCounters).Next(pending.Device);
         byte[] content;
         if (state.Type == DeviceType.ESME)
         {
@@ -577,6 +613,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "Raising the DCC Alerts owed for {Count} device responses failed")]
     private static partial void LogAlertsFailed(ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} device responses to the outbox failed; they are tried again")]
-    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} device responses to the outbox failed ({Reason}); they are tried again until it writes")]
+    private static partial void LogBatchFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox takes the device responses again")]
+    private static partial void LogBatchWritten(ILogger logger);
 }

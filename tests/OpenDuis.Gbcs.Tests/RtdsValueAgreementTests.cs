@@ -44,6 +44,37 @@ public class RtdsValueAgreementTests
         Assert.Equal(RequestValue(request, requestElement), Value(Mmc(response), mmcElement));
     }
 
+    [Theory]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "StandingCharge", "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "StandingCharge")]
+    public void A_gas_tariff_value_the_request_writes_is_the_value_the_read_returns(string request, string requestElement, string response, string mmcElement)
+    {
+        Assert.Equal(RequestValue(request, requestElement), Value(Mmc(response), mmcElement));
+    }
+
+    // ECS01a TOU writes TOU prices 2121, 3127 and 4744; the RTDS 4.11.1 read returns 2121 and then 0s (its block prices and
+    // thresholds are neither ECS01a request's either), so only TOU price 1 is evidence. GCS01a TOU's four prices all agree.
+    [Theory]
+    [InlineData("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 1, "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 1, "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 2, "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 3, "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 4, "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    public void A_TOU_price_the_request_writes_is_the_price_the_read_returns(string request, int index, string response)
+    {
+        Assert.Equal(Indexed(RequestDocument(request), "TOUPrice", "http://www.dccinterface.co.uk/ServiceUserGateway", index),
+            Indexed(Mmc(response), "TariffTOUPrice", MmcRenderer.Namespace, index));
+    }
+
+    private static XmlDocument RequestDocument(string template)
+    {
+        var doc = new XmlDocument();
+        doc.Load(RepoPaths.ReferencePath("duis-templates", template));
+        return doc;
+    }
+
+    private static string? Indexed(XmlDocument doc, string element, string ns, int index) =>
+        doc.GetElementsByTagName(element, ns).Cast<XmlElement>().FirstOrDefault(e => e.GetAttribute("index") == index.ToString(System.Globalization.CultureInfo.InvariantCulture))?.InnerText;
+
     [Fact]
     public void The_1_5_commands_carry_the_adjustment_the_requests_state()
     {

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using OpenDuis.Gbcs.Parse;
-using OpenDuis.TestSupport;
 
 namespace OpenDuis.Gbcs.Tests;
 
@@ -28,69 +25,30 @@ public class WiresharkAgreementTests
     [Fact]
     public void Message_code_counters_originator_recipient_and_date_time_agree_with_tshark_on_every_RTDS_response_and_alert()
     {
-        var tshark = Tool("tshark");
-        var text2pcap = Tool("text2pcap");
         var files = Rtds.ResponsesAndAlerts();
-        var dir = Directory.CreateTempSubdirectory("openduis-tshark-");
-        try
+        var lines = Tshark.Fields([.. files.Select(Rtds.Read)], Fields);
+        var disagreements = new List<string>();
+        for (var i = 0; i < files.Count; i++)
         {
-            var text = new StringBuilder();
-            foreach (var f in files) text.Append("000000 ").AppendJoin(' ', Rtds.Read(f).Select(b => b.ToString("x2", CultureInfo.InvariantCulture))).Append('\n');
-            var input = Path.Combine(dir.FullName, "in.txt");
-            var pcap = Path.Combine(dir.FullName, "out.pcap");
-            File.WriteAllText(input, text.ToString());
-            Run(text2pcap, "-q", "-l", "147", input, pcap);
-            var args = new List<string> { "-r", pcap, "-o", "uat:user_dlts:\"User 0 (DLT=147)\",\"gbcs_message\",\"0\",\"\",\"0\",\"\"", "-T", "fields", "-E", "separator=|", "-E", "occurrence=f" };
-            foreach (var field in Fields) { args.Add("-e"); args.Add(field); }
-            var lines = Run(tshark, [.. args]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(files.Count, lines.Length);
-
-            var disagreements = new List<string>();
-            for (var i = 0; i < files.Count; i++)
-            {
-                var h = GbcsParser.Parse(Rtds.Read(files[i])).Header;
-                string[] ours =
-                [
-                    $"0x{h.MessageCode:x4}",
-                    h.OriginatorCounter.ToString(CultureInfo.InvariantCulture),
-                    Colons(h.Originator.Value),
-                    Colons(h.Recipient.Value),
-                    h.DateTime is { } at ? $"{at:MMM} {at.Day,2}, {at:yyyy HH:mm:ss}.{at.Millisecond * 1_000_000:D9} UTC" : "",
-                    h.SupplementaryRemotePartyId is { } p ? Colons(p.Value) : "",
-                    h.SupplementaryRemotePartyCounter?.ToString(CultureInfo.InvariantCulture) ?? "",
-                    h.SupplementaryOriginatorCounter?.ToString(CultureInfo.InvariantCulture) ?? "",
-                ];
-                var theirs = lines[i].Split('|');
-                for (var k = 0; k < Fields.Length; k++)
-                    if (!string.Equals(ours[k], k < theirs.Length ? theirs[k] : "", StringComparison.Ordinal))
-                        disagreements.Add($"{Rtds.Name(files[i])}: {Fields[k]} OpenDUIS '{ours[k]}', tshark '{(k < theirs.Length ? theirs[k] : "")}'");
-            }
-            Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
+            var h = GbcsParser.Parse(Rtds.Read(files[i])).Header;
+            string[] ours =
+            [
+                $"0x{h.MessageCode:x4}",
+                h.OriginatorCounter.ToString(CultureInfo.InvariantCulture),
+                Colons(h.Originator.Value),
+                Colons(h.Recipient.Value),
+                h.DateTime is { } at ? $"{at:MMM} {at.Day,2}, {at:yyyy HH:mm:ss}.{at.Millisecond * 1_000_000:D9} UTC" : "",
+                h.SupplementaryRemotePartyId is { } p ? Colons(p.Value) : "",
+                h.SupplementaryRemotePartyCounter?.ToString(CultureInfo.InvariantCulture) ?? "",
+                h.SupplementaryOriginatorCounter?.ToString(CultureInfo.InvariantCulture) ?? "",
+            ];
+            var theirs = lines[i];
+            for (var k = 0; k < Fields.Length; k++)
+                if (!string.Equals(ours[k], k < theirs.Length ? theirs[k] : "", StringComparison.Ordinal))
+                    disagreements.Add($"{Rtds.Name(files[i])}: {Fields[k]} OpenDUIS '{ours[k]}', tshark '{(k < theirs.Length ? theirs[k] : "")}'");
         }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
     }
 
     private static string Colons(ulong v) => string.Join(':', BitConverter.GetBytes(v).Reverse().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
-
-    private static string Tool(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-            if (File.Exists(Path.Combine(dir, name))) return Path.Combine(dir, name);
-        throw Prerequisite.Missing($"{name} (Debian tshark), Wireshark's GBCS dissector");
-    }
-
-    private static string Run(string tool, params string[] args)
-    {
-        var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{tool} exited {p.ExitCode}: {stderr.Result}");
-        return stdout;
-    }
 }

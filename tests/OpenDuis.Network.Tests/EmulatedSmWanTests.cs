@@ -17,17 +17,27 @@ public sealed class EmulatedSmWanTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>The first value of a DLMS access-response's list of data (a double-long or double-long-unsigned).</summary>
+    /// <summary>
+    /// The first value of a DLMS access-response; of protected attributes (a Use Case GBCS encrypts), the first of
+    /// the data structure, which an emulator without GBCS keys leaves in place of the ciphertext.
+    /// </summary>
     private static long FirstDlmsValue(GbcsMessage gbcs)
     {
         var c = gbcs.Content.Span;
         Assert.Equal(0xDA, c[0]);
         Assert.True(c[7] >= 1, "the access-response carries no data");
-        return c[8] switch
+        var at = 8;
+        if (OpenDuis.Gbcs.Security.GbcsEncryptedPayloads.Find(gbcs) is [var (offset, _)])
         {
-            0x06 => BinaryPrimitives.ReadUInt32BigEndian(c[9..]),
-            0x05 => BinaryPrimitives.ReadInt32BigEndian(c[9..]),
-            0x16 => c[9],
-            _ => throw new Xunit.Sdk.XunitException($"unexpected DLMS type 0x{c[8]:X2}"),
+            Assert.Equal("020102", Convert.ToHexString(c.Slice(offset + 5, 3))); // structure { structure { … } }
+            at = offset + 5 + 4;
+        }
+        return c[at] switch
+        {
+            0x06 => BinaryPrimitives.ReadUInt32BigEndian(c[(at + 1)..]),
+            0x05 => BinaryPrimitives.ReadInt32BigEndian(c[(at + 1)..]),
+            0x16 => c[at + 1],
+            _ => throw new Xunit.Sdk.XunitException($"unexpected DLMS type 0x{c[at]:X2}"),
         };
     }
 
@@ -318,6 +328,43 @@ public sealed class EmulatedSmWanTests
     }
 
     [Fact]
+    public async Task Failed_outbox_writes_are_one_storage_failure_with_the_reason_and_the_next_write_recovers_it()
+    {
+        var failing = new FailingOutbox(failures: 3);
+        var health = new Core.Transactions.StorageHealth();
+        var changes = new List<Core.Transactions.StorageHealthChange>();
+        health.Changed += c => { lock (changes) changes.Add(c); };
+        await using var emulator = await Emulator.StartAsync(
+            new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromSeconds(1) },
+            outboxWrapper: inner => failing.Wrapping(inner), health: health);
+        await emulator.AcceptAsync(Emulator.Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"));
+
+        emulator.Clock.Advance(TimeSpan.FromMilliseconds(60));
+        await failing.FailedOnce.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        for (var i = 0; i < 500 && health.Current is null; i++) await Task.Delay(10, Ct);
+        Assert.Equal(EmulatedSmWan.Component, health.Current!.Component);
+        Assert.Equal("database is locked", health.Current.Reason);
+        // Two more failed retries: still the one change of state.
+        for (var retry = 0; retry < 2; retry++)
+        {
+            var seen = failing.Attempts;
+            emulator.Clock.Advance(TimeSpan.FromSeconds(1));
+            for (var i = 0; i < 500 && failing.Attempts == seen; i++) await Task.Delay(10, Ct);
+        }
+        lock (changes) Assert.Single(changes);
+
+        emulator.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Single(await emulator.ResponsesAsync(1));
+        Assert.Null(health.Current);
+        lock (changes)
+        {
+            Assert.Equal(2, changes.Count);
+            Assert.Equal(EmulatedSmWan.Component, changes[1].Component);
+            Assert.Null(changes[1].Failure);
+        }
+    }
+
+    [Fact]
     public async Task A_held_command_is_answered_when_its_hold_ends_and_a_dropped_one_never()
     {
         var policy = new ScriptedPolicy();
@@ -408,6 +455,8 @@ public sealed class EmulatedSmWanTests
     private sealed class FailingOutbox(int failures)
     {
         private int _left = failures;
+        private int _attempts;
+        public int Attempts => Volatile.Read(ref _attempts);
         public TaskCompletionSource FailedOnce { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public IOutboxStore Wrapping(IOutboxStore inner) => new Store(this, inner);
 
@@ -415,6 +464,7 @@ public sealed class EmulatedSmWanTests
         {
             public Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
             {
+                Interlocked.Increment(ref owner._attempts);
                 if (Interlocked.Decrement(ref owner._left) >= 0)
                 {
                     owner.FailedOnce.TrySetResult();

@@ -37,7 +37,7 @@ internal sealed class Emulator : IAsyncDisposable
     public required EmulatedSmWanOptions Options { get; init; }
 
     public static async Task<Emulator> StartAsync(EmulatedSmWanOptions? options = null, ICommandOutcomePolicy? policy = null,
-        Func<IOutboxStore, IOutboxStore>? outboxWrapper = null)
+        Func<IOutboxStore, IOutboxStore>? outboxWrapper = null, Core.Transactions.StorageHealth? health = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("openduis-network-").FullName;
         var database = Path.Combine(directory, "openduis.db");
@@ -48,7 +48,7 @@ internal sealed class Emulator : IAsyncDisposable
         var inProcess = new InProcessRequests(clock, TimeSpan.FromMinutes(5));
         options ??= new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(50) };
         var network = new EmulatedSmWan(options, store, outboxWrapper is null ? outbox : outboxWrapper(outbox),
-            Keys.Value.FindXmlSigningKey(DemoKeySet.DspEui)!, clock, policy);
+            Keys.Value.FindXmlSigningKey(DemoKeySet.DspEui)!, clock, policy, health: health);
         network.Start();
         return new Emulator { Directory = directory, Store = store, Outbox = outbox, Clock = clock, InProcess = inProcess, Network = network, Options = options };
     }

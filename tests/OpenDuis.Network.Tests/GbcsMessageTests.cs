@@ -83,6 +83,38 @@ public sealed class GbcsMessageTests
         Assert.Equal(Convert.ToHexString(rtds.Content.Span), Convert.ToHexString(ours));
     }
 
+    [Fact]
+    public void Protected_import_registers_are_laid_out_as_the_RTDS_ECS17b_response_and_encrypted_for_the_recipient()
+    {
+        var wire = Convert.FromHexString(File.ReadAllText(Path.Combine(RtdsFolder, "4.1.1_ECS17b", "ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX")).Trim());
+        var rtds = GbcsMessage.Read(wire);
+        Assert.True(GbcsMessageCodes.IsEncrypted(rtds.MessageCode));
+        var keys = OpenDuis.Gbcs.Security.GbcsKeyring.Load(RepoPaths.ReferencePath("rtds-gbcs", "keystore"));
+        var plaintext = Assert.Single(new OpenDuis.Gbcs.Security.GbcsVerifier(keys, Eui.Parse("90-B3-D5-1F-30-00-00-02")).Verify(wire, rtds).Plaintexts);
+
+        // The RTDS meter reports 10 Wh active and 10 varh reactive import (scaler 0, units Wh and varh).
+        var ours = Dlms.ProtectedAccessResponseOf(rtds.OriginatorCounter, rtds.Originator, rtds.Recipient,
+            Dlms.Unsigned32(10), Dlms.ScalerUnit(0, Dlms.Wh), Dlms.Unsigned32(10), Dlms.ScalerUnit(0, Dlms.Varh));
+        var (offset, length) = Assert.Single(OpenDuis.Gbcs.Security.GbcsEncryptedPayloads.Find(rtds with { Content = ours }));
+        Assert.Equal(Convert.ToHexString(rtds.Content.Span[..offset]), Convert.ToHexString(ours.AsSpan(0, offset)));
+        Assert.Equal(Convert.ToHexString(rtds.Content.Span[(offset + length)..]), Convert.ToHexString(ours.AsSpan(offset + length)));
+        Assert.Equal(Convert.ToHexString(plaintext), Convert.ToHexString(ours.AsSpan(offset + 5, length - 17)));
+
+        // Sent by an emulated ESME (the RTDS PKI publishes no ESME private key: one of its own), the recipient decrypts it with its own key.
+        var esme = Eui.Parse("00-DB-12-34-56-78-CA-01");
+        var devices = new GeneratedDeviceCredentials();
+        var acb = Eui.Parse("90-B3-D5-1F-30-00-00-02");
+        var message = rtds with { Originator = esme, Content = Dlms.ProtectedAccessResponseOf(rtds.OriginatorCounter, esme, rtds.Recipient,
+            Dlms.Unsigned32(10), Dlms.ScalerUnit(0, Dlms.Wh), Dlms.Unsigned32(10), Dlms.ScalerUnit(0, Dlms.Varh)) };
+        var sent = new DeviceGbcsSecurity(keys, devices, acb).FromDevice(message, toCriticalCommand: false);
+        var verified = new OpenDuis.Gbcs.Security.GbcsVerifier(OpenDuis.Gbcs.Security.GbcsKeyring.Load(RepoPaths.ReferencePath("rtds-gbcs", "keystore"), devices), acb)
+            .Verify(sent, GbcsMessage.Read(sent));
+        Assert.Equal(OpenDuis.Gbcs.Security.GbcsVerdict.Valid, verified.Mac.Verdict);
+        Assert.Equal(OpenDuis.Gbcs.Security.GbcsVerdict.Valid, Assert.Single(verified.Encrypted).Verdict);
+        Assert.Equal(Convert.ToHexString(plaintext), Convert.ToHexString(Assert.Single(verified.Plaintexts)));
+        Assert.DoesNotContain(Convert.ToHexString(plaintext), Convert.ToHexString(sent));
+    }
+
     [Theory]
     [InlineData("", "the message does not start with a General Signing header (0xDF)")]
     [InlineData("DF0A", "the Transaction ID is not 9 octets")]

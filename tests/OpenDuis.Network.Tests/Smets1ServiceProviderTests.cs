@@ -40,14 +40,15 @@ public sealed class Smets1ServiceProviderTests : IDisposable
     public void Every_SMETS1_Service_Request_is_answered_schema_valid_in_5_4_and_5_1_and_signed_by_the_S1SP(string variantText)
     {
         var definition = ServiceCatalogue.Get(ServiceReferenceVariant.Parse(variantText));
-        var type = definition.TargetDeviceTypes.FirstOrDefault(DeviceType.ESME);
-        var device = new Eui(0x00DB1234567891A0UL);
-        var state = new DeviceState { Id = device, Type = type, Generation = DeviceGeneration.Smets1, MeterBalance = -1234 };
         var s1sp = new Smets1ServiceProvider(_keyStore.FindXmlSigningKey(DemoKeySet.Smets1ServiceProviderEui)!);
         var at = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
 
+        // Each Device Type the request addresses: the electricity and gas forms of an element differ.
+        foreach (var type in definition.TargetDeviceTypes.DefaultIfEmpty(DeviceType.ESME))
         foreach (var version in new[] { DuisSchemaVersion.V5_4, DuisSchemaVersion.V5_1 })
         {
+            var device = new Eui(0x00DB1234567891A0UL + (ulong)type);
+            var state = new DeviceState { Id = device, Type = type, Generation = DeviceGeneration.Smets1, MeterBalance = -1234 };
             var request = Request(definition, version, device);
             var message = s1sp.Respond(request, state, 42, at, definition.Variant.ToString() == "4.1.1" ? 7 : null);
             var response = DuisResponse.CreateSmets1Response(version, request.RequestId, new RequestId(device, User, request.RequestId.Counter), ResponseCode.I0, at, message);
@@ -55,7 +56,7 @@ public sealed class Smets1ServiceProviderTests : IDisposable
             doc.LoadXml(System.Text.Encoding.UTF8.GetString(DuisSigner.SignAndSerialise(response.ToXmlDocument(), _keyStore.FindXmlSigningKey(DemoKeySet.DspEui)!)));
 
             var valid = Schemas.Value.Validate(doc, version);
-            Assert.True(valid.IsValid, $"{definition.Variant} {version}: {valid}\n{doc.OuterXml}");
+            Assert.True(valid.IsValid, $"{definition.Variant} {type} {version}: {valid}\n{doc.OuterXml}");
             Assert.True(DuisSignatureVerifier.Verify(doc, _keyStore, RemotePartyRole.DspXmlSign).IsValid);
             var signed = Smets1Response.ExtractSignedResponse(doc)!;
             var verified = DuisSignatureVerifier.Verify(signed, _keyStore, RemotePartyRole.XmlSign);
@@ -78,8 +79,53 @@ public sealed class Smets1ServiceProviderTests : IDisposable
         Assert.Contains($"<ra:Value>{gsme.RegistersAt(at).GasVolumeLitres / 1000m:0.000}</ra:Value><ra:Unit>m3</ra:Unit>", Data("4.1.1", gsme, at));
 
         var all = ServiceCatalogue.All.Where(d => !d.NonDevice && Core.AccessControl.Rules.Smets1ServiceRequests.IsSmets1ServiceRequest(d)).ToList();
-        var withData = all.Count(d => Smets1ServiceProvider.SmetsData(d.Variant, esme, at) is not null);
-        Assert.True(withData * 10 >= all.Count * 8, $"only {withData} of {all.Count} SMETS1 Service Requests carry their SMETSData element");
+        Assert.All(all, d => Assert.NotNull(Smets1ServiceProvider.SmetsData(d.Variant, esme, at)));
+    }
+
+    [Fact]
+    public void Every_element_the_schema_requires_content_of_carries_the_Device_s_values_for_each_Device_Type_it_answers_for()
+    {
+        var at = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var covered = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var d in ServiceCatalogue.All.Where(d => !d.NonDevice && Core.AccessControl.Rules.Smets1ServiceRequests.IsSmets1ServiceRequest(d)))
+        foreach (var type in d.TargetDeviceTypes)
+        {
+            var data = Smets1ServiceProvider.SmetsData(d.Variant, new DeviceState { Id = new Eui(0x00DB1234567891A0UL), Type = type, Generation = DeviceGeneration.Smets1 }, at)!;
+            if (!Smets1Response.RequireData.Contains(data.LocalName)) continue;
+            covered.Add(data.LocalName);
+            Assert.True(data.HasChildNodes, $"{d.Variant} {type}: {data.OuterXml}");
+        }
+        Assert.Equal(Smets1Response.RequireData.Order(StringComparer.Ordinal), covered.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_tariff_written_is_the_tariff_read_and_the_logs_follow_the_registers()
+    {
+        var at = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var esme = new DeviceState { Id = new Eui(0x00DB1234567891A0UL), Type = DeviceType.ESME, Generation = DeviceGeneration.Smets1 };
+        var template = new XmlDocument { PreserveWhitespace = true };
+        template.Load(Path.Combine(RepoPaths.Templates, "ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"));
+        var write = DuisRequest.Read(template);
+        var written = DeviceBehaviour.Execute(esme, write, null, Gbcs.GbcsUseCases.For(write.Definition!, DeviceType.ESME)!.Value, 1, at.AddDays(-2), Gbcs.RtdsLibrary.Empty).Next;
+
+        // The RTDS 1.1.1 request's prices: standing charge 20000 at 10^-5, TOU prices 2121, 3127, 4744.
+        var tariff = Data("4.11.1", written, at);
+        Assert.Contains("<ra:StandingCharge>20000</ra:StandingCharge><ra:StandingChargeScale>-5</ra:StandingChargeScale><ra:PriceScale>-5</ra:PriceScale>", tariff);
+        Assert.Contains("<ra:TariffTOUPrice index=\"3\">4744</ra:TariffTOUPrice>", tariff);
+        // Three TOU registers then, summing to the import register.
+        var tou = Data("4.1.2", written, at);
+        var values = System.Text.RegularExpressions.Regex.Matches(tou, "<ra:TOUPrimaryRegisterValue index=\"[0-9]\">([0-9]+)<").Select(m => ulong.Parse(m.Groups[1].Value)).ToList();
+        Assert.Equal(3, values.Count);
+        Assert.Equal(written.RegistersAt(at).ActiveImportWh, values.Aggregate(0UL, (a, v) => a + v));
+        // The tariff change is an entry of the CoM / Tariff Triggered Billing Data Log, with the register then.
+        Assert.Contains($"<ra:ActiveImportRegisterConsumption>{written.RegistersAt(at.AddDays(-2)).ActiveImportWh}</ra:ActiveImportRegisterConsumption>", Data("4.4.2", written, at));
+        // Daily consumption: what the register advanced by on the day before the last midnight.
+        var midnight = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        var day = esme.RegistersAt(midnight).ActiveImportWh - esme.RegistersAt(midnight.AddDays(-1)).ActiveImportWh;
+        Assert.Contains($"<ra:LogEntry><ra:Value>{day}</ra:Value><ra:Timestamp>2026-12-01T00:00:00Z</ra:Timestamp></ra:LogEntry></ra:Electricity>", Data("4.17", esme, at));
+        // Billing calendar: the register on the 1st of each month.
+        Assert.Contains($"<ra:Timestamp>2026-11-01T00:00:00Z</ra:Timestamp><ra:ActiveImportRegisterValueConsumption>{esme.RegistersAt(midnight.AddMonths(-1)).ActiveImportWh}<",
+            Data("4.4.3", esme, at));
     }
 
     [Fact]

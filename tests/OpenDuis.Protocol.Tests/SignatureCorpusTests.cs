@@ -1,4 +1,5 @@
 using System.Text;
+using System.Xml;
 using OpenDuis.Protocol.Signing;
 
 namespace OpenDuis.Protocol.Tests;
@@ -41,4 +42,35 @@ public class SignatureCorpusTests
         }
         Assert.Empty(failures);
     }
+
+    [Fact]
+    public void Signing_to_bytes_writes_what_signing_the_document_writes_but_for_the_signature_value()
+    {
+        var failures = new List<string>();
+        var responses = SecurityFixtures.TemplateNames().Select(name => (name, SecurityFixtures.Load(SecurityFixtures.TemplateBytes(name))))
+            .Concat(Acknowledgements());
+        foreach (var (name, template) in responses)
+        {
+            var (key, store) = name.StartsWith("ack", StringComparison.Ordinal)
+                ? (SecurityFixtures.Zaz1.FindXmlSigningKey(SecurityFixtures.Dsp)!, SecurityFixtures.Zaz1)
+                : SecurityFixtures.KeyFor(SecurityFixtures.RequestIdOf(template).Originator);
+            var fromBytes = DuisSigner.SignToBytes((XmlDocument)template.CloneNode(deep: true), key);
+            var fromDocument = DuisSigner.SignAndSerialise((XmlDocument)template.CloneNode(deep: true), key);
+            if (WithoutSignatureValue(fromBytes) != WithoutSignatureValue(fromDocument)) failures.Add($"{name}: the bytes differ");
+            var result = DuisSignatureVerifier.Verify(SecurityFixtures.Load(fromBytes), store, key.Certificate.Role);
+            if (!result.IsValid) failures.Add($"{name}: {result}");
+            if (!SecurityFixtures.SignedXmlVerifies(fromBytes, store)) failures.Add($"{name}: SignedXml rejects it");
+        }
+        Assert.Empty(failures);
+    }
+
+    private static IEnumerable<(string, XmlDocument)> Acknowledgements()
+    {
+        var request = OpenDuis.Protocol.Messages.DuisRequest.Read(SecurityFixtures.Load(SecurityFixtures.TemplateBytes("8.2_READ_INVENTORY_REQUEST_DUIS.XML")));
+        foreach (var code in new[] { "I99", "E100", "E65", "E13", "E55" })
+            yield return ($"ack {code}", OpenDuis.Protocol.Messages.DuisResponse.CreateAcknowledgement(request, OpenDuis.Protocol.Domain.ResponseCode.Parse(code), DateTimeOffset.UtcNow).ToXmlDocument());
+    }
+
+    private static string WithoutSignatureValue(byte[] bytes) =>
+        System.Text.RegularExpressions.Regex.Replace(Encoding.UTF8.GetString(bytes), "<ds:SignatureValue>[^<]*</ds:SignatureValue>", "");
 }

@@ -90,7 +90,9 @@ public sealed class DeviceResponsesOverHttpTests
     }
 
     /// <summary>The User's Signed Pre-Command request (CV 5) for a Pre-Command the DCC returned, signed with its GBCS and XML keys.</summary>
-    internal static string SignedPreCommandRequest(DuisRequest transform, DuisResponse preCommandAnswer, System.Security.Cryptography.ECDsa? signer = null)
+    /// <param name="tamper">Changes the Signed Pre-Command's GBCS after it is signed (as a man in the middle would).</param>
+    internal static string SignedPreCommandRequest(DuisRequest transform, DuisResponse preCommandAnswer, System.Security.Cryptography.ECDsa? signer = null,
+        Func<byte[], byte[]>? tamper = null)
     {
         var preCommand = Convert.FromBase64String(preCommandAnswer.Message!.Payload!.LastChild!.InnerText);
         var pem = File.ReadAllText(RepoPaths.ReferencePath("rtds-gbcs", "keystore", $"{transform.RequestId.Originator.ToCompactString().ToLowerInvariant()}-ds.key"));
@@ -99,7 +101,7 @@ public sealed class DeviceResponsesOverHttpTests
         var signed = OpenDuis.Gbcs.Security.GbcsSecurity.Sign(GbcsMessage.Read(preCommand), signer ?? key);
         var request = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion,
             transform.RequestId with { Counter = (ulong)Interlocked.Increment(ref _counter) }, CommandVariant.SendSignedPreCommand,
-            transform.ServiceReferenceVariant, new SignedPreCommand(signed.WriteSigned()));
+            transform.ServiceReferenceVariant, new SignedPreCommand(tamper is null ? signed.WriteSigned() : tamper(signed.WriteSigned())));
         return RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
     }
 
@@ -186,9 +188,9 @@ public sealed class DeviceResponsesOverHttpTests
         Assert.True(expected.Count >= 250, $"only {expected.Count} device requests answered");
 
         // R-GBCS-1/3: each delivered GBCS response verifies as its recipient checks it, with its own KA private key and the
-        // Device's certificates: a MAC keyed Device ↔ User, or for a response to a Critical command the Device's signature.
+        // Device's certificates fetched from the SMKI Repository by @smartdcc/dccboxed-keystore: a MAC keyed Device ↔ User, or for a response to a Critical command the Device's signature.
         var payloads = GbcsSecurityOverHttp.DeliveredPayloads(session);
-        var (macs, signatures, decrypted) = GbcsSecurityOverHttp.VerifyAll(session, payloads);
+        var (macs, signatures, decrypted) = await GbcsSecurityOverHttp.VerifyAllAsync(session, payloads);
         Assert.True(macs >= 150 && signatures >= 40 && decrypted >= 20, $"{macs} MACs, {signatures} Device signatures verified, {decrypted} payloads decrypted");
         TestContext.Current.SendDiagnosticMessage($"{macs} MACs and {signatures} Device signatures verified, {decrypted} encrypted payloads decrypted, by the recipient");
         GbcsSecurityOverHttp.DecodeWithWireshark(payloads);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Xml;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,9 +24,30 @@ public sealed class GbcsSecurityOverHttpTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_Signed_Pre_Command_whose_signature_does_not_verify_is_not_executed_and_the_User_gets_the_Devices_0x8F3D_alert()
+    public async Task A_Signed_Pre_Command_wrongly_signed_or_tampered_is_not_executed_and_the_User_gets_the_Device_s_0x8F3D_alert_counted_up()
     {
         await using var session = await DeviceResponsesOverHttpTests.StartAsync();
+        using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256); // not the supplier's GBCS signing key
+        var first = await RefusedAsync(session, signer: stranger);
+        // One octet of the signature changed after signing: the command is the one issued, but its signature no longer verifies.
+        var second = await RefusedAsync(session, tamper: gbcs => { var t = (byte[])gbcs.Clone(); t[^10] ^= 0x01; return t; });
+        // One octet of the command changed after signing: the DCC's Correlate check (DUIS 3.4.2) refuses it E51 before any Device sees it.
+        Assert.Null(await RefusedAsync(session, tamper: gbcs => { var t = (byte[])gbcs.Clone(); t[t.Length / 2] ^= 0x01; return t; }, expected: ResponseCode.E51));
+
+        // GBCS: the Device's Alerts carry its own Originator Counter, one more each time (kept in the Device key store, not the clock).
+        Assert.Equal(1UL, first!.OriginatorCounter);
+        Assert.Equal(2UL, second!.OriginatorCounter);
+        Assert.Equal("2", File.ReadAllText(Path.Combine(session.Instance.DeviceKeys.Store.Folder,
+            $"{first.Originator.ToCompactString().ToLowerInvariant()}.alert-counter")).Trim());
+    }
+
+    /// <summary>
+    /// Sends the ECS01a Transform's Signed Pre-Command signed by <paramref name="signer"/> or changed by <paramref name="tamper"/>;
+    /// the Device's alert when it is acknowledged (I99), null when the DCC refuses it with <paramref name="expected"/>.
+    /// </summary>
+    private static async Task<GbcsMessage?> RefusedAsync(DeviceResponsesOverHttpTests.Session session, ECDsa? signer = null, Func<byte[], byte[]>? tamper = null,
+        ResponseCode? expected = null)
+    {
         var xml = RequestPathTests.WithFreshCounter(File.ReadAllText(Path.Combine(RepoPaths.Templates, "ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")));
         var doc = new XmlDocument { PreserveWhitespace = true };
         doc.LoadXml(xml);
@@ -34,12 +56,12 @@ public sealed class GbcsSecurityOverHttpTests
         var preCommand = await DeviceResponsesOverHttpTests.PostAsync(session.Instance, RequestPathTests.SignWithTool(xml));
         Assert.Equal("PreCommand", preCommand.Message?.Payload?.LocalName);
 
-        using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256); // not the supplier's GBCS signing key
-        var signed = DeviceResponsesOverHttpTests.SignedPreCommandRequest(transform, preCommand, stranger);
+        var signed = DeviceResponsesOverHttpTests.SignedPreCommandRequest(transform, preCommand, signer, tamper);
         var signedDoc = new XmlDocument();
         signedDoc.LoadXml(signed);
         var requestId = DuisRequest.Read(signedDoc).RequestId;
-        Assert.Equal(ResponseCode.I99, (await DeviceResponsesOverHttpTests.PostAsync(session.Instance, signed)).ResponseCode);
+        Assert.Equal(expected ?? ResponseCode.I99, (await DeviceResponsesOverHttpTests.PostAsync(session.Instance, signed)).ResponseCode);
+        if (expected is not null) return null;
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!session.Received.ContainsKey(requestId.ToString()) && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
@@ -47,24 +69,59 @@ public sealed class GbcsSecurityOverHttpTests
         Assert.Equal(ResponseBodyKind.DeviceAlertMessage, received.Response.BodyKind);
         var alert = received.Response.DeviceAlert!;
         Assert.Equal(0x8F3D, alert.AlertCode); // Trusted Source Authentication Failure
-        var verification = Verifier(session).Verify(alert.GbcsPayload.Span, GbcsMessage.Read(alert.GbcsPayload.Span));
+        var verification = (await VerifierAsync(session, [transform.RequestId.Target])).Verify(alert.GbcsPayload.Span, GbcsMessage.Read(alert.GbcsPayload.Span));
         Assert.Equal(CraFlag.Alert, verification.Message.Cra);
         Assert.Equal((ushort)0x1000, verification.Message.MessageCode);
         Assert.Equal(GbcsVerdict.Valid, verification.Signature.Verdict);
         // the tariff was not changed: the device logged no command from the refused request
         var network = session.Instance.Server.Services.GetRequiredService<Network.EmulatedSmWan>();
         Assert.DoesNotContain(network.Device(transform.RequestId.Target)?.Log ?? [], e => e.Request == requestId);
+        return verification.Message;
     }
 
-    internal static GbcsVerifier Verifier(DeviceResponsesOverHttpTests.Session session) =>
-        new(GbcsKeyring.From(OpenDuisInstance.TestKeys.Value,
-            new CertificatesOnly(session.Instance.Server.Services.GetRequiredService<IDeviceCredentials>())), DemoKeySet.DspEui);
-
-    /// <summary>What a User holds of a Device: its certificates (as fetched from the SMKI Repository), no private key.</summary>
-    private sealed class CertificatesOnly(IDeviceCredentials devices) : IDeviceCredentials
+    /// <summary>
+    /// A User's verifier: its own keys (the ZAZ1 key store) and the Devices' DS and KA certificates as
+    /// <c>@smartdcc/dccboxed-keystore</c> fetches them from the SMKI Repository (port 8083's service, over the
+    /// session's Device keys), its backing file empty: nothing of a Device comes from the server's own store.
+    /// </summary>
+    internal static async Task<GbcsVerifier> VerifierAsync(DeviceResponsesOverHttpTests.Session session, IEnumerable<Eui> devices)
     {
-        public DeviceCredentials? Find(Eui device) =>
-            devices.Find(device) is { } d ? new DeviceCredentials(d.Device, d.DigitalSigningCertificate, d.KeyAgreementCertificate) : null;
+        var fetched = await FetchDeviceCertificatesAsync(session, devices);
+        return new(GbcsKeyring.From(OpenDuisInstance.TestKeys.Value, fetched), DemoKeySet.DspEui);
+    }
+
+    /// <summary>The Devices' certificates from the SMKI Repository by the DCC Boxed client, one Node process for all of them.</summary>
+    internal static async Task<IDeviceCredentials> FetchDeviceCertificatesAsync(DeviceResponsesOverHttpTests.Session session, IEnumerable<Eui> devices)
+    {
+        var ids = devices.Distinct().Order().ToList();
+        await using var repository = await Server.SmkiRepository.SmkiRepositoryServer.StartAsync(
+            Core.SmkiRepository.SmkiRepositoryService.FromKeyStore(OpenDuisInstance.TestKeys.Value, devices: session.Instance.DeviceKeys),
+            System.Net.IPAddress.Loopback, port: 0, cancellationToken: Ct);
+        var results = await SmkiRepository.DccBoxedKeystoreClient.QueryAsync(repository.ListenAddress,
+            [.. ids.SelectMany(d => new SmkiRepository.DccBoxedKeystoreClient.Query[] { new(d.ToString(), "ds"), new(d.ToString(), "ka") })]);
+        var fetched = new Dictionary<Eui, DeviceCredentials>();
+        var missing = new List<string>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            X509Certificate2? One(System.Text.Json.JsonElement result, string usage)
+            {
+                if (result.TryGetProperty("error", out var error)) { missing.Add($"{ids[i]} {usage}: {error.GetString()}"); return null; }
+                if (result.GetProperty("result") is not { ValueKind: System.Text.Json.JsonValueKind.Array } list || list.GetArrayLength() != 1)
+                { missing.Add($"{ids[i]} {usage}: {result}"); return null; }
+                return X509CertificateLoader.LoadCertificate(Convert.FromBase64String(list[0].GetProperty("der").GetString()!));
+            }
+            var ds = One(results[2 * i], "ds");
+            var ka = One(results[2 * i + 1], "ka");
+            if (ds is not null && ka is not null) fetched[ids[i]] = new DeviceCredentials(ids[i], ds, ka);
+        }
+        Assert.True(missing.Count == 0, "the SMKI Repository client found no certificate for " + string.Join("; ", missing));
+        return new Fetched(fetched);
+    }
+
+    /// <summary>What a User holds of Devices: the certificates it fetched, no private key.</summary>
+    private sealed class Fetched(Dictionary<Eui, DeviceCredentials> devices) : IDeviceCredentials
+    {
+        public DeviceCredentials? Find(Eui device) => devices.GetValueOrDefault(device);
     }
 }
 
@@ -83,10 +140,14 @@ internal static class GbcsSecurityOverHttp
         return payloads;
     }
 
-    /// <summary>Every payload's MAC (or, for a response to a Critical command, Device signature) verifies; the counts of each.</summary>
-    public static (int Macs, int Signatures, int Decrypted) VerifyAll(DeviceResponsesOverHttpTests.Session session, List<(string RequestId, byte[] Gbcs)> payloads)
+    /// <summary>
+    /// Every payload's MAC (or, for a response to a Critical command, Device signature) verifies with the recipient's
+    /// KA private key and the Device certificates fetched from the SMKI Repository, and every payload of a Message Code
+    /// GBCS encrypts is encrypted and decrypts; the counts of each.
+    /// </summary>
+    public static async Task<(int Macs, int Signatures, int Decrypted)> VerifyAllAsync(DeviceResponsesOverHttpTests.Session session, List<(string RequestId, byte[] Gbcs)> payloads)
     {
-        var verifier = GbcsSecurityOverHttpTests.Verifier(session);
+        var verifier = await GbcsSecurityOverHttpTests.VerifierAsync(session, payloads.Select(p => GbcsMessage.Read(p.Gbcs).Originator));
         var failures = new List<string>();
         var (macs, signatures, decrypted) = (0, 0, 0);
         foreach (var (requestId, gbcs) in payloads)
@@ -95,6 +156,8 @@ internal static class GbcsSecurityOverHttp
             if (v!.Mac.Verdict == GbcsVerdict.Valid) macs++;
             if (v.Signature.Verdict == GbcsVerdict.Valid) signatures++;
             decrypted += v.Encrypted.Count(e => e.Verdict == GbcsVerdict.Valid);
+            if (GbcsMessageCodes.IsEncrypted(v.Message.MessageCode) && v.Encrypted.Count == 0)
+                failures.Add($"{requestId} {v.Message.MessageCodeText}: no encrypted payload, though GBCS encrypts this response");
             if (v.Failed || (v.Mac.Verdict != GbcsVerdict.Valid && v.Signature.Verdict != GbcsVerdict.Valid))
                 failures.Add($"{requestId} {v.Message.MessageCodeText}: {v.Mac.Detail}; {v.Signature.Detail}; {string.Join("; ", v.Encrypted.Select(e => e.Detail))}");
         }

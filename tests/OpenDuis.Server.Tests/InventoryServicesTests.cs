@@ -3,7 +3,6 @@ using OpenDuis.Core.Demo;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
-using OpenDuis.Server.Requests;
 using OpenDuis.Storage.Smi;
 
 namespace OpenDuis.Server.Tests;

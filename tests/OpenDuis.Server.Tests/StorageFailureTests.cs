@@ -162,7 +162,7 @@ public sealed class StorageFailureTests : IAsyncDisposable
         serve.Kill(true);
     }
 
-    private static readonly string[] Components = [Core.AccessControl.DurableRequestLog.Component, Delivery.OutboxDeliveryWorker.Component];
+    private static readonly string[] Components = [Core.AccessControl.DurableRequestLog.Component, Delivery.OutboxDeliveryWorker.Component, Network.EmulatedSmWan.Component];
 
     private static int Count(string text, string what)
     {

@@ -29,8 +29,8 @@ public struct AccessContext
     /// <summary>Set by the E4 check: the User's role the request is authorised under.</summary>
     public UserRole? ActingRole;
 
-    /// <summary>The body's ExecutionDateTime (Future Dated requests), read once by the pipeline.</summary>
-    public DateTimeOffset? ExecutionDateTime;
+    /// <summary>The body's ExecutionDateTime (Future Dated requests), as the request read it.</summary>
+    public readonly DateTimeOffset? ExecutionDateTime => Request.ExecutionDateTime;
 
     /// <summary>Whether the request addresses a Device (not a Non-Device request answered by the DCC).</summary>
     public readonly bool TargetsDevice => !Definition.NonDevice;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using OpenDuis.Core.AccessControl.Checks;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
@@ -95,7 +94,6 @@ public sealed class AccessPipeline(IAccessSnapshot snapshot, IRequestLog log, Ti
             Now = clock.GetUtcNow(),
             Snapshot = snapshot,
             Log = log,
-            ExecutionDateTime = ReadExecutionDateTime(r.Body),
         };
         for (var i = 0; i < Checks.Length; i++)
         {
@@ -103,18 +101,5 @@ public sealed class AccessPipeline(IAccessSnapshot snapshot, IRequestLog log, Ti
             if (!result.Passed) return AccessDecision.Refuse(Checks[i], result.Code!.Value, result.Reason!, context.ActingRole);
         }
         return AccessDecision.Accept(context.ActingRole);
-    }
-
-    /// <summary>sr:ExecutionDateTime, the first child of a Future Dated request's body (or of its Signed Pre-Command).</summary>
-    private static DateTimeOffset? ReadExecutionDateTime(System.Xml.XmlElement body)
-    {
-        for (var n = body.FirstChild; n is not null; n = n.NextSibling)
-        {
-            if (n is not System.Xml.XmlElement e) continue;
-            if (e.LocalName != "ExecutionDateTime" || e.NamespaceURI != DuisNamespaces.ServiceUserGateway) return null;
-            return DateTimeOffset.TryParse(e.InnerText.AsSpan().Trim(), CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
-        }
-        return null;
     }
 }

@@ -129,8 +129,11 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     public string Owner { get; }
 
     /// <summary>A record waiting for its commit.</summary>
-    private sealed record Recording(LoggedRequest? Entry, Smets1Counter? Counter, AcceptedCommand? Command, RequestClaim? Claim = null)
+    private sealed record Recording(RequestId Id, LoggedRequest? Entry, Smets1Counter? Counter, AcceptedCommand? Command, RequestClaim? Claim = null)
     {
+        /// <summary>Whether the request raised a SMETS1 anti-replay counter (E63) when it was admitted.</summary>
+        public bool RaisedSmets1Counter => Counter is not null || Claim is { Smets1Target: true };
+
         /// <summary>Null when committed; the refusal when the shared store refused the claim.</summary>
         public TaskCompletionSource<ClaimRefusal?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -173,8 +176,13 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         // Successors first, so a request named as preceding counts as linked when its turn comes.
         foreach (var request in state.Requests.OrderByDescending(r => r.Received)) memory.Restore(request);
         foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);
-        return new DurableRequestLog(memory, store, clock, inProgressHold, retention, unlinkedRetention, owner ?? Environment.MachineName, health);
+        var log = new DurableRequestLog(memory, store, clock, inProgressHold, retention, unlinkedRetention, owner ?? Environment.MachineName, health);
+        foreach (var counter in state.Smets1Counters) log._durableCounters[(counter.Originator, counter.Target)] = counter.Counter;
+        return log;
     }
+
+    /// <summary>The SMETS1 counters the store holds (E63 after a restart), as far as this log wrote them: only the writer touches it.</summary>
+    private readonly Dictionary<(Eui, Eui), ulong> _durableCounters = [];
 
     /// <summary>Changes not yet written (for tests and metrics).</summary>
     public int Pending => _changes.Reader.Count;
@@ -208,8 +216,8 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 
     /// <summary>
     /// Commits the admitted request's entry, its SMETS1 counter (E63) and its command (when it has one)
-    /// before returning, so that what is acknowledged survives a crash. Without a command or a SMETS1
-    /// counter there is nothing that must not be lost, and nothing is waited for.
+    /// before returning, so that what is acknowledged survives a crash, and so that no answer (I0, I99) is
+    /// given for a request the database cannot record: a Non-Device request too waits for its entry.
     /// </summary>
     /// <exception cref="RequestNotRecordedException">The store could not take it: the request must not be acknowledged.</exception>
     /// <exception cref="RequestRefusedException">
@@ -222,8 +230,8 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         LoggedRequest? entry = _memory.TryGetStored(id, out var e) ? e : null;
         // Across nodes, E55 and E63 hold only in the database: every admission there is a claim, waited for.
         RequestClaim? claim = _shared && entry is { } admitted ? new RequestClaim(admitted, counter is not null) : null;
-        if (command is null && counter is null && claim is null) return;
-        var recording = new Recording(claim is null ? entry : null, claim is null ? counter : null, command, claim);
+        if (entry is null && command is null && counter is null && claim is null) return;
+        var recording = new Recording(id, claim is null ? entry : null, claim is null ? counter : null, command, claim);
         if (!_changes.Writer.TryWrite(recording))
             throw new RequestNotRecordedException($"Request {id} could not be recorded: the request log is closed.");
         if (await recording.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false) is not { } refusal) return;
@@ -304,6 +312,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                         var refused = await _store.WriteAsync(new RequestLogBatch([.. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease)
                             { Claims = claims, HeldSince = now - _hold }).ConfigureAwait(false);
                         var refusals = refused.ToDictionary(x => x.Id);
+                        foreach (var c in counters.Values) KeepDurable(c.Originator, c.Target, c.Counter);
+                        foreach (var claim in claims)
+                            if (claim.Smets1Target && !refusals.ContainsKey(claim.Entry.Id)) KeepDurable(claim.Entry.Id.Originator, claim.Entry.Id.Target, claim.Entry.Id.Counter);
                         foreach (var r in recordings)
                             r.Done.TrySetResult(r.Claim is { } claim && refusals.TryGetValue(claim.Entry.Id, out var refusal) ? refusal : null);
                         _health?.Succeeded(Component);
@@ -315,6 +326,8 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                         _health?.Failed(Component, e);
                         if (recordings.Count > 0)
                         {
+                            // Before the 503 is answered, so that the same request sent again is not E63.
+                            RollBackCounters(recordings, counters);
                             foreach (var r in recordings)
                                 r.Done.TrySetException(new RequestNotRecordedException($"The request could not be recorded in the request log: {e.Message}", e));
                             recordings.Clear();
@@ -344,6 +357,31 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
             await PruneIfDueAsync().ConfigureAwait(false);
             foreach (var f in flushed) f.TrySetResult();
             flushed.Clear();
+        }
+    }
+
+    private void KeepDurable(Eui originator, Eui target, ulong counter)
+    {
+        var key = (originator, target);
+        if (!_durableCounters.TryGetValue(key, out var kept) || kept < counter) _durableCounters[key] = counter;
+    }
+
+    /// <summary>
+    /// E63: a SMETS1 request whose record failed is answered 503, not acknowledged, so the counter its
+    /// admission raised in memory is taken back to what the store holds (unless a later admission raised
+    /// it further), and the batch still to be retried does not carry it into the store.
+    /// </summary>
+    private void RollBackCounters(List<Recording> failed, Dictionary<(Eui, Eui), Smets1Counter> counters)
+    {
+        foreach (var r in failed)
+        {
+            if (!r.RaisedSmets1Counter) continue;
+            var key = (r.Id.Originator, r.Id.Target);
+            ulong? durable = _durableCounters.TryGetValue(key, out var d) ? d : null;
+            _memory.RollBackSmets1Counter(r.Id.Originator, r.Id.Target, r.Id.Counter, durable);
+            if (_memory.TryGetLastSmets1Counter(r.Id.Originator, r.Id.Target, out var now) && (durable is null || now > durable))
+                counters[key] = new Smets1Counter(r.Id.Originator, r.Id.Target, now);
+            else counters.Remove(key);
         }
     }
 

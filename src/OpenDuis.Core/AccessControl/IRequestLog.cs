@@ -169,6 +169,18 @@ public sealed class InMemoryRequestLog(TimeProvider? clock = null, TimeSpan? inP
             _successors.TryRemove(KeyValuePair.Create(preceding, entry.Id));
     }
 
+    /// <summary>
+    /// Takes back the SMETS1 counter <paramref name="raised"/> admitted for a request that was then not
+    /// accepted (it could not be recorded), if it is still the high-water mark: back to
+    /// <paramref name="restoreTo"/>, or to none. A higher counter admitted meanwhile stays.
+    /// </summary>
+    public void RollBackSmets1Counter(Eui originator, Eui target, ulong raised, ulong? restoreTo)
+    {
+        var key = (originator, target);
+        if (restoreTo is { } previous && previous < raised) _smets1Counters.TryUpdate(key, previous, raised);
+        else if (restoreTo is null) _smets1Counters.TryRemove(KeyValuePair.Create(key, raised));
+    }
+
     /// <summary>Puts back a SMETS1 anti-replay high-water mark read from storage.</summary>
     public void RestoreSmets1Counter(Smets1Counter counter) =>
         _smets1Counters.AddOrUpdate((counter.Originator, counter.Target), counter.Counter, (_, last) => Math.Max(last, counter.Counter));

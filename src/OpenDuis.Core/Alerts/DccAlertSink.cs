@@ -96,7 +96,7 @@ public sealed class OutboxDccAlertSink : IDccAlertSink
         var responseId = new RequestId(Dsp, alert.Recipient, counter);
         var now = _clock.GetUtcNow();
         var document = Compatible(alert, version, now, responseId) ?? VersionMismatch(alert, version, now, responseId);
-        var body = DuisSigner.SignAndSerialise(document, _dspKey);
+        var body = DuisSigner.SignToBytes(document, _dspKey);
         var orderingKey = alert.RequestId?.ToString() ?? responseId.ToString();
         return new OutboxEntry(responseId.ToString(), alert.Recipient, orderingKey, OutboxKind.DccAlert, body);
     }

@@ -1,7 +1,9 @@
 using OpenDuis.Core.Parties;
+using OpenDuis.Core.Requests;
 using OpenDuis.Core.Registration;
 using OpenDuis.Core.Transactions;
 using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Messages;
 
 namespace OpenDuis.Core.Inventory;
 
@@ -18,9 +20,24 @@ namespace OpenDuis.Core.Inventory;
 /// none of it is and the request fails with <see cref="InventoryChangeFailedException"/>.
 /// </summary>
 public sealed class InventoryServices(SmiCache cache, TimeProvider clock, ISmiStatusChangeListener? statusChanges = null, IUnitOfWork? unitOfWork = null,
-    IDeviceAdditionListener? additions = null)
+    IDeviceAdditionListener? additions = null) : INonDeviceService
 {
     private readonly IUnitOfWork _unitOfWork = unitOfWork ?? NoUnitOfWork.Instance;
+
+    public IReadOnlyCollection<ServiceReferenceVariant> Variants => InventoryRequestReader.Variants;
+
+    /// <summary>
+    /// Reads the request's body into its <see cref="InventoryRequest"/> and applies it. The XSD has already
+    /// been checked when configured; a body the reader cannot take is answered E49 ("request format does
+    /// not match the variant", DUIS 3.5.10 Table 1).
+    /// </summary>
+    public async ValueTask<NonDeviceResult> AnswerAsync(DuisRequest request, CancellationToken cancellationToken)
+    {
+        if (!InventoryRequestReader.TryRead(request.ServiceReferenceVariant, request.Body, out var change, out var problem))
+            return new NonDeviceResult(ResponseCode.E49, null, problem);
+        var outcome = await ApplyAsync(request.RequestId.Originator, change, cancellationToken).ConfigureAwait(false);
+        return new NonDeviceResult(outcome.Code, null, outcome.Reason);
+    }
 
     private static readonly ServiceReferenceVariant Decommission = new(8, 3);
     private static readonly ServiceReferenceVariant Update = new(8, 4);

@@ -15,6 +15,7 @@ namespace OpenDuis.Gbcs.Keys;
 /// <code>
 /// device-ca.pem            the demo Device CA: its certificate, then its PKCS#8 private key
 /// {eui}.pem                one Device: DS certificate, DS private key, KA certificate, KA private key
+/// {eui}.alert-counter      one Device: the Originator Counter of its last Alert (<see cref="FileDeviceAlertCounters"/>)
 /// </code>
 /// {eui} is the Device ID as 16 lower-case hex digits. A key folder that provides a Device's keys
 /// (<c>{eui}-ds.pem</c> with <c>{eui}-ds.key</c>, and <c>{eui}-ka.pem</c> with <c>{eui}-ka.key</c>, the
@@ -42,6 +43,11 @@ public sealed class DeviceKeyStore : IDeviceCredentials
         _caKey = caKey;
         _clock = clock;
     }
+
+    /// <summary>The Devices' Alert counters, kept in the store's folder.</summary>
+    public IDeviceAlertCounters AlertCounters => _alertCounters ??= new FileDeviceAlertCounters(Folder);
+
+    private FileDeviceAlertCounters? _alertCounters;
 
     /// <summary>The folder the store issues into.</summary>
     public string Folder { get; }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using OpenDuis.Gbcs.Parse;
@@ -23,7 +24,7 @@ internal static class MmcFields
         // scaler-unit Wh) and reactive import (scaler-unit varh), as the RTDS response and OpenDUIS's emulated ESME lay them out.
         ["ReadInstantaneousImportRegistersRsp"] = ImportRegisters,
         ["ReadInstantaneousImportTOUMatricesRsp"] = FuelOnly,
-        ["ReadNetworkDataRsp"] = FuelOnly,
+        ["ReadNetworkDataRsp"] = NetworkData,
         ["ReadPrepaymentDailyReadLogRsp"] = FuelOnly,
         // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
         // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
@@ -40,14 +41,27 @@ internal static class MmcFields
         ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
         ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m),
 
-        // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x000A is not it, Prepayment 0x0100 (credit remaining... as read) is.
+        // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x0A00 (bill to date) is not it, Prepayment 0x0001 (Credit Remaining) is.
         ["ReadMeterBalanceRsp"] = MeterBalance,
         // 6.2.7 ECS40: import MPAN (twin: import then secondary import, 13 characters each) and export MPAN; GCS46: Metering 0x0307 MPRN.
         ["ReadDeviceConfigurationMPxNRsp"] = MPxN,
-        // 7.4 ECS45: disconnect control state (0 disconnected, 1 connected, 2 ready for reconnection); GCS33: Metering 0x0014 supply status (0 off, 1 armed, 2 on), 0x0502 battery.
+        // 7.4 ECS45: disconnect control state (0 disconnected, 1 connected, 2 ready for reconnection); GCS33: Metering 0x0014 Supply Status (0 off, 1 armed, 2 on), 0x0205 Remaining Battery Life in Days.
         ["ReadSupplyStatusRsp"] = SupplyStatus,
-        // 11.2 ECS52 (octet-string), GCS38 (Metering 0x0602), CS08 (ASN.1 OCTET STRING): the firmware version, as hex.
+        // 11.2 ECS52 (octet-string), GCS38 (Metering 0x0206 Current Meter ID), CS08 (ASN.1 OCTET STRING): the firmware version, as hex.
         ["ReadFirmwareVersionRsp"] = FirmwareVersion,
+        // 6.13 ECS35a–g: a compact array of {time, event code, other information}; CS10a/b: the Events cluster's Publish Event Log.
+        ["ReadEventOrSecurityLogRsp"] = EventLog,
+        // Logs read as a profile's buffer: an array of structures {time (double-long-unsigned, UTC seconds since 2000), values…}.
+        // 4.8.2 ECS22c {time, reactive import}; 4.8.3 ECS22a {time, active export, reactive export}; 4.6.2 ECS21c {time, active
+        // export register}; 4.4.4 ECS20a {time, debt repaid}.
+        ["ReadReactiveImportProfileDataRsp"] = (w, m, values, _) => { if (values) Rows(w, Item(m, 0), 4464, "LogEntry", "Timestamp", "ReactiveEnergyImportedValue"); },
+        ["ReadExportProfileDataRsp"] = (w, m, values, _) => { if (values) Rows(w, Item(m, 0), 4464, "LogEntry", "Timestamp", "ActiveEnergyExportedValue", "ReactiveEnergyExportedValue"); },
+        ["RetrieveExportDailyReadLogRsp"] = (w, m, values, _) => { if (values) Rows(w, Item(m, 0), 31, "LogEntry", "TimeStamp", "ActiveExportRegisterValue"); },
+        ["RetrieveBillingDataLogDebtPaymentsRsp"] = DebtPayments,
+        // 4.2 ECS17a: active export (scaler-unit Wh) and reactive export (varh) registers.
+        ["ReadInstantaneousExportRegistersRsp"] = ExportRegisters,
+        // 6.11 ECS70: items 4 and 5 are the clock's time and status; GCS28: ASN.1 {GeneralizedTime, status}.
+        ["SynchroniseClockRsp"] = SynchroniseClock,
     };
 
     public static void Write(MmcWriter w, string element, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
@@ -139,12 +153,17 @@ internal static class MmcFields
     {
         if (!values) return;
         if (Item(m, 0) is { IsInteger: true } balance) Element(w, "MeterBalance", balance.Text);
-        else if (Attribute(m, 0x0705, 0x0100) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
+        else if (Attribute(m, 0x0705, 0x0001) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
     }
 
     private static void Tariff(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (m.Payload.Kind == GbcsPayloadKind.Gbz || !values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
+        if (m.Payload is GbzPayload)
+        {
+            GasTariff(w, m, values);
+            return;
+        }
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
         {
             FuelOnly(w, m, values, plaintexts);
             return;
@@ -153,12 +172,166 @@ internal static class MmcFields
         if (Item(m, 15) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } chargeScale] }, _, { Type: DlmsType.Array, Items: [{ Items: [_, { IsInteger: true } charge] }, ..] }] }
             && charge.Value is >= short.MinValue and <= short.MaxValue)
         {
-            Element(w, "StandingCharge", charge.Text);
-            Element(w, "StandingChargeScale", chargeScale.Text);
+            Element(w, "StandingCharge", charge.Value);
+            Element(w, "StandingChargeScale", chargeScale.Value);
         }
-        if (Item(m, 16) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } priceScale] }, ..] })
-            Element(w, "PriceScale", priceScale.Text);
+        if (Item(m, 16) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } priceScale] }, _, { Type: DlmsType.Array } table] })
+        {
+            Element(w, "PriceScale", priceScale.Value);
+            ElectricityPrices(w, table);
+        }
+        ElectricityThresholds(w, m, first: 6);
         w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// GBCS ECS24 (4.11.1): the TOU and block prices are one Charge charge_table of {index, price}: index 0x01–0x30 is TOU
+    /// price 1–48; 0xXY with X = 0xA–0xD is block price X − 9 (1–4) of the block price row Y (1–8) (the MMC's
+    /// TariffBlockPrices [8][4]). Written as the MMC orders them: the block matrix, then the TOU matrix.
+    /// </summary>
+    private static void ElectricityPrices(MmcWriter w, DlmsData table)
+    {
+        var anyBlock = false;
+        foreach (var e in table.Items)
+            if (ChargeEntry(e) is ( >= 0xA1 and <= 0xD8, _)) anyBlock = true;
+        if (anyBlock)
+        {
+            w.WriteStartElement("TariffBlockPriceMatrix", Namespace);
+            for (var row = 1; row <= 8; row++)
+            {
+                var open = false;
+                for (var block = 1; block <= 4; block++)
+                    foreach (var e in table.Items)
+                        if (ChargeEntry(e) is { } c && c.Index == ((block + 9) << 4 | row))
+                        {
+                            if (!open) { w.WriteStartElement("TariffBlockPrices", Namespace); w.WriteAttribute("index", row); open = true; }
+                            w.WriteStartElement("BlockPrice", Namespace);
+                            w.WriteAttribute("index", block);
+                            w.WriteValue(c.Price);
+                            w.WriteEndElement();
+                        }
+                if (open) w.WriteEndElement();
+            }
+            w.WriteEndElement();
+        }
+        var anyTou = false;
+        foreach (var e in table.Items)
+            if (ChargeEntry(e) is ( >= 1 and <= 48, _)) anyTou = true;
+        if (!anyTou) return;
+        w.WriteStartElement("TariffTOUPriceMatrix", Namespace);
+        foreach (var e in table.Items)
+            if (ChargeEntry(e) is ( >= 1 and <= 48, _) touPrice)
+            {
+                w.WriteStartElement("TariffTOUPrice", Namespace);
+                w.WriteAttribute("index", touPrice.Index);
+                w.WriteValue(touPrice.Price);
+                w.WriteEndElement();
+            }
+        w.WriteEndElement();
+    }
+
+    /// <summary>A charge_table entry {index (octet-string of 1), charge_per_unit (long)}, when it fits the MMC's PriceType (xs:short).</summary>
+    private static (int Index, long Price)? ChargeEntry(DlmsData e) =>
+        e is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.OctetString, Octets.Length: 1 } index, { IsInteger: true } price] }
+            && price.Value is >= short.MinValue and <= short.MaxValue ? (index.Octets.Span[0], price.Value) : null;
+
+    /// <summary>GBCS ECS24: eight Register Monitor thresholds (items 7–14), each an array of up to three double-long-unsigned block thresholds.</summary>
+    private static void ElectricityThresholds(MmcWriter w, ParsedGbcsMessage m, int first)
+    {
+        var open = false;
+        for (var row = 0; row < 8; row++)
+        {
+            if (Item(m, first + row) is not { Type: DlmsType.Array, Items.Count: >= 1 and <= 3 } thresholds) continue;
+            if (!open) { w.WriteStartElement("TariffThresholdMatrix", Namespace); open = true; }
+            w.WriteStartElement("ElecTariffThresholds", Namespace);
+            w.WriteAttribute("index", row + 1);
+            for (var i = 0; i < thresholds.Items.Count; i++)
+            {
+                if (!thresholds[i].IsInteger) continue;
+                w.WriteStartElement("BlockThreshold", Namespace);
+                w.WriteAttribute("index", i + 1);
+                w.WriteValue(thresholds[i].Value);
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+        }
+        if (open) w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// GBCS GCS21f (4.11.1): the Price cluster's Publish Price (command 0x00: the current price and its trailing digit) and
+    /// attributes (ZCL SE Price cluster): Standing Charge 0x0301, Block 1–3 Threshold 0x0100–0x0102 (× Threshold Multiplier
+    /// 0x0202 ÷ Threshold Divisor 0x0203), Tier 1–4 Block 1 Price 0x0410–0x0440 (the TOU prices), No Tier Block 1–4 Price
+    /// 0x0400–0x0403 (the block prices), Currency 0x0616 (ISO 4217: 826 GBP, 978 EUR).
+    /// </summary>
+    private static void GasTariff(MmcWriter w, ParsedGbcsMessage m, bool values)
+    {
+        w.WriteStartElement("Gas", Namespace);
+        if (!values)
+        {
+            w.WriteEndElement();
+            return;
+        }
+        if (PublishPrice(m) is { } price)
+        {
+            Element(w, "PrimaryActiveTariffPrice", price.Price);
+            Element(w, "PrimaryActiveTariffPriceScale", -price.TrailingDigits);
+        }
+        if (Attribute(m, 0x0700, 0x0616) is { } currency && currency.Unsigned switch { 826 => "GBP", 978 => "ECB", _ => null } is { } label)
+            Element(w, "CurrencyUnitsLabel", label);
+        if (Attribute(m, 0x0700, 0x0301) is { } standing && standing.Unsigned <= uint.MaxValue) Element(w, "StandingCharge", (long)standing.Unsigned);
+        if (Attribute(m, 0x0700, 0x0100) is not null)
+        {
+            var multiplier = Attribute(m, 0x0700, 0x0202) is { } mu && mu.Unsigned > 0 ? (decimal)mu.Unsigned : 1m;
+            var divisor = Attribute(m, 0x0700, 0x0203) is { } d && d.Unsigned > 0 ? (decimal)d.Unsigned : 1m;
+            w.WriteStartElement("TariffThresholds", Namespace);
+            for (ushort i = 0; i < 3; i++)
+                if (Attribute(m, 0x0700, (ushort)(0x0100 + i)) is { } t)
+                {
+                    w.WriteStartElement("BlockThreshold", Namespace);
+                    w.WriteAttribute("index", i + 1);
+                    w.WriteString((t.Unsigned * multiplier / divisor).ToString(CultureInfo.InvariantCulture));
+                    w.WriteEndElement();
+                }
+            w.WriteEndElement();
+        }
+        GasPrices(w, m, "TOUTariff", "TariffTOUPrice", [0x0410, 0x0420, 0x0430, 0x0440]);
+        GasPrices(w, m, "BlockTariff", "BlockPrice", [0x0400, 0x0401, 0x0402, 0x0403]);
+        w.WriteEndElement();
+    }
+
+    private static void GasPrices(MmcWriter w, ParsedGbcsMessage m, string element, string priceElement, ReadOnlySpan<ushort> attributes)
+    {
+        var open = false;
+        for (var i = 0; i < attributes.Length; i++)
+        {
+            if (Attribute(m, 0x0700, attributes[i]) is not { } a || a.Unsigned > uint.MaxValue) continue;
+            if (!open) { w.WriteStartElement(element, Namespace); open = true; }
+            w.WriteStartElement(priceElement, Namespace);
+            w.WriteAttribute("index", i + 1);
+            w.WriteValue((long)a.Unsigned);
+            w.WriteEndElement();
+        }
+        if (open) w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// ZCL SE Publish Price (Price cluster, server command 0x00): provider id (4), rate label (string), issuer event id (4), current
+    /// time (4), unit of measure (1), currency (2), price trailing digit and tier (1), number of tiers (1), start time (4),
+    /// duration (2), price (4, little-endian).
+    /// </summary>
+    private static (long Price, int TrailingDigits)? PublishPrice(ParsedGbcsMessage m)
+    {
+        if (m.Payload is not GbzPayload g) return null;
+        foreach (var c in g.Components)
+        {
+            if (c.ClusterId != 0x0700 || c.Frame is not { ClusterSpecific: true, CommandId: 0x00 } f || f.Payload.Length < 5) continue;
+            var p = f.Payload.Span;
+            var at = 4 + 1 + p[4] + 4 + 4 + 1 + 2;
+            if (p.Length < at + 1 + 1 + 4 + 2 + 4) return null;
+            return (BinaryPrimitives.ReadUInt32LittleEndian(p[(at + 8)..]), p[at] >> 4);
+        }
+        return null;
     }
 
     private static void MPxN(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
@@ -194,7 +367,7 @@ internal static class MmcFields
         }
         if (Attribute(m, 0x0702, 0x0014) is { } supply && supply.Unsigned switch { 0 => "Disabled", 1 => "Armed", 2 => "Enabled", _ => null } is { } gas)
             Element(w, "SupplyState", gas);
-        if (Attribute(m, 0x0702, 0x0502) is { } battery)
+        if (Attribute(m, 0x0702, 0x0205) is { } battery)
         {
             w.WriteStartElement("Gas", Namespace);
             Element(w, "RemainingBatteryCapacity", battery.Unsigned.ToString(CultureInfo.InvariantCulture));
@@ -208,11 +381,200 @@ internal static class MmcFields
         var version = m.Payload switch
         {
             DlmsAccessResponse => Item(m, 0) is { Type: DlmsType.OctetString } v ? Convert.ToHexString(v.Octets.Span) : null,
-            GbzPayload => Attribute(m, 0x0702, 0x0602) is { } a ? Convert.ToHexString(a.Value.Span) : null,
+            GbzPayload => Attribute(m, 0x0702, 0x0206) is { } a ? Convert.ToHexString(a.Value.Span) : null,
             Asn1Payload { Root.Children: [{ TagNumber: Asn1Node.OctetString } o, ..] } => Convert.ToHexString(o.Value.Span),
             _ => null,
         };
         if (version is not null) Element(w, "FirmwareVersion", version);
+    }
+
+    /// <summary>Rows of a profile buffer, each {time, value…}: the values under <paramref name="valueNames"/>, then the time (the MMC's order).</summary>
+    private static void Rows(MmcWriter w, DlmsData? buffer, int max, string entry, string timeName, params ReadOnlySpan<string> valueNames)
+    {
+        if (buffer is not { Type: DlmsType.Array }) return;
+        var n = 0;
+        foreach (var row in buffer.Items)
+        {
+            if (row is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned } time, ..] } || row.Items.Count < 1 + valueNames.Length) continue;
+            if (++n > max) break;
+            w.WriteStartElement(entry, Namespace);
+            for (var i = 0; i < valueNames.Length; i++)
+                if (row[i + 1].IsInteger) Element(w, valueNames[i], row[i + 1].Value);
+            TimeElement(w, timeName, time.Value);
+            w.WriteEndElement();
+        }
+    }
+
+    private static void DebtPayments(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse || Item(m, 0) is not { Type: DlmsType.Array } log) return;
+        w.WriteStartElement("PaymentBasedDebtRepayment", Namespace);
+        Rows(w, log, 10, "LogEntry", "Timestamp", "Amount");
+        w.WriteEndElement();
+    }
+
+    private static void ExportRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: >= 2 }) return;
+        if (Item(m, 0) is { } active && Item(m, 1) is { } activeUnit) Register(w, "ActiveExportRegister", "ActiveEnergyUnit", active, activeUnit, unit: 30, "Wh");
+        if (Item(m, 2) is { } reactive && Item(m, 3) is { } reactiveUnit) Register(w, "ReactiveExportRegister", "ReactiveEnergyUnit", reactive, reactiveUnit, unit: 32, "varh");
+    }
+
+    /// <summary>
+    /// 4.10 ECS23 (single-phase ESME): average RMS over-voltage counter and under-voltage counter (each with a scaler-unit), the
+    /// average RMS voltage profile {time, value} and its measurement period (seconds).
+    /// </summary>
+    private static void NetworkData(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Header.MessageCode != 0x0039 || m.Payload is not DlmsAccessResponse { Data.Count: 6 })
+        {
+            FuelOnly(w, m, values, plaintexts);
+            return;
+        }
+        w.WriteStartElement("Electricity", Namespace);
+        w.WriteStartElement("SinglePhaseESME", Namespace);
+        foreach (var (item, name) in (ReadOnlySpan<(int, string)>)[(0, "AvgRMSOverVoltageCounter"), (2, "AvgRMSUnderVoltageCounter")])
+            if (Item(m, item) is { IsInteger: true } counter)
+            {
+                w.WriteStartElement(name, Namespace);
+                Element(w, "Value", counter.Value);
+                w.WriteEndElement();
+            }
+        if (Item(m, 4) is { Type: DlmsType.Array } profile)
+        {
+            w.WriteStartElement("AvgRMSVoltageProfileDataLog", Namespace);
+            Rows(w, profile, 4320, "LogEntry", "Timestamp", "Value");
+            if (Item(m, 5) is { IsInteger: true } period) Element(w, "MeasurementPeriod", period.Value);
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+        w.WriteEndElement();
+    }
+
+    /// <summary>Clock status (IEC 62056-6-2 clock_status): bit 0 invalid, bit 1 doubtful; the ASN.1 status of GCS28 in the MMC's 6.11 order (0 reliable, 1 invalid, 2 unreliable).</summary>
+    private static void SynchroniseClock(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values) return;
+        if (m.Payload is DlmsAccessResponse && Item(m, 3)?.AsDateTime() is { } at)
+        {
+            Element(w, "DeviceTime", DateTimeText(at));
+            if (Item(m, 4) is { IsInteger: true } status)
+            {
+                w.WriteStartElement("Electricity", Namespace);
+                w.WriteStartElement("ElecClockTimeStatus", Namespace);
+                w.WriteAttribute("TimeStatusCode", status.Value);
+                Element(w, "TimeStatus", (status.Value & 0x01) != 0 ? "invalid" : (status.Value & 0x02) != 0 ? "unreliable" : "reliable");
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }
+        }
+        else if (m.Payload is Asn1Payload { Root.Children: [{ TagNumber: Asn1Node.GeneralizedTime } time, { TagNumber: Asn1Node.Integer or Asn1Node.Enumerated } code, ..] }
+            && DateTimeOffset.TryParseExact(Encoding.ASCII.GetString(time.Value.Span), "yyyyMMddHHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var deviceTime))
+        {
+            Element(w, "DeviceTime", DateTimeText(deviceTime));
+            var c = (long)code.AsInteger();
+            w.WriteStartElement("Gas", Namespace);
+            w.WriteStartElement("GasClockTimeStatus", Namespace);
+            w.WriteAttribute("ResponseCode", c);
+            Element(w, "ASN1Status", c switch { 0 => "reliable", 1 => "invalid", 2 => "unreliable", _ => "notKnown" });
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+    }
+
+    /// <summary>The MMC Log holds at most 100 entries (LogType maxOccurs).</summary>
+    private const int MaxLogEntries = 100;
+
+    /// <summary>
+    /// GBCS ECS35a–g (6.13): the log's buffer, an array of structures {time (double-long-unsigned, UTC seconds since
+    /// 2000-01-01), event or alert code (long-unsigned), other information (octet-string, or the values that follow)}.
+    /// GBCS CS10a/b: ZCL SE Events cluster Publish Event Log (server command 0x01): total matching events (2), command index (1),
+    /// total commands (1), log payload control (1), then per event: log id (1), event id (2), event time (4, UTC since 2000),
+    /// event data (octet string), all little-endian.
+    /// </summary>
+    private static void EventLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values) return;
+        if (Item(m, 0) is { Type: DlmsType.Array } buffer)
+        {
+            w.WriteStartElement("Log", Namespace);
+            var n = 0;
+            foreach (var e in buffer.Items)
+            {
+                if (e is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned } time, { Type: DlmsType.LongUnsigned } code, ..] } || ++n > MaxLogEntries) continue;
+                w.WriteStartElement("LogEntry", Namespace);
+                TimeElement(w, "Timestamp", time.Value);
+                LogCode(w, (ushort)code.Value);
+                var other = new List<byte>();
+                for (var i = 2; i < e.Items.Count; i++) AppendOctets(other, e[i]);
+                if (other.Count > 0)
+                {
+                    w.WriteStartElement("OtherInformation", Namespace);
+                    w.WriteHex(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(other));
+                    w.WriteEndElement();
+                }
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            return;
+        }
+        if (m.Payload is not GbzPayload g) return;
+        foreach (var c in g.Components)
+        {
+            if (c.ClusterId != 0x0709 || c.Frame is not { ClusterSpecific: true, CommandId: 0x01 } f || f.Payload.Length < 5) continue;
+            var p = f.Payload.Span[5..];
+            w.WriteStartElement("Log", Namespace);
+            var n = 0;
+            while (p.Length >= 8 && p.Length >= 8 + p[7] && ++n <= MaxLogEntries)
+            {
+                w.WriteStartElement("LogEntry", Namespace);
+                TimeElement(w, "Timestamp", BinaryPrimitives.ReadUInt32LittleEndian(p[3..]));
+                LogCode(w, BinaryPrimitives.ReadUInt16LittleEndian(p[1..]));
+                if (p[7] > 0)
+                {
+                    w.WriteStartElement("OtherInformation", Namespace);
+                    w.WriteHex(p.Slice(8, p[7]));
+                    w.WriteEndElement();
+                }
+                w.WriteEndElement();
+                p = p[(8 + p[7])..];
+            }
+            w.WriteEndElement();
+            return;
+        }
+    }
+
+    private static void LogCode(MmcWriter w, ushort code)
+    {
+        w.WriteStartElement("LogCode", Namespace);
+        Span<byte> octets = [(byte)(code >> 8), (byte)code];
+        w.WriteHex(octets);
+        w.WriteEndElement();
+        if (MmcStatus.KnownAlert(code) is { } meaning) Element(w, "LogMeaning", meaning);
+    }
+
+    /// <summary>A GBCS UTC time: seconds since 2000-01-01T00:00:00Z (the ZigBee epoch, which GBCS's DLMS logs use too).</summary>
+    private static void TimeElement(MmcWriter w, string name, long seconds)
+    {
+        w.WriteStartElement(name, Namespace);
+        w.WriteDateTime(GbzPayload.ZigBeeEpoch.AddSeconds(seconds));
+        w.WriteEndElement();
+    }
+
+    /// <summary>A value's octets as carried (big-endian for DLMS integers; an octet-string's contents).</summary>
+    private static void AppendOctets(List<byte> to, DlmsData d)
+    {
+        var width = d.Type switch
+        {
+            DlmsType.Integer or DlmsType.Unsigned or DlmsType.Enum or DlmsType.Boolean or DlmsType.Bcd => 1,
+            DlmsType.Long or DlmsType.LongUnsigned => 2,
+            DlmsType.DoubleLong or DlmsType.DoubleLongUnsigned => 4,
+            DlmsType.Long64 or DlmsType.Long64Unsigned => 8,
+            _ => 0,
+        };
+        if (width > 0)
+            for (var i = width - 1; i >= 0; i--) to.Add((byte)(d.UnsignedValue >> (8 * i)));
+        else if (d.Type is DlmsType.OctetString or DlmsType.VisibleString or DlmsType.BitString) to.AddRange(d.Octets.Span);
     }
 
     private static string Ascii(ReadOnlySpan<byte> b) => Encoding.ASCII.GetString(b).TrimEnd(' ', '\0');

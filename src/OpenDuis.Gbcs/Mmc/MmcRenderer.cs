@@ -215,8 +215,8 @@ public static class MmcRenderer
             foreach (var result in r.Results)
             {
                 w.WriteStartElement("COSEMResponse", Namespace);
-                w.WriteAttributeString("ResponseCode", result.Result.ToString(CultureInfo.InvariantCulture));
-                w.WriteAttributeString("Position", (++position).ToString(CultureInfo.InvariantCulture));
+                w.WriteAttribute("ResponseCode", result.Result);
+                w.WriteAttribute("Position", ++position);
                 if (result.Access == CosemAccess.Action) Element(w, "ActionResult", MmcStatus.ActionResult(result.Result));
                 else Element(w, "DataAccessResult", MmcStatus.DataAccessResult(result.Result));
                 w.WriteEndElement();
@@ -263,6 +263,13 @@ public static class MmcRenderer
     {
         w.WriteStartElement(name, Namespace);
         w.WriteString(value);
+        w.WriteEndElement();
+    }
+
+    internal static void Element(MmcWriter w, string name, long value)
+    {
+        w.WriteStartElement(name, Namespace);
+        w.WriteValue(value);
         w.WriteEndElement();
     }
 

@@ -49,7 +49,10 @@ internal static class MmcStatus
     /// Alert descriptions (GBCS Table 16.2 Alert Code names; 0x8F85–0x8F88 as the MMC schema's alert types name them).
     /// An alert outside the table is described by its code.
     /// </summary>
-    public static string Alert(ushort code) => code switch
+    public static string Alert(ushort code) => KnownAlert(code) ?? $"Device Alert 0x{code:X4}";
+
+    /// <summary>The GBCS Table 16.2 description of an alert or event code, or null when the table does not name it.</summary>
+    public static string? KnownAlert(ushort code) => code switch
     {
         0x8071 => "GPF Device Log Changed",
         0x810E => "Credit Added Locally",
@@ -73,7 +76,7 @@ internal static class MmcStatus
         0x8F86 => "Limit APC Level Command Processed",
         0x8F87 => "Limit APC Level Ended",
         0x8F88 => "Operational Update",
-        _ => $"Device Alert 0x{code:X4}",
+        _ => null,
     };
 
     /// <summary>Smart Meter Integrity Issue Warning values (GBCS 16.?, alert 0x81A0), as the MMC enumeration spells them.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Xml;
 
@@ -39,6 +40,43 @@ internal sealed class MmcWriter
         _sb.Append(' ').Append(name).Append("=\"");
         Escape(value, attribute: true);
         _sb.Append('"');
+    }
+
+    /// <summary>An integer attribute, formatted straight into the document (no string per value).</summary>
+    public void WriteAttribute(string name, long value)
+    {
+        if (!_startTagOpen) throw new InvalidOperationException("An attribute is written only inside a start tag.");
+        _sb.Append(' ').Append(name).Append("=\"").Append(CultureInfo.InvariantCulture, $"{value}").Append('"');
+    }
+
+    /// <summary>Integer text, formatted straight into the document.</summary>
+    public void WriteValue(long value)
+    {
+        CloseStartTag();
+        _sb.Append(CultureInfo.InvariantCulture, $"{value}");
+    }
+
+    /// <summary>Octets as hexadecimal text (xs:hexBinary), written straight into the document.</summary>
+    public void WriteHex(ReadOnlySpan<byte> octets)
+    {
+        CloseStartTag();
+        Span<char> hex = stackalloc char[64];
+        while (!octets.IsEmpty)
+        {
+            var chunk = octets[..Math.Min(32, octets.Length)];
+            Convert.TryToHexString(chunk, hex, out var written);
+            _sb.Append(hex[..written]);
+            octets = octets[chunk.Length..];
+        }
+    }
+
+    /// <summary>A UTC xs:dateTime (yyyy-MM-ddTHH:mm:ssZ), formatted straight into the document.</summary>
+    public void WriteDateTime(DateTimeOffset at)
+    {
+        CloseStartTag();
+        Span<char> text = stackalloc char[20];
+        at.UtcDateTime.TryFormat(text, out var written, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        _sb.Append(text[..written]);
     }
 
     public void WriteString(string text)

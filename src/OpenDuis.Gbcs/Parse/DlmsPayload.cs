@@ -137,14 +137,14 @@ public sealed class DlmsData
             case DlmsType.BitString:
                 {
                     var bits = r.Length("the bit count of a bit-string");
-                    return new(DlmsType.BitString, at, bits, r.Take((bits + 7) / 8, "the bits of a bit-string").ToArray());
+                    return new(DlmsType.BitString, at, bits, r.TakeMemory((bits + 7) / 8, "the bits of a bit-string"));
                 }
             case DlmsType.DoubleLong: return new(DlmsType.DoubleLong, at, (int)r.UInt32("a double-long"));
             case DlmsType.DoubleLongUnsigned: return new(DlmsType.DoubleLongUnsigned, at, r.UInt32("a double-long-unsigned"));
             case DlmsType.OctetString:
             case DlmsType.VisibleString:
             case DlmsType.Utf8String:
-                return new((DlmsType)tag, at, octets: r.Counted("the octets of a string").ToArray());
+                return new((DlmsType)tag, at, octets: r.CountedMemory("the octets of a string"));
             case DlmsType.Bcd: return new(DlmsType.Bcd, at, r.Byte("a bcd"));
             case DlmsType.Integer: return new(DlmsType.Integer, at, (sbyte)r.Byte("an integer"));
             case DlmsType.Long: return new(DlmsType.Long, at, (short)r.UInt16("a long"));
@@ -153,11 +153,11 @@ public sealed class DlmsData
             case DlmsType.Long64: return new(DlmsType.Long64, at, (long)r.UInt64("a long64"));
             case DlmsType.Long64Unsigned: return new(DlmsType.Long64Unsigned, at, unchecked((long)r.UInt64("a long64-unsigned")));
             case DlmsType.Enum: return new(DlmsType.Enum, at, r.Byte("an enum"));
-            case DlmsType.Float32: return new(DlmsType.Float32, at, octets: r.Take(4, "a float32").ToArray());
-            case DlmsType.Float64: return new(DlmsType.Float64, at, octets: r.Take(8, "a float64").ToArray());
-            case DlmsType.DateTime: return new(DlmsType.DateTime, at, octets: r.Take(12, "a date-time").ToArray());
-            case DlmsType.Date: return new(DlmsType.Date, at, octets: r.Take(5, "a date").ToArray());
-            case DlmsType.Time: return new(DlmsType.Time, at, octets: r.Take(4, "a time").ToArray());
+            case DlmsType.Float32: return new(DlmsType.Float32, at, octets: r.TakeMemory(4, "a float32"));
+            case DlmsType.Float64: return new(DlmsType.Float64, at, octets: r.TakeMemory(8, "a float64"));
+            case DlmsType.DateTime: return new(DlmsType.DateTime, at, octets: r.TakeMemory(12, "a date-time"));
+            case DlmsType.Date: return new(DlmsType.Date, at, octets: r.TakeMemory(5, "a date"));
+            case DlmsType.Time: return new(DlmsType.Time, at, octets: r.TakeMemory(4, "a time"));
             default: throw OctetReader.Fail(at, $"an A-XDR Data type tag (IEC 62056-6-2), found 0x{tag:X2}");
         }
     }

@@ -243,7 +243,7 @@ public static class GbcsParser
 
     private static GbcsPayload ReadPayload(byte[] content, int offset, CraFlag cra, MessageCodeEntry entry)
     {
-        var r = new OctetReader(content, offset);
+        var r = new OctetReader(content.AsMemory(), offset);
         if (content.Length == 0) throw OctetReader.Fail(offset, $"{entry.Kind} content for {entry}, found none");
         var first = content[0];
         var kind = first switch

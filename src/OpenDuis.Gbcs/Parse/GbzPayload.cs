@@ -126,7 +126,7 @@ public sealed record ZclFrame(byte FrameControl, byte Sequence, byte CommandId, 
         var tsn = r.Byte("the ZCL transaction sequence number");
         var cmd = r.Byte("the ZCL command id");
         var payloadAt = r.Offset;
-        var payload = r.Take(r.Remaining, "the ZCL payload");
+        var payload = r.TakeMemory(r.Remaining, "the ZCL payload");
         IReadOnlyList<ZclAttribute>? attributes = null;
         if ((fc & 0x03) == 0x00 && cmd == 0x01)
         {
@@ -139,7 +139,7 @@ public sealed record ZclFrame(byte FrameControl, byte Sequence, byte CommandId, 
         {
             throw OctetReader.Fail(payloadAt, $"a ZCL Default Response of command id and status (2 octets), found {payload.Length}");
         }
-        return new(fc, tsn, cmd, payload.ToArray(), attributes);
+        return new(fc, tsn, cmd, payload, attributes);
     }
 }
 
@@ -172,7 +172,7 @@ public sealed record ZclAttribute(ushort Id, byte Status, byte DataType, ReadOnl
 
     internal static ZclAttribute ReadRecord(ref OctetReader r)
     {
-        var id = r.UInt16("a ZCL attribute id");
+        var id = r.UInt16LittleEndian("a ZCL attribute id");
         var status = r.Byte("a ZCL attribute status");
         if (status != 0) return new(id, status, 0, default, null);
         var type = r.Byte("a ZCL data type");
@@ -184,19 +184,19 @@ public sealed record ZclAttribute(ushort Id, byte Status, byte DataType, ReadOnl
         var at = r.Offset;
         switch (type)
         {
-            case 0x41 or 0x42: return new(id, 0, type, r.Take(r.Byte("a ZCL string length"), "a ZCL string").ToArray(), null);
-            case 0x43 or 0x44: return new(id, 0, type, r.Take(r.UInt16("a ZCL long string length"), "a ZCL long string").ToArray(), null);
+            case 0x41 or 0x42: return new(id, 0, type, r.TakeMemory(r.Byte("a ZCL string length"), "a ZCL string"), null);
+            case 0x43 or 0x44: return new(id, 0, type, r.TakeMemory(r.UInt16LittleEndian("a ZCL long string length"), "a ZCL long string"), null);
             case 0x48 or 0x50 or 0x51:
                 {
                     var elementType = r.Byte("a ZCL array element type");
-                    var n = r.UInt16("a ZCL array element count");
+                    var n = r.UInt16LittleEndian("a ZCL array element count");
                     var items = new ZclAttribute[n];
                     for (var i = 0; i < n; i++) items[i] = ReadValue(ref r, (ushort)i, elementType);
                     return new(id, 0, type, default, items);
                 }
             case 0x4C:
                 {
-                    var n = r.UInt16("a ZCL structure element count");
+                    var n = r.UInt16LittleEndian("a ZCL structure element count");
                     var items = new ZclAttribute[n];
                     for (var i = 0; i < n; i++) items[i] = ReadValue(ref r, (ushort)i, r.Byte("a ZCL structure element type"));
                     return new(id, 0, type, default, items);
@@ -204,7 +204,7 @@ public sealed record ZclAttribute(ushort Id, byte Status, byte DataType, ReadOnl
         }
         var size = FixedSize(type);
         if (size < 0) throw OctetReader.Fail(at - 1, $"a ZCL data type (ZCL Table 2-10), found 0x{type:X2}");
-        return new(id, 0, type, r.Take(size, "a ZCL value").ToArray(), null);
+        return new(id, 0, type, r.TakeMemory(size, "a ZCL value"), null);
     }
 
     private static int FixedSize(byte type) => type switch

@@ -24,12 +24,21 @@ public sealed class GbcsParseException(GbcsParseError error) : FormatException($
 internal ref struct OctetReader
 {
     private readonly ReadOnlySpan<byte> _bytes;
+    // The same octets as memory when the reader was made over memory: values read then share it instead of each being copied.
+    private readonly ReadOnlyMemory<byte> _memory;
     private readonly int _base;
     private int _at;
 
     public OctetReader(ReadOnlySpan<byte> bytes, int baseOffset = 0)
     {
         _bytes = bytes;
+        _base = baseOffset;
+    }
+
+    public OctetReader(ReadOnlyMemory<byte> memory, int baseOffset = 0)
+    {
+        _memory = memory;
+        _bytes = memory.Span;
         _base = baseOffset;
     }
 
@@ -52,8 +61,18 @@ internal ref struct OctetReader
         return s;
     }
 
+    /// <summary>The next <paramref name="n"/> octets as memory: a slice of the reader's memory, or a copy when it reads a span.</summary>
+    public ReadOnlyMemory<byte> TakeMemory(int n, string what)
+    {
+        var start = _at;
+        var s = Take(n, what);
+        return _memory.Length == _bytes.Length && !_memory.IsEmpty ? _memory.Slice(start, n) : s.ToArray();
+    }
+
     public byte Byte(string what) => Take(1, what)[0];
     public ushort UInt16(string what) => BinaryPrimitives.ReadUInt16BigEndian(Take(2, what));
+    /// <summary>ZCL's multi-octet counts and lengths are little-endian (ZCL 2.6.1), unlike DLMS and the GBCS headers.</summary>
+    public ushort UInt16LittleEndian(string what) => BinaryPrimitives.ReadUInt16LittleEndian(Take(2, what));
     public uint UInt32(string what) => BinaryPrimitives.ReadUInt32BigEndian(Take(4, what));
     public ulong UInt64(string what) => BinaryPrimitives.ReadUInt64BigEndian(Take(8, what));
 
@@ -94,10 +113,20 @@ internal ref struct OctetReader
         return Take(n, what);
     }
 
+    /// <summary><see cref="Counted"/>, as memory (see <see cref="TakeMemory"/>).</summary>
+    public ReadOnlyMemory<byte> CountedMemory(string what)
+    {
+        var at = Offset;
+        var n = Length(what, lengthOf: true);
+        if (n > Remaining) throw Fail(at, $"{what} of {n} octets, but only {Remaining} follow");
+        return TakeMemory(n, what);
+    }
+
     /// <summary>A reader over the next <paramref name="n"/> octets (offsets stay those of the whole message).</summary>
     public OctetReader Sub(int n, string what)
     {
         var at = Offset;
+        if (_memory.Length == _bytes.Length && !_memory.IsEmpty) return new OctetReader(TakeMemory(n, what), at);
         var span = Take(n, what);
         return new OctetReader(span, at);
     }

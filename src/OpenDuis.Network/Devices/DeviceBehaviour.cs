@@ -37,35 +37,39 @@ public static class DeviceBehaviour
         var body = original?.Body ?? (request.IsSignedPreCommand ? null : request.Body);
         var next = state.Logged(new DeviceEvent(at, variant, request.RequestId));
         byte[]? content = null;
+        // R-GBCS-2: the data of a Use Case GBCS encrypts goes out as protected attributes, encrypted for the recipient on sending.
+        byte[] Access(params byte[][] data) => GbcsMessageCodes.IsEncrypted(useCase.MessageCode)
+            ? Dlms.ProtectedAccessResponseOf(counter, state.Id, request.RequestId.Originator, data)
+            : Dlms.AccessResponseOf(counter, data);
 
         if (variant == ReadImportRegisters)
         {
             var r = state.RegistersAt(at);
             content = useCase.IsDlms
-                ? Dlms.AccessResponseOf(counter, Dlms.Unsigned32(r.ActiveImportWh), Dlms.ScalerUnit(0, Dlms.Wh), Dlms.Unsigned32(r.ReactiveImportVarh), Dlms.ScalerUnit(0, Dlms.Varh))
+                ? Access(Dlms.Unsigned32(r.ActiveImportWh), Dlms.ScalerUnit(0, Dlms.Wh), Dlms.Unsigned32(r.ReactiveImportVarh), Dlms.ScalerUnit(0, Dlms.Varh))
                 : Zcl.CurrentSummationDelivered(counter, r.GasVolumeLitres);
         }
         else if (variant == ReadExportRegisters)
         {
             var r = state.RegistersAt(at);
-            content = Dlms.AccessResponseOf(counter, Dlms.Unsigned32(r.ActiveExportWh), Dlms.ScalerUnit(0, Dlms.Wh), Dlms.Unsigned32(r.ReactiveExportVarh), Dlms.ScalerUnit(0, Dlms.Varh));
+            content = Access(Dlms.Unsigned32(r.ActiveExportWh), Dlms.ScalerUnit(0, Dlms.Wh), Dlms.Unsigned32(r.ReactiveExportVarh), Dlms.ScalerUnit(0, Dlms.Varh));
         }
         else if (variant == UpdateMeterBalance && Decimal(body, "AdjustMeterBalance") is { } adjustment)
             next = next with { MeterBalance = state.MeterBalance + (long)adjustment };
-        else if (variant == ReadPrepayValues)
-            content = Dlms.AccessResponseOf(counter, Dlms.Signed32(state.MeterBalance));
+        else if (variant == ReadPrepayValues && useCase.IsDlms)
+            content = Access(Dlms.Signed32(state.MeterBalance));
         else if (variant == EnableSupply) next = next with { Supply = SupplyState.Enabled };
         else if (variant == DisableSupply) next = next with { Supply = SupplyState.Disabled };
         else if (variant == ArmSupply) next = next with { Supply = SupplyState.Armed };
         else if (variant == ReadSupplyStatus)
-            content = Dlms.AccessResponseOf(counter, Dlms.EnumValue((byte)state.Supply));
+            content = Access(Dlms.EnumValue((byte)state.Supply));
         else if (variant == ActivateFirmware && Text(body, "FirmwareHash") is { Length: >= 8 } hash)
             // The image's version is inside the image the DCC distributed (11.1); the emulator names the version after its hash.
             next = next with { ActivatedFirmwareHash = hash, FirmwareVersion = hash[..8].ToUpperInvariant() };
         else if (variant == ReadFirmwareVersion)
-            content = Dlms.AccessResponseOf(counter, Dlms.Octets(Encoding.ASCII.GetBytes(state.FirmwareVersion)));
+            content = Access(Dlms.Octets(Encoding.ASCII.GetBytes(state.FirmwareVersion)));
         else if (TariffWrites.Contains(variant) && body is not null)
-            next = next with { Tariff = (body.LocalName, at) };
+            next = next with { Tariff = (body.LocalName, at), Prices = TariffPrices.From(body, state.Prices) };
 
         content ??= rtds.Response(useCase.MessageCode)?.Content.ToArray() ?? Success(useCase, counter);
         return new DeviceExecution(next, content);

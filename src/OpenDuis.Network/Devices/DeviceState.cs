@@ -36,6 +36,9 @@ public sealed record DeviceState
     /// <summary>The last tariff written (DUIS 1.1.x): the request's body element name and when it was applied.</summary>
     public (string Element, DateTimeOffset At)? Tariff { get; init; }
 
+    /// <summary>The prices of the tariff held (DUIS 1.1.1, 1.2.1 write them; 4.11.1 reads them).</summary>
+    public TariffPrices Prices { get; init; } = TariffPrices.Default;
+
     /// <summary>Firmware hash of an image activated (DUIS 11.3), until the version it carries is read.</summary>
     public string? ActivatedFirmwareHash { get; init; }
 

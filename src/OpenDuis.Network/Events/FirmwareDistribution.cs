@@ -1,6 +1,7 @@
 using System.Xml;
 using OpenDuis.Core.Alerts;
 using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Requests;
 using OpenDuis.Network.Execution;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
@@ -15,9 +16,18 @@ namespace OpenDuis.Network.Events;
 /// fault), the sender receives FirmwareDistributionFailure naming them (DUIS 3.9.6), one alert per CSP
 /// region with that region's code (N18–N23, DccAlertCatalogue.FirmwareDistributionFailureCode).
 /// </summary>
-public sealed class FirmwareDistribution(IInventoryStore inventory, IDccAlertSink sink, DeviceFaults faults)
+public sealed class FirmwareDistribution(IInventoryStore inventory, IDccAlertSink sink, DeviceFaults faults) : INonDeviceService
 {
     public static readonly ServiceReferenceVariant UpdateFirmware = ServiceReferenceVariant.Parse("11.1");
+
+    public IReadOnlyCollection<ServiceReferenceVariant> Variants { get; } = [UpdateFirmware];
+
+    /// <summary>SR 11.1 is acknowledged (I99); Devices the CSPs cannot reach are reported afterwards as N18–N23.</summary>
+    public async ValueTask<NonDeviceResult> AnswerAsync(DuisRequest request, CancellationToken cancellationToken)
+    {
+        await DistributeAsync(request, cancellationToken).ConfigureAwait(false);
+        return NonDeviceResult.Acknowledged;
+    }
 
     /// <summary>Distributes the image of <paramref name="request"/>; returns the alerts raised for the Devices the CSPs could not reach.</summary>
     public async Task<IReadOnlyList<AlertToRaise>> DistributeAsync(DuisRequest request, CancellationToken cancellationToken = default)

@@ -112,7 +112,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             return await _inner.AcceptAsync(command, cancellationToken);
 
         var now = _clock.GetUtcNow();
-        var executeAt = ExecutionDateTime(request);
+        var executeAt = request.ExecutionDateTime;
         var dspDated = definition.FutureDated is FutureDatedPattern.Dsp or FutureDatedPattern.DspAndDevice;
         if (dspDated && executeAt == CancelExecutionDateTime)
         {
@@ -154,7 +154,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     {
         var request = command.Request;
         var now = _clock.GetUtcNow();
-        var executeAt = ExecutionDateTime(request) is { } at && at != CancelExecutionDateTime ? at : (DateTimeOffset?)null;
+        var executeAt = request.ExecutionDateTime is { } at && at != CancelExecutionDateTime ? at : (DateTimeOffset?)null;
         var futureDated = executeAt > command.AcceptedAt;
         var since = futureDated ? executeAt!.Value : command.AcceptedAt;
         if (since <= now && now - since > _options.ResponseTimeout)
@@ -167,23 +167,6 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         }
         var acceptance = await AcceptAsync(command, cancellationToken);
         if (acceptance.Code != ResponseCode.I99) LogResumedAnswered(_logger, request.RequestId.ToString(), acceptance.Code.ToString());
-    }
-
-    /// <summary>sr:ExecutionDateTime, the first child of a Future Dated request's body, or of its Signed Pre-Command.</summary>
-    private static DateTimeOffset? ExecutionDateTime(DuisRequest request)
-    {
-        if (request.IsSignedPreCommand)
-        {
-            try { return request.SignedPreCommand?.ExecutionDateTime; }
-            catch (DuisFormatException) { return null; }
-        }
-        for (var node = request.Body.FirstChild; node is not null; node = node.NextSibling)
-        {
-            if (node is not XmlElement e) continue;
-            if (e.LocalName != "ExecutionDateTime" || e.NamespaceURI != DuisNamespaces.ServiceUserGateway) return null;
-            return DateTimeOffset.TryParse(e.InnerText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
-        }
-        return null;
     }
 
     /// <summary>
@@ -349,19 +332,39 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     /// <summary>The command failed: its originator receives a CommandFailure DCC Alert with the failure's code (DUIS 3.9.5).</summary>
     private async Task FailAsync(DeviceCommand command, RuntimeFailure failure, CancellationToken cancellationToken)
     {
-        var row = RuntimeFailures.Of(failure);
         var id = command.Request.RequestId;
+        var row = await RaiseFailureAsync(id, failure, command.Request.CommandVariant.TakesSignedPreCommand(), command.Schedule, command.Lease, cancellationToken);
+        LogFailed(_logger, id.ToString(), row.ResponseCode.ToString(), row.Clause);
+    }
+
+    /// <summary>The CommandFailure DCC Alert for <paramref name="id"/> (DUIS 3.9.5) to its originator; then its request ends, failed.</summary>
+    private async Task<RuntimeFailureRow> RaiseFailureAsync(RequestId id, RuntimeFailure failure, bool critical, Core.Schedules.DspScheduleId? schedule,
+        RequestLease lease, CancellationToken cancellationToken)
+    {
+        var row = RuntimeFailures.Of(failure);
         var code = row.AlertCode;
         if (failure is RuntimeFailure.Unreachable or RuntimeFailure.NoResponse)
         {
             var device = await _inventory.FindDeviceAsync(id.Target, cancellationToken);
-            code = DccAlertCatalogue.CommandFailureCode(RuntimeFailures.KindFor(failure, device?.Type, device?.Generation,
-                command.Request.CommandVariant.TakesSignedPreCommand()));
+            code = DccAlertCatalogue.CommandFailureCode(RuntimeFailures.KindFor(failure, device?.Type, device?.Generation, critical));
         }
-        await _networkAlerts.CommandFailedAsync(code, id, row.ResponseCode, command.Schedule, cancellationToken);
+        await _networkAlerts.CommandFailedAsync(code, id, row.ResponseCode, schedule, cancellationToken);
         Remember(id, failure);
-        command.Lease.Complete(succeeded: false);
-        LogFailed(_logger, id.ToString(), row.ResponseCode.ToString(), row.Clause);
+        lease.Complete(succeeded: false);
+        return row;
+    }
+
+    /// <summary>
+    /// A command acknowledged before a restart whose recorded request cannot be read back (only a damaged
+    /// database gives this) is never delivered: it ends as one the DCC could not deliver, in its
+    /// CommandFailure DCC Alert with E20 (DUIS 3.9.5, 3.5.10 Table 1) to the originator named by its
+    /// Request ID, so the User is told rather than left waiting. Said once, with the reason.
+    /// </summary>
+    public async ValueTask FailUnreadableAsync(RequestId id, Core.Schedules.DspScheduleId? schedule, RequestLease lease, string reason,
+        CancellationToken cancellationToken = default)
+    {
+        var row = await RaiseFailureAsync(id, RuntimeFailure.Unreachable, critical: false, schedule, lease, cancellationToken);
+        LogUnreadable(_logger, id.ToString(), reason, row.ResponseCode.ToString());
     }
 
     private void Remember(RequestId id, RuntimeFailure failure)
@@ -432,6 +435,9 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Future Dated (DSP) request {RequestId} cancelled by {CancelRequestId}")]
     private static partial void LogCancelled(ILogger logger, string requestId, string cancelRequestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The command of request {RequestId}, acknowledged before the restart, cannot be read back from the database ({Reason}): it is not executed and ends in its CommandFailure DCC Alert ({ResponseCode})")]
+    private static partial void LogUnreadable(ILogger logger, string requestId, string reason, string responseCode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId} failed with {ResponseCode} ({Clause})")]
     private static partial void LogFailed(ILogger logger, string requestId, string responseCode, string clause);

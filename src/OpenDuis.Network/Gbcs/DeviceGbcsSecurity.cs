@@ -28,6 +28,9 @@ public enum RemotePartySignatureCheck : ushort
 /// </summary>
 public sealed class DeviceGbcsSecurity(IGbcsKeys organisations, IDeviceCredentials devices, Eui accessControlBroker)
 {
+    /// <summary>The Devices' Alert Originator Counters: the Device key store's (durable) where it keeps them, else in memory.</summary>
+    public IDeviceAlertCounters AlertCounters { get; } = devices as IDeviceAlertCounters ?? new InMemoryDeviceAlertCounters();
+
     private readonly ConcurrentDictionary<(Eui Own, Eui Other), GbcsKeyAgreement?> _agreements = new();
 
     /// <summary>Device keys: the in-memory ones, unless a Device key store is given.</summary>

@@ -45,7 +45,7 @@ public sealed class RtdsLibrary
 
     /// <summary>
     /// Reads every <c>*_RESPONSE_GBCS.HEX</c> and <c>*_PRECOMMAND_GBCS.HEX</c> under <paramref name="folder"/>.
-    /// For each Message Code a success scenario is preferred over an error one. Files that are not
+    /// For each Message Code a success scenario is preferred over any other, an error one taken last. Files that are not
     /// a GBCS General Signing message (General Block Transfer, say) are skipped. Where the RTDS key
     /// store lies beside the folder (<c>../keystore</c>, the ZAZ1 test PKI: the layout SmartDCC's gbcs-parser
     /// publishes them in), the responses' encrypted payloads are decrypted with it.
@@ -56,8 +56,8 @@ public sealed class RtdsLibrary
         var verifier = Directory.Exists(keystore) ? new GbcsVerifier(GbcsKeyring.Load(keystore), AccessControlBroker) : null;
         var plaintexts = new Dictionary<string, byte[]>();
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"The RTDS GBCS folder {folder} does not exist.");
-        var responses = new Dictionary<ushort, (GbcsMessage Message, bool Success)>();
-        var preCommands = new Dictionary<ushort, (GbcsMessage Message, bool Success)>();
+        var responses = new Dictionary<ushort, (GbcsMessage Message, int Rank)>();
+        var preCommands = new Dictionary<ushort, (GbcsMessage Message, int Rank)>();
         var files = 0;
         foreach (var file in Directory.EnumerateFiles(folder, "*_GBCS.HEX", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
@@ -72,13 +72,20 @@ public sealed class RtdsLibrary
             if (!GbcsMessage.TryRead(bytes, out var message, out _)) continue;
             files++;
             if (verifier is not null && target == responses) Decrypt(verifier, bytes, message, plaintexts);
-            var success = !name.Contains("ERROR", StringComparison.OrdinalIgnoreCase);
-            if (!target.TryGetValue(message.MessageCode, out var held) || (success && !held.Success))
-                target[message.MessageCode] = (message, success);
+            var rank = Rank(name);
+            if (!target.TryGetValue(message.MessageCode, out var held) || rank > held.Rank)
+                target[message.MessageCode] = (message, rank);
         }
         return new RtdsLibrary(responses.ToFrozenDictionary(p => p.Key, p => p.Value.Message),
             preCommands.ToFrozenDictionary(p => p.Key, p => p.Value.Message), files, plaintexts.ToFrozenDictionary());
     }
+
+    /// <summary>
+    /// Which scenario of a Message Code a Device answers with: a SUCCESS one (the full answer, its payloads
+    /// encrypted where GBCS encrypts them) before any other (NOT_FOUND, say), an ERROR one last.
+    /// </summary>
+    private static int Rank(string name) =>
+        name.Contains("SUCCESS", StringComparison.OrdinalIgnoreCase) ? 2 : name.Contains("ERROR", StringComparison.OrdinalIgnoreCase) ? 0 : 1;
 
     /// <summary>The ACB of the RTDS messages (their commands' MACs are keyed by it).</summary>
     private static readonly Eui AccessControlBroker = Eui.Parse("90-B3-D5-1F-30-00-00-02");

@@ -14,6 +14,8 @@ namespace OpenDuis.Protocol.Messages;
 public sealed class DuisRequest
 {
     private readonly IReadOnlyList<RootAttribute>? _rootAttributes;
+    private DateTimeOffset? _executionDateTime;
+    private bool _executionDateTimeRead;
 
     public DuisRequest(
         DuisSchemaVersion schemaVersion,
@@ -29,7 +31,7 @@ public sealed class DuisRequest
     {
     }
 
-    private DuisRequest(
+    internal DuisRequest(
         DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant, ServiceReference serviceReference,
         ServiceReferenceVariant serviceReferenceVariant, XmlElement body, bool? firstInSequence, RequestId? precedingRequestId,
         XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes)
@@ -69,6 +71,36 @@ public sealed class DuisRequest
 
     /// <summary>The Signed Pre-Command the body holds (throws <see cref="DuisFormatException"/> if it is malformed).</summary>
     public SignedPreCommand? SignedPreCommand => IsSignedPreCommand ? SignedPreCommand.Read(Body) : null;
+
+    /// <summary>
+    /// sr:ExecutionDateTime of a Future Dated request: the first child of its body, or of its Signed
+    /// Pre-Command (the XSD puts it first in both). Null when absent or not an xs:dateTime (the schema
+    /// check refuses the latter); a time without an offset is UTC. Read once, on first use.
+    /// </summary>
+    public DateTimeOffset? ExecutionDateTime
+    {
+        get
+        {
+            if (!_executionDateTimeRead)
+            {
+                _executionDateTime = ReadExecutionDateTime(Body);
+                _executionDateTimeRead = true;
+            }
+            return _executionDateTime;
+        }
+    }
+
+    private static DateTimeOffset? ReadExecutionDateTime(XmlElement body)
+    {
+        for (var n = body.FirstChild; n is not null; n = n.NextSibling)
+        {
+            if (n is not XmlElement e) continue;
+            if (!IsSr(e, "ExecutionDateTime")) return null;
+            return DateTimeOffset.TryParse(Text(e).AsSpan().Trim(), System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
+        }
+        return null;
+    }
 
     /// <summary>The header's Service Reference is the one its variant belongs to (otherwise E48, DUIS 3.5.10).</summary>
     public bool ReferenceMatchesVariant => ServiceReference == ServiceReferenceVariant.Reference;

@@ -93,6 +93,90 @@ public sealed class Canonicalizer : IDisposable
         return Written;
     }
 
+    /// <summary>
+    /// Starts the inclusive canonical form of a document fed node by node from a reader
+    /// (<see cref="Stream"/>), so a request is canonicalised as it is parsed, with no DOM. It writes
+    /// what <see cref="Canonicalise"/> writes for the document those nodes make: the same namespace,
+    /// attribute and text rules, and the same linear bookkeeping of bindings.
+    /// </summary>
+    internal void BeginStream()
+    {
+        Reset(CanonicalForm.Inclusive, null);
+        _streamBeforeRoot = true;
+    }
+
+    /// <summary>Writes the reader's current node (its start tag, end tag, text or PI; comments are dropped).</summary>
+    internal void Stream(XmlReader reader)
+    {
+        switch (reader.NodeType)
+        {
+            case XmlNodeType.Element:
+                StreamStartTag(reader);
+                _streamBeforeRoot = false;
+                break;
+            case XmlNodeType.EndElement:
+                WriteEndTag(reader.Prefix, reader.LocalName);
+                break;
+            case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                // Outside the document element only whitespace can occur, and C14N drops it.
+                if (reader.Depth > 0) WriteEscaped(reader.Value, TextSpecials);
+                break;
+            case XmlNodeType.ProcessingInstruction:
+                var outside = reader.Depth == 0;
+                if (outside && !_streamBeforeRoot) WriteAscii("\n"u8);
+                WriteProcessingInstruction(reader.LocalName, reader.Value);
+                if (outside && _streamBeforeRoot) WriteAscii("\n"u8);
+                break;
+        }
+    }
+
+    private bool _streamBeforeRoot;
+    private readonly List<StreamAttribute> _streamAttributes = new(8);
+
+    private readonly record struct StreamAttribute(string Prefix, string LocalName, string NamespaceUri, string Value);
+
+    // The order of CollectDeclared: the element's namespace declarations, then its own prefix, then its attributes'.
+    private void StreamStartTag(XmlReader reader)
+    {
+        _frames.Add(_bindings.Count);
+        _element++;
+        var prefix = reader.Prefix;
+        var localName = reader.LocalName;
+        WriteAscii("<"u8);
+        WriteName(prefix, localName);
+
+        _pending.Clear();
+        _streamAttributes.Clear();
+        if (reader.MoveToFirstAttribute())
+        {
+            do
+            {
+                var ns = reader.NamespaceURI;
+                if (ns == XmlnsNamespace) ConsiderInclusive(reader.Prefix.Length == 0 ? "" : reader.LocalName, reader.Value);
+                else _streamAttributes.Add(new StreamAttribute(reader.Prefix, reader.LocalName, ns, reader.Value));
+            }
+            while (reader.MoveToNextAttribute());
+            reader.MoveToElement();
+        }
+        ConsiderInclusive(prefix, reader.NamespaceURI);
+        foreach (var attribute in _streamAttributes)
+        {
+            if (attribute.Prefix.Length == 0 || attribute.NamespaceUri == XmlNamespace) continue;
+            ConsiderInclusive(attribute.Prefix, attribute.NamespaceUri);
+        }
+        WritePendingDeclarations();
+
+        if (_streamAttributes.Count > 1)
+            _streamAttributes.Sort(static (a, b) =>
+            {
+                var byNamespace = string.CompareOrdinal(a.NamespaceUri, b.NamespaceUri);
+                return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.LocalName, b.LocalName);
+            });
+        foreach (var attribute in _streamAttributes) WriteAttribute(attribute.Prefix, attribute.LocalName, attribute.Value);
+        WriteAscii(">"u8);
+        if (reader.IsEmptyElement) WriteEndTag(prefix, localName);
+    }
+
     private void Reset(CanonicalForm form, XmlNode? excluded)
     {
         _length = 0;
@@ -116,20 +200,7 @@ public sealed class Canonicalizer : IDisposable
         _pending.Clear();
         if (_form == CanonicalForm.Exclusive) CollectVisiblyUtilised(element);
         else CollectDeclared(element);
-        _pending.Sort(static (a, b) => string.CompareOrdinal(a.Prefix, b.Prefix));
-        foreach (var (prefix, uri) in _pending)
-        {
-            WriteAscii(" xmlns"u8);
-            if (prefix.Length > 0)
-            {
-                WriteAscii(":"u8);
-                WriteUtf8(prefix);
-            }
-            WriteAscii("=\""u8);
-            WriteEscaped(uri, AttributeSpecials);
-            WriteAscii("\""u8);
-            Bind(prefix, uri);
-        }
+        WritePendingDeclarations();
 
         _attributes.Clear();
         foreach (XmlAttribute attribute in element.Attributes)
@@ -140,14 +211,7 @@ public sealed class Canonicalizer : IDisposable
                 var byNamespace = string.CompareOrdinal(a.NamespaceURI, b.NamespaceURI);
                 return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.LocalName, b.LocalName);
             });
-        foreach (var attribute in _attributes)
-        {
-            WriteAscii(" "u8);
-            WriteName(attribute.Prefix, attribute.LocalName);
-            WriteAscii("=\""u8);
-            WriteEscaped(attribute.Value, AttributeSpecials);
-            WriteAscii("\""u8);
-        }
+        foreach (var attribute in _attributes) WriteAttribute(attribute.Prefix, attribute.LocalName, attribute.Value);
         WriteAscii(">"u8);
 
         for (var child = element.FirstChild; child is not null; child = child.NextSibling)
@@ -171,11 +235,43 @@ public sealed class Canonicalizer : IDisposable
             }
         }
 
+        WriteEndTag(element.Prefix, element.LocalName);
+    }
+
+    private void WriteEndTag(string prefix, string localName)
+    {
         WriteAscii("</"u8);
-        WriteName(element.Prefix, element.LocalName);
+        WriteName(prefix, localName);
         WriteAscii(">"u8);
         Unbind(_frames[^1]);
         _frames.RemoveAt(_frames.Count - 1);
+    }
+
+    private void WritePendingDeclarations()
+    {
+        _pending.Sort(static (a, b) => string.CompareOrdinal(a.Prefix, b.Prefix));
+        foreach (var (prefix, uri) in _pending)
+        {
+            WriteAscii(" xmlns"u8);
+            if (prefix.Length > 0)
+            {
+                WriteAscii(":"u8);
+                WriteUtf8(prefix);
+            }
+            WriteAscii("=\""u8);
+            WriteEscaped(uri, AttributeSpecials);
+            WriteAscii("\""u8);
+            Bind(prefix, uri);
+        }
+    }
+
+    private void WriteAttribute(string prefix, string localName, string value)
+    {
+        WriteAscii(" "u8);
+        WriteName(prefix, localName);
+        WriteAscii("=\""u8);
+        WriteEscaped(value, AttributeSpecials);
+        WriteAscii("\""u8);
     }
 
     // Exclusive C14N 3: a namespace is rendered where it is visibly utilised (by the element's own
@@ -258,14 +354,16 @@ public sealed class Canonicalizer : IDisposable
 
     private readonly record struct Binding(string Prefix, string Uri, int Shadowed);
 
-    private void WriteProcessingInstruction(XmlProcessingInstruction pi)
+    private void WriteProcessingInstruction(XmlProcessingInstruction pi) => WriteProcessingInstruction(pi.Target, pi.Data);
+
+    private void WriteProcessingInstruction(string target, string data)
     {
         WriteAscii("<?"u8);
-        WriteUtf8(pi.Target);
-        if (pi.Data.Length > 0)
+        WriteUtf8(target);
+        if (data.Length > 0)
         {
             WriteAscii(" "u8);
-            WriteUtf8(pi.Data);
+            WriteUtf8(data);
         }
         WriteAscii("?>"u8);
     }

@@ -1,4 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Xml;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Schema;
 using OpenDuis.Protocol.Xml;
@@ -24,6 +27,24 @@ public sealed class DuisSecurity(ICertificateLookup certificates, SecureXmlOptio
     public XmlDocument Load(ReadOnlyMemory<byte> bytes) => _xml.Load(bytes);
 
     public XmlDocument Load(Stream stream) => _xml.Load(stream);
+
+    /// <summary>
+    /// Reads and verifies a signed service request in one pass over its bytes, with no DOM of the whole
+    /// message: the same request and the same verdict as <see cref="Load(ReadOnlyMemory{byte})"/>,
+    /// <see cref="DuisRequest.TryRead"/> and <see cref="Verify(XmlDocument, RemotePartyRole)"/> give, the
+    /// signer's role chosen by <paramref name="requiredRole"/> from the request's header. False when the
+    /// message is not of the usual shape (refused or malformed XML, not a well-formed DUIS request, a
+    /// second signature, an exc-c14n Reference…): the caller then takes that path, which names the problem.
+    /// </summary>
+    public bool TryReadSignedRequest(ReadOnlyMemory<byte> bytes, Func<RequestId, RemotePartyRole> requiredRole,
+        [NotNullWhen(true)] out DuisRequest? request, [NotNullWhen(true)] out VerificationResult? verification)
+    {
+        verification = null;
+        var reader = SignedRequestReader.ForThread;
+        if (!reader.TryRead(_xml, bytes, out request)) return false;
+        verification = DuisSignatureVerifier.VerifyRead(request.Signature!, reader.CanonicalOctets, Certificates, requiredRole(request.RequestId));
+        return verification is not null;
+    }
 
     /// <summary>Verifies a User's message: the signer must hold an xmlSign (0x87) certificate.</summary>
     public VerificationResult Verify(XmlDocument document) =>

@@ -56,8 +56,26 @@ public static class DuisSignatureVerifier
                 $"The ds:Signature is inside '{signature.ParentNode?.Name}', not a direct child of the document element.");
 
         var shape = ReadShape(signature);
-        if (shape.Failure is { } failure) return failure;
+        return shape.Failure ?? Check(shape, document, signature, default, certificates, requiredRole);
+    }
 
+    /// <summary>
+    /// Verifies the enveloped <paramref name="signature"/> of a document read in one pass
+    /// (<see cref="SignedRequestReader"/>), whose inclusive canonical form without the signature is
+    /// <paramref name="inclusiveOctets"/>: the same checks in the same order as <see cref="Verify"/>.
+    /// Null when the Reference asks for exclusive canonicalisation, which that pass does not write.
+    /// </summary>
+    internal static VerificationResult? VerifyRead(XmlElement signature, ReadOnlySpan<byte> inclusiveOctets, ICertificateLookup certificates, RemotePartyRole requiredRole)
+    {
+        var shape = ReadShape(signature);
+        if (shape.Failure is { } failure) return failure;
+        if (shape.ReferenceForm != CanonicalForm.Inclusive) return null;
+        return Check(shape, null, signature, inclusiveOctets, certificates, requiredRole);
+    }
+
+    private static VerificationResult Check(in Shape shape, XmlDocument? document, XmlElement signature, ReadOnlySpan<byte> octets,
+        ICertificateLookup certificates, RemotePartyRole requiredRole)
+    {
         var signer = certificates.Find(shape.IssuerName!, shape.Serial);
         if (signer is null)
             return VerificationResult.Fail(SignatureStatus.UnknownCertificate,
@@ -65,7 +83,7 @@ public static class DuisSignatureVerifier
 
         var canonicalizer = ThreadCanonicalizer;
         Span<byte> hash = stackalloc byte[DigestLength];
-        SHA256.HashData(canonicalizer.Canonicalise(document, shape.ReferenceForm, signature), hash);
+        SHA256.HashData(document is null ? octets : canonicalizer.Canonicalise(document, shape.ReferenceForm, signature), hash);
         if (!CryptographicOperations.FixedTimeEquals(hash, shape.Digest))
             return VerificationResult.Fail(SignatureStatus.DigestMismatch,
                 "The message does not match the signed digest: it was altered after signing.", signer);

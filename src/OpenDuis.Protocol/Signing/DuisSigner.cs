@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using System.Xml;
 using OpenDuis.Protocol.Keys;
 using static OpenDuis.Protocol.Signing.DuisSignatureProfile;
@@ -46,6 +47,70 @@ public static class DuisSigner
         SHA256.HashData(canonicalizer.CanonicaliseExclusive(signedInfo), hash);
         signatureValue.InnerText = Convert.ToBase64String(key.SignHash(hash));
     }
+
+    /// <summary>
+    /// The signed message as UTF-8, as <see cref="SignAndSerialise"/> writes it, from one canonicalisation
+    /// of the document and no signature nodes: the ds:Signature that <see cref="Sign"/> would append has a
+    /// fixed shape, so its SignedInfo's exclusive canonical octets (what is signed) and its serialised
+    /// form are written straight from that template around the digest and the signature value, and
+    /// spliced in before the document element's end tag. The document is left unsigned (only the
+    /// layout whitespace <see cref="Sign"/> removes is removed).
+    /// </summary>
+    public static byte[] SignToBytes(XmlDocument document, SigningKey key)
+    {
+        var root = document.DocumentElement ?? throw new ArgumentException("The document has no root element.", nameof(document));
+        RemoveSignatures(root);
+        RemoveWhitespaceBetweenElements(root);
+        var canonical = DuisSignatureVerifier.ThreadCanonicalizer.Canonicalise(document, CanonicalForm.Inclusive, null);
+        var endTag = Encoding.UTF8.GetBytes("</" + root.Name + ">");
+        // Something after the document element (a PI) would follow the signature: the DOM path handles that.
+        if (!canonical.EndsWith(endTag)) return SignAndSerialise(document, key);
+
+        Span<byte> hash = stackalloc byte[DigestLength];
+        SHA256.HashData(canonical, hash);
+        var digest = Convert.ToBase64String(hash);
+        var signedInfo = Encoding.UTF8.GetBytes(string.Concat(SignedInfoOpen, " xmlns:ds=\"", DsigNamespace, "\"", SignedInfoContent, digest, SignedInfoClose));
+        SHA256.HashData(signedInfo, hash);
+        var signatureValue = Convert.ToBase64String(key.SignHash(hash));
+
+        var declared = root.GetNamespaceOfPrefix(Prefix) == DsigNamespace;
+        var signature = Encoding.UTF8.GetBytes(string.Concat(
+            declared ? "<ds:Signature>" : "<ds:Signature xmlns:ds=\"" + DsigNamespace + "\">",
+            SignedInfoOpen + SignedInfoContent, digest, SignedInfoClose,
+            "<ds:SignatureValue>", signatureValue, "</ds:SignatureValue>",
+            KeyInfo(key), "</ds:Signature>"));
+        var body = canonical[..^endTag.Length];
+        var bytes = new byte[XmlDeclaration.Length + body.Length + signature.Length + endTag.Length];
+        var at = 0;
+        XmlDeclaration.CopyTo(bytes);
+        at += XmlDeclaration.Length;
+        body.CopyTo(bytes.AsSpan(at));
+        at += body.Length;
+        signature.CopyTo(bytes, at);
+        at += signature.Length;
+        endTag.CopyTo(bytes, at);
+        return bytes;
+    }
+
+    // The canonical form of the ds:SignedInfo that Sign builds, around its DigestValue.
+    private const string SignedInfoOpen = "<ds:SignedInfo";
+    private const string SignedInfoContent =
+        "><ds:CanonicalizationMethod Algorithm=\"" + ExclusiveC14N + "\"></ds:CanonicalizationMethod>"
+        + "<ds:SignatureMethod Algorithm=\"" + EcdsaSha256 + "\"></ds:SignatureMethod>"
+        + "<ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"" + EnvelopedSignature + "\"></ds:Transform></ds:Transforms>"
+        + "<ds:DigestMethod Algorithm=\"" + Sha256 + "\"></ds:DigestMethod><ds:DigestValue>";
+    private const string SignedInfoClose = "</ds:DigestValue></ds:Reference></ds:SignedInfo>";
+
+    private static string KeyInfo(SigningKey key) => string.Concat(
+        "<ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>", EscapeText(key.Certificate.IssuerName),
+        "</ds:X509IssuerName><ds:X509SerialNumber>", key.Certificate.SerialNumber.ToString(CultureInfo.InvariantCulture),
+        "</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data></ds:KeyInfo>");
+
+    // C14N 1.0 text escaping (5.3: &, <, > and CR).
+    private static string EscapeText(string text) =>
+        text.AsSpan().IndexOfAny("&<>\r") < 0 ? text
+            : text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
+                .Replace(">", "&gt;", StringComparison.Ordinal).Replace("\r", "&#xD;", StringComparison.Ordinal);
 
     /// <summary>Signs <paramref name="document"/> in place and returns it as UTF-8 bytes.</summary>
     public static byte[] SignAndSerialise(XmlDocument document, SigningKey key)

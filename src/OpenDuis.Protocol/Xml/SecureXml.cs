@@ -84,6 +84,13 @@ public sealed class SecureXml
         }
     }
 
+    /// <summary>
+    /// A reader over <paramref name="bytes"/> with these settings and limits, for a one-pass reader that
+    /// builds no document; <paramref name="observer"/> sees every node as it is read, after the limits.
+    /// </summary>
+    internal XmlReader CreateReader(MemoryStream bytes, IXmlNodeObserver? observer) =>
+        new LimitedReader(XmlReader.Create(bytes, _settings), Options, observer);
+
     private XmlDocument Parse(ArraySegment<byte> bytes)
     {
         var document = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
@@ -91,7 +98,7 @@ public sealed class SecureXml
         {
             using var stream = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
             using var inner = XmlReader.Create(stream, _settings);
-            using var reader = new LimitedReader(inner, Options);
+            using var reader = new LimitedReader(inner, Options, null);
             document.Load(reader);
         }
         catch (XmlException e)
@@ -139,14 +146,18 @@ public sealed class SecureXml
     /// the limits allow, as soon as it is read: the reader has only scanned its start tag (in time linear
     /// in its length), and nothing has been built from it yet.
     /// </summary>
-    private sealed class LimitedReader(XmlReader inner, SecureXmlOptions limits) : XmlReader, IXmlLineInfo
+    private sealed class LimitedReader(XmlReader inner, SecureXmlOptions limits, IXmlNodeObserver? observer) : XmlReader, IXmlLineInfo
     {
         private int _attributes;
 
         public override bool Read()
         {
             if (!inner.Read()) return false;
-            if (inner.NodeType != XmlNodeType.Element) return true;
+            if (inner.NodeType != XmlNodeType.Element)
+            {
+                observer?.Observe(inner);
+                return true;
+            }
             if (inner.Depth >= limits.MaxDepth)
                 throw new XmlRefusedException(XmlRefusal.TooDeep,
                     $"Elements are nested deeper than the limit of {limits.MaxDepth} (at '{inner.Name}').");
@@ -158,6 +169,7 @@ public sealed class SecureXml
             if (_attributes > limits.MaxAttributes)
                 throw new XmlRefusedException(XmlRefusal.TooManyAttributes,
                     $"The document carries more than {limits.MaxAttributes} attributes and namespace declarations (at '{inner.Name}').");
+            observer?.Observe(inner);
             return true;
         }
 
@@ -196,4 +208,10 @@ public sealed class SecureXml
         public int LineNumber => inner is IXmlLineInfo li ? li.LineNumber : 0;
         public int LinePosition => inner is IXmlLineInfo li ? li.LinePosition : 0;
     }
+}
+
+/// <summary>Sees each node a <see cref="SecureXml"/> reader reads; it must leave the reader on the node (MoveToElement after attributes).</summary>
+internal interface IXmlNodeObserver
+{
+    void Observe(XmlReader reader);
 }

@@ -13,8 +13,10 @@ namespace OpenDuis.Server.Hosting;
 /// before Devices held keys) is issued them when first asked for.
 /// </summary>
 public sealed class InventoryDeviceKeys(DeviceKeyStore keys, SmiCache? inventory = null)
-    : IDeviceCredentials, IDeviceCertificateDirectory, IDeviceAdditionListener
+    : IDeviceCredentials, IDeviceCertificateDirectory, IDeviceAdditionListener, IDeviceAlertCounters
 {
+    public ulong Next(Eui device) => keys.AlertCounters.Next(device);
+
     public DeviceKeyStore Store => keys;
 
     public DeviceCredentials? Find(Eui device) =>

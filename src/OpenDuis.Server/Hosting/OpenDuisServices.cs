@@ -147,7 +147,11 @@ public static class OpenDuisServices
         // The operator's CPL changes (SEC F2.9) suspend and restore Devices through the same listeners, as the DCC.
         services.AddSingleton(sp => new CplSuspension(sp.GetRequiredService<SmiCache>(), sp.GetRequiredService<TimeProvider>(), dspKey.Certificate.Subject,
             sp.GetService<ISmiStatusChangeListener>(), parts.UnitOfWork));
-        services.AddSingleton<NonDeviceServices>();
+        // The Non-Device services the DCC answers itself, each owning its Service Reference Variants (8.2, the
+        // inventory changes; 5.x and 11.1 where schedules and the network are registered).
+        services.AddSingleton<INonDeviceService>(sp => new InventoryReadService(sp.GetRequiredService<IInventoryStore>()));
+        services.AddSingleton<INonDeviceService>(sp => sp.GetRequiredService<InventoryServices>());
+        services.AddSingleton(sp => new NonDeviceServices(sp.GetServices<INonDeviceService>()));
         services.AddSingleton<IDuisRequestHandler, DuisRequestHandler>();
         services.AddSingleton(parts.Outbox);
         services.AddSingleton<IResponseEndpoints>(new UserResponseEndpoints(parts.Store));
@@ -162,7 +166,8 @@ public static class OpenDuisServices
             services.AddSingleton(sp => new DeviceGbcsSecurity(GbcsKeyring.From(parts.Keys), sp.GetRequiredService<IDeviceCredentials>(), dspKey.Certificate.Subject));
             services.AddSingleton(sp => new EmulatedSmWan(network, parts.Store, parts.Outbox,
                 dspKey, sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
-                sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Network.Smets1.Smets1ServiceProvider>(), sp.GetRequiredService<DeviceGbcsSecurity>()));
+                sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Network.Smets1.Smets1ServiceProvider>(), sp.GetRequiredService<DeviceGbcsSecurity>(),
+                sp.GetService<Core.Transactions.StorageHealth>()));
             if (parts.SmWanState is { } state) SmWan.SmWanStateHosting.AddDurableSmWanState(services, state);
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
             SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);

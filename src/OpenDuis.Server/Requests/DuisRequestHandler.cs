@@ -49,29 +49,35 @@ public sealed partial class DuisRequestHandler(
     StorageHealth storage,
     IDeviceNetwork? network = null) : IDuisRequestHandler
 {
+    // Requests the DCC originates itself (the RTDS set has Access Control Broker requests from the
+    // DSP's own ID) carry the DSP's xmlSign signature (0x89); a User's, an xmlSign one (0x87).
+    private readonly Func<RequestId, RemotePartyRole> _roleOf = id =>
+        id.Originator == dspKey.Certificate.Subject ? RemotePartyRole.DspXmlSign : RemotePartyRole.XmlSign;
+
     public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         HandleAsync(service, body, channel: null, cancellationToken);
 
     public async ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, DuisChannel? channel, CancellationToken cancellationToken)
     {
-        XmlDocument document;
-        try
+        // One pass over the bytes, no DOM of the message, for a request of the usual shape; the document path for
+        // the rest (and when the XSDs are configured, which validate a document), which names each problem.
+        XmlDocument? document = null;
+        if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, out var request, out var verification))
         {
-            document = security.Load(body);
-        }
-        catch (XmlRefusedException e)
-        {
-            return DuisAnswer.Unreadable($"The request is not acceptable XML (R-MSG-5): {e.Message}");
-        }
+            try
+            {
+                document = security.Load(body);
+            }
+            catch (XmlRefusedException e)
+            {
+                return DuisAnswer.Unreadable($"The request is not acceptable XML (R-MSG-5): {e.Message}");
+            }
 
-        if (!DuisRequest.TryRead(document, out var request, out var problem))
-            return DuisAnswer.Unreadable($"The request is not a DUIS Request (R-MSG-1): {problem}");
+            if (!DuisRequest.TryRead(document, out request, out var problem))
+                return DuisAnswer.Unreadable($"The request is not a DUIS Request (R-MSG-1): {problem}");
 
-        // Requests the DCC originates itself (the RTDS set has Access Control Broker requests from the
-        // DSP's own ID) carry the DSP's xmlSign signature (0x89); a User's, an xmlSign one (0x87).
-        var verification = request.RequestId.Originator == dspKey.Certificate.Subject
-            ? security.Verify(document, RemotePartyRole.DspXmlSign)
-            : security.Verify(document);
+            verification = security.Verify(document, _roleOf(request.RequestId));
+        }
         if (!verification.IsValid)
         {
             var code = verification.FailureCode == SignatureFailureCode.E65 ? ResponseCode.E65 : ResponseCode.E100;
@@ -88,7 +94,7 @@ public sealed partial class DuisRequestHandler(
             return Refuse(request, ResponseCode.E100, $"signed by {signer} but sent over a TLS connection authenticated as {channel.Subject}");
         }
 
-        if (schema.Schemas?.Validate(document) is { IsValid: false } invalid)
+        if (document is not null && schema.Schemas?.Validate(document) is { IsValid: false } invalid)
             return DuisAnswer.Unreadable($"The request does not validate against the DUIS {request.SchemaVersion} XSD (R-MSG-4): {invalid}");
 
         if (request.CommandVariant.WebService() != service)
@@ -103,6 +109,8 @@ public sealed partial class DuisRequestHandler(
             return Acknowledge(request, ResponseCode.E55);
 
         var deviceRequest = request.Definition is { NonDevice: false };
+        // Non-Device requests and Commands for Local Delivery only are answered here and now; the rest end in the SM WAN.
+        var answeredAtOnce = !deviceRequest || !request.CommandVariant.SendsOverSmWan();
         var failed = false;
         try
         {
@@ -158,11 +166,11 @@ public sealed partial class DuisRequestHandler(
         }
         finally
         {
-            // A device request stays in process until the network ends its lease (its Service Response or failure
-            // alert is produced, or it answered at once), or without a network until the hold passes; a refused
-            // one was never admitted.
+            // A request sent over the SM WAN stays in process until the network ends its lease (its Service Response
+            // or failure alert is produced), or without a network until the hold passes; one answered here ends now
+            // (a second Complete by the network is ignored); a refused one was never admitted.
             if (!lease.IsAdmitted) lease.Abandon();
-            else if (failed || !deviceRequest) lease.Complete(succeeded: !failed);
+            else if (failed || answeredAtOnce) lease.Complete(succeeded: !failed);
         }
     }
 
@@ -181,7 +189,7 @@ public sealed partial class DuisRequestHandler(
 
     private DuisAnswer Sign(DuisResponse response, ResponseCode code)
     {
-        var bytes = security.SignAndSerialise(response.ToXmlDocument(), dspKey);
+        var bytes = DuisSigner.SignToBytes(response.ToXmlDocument(), dspKey);
         var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
         return new DuisAnswer(bytes, code.ToString(), outcome) { RequestId = response.RequestId?.ToString() };
     }

@@ -30,6 +30,7 @@ public static class ScheduleHosting
     {
         services.AddSingleton(schedules);
         services.AddSingleton(sp => new ScheduleServices(schedules, access, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Core.Requests.INonDeviceService>(sp => sp.GetRequiredService<ScheduleServices>());
         services.AddSingleton<IScheduleNotices>(sp => new OutboxScheduleNotices(sp.GetRequiredService<IOutboxStore>(), sp.GetRequiredService<SigningKey>(),
             user => access.TryGetUser(user, out var u) && DuisSchemaVersion.TryParse(u.DuisVersion, out var v) ? v : DuisSchemaVersion.V5_4));
         services.AddHostedService(sp =>

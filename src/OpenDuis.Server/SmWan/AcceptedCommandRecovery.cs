@@ -70,9 +70,9 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
             }
             catch (Exception e) when (e is XmlRefusedException or DuisFormatException or System.Xml.XmlException)
             {
-                // It was read once before it was accepted: only a damaged database gives this.
-                LogUnreadable(logger, e, kept.RequestId.ToString());
-                lease.Complete(succeeded: false);
+                // It was read once before it was accepted: only a damaged database gives this. Acknowledged all the same,
+                // so it ends in its failure alert, not in silence.
+                await execution.FailUnreadableAsync(kept.RequestId, kept.Schedule, lease, e.Message, cancellationToken);
                 continue;
             }
             await execution.ResumeAsync(new DeviceCommand(request, kept.Sender, kept.AcceptedAt, kept.Schedule) { Lease = lease }, cancellationToken);
@@ -99,7 +99,4 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Other nodes' expired device commands could not be taken over ({Reason}); tried again shortly")]
     private static partial void LogTakeOverFailed(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The kept command of request {RequestId} cannot be read; it is dropped")]
-    private static partial void LogUnreadable(ILogger logger, Exception exception, string requestId);
 }

@@ -38,6 +38,7 @@ public static class SmWanExecutionHosting
         services.TryAddSingleton(sp => new Network.Events.DeviceEvents(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>()));
         services.TryAddSingleton(sp => new Network.Events.FirmwareDistribution(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<DeviceFaults>()));
+        services.AddSingleton<Core.Requests.INonDeviceService>(sp => sp.GetRequiredService<Network.Events.FirmwareDistribution>());
         services.AddHostedService(sp => new SmWanExecutionHost(sp.GetRequiredService<SmWanExecution>()));
         return services;
     }

@@ -22,17 +22,20 @@ public sealed class AccessPipelineAdmissionTests
     }
 
     [Fact]
-    public void A_request_answered_synchronously_is_complete_at_once_and_its_id_free_again()
+    public void Admission_only_admits_the_lease_ends_the_request_and_frees_its_id()
     {
         var f = new AccessFixture();
         var admission = new AccessPipelineAdmission(f.Pipeline);
+        var inProcess = new RequestLogInProcess(f.Pipeline.Log);
         var user = UserId(UserRole.ImportSupplier);
         var local = f.Request("4.1.1", user, DemoEnvironment.Esme, CommandVariant.ReturnForLocalDeliveryNonCritical, counter: 9);
+        var lease = inProcess.TryBegin(local.RequestId)!;
         Assert.True(admission.Evaluate(new AuthenticatedRequest(local, WebService.NonDevice, user, Now)).IsAccepted);
-        Assert.True(admission.Evaluate(new AuthenticatedRequest(local, WebService.NonDevice, user, Now)).IsAccepted);
-        var sent = f.Request("4.1.1", user, DemoEnvironment.Esme, CommandVariant.SendNonCritical, counter: 10);
-        Assert.True(admission.Evaluate(new AuthenticatedRequest(sent, WebService.SendCommand, user, Now)).IsAccepted);
-        Assert.Equal(ResponseCode.E55, admission.Evaluate(new AuthenticatedRequest(sent, WebService.SendCommand, user, Now)).RefusedWith);
+        lease.Admitted();
+        Assert.Null(inProcess.TryBegin(local.RequestId));
+        Assert.Equal(ResponseCode.E55, admission.Evaluate(new AuthenticatedRequest(local, WebService.NonDevice, user, Now)).RefusedWith);
+        lease.Complete(succeeded: true);
+        Assert.NotNull(inProcess.TryBegin(local.RequestId));
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class DurableRequestLogFailureTests
         public volatile bool Full;
         public int Attempts;
         public readonly List<LoggedRequest> Written = [];
+        public readonly List<Smets1Counter> WrittenCounters = [];
 
         public Task<RequestLogState> LoadAsync(DateTimeOffset since, DateTimeOffset? unlinkedSince = null, CancellationToken cancellationToken = default) =>
             Task.FromResult(new RequestLogState([], []));
@@ -30,7 +31,11 @@ public sealed class DurableRequestLogFailureTests
         {
             Interlocked.Increment(ref Attempts);
             if (Full) throw new IOException("database or disk is full");
-            lock (Written) Written.AddRange(batch.Requests);
+            lock (Written)
+            {
+                Written.AddRange(batch.Requests);
+                WrittenCounters.AddRange(batch.Counters);
+            }
             return Task.FromResult<IReadOnlyList<ClaimRefusal>>([]);
         }
 
@@ -75,5 +80,43 @@ public sealed class DurableRequestLogFailureTests
         lock (changes) Assert.Equal([DurableRequestLog.Component, DurableRequestLog.Component], changes.Select(c => c.Component));
         lock (changes) Assert.Null(changes[1].Failure);
         lock (store.Written) Assert.Contains(store.Written, r => r.Id.Counter == 2);
+    }
+
+    [Fact]
+    public async Task A_SMETS1_counter_whose_record_failed_is_taken_back_so_the_same_request_is_accepted_when_sent_again()
+    {
+        var store = new FillableStore();
+        await using var log = await DurableRequestLog.OpenAsync(store, TimeProvider.System, TimeSpan.FromMinutes(5), TimeSpan.FromDays(1), cancellationToken: Ct,
+            health: new StorageHealth());
+        // Disposal flushes: whatever the outcome, the store takes writes by then.
+        try { await SendAgainAfterAFailureAsync(store, log); }
+        finally { store.Full = false; }
+    }
+
+    private static async Task SendAgainAfterAFailureAsync(FillableStore store, DurableRequestLog log)
+    {
+        var target = (Request(1).Id.Originator, Request(1).Id.Target);
+        Assert.True(log.TryAdmit(Request(1), smets1Target: true));
+        await log.RecordAsync(Request(1).Id, null, Ct);
+
+        store.Full = true;
+        Assert.True(log.TryAdmit(Request(5), smets1Target: true));
+        await Assert.ThrowsAsync<RequestNotRecordedException>(async () => await log.RecordAsync(Request(5).Id, null, Ct));
+        log.Complete(Request(5).Id, RequestState.Failed);
+        // Not acknowledged, so not counted: the store's counter (1) is the high-water mark again.
+        Assert.True(log.TryGetLastSmets1Counter(target.Originator, target.Target, out var counter));
+        Assert.Equal(1UL, counter);
+
+        store.Full = false;
+        await log.FlushAsync(Ct);
+        // The batch retried after the failure did not carry the refused request's counter into the store either.
+        lock (store.Written) Assert.DoesNotContain(store.WrittenCounters, c => c.Counter == 5);
+
+        // Sent again, it is admitted and its counter recorded; a replay after it is barred (the pipeline's E63 reads this).
+        Assert.True(log.TryAdmit(Request(5), smets1Target: true));
+        await log.RecordAsync(Request(5).Id, null, Ct);
+        Assert.True(log.TryGetLastSmets1Counter(target.Originator, target.Target, out counter));
+        Assert.Equal(5UL, counter);
+        lock (store.Written) Assert.Contains(store.WrittenCounters, c => c.Counter == 5);
     }
 }

@@ -196,4 +196,34 @@ public sealed class DeviceKeyStoreTests : IDisposable
         Assert.Equal(SmkiDeviceCertificate.PolicyOid, policies.ReadObjectIdentifier());
         Assert.Equal(ca.RawData, DeviceKeyStore.Open(Store).DeviceCa.RawData);
     }
+
+    [Fact]
+    public void Each_Device_s_Alert_counter_rises_by_one_per_Alert_and_survives_a_reopen_and_two_stores_at_once()
+    {
+        var other = Eui.Parse("00-DB-12-34-56-78-90-A1");
+        var counters = DeviceKeyStore.Open(Store).AlertCounters;
+        Assert.Equal(1UL, counters.Next(Meter));
+        Assert.Equal(2UL, counters.Next(Meter));
+        Assert.Equal(1UL, counters.Next(other));
+
+        // A restart (the store opened again) goes on from the last counter; two stores on one folder never repeat one.
+        var first = DeviceKeyStore.Open(Store).AlertCounters;
+        var second = DeviceKeyStore.Open(Store).AlertCounters;
+        var handed = new System.Collections.Concurrent.ConcurrentBag<ulong>();
+        Parallel.For(0, 40, i => handed.Add((i % 2 == 0 ? first : second).Next(Meter)));
+        Assert.Equal(Enumerable.Range(3, 40).Select(i => (ulong)i), handed.Order());
+        Assert.Equal(43UL, DeviceKeyStore.Open(Store).AlertCounters.Next(Meter));
+
+        var file = new FileDeviceAlertCounters(Path.Combine(_folder, "device-keys")).PathOf(Meter);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+    }
+
+    [Fact]
+    public void A_damaged_Alert_counter_file_is_refused_naming_the_file()
+    {
+        var counters = new FileDeviceAlertCounters(Directory.CreateDirectory(Store).FullName);
+        File.WriteAllText(counters.PathOf(Meter), "twelve\n");
+        var error = Assert.Throws<InvalidDataException>(() => counters.Next(Meter));
+        Assert.Equal($"{counters.PathOf(Meter)}: the Device's last Alert counter is not a whole number ('twelve').", error.Message);
+    }
 }

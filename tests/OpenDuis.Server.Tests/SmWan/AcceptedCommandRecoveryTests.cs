@@ -123,6 +123,37 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_kept_command_that_cannot_be_read_back_at_the_restart_ends_in_its_CommandFailure_alert_E20_not_in_silence()
+    {
+        await InitialiseAsync();
+        var plain = Request(Read);
+        var running = await StartAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(ResponseCode.I99, await PostAsync(running.Server, RequestPathTests.SignWithTool(plain.OuterXml)));
+        await StopAsync(running);
+        // A damaged row: its request is no longer XML.
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_folder.SqlitePath}"))
+        {
+            await c.OpenAsync(Ct);
+            await using var damage = c.CreateCommand();
+            damage.CommandText = "UPDATE device_commands SET request_xml = X'3C5265717565737420' WHERE request_id = $id";
+            damage.Parameters.AddWithValue("$id", IdOf(plain).ToString());
+            Assert.Equal(1, await damage.ExecuteNonQueryAsync(Ct));
+        }
+
+        running = await StartAsync(TimeSpan.FromMilliseconds(10));
+        try
+        {
+            var alert = (await ReceiveAsync([IdOf(plain)]))[IdOf(plain)];
+            // Never delivered to the Device: E20, in the CommandFailure an On Demand command to an ESME gets (N3).
+            Assert.Equal(ResponseCode.E20, alert.ResponseCode);
+            Assert.Equal("N3", alert.Alert?.Code.ToString());
+            Assert.True(running.Host.RequestLog.TryGet(IdOf(plain), out var entry) && entry.State == RequestState.Failed, $"{entry.State}");
+            Assert.Equal(ResponseCode.I99, await PostAsync(running.Server, RequestPathTests.SignWithTool(plain.OuterXml)));
+        }
+        finally { await StopAsync(running); }
+    }
+
+    [Fact]
     public async Task A_device_request_that_cannot_be_recorded_is_answered_HTTP_503_with_the_reason_never_I99()
     {
         await InitialiseAsync();

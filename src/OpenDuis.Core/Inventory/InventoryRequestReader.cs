@@ -1,44 +1,53 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Xml;
-using OpenDuis.Core.Inventory;
+using System.Collections.Frozen;
+using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 
-namespace OpenDuis.Server.Requests;
+namespace OpenDuis.Core.Inventory;
 
 /// <summary>
 /// Reads the body of a Non-Device request that changes the inventory (8.3, 8.4, 8.6, 8.14.x, 12.2)
-/// into its <see cref="InventoryRequest"/>, element by element as the 5.4 XSD orders them. A body it
-/// cannot read is refused with the element at fault (the caller answers E49).
+/// into its <see cref="InventoryRequest"/>, element by element as the 5.4 XSD orders them. Which
+/// reader applies is the body element the catalogue names for the variant. A body it cannot read is
+/// refused with the element at fault (the caller answers E49).
 /// </summary>
 public static class InventoryRequestReader
 {
+    private static readonly FrozenDictionary<string, Func<XmlElement, InventoryRequest>> Readers = new Dictionary<string, Func<XmlElement, InventoryRequest>>
+    {
+        ["DecommissionDevice"] = e => new DecommissionDevice(DeviceId(e)),
+        ["UpdateInventory"] = ReadUpdate,
+        ["ServiceOptIn"] = ReadOptIn,
+        ["CHFInstallSuccessSMWAN"] = e => ReadInstall(e, CommsHubStatusUpdateKind.InstallSuccess),
+        ["CHFInstallSuccessNoSMWAN"] = e => ReadInstall(e, CommsHubStatusUpdateKind.InstallNoSmWan),
+        ["CHFFaultReturn"] = e => new CommsHubStatusUpdate(DeviceId(e), CommsHubStatusUpdateKind.FaultReturn,
+            OtherDeviceId: Eui(Required(e, "OtherDeviceID"), "OtherDeviceID")),
+        ["CHFNoFaultReturn"] = e => new CommsHubStatusUpdate(DeviceId(e), CommsHubStatusUpdateKind.NoFaultReturn),
+        ["DevicePrenotification"] = ReadPrenotification,
+    }.ToFrozenDictionary();
+
+    /// <summary>The catalogued Non-Device variants whose body this reads.</summary>
+    public static IReadOnlyCollection<ServiceReferenceVariant> Variants { get; } =
+        ServiceCatalogue.All.Where(d => d.NonDevice && Readers.ContainsKey(d.BodyElement)).Select(d => d.Variant).ToArray();
+
     /// <param name="body">The one element of sr:Body (<see cref="DuisRequest.Body"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The variant is not an inventory request.</exception>
     public static bool TryRead(ServiceReferenceVariant variant, XmlElement body, [NotNullWhen(true)] out InventoryRequest? request, [NotNullWhen(false)] out string? problem)
     {
-        request = null;
-        var element = body;
+        if (!ServiceCatalogue.TryGet(variant, out var definition) || !Readers.TryGetValue(definition.BodyElement, out var read))
+            throw new ArgumentOutOfRangeException(nameof(variant), variant, "not an inventory request");
         try
         {
-            request = variant.ToString() switch
-            {
-                "8.3" => new DecommissionDevice(DeviceId(Expect(element, "DecommissionDevice"))),
-                "8.4" => ReadUpdate(Expect(element, "UpdateInventory")),
-                "8.6" => ReadOptIn(Expect(element, "ServiceOptIn")),
-                "8.14.1" => ReadInstall(Expect(element, "CHFInstallSuccessSMWAN"), CommsHubStatusUpdateKind.InstallSuccess),
-                "8.14.2" => ReadInstall(Expect(element, "CHFInstallSuccessNoSMWAN"), CommsHubStatusUpdateKind.InstallNoSmWan),
-                "8.14.3" => new CommsHubStatusUpdate(DeviceId(Expect(element, "CHFFaultReturn")), CommsHubStatusUpdateKind.FaultReturn,
-                    OtherDeviceId: Eui(Required(element, "OtherDeviceID"), "OtherDeviceID")),
-                "8.14.4" => new CommsHubStatusUpdate(DeviceId(Expect(element, "CHFNoFaultReturn")), CommsHubStatusUpdateKind.NoFaultReturn),
-                "12.2" => ReadPrenotification(Expect(element, "DevicePrenotification")),
-                _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "not an inventory request"),
-            };
+            request = read(Expect(body, definition.BodyElement));
             problem = null;
             return true;
         }
         catch (FormatException e)
         {
+            request = null;
             problem = e.Message;
             return false;
         }

@@ -1,21 +1,22 @@
 using System.Globalization;
 using System.Xml;
 using OpenDuis.Core.AccessControl;
-using OpenDuis.Core.Schedules;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
-using OpenDuis.Server.Requests;
+using OpenDuis.Core.Requests;
 
-namespace OpenDuis.Server.Schedules;
+namespace OpenDuis.Core.Schedules;
 
 /// <summary>
 /// The DCC Schedule services (R-SR-5.1): 5.1 CreateSchedule, 5.2 ReadSchedule and 5.3
 /// DeleteSchedule, answered by the DCC itself once access control has admitted the request. The
 /// rules are <see cref="ScheduleRequestRules"/>; the schedules live in the shared <see cref="IScheduleStore"/>.
 /// </summary>
-public sealed class ScheduleServices(IScheduleStore store, IAccessSnapshot snapshot, TimeProvider clock)
+public sealed class ScheduleServices(IScheduleStore store, IAccessSnapshot snapshot, TimeProvider clock) : INonDeviceService
 {
+    private static readonly ServiceReferenceVariant Create = new(5, 1), Read = new(5, 2), Delete = new(5, 3);
+
     private const string Sr = DuisNamespaces.ServiceUserGateway;
 
     /// <summary>sr:DSPSchedulesRead holds at most 99 sr:DSPSchedules (XSD).</summary>
@@ -23,17 +24,17 @@ public sealed class ScheduleServices(IScheduleStore store, IAccessSnapshot snaps
 
     public IScheduleStore Store => store;
 
+    public IReadOnlyCollection<ServiceReferenceVariant> Variants { get; } = [Create, Read, Delete];
+
     /// <summary>Answers a 5.1, 5.2 or 5.3 request.</summary>
     public ValueTask<NonDeviceResult> AnswerAsync(DuisRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.ServiceReferenceVariant.ToString() switch
-        {
-            "5.1" => CreateAsync(request, cancellationToken),
-            "5.2" => ReadAsync(request, cancellationToken),
-            "5.3" => DeleteAsync(request, cancellationToken),
-            var other => throw new ArgumentException($"{other} is not a DCC Schedule service (5.1, 5.2, 5.3).", nameof(request)),
-        };
+        var variant = request.ServiceReferenceVariant;
+        if (variant == Create) return CreateAsync(request, cancellationToken);
+        if (variant == Read) return ReadAsync(request, cancellationToken);
+        if (variant == Delete) return DeleteAsync(request, cancellationToken);
+        throw new ArgumentException($"{variant} is not a DCC Schedule service (5.1, 5.2, 5.3).", nameof(request));
     }
 
     /// <summary>

@@ -1,0 +1,223 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Xml;
+using OpenDuis.Protocol.Catalogue;
+using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Xml;
+using static OpenDuis.Protocol.Signing.DuisSignatureProfile;
+
+namespace OpenDuis.Protocol.Signing;
+
+/// <summary>
+/// Reads a signed DUIS request in one pass over its bytes, with the limits of <see cref="SecureXml"/>
+/// (R-MSG-5) and no DOM of the whole message: as each node is parsed it is written in inclusive
+/// canonical form (the octets the Reference's digest covers, XML-DSig 4.3.3.2, without the enveloped
+/// signature); the header's fields are read from the stream; only the body's element and the
+/// ds:Signature become XML nodes, for the pipeline and for the signature's profile checks (R-MSG-3).
+/// <para>
+/// It answers only the shape a DUIS User's request has: sr:Request of Header, Body with one element,
+/// and one ds:Signature, the header's values as text, a Reference without exc-c14n. Anything else
+/// (refused or malformed XML, a second or misplaced signature, an unknown value, a comment inside a
+/// header value) makes <see cref="TryRead"/> return false, and the caller loads the message as a
+/// document (<see cref="SecureXml.Load(byte[])"/>, <see cref="DuisRequest.TryRead"/>,
+/// <see cref="DuisSignatureVerifier.Verify"/>), which gives such a message its precise answer. Both
+/// passes are linear in the input, so a hostile message costs at most twice the reading.
+/// </para>
+/// One instance per thread.
+/// </summary>
+internal sealed class SignedRequestReader : IXmlNodeObserver
+{
+    [ThreadStatic] private static SignedRequestReader? _thread;
+
+    private const string Sr = DuisNamespaces.ServiceUserGateway;
+
+    private readonly Canonicalizer _canonical = new();
+    private readonly StringBuilder _text = new(64);
+    private int _signatures;
+    private bool _excluding;
+
+    public static SignedRequestReader ForThread => _thread ??= new SignedRequestReader();
+
+    /// <summary>The inclusive canonical octets of the last request read, without its enveloped signature.</summary>
+    public ReadOnlySpan<byte> CanonicalOctets => _canonical.Written;
+
+    /// <summary>Reads <paramref name="bytes"/>; false when the message is not of the shape this pass answers.</summary>
+    public bool TryRead(SecureXml xml, ReadOnlyMemory<byte> bytes, [NotNullWhen(true)] out DuisRequest? request)
+    {
+        request = null;
+        if (bytes.IsEmpty || bytes.Length > xml.Options.MaxBytes) return false;
+        var segment = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var s) ? s : new ArraySegment<byte>(bytes.ToArray());
+        _canonical.BeginStream();
+        _signatures = 0;
+        _excluding = false;
+        try
+        {
+            using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
+            using var reader = xml.CreateReader(stream, this);
+            request = Read(reader);
+        }
+        catch (XmlException)
+        {
+            return false;
+        }
+        catch (XmlRefusedException)
+        {
+            return false;
+        }
+        // DUIS allows one signature, the document element's child; any other is for the document path to name.
+        if (_signatures != 1) request = null;
+        return request is not null;
+    }
+
+    public void Observe(XmlReader reader)
+    {
+        if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Signature" && reader.NamespaceURI == DsigNamespace)
+        {
+            _signatures++;
+            if (!_excluding && reader.Depth == 1 && _signatures == 1)
+            {
+                // The enveloped-signature transform: the signature is not part of what its digest covers.
+                _excluding = !reader.IsEmptyElement;
+                return;
+            }
+        }
+        if (_excluding)
+        {
+            if (reader.NodeType == XmlNodeType.EndElement && reader.Depth == 1) _excluding = false;
+            return;
+        }
+        _canonical.Stream(reader);
+    }
+
+    private DuisRequest? Read(XmlReader r)
+    {
+        do
+        {
+            if (!r.Read()) return null;
+        }
+        while (r.NodeType != XmlNodeType.Element);
+        if (!IsSr(r, "Request") || r.IsEmptyElement) return null;
+
+        var document = new XmlDocument(r.NameTable) { PreserveWhitespace = true, XmlResolver = null };
+        var root = CopyElement(document, r, out var versionText, out var carried);
+        document.AppendChild(root);
+        if (versionText is null || !DuisSchemaVersion.TryParse(versionText, out var version)) return null;
+
+        // Header: RequestID, FirstInSequence?, PrecedingServiceRequestID?, CommandVariant, ServiceReference, ServiceReferenceVariant.
+        if (!NextElement(r, read: true) || !IsSr(r, "Header") || r.IsEmptyElement) return null;
+        if (!NextField(r, out var name, out var text) || name != "RequestID" || !RequestId.TryParse(text, out var requestId)) return null;
+        if (!NextField(r, out name, out text)) return null;
+        bool? first = null;
+        if (name == "FirstInSequence")
+        {
+            if (!DuisXml.TryParseBoolean(text, out var f) || !NextField(r, out name, out text)) return null;
+            first = f;
+        }
+        RequestId? preceding = null;
+        if (name == "PrecedingServiceRequestID")
+        {
+            if (!RequestId.TryParse(text, out var p) || !NextField(r, out name, out text)) return null;
+            preceding = p;
+        }
+        if (name != "CommandVariant" || !CommandVariants.TryParse(text, out var cv)) return null;
+        if (!NextField(r, out name, out text) || name != "ServiceReference"
+            || !ServiceReference.TryParse(text, out var sr) || !ServiceCatalogue.IsKnown(sr)) return null;
+        if (!NextField(r, out name, out text) || name != "ServiceReferenceVariant"
+            || !ServiceReferenceVariant.TryParse(text, out var srv) || !ServiceCatalogue.TryGet(srv, out _)) return null;
+        if (NextElement(r, read: true) || r.NodeType != XmlNodeType.EndElement) return null;
+
+        // Body: exactly one element, kept as XML under copies of sr:Body and the document element.
+        if (!NextElement(r, read: true) || !IsSr(r, "Body") || r.IsEmptyElement) return null;
+        var body = (XmlElement)root.AppendChild(CopyElement(document, r, out _, out _))!;
+        if (!NextElement(r, read: true)) return null;
+        var content = (XmlElement)body.AppendChild(document.ReadNode(r)!)!;
+        if (NextElement(r, read: false) || r.NodeType != XmlNodeType.EndElement) return null;
+
+        if (!NextElement(r, read: true) || r.LocalName != "Signature" || r.NamespaceURI != DsigNamespace) return null;
+        var signature = (XmlElement)root.AppendChild(document.ReadNode(r)!)!;
+        if (NextElement(r, read: false) || r.NodeType != XmlNodeType.EndElement) return null;
+        while (r.Read())
+        {
+            // What follows the document element (comments, PIs, whitespace) is canonicalised as it is read.
+        }
+
+        return new DuisRequest(version, requestId, cv, sr, srv, content, first, preceding, signature, carried);
+    }
+
+    private static bool IsSr(XmlReader r, string localName) => r.LocalName == localName && r.NamespaceURI == Sr;
+
+    /// <summary>
+    /// Moves to the next element child (true), or stops at an end tag or character data (false; the
+    /// caller reads which); whitespace, comments and PIs between elements are skipped, as the DOM reader does.
+    /// </summary>
+    private static bool NextElement(XmlReader r, bool read)
+    {
+        if (read && !r.Read()) return false;
+        while (true)
+        {
+            switch (r.NodeType)
+            {
+                case XmlNodeType.Element:
+                    return true;
+                case XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace or XmlNodeType.Comment or XmlNodeType.ProcessingInstruction:
+                    break;
+                default:
+                    return false;
+            }
+            if (!r.Read()) return false;
+        }
+    }
+
+    /// <summary>The next header element, an sr element holding only text, with its name and text.</summary>
+    private bool NextField(XmlReader r, [NotNullWhen(true)] out string? name, [NotNullWhen(true)] out string? text)
+    {
+        name = null;
+        text = null;
+        if (!NextElement(r, read: true) || r.NamespaceURI != Sr) return false;
+        name = r.LocalName;
+        if (r.IsEmptyElement)
+        {
+            text = "";
+            return true;
+        }
+        _text.Clear();
+        while (r.Read())
+        {
+            switch (r.NodeType)
+            {
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                    _text.Append(r.Value);
+                    break;
+                case XmlNodeType.EndElement:
+                    text = _text.ToString();
+                    return true;
+                default:
+                    return false;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>A copy of the reader's element without content; its attributes other than schemaVersion are the ones a re-written message carries.</summary>
+    private static XmlElement CopyElement(XmlDocument document, XmlReader r, out string? schemaVersion, out List<RootAttribute> carried)
+    {
+        var element = document.CreateElement(r.Prefix, r.LocalName, r.NamespaceURI);
+        schemaVersion = null;
+        carried = new List<RootAttribute>(r.AttributeCount);
+        if (r.MoveToFirstAttribute())
+        {
+            do
+            {
+                var attribute = document.CreateAttribute(r.Prefix, r.LocalName, r.NamespaceURI);
+                attribute.Value = r.Value;
+                element.Attributes.Append(attribute);
+                if (r.LocalName == "schemaVersion" && r.NamespaceURI.Length == 0) schemaVersion = r.Value;
+                else carried.Add(new RootAttribute(r.Prefix, r.LocalName, r.NamespaceURI, attribute.Value));
+            }
+            while (r.MoveToNextAttribute());
+            r.MoveToElement();
+        }
+        return element;
+    }
+}
