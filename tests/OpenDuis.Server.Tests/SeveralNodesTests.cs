@@ -73,6 +73,8 @@ public sealed class SeveralNodesTests : IAsyncDisposable
             Assert.Contains($"node {NodeName(i)}", _cli.OutputOf(nodes[i].Process), StringComparison.Ordinal);
         }
         await CrashRecoveryTests.PostAsync(http, nodes[1].Port, sign(FreshCounter()), Ct);
+        // The console logger writes from its own queue: the request's line may come a moment after its answer.
+        for (var i = 0; i < 50 && !_cli.OutputOf(nodes[1].Process).Contains($"=> node {NodeName(1)}", StringComparison.Ordinal); i++) await Task.Delay(100, Ct);
         Assert.Contains($"=> node {NodeName(1)}", _cli.OutputOf(nodes[1].Process), StringComparison.Ordinal);
 
         var (code, output) = await _cli.RunAsync("serve", "--data", _cli.Data, "--port", "0", "--node", "node a");
