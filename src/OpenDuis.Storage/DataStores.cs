@@ -11,7 +11,8 @@ namespace OpenDuis.Storage;
 
 /// <summary>
 /// A data folder's database as typed stores, one per concern, over one <see cref="SqlConnectionSource"/>:
-/// the Smart Metering Inventory (Devices, Parties and Users, Registration Data), the security incident
+/// the Smart Metering Inventory (Devices, Device Logs, the CPL), Parties and Users, Registration Data
+/// (and <see cref="Smi"/>, the three as one for those that read across them), the security incident
 /// register, the notices register, the SMKI service-desk log and the SEC H17 reports. Disposing it
 /// closes the connections they share.
 /// </summary>
@@ -26,7 +27,11 @@ public sealed class DataStores : IAsyncDisposable
         H17Reports = new SqlH17ReportStore(smi.Connections);
     }
 
+    /// <summary>The inventory, parties and registrations as one, for callers that read across all three.</summary>
     public SqlSmiStore Smi { get; }
+    public IInventoryStore Inventory => Smi.Inventory;
+    public IPartyStore Parties => Smi.Parties;
+    public IRegistrationStore Registrations => Smi.Registrations;
     public IIncidentStore Incidents { get; }
     public INoticeStore Notices { get; }
     public IServiceDeskLogStore ServiceDesk { get; }

@@ -28,10 +28,10 @@ internal static class CplCommand
         var list = new Command("list", "List the Central Products List: manufacturer, model, firmware version, device type, GBCS and SMETS/CHTS versions, status.") { data };
         list.SetAction(async (parse, ct) =>
         {
-            await using var store = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(data)).OpenStoreAsync(ct);
+            await using var stores = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(data)).OpenStoresAsync(ct);
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"{"Manufacturer",-12}  {"Model",-10}  {"Firmware",-9}  {"Type",-6}  {"GBCS",-5}  {"SMETS/CHTS",-12}  Status");
-            foreach (var p in (await store.ProductsAsync(ct)).OrderBy(p => (p.Manufacturer, p.Model, p.FirmwareVersion)))
+            foreach (var p in (await stores.Inventory.ProductsAsync(ct)).OrderBy(p => (p.Manufacturer, p.Model, p.FirmwareVersion)))
                 output.WriteLine($"{p.Manufacturer,-12}  {p.Model,-10}  {p.FirmwareVersion,-9}  {p.DeviceType,-6}  {p.GbcsVersion,-5}  {p.SmetsChtsVersion,-12}  {p.Status}");
             return 0;
         });

@@ -36,11 +36,11 @@ internal static class DevicesCommand
                 try { wantedMpxn = Mpxn.Parse(m); }
                 catch (FormatException e) { error.WriteLine($"--mpxn {m}: {e.Message}"); return 2; }
             }
-            await using var store = await DataFolder.Resolve(parse.GetValue(data)).OpenStoreAsync(cancellationToken);
+            await using var stores = await DataFolder.Resolve(parse.GetValue(data)).OpenStoresAsync(cancellationToken);
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"{"Device ID",-23}  {"Type",-6}  {"Gen",-7}  {"SMI Status",-16}  {"Product",-20}  MPxN");
             var count = 0;
-            await foreach (var d in store.ReadDevicesAsync(cancellationToken))
+            await foreach (var d in stores.Inventory.ReadDevicesAsync(cancellationToken))
             {
                 if (wantedStatus is { } ws && d.Status != ws) continue;
                 if (wantedType is { } wt && d.Type != wt) continue;

@@ -46,10 +46,10 @@ internal static class NoticeCommand
         {
             from, to, type, method, sent, subject, address, email,
         };
-        command.SetAction((parse, ct) => RunRegister(parse, ct, async (register, smi, error) =>
+        command.SetAction((parse, ct) => RunRegister(parse, ct, async (register, parties, error) =>
         {
-            if (await PartyAsync(smi, parse.GetValue(from), "--from", error, ct) is not { } sender
-                || await PartyAsync(smi, parse.GetValue(to), "--to", error, ct) is not { } recipient)
+            if (await PartyAsync(parties, parse.GetValue(from), "--from", error, ct) is not { } sender
+                || await PartyAsync(parties, parse.GetValue(to), "--to", error, ct) is not { } recipient)
                 return null;
             if (!NoticeMethods.TryParse(parse.GetValue(method), out var how))
             {
@@ -98,7 +98,7 @@ internal static class NoticeCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var opened = await OpenAsync(parse, ct);
-            if (await PartyAsync(opened.Smi, parse.GetValue(to), "--to", parse.InvocationConfiguration.Error, ct) is not { } recipient) return BadInput;
+            if (await PartyAsync(opened.Parties, parse.GetValue(to), "--to", parse.InvocationConfiguration.Error, ct) is not { } recipient) return BadInput;
             foreach (var notice in await opened.Store.ToPartyAsync(recipient, ct))
                 Print(notice, parse.InvocationConfiguration.Output);
             return 0;
@@ -106,14 +106,14 @@ internal static class NoticeCommand
         return command;
     }
 
-    private static async Task<int> RunRegister(ParseResult parse, CancellationToken ct, Func<NoticeRegister, ISmiStore, TextWriter, Task<Ruling<NoticeRecord>?>> act)
+    private static async Task<int> RunRegister(ParseResult parse, CancellationToken ct, Func<NoticeRegister, IPartyStore, TextWriter, Task<Ruling<NoticeRecord>?>> act)
     {
         var error = parse.InvocationConfiguration.Error;
         await using var opened = await OpenAsync(parse, ct);
         Ruling<NoticeRecord> ruling;
         try
         {
-            if (await act(new NoticeRegister(opened.Store, WorkingDayCalendar.EnglandAndWales, TimeProvider.System), opened.Smi, error) is not { } given)
+            if (await act(new NoticeRegister(opened.Store, WorkingDayCalendar.EnglandAndWales, TimeProvider.System), opened.Parties, error) is not { } given)
                 return BadInput;
             ruling = given;
         }
@@ -146,13 +146,13 @@ internal static class NoticeCommand
     /// The register keys a Party by an EUI-64: a User ID is taken as given; a Party ID (as `export parties`
     /// prints it) by its first User ID, so that both spellings of a Party find the same notices.
     /// </summary>
-    private static async Task<Eui?> PartyAsync(ISmiStore smi, string? text, string option, TextWriter error, CancellationToken ct)
+    private static async Task<Eui?> PartyAsync(IPartyStore parties, string? text, string option, TextWriter error, CancellationToken ct)
     {
         if (Eui.TryParse(text, out var eui)) return eui;
-        if (PartyId.TryParse(text, out var party) && await smi.FindPartyAsync(party, ct) is not null)
+        if (PartyId.TryParse(text, out var party) && await parties.FindPartyAsync(party, ct) is not null)
         {
             Eui? first = null;
-            await foreach (var user in smi.ReadUsersAsync(ct))
+            await foreach (var user in parties.ReadUsersAsync(ct))
                 if (user.Party == party && (first is null || user.Id.Value < first.Value.Value)) first = user.Id;
             if (first is { } id) return id;
             error.WriteLine($"{option}: Party {party} has no User ID to key its notices by.");
@@ -162,17 +162,17 @@ internal static class NoticeCommand
         return null;
     }
 
-    private sealed class OpenedRegister(INoticeStore store, ISmiStore smi, IAsyncDisposable owner) : IAsyncDisposable
+    private sealed class OpenedRegister(INoticeStore store, IPartyStore parties, IAsyncDisposable owner) : IAsyncDisposable
     {
         public INoticeStore Store => store;
-        public ISmiStore Smi => smi;
+        public IPartyStore Parties => parties;
         public ValueTask DisposeAsync() => owner.DisposeAsync();
     }
 
     private static async Task<OpenedRegister> OpenAsync(ParseResult parse, CancellationToken ct)
     {
         var stores = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(Data)).OpenStoresAsync(ct);
-        return new OpenedRegister(stores.Notices, stores.Smi, stores);
+        return new OpenedRegister(stores.Notices, stores.Parties, stores);
     }
 
     private static Command CreateDeemed()

@@ -27,14 +27,14 @@ internal static class UsersCommand
                 error.WriteLine($"URL {parse.GetValue(url)}: an absolute http or https URL is required.");
                 return 1;
             }
-            await using var store = await DataFolder.Resolve(parse.GetValue(data)).OpenStoreAsync(cancellationToken);
-            var found = await store.FindUserAsync(id, cancellationToken);
+            await using var stores = await DataFolder.Resolve(parse.GetValue(data)).OpenStoresAsync(cancellationToken);
+            var found = await stores.Parties.FindUserAsync(id, cancellationToken);
             if (found is null)
             {
-                error.WriteLine($"User {id} is not known to {store.Description}.");
+                error.WriteLine($"User {id} is not known to {stores.Description}.");
                 return 3;
             }
-            await store.SaveUserAsync(found with { ResponseEndpoint = uri }, cancellationToken);
+            await stores.Parties.SaveUserAsync(found with { ResponseEndpoint = uri }, cancellationToken);
             parse.InvocationConfiguration.Output.WriteLine($"User {id} receives responses at {uri}");
             // What waited for an endpoint goes now (a running server also sees the change and does the same).
             var (outbox, owner) = await DataFolder.Resolve(parse.GetValue(data)).OpenOutboxAsync(cancellationToken);
@@ -47,10 +47,10 @@ internal static class UsersCommand
         var list = new Command("list", "List the Users: User ID, Party, User Roles, status and response endpoint.") { listData };
         list.SetAction(async (parse, cancellationToken) =>
         {
-            await using var store = await DataFolder.Resolve(parse.GetValue(listData)).OpenStoreAsync(cancellationToken);
+            await using var stores = await DataFolder.Resolve(parse.GetValue(listData)).OpenStoresAsync(cancellationToken);
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"{"User ID",-23}  {"Party",-24}  {"Roles",-12}  {"Status",-9}  Endpoint");
-            await foreach (var u in store.ReadUsersAsync(cancellationToken))
+            await foreach (var u in stores.Parties.ReadUsersAsync(cancellationToken))
                 output.WriteLine($"{u.Id,-23}  {u.Party,-24}  {string.Join(',', u.Roles.Order().Select(r => r.Code())),-12}  {u.Status,-9}  {u.ResponseEndpoint?.ToString() ?? "(none: responses wait in the outbox)"}");
             return 0;
         });

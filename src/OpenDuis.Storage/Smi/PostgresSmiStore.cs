@@ -1,6 +1,4 @@
-using System.Data.Common;
 using Npgsql;
-using NpgsqlTypes;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Storage.Migrations;
 
@@ -39,56 +37,5 @@ public sealed class PostgresSmiStore : SqlSmiStore
             throw;
         }
         return store;
-    }
-
-    protected override async Task<long> BulkInsertDevicesAsync(DbConnection connection, DbTransaction tx, IAsyncEnumerable<Device> devices, CancellationToken cancellationToken)
-    {
-        var c = (NpgsqlConnection)connection;
-        long count = 0;
-        try
-        {
-            await using var copy = await c.BeginBinaryImportAsync($"COPY devices ({DeviceColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-            await foreach (var d in devices.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                // Synchronous writes into the importer's buffer: the per-field async calls cost more than
-                // the copy itself; the buffer is flushed to the server as it fills.
-                copy.StartRow();
-                copy.Write(Db.Key(d.Id), NpgsqlDbType.Bigint);
-                copy.Write(d.Type.ToString(), NpgsqlDbType.Text);
-                copy.Write(d.Generation.ToString(), NpgsqlDbType.Text);
-                copy.Write(d.Status.ToString(), NpgsqlDbType.Text);
-                WriteText(copy, d.Manufacturer);
-                WriteText(copy, d.Model);
-                WriteText(copy, d.FirmwareVersion);
-                WriteText(copy, d.Region?.ToString());
-                WriteText(copy, d.HanVariant?.ToString());
-                WriteBigint(copy, Db.Key(d.CommsHub));
-                WriteText(copy, d.Mpxn?.ToString());
-                WriteBigint(copy, d.Uprn?.Value);
-                WriteBigint(copy, Db.Key(d.MeterAssetProvider));
-                WriteBigint(copy, Db.Key(d.Smets1ServiceProvider));
-                WriteText(copy, d.Smets1NotifiedCriticalSupplier?.ToString());
-                WriteText(copy, d.Smets1NotifiedCriticalNetworkOperator?.ToString());
-                count++;
-            }
-            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw new DuplicateDeviceException(null, e);
-        }
-        return count;
-    }
-
-    private static void WriteText(NpgsqlBinaryImporter copy, string? value)
-    {
-        if (value is null) copy.WriteNull();
-        else copy.Write(value, NpgsqlDbType.Text);
-    }
-
-    private static void WriteBigint(NpgsqlBinaryImporter copy, long? value)
-    {
-        if (value is { } v) copy.Write(v, NpgsqlDbType.Bigint);
-        else copy.WriteNull();
     }
 }

@@ -4,7 +4,7 @@ using OpenDuis.Protocol.Domain;
 namespace OpenDuis.Storage.Smi;
 
 /// <summary>Reads of the SMI Status history every status change appends to.</summary>
-public abstract partial class SqlSmiStore
+public sealed partial class SqlInventoryStore
 {
     public async Task<SmiStatus?> StatusBeforeSuspensionAsync(Eui id, CancellationToken cancellationToken = default)
     {

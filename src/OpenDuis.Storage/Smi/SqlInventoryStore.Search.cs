@@ -3,7 +3,7 @@ using OpenDuis.Core.Inventory;
 
 namespace OpenDuis.Storage.Smi;
 
-public abstract partial class SqlSmiStore
+public sealed partial class SqlInventoryStore
 {
     /// <summary>
     /// Devices by MPxN or UPRN and SMI Status, in Device ID order, from the indexes devices_mpxn,
