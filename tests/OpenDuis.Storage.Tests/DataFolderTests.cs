@@ -132,7 +132,7 @@ public sealed class DataFolderTests : IDisposable
     public async Task A_PostgreSQL_data_folder_gives_every_demo_Device_its_Device_keys_too()
     {
         var schema = "t_" + Guid.NewGuid().ToString("N");
-        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(schema);
+        var (admin, scoped) = await PostgresTestSchema.CreateAsync(schema);
         try
         {
             var folder = new DataFolder(Path.Combine(_dir, "pg"));
@@ -141,7 +141,7 @@ public sealed class DataFolderTests : IDisposable
         }
         finally
         {
-            await PostgresSmiStoreTests.DropSchemaAsync(admin, schema);
+            await PostgresTestSchema.DropAsync(admin, schema);
         }
     }
 

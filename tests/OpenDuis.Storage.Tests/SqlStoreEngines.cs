@@ -1,4 +1,6 @@
+using Npgsql;
 using OpenDuis.Storage.Smi;
+using OpenDuis.TestSupport;
 
 namespace OpenDuis.Storage.Tests;
 
@@ -28,7 +30,7 @@ internal sealed class PostgresStoreSchema
 
     public async Task<SqlSmiStore> OpenAsync()
     {
-        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+        var (admin, scoped) = await PostgresTestSchema.CreateAsync(_schema);
         _admin = admin;
         Scoped = scoped;
         return await PostgresSmiStore.OpenAsync(scoped, TestContext.Current.CancellationToken);
@@ -36,6 +38,34 @@ internal sealed class PostgresStoreSchema
 
     public async ValueTask DropAsync()
     {
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+        if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
+    }
+}
+
+/// <summary>PostgreSQL schemas for the contract runs: one per test, on the server in OPENDUIS_TEST_PG.</summary>
+internal static class PostgresTestSchema
+{
+    /// <summary>Each test gets its own schema of the server in OPENDUIS_TEST_PG, dropped afterwards.</summary>
+    public static async Task<(string Admin, string Scoped)> CreateAsync(string schema)
+    {
+        var admin = Environment.GetEnvironmentVariable("OPENDUIS_TEST_PG");
+        if (string.IsNullOrWhiteSpace(admin))
+            throw Prerequisite.Missing("a PostgreSQL server: set OPENDUIS_TEST_PG to its Npgsql connection string");
+        await using (var c = new NpgsqlConnection(admin))
+        {
+            await c.OpenAsync(TestContext.Current.CancellationToken);
+            await using var cmd = new NpgsqlCommand($"CREATE SCHEMA {schema}", c);
+            await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+        return (admin, new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ToString());
+    }
+
+    public static async Task DropAsync(string admin, string schema)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var c = new NpgsqlConnection(admin);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", c);
+        await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -9,7 +9,7 @@ using OpenDuis.Storage.Schedules;
 using OpenDuis.Storage.Smi;
 using OpenDuis.Storage.Transactions;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Transactions;
 
 /// <summary>
 /// The unit of work across the SMI, schedule and outbox stores of one database (R-WS-2), on SQLite and
@@ -217,7 +217,7 @@ public sealed class PostgresUnitOfWorkTests : UnitOfWorkContract
 
     protected override async Task<(SqlSmiStore, IOutboxStore, SqlScheduleStore, IUnitOfWork)> OpenAsync()
     {
-        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+        var (admin, scoped) = await PostgresTestSchema.CreateAsync(_schema);
         _admin = admin;
         _dataSource = NpgsqlDataSource.Create(scoped);
         return (await PostgresSmiStore.OpenAsync(scoped, Ct), await PostgresOutboxStore.OpenAsync(_dataSource, TimeProvider.System, Ct),
@@ -227,6 +227,6 @@ public sealed class PostgresUnitOfWorkTests : UnitOfWorkContract
     protected override async ValueTask DropAsync()
     {
         if (_dataSource is not null) await _dataSource.DisposeAsync();
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+        if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
     }
 }

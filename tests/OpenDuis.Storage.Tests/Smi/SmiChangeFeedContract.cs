@@ -4,7 +4,7 @@ using OpenDuis.Core.Registration;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Smi;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Smi;
 
 /// <summary>
 /// The inventory's change feed (migration 0018): every writer's change is there once it commits,

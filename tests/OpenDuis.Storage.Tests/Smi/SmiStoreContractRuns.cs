@@ -1,10 +1,8 @@
-using Npgsql;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Storage.Migrations;
 using OpenDuis.Storage.Smi;
-using OpenDuis.TestSupport;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Smi;
 
 public sealed class SqliteSmiStoreTests : SmiStoreContract
 {
@@ -65,39 +63,15 @@ public sealed class PostgresSmiStoreTests : SmiStoreContract
     private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
     private string? _admin;
 
-    /// <summary>Each test gets its own schema of the server in OPENDUIS_TEST_PG, dropped afterwards.</summary>
-    internal static async Task<(string Admin, string Scoped)> CreateSchemaAsync(string schema)
-    {
-        var admin = Environment.GetEnvironmentVariable("OPENDUIS_TEST_PG");
-        if (string.IsNullOrWhiteSpace(admin))
-            throw Prerequisite.Missing("a PostgreSQL server: set OPENDUIS_TEST_PG to its Npgsql connection string");
-        await using (var c = new NpgsqlConnection(admin))
-        {
-            await c.OpenAsync(TestContext.Current.CancellationToken);
-            await using var cmd = new NpgsqlCommand($"CREATE SCHEMA {schema}", c);
-            await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-        }
-        return (admin, new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ToString());
-    }
-
-    internal static async Task DropSchemaAsync(string admin, string schema)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var c = new NpgsqlConnection(admin);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", c);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
     protected override async Task<ISmiStore> OpenStoreAsync()
     {
-        var (admin, scoped) = await CreateSchemaAsync(_schema);
+        var (admin, scoped) = await PostgresTestSchema.CreateAsync(_schema);
         _admin = admin;
         return await PostgresSmiStore.OpenAsync(scoped, TestContext.Current.CancellationToken);
     }
 
     protected override async ValueTask DropAsync()
     {
-        if (_admin is not null) await DropSchemaAsync(_admin, _schema);
+        if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
     }
 }

@@ -7,7 +7,7 @@ using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Smi;
 using OpenDuis.TestSupport;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.MapReports;
 
 /// <summary>H17 requesters, request history and report rows from the inventory; run on SQLite and PostgreSQL.</summary>
 public abstract class H17StoreContract : StoreContract<DataStores>

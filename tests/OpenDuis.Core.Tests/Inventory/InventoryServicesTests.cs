@@ -5,7 +5,7 @@ using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Storage.Smi;
 
-namespace OpenDuis.Server.Tests.Requests;
+namespace OpenDuis.Core.Tests.Inventory;
 
 /// <summary>
 /// <see cref="InventoryServices"/> over a real SQLite inventory and its cache, for what no request over

@@ -4,7 +4,7 @@ using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Smi;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Registers;
 
 /// <summary>The incident and notice registers kept in the database: what the registers write is what a reopened store reads.</summary>
 public abstract class SecRegisterStoreContract : StoreContract<DataStores>

@@ -5,7 +5,7 @@ using OpenDuis.Storage.RequestLog;
 using OpenDuis.Storage.Schedules;
 using OpenDuis.Storage.Smi;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Migrations;
 
 /// <summary>
 /// Several nodes starting at the same moment on one fresh PostgreSQL database: each brings every store's
@@ -18,11 +18,11 @@ public sealed class ConcurrentStartupTests : IAsyncLifetime
     private string? _admin;
     private string? _scoped;
 
-    public async ValueTask InitializeAsync() => (_admin, _scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+    public async ValueTask InitializeAsync() => (_admin, _scoped) = await PostgresTestSchema.CreateAsync(_schema);
 
     public async ValueTask DisposeAsync()
     {
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+        if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class ConcurrentStartupTests : IAsyncLifetime
         await using var reader = await command.ExecuteReaderAsync(ct);
         Assert.True(await reader.ReadAsync(ct));
         Assert.Equal(reader.GetInt64(1), reader.GetInt64(0));
-        Assert.Equal(Migrations.Migrator.For("postgres").Count, (int)reader.GetInt64(0));
+        Assert.Equal(Storage.Migrations.Migrator.For("postgres").Count, (int)reader.GetInt64(0));
     }
 
     /// <summary>Eight connections released at one instant create the same tables under the lock, twenty times over: none fails.</summary>
@@ -69,7 +69,7 @@ public sealed class ConcurrentStartupTests : IAsyncLifetime
             await Task.WhenAll(connections.Select(c => Task.Run(async () =>
             {
                 start.SignalAndWait(ct);
-                await Migrations.PostgresSchemaLock.ExecuteAsync(c, ddl, ct);
+                await Storage.Migrations.PostgresSchemaLock.ExecuteAsync(c, ddl, ct);
             }, ct)));
             foreach (var c in connections) await c.DisposeAsync();
         }

@@ -5,7 +5,7 @@ using OpenDuis.Core.Registration;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Smi;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Smi;
 
 /// <summary>What every SMI store must do; run against SQLite and PostgreSQL by the subclasses.</summary>
 public abstract class SmiStoreContract : StoreContract<ISmiStore>

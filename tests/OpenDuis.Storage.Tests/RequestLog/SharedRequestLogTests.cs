@@ -4,7 +4,7 @@ using OpenDuis.Core.Requests;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.RequestLog;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.RequestLog;
 
 /// <summary>
 /// Two nodes on one PostgreSQL database, each with its own connection pool and its own in-memory request
@@ -25,12 +25,12 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     private string? _scoped;
     private readonly List<NpgsqlDataSource> _pools = [];
 
-    public async ValueTask InitializeAsync() => (_admin, _scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+    public async ValueTask InitializeAsync() => (_admin, _scoped) = await PostgresTestSchema.CreateAsync(_schema);
 
     public async ValueTask DisposeAsync()
     {
         foreach (var pool in _pools) await pool.DisposeAsync();
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+        if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
     }
 
     /// <summary>A node's store: its own pool, as another process would have.</summary>

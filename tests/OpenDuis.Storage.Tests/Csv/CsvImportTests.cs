@@ -5,7 +5,7 @@ using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Csv;
 using OpenDuis.Storage.Smi;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Csv;
 
 public sealed class CsvImportTests : IAsyncLifetime
 {

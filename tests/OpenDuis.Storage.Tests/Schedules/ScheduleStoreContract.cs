@@ -2,7 +2,7 @@ using OpenDuis.Core.Schedules;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Schedules;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Schedules;
 
 /// <summary>The DCC Schedule store on both databases: what is created reads back, occurrences are claimed once per lease and advance on completion.</summary>
 public abstract class ScheduleStoreContract : StoreContract<IScheduleStore>
@@ -237,7 +237,7 @@ public sealed class PostgresScheduleStoreTests : ScheduleStoreContract
 
     protected override async Task<IScheduleStore> OpenStoreAsync()
     {
-        (_admin, _scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+        (_admin, _scoped) = await PostgresTestSchema.CreateAsync(_schema);
         return await PostgresScheduleStore.OpenAsync(_scoped, TestContext.Current.CancellationToken);
     }
 
@@ -278,6 +278,6 @@ public sealed class PostgresScheduleStoreTests : ScheduleStoreContract
 
     protected override async ValueTask DropAsync()
     {
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+        if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
     }
 }

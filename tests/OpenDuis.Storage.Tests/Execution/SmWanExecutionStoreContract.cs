@@ -5,7 +5,7 @@ using OpenDuis.Core.Schedules;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Execution;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Execution;
 
 /// <summary>
 /// The emulated SM WAN's kept state (migrations 0010, 0011) on both databases: faults set, replaced,
@@ -85,7 +85,7 @@ public sealed class PostgresSmWanExecutionStoreTests : SmWanExecutionStoreContra
 
     protected override async Task<ISmWanExecutionStore> OpenAsync()
     {
-        var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+        var (admin, scoped) = await PostgresTestSchema.CreateAsync(_schema);
         _admin = admin;
         _dataSource = NpgsqlDataSource.Create(scoped);
         return await PostgresSmWanExecutionStore.OpenAsync(_dataSource, Ct);
@@ -94,6 +94,6 @@ public sealed class PostgresSmWanExecutionStoreTests : SmWanExecutionStoreContra
     protected override async ValueTask DropAsync()
     {
         if (_dataSource is not null) await _dataSource.DisposeAsync();
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+        if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
     }
 }

@@ -4,7 +4,7 @@ using OpenDuis.Core.Requests;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.RequestLog;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.RequestLog;
 
 /// <summary>
 /// The request log survives a restart (E55, sequencing, SMETS1 anti-replay): a <see cref="DurableRequestLog"/>
@@ -274,7 +274,7 @@ public sealed class PostgresRequestLogStoreTests : RequestLogStoreContract
     {
         if (_dataSource is null)
         {
-            var (admin, scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+            var (admin, scoped) = await PostgresTestSchema.CreateAsync(_schema);
             _admin = admin;
             _dataSource = NpgsqlDataSource.Create(scoped);
         }
@@ -284,6 +284,6 @@ public sealed class PostgresRequestLogStoreTests : RequestLogStoreContract
     public override async ValueTask DisposeAsync()
     {
         if (_dataSource is not null) await _dataSource.DisposeAsync();
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+        if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
     }
 }

@@ -8,7 +8,7 @@ using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Storage.Schedules;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Schedules;
 
 /// <summary>
 /// A small Smart Metering WAN of the tests' own: it takes every command (I99), remembers each by
@@ -396,7 +396,7 @@ public sealed class PostgresScheduleExecutorTests : ScheduleExecutorContract
 
     protected override async Task<IScheduleStore> OpenStoreAsync()
     {
-        (_admin, _scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
+        (_admin, _scoped) = await PostgresTestSchema.CreateAsync(_schema);
         return await PostgresScheduleStore.OpenAsync(_scoped, Ct);
     }
 
@@ -432,6 +432,6 @@ public sealed class PostgresScheduleExecutorTests : ScheduleExecutorContract
 
     protected override async ValueTask DropAsync()
     {
-        if (_admin is not null) await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
+        if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
     }
 }
