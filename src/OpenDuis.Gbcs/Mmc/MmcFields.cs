@@ -68,6 +68,26 @@ internal static class MmcFields
         // 4.15 ECS27: supply state on load limit (boolean: true disables, as ECS28a writes "Disable"), load limit counter (with its
         // scaler-unit), power threshold, period and restoration period (double-long-unsigned).
         ["ReadLoadLimitDataRsp"] = LoadLimit,
+        // 4.16 ECS17c: a structure {active power import, its scaler-unit (W is 27), primary element's active power import}.
+        ["ReadActivePowerImportRsp"] = (w, m, values, _) =>
+        {
+            if (!values || Item(m, 0) is not { Type: DlmsType.Structure, Items: [{ IsInteger: true } power, { Items: [{ Type: DlmsType.Integer, Value: 0 }, { Type: DlmsType.Enum } unit] }, ..] } read) return;
+            w.WriteStartElement("ActivePowerImport", Namespace);
+            Element(w, "Value", power.Value);
+            if (unit.Value == 27) Element(w, "Unit", "W");
+            w.WriteEndElement();
+            if (read.Items.Count >= 3 && read[2].IsInteger) Element(w, "PrimaryActivePowerImportValue", read[2].Value);
+        },
+        // 4.12.2 ECS18a: the maximum demand export extended register's value (item 2, scaler 0) and capture time (item 4).
+        ["ReadMaximumDemandExportRegistersRsp"] = (w, m, values, _) =>
+        {
+            if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 4 } || Item(m, 1) is not { IsInteger: true } demand
+                || Item(m, 2) is not { Items: [{ Type: DlmsType.Integer, Value: 0 }, _] }) return;
+            w.WriteStartElement("MaxDemandActiveEnergyExport", Namespace);
+            Element(w, "Value", demand.Value);
+            if (Item(m, 3)?.AsDateTime() is { } captured) Element(w, "CaptureTime", DateTimeText(captured));
+            w.WriteEndElement();
+        },
         // 6.2.5 ECS26f: the two instantaneous power thresholds (low/medium, medium/high) that 6.12 ECS34 writes.
         ["ReadDeviceConfigurationInstantaneousPowerThresholdsRsp"] = (w, m, values, _) =>
         {
