@@ -97,6 +97,9 @@ internal static class MmcFields
                 Element(w, "MediumHighPowerThreshold", high.Value);
             }
         },
+        // 6.2.1 ECS26b (single-phase ESME): {threshold, measurement period} of the RMS extreme over-voltage, extreme under-voltage,
+        // sag and swell, then the average RMS over- and under-voltage thresholds (the order 6.5 ECS29a writes them in).
+        ["ReadDeviceConfigurationVoltageRsp"] = Voltage,
         // 6.2.2 ECS26c: randomised offset, offset number and offset limit (long-unsigned), in the MMC's order.
         ["ReadDeviceConfigurationRandomisationRsp"] = (w, m, values, _) =>
         {
@@ -512,6 +515,25 @@ internal static class MmcFields
             w.WriteEndElement();
         }
         w.WriteEndElement();
+        w.WriteEndElement();
+    }
+
+    private static void Voltage(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Header.MessageCode != 0x003C || m.Payload is not DlmsAccessResponse { Data.Count: 10 }) return;
+        for (var i = 0; i < 10; i++)
+            if (Item(m, i) is not { IsInteger: true }) return;
+        w.WriteStartElement("SinglePhaseVoltageSettings", Namespace);
+        Element(w, "AverageRMSOverVoltageThreshold", Item(m, 8)!.Value);
+        Element(w, "AverageRMSUnderVoltageThreshold", Item(m, 9)!.Value);
+        w.WriteEndElement();
+        w.WriteStartElement("RMSVoltageSettings", Namespace);
+        string[] names = ["RMSExtremeOverVoltage", "RMSExtremeUnderVoltage", "RMSVoltageSag", "RMSVoltageSwell"];
+        for (var i = 0; i < 4; i++)
+        {
+            Element(w, names[i] + "MeasurementPeriod", Item(m, 2 * i + 1)!.Value);
+            Element(w, names[i] + "Threshold", Item(m, 2 * i)!.Value);
+        }
         w.WriteEndElement();
     }
 
