@@ -19,7 +19,7 @@ public sealed partial class SqlInventoryStore
         if (keys.Count > 0) where.Add("(" + string.Join(" OR ", keys) + ")");
         if (search.Status is not null) where.Add("smi_status = @Status");
         var sql = DeviceSelect + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY id LIMIT @Limit";
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var rows = await s.Connection.QueryAsync<DeviceRow>(new CommandDefinition(sql,
             new { Mpxn = search.Mpxn?.ToString(), Uprn = search.Uprn?.Value, Status = search.Status?.ToString(), Limit = limit },
             s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -16,11 +16,6 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 {
     private readonly DeviceBulkLoad _bulkLoad = DeviceBulkLoad.For(connections);
 
-    private ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => connections.OpenAsync(cancellationToken);
-
-    /// <summary>The open unit of work's connection on this database, else one of the store's own.</summary>
-    private ValueTask<Transactions.StoreConnection> ConnectAsync(CancellationToken cancellationToken) => connections.ConnectAsync(cancellationToken);
-
     /// <summary>Appended to a SELECT that reads a row about to be changed (PostgreSQL: FOR UPDATE).</summary>
     private string LockRow => connections.LockRow;
 
@@ -36,7 +31,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task<Device?> FindDeviceAsync(Eui id, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         var row = await c.QuerySingleOrDefaultAsync<DeviceRow>(new CommandDefinition(
             DeviceSelect + " WHERE id = @Id", new { Id = Db.Key(id) }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -45,7 +40,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task SaveDeviceAsync(Device device, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         await c.ExecuteAsync(new CommandDefinition(
             $"INSERT INTO devices ({DeviceColumns}) VALUES (@Id, @DeviceType, @Generation, @SmiStatus, @Manufacturer, @Model, @FirmwareVersion, " +
@@ -60,7 +55,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task<Device> ChangeStatusAsync(Eui id, SmiStatus to, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         await using var work = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
         var tx = work.Transaction;
@@ -78,7 +73,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task<bool> DeleteDeviceAsync(Eui id, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         await using var work = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
         var tx = work.Transaction;
@@ -93,7 +88,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task<long> ImportDevicesAsync(IAsyncEnumerable<Device> devices, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var count = await _bulkLoad.InsertAsync(c, tx, devices, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -107,7 +102,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
     /// </summary>
     public async IAsyncEnumerable<Device> ReadDevicesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = c.CreateCommand();
         command.CommandText = $"SELECT {DeviceColumns} FROM devices ORDER BY id";
         await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -145,7 +140,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task AddToDeviceLogAsync(DeviceLogEntry entry, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO device_log (hub_id, device_id, added_us) VALUES (@Hub, @Device, @At) ON CONFLICT (hub_id, device_id) DO NOTHING",
@@ -154,7 +149,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task RemoveFromDeviceLogAsync(Eui hub, Eui device, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         await c.ExecuteAsync(new CommandDefinition(
             "DELETE FROM device_log WHERE hub_id = @Hub AND device_id = @Device",
@@ -163,7 +158,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task<IReadOnlyList<DeviceLogEntry>> DeviceLogAsync(Eui hub, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         var rows = await c.QueryAsync<(long Hub, long Device, long Added)>(new CommandDefinition(
             "SELECT hub_id, device_id, added_us FROM device_log WHERE hub_id = @Hub ORDER BY device_id",
@@ -179,7 +174,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task SaveProductAsync(CplEntry product, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO cpl (manufacturer, model, firmware_version, device_type, gbcs_version, smets_chts_version, status) " +
@@ -191,7 +186,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task<CplEntry?> FindProductAsync(string manufacturer, string model, string firmwareVersion, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         var row = await c.QuerySingleOrDefaultAsync<CplRow>(new CommandDefinition(
             CplSelect + " WHERE manufacturer = @manufacturer AND model = @model AND firmware_version = @firmwareVersion",
@@ -201,7 +196,7 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
 
     public async Task<IReadOnlyList<CplEntry>> ProductsAsync(CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         var rows = await c.QueryAsync<CplRow>(new CommandDefinition(
             CplSelect + " ORDER BY manufacturer, model, firmware_version", transaction: s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -10,14 +10,9 @@ namespace OpenDuis.Storage.Smi;
 /// <summary>Parties and their Users (roles, SMKI certificate references, endpoint) over SQL, on SQLite or PostgreSQL.</summary>
 public sealed class SqlPartyStore(SqlConnectionSource connections) : IPartyStore
 {
-    private ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => connections.OpenAsync(cancellationToken);
-
-    /// <summary>The open unit of work's connection on this database, else one of the store's own.</summary>
-    private ValueTask<Transactions.StoreConnection> ConnectAsync(CancellationToken cancellationToken) => connections.ConnectAsync(cancellationToken);
-
     public async Task SavePartyAsync(Party party, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         await SavePartyAsync(c, s.Transaction, party, cancellationToken).ConfigureAwait(false);
     }
@@ -29,7 +24,7 @@ public sealed class SqlPartyStore(SqlConnectionSource connections) : IPartyStore
 
     public async Task<Party?> FindPartyAsync(PartyId id, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         var row = await c.QuerySingleOrDefaultAsync<PartyRow>(new CommandDefinition(
             "SELECT id AS Id, name AS Name, is_dcc AS IsDcc FROM parties WHERE id = @Id", new { Id = id.Value }, s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -38,7 +33,7 @@ public sealed class SqlPartyStore(SqlConnectionSource connections) : IPartyStore
 
     public async Task<IReadOnlyList<Party>> PartiesAsync(CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         var rows = await c.QueryAsync<PartyRow>(new CommandDefinition(
             "SELECT id AS Id, name AS Name, is_dcc AS IsDcc FROM parties ORDER BY id", transaction: s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -47,7 +42,7 @@ public sealed class SqlPartyStore(SqlConnectionSource connections) : IPartyStore
 
     public async Task SaveUserAsync(ServiceUser user, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         await using var work = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
         var tx = work.Transaction;
@@ -82,7 +77,7 @@ public sealed class SqlPartyStore(SqlConnectionSource connections) : IPartyStore
 
     public async Task<ServiceUser?> FindUserAsync(Eui id, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         var users = await ReadUsersAsync(c, s.Transaction, " WHERE u.id = @Id", new { Id = Db.Key(id) }, cancellationToken).ConfigureAwait(false);
         return users.SingleOrDefault();
@@ -91,7 +86,7 @@ public sealed class SqlPartyStore(SqlConnectionSource connections) : IPartyStore
     public async IAsyncEnumerable<ServiceUser> ReadUsersAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Users number in the hundreds, not millions: read them whole.
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         foreach (var u in await ReadUsersAsync(c, null, "", null, cancellationToken).ConfigureAwait(false))
             yield return u;
     }
@@ -113,7 +108,7 @@ public sealed class SqlPartyStore(SqlConnectionSource connections) : IPartyStore
 
     public async Task<long> ImportUsersAsync(IAsyncEnumerable<(Party Party, ServiceUser User)> rows, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         long count = 0;
         await foreach (var (party, user) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))

@@ -11,14 +11,9 @@ namespace OpenDuis.Storage.Smi;
 /// <summary>Registration Data (who is registered for an MPxN, when) over SQL, on SQLite or PostgreSQL.</summary>
 public sealed class SqlRegistrationStore(SqlConnectionSource connections) : IRegistrationStore
 {
-    private ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => connections.OpenAsync(cancellationToken);
-
-    /// <summary>The open unit of work's connection on this database, else one of the store's own.</summary>
-    private ValueTask<Transactions.StoreConnection> ConnectAsync(CancellationToken cancellationToken) => connections.ConnectAsync(cancellationToken);
-
     public async Task RegisterAsync(RegistrationPeriod period, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         await using var work = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
         var tx = work.Transaction;
@@ -72,7 +67,7 @@ public sealed class SqlRegistrationStore(SqlConnectionSource connections) : IReg
 
     public async Task<RegistrationHistory> HistoryAsync(Mpxn mpxn, RegisteredRole role, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         var rows = await c.QueryAsync<RegistrationRow>(new CommandDefinition(
             RegistrationSelect + " WHERE mpxn = @Mpxn AND role = @Role ORDER BY effective_from_us",
@@ -82,7 +77,7 @@ public sealed class SqlRegistrationStore(SqlConnectionSource connections) : IReg
 
     public async Task<PartyId?> RegisteredPartyAsync(Mpxn mpxn, RegisteredRole role, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var c = s.Connection;
         var party = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             "SELECT party_id FROM registrations WHERE mpxn = @Mpxn AND role = @Role AND effective_from_us <= @At " +
@@ -93,7 +88,7 @@ public sealed class SqlRegistrationStore(SqlConnectionSource connections) : IReg
 
     public async IAsyncEnumerable<RegistrationPeriod> ReadRegistrationsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         // A few Parties are registered for millions of MPxNs: one PartyId (one string) each.
         var parties = new Dictionary<string, PartyId>(StringComparer.Ordinal);
         await foreach (var row in c.QueryUnbufferedAsync<RegistrationRow>(RegistrationSelect + " ORDER BY mpxn, role, effective_from_us")
@@ -106,7 +101,7 @@ public sealed class SqlRegistrationStore(SqlConnectionSource connections) : IReg
 
     public async Task<long> ImportRegistrationsAsync(IAsyncEnumerable<RegistrationPeriod> periods, CancellationToken cancellationToken = default)
     {
-        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // One prepared command, parameters rebound per row: millions of rows parse the SQL once.
         await using var command = c.CreateCommand();
