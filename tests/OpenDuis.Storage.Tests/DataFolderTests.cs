@@ -34,6 +34,24 @@ public sealed class DataFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task The_typed_stores_of_a_data_folder_are_one_database_and_the_composite_reads_what_each_wrote()
+    {
+        var folder = new DataFolder(Path.Combine(_dir, "typed"));
+        await (await folder.InitialiseAsync(new DataFolderSettings(), Ct)).Store.DisposeAsync();
+        await using var stores = await folder.OpenStoresAsync(Ct);
+        var user = (await stores.Parties.FindUserAsync(DemoEnvironment.Supplier, Ct))!;
+        var endpoint = new Uri("https://supplier.example/duis");
+
+        await stores.Parties.SaveUserAsync(user with { ResponseEndpoint = endpoint }, Ct);
+        var esme = (await stores.Inventory.FindDeviceAsync(DemoEnvironment.Esme, Ct))!;
+        var registered = await stores.Registrations.RegisteredPartyAsync(esme.Mpxn!.Value, Core.Registration.RegisteredRole.Supplier, DateTimeOffset.UtcNow, Ct);
+
+        Assert.Equal(endpoint, (await stores.Smi.FindUserAsync(DemoEnvironment.Supplier, Ct))!.ResponseEndpoint);
+        Assert.Equal(registered, await stores.Smi.RegisteredPartyAsync(esme.Mpxn.Value, Core.Registration.RegisteredRole.Supplier, DateTimeOffset.UtcNow, Ct));
+        Assert.NotNull(registered);
+    }
+
+    [Fact]
     public async Task A_folder_that_is_not_a_data_folder_is_refused_naming_init_and_nothing_is_created()
     {
         var mistyped = new DataFolder(Path.Combine(_dir, "mistyped"));
