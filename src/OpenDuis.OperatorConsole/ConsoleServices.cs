@@ -18,8 +18,7 @@ public static class ConsoleServices
         var inspection = Core.Outbox.DelegatingOutboxStore.Find<Core.Outbox.IOutboxInspection>(parts.Outbox);
         var log = new TrafficLog(TimeProvider.System);
         services.AddSingleton(log);
-        parts = parts with { Outbox = new RecordingOutboxStore(parts.Outbox, log) };
-        services.AddOpenDuis(parts);
+        services.AddOpenDuis(parts, openDuis => openDuis.WrapOutbox(outbox => new RecordingOutboxStore(outbox, log)));
 
         services.Configure<RequestPathOptions>(o => o.HandlerWrappers.Add((_, door) => new RecordingRequestHandler(door, log)));
 

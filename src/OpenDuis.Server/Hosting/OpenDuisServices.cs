@@ -93,13 +93,22 @@ public static class OpenDuisServices
     public static readonly TimeSpan DefaultDeviceRequestHold = TimeSpan.FromMinutes(5);
 
     /// <summary>Registers the DUIS request path and asynchronous delivery for <see cref="DuisServer.StartAsync"/>.</summary>
-    public static IServiceCollection AddOpenDuis(this IServiceCollection services, OpenDuisOptions parts)
+    public static IServiceCollection AddOpenDuis(this IServiceCollection services, OpenDuisOptions parts) => services.AddOpenDuis(parts, static _ => { });
+
+    /// <summary>
+    /// Registers the DUIS request path and asynchronous delivery, with what <paramref name="configure"/> adds to
+    /// it on the <see cref="OpenDuisBuilder"/> (the operator console records the outbox's traffic).
+    /// </summary>
+    public static IServiceCollection AddOpenDuis(this IServiceCollection services, OpenDuisOptions parts, Action<OpenDuisBuilder> configure)
     {
+        var builder = new OpenDuisBuilder(services, parts);
+        configure(builder);
         // Whatever is enqueued through the parts wakes this process's delivery worker once committed.
         var signal = new OutboxSignal();
         var outboxAdmin = DelegatingOutboxStore.Find<IOutboxAdmin>(parts.Outbox);
         services.AddSingleton(signal);
-        parts = parts with { Outbox = new SignallingOutboxStore(parts.Outbox, signal) };
+        builder.WrapOutbox(outbox => new SignallingOutboxStore(outbox, signal));
+        parts = parts with { Outbox = builder.Wrap(parts.Outbox) };
         var dspKey = parts.DspKey ?? parts.Keys.FindXmlSigningKey(DemoKeySet.DspEui)
             ?? throw new InvalidOperationException($"The key store has no DSP xmlSign key (role 0x89) for {DemoKeySet.DspEui}: every answer must be signed with it (R-MSG-3).");
         services.AddSingleton(new DuisSecurity(parts.Keys));
@@ -188,6 +197,35 @@ public static class OpenDuisServices
             Schedules.ScheduleHosting.AddDccSchedules(services, schedules, access);
         return services;
     }
+}
+
+/// <summary>
+/// What is added to OpenDUIS's composition before it is registered: the options it is built from, the service
+/// collection, and the wrappers around the outbox everything enqueues through (applied innermost first, the
+/// delivery worker's wake-up outermost).
+/// </summary>
+public sealed class OpenDuisBuilder
+{
+    private readonly List<Func<IOutboxStore, IOutboxStore>> _outboxWrappers = [];
+
+    internal OpenDuisBuilder(IServiceCollection services, OpenDuisOptions options)
+    {
+        Services = services;
+        Options = options;
+    }
+
+    public IServiceCollection Services { get; }
+
+    public OpenDuisOptions Options { get; }
+
+    /// <summary>Wraps the outbox Service Responses and DCC Alerts are enqueued through (e.g. to record them).</summary>
+    public OpenDuisBuilder WrapOutbox(Func<IOutboxStore, IOutboxStore> wrap)
+    {
+        _outboxWrappers.Add(wrap);
+        return this;
+    }
+
+    internal IOutboxStore Wrap(IOutboxStore outbox) => _outboxWrappers.Aggregate(outbox, (inner, wrap) => wrap(inner));
 }
 
 /// <summary>Each User's response endpoint as stored with the User (<see cref="Core.Parties.ServiceUser.ResponseEndpoint"/>).</summary>
