@@ -196,5 +196,13 @@ public sealed class GbcsCliTests : IAsyncLifetime
         Assert.Contains("<ra:Body><ra:ResponseMessage><ra:SMETSData><ra:ReadInstantaneousImportRegistersRsp MessageSuccess=\"true\"><ra:Electricity>", text, StringComparison.Ordinal);
         Assert.Contains("<ra:Body><ra:DeviceAlertMessage><ra:DeviceAlertContent><ra:GBCSHexAlertCode>8F35</ra:GBCSHexAlertCode>", text, StringComparison.Ordinal);
         Assert.DoesNotContain("S1SP signature refused", text, StringComparison.Ordinal);
+
+        // openduis parse reads the SMETS1 response as received (the line after its verdict) into the same MMC document.
+        var lines = text.Split('\n');
+        var received = lines[Array.FindIndex(lines, l => l.Contains("Smets1ResponseMessage", StringComparison.Ordinal)) + 1];
+        (code, output) = await _cli.RunAsync("parse", Write("smets1-response.xml", received));
+        Assert.True(code == 0, output);
+        Assert.Contains("<ra:GBCSResponse xmlns:ra=\"http://www.dccinterface.co.uk/ResponseAndAlert\" schemaVersion=\"5.4\"><ra:Header><ra:BusinessOriginatorID>" + smets1Esme,
+            output, StringComparison.Ordinal);
     }
 }
