@@ -54,6 +54,25 @@ public sealed class GbcsCliTests : IAsyncLifetime
         Assert.Contains("<ra:ReadSupplyStatusRsp MessageSuccess=\"true\">", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Parse_renders_a_DUIS_Service_Response_for_the_variant_it_states()
+    {
+        // Message Code 0x0102 serves 6.15.1 and 6.21: the ServiceReferenceVariant beside the payload chooses.
+        var response = Bytes(Rtds("6.21_CS02bSupplierBySupplierHandover", "CS02bSupplierBySupplierHandover_6.21_SUCCESS_RESPONSE_GBCS.HEX"));
+        string Duis(string variant) =>
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Response xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\">" +
+            "<sr:Header><sr:ResponseCode>I0</sr:ResponseCode></sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>" + variant[..variant.LastIndexOf('.')] +
+            "</sr:ServiceReference><sr:ServiceReferenceVariant>" + variant + "</sr:ServiceReferenceVariant><sr:GBCSPayload>" +
+            Convert.ToBase64String(response) + "</sr:GBCSPayload></sr:ResponseMessage></sr:Body></sr:Response>";
+        var (code, output) = await _cli.RunAsync("parse", Write("handover.xml", Duis("6.21")));
+        Assert.True(code == 0, output);
+        Assert.Contains("<ra:RequestHandoverOfDCCControlledDeviceRsp>", output, StringComparison.Ordinal);
+
+        (code, output) = await _cli.RunAsync("parse", Write("wrong.xml", Duis("4.1.1")));
+        Assert.Equal(2, code);
+        Assert.Contains("serving SR 4.1.1", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("", "the input is empty")]
     [InlineData("not GBCS at all!", "neither hex, base64 nor a DUIS message")]
@@ -197,9 +216,9 @@ public sealed class GbcsCliTests : IAsyncLifetime
         Assert.Contains("<ra:Body><ra:DeviceAlertMessage><ra:DeviceAlertContent><ra:GBCSHexAlertCode>8F35</ra:GBCSHexAlertCode>", text, StringComparison.Ordinal);
         Assert.DoesNotContain("S1SP signature refused", text, StringComparison.Ordinal);
 
-        // openduis parse reads the SMETS1 response as received (the line after its verdict) into the same MMC document.
-        var lines = text.Split('\n');
-        var received = lines[Array.FindIndex(lines, l => l.Contains("Smets1ResponseMessage", StringComparison.Ordinal)) + 1];
+        // openduis parse reads the SMETS1 response as received (as listen printed it) into the same MMC document.
+        var received = text.Split('\n').First(l => l.Contains("<sr:SMETS1ResponseMessage>", StringComparison.Ordinal)
+            && l.Contains("ReadInstantaneousImportRegistersRsp", StringComparison.Ordinal) && !l.Contains("GBCSResponse", StringComparison.Ordinal));
         (code, output) = await _cli.RunAsync("parse", Write("smets1-response.xml", received));
         Assert.True(code == 0, output);
         Assert.Contains("<ra:GBCSResponse xmlns:ra=\"http://www.dccinterface.co.uk/ResponseAndAlert\" schemaVersion=\"5.4\"><ra:Header><ra:BusinessOriginatorID>" + smets1Esme,

@@ -42,7 +42,7 @@ internal static class ParseCommand
                 parse.InvocationConfiguration.Output.WriteLine(smets1);
                 return 0;
             }
-            if (!GbcsInput.TryRead(input, out var messages, out var problem))
+            if (!GbcsInput.TryRead(input, out List<GbcsPayloadInput> messages, out var problem))
             {
                 error.WriteLine($"error: {problem}.");
                 return 2;
@@ -50,7 +50,7 @@ internal static class ParseCommand
             var rendered = new List<string>();
             foreach (var message in messages)
             {
-                if (!GbcsInput.TryRender(message, out var xml, out problem, security))
+                if (!GbcsInput.TryRender(message.Message, out var xml, out problem, security, message.Variant))
                 {
                     error.WriteLine($"error: {problem}.");
                     return 2;
