@@ -29,7 +29,7 @@ internal sealed class ReceivedGbcs(GbcsVerifier verifier)
     {
         var lines = new List<string>();
         var valid = true;
-        foreach (var wire in GbcsInput.Payloads(document))
+        foreach (var (wire, _) in GbcsInput.PayloadsWithVariant(document))
         {
             if (!verifier.TryVerify(wire, out var v, out var problem))
             {

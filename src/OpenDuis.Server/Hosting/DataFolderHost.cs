@@ -71,6 +71,9 @@ public sealed class DataFolderHost : IAsyncDisposable
         _postgres = postgres;
     }
 
+    /// <summary>This node's name (<see cref="RequestLog"/>'s owner).</summary>
+    public NodeName Node { get; private init; } = NodeName.Machine;
+
     /// <summary>What was narrowed to owner-only when the folder was opened (<see cref="DataFolder.TightenModes"/>).</summary>
     public IReadOnlyList<string> Tightened { get; private init; } = [];
 
@@ -81,7 +84,9 @@ public sealed class DataFolderHost : IAsyncDisposable
     public Core.Transactions.StorageHealth Health { get; private init; } = new();
 
     /// <param name="initialise">Initialise a fresh folder (<c>serve</c>); otherwise a folder that is not one is refused.</param>
-    public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default, bool initialise = false)
+    /// <param name="node">This node's name: the owner of its claims and queued commands (default <see cref="NodeName.Default"/> on PostgreSQL, <see cref="NodeName.Machine"/> on SQLite).</param>
+    public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default, bool initialise = false,
+        NodeName? node = null)
     {
         var tightened = folder.TightenModes();
         var stores = new DataStores(await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken)));
@@ -119,10 +124,11 @@ public sealed class DataFolderHost : IAsyncDisposable
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var health = new Core.Transactions.StorageHealth(clock);
+        node ??= requestLog.IsShared ? NodeName.Default : NodeName.Machine;
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
-            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, health: health);
+            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, owner: node.Value, health: health);
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
-        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat };
+        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>

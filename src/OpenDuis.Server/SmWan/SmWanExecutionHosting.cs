@@ -35,7 +35,7 @@ public static class SmWanExecutionHosting
         // Device events (admin API /admin/devices/{eui}/events) raise their DCC Alerts through the same sink.
         // A SMETS1 Device's own alerts (device-alert) are carried as the SMETS1 Service Provider carries them, DSP-signed.
         services.TryAddSingleton(sp => new Network.Smets1.Smets1DeviceAlerts(sp.GetService<Network.Smets1.Smets1ServiceProvider>() ?? new Network.Smets1.Smets1ServiceProvider(dspKey),
-            outbox, dspKey, new PartyStoreDuisVersions(store), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<OpenDuis.Core.Outbox.IOutboxStore>(), dspKey, new PartyStoreDuisVersions(store), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new Network.Events.DeviceEvents(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>(), sp.GetService<Network.Smets1.Smets1DeviceAlerts>()));
         services.TryAddSingleton(sp => new Network.Events.FirmwareDistribution(store, sp.GetRequiredService<IDccAlertSink>(), sp.GetRequiredService<DeviceFaults>()));
