@@ -94,6 +94,25 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task Pasted_request_XML_is_sent_from_Send_and_XML_that_is_not_a_DUIS_request_is_refused_with_the_reason()
+    {
+        var send = await fixture.Chromium.NewPageAsync();
+        await send.GotoAsync(Ui + "send");
+        await send.GetByLabel("User").SelectOptionAsync(DemoEnvironment.Supplier.ToString());
+        await send.GetByLabel("RTDS template").SelectOptionAsync("");
+        await send.GetByLabel("Request XML").FillAsync(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Templates, MeterReadTemplate), TestContext.Current.CancellationToken));
+        await send.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(send.Locator(".answer-code")).ToHaveTextAsync("I99");
+        var id = RequestId.Parse((await send.Locator("[role=status] code").First.TextContentAsync())!);
+        await Expect(Row(send, id, "ServiceResponse", "#sent-rows")).ToHaveCountAsync(1);
+
+        await send.GetByLabel("RTDS template").SelectOptionAsync("");
+        await send.GetByLabel("Request XML").FillAsync("<sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\"><sr:Header/></sr:Request>");
+        await send.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(send.GetByRole(AriaRole.Alert)).ToContainTextAsync("That is not a DUIS request");
+    }
+
+    [Fact]
     public async Task A_request_sent_over_the_DUIS_API_appears_in_Traffic_within_a_second()
     {
         var traffic = await OpenTrafficAsync();
