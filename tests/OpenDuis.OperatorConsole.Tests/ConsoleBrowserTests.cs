@@ -428,9 +428,12 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
             await page.Keyboard.PressAsync("Tab");
             Assert.Equal("Skip to content", await page.EvaluateAsync<string>("document.activeElement.textContent"));
         }
+        // Health: the database in use, the last hour's rate and latency charts, and the Response Codes answered in it.
+        await Server.SendOverDuisAsync(MeterReadTemplate, DemoEnvironment.Supplier);
         await page.GotoAsync(Ui + "health");
         await Expect(page.Locator("#database")).ToContainTextAsync(Server.Host.Store.Description);
         await Expect(page.Locator("figure.chart svg")).ToHaveCountAsync(2);
+        await Expect(page.Locator("table.bars th[scope=row]", new() { HasText = "I99" })).ToHaveCountAsync(1);
 
         var narrow = await fixture.Chromium.NewPageAsync(width: 400, height: 800);
         await narrow.GotoAsync(Ui + "traffic");
