@@ -19,7 +19,7 @@ using OpenDuis.Storage;
 // concurrent clients, bounded in count and time, and reports requests/s and latency percentiles.
 //
 //   dotnet run -c Release --project bench/OpenDuis.LoadGen -- [--profile dev|duis] [--requests N]
-//       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL]]
+//       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL] | --no-network]
 //       [--log-level Warning|Information|...]  (serve's default is Information; the server logs to the console)
 //       [--console [--watch]]  (serve's composition with the operator console; --watch: an operator watching Traffic during the load)
 //       [--rate R]  (open loop: R requests/s offered on a fixed schedule, latency from each one's due time;
@@ -78,9 +78,9 @@ if (network is not null && endpoint is not null)
 await using var server = await DuisServer.StartAsync(options, s =>
 {
     if (settings.Console)
-        s.AddOpenDuisWithConsole(host.Parts() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
+        s.AddOpenDuisWithConsole(host.Options() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
     else
-        s.AddOpenDuis(host.Parts() with { Network = network });
+        s.AddOpenDuis(host.Options() with { Network = network });
 });
 
 var security = new DuisSecurity(host.Keys);
@@ -193,6 +193,8 @@ if (network is not null && settings.Warmup > 0)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Warm-up of {settings.Warmup} requests answered and delivered; settled in {settling.Elapsed.TotalSeconds:F1} s (not measured)"));
 }
 
+// The floor, measured now on one thread: one ECDSA-P256 verify (the request) and one sign (the answer).
+var floorMicroseconds = EcdsaFloor.Measure();
 var latencies = new long[settings.Requests];
 var codes = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
 var completed = 0;
@@ -270,6 +272,8 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"Process CPU {cpuUsed.TotalSeconds:F1} s over {elapsedAll.TotalSeconds:F1} s ({cpuUsed / elapsedAll:F2} cores): {cpuUsed.TotalMicroseconds / completed:F0} µs per request; " +
     $"load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a")}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"ECDSA-P256 floor (one verify + one sign, one thread, measured before the load): {floorMicroseconds:F1} µs; CPU per request {cpuUsed.TotalMicroseconds / completed / floorMicroseconds:F1} × the floor"));
 // The whole process's allocation (server, network, delivery, endpoint and load generator), and the GC's pauses.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"GC ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}{(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? ", non-concurrent" : "")}): " +
@@ -342,11 +346,28 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             TimeSpan.FromSeconds(Math.Clamp(Int("--seconds", 30), 1, 120)),
             Math.Clamp(Int("--concurrency", 32), 1, 1024),
             templates,
-            args.Contains("--network"),
+            // --no-network: the acknowledgement path alone (the default; named so a command line says which it ran).
+            args.Contains("--network") && !args.Contains("--no-network"),
             Value("--endpoint") ?? "local",
             args.Contains("--console"),
             args.Contains("--watch"),
             Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true),
             Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null);
+    }
+}
+
+/// <summary>The work no implementation can avoid per request: one ECDSA-P256 verify and one sign, timed on one thread.</summary>
+internal static class EcdsaFloor
+{
+    public static double Measure(int rounds = 4_000)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var hash = System.Security.Cryptography.SHA256.HashData("OpenDUIS"u8);
+        var signature = key.SignHash(hash);
+        for (var i = 0; i < rounds / 10; i++) { key.VerifyHash(hash, signature); key.SignHash(hash); }
+        // CPU time, not wall time, so that other work on a shared machine does not inflate it.
+        var started = Process.GetCurrentProcess().TotalProcessorTime;
+        for (var i = 0; i < rounds; i++) { key.VerifyHash(hash, signature); key.SignHash(hash); }
+        return (Process.GetCurrentProcess().TotalProcessorTime - started).TotalMicroseconds / rounds;
     }
 }
