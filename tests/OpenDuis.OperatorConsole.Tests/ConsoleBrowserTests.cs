@@ -212,20 +212,20 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
         await Expect(page.Locator("#outcome")).ToContainTextAsync($"Device {device} raised");
         await Expect(Alerts("N58").First).ToBeVisibleAsync();
 
-        var cpl = page.Locator("section[aria-labelledby=cpl] form");
-        await cpl.GetByLabel("Manufacturer").FillAsync("106C");
-        await cpl.GetByLabel("Model").FillAsync(model);
-        await cpl.GetByLabel("Firmware version").FillAsync("01");
-        await cpl.GetByRole(AriaRole.Button, new() { Name = "Remove (suspend its Devices)" }).ClickAsync();
+        async Task ChangeCplAsync(string button)
+        {
+            var cpl = page.Locator("section[aria-labelledby=cpl] form");
+            await cpl.GetByLabel("Manufacturer").FillAsync("106C");
+            await cpl.GetByLabel("Model").FillAsync(model);
+            await cpl.GetByLabel("Firmware version").FillAsync("01");
+            await cpl.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
+        }
+        await ChangeCplAsync("Remove (suspend its Devices)");
         await Expect(page.Locator("#outcome")).ToContainTextAsync($"{device} Suspended");
         // DeviceStatusChangeEvent (DUIS 3.9.3) to the Registered Supplier's Users: N8 DeviceSuspended, then N9 DeviceRestored.
         await Expect(Alerts("N8").First).ToBeVisibleAsync();
 
-        cpl = page.Locator("section[aria-labelledby=cpl] form");
-        await cpl.GetByLabel("Manufacturer").FillAsync("106C");
-        await cpl.GetByLabel("Model").FillAsync(model);
-        await cpl.GetByLabel("Firmware version").FillAsync("01");
-        await cpl.GetByRole(AriaRole.Button, new() { Name = "Restore" }).ClickAsync();
+        await ChangeCplAsync("Restore");
         await Expect(page.Locator("#outcome")).ToContainTextAsync($"{device} Commissioned");
         await Expect(Alerts("N9").First).ToBeVisibleAsync();
         Assert.True(await traffic.EvaluateAsync<bool>("window.notReloaded === true"));
