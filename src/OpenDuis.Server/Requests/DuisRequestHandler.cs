@@ -63,21 +63,21 @@ public sealed partial class DuisRequestHandler(
         // One pass over the bytes, no DOM of the message, for a request of the usual shape; the document path for
         // the rest (and when the XSDs are configured, which validate a document), which names each problem.
         XmlDocument? document = null;
-        if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, out var request, out var verification))
+        DuisRequest? request;
+        VerificationResult? verification;
+        try
         {
-            try
+            if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, out request, out verification))
             {
                 document = security.Load(body);
+                if (!DuisRequest.TryRead(document, out request, out var problem))
+                    return DuisAnswer.Unreadable($"The request is not a DUIS Request (R-MSG-1): {problem}");
+                verification = security.Verify(document, _roleOf(request.RequestId));
             }
-            catch (XmlRefusedException e)
-            {
-                return DuisAnswer.Unreadable($"The request is not acceptable XML (R-MSG-5): {e.Message}");
-            }
-
-            if (!DuisRequest.TryRead(document, out request, out var problem))
-                return DuisAnswer.Unreadable($"The request is not a DUIS Request (R-MSG-1): {problem}");
-
-            verification = security.Verify(document, _roleOf(request.RequestId));
+        }
+        catch (XmlRefusedException e)
+        {
+            return DuisAnswer.Unreadable($"The request is not acceptable XML (R-MSG-5): {e.Message}");
         }
         if (!verification.IsValid)
         {
@@ -191,7 +191,7 @@ public sealed partial class DuisRequestHandler(
 
     private DuisAnswer Sign(DuisResponse response, ResponseCode code)
     {
-        var bytes = DuisSigner.SignToBytes(response.ToXmlDocument(), dspKey);
+        var bytes = response.ToSignedBytes(dspKey);
         var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
         return new DuisAnswer(bytes, code.ToString(), outcome) { RequestId = response.RequestId?.ToString() };
     }
