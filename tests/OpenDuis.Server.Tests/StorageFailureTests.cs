@@ -314,7 +314,7 @@ public sealed class StorageFailureTests : IAsyncDisposable
 
     private static readonly Eui Smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
 
-    private static readonly string[] Components = [Core.AccessControl.DurableRequestLog.Component, Delivery.OutboxDeliveryWorker.Component, Network.EmulatedSmWan.Component, Observability.StorageProbe.Component];
+    private static readonly string[] Components = [Core.AccessControl.DurableRequestLog.Component, Delivery.OutboxDeliveryWorker.Component, Network.EmulatedSmWan.Component, Observability.StorageProbe.Component, Server.Schedules.ScheduleExecutorWorker.Component];
 
     private static int Count(string text, string what)
     {
