@@ -21,7 +21,7 @@ using OpenDuis.Storage;
 //   dotnet run -c Release --project bench/OpenDuis.LoadGen -- [--profile dev|duis] [--requests N]
 //       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL] | --no-network]
 //       [--log-level Warning|Information|...]  (serve's default is Information; the server logs to the console)
-//       [--console]  (serve's composition with the operator console, and an operator watching Traffic during the load)
+//       [--console [--watch]]  (serve's composition with the operator console; --watch: an operator watching Traffic during the load)
 //       [--rate R]  (open loop: R requests/s offered on a fixed schedule, latency from each one's due time;
 //                    without it, closed loop: C clients each send the next request when answered)
 //
@@ -73,14 +73,14 @@ if (network is not null && endpoint is not null)
     foreach (var user in OpenDuis.Core.Demo.DemoEnvironment.Users)
         if (await host.Store.FindUserAsync(user.Id) is { } found)
             await host.Cache.SaveUserAsync(found with { ResponseEndpoint = endpoint });
-// --console composes the server as serve does, with the operator console recording the traffic, and
-// watches it during the load as an operator would: the Traffic page reloaded every second, its live stream open.
+// --console composes the server as serve does, with the operator console recording the traffic; --watch
+// also watches it during the load as an operator would: the Traffic page reloaded every second, its live stream open.
 await using var server = await DuisServer.StartAsync(options, s =>
 {
     if (settings.Console)
-        s.AddOpenDuisWithConsole(host.Parts() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
+        s.AddOpenDuisWithConsole(host.Options() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
     else
-        s.AddOpenDuis(host.Parts() with { Network = network });
+        s.AddOpenDuis(host.Options() with { Network = network });
 });
 
 var security = new DuisSecurity(host.Keys);
@@ -204,7 +204,8 @@ var allocatedBefore = GC.GetTotalAllocatedBytes();
 var pausedBefore = GC.GetTotalPauseDuration();
 int[] CollectionCounts() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 var collectionsBefore = CollectionCounts();
-var viewer = settings.Console && settings.Profile == ConnectionProfile.Dev ? new ConsoleViewer(new Uri(server.BaseAddress, "/ui/")) : null;
+var (jitMethodsBefore, jitTimeBefore) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+var viewer = settings.Console && settings.Watch && settings.Profile == ConnectionProfile.Dev ? new ConsoleViewer(new Uri(server.BaseAddress, "/ui/")) : null;
 // The network's and the endpoint's counters run from start: the warm-up's share is taken off.
 var respondedBefore = network is null ? 0 : server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>().Responded;
 var receivedBefore = Interlocked.Read(ref received);
@@ -254,6 +255,7 @@ var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
 var paused = GC.GetTotalPauseDuration() - pausedBefore;
 var collections = CollectionCounts().Zip(collectionsBefore, (after, before) => after - before).ToArray();
+var (jitMethods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethodsBefore, System.Runtime.JitInfo.GetCompilationTime() - jitTimeBefore);
 
 var measured = latencies.AsSpan(0, completed).ToArray();
 Array.Sort(measured);
@@ -276,6 +278,8 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"GC ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}{(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? ", non-concurrent" : "")}): " +
     $"{allocated / 1024.0 / completed:F0} KB allocated per request, {collections[0]} collections (gen1 {collections[1]}, gen2 {collections[2]}), paused {paused.TotalMilliseconds:F0} ms ({paused / elapsedAll:P1} of the run)"));
+// Methods still compiled (tiered up, or met for the first time, e.g. the console's pages) during the load.
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"JIT: {jitMethods} methods compiled during the load, {jitTime.TotalMilliseconds:F0} ms"));
 if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
     foreach (var kind in new[] { GCKind.Ephemeral, GCKind.FullBlocking, GCKind.Background })
     {
@@ -286,10 +290,10 @@ if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
             $"generations {string.Join("/", info.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes / 1048576).ToString(CultureInfo.InvariantCulture)))} MB after"));
     }
 Console.WriteLine($"Request log: {host.RequestLog.Pending} changes waiting to be written when the load ended");
-if (viewed is not null)
+if (settings.Console)
 {
     var log = server.Services.GetRequiredService<OpenDuis.OperatorConsole.Traffic.TrafficLog>();
-    Console.WriteLine("Console: " + viewed + string.Create(CultureInfo.InvariantCulture, $"; the Traffic log saw {log.Seen} messages and recorded {log.Last}"));
+    Console.WriteLine("Console: " + (viewed ?? "nobody watching") + string.Create(CultureInfo.InvariantCulture, $"; the Traffic log saw {log.Seen} messages and recorded {log.Last}"));
 }
 Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
 if (network is not null)
@@ -325,7 +329,7 @@ foreach (var client in clients?.Values ?? Enumerable.Empty<HttpClient>()) client
 try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
-internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint, bool Console,
+internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint, bool Console, bool Watch,
     LogLevel LogLevel, int? Rate)
 {
     public static LoadSettings Parse(string[] args)
@@ -346,6 +350,7 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             args.Contains("--network") && !args.Contains("--no-network"),
             Value("--endpoint") ?? "local",
             args.Contains("--console"),
+            args.Contains("--watch"),
             Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true),
             Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null);
     }

@@ -52,11 +52,35 @@ public sealed class SeveralNodesTests : IAsyncDisposable
     private async Task<(int Port, Process Process)[]> StartNodesAsync(int count)
     {
         var ports = Enumerable.Range(0, count).Select(_ => OpenduisProcesses.FreePort()).ToArray();
-        var nodes = await Task.WhenAll(ports.Select(p => _cli.ServeAsync(p, "--device-latency", DeviceLatency)));
+        var nodes = await Task.WhenAll(ports.Select((p, i) => _cli.ServeAsync(p, "--device-latency", DeviceLatency, "--node", NodeName(i))));
         return [.. ports.Zip(nodes)];
     }
 
+    private static string NodeName(int index) => $"node-{(char)('a' + index)}";
+
     private static ulong FreshCounter() => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+
+    [Fact]
+    public async Task Each_node_names_itself_in_health_and_its_log_lines_and_a_bad_name_is_refused_in_one_sentence()
+    {
+        var sign = await InitAsync();
+        var nodes = await StartNodesAsync(2);
+        using var http = new HttpClient();
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var health = await http.GetStringAsync($"http://127.0.0.1:{nodes[i].Port.ToString(CultureInfo.InvariantCulture)}/health", Ct);
+            Assert.Contains($"\"node\":\"{NodeName(i)}\"", health, StringComparison.Ordinal);
+            Assert.Contains($"node {NodeName(i)}", _cli.OutputOf(nodes[i].Process), StringComparison.Ordinal);
+        }
+        await CrashRecoveryTests.PostAsync(http, nodes[1].Port, sign(FreshCounter()), Ct);
+        // The console logger writes from its own queue: the request's line may come a moment after its answer.
+        for (var i = 0; i < 50 && !_cli.OutputOf(nodes[1].Process).Contains($"=> node {NodeName(1)}", StringComparison.Ordinal); i++) await Task.Delay(100, Ct);
+        Assert.Contains($"=> node {NodeName(1)}", _cli.OutputOf(nodes[1].Process), StringComparison.Ordinal);
+
+        var (code, output) = await _cli.RunAsync("serve", "--data", _cli.Data, "--port", "0", "--node", "node a");
+        Assert.Equal(1, code);
+        Assert.Equal("--node: 'node a' is not a node name: 1 to 64 letters, digits, '.', '_' or '-'.", output.Trim());
+    }
 
     [Fact]
     public async Task The_same_Request_ID_sent_to_two_nodes_at_once_is_accepted_by_one_and_refused_E55_by_the_other()

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using OpenDuis.OperatorConsole;
 using OpenDuis.Core.MapReports;
+using OpenDuis.Core.Requests;
 using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Server.Hosting;
 using OpenDuis.Server.MapReports;
@@ -85,10 +86,14 @@ internal static class ServeCommand
         {
             Description = "Folder of RTDS request templates the operator console's Send page offers; default $OPENDUIS_TEMPLATES.",
         };
+        var nodeName = new Option<string?>("--node")
+        {
+            Description = "This node's name among several sharing one PostgreSQL database: the owner of its claims and queued commands, in /health and each request's log lines (default $OPENDUIS_NODE, else the machine's name and the process id).",
+        };
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, noNetwork,
+            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, nodeName, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -98,13 +103,20 @@ internal static class ServeCommand
                 parse.InvocationConfiguration.Error.WriteLine($"--address {parse.GetValue(address)}: an IPv4 address is required (R-WS-3).");
                 return 1;
             }
+            var givenNode = parse.GetValue(nodeName) ?? Environment.GetEnvironmentVariable("OPENDUIS_NODE");
+            NodeName? node = null;
+            if (givenNode is not null && !NodeName.TryParse(givenNode, out node, out var notANode))
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"--node: {notANode}");
+                return 1;
+            }
             ExitCodes.EnsurePortFree(ip, parse.GetValue(port), "--port");
             ExitCodes.EnsurePortFree(ip, parse.GetValue(smkiPort), "--smki-port");
             if (parse.GetValue(reportsPort) is { } probeReports) ExitCodes.EnsurePortFree(ip, probeReports, "--reports-port");
             // Said at once: opening a large inventory can take a while before the server listens.
             output.WriteLine($"OpenDUIS starting on {ip}:{parse.GetValue(port)} with the data folder {DataFolder.Resolve(parse.GetValue(data)).Path} …");
             var clock = TimeProvider.System;
-            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true);
+            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true, node: node);
             if (host.Folder.DescribeTightened(host.Tightened) is { } tightened) parse.InvocationConfiguration.Error.WriteLine(tightened);
             var chosen = parse.GetValue(profile) == "duis" ? ConnectionProfile.Duis : ConnectionProfile.Dev;
             var options = new ServerOptions
@@ -119,6 +131,7 @@ internal static class ServeCommand
                     : Environment.GetEnvironmentVariable("OPENDUIS_METRICS_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
                 Delivery = new OpenDuis.Server.Delivery.OutboxDeliveryOptions { Lease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(lease), 1, 3600)) },
                 OperatorPort = chosen == ConnectionProfile.Duis ? parse.GetValue(consolePort) : null,
+                Node = host.Node,
             };
             var schemaFolder = parse.GetValue(schemas)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_SCHEMAS");
             var xsds = string.IsNullOrEmpty(schemaFolder) ? null : OpenDuis.Protocol.Schema.DuisSchemas.Load(schemaFolder);
@@ -140,15 +153,16 @@ internal static class ServeCommand
             var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
                 chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
             await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
-                .AddOpenDuisWithConsole(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
-            output.WriteLine($"OpenDUIS serving {server.ListenAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}");
+                .AddSingleton(host.Heartbeat)
+                .AddOpenDuisWithConsole(host.Options(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
+            output.WriteLine($"OpenDUIS serving {server.ListenAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}, node {options.Node}");
             output.WriteLine(MetricsExposure(server));
             output.WriteLine($"  operator console {new Uri(server.OperatorAddress ?? server.BaseAddress, ConsoleOptions.Root + "/")}" +
                 (console.Token is null ? " (loopback only)" : $" (loopback only; operator token in {ConsoleAccess.TokenPath(host.Folder.Path)})"));
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys, devices: host.DeviceKeys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.ListenAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
-            await using var reports = parse.GetValue(reportsPort) is { } rp && host.Store is IH17ReportStore h17
-                ? await H17ReportServer.StartAsync(h17, ip, rp, cancellationToken: cancellationToken)
+            await using var reports = parse.GetValue(reportsPort) is { } rp
+                ? await H17ReportServer.StartAsync(host.Stores.H17Reports, ip, rp, cancellationToken: cancellationToken)
                 : null;
             if (reports is not null) output.WriteLine($"  H17 report download {reports.ListenAddress}reports/h17/{{id}}");
             output.WriteLine(network is null ? "  device requests acknowledged only (--no-network)"

@@ -74,10 +74,11 @@ public interface IRequestLogStore
     /// Takes the queued commands that are <paramref name="owner"/>'s (a restarted node's own) or whose
     /// owner's lease ran out before <paramref name="now"/>, oldest first, at most <paramref name="limit"/>,
     /// and leases them to <paramref name="owner"/> until <paramref name="leaseUntil"/>. Nodes sharing a
-    /// database never take the same command (PostgreSQL: FOR UPDATE SKIP LOCKED).
+    /// database never take the same command (PostgreSQL: FOR UPDATE SKIP LOCKED). Without
+    /// <paramref name="ownToo"/> only other nodes' are taken (a running node's own are in hand).
     /// </summary>
     Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,
-        CancellationToken cancellationToken = default);
+        CancellationToken cancellationToken = default, bool ownToo = true);
 
     /// <summary>Extends the lease of every command <paramref name="owner"/> holds to <paramref name="leaseUntil"/>.</summary>
     Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default);
@@ -118,8 +119,11 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     private DateTimeOffset _nextRenewal;
     private int _disposed;
 
-    /// <summary>How long a queued command stays this node's without a renewal (renewed every third of it).</summary>
-    public static readonly TimeSpan CommandLease = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long a queued command stays this node's without a renewal (renewed every third of it): how long
+    /// a dead node's commands wait before a live node takes them over.
+    /// </summary>
+    public static readonly TimeSpan CommandLease = TimeSpan.FromSeconds(30);
 
     /// <summary>The node that owns the commands it queues (another node sharing the database takes them only when its lease has run out).</summary>
     public string Owner { get; }
@@ -239,10 +243,11 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     /// Takes the queued commands left by a crash (this node's own, or a node's whose lease ran out), oldest
     /// first, leased to this node: each is to be executed again or failed, then completed.
     /// </summary>
-    public Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(int limit = int.MaxValue, CancellationToken cancellationToken = default)
+    /// <param name="ownToo">Also this node's own (at start-up: a node restarted under its name); while running, only other nodes' whose lease ran out.</param>
+    public Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(int limit = int.MaxValue, CancellationToken cancellationToken = default, bool ownToo = true)
     {
         var now = _clock.GetUtcNow();
-        return _store.ClaimCommandsAsync(Owner, now, now + CommandLease, limit, cancellationToken);
+        return _store.ClaimCommandsAsync(Owner, now, now + CommandLease, limit, cancellationToken, ownToo);
     }
 
     public void EndSequence(RequestId last)

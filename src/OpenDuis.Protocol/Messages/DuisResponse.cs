@@ -390,6 +390,21 @@ public sealed class DuisResponse
     }
 
     /// <summary>
+    /// A SMETS1 Device's alert as the DCC forwards it (R-S1-1; XSD sr:SMETS1ResponseMessage whose S1SP-signed
+    /// sr:SMETS1Response holds a DeviceAlertMessage, <see cref="Smets1Response.SignAlert"/>): I0, the
+    /// Response ID from the Device to the User, and the Request ID only where the alert is about a request.
+    /// </summary>
+    public static DuisResponse CreateSmets1DeviceAlert(DuisSchemaVersion schemaVersion, RequestId responseId, DateTimeOffset at,
+        XmlElement smets1ResponseMessage, RequestId? requestId = null)
+    {
+        RequireApplicable(ResponseCode.I0, ResponseTypes.DeviceAlert, schemaVersion);
+        if (smets1ResponseMessage.LocalName != "SMETS1ResponseMessage" || smets1ResponseMessage.NamespaceURI != DuisNamespaces.ServiceUserGateway)
+            throw new ArgumentException($"{smets1ResponseMessage.Name} is not an sr:SMETS1ResponseMessage.", nameof(smets1ResponseMessage));
+        return new DuisResponse(schemaVersion, requestId, responseId, ResponseCode.I0, at, ResponseBodyKind.Smets1ResponseMessage,
+            (XmlElement)smets1ResponseMessage.CloneNode(deep: true), null, null, null, null, null, null);
+    }
+
+    /// <summary>
     /// A DCC Alert (DUIS 3.9): <paramref name="content"/> is the sr element of the code's format
     /// (e.g. PowerOutageEvent for AD1).
     /// </summary>

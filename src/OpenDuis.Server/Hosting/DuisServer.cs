@@ -82,9 +82,13 @@ public sealed class DuisServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.MinimumLogLevel < LogLevel.Warning ? LogLevel.Warning : options.MinimumLogLevel);
         if (options.JsonLogs)
-            builder.Logging.AddJsonConsole(json => { json.UseUtcTimestamp = true; json.TimestampFormat = "O"; });
+            builder.Logging.AddJsonConsole(json => { json.UseUtcTimestamp = true; json.TimestampFormat = "O"; json.IncludeScopes = options.Node is not null; });
         else
-            builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.UseUtcTimestamp = true; console.TimestampFormat = "HH:mm:ss.fff "; });
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true; console.UseUtcTimestamp = true; console.TimestampFormat = "HH:mm:ss.fff ";
+                console.IncludeScopes = options.Node is not null;
+            });
 
         var services = builder.Services;
         services.AddSingleton(options);
@@ -95,6 +99,8 @@ public sealed class DuisServer : IAsyncDisposable
         configureServices(services);
         services.TryAddSingleton(sp => new Core.Transactions.StorageHealth(sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<StorageHealthLog>();
+        // With a heartbeat to write (a data folder's database), an idle server notices a database that stops taking writes.
+        if (services.Any(d => d.ServiceType == typeof(Core.Transactions.IStorageHeartbeat))) services.AddHostedService<StorageProbe>();
 
         if (services.Any(d => d.ServiceType == typeof(IOutboxStore)))
         {
@@ -111,6 +117,15 @@ public sealed class DuisServer : IAsyncDisposable
         }
 
         var app = builder.Build();
+        if (options.Node is { } node)
+        {
+            // Each request's lines name the node, so the logs of nodes behind one balancer can be told apart once collected.
+            var requests = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OpenDuis.Node");
+            app.Use(async (context, next) =>
+            {
+                using (NodeScope(requests, node.Value)) await next(context);
+            });
+        }
         if (options.MetricsToken is { } token) app.UseBearerToken("/metrics", token, "openduis-metrics", "--metrics-token");
         if (options.OperatorPort is not null)
         {
@@ -129,8 +144,8 @@ public sealed class DuisServer : IAsyncDisposable
         // 503 while the database fails, so a load balancer or supervisor sees it too.
         app.MapGet("/health", (TimeProvider clock, Core.Transactions.StorageHealth storage) => storage.Current is { } failure
             ? Results.Json(new HealthReport("failing", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow(),
-                new DatabaseHealth("failing", failure.Component, failure.Reason, failure.Since)), HealthJson.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Json(new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow(), DatabaseHealth.Ok),
+                new DatabaseHealth("failing", failure.Component, failure.Reason, failure.Since), options.Node?.Value), HealthJson.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Json(new HealthReport("ok", options.Profile.ToString().ToLowerInvariant(), clock.GetUtcNow(), DatabaseHealth.Ok, options.Node?.Value),
                 HealthJson.Default.HealthReport));
         app.MapMetrics("/metrics", app.Services.GetRequiredService<DuisMetrics>().Registry);
 
@@ -145,6 +160,8 @@ public sealed class DuisServer : IAsyncDisposable
         };
         return new DuisServer(app, options, addresses.First(a => a != operatorAddress)) { OperatorAddress = operatorAddress is null ? null : Reachable(operatorAddress) };
     }
+
+    private static readonly Func<ILogger, string, IDisposable?> NodeScope = LoggerMessage.DefineScope<string>("node {Node}");
 
     /// <summary>Full URL of one of the three services.</summary>
     public Uri ServiceUri(WebService service) => new(BaseAddress, service.Path());
@@ -165,7 +182,8 @@ public sealed class DuisServer : IAsyncDisposable
     }
 }
 
-public sealed record HealthReport(string Status, string Profile, DateTimeOffset Time, DatabaseHealth Database);
+/// <param name="Node">The node's name (<see cref="ServerOptions.Node"/>), when it serves as one of several.</param>
+public sealed record HealthReport(string Status, string Profile, DateTimeOffset Time, DatabaseHealth Database, string? Node = null);
 
 /// <param name="Component">What could not write (the request log, the outbox …), while failing.</param>
 /// <param name="Reason">The database's own words, while failing.</param>

@@ -50,6 +50,9 @@ public sealed record ServerOptions
 
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>This node's name, in /health and, when given, as the scope of each request's log lines (several nodes behind one balancer).</summary>
+    public Core.Requests.NodeName? Node { get; init; }
+
     /// <summary>
     /// When set, /metrics answers only with <c>Authorization: Bearer</c> and this token (401 otherwise).
     /// Without it /metrics is as exposed as the listen address: loopback by default, the network with

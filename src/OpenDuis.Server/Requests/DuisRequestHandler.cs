@@ -27,7 +27,8 @@ namespace OpenDuis.Server.Requests;
 /// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;
 /// an admitted one's life is its <see cref="RequestLease"/>, carried with its command;</item>
 /// <item>a device request for the SM WAN is recorded (its command, request-log entry and SMETS1 counter, in one
-/// transaction) before it is acknowledged; one that cannot be recorded is HTTP 503 with the reason, not I99;</item>
+/// transaction) before it is acknowledged, any other request its entry before it is answered; one that cannot be
+/// recorded is HTTP 503 with the reason, not I99 or I0;</item>
 /// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest; a device request
 /// goes to the Smart Metering WAN (<see cref="IDeviceNetwork"/>, when one is configured), which answers I99 or
 /// its synchronous answer (a Pre-Command, a Command for Local Delivery, a refusal such as E51 or E50) and
@@ -131,7 +132,8 @@ public sealed partial class DuisRequestHandler(
                 return acceptance.Answer is { } answer ? Sign(answer, acceptance.Code) : Acknowledge(request, acceptance.Code);
             }
 
-            // On a database several nodes share, the Request ID is claimed there before anything is done (E55 across nodes).
+            // Its entry is committed before it is answered or changes anything (on a database several nodes share, as its
+            // claim: E55 across nodes): a request the database cannot record is HTTP 503, never I0 or I99.
             await lease.RecordAsync(null, cancellationToken);
             var result = await nonDevice.AnswerAsync(request, cancellationToken);
             return result.Payload is null

@@ -13,15 +13,53 @@ namespace OpenDuis.Server.SmWan;
 /// the server stopped (the durable command queue of <see cref="DurableRequestLog"/>) and hands each to
 /// the SM WAN again with its resumed lease (<see cref="SmWanExecution.ResumeAsync"/>), oldest first so
 /// a sequence's earlier requests go before their successors: each is executed again, with the same
-/// ResponseID, or ends in its CommandFailure DCC Alert. Runs once, after the emulated SM WAN has
-/// started and before the server takes requests.
+/// ResponseID, or ends in its CommandFailure DCC Alert. Runs first after the emulated SM WAN has
+/// started and before the server takes requests; then, while the server runs, every third of
+/// <see cref="DurableRequestLog.CommandLease"/> it takes over the commands of another node sharing the
+/// database whose lease ran out (the node died), so they are answered without waiting for a restart.
 /// </summary>
 internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRequestsInProcess inProcess, SmWanExecution execution,
-    ILogger<AcceptedCommandRecovery> logger) : IHostedService
+    ILogger<AcceptedCommandRecovery> logger, TimeProvider? clock = null) : IHostedService, IAsyncDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _takeover = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var commands = await log.ClaimCommandsAsync(cancellationToken: cancellationToken);
+        await ResumeAsync(commands, cancellationToken);
+        if (commands.Count > 0) LogResumed(logger, commands.Count);
+        _takeover = Task.Run(TakeOverAsync, CancellationToken.None);
+    }
+
+    private async Task TakeOverAsync()
+    {
+        using var timer = new PeriodicTimer(DurableRequestLog.CommandLease / 3, clock ?? TimeProvider.System);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try
+                {
+                    var commands = await log.ClaimCommandsAsync(cancellationToken: _stopping.Token, ownToo: false);
+                    if (commands.Count == 0) continue;
+                    await ResumeAsync(commands, _stopping.Token);
+                    LogTakenOver(logger, commands.Count);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Tried again at the next tick; the commands stay queued meanwhile.
+                    LogTakeOverFailed(logger, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ResumeAsync(IReadOnlyList<AcceptedCommand> commands, CancellationToken cancellationToken)
+    {
         foreach (var kept in commands)
         {
             var lease = inProcess.Resume(kept.RequestId, kept.AcceptedAt);
@@ -39,11 +77,26 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
             }
             await execution.ResumeAsync(new DeviceCommand(request, kept.Sender, kept.AcceptedAt, kept.Schedule) { Lease = lease }, cancellationToken);
         }
-        if (commands.Count > 0) LogResumed(logger, commands.Count);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _takeover;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        _stopping.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} device command(s) acknowledged before the restart and not yet answered were taken back to be executed")]
     private static partial void LogResumed(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} device command(s) of a node whose lease ran out (it stopped or died) were taken over to be executed here")]
+    private static partial void LogTakenOver(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Other nodes' expired device commands could not be taken over ({Reason}); tried again shortly")]
+    private static partial void LogTakeOverFailed(ILogger logger, string reason);
 }

@@ -195,13 +195,13 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     protected virtual string ClaimLock => "";
 
     public async Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool ownToo = true)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var rows = (await c.QueryAsync<CommandRow>(new CommandDefinition(
             "UPDATE device_commands SET owner = @Owner, lease_until_us = @Until WHERE (request_id, accepted_us) IN (" +
-            "SELECT request_id, accepted_us FROM device_commands WHERE owner = @Owner OR lease_until_us < @Now " +
+            $"SELECT request_id, accepted_us FROM device_commands WHERE {(ownToo ? "owner = @Owner OR " : "")}lease_until_us < @Now " +
             $"ORDER BY accepted_us LIMIT @Limit{ClaimLock}) " +
             "RETURNING request_id AS RequestId, accepted_us AS AcceptedUs, sender AS Sender, schedule_id AS ScheduleId, request_xml AS RequestXml",
             new { Owner = owner, Until = Db.Micros(leaseUntil), Now = Db.Micros(now), Limit = (long)limit }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();

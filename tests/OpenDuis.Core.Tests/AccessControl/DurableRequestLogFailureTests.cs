@@ -40,7 +40,7 @@ public sealed class DurableRequestLogFailureTests
         }
 
         public Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,
-            CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<AcceptedCommand>>([]);
+            CancellationToken cancellationToken = default, bool ownToo = true) => Task.FromResult<IReadOnlyList<AcceptedCommand>>([]);
 
         public Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
