@@ -67,6 +67,11 @@ public class GbcsSecurityBenchmarks
     public byte[] Encrypt() =>
         GbcsSecurity.Encrypt(_plaintext, GbcsSecurity.EncryptionKey(_response with { OriginatorCounter = ++_counter }, _deviceKa, _userKa), _response.Originator);
 
+    /// <summary>The encryption with the two parties' ECDH secret kept, as the emulated devices encrypt: KDF and GCM only.</summary>
+    [Benchmark]
+    public byte[] EncryptWithKeptAgreement() =>
+        GbcsSecurity.Encrypt(_plaintext, GbcsSecurity.EncryptionKey(_response with { OriginatorCounter = ++_counter }, _agreement), _response.Originator);
+
     /// <summary>The MAC with the two parties' ECDH secret kept (an emulated Device keeps one per Remote Party): KDF and GCM tag only.</summary>
     [Benchmark]
     public byte[] MacWithKeptAgreement() => GbcsSecurity.WriteWithMac(_response with { OriginatorCounter = ++_counter }, _agreement);

@@ -74,7 +74,7 @@ public class H17InventoryReportBenchmarks
     public async Task<long> GenerateFromInventory()
     {
         await using var file = new StreamWriter(Path.Combine(_dir, "h17.csv"), append: false, new System.Text.UTF8Encoding(false), bufferSize: 1 << 16);
-        return await H17ReportWriter.WriteCsvAsync(_store.ReadReportRowsAsync(_requester, Since.AddYears(2)), file, _requester.Name, Since.AddYears(2));
+        return await H17ReportWriter.WriteCsvAsync(new OpenDuis.Storage.MapReports.SqlH17ReportStore(_store.Connections).ReadReportRowsAsync(_requester, Since.AddYears(2)), file, _requester.Name, Since.AddYears(2));
     }
 
     [GlobalCleanup]

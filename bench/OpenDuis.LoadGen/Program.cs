@@ -19,9 +19,9 @@ using OpenDuis.Storage;
 // concurrent clients, bounded in count and time, and reports requests/s and latency percentiles.
 //
 //   dotnet run -c Release --project bench/OpenDuis.LoadGen -- [--profile dev|duis] [--requests N]
-//       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL]]
+//       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL] | --no-network]
 //       [--log-level Warning|Information|...]  (serve's default is Information; the server logs to the console)
-//       [--console]  (serve's composition with the operator console, and an operator watching Traffic during the load)
+//       [--console [--watch]]  (serve's composition with the operator console; --watch: an operator watching Traffic during the load)
 //       [--rate R]  (open loop: R requests/s offered on a fixed schedule, latency from each one's due time;
 //                    without it, closed loop: C clients each send the next request when answered)
 //
@@ -73,14 +73,14 @@ if (network is not null && endpoint is not null)
     foreach (var user in OpenDuis.Core.Demo.DemoEnvironment.Users)
         if (await host.Store.FindUserAsync(user.Id) is { } found)
             await host.Cache.SaveUserAsync(found with { ResponseEndpoint = endpoint });
-// --console composes the server as serve does, with the operator console recording the traffic, and
-// watches it during the load as an operator would: the Traffic page reloaded every second, its live stream open.
+// --console composes the server as serve does, with the operator console recording the traffic; --watch
+// also watches it during the load as an operator would: the Traffic page reloaded every second, its live stream open.
 await using var server = await DuisServer.StartAsync(options, s =>
 {
     if (settings.Console)
-        s.AddOpenDuisWithConsole(host.Parts() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
+        s.AddOpenDuisWithConsole(host.Options() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
     else
-        s.AddOpenDuis(host.Parts() with { Network = network });
+        s.AddOpenDuis(host.Options() with { Network = network });
 });
 
 var security = new DuisSecurity(host.Keys);
@@ -193,6 +193,8 @@ if (network is not null && settings.Warmup > 0)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Warm-up of {settings.Warmup} requests answered and delivered; settled in {settling.Elapsed.TotalSeconds:F1} s (not measured)"));
 }
 
+// The floor, measured now on one thread: one ECDSA-P256 verify (the request) and one sign (the answer).
+var floorMicroseconds = EcdsaFloor.Measure();
 var latencies = new long[settings.Requests];
 var codes = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
 var completed = 0;
@@ -202,7 +204,8 @@ var allocatedBefore = GC.GetTotalAllocatedBytes();
 var pausedBefore = GC.GetTotalPauseDuration();
 int[] CollectionCounts() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 var collectionsBefore = CollectionCounts();
-var viewer = settings.Console && settings.Profile == ConnectionProfile.Dev ? new ConsoleViewer(new Uri(server.BaseAddress, "/ui/")) : null;
+var (jitMethodsBefore, jitTimeBefore) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+var viewer = settings.Console && settings.Watch && settings.Profile == ConnectionProfile.Dev ? new ConsoleViewer(new Uri(server.BaseAddress, "/ui/")) : null;
 // The network's and the endpoint's counters run from start: the warm-up's share is taken off.
 var respondedBefore = network is null ? 0 : server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>().Responded;
 var receivedBefore = Interlocked.Read(ref received);
@@ -252,6 +255,7 @@ var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
 var paused = GC.GetTotalPauseDuration() - pausedBefore;
 var collections = CollectionCounts().Zip(collectionsBefore, (after, before) => after - before).ToArray();
+var (jitMethods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethodsBefore, System.Runtime.JitInfo.GetCompilationTime() - jitTimeBefore);
 
 var measured = latencies.AsSpan(0, completed).ToArray();
 Array.Sort(measured);
@@ -268,10 +272,14 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"Process CPU {cpuUsed.TotalSeconds:F1} s over {elapsedAll.TotalSeconds:F1} s ({cpuUsed / elapsedAll:F2} cores): {cpuUsed.TotalMicroseconds / completed:F0} µs per request; " +
     $"load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a")}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"ECDSA-P256 floor (one verify + one sign, one thread, measured before the load): {floorMicroseconds:F1} µs; CPU per request {cpuUsed.TotalMicroseconds / completed / floorMicroseconds:F1} × the floor"));
 // The whole process's allocation (server, network, delivery, endpoint and load generator), and the GC's pauses.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"GC ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}{(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? ", non-concurrent" : "")}): " +
     $"{allocated / 1024.0 / completed:F0} KB allocated per request, {collections[0]} collections (gen1 {collections[1]}, gen2 {collections[2]}), paused {paused.TotalMilliseconds:F0} ms ({paused / elapsedAll:P1} of the run)"));
+// Methods still compiled (tiered up, or met for the first time, e.g. the console's pages) during the load.
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"JIT: {jitMethods} methods compiled during the load, {jitTime.TotalMilliseconds:F0} ms"));
 if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
     foreach (var kind in new[] { GCKind.Ephemeral, GCKind.FullBlocking, GCKind.Background })
     {
@@ -282,10 +290,10 @@ if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
             $"generations {string.Join("/", info.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes / 1048576).ToString(CultureInfo.InvariantCulture)))} MB after"));
     }
 Console.WriteLine($"Request log: {host.RequestLog.Pending} changes waiting to be written when the load ended");
-if (viewed is not null)
+if (settings.Console)
 {
     var log = server.Services.GetRequiredService<OpenDuis.OperatorConsole.Traffic.TrafficLog>();
-    Console.WriteLine("Console: " + viewed + string.Create(CultureInfo.InvariantCulture, $"; the Traffic log saw {log.Seen} messages and recorded {log.Last}"));
+    Console.WriteLine("Console: " + (viewed ?? "nobody watching") + string.Create(CultureInfo.InvariantCulture, $"; the Traffic log saw {log.Seen} messages and recorded {log.Last}"));
 }
 Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
 if (network is not null)
@@ -321,7 +329,7 @@ foreach (var client in clients?.Values ?? Enumerable.Empty<HttpClient>()) client
 try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
-internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint, bool Console,
+internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint, bool Console, bool Watch,
     LogLevel LogLevel, int? Rate)
 {
     public static LoadSettings Parse(string[] args)
@@ -338,10 +346,28 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             TimeSpan.FromSeconds(Math.Clamp(Int("--seconds", 30), 1, 120)),
             Math.Clamp(Int("--concurrency", 32), 1, 1024),
             templates,
-            args.Contains("--network"),
+            // --no-network: the acknowledgement path alone (the default; named so a command line says which it ran).
+            args.Contains("--network") && !args.Contains("--no-network"),
             Value("--endpoint") ?? "local",
             args.Contains("--console"),
+            args.Contains("--watch"),
             Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true),
             Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null);
+    }
+}
+
+/// <summary>The work no implementation can avoid per request: one ECDSA-P256 verify and one sign, timed on one thread.</summary>
+internal static class EcdsaFloor
+{
+    public static double Measure(int rounds = 4_000)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var hash = System.Security.Cryptography.SHA256.HashData("OpenDUIS"u8);
+        var signature = key.SignHash(hash);
+        for (var i = 0; i < rounds / 10; i++) { key.VerifyHash(hash, signature); key.SignHash(hash); }
+        // CPU time, not wall time, so that other work on a shared machine does not inflate it.
+        var started = Process.GetCurrentProcess().TotalProcessorTime;
+        for (var i = 0; i < rounds; i++) { key.VerifyHash(hash, signature); key.SignHash(hash); }
+        return (Process.GetCurrentProcess().TotalProcessorTime - started).TotalMicroseconds / rounds;
     }
 }

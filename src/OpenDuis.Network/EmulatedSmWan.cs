@@ -506,7 +506,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
         var response = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now,
             request.ServiceReference, request.ServiceReferenceVariant, payload);
-        return (DuisSigner.SignToBytes(response.ToXmlDocument(), _dspKey), responseId, next, response);
+        return (response.ToSignedBytes(_dspKey), responseId, next, response);
     }
 
     /// <summary>A Device's response as sent: MAC'd, or Device-signed for a Critical command (stand-in MAC without GBCS keys).</summary>

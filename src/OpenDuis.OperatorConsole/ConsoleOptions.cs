@@ -18,4 +18,4 @@ public sealed record ConsoleOptions(string DataFolder, string StoreDescription, 
 
 /// <summary>What the pages read beside the DI services: the parts the server was composed from.</summary>
 /// <param name="Outbox">The outbox store's operator view, when the store has one (SQLite, PostgreSQL).</param>
-public sealed record ConsoleContext(OpenDuisParts Parts, ConsoleOptions Options, Core.Outbox.IOutboxInspection? Outbox);
+public sealed record ConsoleContext(OpenDuisOptions Parts, ConsoleOptions Options, Core.Outbox.IOutboxInspection? Outbox);

@@ -13,20 +13,15 @@ public static class ConsoleServices
     /// answer, Service Response and DCC Alert is recorded for the Traffic page on its way through
     /// (the DUIS door and the outbox), and the console's pages are served under <see cref="ConsoleOptions.Root"/>.
     /// </summary>
-    public static IServiceCollection AddOpenDuisWithConsole(this IServiceCollection services, OpenDuisParts parts, ConsoleOptions options)
+    public static IServiceCollection AddOpenDuisWithConsole(this IServiceCollection services, OpenDuisOptions parts, ConsoleOptions options)
     {
-        var inspection = parts.Outbox as Core.Outbox.IOutboxInspection;
+        var inspection = Core.Outbox.DelegatingOutboxStore.Find<Core.Outbox.IOutboxInspection>(parts.Outbox);
         var log = new TrafficLog(TimeProvider.System);
         services.AddSingleton(log);
         parts = parts with { Outbox = new RecordingOutboxStore(parts.Outbox, log) };
         services.AddOpenDuis(parts);
 
-        var door = services.Last(d => d.ServiceType == typeof(IDuisRequestHandler));
-        services.Remove(door);
-        services.AddSingleton<IDuisRequestHandler>(sp => new RecordingRequestHandler(
-            door.ImplementationFactory?.Invoke(sp) as IDuisRequestHandler
-                ?? door.ImplementationInstance as IDuisRequestHandler
-                ?? (IDuisRequestHandler)ActivatorUtilities.CreateInstance(sp, door.ImplementationType!), log));
+        services.Configure<RequestPathOptions>(o => o.HandlerWrappers.Add((_, door) => new RecordingRequestHandler(door, log)));
 
         services.AddSingleton(new ConsoleContext(parts, options, inspection));
         services.AddSingleton<Health.MetricsHistory>();

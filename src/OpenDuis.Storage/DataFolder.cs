@@ -64,14 +64,24 @@ public sealed class DataFolder
     /// (<see cref="OpenOrInitialiseStoreAsync"/>): anywhere else a folder that is not one is a mistyped
     /// <c>--data</c>, refused rather than filled with new keys.
     /// </summary>
-    public async Task<ISmiStore> OpenStoreAsync(CancellationToken cancellationToken = default)
+    public async Task<SqlSmiStore> OpenStoreAsync(CancellationToken cancellationToken = default)
     {
         EnsureInitialised();
         return await OpenStoreAsync(ReadSettings(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Opens the folder's database as its typed stores (the inventory, the registers, H17 reports); like
+    /// <see cref="OpenStoreAsync(CancellationToken)"/>, only in a folder that is a data folder.
+    /// </summary>
+    public async Task<DataStores> OpenStoresAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureInitialised();
+        return new DataStores(await OpenStoreAsync(ReadSettings(), cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>Opens the folder's store, initialising the folder with the demo environment if it is fresh (<c>serve</c>).</summary>
-    public async Task<ISmiStore> OpenOrInitialiseStoreAsync(CancellationToken cancellationToken = default)
+    public async Task<SqlSmiStore> OpenOrInitialiseStoreAsync(CancellationToken cancellationToken = default)
     {
         if (!IsInitialised) return (await InitialiseAsync(new DataFolderSettings(), cancellationToken).ConfigureAwait(false)).Store;
         return await OpenStoreAsync(ReadSettings(), cancellationToken).ConfigureAwait(false);
@@ -132,7 +142,7 @@ public sealed class DataFolder
             throw new DataFolderException(DataFolderProblem.Unusable, $"--data {Path} is a file, not a folder: give a folder (`openduis init --data DIR` creates one).");
     }
 
-    private async Task<ISmiStore> OpenStoreAsync(DataFolderSettings settings, CancellationToken cancellationToken) => settings.Store switch
+    private async Task<SqlSmiStore> OpenStoreAsync(DataFolderSettings settings, CancellationToken cancellationToken) => settings.Store switch
     {
         // SQLite creates its -wal and -shm files with the database file's mode, so 0600 from the start.
         "sqlite" => await StoreOpening.SqliteAsync(CreateOwnerOnly(SqlitePath), cancellationToken).ConfigureAwait(false),
@@ -193,7 +203,7 @@ public sealed class DataFolder
     /// environment, with each demo User's SMKI certificate references from the key folder, and
     /// gives every Device of the inventory its Device keys. Safe to run again on an initialised folder.
     /// </summary>
-    public async Task<(ISmiStore Store, int CertificateReferences)> InitialiseAsync(DataFolderSettings settings, CancellationToken cancellationToken = default)
+    public async Task<(SqlSmiStore Store, int CertificateReferences)> InitialiseAsync(DataFolderSettings settings, CancellationToken cancellationToken = default)
     {
         EnsureNotAFile();
         settings = settings with { Keys = settings.Keys ?? DefaultKeysPath };
@@ -251,7 +261,7 @@ public sealed class DataFolderException(DataFolderProblem problem, string messag
 /// </summary>
 internal static class StoreOpening
 {
-    public static async Task<ISmiStore> SqliteAsync(string path, CancellationToken cancellationToken)
+    public static async Task<SqlSmiStore> SqliteAsync(string path, CancellationToken cancellationToken)
     {
         if (File.Exists(path))
         {
@@ -288,7 +298,7 @@ internal static class StoreOpening
         }
     }
 
-    public static async Task<ISmiStore> PostgresAsync(string connectionString, CancellationToken cancellationToken)
+    public static async Task<SqlSmiStore> PostgresAsync(string connectionString, CancellationToken cancellationToken)
     {
         try
         {
@@ -334,13 +344,18 @@ public static class KeyFolder
     {
         if (Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.pem").Any()) return false;
         var parties = DemoEnvironment.Parties.ToDictionary(p => p.Id);
-        DemoKeySet.Generate(folder, DemoEnvironment.Users
-            .Where(u => u.Id != DemoKeySet.DspEui && except?.FindXmlSigningKey(u.Id) is null)
+        var users = DemoEnvironment.Users.Where(u => u.Id != DemoKeySet.DspEui)
             .Select(u => new DemoParty(u.Id,
                 parties[u.Party].IsDcc ? RemotePartyRole.AccessControlBroker
                 : u.Roles.Any(r => r.IsSupplier()) ? RemotePartyRole.Supplier
                 : u.Roles.Any(r => r.IsNetworkOperator()) ? RemotePartyRole.NetworkOperator
-                : RemotePartyRole.OtherUser)), withDsp: except is null);
+                : RemotePartyRole.OtherUser)).ToList();
+        // GBCS: every User that receives device traffic holds a key-agreement key, by which the Devices MAC what they send it;
+        // a User the key set beside signs for but gives none gets a demo one.
+        bool HasAgreementKey(Eui user) => except!.Certificates.Any(c => c.Subject == user && c.Usage == CertificateKeyUsage.KeyAgreement)
+            && except.SigningKeys.Any(k => k.Certificate.Subject == user && k.Certificate.Usage == CertificateKeyUsage.KeyAgreement);
+        DemoKeySet.Generate(folder, users.Where(u => except?.FindXmlSigningKey(u.Party) is null), withDsp: except is null,
+            keyAgreementOnly: except is null ? [] : users.Where(u => except.FindXmlSigningKey(u.Party) is not null && !HasAgreementKey(u.Party)));
         return true;
     }
 }

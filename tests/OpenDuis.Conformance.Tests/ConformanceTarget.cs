@@ -51,8 +51,7 @@ public sealed class ConformanceTarget : IAsyncDisposable
         }
         target.Server = await DuisServer.StartAsync(
             options,
-            services => services.AddOpenDuis(new OpenDuisParts(target.Keys, target._store, target._outbox,
-                Admission: replaced, Schemas: Schemas, AccessSnapshot: replaced is null ? snapshot : null)));
+            services => services.AddOpenDuis(new OpenDuisOptions { Keys = target.Keys, Store = target._store, Outbox = target._outbox, Admission = replaced, Schemas = Schemas, AccessSnapshot = replaced is null ? snapshot : null }));
         return target;
     }
 

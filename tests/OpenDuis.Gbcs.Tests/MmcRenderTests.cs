@@ -36,3 +36,55 @@ public class MmcRenderTests
         }
     }
 }
+
+/// <summary>
+/// Where one Message Code serves two Service Reference Variants (6.15.1 and 6.21, 8.7.1 and 8.7.2, 6.11 and 8.1.1 …),
+/// the variant of the request answered chooses the MMC element; every RTDS response rendered with the variant of the
+/// folder RTDS files it under names that variant and validates; a variant the code does not serve is refused.
+/// </summary>
+public class MmcVariantTests
+{
+    [Fact]
+    public void Every_RTDS_response_rendered_for_the_variant_it_is_filed_under_names_that_variant_and_validates()
+    {
+        var failures = new List<string>();
+        var chosen = 0;
+        foreach (var file in Rtds.ResponsesAndAlerts().Where(f => Rtds.Name(f).EndsWith("_RESPONSE_GBCS.HEX", StringComparison.Ordinal)))
+        {
+            var variant = Path.GetFileName(Path.GetDirectoryName(file)!).Split('_')[0];
+            var bytes = Rtds.Read(file);
+            var message = GbcsParser.Parse(bytes);
+            if (variant == "NA" || message.UseCase?.Variant is null) continue;
+            if (message.UseCase.Variant != variant) chosen++;
+            string xml;
+            try { xml = MmcRenderer.Render(message, bytes, serviceReferenceVariant: variant); }
+            catch (GbcsParseException e) { failures.Add($"{Rtds.Name(file)} as {variant}: {e.Error}"); continue; }
+            if (!xml.Contains($"<ra:ServiceReferenceVariant>{variant}</ra:ServiceReferenceVariant>", StringComparison.Ordinal))
+                failures.Add($"{Rtds.Name(file)}: not rendered as {variant}");
+            if (MmcSchema.DotNetErrors(xml) is { Count: > 0 } errors) failures.Add($"{Rtds.Name(file)} as {variant}: {string.Join("; ", errors.Take(3))}");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(chosen >= 10, $"only {chosen} responses are filed under a variant other than their Message Code's first");
+    }
+
+    [Fact]
+    public void A_6_21_handover_response_renders_as_RequestHandoverOfDCCControlledDeviceRsp_with_its_outcome()
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "6.21_CS02bSupplierBySupplierHandover", "CS02bSupplierBySupplierHandover_6.21_SUCCESS_RESPONSE_GBCS.HEX"));
+        var xml = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes, serviceReferenceVariant: "6.21");
+        Assert.Contains("<ra:RequestHandoverOfDCCControlledDeviceRsp>", xml, StringComparison.Ordinal);
+        Assert.Contains("<ra:CredentialsReplacementMode>SupplierBySupplier</ra:CredentialsReplacementMode>", xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+        Assert.Contains("<ra:UpdateSecurityCredentialsKRPRsp>", MmcRenderer.Render(GbcsParser.Parse(bytes), bytes), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_variant_the_Message_Code_does_not_serve_is_refused_at_the_Message_Code()
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "6.21_CS02bSupplierBySupplierHandover", "CS02bSupplierBySupplierHandover_6.21_SUCCESS_RESPONSE_GBCS.HEX"));
+        var message = GbcsParser.Parse(bytes);
+        var e = Assert.Throws<GbcsParseException>(() => MmcRenderer.Render(message, bytes, serviceReferenceVariant: "4.1.1"));
+        Assert.Equal(message.Fields.Single(f => f.Name == "Message Code").Offset, e.Error.Offset);
+        Assert.Contains("serves SR 6.15.1, 6.21", e.Error.Expected, StringComparison.Ordinal);
+    }
+}

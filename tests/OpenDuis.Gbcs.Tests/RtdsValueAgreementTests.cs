@@ -6,10 +6,16 @@ using OpenDuis.TestSupport;
 namespace OpenDuis.Gbcs.Tests;
 
 /// <summary>
-/// Where an RTDS 4.5.0 request states a value, the parsed and rendered messages carry the same one:
-/// MPANs set by 6.20.1 (twin) and 6.20.2 are those 6.2.7 reads (the single-element 6.20.1 and the gas 6.20.1
-/// requests state MPxNs the RTDS reads do not return, so they are no evidence either way); the standing charge and scales 1.1.1 writes are
-/// those 4.11.1 reads; the balance adjustment of 1.5 is what its command carries.
+/// Where an RTDS 4.5.0 request states a value, the parsed and rendered messages carry the same one: MPANs set by 6.20.1
+/// (twin) and 6.20.2 are those 6.2.7 reads; the standing charge, scales and TOU prices 1.1.1 writes are those 4.11.1 reads
+/// (electricity and gas); the thresholds 6.12 writes are those 6.2.5 reads; the load limit settings the future-dated 6.4.1
+/// writes are those 4.15 reads; a future-dated command's outcome alert names the command's originator counter; the 1.5
+/// adjustment is what its command carries.
+/// Left out, because RTDS's own data disagree: the single-element 6.20.1 sets import MPAN 1312345678333, which the single
+/// 6.2.7 read returns as the export MPAN (its import is 1312345678111); the gas 6.20.1 sets MPRN 1234567890, the 6.2.7 read
+/// returns 1000999888; 1.5 adjusts the balance by 1200000 (ESME) and 23130 (GSME), while 4.18 reads 250000 and 2500000
+/// (a balance after an adjustment, not the adjustment, and no RTDS read follows the 1.5); 11.1 names firmware version
+/// 00000000, 11.2 reads 0123ABCD.
 /// </summary>
 public class RtdsValueAgreementTests
 {
@@ -39,6 +45,13 @@ public class RtdsValueAgreementTests
     [InlineData("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "StandingCharge", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "StandingCharge")]
     [InlineData("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "StandingChargeScale", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "StandingChargeScale")]
     [InlineData("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "PriceScale", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "PriceScale")]
+    [InlineData("ECS34_6.12_SUCCESS_REQUEST_DUIS.XML", "LowMediumPowerThreshold", "ECS26f_6.2.5_SUCCESS_RESPONSE_GBCS.HEX", "LowMediumPowerThreshold")]
+    [InlineData("ECS34_6.12_SUCCESS_REQUEST_DUIS.XML", "MediumHighPowerThreshold", "ECS26f_6.2.5_SUCCESS_RESPONSE_GBCS.HEX", "MediumHighPowerThreshold")]
+    // 4.15 reads what the future-dated 6.4.1 writes (the immediate one writes "Disable", which the read does not return).
+    [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitPowerThreshold", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPowerThreshold")]
+    [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitPeriod", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPeriod")]
+    [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitRestorationPeriod", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitRestorationPeriod")]
+    [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitSupplyState", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitSupplyState")]
     public void A_value_the_request_writes_is_the_value_the_read_returns(string request, string requestElement, string response, string mmcElement)
     {
         Assert.Equal(RequestValue(request, requestElement), Value(Mmc(response), mmcElement));
@@ -74,6 +87,19 @@ public class RtdsValueAgreementTests
 
     private static string? Indexed(XmlDocument doc, string element, string ns, int index) =>
         doc.GetElementsByTagName(element, ns).Cast<XmlElement>().FirstOrDefault(e => e.GetAttribute("index") == index.ToString(System.Globalization.CultureInfo.InvariantCulture))?.InnerText;
+
+    // A deferred command's outcome alert names the command it reports by its originator counter.
+    [Theory]
+    [InlineData("6.15.1_CS02bSupplierBySupplier", "CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX", "CS02bSupplierBySupplier_6.15.1_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX", "AuthorisingRemotePartyOriginatorCounter")]
+    [InlineData("6.15.1_CS02bSupplierBySupplier", "CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_ERROR_COMMAND_GBCS.HEX", "CS02bSupplierBySupplier_6.15.1_8F67_FUTURE_DATED_ERROR_ALERT_GBCS.HEX", "AuthorisingRemotePartyOriginatorCounter")]
+    [InlineData("6.23_CS02bSupplierByTransCoS", "CS02bSupplierByTransCoS_6.23_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX", "CS02bSupplierByTransCoS_6.23_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX", "AuthorisingRemotePartyOriginatorCounter")]
+    [InlineData("11.3_CS06", "CS06_11.3_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX", "CS06_11.3_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX", "OriginatorCounterFromCommand")]
+    [InlineData("11.3_CS06", "CS06_11.3_FUTURE_DATED_ERROR_COMMAND_GBCS.HEX", "CS06_11.3_8F67_FUTURE_DATED_ERROR_ALERT_GBCS.HEX", "OriginatorCounterFromCommand")]
+    public void A_future_dated_outcome_alert_names_the_command_it_reports(string folder, string command, string alert, string mmcElement)
+    {
+        var counter = GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, command))).Header.OriginatorCounter;
+        Assert.Equal(counter.ToString(System.Globalization.CultureInfo.InvariantCulture), Value(Mmc(alert), mmcElement));
+    }
 
     [Fact]
     public void The_1_5_commands_carry_the_adjustment_the_requests_state()

@@ -62,6 +62,34 @@ public sealed class Smets1ServiceProviderTests : IDisposable
             var verified = DuisSignatureVerifier.Verify(signed, _keyStore, RemotePartyRole.XmlSign);
             Assert.True(verified.IsValid, verified.ToString());
             Assert.Equal(version.ToString(), signed.DocumentElement!.GetAttribute("schemaVersion"));
+            // The MMC body as the GBCSResponse document a User's Parse and Correlate gives for SMETS2+.
+            var mmc = Smets1Response.ToMmcDocument(signed)!;
+            Assert.True(Schemas.Value.Validate(mmc, version).IsValid, $"{definition.Variant} {type} {version}: {Schemas.Value.Validate(mmc, version)}\n{mmc.OuterXml}");
+        }
+    }
+
+    [Theory]
+    [InlineData((ushort)0x8F35, "Supply Outage Restored")]
+    [InlineData((ushort)0x8F1C, "Firmware Verification Failed")]
+    [InlineData((ushort)0x8FFE, "Device Alert 0x8FFE")]
+    public void A_SMETS1_Device_s_alert_is_S1SP_signed_and_schema_valid_in_5_4_and_5_1(ushort code, string description)
+    {
+        var s1sp = new Smets1ServiceProvider(_keyStore.FindXmlSigningKey(DemoKeySet.Smets1ServiceProviderEui)!);
+        var device = new Eui(0x00DB1234567891A1UL);
+        var at = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        foreach (var version in new[] { DuisSchemaVersion.V5_4, DuisSchemaVersion.V5_1 })
+        {
+            var alert = DuisResponse.CreateSmets1DeviceAlert(version, new RequestId(device, User, 77), at, s1sp.Alert(version, device, User, code, 77, at));
+            var doc = new XmlDocument { PreserveWhitespace = true };
+            doc.LoadXml(System.Text.Encoding.UTF8.GetString(DuisSigner.SignAndSerialise(alert.ToXmlDocument(), _keyStore.FindXmlSigningKey(DemoKeySet.DspEui)!)));
+            Assert.True(Schemas.Value.Validate(doc, version).IsValid, $"{version}: {Schemas.Value.Validate(doc, version)}\n{doc.OuterXml}");
+            Assert.True(DuisSignatureVerifier.Verify(doc, _keyStore, RemotePartyRole.DspXmlSign).IsValid);
+            var signed = Smets1Response.ExtractSignedResponse(doc)!;
+            Assert.True(DuisSignatureVerifier.Verify(signed, _keyStore, RemotePartyRole.XmlSign).IsValid);
+            var mmc = Smets1Response.ToMmcDocument(signed)!;
+            Assert.True(Schemas.Value.Validate(mmc, version).IsValid, mmc.OuterXml);
+            Assert.Contains($"<ra:GBCSHexAlertCode>{code:X4}</ra:GBCSHexAlertCode><ra:AlertDescription>{description}</ra:AlertDescription><ra:Timestamp>2026-12-01T12:00:00Z</ra:Timestamp>", mmc.OuterXml);
+            Assert.DoesNotContain("<sr:RequestID>", doc.OuterXml);
         }
     }
 

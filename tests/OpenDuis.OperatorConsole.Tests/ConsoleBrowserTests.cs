@@ -135,6 +135,84 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task Traffic_filters_by_User_Device_Service_Reference_Variant_Response_Code_and_time()
+    {
+        var (id, _) = await Server.SendOverDuisAsync(MeterReadTemplate, DemoEnvironment.Supplier);
+        var page = await fixture.Chromium.NewPageAsync();
+        await page.GotoAsync(Ui + "traffic");
+        await page.GetByText("Filter", new() { Exact = true }).ClickAsync();
+        await page.GetByLabel("User ID").FillAsync(DemoEnvironment.Supplier.ToString());
+        await page.GetByLabel("Device ID").FillAsync(DemoEnvironment.Esme.ToString());
+        await page.GetByLabel("Service Reference Variant").FillAsync("4.1.1");
+        await page.GetByLabel("Response or Alert Code").FillAsync("I99");
+        await page.GetByLabel("From (UTC)").FillAsync(DateTime.UtcNow.AddMinutes(-5).ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+
+        await Expect(Row(page, id, "Acknowledgement")).ToHaveCountAsync(1);
+        // Only what matches every field: the request itself has no Response Code, the Service Response I0.
+        await Expect(Row(page, id, "Request")).ToHaveCountAsync(0);
+        var rows = page.Locator("#traffic-rows tr");
+        Assert.All(await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.code)"), code => Assert.Equal("I99", code));
+        Assert.All(await rows.AllTextContentsAsync(), text => Assert.Contains(DemoEnvironment.Esme.ToString(), text, StringComparison.Ordinal));
+
+        await page.GotoAsync(Ui + $"traffic?requestId={id}&variant=4.1.2");
+        await Expect(page.Locator("#traffic-rows tr")).ToHaveCountAsync(0);
+        await page.GotoAsync(Ui + $"traffic?requestId={id}&user=90-B3-D5-1F-30-02-00-00");
+        await Expect(page.Locator("#traffic-rows tr")).ToHaveCountAsync(0);
+        // A window that ended before the request was sent.
+        await page.GotoAsync(Ui + $"traffic?requestId={id}&to={Uri.EscapeDataString(DateTime.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture))}");
+        await Expect(page.Locator("#traffic-rows tr")).ToHaveCountAsync(0);
+        await page.GotoAsync(Ui + $"traffic?requestId={id}");
+        await Expect(page.Locator("#traffic-rows tr")).Not.ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_device_event_and_a_CPL_removal_and_restoration_on_Devices_misbehave_show_their_DCC_Alerts_in_Traffic()
+    {
+        // A Device of its own product at the demo MPAN (so its Registered Supplier is told), on the CPL.
+        var device = Eui.Parse("00-DB-12-34-56-78-9D-" + Random.Shared.Next(0x10, 0xFF).ToString("X2"));
+        var model = "M" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Server.Host.Store.SaveProductAsync(new CplEntry
+        {
+            Manufacturer = "106C", Model = model, FirmwareVersion = "01", DeviceType = DeviceType.ESME, GbcsVersion = "4.2",
+            SmetsChtsVersion = "SMETS2 V5.0", Status = CplStatus.Current,
+        }, TestContext.Current.CancellationToken);
+        await Server.Host.Cache.SaveDeviceAsync(new Device
+        {
+            Id = device, Type = DeviceType.ESME, Generation = DeviceGeneration.Smets2Plus, Status = SmiStatus.Commissioned,
+            Manufacturer = "106C", Model = model, FirmwareVersion = "01", Mpxn = DemoEnvironment.ElectricityMpan,
+        }, TestContext.Current.CancellationToken);
+        var traffic = await OpenTrafficAsync("?kind=DccAlert&device=" + device);
+        var page = await fixture.Chromium.NewPageAsync();
+        ILocator Alerts(string code) => traffic.Locator("#traffic-rows tr[data-kind='DccAlert']", new() { HasText = code });
+
+        await page.GotoAsync(Ui + "misbehave?device=" + device);
+        var raise = page.Locator("form[action$='/misbehave/event']");
+        await raise.GetByLabel("Event").SelectOptionAsync("alcs-configuration-change");
+        await raise.GetByRole(AriaRole.Button, new() { Name = "Raise event" }).ClickAsync();
+        await Expect(page.Locator("#outcome")).ToContainTextAsync($"Device {device} raised");
+        await Expect(Alerts("N58").First).ToBeVisibleAsync();
+
+        var cpl = page.Locator("section[aria-labelledby=cpl] form");
+        await cpl.GetByLabel("Manufacturer").FillAsync("106C");
+        await cpl.GetByLabel("Model").FillAsync(model);
+        await cpl.GetByLabel("Firmware version").FillAsync("01");
+        await cpl.GetByRole(AriaRole.Button, new() { Name = "Remove (suspend its Devices)" }).ClickAsync();
+        await Expect(page.Locator("#outcome")).ToContainTextAsync($"{device} Suspended");
+        // DeviceStatusChangeEvent (DUIS 3.9.3) to the Registered Supplier's Users: N8 DeviceSuspended, then N9 DeviceRestored.
+        await Expect(Alerts("N8").First).ToBeVisibleAsync();
+
+        cpl = page.Locator("section[aria-labelledby=cpl] form");
+        await cpl.GetByLabel("Manufacturer").FillAsync("106C");
+        await cpl.GetByLabel("Model").FillAsync(model);
+        await cpl.GetByLabel("Firmware version").FillAsync("01");
+        await cpl.GetByRole(AriaRole.Button, new() { Name = "Restore" }).ClickAsync();
+        await Expect(page.Locator("#outcome")).ToContainTextAsync($"{device} Commissioned");
+        await Expect(Alerts("N9").First).ToBeVisibleAsync();
+        Assert.True(await traffic.EvaluateAsync<bool>("window.notReloaded === true"));
+    }
+
+    [Fact]
     public async Task Inventory_finds_Devices_by_Device_ID_and_MPxN_and_opens_a_Device_page()
     {
         var page = await fixture.Chromium.NewPageAsync();
@@ -159,6 +237,43 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Registrations" })).ToBeVisibleAsync();
         await Expect(page.Locator("section[aria-labelledby=registrations] tbody tr")).Not.ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "SMI Status history" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Device Log" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "DCC Schedules" })).ToBeVisibleAsync();
+
+        // Its recent traffic: a request sent to it is listed on its page.
+        var (id, _) = await Server.SendOverDuisAsync(MeterReadTemplate, DemoEnvironment.Supplier);
+        await page.ReloadAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Recent traffic" })).ToBeVisibleAsync();
+        await Expect(Row(page, id, "Request", "#device-traffic")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
+    public async Task Inventory_finds_a_Device_by_its_UPRN_and_by_its_SMI_Status_from_the_stores_indexes()
+    {
+        var id = Eui.Parse("00-DB-12-34-56-78-9E-" + Random.Shared.Next(0x10, 0xFF).ToString("X2"));
+        var uprn = new Uprn(Random.Shared.NextInt64(100_000_000_000, 999_999_999_999));
+        await Server.Host.Cache.SaveDeviceAsync(new Device
+        {
+            Id = id, Type = DeviceType.ESME, Generation = DeviceGeneration.Smets2Plus, Status = SmiStatus.Recovered,
+            Manufacturer = "106C", Model = "0001", FirmwareVersion = "01", Uprn = uprn,
+        }, TestContext.Current.CancellationToken);
+        var page = await fixture.Chromium.NewPageAsync();
+        await page.GotoAsync(Ui + "inventory");
+        await page.GetByLabel("Device ID, MPxN or UPRN").FillAsync(uprn.ToString());
+        await page.GetByLabel("Device ID, MPxN or UPRN").PressAsync("Enter");
+        await Expect(page.Locator("#devices tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#devices")).ToContainTextAsync(id.ToString());
+
+        // A status alone: the demo Devices are Commissioned, this one Recovered.
+        await page.GetByLabel("Device ID, MPxN or UPRN").FillAsync("");
+        await page.GetByLabel("SMI Status").SelectOptionAsync("Recovered");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Expect(page.Locator("#devices").GetByText(id.ToString())).ToHaveCountAsync(1);
+        await Expect(page.Locator("#devices tr", new() { HasText = "Commissioned" })).ToHaveCountAsync(0);
+
+        // The UPRN with another status: no match.
+        await page.GotoAsync(Ui + $"inventory?q={uprn}&status=Commissioned");
+        await Expect(page.Locator("#devices tr")).ToHaveCountAsync(0);
     }
 
     [Fact]
@@ -182,6 +297,7 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
         await Expect(page.Locator(".row-errors tbody tr td").First).ToHaveTextAsync("3");
         await Expect(page.Locator(".row-errors")).ToContainTextAsync("not-an-eui");
         await Expect(page.Locator("#import-progress")).ToContainTextAsync("nothing was imported");
+        await Expect(page.Locator("#import-progress progress")).ToHaveAttributeAsync("value", "100");
 
         await page.GotoAsync(Ui + "inventory");
         await page.GetByLabel("CSV file").SetInputFilesAsync(new FilePayload
@@ -229,6 +345,40 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
         await Expect(page.Locator("#recipients tr", new() { HasText = DemoEnvironment.Supplier.ToString() })).ToContainTextAsync("none set");
         await retry.ClickAsync();
         await Expect(page.Locator("#outcome")).ToContainTextAsync($"for {DemoEnvironment.Supplier} sent again now");
+    }
+
+    [Fact]
+    public async Task Deliveries_lists_every_User_in_the_inventory_not_only_the_demo_ones()
+    {
+        var other = Eui.Parse("90-B3-D5-1F-30-0E-" + Random.Shared.Next(0x10, 0xFF).ToString("X2") + "-00");
+        await Server.Host.Cache.SaveUserAsync(new Core.Parties.ServiceUser
+        {
+            Id = other, Party = DemoEnvironment.SupplierParty, Roles = new HashSet<UserRole> { UserRole.ImportSupplier },
+            Status = Core.Parties.UserStatus.Active, ResponseEndpoint = new Uri("https://other-user.example:8443/duis"),
+        }, TestContext.Current.CancellationToken);
+        var page = await fixture.Chromium.NewPageAsync();
+        await page.GotoAsync(Ui + "deliveries");
+        await Expect(page.Locator("#recipients tr", new() { HasText = other.ToString() })).ToContainTextAsync("https://other-user.example:8443/duis");
+    }
+
+    [Fact]
+    public async Task Health_lists_the_next_firings_of_every_Users_schedules_not_only_the_demo_ones()
+    {
+        var owner = Eui.Parse("90-B3-D5-1F-30-0D-" + Random.Shared.Next(0x10, 0xFF).ToString("X2") + "-00");
+        // Due in two days: nothing fires during the test; the fixture's database has no earlier ones of this owner.
+        var timing = new Core.Schedules.ScheduleTiming(Core.Schedules.ScheduleFrequency.Daily, DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2));
+        var id = await Server.Host.Schedules.CreateAsync(new Core.Schedules.ScheduleDefinition(owner, UserRole.ImportSupplier, timing,
+            ServiceReferenceVariant.Parse("4.6.1"), DemoEnvironment.Esme, "<x/>", null), DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
+        try
+        {
+            var page = await fixture.Chromium.NewPageAsync();
+            await page.GotoAsync(Ui + "health");
+            await Expect(page.Locator("#next-firings tr", new() { HasText = owner.ToString() })).ToContainTextAsync("4.6.1");
+        }
+        finally
+        {
+            await Server.Host.Schedules.DeleteAsync(id, TestContext.Current.CancellationToken);
+        }
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Xml;
+using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Signing;
 
 namespace OpenDuis.Protocol.Tests;
@@ -62,6 +63,35 @@ public class SignatureCorpusTests
             if (!SecurityFixtures.SignedXmlVerifies(fromBytes, store)) failures.Add($"{name}: SignedXml rejects it");
         }
         Assert.Empty(failures);
+    }
+
+    [Fact]
+    public void An_acknowledgement_written_without_a_document_is_the_one_the_document_signer_writes_and_the_DCC_Boxed_tool_validates()
+    {
+        var dsp = SecurityFixtures.Zaz1.FindXmlSigningKey(SecurityFixtures.Dsp)!;
+        var failures = new List<string>();
+        var sample = new List<string>();
+        var at = new DateTimeOffset(2026, 12, 7, 9, 15, 42, 790, TimeSpan.Zero);
+        foreach (var name in SecurityFixtures.TemplateNames())
+        {
+            var request = OpenDuis.Protocol.Messages.DuisRequest.Read(SecurityFixtures.Load(SecurityFixtures.TemplateBytes(name)));
+            foreach (var code in new[] { "I99", "E100", "E13" })
+            {
+                var ack = OpenDuis.Protocol.Messages.DuisResponse.CreateAcknowledgement(request, OpenDuis.Protocol.Domain.ResponseCode.Parse(code), at);
+                var direct = ack.ToSignedBytes(dsp);
+                if (WithoutSignatureValue(direct) != WithoutSignatureValue(DuisSigner.SignAndSerialise(ack.ToXmlDocument(), dsp)))
+                    failures.Add($"{name} {code}: the bytes differ");
+                var result = DuisSignatureVerifier.Verify(SecurityFixtures.Load(direct), SecurityFixtures.Zaz1, RemotePartyRole.DspXmlSign);
+                if (!result.IsValid) failures.Add($"{name} {code}: {result}");
+                if (sample.Count < 3) sample.Add(Encoding.UTF8.GetString(direct));
+            }
+        }
+        Assert.Empty(failures);
+        foreach (var xml in sample)
+        {
+            var validated = OpenDuis.TestSupport.DccBoxedTool.Shared.Validate(xml);
+            Assert.True(validated.Succeeded, validated.ToString());
+        }
     }
 
     private static IEnumerable<(string, XmlDocument)> Acknowledgements()

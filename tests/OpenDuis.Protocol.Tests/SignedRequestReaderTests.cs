@@ -26,7 +26,18 @@ public class SignedRequestReaderTests
     private static Path Both(byte[] bytes, KeyStore store, RemotePartyRole role, List<string> failures, string name)
     {
         var security = new DuisSecurity(store);
-        var read = security.TryReadSignedRequest(bytes, _ => role, out var request, out var verification);
+        bool read;
+        DuisRequest? request;
+        VerificationResult? verification;
+        XmlRefusedException? refused = null;
+        try
+        {
+            read = security.TryReadSignedRequest(bytes, _ => role, out request, out verification);
+        }
+        catch (XmlRefusedException e)
+        {
+            (read, request, verification, refused) = (false, null, null, e);
+        }
         var canonical = read ? SignedRequestReader.ForThread.CanonicalOctets.ToArray() : null;
 
         XmlDocument document;
@@ -37,8 +48,12 @@ public class SignedRequestReaderTests
         catch (XmlRefusedException e)
         {
             if (read) failures.Add($"{name}: the one-pass reader read what the document path refuses ({e.Refusal})");
-            return read ? Path.Read : Path.Declined;
+            else if (refused is null) failures.Add($"{name}: the one-pass reader did not refuse what the document path refuses ({e.Refusal})");
+            else if (refused.Refusal != e.Refusal || refused.Message != e.Message)
+                failures.Add($"{name}: refused as {refused.Refusal} ({refused.Message}), the document path {e.Refusal} ({e.Message})");
+            return Path.Declined;
         }
+        if (refused is not null) failures.Add($"{name}: the one-pass reader refused what the document path loads ({refused.Message})");
         if (!DuisRequest.TryRead(document, out var expected, out var problem))
         {
             if (read) failures.Add($"{name}: the one-pass reader read what the document path finds malformed ({problem})");

@@ -187,8 +187,7 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
         await store.SaveUserAsync(supplier with { ResponseEndpoint = listener.Address, DuisVersion = duisVersion }, Ct);
         var snapshot = await OpenDuis.Core.AccessControl.SmiCacheAccessSnapshot.LoadAsync(await OpenDuis.Core.Inventory.SmiCache.LoadAsync(store, Ct), Ct);
         var server = await DuisServer.StartAsync(new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Error, Delivery = delivery },
-            services => services.AddOpenDuis(new OpenDuisParts(OpenDuisInstance.TestKeys.Value, store, outbox, AccessSnapshot: snapshot,
-                Schemas: Schemas.Value, Network: new OpenDuis.Network.EmulatedSmWanOptions { Latency = TimeSpan.Zero })), Ct);
+            services => services.AddOpenDuis(new OpenDuisOptions { Keys = OpenDuisInstance.TestKeys.Value, Store = store, Outbox = outbox, AccessSnapshot = snapshot, Schemas = Schemas.Value, Network = new OpenDuis.Network.EmulatedSmWanOptions { Latency = TimeSpan.Zero } }), Ct);
         return (server, store);
     }
 

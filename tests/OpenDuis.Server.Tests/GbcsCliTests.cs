@@ -54,6 +54,25 @@ public sealed class GbcsCliTests : IAsyncLifetime
         Assert.Contains("<ra:ReadSupplyStatusRsp MessageSuccess=\"true\">", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Parse_renders_a_DUIS_Service_Response_for_the_variant_it_states()
+    {
+        // Message Code 0x0102 serves 6.15.1 and 6.21: the ServiceReferenceVariant beside the payload chooses.
+        var response = Bytes(Rtds("6.21_CS02bSupplierBySupplierHandover", "CS02bSupplierBySupplierHandover_6.21_SUCCESS_RESPONSE_GBCS.HEX"));
+        string Duis(string variant) =>
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Response xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\">" +
+            "<sr:Header><sr:ResponseCode>I0</sr:ResponseCode></sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>" + variant[..variant.LastIndexOf('.')] +
+            "</sr:ServiceReference><sr:ServiceReferenceVariant>" + variant + "</sr:ServiceReferenceVariant><sr:GBCSPayload>" +
+            Convert.ToBase64String(response) + "</sr:GBCSPayload></sr:ResponseMessage></sr:Body></sr:Response>";
+        var (code, output) = await _cli.RunAsync("parse", Write("handover.xml", Duis("6.21")));
+        Assert.True(code == 0, output);
+        Assert.Contains("<ra:RequestHandoverOfDCCControlledDeviceRsp>", output, StringComparison.Ordinal);
+
+        (code, output) = await _cli.RunAsync("parse", Write("wrong.xml", Duis("4.1.1")));
+        Assert.Equal(2, code);
+        Assert.Contains("serving SR 4.1.1", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("", "the input is empty")]
     [InlineData("not GBCS at all!", "neither hex, base64 nor a DUIS message")]
@@ -149,5 +168,52 @@ public sealed class GbcsCliTests : IAsyncLifetime
         lock (seen) text = seen.ToString();
         Assert.Contains("→ 200", text, StringComparison.Ordinal);
         Assert.Contains("<ra:ReadSupplyStatusRsp", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Listen_prints_the_S1SP_signature_verdict_and_with_parse_the_MMC_body_of_each_SMETS1_response_and_alert()
+    {
+        var port = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(port);
+        var listenPort = OpenduisProcesses.FreePort();
+        var listen = _cli.Start("listen", "--port", listenPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--parse", "--data", _cli.Data);
+        var seen = new StringBuilder();
+        var ready = new TaskCompletionSource();
+        var both = new TaskCompletionSource();
+        var documents = 0;
+        _ = Task.Run(async () =>
+        {
+            while (await listen.StandardOutput.ReadLineAsync(Ct) is { } line)
+            {
+                lock (seen) seen.AppendLine(line);
+                if (line.StartsWith("Listening on", StringComparison.Ordinal)) ready.TrySetResult();
+                if (line.Contains("</ra:GBCSResponse>", StringComparison.Ordinal) && Interlocked.Increment(ref documents) == 2) both.TrySetResult();
+            }
+        }, Ct);
+        await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var (code, output) = await _cli.RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), $"http://127.0.0.1:{listenPort}/", "--data", _cli.Data);
+        Assert.True(code == 0, output);
+
+        // 4.1.1 to the demo SMETS1 ESME, On Demand (CV 1), then the ESME's own alert raised through the admin API.
+        var smets1Esme = "00-DB-12-34-56-78-91-A0";
+        var request = File.ReadAllText(Path.Combine(RepoPaths.Templates, "ECS17b_4.1.1_REQUEST_DUIS.XML"))
+            .Replace(DemoEnvironment.Esme.ToString(), smets1Esme, StringComparison.Ordinal)
+            .Replace("<sr:CommandVariant>2</sr:CommandVariant>", "<sr:CommandVariant>1</sr:CommandVariant>", StringComparison.Ordinal);
+        (code, output) = await _cli.RunAsync("send", Write("smets1-4.1.1.xml", request), "--as", DemoEnvironment.Supplier.ToString(),
+            "--to", $"http://127.0.0.1:{port}", "--data", _cli.Data);
+        Assert.True(code == 0, output);
+        (code, output) = await _cli.RunAsync("event", "raise", smets1Esme, "device-alert", "--alert-code", "0x8F35", "--server", $"http://127.0.0.1:{port}/");
+        Assert.True(code == 0, output);
+        Assert.Contains($"{smets1Esme}: device-alert -> 0x8F35 to {DemoEnvironment.Supplier}", output, StringComparison.Ordinal);
+
+        await both.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        string text;
+        lock (seen) text = seen.ToString();
+        Assert.True(System.Text.RegularExpressions.Regex.Count(text, "Smets1ResponseMessage .*\\(S1SP signature verified: [^)]*90-B3-D5-1F-30-00-01-01") == 2, text);
+        Assert.Contains("<ra:GBCSResponse xmlns:ra=\"http://www.dccinterface.co.uk/ResponseAndAlert\" schemaVersion=\"5.4\"><ra:Header><ra:BusinessOriginatorID>" + smets1Esme,
+            text, StringComparison.Ordinal);
+        Assert.Contains("<ra:Body><ra:ResponseMessage><ra:SMETSData><ra:ReadInstantaneousImportRegistersRsp MessageSuccess=\"true\"><ra:Electricity>", text, StringComparison.Ordinal);
+        Assert.Contains("<ra:Body><ra:DeviceAlertMessage><ra:DeviceAlertContent><ra:GBCSHexAlertCode>8F35</ra:GBCSHexAlertCode>", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("S1SP signature refused", text, StringComparison.Ordinal);
     }
 }

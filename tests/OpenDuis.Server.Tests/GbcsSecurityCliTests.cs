@@ -169,6 +169,73 @@ public sealed class GbcsSecurityCliTests : IAsyncDisposable
         Assert.Null(gbcs.Mac);
     }
 
+    /// <summary>
+    /// A ZAZ1 key folder that gives the Supplier no key-agreement key: init issues it a demo one (the ZAZ1 folder is left as
+    /// it is), so the Devices' MACs to it verify. send --wait receives the device's answer at the Supplier's endpoint and
+    /// prints its verdicts; listen prints them for every message it receives.
+    /// </summary>
+    [Fact]
+    public async Task Send_waits_for_the_devices_verified_answer_and_listen_prints_each_GBCS_verdict_for_a_User_ZAZ1_gives_no_KA_key()
+    {
+        var zaz1 = Directory.CreateTempSubdirectory("openduis-zaz1-no-ka-").FullName;
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(RepoPaths.Keystore)) File.Copy(file, Path.Combine(zaz1, Path.GetFileName(file)));
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(zaz1, "zaz1-keystore.json")))!.AsObject();
+            Assert.True(json["90b3d51f30010000"]!.AsObject().Remove("keyAgreement"));
+            File.WriteAllText(Path.Combine(zaz1, "zaz1-keystore.json"), json.ToJsonString());
+            var before = Directory.EnumerateFiles(zaz1).Order().ToList();
+
+            var (exit, initOut, initErr) = await _cli.RunOnDataAsync("init", "--zaz1", zaz1);
+            Assert.True(exit == 0, initOut + initErr);
+            Assert.Single(Directory.EnumerateFiles(_cli.Data, "role-*-90B3D51F30010000-ka.key", SearchOption.AllDirectories));
+            Assert.Equal(before, Directory.EnumerateFiles(zaz1).Order().ToList());
+
+            var port = OpenduisProcesses.FreePort();
+            await _cli.ServeAsync(port);
+            var endpoint = $"http://127.0.0.1:{OpenduisProcesses.FreePort()}/";
+            var (code, output) = await _cli.RunAsync("users", "endpoint", Supplier, endpoint, "--data", _cli.Data);
+            Assert.True(code == 0, output);
+            string[] Send(string template, params string[] extra) =>
+                ["send", template, "--as", Supplier, "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates, "--data", _cli.Data, .. extra];
+
+            // A read GBCS encrypts: MAC'd for the Supplier with its demo KA key, the registers encrypted for it.
+            (code, output) = await _cli.RunAsync(Send("ECS17b_4.1.1_SINGLE_SUCCESS", "--wait", "30"));
+            Assert.True(code == 0, output);
+            Assert.Contains("⇐ I0", output);
+            Assert.Matches(@"GBCS 0x0027 Response from 00-DB-12-34-56-78-90-A0 to 90-B3-D5-1F-30-01-00-00, counter \d+: MAC verified; encrypted payload decrypted", output);
+
+            // A Critical command end to end: Transform, the Signed Pre-Command, the Device-signed answer.
+            (code, output) = await _cli.RunAsync(Send("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS", "--wait", "30"));
+            Assert.True(code == 0, output);
+            Assert.Contains("CV 5", output);
+            Assert.Matches(@"GBCS 0x00\w\w Response from 00-DB-12-34-56-78-90-A0 to 90-B3-D5-1F-30-01-00-00, counter \d+: Device signature verified", output);
+
+            // listen holds the endpoint: it prints the verdicts, and send --wait says where the answer went.
+            var listen = _cli.Start("listen", "--port", new Uri(endpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", _cli.Data);
+            await ReadUntilAsync(listen, "Listening on ");
+            (code, output) = await _cli.RunAsync(Send("ECS17b_4.1.1_SINGLE_SUCCESS", "--wait", "5"));
+            Assert.Equal(1, code);
+            Assert.Contains("--wait: cannot listen on", output);
+            (code, output) = await _cli.RunAsync(Send("ECS17b_4.1.1_SINGLE_SUCCESS"));
+            Assert.True(code == 0, output);
+            Assert.Contains(": MAC verified; encrypted payload decrypted", await ReadUntilAsync(listen, "GBCS 0x0027"));
+        }
+        finally
+        {
+            Directory.Delete(zaz1, true);
+        }
+    }
+
+    private static async Task<string> ReadUntilAsync(System.Diagnostics.Process p, string marker)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        while (await p.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            if (line.Contains(marker, StringComparison.Ordinal)) return line;
+        throw new InvalidOperationException($"the process ended without printing '{marker}': {await p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken)}");
+    }
+
     [Fact]
     public async Task Sign_refuses_another_Users_Pre_Command_a_response_and_a_User_without_a_key()
     {

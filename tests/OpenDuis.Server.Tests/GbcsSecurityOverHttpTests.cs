@@ -41,6 +41,16 @@ public sealed class GbcsSecurityOverHttpTests
             $"{first.Originator.ToCompactString().ToLowerInvariant()}.alert-counter")).Trim());
     }
 
+    [Fact]
+    public async Task A_Signed_Pre_Command_cut_short_or_with_an_unknown_Message_Code_is_refused_E51()
+    {
+        await using var session = await DeviceResponsesOverHttpTests.StartAsync();
+        // DUIS 3.5.10 Table 1: the GBCS payload is not a General Signing message its lengths describe, or its Message Code is not the variant's.
+        Assert.Null(await RefusedAsync(session, tamper: gbcs => gbcs[..^10], expected: ResponseCode.E51));
+        Assert.Null(await RefusedAsync(session, tamper: gbcs => (GbcsMessage.Read(gbcs) with { MessageCode = 0xFFFF }).WriteSigned(), expected: ResponseCode.E51));
+        Assert.Empty(session.Received);
+    }
+
     /// <summary>
     /// Sends the ECS01a Transform's Signed Pre-Command signed by <paramref name="signer"/> or changed by <paramref name="tamper"/>;
     /// the Device's alert when it is acknowledged (I99), null when the DCC refuses it with <paramref name="expected"/>.

@@ -74,9 +74,13 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         var keys = TestKeys.Value;
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
-            services => services.AddOpenDuis(new OpenDuisParts(keys, instance.Store, instance.Outbox,
-                Schemas: schemas ? OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")) : null, AccessSnapshot: snapshot, Schedules: instance.Schedules, Network: network,
-                UnitOfWork: new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath), DeviceKeys: instance.DeviceKeys)));
+            services => services.AddOpenDuis(new OpenDuisOptions
+            {
+                Keys = keys, Store = instance.Store, Outbox = instance.Outbox,
+                Schemas = schemas ? OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")) : null, AccessSnapshot = snapshot,
+                Schedules = instance.Schedules, Network = network, UnitOfWork = new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath),
+                DeviceKeys = instance.DeviceKeys,
+            }));
         return instance;
     }
 

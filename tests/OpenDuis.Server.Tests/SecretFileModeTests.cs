@@ -4,7 +4,7 @@ namespace OpenDuis.Server.Tests;
 
 /// <summary>
 /// Files holding secrets (private keys, DCCKI keys, the database and its WAL, the settings, H17
-/// reports) are owner-only from creation: files 0600, folders 0700. A data folder with looser modes is
+/// reports) and everything else the data folder holds (the operator's threshold files) are owner-only from creation: files 0600, folders 0700. A data folder with looser modes is
 /// narrowed at start, and the command says so once.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -36,6 +36,9 @@ public sealed class SecretFileModeTests : IAsyncDisposable
         Assert.Equal(0, (await _cli.RunOnDataAsync("report", "requester", "--as", maker, "--kind", "manufacturer", "--manufacturer-id", "0DB1", "--party", "--evidence-accepted", "now")).ExitCode);
         Assert.Equal(0, (await _cli.RunOnDataAsync("report", "request", "--as", maker, "--kind", "manufacturer", "--frequency", "adhoc")).ExitCode);
         Assert.Equal(0, (await _cli.RunOnDataAsync("report", "generate", "1")).ExitCode);
+        // The operator's files in the folder: Anomaly Detection Thresholds and attribute limits.
+        Assert.Equal(0, (await _cli.RunOnDataAsync("anomaly-threshold", "set", "--dcc", "--variant", "4.1.1", "--max", "1000")).ExitCode);
+        Assert.Equal(0, (await _cli.RunOnDataAsync("anomaly-threshold", "limit", "--variant", "1.5", "--element", "AdjustMeterBalance", "--max", "100000")).ExitCode);
         var serve = await _cli.ServeAsync(OpenduisProcesses.FreePort(), "--no-network");
 
         Assert.Equal(OwnerOnlyDirectory, File.GetUnixFileMode(Data));
@@ -53,6 +56,9 @@ public sealed class SecretFileModeTests : IAsyncDisposable
         var dccki = Path.Combine(Data, "dccki");
         Tls.DcckiDemoPki.Generate(dccki, DemoEnvironment.Users.Take(2).Select(u => u.Id), TimeProvider.System);
         Assert.NotEmpty(Directory.GetFiles(dccki, "*.key", SearchOption.AllDirectories));
+        // ... and the operator console's token, which serve writes on that profile.
+        OperatorConsole.ConsoleAccess.EnsureToken(Data);
+        Assert.True(File.Exists(OperatorConsole.ConsoleAccess.TokenPath(Data)));
         Assert.Empty(Exposed());
     }
 

@@ -3,33 +3,82 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Xml;
+using Dapper;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using OpenDuis.Core.Demo;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Signing;
+using OpenDuis.Server.Endpoints;
 
 namespace OpenDuis.Server.Tests;
 
 /// <summary>
-/// A database that stops taking writes, under a real <c>openduis serve</c>: every write to it fails
+/// A database that stops taking writes, under a real <c>openduis serve</c>. On SQLite every write fails
 /// with "database or disk is full", through the real stores, as a full disk makes them fail (triggers
-/// that RAISE on every table: file modes do not stop root, and a tmpfs to fill is not available).
-/// No request is acknowledged I99 while its record cannot be written (HTTP 503 with the reason),
-/// /health says the database is failing, the log says so once, and service resumes by itself.
+/// that RAISE on every table: file modes do not stop root, and a tmpfs to fill is not available); on
+/// PostgreSQL the server's role loses its INSERT, UPDATE and DELETE privileges on its tables. No request
+/// is answered (I99 or I0) while its record cannot be written (HTTP 503 with the reason), /health says
+/// the database is failing (noticed by the storage probe on an idle server too), the log says so once,
+/// and service resumes by itself; a SMETS1 request refused 503 is accepted when sent again, once (E63 after).
 /// </summary>
 public sealed class StorageFailureTests : IAsyncDisposable
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private readonly OpenduisProcesses _cli = new("openduis-storage-");
     private readonly HttpClient _http = new();
+    private string? _pgAdmin, _pgSchema, _pgRole;
 
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
         await _cli.DisposeAsync();
+        if (_pgAdmin is not null)
+        {
+            await CrashRecoveryTests.DropSchemaAsync(_pgAdmin, _pgSchema!);
+            await using var c = new NpgsqlConnection(_pgAdmin);
+            await c.OpenAsync(CancellationToken.None);
+            await c.ExecuteAsync($"DROP OWNED BY {_pgRole}; DROP ROLE IF EXISTS {_pgRole}");
+        }
     }
+
+    private bool OnPostgres => _pgAdmin is not null;
+
+    /// <summary>
+    /// A data folder on a fresh schema of the server in OPENDUIS_TEST_PG, owned by a role of its own that
+    /// the server connects as (not the superuser, whom privileges do not bind).
+    /// </summary>
+    private async Task InitialisePostgresAsync()
+    {
+        (_pgAdmin, _pgSchema) = await CrashRecoveryTests.CreateSchemaAsync();
+        _pgRole = "r" + _pgSchema;
+        await using (var c = new NpgsqlConnection(_pgAdmin))
+        {
+            await c.OpenAsync(Ct);
+            await c.ExecuteAsync($"CREATE ROLE {_pgRole} LOGIN; ALTER SCHEMA {_pgSchema} OWNER TO {_pgRole}");
+        }
+        var connection = new NpgsqlConnectionStringBuilder(_pgAdmin) { Username = _pgRole, SearchPath = _pgSchema }.ToString();
+        var (code, output) = await _cli.RunAsync("init", "--data", _cli.Data, "--postgres", connection);
+        Assert.True(code == 0, output);
+    }
+
+    /// <summary>The database stops taking writes: SQLite as when its disk is full, PostgreSQL by privileges taken away.</summary>
+    private Task BreakAsync() => OnPostgres ? PostgresPrivilegesAsync("REVOKE", "FROM") : BreakSqliteAsync();
+
+    private Task RepairAsync() => OnPostgres ? PostgresPrivilegesAsync("GRANT", "TO") : RepairSqliteAsync();
+
+    /// <summary>The server's role loses (or gets back) the right to change its own tables: its open sessions see it at their next statement.</summary>
+    private async Task PostgresPrivilegesAsync(string verb, string preposition)
+    {
+        await using var c = new NpgsqlConnection(_pgAdmin);
+        await c.OpenAsync(Ct);
+        await c.ExecuteAsync($"{verb} INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {_pgSchema} {preposition} {_pgRole}");
+    }
+
+    /// <summary>What the database says when a write is refused.</summary>
+    private string Refusal => OnPostgres ? "permission denied" : "database or disk is full";
 
     private string Database => Path.Combine(_cli.Data, "openduis.db");
 
@@ -41,7 +90,7 @@ public sealed class StorageFailureTests : IAsyncDisposable
     }
 
     /// <summary>Makes every insert, update and delete on every table fail as a full disk does.</summary>
-    private async Task BreakAsync()
+    private async Task BreakSqliteAsync()
     {
         await using var c = await OpenAsync();
         var tables = await NamesAsync(c, "table' AND name NOT LIKE 'sqlite_%");
@@ -54,7 +103,7 @@ public sealed class StorageFailureTests : IAsyncDisposable
         await create.ExecuteNonQueryAsync(Ct);
     }
 
-    private async Task RepairAsync()
+    private async Task RepairSqliteAsync()
     {
         await using var c = await OpenAsync();
         var names = await NamesAsync(c, "trigger' AND name LIKE 'full_%");
@@ -82,10 +131,10 @@ public sealed class StorageFailureTests : IAsyncDisposable
         return Encoding.UTF8.GetString(DuisSigner.SignAndSerialise(document, key));
     }
 
-    private async Task<(HttpStatusCode Status, string Body)> SendAsync(Uri server, string signed)
+    private async Task<(HttpStatusCode Status, string Body)> SendAsync(Uri server, string signed, WebService service = WebService.SendCommand)
     {
         using var content = new StringContent(signed, Encoding.UTF8, "application/xml");
-        using var response = await _http.PostAsync(new Uri(server, "/api/v1/serviceS"), content, Ct);
+        using var response = await _http.PostAsync(new Uri(server, service.Path()), content, Ct);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
     }
 
@@ -103,7 +152,17 @@ public sealed class StorageFailureTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task An_unwritable_database_gets_no_I99_fails_health_logs_once_and_service_resumes_by_itself()
+    public Task On_SQLite_an_unwritable_database_gets_no_I99_or_I0_fails_health_logs_once_and_service_resumes_by_itself() =>
+        UnwritableAsync();
+
+    [Fact]
+    public async Task On_PostgreSQL_an_unwritable_database_gets_no_I99_or_I0_fails_health_logs_once_and_service_resumes_by_itself()
+    {
+        await InitialisePostgresAsync();
+        await UnwritableAsync();
+    }
+
+    private async Task UnwritableAsync()
     {
         var port = OpenduisProcesses.FreePort();
         var serve = await _cli.ServeAsync(port);
@@ -117,6 +176,10 @@ public sealed class StorageFailureTests : IAsyncDisposable
         await Task.Delay(500, Ct); // its device response is written to the outbox
 
         await BreakAsync();
+        // A Non-Device request answered with data (8.2 Read Inventory, I0) is not answered before its entry is recorded.
+        (status, body) = await SendAsync(server, Signed(ReadInventory), WebService.NonDevice);
+        Assert.True(status == HttpStatusCode.ServiceUnavailable, $"8.2: HTTP {(int)status} {body}");
+        Assert.Matches("could not be recorded|was not accepted: the DCC cannot record it", body);
         var refused = new List<string>();
         for (var i = 0; i < 5; i++)
         {
@@ -126,14 +189,14 @@ public sealed class StorageFailureTests : IAsyncDisposable
             // Refused by its own write (the command, its entry and counter recorded before I99), or at the door
             // once a write (this one's, the outbox's, the request log's behind) has found the database failing.
             Assert.Matches("could not be recorded|was not accepted: the DCC cannot record it", body);
-            Assert.Contains("database or disk is full", body);
+            Assert.Contains(Refusal, body);
             refused.Add(request);
         }
         var (healthStatus, health) = await HealthAsync(server);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, healthStatus);
         Assert.Equal("failing", health.GetProperty("status").GetString());
         Assert.Equal("failing", health.GetProperty("database").GetProperty("status").GetString());
-        Assert.Contains("database or disk is full", health.GetProperty("database").GetProperty("reason").GetString());
+        Assert.Contains(Refusal, health.GetProperty("database").GetProperty("reason").GetString());
 
         // The request log retries its write every 200 ms meanwhile: the log says it once, without a stack trace.
         await Task.Delay(TimeSpan.FromSeconds(2), Ct);
@@ -142,7 +205,7 @@ public sealed class StorageFailureTests : IAsyncDisposable
         var failing = Components.Where(c => output.Contains($"The database is failing: the {c} cannot be written", StringComparison.Ordinal)).ToList();
         Assert.True(failing.Count > 0, output);
         Assert.All(Components, c => Assert.True(Count(output, $"The database is failing: the {c} cannot be written") <= 1, output));
-        Assert.Contains("database or disk is full", output);
+        Assert.Contains(Refusal, output);
         Assert.False(output.Contains("   at ", StringComparison.Ordinal), output);
 
         await RepairAsync();
@@ -162,7 +225,96 @@ public sealed class StorageFailureTests : IAsyncDisposable
         serve.Kill(true);
     }
 
-    private static readonly string[] Components = [Core.AccessControl.DurableRequestLog.Component, Delivery.OutboxDeliveryWorker.Component, Network.EmulatedSmWan.Component];
+    private const string ReadInventory = "8.2_READ_INVENTORY";
+
+    [Fact]
+    public Task On_SQLite_an_idle_server_reports_an_unwritable_database_within_seconds_and_its_recovery() => IdleAsync();
+
+    [Fact]
+    public async Task On_PostgreSQL_an_idle_server_reports_an_unwritable_database_within_seconds_and_its_recovery()
+    {
+        await InitialisePostgresAsync();
+        await IdleAsync();
+    }
+
+    /// <summary>No request is sent while the database fails: the storage probe's heartbeat write finds it.</summary>
+    private async Task IdleAsync()
+    {
+        var port = OpenduisProcesses.FreePort();
+        var serve = await _cli.ServeAsync(port);
+        var server = new Uri($"http://127.0.0.1:{port}/");
+        Assert.Equal(HttpStatusCode.OK, (await HealthAsync(server)).Status);
+
+        await BreakAsync();
+        var (status, health) = await WaitForHealthAsync(server, HttpStatusCode.ServiceUnavailable);
+        Assert.True(status == HttpStatusCode.ServiceUnavailable, $"/health still ok {Probing} after the database stopped taking writes: {health}");
+        // On SQLite nothing else writes while idle (an outbox poll with nothing due changes no row); PostgreSQL refuses the
+        // outbox's poll too, an UPDATE even of no row, and whichever comes first reports it.
+        if (!OnPostgres) Assert.Equal(Observability.StorageProbe.Component, health.GetProperty("database").GetProperty("component").GetString());
+        Assert.Contains(Refusal, health.GetProperty("database").GetProperty("reason").GetString());
+
+        await RepairAsync();
+        (status, health) = await WaitForHealthAsync(server, HttpStatusCode.OK);
+        Assert.True(status == HttpStatusCode.OK, $"/health still failing {Probing} after the database took writes again: {health}");
+        var output = _cli.OutputOf(serve);
+        Assert.Contains(OnPostgres ? "The database is failing: the " : $"The database is failing: the {Observability.StorageProbe.Component} cannot be written", output);
+        Assert.All(Components, c =>
+        {
+            var failing = Count(output, $"The database is failing: the {c} cannot be written");
+            Assert.True(failing <= 1, output);
+            Assert.Equal(failing, Count(output, $"The database is writable again: the {c} writes"));
+        });
+        serve.Kill(true);
+    }
+
+    /// <summary>Three probe intervals: the first may have just passed, and a busy machine delays the next.</summary>
+    private static readonly TimeSpan Probing = 3 * Observability.StorageProbe.Interval + TimeSpan.FromSeconds(2);
+
+    private async Task<(HttpStatusCode Status, JsonElement Report)> WaitForHealthAsync(Uri server, HttpStatusCode wanted)
+    {
+        var deadline = DateTime.UtcNow + Probing;
+        var health = await HealthAsync(server);
+        while (health.Status != wanted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Ct);
+            health = await HealthAsync(server);
+        }
+        return health;
+    }
+
+    [Fact]
+    public async Task A_SMETS1_request_refused_503_is_accepted_when_sent_again_after_the_recovery_and_its_replay_is_then_E63()
+    {
+        var port = OpenduisProcesses.FreePort();
+        var serve = await _cli.ServeAsync(port);
+        var server = new Uri($"http://127.0.0.1:{port}/");
+        var keys = KeyStore.Load(Path.Combine(_cli.Data, "keys"));
+        var security = new DuisSecurity(keys);
+        var counter = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        var smets1 = Encoding.UTF8.GetString(security.SignAndSerialise(
+            CrashRecoveryTests.Read411(DemoEnvironment.Supplier, Smets1Esme, counter).ToXmlDocument(), keys.FindXmlSigningKey(DemoEnvironment.Supplier)!));
+
+        // Sent at once, before anything else has found the database failing: its own record fails.
+        await BreakAsync();
+        var (status, body) = await SendAsync(server, smets1);
+        Assert.True(status == HttpStatusCode.ServiceUnavailable, $"HTTP {(int)status} {body}");
+
+        await RepairAsync();
+        Assert.Equal(HttpStatusCode.OK, (await WaitForHealthAsync(server, HttpStatusCode.OK)).Status);
+        (status, body) = await SendAsync(server, smets1);
+        Assert.True(status == HttpStatusCode.OK, body);
+        Assert.Equal(ResponseCode.I99, CodeOf(body));
+        // Once answered (no longer in process, E55), a replay of the same counter is barred.
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        (status, body) = await SendAsync(server, smets1);
+        Assert.True(status == HttpStatusCode.OK, body);
+        Assert.Equal(ResponseCode.E63, CodeOf(body));
+        serve.Kill(true);
+    }
+
+    private static readonly Eui Smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
+
+    private static readonly string[] Components = [Core.AccessControl.DurableRequestLog.Component, Delivery.OutboxDeliveryWorker.Component, Network.EmulatedSmWan.Component, Observability.StorageProbe.Component];
 
     private static int Count(string text, string what)
     {

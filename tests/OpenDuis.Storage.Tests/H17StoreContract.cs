@@ -10,7 +10,7 @@ using OpenDuis.TestSupport;
 namespace OpenDuis.Storage.Tests;
 
 /// <summary>H17 requesters, request history and report rows from the inventory; run on SQLite and PostgreSQL.</summary>
-public abstract class H17StoreContract : StoreContract<SqlSmiStore>
+public abstract class H17StoreContract : StoreContract<DataStores>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
@@ -38,63 +38,63 @@ public abstract class H17StoreContract : StoreContract<SqlSmiStore>
     [Fact]
     public async Task Requesters_and_their_accepted_requests_persist()
     {
-        await Store.SaveRequesterAsync(Map, Ct);
+        await Store.H17Reports.SaveRequesterAsync(Map, Ct);
         var maker = new H17Requester("Meters Inc", H17Capacity.Manufacturer, IsParty: true, SignedEnablingServicesAgreement: false, null) { ManufacturerId = "0DB1" };
-        await Store.SaveRequesterAsync(maker, Ct);
+        await Store.H17Reports.SaveRequesterAsync(maker, Ct);
 
-        Assert.Equal(Map with { EvidenceAcceptedAt = Now.AddDays(-10) }, await Store.FindRequesterAsync(Map.Name, H17Capacity.MeterAssetProvider, Ct));
-        Assert.Equal(maker, await Store.FindRequesterAsync("Meters Inc", H17Capacity.Manufacturer, Ct));
-        Assert.Null(await Store.FindRequesterAsync("Meters Inc", H17Capacity.MeterAssetProvider, Ct));
+        Assert.Equal(Map with { EvidenceAcceptedAt = Now.AddDays(-10) }, await Store.H17Reports.FindRequesterAsync(Map.Name, H17Capacity.MeterAssetProvider, Ct));
+        Assert.Equal(maker, await Store.H17Reports.FindRequesterAsync("Meters Inc", H17Capacity.Manufacturer, Ct));
+        Assert.Null(await Store.H17Reports.FindRequesterAsync("Meters Inc", H17Capacity.MeterAssetProvider, Ct));
 
-        var first = await Store.AddRequestAsync(Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.Monthly, Now, Ct);
-        var second = await Store.AddRequestAsync(Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.AdHoc, Now.AddHours(1), Ct);
+        var first = await Store.H17Reports.AddRequestAsync(Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.Monthly, Now, Ct);
+        var second = await Store.H17Reports.AddRequestAsync(Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.AdHoc, Now.AddHours(1), Ct);
         Assert.True(second.Id > first.Id);
-        await Store.MarkGeneratedAsync(first.Id, Now.AddMinutes(5), 42, "/data/reports/1.csv", Ct);
+        await Store.H17Reports.MarkGeneratedAsync(first.Id, Now.AddMinutes(5), 42, "/data/reports/1.csv", Ct);
 
-        Assert.Equal(first with { GeneratedAt = Now.AddMinutes(5), Meters = 42, File = "/data/reports/1.csv" }, await Store.FindRequestAsync(first.Id, Ct));
-        Assert.Equal([first.Id, second.Id], (await Store.RequestsAsync(Map.Name, H17Capacity.MeterAssetProvider, Ct)).Select(r => r.Id));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.MarkGeneratedAsync(999_999, Now, 0, "x", Ct));
+        Assert.Equal(first with { GeneratedAt = Now.AddMinutes(5), Meters = 42, File = "/data/reports/1.csv" }, await Store.H17Reports.FindRequestAsync(first.Id, Ct));
+        Assert.Equal([first.Id, second.Id], (await Store.H17Reports.RequestsAsync(Map.Name, H17Capacity.MeterAssetProvider, Ct)).Select(r => r.Id));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.H17Reports.MarkGeneratedAsync(999_999, Now, 0, "x", Ct));
     }
 
     [Fact]
     public async Task Download_keys_are_found_by_their_hash_only()
     {
-        await Store.SaveRequesterAsync(Map, Ct);
+        await Store.H17Reports.SaveRequesterAsync(Map, Ct);
         var (key, hash) = H17DownloadKeys.Issue();
-        await Store.AddDownloadKeyAsync(hash, Map.Name, H17Capacity.MeterAssetProvider, Now, cancellationToken: Ct);
+        await Store.H17Reports.AddDownloadKeyAsync(hash, Map.Name, H17Capacity.MeterAssetProvider, Now, cancellationToken: Ct);
         var (supplierKey, supplierHash) = H17DownloadKeys.Issue();
-        await Store.AddDownloadKeyAsync(supplierHash, Map.Name, H17Capacity.MeterAssetProvider, Now, PartyId.Parse("NEW-SUPPLIER"), Ct);
-        Assert.Equal((Map.Name, H17Capacity.MeterAssetProvider), await Store.FindDownloadKeyAsync(H17DownloadKeys.Hash(supplierKey), Ct));
+        await Store.H17Reports.AddDownloadKeyAsync(supplierHash, Map.Name, H17Capacity.MeterAssetProvider, Now, PartyId.Parse("NEW-SUPPLIER"), Ct);
+        Assert.Equal((Map.Name, H17Capacity.MeterAssetProvider), await Store.H17Reports.FindDownloadKeyAsync(H17DownloadKeys.Hash(supplierKey), Ct));
 
-        Assert.Equal((Map.Name, H17Capacity.MeterAssetProvider), await Store.FindDownloadKeyAsync(H17DownloadKeys.Hash(key), Ct));
-        Assert.Null(await Store.FindDownloadKeyAsync(key, Ct));
-        Assert.Null(await Store.FindDownloadKeyAsync(H17DownloadKeys.Hash(key + "x"), Ct));
+        Assert.Equal((Map.Name, H17Capacity.MeterAssetProvider), await Store.H17Reports.FindDownloadKeyAsync(H17DownloadKeys.Hash(key), Ct));
+        Assert.Null(await Store.H17Reports.FindDownloadKeyAsync(key, Ct));
+        Assert.Null(await Store.H17Reports.FindDownloadKeyAsync(H17DownloadKeys.Hash(key + "x"), Ct));
     }
 
     [Fact]
     public async Task H17_4_a_second_ad_hoc_request_in_the_month_is_refused_from_the_stored_history()
     {
-        await Store.SaveRequesterAsync(Map, Ct);
-        var first = await H17Reports.RequestAsync(Store, Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.AdHoc, Now, Ct);
+        await Store.H17Reports.SaveRequesterAsync(Map, Ct);
+        var first = await H17Reports.RequestAsync(Store.H17Reports, Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.AdHoc, Now, Ct);
         Assert.True(first.IsAllowed);
 
-        var second = await H17Reports.RequestAsync(Store, Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.AdHoc, Now.AddDays(2), Ct);
+        var second = await H17Reports.RequestAsync(Store.H17Reports, Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.AdHoc, Now.AddDays(2), Ct);
         Assert.Equal("H17.4", second.Refusal!.Clause);
         Assert.Contains("from 2026-12-01", second.Refusal.Reason);
-        Assert.Single(await Store.RequestsAsync(Map.Name, H17Capacity.MeterAssetProvider, Ct));
+        Assert.Single(await Store.H17Reports.RequestsAsync(Map.Name, H17Capacity.MeterAssetProvider, Ct));
     }
 
     [Fact]
     public async Task H17_3_unknown_or_unproven_requesters_are_refused()
     {
-        var unknown = await H17Reports.RequestAsync(Store, "Nobody Ltd", H17Capacity.Manufacturer, ReportFrequency.Monthly, Now, Ct);
+        var unknown = await H17Reports.RequestAsync(Store.H17Reports, "Nobody Ltd", H17Capacity.Manufacturer, ReportFrequency.Monthly, Now, Ct);
         Assert.Equal("H17.3", unknown.Refusal!.Clause);
         Assert.Contains("Nobody Ltd", unknown.Refusal.Reason);
 
-        await Store.SaveRequesterAsync(Map with { EvidenceAcceptedAt = null }, Ct);
-        var unproven = await H17Reports.RequestAsync(Store, Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.Monthly, Now, Ct);
+        await Store.H17Reports.SaveRequesterAsync(Map with { EvidenceAcceptedAt = null }, Ct);
+        var unproven = await H17Reports.RequestAsync(Store.H17Reports, Map.Name, H17Capacity.MeterAssetProvider, ReportFrequency.Monthly, Now, Ct);
         Assert.Equal("H17.3", unproven.Refusal!.Clause);
-        Assert.Empty(await Store.RequestsAsync(Map.Name, H17Capacity.MeterAssetProvider, Ct));
+        Assert.Empty(await Store.H17Reports.RequestsAsync(Map.Name, H17Capacity.MeterAssetProvider, Ct));
     }
 
     [Fact]
@@ -102,26 +102,26 @@ public abstract class H17StoreContract : StoreContract<SqlSmiStore>
     {
         var mpan = Mpxn.MpanFromTwelveDigits(1_099_000_000_01);
         var mpan2 = Mpxn.MpanFromTwelveDigits(1_099_000_000_02);
-        await Store.SaveDeviceAsync(Hub(Chf, "CH-2"), Ct);
-        await Store.SaveDeviceAsync(Hub(OtherChf, "CH-1"), Ct);
-        await Store.SaveDeviceAsync(Meter(0x00DB_0000_0000_0002, DeviceType.ESME, mpan, MapId), Ct);
-        await Store.SaveDeviceAsync(Meter(0x00DB_0000_0000_0001, DeviceType.GSME, mpan2, MapId), Ct);
-        await Store.SaveDeviceAsync(Meter(0x00DB_0000_0000_0003, DeviceType.ESME, mpan, OtherMap), Ct); // another MAP's meter
-        await Store.SaveDeviceAsync(Hub(new Eui(0x00DB_0000_0000_0004), "CH-9") with { MeterAssetProvider = MapId }, Ct); // not a Smart Meter
-        await Store.AddToDeviceLogAsync(new DeviceLogEntry(Chf, new Eui(0x00DB_0000_0000_0002), Now), Ct);
+        await Store.Smi.SaveDeviceAsync(Hub(Chf, "CH-2"), Ct);
+        await Store.Smi.SaveDeviceAsync(Hub(OtherChf, "CH-1"), Ct);
+        await Store.Smi.SaveDeviceAsync(Meter(0x00DB_0000_0000_0002, DeviceType.ESME, mpan, MapId), Ct);
+        await Store.Smi.SaveDeviceAsync(Meter(0x00DB_0000_0000_0001, DeviceType.GSME, mpan2, MapId), Ct);
+        await Store.Smi.SaveDeviceAsync(Meter(0x00DB_0000_0000_0003, DeviceType.ESME, mpan, OtherMap), Ct); // another MAP's meter
+        await Store.Smi.SaveDeviceAsync(Hub(new Eui(0x00DB_0000_0000_0004), "CH-9") with { MeterAssetProvider = MapId }, Ct); // not a Smart Meter
+        await Store.Smi.AddToDeviceLogAsync(new DeviceLogEntry(Chf, new Eui(0x00DB_0000_0000_0002), Now), Ct);
         // Registered Suppliers: an earlier supplier (ended), the current one, and a future one.
-        await Store.RegisterAsync(new RegistrationPeriod(mpan, RegisteredRole.Supplier, PartyId.Parse("OLD-SUPPLIER"), Now.AddYears(-2)), Ct);
-        await Store.RegisterAsync(new RegistrationPeriod(mpan, RegisteredRole.Supplier, PartyId.Parse("NEW-SUPPLIER"), new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero)), Ct);
-        await Store.RegisterAsync(new RegistrationPeriod(mpan, RegisteredRole.Supplier, PartyId.Parse("NEXT-SUPPLIER"), Now.AddDays(30)), Ct);
-        await Store.RegisterAsync(new RegistrationPeriod(mpan, RegisteredRole.NetworkOperator, PartyId.Parse("DNO"), Now.AddYears(-5)), Ct);
+        await Store.Smi.RegisterAsync(new RegistrationPeriod(mpan, RegisteredRole.Supplier, PartyId.Parse("OLD-SUPPLIER"), Now.AddYears(-2)), Ct);
+        await Store.Smi.RegisterAsync(new RegistrationPeriod(mpan, RegisteredRole.Supplier, PartyId.Parse("NEW-SUPPLIER"), new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero)), Ct);
+        await Store.Smi.RegisterAsync(new RegistrationPeriod(mpan, RegisteredRole.Supplier, PartyId.Parse("NEXT-SUPPLIER"), Now.AddDays(30)), Ct);
+        await Store.Smi.RegisterAsync(new RegistrationPeriod(mpan, RegisteredRole.NetworkOperator, PartyId.Parse("DNO"), Now.AddYears(-5)), Ct);
 
-        var rows = await Store.ReadReportRowsAsync(Map, Now, Ct).ToListAsync(Ct);
+        var rows = await Store.H17Reports.ReadReportRowsAsync(Map, Now, Ct).ToListAsync(Ct);
 
         Assert.Equal([0x00DB_0000_0000_0001UL, 0x00DB_0000_0000_0002UL], rows.Select(r => r.SmartMeterId.Value));
-        Assert.Equal(2, await Store.CountReportMetersAsync(Map, Ct));
-        Assert.True(await Store.IsRegisteredSupplierForAsync(Map, PartyId.Parse("NEW-SUPPLIER"), Now, Ct));
-        Assert.False(await Store.IsRegisteredSupplierForAsync(Map, PartyId.Parse("OLD-SUPPLIER"), Now, Ct)); // no longer registered
-        Assert.False(await Store.IsRegisteredSupplierForAsync(Map, PartyId.Parse("DNO"), Now, Ct)); // a network operator, not a supplier
+        Assert.Equal(2, await Store.H17Reports.CountReportMetersAsync(Map, Ct));
+        Assert.True(await Store.H17Reports.IsRegisteredSupplierForAsync(Map, PartyId.Parse("NEW-SUPPLIER"), Now, Ct));
+        Assert.False(await Store.H17Reports.IsRegisteredSupplierForAsync(Map, PartyId.Parse("OLD-SUPPLIER"), Now, Ct)); // no longer registered
+        Assert.False(await Store.H17Reports.IsRegisteredSupplierForAsync(Map, PartyId.Parse("DNO"), Now, Ct)); // a network operator, not a supplier
         var gas = rows[0];
         Assert.Equal(DeviceType.GSME, gas.SmartMeterType);
         Assert.Empty(gas.RegisteredSuppliers);
@@ -136,26 +136,26 @@ public abstract class H17StoreContract : StoreContract<SqlSmiStore>
     public async Task H17_5_a_Manufacturer_sees_the_meters_it_made_and_a_requester_without_identity_sees_none()
     {
         var mpan = Mpxn.MpanFromTwelveDigits(1_099_000_000_01);
-        await Store.SaveDeviceAsync(Meter(0x00DB_0000_0000_0001, DeviceType.ESME, mpan, MapId, manufacturer: "106C"), Ct);
-        await Store.SaveDeviceAsync(Meter(0x00DB_0000_0000_0002, DeviceType.ESME, mpan, MapId, manufacturer: "0DB1"), Ct);
+        await Store.Smi.SaveDeviceAsync(Meter(0x00DB_0000_0000_0001, DeviceType.ESME, mpan, MapId, manufacturer: "106C"), Ct);
+        await Store.Smi.SaveDeviceAsync(Meter(0x00DB_0000_0000_0002, DeviceType.ESME, mpan, MapId, manufacturer: "0DB1"), Ct);
         var maker = new H17Requester("Meters Inc", H17Capacity.Manufacturer, true, false, Now) { ManufacturerId = "106C" };
 
-        Assert.Equal([0x00DB_0000_0000_0001UL], (await Store.ReadReportRowsAsync(maker, Now, Ct).ToListAsync(Ct)).Select(r => r.SmartMeterId.Value));
-        Assert.Empty(await Store.ReadReportRowsAsync(maker with { ManufacturerId = null }, Now, Ct).ToListAsync(Ct));
-        Assert.Equal(0, await Store.CountReportMetersAsync(maker with { ManufacturerId = null }, Ct));
+        Assert.Equal([0x00DB_0000_0000_0001UL], (await Store.H17Reports.ReadReportRowsAsync(maker, Now, Ct).ToListAsync(Ct)).Select(r => r.SmartMeterId.Value));
+        Assert.Empty(await Store.H17Reports.ReadReportRowsAsync(maker with { ManufacturerId = null }, Now, Ct).ToListAsync(Ct));
+        Assert.Equal(0, await Store.H17Reports.CountReportMetersAsync(maker with { ManufacturerId = null }, Ct));
     }
 }
 
 public sealed class SqliteH17StoreTests : H17StoreContract
 {
     private readonly SqliteStoreFolder _db = new("openduis-h17-");
-    protected override Task<SqlSmiStore> OpenStoreAsync() => _db.OpenAsync();
+    protected override async Task<DataStores> OpenStoreAsync() => new(await _db.OpenAsync());
     protected override ValueTask DropAsync() => _db.DropAsync();
 }
 
 public sealed class PostgresH17StoreTests : H17StoreContract
 {
     private readonly PostgresStoreSchema _db = new();
-    protected override Task<SqlSmiStore> OpenStoreAsync() => _db.OpenAsync();
+    protected override async Task<DataStores> OpenStoreAsync() => new(await _db.OpenAsync());
     protected override ValueTask DropAsync() => _db.DropAsync();
 }

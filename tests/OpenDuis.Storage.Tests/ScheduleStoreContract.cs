@@ -87,6 +87,22 @@ public abstract class ScheduleStoreContract : StoreContract<IScheduleStore>
     }
 
     [Fact]
+    public async Task The_next_firings_are_listed_earliest_first_of_every_owner_without_ended_schedules()
+    {
+        var later = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 3, 1))), Created, Ct);
+        var sooner = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1)), owner: OtherUser), Created, Ct);
+        var between = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 2, 1)), owner: Eui.Parse("90-B3-D5-1F-30-01-00-7F")), Created, Ct);
+        // A schedule whose one day has passed has no next firing.
+        var ended = await Store.CreateAsync(Definition(Daily(new DateOnly(2026, 12, 1), new DateOnly(2026, 12, 1))), Created, Ct);
+        var claimed = await Store.ClaimDueAsync(Utc(2026, 12, 2), Lease, 10, Ct);
+        await Store.CompleteAsync(claimed, Ct);
+
+        Assert.Equal([sooner, between, later], (await Store.NextDueAsync(10, Ct)).Select(s => s.Id));
+        Assert.DoesNotContain(ended, (await Store.NextDueAsync(10, Ct)).Select(s => s.Id));
+        Assert.Equal([sooner], (await Store.NextDueAsync(1, Ct)).Select(s => s.Id));
+    }
+
+    [Fact]
     public async Task Schedules_a_User_owns_are_listed_by_id_on_whatever_device()
     {
         var first = await Store.CreateAsync(Definition(Daily(new DateOnly(2027, 1, 1))), Created, Ct);

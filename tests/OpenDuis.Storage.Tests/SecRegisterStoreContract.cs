@@ -7,7 +7,7 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.Tests;
 
 /// <summary>The incident and notice registers kept in the database: what the registers write is what a reopened store reads.</summary>
-public abstract class SecRegisterStoreContract : StoreContract<SqlSmiStore>
+public abstract class SecRegisterStoreContract : StoreContract<DataStores>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
@@ -18,14 +18,14 @@ public abstract class SecRegisterStoreContract : StoreContract<SqlSmiStore>
     [Fact]
     public async Task A_major_incident_with_its_parties_and_notifications_persists()
     {
-        var register = new IncidentRegister(Store, new FixedClock(Now));
+        var register = new IncidentRegister(Store.Incidents, new FixedClock(Now));
         var raised = await register.RaiseAsync(User, "Key misuse", Now.AddHours(-2), isMajorSecurityIncident: true,
             new IncidentParty(Rdp, IncidentPartyKind.RegistrationDataProvider), new UnauthorisedEvent("G3.2", "unauthorised access"), Ct);
         Assert.True(raised.IsAllowed, raised.ToString());
         var notified = await register.RecordNotificationAsync(raised.Value.Id, NotifiedBody.Dcc, Now.AddHours(-1), Ct);
         Assert.True(notified.IsAllowed, notified.ToString());
 
-        IIncidentStore store = Store;
+        var store = Store.Incidents;
         var read = await store.FindAsync(raised.Value.Id, Ct);
         Assert.Equivalent(notified.Value, read, strict: true);
         Assert.Contains(read!.Notifications, n => n.To == NotifiedBody.Dcc && n.Status == NotificationStatus.Notified);
@@ -38,7 +38,7 @@ public abstract class SecRegisterStoreContract : StoreContract<SqlSmiStore>
     [Fact]
     public async Task A_notice_and_its_email_error_persist_and_are_found_by_recipient()
     {
-        var register = new NoticeRegister(Store, WorkingDayCalendar.EnglandAndWales, new FixedClock(Now));
+        var register = new NoticeRegister(Store.Notices, WorkingDayCalendar.EnglandAndWales, new FixedClock(Now));
         var details = new PartyNoticeDetails(Recipient, "1 High Street, London",
             new Dictionary<NoticeType, string> { [NoticeType.General] = "notices@network.example" });
         var posted = await register.GiveAsync(User, details, NoticeType.General, NoticeMethod.Post, "Change of address", Now.AddDays(-3), Ct);
@@ -46,7 +46,7 @@ public abstract class SecRegisterStoreContract : StoreContract<SqlSmiStore>
         Assert.True(posted.IsAllowed && emailed.IsAllowed);
         var bounced = await register.RecordEmailErrorAsync(emailed.Value.Id, Now.AddMinutes(-10), Ct);
 
-        INoticeStore store = Store;
+        var store = Store.Notices;
         var read = await store.FindAsync(emailed.Value.Id, Ct);
         Assert.Equivalent(bounced.Value, read, strict: true);
         Assert.Null(read!.DeemedReceipt);
@@ -60,7 +60,7 @@ public abstract class SecRegisterStoreContract : StoreContract<SqlSmiStore>
     [Fact]
     public async Task A_service_desk_request_and_what_was_provided_persist()
     {
-        var log = new ServiceDeskLog(Store, new FixedClock(Now));
+        var log = new ServiceDeskLog(Store.ServiceDesk, new FixedClock(Now));
         var requester = new ServiceDeskRequester("Small Supplier Ltd", ServiceDeskRequesterKind.Party, HasDccGatewayConnection: false, User, "smki@supplier.example");
         var logged = await log.LogRequestAsync(requester, ServiceDeskChannel.SignedLetter, RepositoryAccessPurpose.ObtainCopy, ["Root OCA Certificate"], Ct);
         var provided = await log.RecordProvisionAsync(logged.Value.Id, ["Root OCA Certificate"], ProvisionMedium.Email, Ct);
@@ -68,7 +68,7 @@ public abstract class SecRegisterStoreContract : StoreContract<SqlSmiStore>
         var fax = await log.LogRequestAsync(requester, ServiceDeskChannel.SignedFax, RepositoryAccessPurpose.View, ["Device CA Certificate"], Ct);
         Assert.Equal(ServiceDeskRules.Clause, fax.Refusal!.Clause);
 
-        IServiceDeskLogStore store = Store;
+        var store = Store.ServiceDesk;
         var read = await store.FindAsync(logged.Value.Id, Ct);
         Assert.Equivalent(provided.Value, read, strict: true);
         Assert.Equal("smki@supplier.example", Assert.Single(read!.Provided).SentTo);
@@ -85,13 +85,13 @@ internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
 public sealed class SqliteSecRegisterStoreTests : SecRegisterStoreContract
 {
     private readonly SqliteStoreFolder _db = new("openduis-registers-");
-    protected override Task<SqlSmiStore> OpenStoreAsync() => _db.OpenAsync();
+    protected override async Task<DataStores> OpenStoreAsync() => new(await _db.OpenAsync());
     protected override ValueTask DropAsync() => _db.DropAsync();
 }
 
 public sealed class PostgresSecRegisterStoreTests : SecRegisterStoreContract
 {
     private readonly PostgresStoreSchema _db = new();
-    protected override Task<SqlSmiStore> OpenStoreAsync() => _db.OpenAsync();
+    protected override async Task<DataStores> OpenStoreAsync() => new(await _db.OpenAsync());
     protected override ValueTask DropAsync() => _db.DropAsync();
 }

@@ -34,6 +34,31 @@ public abstract class SmiStoreContract : StoreContract<ISmiStore>
     };
 
     [Fact]
+    public async Task Devices_are_found_by_MPxN_or_UPRN_and_by_SMI_Status_in_Device_ID_order_up_to_the_limit()
+    {
+        var otherMpan = Mpxn.MpanFromTwelveDigits(1_099_000_000_02);
+        await Store.SaveDeviceAsync(Esme(3), Ct);
+        await Store.SaveDeviceAsync(Esme(1), Ct);
+        await Store.SaveDeviceAsync(Esme(2, SmiStatus.Suspended) with { Mpxn = otherMpan, Uprn = new Uprn(77) }, Ct);
+        await Store.SaveDeviceAsync(Esme(4, SmiStatus.Suspended) with { Mpxn = null, Uprn = null }, Ct);
+
+        async Task<ulong[]> Find(Mpxn? mpxn, Uprn? uprn, SmiStatus? status, int limit = 50) =>
+            [.. (await Store.SearchDevicesAsync(new DeviceSearch(mpxn, uprn, status), limit, Ct)).Select(d => d.Id.Value)];
+
+        Assert.Equal(new ulong[] { 1, 3 }, await Find(Mpan, null, null));
+        Assert.Equal(new ulong[] { 2 }, await Find(null, new Uprn(77), null));
+        // A number that could be either: the MPxN or the UPRN matches.
+        Assert.Equal(new ulong[] { 1, 2, 3 }, await Find(Mpan, new Uprn(77), null));
+        Assert.Equal(new ulong[] { 2, 4 }, await Find(null, null, SmiStatus.Suspended));
+        Assert.Equal(new ulong[] { 2 }, await Find(otherMpan, null, SmiStatus.Suspended));
+        Assert.Empty(await Find(Mpan, null, SmiStatus.Suspended));
+        Assert.Equal(new ulong[] { 1 }, await Find(Mpan, null, null, limit: 1));
+        // The SMI Status as changed, not as first saved.
+        await Store.ChangeStatusAsync(new Eui(3), SmiStatus.Suspended, T, Ct);
+        Assert.Equal(new ulong[] { 2, 3, 4 }, await Find(null, null, SmiStatus.Suspended));
+    }
+
+    [Fact]
     public async Task A_device_round_trips_with_every_field()
     {
         var device = Esme(0xF0DB_1234_5678_90A0) with // high bit set: the key is a negative 64-bit integer

@@ -36,7 +36,7 @@ internal static class CorrelateCommand
     {
         message = [];
         if (!ParseCommand.TryReadInput(file, error, out var input)) return false;
-        if (!GbcsInput.TryRead(input, out var messages, out var problem))
+        if (!GbcsInput.TryRead(input, out List<byte[]> messages, out var problem))
         {
             error.WriteLine($"error: {name}: {problem}.");
             return false;

@@ -26,7 +26,7 @@ internal static class EventCommand
     {
         var device = new Argument<string>("DEVICE") { Description = "The Device ID (EUI-64) the event happens on." };
         var kind = new Argument<string>("KIND") { Description = $"One of: {string.Join(", ", DeviceEventKinds.Names)}." };
-        var alertCode = new Option<string?>("--alert-code") { Description = "ppmid-alert, comms-hub-alert: the device's alert code (hex, e.g. 0x8F1C)." };
+        var alertCode = new Option<string?>("--alert-code") { Description = "ppmid-alert, comms-hub-alert, device-alert: the device's alert code (hex, e.g. 0x8F1C)." };
         var firmware = new Option<string?>("--firmware-version") { Description = "The firmware version the event is about (1 to 8 characters)." };
         var other = new Option<string?>("--other-device") { Description = "chf-log-restored, gpf-log-restored: the replaced Communications Hub; comms-hub-alert: the Device a firmware image was transferred to." };
         var requestId = new Option<string?>("--request-id") { Description = "csp-firmware-*: the Update Firmware request; ecos-alert: the Service Request the ECoS Alert is about; the alert goes to its sender." };
@@ -54,7 +54,7 @@ internal static class EventCommand
                 var raised = await answer.Content.ReadFromJsonAsync(DeviceEventJson.Default.DeviceEventView, ct2);
                 var output = parse.InvocationConfiguration.Output;
                 if (raised is null || raised.Alerts.Length == 0)
-                    await output.WriteLineAsync($"{id}: {request.Definition.Name}; no User is to receive {request.Definition.AlertCode}.");
+                    await output.WriteLineAsync($"{id}: {request.Definition.Name}; no User is to receive {request.Definition.Raises}.");
                 foreach (var a in raised?.Alerts ?? []) await output.WriteLineAsync($"{id}: {request.Definition.Name} -> {a.Code} to {a.Recipient}");
                 return 0;
             }, ct);
@@ -74,7 +74,7 @@ internal static class EventCommand
                 if (d.Generation is { } g) on = $"{(g == DeviceGeneration.Smets1 ? "SMETS1" : "SMETS2+")} {on}";
                 var needs = d.Required.Count == 0 ? "" : $" needs {string.Join(" ", d.Required.Select(DeviceEventKinds.OptionName))}";
                 var may = d.Optional.Count == 0 ? "" : $" [{string.Join(" ", d.Optional.Select(DeviceEventKinds.OptionName))}]";
-                await output.WriteLineAsync($"{d.Name,-27} {d.AlertCode,-4} on {on}{needs}{may}");
+                await output.WriteLineAsync($"{d.Name,-27} {d.Raises,-4} on {on}{needs}{may}");
                 await output.WriteLineAsync($"    {d.Description}");
             }
             return 0;

@@ -262,10 +262,8 @@ internal static class IncidentCommand
     private static async Task<OpenedRegister> OpenAsync(ParseResult parse, CancellationToken ct)
     {
         if (parse.GetValue(Register) is { } file) return new OpenedRegister(await LoadAsync(file, ct), file, null);
-        var smi = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(Data)).OpenStoreAsync(ct);
-        if (smi is IIncidentStore incidents) return new OpenedRegister(incidents, null, smi);
-        await smi.DisposeAsync();
-        throw new InvalidOperationException($"{smi.Description} does not keep the incident register.");
+        var stores = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(Data)).OpenStoresAsync(ct);
+        return new OpenedRegister(stores.Incidents, null, stores);
     }
 
     private static async Task<InMemoryIncidentStore> LoadAsync(FileInfo file, CancellationToken ct)

@@ -16,7 +16,11 @@ namespace OpenDuis.Cli.Commands;
 /// the DSP's signature on each message that arrives and prints it; accepts (HTTP 200) only what
 /// verifies. With <c>--dccki-user</c> it serves https on the duis profile (R-WS-3) with that User's
 /// certificate from the data folder's demo DCCKI, and requires the DCC's DCCKI client certificate.
-/// With <c>--parse</c> each GBCS payload received is printed beside it as the MMC GBCSResponse XML.
+/// Each GBCS payload's MAC, Device signature and encrypted payloads are checked as the User checks them
+/// (<see cref="ReceivedGbcs"/>, keys from <c>--keys</c> or the data folder), one verdict line each.
+/// With <c>--parse</c> each GBCS payload received is printed beside it as the MMC GBCSResponse XML. A SMETS1
+/// Device's response or alert also gets the verdict on the S1SP's signature, and with <c>--parse</c> its MMC body
+/// as the same GBCSResponse document.
 /// </summary>
 internal static class ListenCommand
 {
@@ -28,8 +32,11 @@ internal static class ListenCommand
         {
             Description = "Serve https on the duis profile as this User (EUI-64), with its certificate from the data folder's demo DCCKI; the DCC must present its DCCKI client certificate.",
         };
-        var parseGbcs = new Option<bool>("--parse") { Description = "Also print each GBCS payload received as the MMC GBCSResponse XML (openduis parse)." };
-        var listen = new Command("listen", "Receive Service Responses and DCC Alerts as a User's endpoint: verify, print, acknowledge.") { port, data, dcckiUser, parseGbcs };
+        var parseGbcs = new Option<bool>("--parse") { Description = "Also print each GBCS payload received, and each SMETS1 response's MMC body, as the MMC GBCSResponse XML (openduis parse)." };
+        var keys = SignCommand.KeysOption();
+        var listen = new Command("listen", "Receive Service Responses and DCC Alerts as a User's endpoint: verify the DSP's signature, and of each GBCS payload " +
+            "the MAC (the User's key-agreement key, the Device's certificate), the Device's signature and the encrypted payloads, and of a SMETS1 response the S1SP's signature, one line each; print; acknowledge.")
+        { port, data, dcckiUser, parseGbcs, keys };
         listen.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -52,8 +59,8 @@ internal static class ListenCommand
                 }
                 tls = EndpointTls.Load(files, user);
             }
-            var keys = folder.LoadKeys();
-            var security = new DuisSecurity(keys);
+            var security = new DuisSecurity(folder.LoadKeys());
+            var gbcs = ReceivedGbcs.Load(folder, parse.GetValue(keys)?.FullName);
             var gate = new Lock();
             var printMmc = parse.GetValue(parseGbcs);
             await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, parse.GetValue(port), message =>
@@ -61,16 +68,25 @@ internal static class ListenCommand
                 string verdict;
                 int status;
                 List<string> parsed = [];
+                List<string> gbcsVerdicts = [];
                 try
                 {
                     var document = security.Load(message.Body);
                     if (printMmc)
-                        foreach (var payload in GbcsInput.Payloads(document))
-                            parsed.Add(GbcsInput.TryRender(payload, out var xml, out var why) ? xml : $"parse: {why}.");
+                        foreach (var payload in GbcsInput.PayloadsWithVariant(document))
+                            parsed.Add(GbcsInput.TryRender(payload.Message, out var xml, out var why, serviceReferenceVariant: payload.Variant) ? xml : $"parse: {why}.");
                     var verification = security.Verify(document, RemotePartyRole.DspXmlSign);
+                    gbcsVerdicts = gbcs.Check(document).Lines;
                     if (verification.IsValid && DuisResponse.TryRead(document, out var response, out var problem))
                     {
                         verdict = $"{response.ResponseCode} ({ResponseCodes.MeaningOf(response.ResponseCode)}) {response.BodyKind} RequestID={response.RequestId} ResponseID={response.ResponseId} (signature verified: {verification.Signer})";
+                        // R-S1-1: a SMETS1 Device's response or alert carries the S1SP's own signature over its own document.
+                        if (Smets1Response.ExtractSignedResponse(document) is { } signed)
+                        {
+                            var s1sp = security.Verify(signed, RemotePartyRole.XmlSign);
+                            verdict += s1sp.IsValid ? $" (S1SP signature verified: {s1sp.Signer})" : $" (S1SP signature refused: {s1sp})";
+                            if (printMmc && Smets1Response.ToMmcDocument(signed) is { } mmc) parsed.Add(mmc.OuterXml);
+                        }
                         status = 200;
                     }
                     else
@@ -87,6 +103,7 @@ internal static class ListenCommand
                 lock (gate)
                 {
                     output.WriteLine($"{message.ReceivedAt:O} POST {message.Path} → {status}: {verdict}");
+                    foreach (var line in gbcsVerdicts) output.WriteLine(line);
                     output.WriteLine(Encoding.UTF8.GetString(message.Body));
                     foreach (var mmc in parsed) output.WriteLine(mmc);
                 }

@@ -162,20 +162,17 @@ internal static class NoticeCommand
         return null;
     }
 
-    private sealed class OpenedRegister(INoticeStore store, ISmiStore smi) : IAsyncDisposable
+    private sealed class OpenedRegister(INoticeStore store, ISmiStore smi, IAsyncDisposable owner) : IAsyncDisposable
     {
         public INoticeStore Store => store;
         public ISmiStore Smi => smi;
-        private readonly IAsyncDisposable owner = smi;
         public ValueTask DisposeAsync() => owner.DisposeAsync();
     }
 
     private static async Task<OpenedRegister> OpenAsync(ParseResult parse, CancellationToken ct)
     {
-        var smi = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(Data)).OpenStoreAsync(ct);
-        if (smi is INoticeStore notices) return new OpenedRegister(notices, smi);
-        await smi.DisposeAsync();
-        throw new InvalidOperationException($"{smi.Description} does not keep the notice register.");
+        var stores = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(Data)).OpenStoresAsync(ct);
+        return new OpenedRegister(stores.Notices, stores.Smi, stores);
     }
 
     private static Command CreateDeemed()

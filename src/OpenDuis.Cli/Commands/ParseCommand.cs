@@ -36,7 +36,7 @@ internal static class ParseCommand
                 }
             }
             if (!TryReadInput(parse.GetValue(file), error, out var input)) return 2;
-            if (!GbcsInput.TryRead(input, out var messages, out var problem))
+            if (!GbcsInput.TryRead(input, out List<GbcsPayloadInput> messages, out var problem))
             {
                 error.WriteLine($"error: {problem}.");
                 return 2;
@@ -44,7 +44,7 @@ internal static class ParseCommand
             var rendered = new List<string>();
             foreach (var message in messages)
             {
-                if (!GbcsInput.TryRender(message, out var xml, out problem, security))
+                if (!GbcsInput.TryRender(message.Message, out var xml, out problem, security, message.Variant))
                 {
                     error.WriteLine($"error: {problem}.");
                     return 2;

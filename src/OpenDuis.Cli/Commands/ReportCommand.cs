@@ -48,10 +48,10 @@ internal static class ReportCommand
 
     private static H17Capacity Capacity(string kind) => kind == "map" ? H17Capacity.MeterAssetProvider : H17Capacity.Manufacturer;
 
-    private static async Task<(ISmiStore Store, IH17ReportStore Reports)> OpenAsync(DataFolder folder, CancellationToken cancellationToken)
+    private static async Task<(IAsyncDisposable Store, IH17ReportStore Reports)> OpenAsync(DataFolder folder, CancellationToken cancellationToken)
     {
-        var store = await folder.OpenStoreAsync(cancellationToken);
-        return (store, store as IH17ReportStore ?? throw new InvalidOperationException($"{store.Description} does not keep H17 reports."));
+        var stores = await folder.OpenStoresAsync(cancellationToken);
+        return (stores, stores.H17Reports);
     }
 
     private static Command CreateRequester()

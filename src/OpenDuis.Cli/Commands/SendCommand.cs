@@ -19,7 +19,8 @@ namespace OpenDuis.Cli.Commands;
 /// to the service its Command Variant belongs on, and prints the answer once its DSP signature
 /// verifies. A Transform (CV 4) is taken end to end: the Pre-Command's GBCS is signed with the User's
 /// GBCS digital-signing key and sent back as a Signed Pre-Command (CV 5), whose acknowledgement is
-/// printed; the device's response goes to the User's endpoint. Exit codes: 0 answered I0/I99, 1 usage,
+/// printed; the device's response goes to the User's endpoint, where with <c>--wait</c> send receives it
+/// itself (<see cref="DeviceAnswer"/>) and prints it with its GBCS verdicts. Exit codes: 0 answered I0/I99, 1 usage,
 /// 2 bad input, 3 answered with an error code, 4 no verifiable answer, 5 no key for the User.
 /// </summary>
 internal static class SendCommand
@@ -36,12 +37,18 @@ internal static class SendCommand
         };
         var templates = new Option<DirectoryInfo?>("--templates") { Description = "Folder of RTDS request templates (default $OPENDUIS_TEMPLATES)." };
         var keepCounter = new Option<bool>("--keep-counter") { Description = "Send the Request ID counter as written (by default a fresh one avoids E55)." };
+        var wait = new Option<int?>("--wait")
+        {
+            Description = "After I99, wait up to this many seconds for the device's answer at the User's registered response endpoint " +
+                "(a loopback http address, which send listens on meanwhile), verify it (DSP signature; GBCS MAC, Device signature, " +
+                "encrypted payloads, with the data folder's keys) and print it. Other messages arriving meanwhile are answered 503, so they come again.",
+        };
         var send = new Command("send", "Sign a DUIS request as a User, send it on the right service and print the verified answer, each Response Code with its meaning. " +
             "Exit codes: 0 answered I0 or I99, 1 usage, 2 bad input (no such file, a template prefix matching several, unreadable request), " +
             "3 answered with an error code, 4 no verifiable answer (HTTP error, bad signature), 5 no xmlSign key for the User, " +
-            "10 --data is not a data folder, 14 no server answers.")
+            "10 --data is not a data folder, 14 no server answers. With --wait, 4 also when the device's answer does not come in time or does not verify.")
         {
-            input, asUser, to, templates, keepCounter, data,
+            input, asUser, to, templates, keepCounter, data, wait,
         };
         send.SetAction(async (parse, cancellationToken) =>
         {
@@ -82,6 +89,11 @@ internal static class SendCommand
             }
             var security = new DuisSecurity(keys);
 
+            await using var answers = parse.GetValue(wait) is { } waitSeconds
+                ? await DeviceAnswer.ListenAsync(folder, user, security, TimeSpan.FromSeconds(waitSeconds), error, cancellationToken)
+                : null;
+            if (parse.GetValue(wait) is not null && answers is null) return 1;
+
             DuisRequest request;
             try
             {
@@ -103,8 +115,10 @@ internal static class SendCommand
                 : new SocketsHttpHandler();
             using var http = new HttpClient(handler);
             output.WriteLine($"Sending {path}");
+            answers?.Expect(id);
             var (exit, duis) = await PostAsync(http, baseUri, service, body, id, request.ServiceReferenceVariant, request.CommandVariant, security, output, cancellationToken);
-            if (duis is null || request.CommandVariant != CommandVariant.TransformCritical || duis.ResponseCode != ResponseCode.I0) return exit;
+            if (duis is null || request.CommandVariant != CommandVariant.TransformCritical || duis.ResponseCode != ResponseCode.I0)
+                return answers is not null && duis?.ResponseCode == ResponseCode.I99 ? await answers.PrintAsync(id, output, cancellationToken) : exit;
 
             // Transform (CV 4): sign the Pre-Command's GBCS with the User's GBCS digital-signing key and send it back as a Signed Pre-Command (CV 5).
             if (duis.Message?.Payload?.GetElementsByTagName("GBCSPayload", DuisNamespaces.ServiceUserGateway).OfType<System.Xml.XmlElement>().FirstOrDefault() is not { } payload
@@ -123,10 +137,11 @@ internal static class SendCommand
             var signedId = id with { Counter = FreshCounter() };
             var signedRequest = DuisRequest.CreateSignedPreCommand(request.SchemaVersion, signedId, CommandVariant.SendSignedPreCommand,
                 request.ServiceReferenceVariant, new SignedPreCommand(signed));
+            answers?.Expect(signedId);
             output.WriteLine($"  Pre-Command {preCommand.MessageCodeText} signed with {user}'s GBCS digital-signing key; the device's response goes to the User's endpoint.");
-            (exit, _) = await PostAsync(http, baseUri, CommandVariant.SendSignedPreCommand.WebService(), security.SignAndSerialise(signedRequest.ToXmlDocument(), key),
+            (exit, duis) = await PostAsync(http, baseUri, CommandVariant.SendSignedPreCommand.WebService(), security.SignAndSerialise(signedRequest.ToXmlDocument(), key),
                 signedId, request.ServiceReferenceVariant, CommandVariant.SendSignedPreCommand, security, output, cancellationToken);
-            return exit;
+            return answers is not null && duis?.ResponseCode == ResponseCode.I99 ? await answers.PrintAsync(signedId, output, cancellationToken) : exit;
         });
         return send;
     }

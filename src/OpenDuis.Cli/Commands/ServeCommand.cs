@@ -153,15 +153,16 @@ internal static class ServeCommand
             var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
                 chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
             await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
-                .AddOpenDuisWithConsole(host.Parts(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
+                .AddSingleton(host.Heartbeat)
+                .AddOpenDuisWithConsole(host.Options(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.ListenAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}, node {options.Node}");
             output.WriteLine(MetricsExposure(server));
             output.WriteLine($"  operator console {new Uri(server.OperatorAddress ?? server.BaseAddress, ConsoleOptions.Root + "/")}" +
                 (console.Token is null ? " (loopback only)" : $" (loopback only; operator token in {ConsoleAccess.TokenPath(host.Folder.Path)})"));
             await using var smki = await SmkiRepositoryServer.StartAsync(SmkiRepositoryService.FromKeyStore(host.Keys, devices: host.DeviceKeys), ip, parse.GetValue(smkiPort), cancellationToken: cancellationToken);
             output.WriteLine($"  SMKI Repository {smki.ListenAddress} ({SmkiRepositoryEndpoints.SearchPath}, {SmkiRepositoryEndpoints.RetrievePath})");
-            await using var reports = parse.GetValue(reportsPort) is { } rp && host.Store is IH17ReportStore h17
-                ? await H17ReportServer.StartAsync(h17, ip, rp, cancellationToken: cancellationToken)
+            await using var reports = parse.GetValue(reportsPort) is { } rp
+                ? await H17ReportServer.StartAsync(host.Stores.H17Reports, ip, rp, cancellationToken: cancellationToken)
                 : null;
             if (reports is not null) output.WriteLine($"  H17 report download {reports.ListenAddress}reports/h17/{{id}}");
             output.WriteLine(network is null ? "  device requests acknowledged only (--no-network)"

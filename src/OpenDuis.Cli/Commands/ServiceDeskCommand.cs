@@ -173,9 +173,7 @@ internal static class ServiceDeskCommand
 
     private static async Task<OpenedLog> OpenAsync(ParseResult parse, CancellationToken ct)
     {
-        var smi = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(Data)).OpenStoreAsync(ct);
-        if (smi is IServiceDeskLogStore log) return new OpenedLog(log, smi);
-        await smi.DisposeAsync();
-        throw new InvalidOperationException($"{smi.Description} does not keep the Service Desk log.");
+        var stores = await OpenDuis.Storage.DataFolder.Resolve(parse.GetValue(Data)).OpenStoresAsync(ct);
+        return new OpenedLog(stores.ServiceDesk, stores);
     }
 }

@@ -4,6 +4,9 @@ using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Core.Inventory;
 
+/// <summary>What an inventory search asks for: a Device at this MPxN or (either matches) this UPRN, in this SMI Status.</summary>
+public sealed record DeviceSearch(Mpxn? Mpxn, Uprn? Uprn, SmiStatus? Status);
+
 /// <summary>The Smart Metering Inventory: Devices, Device Logs and the Central Products List.</summary>
 public interface IInventoryStore
 {
@@ -23,6 +26,13 @@ public interface IInventoryStore
 
     /// <summary>Adds many new Devices in one transaction: all of them, or none if any fails. Returns the count.</summary>
     Task<long> ImportDevicesAsync(IAsyncEnumerable<Device> devices, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The first <paramref name="limit"/> Devices, in EUI order, whose MPxN or UPRN is the one sought and
+    /// whose SMI Status is the one sought (each criterion left null matches every Device): answered from
+    /// the store's indexes, so it does not walk a million Devices.
+    /// </summary>
+    Task<IReadOnlyList<Device>> SearchDevicesAsync(DeviceSearch search, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Streams every Device in EUI order; repeated manufacturer, model and firmware texts come back as one shared string each.</summary>
     IAsyncEnumerable<Device> ReadDevicesAsync(CancellationToken cancellationToken = default);

@@ -120,6 +120,15 @@ public sealed class SmiCache
         }
     }
 
+    /// <summary>Every User, read without a lock or a copy (the operator's lists of Users).</summary>
+    public IEnumerable<ServiceUser> Users
+    {
+        get
+        {
+            foreach (var pair in _users) yield return pair.Value;
+        }
+    }
+
     /// <summary>
     /// Makes Devices a bulk import has already written to the store visible to access control (the
     /// import writes them in one transaction of its own, so the cache cannot follow each write).

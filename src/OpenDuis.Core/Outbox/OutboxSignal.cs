@@ -33,6 +33,18 @@ public abstract class DelegatingOutboxStore(IOutboxStore inner) : IOutboxStore
 {
     public IOutboxStore Inner => inner;
 
+    /// <summary>
+    /// The store, or the first one it wraps, that is a <typeparamref name="T"/>: a decorator passes on
+    /// only <see cref="IOutboxStore"/>, so an operator's view (<see cref="IOutboxAdmin"/>, <see cref="IOutboxInspection"/>)
+    /// is found beneath it.
+    /// </summary>
+    public static T? Find<T>(IOutboxStore store) where T : class
+    {
+        for (IOutboxStore? s = store; s is not null; s = (s as DelegatingOutboxStore)?.Inner)
+            if (s is T found) return found;
+        return null;
+    }
+
     public virtual Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default) =>
         inner.EnqueueAsync(entries, cancellationToken);
 

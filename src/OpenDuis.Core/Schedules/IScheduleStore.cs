@@ -34,6 +34,9 @@ public interface IScheduleStore : IAsyncDisposable
     /// <summary>The schedules on a device, whoever owns them, by DSPScheduleID.</summary>
     Task<IReadOnlyList<StoredSchedule>> OnDeviceAsync(Eui deviceId, CancellationToken cancellationToken = default);
 
+    /// <summary>The <paramref name="max"/> schedules, of every owner, that fire next: earliest first (the operator's view).</summary>
+    Task<IReadOnlyList<StoredSchedule>> NextDueAsync(int max, CancellationToken cancellationToken = default);
+
     /// <summary>The schedules a User owns, on whatever device, by DSPScheduleID (a change to the User re-checks them).</summary>
     Task<IReadOnlyList<StoredSchedule>> OwnedByAsync(Eui owner, CancellationToken cancellationToken = default);
 

@@ -55,3 +55,14 @@ public sealed class StorageHealth(TimeProvider? clock = null)
 
 /// <param name="Failure">Why the component began failing; null when it recovered.</param>
 public readonly record struct StorageHealthChange(string Component, string? Failure, Exception? Exception);
+
+/// <summary>
+/// A cheap real write to the database (a heartbeat row), made every few seconds by the server's storage
+/// probe so that a database that stops taking writes is reported to <see cref="StorageHealth"/> while no
+/// request comes, not first by the next request.
+/// </summary>
+public interface IStorageHeartbeat
+{
+    /// <summary>Records that <paramref name="node"/> wrote at <paramref name="at"/>; throws what the database says when it cannot.</summary>
+    Task BeatAsync(string node, DateTimeOffset at, CancellationToken cancellationToken = default);
+}

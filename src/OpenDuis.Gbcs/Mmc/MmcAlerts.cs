@@ -56,6 +56,35 @@ internal static class MmcAlerts
             Close(w, 4);
             return true;
         }
+        // ASN.1 (GBCS CS02b/CS02g, CS06): the alert SEQUENCE {code, time, …} carries the deferred command's outcome.
+        if (m.Payload is Asn1Payload { Root.Children: [_, { TagNumber: Asn1Node.GeneralizedTime } at, ..] alert })
+        {
+            if (alert is [_, _, var outcome] && MmcExecutionOutcome.Is(outcome))
+            {
+                Open(w, "FutureDatedCommandOutcomeDeviceAlert");
+                w.WriteStartElement("UpdateSecurityCredentialsDeviceAlert", Namespace);
+                MmcExecutionOutcome.Write(w, "UpdateSecurityCredentialsExecutionOutcome", outcome);
+                Close(w, 3);
+                return true;
+            }
+            // CS06 (11.3): originator counter of the Activate Firmware command, then {ActivateImageResponseCode, firmware version}.
+            if (alert is [_, _, { TagNumber: Asn1Node.Integer } counter, { Constructed: true, Children: [{ TagNumber: Asn1Node.Integer or Asn1Node.Enumerated } result, ..] activation }])
+            {
+                Open(w, "FutureDatedCommandOutcomeDeviceAlert");
+                w.WriteStartElement("FirmwareActivationDeviceAlert", Namespace);
+                if (Asn1Time(at) is { } executed) Element(w, "ExecutionDateTime", DateTimeText(executed));
+                Element(w, "OriginatorCounterFromCommand", counter.AsInteger().ToString(CultureInfo.InvariantCulture));
+                var activated = (long)result.AsInteger();
+                w.WriteStartElement("ActivateImageResponseCode", Namespace);
+                w.WriteAttribute("ResponseCode", activated);
+                Element(w, "ASN1Status", activated == 0 ? "success" : "notKnown");
+                w.WriteEndElement();
+                // The MMC FirmwareVersion is at most 8 characters: the version's octets as hex, when they fit.
+                if (activation is [_, { TagNumber: Asn1Node.OctetString, Value.Length: >= 1 and <= 4 } v]) Element(w, "FirmwareVersion", Convert.ToHexString(v.Value.Span));
+                Close(w, 3);
+                return true;
+            }
+        }
         // DLMS: an octet-string of Message Code (2), originator counter (8), class (2), OBIS (6), attribute (1).
         if (Items(m) is [_, _, { Type: DlmsType.OctetString } p, ..] && p.Octets.Length == 19)
         {
@@ -183,6 +212,10 @@ internal static class MmcAlerts
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v)
         && int.TryParse(v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText(), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
         && n is >= 0 and <= 100 ? n : null;
+
+    private static DateTimeOffset? Asn1Time(Asn1Node time) =>
+        DateTimeOffset.TryParseExact(System.Text.Encoding.ASCII.GetString(time.Value.Span), "yyyyMMddHHmmss'Z'", CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal, out var at) ? at : null;
 
     private static void Open(MmcWriter w, string element)
     {

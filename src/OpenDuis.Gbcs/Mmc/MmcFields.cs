@@ -39,6 +39,11 @@ internal static class MmcFields
         ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),
         ["UnjoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
         ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
+        // 6.15.1, 6.21, 6.23, 8.5 (CS02b/CS02g): the response SEQUENCE holds the execution outcome, unless the command was future dated.
+        ["UpdateSecurityCredentialsKRPRsp"] = ExecutionOutcome,
+        ["RequestHandoverOfDCCControlledDeviceRsp"] = ExecutionOutcome,
+        ["UpdateSecurityCredentialsCoSRsp"] = ExecutionOutcome,
+        ["ServiceOptOutRsp"] = ExecutionOutcome,
         ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m),
 
         // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x0A00 (bill to date) is not it, Prepayment 0x0001 (Credit Remaining) is.
@@ -60,6 +65,28 @@ internal static class MmcFields
         ["RetrieveBillingDataLogDebtPaymentsRsp"] = DebtPayments,
         // 4.2 ECS17a: active export (scaler-unit Wh) and reactive export (varh) registers.
         ["ReadInstantaneousExportRegistersRsp"] = ExportRegisters,
+        // 4.15 ECS27: supply state on load limit (boolean: true disables, as ECS28a writes "Disable"), load limit counter (with its
+        // scaler-unit), power threshold, period and restoration period (double-long-unsigned).
+        ["ReadLoadLimitDataRsp"] = LoadLimit,
+        // 6.2.5 ECS26f: the two instantaneous power thresholds (low/medium, medium/high) that 6.12 ECS34 writes.
+        ["ReadDeviceConfigurationInstantaneousPowerThresholdsRsp"] = (w, m, values, _) =>
+        {
+            if (values && Item(m, 0) is { Type: DlmsType.Array, Items: [{ IsInteger: true } low, { IsInteger: true } high] })
+            {
+                Element(w, "LowMediumPowerThreshold", low.Value);
+                Element(w, "MediumHighPowerThreshold", high.Value);
+            }
+        },
+        // 6.2.2 ECS26c: randomised offset, offset number and offset limit (long-unsigned), in the MMC's order.
+        ["ReadDeviceConfigurationRandomisationRsp"] = (w, m, values, _) =>
+        {
+            if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 3 }) return;
+            string[] names = ["RandomisedOffset", "RandomisedOffsetNumber", "RandomisedOffsetLimit"];
+            for (var i = 0; i < 3; i++)
+                if (Item(m, i) is { IsInteger: true } v) Element(w, names[i], v.Value);
+        },
+        // 6.2.4 ECS26e: device identifier (8 octets), meter variant, model type and manufacturer identifier (text).
+        ["ReadDeviceConfigurationIdentityExcMPxNRsp"] = Identity,
         // 6.11 ECS70: items 4 and 5 are the clock's time and status; GCS28: ASN.1 {GeneralizedTime, status}.
         ["SynchroniseClockRsp"] = SynchroniseClock,
     };
@@ -119,6 +146,17 @@ internal static class MmcFields
     {
         w.WriteStartElement(name, Namespace);
         w.WriteEndElement();
+    }
+
+    private static void ExecutionOutcome(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload is not Asn1Payload { Root: var root }) return;
+        foreach (var child in root.Children)
+            if (MmcExecutionOutcome.Is(child))
+            {
+                MmcExecutionOutcome.Write(w, "ExecutionOutcome", child);
+                return;
+            }
     }
 
     private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m)
@@ -191,9 +229,18 @@ internal static class MmcFields
     /// </summary>
     private static void ElectricityPrices(MmcWriter w, DlmsData table)
     {
-        var anyBlock = false;
-        foreach (var e in table.Items)
-            if (ChargeEntry(e) is ( >= 0xA1 and <= 0xD8, _)) anyBlock = true;
+        // Prices by charge-table index (one octet), so each is found once rather than by a scan per matrix cell.
+        Span<long> prices = stackalloc long[256];
+        Span<bool> held = stackalloc bool[256];
+        bool anyBlock = false, anyTou = false;
+        for (var i = 0; i < table.Items.Count; i++)
+        {
+            if (ChargeEntry(table[i]) is not { } c) continue;
+            prices[c.Index] = c.Price;
+            held[c.Index] = true;
+            anyBlock |= c.Index is >= 0xA1 and <= 0xD8;
+            anyTou |= c.Index is >= 1 and <= 48;
+        }
         if (anyBlock)
         {
             w.WriteStartElement("TariffBlockPriceMatrix", Namespace);
@@ -201,32 +248,29 @@ internal static class MmcFields
             {
                 var open = false;
                 for (var block = 1; block <= 4; block++)
-                    foreach (var e in table.Items)
-                        if (ChargeEntry(e) is { } c && c.Index == ((block + 9) << 4 | row))
-                        {
-                            if (!open) { w.WriteStartElement("TariffBlockPrices", Namespace); w.WriteAttribute("index", row); open = true; }
-                            w.WriteStartElement("BlockPrice", Namespace);
-                            w.WriteAttribute("index", block);
-                            w.WriteValue(c.Price);
-                            w.WriteEndElement();
-                        }
+                {
+                    var index = (block + 9) << 4 | row;
+                    if (!held[index]) continue;
+                    if (!open) { w.WriteStartElement("TariffBlockPrices", Namespace); w.WriteAttribute("index", row); open = true; }
+                    w.WriteStartElement("BlockPrice", Namespace);
+                    w.WriteAttribute("index", block);
+                    w.WriteValue(prices[index]);
+                    w.WriteEndElement();
+                }
                 if (open) w.WriteEndElement();
             }
             w.WriteEndElement();
         }
-        var anyTou = false;
-        foreach (var e in table.Items)
-            if (ChargeEntry(e) is ( >= 1 and <= 48, _)) anyTou = true;
         if (!anyTou) return;
         w.WriteStartElement("TariffTOUPriceMatrix", Namespace);
-        foreach (var e in table.Items)
-            if (ChargeEntry(e) is ( >= 1 and <= 48, _) touPrice)
-            {
-                w.WriteStartElement("TariffTOUPrice", Namespace);
-                w.WriteAttribute("index", touPrice.Index);
-                w.WriteValue(touPrice.Price);
-                w.WriteEndElement();
-            }
+        for (var index = 1; index <= 48; index++)
+        {
+            if (!held[index]) continue;
+            w.WriteStartElement("TariffTOUPrice", Namespace);
+            w.WriteAttribute("index", index);
+            w.WriteValue(prices[index]);
+            w.WriteEndElement();
+        }
         w.WriteEndElement();
     }
 
@@ -450,6 +494,26 @@ internal static class MmcFields
         w.WriteEndElement();
         w.WriteEndElement();
     }
+
+    private static void LoadLimit(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 6 }) return;
+        if (Item(m, 1) is { IsInteger: true } counter) Element(w, "LoadLimitCounterValue", counter.Value);
+        if (Item(m, 3) is { IsInteger: true } threshold) Element(w, "LoadLimitPowerThreshold", threshold.Value);
+        if (Item(m, 4) is { IsInteger: true } period) Element(w, "LoadLimitPeriod", period.Value);
+        if (Item(m, 5) is { IsInteger: true } restoration) Element(w, "LoadLimitRestorationPeriod", restoration.Value);
+        if (Item(m, 0) is { Type: DlmsType.Boolean } disable) Element(w, "LoadLimitSupplyState", disable.Value != 0 ? "Disable" : "Unchanged");
+    }
+
+    private static void Identity(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Header.MessageCode != 0x003F) return;
+        if (Item(m, 0) is { Type: DlmsType.OctetString, Octets.Length: 8 } id) Element(w, "DeviceIdentifier", Protocol.Domain.Eui.FromBytes(id.Octets.Span).ToString());
+        if (Item(m, 2) is { Type: DlmsType.OctetString, Octets.Length: <= 8 } model && Printable(model.Octets.Span)) Element(w, "ModelType", Ascii(model.Octets.Span));
+        if (Item(m, 3) is { Type: DlmsType.OctetString, Octets.Length: <= 32 } maker && Printable(maker.Octets.Span)) Element(w, "ManufacturerIdentifier", Ascii(maker.Octets.Span));
+    }
+
+    private static bool Printable(ReadOnlySpan<byte> b) => !b.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E);
 
     /// <summary>Clock status (IEC 62056-6-2 clock_status): bit 0 invalid, bit 1 doubtful; the ASN.1 status of GCS28 in the MMC's 6.11 order (0 reliable, 1 invalid, 2 unreliable).</summary>
     private static void SynchroniseClock(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)

@@ -33,8 +33,22 @@ public static class MmcRenderer
     public const string SchemaVersion = "5.4";
 
     /// <summary>The MMC document, or a <see cref="GbcsParseException"/> naming what could not be rendered (never a partial document).</summary>
-    public static string Render(ParsedGbcsMessage message, ReadOnlySpan<byte> rawMessage = default, IGbcsMessageSecurity? security = null)
+    /// <param name="serviceReferenceVariant">
+    /// The Service Reference Variant of the request answered, when known (a DUIS Service Response states it): where one
+    /// Message Code serves two variants (6.15.1 and 6.21, 8.7.1 and 8.7.2 …) it chooses the MMC element; otherwise the Message
+    /// Code's first variant is rendered. A variant the Message Code does not serve is refused.
+    /// </param>
+    public static string Render(ParsedGbcsMessage message, ReadOnlySpan<byte> rawMessage = default, IGbcsMessageSecurity? security = null, string? serviceReferenceVariant = null)
     {
+        if (serviceReferenceVariant is not null && message.UseCase is { } entry && entry.Variant is not null)
+        {
+            var codeAt = 0;
+            foreach (var f in message.Fields)
+                if (f.Name == "Message Code") codeAt = f.Offset;
+            var serving = MessageCodes.Serving(entry, serviceReferenceVariant)
+                ?? throw OctetReader.Fail(codeAt, $"a Message Code serving SR {serviceReferenceVariant}, found 0x{entry.Code:X4} ({entry.UseCase}), which serves SR {string.Join(", ", MessageCodes.Variants(entry))}");
+            message = message with { UseCase = serving };
+        }
         if (message.Payload is UnreadPayload)
             throw OctetReader.Fail(message.Payload.Offset, "a message parsed in full (GbcsParser.Parse), not only its frame");
         if (message.Header.Cra == CraFlag.Command)
@@ -48,7 +62,8 @@ public static class MmcRenderer
                 throw OctetReader.Fail(message.SignedOffset, $"a message whose MAC, signature and encrypted payloads verify with the keys given, but {problem}");
             plaintexts = opening.Plaintexts;
         }
-        var sb = new StringBuilder(2048);
+        // About twelve characters of document per octet of content (element names, indentation, values), so the builder seldom grows.
+        var sb = new StringBuilder(Math.Max(2048, 12 * message.Content.Length));
         try
         {
             var w = new MmcWriter(sb);

@@ -282,6 +282,37 @@ public static class GbcsParser
 /// </summary>
 public static class GbtBlocks
 {
+    internal const byte LastBlock = 0x80;
+
+    /// <summary>
+    /// A message as General Block Transfer blocks of at most <paramref name="blockSize"/> octets of block data each: numbered
+    /// from 1, no acknowledgement (block-number-ack 0), the last marked by block-control bit 7, not streamed (bit 6 clear).
+    /// </summary>
+    internal static byte[] Segment(ReadOnlySpan<byte> message, int blockSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(blockSize, 0xFFFF);
+        var blocks = (message.Length + blockSize - 1) / blockSize;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(blocks, 0xFFFF, nameof(message));
+        var output = new List<byte>(message.Length + blocks * 10);
+        for (var n = 1; n <= blocks; n++)
+        {
+            var data = message.Slice((n - 1) * blockSize, Math.Min(blockSize, message.Length - (n - 1) * blockSize));
+            output.Add(0xE0);
+            output.Add(n == blocks ? LastBlock : (byte)0x00);
+            output.Add((byte)(n >> 8));
+            output.Add((byte)n);
+            output.Add(0);
+            output.Add(0);
+            // A-XDR length: one octet below 0x80, else 0x81 or 0x82 and the length.
+            if (data.Length >= 0x100) { output.Add(0x82); output.Add((byte)(data.Length >> 8)); }
+            else if (data.Length >= 0x80) output.Add(0x81);
+            output.Add((byte)data.Length);
+            output.AddRange(data);
+        }
+        return [.. output];
+    }
+
     public static byte[] Reassemble(ReadOnlySpan<byte> bytes)
     {
         var r = new OctetReader(bytes);
@@ -296,7 +327,7 @@ public static class GbtBlocks
             r.UInt16("the GBT acknowledged block number");
             var data = r.Counted("the GBT block data").ToArray();
             if (!blocks.TryAdd(number, data)) throw OctetReader.Fail(at, $"a GBT block number not seen before, found {number} again");
-            if ((control & 0x80) != 0) last = number;
+            if ((control & LastBlock) != 0) last = number;
         }
         if (last is not { } end) throw OctetReader.Fail(bytes.Length, "a GBT block marked last (block-control 0x80)");
         var joined = new List<byte>();

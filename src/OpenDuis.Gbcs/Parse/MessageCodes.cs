@@ -268,4 +268,35 @@ public static class MessageCodes
     private static readonly Dictionary<ushort, MessageCodeEntry> ByCode = All.ToDictionary(e => e.Code);
 
     public static MessageCodeEntry? Find(ushort code, CraFlag cra) => ByCode.GetValueOrDefault(code);
+
+    /// <summary>
+    /// The other Service Reference Variants a Message Code serves (the RTDS 4.5.0 folders file the same Use Case under
+    /// both): the table above names the first; the variant of the request answered chooses between them.
+    /// </summary>
+    private static readonly Dictionary<ushort, (string Variant, string MmcElement)[]> AlsoServes = new()
+    {
+        [0x000F] = [("8.8.2", "UnjoinServiceNonCriticalRsp")],
+        [0x0055] = [("7.6", "DeactivateAuxiliaryLoadRsp"), ("7.8", "ResetAuxiliaryLoadRsp")],
+        [0x005F] = [("7.9", "AddAuxiliaryLoadToBoostButtonRsp")],
+        [0x0062] = [("8.1.1", "CommissionDeviceSynchroniseClockRsp")],
+        [0x007F] = [("8.1.1", "CommissionDeviceSynchroniseClockRsp")],
+        [0x00AB] = [("8.7.2", "JoinServiceNonCriticalRsp")],
+        [0x00AF] = [("8.7.2", "JoinServiceNonCriticalRsp")],
+        [0x00CB] = [("6.23", "UpdateSecurityCredentialsCoSRsp")],
+        [0x0102] = [("6.21", "RequestHandoverOfDCCControlledDeviceRsp")],
+        [0x0103] = [("6.21", "RequestHandoverOfDCCControlledDeviceRsp")],
+    };
+
+    /// <summary>The entry of <paramref name="entry"/>'s Message Code as it serves <paramref name="variant"/>, or null when it does not serve it.</summary>
+    internal static MessageCodeEntry? Serving(MessageCodeEntry entry, string variant)
+    {
+        if (entry.Variant == variant) return entry;
+        foreach (var (v, element) in AlsoServes.GetValueOrDefault(entry.Code) ?? [])
+            if (v == variant) return entry with { Variant = v, MmcElement = element };
+        return null;
+    }
+
+    /// <summary>Every Service Reference Variant the Message Code of <paramref name="entry"/> serves.</summary>
+    internal static IEnumerable<string> Variants(MessageCodeEntry entry) =>
+        entry.Variant is null ? [] : [entry.Variant, .. (AlsoServes.GetValueOrDefault(entry.Code) ?? []).Select(a => a.Variant)];
 }

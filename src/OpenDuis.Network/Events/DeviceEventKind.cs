@@ -24,6 +24,7 @@ public enum DeviceEventKind
     ChFirmwareActivated,
     CosCertificate,
     SmkiRecoveryAcb,
+    DeviceAlert,
 }
 
 /// <summary>The parameters an event may take; which it needs is in its <see cref="DeviceEventDefinition"/>.</summary>
@@ -38,9 +39,14 @@ public enum DeviceEventParameter
 }
 
 /// <summary>One injectable event: its name (admin API and CLI), the DCC Alert Code it raises, the Devices it happens on, and its parameters.</summary>
+/// <param name="AlertCode">The DCC Alert the event raises; null for the Device's own alert (a Device Alert, its code given with --alert-code).</param>
 /// <param name="Required">Parameters the event cannot be raised without; the others in <paramref name="Optional"/>.</param>
-public sealed record DeviceEventDefinition(DeviceEventKind Kind, string Name, DccAlertCode AlertCode, IReadOnlyList<DeviceType> DeviceTypes,
-    DeviceGeneration? Generation, string Description, IReadOnlyList<DeviceEventParameter> Required, IReadOnlyList<DeviceEventParameter> Optional);
+public sealed record DeviceEventDefinition(DeviceEventKind Kind, string Name, DccAlertCode? AlertCode, IReadOnlyList<DeviceType> DeviceTypes,
+    DeviceGeneration? Generation, string Description, IReadOnlyList<DeviceEventParameter> Required, IReadOnlyList<DeviceEventParameter> Optional)
+{
+    /// <summary>What the event raises, as listed: its DCC Alert Code, or "Device Alert".</summary>
+    public string Raises => AlertCode?.Code ?? "Device Alert";
+}
 
 /// <summary>
 /// The one table of injectable device events, the DCC Alert each raises (its trigger in
@@ -52,9 +58,9 @@ public static class DeviceEventKinds
     private static readonly DeviceType[] Chf = [DeviceType.CHF];
     private static readonly DeviceType[] Any = Enum.GetValues<DeviceType>();
 
-    private static DeviceEventDefinition Row(DeviceEventKind kind, string name, string code, DeviceType[] types, string description,
+    private static DeviceEventDefinition Row(DeviceEventKind kind, string name, string? code, DeviceType[] types, string description,
         DeviceEventParameter[]? required = null, DeviceEventParameter[]? optional = null, DeviceGeneration? generation = null) =>
-        new(kind, name, DccAlertCode.Parse(code), types, generation, description, required ?? [], optional ?? []);
+        new(kind, name, code is null ? null : DccAlertCode.Parse(code), types, generation, description, required ?? [], optional ?? []);
 
     public static readonly IReadOnlyList<DeviceEventDefinition> Table =
     [
@@ -96,6 +102,9 @@ public static class DeviceEventKinds
             "The Device's CoS Trust Anchor Cell holds a certificate of no active CoS Party (DUIS 3.9.24): CoSCertificateAlert to the Registered Supplier"),
         Row(DeviceEventKind.SmkiRecoveryAcb, "smki-recovery-acb", "N44", Any,
             "SMKI Recovery of the Device completed with ACB credentials placed (SEC Appendix L; DUIS 3.9.3): DeviceStatusChangeEvent to the Registered Supplier and Network Operator"),
+        Row(DeviceEventKind.DeviceAlert, "device-alert", null, [DeviceType.ESME, DeviceType.GSME, DeviceType.CHF, DeviceType.GPF, DeviceType.PPMID],
+            "The SMETS1 Device raised an Alert (R-S1-1): the S1SP-signed sr:SMETS1ResponseMessage with its DeviceAlertMessage to the Registered Supplier",
+            [DeviceEventParameter.AlertCode], generation: DeviceGeneration.Smets1),
     ];
 
     public static DeviceEventDefinition Of(DeviceEventKind kind) => Table[(int)kind];

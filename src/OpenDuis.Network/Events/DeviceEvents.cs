@@ -94,6 +94,9 @@ public sealed record DeviceEventRequest(DeviceEventDefinition Definition)
     }
 }
 
+/// <summary>What an event raised for one User: the DCC Alert Code (N39…), or the Device Alert Code (0x8F35…) of a Device's own alert.</summary>
+public sealed record RaisedAlert(string Code, Eui Recipient);
+
 /// <summary>An event that cannot happen on the Device named (not in the SMI, or not a Device of that kind); the message says why.</summary>
 public sealed class DeviceEventRefusedException(string message) : Exception(message);
 
@@ -107,14 +110,16 @@ public sealed class DeviceEventRefusedException(string message) : Exception(mess
 /// </summary>
 /// <param name="network">The emulated SM WAN whose device state events change; without it only alerts are raised.</param>
 /// <param name="faults">The injected faults a power outage sets (the hub and the Devices behind it unreachable); without them it raises AD1 only.</param>
-public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvider clock, EmulatedSmWan? network = null, DeviceFaults? faults = null)
+/// <param name="smets1Alerts">What carries a SMETS1 Device's own alerts (device-alert); without it that event is refused.</param>
+public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvider clock, EmulatedSmWan? network = null, DeviceFaults? faults = null,
+    Smets1.Smets1DeviceAlerts? smets1Alerts = null)
 {
     private readonly AlertRecipients _recipients = new(store);
     private readonly DeviceNetworkAlerts _networkAlerts = new(store, sink);
 
     /// <summary>Raises <paramref name="request"/> on <paramref name="deviceId"/>; returns the alerts raised (none when the event has no recipient).</summary>
     /// <exception cref="DeviceEventRefusedException">The Device is not in the SMI, or the event cannot happen on it.</exception>
-    public async Task<IReadOnlyList<AlertToRaise>> RaiseAsync(Eui deviceId, DeviceEventRequest request, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RaisedAlert>> RaiseAsync(Eui deviceId, DeviceEventRequest request, CancellationToken cancellationToken = default)
     {
         var definition = request.Definition;
         var device = await store.FindDeviceAsync(deviceId, cancellationToken)
@@ -125,13 +130,20 @@ public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvid
             throw new DeviceEventRefusedException($"{definition.Name} happens on a {Text(generation)} Device; Device {deviceId} is {Text(device.Generation)}.");
 
         var now = clock.GetUtcNow();
-        var code = definition.AlertCode;
         if (definition.Kind == DeviceEventKind.PowerOutage)
         {
             var outage = await _networkAlerts.PowerOutageAsync(deviceId, now, cancellationToken);
             await PowerOffAsync(device, cancellationToken);
-            return outage;
+            return Raised(outage);
         }
+        if (definition.Kind == DeviceEventKind.DeviceAlert)
+        {
+            var carrier = smets1Alerts ?? throw new DeviceEventRefusedException("No SMETS1 Service Provider is running to carry the Device's alert (serve without --no-network).");
+            var code = request.AlertCode!.Value;
+            var written = await carrier.RaiseAsync(deviceId, code, await SuppliersAsync(device, now, cancellationToken), now, cancellationToken);
+            return [.. written.Select(id => new RaisedAlert($"0x{code:X4}", id.Target))];
+        }
+        var alertCode = definition.AlertCode!.Value;
 
         (DccAlertBody Body, IReadOnlyList<Eui> Recipients) raised = definition.Kind switch
         {
@@ -162,14 +174,16 @@ public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvid
             _ => throw new DeviceEventRefusedException($"{definition.Name} raises no alert."),
         };
 
-        var alerts = raised.Recipients.Select(r => new AlertToRaise(code, raised.Body, r) { DeviceId = deviceId, RequestId = request.RequestId }).ToArray();
+        var alerts = raised.Recipients.Select(r => new AlertToRaise(alertCode, raised.Body, r) { DeviceId = deviceId, RequestId = request.RequestId }).ToArray();
         await sink.RaiseAsync(alerts, cancellationToken);
         // The hub reports what it activated (a later Read Firmware Version); the SMI keeps its own record, as N49–N51 compare.
         if (request.Activated || definition.Kind == DeviceEventKind.ChFirmwareActivated)
             if (request.FirmwareVersion is { } activated && definition.Kind != DeviceEventKind.PpmidAlert)
                 network?.ChangeDevice(device, s => s with { FirmwareVersion = activated });
-        return alerts;
+        return Raised(alerts);
     }
+
+    private static RaisedAlert[] Raised(IEnumerable<AlertToRaise> alerts) => [.. alerts.Select(a => new RaisedAlert(a.Code.Code, a.Recipient))];
 
     /// <summary>
     /// Without power the Communications Hub carries nothing: it, its GPF and the Devices in its Device

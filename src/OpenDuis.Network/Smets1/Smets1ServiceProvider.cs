@@ -28,6 +28,14 @@ public sealed class Smets1ServiceProvider(SigningKey key)
     }
 
     /// <summary>The ra:SMETSData element of the variant, with the Device's values (<see cref="Smets1MmcData"/>); null when the MMC has none for it.</summary>
+    /// <summary>
+    /// The sr:SMETS1ResponseMessage carrying a SMETS1 Device's alert <paramref name="alertCode"/> to <paramref name="user"/>,
+    /// in the S1SP's signed document (ra:DeviceAlertContent with the GBCS Table 16.2 description).
+    /// </summary>
+    public XmlElement Alert(DuisSchemaVersion schemaVersion, Eui device, Eui user, ushort alertCode, ulong counter, DateTimeOffset at) =>
+        Smets1Response.AlertMessage(Smets1Response.SignAlert(schemaVersion, device, user, counter, alertCode,
+            OpenDuis.Gbcs.GbcsAlertDescriptions.Of(alertCode), at, key));
+
     /// <summary>The MMC ra:SMETSData element that answers <paramref name="variant"/> (e.g. ReadInstantaneousImportRegistersRsp), or null if none.</summary>
     public static string? ResponseElement(ServiceReferenceVariant variant) =>
         Protocol.Catalogue.ServiceCatalogue.TryGet(variant, out var definition) ? Smets1MmcData.ResponseElement(definition) : null;

@@ -37,10 +37,11 @@ public sealed class ImportJobs(ConsoleContext context, SmiCache cache)
 
     public async Task<ImportJob> StartAsync(string fileName, Stream upload, CancellationToken cancellationToken)
     {
-        var folder = Directory.CreateDirectory(Path.Combine(context.Options.DataFolder, "imports")).FullName;
+        // Inventory (MPxNs, UPRNs) in the owner-only data folder: 0700 and 0600 like the rest of it.
+        var folder = Protocol.Keys.OwnerOnly.CreateDirectory(Path.Combine(context.Options.DataFolder, "imports")).FullName;
         var id = Guid.NewGuid().ToString("N")[..12];
         var path = Path.Combine(folder, id + ".csv");
-        await using (var file = File.Create(path)) await upload.CopyToAsync(file, cancellationToken);
+        await using (var file = Protocol.Keys.OwnerOnly.Create(path)) await upload.CopyToAsync(file, cancellationToken);
         var job = new ImportJob(id, Path.GetFileName(fileName), new FileInfo(path).Length);
         _jobs[id] = job;
         _ = Task.Run(() => RunAsync(job, path));

@@ -9,8 +9,9 @@ namespace OpenDuis.OperatorConsole.Traffic;
 /// costs a copy of each body and no lock. Older messages fall out; the Traffic page reads pages of
 /// what is held, and the live stream sends at most a screenful of the newest each tick.
 /// Above <see cref="PerSecond"/> messages a second it records a sample (the first that many in
-/// each second) and counts the rest, so a heavy load neither churns the collector with copies
-/// nor floods a viewer.
+/// each second) and counts the rest: the decision is taken before anything is copied, so a message
+/// outside the sample costs the DUIS door a clock read and two counters (docs/benchmarks.md), and a
+/// heavy load neither churns the collector with copies nor floods a viewer.
 /// </summary>
 public sealed class TrafficLog(TimeProvider clock, int capacity = TrafficLog.DefaultCapacity, int perSecond = TrafficLog.DefaultPerSecond)
 {
@@ -30,18 +31,21 @@ public sealed class TrafficLog(TimeProvider clock, int capacity = TrafficLog.Def
     /// <summary>The sequence number of the newest message (0 before the first).</summary>
     public long Last => Interlocked.Read(ref _last);
 
-    /// <summary>Whether the next message is recorded: true while this second's sample is not full.</summary>
+    /// <summary>
+    /// Whether the next message is recorded: true while this second's sample is not full. A message
+    /// not admitted must be counted with <see cref="Skip"/>. Once the sample is full the rest of the
+    /// second only reads the two shared fields, so the door's threads do not contend on writes.
+    /// </summary>
     public bool Admit()
     {
         var second = clock.GetTimestamp() / clock.TimestampFrequency;
-        if (Interlocked.Exchange(ref _second, second) != second) Interlocked.Exchange(ref _inSecond, 0);
-        if (Interlocked.Increment(ref _inSecond) <= perSecond) return true;
-        Skip();
-        return false;
+        if (Volatile.Read(ref _second) != second && Interlocked.Exchange(ref _second, second) != second)
+            Interlocked.Exchange(ref _inSecond, 0);
+        return Volatile.Read(ref _inSecond) < perSecond && Interlocked.Increment(ref _inSecond) <= perSecond;
     }
 
-    /// <summary>Counts a message that passed without being recorded.</summary>
-    public void Skip() => Interlocked.Increment(ref _seen);
+    /// <summary>Counts messages that passed without being recorded.</summary>
+    public void Skip(int messages = 1) => Interlocked.Add(ref _seen, messages);
 
     public TrafficMessage Record(TrafficKind kind, byte[] body, Eui? recipient = null, string? note = null)
     {
@@ -70,23 +74,28 @@ public sealed class TrafficLog(TimeProvider clock, int capacity = TrafficLog.Def
     }
 }
 
-/// <summary>Records every request and its synchronous answer as it passes through the DUIS door.</summary>
+/// <summary>
+/// Records a sample of the requests and their synchronous answers as they pass through the DUIS door.
+/// A request outside the sample goes straight to the door (no copy, no state machine of its own); one
+/// inside it is recorded with its answer, so a sampled request is never shown without it.
+/// </summary>
 internal sealed class RecordingRequestHandler(IDuisRequestHandler inner, TrafficLog log) : IDuisRequestHandler
 {
     public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         HandleAsync(service, body, channel: null, cancellationToken);
 
-    public async ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, DuisChannel? channel, CancellationToken cancellationToken)
+    public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, DuisChannel? channel, CancellationToken cancellationToken)
+    {
+        if (log.Admit()) return RecordAsync(service, body, channel, cancellationToken);
+        log.Skip(2);
+        return inner.HandleAsync(service, body, channel, cancellationToken);
+    }
+
+    private async ValueTask<DuisAnswer> RecordAsync(WebService service, ReadOnlyMemory<byte> body, DuisChannel? channel, CancellationToken cancellationToken)
     {
         // The body is a pooled buffer the endpoint reuses: the log keeps its own copy.
-        var recorded = log.Admit();
-        if (recorded) log.Record(TrafficKind.Request, body.ToArray());
-        var answer = await inner.HandleAsync(service, body, channel, cancellationToken);
-        if (!recorded)
-        {
-            log.Skip();
-            return answer;
-        }
+        log.Record(TrafficKind.Request, body.ToArray());
+        var answer = await inner.HandleAsync(service, body, channel, cancellationToken).ConfigureAwait(false);
         switch (answer.Outcome)
         {
             case AnswerOutcome.Unreadable or AnswerOutcome.NotApplied:
@@ -101,17 +110,32 @@ internal sealed class RecordingRequestHandler(IDuisRequestHandler inner, Traffic
     }
 }
 
-/// <summary>Records each Service Response and DCC Alert as it is written to the outbox for its User.</summary>
+/// <summary>
+/// Records a sample of the Service Responses and DCC Alerts as they are written to the outbox for
+/// their User. The sample is drawn before the write, so a write outside it is the inner store's alone.
+/// </summary>
 public sealed class RecordingOutboxStore(IOutboxStore inner, TrafficLog log) : DelegatingOutboxStore(inner)
 {
-    public override async Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
+    public override Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
+    {
+        List<OutboxEntry>? sampled = null;
+        foreach (var e in entries)
+        {
+            if (log.Admit()) (sampled ??= []).Add(e);
+            else log.Skip();
+        }
+        if (sampled is null) return Inner.EnqueueAsync(entries, cancellationToken);
+        return EnqueueAndRecordAsync(entries, sampled, cancellationToken);
+    }
+
+    private async Task EnqueueAndRecordAsync(IReadOnlyList<OutboxEntry> entries, List<OutboxEntry> sampled, CancellationToken cancellationToken)
     {
         await Inner.EnqueueAsync(entries, cancellationToken).ConfigureAwait(false);
         // Shown once the transaction that wrote them commits (a rolled-back change never reaches the User).
         Core.Transactions.UnitOfWorkContext.AfterCommit(() =>
         {
-            foreach (var e in entries)
-                if (log.Admit()) log.Record(e.Kind == OutboxKind.DccAlert ? TrafficKind.DccAlert : TrafficKind.ServiceResponse, e.Body, e.Recipient);
+            foreach (var e in sampled)
+                log.Record(e.Kind == OutboxKind.DccAlert ? TrafficKind.DccAlert : TrafficKind.ServiceResponse, e.Body, e.Recipient);
         });
     }
 }

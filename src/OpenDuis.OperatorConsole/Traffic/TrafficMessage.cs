@@ -84,7 +84,9 @@ public sealed record TrafficHeader(
                     case "CommandVariant": Keep(ref cv, reader); continue;
                     case "ResponseCode": Keep(ref code, reader); continue;
                     case "DCCAlertCode" or "AlertCode": Keep(ref alertCode, reader); continue;
-                    case "DeviceID" or "BusinessTargetID" or "CHFID": Keep(ref deviceId, reader); continue;
+                    // DeviceID, and the named ones of some alert bodies (ESMEDeviceID in N58, CommsHubDeviceID ...).
+                    case "BusinessTargetID" or "CHFID": Keep(ref deviceId, reader); continue;
+                    case var name when name.EndsWith("DeviceID", StringComparison.Ordinal): Keep(ref deviceId, reader); continue;
                     case "GBCSPayload": gbcs = true; break;
                     case "Signature": goto done;
                 }

@@ -39,7 +39,8 @@ public static class DemoKeySet
 
     /// <summary>Writes the set into <paramref name="folder"/> (created if needed) and returns the file names written.</summary>
     /// <param name="withDsp">Also issue the DSP's xmlSign key; false beside a key set that has its own (ZAZ1).</param>
-    public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users, bool withDsp = true)
+    /// <param name="keyAgreementOnly">Users that get only a keyAgreement role certificate: those a key set beside gives every other key.</param>
+    public static IReadOnlyList<string> Generate(string folder, IEnumerable<DemoParty> users, bool withDsp = true, IEnumerable<DemoParty>? keyAgreementOnly = null)
     {
         OwnerOnly.CreateDirectory(folder);
         var written = new List<string>();
@@ -69,6 +70,8 @@ public static class DemoKeySet
             Issue(folder, $"role-{user.Role.ToOu()}-{eui}-ds", user.Party, user.Role, CertificateKeyUsage.DigitalSignature, ca, caKey, written);
             Issue(folder, $"role-{user.Role.ToOu()}-{eui}-ka", user.Party, user.Role, CertificateKeyUsage.KeyAgreement, ca, caKey, written);
         }
+        foreach (var user in keyAgreementOnly ?? [])
+            Issue(folder, $"role-{user.Role.ToOu()}-{user.Party.ToCompactString()}-ka", user.Party, user.Role, CertificateKeyUsage.KeyAgreement, ca, caKey, written);
         return written;
     }
 

@@ -256,6 +256,32 @@ public sealed class DuisResponse
         return doc;
     }
 
+    /// <summary>
+    /// The response signed with <paramref name="key"/> as UTF-8: what <see cref="Signing.DuisSigner.SignAndSerialise"/>
+    /// writes for <see cref="ToXmlDocument"/> but for the (randomised) signature value. An acknowledgement,
+    /// the answer to nearly every request, is written from its canonical text without a document.
+    /// </summary>
+    public byte[] ToSignedBytes(Keys.SigningKey key)
+    {
+        if (!IsBuiltAcknowledgement) return Signing.DuisSigner.SignToBytes(ToXmlDocument(), key);
+        // The inclusive canonical form of what ToXmlDocument builds for it (C14N: declarations sorted by prefix,
+        // then attributes; no value here holds a character C14N escapes).
+        var canonical = System.Text.Encoding.UTF8.GetBytes(string.Concat(
+        [
+            "<sr:Response xmlns:ra=\"", DuisNamespaces.ResponseAndAlert, "\" xmlns:sr=\"", DuisNamespaces.ServiceUserGateway,
+            "\" schemaVersion=\"", SchemaVersion.ToString(), "\"><sr:Header><sr:RequestID>", RequestId!.ToString(),
+            "</sr:RequestID><sr:ResponseCode>", ResponseCode.Code, "</sr:ResponseCode><sr:ResponseDateTime>",
+            FormatDateTime(ResponseDateTime), "</sr:ResponseDateTime></sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>",
+            Message!.ServiceReference.ToString(), "</sr:ServiceReference><sr:ServiceReferenceVariant>", Message.ServiceReferenceVariant.ToString(),
+            "</sr:ServiceReferenceVariant></sr:ResponseMessage></sr:Body></sr:Response>",
+        ]));
+        return Signing.DuisSigner.SignCanonical(canonical, "</sr:Response>"u8, declared: false, key);
+    }
+
+    // Built by CreateAcknowledgement: nothing carried from a message that was read, no data.
+    private bool IsBuiltAcknowledgement => _body is null && _rootAttributes is null && _responseDateTimeText is null && Signature is null
+        && BodyKind == ResponseBodyKind.ResponseMessage && Message is { Payload: null } && RequestId is not null && ResponseId is null;
+
     /// <summary>The same response without its signature (the input to signing).</summary>
     public DuisResponse WithoutSignature() =>
         new(SchemaVersion, RequestId, ResponseId, ResponseCode, ResponseDateTime, BodyKind, _body, Message, Alert, DeviceAlert, null, _rootAttributes, _responseDateTimeText);
@@ -338,6 +364,21 @@ public sealed class DuisResponse
         if (smets1ResponseMessage.LocalName != "SMETS1ResponseMessage" || smets1ResponseMessage.NamespaceURI != DuisNamespaces.ServiceUserGateway)
             throw new ArgumentException($"{smets1ResponseMessage.Name} is not an sr:SMETS1ResponseMessage.", nameof(smets1ResponseMessage));
         return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.Smets1ResponseMessage,
+            (XmlElement)smets1ResponseMessage.CloneNode(deep: true), null, null, null, null, null, null);
+    }
+
+    /// <summary>
+    /// A SMETS1 Device's alert as the DCC forwards it (R-S1-1; XSD sr:SMETS1ResponseMessage whose S1SP-signed
+    /// sr:SMETS1Response holds a DeviceAlertMessage, <see cref="Smets1Response.SignAlert"/>): I0, the
+    /// Response ID from the Device to the User, and the Request ID only where the alert is about a request.
+    /// </summary>
+    public static DuisResponse CreateSmets1DeviceAlert(DuisSchemaVersion schemaVersion, RequestId responseId, DateTimeOffset at,
+        XmlElement smets1ResponseMessage, RequestId? requestId = null)
+    {
+        RequireApplicable(ResponseCode.I0, ResponseTypes.DeviceAlert, schemaVersion);
+        if (smets1ResponseMessage.LocalName != "SMETS1ResponseMessage" || smets1ResponseMessage.NamespaceURI != DuisNamespaces.ServiceUserGateway)
+            throw new ArgumentException($"{smets1ResponseMessage.Name} is not an sr:SMETS1ResponseMessage.", nameof(smets1ResponseMessage));
+        return new DuisResponse(schemaVersion, requestId, responseId, ResponseCode.I0, at, ResponseBodyKind.Smets1ResponseMessage,
             (XmlElement)smets1ResponseMessage.CloneNode(deep: true), null, null, null, null, null, null);
     }
 

@@ -76,6 +76,33 @@ public static class Smets1Response
     {
         if (smetsData is not null && (smetsData.NamespaceURI != DuisNamespaces.ResponseAndAlert || !SmetsDataElements.Contains(smetsData.LocalName)))
             throw new ArgumentException($"{smetsData.Name} is not an element of the MMC ra:SMETSData choice.", nameof(smetsData));
+        var (doc, root, body) = Document(schemaVersion, device, user, counter, (reference, variant), at);
+        var message = Sr(body, "ResponseMessage");
+        if (smetsData is not null) Ra(message, "SMETSData").AppendChild(doc.ImportNode(smetsData, deep: true));
+        DuisSigner.Sign(doc, s1spKey);
+        return root;
+    }
+
+    /// <summary>
+    /// The S1SP's signed document for a SMETS1 Device's alert (XSD sr:SMETS1Response Body choice
+    /// DeviceAlertMessage, MMC ra:DeviceAlertMessageType): the MMC Header (the Device to the User, no
+    /// Service Reference) and ra:DeviceAlertContent with the alert code, its description and time.
+    /// </summary>
+    public static XmlElement SignAlert(DuisSchemaVersion schemaVersion, Eui device, Eui user, ulong counter, ushort alertCode, string description,
+        DateTimeOffset at, SigningKey s1spKey)
+    {
+        var (doc, root, body) = Document(schemaVersion, device, user, counter, null, at);
+        var content = Ra(Sr(body, "DeviceAlertMessage"), "DeviceAlertContent");
+        Ra(content, "GBCSHexAlertCode", alertCode.ToString("X4", CultureInfo.InvariantCulture));
+        Ra(content, "AlertDescription", description.Length <= 250 ? description : description[..250]);
+        Ra(content, "Timestamp", Timestamp(at));
+        DuisSigner.Sign(doc, s1spKey);
+        return root;
+    }
+
+    private static (XmlDocument Doc, XmlElement Root, XmlElement Body) Document(DuisSchemaVersion schemaVersion, Eui device, Eui user, ulong counter,
+        (ServiceReference Reference, ServiceReferenceVariant Variant)? service, DateTimeOffset at)
+    {
         var (doc, root) = DuisXml.NewDocument("SMETS1SignedResponse", null);
         root.SetAttribute("schemaVersion", schemaVersion.ToString());
         var response = Sr(root, "SMETS1Response");
@@ -83,25 +110,36 @@ public static class Smets1Response
         Ra(header, "BusinessOriginatorID", device.ToString());
         Ra(header, "BusinessTargetID", user.ToString());
         Ra(header, "OriginatorCounter", counter.ToString(CultureInfo.InvariantCulture));
-        Ra(header, "ServiceReference", reference.ToString());
-        Ra(header, "ServiceReferenceVariant", variant.ToString());
-        Ra(header, "Timestamp", at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-        var message = Sr(Sr(response, "Body"), "ResponseMessage");
-        if (smetsData is not null) Ra(message, "SMETSData").AppendChild(doc.ImportNode(smetsData, deep: true));
-        DuisSigner.Sign(doc, s1spKey);
-        return root;
+        if (service is { } s)
+        {
+            Ra(header, "ServiceReference", s.Reference.ToString());
+            Ra(header, "ServiceReferenceVariant", s.Variant.ToString());
+        }
+        Ra(header, "Timestamp", Timestamp(at));
+        return (doc, root, Sr(response, "Body"));
     }
 
+    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>sr:SMETS1ResponseMessage: the Service Reference and Variant, the DCC Schedule if any, and the S1SP's signed response.</summary>
-    public static XmlElement Message(XmlElement signedResponse, ServiceReference reference, ServiceReferenceVariant variant, ulong? dspScheduleId = null)
+    public static XmlElement Message(XmlElement signedResponse, ServiceReference reference, ServiceReferenceVariant variant, ulong? dspScheduleId = null) =>
+        Message(signedResponse, (reference, variant), dspScheduleId);
+
+    /// <summary>sr:SMETS1ResponseMessage carrying a SMETS1 Device's alert (<see cref="SignAlert"/>): no Service Reference, only the S1SP's signed document.</summary>
+    public static XmlElement AlertMessage(XmlElement signedAlert) => Message(signedAlert, null, null);
+
+    private static XmlElement Message(XmlElement signedResponse, (ServiceReference Reference, ServiceReferenceVariant Variant)? service, ulong? dspScheduleId)
     {
         if (signedResponse.LocalName != "SMETS1SignedResponse" || signedResponse.NamespaceURI != DuisNamespaces.ServiceUserGateway)
             throw new ArgumentException($"{signedResponse.Name} is not an sr:SMETS1SignedResponse.", nameof(signedResponse));
         var doc = new XmlDocument { PreserveWhitespace = true };
         var message = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "SMETS1ResponseMessage", DuisNamespaces.ServiceUserGateway);
         doc.AppendChild(message);
-        Sr(message, "ServiceReference", reference.ToString());
-        Sr(message, "ServiceReferenceVariant", variant.ToString());
+        if (service is { } s)
+        {
+            Sr(message, "ServiceReference", s.Reference.ToString());
+            Sr(message, "ServiceReferenceVariant", s.Variant.ToString());
+        }
         if (dspScheduleId is { } schedule) Sr(message, "DSPScheduleID", schedule.ToString(CultureInfo.InvariantCulture));
         message.AppendChild(doc.ImportNode(signedResponse, deep: true));
         return message;
@@ -126,6 +164,34 @@ public static class Smets1Response
                     declaration.Value = a.Value;
                     root.Attributes.Append(declaration);
                 }
+        return doc;
+    }
+
+    /// <summary>
+    /// The S1SP's response as the MMC ra:GBCSResponse document a User's Parse and Correlate gives for a SMETS2+
+    /// Device (MMC Schema: the same ra:HeaderType Header and ResponseMessage or DeviceAlertMessage Body), its
+    /// schemaVersion the signed response's; null if <paramref name="signedResponse"/> is not an sr:SMETS1SignedResponse.
+    /// </summary>
+    public static XmlDocument? ToMmcDocument(XmlDocument signedResponse)
+    {
+        if (signedResponse.DocumentElement is not { LocalName: "SMETS1SignedResponse", NamespaceURI: DuisNamespaces.ServiceUserGateway } root
+            || root.FirstElement("SMETS1Response", DuisNamespaces.ServiceUserGateway) is not { } response
+            || response.FirstElement("Header", DuisNamespaces.ServiceUserGateway) is not { } header
+            || response.FirstElement("Body", DuisNamespaces.ServiceUserGateway) is not { } body
+            || body.ChildNodes.OfType<XmlElement>().FirstOrDefault() is not { } message)
+            return null;
+        var doc = new XmlDocument();
+        var mmc = doc.CreateElement(DuisNamespaces.ResponseAndAlertPrefix, "GBCSResponse", DuisNamespaces.ResponseAndAlert);
+        // Declared first, as Parse and Correlate's documents declare it.
+        mmc.SetAttribute($"xmlns:{DuisNamespaces.ResponseAndAlertPrefix}", DuisNamespaces.ResponseAndAlert);
+        mmc.SetAttribute("schemaVersion", root.GetAttribute("schemaVersion"));
+        doc.AppendChild(mmc);
+        void Copy(XmlElement from, XmlElement to)
+        {
+            foreach (var child in from.ChildNodes.OfType<XmlElement>()) to.AppendChild(doc.ImportNode(child, deep: true));
+        }
+        Copy(header, Ra(mmc, "Header"));
+        Copy(message, Ra(Ra(mmc, "Body"), message.LocalName));
         return doc;
     }
 

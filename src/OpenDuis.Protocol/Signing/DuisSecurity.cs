@@ -32,9 +32,10 @@ public sealed class DuisSecurity(ICertificateLookup certificates, SecureXmlOptio
     /// Reads and verifies a signed service request in one pass over its bytes, with no DOM of the whole
     /// message: the same request and the same verdict as <see cref="Load(ReadOnlyMemory{byte})"/>,
     /// <see cref="DuisRequest.TryRead"/> and <see cref="Verify(XmlDocument, RemotePartyRole)"/> give, the
-    /// signer's role chosen by <paramref name="requiredRole"/> from the request's header. False when the
-    /// message is not of the usual shape (refused or malformed XML, not a well-formed DUIS request, a
-    /// second signature, an exc-c14n Reference…): the caller then takes that path, which names the problem.
+    /// signer's role chosen by <paramref name="requiredRole"/> from the request's header. Refused XML throws
+    /// the <see cref="XmlRefusedException"/> <see cref="Load(ReadOnlyMemory{byte})"/> throws. False when the
+    /// message is not of the usual shape (not a well-formed DUIS request, a second signature, an exc-c14n
+    /// Reference…): the caller then takes the document path, which names the problem.
     /// </summary>
     public bool TryReadSignedRequest(ReadOnlyMemory<byte> bytes, Func<RequestId, RemotePartyRole> requiredRole,
         [NotNullWhen(true)] out DuisRequest? request, [NotNullWhen(true)] out VerificationResult? verification)

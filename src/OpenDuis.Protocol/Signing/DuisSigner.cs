@@ -65,7 +65,15 @@ public static class DuisSigner
         var endTag = Encoding.UTF8.GetBytes("</" + root.Name + ">");
         // Something after the document element (a PI) would follow the signature: the DOM path handles that.
         if (!canonical.EndsWith(endTag)) return SignAndSerialise(document, key);
+        return SignCanonical(canonical, endTag, root.GetNamespaceOfPrefix(Prefix) == DsigNamespace, key);
+    }
 
+    /// <summary>
+    /// The signed message from the inclusive canonical octets of an unsigned one whose document element
+    /// ends them with <paramref name="endTag"/>: what <see cref="SignToBytes"/> writes once it has them.
+    /// </summary>
+    internal static byte[] SignCanonical(ReadOnlySpan<byte> canonical, ReadOnlySpan<byte> endTag, bool declared, SigningKey key)
+    {
         Span<byte> hash = stackalloc byte[DigestLength];
         SHA256.HashData(canonical, hash);
         var digest = Convert.ToBase64String(hash);
@@ -73,7 +81,6 @@ public static class DuisSigner
         SHA256.HashData(signedInfo, hash);
         var signatureValue = Convert.ToBase64String(key.SignHash(hash));
 
-        var declared = root.GetNamespaceOfPrefix(Prefix) == DsigNamespace;
         var signature = Encoding.UTF8.GetBytes(string.Concat(
             declared ? "<ds:Signature>" : "<ds:Signature xmlns:ds=\"" + DsigNamespace + "\">",
             SignedInfoOpen + SignedInfoContent, digest, SignedInfoClose,
@@ -88,7 +95,7 @@ public static class DuisSigner
         at += body.Length;
         signature.CopyTo(bytes, at);
         at += signature.Length;
-        endTag.CopyTo(bytes, at);
+        endTag.CopyTo(bytes.AsSpan(at));
         return bytes;
     }
 

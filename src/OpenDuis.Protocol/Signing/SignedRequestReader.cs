@@ -16,10 +16,11 @@ namespace OpenDuis.Protocol.Signing;
 /// signature); the header's fields are read from the stream; only the body's element and the
 /// ds:Signature become XML nodes, for the pipeline and for the signature's profile checks (R-MSG-3).
 /// <para>
-/// It answers only the shape a DUIS User's request has: sr:Request of Header, Body with one element,
+/// XML that <see cref="SecureXml"/> refuses is refused here with the same reason. Beyond that it
+/// answers only the shape a DUIS User's request has: sr:Request of Header, Body with one element,
 /// and one ds:Signature, the header's values as text, a Reference without exc-c14n. Anything else
-/// (refused or malformed XML, a second or misplaced signature, an unknown value, a comment inside a
-/// header value) makes <see cref="TryRead"/> return false, and the caller loads the message as a
+/// (a second or misplaced signature, an unknown value, a comment inside a header value) makes
+/// <see cref="TryRead"/> return false, and the caller loads the message as a
 /// document (<see cref="SecureXml.Load(byte[])"/>, <see cref="DuisRequest.TryRead"/>,
 /// <see cref="DuisSignatureVerifier.Verify"/>), which gives such a message its precise answer. Both
 /// passes are linear in the input, so a hostile message costs at most twice the reading.
@@ -42,7 +43,10 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     /// <summary>The inclusive canonical octets of the last request read, without its enveloped signature.</summary>
     public ReadOnlySpan<byte> CanonicalOctets => _canonical.Written;
 
-    /// <summary>Reads <paramref name="bytes"/>; false when the message is not of the shape this pass answers.</summary>
+    /// <summary>
+    /// Reads <paramref name="bytes"/>; false when the message is not of the shape this pass answers. XML the
+    /// limits refuse throws the <see cref="XmlRefusedException"/> <see cref="SecureXml.Load(byte[])"/> throws.
+    /// </summary>
     public bool TryRead(SecureXml xml, ReadOnlyMemory<byte> bytes, [NotNullWhen(true)] out DuisRequest? request)
     {
         request = null;
@@ -57,13 +61,10 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
             using var reader = xml.CreateReader(stream, this);
             request = Read(reader);
         }
-        catch (XmlException)
+        catch (XmlException e)
         {
-            return false;
-        }
-        catch (XmlRefusedException)
-        {
-            return false;
+            // Refused as the document path refuses it, at the same node, so the bytes are not read twice.
+            throw SecureXml.Classify(segment, e);
         }
         // DUIS allows one signature, the document element's child; any other is for the document path to name.
         if (_signatures != 1) request = null;

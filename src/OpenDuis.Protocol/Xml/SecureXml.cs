@@ -111,7 +111,7 @@ public sealed class SecureXml
     }
 
     // The reader reports DTDs and unknown entities as plain XmlExceptions; the bytes say which it was.
-    private static XmlRefusedException Classify(ReadOnlySpan<byte> bytes, XmlException e)
+    internal static XmlRefusedException Classify(ReadOnlySpan<byte> bytes, XmlException e)
     {
         if (bytes.IndexOf("<!DOCTYPE"u8) >= 0)
             return new XmlRefusedException(XmlRefusal.DtdPresent,

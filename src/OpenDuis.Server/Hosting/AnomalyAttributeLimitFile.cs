@@ -46,7 +46,8 @@ public static class AnomalyAttributeLimitFile
             .Select(l => new Row(l.Variant.ToString(), l.Element, l.Maximum)).ToArray();
         var path = PathIn(folder);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(rows, Json));
+        // In the owner-only data folder: 0600 like the rest of it, so the next start has nothing to narrow.
+        Protocol.Keys.OwnerOnly.WriteAllText(temporary, JsonSerializer.Serialize(rows, Json));
         File.Move(temporary, path, overwrite: true);
     }
 

@@ -56,7 +56,8 @@ public static class AnomalyThresholdFile
             .ToArray();
         var path = PathIn(folder);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(rows, Json));
+        // In the owner-only data folder: 0600 like the rest of it, so the next start has nothing to narrow.
+        Protocol.Keys.OwnerOnly.WriteAllText(temporary, JsonSerializer.Serialize(rows, Json));
         File.Move(temporary, path, overwrite: true);
     }
 

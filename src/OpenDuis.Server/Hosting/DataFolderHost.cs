@@ -27,7 +27,10 @@ public sealed class DataFolderHost : IAsyncDisposable
     private Storage.Notifications.PostgresNotifications? _notifications;
 
     public DataFolder Folder { get; }
-    public ISmiStore Store { get; }
+
+    /// <summary>The folder's database as typed stores (inventory, registers, H17 reports).</summary>
+    public DataStores Stores { get; }
+    public ISmiStore Store => Stores.Smi;
     public KeyStore Keys { get; }
     public IOutboxStore Outbox { get; }
 
@@ -51,7 +54,7 @@ public sealed class DataFolderHost : IAsyncDisposable
     public SmiChangeFollowing? Changes { get; private init; }
     public DcckiFiles Dccki => new(Path.Combine(Folder.Path, "dccki"));
 
-    private DataFolderHost(DataFolder folder, ISmiStore store, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
+    private DataFolderHost(DataFolder folder, DataStores stores, KeyStore keys, IOutboxStore outbox, NpgsqlDataSource? postgres,
         SmiCache cache, SmiCacheAccessSnapshot accessSnapshot, IScheduleStore schedules, DurableRequestLog requestLog, Core.Transactions.IUnitOfWork unitOfWork,
         ISmWanExecutionStore smWanState, InventoryDeviceKeys deviceKeys)
     {
@@ -63,7 +66,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         Cache = cache;
         AccessSnapshot = accessSnapshot;
         Folder = folder;
-        Store = store;
+        Stores = stores;
         Keys = keys;
         Outbox = outbox;
         _postgres = postgres;
@@ -75,6 +78,9 @@ public sealed class DataFolderHost : IAsyncDisposable
     /// <summary>What was narrowed to owner-only when the folder was opened (<see cref="DataFolder.TightenModes"/>).</summary>
     public IReadOnlyList<string> Tightened { get; private init; } = [];
 
+    /// <summary>The storage probe's write to the folder's database (<see cref="Observability.StorageProbe"/>).</summary>
+    public Core.Transactions.IStorageHeartbeat Heartbeat { get; private init; } = null!;
+
     /// <summary>Whether the folder's database takes writes (<see cref="RequestLog"/> and the server's outbox worker report to it).</summary>
     public Core.Transactions.StorageHealth Health { get; private init; } = new();
 
@@ -84,7 +90,8 @@ public sealed class DataFolderHost : IAsyncDisposable
         NodeName? node = null)
     {
         var tightened = folder.TightenModes();
-        var store = await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken));
+        var stores = new DataStores(await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken)));
+        var store = stores.Smi;
         var settings = folder.ReadSettings();
         var keys = folder.LoadKeys();
         NpgsqlDataSource? postgres = null;
@@ -93,6 +100,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         IRequestLogStore requestLog;
         Core.Transactions.IUnitOfWork unitOfWork;
         ISmWanExecutionStore smWanState;
+        Core.Transactions.IStorageHeartbeat heartbeat;
         if (settings.Store == "postgres")
         {
             postgres = NpgsqlDataSource.Create(settings.PostgresConnectionString!);
@@ -101,6 +109,7 @@ public sealed class DataFolderHost : IAsyncDisposable
             requestLog = await PostgresRequestLogStore.OpenAsync(postgres, cancellationToken);
             unitOfWork = new PostgresUnitOfWork(postgres);
             smWanState = await PostgresSmWanExecutionStore.OpenAsync(postgres, cancellationToken);
+            heartbeat = new Storage.Health.PostgresStorageHeartbeat(postgres);
         }
         else
         {
@@ -109,11 +118,12 @@ public sealed class DataFolderHost : IAsyncDisposable
             requestLog = await SqliteRequestLogStore.OpenAsync(folder.SqlitePath, cancellationToken);
             unitOfWork = new SqliteUnitOfWork(folder.SqlitePath);
             smWanState = await SqliteSmWanExecutionStore.OpenAsync(folder.SqlitePath, cancellationToken);
+            heartbeat = new Storage.Health.SqliteStorageHeartbeat(folder.SqlitePath);
         }
         // The feed's position is taken before the inventory is read: a change committed meanwhile is read again, never missed.
         // On PostgreSQL the inventory's writers NOTIFY at commit: the follower reads at once, not at its next poll.
         var notifications = postgres is null ? null : new Storage.Notifications.PostgresNotifications(postgres, Storage.Notifications.PostgresNotifications.SmiChannel);
-        var changes = store is Storage.Smi.SqlSmiStore sql ? new SmiChangeFollowing(sql.Changes, await sql.Changes.PositionAsync(cancellationToken), notifications) : null;
+        var changes = new SmiChangeFollowing(store.Changes, await store.Changes.PositionAsync(cancellationToken), notifications);
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var health = new Core.Transactions.StorageHealth(clock);
@@ -121,7 +131,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
             OpenDuisServices.UnlinkedRequestRetention, cancellationToken, owner: node.Value, health: health);
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
-        return new DataFolderHost(folder, store, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Node = node, _notifications = notifications };
+        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -135,13 +145,16 @@ public sealed class DataFolderHost : IAsyncDisposable
     }
 
     /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
-    public OpenDuisParts Parts(Protocol.Schema.DuisSchemas? schemas = null) => new(Keys, Store, Outbox, Schemas: schemas, AccessSnapshot: AccessSnapshot, Schedules: Schedules,
-        RequestLog: RequestLog, UnitOfWork: UnitOfWork, SmWanState: SmWanState, DeviceKeys: DeviceKeys, Changes: Changes, Health: Health);
+    public OpenDuisOptions Options(Protocol.Schema.DuisSchemas? schemas = null) => new()
+    {
+        Keys = Keys, Store = Store, Outbox = Outbox, Schemas = schemas, AccessSnapshot = AccessSnapshot, Schedules = Schedules,
+        RequestLog = RequestLog, UnitOfWork = UnitOfWork, SmWanState = SmWanState, DeviceKeys = DeviceKeys, Changes = Changes, Health = Health,
+    };
 
     public async ValueTask DisposeAsync()
     {
         await RequestLog.DisposeAsync();
-        await Store.DisposeAsync();
+        await Stores.DisposeAsync();
         await Schedules.DisposeAsync();
         if (_notifications is not null) await _notifications.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();

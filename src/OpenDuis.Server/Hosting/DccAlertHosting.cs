@@ -9,7 +9,7 @@ namespace OpenDuis.Server.Hosting;
 internal static class DccAlertHosting
 {
     /// <summary>Anomaly Detection in front of the network, and the alerts the network's responses give rise to (N999, N49–N52).</summary>
-    public static void AddDccAlertProducers(IServiceCollection services, OpenDuisParts parts)
+    public static void AddDccAlertProducers(IServiceCollection services, OpenDuisOptions parts)
     {
         services.AddSingleton(sp => new DeviceResponseAlerts(sp.GetRequiredService<IDccAlertSink>(), new PartyStoreDuisVersions(parts.Store),
             parts.Schemas, new FirmwareVersionAlerts(parts.Store, sp.GetRequiredService<IDccAlertSink>()),
@@ -21,8 +21,8 @@ internal static class DccAlertHosting
     /// <summary>
     /// Threshold Anomaly Detection (SEC G6; DUIS 3.9.17): one <see cref="AnomalyDetector"/> over
     /// <paramref name="thresholds"/>, and the registered <see cref="IDeviceNetwork"/> wrapped in
-    /// <see cref="QuarantiningDeviceNetwork"/>, so a request beyond a threshold is acknowledged, not
-    /// executed, and its sender gets N46 or N47. Call after the network is registered.
+    /// <see cref="QuarantiningDeviceNetwork"/> (<see cref="RequestPathOptions.NetworkWrappers"/>), so a request
+    /// beyond a threshold is acknowledged, not executed, and its sender gets N46 or N47.
     /// </summary>
     public static void AddAnomalyDetection(IServiceCollection services, IReadOnlyList<AnomalyThreshold> thresholds)
     {
@@ -33,14 +33,7 @@ internal static class DccAlertHosting
             foreach (var limit in sp.GetService<AnomalyAttributeLimits>()?.Limits ?? []) detector.SetAttributeLimit(limit);
             return detector;
         });
-        if (services.LastOrDefault(d => d.ServiceType == typeof(IDeviceNetwork)) is not { } registered) return;
-        services.Remove(registered);
-        services.AddSingleton<IDeviceNetwork>(sp => new QuarantiningDeviceNetwork(Inner(sp, registered),
-            sp.GetRequiredService<AnomalyDetector>(), sp.GetRequiredService<IDccAlertSink>()));
+        services.Configure<RequestPathOptions>(o => o.NetworkWrappers.Add((sp, inner) =>
+            new QuarantiningDeviceNetwork(inner, sp.GetRequiredService<AnomalyDetector>(), sp.GetRequiredService<IDccAlertSink>())));
     }
-
-    private static IDeviceNetwork Inner(IServiceProvider sp, ServiceDescriptor registered) =>
-        (IDeviceNetwork)(registered.ImplementationInstance
-            ?? registered.ImplementationFactory?.Invoke(sp)
-            ?? ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!));
 }

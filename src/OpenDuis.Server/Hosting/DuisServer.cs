@@ -99,6 +99,8 @@ public sealed class DuisServer : IAsyncDisposable
         configureServices(services);
         services.TryAddSingleton(sp => new Core.Transactions.StorageHealth(sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<StorageHealthLog>();
+        // With a heartbeat to write (a data folder's database), an idle server notices a database that stops taking writes.
+        if (services.Any(d => d.ServiceType == typeof(Core.Transactions.IStorageHeartbeat))) services.AddHostedService<StorageProbe>();
 
         if (services.Any(d => d.ServiceType == typeof(IOutboxStore)))
         {

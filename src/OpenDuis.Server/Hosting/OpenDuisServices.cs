@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Outbox;
@@ -17,65 +18,65 @@ using OpenDuis.Server.Requests;
 
 namespace OpenDuis.Server.Hosting;
 
-/// <summary>What a running OpenDUIS needs: keys (the Users' certificates and the DSP's signing key), state and the outbox.</summary>
-/// <param name="Admission">A request admission of the caller's own; when absent, the access-control pipeline over <paramref name="AccessSnapshot"/>.</param>
-/// <param name="DspKey">The DSP xmlSign key (role 0x89) answers are signed with; by default the key store's preferred one.</param>
-/// <param name="Schemas">The official DUIS XSDs (R-MSG-4); without them requests are checked structurally only.</param>
-/// <param name="DeviceRequestHold">How long a device request's ID stays "in process" (E55) when no response ends it.</param>
-/// <param name="AccessSnapshot">
-/// The inventory, Users and Registration Data access control reads (e.g. <see cref="SmiCacheAccessSnapshot"/>):
-/// with it, and no <paramref name="Admission"/>, every request goes through <see cref="AccessPipeline"/>,
-/// whose request log also answers the door's E55 check. Without either, everything the door lets through is admitted.
-/// </param>
-/// <param name="AnomalyThresholds">The Users' and the DCC's Anomaly Detection Thresholds device requests are counted against (N46, N47).</param>
-/// <param name="RequestLog">The request log to use (e.g. a <see cref="DurableRequestLog"/> that survives restarts); in memory when absent.</param>
-/// <param name="Schedules">
-/// The DCC Schedules (5.1, 5.2, 5.3 and the executor; with <paramref name="AccessSnapshot"/>); without
-/// them 5.x requests are acknowledged and change nothing.
-/// </param>
-/// <param name="UnitOfWork">
-/// The transaction across the stores of <paramref name="Store"/>'s database (SMI, schedules, outbox): each
-/// inventory request's change, the DCC Alerts it raises and the schedules it ends commit together (R-WS-2).
-/// Without it each is written in a transaction of its own.
-/// </param>
-/// <param name="SmWanState">
-/// Where the emulated SM WAN keeps injected faults and held Future Dated (DSP) requests across a
-/// restart (with <paramref name="Network"/>); without it they last as long as the process.
-/// </param>
-/// <param name="DeviceKeys">
-/// The emulated Devices' own keys and Device Certificates: registered as <see cref="Gbcs.Keys.IDeviceCredentials"/>
-/// for the emulated network, and issuing keys to Devices pre-notified (12.2).
-/// </param>
-/// <param name="Changes">
-/// The inventory's change feed: with it (and a <see cref="SmiCacheAccessSnapshot"/>), writes by other
-/// processes reach the cache within <see cref="SmiChangeFollower.PollInterval"/>.
-/// </param>
-/// <param name="Health">
-/// Whether the database takes writes, as the request log and the outbox find (shared with what wrote
-/// through it before the server started); without it the server makes its own.
-/// </param>
-/// <param name="Network">
-/// The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by
-/// emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.
-/// </param>
-public sealed record OpenDuisParts(
-    KeyStore Keys,
-    ISmiStore Store,
-    IOutboxStore Outbox,
-    IRequestAdmission? Admission = null,
-    SigningKey? DspKey = null,
-    OpenDuis.Protocol.Schema.DuisSchemas? Schemas = null,
-    TimeSpan? DeviceRequestHold = null,
-    IAccessSnapshot? AccessSnapshot = null,
-    Core.Schedules.IScheduleStore? Schedules = null,
-    EmulatedSmWanOptions? Network = null,
-    IRequestLog? RequestLog = null,
-    IReadOnlyList<AnomalyThreshold>? AnomalyThresholds = null,
-    Core.Transactions.IUnitOfWork? UnitOfWork = null,
-    ISmWanExecutionStore? SmWanState = null,
-    InventoryDeviceKeys? DeviceKeys = null,
-    SmiChangeFollowing? Changes = null,
-    Core.Transactions.StorageHealth? Health = null);
+/// <summary>
+/// What a running OpenDUIS is composed of: keys (the Users' certificates and the DSP's signing key), the
+/// stores, and the optional parts that switch features on (access control, the emulated SM WAN, DCC
+/// Schedules…). Set what you have; <see cref="OpenDuisServices.AddOpenDuis"/> registers the rest with
+/// <c>TryAdd…</c>, and what wraps the request path is configured through <see cref="RequestPathOptions"/>.
+/// </summary>
+public sealed record OpenDuisOptions
+{
+    /// <summary>The Users' certificates and the DSP's keys (<see cref="DspKey"/> defaults to its xmlSign key).</summary>
+    public required KeyStore Keys { get; init; }
+
+    /// <summary>The Smart Metering Inventory, Parties, Users and Registration Data.</summary>
+    public required ISmiStore Store { get; init; }
+
+    /// <summary>Where Service Responses and DCC Alerts wait for delivery.</summary>
+    public required IOutboxStore Outbox { get; init; }
+
+    /// <summary>A request admission of the caller's own; when absent, the access-control pipeline over <see cref="AccessSnapshot"/>.</summary>
+    public IRequestAdmission? Admission { get; init; }
+
+    /// <summary>The DSP xmlSign key (role 0x89) answers are signed with; by default the key store's preferred one.</summary>
+    public SigningKey? DspKey { get; init; }
+
+    /// <summary>The official DUIS XSDs (R-MSG-4); without them requests are checked structurally only.</summary>
+    public OpenDuis.Protocol.Schema.DuisSchemas? Schemas { get; init; }
+
+    /// <summary>How long a device request's ID stays "in process" (E55) when no response ends it.</summary>
+    public TimeSpan? DeviceRequestHold { get; init; }
+
+    /// <summary>The inventory, Users and Registration Data access control reads (e.g. <see cref="SmiCacheAccessSnapshot"/>): with it, and no <see cref="Admission"/>, every request goes through <see cref="AccessPipeline"/>, whose request log also answers the door's E55 check. Without either, everything the door lets through is admitted.</summary>
+    public IAccessSnapshot? AccessSnapshot { get; init; }
+
+    /// <summary>The DCC Schedules (5.1, 5.2, 5.3 and the executor; with <see cref="AccessSnapshot"/>); without them 5.x requests are acknowledged and change nothing.</summary>
+    public Core.Schedules.IScheduleStore? Schedules { get; init; }
+
+    /// <summary>The emulated Smart Metering WAN's settings: with them, accepted device requests are answered by emulated devices through the outbox (<see cref="EmulatedSmWan"/>); without, they are only acknowledged.</summary>
+    public EmulatedSmWanOptions? Network { get; init; }
+
+    /// <summary>The request log to use (e.g. a <see cref="DurableRequestLog"/> that survives restarts); in memory when absent.</summary>
+    public IRequestLog? RequestLog { get; init; }
+
+    /// <summary>The Users' and the DCC's Anomaly Detection Thresholds device requests are counted against (N46, N47).</summary>
+    public IReadOnlyList<AnomalyThreshold>? AnomalyThresholds { get; init; }
+
+    /// <summary>The transaction across the stores of <see cref="Store"/>'s database (SMI, schedules, outbox): each inventory request's change, the DCC Alerts it raises and the schedules it ends commit together (R-WS-2). Without it each is written in a transaction of its own.</summary>
+    public Core.Transactions.IUnitOfWork? UnitOfWork { get; init; }
+
+    /// <summary>Where the emulated SM WAN keeps injected faults and held Future Dated (DSP) requests across a restart (with <see cref="Network"/>); without it they last as long as the process.</summary>
+    public ISmWanExecutionStore? SmWanState { get; init; }
+
+    /// <summary>The emulated Devices' own keys and Device Certificates: registered as <see cref="Gbcs.Keys.IDeviceCredentials"/> for the emulated network, and issuing keys to Devices pre-notified (12.2).</summary>
+    public InventoryDeviceKeys? DeviceKeys { get; init; }
+
+    /// <summary>The inventory's change feed: with it (and a <see cref="SmiCacheAccessSnapshot"/>), writes by other processes reach the cache within <see cref="SmiChangeFollower.PollInterval"/>.</summary>
+    public SmiChangeFollowing? Changes { get; init; }
+
+    /// <summary>Whether the database takes writes, as the request log and the outbox find (shared with what wrote through it before the server started); without it the server makes its own.</summary>
+    public Core.Transactions.StorageHealth? Health { get; init; }
+}
 
 public static class OpenDuisServices
 {
@@ -92,11 +93,11 @@ public static class OpenDuisServices
     public static readonly TimeSpan DefaultDeviceRequestHold = TimeSpan.FromMinutes(5);
 
     /// <summary>Registers the DUIS request path and asynchronous delivery for <see cref="DuisServer.StartAsync"/>.</summary>
-    public static IServiceCollection AddOpenDuis(this IServiceCollection services, OpenDuisParts parts)
+    public static IServiceCollection AddOpenDuis(this IServiceCollection services, OpenDuisOptions parts)
     {
         // Whatever is enqueued through the parts wakes this process's delivery worker once committed.
         var signal = new OutboxSignal();
-        var outboxAdmin = parts.Outbox as IOutboxAdmin;
+        var outboxAdmin = DelegatingOutboxStore.Find<IOutboxAdmin>(parts.Outbox);
         services.AddSingleton(signal);
         parts = parts with { Outbox = new SignallingOutboxStore(parts.Outbox, signal) };
         var dspKey = parts.DspKey ?? parts.Keys.FindXmlSigningKey(DemoKeySet.DspEui)
@@ -124,7 +125,8 @@ public static class OpenDuisServices
         services.AddSingleton(_ => parts.AccessSnapshot is SmiCacheAccessSnapshot cached
             ? cached.Cache
             : SmiCache.LoadAsync(parts.Store).GetAwaiter().GetResult());
-        // Their SMI Status changes raise DeviceStatusChangeEvent alerts, signed by the DSP into the outbox.
+        // Every DCC Alert (status changes, device responses, faults, firmware, schedules) is signed by the DSP into
+        // the outbox through this one sink.
         services.TryAddSingleton<Core.Alerts.IDccAlertSink>(sp => new Core.Alerts.OutboxDccAlertSink(parts.Outbox, dspKey,
             sp.GetRequiredService<TimeProvider>(), new Core.Alerts.PartyStoreDuisVersions(parts.Store), parts.Schemas));
         // ... and, with DCC Schedules, end the device's schedules at once (N4, N5, N6).
@@ -152,7 +154,8 @@ public static class OpenDuisServices
         services.AddSingleton<INonDeviceService>(sp => new InventoryReadService(sp.GetRequiredService<IInventoryStore>()));
         services.AddSingleton<INonDeviceService>(sp => sp.GetRequiredService<InventoryServices>());
         services.AddSingleton(sp => new NonDeviceServices(sp.GetServices<INonDeviceService>()));
-        services.AddSingleton<IDuisRequestHandler, DuisRequestHandler>();
+        services.AddOptions<RequestPathOptions>();
+        services.TryAddSingleton<IDuisRequestHandler>(sp => sp.GetRequiredService<IOptions<RequestPathOptions>>().Value.Wrap(sp, ActivatorUtilities.CreateInstance<DuisRequestHandler>(sp)));
         services.AddSingleton(parts.Outbox);
         services.AddSingleton<IResponseEndpoints>(new UserResponseEndpoints(parts.Store));
         if (parts.Network is { } network)
@@ -170,7 +173,7 @@ public static class OpenDuisServices
                 sp.GetService<Core.Transactions.StorageHealth>()));
             if (parts.SmWanState is { } state) SmWan.SmWanStateHosting.AddDurableSmWanState(services, state);
             // Future Dated (DSP), sequencing and injected faults in front of the emulated devices.
-            SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, parts.Outbox, dspKey, parts.Schemas);
+            SmWan.SmWanExecutionHosting.AddSmWanExecution(services, parts.Store, dspKey);
             services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
             // The commands acknowledged before a restart and not yet ended are executed again (or fail with their alert).
             if (parts.RequestLog is DurableRequestLog durable && parts.Admission is null && parts.AccessSnapshot is not null)

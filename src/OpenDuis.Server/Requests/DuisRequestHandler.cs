@@ -27,7 +27,8 @@ namespace OpenDuis.Server.Requests;
 /// <item>the access-control and validation pipeline (<see cref="IRequestAdmission"/>); a refused request leaves no trace;
 /// an admitted one's life is its <see cref="RequestLease"/>, carried with its command;</item>
 /// <item>a device request for the SM WAN is recorded (its command, request-log entry and SMETS1 counter, in one
-/// transaction) before it is acknowledged; one that cannot be recorded is HTTP 503 with the reason, not I99;</item>
+/// transaction) before it is acknowledged, any other request its entry before it is answered; one that cannot be
+/// recorded is HTTP 503 with the reason, not I99 or I0;</item>
 /// <item>the answer: I0 with data for Non-Device requests that return data, I99 for the rest; a device request
 /// goes to the Smart Metering WAN (<see cref="IDeviceNetwork"/>, when one is configured), which answers I99 or
 /// its synchronous answer (a Pre-Command, a Command for Local Delivery, a refusal such as E51 or E50) and
@@ -62,21 +63,21 @@ public sealed partial class DuisRequestHandler(
         // One pass over the bytes, no DOM of the message, for a request of the usual shape; the document path for
         // the rest (and when the XSDs are configured, which validate a document), which names each problem.
         XmlDocument? document = null;
-        if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, out var request, out var verification))
+        DuisRequest? request;
+        VerificationResult? verification;
+        try
         {
-            try
+            if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, out request, out verification))
             {
                 document = security.Load(body);
+                if (!DuisRequest.TryRead(document, out request, out var problem))
+                    return DuisAnswer.Unreadable($"The request is not a DUIS Request (R-MSG-1): {problem}");
+                verification = security.Verify(document, _roleOf(request.RequestId));
             }
-            catch (XmlRefusedException e)
-            {
-                return DuisAnswer.Unreadable($"The request is not acceptable XML (R-MSG-5): {e.Message}");
-            }
-
-            if (!DuisRequest.TryRead(document, out request, out var problem))
-                return DuisAnswer.Unreadable($"The request is not a DUIS Request (R-MSG-1): {problem}");
-
-            verification = security.Verify(document, _roleOf(request.RequestId));
+        }
+        catch (XmlRefusedException e)
+        {
+            return DuisAnswer.Unreadable($"The request is not acceptable XML (R-MSG-5): {e.Message}");
         }
         if (!verification.IsValid)
         {
@@ -131,7 +132,8 @@ public sealed partial class DuisRequestHandler(
                 return acceptance.Answer is { } answer ? Sign(answer, acceptance.Code) : Acknowledge(request, acceptance.Code);
             }
 
-            // On a database several nodes share, the Request ID is claimed there before anything is done (E55 across nodes).
+            // Its entry is committed before it is answered or changes anything (on a database several nodes share, as its
+            // claim: E55 across nodes): a request the database cannot record is HTTP 503, never I0 or I99.
             await lease.RecordAsync(null, cancellationToken);
             var result = await nonDevice.AnswerAsync(request, cancellationToken);
             return result.Payload is null
@@ -189,7 +191,7 @@ public sealed partial class DuisRequestHandler(
 
     private DuisAnswer Sign(DuisResponse response, ResponseCode code)
     {
-        var bytes = DuisSigner.SignToBytes(response.ToXmlDocument(), dspKey);
+        var bytes = response.ToSignedBytes(dspKey);
         var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
         return new DuisAnswer(bytes, code.ToString(), outcome) { RequestId = response.RequestId?.ToString() };
     }

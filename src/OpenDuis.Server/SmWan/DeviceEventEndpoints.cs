@@ -14,7 +14,7 @@ namespace OpenDuis.Server.SmWan;
 public sealed record DeviceEventBody(string? Kind, string? AlertCode = null, string? FirmwareVersion = null, string? OtherDevice = null,
     string? RequestId = null, string? Code = null, bool? Activated = null);
 
-/// <summary>One DCC Alert an event raised: its code and the User it was written for.</summary>
+/// <summary>One alert an event raised: its DCC Alert Code (or a Device Alert's code) and the User it was written for.</summary>
 public sealed record RaisedAlertView(string Code, string Recipient);
 
 /// <summary>What POST /admin/devices/{eui}/events answers: the event and the alerts it raised.</summary>
@@ -59,7 +59,7 @@ public static class DeviceEventEndpoints
             {
                 var alerts = await events.RaiseAsync(device, request, context.RequestAborted);
                 return Results.Json(new DeviceEventView(device.ToString(), request.Definition.Name,
-                    alerts.Select(a => new RaisedAlertView(a.Code.Code, a.Recipient.ToString())).ToArray()), DeviceEventJson.Default.DeviceEventView);
+                    alerts.Select(a => new RaisedAlertView(a.Code, a.Recipient.ToString())).ToArray()), DeviceEventJson.Default.DeviceEventView);
             }
             catch (DeviceEventRefusedException e)
             {
@@ -68,7 +68,7 @@ public static class DeviceEventEndpoints
         });
     }
 
-    private static DeviceEventKindView View(DeviceEventDefinition d) => new(d.Name, d.AlertCode.Code, d.DeviceTypes.Select(t => t.ToString()).ToArray(),
+    private static DeviceEventKindView View(DeviceEventDefinition d) => new(d.Name, d.Raises, d.DeviceTypes.Select(t => t.ToString()).ToArray(),
         d.Generation is { } g ? (g == DeviceGeneration.Smets1 ? "SMETS1" : "SMETS2+") : null, d.Description,
         d.Required.Select(DeviceEventKinds.OptionName).ToArray(), d.Optional.Select(DeviceEventKinds.OptionName).ToArray());
 }

@@ -141,6 +141,17 @@ public abstract class SqlScheduleStore : IScheduleStore
         return rows.Select(r => r.ToStored()).ToList();
     }
 
+    public async Task<IReadOnlyList<StoredSchedule>> NextDueAsync(int max, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        // Walks dcc_schedules_due (next_due_us, id): the first rows are the answer.
+        var rows = await s.Connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM dcc_schedules WHERE next_due_us IS NOT NULL ORDER BY next_due_us, id LIMIT @max", new { max },
+            s.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToStored()).ToList();
+    }
+
     public async Task<bool> DeleteAsync(DspScheduleId id, CancellationToken cancellationToken = default)
     {
         await using var s = await ConnectAsync(cancellationToken).ConfigureAwait(false);

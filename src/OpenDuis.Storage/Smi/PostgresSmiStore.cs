@@ -14,21 +14,10 @@ public sealed class PostgresSmiStore : SqlSmiStore
 {
     private const int CopyWriteBufferBytes = 256 * 1024;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly string _description;
 
-    private PostgresSmiStore(NpgsqlDataSource dataSource)
-    {
-        _dataSource = dataSource;
-        Database = Transactions.DatabaseKey.Postgres(dataSource.ConnectionString);
-        var b = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
-        _description = $"PostgreSQL {b.Host}:{b.Port}/{b.Database}" + (b.SearchPath is { Length: > 0 } s ? $" (schema {s})" : "");
-    }
-
-    public override string Description => _description;
+    private PostgresSmiStore(PostgresConnectionSource connections) : base(connections) => _dataSource = connections.DataSource;
 
     public override ISmiChangeFeed Changes => new PostgresSmiChangeFeed(_dataSource);
-
-    protected override string Database { get; }
 
     /// <summary>Connects and brings the schema up to date (concurrent migrators wait on an advisory lock).</summary>
     public static async Task<PostgresSmiStore> OpenAsync(string connectionString, CancellationToken cancellationToken = default)
@@ -38,7 +27,7 @@ public sealed class PostgresSmiStore : SqlSmiStore
         // 8 KiB default the client stalls on the socket every hundred rows or so. 256 KiB measured
         // 106,000-120,000 devices/s against 86,000-92,000 on the same 2-core machine.
         builder.WriteBufferSize = Math.Max(builder.WriteBufferSize, CopyWriteBufferBytes);
-        var store = new PostgresSmiStore(NpgsqlDataSource.Create(builder.ConnectionString));
+        var store = new PostgresSmiStore(new PostgresConnectionSource(NpgsqlDataSource.Create(builder.ConnectionString)));
         try
         {
             await using var c = await store._dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -51,11 +40,6 @@ public sealed class PostgresSmiStore : SqlSmiStore
         }
         return store;
     }
-
-    protected override string LockRow => " FOR UPDATE";
-
-    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     protected override async Task<long> BulkInsertDevicesAsync(DbConnection connection, DbTransaction tx, IAsyncEnumerable<Device> devices, CancellationToken cancellationToken)
     {
@@ -107,6 +91,4 @@ public sealed class PostgresSmiStore : SqlSmiStore
         if (value is { } v) copy.Write(v, NpgsqlDbType.Bigint);
         else copy.WriteNull();
     }
-
-    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -13,33 +13,32 @@ namespace OpenDuis.Storage.Smi;
 /// <c>INSERT … ON CONFLICT … DO UPDATE</c>); the engines differ only in connections, row locking and
 /// the bulk-load path.
 /// </summary>
-public abstract partial class SqlSmiStore : ISmiStore
+public abstract partial class SqlSmiStore(SqlConnectionSource connections) : ISmiStore
 {
-    public abstract string Description { get; }
+    /// <summary>The database's connections, which the data folder's other stores (<see cref="DataStores"/>) share.</summary>
+    public SqlConnectionSource Connections => connections;
+
+    public string Description => connections.Description;
 
     /// <summary>Every committed change to Devices, Users, Registration Data and the CPL, whoever wrote it (migration 0018).</summary>
     public abstract ISmiChangeFeed Changes { get; }
 
-    protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
-
-    /// <summary>The database as <see cref="Transactions.DatabaseKey"/> names it: the store enlists in a unit of work on it.</summary>
-    protected abstract string Database { get; }
+    private ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => connections.OpenAsync(cancellationToken);
 
     /// <summary>
     /// The connection for one call: the open unit of work's on this database (Devices, Device Logs, the CPL,
-    /// Parties, Users and Registration Data enlist; bulk imports, streams and the H17/register tables keep
-    /// their own connections), else one of the store's own.
+    /// Parties, Users and Registration Data enlist; bulk imports and streams keep their own connections),
+    /// else one of the store's own.
     /// </summary>
-    private ValueTask<Transactions.StoreConnection> ConnectAsync(CancellationToken cancellationToken) =>
-        Transactions.StoreConnection.OpenAsync(Database, OpenAsync, cancellationToken);
+    private ValueTask<Transactions.StoreConnection> ConnectAsync(CancellationToken cancellationToken) => connections.ConnectAsync(cancellationToken);
 
     /// <summary>Appended to a SELECT that reads a row about to be changed (PostgreSQL: FOR UPDATE).</summary>
-    protected abstract string LockRow { get; }
+    private string LockRow => connections.LockRow;
 
     /// <summary>Inserts new Devices inside <paramref name="tx"/>; returns how many.</summary>
     protected abstract Task<long> BulkInsertDevicesAsync(DbConnection connection, DbTransaction tx, IAsyncEnumerable<Device> devices, CancellationToken cancellationToken);
 
-    public abstract ValueTask DisposeAsync();
+    public ValueTask DisposeAsync() => connections.DisposeAsync();
 
     // ---- Devices --------------------------------------------------------------------------------
 

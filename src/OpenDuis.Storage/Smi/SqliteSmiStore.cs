@@ -12,32 +12,17 @@ namespace OpenDuis.Storage.Smi;
 /// </summary>
 public sealed class SqliteSmiStore : SqlSmiStore
 {
-    private readonly string _connectionString;
-    private readonly string _path;
+    private readonly SqliteConnectionSource _connections;
 
-    private SqliteSmiStore(string path)
-    {
-        _path = path;
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            ForeignKeys = true,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-    }
+    private SqliteSmiStore(SqliteConnectionSource connections) : base(connections) => _connections = connections;
 
-    public override string Description => $"SQLite {_path}";
-
-    public override ISmiChangeFeed Changes => new SqliteSmiChangeFeed(_connectionString);
-
-    protected override string Database => Transactions.DatabaseKey.Sqlite(_path);
+    public override ISmiChangeFeed Changes => new SqliteSmiChangeFeed(_connections.ConnectionString);
 
     /// <summary>Opens (creating if need be) the database file and brings its schema up to date.</summary>
     public static async Task<SqliteSmiStore> OpenAsync(string path, CancellationToken cancellationToken = default)
     {
-        var store = new SqliteSmiStore(Path.GetFullPath(path));
-        await using var c = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var store = new SqliteSmiStore(new SqliteConnectionSource(path));
+        await using var c = await store.Connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (var wal = c.CreateCommand())
         {
             wal.CommandText = "PRAGMA journal_mode=WAL";
@@ -45,13 +30,6 @@ public sealed class SqliteSmiStore : SqlSmiStore
         }
         await Migrator.ApplyAsync(c, "sqlite", lockSql: null, cancellationToken).ConfigureAwait(false);
         return store;
-    }
-
-    protected override string LockRow => ""; // SQLite transactions begin IMMEDIATE: the writer already holds the lock.
-
-    protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        return await SqliteConnections.OpenAsync(_connectionString, cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task<long> BulkInsertDevicesAsync(DbConnection connection, DbTransaction tx, IAsyncEnumerable<Device> devices, CancellationToken cancellationToken)
@@ -94,12 +72,6 @@ public sealed class SqliteSmiStore : SqlSmiStore
             count++;
         }
         return count;
-    }
-
-    public override ValueTask DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        return ValueTask.CompletedTask;
     }
 }
 

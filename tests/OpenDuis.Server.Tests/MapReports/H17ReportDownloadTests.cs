@@ -4,6 +4,7 @@ using System.Text;
 using OpenDuis.Core.Demo;
 using OpenDuis.Core.MapReports;
 using OpenDuis.Server.MapReports;
+using OpenDuis.Storage;
 using OpenDuis.Storage.Smi;
 
 namespace OpenDuis.Server.Tests.MapReports;
@@ -12,7 +13,8 @@ namespace OpenDuis.Server.Tests.MapReports;
 public sealed class H17ReportDownloadTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("openduis-h17-download-").FullName;
-    private SqliteSmiStore _store = null!;
+    private DataStores _stores = null!;
+    private IH17ReportStore _store = null!;
     private H17ReportServer _server = null!;
     private readonly HttpClient _http = new();
     private H17ReportRequest _report = null!;
@@ -22,8 +24,9 @@ public sealed class H17ReportDownloadTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _store = await SqliteSmiStore.OpenAsync(Path.Combine(_dir, "openduis.db"), Ct);
-        await DemoEnvironment.SeedAsync(_store, cancellationToken: Ct);
+        _stores = new DataStores(await SqliteSmiStore.OpenAsync(Path.Combine(_dir, "openduis.db"), Ct));
+        _store = _stores.H17Reports;
+        await DemoEnvironment.SeedAsync(_stores.Smi, cancellationToken: Ct);
         var maker = new H17Requester("DEMO-MAKER", H17Capacity.Manufacturer, IsParty: true, SignedEnablingServicesAgreement: false, Now.AddDays(-1)) { ManufacturerId = "0DB1" };
         var map = new H17Requester("MAP-CO", H17Capacity.MeterAssetProvider, IsParty: false, SignedEnablingServicesAgreement: true, Now.AddDays(-1)) { MeterAssetProviderId = DemoEnvironment.Supplier };
         await _store.SaveRequesterAsync(maker, Ct);
@@ -49,7 +52,7 @@ public sealed class H17ReportDownloadTests : IAsyncLifetime
     {
         _http.Dispose();
         await _server.DisposeAsync();
-        await _store.DisposeAsync();
+        await _stores.DisposeAsync();
         Directory.Delete(_dir, true);
     }
 

@@ -53,7 +53,7 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
         var server = await DuisServer.StartAsync(FastDelivery.Server(pollMs: 20, lease: TimeSpan.FromSeconds(5)), services =>
         {
             if (execution is not null) services.AddSingleton(execution);
-            services.AddOpenDuis(host.Parts() with { Network = new EmulatedSmWanOptions { Latency = latency } });
+            services.AddOpenDuis(host.Options() with { Network = new EmulatedSmWanOptions { Latency = latency } });
         }, Ct);
         return (host, server);
     }

@@ -77,8 +77,7 @@ public sealed class SmWanServer : IAsyncLifetime
         Server = await DuisServer.StartAsync(options, services =>
         {
             services.AddSingleton(Execution);
-            services.AddOpenDuis(new OpenDuisParts(OpenDuisInstance.TestKeys.Value, _store, outbox, Schemas: Schemas.Value, AccessSnapshot: snapshot,
-                Network: new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(10), RtdsFolder = RepoPaths.ReferencePath("rtds-gbcs", "RTDS-4.5.0") }));
+            services.AddOpenDuis(new OpenDuisOptions { Keys = OpenDuisInstance.TestKeys.Value, Store = _store, Outbox = outbox, Schemas = Schemas.Value, AccessSnapshot = snapshot, Network = new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(10), RtdsFolder = RepoPaths.ReferencePath("rtds-gbcs", "RTDS-4.5.0") } });
         });
     }
 

@@ -12,6 +12,9 @@ using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Signing;
 using OpenDuis.Server.Delivery;
+using OpenDuis.Server.SmWan;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using OpenDuis.TestSupport;
 
 namespace OpenDuis.Server.Tests.SmWan;
@@ -31,6 +34,7 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
     private OpenDuisInstance _instance = null!;
     private ResponseListener _listener = null!;
     private readonly ConcurrentDictionary<string, string> _received = new();
+    private readonly ConcurrentQueue<string> _all = new();
 
     public async ValueTask InitializeAsync()
     {
@@ -39,6 +43,7 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         _listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, message =>
         {
             var body = Encoding.UTF8.GetString(message.Body);
+            _all.Enqueue(body);
             if (Regex.Match(body, "<sr:RequestID>([^<]+)</sr:RequestID>") is { Success: true } id) _received[id.Groups[1].Value] = body;
             return ValueTask.FromResult(200);
         }, cancellationToken: Ct);
@@ -99,7 +104,102 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         var rsp = Network.Smets1.Smets1ServiceProvider.ResponseElement(ServiceReferenceVariant.Parse(variant))!;
         var (requestId, body) = await SendAsync(template, target, SenderFor(ServiceCatalogue.Get(ServiceReferenceVariant.Parse(variant))));
 
-        // The DSP's signature (and the message) as DCC Boxed's own tool checks them.
+        var (signed, ra) = CheckAsTheUserWould(body);
+        var header = signed.SelectSingleNode("/sr:SMETS1SignedResponse/sr:SMETS1Response/sr:Header", ra)!;
+        Assert.Equal(target.ToString(), header.SelectSingleNode("ra:BusinessOriginatorID", ra)!.InnerText);
+        Assert.Equal(requestId.Originator.ToString(), header.SelectSingleNode("ra:BusinessTargetID", ra)!.InnerText);
+        var data = signed.SelectSingleNode($"//sr:ResponseMessage/ra:SMETSData/ra:{rsp}", ra);
+        Assert.NotNull(data);
+        if (Smets1Response.RequireData.Contains(rsp)) Assert.True(data.HasChildNodes, data.OuterXml);
+    }
+
+    [Fact]
+    public async Task A_SMETS1_Device_s_alert_raised_through_the_admin_API_reaches_its_Registered_Supplier_in_the_S1SP_s_signed_form()
+    {
+        using var answer = await _instance.Http.PostAsJsonAsync(new Uri(_instance.Server.BaseAddress, DeviceEventEndpoints.DevicePath(Esme)),
+            new DeviceEventBody("device-alert", AlertCode: "0x8F35"), DeviceEventJson.Default.DeviceEventBody, Ct);
+        var text = await answer.Content.ReadAsStringAsync(Ct);
+        Assert.True(answer.IsSuccessStatusCode, text);
+        var raised = System.Text.Json.JsonSerializer.Deserialize(text, DeviceEventJson.Default.DeviceEventView)!;
+        // To each User of the Registered Supplier, as DCC Alerts to the Registered Supplier are.
+        Assert.Contains(raised.Alerts, a => (a.Code, a.Recipient) == ("0x8F35", DemoEnvironment.Supplier.ToString()));
+        Assert.All(raised.Alerts, a => Assert.Equal("0x8F35", a.Code));
+
+        var body = await ReceivedAsync(b => b.Contains($"<sr:ResponseID>{Esme}:{DemoEnvironment.Supplier}:", StringComparison.Ordinal)
+            && b.Contains("<ra:GBCSHexAlertCode>8F35<", StringComparison.Ordinal));
+        Assert.DoesNotContain("<sr:RequestID>", body);
+        var (signed, ra) = CheckAsTheUserWould(body);
+        var header = signed.SelectSingleNode("/sr:SMETS1SignedResponse/sr:SMETS1Response/sr:Header", ra)!;
+        Assert.Equal(Esme.ToString(), header.SelectSingleNode("ra:BusinessOriginatorID", ra)!.InnerText);
+        Assert.Equal(DemoEnvironment.Supplier.ToString(), header.SelectSingleNode("ra:BusinessTargetID", ra)!.InnerText);
+        var content = signed.SelectSingleNode("//sr:Body/sr:DeviceAlertMessage/ra:DeviceAlertContent", ra)!;
+        Assert.Equal("Supply Outage Restored", content.SelectSingleNode("ra:AlertDescription", ra)!.InnerText);
+    }
+
+    [Fact]
+    public async Task A_device_alert_is_refused_with_the_reason_on_a_SMETS2_Device_or_without_its_code()
+    {
+        async Task<(HttpStatusCode, string)> Post(Eui device, string json)
+        {
+            using var content = new StringContent(json, Encoding.UTF8, "application/json");
+            using var answer = await _instance.Http.PostAsync(new Uri(_instance.Server.BaseAddress, DeviceEventEndpoints.DevicePath(device)), content, Ct);
+            return (answer.StatusCode, await answer.Content.ReadAsStringAsync(Ct));
+        }
+        Assert.Equal((HttpStatusCode.BadRequest, "device-alert needs --alert-code."), await Post(Esme, """{"kind":"device-alert"}"""));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, $"device-alert happens on a SMETS1 Device; Device {DemoEnvironment.Esme} is SMETS2+."),
+            await Post(DemoEnvironment.Esme, """{"kind":"device-alert","alertCode":"0x8F35"}"""));
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, $"device-alert happens on a Device of type ESME or GSME or CHF or GPF or PPMID; Device {DemoEnvironment.Hcalcs} is of type HCALCS."),
+            await Post(DemoEnvironment.Hcalcs, """{"kind":"device-alert","alertCode":"0x8F35"}"""));
+    }
+
+    [Theory]
+    [InlineData("4.6.1", "<sr:DSPRetrieveImportDailyReadLog><sr:StartDateOffset>-1</sr:StartDateOffset><sr:StartTime>00:00:00.00Z</sr:StartTime><sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00.00Z</sr:EndTime></sr:DSPRetrieveImportDailyReadLog>", "RetrieveImportDailyReadLogRsp")]
+    [InlineData("4.14", "<sr:DSPReadPrepaymentDailyReadLog><sr:StartDateOffset>-7</sr:StartDateOffset><sr:StartTime>00:00:00.00Z</sr:StartTime><sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00.00Z</sr:EndTime></sr:DSPReadPrepaymentDailyReadLog>", "ReadPrepaymentDailyReadLogRsp")]
+    public async Task A_DCC_Schedule_of_a_SMETS1_Device_fires_and_its_response_arrives_in_the_SMETS1_form_with_its_DSPScheduleID(string variant, string body, string rsp)
+    {
+        // 5.1 Create Schedule for the demo SMETS1 ESME, starting in two days. (4.2, DCC Schedulable for SMETS1 Devices by MP260, is
+        // not in the DUIS 5.4 XSD's sr:DSPScheduledServiceReferenceVariant, so no schema-valid request can schedule it.)
+        var start = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2);
+        var xml = File.ReadAllText(Path.Combine(RepoPaths.Templates, "ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML"));
+        xml = Regex.Replace(xml, "<sr:DSPRetrieveImportDailyReadLog>.*</sr:DSPRetrieveImportDailyReadLog>", body, RegexOptions.Singleline)
+            .Replace("<sr:DSPScheduledServiceReference>4.6</sr:DSPScheduledServiceReference>", $"<sr:DSPScheduledServiceReference>{ServiceReferenceVariant.Parse(variant).Reference}</sr:DSPScheduledServiceReference>", StringComparison.Ordinal)
+            .Replace("<sr:DSPScheduledServiceReferenceVariant>4.6.1</sr:DSPScheduledServiceReferenceVariant>", $"<sr:DSPScheduledServiceReferenceVariant>{variant}</sr:DSPScheduledServiceReferenceVariant>", StringComparison.Ordinal)
+            .Replace("<sr:DeviceID>00-DB-12-34-56-78-90-A0</sr:DeviceID>", $"<sr:DeviceID>{Esme}</sr:DeviceID>", StringComparison.Ordinal)
+            .Replace("<sr:ScheduleStartDate>2015-01-02</sr:ScheduleStartDate>", $"<sr:ScheduleStartDate>{start:yyyy-MM-dd}</sr:ScheduleStartDate>", StringComparison.Ordinal);
+        using var content = new StringContent(RequestPathTests.SignWithTool(RequestPathTests.WithFreshCounter(xml)), Encoding.UTF8, "application/xml");
+        using var created = await _instance.Http.PostAsync(_instance.Server.ServiceUri(WebService.NonDevice), content, Ct);
+        var answer = await created.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("<sr:ResponseCode>I0</sr:ResponseCode>", answer);
+        var scheduleId = Regex.Match(answer, "<sr:DSPScheduleID>([0-9]+)</sr:DSPScheduleID>").Groups[1].Value;
+
+        // The schedule's first occurrence, run by the executor on a clock moved to the start date, into the server's SM WAN.
+        var clock = new MovedClock(start.ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc));
+        var services = _instance.Server.Services;
+        var executor = new Core.Schedules.ScheduleExecutor(_instance.Schedules,
+            new Core.AccessControl.AccessPipeline(await Core.AccessControl.SmiCacheAccessSnapshot.LoadAsync(_instance.Cache, Ct), new Core.AccessControl.InMemoryRequestLog(clock), clock),
+            services.GetRequiredService<Core.Requests.IDeviceNetwork>(),
+            new OpenDuis.Server.Schedules.OutboxScheduleNotices(_instance.Outbox, services.GetRequiredService<SigningKey>(), _ => DuisSchemaVersion.V5_4), clock);
+        var fired = Assert.Single(await executor.RunAllDueAsync(Ct), r => r.Occurrence.Id.ToString() == scheduleId);
+        Assert.Equal(Core.Schedules.OccurrenceOutcome.Fired, fired.Outcome);
+
+        var delivered = await ReceivedAsync(b => b.Contains($"<sr:RequestID>{fired.Command}</sr:RequestID>", StringComparison.Ordinal));
+        var (signed, ra) = CheckAsTheUserWould(delivered);
+        Assert.Matches($"<sr:SMETS1ResponseMessage><sr:ServiceReference>[0-9.]+</sr:ServiceReference><sr:ServiceReferenceVariant>{Regex.Escape(variant)}</sr:ServiceReferenceVariant><sr:DSPScheduleID>{scheduleId}</sr:DSPScheduleID>", delivered);
+        Assert.NotNull(signed.SelectSingleNode($"//sr:ResponseMessage/ra:SMETSData/ra:{rsp}", ra));
+    }
+
+    private sealed class MovedClock(DateTime utc) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(utc, TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// Checks a delivered SMETS1 response or alert as a User would: the DSP's signature (and the message) with DCC Boxed's
+    /// own tool and OpenDUIS's verifier, I0 with an sr:SMETS1ResponseMessage, the S1SP's signature over its own document by
+    /// its own certificate, and libxml2 against both XSD versions with the 128-bit serial numbers (beyond its integers) set aside.
+    /// </summary>
+    private static (XmlDocument Signed, XmlNamespaceManager Ra) CheckAsTheUserWould(string body)
+    {
         var validated = DccBoxedTool.Shared.Validate(body);
         Assert.True(validated.Succeeded, $"{validated}\n{body}");
         var doc = new XmlDocument { PreserveWhitespace = true };
@@ -110,29 +210,21 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         Assert.Equal(ResponseBodyKind.Smets1ResponseMessage, response.BodyKind);
         Assert.DoesNotContain("GBCSPayload", body);
 
-        // The S1SP's signature, over its own document, by its own certificate.
         var signed = Smets1Response.ExtractSignedResponse(doc)!;
         var s1sp = DuisSignatureVerifier.Verify(signed, OpenDuisInstance.TestKeys.Value, RemotePartyRole.XmlSign);
         Assert.True(s1sp.IsValid, s1sp.ToString());
         Assert.Equal(DemoKeySet.Smets1ServiceProviderEui, s1sp.Signer!.Subject);
 
-        var ra = new XmlNamespaceManager(doc.NameTable);
-        ra.AddNamespace("ra", DuisNamespaces.ResponseAndAlert);
-        ra.AddNamespace("sr", DuisNamespaces.ServiceUserGateway);
-        var header = signed.SelectSingleNode("/sr:SMETS1SignedResponse/sr:SMETS1Response/sr:Header", ra)!;
-        Assert.Equal(target.ToString(), header.SelectSingleNode("ra:BusinessOriginatorID", ra)!.InnerText);
-        Assert.Equal(requestId.Originator.ToString(), header.SelectSingleNode("ra:BusinessTargetID", ra)!.InnerText);
-        var data = signed.SelectSingleNode($"//sr:ResponseMessage/ra:SMETSData/ra:{rsp}", ra);
-        Assert.NotNull(data);
-        if (Smets1Response.RequireData.Contains(rsp)) Assert.True(data.HasChildNodes, data.OuterXml);
-
-        // libxml2, against both XSD versions, with the 128-bit serial numbers (beyond its integers) set aside.
         foreach (var version in (string[])["5.4", "5.1"])
         {
             var problems = XmlLint(Regex.Replace(body.Replace("schemaVersion=\"5.4\"", $"schemaVersion=\"{version}\""),
                 "<ds:X509SerialNumber>[0-9]+</ds:X509SerialNumber>", "<ds:X509SerialNumber>1</ds:X509SerialNumber>"), version);
             Assert.True(problems.Length == 0, $"{version}: {problems}\n{body}");
         }
+        var ra = new XmlNamespaceManager(signed.NameTable);
+        ra.AddNamespace("ra", DuisNamespaces.ResponseAndAlert);
+        ra.AddNamespace("sr", DuisNamespaces.ServiceUserGateway);
+        return (signed, ra);
     }
 
     [Fact]
@@ -181,6 +273,18 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
             await Task.Delay(20, Ct);
         }
         throw new TimeoutException($"No response to {requestId} within 30 s.");
+    }
+
+    /// <summary>The first message delivered to the listener that <paramref name="match"/> accepts, within 30 s.</summary>
+    private async Task<string> ReceivedAsync(Func<string, bool> match)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (_all.FirstOrDefault(match) is { } body) return body;
+            await Task.Delay(20, Ct);
+        }
+        throw new TimeoutException("No such message within 30 s.");
     }
 
     /// <summary>xmllint --schema on a copy of the official XSDs under names without spaces (libxml2 does not resolve the spaced import).</summary>

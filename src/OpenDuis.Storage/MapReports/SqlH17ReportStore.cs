@@ -4,12 +4,15 @@ using Dapper;
 using OpenDuis.Core.MapReports;
 using OpenDuis.Core.Parties;
 using OpenDuis.Protocol.Domain;
+using OpenDuis.Storage.Smi;
 
-namespace OpenDuis.Storage.Smi;
+namespace OpenDuis.Storage.MapReports;
 
-/// <summary>SEC H17 requesters, request history and the report rows, drawn from the live inventory.</summary>
-public abstract partial class SqlSmiStore : IH17ReportStore
+/// <summary>SEC H17 requesters, request history and the report rows, drawn from the live inventory in the same database.</summary>
+public sealed class SqlH17ReportStore(SqlConnectionSource connections) : IH17ReportStore
 {
+    private ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => connections.OpenAsync(cancellationToken);
+
     public async Task SaveRequesterAsync(H17Requester requester, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
