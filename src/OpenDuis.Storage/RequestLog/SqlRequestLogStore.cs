@@ -214,6 +214,25 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         return [.. rows.OrderBy(r => r.AcceptedUs).ThenBy(r => r.RequestId, StringComparer.Ordinal).Select(r => r.ToCommand())];
     }
 
+    public async Task<LoggedRequest?> FindAsync(RequestId id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
+            "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
+            "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence " +
+            "FROM request_log WHERE request_id = @Id", new { Id = id.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row?.ToEntry();
+    }
+
+    public async Task<RequestId?> FindSuccessorAsync(RequestId preceding, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var id = await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT request_id FROM request_log WHERE preceding = @Preceding LIMIT 1", new { Preceding = preceding.ToString() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return id is null ? null : RequestId.Parse(id);
+    }
+
     public async Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
