@@ -8,7 +8,7 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.Tests;
 
 /// <summary>
-/// The inventory's writers NOTIFY at commit (migration 0019) and a node LISTENing on its own connection
+/// The inventory's writers NOTIFY at commit (migration 0025) and a node LISTENing on its own connection
 /// is woken at once, long before its version-check poll; a change in another schema of the same
 /// database does not wake it.
 /// </summary>

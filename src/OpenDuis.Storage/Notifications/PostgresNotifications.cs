@@ -13,7 +13,7 @@ namespace OpenDuis.Storage.Notifications;
 /// </summary>
 public sealed class PostgresNotifications : IChangeSignal, IAsyncDisposable
 {
-    /// <summary>The channel the inventory's triggers notify (migration 0019), with the schema as payload.</summary>
+    /// <summary>The channel the inventory's triggers notify (migration 0025), with the schema as payload.</summary>
     public const string SmiChannel = "openduis_smi_changes";
 
     private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(1);
