@@ -19,6 +19,10 @@ public abstract class SqlRequestLogStore : IRequestLogStore
 {
     private const string Columns = "request_id, variant, command_variant, preceding, first_in_sequence, received_us, state, ends_sequence";
 
+    private const string SelectEntries =
+        "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
+        "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence FROM request_log ";
+
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     protected static string Schema(string bigint) => $"""
@@ -56,9 +60,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await c.QueryAsync<Row>(new CommandDefinition(
-            "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
-            "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence " +
-            "FROM request_log WHERE received_us >= @Since" +
+            SelectEntries + "WHERE received_us >= @Since" +
             (unlinkedSince is null ? "" : $" AND (received_us >= @UnlinkedSince OR state = '{nameof(RequestState.InProgress)}' OR {Linked})"),
             new { Since = Db.Micros(since), UnlinkedSince = unlinkedSince is { } u ? Db.Micros(u) : 0 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var counters = await c.QueryAsync<(long Originator, long Target, long Counter)>(new CommandDefinition(
@@ -218,9 +220,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var row = await c.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
-            "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
-            "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence " +
-            "FROM request_log WHERE request_id = @Id", new { Id = id.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            SelectEntries + "WHERE request_id = @Id", new { Id = id.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row?.ToEntry();
     }
 
