@@ -25,12 +25,6 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
     public abstract ValueTask DisposeAsync();
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
-    private sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static LoggedRequest Entry(ulong counter, Eui target, RequestId? preceding = null, bool first = false, DateTimeOffset? at = null,
         CommandVariant cv = CommandVariant.SendNonCritical, RequestState state = RequestState.InProgress) =>
         new(new RequestId(Supplier, target, counter), ServiceReferenceVariant.Parse("4.1.1"), cv, preceding, first, at ?? Now, state);
@@ -45,7 +39,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
     [Fact]
     public async Task In_progress_requests_sequences_and_SMETS1_counters_survive_a_restart()
     {
-        var clock = new Clock(Now);
+        var clock = new FakeTimeProvider(Now);
         var inProgress = Entry(1, Esme);
         var first = Entry(2, Esme, first: true);
         var second = Entry(3, Esme, preceding: first.Id);
@@ -61,7 +55,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
             log.EndSequence(second.Id);
         }
 
-        clock.Now = Now.AddMinutes(1);
+        clock.SetUtcNow(Now.AddMinutes(1));
         await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct);
 
         // E55: still in progress, so the same ID is refused again.
@@ -81,7 +75,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
     [Fact]
     public async Task Requests_older_than_the_retention_are_not_reloaded_and_a_held_request_past_its_hold_is_free_again()
     {
-        var clock = new Clock(Now);
+        var clock = new FakeTimeProvider(Now);
         var old = Entry(10, Esme, at: Now - Retention - TimeSpan.FromMinutes(1));
         var recent = Entry(11, Esme, at: Now - Hold - TimeSpan.FromMinutes(1));
         await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct))
@@ -102,7 +96,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
     [Fact]
     public async Task A_finished_request_nothing_can_refer_to_is_not_reloaded_after_the_short_window_and_a_sequenced_one_is()
     {
-        var clock = new Clock(Now);
+        var clock = new FakeTimeProvider(Now);
         var plain = Entry(20, Esme, at: Now - TimeSpan.FromHours(1));
         var first = Entry(21, Esme, first: true, at: Now - TimeSpan.FromHours(1));
         var fresh = Entry(22, Esme, at: Now - TimeSpan.FromMinutes(5));
@@ -151,7 +145,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
     [Fact]
     public async Task The_writer_prunes_the_store_as_it_goes()
     {
-        var clock = new Clock(Now);
+        var clock = new FakeTimeProvider(Now);
         var store = await OpenStoreAsync();
         var plain = Entry(40, Esme);
         var first = Entry(41, Esme, first: true);
@@ -162,8 +156,8 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         log.Complete(first.Id, RequestState.Succeeded);
         await log.FlushAsync(Ct);
 
-        clock.Now = Now + TimeSpan.FromMinutes(20);
-        await AdmitAsync(log, Entry(42, Esme, at: clock.Now), false);
+        clock.SetUtcNow(Now + TimeSpan.FromMinutes(20));
+        await AdmitAsync(log, Entry(42, Esme, at: clock.GetUtcNow()), false);
         await log.FlushAsync(Ct);
         var stored = (await store.LoadAsync(DateTimeOffset.MinValue, null, Ct)).Requests.Select(r => r.Id).ToList();
         Assert.DoesNotContain(plain.Id, stored);
@@ -176,7 +170,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
     [Fact]
     public async Task A_recorded_command_its_entry_and_SMETS1_counter_are_committed_before_RecordAsync_returns_and_claimed_after_a_crash()
     {
-        var clock = new Clock(Now);
+        var clock = new FakeTimeProvider(Now);
         var store = await OpenStoreAsync();
         var entry = Entry(50, Esme);
         var smets1 = Entry(51, Smets1Esme);
@@ -204,7 +198,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
     [Fact]
     public async Task Completing_a_recorded_request_drops_its_command_and_leaves_InProgress()
     {
-        var clock = new Clock(Now);
+        var clock = new FakeTimeProvider(Now);
         var store = await OpenStoreAsync();
         var entry = Entry(60, Esme);
         await using (var log = await DurableRequestLog.OpenAsync(store, clock, Hold, Retention, cancellationToken: Ct, owner: "node-a"))

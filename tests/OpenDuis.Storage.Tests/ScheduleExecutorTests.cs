@@ -10,18 +10,6 @@ using OpenDuis.Storage.Schedules;
 
 namespace OpenDuis.Storage.Tests;
 
-/// <summary>A clock the test moves by hand: years of schedules run in milliseconds.</summary>
-public sealed class SettableClock(DateTimeOffset now) : TimeProvider
-{
-    private long _ticks = now.UtcTicks;
-    public DateTimeOffset Now
-    {
-        get => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-        set => Interlocked.Exchange(ref _ticks, value.UtcTicks);
-    }
-    public override DateTimeOffset GetUtcNow() => Now;
-}
-
 /// <summary>
 /// A small Smart Metering WAN of the tests' own: it takes every command (I99), remembers each by
 /// Request ID (a repeat of an ID it already holds is recognised, not run again), and can be told a
@@ -84,7 +72,7 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
         "<sr:StartDateOffset>-1</sr:StartDateOffset><sr:StartTime>00:00:00.00Z</sr:StartTime>" +
         "<sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00.00Z</sr:EndTime></sr:DSPRetrieveImportDailyReadLog>";
 
-    protected SettableClock Clock { get; } = new(Created);
+    protected FakeTimeProvider Clock { get; } = new(Created);
     protected InMemoryAccessSnapshot Snapshot { get; } = InMemoryAccessSnapshot.Demo();
     protected RecordingNetwork Network { get; } = new();
     protected RecordingNotices Notices { get; } = new();
@@ -103,9 +91,9 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
     {
         var id = await Store.CreateAsync(ReadLog(new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1))), Created, Ct);
 
-        Clock.Now = Utc(2027, 3, 1, 0, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 1, 0, 0));
         Assert.Empty(await Executor().RunAllDueAsync(Ct)); // 00:00: not yet (default execution start time 00:01 UTC)
-        Clock.Now = Utc(2027, 3, 1, 0, 1);
+        Clock.SetUtcNow(Utc(2027, 3, 1, 0, 1));
         var results = await Executor().RunAllDueAsync(Ct);
 
         var result = Assert.Single(results);
@@ -152,14 +140,14 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
         var fired = new List<DateTimeOffset>();
         foreach (var due in expected)
         {
-            Clock.Now = due.AddMinutes(-1);
+            Clock.SetUtcNow(due.AddMinutes(-1));
             Assert.Empty(await executor.RunAllDueAsync(Ct));
-            Clock.Now = due;
+            Clock.SetUtcNow(due);
             var r = Assert.Single(await executor.RunAllDueAsync(Ct));
             Assert.Equal(OccurrenceOutcome.Fired, r.Outcome);
             fired.Add(r.Occurrence.DueAt);
         }
-        Clock.Now = timing.EndDate!.Value.AddDays(1).ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc);
+        Clock.SetUtcNow(timing.EndDate!.Value.AddDays(1).ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc));
         Assert.Empty(await executor.RunAllDueAsync(Ct));
 
         Assert.Equal(expected, fired);
@@ -176,12 +164,12 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
     public async Task After_a_change_of_supplier_access_control_at_execution_refuses_E4_and_the_schedule_is_removed_with_N17()
     {
         var id = await Store.CreateAsync(ReadLog(new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1))), Created, Ct);
-        Clock.Now = Utc(2027, 3, 1, 12, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 1, 12, 0));
         Assert.Equal(OccurrenceOutcome.Fired, Assert.Single(await Executor().RunAllDueAsync(Ct)).Outcome);
 
         // The rival becomes Registered Supplier of the meter's MPAN from 2 March, 00:00.
         Snapshot.Register(new RegistrationPeriod(DemoEnvironment.ElectricityMpan, RegisteredRole.Supplier, Core.Parties.PartyId.Parse("RIVAL"), Utc(2027, 3, 2, 0, 0)));
-        Clock.Now = Utc(2027, 3, 2, 12, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 2, 12, 0));
         var result = Assert.Single(await Executor().RunAllDueAsync(Ct));
 
         Assert.Equal((OccurrenceOutcome.Removed, ResponseCode.E4), (result.Outcome, result.Code));
@@ -202,7 +190,7 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
         var id = await Store.CreateAsync(ReadLog(new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1))), Created, Ct);
         Snapshot.TryGetDevice(Esme, out var esme);
         Snapshot.Put(esme! with { Status = status });
-        Clock.Now = Utc(2027, 3, 1, 12, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 1, 12, 0));
 
         var result = Assert.Single(await Executor().RunAllDueAsync(Ct));
 
@@ -218,7 +206,7 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
         var id = await Store.CreateAsync(ReadLog(new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1))), Created, Ct);
         Snapshot.TryGetDevice(Esme, out var esme);
         Snapshot.Put(esme! with { Status = SmiStatus.Recovery });
-        Clock.Now = Utc(2027, 3, 1, 12, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 1, 12, 0));
 
         var result = Assert.Single(await Executor().RunAllDueAsync(Ct));
 
@@ -234,7 +222,7 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
     {
         var id = await Store.CreateAsync(ReadLog(new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1))), Created, Ct);
         (hangs ? Network.Hanging : Network.Unreachable)[Esme] = true;
-        Clock.Now = Utc(2027, 3, 1, 12, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 1, 12, 0));
 
         var result = Assert.Single(await Executor().RunAllDueAsync(Ct));
 
@@ -244,7 +232,7 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
         Assert.Contains(hangs ? "did not take the command within 0.2 s" : "no route", reason);
 
         (hangs ? Network.Hanging : Network.Unreachable).Clear();
-        Clock.Now = Utc(2027, 3, 2, 12, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 2, 12, 0));
         Assert.Equal(OccurrenceOutcome.Fired, Assert.Single(await Executor().RunAllDueAsync(Ct)).Outcome);
     }
 
@@ -259,21 +247,21 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
         for (var i = 0; i < 40; i++)
             await Store.CreateAsync(ReadLog(new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1), new DateOnly(2027, 3, 3))), Created, Ct);
         var lease = TimeSpan.FromMinutes(5);
-        Clock.Now = Utc(2027, 3, 1, 0, 1);
+        Clock.SetUtcNow(Utc(2027, 3, 1, 0, 1));
 
         // The first node: claims 25, hands 10 to the network, dies.
-        var claimed = await Store.ClaimDueAsync(Clock.Now, lease, 25, Ct);
+        var claimed = await Store.ClaimDueAsync(Clock.GetUtcNow(), lease, 25, Ct);
         foreach (var o in claimed.Take(10))
-            await Network.AcceptAsync(new DeviceCommand(ScheduledRequest.Build(o.Id, o.Definition, o.DueAt, DuisSchemaVersion.V5_4), Supplier, Clock.Now, o.Id), Ct);
+            await Network.AcceptAsync(new DeviceCommand(ScheduledRequest.Build(o.Id, o.Definition, o.DueAt, DuisSchemaVersion.V5_4), Supplier, Clock.GetUtcNow(), o.Id), Ct);
 
         // The restarted node: the 15 others of the window now, the dead node's 25 once their lease is over.
         var restarted = Executor(options: ScheduleExecutorOptions.Default with { Lease = lease, BatchSize = 7 });
         Assert.Equal(15, (await restarted.RunAllDueAsync(Ct)).Count);
-        Clock.Now += lease;
+        Clock.Advance(lease);
         Assert.Equal(25, (await restarted.RunAllDueAsync(Ct)).Count);
         for (var day = 2; day <= 4; day++)
         {
-            Clock.Now = Utc(2027, 3, day, 0, 1);
+            Clock.SetUtcNow(Utc(2027, 3, day, 0, 1));
             await restarted.RunAllDueAsync(Ct);
         }
 
@@ -295,7 +283,7 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
         var timing = new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1));
         var onMeter = await Store.CreateAsync(ReadLog(timing), Created, Ct);
         var onOther = await Store.CreateAsync(ReadLog(timing, DemoEnvironment.EsmeWithApc), Created, Ct);
-        Clock.Now = Utc(2027, 3, 5, 10, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 5, 10, 0));
         Snapshot.Register(new RegistrationPeriod(DemoEnvironment.ElectricityMpan, RegisteredRole.Supplier, Core.Parties.PartyId.Parse("RIVAL"), Utc(2027, 3, 5, 9, 0)));
 
         var removed = await RightsChange().RegistrationChangedAsync([Esme, DemoEnvironment.EsmeWithApc], "a change of supplier", Ct);
@@ -316,13 +304,13 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
     public async Task A_change_of_supplier_from_a_later_date_ends_the_schedule_at_its_first_occurrence_after_the_change()
     {
         var id = await Store.CreateAsync(ReadLog(new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1))), Created, Ct);
-        Clock.Now = Utc(2027, 3, 5, 10, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 5, 10, 0));
         Snapshot.Register(new RegistrationPeriod(DemoEnvironment.ElectricityMpan, RegisteredRole.Supplier, Core.Parties.PartyId.Parse("RIVAL"), Utc(2027, 3, 10, 0, 0)));
 
         Assert.Empty(await RightsChange().RegistrationChangedAsync([Esme], "a change of supplier", Ct));
         Assert.NotNull(await Store.GetAsync(id, Ct));
 
-        Clock.Now = Utc(2027, 3, 10, 0, 1);
+        Clock.SetUtcNow(Utc(2027, 3, 10, 0, 1));
         var results = await Executor().RunAllDueAsync(Ct);
         Assert.Equal(OccurrenceOutcome.Removed, results[^1].Outcome);
         Assert.Equal("N17", Assert.Single(Notices.Removals).Removal.AlertCode.Code);
@@ -359,7 +347,7 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
             _ => owner! with { Roles = new HashSet<UserRole> { UserRole.GasSupplier } },
         };
         Snapshot.Put(user);
-        Clock.Now = Utc(2027, 3, 5, 10, 0);
+        Clock.SetUtcNow(Utc(2027, 3, 5, 10, 0));
 
         var removed = await RightsChange().UsersChangedAsync([Supplier, DemoEnvironment.SupplierSecondUser], $"the owner {change}", Ct);
 
@@ -374,9 +362,9 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
     public async Task A_late_completion_of_an_occurrence_already_run_elsewhere_counts_for_nothing()
     {
         var id = await Store.CreateAsync(ReadLog(new ScheduleTiming(ScheduleFrequency.Daily, new DateOnly(2027, 3, 1))), Created, Ct);
-        Clock.Now = Utc(2027, 3, 1, 12, 0);
-        var slow = await Store.ClaimDueAsync(Clock.Now, TimeSpan.FromMinutes(1), 10, Ct);
-        Clock.Now += TimeSpan.FromMinutes(2);
+        Clock.SetUtcNow(Utc(2027, 3, 1, 12, 0));
+        var slow = await Store.ClaimDueAsync(Clock.GetUtcNow(), TimeSpan.FromMinutes(1), 10, Ct);
+        Clock.Advance(TimeSpan.FromMinutes(2));
         Assert.Single(await Executor().RunAllDueAsync(Ct));
 
         var moved = await Store.CompleteAsync(slow, Ct);
@@ -428,7 +416,7 @@ public sealed class PostgresScheduleExecutorTests : ScheduleExecutorContract
         var perNode = new List<int>[] { [], [] };
         for (var day = 1; day <= 8; day++)
         {
-            Clock.Now = Utc(2027, 3, day, 0, 1);
+            Clock.SetUtcNow(Utc(2027, 3, day, 0, 1));
             var runs = await Task.WhenAll(Task.Run(() => a.RunAllDueAsync(Ct), Ct), Task.Run(() => b.RunAllDueAsync(Ct), Ct));
             perNode[0].Add(runs[0].Count);
             perNode[1].Add(runs[1].Count);

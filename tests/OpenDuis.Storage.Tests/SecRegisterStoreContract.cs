@@ -18,7 +18,7 @@ public abstract class SecRegisterStoreContract : StoreContract<DataStores>
     [Fact]
     public async Task A_major_incident_with_its_parties_and_notifications_persists()
     {
-        var register = new IncidentRegister(Store.Incidents, new FixedClock(Now));
+        var register = new IncidentRegister(Store.Incidents, new FakeTimeProvider(Now));
         var raised = await register.RaiseAsync(User, "Key misuse", Now.AddHours(-2), isMajorSecurityIncident: true,
             new IncidentParty(Rdp, IncidentPartyKind.RegistrationDataProvider), new UnauthorisedEvent("G3.2", "unauthorised access"), Ct);
         Assert.True(raised.IsAllowed, raised.ToString());
@@ -38,7 +38,7 @@ public abstract class SecRegisterStoreContract : StoreContract<DataStores>
     [Fact]
     public async Task A_notice_and_its_email_error_persist_and_are_found_by_recipient()
     {
-        var register = new NoticeRegister(Store.Notices, WorkingDayCalendar.EnglandAndWales, new FixedClock(Now));
+        var register = new NoticeRegister(Store.Notices, WorkingDayCalendar.EnglandAndWales, new FakeTimeProvider(Now));
         var details = new PartyNoticeDetails(Recipient, "1 High Street, London",
             new Dictionary<NoticeType, string> { [NoticeType.General] = "notices@network.example" });
         var posted = await register.GiveAsync(User, details, NoticeType.General, NoticeMethod.Post, "Change of address", Now.AddDays(-3), Ct);
@@ -60,7 +60,7 @@ public abstract class SecRegisterStoreContract : StoreContract<DataStores>
     [Fact]
     public async Task A_service_desk_request_and_what_was_provided_persist()
     {
-        var log = new ServiceDeskLog(Store.ServiceDesk, new FixedClock(Now));
+        var log = new ServiceDeskLog(Store.ServiceDesk, new FakeTimeProvider(Now));
         var requester = new ServiceDeskRequester("Small Supplier Ltd", ServiceDeskRequesterKind.Party, HasDccGatewayConnection: false, User, "smki@supplier.example");
         var logged = await log.LogRequestAsync(requester, ServiceDeskChannel.SignedLetter, RepositoryAccessPurpose.ObtainCopy, ["Root OCA Certificate"], Ct);
         var provided = await log.RecordProvisionAsync(logged.Value.Id, ["Root OCA Certificate"], ProvisionMedium.Email, Ct);
@@ -77,10 +77,6 @@ public abstract class SecRegisterStoreContract : StoreContract<DataStores>
     }
 }
 
-internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}
 
 public sealed class SqliteSecRegisterStoreTests : SecRegisterStoreContract
 {

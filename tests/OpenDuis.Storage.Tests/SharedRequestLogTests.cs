@@ -117,7 +117,7 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     [Fact]
     public async Task Two_durable_logs_admit_the_same_Request_ID_in_memory_and_only_one_keeps_it_the_other_answers_E55()
     {
-        var clock = new Clock(Now);
+        var clock = new FakeTimeProvider(Now);
         await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
         await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
         var entry = Entry(200, Esme);
@@ -164,7 +164,7 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     [Fact]
     public async Task A_SMETS1_counter_admitted_on_one_node_refuses_a_lower_one_on_another_with_E63()
     {
-        var clock = new Clock(Now);
+        var clock = new FakeTimeProvider(Now);
         await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
         await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
         var high = Entry(ulong.MaxValue - 5, Smets1Esme); // above 2^63: compared as unsigned
@@ -180,10 +180,5 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
         var higher = Entry(ulong.MaxValue - 4, Smets1Esme);
         Assert.True(b.TryAdmit(higher, smets1Target: true));
         await b.RecordAsync(higher.Id, null, Ct);
-    }
-
-    private sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

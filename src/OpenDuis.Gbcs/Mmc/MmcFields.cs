@@ -68,6 +68,26 @@ internal static class MmcFields
         // 4.15 ECS27: supply state on load limit (boolean: true disables, as ECS28a writes "Disable"), load limit counter (with its
         // scaler-unit), power threshold, period and restoration period (double-long-unsigned).
         ["ReadLoadLimitDataRsp"] = LoadLimit,
+        // 4.16 ECS17c: a structure {active power import, its scaler-unit (W is 27), primary element's active power import}.
+        ["ReadActivePowerImportRsp"] = (w, m, values, _) =>
+        {
+            if (!values || Item(m, 0) is not { Type: DlmsType.Structure, Items: [{ IsInteger: true } power, { Items: [{ Type: DlmsType.Integer, Value: 0 }, { Type: DlmsType.Enum } unit] }, ..] } read) return;
+            w.WriteStartElement("ActivePowerImport", Namespace);
+            Element(w, "Value", power.Value);
+            if (unit.Value == 27) Element(w, "Unit", "W");
+            w.WriteEndElement();
+            if (read.Items.Count >= 3 && read[2].IsInteger) Element(w, "PrimaryActivePowerImportValue", read[2].Value);
+        },
+        // 4.12.2 ECS18a: the maximum demand export extended register's value (item 2, scaler 0) and capture time (item 4).
+        ["ReadMaximumDemandExportRegistersRsp"] = (w, m, values, _) =>
+        {
+            if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 4 } || Item(m, 1) is not { IsInteger: true } demand
+                || Item(m, 2) is not { Items: [{ Type: DlmsType.Integer, Value: 0 }, _] }) return;
+            w.WriteStartElement("MaxDemandActiveEnergyExport", Namespace);
+            Element(w, "Value", demand.Value);
+            if (Item(m, 3)?.AsDateTime() is { } captured) Element(w, "CaptureTime", DateTimeText(captured));
+            w.WriteEndElement();
+        },
         // 6.2.5 ECS26f: the two instantaneous power thresholds (low/medium, medium/high) that 6.12 ECS34 writes.
         ["ReadDeviceConfigurationInstantaneousPowerThresholdsRsp"] = (w, m, values, _) =>
         {
@@ -77,6 +97,9 @@ internal static class MmcFields
                 Element(w, "MediumHighPowerThreshold", high.Value);
             }
         },
+        // 6.2.1 ECS26b (single-phase ESME): {threshold, measurement period} of the RMS extreme over-voltage, extreme under-voltage,
+        // sag and swell, then the average RMS over- and under-voltage thresholds (the order 6.5 ECS29a writes them in).
+        ["ReadDeviceConfigurationVoltageRsp"] = Voltage,
         // 6.2.2 ECS26c: randomised offset, offset number and offset limit (long-unsigned), in the MMC's order.
         ["ReadDeviceConfigurationRandomisationRsp"] = (w, m, values, _) =>
         {
@@ -492,6 +515,25 @@ internal static class MmcFields
             w.WriteEndElement();
         }
         w.WriteEndElement();
+        w.WriteEndElement();
+    }
+
+    private static void Voltage(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Header.MessageCode != 0x003C || m.Payload is not DlmsAccessResponse { Data.Count: 10 }) return;
+        for (var i = 0; i < 10; i++)
+            if (Item(m, i) is not { IsInteger: true }) return;
+        w.WriteStartElement("SinglePhaseVoltageSettings", Namespace);
+        Element(w, "AverageRMSOverVoltageThreshold", Item(m, 8)!.Value);
+        Element(w, "AverageRMSUnderVoltageThreshold", Item(m, 9)!.Value);
+        w.WriteEndElement();
+        w.WriteStartElement("RMSVoltageSettings", Namespace);
+        string[] names = ["RMSExtremeOverVoltage", "RMSExtremeUnderVoltage", "RMSVoltageSag", "RMSVoltageSwell"];
+        for (var i = 0; i < 4; i++)
+        {
+            Element(w, names[i] + "MeasurementPeriod", Item(m, 2 * i + 1)!.Value);
+            Element(w, names[i] + "Threshold", Item(m, 2 * i)!.Value);
+        }
         w.WriteEndElement();
     }
 

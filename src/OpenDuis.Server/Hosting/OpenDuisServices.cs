@@ -191,7 +191,7 @@ public static class OpenDuisServices
 }
 
 /// <summary>Each User's response endpoint as stored with the User (<see cref="Core.Parties.ServiceUser.ResponseEndpoint"/>).</summary>
-public sealed class UserResponseEndpoints(IPartyStore parties) : IResponseEndpoints
+internal sealed class UserResponseEndpoints(IPartyStore parties) : IResponseEndpoints
 {
     public async ValueTask<Uri?> FindAsync(Protocol.Domain.Eui user, CancellationToken cancellationToken = default) =>
         (await parties.FindUserAsync(user, cancellationToken))?.ResponseEndpoint;

@@ -19,7 +19,7 @@ public sealed record SmiChangeFollowing(ISmiChangeFeed Feed, string LoadedFrom, 
 /// read) a few times a second. It reads again only what changed.
 /// </summary>
 /// <remarks>A User given a response endpoint has its parked messages released (<see cref="Core.Outbox.OutboxParking"/>).</remarks>
-public sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot, SmiChangeFollowing following, ILogger<SmiChangeFollower> logger,
+internal sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot, SmiChangeFollowing following, ILogger<SmiChangeFollower> logger,
     Core.Outbox.IOutboxAdmin? outbox = null, TimeProvider? clock = null) : BackgroundService
 {
     /// <summary>How often the feed is read: a CLI change reaches requests within this.</summary>

@@ -38,7 +38,7 @@ namespace OpenDuis.Server.Requests;
 /// Every DUIS answer is signed with the DSP's xmlSign key (role 0x89) in the schema version the
 /// request declared.
 /// </summary>
-public sealed partial class DuisRequestHandler(
+internal sealed partial class DuisRequestHandler(
     DuisSecurity security,
     SigningKey dspKey,
     IRequestAdmission admission,

@@ -14,7 +14,7 @@ namespace OpenDuis.Server.Schedules;
 /// emulated Smart Metering WAN (<see cref="IDeviceNetwork"/>) registered there is nowhere to send
 /// commands, so the worker says so once and stays idle.
 /// </summary>
-public sealed partial class ScheduleExecutorWorker(
+internal sealed partial class ScheduleExecutorWorker(
     IServiceProvider services,
     IScheduleStore store,
     IScheduleNotices notices,

@@ -26,7 +26,7 @@ internal sealed class AccessFixture
 
     public InMemoryAccessSnapshot Snapshot { get; } = InMemoryAccessSnapshot.Demo();
     public InMemoryRequestLog Log { get; } = new();
-    public FixedClock Clock { get; } = new(Now);
+    public FakeTimeProvider Clock { get; } = new(Now);
     public AccessPipeline Pipeline { get; }
 
     public AccessFixture()

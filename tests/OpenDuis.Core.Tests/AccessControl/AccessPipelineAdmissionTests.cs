@@ -41,20 +41,20 @@ public sealed class AccessPipelineAdmissionTests
     [Fact]
     public void A_device_request_without_a_response_frees_its_id_after_the_hold()
     {
-        var clock = new FixedClock(Now);
+        var clock = new FakeTimeProvider(Now);
         var pipeline = new AccessPipeline(InMemoryAccessSnapshot.Demo(), new InMemoryRequestLog(clock, TimeSpan.FromMinutes(5)), clock);
         var request = new AccessFixture().Request("4.1.1", DemoEnvironment.Supplier, DemoEnvironment.Esme);
         Assert.True(pipeline.Decide(new AccessRequest(request, WebService.SendCommand)).IsAccepted);
-        clock.Now = Now.AddMinutes(4);
+        clock.SetUtcNow(Now.AddMinutes(4));
         Assert.Equal(ResponseCode.E55, pipeline.Decide(new AccessRequest(request, WebService.SendCommand)).Code);
-        clock.Now = Now.AddMinutes(5);
+        clock.SetUtcNow(Now.AddMinutes(5));
         Assert.True(pipeline.Decide(new AccessRequest(request, WebService.SendCommand)).IsAccepted);
     }
 
     [Fact]
     public void Finished_requests_older_than_the_retention_are_forgotten_but_smets1_counters_are_kept()
     {
-        var clock = new FixedClock(Now);
+        var clock = new FakeTimeProvider(Now);
         var log = new InMemoryRequestLog(clock, TimeSpan.FromMinutes(5), retention: TimeSpan.FromHours(1));
         var pipeline = new AccessPipeline(InMemoryAccessSnapshot.Demo(), log, clock);
         var f = new AccessFixture();
@@ -63,11 +63,11 @@ public sealed class AccessPipelineAdmissionTests
         var pending = f.Request("4.1.1", user, DemoEnvironment.Esme, counter: 51);
         Assert.True(pipeline.Decide(new AccessRequest(done, WebService.SendCommand)).IsAccepted);
         log.Complete(done.RequestId, RequestState.Succeeded);
-        clock.Now = Now.AddMinutes(30);
+        clock.SetUtcNow(Now.AddMinutes(30));
         Assert.True(pipeline.Decide(new AccessRequest(pending, WebService.SendCommand)).IsAccepted);
         Assert.Equal(2, log.Count);
 
-        clock.Now = Now.AddHours(2);
+        clock.SetUtcNow(Now.AddHours(2));
         Assert.True(pipeline.Decide(new AccessRequest(f.Request("4.1.1", user, DemoEnvironment.Esme, counter: 52), WebService.SendCommand)).IsAccepted);
         Assert.Equal(1, log.Count);
         Assert.Equal(ResponseCode.E63, pipeline.Evaluate(new AccessRequest(done, WebService.SendCommand)).Code);
@@ -76,7 +76,7 @@ public sealed class AccessPipelineAdmissionTests
     [Fact]
     public void Finished_requests_nothing_can_refer_to_leave_after_the_short_window_and_sequences_and_local_commands_stay_the_day()
     {
-        var clock = new FixedClock(Now);
+        var clock = new FakeTimeProvider(Now);
         var log = new InMemoryRequestLog(clock, TimeSpan.FromMinutes(5), retention: TimeSpan.FromDays(1), unlinkedRetention: TimeSpan.FromMinutes(15));
         var v = ServiceReferenceVariant.Parse("4.1.1");
         LoggedRequest Entry(ulong counter, CommandVariant cv = CommandVariant.SendNonCritical, RequestId? preceding = null, bool first = false) =>
@@ -95,11 +95,11 @@ public sealed class AccessPipelineAdmissionTests
         foreach (var e in new[] { plain, first, second, local, namedAsPreceding, follower, ended })
             log.Complete(e.Id, RequestState.Succeeded);
 
-        clock.Now = Now.AddMinutes(14);
+        clock.SetUtcNow(Now.AddMinutes(14));
         Assert.True(log.TryAdmit(Entry(9), smets1Target: false)); // a sweep, inside the short window: nothing goes
         Assert.True(log.TryGet(plain.Id, out _));
 
-        clock.Now = Now.AddMinutes(16);
+        clock.SetUtcNow(Now.AddMinutes(16));
         Assert.True(log.TryAdmit(Entry(10), smets1Target: false));
         Assert.False(log.TryGet(plain.Id, out _));
         Assert.False(log.TryGet(unanswered.Id, out _)); // past its hold, so finished (failed), and unlinked
@@ -108,7 +108,7 @@ public sealed class AccessPipelineAdmissionTests
         Assert.True(log.TryGetSuccessor(first.Id, out var successor) && successor == second.Id);
         Assert.True(log.TryGet(Entry(9).Id, out _)); // admitted at 14 minutes, still inside its window
 
-        clock.Now = Now.AddDays(1).AddMinutes(2);
+        clock.SetUtcNow(Now.AddDays(1).AddMinutes(2));
         Assert.True(log.TryAdmit(Entry(11), smets1Target: false));
         Assert.Equal(1, log.Count);
     }

@@ -16,28 +16,28 @@ public class AnomalyDetectorTests
     [Fact]
     public void Requests_up_to_the_threshold_pass_the_next_is_quarantined_and_the_period_slides()
     {
-        var clock = new FixedClock(Start);
+        var clock = new FakeTimeProvider(Start);
         var detector = new AnomalyDetector(clock);
         detector.SetUserThreshold(Supplier, Read, new VolumeThreshold(Read, 2, TimeSpan.FromMinutes(10)));
 
         Assert.Null(detector.Count(Supplier, Read));
-        clock.Now = Start.AddMinutes(5);
+        clock.SetUtcNow(Start.AddMinutes(5));
         Assert.Null(detector.Count(Supplier, Read));
         var third = detector.Count(Supplier, Read);
         Assert.Equal(AnomalyBreach.UserThreshold, third!.Breach);
         Assert.Equal(3, third.CountInPeriod);
 
         // Ten minutes after the first, it has left the period: two remain, the next breaches again.
-        clock.Now = Start.AddMinutes(10);
+        clock.SetUtcNow(Start.AddMinutes(10));
         Assert.NotNull(detector.Count(Supplier, Read));
-        clock.Now = Start.AddMinutes(16);
+        clock.SetUtcNow(Start.AddMinutes(16));
         Assert.Null(detector.Count(Supplier, Read));
     }
 
     [Fact]
     public void A_Users_threshold_binds_only_that_User_and_that_variant()
     {
-        var detector = new AnomalyDetector(new FixedClock(Start));
+        var detector = new AnomalyDetector(new FakeTimeProvider(Start));
         detector.SetUserThreshold(Supplier, Read, new VolumeThreshold(Read, 0, TimeSpan.FromHours(1)));
 
         Assert.NotNull(detector.Count(Supplier, Read));
@@ -50,7 +50,7 @@ public class AnomalyDetectorTests
     [Fact]
     public void The_DCCs_threshold_counts_all_Users_together()
     {
-        var detector = new AnomalyDetector(new FixedClock(Start));
+        var detector = new AnomalyDetector(new FakeTimeProvider(Start));
         detector.SetDccThreshold(TopUp, new VolumeThreshold(TopUp, 1, TimeSpan.FromHours(1)));
 
         Assert.Null(detector.Count(Supplier, TopUp));
@@ -61,7 +61,7 @@ public class AnomalyDetectorTests
     [Fact]
     public void Each_quarantine_has_its_own_event_reference()
     {
-        var detector = new AnomalyDetector(new FixedClock(Start));
+        var detector = new AnomalyDetector(new FakeTimeProvider(Start));
         detector.SetUserThreshold(Supplier, Read, new VolumeThreshold(Read, 0, TimeSpan.FromHours(1)));
 
         var refs = Enumerable.Range(0, 5).Select(_ => detector.Count(Supplier, Read)!.EventRef).ToArray();
@@ -75,7 +75,7 @@ public class AnomalyDetectorTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new VolumeThreshold(Read, 5, TimeSpan.Zero));
         Assert.Contains("longer than zero", ex.Message);
         var mismatch = Assert.Throws<ArgumentException>(() =>
-            new AnomalyDetector(new FixedClock(Start)).SetUserThreshold(Supplier, Read, new VolumeThreshold(TopUp, 1, TimeSpan.FromHours(1))));
+            new AnomalyDetector(new FakeTimeProvider(Start)).SetUserThreshold(Supplier, Read, new VolumeThreshold(TopUp, 1, TimeSpan.FromHours(1))));
         Assert.Contains("for variant 2.2, not 4.1.1", mismatch.Message);
     }
 }

@@ -16,7 +16,7 @@ public class IncidentRegisterTests
     private readonly InMemoryIncidentStore _store = new();
     private readonly IncidentRegister _register;
 
-    public IncidentRegisterTests() => _register = new IncidentRegister(_store, new FixedClock(Detected.AddHours(1)));
+    public IncidentRegisterTests() => _register = new IncidentRegister(_store, new FakeTimeProvider(Detected.AddHours(1)));
 
     private async Task<SecurityIncident> Raise(bool major, IncidentParty? raisedBy = null, UnauthorisedEvent? unauthorised = null) =>
         (await _register.RaiseAsync(Supplier, "Unexpected key use on the adapter", Detected, major, raisedBy ?? SupplierParty, unauthorised, Ct)).Value;

@@ -19,7 +19,7 @@ public class NoticeRegisterTests
     private readonly NoticeRegister _register;
 
     public NoticeRegisterTests() =>
-        _register = new NoticeRegister(_store, WorkingDayCalendar.EnglandAndWales, new FixedClock(Sent.AddMinutes(5)));
+        _register = new NoticeRegister(_store, WorkingDayCalendar.EnglandAndWales, new FakeTimeProvider(Sent.AddMinutes(5)));
 
     [Fact]
     public async Task Records_a_posted_notice_with_its_deemed_receipt()

@@ -12,7 +12,7 @@ public class ServiceDeskLogTests
     private static readonly ServiceDeskRequester Rdp = new("Example RDP Ltd", ServiceDeskRequesterKind.RegistrationDataProvider,
         HasDccGatewayConnection: false, Eui.Parse("90-B3-D5-1F-30-05-00-00"), "pki@rdp.example");
 
-    private readonly FixedClock _clock = new(Now);
+    private readonly FakeTimeProvider _clock = new(Now);
     private readonly InMemoryServiceDeskLogStore _store = new();
     private readonly ServiceDeskLog _log;
 
@@ -78,7 +78,7 @@ public class ServiceDeskLogTests
     public async Task P2_2_what_was_provided_and_how_is_logged()
     {
         var request = (await _log.LogRequestAsync(Rdp, ServiceDeskChannel.Telephone, RepositoryAccessPurpose.ObtainCopy, OrgCertificate, Ct)).Value;
-        _clock.Now = Now.AddHours(3);
+        _clock.SetUtcNow(Now.AddHours(3));
         var provided = (await _log.RecordProvisionAsync(request.Id, OrgCertificate, ProvisionMedium.Email, Ct)).Value;
 
         var provision = Assert.Single(provided.Provided);

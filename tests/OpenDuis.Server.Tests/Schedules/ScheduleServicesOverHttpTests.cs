@@ -111,7 +111,7 @@ public sealed class ScheduleServicesOverHttpTests(ScheduleServer fixture) : ICla
     {
         var start = Tomorrow.AddDays(1);
         var id = DspScheduleIdOf((await SendAsync(Create(Supplier, start))).Message!.Payload!.InnerText);
-        var clock = new MovableClock(start.ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc));
+        var clock = new FakeTimeProvider(start.ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc));
         var network = new AcknowledgingNetwork();
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(Instance.Cache, Ct);
         var executor = new ScheduleExecutor(Instance.Schedules, new AccessPipeline(snapshot, new InMemoryRequestLog(clock), clock), network,
@@ -205,11 +205,6 @@ public sealed class ScheduleServicesOverHttpTests(ScheduleServer fixture) : ICla
         var doc = new XmlDocument { PreserveWhitespace = true };
         doc.LoadXml(body);
         return DuisResponse.Read(doc);
-    }
-
-    private sealed class MovableClock(DateTime utc) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => new(utc, TimeSpan.Zero);
     }
 
     /// <summary>A network that takes every command (I99) and keeps it.</summary>

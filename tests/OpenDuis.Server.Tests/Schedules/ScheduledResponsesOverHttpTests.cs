@@ -55,7 +55,7 @@ public sealed class ScheduledResponsesOverHttpTests
         var start = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2);
         var id = await CreateAsync(instance, start);
 
-        var clock = new MovedClock(start.ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc));
+        var clock = new FakeTimeProvider(start.ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc));
         var network = instance.Server.Services.GetRequiredService<IDeviceNetwork>();
         var dspKey = instance.Server.Services.GetRequiredService<SigningKey>();
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(instance.Cache, Ct);
@@ -94,10 +94,5 @@ public sealed class ScheduledResponsesOverHttpTests
         var read = DuisResponse.Read(answer);
         Assert.True(read.ResponseCode == ResponseCode.I0, body);
         return DspScheduleId.TryParse(read.Message!.Payload!.InnerText, out var id) ? id : throw new FormatException(body);
-    }
-
-    private sealed class MovedClock(DateTime utc) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => new(utc, TimeSpan.Zero);
     }
 }
