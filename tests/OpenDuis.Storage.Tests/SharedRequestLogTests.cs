@@ -138,7 +138,7 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     [Fact]
     public async Task A_sequenced_pair_split_across_two_nodes_sees_its_preceding_request_as_the_node_that_owns_it_left_it()
     {
-        var clock = new Clock(Now);
+        var clock = new FakeTimeProvider(Now);
         await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
         await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
         var first = Entry(500, Esme) with { FirstInSequence = true };
