@@ -305,6 +305,14 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     private async Task WriteBehindAsync()
     {
         var requests = new Dictionary<RequestId, LoggedRequest>();
+        // An entry replaced in this batch by a later request with the same ID (its ending, then the new admission): written
+        // before it, so that the store sees the first request ended before the second is claimed (not E55 against it).
+        var superseded = new List<LoggedRequest>();
+        void Keep(LoggedRequest entry)
+        {
+            if (requests.TryGetValue(entry.Id, out var before) && before.Received < entry.Received) superseded.Add(before);
+            requests[entry.Id] = entry;
+        }
         var counters = new Dictionary<(Eui, Eui), Smets1Counter>();
         var commands = new List<AcceptedCommand>();
         var finished = new List<CommandKey>();
@@ -317,14 +325,14 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
             {
                 switch (change)
                 {
-                    case LoggedRequest r: requests[r.Id] = r; break;
+                    case LoggedRequest r: Keep(r); break;
                     case Smets1Counter c: counters[(c.Originator, c.Target)] = c; break;
                     case Ending end:
-                        if (end.Entry.Id != default) requests[end.Entry.Id] = end.Entry;
+                        if (end.Entry.Id != default) Keep(end.Entry);
                         if (end.Command is { } key) finished.Add(key);
                         break;
                     case Recording rec:
-                        if (rec.Entry is { } entry) requests[entry.Id] = entry;
+                        if (rec.Entry is { } entry) Keep(entry);
                         if (rec.Counter is { } counter) counters[(counter.Originator, counter.Target)] = counter;
                         if (rec.Command is { } command) commands.Add(command);
                         if (rec.Claim is { } claim) claims.Add(claim);
@@ -347,7 +355,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                 {
                     try
                     {
-                        var refused = await _store.WriteAsync(new RequestLogBatch([.. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease)
+                        var refused = await _store.WriteAsync(new RequestLogBatch([.. superseded, .. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease)
                             { Claims = claims, HeldSince = now - _hold }).ConfigureAwait(false);
                         var refusals = refused.ToDictionary(x => x.Id);
                         foreach (var c in counters.Values) KeepDurable(c.Originator, c.Target, c.Counter);
@@ -385,6 +393,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                     }
                 }
                 requests.Clear();
+                superseded.Clear();
                 counters.Clear();
                 commands.Clear();
                 finished.Clear();

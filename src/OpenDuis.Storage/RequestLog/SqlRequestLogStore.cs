@@ -92,18 +92,14 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         ArgumentNullException.ThrowIfNull(batch);
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // A request that ended before this batch's claims were made is ended first: a request sent again with the same ID
+        // once its answer has arrived is then claimed against the ended row, not refused E55 against the row the ending
+        // would have closed a moment later in the same batch.
+        var claimed = batch.Claims.Select(k => (k.Entry.Id, k.Entry.Received)).ToHashSet();
+        var endedBefore = batch.Requests.Where(r => r.State != RequestState.InProgress && !claimed.Contains((r.Id, r.Received))).ToList();
+        await WriteEntriesAsync(c, tx, batch.Owner, endedBefore, cancellationToken).ConfigureAwait(false);
         var refused = await ClaimAsync(c, tx, batch, cancellationToken).ConfigureAwait(false);
-        // An entry written behind may reach the store after a newer request with the same ID was recorded: it must not replace it.
-        // On a shared store it must not replace another node's either (a claim this node failed to make, then ended Failed,
-        // must leave alone the row another node claimed meanwhile): a node ends only the rows it owns.
-        if (batch.Requests.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO request_log ({Columns}{OwnerColumn}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence{OwnerValue}) " +
-                "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
-                "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
-                "WHERE excluded.received_us >= request_log.received_us" +
-                (IsShared ? " AND (request_log.owner IS NULL OR request_log.owner = excluded.owner)" : ""),
-                batch.Requests.Select(r => Row.From(r, batch.Owner)), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests.Except(endedBefore).ToList(), cancellationToken).ConfigureAwait(false);
         // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
         if (batch.Counters.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
@@ -184,6 +180,21 @@ public abstract class SqlRequestLogStore : IRequestLogStore
             await tx.ReleaseAsync("claim", cancellationToken).ConfigureAwait(false);
         }
         return refused;
+    }
+
+    // An entry written behind may reach the store after a newer request with the same ID was recorded: it must not replace it.
+    // On a shared store it must not replace another node's either (a claim this node failed to make, then ended Failed,
+    // must leave alone the row another node claimed meanwhile): a node ends only the rows it owns.
+    private async Task WriteEntriesAsync(DbConnection c, DbTransaction tx, string owner, IReadOnlyList<LoggedRequest> entries, CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0) return;
+        await c.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO request_log ({Columns}{OwnerColumn}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence{OwnerValue}) " +
+            "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
+            "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
+            "WHERE excluded.received_us >= request_log.received_us" +
+            (IsShared ? " AND (request_log.owner IS NULL OR request_log.owner = excluded.owner)" : ""),
+            entries.Select(r => Row.From(r, owner)), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Whether several nodes may share the store, so that admissions are claimed in it (<see cref="IRequestLogStore.IsShared"/>).</summary>
