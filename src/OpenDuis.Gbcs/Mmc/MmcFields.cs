@@ -23,7 +23,13 @@ internal static class MmcFields
         // 4.1.1 ECS17b: the registers are encrypted; decrypted (with keys), a structure of active import (double-long-unsigned,
         // scaler-unit Wh) and reactive import (scaler-unit varh), as the RTDS response and OpenDUIS's emulated ESME lay them out.
         ["ReadInstantaneousImportRegistersRsp"] = ImportRegisters,
-        ["ReadInstantaneousImportTOUMatricesRsp"] = FuelOnly,
+        // 4.1.2 (ECS17d, GCS13c) and 4.1.4 (GCS13b): the TOU and block registers, encrypted; read once decrypted.
+        ["ReadInstantaneousImportTOUMatricesRsp"] = TouRegisters,
+        ["ReadInstantaneousImportBlockCountersRsp"] = BlockCounters,
+        // 4.3 GCS14 (ECS19's six registers are left: GBCS's order of them was not at hand).
+        ["ReadInstantaneousPrepayValuesRsp"] = PrepayValues,
+        // 4.8.1 ECS22b, encrypted.
+        ["ReadActiveImportProfileDataRsp"] = ActiveImportProfile,
         ["ReadNetworkDataRsp"] = NetworkData,
         ["ReadPrepaymentDailyReadLogRsp"] = FuelOnly,
         // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
@@ -31,7 +37,8 @@ internal static class MmcFields
         ["ReadTariffPrimaryElementRsp"] = Tariff,
         ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = FuelOnly,
         ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = FuelOnly,
-        ["RetrieveDailyConsumptionLogRsp"] = FuelOnly,
+        // 4.17 ECS66 (encrypted; GCS61's Get Profile Response is left as GBCSData).
+        ["RetrieveDailyConsumptionLogRsp"] = DailyConsumption,
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
             Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "GasSupplierAlertEventSettings" : "ElectricitySupplierAlertEventSettings"),
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
@@ -119,9 +126,193 @@ internal static class MmcFields
         if (Writers.TryGetValue(element, out var writer)) writer(w, m, values, plaintexts);
     }
 
+    /// <summary>The message with its decrypted GBZ components read as plain ones (so each decoder, and the statuses, serve both); null when there are none or they do not read.</summary>
+    internal static ParsedGbcsMessage? Opened(ParsedGbcsMessage m, IReadOnlyList<byte[]> plaintexts) =>
+        plaintexts.Count > 0 && m.Payload is GbzPayload g && Opened(g, plaintexts) is { } opened ? m with { Payload = opened } : null;
+
+    /// <summary>
+    /// A GBZ payload with each ciphered component's frame given its decrypted ZCL payload (the plaintexts in component order;
+    /// a Read Attributes Response's records read as a plain frame's are), or null when they do not pair up or read.
+    /// </summary>
+    private static GbzPayload? Opened(GbzPayload g, IReadOnlyList<byte[]> plaintexts)
+    {
+        var components = new GbzComponent[g.Components.Count];
+        var next = 0;
+        try
+        {
+            for (var i = 0; i < components.Length; i++)
+            {
+                var c = g.Components[i];
+                if (c is not { Encrypted: true, Frame: { } frame })
+                {
+                    components[i] = c;
+                    continue;
+                }
+                if (next >= plaintexts.Count) return null;
+                var plain = plaintexts[next++];
+                IReadOnlyList<ZclAttribute>? attributes = null;
+                if (!frame.ClusterSpecific && frame.CommandId == 0x01)
+                {
+                    var r = new OctetReader(plain);
+                    var list = new List<ZclAttribute>();
+                    while (!r.AtEnd) list.Add(ZclAttribute.ReadRecord(ref r));
+                    attributes = list;
+                }
+                components[i] = c with { Control = (byte)(c.Control & ~0x02), Frame = frame with { Payload = plain, Attributes = attributes }, Ciphered = null };
+            }
+        }
+        catch (GbcsParseException)
+        {
+            return null;
+        }
+        return next == plaintexts.Count ? g with { Components = components } : null;
+    }
+
+    /// <summary>
+    /// The attribute values of a decrypted DLMS protected payload: its A-XDR data is a structure of the protected
+    /// attributes' values, or of one structure holding them (ECS17b/d, ECS19); empty when it does not read.
+    /// </summary>
+    private static IReadOnlyList<DlmsData> Decrypted(IReadOnlyList<byte[]> plaintexts)
+    {
+        if (plaintexts.Count == 0 || Plain(plaintexts[0]) is not { Type: DlmsType.Structure } data) return [];
+        return data is { Items: [{ Type: DlmsType.Structure } inner] } ? inner.Items : data.Items;
+    }
+
+    /// <summary>
+    /// A Metering cluster (0x0702) summation in the unit of measure: × Multiplier (0x0301) ÷ Divisor (0x0302), both required
+    /// (GBCS GCS13a–c read them beside the registers); null when either is missing or zero.
+    /// </summary>
+    private static decimal? Summation(ParsedGbcsMessage m, ushort id)
+    {
+        if (Attribute(m, 0x0702, id) is not { } value || Attribute(m, 0x0702, 0x0301) is not { Unsigned: > 0 } multiplier
+            || Attribute(m, 0x0702, 0x0302) is not { Unsigned: > 0 } divisor) return null;
+        return (decimal)value.Unsigned * multiplier.Unsigned / divisor.Unsigned;
+    }
+
+    private static void DecimalWithIndex(MmcWriter w, string name, int index, decimal value)
+    {
+        w.WriteStartElement(name, Namespace);
+        w.WriteAttribute("index", index);
+        w.WriteString(value.ToString(CultureInfo.InvariantCulture));
+        w.WriteEndElement();
+    }
+
+    private static void IntegersWithIndex(MmcWriter w, string name, DlmsData? array, int max)
+    {
+        if (array is not { Type: DlmsType.Array }) return;
+        for (var i = 0; i < array.Items.Count && i < max; i++)
+        {
+            if (!array[i].IsInteger) continue;
+            w.WriteStartElement(name, Namespace);
+            w.WriteAttribute("index", i + 1);
+            w.WriteValue(array[i].Value);
+            w.WriteEndElement();
+        }
+    }
+
+    /// <summary>
+    /// 4.1.2 GCS13c: Metering Current Tier 1–4 Summation Delivered (0x0100, 0x0102, 0x0104, 0x0106) in m³; ECS17d: the
+    /// decrypted TOU registers (an array of 48 double-long-unsigned), and on a twin element the secondary's (up to 4).
+    /// </summary>
+    private static void TouRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz)
+        {
+            w.WriteStartElement("Gas", Namespace);
+            if (values && Summation(m, 0x0100) is not null)
+            {
+                w.WriteStartElement("TariffTOURegisterMatrix", Namespace);
+                for (var tier = 0; tier < 4; tier++)
+                    if (Summation(m, (ushort)(0x0100 + 2 * tier)) is { } v) DecimalWithIndex(w, "TOURegisterMatrixValue", tier + 1, v);
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            return;
+        }
+        w.WriteStartElement("Electricity", Namespace);
+        var registers = Decrypted(plaintexts);
+        if (registers is [{ Type: DlmsType.Array } primary, ..])
+        {
+            w.WriteStartElement("TariffTOURegisterCollection", Namespace);
+            IntegersWithIndex(w, "TOUPrimaryRegisterValue", primary, 48);
+            if (registers is [_, { Type: DlmsType.Array } secondary, ..]) IntegersWithIndex(w, "TOUSecondRegisterValue", secondary, 4);
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+    }
+
+    /// <summary>4.1.4 GCS13b: Metering Current No Tier Block 1–4 Summation Delivered (0x0700–0x0703) in m³.</summary>
+    private static void BlockCounters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || Summation(m, 0x0700) is null) return;
+        w.WriteStartElement("ImportBlockCounters", Namespace);
+        for (var block = 0; block < 4; block++)
+            if (Summation(m, (ushort)(0x0700 + block)) is { } v) DecimalWithIndex(w, "TariffBlockCounterValue", block + 1, v);
+        w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 4.3 GCS14: Prepayment cluster (0x0705) Emergency Credit Remaining 0x0002, Accumulated Debt 0x0005, Debt Amount #3
+    /// 0x0231 (the payment-based debt), #1 0x0211 and #2 0x0221 (the time-based debts) and Credit Remaining 0x0001 (the meter
+    /// balance), in the MMC's order.
+    /// </summary>
+    private static void PrepayValues(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not GbzPayload) return;
+        foreach (var (id, name) in (ReadOnlySpan<(ushort, string)>)[(0x0002, "EmergencyCreditBalance"), (0x0005, "AccumulatedDebtRegister"),
+                     (0x0231, "PaymentDebtRegister"), (0x0211, "TimeDebtRegister1"), (0x0221, "TimeDebtRegister2"), (0x0001, "MeterBalance")])
+            if (Attribute(m, 0x0705, id) is { } a)
+                Element(w, name, a.DataType is >= 0x28 and <= 0x2F ? a.Signed : (long)a.Unsigned);
+    }
+
+    /// <summary>4.17 ECS66: the decrypted daily consumption log, an array of {time, consumption} (double-long-unsigned each).</summary>
+    private static void DailyConsumption(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz)
+        {
+            FuelOnly(w, m, values, plaintexts);
+            return;
+        }
+        w.WriteStartElement("Electricity", Namespace);
+        if (Decrypted(plaintexts) is [{ Type: DlmsType.Array } log, ..]) Rows(w, log, 731, "LogEntry", "Timestamp", "Value");
+        w.WriteEndElement();
+    }
+
+    /// <summary>4.8.1 ECS22b: the decrypted active import profile, an array of {time, primary[, secondary]} (double-long-unsigned).</summary>
+    private static void ActiveImportProfile(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz || Decrypted(plaintexts) is not [{ Type: DlmsType.Array } log, ..]) return;
+        var n = 0;
+        foreach (var row in log.Items)
+        {
+            if (row is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned } time, { IsInteger: true } primary, ..] } || ++n > 19056) continue;
+            w.WriteStartElement("LogEntry", Namespace);
+            TimeElement(w, "Timestamp", time.Value);
+            w.WriteStartElement("Electricity", Namespace);
+            Element(w, "PrimaryValue", primary.Value);
+            if (row.Items.Count >= 3 && row[2].IsInteger) Element(w, "SecondaryValue", row[2].Value);
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+    }
+
     private static void ImportRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (m.Payload.Kind == GbcsPayloadKind.Gbz || plaintexts.Count == 0 || Plain(plaintexts[0]) is not { } data)
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz)
+        {
+            // GCS13a: Metering Current Summation Delivered (0x0000) in the Unit of Measure (0x0300; 0x01 is m³).
+            w.WriteStartElement("Gas", Namespace);
+            if (values && Summation(m, 0x0000) is { } v && Attribute(m, 0x0702, 0x0300) is { Unsigned: 0x01 })
+            {
+                w.WriteStartElement("ConsumptionRegister", Namespace);
+                Element(w, "Value", v.ToString(CultureInfo.InvariantCulture));
+                Element(w, "Unit", "m3");
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            return;
+        }
+        if (plaintexts.Count == 0 || Plain(plaintexts[0]) is not { } data)
         {
             FuelOnly(w, m, values, plaintexts);
             return;
