@@ -91,9 +91,25 @@ public class MmcWithKeysTests
     // ECS22b: half-hourly active import, the twin's with its secondary element.
     [InlineData("ECS22b_4.8.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "<ra:LogEntry><ra:Timestamp>2014-12-31T00:00:00Z</ra:Timestamp><ra:Electricity><ra:PrimaryValue>95</ra:PrimaryValue></ra:Electricity></ra:LogEntry><ra:LogEntry><ra:Timestamp>2014-12-31T00:30:00Z</ra:Timestamp>")]
     [InlineData("ECS22b_4.8.1_TWIN_SUCCESS_RESPONSE_GBCS.HEX", "<ra:Electricity><ra:PrimaryValue>95</ra:PrimaryValue><ra:SecondaryValue>203</ra:SecondaryValue></ra:Electricity>")]
+    // ECS19: six registers, the meter balance first.
+    [InlineData("ECS19_4.3_SUCCESS_RESPONSE_GBCS.HEX", "<ra:EmergencyCreditBalance>95000</ra:EmergencyCreditBalance><ra:AccumulatedDebtRegister>187000</ra:AccumulatedDebtRegister><ra:PaymentDebtRegister>203000</ra:PaymentDebtRegister><ra:TimeDebtRegister1>243000</ra:TimeDebtRegister1><ra:TimeDebtRegister2>46000</ra:TimeDebtRegister2><ra:MeterBalance>250000</ra:MeterBalance>")]
+    // GCS15d: the Publish Debt Log's payment-based (Debt #3) collections.
+    [InlineData("GCS15d_4.4.4_SUCCESS_RESPONSE_GBCS.HEX", "<ra:PaymentBasedDebtRepayment><ra:LogEntry><ra:Amount>163000</ra:Amount><ra:Timestamp>2014-12-01T00:00:00Z</ra:Timestamp></ra:LogEntry><ra:LogEntry><ra:Amount>151000</ra:Amount>")]
     public void A_decrypted_payload_is_read_into_its_fields(string response, string expected)
     {
         Assert.Contains(expected, Squeezed(RenderWithKeys(response)), StringComparison.Ordinal);
+    }
+
+    /// <summary>The meter balance 4.3 reads (encrypted) is the one 4.18 reads (plain) from the same RTDS meter.</summary>
+    [Theory]
+    [InlineData("ECS19_4.3_SUCCESS_RESPONSE_GBCS.HEX", "ECS82_4.18_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("GCS14_4.3_SUCCESS_RELIABLE_GSME_RESPONSE_GBCS.HEX", "GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX")]
+    public void The_meter_balance_of_the_decrypted_prepayment_registers_is_the_one_4_18_reads(string prepayValues, string meterBalance)
+    {
+        static string Balance(string xml) => System.Text.RegularExpressions.Regex.Match(xml, "<ra:MeterBalance>(-?[0-9]+)</ra:MeterBalance>").Groups[1].Value;
+        var read = Balance(RenderWithKeys(meterBalance));
+        Assert.NotEmpty(read);
+        Assert.Equal(read, Balance(RenderWithKeys(prepayValues)));
     }
 
     [Theory]

@@ -258,6 +258,16 @@ internal static class MmcFields
     /// </summary>
     private static void PrepayValues(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
+        // ECS19, decrypted: six double-long registers, the meter balance first (the value 4.18 ECS82 reads on the same RTDS
+        // ESME), then the others in the MMC's order.
+        if (Decrypted(plaintexts) is [{ IsInteger: true } balance, _, _, _, _, _] registers)
+        {
+            string[] names = ["EmergencyCreditBalance", "AccumulatedDebtRegister", "PaymentDebtRegister", "TimeDebtRegister1", "TimeDebtRegister2"];
+            for (var i = 0; i < names.Length; i++)
+                if (registers[i + 1].IsInteger) Element(w, names[i], registers[i + 1].Value);
+            Element(w, "MeterBalance", balance.Value);
+            return;
+        }
         if (!values || m.Payload is not GbzPayload) return;
         foreach (var (id, name) in (ReadOnlySpan<(ushort, string)>)[(0x0002, "EmergencyCreditBalance"), (0x0005, "AccumulatedDebtRegister"),
                      (0x0231, "PaymentDebtRegister"), (0x0211, "TimeDebtRegister1"), (0x0221, "TimeDebtRegister2"), (0x0001, "MeterBalance")])
@@ -665,10 +675,41 @@ internal static class MmcFields
 
     private static void DebtPayments(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
+        if (values && m.Payload is GbzPayload g)
+        {
+            GasDebtPayments(w, g);
+            return;
+        }
         if (!values || m.Payload is not DlmsAccessResponse || Item(m, 0) is not { Type: DlmsType.Array } log) return;
         w.WriteStartElement("PaymentBasedDebtRepayment", Namespace);
         Rows(w, log, 10, "LogEntry", "Timestamp", "Amount");
         w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 4.4.4 GCS15d: the Prepayment cluster's Publish Debt Log (ZCL SE): command index (1), total commands (1), then per
+    /// entry collection time (4, UTC since 2000), amount collected (4), debt type (1: 0x02 is Debt #3, the payment-based
+    /// debt) and outstanding debt (4), little-endian.
+    /// </summary>
+    private static void GasDebtPayments(MmcWriter w, GbzPayload g)
+    {
+        foreach (var c in g.Components)
+        {
+            if (c.ClusterId != 0x0705 || c.Frame is not { ClusterSpecific: true } f || f.Payload.Length < 2) continue;
+            var p = f.Payload.Span[2..];
+            w.WriteStartElement("PaymentBasedDebtRepayment", Namespace);
+            for (var n = 0; p.Length >= 13 && n < 10; p = p[13..])
+            {
+                if (p[8] != 0x02) continue;
+                n++;
+                w.WriteStartElement("LogEntry", Namespace);
+                Element(w, "Amount", BinaryPrimitives.ReadUInt32LittleEndian(p[4..]));
+                TimeElement(w, "Timestamp", BinaryPrimitives.ReadUInt32LittleEndian(p));
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            return;
+        }
     }
 
     private static void ExportRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
