@@ -95,6 +95,16 @@ public class MmcWithKeysTests
     [InlineData("ECS19_4.3_SUCCESS_RESPONSE_GBCS.HEX", "<ra:EmergencyCreditBalance>95000</ra:EmergencyCreditBalance><ra:AccumulatedDebtRegister>187000</ra:AccumulatedDebtRegister><ra:PaymentDebtRegister>203000</ra:PaymentDebtRegister><ra:TimeDebtRegister1>243000</ra:TimeDebtRegister1><ra:TimeDebtRegister2>46000</ra:TimeDebtRegister2><ra:MeterBalance>250000</ra:MeterBalance>")]
     // GCS15d: the Publish Debt Log's payment-based (Debt #3) collections.
     [InlineData("GCS15d_4.4.4_SUCCESS_RESPONSE_GBCS.HEX", "<ra:PaymentBasedDebtRepayment><ra:LogEntry><ra:Amount>163000</ra:Amount><ra:Timestamp>2014-12-01T00:00:00Z</ra:Timestamp></ra:LogEntry><ra:LogEntry><ra:Amount>151000</ra:Amount>")]
+    // ECS21a: daily {time, active import, 48 TOU registers, 4 × 8 TOU block registers}; the twin's with its secondary element.
+    [InlineData("ECS21a_4.6.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "<ra:LogEntry><ra:Timestamp>2014-03-09T00:00:00Z</ra:Timestamp><ra:Electricity><ra:ElecActiveImportRegisterConsumption>10435000</ra:ElecActiveImportRegisterConsumption><ra:TariffTOURegisterMatrixValue index=\"1\">81000</ra:TariffTOURegisterMatrixValue>")]
+    [InlineData("ECS21a_4.6.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "<ra:TariffTOUBlock4RegisterMatrixValue index=\"1\">202000</ra:TariffTOUBlock4RegisterMatrixValue>")]
+    [InlineData("ECS21a_4.6.1_TWIN_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ElecActiveImportRegisterConsumption>10434000</ra:ElecActiveImportRegisterConsumption><ra:SecondaryActiveImportRegisterConsumption>513000</ra:SecondaryActiveImportRegisterConsumption><ra:SecondaryTariffTOURegisterMatrixValue index=\"1\">15000</ra:SecondaryTariffTOURegisterMatrixValue>")]
+    // GCS16a: a Publish Snapshot per day (Block Tier Information Set Delivered).
+    [InlineData("GCS16a_4.6.1_SUCCESS_RESPONSE_GBCS.HEX", "<ra:LogEntry><ra:Timestamp>2014-12-30T09:00:00Z</ra:Timestamp><ra:Gas><ra:GasActiveImportRegisterConsumption>32</ra:GasActiveImportRegisterConsumption><ra:TariffBlockCounterMatrix index=\"1\">47</ra:TariffBlockCounterMatrix>")]
+    [InlineData("GCS16a_4.6.1_SUCCESS_RESPONSE_GBCS.HEX", "<ra:TariffTOURegisterMatrix index=\"4\">3</ra:TariffTOURegisterMatrix></ra:Gas></ra:LogEntry>")]
+    // GCS16b: a Publish Prepay Snapshot per day (Debt/Credit Status), negative balances included.
+    [InlineData("GCS16b_4.14_KRP_SUCCESS_RESPONSE_GBCS.HEX", "<ra:Gas><ra:LogEntry><ra:AccumulatedDebtRegister>130</ra:AccumulatedDebtRegister><ra:EmergencyCreditBalance>50</ra:EmergencyCreditBalance><ra:MeterBalance>66</ra:MeterBalance><ra:PaymentDebtRegister>202</ra:PaymentDebtRegister><ra:TimeDebtRegisters1>121</ra:TimeDebtRegisters1><ra:TimeDebtRegisters2>223</ra:TimeDebtRegisters2>")]
+    [InlineData("GCS16b_4.14_KRP_SUCCESS_RESPONSE_GBCS.HEX", "<ra:EmergencyCreditBalance>-64</ra:EmergencyCreditBalance><ra:MeterBalance>-181</ra:MeterBalance>")]
     public void A_decrypted_payload_is_read_into_its_fields(string response, string expected)
     {
         Assert.Contains(expected, Squeezed(RenderWithKeys(response)), StringComparison.Ordinal);

@@ -28,10 +28,12 @@ internal static class MmcFields
         ["ReadInstantaneousImportBlockCountersRsp"] = BlockCounters,
         // 4.3 GCS14 (ECS19's six registers are left: GBCS's order of them was not at hand).
         ["ReadInstantaneousPrepayValuesRsp"] = PrepayValues,
+        // 4.6.1 ECS21a and GCS16a, encrypted.
+        ["RetrieveImportDailyReadLogRsp"] = ImportDailyReadLog,
         // 4.8.1 ECS22b, encrypted.
         ["ReadActiveImportProfileDataRsp"] = ActiveImportProfile,
         ["ReadNetworkDataRsp"] = NetworkData,
-        ["ReadPrepaymentDailyReadLogRsp"] = FuelOnly,
+        ["ReadPrepaymentDailyReadLogRsp"] = PrepaymentDailyReadLog,
         // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
         // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
         ["ReadTariffPrimaryElementRsp"] = Tariff,
@@ -287,6 +289,101 @@ internal static class MmcFields
         if (Decrypted(plaintexts) is [{ Type: DlmsType.Array } log, ..]) Rows(w, log, 731, "LogEntry", "Timestamp", "Value");
         w.WriteEndElement();
     }
+
+    /// <summary>
+    /// 4.6.1 ECS21a, decrypted: an array of {time, active import, [secondary active import,] TOU registers [48], [secondary TOU
+    /// registers [4],] TOU registers of block 1–4 [8 each]} (double-long-unsigned; the bracketed ones on a twin element).
+    /// GCS16a: one Metering Publish Snapshot per day (ZCL SE: snapshot id (4), time (4), total found, command index, total
+    /// commands (1 each), cause (4), payload type (1): 6 is the Block Tier Information Set Delivered (No Billing): current
+    /// summation delivered (uint48), tiers in use (1), tier summations (uint48 each), tiers and blocks in use (tiers in the high
+    /// nibble, blocks in the low), tier-block summations; little-endian). The summations are rendered as carried: a snapshot
+    /// holds no Divisor.
+    /// </summary>
+    private static void ImportDailyReadLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload is GbzPayload g)
+        {
+            if (!values) return;
+            var n = 0;
+            foreach (var c in g.Components)
+                if (c.ClusterId == 0x0702 && c.Frame is { ClusterSpecific: true } f && ++n <= 31) GasSnapshot(w, f.Payload.Span);
+            return;
+        }
+        if (Decrypted(plaintexts) is not [{ Type: DlmsType.Array } log, ..]) return;
+        var entries = 0;
+        foreach (var row in log.Items)
+        {
+            if (row is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned } time, { IsInteger: true } active, ..] } || row.Items.Count is not (7 or 9) || ++entries > 31) continue;
+            var twin = row.Items.Count == 9;
+            w.WriteStartElement("LogEntry", Namespace);
+            TimeElement(w, "Timestamp", time.Value);
+            w.WriteStartElement("Electricity", Namespace);
+            Element(w, "ElecActiveImportRegisterConsumption", active.Value);
+            if (twin && row[2].IsInteger) Element(w, "SecondaryActiveImportRegisterConsumption", row[2].Value);
+            if (twin) IntegersWithIndex(w, "SecondaryTariffTOURegisterMatrixValue", row[4], 4);
+            IntegersWithIndex(w, "TariffTOURegisterMatrixValue", row[twin ? 3 : 2], 48);
+            for (var block = 0; block < 4; block++)
+                IntegersWithIndex(w, $"TariffTOUBlock{block + 1}RegisterMatrixValue", row[(twin ? 5 : 3) + block], 8);
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+    }
+
+    private static void GasSnapshot(MmcWriter w, ReadOnlySpan<byte> p)
+    {
+        if (p.Length < 16 || p[15] != 0x06) return;
+        var time = BinaryPrimitives.ReadUInt32LittleEndian(p[4..]);
+        p = p[16..];
+        if (p.Length < 7 || p[6] > 4 || p.Length < 7 + 6 * p[6] + 1) return;
+        var total = UInt48(p);
+        var tiers = p[6];
+        var tierAt = 7;
+        var blocksAt = tierAt + 6 * tiers;
+        var blocks = p[blocksAt] & 0x0F;
+        if (blocks > 4 || p.Length < blocksAt + 1 + 6 * blocks * Math.Max(1, p[blocksAt] >> 4)) blocks = 0;
+        w.WriteStartElement("LogEntry", Namespace);
+        TimeElement(w, "Timestamp", time);
+        w.WriteStartElement("Gas", Namespace);
+        Element(w, "GasActiveImportRegisterConsumption", (long)total);
+        for (var i = 0; i < blocks; i++) DecimalWithIndex(w, "TariffBlockCounterMatrix", i + 1, UInt48(p[(blocksAt + 1 + 6 * i)..]));
+        for (var i = 0; i < tiers; i++) DecimalWithIndex(w, "TariffTOURegisterMatrix", i + 1, UInt48(p[(tierAt + 6 * i)..]));
+        w.WriteEndElement();
+        w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 4.14 GCS16b, decrypted: one Prepayment Publish Prepay Snapshot per day (ZCL SE: snapshot id (4), time (4), total found,
+    /// command index, total commands (1 each), cause (4), payload type (1): 0 is the Debt/Credit Status: accumulated debt
+    /// (int32), type 1–3 debt remaining (uint32: the time-based debts 1 and 2, the payment-based debt), emergency credit
+    /// remaining and credit remaining (int32); little-endian). ECS21b's DLMS log is left: its capture order was not at hand.
+    /// </summary>
+    private static void PrepaymentDailyReadLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload is not GbzPayload g || !values)
+        {
+            FuelOnly(w, m, values, plaintexts);
+            return;
+        }
+        w.WriteStartElement("Gas", Namespace);
+        var n = 0;
+        foreach (var c in g.Components)
+        {
+            if (c.ClusterId != 0x0705 || c.Frame is not { ClusterSpecific: true } f || f.Payload.Length < 16 + 24 || f.Payload.Span[15] != 0x00 || ++n > 31) continue;
+            var p = f.Payload.Span;
+            w.WriteStartElement("LogEntry", Namespace);
+            Element(w, "AccumulatedDebtRegister", BinaryPrimitives.ReadInt32LittleEndian(p[16..]));
+            Element(w, "EmergencyCreditBalance", BinaryPrimitives.ReadInt32LittleEndian(p[32..]));
+            Element(w, "MeterBalance", BinaryPrimitives.ReadInt32LittleEndian(p[36..]));
+            Element(w, "PaymentDebtRegister", BinaryPrimitives.ReadUInt32LittleEndian(p[28..]));
+            Element(w, "TimeDebtRegisters1", BinaryPrimitives.ReadUInt32LittleEndian(p[20..]));
+            Element(w, "TimeDebtRegisters2", BinaryPrimitives.ReadUInt32LittleEndian(p[24..]));
+            TimeElement(w, "Timestamp", BinaryPrimitives.ReadUInt32LittleEndian(p[4..]));
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+    }
+
+    private static ulong UInt48(ReadOnlySpan<byte> p) => BinaryPrimitives.ReadUInt32LittleEndian(p) | (ulong)BinaryPrimitives.ReadUInt16LittleEndian(p[4..]) << 32;
 
     /// <summary>4.8.1 ECS22b: the decrypted active import profile, an array of {time, primary[, secondary]} (double-long-unsigned).</summary>
     private static void ActiveImportProfile(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
