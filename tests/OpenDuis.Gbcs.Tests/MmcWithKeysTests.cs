@@ -105,6 +105,11 @@ public class MmcWithKeysTests
     // GCS16b: a Publish Prepay Snapshot per day (Debt/Credit Status), negative balances included.
     [InlineData("GCS16b_4.14_KRP_SUCCESS_RESPONSE_GBCS.HEX", "<ra:Gas><ra:LogEntry><ra:AccumulatedDebtRegister>130</ra:AccumulatedDebtRegister><ra:EmergencyCreditBalance>50</ra:EmergencyCreditBalance><ra:MeterBalance>66</ra:MeterBalance><ra:PaymentDebtRegister>202</ra:PaymentDebtRegister><ra:TimeDebtRegisters1>121</ra:TimeDebtRegisters1><ra:TimeDebtRegisters2>223</ra:TimeDebtRegisters2>")]
     [InlineData("GCS16b_4.14_KRP_SUCCESS_RESPONSE_GBCS.HEX", "<ra:EmergencyCreditBalance>-64</ra:EmergencyCreditBalance><ra:MeterBalance>-181</ra:MeterBalance>")]
+    // GCS15b and GCS15c: the billing data logs' Metering snapshots, then their Prepayment snapshots.
+    [InlineData("GCS15b_4.4.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:Gas><ra:LogEntryConsumptionRegister><ra:ConsumptionRegister>144</ra:ConsumptionRegister><ra:Timestamp>2014-12-01T00:00:00Z</ra:Timestamp><ra:TariffTOURegisterMatrixValue index=\"1\">108</ra:TariffTOURegisterMatrixValue>")]
+    [InlineData("GCS15b_4.4.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:BlockRegisterMatrixValue index=\"4\">240</ra:BlockRegisterMatrixValue></ra:LogEntryConsumptionRegister><ra:LogEntryPrepaymentData><ra:AccumulatedDebtRegister>130</ra:AccumulatedDebtRegister>")]
+    [InlineData("GCS15c_4.4.3_SUCCESS_RESPONSE_GBCS.HEX", "<ra:GSMEBillingDataLogEntry><ra:Timestamp>2015-02-01T00:00:00Z</ra:Timestamp><ra:ActiveImportRegisterValueConsumption>65</ra:ActiveImportRegisterValueConsumption><ra:BlockRegisterMatrixValue index=\"1\">202</ra:BlockRegisterMatrixValue>")]
+    [InlineData("GCS15c_4.4.3_SUCCESS_RESPONSE_GBCS.HEX", "</ra:GSMEBillingDataLogEntry><ra:GSMEBillingPrepaymentDataLogEntry><ra:AccumulatedDebtRegister>35</ra:AccumulatedDebtRegister>")]
     public void A_decrypted_payload_is_read_into_its_fields(string response, string expected)
     {
         Assert.Contains(expected, Squeezed(RenderWithKeys(response)), StringComparison.Ordinal);

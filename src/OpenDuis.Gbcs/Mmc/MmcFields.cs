@@ -37,8 +37,9 @@ internal static class MmcFields
         // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
         // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
         ["ReadTariffPrimaryElementRsp"] = Tariff,
-        ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = FuelOnly,
-        ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = FuelOnly,
+        // 4.4.3 and 4.4.2: GCS15c and GCS15b, decrypted.
+        ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = (w, m, values, _) => GasBillingLog(w, m, values, calendar: true),
+        ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = (w, m, values, _) => GasBillingLog(w, m, values, calendar: false),
         // 4.17 ECS66 (encrypted; GCS61's Get Profile Response is left as GBCSData).
         ["RetrieveDailyConsumptionLogRsp"] = DailyConsumption,
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
@@ -293,20 +294,22 @@ internal static class MmcFields
     /// <summary>
     /// 4.6.1 ECS21a, decrypted: an array of {time, active import, [secondary active import,] TOU registers [48], [secondary TOU
     /// registers [4],] TOU registers of block 1–4 [8 each]} (double-long-unsigned; the bracketed ones on a twin element).
-    /// GCS16a: one Metering Publish Snapshot per day (ZCL SE: snapshot id (4), time (4), total found, command index, total
-    /// commands (1 each), cause (4), payload type (1): 6 is the Block Tier Information Set Delivered (No Billing): current
-    /// summation delivered (uint48), tiers in use (1), tier summations (uint48 each), tiers and blocks in use (tiers in the high
-    /// nibble, blocks in the low), tier-block summations; little-endian). The summations are rendered as carried: a snapshot
-    /// holds no Divisor.
+    /// GCS16a: one Metering Publish Snapshot per day (<see cref="MeteringSnapshot"/>).
     /// </summary>
     private static void ImportDailyReadLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
         if (m.Payload is GbzPayload g)
         {
             if (!values) return;
-            var n = 0;
-            foreach (var c in g.Components)
-                if (c.ClusterId == 0x0702 && c.Frame is { ClusterSpecific: true } f && ++n <= 31) GasSnapshot(w, f.Payload.Span);
+            foreach (var s in Snapshots(g, 0x0702, 31))
+            {
+                w.WriteStartElement("LogEntry", Namespace);
+                TimeElement(w, "Timestamp", s.Time);
+                w.WriteStartElement("Gas", Namespace);
+                MeteringSnapshot(w, s.Payload, "GasActiveImportRegisterConsumption", "TariffBlockCounterMatrix", "TariffTOURegisterMatrix", blocksFirst: true);
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }
             return;
         }
         if (Decrypted(plaintexts) is not [{ Type: DlmsType.Array } log, ..]) return;
@@ -329,34 +332,64 @@ internal static class MmcFields
         }
     }
 
-    private static void GasSnapshot(MmcWriter w, ReadOnlySpan<byte> p)
+    /// <summary>
+    /// The snapshots a GBZ payload publishes from one cluster (ZCL SE Publish Snapshot, Metering 0x0702, and Publish Prepay
+    /// Snapshot, Prepayment 0x0705, share a header: snapshot id (4), time (4, UTC since 2000), total found, command index,
+    /// total commands (1 each), cause (4), payload type (1), then the payload; little-endian), at most <paramref name="max"/>.
+    /// </summary>
+    private static List<(uint Time, byte Type, ReadOnlyMemory<byte> Payload)> Snapshots(GbzPayload g, ushort cluster, int max)
     {
-        if (p.Length < 16 || p[15] != 0x06) return;
-        var time = BinaryPrimitives.ReadUInt32LittleEndian(p[4..]);
-        p = p[16..];
-        if (p.Length < 7 || p[6] > 4 || p.Length < 7 + 6 * p[6] + 1) return;
-        var total = UInt48(p);
-        var tiers = p[6];
-        var tierAt = 7;
-        var blocksAt = tierAt + 6 * tiers;
-        var blocks = p[blocksAt] & 0x0F;
-        if (blocks > 4 || p.Length < blocksAt + 1 + 6 * blocks * Math.Max(1, p[blocksAt] >> 4)) blocks = 0;
-        w.WriteStartElement("LogEntry", Namespace);
-        TimeElement(w, "Timestamp", time);
-        w.WriteStartElement("Gas", Namespace);
-        Element(w, "GasActiveImportRegisterConsumption", (long)total);
-        for (var i = 0; i < blocks; i++) DecimalWithIndex(w, "TariffBlockCounterMatrix", i + 1, UInt48(p[(blocksAt + 1 + 6 * i)..]));
-        for (var i = 0; i < tiers; i++) DecimalWithIndex(w, "TariffTOURegisterMatrix", i + 1, UInt48(p[(tierAt + 6 * i)..]));
-        w.WriteEndElement();
-        w.WriteEndElement();
+        var list = new List<(uint, byte, ReadOnlyMemory<byte>)>();
+        foreach (var c in g.Components)
+            if (c.ClusterId == cluster && c.Frame is { ClusterSpecific: true } f && f.Payload.Length >= 16 && list.Count < max)
+                list.Add((BinaryPrimitives.ReadUInt32LittleEndian(f.Payload.Span[4..]), f.Payload.Span[15], f.Payload[16..]));
+        return list;
     }
 
     /// <summary>
-    /// 4.14 GCS16b, decrypted: one Prepayment Publish Prepay Snapshot per day (ZCL SE: snapshot id (4), time (4), total found,
-    /// command index, total commands (1 each), cause (4), payload type (1): 0 is the Debt/Credit Status: accumulated debt
-    /// (int32), type 1–3 debt remaining (uint32: the time-based debts 1 and 2, the payment-based debt), emergency credit
-    /// remaining and credit remaining (int32); little-endian). ECS21b's DLMS log is left: its capture order was not at hand.
+    /// A Metering snapshot of payload type 6, the Block Tier Information Set Delivered (No Billing): current summation
+    /// delivered (uint48), tiers in use (1), tier summations (uint48 each), tiers and blocks in use (tiers in the high nibble,
+    /// blocks in the low), tier-block summations. Rendered as carried: a snapshot holds no Divisor.
     /// </summary>
+    private static void MeteringSnapshot(MmcWriter w, ReadOnlyMemory<byte> payload, string? total, string block, string tou, bool blocksFirst)
+    {
+        var p = payload.Span;
+        if (p.Length < 7 || p[6] > 4 || p.Length < 7 + 6 * p[6] + 1) return;
+        var tiers = p[6];
+        const int tierAt = 7;
+        var blocksAt = tierAt + 6 * tiers;
+        var blocks = p[blocksAt] & 0x0F;
+        if (blocks > 4 || p.Length < blocksAt + 1 + 6 * blocks) blocks = 0;
+        if (total is not null) Element(w, total, (long)UInt48(p));
+        for (var pass = 0; pass < 2; pass++)
+        {
+            if (pass == 0 == blocksFirst)
+                for (var i = 0; i < blocks; i++) DecimalWithIndex(w, block, i + 1, UInt48(p[(blocksAt + 1 + 6 * i)..]));
+            else
+                for (var i = 0; i < tiers; i++) DecimalWithIndex(w, tou, i + 1, UInt48(p[(tierAt + 6 * i)..]));
+        }
+    }
+
+    /// <summary>
+    /// A Prepayment snapshot of payload type 0, the Debt/Credit Status: accumulated debt (int32), type 1–3 debt remaining
+    /// (uint32: the time-based debts 1 and 2, the payment-based debt), emergency credit remaining and credit remaining (int32),
+    /// as the MMC's PrepaymentOperationalDataType.
+    /// </summary>
+    private static void PrepaySnapshot(MmcWriter w, string entry, uint time, ReadOnlySpan<byte> p)
+    {
+        if (p.Length < 24) return;
+        w.WriteStartElement(entry, Namespace);
+        Element(w, "AccumulatedDebtRegister", BinaryPrimitives.ReadInt32LittleEndian(p));
+        Element(w, "EmergencyCreditBalance", BinaryPrimitives.ReadInt32LittleEndian(p[16..]));
+        Element(w, "MeterBalance", BinaryPrimitives.ReadInt32LittleEndian(p[20..]));
+        Element(w, "PaymentDebtRegister", BinaryPrimitives.ReadUInt32LittleEndian(p[12..]));
+        Element(w, "TimeDebtRegisters1", BinaryPrimitives.ReadUInt32LittleEndian(p[4..]));
+        Element(w, "TimeDebtRegisters2", BinaryPrimitives.ReadUInt32LittleEndian(p[8..]));
+        TimeElement(w, "Timestamp", time);
+        w.WriteEndElement();
+    }
+
+    /// <summary>4.14 GCS16b, decrypted: a Publish Prepay Snapshot per day. ECS21b's DLMS log is left: its capture order was not at hand.</summary>
     private static void PrepaymentDailyReadLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
         if (m.Payload is not GbzPayload g || !values)
@@ -365,21 +398,43 @@ internal static class MmcFields
             return;
         }
         w.WriteStartElement("Gas", Namespace);
-        var n = 0;
-        foreach (var c in g.Components)
+        foreach (var s in Snapshots(g, 0x0705, 31))
+            if (s.Type == 0x00) PrepaySnapshot(w, "LogEntry", s.Time, s.Payload.Span);
+        w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 4.4.2 GCS15b and 4.4.3 GCS15c, decrypted: the billing data log's Metering snapshots, then its Prepayment snapshots
+    /// (up to 12 each). ECS20b/c's DLMS logs are left: their capture order was not at hand.
+    /// </summary>
+    private static void GasBillingLog(MmcWriter w, ParsedGbcsMessage m, bool values, bool calendar)
+    {
+        if (m.Payload is not GbzPayload g || !values)
         {
-            if (c.ClusterId != 0x0705 || c.Frame is not { ClusterSpecific: true } f || f.Payload.Length < 16 + 24 || f.Payload.Span[15] != 0x00 || ++n > 31) continue;
-            var p = f.Payload.Span;
-            w.WriteStartElement("LogEntry", Namespace);
-            Element(w, "AccumulatedDebtRegister", BinaryPrimitives.ReadInt32LittleEndian(p[16..]));
-            Element(w, "EmergencyCreditBalance", BinaryPrimitives.ReadInt32LittleEndian(p[32..]));
-            Element(w, "MeterBalance", BinaryPrimitives.ReadInt32LittleEndian(p[36..]));
-            Element(w, "PaymentDebtRegister", BinaryPrimitives.ReadUInt32LittleEndian(p[28..]));
-            Element(w, "TimeDebtRegisters1", BinaryPrimitives.ReadUInt32LittleEndian(p[20..]));
-            Element(w, "TimeDebtRegisters2", BinaryPrimitives.ReadUInt32LittleEndian(p[24..]));
-            TimeElement(w, "Timestamp", BinaryPrimitives.ReadUInt32LittleEndian(p[4..]));
+            Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "Gas" : "Electricity");
+            return;
+        }
+        w.WriteStartElement("Gas", Namespace);
+        foreach (var s in Snapshots(g, 0x0702, 12))
+        {
+            if (s.Type != 0x06) continue;
+            w.WriteStartElement(calendar ? "GSMEBillingDataLogEntry" : "LogEntryConsumptionRegister", Namespace);
+            if (calendar)
+            {
+                TimeElement(w, "Timestamp", s.Time);
+                MeteringSnapshot(w, s.Payload, "ActiveImportRegisterValueConsumption", "BlockRegisterMatrixValue", "TariffTOURegisterMatrixValue", blocksFirst: true);
+            }
+            else
+            {
+                // ConsumptionRegisterGasType: the register, its time, then the TOU and block registers.
+                if (s.Payload.Length >= 6) Element(w, "ConsumptionRegister", (long)UInt48(s.Payload.Span));
+                TimeElement(w, "Timestamp", s.Time);
+                MeteringSnapshot(w, s.Payload, null, "BlockRegisterMatrixValue", "TariffTOURegisterMatrixValue", blocksFirst: false);
+            }
             w.WriteEndElement();
         }
+        foreach (var s in Snapshots(g, 0x0705, 12))
+            if (s.Type == 0x00) PrepaySnapshot(w, calendar ? "GSMEBillingPrepaymentDataLogEntry" : "LogEntryPrepaymentData", s.Time, s.Payload.Span);
         w.WriteEndElement();
     }
 
