@@ -35,6 +35,24 @@ public class MmcRenderTests
             dir.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// 4.13 GCS21b: the Prepayment cluster's configuration attributes. (RTDS's 2.1 GCS05 writes other values, e.g. an
+    /// emergency credit limit of 10000000 where this read returns 1000000: no RTDS read follows that command.)
+    /// </summary>
+    [Fact]
+    public void The_4_13_gas_prepayment_configuration_is_read_from_the_Prepayment_cluster()
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "4.13_GCS21b", "GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX"));
+        var xml = System.Text.RegularExpressions.Regex.Replace(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes), @">\s+<", "><");
+        Assert.Contains("<ra:DebtRecoveryPerPayment>1000</ra:DebtRecoveryPerPayment><ra:DebtRecoveryRateCap>1000000</ra:DebtRecoveryRateCap>"
+            + "<ra:DisablementThreshold>-5000000</ra:DisablementThreshold><ra:EmergencyCreditLimit>1000000</ra:EmergencyCreditLimit>"
+            + "<ra:EmergencyCreditThreshold>200000</ra:EmergencyCreditThreshold><ra:LowCreditThreshold>500000</ra:LowCreditThreshold>"
+            + "<ra:CreditMaxCreditThreshold>5000000</ra:CreditMaxCreditThreshold><ra:MaxCreditMaxMeterBalance>10000000</ra:MaxCreditMaxMeterBalance>"
+            + "<ra:Gas><ra:DebtRecovery1><ra:DebtRecoveryRate>500000</ra:DebtRecoveryRate><ra:DebtRecoveryRatePeriod>DAILY</ra:DebtRecoveryRatePeriod></ra:DebtRecovery1>"
+            + "<ra:DebtRecovery2><ra:DebtRecoveryRate>200000</ra:DebtRecoveryRate>", xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
 }
 
 /// <summary>

@@ -30,6 +30,8 @@ internal static class MmcFields
         ["ReadInstantaneousPrepayValuesRsp"] = PrepayValues,
         // 4.6.1 ECS21a and GCS16a, encrypted.
         ["RetrieveImportDailyReadLogRsp"] = ImportDailyReadLog,
+        // 4.13 GCS21b (ECS26a's DLMS items are left: their order was not at hand).
+        ["ReadPrepaymentConfigurationRsp"] = PrepaymentConfiguration,
         // 4.8.1 ECS22b, encrypted.
         ["ReadActiveImportProfileDataRsp"] = ActiveImportProfile,
         ["ReadNetworkDataRsp"] = NetworkData,
@@ -276,6 +278,35 @@ internal static class MmcFields
                      (0x0231, "PaymentDebtRegister"), (0x0211, "TimeDebtRegister1"), (0x0221, "TimeDebtRegister2"), (0x0001, "MeterBalance")])
             if (Attribute(m, 0x0705, id) is { } a)
                 Element(w, name, a.DataType is >= 0x28 and <= 0x2F ? a.Signed : (long)a.Unsigned);
+    }
+
+    /// <summary>
+    /// 4.13 GCS21b: Prepayment cluster (0x0705) attributes (ZCL SE): Debt Recovery Top Up Percentage #3 0x0239 (the
+    /// payment-based debt's recovery per payment), Overall Debt Cap 0x0006, Cut Off Value 0x0040 (the disablement threshold),
+    /// Emergency Credit Limit/Allowance 0x0010, Emergency Credit Threshold 0x0011, Low Credit Warning Level 0x0031, Max Credit
+    /// Per Top Up 0x0022, Max Credit Limit 0x0021 (the maximum meter balance); the time-based debts' recovery: Debt Recovery
+    /// Amount #1/#2 0x0217/0x0227 and Frequency 0x0216/0x0226 (0 hourly, 1 daily).
+    /// </summary>
+    private static void PrepaymentConfiguration(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not GbzPayload) return;
+        foreach (var (id, name) in (ReadOnlySpan<(ushort, string)>)[(0x0239, "DebtRecoveryPerPayment"), (0x0006, "DebtRecoveryRateCap"),
+                     (0x0040, "DisablementThreshold"), (0x0010, "EmergencyCreditLimit"), (0x0011, "EmergencyCreditThreshold"),
+                     (0x0031, "LowCreditThreshold"), (0x0022, "CreditMaxCreditThreshold"), (0x0021, "MaxCreditMaxMeterBalance")])
+            if (Attribute(m, 0x0705, id) is { } a) Element(w, name, a.DataType is >= 0x28 and <= 0x2F ? a.Signed : (long)a.Unsigned);
+        if (Attribute(m, 0x0705, 0x0217) is null && Attribute(m, 0x0705, 0x0227) is null) return;
+        w.WriteStartElement("Gas", Namespace);
+        for (var debt = 1; debt <= 2; debt++)
+        {
+            var amount = Attribute(m, 0x0705, (ushort)(0x0207 + 0x10 * debt));
+            var frequency = Attribute(m, 0x0705, (ushort)(0x0206 + 0x10 * debt));
+            if (amount is null && frequency is null) continue;
+            w.WriteStartElement($"DebtRecovery{debt}", Namespace);
+            if (amount is not null) Element(w, "DebtRecoveryRate", (long)amount.Unsigned);
+            if (frequency?.Unsigned switch { 0 => "HOURLY", 1 => "DAILY", _ => null } is { } period) Element(w, "DebtRecoveryRatePeriod", period);
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
     }
 
     /// <summary>4.17 ECS66: the decrypted daily consumption log, an array of {time, consumption} (double-long-unsigned each).</summary>
