@@ -53,6 +53,17 @@ public class MmcRenderTests
             + "<ra:DebtRecovery2><ra:DebtRecoveryRate>200000</ra:DebtRecoveryRate>", xml, StringComparison.Ordinal);
         Assert.Empty(MmcSchema.DotNetErrors(xml));
     }
+
+    /// <summary>4.12.1 ECS18b: the two maximum demand registers with their capture times.</summary>
+    [Fact]
+    public void The_4_12_1_maximum_demand_import_registers_are_read_with_their_capture_times()
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "4.12.1_ECS18b", "ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX"));
+        var xml = System.Text.RegularExpressions.Regex.Replace(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes), @">\s+<", "><");
+        Assert.Contains("<ra:MaxDemandConfigurableTimeActivePowerImport><ra:Value>4775</ra:Value><ra:CaptureTime>2014-12-31T09:30:00Z</ra:CaptureTime></ra:MaxDemandConfigurableTimeActivePowerImport>"
+            + "<ra:MaxDemandActiveEnergyImport><ra:Value>12122</ra:Value><ra:CaptureTime>2014-12-31T11:30:00Z</ra:CaptureTime></ra:MaxDemandActiveEnergyImport>", xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
 }
 
 /// <summary>

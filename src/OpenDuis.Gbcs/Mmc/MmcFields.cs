@@ -100,6 +100,20 @@ internal static class MmcFields
             if (Item(m, 3)?.AsDateTime() is { } captured) Element(w, "CaptureTime", DateTimeText(captured));
             w.WriteEndElement();
         },
+        // 4.12.1 ECS18b: two extended registers after two date-times, each {value, scaler-unit (scaler 0), capture time} (items
+        // 2–4, 5–7): the configurable-time maximum demand, then the active power import maximum demand, in the MMC's order.
+        ["ReadMaximumDemandImportRegistersRsp"] = (w, m, values, _) =>
+        {
+            if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 9 }) return;
+            foreach (var (first, name) in (ReadOnlySpan<(int, string)>)[(2, "MaxDemandConfigurableTimeActivePowerImport"), (5, "MaxDemandActiveEnergyImport")])
+            {
+                if (Item(m, first) is not { IsInteger: true } demand || Item(m, first + 1) is not { Items: [{ Type: DlmsType.Integer, Value: 0 }, _] }) continue;
+                w.WriteStartElement(name, Namespace);
+                Element(w, "Value", demand.Value);
+                if (Item(m, first + 2)?.AsDateTime() is { } captured) Element(w, "CaptureTime", DateTimeText(captured));
+                w.WriteEndElement();
+            }
+        },
         // 6.2.5 ECS26f: the two instantaneous power thresholds (low/medium, medium/high) that 6.12 ECS34 writes.
         ["ReadDeviceConfigurationInstantaneousPowerThresholdsRsp"] = (w, m, values, _) =>
         {
