@@ -198,9 +198,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         if (!_memory.TryAdmit(entry, smets1Target)) return false;
         // A shared store learns of the admission from its claim (RecordAsync), which it may refuse.
         if (_shared) return true;
+        // The SMETS1 counter (E63) goes to the store only with the request's record (RecordAsync), never ahead of it:
+        // a request that cannot be recorded is answered 503, and its counter must not count after a restart either.
         _changes.Writer.TryWrite(entry);
-        if (smets1Target && _memory.TryGetLastSmets1Counter(entry.Id.Originator, entry.Id.Target, out var counter))
-            _changes.Writer.TryWrite(new Smets1Counter(entry.Id.Originator, entry.Id.Target, counter));
         return true;
     }
 
