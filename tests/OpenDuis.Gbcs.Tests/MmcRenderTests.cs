@@ -64,6 +64,18 @@ public class MmcRenderTests
             + "<ra:MaxDemandActiveEnergyImport><ra:Value>12122</ra:Value><ra:CaptureTime>2014-12-31T11:30:00Z</ra:CaptureTime></ra:MaxDemandActiveEnergyImport>", xml, StringComparison.Ordinal);
         Assert.Empty(MmcSchema.DotNetErrors(xml));
     }
+
+    /// <summary>6.2.9: the payment mode of an ESME (Account payment_mode) and a GSME (Payment Control Configuration bit 1).</summary>
+    [Theory]
+    [InlineData("6.2.9_ECS26j", "ECS26j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("6.2.9_GCS21j", "GCS21j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX")]
+    public void The_6_2_9_payment_mode_is_read(string folder, string response)
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, folder, response));
+        var xml = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes);
+        Assert.Contains("<ra:PaymentMode>Prepayment</ra:PaymentMode>", xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
 }
 
 /// <summary>

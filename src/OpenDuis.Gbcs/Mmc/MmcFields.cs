@@ -114,6 +114,15 @@ internal static class MmcFields
                 w.WriteEndElement();
             }
         },
+        // 6.2.9 ECS26j: the Account's (class 111) account_mode_and_status {payment_mode (1 credit, 2 prepayment), status};
+        // GCS21j: the Prepayment cluster's Payment Control Configuration (0x0000, bitmap16), bit 1 Prepayment Enabled.
+        ["ReadDeviceConfigurationPaymentModeRsp"] = (w, m, values, _) =>
+        {
+            if (!values) return;
+            var prepayment = Item(m, 0) is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.Enum } mode, ..] } ? mode.Value switch { 1 => false, 2 => true, _ => (bool?)null }
+                : Attribute(m, 0x0705, 0x0000) is { } control ? (control.Unsigned & 0x02) != 0 : null;
+            if (prepayment is { } p) Element(w, "PaymentMode", p ? "Prepayment" : "Credit");
+        },
         // 6.2.5 ECS26f: the two instantaneous power thresholds (low/medium, medium/high) that 6.12 ECS34 writes.
         ["ReadDeviceConfigurationInstantaneousPowerThresholdsRsp"] = (w, m, values, _) =>
         {
