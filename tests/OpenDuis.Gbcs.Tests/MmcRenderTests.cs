@@ -76,6 +76,18 @@ public class MmcRenderTests
         Assert.Contains("<ra:PaymentMode>Prepayment</ra:PaymentMode>", xml, StringComparison.Ordinal);
         Assert.Empty(MmcSchema.DotNetErrors(xml));
     }
+
+    /// <summary>6.2.8 GCS21a (gas conversion and uncontrolled flow settings) and GBZ 6.2.4 GCS21e (the Basic cluster's identity).</summary>
+    [Theory]
+    [InlineData("6.2.8_GCS21a", "GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX", "<ra:CalorificValue>36</ra:CalorificValue><ra:ConversionFactor>567</ra:ConversionFactor><ra:UncontrolledGasFlowRate>200</ra:UncontrolledGasFlowRate><ra:FlowStabilisationPeriod>10</ra:FlowStabilisationPeriod><ra:FlowMeasurementPeriod>3600</ra:FlowMeasurementPeriod>")]
+    [InlineData("6.2.4_GCS21e", "GCS21e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "<ra:DeviceIdentifier>00-DB-12-34-56-78-90-A1</ra:DeviceIdentifier><ra:ModelType>GFI</ra:ModelType><ra:ManufacturerIdentifier>Critical Software</ra:ManufacturerIdentifier>")]
+    public void A_gas_configuration_read_is_rendered_with_its_values(string folder, string response, string expected)
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, folder, response));
+        var xml = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes);
+        Assert.Contains(expected, System.Text.RegularExpressions.Regex.Replace(xml, @">\s+<", "><"), StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
 }
 
 /// <summary>

@@ -123,6 +123,27 @@ internal static class MmcFields
                 : Attribute(m, 0x0705, 0x0000) is { } control ? (control.Unsigned & 0x02) != 0 : null;
             if (prepayment is { } p) Element(w, "PaymentMode", p ? "Prepayment" : "Credit");
         },
+        // 6.2.8 GCS21a: Price cluster Calorific Value 0x0302 and Conversion Factor 0x0304, each ÷ 10^(its Trailing Digit's high
+        // nibble: 0x0306, 0x0305); Metering Uncontrolled Flow Threshold 0x0B10 × Multiplier 0x0B12 ÷ Divisor 0x0B13, Flow
+        // Stabilisation Period 0x0B14 and Flow Measurement Period 0x0B15 (ZCL SE).
+        ["ReadDeviceConfigurationGasRsp"] = (w, m, values, _) =>
+        {
+            if (!values || m.Payload is not GbzPayload) return;
+            foreach (var (value, digits, name) in (ReadOnlySpan<(ushort, ushort, string)>)[(0x0302, 0x0306, "CalorificValue"), (0x0304, 0x0305, "ConversionFactor")])
+                if (Attribute(m, 0x0700, value) is { } v)
+                {
+                    var scale = Attribute(m, 0x0700, digits) is { } d ? (int)(d.Unsigned >> 4) : 0;
+                    Element(w, name, (v.Unsigned / (decimal)Math.Pow(10, scale)).ToString(CultureInfo.InvariantCulture));
+                }
+            if (Attribute(m, 0x0702, 0x0B10) is { } flow)
+            {
+                var multiplier = Attribute(m, 0x0702, 0x0B12) is { Unsigned: > 0 } mu ? mu.Unsigned : 1UL;
+                var divisor = Attribute(m, 0x0702, 0x0B13) is { Unsigned: > 0 } di ? di.Unsigned : 1UL;
+                Element(w, "UncontrolledGasFlowRate", ((decimal)flow.Unsigned * multiplier / divisor).ToString(CultureInfo.InvariantCulture));
+            }
+            if (Attribute(m, 0x0702, 0x0B14) is { } stabilisation) Element(w, "FlowStabilisationPeriod", (long)stabilisation.Unsigned);
+            if (Attribute(m, 0x0702, 0x0B15) is { } measurement) Element(w, "FlowMeasurementPeriod", (long)measurement.Unsigned);
+        },
         // 6.2.5 ECS26f: the two instantaneous power thresholds (low/medium, medium/high) that 6.12 ECS34 writes.
         ["ReadDeviceConfigurationInstantaneousPowerThresholdsRsp"] = (w, m, values, _) =>
         {
@@ -987,6 +1008,18 @@ internal static class MmcFields
 
     private static void Identity(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
+        // GCS21e: Basic cluster Model Identifier 0x0005 (the model type, 8 octets, then the device identifier, 8) and
+        // Manufacturer Name 0x0004.
+        if (values && m.Payload is GbzPayload)
+        {
+            if (Attribute(m, 0x0000, 0x0005) is { Value.Length: 16 } identifier)
+            {
+                Element(w, "DeviceIdentifier", Protocol.Domain.Eui.FromBytes(identifier.Value.Span[8..]).ToString());
+                if (Printable(identifier.Value.Span[..8])) Element(w, "ModelType", Ascii(identifier.Value.Span[..8]));
+            }
+            if (Attribute(m, 0x0000, 0x0004) is { Value.Length: <= 32 } name && Printable(name.Value.Span)) Element(w, "ManufacturerIdentifier", Ascii(name.Value.Span));
+            return;
+        }
         if (!values || m.Header.MessageCode != 0x003F) return;
         if (Item(m, 0) is { Type: DlmsType.OctetString, Octets.Length: 8 } id) Element(w, "DeviceIdentifier", Protocol.Domain.Eui.FromBytes(id.Octets.Span).ToString());
         if (Item(m, 2) is { Type: DlmsType.OctetString, Octets.Length: <= 8 } model && Printable(model.Octets.Span)) Element(w, "ModelType", Ascii(model.Octets.Span));
