@@ -136,6 +136,32 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sequenced_pair_split_across_two_nodes_sees_its_preceding_request_as_the_node_that_owns_it_left_it()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
+        var first = Entry(500, Esme) with { FirstInSequence = true };
+        Assert.True(a.TryAdmit(first, smets1Target: false));
+        await a.RecordAsync(first.Id, null, Ct);
+
+        // Node b executes the successor only once the first has ended (E44 while it waits), and fails it if the first failed (E43).
+        Assert.True(b.TryGetPreceding(first.Id, out var seen));
+        Assert.Equal(RequestState.InProgress, seen.State);
+        a.Complete(first.Id, RequestState.Failed);
+        await a.FlushAsync(Ct);
+        Assert.True(b.TryGetPreceding(first.Id, out seen));
+        Assert.Equal(RequestState.Failed, seen.State);
+
+        // A second request naming the same preceding one on node b is E41: node a admitted the first successor.
+        var second = Entry(501, Esme) with { Preceding = first.Id };
+        Assert.True(a.TryAdmit(second, smets1Target: false));
+        await a.RecordAsync(second.Id, null, Ct);
+        Assert.True(b.TryGetSuccessor(first.Id, out var successor));
+        Assert.Equal(second.Id, successor);
+    }
+
+    [Fact]
     public async Task A_SMETS1_counter_admitted_on_one_node_refuses_a_lower_one_on_another_with_E63()
     {
         var clock = new FakeTimeProvider(Now);

@@ -80,6 +80,12 @@ public interface IRequestLogStore
     Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,
         CancellationToken cancellationToken = default, bool ownToo = true);
 
+    /// <summary>The stored entry of a Request ID (a shared store: as the node that owns it last wrote it), or null.</summary>
+    Task<LoggedRequest?> FindAsync(RequestId id, CancellationToken cancellationToken = default) => Task.FromResult<LoggedRequest?>(null);
+
+    /// <summary>The stored request that names <paramref name="preceding"/> as its Preceding Request ID (E41), or null.</summary>
+    Task<RequestId?> FindSuccessorAsync(RequestId preceding, CancellationToken cancellationToken = default) => Task.FromResult<RequestId?>(null);
+
     /// <summary>Extends the lease of every command <paramref name="owner"/> holds to <paramref name="leaseUntil"/>.</summary>
     Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default);
 }
@@ -189,7 +195,39 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 
     public bool TryGet(RequestId id, out LoggedRequest entry) => _memory.TryGet(id, out entry);
 
-    public bool TryGetSuccessor(RequestId preceding, out RequestId successor) => _memory.TryGetSuccessor(preceding, out successor);
+    public bool TryGetSuccessor(RequestId preceding, out RequestId successor)
+    {
+        if (_memory.TryGetSuccessor(preceding, out successor)) return true;
+        // Across nodes (E41): another node may have admitted the successor. Only a sequenced request asks.
+        if (!_shared || ReadShared(_store.FindSuccessorAsync(preceding)) is not { } other) return false;
+        successor = other;
+        return true;
+    }
+
+    /// <summary>
+    /// On a shared store the preceding request is read from the database, where the node that owns it
+    /// writes its end (within a write-behind batch); this node's memory answers when the database cannot.
+    /// A request in progress past its hold is Failed, as in memory.
+    /// </summary>
+    public bool TryGetPreceding(RequestId preceding, out LoggedRequest entry)
+    {
+        if (!_shared || ReadShared(_store.FindAsync(preceding)) is not { } stored) return _memory.TryGet(preceding, out entry);
+        entry = stored.State == RequestState.InProgress && stored.Received + _hold <= _clock.GetUtcNow() ? stored with { State = RequestState.Failed } : stored;
+        return true;
+    }
+
+    // The access checks are synchronous; only sequenced requests come here, so one blocking read is fine.
+    private static T? ReadShared<T>(Task<T?> read) where T : struct
+    {
+        try
+        {
+            return read.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
 
     public bool TryGetLastSmets1Counter(Eui originator, Eui target, out ulong counter) => _memory.TryGetLastSmets1Counter(originator, target, out counter);
 

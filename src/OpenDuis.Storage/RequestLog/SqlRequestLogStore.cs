@@ -19,6 +19,10 @@ public abstract class SqlRequestLogStore : IRequestLogStore
 {
     private const string Columns = "request_id, variant, command_variant, preceding, first_in_sequence, received_us, state, ends_sequence";
 
+    private const string SelectEntries =
+        "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
+        "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence FROM request_log ";
+
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     protected static string Schema(string bigint) => $"""
@@ -56,9 +60,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await c.QueryAsync<Row>(new CommandDefinition(
-            "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
-            "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence " +
-            "FROM request_log WHERE received_us >= @Since" +
+            SelectEntries + "WHERE received_us >= @Since" +
             (unlinkedSince is null ? "" : $" AND (received_us >= @UnlinkedSince OR state = '{nameof(RequestState.InProgress)}' OR {Linked})"),
             new { Since = Db.Micros(since), UnlinkedSince = unlinkedSince is { } u ? Db.Micros(u) : 0 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var counters = await c.QueryAsync<(long Originator, long Target, long Counter)>(new CommandDefinition(
@@ -212,6 +214,23 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                 rows.Select(r => new { Owner = owner, r.RequestId }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.OrderBy(r => r.AcceptedUs).ThenBy(r => r.RequestId, StringComparer.Ordinal).Select(r => r.ToCommand())];
+    }
+
+    public async Task<LoggedRequest?> FindAsync(RequestId id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
+            SelectEntries + "WHERE request_id = @Id", new { Id = id.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row?.ToEntry();
+    }
+
+    public async Task<RequestId?> FindSuccessorAsync(RequestId preceding, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var id = await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT request_id FROM request_log WHERE preceding = @Preceding LIMIT 1", new { Preceding = preceding.ToString() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return id is null ? null : RequestId.Parse(id);
     }
 
     public async Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
