@@ -35,6 +35,59 @@ public class MmcRenderTests
             dir.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// 4.13 GCS21b: the Prepayment cluster's configuration attributes. (RTDS's 2.1 GCS05 writes other values, e.g. an
+    /// emergency credit limit of 10000000 where this read returns 1000000: no RTDS read follows that command.)
+    /// </summary>
+    [Fact]
+    public void The_4_13_gas_prepayment_configuration_is_read_from_the_Prepayment_cluster()
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "4.13_GCS21b", "GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX"));
+        var xml = System.Text.RegularExpressions.Regex.Replace(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes), @">\s+<", "><");
+        Assert.Contains("<ra:DebtRecoveryPerPayment>1000</ra:DebtRecoveryPerPayment><ra:DebtRecoveryRateCap>1000000</ra:DebtRecoveryRateCap>"
+            + "<ra:DisablementThreshold>-5000000</ra:DisablementThreshold><ra:EmergencyCreditLimit>1000000</ra:EmergencyCreditLimit>"
+            + "<ra:EmergencyCreditThreshold>200000</ra:EmergencyCreditThreshold><ra:LowCreditThreshold>500000</ra:LowCreditThreshold>"
+            + "<ra:CreditMaxCreditThreshold>5000000</ra:CreditMaxCreditThreshold><ra:MaxCreditMaxMeterBalance>10000000</ra:MaxCreditMaxMeterBalance>"
+            + "<ra:Gas><ra:DebtRecovery1><ra:DebtRecoveryRate>500000</ra:DebtRecoveryRate><ra:DebtRecoveryRatePeriod>DAILY</ra:DebtRecoveryRatePeriod></ra:DebtRecovery1>"
+            + "<ra:DebtRecovery2><ra:DebtRecoveryRate>200000</ra:DebtRecoveryRate>", xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
+
+    /// <summary>4.12.1 ECS18b: the two maximum demand registers with their capture times.</summary>
+    [Fact]
+    public void The_4_12_1_maximum_demand_import_registers_are_read_with_their_capture_times()
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "4.12.1_ECS18b", "ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX"));
+        var xml = System.Text.RegularExpressions.Regex.Replace(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes), @">\s+<", "><");
+        Assert.Contains("<ra:MaxDemandConfigurableTimeActivePowerImport><ra:Value>4775</ra:Value><ra:CaptureTime>2014-12-31T09:30:00Z</ra:CaptureTime></ra:MaxDemandConfigurableTimeActivePowerImport>"
+            + "<ra:MaxDemandActiveEnergyImport><ra:Value>12122</ra:Value><ra:CaptureTime>2014-12-31T11:30:00Z</ra:CaptureTime></ra:MaxDemandActiveEnergyImport>", xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
+
+    /// <summary>6.2.9: the payment mode of an ESME (Account payment_mode) and a GSME (Payment Control Configuration bit 1).</summary>
+    [Theory]
+    [InlineData("6.2.9_ECS26j", "ECS26j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("6.2.9_GCS21j", "GCS21j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX")]
+    public void The_6_2_9_payment_mode_is_read(string folder, string response)
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, folder, response));
+        var xml = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes);
+        Assert.Contains("<ra:PaymentMode>Prepayment</ra:PaymentMode>", xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
+
+    /// <summary>6.2.8 GCS21a (gas conversion and uncontrolled flow settings) and GBZ 6.2.4 GCS21e (the Basic cluster's identity).</summary>
+    [Theory]
+    [InlineData("6.2.8_GCS21a", "GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX", "<ra:CalorificValue>36</ra:CalorificValue><ra:ConversionFactor>567</ra:ConversionFactor><ra:UncontrolledGasFlowRate>200</ra:UncontrolledGasFlowRate><ra:FlowStabilisationPeriod>10</ra:FlowStabilisationPeriod><ra:FlowMeasurementPeriod>3600</ra:FlowMeasurementPeriod>")]
+    [InlineData("6.2.4_GCS21e", "GCS21e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "<ra:DeviceIdentifier>00-DB-12-34-56-78-90-A1</ra:DeviceIdentifier><ra:ModelType>GFI</ra:ModelType><ra:ManufacturerIdentifier>Critical Software</ra:ManufacturerIdentifier>")]
+    public void A_gas_configuration_read_is_rendered_with_its_values(string folder, string response, string expected)
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, folder, response));
+        var xml = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes);
+        Assert.Contains(expected, System.Text.RegularExpressions.Regex.Replace(xml, @">\s+<", "><"), StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
 }
 
 /// <summary>

@@ -94,6 +94,25 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task Pasted_request_XML_is_sent_from_Send_and_XML_that_is_not_a_DUIS_request_is_refused_with_the_reason()
+    {
+        var send = await fixture.Chromium.NewPageAsync();
+        await send.GotoAsync(Ui + "send");
+        await send.GetByLabel("User").SelectOptionAsync(DemoEnvironment.Supplier.ToString());
+        await send.GetByLabel("RTDS template").SelectOptionAsync("");
+        await send.GetByLabel("Request XML").FillAsync(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Templates, MeterReadTemplate), TestContext.Current.CancellationToken));
+        await send.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(send.Locator(".answer-code")).ToHaveTextAsync("I99");
+        var id = RequestId.Parse((await send.Locator("[role=status] code").First.TextContentAsync())!);
+        await Expect(Row(send, id, "ServiceResponse", "#sent-rows")).ToHaveCountAsync(1);
+
+        await send.GetByLabel("RTDS template").SelectOptionAsync("");
+        await send.GetByLabel("Request XML").FillAsync("<sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\"><sr:Header/></sr:Request>");
+        await send.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Expect(send.GetByRole(AriaRole.Alert)).ToContainTextAsync("That is not a DUIS request");
+    }
+
+    [Fact]
     public async Task A_request_sent_over_the_DUIS_API_appears_in_Traffic_within_a_second()
     {
         var traffic = await OpenTrafficAsync();
@@ -193,20 +212,20 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
         await Expect(page.Locator("#outcome")).ToContainTextAsync($"Device {device} raised");
         await Expect(Alerts("N58").First).ToBeVisibleAsync();
 
-        var cpl = page.Locator("section[aria-labelledby=cpl] form");
-        await cpl.GetByLabel("Manufacturer").FillAsync("106C");
-        await cpl.GetByLabel("Model").FillAsync(model);
-        await cpl.GetByLabel("Firmware version").FillAsync("01");
-        await cpl.GetByRole(AriaRole.Button, new() { Name = "Remove (suspend its Devices)" }).ClickAsync();
+        async Task ChangeCplAsync(string button)
+        {
+            var cpl = page.Locator("section[aria-labelledby=cpl] form");
+            await cpl.GetByLabel("Manufacturer").FillAsync("106C");
+            await cpl.GetByLabel("Model").FillAsync(model);
+            await cpl.GetByLabel("Firmware version").FillAsync("01");
+            await cpl.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
+        }
+        await ChangeCplAsync("Remove (suspend its Devices)");
         await Expect(page.Locator("#outcome")).ToContainTextAsync($"{device} Suspended");
         // DeviceStatusChangeEvent (DUIS 3.9.3) to the Registered Supplier's Users: N8 DeviceSuspended, then N9 DeviceRestored.
         await Expect(Alerts("N8").First).ToBeVisibleAsync();
 
-        cpl = page.Locator("section[aria-labelledby=cpl] form");
-        await cpl.GetByLabel("Manufacturer").FillAsync("106C");
-        await cpl.GetByLabel("Model").FillAsync(model);
-        await cpl.GetByLabel("Firmware version").FillAsync("01");
-        await cpl.GetByRole(AriaRole.Button, new() { Name = "Restore" }).ClickAsync();
+        await ChangeCplAsync("Restore");
         await Expect(page.Locator("#outcome")).ToContainTextAsync($"{device} Commissioned");
         await Expect(Alerts("N9").First).ToBeVisibleAsync();
         Assert.True(await traffic.EvaluateAsync<bool>("window.notReloaded === true"));
@@ -409,9 +428,12 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
             await page.Keyboard.PressAsync("Tab");
             Assert.Equal("Skip to content", await page.EvaluateAsync<string>("document.activeElement.textContent"));
         }
+        // Health: the database in use, the last hour's rate and latency charts, and the Response Codes answered in it.
+        await Server.SendOverDuisAsync(MeterReadTemplate, DemoEnvironment.Supplier);
         await page.GotoAsync(Ui + "health");
         await Expect(page.Locator("#database")).ToContainTextAsync(Server.Host.Store.Description);
         await Expect(page.Locator("figure.chart svg")).ToHaveCountAsync(2);
+        await Expect(page.Locator("table.bars th[scope=row]", new() { HasText = "I99" })).ToHaveCountAsync(1);
 
         var narrow = await fixture.Chromium.NewPageAsync(width: 400, height: 800);
         await narrow.GotoAsync(Ui + "traffic");

@@ -7,7 +7,8 @@ namespace OpenDuis.Cli.Commands;
 /// <summary>
 /// <c>openduis parse [--keys DIR] FILE|-</c>: Parse (the DCC's Parse and Correlate, Parse step): a GBCS
 /// response or alert, given as hex, base64 or inside a DUIS Service Response or DCC Alert, printed as
-/// the MMC GBCSResponse document (MMC Schema 5.4). Exit codes: 0 printed, 1 usage, 2 bad input.
+/// the MMC GBCSResponse document (MMC Schema 5.4); a SMETS1 Device's response or alert (no GBCS payload) as the
+/// same document made from the S1SP's MMC body. Exit codes: 0 printed, 1 usage, 2 bad input.
 /// </summary>
 internal static class ParseCommand
 {
@@ -36,6 +37,11 @@ internal static class ParseCommand
                 }
             }
             if (!TryReadInput(parse.GetValue(file), error, out var input)) return 2;
+            if (Smets1Input.TryRender(input, out var smets1))
+            {
+                parse.InvocationConfiguration.Output.WriteLine(smets1);
+                return 0;
+            }
             if (!GbcsInput.TryRead(input, out List<GbcsPayloadInput> messages, out var problem))
             {
                 error.WriteLine($"error: {problem}.");

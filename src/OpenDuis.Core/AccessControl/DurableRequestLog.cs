@@ -80,6 +80,12 @@ public interface IRequestLogStore
     Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,
         CancellationToken cancellationToken = default, bool ownToo = true);
 
+    /// <summary>The stored entry of a Request ID (a shared store: as the node that owns it last wrote it), or null.</summary>
+    Task<LoggedRequest?> FindAsync(RequestId id, CancellationToken cancellationToken = default) => Task.FromResult<LoggedRequest?>(null);
+
+    /// <summary>The stored request that names <paramref name="preceding"/> as its Preceding Request ID (E41), or null.</summary>
+    Task<RequestId?> FindSuccessorAsync(RequestId preceding, CancellationToken cancellationToken = default) => Task.FromResult<RequestId?>(null);
+
     /// <summary>Extends the lease of every command <paramref name="owner"/> holds to <paramref name="leaseUntil"/>.</summary>
     Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default);
 }
@@ -189,7 +195,39 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 
     public bool TryGet(RequestId id, out LoggedRequest entry) => _memory.TryGet(id, out entry);
 
-    public bool TryGetSuccessor(RequestId preceding, out RequestId successor) => _memory.TryGetSuccessor(preceding, out successor);
+    public bool TryGetSuccessor(RequestId preceding, out RequestId successor)
+    {
+        if (_memory.TryGetSuccessor(preceding, out successor)) return true;
+        // Across nodes (E41): another node may have admitted the successor. Only a sequenced request asks.
+        if (!_shared || ReadShared(_store.FindSuccessorAsync(preceding)) is not { } other) return false;
+        successor = other;
+        return true;
+    }
+
+    /// <summary>
+    /// On a shared store the preceding request is read from the database, where the node that owns it
+    /// writes its end (within a write-behind batch); this node's memory answers when the database cannot.
+    /// A request in progress past its hold is Failed, as in memory.
+    /// </summary>
+    public bool TryGetPreceding(RequestId preceding, out LoggedRequest entry)
+    {
+        if (!_shared || ReadShared(_store.FindAsync(preceding)) is not { } stored) return _memory.TryGet(preceding, out entry);
+        entry = stored.State == RequestState.InProgress && stored.Received + _hold <= _clock.GetUtcNow() ? stored with { State = RequestState.Failed } : stored;
+        return true;
+    }
+
+    // The access checks are synchronous; only sequenced requests come here, so one blocking read is fine.
+    private static T? ReadShared<T>(Task<T?> read) where T : struct
+    {
+        try
+        {
+            return read.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
 
     public bool TryGetLastSmets1Counter(Eui originator, Eui target, out ulong counter) => _memory.TryGetLastSmets1Counter(originator, target, out counter);
 
@@ -198,9 +236,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         if (!_memory.TryAdmit(entry, smets1Target)) return false;
         // A shared store learns of the admission from its claim (RecordAsync), which it may refuse.
         if (_shared) return true;
+        // The SMETS1 counter (E63) goes to the store only with the request's record (RecordAsync), never ahead of it:
+        // a request that cannot be recorded is answered 503, and its counter must not count after a restart either.
         _changes.Writer.TryWrite(entry);
-        if (smets1Target && _memory.TryGetLastSmets1Counter(entry.Id.Originator, entry.Id.Target, out var counter))
-            _changes.Writer.TryWrite(new Smets1Counter(entry.Id.Originator, entry.Id.Target, counter));
         return true;
     }
 
@@ -267,6 +305,14 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     private async Task WriteBehindAsync()
     {
         var requests = new Dictionary<RequestId, LoggedRequest>();
+        // An entry replaced in this batch by a later request with the same ID (its ending, then the new admission): written
+        // before it, so that the store sees the first request ended before the second is claimed (not E55 against it).
+        var superseded = new List<LoggedRequest>();
+        void Keep(LoggedRequest entry)
+        {
+            if (requests.TryGetValue(entry.Id, out var before) && before.Received < entry.Received) superseded.Add(before);
+            requests[entry.Id] = entry;
+        }
         var counters = new Dictionary<(Eui, Eui), Smets1Counter>();
         var commands = new List<AcceptedCommand>();
         var finished = new List<CommandKey>();
@@ -279,14 +325,14 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
             {
                 switch (change)
                 {
-                    case LoggedRequest r: requests[r.Id] = r; break;
+                    case LoggedRequest r: Keep(r); break;
                     case Smets1Counter c: counters[(c.Originator, c.Target)] = c; break;
                     case Ending end:
-                        if (end.Entry.Id != default) requests[end.Entry.Id] = end.Entry;
+                        if (end.Entry.Id != default) Keep(end.Entry);
                         if (end.Command is { } key) finished.Add(key);
                         break;
                     case Recording rec:
-                        if (rec.Entry is { } entry) requests[entry.Id] = entry;
+                        if (rec.Entry is { } entry) Keep(entry);
                         if (rec.Counter is { } counter) counters[(counter.Originator, counter.Target)] = counter;
                         if (rec.Command is { } command) commands.Add(command);
                         if (rec.Claim is { } claim) claims.Add(claim);
@@ -309,7 +355,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                 {
                     try
                     {
-                        var refused = await _store.WriteAsync(new RequestLogBatch([.. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease)
+                        var refused = await _store.WriteAsync(new RequestLogBatch([.. superseded, .. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease)
                             { Claims = claims, HeldSince = now - _hold }).ConfigureAwait(false);
                         var refusals = refused.ToDictionary(x => x.Id);
                         foreach (var c in counters.Values) KeepDurable(c.Originator, c.Target, c.Counter);
@@ -347,6 +393,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                     }
                 }
                 requests.Clear();
+                superseded.Clear();
                 counters.Clear();
                 commands.Clear();
                 finished.Clear();

@@ -35,6 +35,13 @@ public interface IRequestLog
     /// <summary>The request that already names <paramref name="preceding"/> as its Preceding Request ID (E41).</summary>
     bool TryGetSuccessor(RequestId preceding, out RequestId successor);
 
+    /// <summary>
+    /// A request named as a Preceding Request ID, as every node sharing the log knows it (DUIS 3.4.3: E42,
+    /// E46, and E43/E44/E47 at execution): another node may have admitted or ended it. Only sequenced
+    /// requests ask, so a log shared through a database may read it there.
+    /// </summary>
+    bool TryGetPreceding(RequestId preceding, out LoggedRequest entry) => TryGet(preceding, out entry);
+
     /// <summary>The highest Request ID counter admitted from <paramref name="originator"/> to a SMETS1 <paramref name="target"/> (E63).</summary>
     bool TryGetLastSmets1Counter(Eui originator, Eui target, out ulong counter);
 

@@ -38,3 +38,17 @@ public interface ISmiChangeFeed
     /// <summary>Forgets entries older than <paramref name="age"/> (every follower has read them long since).</summary>
     Task PruneAsync(TimeSpan age, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Tells a follower that a change may have been committed (PostgreSQL's LISTEN/NOTIFY), so it reads at
+/// once rather than at its next poll; the poll stays as the version check, so a notification lost (a
+/// dropped connection) leaves the follower stale no longer than one poll.
+/// </summary>
+public interface IChangeSignal
+{
+    /// <summary>Whether notifications are arriving now (the listening connection is up).</summary>
+    bool IsListening { get; }
+
+    /// <summary>Returns true when told of a change since the last call, false when <paramref name="timeout"/> passes first.</summary>
+    Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
+}

@@ -23,15 +23,27 @@ internal static class MmcFields
         // 4.1.1 ECS17b: the registers are encrypted; decrypted (with keys), a structure of active import (double-long-unsigned,
         // scaler-unit Wh) and reactive import (scaler-unit varh), as the RTDS response and OpenDUIS's emulated ESME lay them out.
         ["ReadInstantaneousImportRegistersRsp"] = ImportRegisters,
-        ["ReadInstantaneousImportTOUMatricesRsp"] = FuelOnly,
+        // 4.1.2 (ECS17d, GCS13c) and 4.1.4 (GCS13b): the TOU and block registers, encrypted; read once decrypted.
+        ["ReadInstantaneousImportTOUMatricesRsp"] = TouRegisters,
+        ["ReadInstantaneousImportBlockCountersRsp"] = BlockCounters,
+        // 4.3 GCS14 (ECS19's six registers are left: GBCS's order of them was not at hand).
+        ["ReadInstantaneousPrepayValuesRsp"] = PrepayValues,
+        // 4.6.1 ECS21a and GCS16a, encrypted.
+        ["RetrieveImportDailyReadLogRsp"] = ImportDailyReadLog,
+        // 4.13 GCS21b (ECS26a's DLMS items are left: their order was not at hand).
+        ["ReadPrepaymentConfigurationRsp"] = PrepaymentConfiguration,
+        // 4.8.1 ECS22b, encrypted.
+        ["ReadActiveImportProfileDataRsp"] = ActiveImportProfile,
         ["ReadNetworkDataRsp"] = NetworkData,
-        ["ReadPrepaymentDailyReadLogRsp"] = FuelOnly,
+        ["ReadPrepaymentDailyReadLogRsp"] = PrepaymentDailyReadLog,
         // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
         // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
         ["ReadTariffPrimaryElementRsp"] = Tariff,
-        ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = FuelOnly,
-        ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = FuelOnly,
-        ["RetrieveDailyConsumptionLogRsp"] = FuelOnly,
+        // 4.4.3 and 4.4.2: GCS15c and GCS15b, decrypted.
+        ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = (w, m, values, _) => GasBillingLog(w, m, values, calendar: true),
+        ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = (w, m, values, _) => GasBillingLog(w, m, values, calendar: false),
+        // 4.17 ECS66 (encrypted; GCS61's Get Profile Response is left as GBCSData).
+        ["RetrieveDailyConsumptionLogRsp"] = DailyConsumption,
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
             Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "GasSupplierAlertEventSettings" : "ElectricitySupplierAlertEventSettings"),
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
@@ -88,6 +100,50 @@ internal static class MmcFields
             if (Item(m, 3)?.AsDateTime() is { } captured) Element(w, "CaptureTime", DateTimeText(captured));
             w.WriteEndElement();
         },
+        // 4.12.1 ECS18b: two extended registers after two date-times, each {value, scaler-unit (scaler 0), capture time} (items
+        // 2–4, 5–7): the configurable-time maximum demand, then the active power import maximum demand, in the MMC's order.
+        ["ReadMaximumDemandImportRegistersRsp"] = (w, m, values, _) =>
+        {
+            if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 9 }) return;
+            foreach (var (first, name) in (ReadOnlySpan<(int, string)>)[(2, "MaxDemandConfigurableTimeActivePowerImport"), (5, "MaxDemandActiveEnergyImport")])
+            {
+                if (Item(m, first) is not { IsInteger: true } demand || Item(m, first + 1) is not { Items: [{ Type: DlmsType.Integer, Value: 0 }, _] }) continue;
+                w.WriteStartElement(name, Namespace);
+                Element(w, "Value", demand.Value);
+                if (Item(m, first + 2)?.AsDateTime() is { } captured) Element(w, "CaptureTime", DateTimeText(captured));
+                w.WriteEndElement();
+            }
+        },
+        // 6.2.9 ECS26j: the Account's (class 111) account_mode_and_status {payment_mode (1 credit, 2 prepayment), status};
+        // GCS21j: the Prepayment cluster's Payment Control Configuration (0x0000, bitmap16), bit 1 Prepayment Enabled.
+        ["ReadDeviceConfigurationPaymentModeRsp"] = (w, m, values, _) =>
+        {
+            if (!values) return;
+            var prepayment = Item(m, 0) is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.Enum } mode, ..] } ? mode.Value switch { 1 => false, 2 => true, _ => (bool?)null }
+                : Attribute(m, 0x0705, 0x0000) is { } control ? (control.Unsigned & 0x02) != 0 : null;
+            if (prepayment is { } p) Element(w, "PaymentMode", p ? "Prepayment" : "Credit");
+        },
+        // 6.2.8 GCS21a: Price cluster Calorific Value 0x0302 and Conversion Factor 0x0304, each ÷ 10^(its Trailing Digit's high
+        // nibble: 0x0306, 0x0305); Metering Uncontrolled Flow Threshold 0x0B10 × Multiplier 0x0B12 ÷ Divisor 0x0B13, Flow
+        // Stabilisation Period 0x0B14 and Flow Measurement Period 0x0B15 (ZCL SE).
+        ["ReadDeviceConfigurationGasRsp"] = (w, m, values, _) =>
+        {
+            if (!values || m.Payload is not GbzPayload) return;
+            foreach (var (value, digits, name) in (ReadOnlySpan<(ushort, ushort, string)>)[(0x0302, 0x0306, "CalorificValue"), (0x0304, 0x0305, "ConversionFactor")])
+                if (Attribute(m, 0x0700, value) is { } v)
+                {
+                    var scale = Attribute(m, 0x0700, digits) is { } d ? (int)(d.Unsigned >> 4) : 0;
+                    Element(w, name, (v.Unsigned / (decimal)Math.Pow(10, scale)).ToString(CultureInfo.InvariantCulture));
+                }
+            if (Attribute(m, 0x0702, 0x0B10) is { } flow)
+            {
+                var multiplier = Attribute(m, 0x0702, 0x0B12) is { Unsigned: > 0 } mu ? mu.Unsigned : 1UL;
+                var divisor = Attribute(m, 0x0702, 0x0B13) is { Unsigned: > 0 } di ? di.Unsigned : 1UL;
+                Element(w, "UncontrolledGasFlowRate", ((decimal)flow.Unsigned * multiplier / divisor).ToString(CultureInfo.InvariantCulture));
+            }
+            if (Attribute(m, 0x0702, 0x0B14) is { } stabilisation) Element(w, "FlowStabilisationPeriod", (long)stabilisation.Unsigned);
+            if (Attribute(m, 0x0702, 0x0B15) is { } measurement) Element(w, "FlowMeasurementPeriod", (long)measurement.Unsigned);
+        },
         // 6.2.5 ECS26f: the two instantaneous power thresholds (low/medium, medium/high) that 6.12 ECS34 writes.
         ["ReadDeviceConfigurationInstantaneousPowerThresholdsRsp"] = (w, m, values, _) =>
         {
@@ -119,9 +175,381 @@ internal static class MmcFields
         if (Writers.TryGetValue(element, out var writer)) writer(w, m, values, plaintexts);
     }
 
+    /// <summary>The message with its decrypted GBZ components read as plain ones (so each decoder, and the statuses, serve both); null when there are none or they do not read.</summary>
+    internal static ParsedGbcsMessage? Opened(ParsedGbcsMessage m, IReadOnlyList<byte[]> plaintexts) =>
+        plaintexts.Count > 0 && m.Payload is GbzPayload g && Opened(g, plaintexts) is { } opened ? m with { Payload = opened } : null;
+
+    /// <summary>
+    /// A GBZ payload with each ciphered component's frame given its decrypted ZCL payload (the plaintexts in component order;
+    /// a Read Attributes Response's records read as a plain frame's are), or null when they do not pair up or read.
+    /// </summary>
+    private static GbzPayload? Opened(GbzPayload g, IReadOnlyList<byte[]> plaintexts)
+    {
+        var components = new GbzComponent[g.Components.Count];
+        var next = 0;
+        try
+        {
+            for (var i = 0; i < components.Length; i++)
+            {
+                var c = g.Components[i];
+                if (c is not { Encrypted: true, Frame: { } frame })
+                {
+                    components[i] = c;
+                    continue;
+                }
+                if (next >= plaintexts.Count) return null;
+                var plain = plaintexts[next++];
+                IReadOnlyList<ZclAttribute>? attributes = null;
+                if (!frame.ClusterSpecific && frame.CommandId == 0x01)
+                {
+                    var r = new OctetReader(plain);
+                    var list = new List<ZclAttribute>();
+                    while (!r.AtEnd) list.Add(ZclAttribute.ReadRecord(ref r));
+                    attributes = list;
+                }
+                components[i] = c with { Control = (byte)(c.Control & ~0x02), Frame = frame with { Payload = plain, Attributes = attributes }, Ciphered = null };
+            }
+        }
+        catch (GbcsParseException)
+        {
+            return null;
+        }
+        return next == plaintexts.Count ? g with { Components = components } : null;
+    }
+
+    /// <summary>
+    /// The attribute values of a decrypted DLMS protected payload: its A-XDR data is a structure of the protected
+    /// attributes' values, or of one structure holding them (ECS17b/d, ECS19); empty when it does not read.
+    /// </summary>
+    private static IReadOnlyList<DlmsData> Decrypted(IReadOnlyList<byte[]> plaintexts)
+    {
+        if (plaintexts.Count == 0 || Plain(plaintexts[0]) is not { Type: DlmsType.Structure } data) return [];
+        return data is { Items: [{ Type: DlmsType.Structure } inner] } ? inner.Items : data.Items;
+    }
+
+    /// <summary>
+    /// A Metering cluster (0x0702) summation in the unit of measure: × Multiplier (0x0301) ÷ Divisor (0x0302), both required
+    /// (GBCS GCS13a–c read them beside the registers); null when either is missing or zero.
+    /// </summary>
+    private static decimal? Summation(ParsedGbcsMessage m, ushort id)
+    {
+        if (Attribute(m, 0x0702, id) is not { } value || Attribute(m, 0x0702, 0x0301) is not { Unsigned: > 0 } multiplier
+            || Attribute(m, 0x0702, 0x0302) is not { Unsigned: > 0 } divisor) return null;
+        return (decimal)value.Unsigned * multiplier.Unsigned / divisor.Unsigned;
+    }
+
+    private static void DecimalWithIndex(MmcWriter w, string name, int index, decimal value)
+    {
+        w.WriteStartElement(name, Namespace);
+        w.WriteAttribute("index", index);
+        w.WriteString(value.ToString(CultureInfo.InvariantCulture));
+        w.WriteEndElement();
+    }
+
+    private static void IntegersWithIndex(MmcWriter w, string name, DlmsData? array, int max)
+    {
+        if (array is not { Type: DlmsType.Array }) return;
+        for (var i = 0; i < array.Items.Count && i < max; i++)
+        {
+            if (!array[i].IsInteger) continue;
+            w.WriteStartElement(name, Namespace);
+            w.WriteAttribute("index", i + 1);
+            w.WriteValue(array[i].Value);
+            w.WriteEndElement();
+        }
+    }
+
+    /// <summary>
+    /// 4.1.2 GCS13c: Metering Current Tier 1–4 Summation Delivered (0x0100, 0x0102, 0x0104, 0x0106) in m³; ECS17d: the
+    /// decrypted TOU registers (an array of 48 double-long-unsigned), and on a twin element the secondary's (up to 4).
+    /// </summary>
+    private static void TouRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz)
+        {
+            w.WriteStartElement("Gas", Namespace);
+            if (values && Summation(m, 0x0100) is not null)
+            {
+                w.WriteStartElement("TariffTOURegisterMatrix", Namespace);
+                for (var tier = 0; tier < 4; tier++)
+                    if (Summation(m, (ushort)(0x0100 + 2 * tier)) is { } v) DecimalWithIndex(w, "TOURegisterMatrixValue", tier + 1, v);
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            return;
+        }
+        w.WriteStartElement("Electricity", Namespace);
+        var registers = Decrypted(plaintexts);
+        if (registers is [{ Type: DlmsType.Array } primary, ..])
+        {
+            w.WriteStartElement("TariffTOURegisterCollection", Namespace);
+            IntegersWithIndex(w, "TOUPrimaryRegisterValue", primary, 48);
+            if (registers is [_, { Type: DlmsType.Array } secondary, ..]) IntegersWithIndex(w, "TOUSecondRegisterValue", secondary, 4);
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+    }
+
+    /// <summary>4.1.4 GCS13b: Metering Current No Tier Block 1–4 Summation Delivered (0x0700–0x0703) in m³.</summary>
+    private static void BlockCounters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || Summation(m, 0x0700) is null) return;
+        w.WriteStartElement("ImportBlockCounters", Namespace);
+        for (var block = 0; block < 4; block++)
+            if (Summation(m, (ushort)(0x0700 + block)) is { } v) DecimalWithIndex(w, "TariffBlockCounterValue", block + 1, v);
+        w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 4.3 GCS14: Prepayment cluster (0x0705) Emergency Credit Remaining 0x0002, Accumulated Debt 0x0005, Debt Amount #3
+    /// 0x0231 (the payment-based debt), #1 0x0211 and #2 0x0221 (the time-based debts) and Credit Remaining 0x0001 (the meter
+    /// balance), in the MMC's order.
+    /// </summary>
+    private static void PrepayValues(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        // ECS19, decrypted: six double-long registers, the meter balance first (the value 4.18 ECS82 reads on the same RTDS
+        // ESME), then the others in the MMC's order.
+        if (Decrypted(plaintexts) is [{ IsInteger: true } balance, _, _, _, _, _] registers)
+        {
+            string[] names = ["EmergencyCreditBalance", "AccumulatedDebtRegister", "PaymentDebtRegister", "TimeDebtRegister1", "TimeDebtRegister2"];
+            for (var i = 0; i < names.Length; i++)
+                if (registers[i + 1].IsInteger) Element(w, names[i], registers[i + 1].Value);
+            Element(w, "MeterBalance", balance.Value);
+            return;
+        }
+        if (!values || m.Payload is not GbzPayload) return;
+        foreach (var (id, name) in (ReadOnlySpan<(ushort, string)>)[(0x0002, "EmergencyCreditBalance"), (0x0005, "AccumulatedDebtRegister"),
+                     (0x0231, "PaymentDebtRegister"), (0x0211, "TimeDebtRegister1"), (0x0221, "TimeDebtRegister2"), (0x0001, "MeterBalance")])
+            if (Attribute(m, 0x0705, id) is { } a)
+                Element(w, name, a.DataType is >= 0x28 and <= 0x2F ? a.Signed : (long)a.Unsigned);
+    }
+
+    /// <summary>
+    /// 4.13 GCS21b: Prepayment cluster (0x0705) attributes (ZCL SE): Debt Recovery Top Up Percentage #3 0x0239 (the
+    /// payment-based debt's recovery per payment), Overall Debt Cap 0x0006, Cut Off Value 0x0040 (the disablement threshold),
+    /// Emergency Credit Limit/Allowance 0x0010, Emergency Credit Threshold 0x0011, Low Credit Warning Level 0x0031, Max Credit
+    /// Per Top Up 0x0022, Max Credit Limit 0x0021 (the maximum meter balance); the time-based debts' recovery: Debt Recovery
+    /// Amount #1/#2 0x0217/0x0227 and Frequency 0x0216/0x0226 (0 hourly, 1 daily).
+    /// </summary>
+    private static void PrepaymentConfiguration(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not GbzPayload) return;
+        foreach (var (id, name) in (ReadOnlySpan<(ushort, string)>)[(0x0239, "DebtRecoveryPerPayment"), (0x0006, "DebtRecoveryRateCap"),
+                     (0x0040, "DisablementThreshold"), (0x0010, "EmergencyCreditLimit"), (0x0011, "EmergencyCreditThreshold"),
+                     (0x0031, "LowCreditThreshold"), (0x0022, "CreditMaxCreditThreshold"), (0x0021, "MaxCreditMaxMeterBalance")])
+            if (Attribute(m, 0x0705, id) is { } a) Element(w, name, a.DataType is >= 0x28 and <= 0x2F ? a.Signed : (long)a.Unsigned);
+        if (Attribute(m, 0x0705, 0x0217) is null && Attribute(m, 0x0705, 0x0227) is null) return;
+        w.WriteStartElement("Gas", Namespace);
+        for (var debt = 1; debt <= 2; debt++)
+        {
+            var amount = Attribute(m, 0x0705, (ushort)(0x0207 + 0x10 * debt));
+            var frequency = Attribute(m, 0x0705, (ushort)(0x0206 + 0x10 * debt));
+            if (amount is null && frequency is null) continue;
+            w.WriteStartElement($"DebtRecovery{debt}", Namespace);
+            if (amount is not null) Element(w, "DebtRecoveryRate", (long)amount.Unsigned);
+            if (frequency?.Unsigned switch { 0 => "HOURLY", 1 => "DAILY", _ => null } is { } period) Element(w, "DebtRecoveryRatePeriod", period);
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+    }
+
+    /// <summary>4.17 ECS66: the decrypted daily consumption log, an array of {time, consumption} (double-long-unsigned each).</summary>
+    private static void DailyConsumption(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz)
+        {
+            FuelOnly(w, m, values, plaintexts);
+            return;
+        }
+        w.WriteStartElement("Electricity", Namespace);
+        if (Decrypted(plaintexts) is [{ Type: DlmsType.Array } log, ..]) Rows(w, log, 731, "LogEntry", "Timestamp", "Value");
+        w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 4.6.1 ECS21a, decrypted: an array of {time, active import, [secondary active import,] TOU registers [48], [secondary TOU
+    /// registers [4],] TOU registers of block 1–4 [8 each]} (double-long-unsigned; the bracketed ones on a twin element).
+    /// GCS16a: one Metering Publish Snapshot per day (<see cref="MeteringSnapshot"/>).
+    /// </summary>
+    private static void ImportDailyReadLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload is GbzPayload g)
+        {
+            if (!values) return;
+            foreach (var s in Snapshots(g, 0x0702, 31))
+            {
+                w.WriteStartElement("LogEntry", Namespace);
+                TimeElement(w, "Timestamp", s.Time);
+                w.WriteStartElement("Gas", Namespace);
+                MeteringSnapshot(w, s.Payload, "GasActiveImportRegisterConsumption", "TariffBlockCounterMatrix", "TariffTOURegisterMatrix", blocksFirst: true);
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }
+            return;
+        }
+        if (Decrypted(plaintexts) is not [{ Type: DlmsType.Array } log, ..]) return;
+        var entries = 0;
+        foreach (var row in log.Items)
+        {
+            if (row is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned } time, { IsInteger: true } active, ..] } || row.Items.Count is not (7 or 9) || ++entries > 31) continue;
+            var twin = row.Items.Count == 9;
+            w.WriteStartElement("LogEntry", Namespace);
+            TimeElement(w, "Timestamp", time.Value);
+            w.WriteStartElement("Electricity", Namespace);
+            Element(w, "ElecActiveImportRegisterConsumption", active.Value);
+            if (twin && row[2].IsInteger) Element(w, "SecondaryActiveImportRegisterConsumption", row[2].Value);
+            if (twin) IntegersWithIndex(w, "SecondaryTariffTOURegisterMatrixValue", row[4], 4);
+            IntegersWithIndex(w, "TariffTOURegisterMatrixValue", row[twin ? 3 : 2], 48);
+            for (var block = 0; block < 4; block++)
+                IntegersWithIndex(w, $"TariffTOUBlock{block + 1}RegisterMatrixValue", row[(twin ? 5 : 3) + block], 8);
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+    }
+
+    /// <summary>
+    /// The snapshots a GBZ payload publishes from one cluster (ZCL SE Publish Snapshot, Metering 0x0702, and Publish Prepay
+    /// Snapshot, Prepayment 0x0705, share a header: snapshot id (4), time (4, UTC since 2000), total found, command index,
+    /// total commands (1 each), cause (4), payload type (1), then the payload; little-endian), at most <paramref name="max"/>.
+    /// </summary>
+    private static List<(uint Time, byte Type, ReadOnlyMemory<byte> Payload)> Snapshots(GbzPayload g, ushort cluster, int max)
+    {
+        var list = new List<(uint, byte, ReadOnlyMemory<byte>)>();
+        foreach (var c in g.Components)
+            if (c.ClusterId == cluster && c.Frame is { ClusterSpecific: true } f && f.Payload.Length >= 16 && list.Count < max)
+                list.Add((BinaryPrimitives.ReadUInt32LittleEndian(f.Payload.Span[4..]), f.Payload.Span[15], f.Payload[16..]));
+        return list;
+    }
+
+    /// <summary>
+    /// A Metering snapshot of payload type 6, the Block Tier Information Set Delivered (No Billing): current summation
+    /// delivered (uint48), tiers in use (1), tier summations (uint48 each), tiers and blocks in use (tiers in the high nibble,
+    /// blocks in the low), tier-block summations. Rendered as carried: a snapshot holds no Divisor.
+    /// </summary>
+    private static void MeteringSnapshot(MmcWriter w, ReadOnlyMemory<byte> payload, string? total, string block, string tou, bool blocksFirst)
+    {
+        var p = payload.Span;
+        if (p.Length < 7 || p[6] > 4 || p.Length < 7 + 6 * p[6] + 1) return;
+        var tiers = p[6];
+        const int tierAt = 7;
+        var blocksAt = tierAt + 6 * tiers;
+        var blocks = p[blocksAt] & 0x0F;
+        if (blocks > 4 || p.Length < blocksAt + 1 + 6 * blocks) blocks = 0;
+        if (total is not null) Element(w, total, (long)UInt48(p));
+        for (var pass = 0; pass < 2; pass++)
+        {
+            if (pass == 0 == blocksFirst)
+                for (var i = 0; i < blocks; i++) DecimalWithIndex(w, block, i + 1, UInt48(p[(blocksAt + 1 + 6 * i)..]));
+            else
+                for (var i = 0; i < tiers; i++) DecimalWithIndex(w, tou, i + 1, UInt48(p[(tierAt + 6 * i)..]));
+        }
+    }
+
+    /// <summary>
+    /// A Prepayment snapshot of payload type 0, the Debt/Credit Status: accumulated debt (int32), type 1–3 debt remaining
+    /// (uint32: the time-based debts 1 and 2, the payment-based debt), emergency credit remaining and credit remaining (int32),
+    /// as the MMC's PrepaymentOperationalDataType.
+    /// </summary>
+    private static void PrepaySnapshot(MmcWriter w, string entry, uint time, ReadOnlySpan<byte> p)
+    {
+        if (p.Length < 24) return;
+        w.WriteStartElement(entry, Namespace);
+        Element(w, "AccumulatedDebtRegister", BinaryPrimitives.ReadInt32LittleEndian(p));
+        Element(w, "EmergencyCreditBalance", BinaryPrimitives.ReadInt32LittleEndian(p[16..]));
+        Element(w, "MeterBalance", BinaryPrimitives.ReadInt32LittleEndian(p[20..]));
+        Element(w, "PaymentDebtRegister", BinaryPrimitives.ReadUInt32LittleEndian(p[12..]));
+        Element(w, "TimeDebtRegisters1", BinaryPrimitives.ReadUInt32LittleEndian(p[4..]));
+        Element(w, "TimeDebtRegisters2", BinaryPrimitives.ReadUInt32LittleEndian(p[8..]));
+        TimeElement(w, "Timestamp", time);
+        w.WriteEndElement();
+    }
+
+    /// <summary>4.14 GCS16b, decrypted: a Publish Prepay Snapshot per day. ECS21b's DLMS log is left: its capture order was not at hand.</summary>
+    private static void PrepaymentDailyReadLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload is not GbzPayload g || !values)
+        {
+            FuelOnly(w, m, values, plaintexts);
+            return;
+        }
+        w.WriteStartElement("Gas", Namespace);
+        foreach (var s in Snapshots(g, 0x0705, 31))
+            if (s.Type == 0x00) PrepaySnapshot(w, "LogEntry", s.Time, s.Payload.Span);
+        w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 4.4.2 GCS15b and 4.4.3 GCS15c, decrypted: the billing data log's Metering snapshots, then its Prepayment snapshots
+    /// (up to 12 each). ECS20b/c's DLMS logs are left: their capture order was not at hand.
+    /// </summary>
+    private static void GasBillingLog(MmcWriter w, ParsedGbcsMessage m, bool values, bool calendar)
+    {
+        if (m.Payload is not GbzPayload g || !values)
+        {
+            Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "Gas" : "Electricity");
+            return;
+        }
+        w.WriteStartElement("Gas", Namespace);
+        foreach (var s in Snapshots(g, 0x0702, 12))
+        {
+            if (s.Type != 0x06) continue;
+            w.WriteStartElement(calendar ? "GSMEBillingDataLogEntry" : "LogEntryConsumptionRegister", Namespace);
+            if (calendar)
+            {
+                TimeElement(w, "Timestamp", s.Time);
+                MeteringSnapshot(w, s.Payload, "ActiveImportRegisterValueConsumption", "BlockRegisterMatrixValue", "TariffTOURegisterMatrixValue", blocksFirst: true);
+            }
+            else
+            {
+                // ConsumptionRegisterGasType: the register, its time, then the TOU and block registers.
+                if (s.Payload.Length >= 6) Element(w, "ConsumptionRegister", (long)UInt48(s.Payload.Span));
+                TimeElement(w, "Timestamp", s.Time);
+                MeteringSnapshot(w, s.Payload, null, "BlockRegisterMatrixValue", "TariffTOURegisterMatrixValue", blocksFirst: false);
+            }
+            w.WriteEndElement();
+        }
+        foreach (var s in Snapshots(g, 0x0705, 12))
+            if (s.Type == 0x00) PrepaySnapshot(w, calendar ? "GSMEBillingPrepaymentDataLogEntry" : "LogEntryPrepaymentData", s.Time, s.Payload.Span);
+        w.WriteEndElement();
+    }
+
+    private static ulong UInt48(ReadOnlySpan<byte> p) => BinaryPrimitives.ReadUInt32LittleEndian(p) | (ulong)BinaryPrimitives.ReadUInt16LittleEndian(p[4..]) << 32;
+
+    /// <summary>4.8.1 ECS22b: the decrypted active import profile, an array of {time, primary[, secondary]} (double-long-unsigned).</summary>
+    private static void ActiveImportProfile(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz || Decrypted(plaintexts) is not [{ Type: DlmsType.Array } log, ..]) return;
+        var n = 0;
+        foreach (var row in log.Items)
+        {
+            if (row is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned } time, { IsInteger: true } primary, ..] } || ++n > 19056) continue;
+            w.WriteStartElement("LogEntry", Namespace);
+            TimeElement(w, "Timestamp", time.Value);
+            w.WriteStartElement("Electricity", Namespace);
+            Element(w, "PrimaryValue", primary.Value);
+            if (row.Items.Count >= 3 && row[2].IsInteger) Element(w, "SecondaryValue", row[2].Value);
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+    }
+
     private static void ImportRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (m.Payload.Kind == GbcsPayloadKind.Gbz || plaintexts.Count == 0 || Plain(plaintexts[0]) is not { } data)
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz)
+        {
+            // GCS13a: Metering Current Summation Delivered (0x0000) in the Unit of Measure (0x0300; 0x01 is m³).
+            w.WriteStartElement("Gas", Namespace);
+            if (values && Summation(m, 0x0000) is { } v && Attribute(m, 0x0702, 0x0300) is { Unsigned: 0x01 })
+            {
+                w.WriteStartElement("ConsumptionRegister", Namespace);
+                Element(w, "Value", v.ToString(CultureInfo.InvariantCulture));
+                Element(w, "Unit", "m3");
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            return;
+        }
+        if (plaintexts.Count == 0 || Plain(plaintexts[0]) is not { } data)
         {
             FuelOnly(w, m, values, plaintexts);
             return;
@@ -474,10 +902,41 @@ internal static class MmcFields
 
     private static void DebtPayments(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
+        if (values && m.Payload is GbzPayload g)
+        {
+            GasDebtPayments(w, g);
+            return;
+        }
         if (!values || m.Payload is not DlmsAccessResponse || Item(m, 0) is not { Type: DlmsType.Array } log) return;
         w.WriteStartElement("PaymentBasedDebtRepayment", Namespace);
         Rows(w, log, 10, "LogEntry", "Timestamp", "Amount");
         w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 4.4.4 GCS15d: the Prepayment cluster's Publish Debt Log (ZCL SE): command index (1), total commands (1), then per
+    /// entry collection time (4, UTC since 2000), amount collected (4), debt type (1: 0x02 is Debt #3, the payment-based
+    /// debt) and outstanding debt (4), little-endian.
+    /// </summary>
+    private static void GasDebtPayments(MmcWriter w, GbzPayload g)
+    {
+        foreach (var c in g.Components)
+        {
+            if (c.ClusterId != 0x0705 || c.Frame is not { ClusterSpecific: true } f || f.Payload.Length < 2) continue;
+            var p = f.Payload.Span[2..];
+            w.WriteStartElement("PaymentBasedDebtRepayment", Namespace);
+            for (var n = 0; p.Length >= 13 && n < 10; p = p[13..])
+            {
+                if (p[8] != 0x02) continue;
+                n++;
+                w.WriteStartElement("LogEntry", Namespace);
+                Element(w, "Amount", BinaryPrimitives.ReadUInt32LittleEndian(p[4..]));
+                TimeElement(w, "Timestamp", BinaryPrimitives.ReadUInt32LittleEndian(p));
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            return;
+        }
     }
 
     private static void ExportRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
@@ -549,6 +1008,18 @@ internal static class MmcFields
 
     private static void Identity(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
+        // GCS21e: Basic cluster Model Identifier 0x0005 (the model type, 8 octets, then the device identifier, 8) and
+        // Manufacturer Name 0x0004.
+        if (values && m.Payload is GbzPayload)
+        {
+            if (Attribute(m, 0x0000, 0x0005) is { Value.Length: 16 } identifier)
+            {
+                Element(w, "DeviceIdentifier", Protocol.Domain.Eui.FromBytes(identifier.Value.Span[8..]).ToString());
+                if (Printable(identifier.Value.Span[..8])) Element(w, "ModelType", Ascii(identifier.Value.Span[..8]));
+            }
+            if (Attribute(m, 0x0000, 0x0004) is { Value.Length: <= 32 } name && Printable(name.Value.Span)) Element(w, "ManufacturerIdentifier", Ascii(name.Value.Span));
+            return;
+        }
         if (!values || m.Header.MessageCode != 0x003F) return;
         if (Item(m, 0) is { Type: DlmsType.OctetString, Octets.Length: 8 } id) Element(w, "DeviceIdentifier", Protocol.Domain.Eui.FromBytes(id.Octets.Span).ToString());
         if (Item(m, 2) is { Type: DlmsType.OctetString, Octets.Length: <= 8 } model && Printable(model.Octets.Span)) Element(w, "ModelType", Ascii(model.Octets.Span));

@@ -132,6 +132,11 @@ public static class MmcRenderer
         w.WriteStartElement("ResponseMessage", Namespace);
         var encrypted = IsEncrypted(m.Payload);
         if (encrypted) WriteGbcsData(w, m, raw, plaintexts);
+        if (encrypted && MmcFields.Opened(m, plaintexts) is { } opened)
+        {
+            m = opened;
+            encrypted = false;
+        }
         if (m.UseCase?.MmcElement is { } element)
         {
             w.WriteStartElement("SMETSData", Namespace);

@@ -316,7 +316,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         if (_failed.TryGetValue(preceding, out var f))
             return f.Failure == RuntimeFailure.NoResponse ? PreviousOutcome.NoDeviceResponse : PreviousOutcome.Failed;
         if (_held.ContainsKey(preceding)) return PreviousOutcome.InProgress;
-        if (_log is not null && _log.TryGet(preceding, out var logged))
+        if (_log is not null && _log.TryGetPreceding(preceding, out var logged))
             return logged.State switch
             {
                 RequestState.InProgress => PreviousOutcome.InProgress,

@@ -265,18 +265,40 @@ public sealed class DuisResponse
     {
         if (!IsBuiltAcknowledgement) return Signing.DuisSigner.SignToBytes(ToXmlDocument(), key);
         // The inclusive canonical form of what ToXmlDocument builds for it (C14N: declarations sorted by prefix,
-        // then attributes; no value here holds a character C14N escapes).
-        var canonical = System.Text.Encoding.UTF8.GetBytes(string.Concat(
-        [
-            "<sr:Response xmlns:ra=\"", DuisNamespaces.ResponseAndAlert, "\" xmlns:sr=\"", DuisNamespaces.ServiceUserGateway,
-            "\" schemaVersion=\"", SchemaVersion.ToString(), "\"><sr:Header><sr:RequestID>", RequestId!.ToString(),
-            "</sr:RequestID><sr:ResponseCode>", ResponseCode.Code, "</sr:ResponseCode><sr:ResponseDateTime>",
-            FormatDateTime(ResponseDateTime), "</sr:ResponseDateTime></sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>",
-            Message!.ServiceReference.ToString(), "</sr:ServiceReference><sr:ServiceReferenceVariant>", Message.ServiceReferenceVariant.ToString(),
-            "</sr:ServiceReferenceVariant></sr:ResponseMessage></sr:Body></sr:Response>",
-        ]));
-        return Signing.DuisSigner.SignCanonical(canonical, "</sr:Response>"u8, declared: false, key);
+        // then attributes; no value here holds a character C14N escapes), written into a pooled buffer.
+        var canonical = System.Buffers.ArrayPool<byte>.Shared.Rent(2048);
+        var at = 0;
+        void Put(ReadOnlySpan<byte> part)
+        {
+            part.CopyTo(canonical.AsSpan(at));
+            at += part.Length;
+        }
+        void Text(string text) => at += System.Text.Encoding.UTF8.GetBytes(text, canonical.AsSpan(at));
+        Put(AcknowledgementOpen);
+        Text(SchemaVersion.ToString());
+        Put("\"><sr:Header><sr:RequestID>"u8);
+        Text(RequestId!.Value.ToString());
+        Put("</sr:RequestID><sr:ResponseCode>"u8);
+        Text(ResponseCode.Code ?? "");
+        Put("</sr:ResponseCode><sr:ResponseDateTime>"u8);
+        Text(FormatDateTime(ResponseDateTime));
+        Put("</sr:ResponseDateTime></sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>"u8);
+        Text(Message!.ServiceReference.ToString());
+        Put("</sr:ServiceReference><sr:ServiceReferenceVariant>"u8);
+        Text(Message.ServiceReferenceVariant.ToString());
+        Put("</sr:ServiceReferenceVariant></sr:ResponseMessage></sr:Body></sr:Response>"u8);
+        try
+        {
+            return Signing.DuisSigner.SignCanonical(canonical.AsSpan(0, at), "</sr:Response>"u8, declared: false, key);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(canonical);
+        }
     }
+
+    private static readonly byte[] AcknowledgementOpen = System.Text.Encoding.UTF8.GetBytes(
+        "<sr:Response xmlns:ra=\"" + DuisNamespaces.ResponseAndAlert + "\" xmlns:sr=\"" + DuisNamespaces.ServiceUserGateway + "\" schemaVersion=\"");
 
     // Built by CreateAcknowledgement: nothing carried from a message that was read, no data.
     private bool IsBuiltAcknowledgement => _body is null && _rootAttributes is null && _responseDateTimeText is null && Signature is null

@@ -50,7 +50,6 @@ public sealed class Canonicalizer : IDisposable
     // The element (by its ordinal) a prefix was last made pending on: de-duplicates _pending in one lookup.
     private Dictionary<string, int> _pendingOn = new(StringComparer.Ordinal);
     private int _element;
-    private readonly List<XmlAttribute> _attributes = new(8);
     private CanonicalForm _form;
     private XmlNode? _excluded;
 
@@ -131,6 +130,7 @@ public sealed class Canonicalizer : IDisposable
     }
 
     private bool _streamBeforeRoot;
+    // The attributes of the element being written, from the DOM or the reader.
     private readonly List<StreamAttribute> _streamAttributes = new(8);
 
     private readonly record struct StreamAttribute(string Prefix, string LocalName, string NamespaceUri, string Value);
@@ -166,14 +166,7 @@ public sealed class Canonicalizer : IDisposable
         }
         WritePendingDeclarations();
 
-        if (_streamAttributes.Count > 1)
-            _streamAttributes.Sort(static (a, b) =>
-            {
-                var byNamespace = string.CompareOrdinal(a.NamespaceUri, b.NamespaceUri);
-                return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.LocalName, b.LocalName);
-            });
-        foreach (var attribute in _streamAttributes) WriteAttribute(attribute.Prefix, attribute.LocalName, attribute.Value);
-        WriteAscii(">"u8);
+        WriteAttributes();
         if (reader.IsEmptyElement) WriteEndTag(prefix, localName);
     }
 
@@ -202,17 +195,11 @@ public sealed class Canonicalizer : IDisposable
         else CollectDeclared(element);
         WritePendingDeclarations();
 
-        _attributes.Clear();
+        _streamAttributes.Clear();
         foreach (XmlAttribute attribute in element.Attributes)
-            if (attribute.NamespaceURI != XmlnsNamespace) _attributes.Add(attribute);
-        if (_attributes.Count > 1)
-            _attributes.Sort(static (a, b) =>
-            {
-                var byNamespace = string.CompareOrdinal(a.NamespaceURI, b.NamespaceURI);
-                return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.LocalName, b.LocalName);
-            });
-        foreach (var attribute in _attributes) WriteAttribute(attribute.Prefix, attribute.LocalName, attribute.Value);
-        WriteAscii(">"u8);
+            if (attribute.NamespaceURI != XmlnsNamespace)
+                _streamAttributes.Add(new StreamAttribute(attribute.Prefix, attribute.LocalName, attribute.NamespaceURI, attribute.Value));
+        WriteAttributes();
 
         for (var child = element.FirstChild; child is not null; child = child.NextSibling)
         {
@@ -263,6 +250,19 @@ public sealed class Canonicalizer : IDisposable
             WriteAscii("\""u8);
             Bind(prefix, uri);
         }
+    }
+
+    /// <summary>The element's attributes (other than namespace declarations) in C14N order, by namespace then local name, and the start tag's end.</summary>
+    private void WriteAttributes()
+    {
+        if (_streamAttributes.Count > 1)
+            _streamAttributes.Sort(static (a, b) =>
+            {
+                var byNamespace = string.CompareOrdinal(a.NamespaceUri, b.NamespaceUri);
+                return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.LocalName, b.LocalName);
+            });
+        foreach (var attribute in _streamAttributes) WriteAttribute(attribute.Prefix, attribute.LocalName, attribute.Value);
+        WriteAscii(">"u8);
     }
 
     private void WriteAttribute(string prefix, string localName, string value)

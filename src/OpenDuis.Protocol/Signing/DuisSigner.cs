@@ -74,39 +74,65 @@ public static class DuisSigner
     /// </summary>
     internal static byte[] SignCanonical(ReadOnlySpan<byte> canonical, ReadOnlySpan<byte> endTag, bool declared, SigningKey key)
     {
+        // Base64 is ASCII, so its chars are written as bytes; nothing here is built as a string.
         Span<byte> hash = stackalloc byte[DigestLength];
         SHA256.HashData(canonical, hash);
-        var digest = Convert.ToBase64String(hash);
-        var signedInfo = Encoding.UTF8.GetBytes(string.Concat(SignedInfoOpen, " xmlns:ds=\"", DsigNamespace, "\"", SignedInfoContent, digest, SignedInfoClose));
-        SHA256.HashData(signedInfo, hash);
-        var signatureValue = Convert.ToBase64String(key.SignHash(hash));
+        Span<byte> digest = stackalloc byte[44];
+        System.Buffers.Text.Base64.EncodeToUtf8(hash, digest, out _, out var digestLength);
+        digest = digest[..digestLength];
 
-        var signature = Encoding.UTF8.GetBytes(string.Concat(
-            declared ? "<ds:Signature>" : "<ds:Signature xmlns:ds=\"" + DsigNamespace + "\">",
-            SignedInfoOpen + SignedInfoContent, digest, SignedInfoClose,
-            "<ds:SignatureValue>", signatureValue, "</ds:SignatureValue>",
-            KeyInfo(key), "</ds:Signature>"));
+        Span<byte> signedInfo = stackalloc byte[SignedInfoApex.Length + digest.Length + SignedInfoClose.Length];
+        SignedInfoApex.CopyTo(signedInfo);
+        digest.CopyTo(signedInfo[SignedInfoApex.Length..]);
+        SignedInfoClose.CopyTo(signedInfo[(SignedInfoApex.Length + digest.Length)..]);
+        SHA256.HashData(signedInfo, hash);
+        Span<byte> signatureValue = stackalloc byte[88];
+        System.Buffers.Text.Base64.EncodeToUtf8(key.SignHash(hash), signatureValue, out _, out var valueLength);
+        signatureValue = signatureValue[..valueLength];
+
+        var open = declared ? SignatureOpen : SignatureOpenDeclaring;
+        var keyInfo = KeyInfoOf(key);
         var body = canonical[..^endTag.Length];
-        var bytes = new byte[XmlDeclaration.Length + body.Length + signature.Length + endTag.Length];
+        var bytes = new byte[XmlDeclaration.Length + body.Length + open.Length + SignedInfoInScope.Length + digest.Length + SignedInfoClose.Length
+            + SignatureValueOpen.Length + signatureValue.Length + keyInfo.Length + endTag.Length];
         var at = 0;
-        XmlDeclaration.CopyTo(bytes);
-        at += XmlDeclaration.Length;
-        body.CopyTo(bytes.AsSpan(at));
-        at += body.Length;
-        signature.CopyTo(bytes, at);
-        at += signature.Length;
-        endTag.CopyTo(bytes.AsSpan(at));
+        void Put(ReadOnlySpan<byte> part)
+        {
+            part.CopyTo(bytes.AsSpan(at));
+            at += part.Length;
+        }
+        Put(XmlDeclaration);
+        Put(body);
+        Put(open);
+        Put(SignedInfoInScope);
+        Put(digest);
+        Put(SignedInfoClose);
+        Put(SignatureValueOpen);
+        Put(signatureValue);
+        Put(keyInfo);
+        Put(endTag);
         return bytes;
     }
 
-    // The canonical form of the ds:SignedInfo that Sign builds, around its DigestValue.
-    private const string SignedInfoOpen = "<ds:SignedInfo";
+    // The ds:Signature that Sign builds, around its DigestValue and SignatureValue: SignedInfo's exclusive
+    // canonical form (the apex declares ds), and the signature as the document's inclusive form writes it.
     private const string SignedInfoContent =
         "><ds:CanonicalizationMethod Algorithm=\"" + ExclusiveC14N + "\"></ds:CanonicalizationMethod>"
         + "<ds:SignatureMethod Algorithm=\"" + EcdsaSha256 + "\"></ds:SignatureMethod>"
         + "<ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"" + EnvelopedSignature + "\"></ds:Transform></ds:Transforms>"
         + "<ds:DigestMethod Algorithm=\"" + Sha256 + "\"></ds:DigestMethod><ds:DigestValue>";
-    private const string SignedInfoClose = "</ds:DigestValue></ds:Reference></ds:SignedInfo>";
+    private static readonly byte[] SignedInfoApex = Encoding.UTF8.GetBytes("<ds:SignedInfo xmlns:ds=\"" + DsigNamespace + "\"" + SignedInfoContent);
+    private static readonly byte[] SignedInfoInScope = Encoding.UTF8.GetBytes("<ds:SignedInfo" + SignedInfoContent);
+    private static ReadOnlySpan<byte> SignedInfoClose => "</ds:DigestValue></ds:Reference></ds:SignedInfo>"u8;
+    private static readonly byte[] SignatureOpenDeclaring = Encoding.UTF8.GetBytes("<ds:Signature xmlns:ds=\"" + DsigNamespace + "\">");
+    private static ReadOnlySpan<byte> SignatureOpen => "<ds:Signature>"u8;
+    private static ReadOnlySpan<byte> SignatureValueOpen => "<ds:SignatureValue>"u8;
+
+    // KeyInfo, then the signature's end: the same for every message a key signs.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SigningKey, byte[]> KeyInfos = new();
+
+    private static byte[] KeyInfoOf(SigningKey key) =>
+        KeyInfos.GetValue(key, static k => Encoding.UTF8.GetBytes("</ds:SignatureValue>" + KeyInfo(k) + "</ds:Signature>"));
 
     private static string KeyInfo(SigningKey key) => string.Concat(
         "<ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>", EscapeText(key.Certificate.IssuerName),

@@ -24,6 +24,7 @@ namespace OpenDuis.Server.Hosting;
 public sealed class DataFolderHost : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
+    private Storage.Notifications.PostgresNotifications? _notifications;
 
     public DataFolder Folder { get; }
 
@@ -120,7 +121,9 @@ public sealed class DataFolderHost : IAsyncDisposable
             heartbeat = new Storage.Health.SqliteStorageHeartbeat(folder.SqlitePath);
         }
         // The feed's position is taken before the inventory is read: a change committed meanwhile is read again, never missed.
-        var changes = new SmiChangeFollowing(store.Changes, await store.Changes.PositionAsync(cancellationToken));
+        // On PostgreSQL the inventory's writers NOTIFY at commit: the follower reads at once, not at its next poll.
+        var notifications = postgres is null ? null : new Storage.Notifications.PostgresNotifications(postgres, Storage.Notifications.PostgresNotifications.SmiChannel);
+        var changes = new SmiChangeFollowing(store.Changes, await store.Changes.PositionAsync(cancellationToken), notifications);
         var cache = await SmiCache.LoadAsync(store, cancellationToken);
         var snapshot = await SmiCacheAccessSnapshot.LoadAsync(cache, cancellationToken);
         var health = new Core.Transactions.StorageHealth(clock);
@@ -128,7 +131,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
             OpenDuisServices.UnlinkedRequestRetention, cancellationToken, owner: node.Value, health: health);
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
-        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node };
+        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -153,6 +156,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         await RequestLog.DisposeAsync();
         await Stores.DisposeAsync();
         await Schedules.DisposeAsync();
+        if (_notifications is not null) await _notifications.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
     }
 }

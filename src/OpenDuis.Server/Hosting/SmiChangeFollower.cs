@@ -5,13 +5,18 @@ using OpenDuis.Core.Inventory;
 
 namespace OpenDuis.Server.Hosting;
 
-/// <summary>Where the inventory's change feed is, and the position the cache was loaded from (taken before it was read).</summary>
-public sealed record SmiChangeFollowing(ISmiChangeFeed Feed, string LoadedFrom);
+/// <summary>
+/// Where the inventory's change feed is, and the position the cache was loaded from (taken before it was
+/// read); with a <paramref name="Signal"/> (PostgreSQL's NOTIFY) the feed is read as soon as a change commits.
+/// </summary>
+public sealed record SmiChangeFollowing(ISmiChangeFeed Feed, string LoadedFrom, IChangeSignal? Signal = null);
 
 /// <summary>
 /// Keeps the server's in-memory inventory (<see cref="SmiCacheAccessSnapshot"/>) current with writes
-/// made by other processes: <c>openduis import</c>, <c>users endpoint</c>, another node. It polls the
-/// change feed (one indexed read) a few times a second and reads again only what changed.
+/// made by other processes: <c>openduis import</c>, <c>users endpoint</c>, another node. Told of each
+/// commit (<see cref="SmiChangeFollowing.Signal"/>), it reads the change feed at once and once a second
+/// besides (the version check, should a notification be lost); without, it polls the feed (one indexed
+/// read) a few times a second. It reads again only what changed.
 /// </summary>
 /// <remarks>A User given a response endpoint has its parked messages released (<see cref="Core.Outbox.OutboxParking"/>).</remarks>
 internal sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot, SmiChangeFollowing following, ILogger<SmiChangeFollower> logger,
@@ -19,6 +24,9 @@ internal sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot,
 {
     /// <summary>How often the feed is read: a CLI change reaches requests within this.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often the feed is read while notifications arrive: a notification lost is made good within this.</summary>
+    public static readonly TimeSpan VersionCheckInterval = TimeSpan.FromSeconds(1);
 
     // Larger batches (a bulk import) are applied by reading everything again.
     private const int MaxChangesApplied = 10_000;
@@ -30,11 +38,12 @@ internal sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot,
         var position = following.LoadedFrom;
         var pruned = Environment.TickCount64;
         var failing = false;
-        using var timer = new PeriodicTimer(PollInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (following.Signal is { IsListening: true } signal) await signal.WaitAsync(VersionCheckInterval, stoppingToken).ConfigureAwait(false);
+                else await Task.Delay(PollInterval, stoppingToken).ConfigureAwait(false);
                 var batch = await following.Feed.ReadSinceAsync(position, MaxChangesApplied, stoppingToken).ConfigureAwait(false);
                 if (batch.Overflowed || batch.Changes.Count > 0)
                 {

@@ -24,6 +24,11 @@ internal sealed partial class ScheduleExecutorWorker(
     ILogger<ScheduleExecutorWorker> logger,
     int workers = 1) : BackgroundService
 {
+    /// <summary>How the executor names itself to <see cref="Core.Transactions.StorageHealth"/>.</summary>
+    public const string Component = "DCC Schedules";
+
+    private readonly Core.Transactions.StorageHealth? _health = services.GetService<Core.Transactions.StorageHealth>();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
@@ -47,6 +52,7 @@ internal sealed partial class ScheduleExecutorWorker(
             {
                 var results = await executor.RunDueAsync(stoppingToken);
                 ran = results.Count;
+                _health?.Succeeded(Component);
                 foreach (var r in results)
                     if (r.Outcome is not OccurrenceOutcome.Fired)
                         LogOutcome(logger, r.Occurrence.Id.ToString(), r.Occurrence.DueAt, r.Outcome.ToString(), r.Code?.ToString() ?? "", r.Reason ?? "");
@@ -54,6 +60,12 @@ internal sealed partial class ScheduleExecutorWorker(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e) when (_health is not null && e is System.Data.Common.DbException or IOException)
+            {
+                // The database refuses (full, read-only, privileges gone): said once per change of state by
+                // StorageHealthLog, not with a stack trace at every poll; the occurrences run when it writes again.
+                _health.Failed(Component, e);
             }
             catch (Exception e)
             {

@@ -19,6 +19,10 @@ public abstract class SqlRequestLogStore : IRequestLogStore
 {
     private const string Columns = "request_id, variant, command_variant, preceding, first_in_sequence, received_us, state, ends_sequence";
 
+    private const string SelectEntries =
+        "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
+        "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence FROM request_log ";
+
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     protected static string Schema(string bigint) => $"""
@@ -56,9 +60,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await c.QueryAsync<Row>(new CommandDefinition(
-            "SELECT request_id AS RequestId, variant AS Variant, command_variant AS CommandVariant, preceding AS Preceding, " +
-            "first_in_sequence AS FirstInSequence, received_us AS ReceivedUs, state AS State, ends_sequence AS EndsSequence " +
-            "FROM request_log WHERE received_us >= @Since" +
+            SelectEntries + "WHERE received_us >= @Since" +
             (unlinkedSince is null ? "" : $" AND (received_us >= @UnlinkedSince OR state = '{nameof(RequestState.InProgress)}' OR {Linked})"),
             new { Since = Db.Micros(since), UnlinkedSince = unlinkedSince is { } u ? Db.Micros(u) : 0 }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var counters = await c.QueryAsync<(long Originator, long Target, long Counter)>(new CommandDefinition(
@@ -90,18 +92,14 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         ArgumentNullException.ThrowIfNull(batch);
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // A request that ended before this batch's claims were made is ended first: a request sent again with the same ID
+        // once its answer has arrived is then claimed against the ended row, not refused E55 against the row the ending
+        // would have closed a moment later in the same batch.
+        var claimed = batch.Claims.Select(k => (k.Entry.Id, k.Entry.Received)).ToHashSet();
+        var endedBefore = batch.Requests.Where(r => r.State != RequestState.InProgress && !claimed.Contains((r.Id, r.Received))).ToList();
+        await WriteEntriesAsync(c, tx, batch.Owner, endedBefore, cancellationToken).ConfigureAwait(false);
         var refused = await ClaimAsync(c, tx, batch, cancellationToken).ConfigureAwait(false);
-        // An entry written behind may reach the store after a newer request with the same ID was recorded: it must not replace it.
-        // On a shared store it must not replace another node's either (a claim this node failed to make, then ended Failed,
-        // must leave alone the row another node claimed meanwhile): a node ends only the rows it owns.
-        if (batch.Requests.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO request_log ({Columns}{OwnerColumn}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence{OwnerValue}) " +
-                "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
-                "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
-                "WHERE excluded.received_us >= request_log.received_us" +
-                (IsShared ? " AND (request_log.owner IS NULL OR request_log.owner = excluded.owner)" : ""),
-                batch.Requests.Select(r => Row.From(r, batch.Owner)), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests.Except(endedBefore).ToList(), cancellationToken).ConfigureAwait(false);
         // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
         if (batch.Counters.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
@@ -184,6 +182,21 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         return refused;
     }
 
+    // An entry written behind may reach the store after a newer request with the same ID was recorded: it must not replace it.
+    // On a shared store it must not replace another node's either (a claim this node failed to make, then ended Failed,
+    // must leave alone the row another node claimed meanwhile): a node ends only the rows it owns.
+    private async Task WriteEntriesAsync(DbConnection c, DbTransaction tx, string owner, IReadOnlyList<LoggedRequest> entries, CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0) return;
+        await c.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO request_log ({Columns}{OwnerColumn}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence{OwnerValue}) " +
+            "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
+            "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
+            "WHERE excluded.received_us >= request_log.received_us" +
+            (IsShared ? " AND (request_log.owner IS NULL OR request_log.owner = excluded.owner)" : ""),
+            entries.Select(r => Row.From(r, owner)), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
     /// <summary>Whether several nodes may share the store, so that admissions are claimed in it (<see cref="IRequestLogStore.IsShared"/>).</summary>
     public virtual bool IsShared => false;
 
@@ -212,6 +225,23 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                 rows.Select(r => new { Owner = owner, r.RequestId }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.OrderBy(r => r.AcceptedUs).ThenBy(r => r.RequestId, StringComparer.Ordinal).Select(r => r.ToCommand())];
+    }
+
+    public async Task<LoggedRequest?> FindAsync(RequestId id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QueryFirstOrDefaultAsync<Row>(new CommandDefinition(
+            SelectEntries + "WHERE request_id = @Id", new { Id = id.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row?.ToEntry();
+    }
+
+    public async Task<RequestId?> FindSuccessorAsync(RequestId preceding, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var id = await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT request_id FROM request_log WHERE preceding = @Preceding LIMIT 1", new { Preceding = preceding.ToString() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return id is null ? null : RequestId.Parse(id);
     }
 
     public async Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)

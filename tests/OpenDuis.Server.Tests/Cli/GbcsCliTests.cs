@@ -141,21 +141,7 @@ public sealed class GbcsCliTests : IAsyncLifetime
     {
         var port = OpenduisProcesses.FreePort();
         await _cli.ServeAsync(port);
-        var listenPort = OpenduisProcesses.FreePort();
-        var listen = _cli.Start("listen", "--port", listenPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--parse", "--data", _cli.Data);
-        var seen = new StringBuilder();
-        var ready = new TaskCompletionSource();
-        var parsed = new TaskCompletionSource();
-        _ = Task.Run(async () =>
-        {
-            while (await listen.StandardOutput.ReadLineAsync(Ct) is { } line)
-            {
-                lock (seen) seen.AppendLine(line);
-                if (line.StartsWith("Listening on", StringComparison.Ordinal)) ready.TrySetResult();
-                if (line.Contains("</ra:GBCSResponse>", StringComparison.Ordinal)) parsed.TrySetResult();
-            }
-        }, Ct);
-        await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var (listenPort, listened) = await ListenAsync();
 
         var (code, output) = await _cli.RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), $"http://127.0.0.1:{listenPort}/", "--data", _cli.Data);
         Assert.True(code == 0, output);
@@ -163,9 +149,7 @@ public sealed class GbcsCliTests : IAsyncLifetime
             "--to", $"http://127.0.0.1:{port}", "--templates", RepoPaths.Templates, "--data", _cli.Data);
         Assert.True(code == 0, output);
 
-        await parsed.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        string text;
-        lock (seen) text = seen.ToString();
+        var text = await listened.DocumentsAsync(1);
         Assert.Contains("→ 200", text, StringComparison.Ordinal);
         Assert.Contains("<ra:ReadSupplyStatusRsp", text, StringComparison.Ordinal);
     }
@@ -175,22 +159,7 @@ public sealed class GbcsCliTests : IAsyncLifetime
     {
         var port = OpenduisProcesses.FreePort();
         await _cli.ServeAsync(port);
-        var listenPort = OpenduisProcesses.FreePort();
-        var listen = _cli.Start("listen", "--port", listenPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--parse", "--data", _cli.Data);
-        var seen = new StringBuilder();
-        var ready = new TaskCompletionSource();
-        var both = new TaskCompletionSource();
-        var documents = 0;
-        _ = Task.Run(async () =>
-        {
-            while (await listen.StandardOutput.ReadLineAsync(Ct) is { } line)
-            {
-                lock (seen) seen.AppendLine(line);
-                if (line.StartsWith("Listening on", StringComparison.Ordinal)) ready.TrySetResult();
-                if (line.Contains("</ra:GBCSResponse>", StringComparison.Ordinal) && Interlocked.Increment(ref documents) == 2) both.TrySetResult();
-            }
-        }, Ct);
-        await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var (listenPort, listened) = await ListenAsync();
         var (code, output) = await _cli.RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), $"http://127.0.0.1:{listenPort}/", "--data", _cli.Data);
         Assert.True(code == 0, output);
 
@@ -206,14 +175,64 @@ public sealed class GbcsCliTests : IAsyncLifetime
         Assert.True(code == 0, output);
         Assert.Contains($"{smets1Esme}: device-alert -> 0x8F35 to {DemoEnvironment.Supplier}", output, StringComparison.Ordinal);
 
-        await both.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        string text;
-        lock (seen) text = seen.ToString();
+        var text = await listened.DocumentsAsync(2);
         Assert.True(System.Text.RegularExpressions.Regex.Count(text, "Smets1ResponseMessage .*\\(S1SP signature verified: [^)]*90-B3-D5-1F-30-00-01-01") == 2, text);
         Assert.Contains("<ra:GBCSResponse xmlns:ra=\"http://www.dccinterface.co.uk/ResponseAndAlert\" schemaVersion=\"5.4\"><ra:Header><ra:BusinessOriginatorID>" + smets1Esme,
             text, StringComparison.Ordinal);
         Assert.Contains("<ra:Body><ra:ResponseMessage><ra:SMETSData><ra:ReadInstantaneousImportRegistersRsp MessageSuccess=\"true\"><ra:Electricity>", text, StringComparison.Ordinal);
         Assert.Contains("<ra:Body><ra:DeviceAlertMessage><ra:DeviceAlertContent><ra:GBCSHexAlertCode>8F35</ra:GBCSHexAlertCode>", text, StringComparison.Ordinal);
         Assert.DoesNotContain("S1SP signature refused", text, StringComparison.Ordinal);
+
+        // openduis parse reads the SMETS1 response as received (as listen printed it) into the same MMC document.
+        var received = text.Split('\n').First(l => l.Contains("<sr:SMETS1ResponseMessage>", StringComparison.Ordinal)
+            && l.Contains("ReadInstantaneousImportRegistersRsp", StringComparison.Ordinal) && !l.Contains("GBCSResponse", StringComparison.Ordinal));
+        (code, output) = await _cli.RunAsync("parse", Write("smets1-response.xml", received));
+        Assert.True(code == 0, output);
+        Assert.Contains("<ra:GBCSResponse xmlns:ra=\"http://www.dccinterface.co.uk/ResponseAndAlert\" schemaVersion=\"5.4\"><ra:Header><ra:BusinessOriginatorID>" + smets1Esme,
+            output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts <c>openduis listen --parse</c> on a free port and waits until it listens.</summary>
+    private async Task<(int Port, ListenOutput Output)> ListenAsync()
+    {
+        var port = OpenduisProcesses.FreePort();
+        var listen = _cli.Start("listen", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--parse", "--data", _cli.Data);
+        var output = new ListenOutput();
+        _ = Task.Run(async () =>
+        {
+            while (await listen.StandardOutput.ReadLineAsync(Ct) is { } line) output.Add(line);
+        }, Ct);
+        await output.Ready.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        return (port, output);
+    }
+
+    /// <summary>What <c>openduis listen</c> printed, and how many MMC documents so far.</summary>
+    private sealed class ListenOutput
+    {
+        private readonly StringBuilder _text = new();
+        private int _documents;
+        public TaskCompletionSource Ready { get; } = new();
+
+        public void Add(string line)
+        {
+            lock (_text)
+            {
+                _text.AppendLine(line);
+                if (line.Contains("</ra:GBCSResponse>", StringComparison.Ordinal)) _documents++;
+            }
+            if (line.StartsWith("Listening on", StringComparison.Ordinal)) Ready.TrySetResult();
+        }
+
+        /// <summary>All printed once <paramref name="count"/> MMC documents have been (within 60 s).</summary>
+        public async Task<string> DocumentsAsync(int count)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                lock (_text) if (_documents >= count) return _text.ToString();
+                await Task.Delay(50, Ct);
+            }
+            lock (_text) throw new TimeoutException($"listen printed {_documents} of {count} MMC documents within 60 s:\n{_text}");
+        }
     }
 }

@@ -213,27 +213,18 @@ public sealed class GbcsSecurityCliTests : IAsyncDisposable
 
             // listen holds the endpoint: it prints the verdicts, and send --wait says where the answer went.
             var listen = _cli.Start("listen", "--port", new Uri(endpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", _cli.Data);
-            await ReadUntilAsync(listen, "Listening on ");
+            await ListenCommandTests.ReadUntilAsync(listen, "Listening on ");
             (code, output) = await _cli.RunAsync(Send("ECS17b_4.1.1_SINGLE_SUCCESS", "--wait", "5"));
             Assert.Equal(1, code);
             Assert.Contains("--wait: cannot listen on", output);
             (code, output) = await _cli.RunAsync(Send("ECS17b_4.1.1_SINGLE_SUCCESS"));
             Assert.True(code == 0, output);
-            Assert.Contains(": MAC verified; encrypted payload decrypted", await ReadUntilAsync(listen, "GBCS 0x0027"));
+            Assert.Contains(": MAC verified; encrypted payload decrypted", await ListenCommandTests.ReadUntilAsync(listen, "GBCS 0x0027"));
         }
         finally
         {
             Directory.Delete(zaz1, true);
         }
-    }
-
-    private static async Task<string> ReadUntilAsync(System.Diagnostics.Process p, string marker)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        while (await p.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-            if (line.Contains(marker, StringComparison.Ordinal)) return line;
-        throw new InvalidOperationException($"the process ended without printing '{marker}': {await p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken)}");
     }
 
     [Fact]

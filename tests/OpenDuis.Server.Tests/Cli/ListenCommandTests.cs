@@ -55,7 +55,8 @@ public sealed class ListenCommandTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
-    private static async Task<string> ReadUntilAsync(Process p, string marker)
+    /// <summary>Reads a running command's output up to the first line containing <paramref name="marker"/> (60 s at most).</summary>
+    internal static async Task<string> ReadUntilAsync(Process p, string marker)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));

@@ -102,6 +102,43 @@ public sealed class SeveralNodesTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_CPL_removal_through_one_node_and_the_status_it_changes_are_seen_by_the_other_within_a_second()
+    {
+        var sign = await InitAsync();
+        var nodes = await StartNodesAsync(2);
+        using var http = new HttpClient();
+        var counter = FreshCounter();
+        Assert.Equal(ResponseCode.I99, await CrashRecoveryTests.PostAsync(http, nodes[1].Port, sign(counter++), Ct));
+
+        // The demo ESME's product leaves the CPL through node a: the ESME is Suspended (SEC F2.9), and 4.1.1 is E5.
+        async Task ChangeCplAsync(string verb, int through)
+        {
+            var (code, output) = await _cli.RunAsync("cpl", verb, "--manufacturer", "0DB1", "--model", "ESME", "--firmware-version", "1.0",
+                "--server", $"http://127.0.0.1:{nodes[through].Port.ToString(CultureInfo.InvariantCulture)}/");
+            Assert.True(code == 0, output);
+        }
+        async Task<TimeSpan> SeenByAsync(int node, ResponseCode expected)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                // When the request that saw it was sent: its own round trip on a loaded machine is not the propagation.
+                var sent = clock.Elapsed;
+                if (await CrashRecoveryTests.PostAsync(http, nodes[node].Port, sign(counter++), Ct) == expected) return sent;
+                await Task.Delay(20, Ct);
+            }
+            return TimeSpan.MaxValue;
+        }
+
+        await ChangeCplAsync("remove", through: 0);
+        var seen = await SeenByAsync(1, ResponseCode.E5);
+        Assert.True(seen < TimeSpan.FromSeconds(1), $"node b answered E5 only after {seen}");
+        await ChangeCplAsync("restore", through: 1);
+        seen = await SeenByAsync(0, ResponseCode.I99);
+        Assert.True(seen < TimeSpan.FromSeconds(1), $"node a answered I99 again only after {seen}");
+    }
+
+    [Fact]
     public async Task Behind_HAProxy_both_nodes_answer_and_when_one_is_killed_the_balancer_routes_around_it()
     {
         var haproxy = new[] { "/usr/sbin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists)

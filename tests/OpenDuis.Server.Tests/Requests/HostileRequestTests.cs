@@ -17,9 +17,17 @@ public sealed class RunningOpenDuisWithoutSchemas : IAsyncLifetime
 }
 
 /// <summary>
+/// Tests that measure the process's CPU time run alone: another test class running beside them in the
+/// same process would be counted as theirs.
+/// </summary>
+[CollectionDefinition(nameof(ProcessCpuMeasured), DisableParallelization = true)]
+public sealed class ProcessCpuMeasured;
+
+/// <summary>
 /// Hostile requests that are cheap to make must be cheap to refuse, and the signature block is held to
 /// the xmldsig XSD's shape even without <c>--schemas</c> (as <c>openduis serve</c> runs by default).
 /// </summary>
+[Collection(nameof(ProcessCpuMeasured))]
 public sealed class HostileRequestTests(RunningOpenDuisWithoutSchemas fixture) : IClassFixture<RunningOpenDuisWithoutSchemas>
 {
     private static readonly Eui Supplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");

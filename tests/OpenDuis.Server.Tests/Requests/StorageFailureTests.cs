@@ -314,7 +314,8 @@ public sealed class StorageFailureTests : IAsyncDisposable
 
     private static readonly Eui Smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
 
-    private static readonly string[] Components = [Core.AccessControl.DurableRequestLog.Component, OpenDuis.Server.Delivery.OutboxDeliveryWorker.Component, Network.EmulatedSmWan.Component, OpenDuis.Server.Observability.StorageProbe.Component];
+    private static readonly string[] Components = [Core.AccessControl.DurableRequestLog.Component, OpenDuis.Server.Delivery.OutboxDeliveryWorker.Component, Network.EmulatedSmWan.Component,
+        OpenDuis.Server.Observability.StorageProbe.Component, OpenDuis.Server.Schedules.ScheduleExecutorWorker.Component];
 
     private static int Count(string text, string what)
     {

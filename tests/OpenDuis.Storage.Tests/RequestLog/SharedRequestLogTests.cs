@@ -82,6 +82,40 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_ended_and_sent_again_in_one_batch_is_ended_before_the_new_claim_not_refused_E55()
+    {
+        var a = await NodeAsync();
+        var entry = Entry(600, Esme);
+        Assert.Empty(await a.WriteAsync(Claim(entry) with { Owner = "node-a" }, Ct));
+        // Its answer arrived and the User sent the same Request ID again before the ending was written: both go in one batch.
+        var again = entry with { Received = Now.AddSeconds(1) };
+        var batch = new RequestLogBatch([entry with { State = RequestState.Succeeded }, again], [], [], [], "node-a")
+            { Claims = [new RequestClaim(again, false)], HeldSince = Now - Hold };
+        Assert.Empty(await a.WriteAsync(batch, Ct));
+        // The new request is the one in progress now: a third claim is E55.
+        var third = Claim(entry with { Received = Now.AddSeconds(2) }) with { Owner = "node-a" };
+        Assert.Equal(ResponseCode.E55, Assert.Single(await a.WriteAsync(third, Ct)).Code);
+    }
+
+    [Fact]
+    public async Task A_durable_log_that_ends_a_request_and_admits_it_again_at_once_keeps_the_second_not_E55()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        for (ulong counter = 700; counter < 720; counter++)
+        {
+            var entry = Entry(counter, Esme);
+            Assert.True(a.TryAdmit(entry, smets1Target: false));
+            await a.RecordAsync(entry.Id, null, Ct);
+            // Ended, and the same ID admitted again straight after: the ending and the new claim may share one write.
+            a.Complete(entry.Id, RequestState.Succeeded);
+            var again = entry with { Received = Now.AddSeconds(1) };
+            Assert.True(a.TryAdmit(again, smets1Target: false));
+            await a.RecordAsync(again.Id, null, Ct);
+        }
+    }
+
+    [Fact]
     public async Task A_node_ends_only_the_requests_it_claimed_so_its_failed_claim_ended_Failed_leaves_another_nodes_in_progress()
     {
         var (a, b) = (await NodeAsync(), await NodeAsync());
@@ -133,6 +167,32 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
         // The loser keeps nothing of it: the ID is not in progress there.
         var loser = outcomes[0] is null ? b : a;
         Assert.False(loser.TryGet(entry.Id, out _));
+    }
+
+    [Fact]
+    public async Task A_sequenced_pair_split_across_two_nodes_sees_its_preceding_request_as_the_node_that_owns_it_left_it()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
+        var first = Entry(500, Esme) with { FirstInSequence = true };
+        Assert.True(a.TryAdmit(first, smets1Target: false));
+        await a.RecordAsync(first.Id, null, Ct);
+
+        // Node b executes the successor only once the first has ended (E44 while it waits), and fails it if the first failed (E43).
+        Assert.True(b.TryGetPreceding(first.Id, out var seen));
+        Assert.Equal(RequestState.InProgress, seen.State);
+        a.Complete(first.Id, RequestState.Failed);
+        await a.FlushAsync(Ct);
+        Assert.True(b.TryGetPreceding(first.Id, out seen));
+        Assert.Equal(RequestState.Failed, seen.State);
+
+        // A second request naming the same preceding one on node b is E41: node a admitted the first successor.
+        var second = Entry(501, Esme) with { Preceding = first.Id };
+        Assert.True(a.TryAdmit(second, smets1Target: false));
+        await a.RecordAsync(second.Id, null, Ct);
+        Assert.True(b.TryGetSuccessor(first.Id, out var successor));
+        Assert.Equal(second.Id, successor);
     }
 
     [Fact]

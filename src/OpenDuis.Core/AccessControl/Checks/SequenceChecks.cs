@@ -67,7 +67,7 @@ public sealed class NoCircularSequence : AccessCheck
         {
             if (current == id)
                 return CheckResult.Fail(ResponseCode.E42, $"Circular sequence: Request ID {id} is {(depth == 0 ? "its own Preceding Request ID" : $"the Preceding Request ID of a request {depth} step(s) back in its sequence")}.");
-            next = context.Log.TryGet(current, out var entry) ? entry.Preceding : null;
+            next = context.Log.TryGetPreceding(current, out var entry) ? entry.Preceding : null;
         }
         return CheckResult.Pass;
     }
@@ -99,7 +99,7 @@ public sealed class AfterLastInSequence : AccessCheck
     public override CheckResult Evaluate(ref AccessContext context)
     {
         if (context.Request.PrecedingRequestId is not { } preceding) return CheckResult.Pass;
-        return context.Log.TryGet(preceding, out var entry) && entry.EndsSequence
+        return context.Log.TryGetPreceding(preceding, out var entry) && entry.EndsSequence
             ? CheckResult.Fail(ResponseCode.E46, $"{preceding} was the Last In Sequence; no request may follow it.")
             : CheckResult.Pass;
     }
