@@ -5,7 +5,7 @@ using OpenDuis.Protocol.Domain;
 using OpenDuis.Storage.Notifications;
 using OpenDuis.Storage.Smi;
 
-namespace OpenDuis.Storage.Tests;
+namespace OpenDuis.Storage.Tests.Notifications;
 
 /// <summary>
 /// The inventory's writers NOTIFY at commit (migration 0025) and a node LISTENing on its own connection
@@ -22,15 +22,15 @@ public sealed class PostgresNotificationsTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        (_admin, _scoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_schema);
-        (_, _otherScoped) = await PostgresSmiStoreTests.CreateSchemaAsync(_other);
+        (_admin, _scoped) = await PostgresTestSchema.CreateAsync(_schema);
+        (_, _otherScoped) = await PostgresTestSchema.CreateAsync(_other);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (_admin is null) return;
-        await PostgresSmiStoreTests.DropSchemaAsync(_admin, _schema);
-        await PostgresSmiStoreTests.DropSchemaAsync(_admin, _other);
+        await PostgresTestSchema.DropAsync(_admin, _schema);
+        await PostgresTestSchema.DropAsync(_admin, _other);
     }
 
     private static CplEntry Product(CplStatus status) => new()
