@@ -213,12 +213,7 @@ public sealed class StorageFailureTests : IAsyncDisposable
         (healthStatus, health) = await HealthAsync(server);
         Assert.Equal(HttpStatusCode.OK, healthStatus);
         Assert.Equal("ok", health.GetProperty("database").GetProperty("status").GetString());
-        // The console logger writes from its own queue: the recovery lines may follow /health by a moment.
-        // A component whose first failed write came after the check above says so, and its recovery, too: each recovery once, after its failure.
-        static bool Recovered(string text, string c) =>
-            Count(text, $"The database is writable again: the {c} writes") == Math.Min(1, Count(text, $"The database is failing: the {c} cannot be written"));
-        for (var i = 0; i < 50 && !Components.All(c => Recovered(_cli.OutputOf(serve), c)); i++) await Task.Delay(100, Ct);
-        output = _cli.OutputOf(serve);
+        output = await RecoveryLinesAsync(serve);
         Assert.All(failing, c => Assert.Equal(1, Count(output, $"The database is writable again: the {c} writes")));
         Assert.All(Components, c => Assert.True(Recovered(output, c), output));
 
@@ -262,7 +257,7 @@ public sealed class StorageFailureTests : IAsyncDisposable
         await RepairAsync();
         (status, health) = await WaitForHealthAsync(server, HttpStatusCode.OK);
         Assert.True(status == HttpStatusCode.OK, $"/health still failing {Probing} after the database took writes again: {health}");
-        var output = _cli.OutputOf(serve);
+        var output = await RecoveryLinesAsync(serve);
         Assert.Contains(OnPostgres ? "The database is failing: the " : $"The database is failing: the {OpenDuis.Server.Observability.StorageProbe.Component} cannot be written", output);
         Assert.All(Components, c =>
         {
@@ -272,6 +267,21 @@ public sealed class StorageFailureTests : IAsyncDisposable
         });
         serve.Kill(true);
     }
+
+    /// <summary>
+    /// The output once every component that said it was failing has said it is writable again (or 5 s passed): the
+    /// console logger writes from its own queue, so its lines may follow /health by a moment. A component whose first
+    /// failed write came after an earlier look at the output says so, and its recovery, too.
+    /// </summary>
+    private async Task<string> RecoveryLinesAsync(System.Diagnostics.Process serve)
+    {
+        for (var i = 0; i < 50 && !Components.All(c => Recovered(_cli.OutputOf(serve), c)); i++) await Task.Delay(100, Ct);
+        return _cli.OutputOf(serve);
+    }
+
+    /// <summary>Each recovery said once, after its failure.</summary>
+    private static bool Recovered(string text, string component) =>
+        Count(text, $"The database is writable again: the {component} writes") == Math.Min(1, Count(text, $"The database is failing: the {component} cannot be written"));
 
     /// <summary>Three probe intervals: the first may have just passed, and a busy machine delays the next.</summary>
     private static readonly TimeSpan Probing = 3 * OpenDuis.Server.Observability.StorageProbe.Interval + TimeSpan.FromSeconds(2);
