@@ -96,10 +96,10 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         // once its answer has arrived is then claimed against the ended row, not refused E55 against the row the ending
         // would have closed a moment later in the same batch.
         var claimed = batch.Claims.Select(k => (k.Entry.Id, k.Entry.Received)).ToHashSet();
-        var endedBefore = batch.Requests.Where(r => r.State != RequestState.InProgress && !claimed.Contains((r.Id, r.Received))).ToList();
-        await WriteEntriesAsync(c, tx, batch.Owner, endedBefore, cancellationToken).ConfigureAwait(false);
+        var endings = batch.Requests.ToLookup(r => r.State != RequestState.InProgress && !claimed.Contains((r.Id, r.Received)));
+        await WriteEntriesAsync(c, tx, batch.Owner, [.. endings[true]], cancellationToken).ConfigureAwait(false);
         var refused = await ClaimAsync(c, tx, batch, cancellationToken).ConfigureAwait(false);
-        await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests.Except(endedBefore).ToList(), cancellationToken).ConfigureAwait(false);
+        await WriteEntriesAsync(c, tx, batch.Owner, [.. endings[false]], cancellationToken).ConfigureAwait(false);
         // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
         if (batch.Counters.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
