@@ -54,14 +54,21 @@ public class MmcRenderTests
         Assert.Empty(MmcSchema.DotNetErrors(xml));
     }
 
-    /// <summary>4.12.1 ECS18b: the two maximum demand registers with their capture times.</summary>
+    /// <summary>
+    /// 4.12.1 ECS18b (GBCS's order: the two last-reset times, 1-0:1.6.0.255 the active import maximum demand, 1-0:1.6.1.255 the
+    /// configurable-time one, the configurable time period's schedule): the two registers with their capture and last-reset
+    /// times, and the period (start 12:00, end 09:00 in RTDS's read).
+    /// </summary>
     [Fact]
-    public void The_4_12_1_maximum_demand_import_registers_are_read_with_their_capture_times()
+    public void The_4_12_1_maximum_demand_import_registers_are_read_with_their_capture_and_reset_times_and_the_period()
     {
         var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "4.12.1_ECS18b", "ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX"));
         var xml = System.Text.RegularExpressions.Regex.Replace(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes), @">\s+<", "><");
-        Assert.Contains("<ra:MaxDemandConfigurableTimeActivePowerImport><ra:Value>4775</ra:Value><ra:CaptureTime>2014-12-31T09:30:00Z</ra:CaptureTime></ra:MaxDemandConfigurableTimeActivePowerImport>"
-            + "<ra:MaxDemandActiveEnergyImport><ra:Value>12122</ra:Value><ra:CaptureTime>2014-12-31T11:30:00Z</ra:CaptureTime></ra:MaxDemandActiveEnergyImport>", xml, StringComparison.Ordinal);
+        Assert.Contains("<ra:MaxDemandConfigurableTimeActivePowerImport><ra:Value>12122</ra:Value><ra:CaptureTime>2014-12-31T11:30:00Z</ra:CaptureTime>"
+            + "<ra:LastResetDateTime>2014-12-31T00:00:00Z</ra:LastResetDateTime></ra:MaxDemandConfigurableTimeActivePowerImport>"
+            + "<ra:MaxDemandActiveEnergyImport><ra:Value>4775</ra:Value><ra:CaptureTime>2014-12-31T09:30:00Z</ra:CaptureTime>"
+            + "<ra:LastResetDateTime>2014-12-31T00:00:00Z</ra:LastResetDateTime></ra:MaxDemandActiveEnergyImport>"
+            + "<ra:MaxDemandConfigurableTimePeriod><ra:StartTime>12:00:00Z</ra:StartTime><ra:EndTime>09:00:00Z</ra:EndTime></ra:MaxDemandConfigurableTimePeriod>", xml, StringComparison.Ordinal);
         Assert.Empty(MmcSchema.DotNetErrors(xml));
     }
 
