@@ -32,7 +32,7 @@ internal static partial class MmcFields
         ["ReadInstantaneousPrepayValuesRsp"] = PrepayValues,
         // 4.6.1 ECS21a and GCS16a, encrypted.
         ["RetrieveImportDailyReadLogRsp"] = ImportDailyReadLog,
-        // 4.13 GCS21b (ECS26a's DLMS items are left: their order was not at hand).
+        // 4.13 GCS21b (with the Calendar cluster's non-disablement calendar) and ECS26a.
         ["ReadPrepaymentConfigurationRsp"] = PrepaymentConfiguration,
         // 4.8.1 ECS22b, encrypted.
         ["ReadActiveImportProfileDataRsp"] = ActiveImportProfile,
@@ -105,12 +105,17 @@ internal static partial class MmcFields
         // 4.12.1 ECS18b: the maximum demand registers with their last-reset times, and the configurable time period.
         ["ReadMaximumDemandImportRegistersRsp"] = MaximumDemandImport,
         // 6.2.9 ECS26j: the Account's (class 111) account_mode_and_status {payment_mode (1 credit, 2 prepayment), status};
-        // GCS21j: the Prepayment cluster's Payment Control Configuration (0x0000, bitmap16), bit 1 Prepayment Enabled.
+        // GCS21j: the Prepayment cluster's Payment Control Configuration (0x0000, bitmap16): GasPaymentControl.
         ["ReadDeviceConfigurationPaymentModeRsp"] = (w, m, values, _) =>
         {
             if (!values) return;
-            var prepayment = Item(m, 0) is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.Enum } mode, ..] } ? mode.Value switch { 1 => false, 2 => true, _ => (bool?)null }
-                : Attribute(m, 0x0705, 0x0000) is { } control ? (control.Unsigned & 0x02) != 0 : null;
+            if (Attribute(m, 0x0705, 0x0000) is { } control)
+            {
+                GasPaymentControl(w, control);
+                return;
+            }
+            // ECS26j reads account_mode_and_status only: the SuspendDebt flags are not in its response.
+            var prepayment = Item(m, 0) is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.Enum } mode, ..] } ? mode.Value switch { 1 => false, 2 => true, _ => (bool?)null } : null;
             if (prepayment is { } p) Element(w, "PaymentMode", p ? "Prepayment" : "Credit");
         },
         // 6.2.8 GCS21a: Price cluster Calorific Value 0x0302 and Conversion Factor 0x0304, each ÷ 10^(its Trailing Digit's high
@@ -390,17 +395,25 @@ internal static partial class MmcFields
     /// payment-based debt's recovery per payment), Overall Debt Cap 0x0006, Cut Off Value 0x0040 (the disablement threshold),
     /// Emergency Credit Limit/Allowance 0x0010, Emergency Credit Threshold 0x0011, Low Credit Warning Level 0x0031, Max Credit
     /// Per Top Up 0x0022, Max Credit Limit 0x0021 (the maximum meter balance); the time-based debts' recovery: Debt Recovery
-    /// Amount #1/#2 0x0217/0x0227 and Frequency 0x0216/0x0226 (0 hourly, 1 daily).
+    /// Amount #1/#2 0x0217/0x0227 and Frequency 0x0216/0x0226 (0 hourly, 1 daily); the non-disablement calendar
+    /// (<see cref="GasNonDisablementCalendar"/>). ECS26a: <see cref="ElectricityPrepaymentConfiguration"/>.
     /// </summary>
     private static void PrepaymentConfiguration(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (!values || m.Payload is not GbzPayload) return;
+        if (!values) return;
+        if (m.Payload is DlmsAccessResponse)
+        {
+            ElectricityPrepaymentConfiguration(w, m);
+            return;
+        }
+        if (m.Payload is not GbzPayload g) return;
         foreach (var (id, name) in (ReadOnlySpan<(ushort, string)>)[(0x0239, "DebtRecoveryPerPayment"), (0x0006, "DebtRecoveryRateCap"),
                      (0x0040, "DisablementThreshold"), (0x0010, "EmergencyCreditLimit"), (0x0011, "EmergencyCreditThreshold"),
                      (0x0031, "LowCreditThreshold"), (0x0022, "CreditMaxCreditThreshold"), (0x0021, "MaxCreditMaxMeterBalance")])
             if (Attribute(m, 0x0705, id) is { } a) Element(w, name, a.DataType is >= 0x28 and <= 0x2F ? a.Signed : (long)a.Unsigned);
-        if (Attribute(m, 0x0705, 0x0217) is null && Attribute(m, 0x0705, 0x0227) is null) return;
+        if (Attribute(m, 0x0705, 0x0217) is null && Attribute(m, 0x0705, 0x0227) is null && !g.Components.Any(c => c.ClusterId == 0x0707)) return;
         w.WriteStartElement("Gas", Namespace);
+        GasNonDisablementCalendar(w, g);
         for (var debt = 1; debt <= 2; debt++)
         {
             var amount = Attribute(m, 0x0705, (ushort)(0x0207 + 0x10 * debt));
