@@ -21,7 +21,7 @@ namespace OpenDuis.Gbcs.Tests;
 /// special days in July–October, 4.13 ECS26a reads 10000, 2500000, 500000 and 25–26 December and two April days (only the
 /// emergency credit threshold agrees); 2.3 (ECS07, GCS04) sets debt recovery rates 3 and 15 (ESME) and 50000 (GSME), 4.13
 /// reads 5000 and 6000, and 500000 and 200000; the gas 2.1 GCS05's day profile 3, week profile 2, seasons and special days are
-/// not those GCS21b reads.
+/// not those GCS21b reads; the gas 1.6 GCS03 sets SuspendDebtDisabled false, 6.2.9 GCS21j reads Debt Configuration set (true).
 /// </summary>
 public class RtdsValueAgreementTests
 {
@@ -66,6 +66,8 @@ public class RtdsValueAgreementTests
     // 2.1 sets the emergency credit threshold 4.13 ECS26a reads (its other values differ: see the class summary).
     [InlineData("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "EmergencyCreditThreshold", "ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold")]
     [InlineData("ECS08_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "EmergencyCreditThreshold", "ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold")]
+    // 1.6 sets the GSME's SuspendDebtEmergency 6.2.9 GCS21j reads (Payment Control Configuration bit 11).
+    [InlineData("GCS03_1.6_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "SuspendDebtEmergency", "GCS21j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX", "SuspendDebtEmergency")]
     public void A_value_the_request_writes_is_the_value_the_read_returns(string request, string requestElement, string response, string mmcElement)
     {
         Assert.Equal(RequestValue(request, requestElement), Value(Mmc(response), mmcElement));
