@@ -212,32 +212,28 @@ internal static partial class MmcFields
             w.WriteEndElement();
         }
         w.WriteEndElement();
-        w.WriteStartElement("SeasonProfiles", Namespace);
-        foreach (var f in frames.Where(f => f.CommandId == 0x03))
-            for (var at = 14; at + 5 <= f.Payload.Length && at < 14 + 5 * 3; at += 5)
-            {
-                var entry = f.Payload.Span.Slice(at, 5);
-                if (!ZclDateFits(entry) || entry[4] is < 1 or > 2) continue;
-                w.WriteStartElement("Season", Namespace);
-                ZclDate(w, "SeasonStartDate", entry);
-                Element(w, "ReferencedWeekName", entry[4]);
-                w.WriteEndElement();
-            }
-        w.WriteEndElement();
-        w.WriteStartElement("SpecialDays", Namespace);
-        foreach (var f in frames.Where(f => f.CommandId == 0x04))
-            for (var at = 20; at + 5 <= f.Payload.Length && at < 20 + 5 * 20; at += 5)
-            {
-                var entry = f.Payload.Span.Slice(at, 5);
-                if (!ZclDateFits(entry) || entry[4] is < 1 or > 5) continue;
-                w.WriteStartElement("SpecialDay", Namespace);
-                ZclDate(w, "Date", entry);
-                Element(w, "ReferencedDayName", entry[4]);
-                w.WriteEndElement();
-            }
-        w.WriteEndElement();
+        DatedEntries(w, frames, 0x03, "SeasonProfiles", "Season", "SeasonStartDate", "ReferencedWeekName", firstAt: 14, max: 3, maxReference: 2);
+        DatedEntries(w, frames, 0x04, "SpecialDays", "SpecialDay", "Date", "ReferencedDayName", firstAt: 20, max: 20, maxReference: 5);
         w.WriteEndElement();
         return true;
+    }
+
+    /// <summary>Publish Seasons' and Publish Special Days' entries {ZCL Date (4), week or day id (1)}, from <paramref name="firstAt"/>.</summary>
+    private static void DatedEntries(MmcWriter w, List<ZclFrame> frames, byte command, string list, string element, string dateElement, string referenceElement,
+        int firstAt, int max, int maxReference)
+    {
+        w.WriteStartElement(list, Namespace);
+        foreach (var f in frames.Where(f => f.CommandId == command))
+            for (var at = firstAt; at + 5 <= f.Payload.Length && at < firstAt + 5 * max; at += 5)
+            {
+                var entry = f.Payload.Span.Slice(at, 5);
+                if (!ZclDateFits(entry) || entry[4] < 1 || entry[4] > maxReference) continue;
+                w.WriteStartElement(element, Namespace);
+                ZclDate(w, dateElement, entry);
+                Element(w, referenceElement, entry[4]);
+                w.WriteEndElement();
+            }
+        w.WriteEndElement();
     }
 
     private static bool ZclDateFits(ReadOnlySpan<byte> d) =>
