@@ -42,8 +42,8 @@ internal static partial class MmcFields
         // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
         ["ReadTariffPrimaryElementRsp"] = Tariff,
         // 4.4.3 and 4.4.2: GCS15c and GCS15b, ECS20c and ECS20b, decrypted.
-        ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = (w, m, values, plaintexts) => GasBillingLog(w, m, values, plaintexts, calendar: true),
-        ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = (w, m, values, plaintexts) => GasBillingLog(w, m, values, plaintexts, calendar: false),
+        ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = (w, m, values, plaintexts) => BillingDataLog(w, m, values, plaintexts, calendar: true),
+        ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = (w, m, values, plaintexts) => BillingDataLog(w, m, values, plaintexts, calendar: false),
         // 4.17 ECS66 and GCS61 (encrypted).
         ["RetrieveDailyConsumptionLogRsp"] = DailyConsumption,
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
@@ -562,7 +562,7 @@ internal static partial class MmcFields
     /// 4.4.2 GCS15b and 4.4.3 GCS15c, decrypted: the billing data log's Metering snapshots, then its Prepayment snapshots
     /// (up to 12 each); ECS20b/c's DLMS logs once decrypted (<see cref="ElectricityTriggeredBillingLog"/>, <see cref="ElectricityCalendarBillingLog"/>).
     /// </summary>
-    private static void GasBillingLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts, bool calendar)
+    private static void BillingDataLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts, bool calendar)
     {
         if (m.Payload is DlmsAccessResponse)
         {
