@@ -20,8 +20,8 @@ namespace OpenDuis.Gbcs.Tests;
 /// 2.1 (ECS08/ECS08a) sets the ESME's debt recovery rate cap 30, emergency credit limit 300000, low credit threshold 200000 and
 /// special days in July–October, 4.13 ECS26a reads 10000, 2500000, 500000 and 25–26 December and two April days (only the
 /// emergency credit threshold agrees); 2.3 (ECS07, GCS04) sets debt recovery rates 3 and 15 (ESME) and 50000 (GSME), 4.13
-/// reads 5000 and 6000, and 500000 and 200000; the gas 2.1 GCS05's day profile 3, week profile 2, seasons and special days are
-/// not those GCS21b reads; the gas 1.6 GCS03 sets SuspendDebtDisabled false, 6.2.9 GCS21j reads Debt Configuration set (true).
+/// reads 5000 and 6000, and 500000 and 200000; the gas 2.1 GCS05's day profile 3, week profile 2 and seasons are not those GCS21b
+/// reads, nor are its special days' day references (their first two dates agree, the others do not); the gas 1.6 GCS03 sets SuspendDebtDisabled false, 6.2.9 GCS21j reads Debt Configuration set (true).
 /// </summary>
 public class RtdsValueAgreementTests
 {
