@@ -49,19 +49,27 @@ public class MmcRenderTests
             + "<ra:DisablementThreshold>-5000000</ra:DisablementThreshold><ra:EmergencyCreditLimit>1000000</ra:EmergencyCreditLimit>"
             + "<ra:EmergencyCreditThreshold>200000</ra:EmergencyCreditThreshold><ra:LowCreditThreshold>500000</ra:LowCreditThreshold>"
             + "<ra:CreditMaxCreditThreshold>5000000</ra:CreditMaxCreditThreshold><ra:MaxCreditMaxMeterBalance>10000000</ra:MaxCreditMaxMeterBalance>"
-            + "<ra:Gas><ra:DebtRecovery1><ra:DebtRecoveryRate>500000</ra:DebtRecoveryRate><ra:DebtRecoveryRatePeriod>DAILY</ra:DebtRecoveryRatePeriod></ra:DebtRecovery1>"
+            + "<ra:Gas><ra:NonDisablementCalendar>", xml, StringComparison.Ordinal);
+        Assert.Contains("</ra:NonDisablementCalendar><ra:DebtRecovery1><ra:DebtRecoveryRate>500000</ra:DebtRecoveryRate><ra:DebtRecoveryRatePeriod>DAILY</ra:DebtRecoveryRatePeriod></ra:DebtRecovery1>"
             + "<ra:DebtRecovery2><ra:DebtRecoveryRate>200000</ra:DebtRecoveryRate>", xml, StringComparison.Ordinal);
         Assert.Empty(MmcSchema.DotNetErrors(xml));
     }
 
-    /// <summary>4.12.1 ECS18b: the two maximum demand registers with their capture times.</summary>
+    /// <summary>
+    /// 4.12.1 ECS18b (GBCS's order: the two last-reset times, 1-0:1.6.0.255 the active import maximum demand, 1-0:1.6.1.255 the
+    /// configurable-time one, the configurable time period's schedule): the two registers with their capture and last-reset
+    /// times, and the period (start 12:00, end 09:00 in RTDS's read).
+    /// </summary>
     [Fact]
-    public void The_4_12_1_maximum_demand_import_registers_are_read_with_their_capture_times()
+    public void The_4_12_1_maximum_demand_import_registers_are_read_with_their_capture_and_reset_times_and_the_period()
     {
         var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "4.12.1_ECS18b", "ECS18b_4.12.1_SUCCESS_RESPONSE_GBCS.HEX"));
         var xml = System.Text.RegularExpressions.Regex.Replace(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes), @">\s+<", "><");
-        Assert.Contains("<ra:MaxDemandConfigurableTimeActivePowerImport><ra:Value>4775</ra:Value><ra:CaptureTime>2014-12-31T09:30:00Z</ra:CaptureTime></ra:MaxDemandConfigurableTimeActivePowerImport>"
-            + "<ra:MaxDemandActiveEnergyImport><ra:Value>12122</ra:Value><ra:CaptureTime>2014-12-31T11:30:00Z</ra:CaptureTime></ra:MaxDemandActiveEnergyImport>", xml, StringComparison.Ordinal);
+        Assert.Contains("<ra:MaxDemandConfigurableTimeActivePowerImport><ra:Value>12122</ra:Value><ra:CaptureTime>2014-12-31T11:30:00Z</ra:CaptureTime>"
+            + "<ra:LastResetDateTime>2014-12-31T00:00:00Z</ra:LastResetDateTime></ra:MaxDemandConfigurableTimeActivePowerImport>"
+            + "<ra:MaxDemandActiveEnergyImport><ra:Value>4775</ra:Value><ra:CaptureTime>2014-12-31T09:30:00Z</ra:CaptureTime>"
+            + "<ra:LastResetDateTime>2014-12-31T00:00:00Z</ra:LastResetDateTime></ra:MaxDemandActiveEnergyImport>"
+            + "<ra:MaxDemandConfigurableTimePeriod><ra:StartTime>12:00:00Z</ra:StartTime><ra:EndTime>09:00:00Z</ra:EndTime></ra:MaxDemandConfigurableTimePeriod>", xml, StringComparison.Ordinal);
         Assert.Empty(MmcSchema.DotNetErrors(xml));
     }
 
@@ -77,11 +85,51 @@ public class MmcRenderTests
         Assert.Empty(MmcSchema.DotNetErrors(xml));
     }
 
+    /// <summary>
+    /// 6.2.9 GCS21j's SuspendDebt flags: Payment Control Configuration 0x0C97 has Debt Configuration (bit 10) and Emergency Debt
+    /// Configuration (bit 11) set, read as RTDS's GCS03 commands write those bits.
+    /// </summary>
+    [Fact]
+    public void The_6_2_9_gas_suspend_debt_flags_are_read_from_the_payment_control_configuration() =>
+        AssertRenders("6.2.9_GCS21j", "GCS21j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX",
+            "<ra:PaymentMode>Prepayment</ra:PaymentMode><ra:SuspendDebtEmergency>false</ra:SuspendDebtEmergency><ra:SuspendDebtDisabled>true</ra:SuspendDebtDisabled>");
+
+    /// <summary>4.13 ECS26a: GBCS's 18 items read into the MMC's order, the non-disablement calendar and both debt recovery rates.</summary>
+    [Theory]
+    [InlineData("<ra:DebtRecoveryPerPayment>5000</ra:DebtRecoveryPerPayment><ra:DebtRecoveryRateCap>10000</ra:DebtRecoveryRateCap><ra:DisablementThreshold>-500000</ra:DisablementThreshold>"
+        + "<ra:EmergencyCreditLimit>2500000</ra:EmergencyCreditLimit><ra:EmergencyCreditThreshold>100000</ra:EmergencyCreditThreshold><ra:LowCreditThreshold>500000</ra:LowCreditThreshold>"
+        + "<ra:CreditMaxCreditThreshold>5000000</ra:CreditMaxCreditThreshold><ra:MaxCreditMaxMeterBalance>10000000</ra:MaxCreditMaxMeterBalance><ra:Electricity><ra:NonDisablementCalendar>")]
+    // Special day 1 is 25 December of any year; the first schedule entry starts non-disablement at 00:00 on Saturdays, Sundays and special days 1–4.
+    [InlineData("<ra:SpecialDay index=\"1\"><ra:Year><ra:NonSpecifiedYear /></ra:Year><ra:Month><ra:SpecifiedMonth>12</ra:SpecifiedMonth></ra:Month><ra:DayOfMonth><ra:SpecifiedDayOfMonth>25</ra:SpecifiedDayOfMonth></ra:DayOfMonth>")]
+    [InlineData("<ra:ElectricityNonDisablementSchedule><ra:NonDisablementScript>START</ra:NonDisablementScript><ra:SpecialDaysApplicability><ra:SpecialDayApplicability><ra:SpecialDayID>1</ra:SpecialDayID></ra:SpecialDayApplicability>")]
+    [InlineData("<ra:DayOfWeekApplicability><ra:DayOfWeekID>Saturday</ra:DayOfWeekID></ra:DayOfWeekApplicability><ra:DayOfWeekApplicability><ra:DayOfWeekID>Sunday</ra:DayOfWeekID></ra:DayOfWeekApplicability></ra:DaysOfWeekApplicability>"
+        + "<ra:ScheduleDatesAndTime><ra:SwitchTime>00:00:00Z</ra:SwitchTime><ra:StartDate>2014-10-26</ra:StartDate><ra:EndDate>2015-03-29</ra:EndDate></ra:ScheduleDatesAndTime>")]
+    [InlineData("<ra:NonDisablementScript>STOP</ra:NonDisablementScript><ra:SpecialDaysApplicability />")]
+    [InlineData("<ra:DebtRecovery1><ra:DebtRecoveryRate>5000</ra:DebtRecoveryRate><ra:DebtRecoveryRatePriceScale>-5</ra:DebtRecoveryRatePriceScale><ra:DebtRecoveryRatePeriod>DAILY</ra:DebtRecoveryRatePeriod></ra:DebtRecovery1>"
+        + "<ra:DebtRecovery2><ra:DebtRecoveryRate>6000</ra:DebtRecoveryRate><ra:DebtRecoveryRatePriceScale>-5</ra:DebtRecoveryRatePriceScale><ra:DebtRecoveryRatePeriod>DAILY</ra:DebtRecoveryRatePeriod></ra:DebtRecovery2></ra:Electricity>")]
+    public void The_4_13_electricity_prepayment_configuration_is_read_in_GBCS_order(string expected) =>
+        AssertRenders("4.13_ECS26a", "ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", expected);
+
+    /// <summary>4.13 GCS21b: the Calendar cluster's day profiles, week profiles, seasons and special days of the non-disablement calendar.</summary>
+    [Theory]
+    [InlineData("<ra:DayProfiles><ra:GasNonDisablementDayProfile><ra:TimeStartAction index=\"1\"><ra:StartTime>00:00:00Z</ra:StartTime><ra:NonDisablementAction>START</ra:NonDisablementAction></ra:TimeStartAction>"
+        + "<ra:TimeStartAction index=\"2\"><ra:StartTime>08:00:00Z</ra:StartTime><ra:NonDisablementAction>STOP</ra:NonDisablementAction></ra:TimeStartAction>")]
+    [InlineData("<ra:WeekProfile><ra:WeekName>2</ra:WeekName><ra:ReferencedDayName index=\"1\">2</ra:ReferencedDayName>")]
+    [InlineData("<ra:Season><ra:SeasonStartDate><ra:GasYearWithWildcards><ra:NonSpecifiedYear /></ra:GasYearWithWildcards><ra:GasMonthWithWildcards><ra:SpecifiedMonth>3</ra:SpecifiedMonth></ra:GasMonthWithWildcards>"
+        + "<ra:GasDayOfMonthWithWildcards><ra:SpecifiedDayOfMonth>29</ra:SpecifiedDayOfMonth></ra:GasDayOfMonthWithWildcards><ra:GasDayOfWeekWithWildcards><ra:NonSpecifiedDayOfWeek /></ra:GasDayOfWeekWithWildcards></ra:SeasonStartDate><ra:ReferencedWeekName>2</ra:ReferencedWeekName></ra:Season>")]
+    [InlineData("<ra:SpecialDays><ra:SpecialDay><ra:Date><ra:GasYearWithWildcards><ra:SpecifiedYear>2015</ra:SpecifiedYear></ra:GasYearWithWildcards><ra:GasMonthWithWildcards><ra:SpecifiedMonth>4</ra:SpecifiedMonth></ra:GasMonthWithWildcards>"
+        + "<ra:GasDayOfMonthWithWildcards><ra:SpecifiedDayOfMonth>5</ra:SpecifiedDayOfMonth></ra:GasDayOfMonthWithWildcards><ra:GasDayOfWeekWithWildcards><ra:NonSpecifiedDayOfWeek /></ra:GasDayOfWeekWithWildcards></ra:Date><ra:ReferencedDayName>4</ra:ReferencedDayName></ra:SpecialDay>")]
+    public void The_4_13_gas_non_disablement_calendar_is_read_from_the_Calendar_cluster(string expected) =>
+        AssertRenders("4.13_GCS21b", "GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX", expected);
+
     /// <summary>6.2.8 GCS21a (gas conversion and uncontrolled flow settings) and GBZ 6.2.4 GCS21e (the Basic cluster's identity).</summary>
     [Theory]
     [InlineData("6.2.8_GCS21a", "GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX", "<ra:CalorificValue>36</ra:CalorificValue><ra:ConversionFactor>567</ra:ConversionFactor><ra:UncontrolledGasFlowRate>200</ra:UncontrolledGasFlowRate><ra:FlowStabilisationPeriod>10</ra:FlowStabilisationPeriod><ra:FlowMeasurementPeriod>3600</ra:FlowMeasurementPeriod>")]
     [InlineData("6.2.4_GCS21e", "GCS21e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", "<ra:DeviceIdentifier>00-DB-12-34-56-78-90-A1</ra:DeviceIdentifier><ra:ModelType>GFI</ra:ModelType><ra:ManufacturerIdentifier>Critical Software</ra:ManufacturerIdentifier>")]
-    public void A_gas_configuration_read_is_rendered_with_its_values(string folder, string response, string expected)
+    public void A_gas_configuration_read_is_rendered_with_its_values(string folder, string response, string expected) => AssertRenders(folder, response, expected);
+
+    /// <summary>The RTDS response renders schema-valid, holding <paramref name="expected"/> once whitespace between elements is removed.</summary>
+    private static void AssertRenders(string folder, string response, string expected)
     {
         var bytes = Rtds.Read(Path.Combine(Rtds.Folder, folder, response));
         var xml = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes);

@@ -9,13 +9,19 @@ namespace OpenDuis.Gbcs.Tests.Parse;
 /// Where an RTDS 4.5.0 request states a value, the parsed and rendered messages carry the same one: MPANs set by 6.20.1
 /// (twin) and 6.20.2 are those 6.2.7 reads; the standing charge, scales and TOU prices 1.1.1 writes are those 4.11.1 reads
 /// (electricity and gas); the thresholds 6.12 writes are those 6.2.5 reads; the voltage settings 6.5 writes are those 6.2.1 reads; the load limit settings the future-dated 6.4.1
-/// writes are those 4.15 reads; a future-dated command's outcome alert names the command's originator counter; the 1.5
-/// adjustment is what its command carries.
+/// writes are those 4.15 reads; the emergency credit threshold 2.1 sets is the one 4.13 ECS26a reads, and day profiles 1–2 and
+/// week profile 1 of the gas non-disablement calendar GCS05 writes are those GCS21b reads; a future-dated command's outcome
+/// alert names the command's originator counter; the 1.5 adjustment is what its command carries.
 /// Left out, because RTDS's own data disagree: the single-element 6.20.1 sets import MPAN 1312345678333, which the single
 /// 6.2.7 read returns as the export MPAN (its import is 1312345678111); the gas 6.20.1 sets MPRN 1234567890, the 6.2.7 read
 /// returns 1000999888; 1.5 adjusts the balance by 1200000 (ESME) and 23130 (GSME), while 4.18 reads 250000 and 2500000
 /// (a balance after an adjustment, not the adjustment, and no RTDS read follows the 1.5); 11.1 names firmware version
-/// 00000000, 11.2 reads 0123ABCD.
+/// 00000000, 11.2 reads 0123ABCD; 6.18.1 sets the maximum demand configurable time period 17:00–22:00, 4.12.1 reads 12:00–09:00;
+/// 2.1 (ECS08/ECS08a) sets the ESME's debt recovery rate cap 30, emergency credit limit 300000, low credit threshold 200000 and
+/// special days in July–October, 4.13 ECS26a reads 10000, 2500000, 500000 and 25–26 December and two April days (only the
+/// emergency credit threshold agrees); 2.3 (ECS07, GCS04) sets debt recovery rates 3 and 15 (ESME) and 50000 (GSME), 4.13
+/// reads 5000 and 6000, and 500000 and 200000; the gas 2.1 GCS05's day profile 3, week profile 2, seasons and special days are
+/// not those GCS21b reads; the gas 1.6 GCS03 sets SuspendDebtDisabled false, 6.2.9 GCS21j reads Debt Configuration set (true).
 /// </summary>
 public class RtdsValueAgreementTests
 {
@@ -57,6 +63,11 @@ public class RtdsValueAgreementTests
     [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitPeriod", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPeriod")]
     [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitRestorationPeriod", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitRestorationPeriod")]
     [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitSupplyState", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitSupplyState")]
+    // 2.1 sets the emergency credit threshold 4.13 ECS26a reads (its other values differ: see the class summary).
+    [InlineData("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "EmergencyCreditThreshold", "ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold")]
+    [InlineData("ECS08_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "EmergencyCreditThreshold", "ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold")]
+    // 1.6 sets the GSME's SuspendDebtEmergency 6.2.9 GCS21j reads (Payment Control Configuration bit 11).
+    [InlineData("GCS03_1.6_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "SuspendDebtEmergency", "GCS21j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX", "SuspendDebtEmergency")]
     public void A_value_the_request_writes_is_the_value_the_read_returns(string request, string requestElement, string response, string mmcElement)
     {
         Assert.Equal(RequestValue(request, requestElement), Value(Mmc(response), mmcElement));
@@ -74,6 +85,32 @@ public class RtdsValueAgreementTests
     {
         Assert.Equal(Indexed(RequestDocument(request), "TOUPrice", "http://www.dccinterface.co.uk/ServiceUserGateway", index),
             Indexed(Mmc(response), "TariffTOUPrice", MmcRenderer.Namespace, index));
+    }
+
+    // GCS05 (2.1) writes the gas non-disablement calendar 4.13 GCS21b reads: day profiles 1 and 2 and week profile 1 agree.
+    [Theory]
+    [InlineData("GasNonDisablementDayProfile", "1")]
+    [InlineData("GasNonDisablementDayProfile", "2")]
+    [InlineData("WeekProfile", "1")]
+    public void A_gas_non_disablement_calendar_profile_the_request_writes_is_the_profile_the_read_returns(string profile, string name)
+    {
+        const string sr = "http://www.dccinterface.co.uk/ServiceUserGateway";
+        Assert.Equal(CalendarProfile(RequestDocument("GCS05_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML"), sr, profile, name),
+            CalendarProfile(Mmc("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX"), MmcRenderer.Namespace, profile, name));
+    }
+
+    /// <summary>A calendar profile as text: a day profile's start times (to the second) and actions, or a week profile's day names.</summary>
+    private static string? CalendarProfile(XmlDocument doc, string ns, string profile, string name)
+    {
+        static string Text(XmlElement e, string child, string ns) => e.GetElementsByTagName(child, ns)[0]?.InnerText ?? "";
+        foreach (var p in doc.GetElementsByTagName(profile, ns).Cast<XmlElement>())
+        {
+            if (Text(p, profile == "WeekProfile" ? "WeekName" : "GasDayName", ns) != name) continue;
+            return profile == "WeekProfile"
+                ? string.Join(",", p.GetElementsByTagName("ReferencedDayName", ns).Cast<XmlElement>().Select(d => d.InnerText))
+                : string.Join(",", p.GetElementsByTagName("TimeStartAction", ns).Cast<XmlElement>().Select(a => Text(a, "StartTime", ns)[..8] + " " + Text(a, "NonDisablementAction", ns)));
+        }
+        return null;
     }
 
     private static XmlDocument RequestDocument(string template)

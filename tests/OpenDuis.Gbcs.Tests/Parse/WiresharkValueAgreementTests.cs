@@ -8,7 +8,7 @@ namespace OpenDuis.Gbcs.Tests.Parse;
 /// <summary>
 /// Values, not only headers, agree with Wireshark's ZigBee Smart Energy dissector where it decodes them (it does not
 /// decode the DLMS payloads, nor encrypted ZCL): every ZCL attribute id of every plaintext RTDS Read Attributes Response,
-/// and every event of the CS10a/b event and security logs as the MMC document renders it.
+/// every event of the CS10a/b event and security logs, and GCS21b's non-disablement calendar, as the MMC document renders them.
 /// </summary>
 public class WiresharkValueAgreementTests
 {
@@ -62,6 +62,29 @@ public class WiresharkValueAgreementTests
                 Assert.Equal(times[k], $"{at:MMM} {at.Day,2}, {at:yyyy HH:mm:ss}.000000000 UTC");
             }
         }
+    }
+
+    /// <summary>
+    /// 4.13 GCS21b's non-disablement calendar (the Calendar cluster's Publish Day Profile, Week Profile, Seasons and Special
+    /// Days): every start time and friendly credit enable, every season's and special day's date and its week or day reference.
+    /// </summary>
+    [Fact]
+    public void The_gas_non_disablement_calendar_agrees_with_tshark()
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "4.13_GCS21b", "GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX"));
+        var line = Tshark.Fields([bytes], ["zbee_zcl_se.calendar.schedule_entry.start_time", "zbee_zcl_se.calendar.schedule_entry.friendly_credit_enable",
+            "zbee_zcl_se.calendar.week_id_ref", "zbee_zcl_se.calendar.day_id_ref", "zbee_zcl_se.calendar.date.month", "zbee_zcl_se.calendar.date.month_day"], allOccurrences: true)[0];
+        var doc = new XmlDocument();
+        doc.LoadXml(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes));
+        IEnumerable<string> All(string name) => doc.GetElementsByTagName(name, MmcRenderer.Namespace).Cast<XmlElement>().Select(e => e.InnerText);
+        var starts = All("StartTime").Select(t => TimeOnly.Parse(t[..8], CultureInfo.InvariantCulture)).Select(t => (t.Hour * 60 + t.Minute).ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(line[0].Split(';'), starts);
+        Assert.Equal(line[1].Split(';'), All("NonDisablementAction").Select(a => a == "START" ? "1" : "0"));
+        Assert.Equal(line[2].Split(';'), All("ReferencedWeekName"));
+        Assert.Equal(line[3].Split(';'), doc.GetElementsByTagName("SpecialDay", MmcRenderer.Namespace).Cast<XmlElement>().Select(d => Child(d, "ReferencedDayName")));
+        // Seasons' and then special days' dates, in the message's order.
+        Assert.Equal(line[4].Split(';'), All("SpecifiedMonth"));
+        Assert.Equal(line[5].Split(';'), All("SpecifiedDayOfMonth"));
     }
 
     private static string Child(XmlElement e, string name) => e.GetElementsByTagName(name, MmcRenderer.Namespace)[0]!.InnerText;
