@@ -13,7 +13,7 @@ namespace OpenDuis.Gbcs.Mmc;
 /// schema requires. An element without an entry is rendered with MessageSuccess and the debug
 /// statuses only, which the schema allows for it (every child of those elements is optional).
 /// </summary>
-internal static class MmcFields
+internal static partial class MmcFields
 {
     private delegate void FieldWriter(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts);
 
@@ -36,9 +36,9 @@ internal static class MmcFields
         ["ReadActiveImportProfileDataRsp"] = ActiveImportProfile,
         ["ReadNetworkDataRsp"] = NetworkData,
         ["ReadPrepaymentDailyReadLogRsp"] = PrepaymentDailyReadLog,
-        // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
-        // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
+        // 4.11.1 ECS24 and GCS21f, 4.11.2 ECS24b (MmcFields.Tariff.cs).
         ["ReadTariffPrimaryElementRsp"] = Tariff,
+        ["ReadTariffSecondaryElementRsp"] = SecondaryTariff,
         // 4.4.3 and 4.4.2: GCS15c and GCS15b, decrypted.
         ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = (w, m, values, _) => GasBillingLog(w, m, values, calendar: true),
         ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = (w, m, values, _) => GasBillingLog(w, m, values, calendar: false),
@@ -643,114 +643,6 @@ internal static class MmcFields
         if (!values) return;
         if (Item(m, 0) is { IsInteger: true } balance) Element(w, "MeterBalance", balance.Text);
         else if (Attribute(m, 0x0705, 0x0001) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
-    }
-
-    private static void Tariff(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
-    {
-        if (m.Payload is GbzPayload)
-        {
-            GasTariff(w, m, values);
-            return;
-        }
-        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
-        {
-            FuelOnly(w, m, values, plaintexts);
-            return;
-        }
-        w.WriteStartElement("Electricity", Namespace);
-        if (Item(m, 15) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } chargeScale] }, _, { Type: DlmsType.Array, Items: [{ Items: [_, { IsInteger: true } charge] }, ..] }] }
-            && charge.Value is >= short.MinValue and <= short.MaxValue)
-        {
-            Element(w, "StandingCharge", charge.Value);
-            Element(w, "StandingChargeScale", chargeScale.Value);
-        }
-        if (Item(m, 16) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } priceScale] }, _, { Type: DlmsType.Array } table] })
-        {
-            Element(w, "PriceScale", priceScale.Value);
-            ElectricityPrices(w, table);
-        }
-        ElectricityThresholds(w, m, first: 6);
-        w.WriteEndElement();
-    }
-
-    /// <summary>
-    /// GBCS ECS24 (4.11.1): the TOU and block prices are one Charge charge_table of {index, price}: index 0x01–0x30 is TOU
-    /// price 1–48; 0xXY with X = 0xA–0xD is block price X − 9 (1–4) of the block price row Y (1–8) (the MMC's
-    /// TariffBlockPrices [8][4]). Written as the MMC orders them: the block matrix, then the TOU matrix.
-    /// </summary>
-    private static void ElectricityPrices(MmcWriter w, DlmsData table)
-    {
-        // Prices by charge-table index (one octet), so each is found once rather than by a scan per matrix cell.
-        Span<long> prices = stackalloc long[256];
-        Span<bool> held = stackalloc bool[256];
-        bool anyBlock = false, anyTou = false;
-        for (var i = 0; i < table.Items.Count; i++)
-        {
-            if (ChargeEntry(table[i]) is not { } c) continue;
-            prices[c.Index] = c.Price;
-            held[c.Index] = true;
-            anyBlock |= c.Index is >= 0xA1 and <= 0xD8;
-            anyTou |= c.Index is >= 1 and <= 48;
-        }
-        if (anyBlock)
-        {
-            w.WriteStartElement("TariffBlockPriceMatrix", Namespace);
-            for (var row = 1; row <= 8; row++)
-            {
-                var open = false;
-                for (var block = 1; block <= 4; block++)
-                {
-                    var index = (block + 9) << 4 | row;
-                    if (!held[index]) continue;
-                    if (!open) { w.WriteStartElement("TariffBlockPrices", Namespace); w.WriteAttribute("index", row); open = true; }
-                    w.WriteStartElement("BlockPrice", Namespace);
-                    w.WriteAttribute("index", block);
-                    w.WriteValue(prices[index]);
-                    w.WriteEndElement();
-                }
-                if (open) w.WriteEndElement();
-            }
-            w.WriteEndElement();
-        }
-        if (!anyTou) return;
-        w.WriteStartElement("TariffTOUPriceMatrix", Namespace);
-        for (var index = 1; index <= 48; index++)
-        {
-            if (!held[index]) continue;
-            w.WriteStartElement("TariffTOUPrice", Namespace);
-            w.WriteAttribute("index", index);
-            w.WriteValue(prices[index]);
-            w.WriteEndElement();
-        }
-        w.WriteEndElement();
-    }
-
-    /// <summary>A charge_table entry {index (octet-string of 1), charge_per_unit (long)}, when it fits the MMC's PriceType (xs:short).</summary>
-    private static (int Index, long Price)? ChargeEntry(DlmsData e) =>
-        e is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.OctetString, Octets.Length: 1 } index, { IsInteger: true } price] }
-            && price.Value is >= short.MinValue and <= short.MaxValue ? (index.Octets.Span[0], price.Value) : null;
-
-    /// <summary>GBCS ECS24: eight Register Monitor thresholds (items 7–14), each an array of up to three double-long-unsigned block thresholds.</summary>
-    private static void ElectricityThresholds(MmcWriter w, ParsedGbcsMessage m, int first)
-    {
-        var open = false;
-        for (var row = 0; row < 8; row++)
-        {
-            if (Item(m, first + row) is not { Type: DlmsType.Array, Items.Count: >= 1 and <= 3 } thresholds) continue;
-            if (!open) { w.WriteStartElement("TariffThresholdMatrix", Namespace); open = true; }
-            w.WriteStartElement("ElecTariffThresholds", Namespace);
-            w.WriteAttribute("index", row + 1);
-            for (var i = 0; i < thresholds.Items.Count; i++)
-            {
-                if (!thresholds[i].IsInteger) continue;
-                w.WriteStartElement("BlockThreshold", Namespace);
-                w.WriteAttribute("index", i + 1);
-                w.WriteValue(thresholds[i].Value);
-                w.WriteEndElement();
-            }
-            w.WriteEndElement();
-        }
-        if (open) w.WriteEndElement();
     }
 
     /// <summary>
