@@ -304,8 +304,15 @@ internal static partial class MmcFields
 
     private static void WriteDate(MmcWriter w, string name, ReadOnlySpan<byte> d)
     {
-        var year = d[0] << 8 | d[1];
         w.WriteStartElement(name, Namespace);
+        WriteDateFields(w, d);
+        w.WriteEndElement();
+    }
+
+    /// <summary>The MMC Date's Year, Month, DayOfMonth and DayOfWeek (inside an element that extends Date).</summary>
+    private static void WriteDateFields(MmcWriter w, ReadOnlySpan<byte> d)
+    {
+        var year = d[0] << 8 | d[1];
         w.WriteStartElement("Year", Namespace);
         if (year == 0xFFFF) Empty(w, "NonSpecifiedYear"); else Element(w, "SpecifiedYear", year);
         w.WriteEndElement();
@@ -323,7 +330,6 @@ internal static partial class MmcFields
         w.WriteEndElement();
         w.WriteStartElement("DayOfWeek", Namespace);
         if (d[4] == 0xFF) Empty(w, "NonSpecifiedDayOfWeek"); else Element(w, "SpecifiedDayOfWeek", d[4]);
-        w.WriteEndElement();
         w.WriteEndElement();
     }
 

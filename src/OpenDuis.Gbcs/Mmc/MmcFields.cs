@@ -44,6 +44,13 @@ internal static partial class MmcFields
         ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = (w, m, values, _) => GasBillingLog(w, m, values, calendar: false),
         // 4.17 ECS66 (encrypted; GCS61's Get Profile Response is left as GBCSData).
         ["RetrieveDailyConsumptionLogRsp"] = DailyConsumption,
+        // 7.7, 7.11, 7.14, 7.15 auxiliary controllers (MmcFields.Auxiliary.cs).
+        ["ReadALCSDataRsp"] = AlcsData,
+        ["ReadBoostButtonDetailsRsp"] = BoostButton,
+        ["ReadAuxiliaryControllerConfigurationDataRsp"] = AuxiliaryControllerConfiguration,
+        ["ReadAuxiliaryControllerOperationalDataRsp"] = AuxiliaryControllerOperational,
+        // 6.2.3 ECS26d/ECS26l and GCS21d/GCS21k (MmcFields.Configuration.cs).
+        ["ReadDeviceConfigurationDataBillingCalendarRsp"] = BillingCalendar,
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
             Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "GasSupplierAlertEventSettings" : "ElectricitySupplierAlertEventSettings"),
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
@@ -153,8 +160,8 @@ internal static partial class MmcFields
                 Element(w, "MediumHighPowerThreshold", high.Value);
             }
         },
-        // 6.2.1 ECS26b (single-phase ESME): {threshold, measurement period} of the RMS extreme over-voltage, extreme under-voltage,
-        // sag and swell, then the average RMS over- and under-voltage thresholds (the order 6.5 ECS29a writes them in).
+        // 6.2.1 ECS26b (single-phase ESME) and ECS26k (poly-phase): {threshold, measurement period} of the RMS extreme
+        // over-voltage, extreme under-voltage, sag and swell, then the average RMS over- and under-voltage thresholds.
         ["ReadDeviceConfigurationVoltageRsp"] = Voltage,
         // 6.2.2 ECS26c: randomised offset, offset number and offset limit (long-unsigned), in the MMC's order.
         ["ReadDeviceConfigurationRandomisationRsp"] = (w, m, values, _) =>
@@ -869,15 +876,36 @@ internal static partial class MmcFields
         w.WriteEndElement();
     }
 
+    /// <summary>
+    /// 6.2.1 ECS26b (single-phase, 0x003C) and ECS26k (poly-phase, 0x00C6): items 0–7 are the Limiters (class 71)
+    /// 0-0:17.0.1–4.255 threshold_normal and min_over_threshold_duration; then ECS26b reads Register 1-0:32.35.0.4 and
+    /// 1-0:32.31.0.4 (average RMS over- and under-voltage threshold), ECS26k per phase L1 (C = 32), L2 (52) and L3 (72) the
+    /// over (D = 35) and under (D = 31) thresholds in the order its RTDS command lists them: 32.35, 32.31, 52.31, 52.35, 72.31, 72.35.
+    /// </summary>
     private static void Voltage(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (!values || m.Header.MessageCode != 0x003C || m.Payload is not DlmsAccessResponse { Data.Count: 10 }) return;
-        for (var i = 0; i < 10; i++)
+        var count = m.Header.MessageCode switch { 0x003C => 10, 0x00C6 => 14, _ => 0 };
+        if (!values || count == 0 || m.Payload is not DlmsAccessResponse r || r.Data.Count != count) return;
+        for (var i = 0; i < count; i++)
             if (Item(m, i) is not { IsInteger: true }) return;
-        w.WriteStartElement("SinglePhaseVoltageSettings", Namespace);
-        Element(w, "AverageRMSOverVoltageThreshold", Item(m, 8)!.Value);
-        Element(w, "AverageRMSUnderVoltageThreshold", Item(m, 9)!.Value);
-        w.WriteEndElement();
+        if (count == 10)
+        {
+            w.WriteStartElement("SinglePhaseVoltageSettings", Namespace);
+            Element(w, "AverageRMSOverVoltageThreshold", Item(m, 8)!.Value);
+            Element(w, "AverageRMSUnderVoltageThreshold", Item(m, 9)!.Value);
+            w.WriteEndElement();
+        }
+        else
+            foreach (var (phase, over, under) in (ReadOnlySpan<(int, int, int)>)[(1, 8, 9), (2, 11, 10), (3, 13, 12)])
+            {
+                w.WriteStartElement("PolyPhaseVoltageSettings", Namespace);
+                Element(w, "Phase", phase);
+                w.WriteStartElement("PhaseVoltageSettings", Namespace);
+                Element(w, "AverageRMSOverVoltageThreshold", Item(m, over)!.Value);
+                Element(w, "AverageRMSUnderVoltageThreshold", Item(m, under)!.Value);
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }
         w.WriteStartElement("RMSVoltageSettings", Namespace);
         string[] names = ["RMSExtremeOverVoltage", "RMSExtremeUnderVoltage", "RMSVoltageSag", "RMSVoltageSwell"];
         for (var i = 0; i < 4; i++)
