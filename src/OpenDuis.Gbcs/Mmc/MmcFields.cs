@@ -49,6 +49,11 @@ internal static partial class MmcFields
         ["ReadBoostButtonDetailsRsp"] = BoostButton,
         ["ReadAuxiliaryControllerConfigurationDataRsp"] = AuxiliaryControllerConfiguration,
         ["ReadAuxiliaryControllerOperationalDataRsp"] = AuxiliaryControllerOperational,
+        // 6.30–6.32 DBCH03/01/02 and 8.9 device logs (MmcFields.Chf.cs).
+        ["ReadCHFSubGHzConfigurationRsp"] = ChfSubGhzConfiguration,
+        ["ReadCHFSubGHzChannelRsp"] = ChfSubGhzChannel,
+        ["ReadCHFSubGHzChannelLogRsp"] = ChfSubGhzChannelLog,
+        ["ReadDeviceLogRsp"] = DeviceLog,
         // 6.2.3 ECS26d/ECS26l and GCS21d/GCS21k (MmcFields.Configuration.cs).
         ["ReadDeviceConfigurationDataBillingCalendarRsp"] = BillingCalendar,
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
