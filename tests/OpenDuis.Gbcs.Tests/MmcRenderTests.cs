@@ -86,7 +86,7 @@ public class MmcRenderTests
     /// <summary>
     /// Values no RTDS request states (so RtdsValueAgreementTests cannot pair them), read as the RTDS response carries them: 6.30's
     /// channel pages and hundredths, 6.31's operating channel, 6.32's scan trigger, 8.9's device logs, 6.2.3's ZCL billing period,
-    /// 7.11's boost log, 7.7's HCALCS, 4.11.2's secondary tariff and 4.11.1's switching table.
+    /// 7.11's boost log, 7.7's HCALCS, 4.11.2's secondary tariff, 4.11.1's switching table and 6.24's credentials.
     /// </summary>
     [Theory]
     [InlineData("6.30_DBCH03", "DBCH03_6.30_SUCCESS_RESPONSE_GBCS.HEX", "<ra:LowerBandSubGHzChannels27To34><ra:Channel27 /><ra:Channel28 /></ra:LowerBandSubGHzChannels27To34>")]
@@ -103,6 +103,9 @@ public class MmcRenderTests
     [InlineData("4.11.2_ECS24b", "ECS24b_4.11.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ProfileSchedule><ra:StartTime>12:00:00.00Z</ra:StartTime><ra:TOUTariffAction>2</ra:TOUTariffAction></ra:ProfileSchedule>")]
     [InlineData("4.11.1_ECS24", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "<ra:DayProfile><ra:Day>1</ra:Day><ra:ProfileSchedule><ra:StartTime>07:00:00.00Z</ra:StartTime><ra:BlockTariffAction>1</ra:BlockTariffAction></ra:ProfileSchedule>")]
     [InlineData("4.11.1_ECS24", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "<ra:StandingCharge>20000</ra:StandingCharge><ra:StandingChargeScale>-5</ra:StandingChargeScale>")]
+    [InlineData("6.24.2_CS02e", "CS02e_6.24.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:Certificate>MIIBoTCCAUagAwIBAgIQMDmCNnRNnaDlf410rgQf")]
+    [InlineData("6.24.2_CS02e", "CS02e_6.24.2_ERROR_RESPONSE_GBCS.HEX", "<ra:RetrieveDeviceSecurityCredentialsStatusCode ResponseCode=\"3\"><ra:ASN1Status>notKnown</ra:ASN1Status>")]
+    [InlineData("6.24.1_CS02aMAC", "CS02aMAC_6.24.1_ERROR_RESPONSE_GBCS.HEX", "<ra:RemotePartyDetails><ra:RemotePartyRole>NetworkOperator</ra:RemotePartyRole><ra:StatusCode ResponseCode=\"25\"><ra:ASN1Status>notKnown</ra:ASN1Status></ra:StatusCode></ra:RemotePartyDetails>")]
     public void A_read_is_rendered_with_the_values_it_carries(string folder, string response, string expected) => RenderedWith(folder, response, expected);
 
     private static void RenderedWith(string folder, string response, string expected)

@@ -75,6 +75,8 @@ public class RtdsValueAgreementTests
     // 7.7 and 7.14: the descriptions 6.14.1 ECS46a writes.
     [InlineData("ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", "SwitchDescription", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "Description")]
     [InlineData("ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", "SwitchDescription", "ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", "AuxiliaryControlDescription")]
+    // 6.24.1: the first remote party role the request asks for is the first the read answers for.
+    [InlineData("CS02aMAC_6.24.1_SUCCESS_REQUEST_DUIS.XML", "RemotePartyRole", "CS02aMAC_6.24.1_SUCCESS_RESPONSE_GBCS.HEX", "RemotePartyRole")]
     // 4.11.1: the season the 1.1.1 block tariff names.
     [InlineData("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", "SeasonName", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "SeasonName")]
     public void A_value_the_request_writes_is_the_value_the_read_returns(string request, string requestElement, string response, string mmcElement)

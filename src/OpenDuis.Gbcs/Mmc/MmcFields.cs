@@ -49,6 +49,9 @@ internal static partial class MmcFields
         ["ReadBoostButtonDetailsRsp"] = BoostButton,
         ["ReadAuxiliaryControllerConfigurationDataRsp"] = AuxiliaryControllerConfiguration,
         ["ReadAuxiliaryControllerOperationalDataRsp"] = AuxiliaryControllerOperational,
+        // 6.24.1 CS02a/CS02f and 6.24.2 CS02e (MmcFields.Credentials.cs).
+        ["RetrieveDeviceSecurityCredentialsKRPRsp"] = SecurityCredentials,
+        ["RetrieveDeviceSecurityCredentialsDeviceRsp"] = DeviceCredentials,
         // 6.30–6.32 DBCH03/01/02 and 8.9 device logs (MmcFields.Chf.cs).
         ["ReadCHFSubGHzConfigurationRsp"] = ChfSubGhzConfiguration,
         ["ReadCHFSubGHzChannelRsp"] = ChfSubGhzChannel,
