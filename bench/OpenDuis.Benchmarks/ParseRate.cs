@@ -19,8 +19,8 @@ internal static class ParseRate
         foreach (var name in new ParseBenchmarks().MessageValues)
         {
             var message = Convert.FromHexString(File.ReadAllText(Path.Combine(rtds, name)).Trim());
-            // Long enough for tiered compilation to finish with the message's paths.
-            for (var i = 0; i < Math.Max(n / 2, 20_000); i++) MmcRenderer.Render(GbcsParser.Parse(message), message);
+            // A second of warm-up, so tiered compilation has finished with the message's paths (it waits 100 ms between steps).
+            for (var warm = Stopwatch.StartNew(); warm.ElapsedMilliseconds < 1000;) MmcRenderer.Render(GbcsParser.Parse(message), message);
             var process = Process.GetCurrentProcess();
             for (var round = 0; round < 3; round++)
             {
