@@ -17,6 +17,7 @@
 #                      otherwise one is started here on PGPORT (default 54339) with pg_stat_statements
 #                      preloaded, fsync on, and stopped at the end
 #   OUT=DIR            where the logs go (default a fresh /tmp/openduis-nodes.XXXXXX)
+#   KEEP=1             leave each run's database (openduis_nodes_N) for a look at it afterwards
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -128,6 +129,6 @@ EOF
 
   kill "$balancer" "${pids[@]}" 2>/dev/null || true
   wait "$balancer" "${pids[@]}" 2>/dev/null || true
-  psql_ postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+  [ "${KEEP:-}" = 1 ] || psql_ postgres "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
 done
 echo "Logs in $OUT"
