@@ -122,9 +122,10 @@ internal sealed partial class RunningTarget : IAsyncDisposable
             try
             {
                 statements = [];
+                // This snapshot's own statements left out.
                 await using var command = new NpgsqlCommand("""
                     SELECT queryid, query, calls, total_exec_time, rows, wal_bytes::int8 FROM pg_stat_statements
-                    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL
+                    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL AND query NOT LIKE '%pg_stat%'
                     """, connection);
                 await using var reader = await command.ExecuteReaderAsync();
                 while (await reader.ReadAsync())
