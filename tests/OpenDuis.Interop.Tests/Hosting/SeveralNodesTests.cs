@@ -20,11 +20,13 @@ using OpenDuis.TestSupport;
 namespace OpenDuis.Interop.Tests.Hosting;
 
 /// <summary>
-/// Two real <c>openduis serve</c> processes on one PostgreSQL database, started at the same moment: the
-/// same Request ID sent to both at once is accepted I99 by one and refused E55 by the other (DUIS 3.5.10
-/// Table 1), because the claim is made in the database, not in either node's memory; and behind a real
-/// HAProxy (round robin, health checks on /health) both nodes answer, and when one is killed the
-/// balancer routes around it.
+/// Two or three real <c>openduis serve</c> processes on one PostgreSQL database, started at the same moment
+/// (issue 22): the same Request ID sent to two at once is accepted I99 by one and refused E55 by the other
+/// (DUIS 3.5.10 Table 1), because the claim is made in the database, not in either node's memory. Behind a
+/// real HAProxy (round robin, health checks on /health): both nodes answer, and when one is killed the
+/// balancer routes around it; a change of status, registration or User made through one node or the CLI
+/// is answered by every node within a second; a SMETS1 counter acknowledged by one node bars a lower one
+/// on the other (E63); a sequenced pair split across the nodes keeps E43 and E44.
 /// </summary>
 public sealed class SeveralNodesTests : IAsyncDisposable
 {
