@@ -48,7 +48,7 @@ public sealed class DuisResponse
     private DuisResponse(DuisSchemaVersion schemaVersion, RequestId? requestId, RequestId? responseId, ResponseCode responseCode,
         DateTimeOffset responseDateTime, ResponseBodyKind kind, XmlElement? body, ResponseMessage? message, DccAlert? alert,
         DeviceAlert? deviceAlert, XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes, string? responseDateTimeText,
-        DevicePayload? device = null)
+        DevicePayload? device = null, AlertBody? alertBody = null)
     {
         SchemaVersion = schemaVersion;
         RequestId = requestId;
@@ -59,7 +59,8 @@ public sealed class DuisResponse
         _body = body;
         _message = message;
         _device = device;
-        Alert = alert;
+        _alert = alert;
+        _alertBody = alertBody;
         DeviceAlert = deviceAlert;
         Signature = signature;
         _rootAttributes = rootAttributes;
@@ -86,7 +87,11 @@ public sealed class DuisResponse
     private readonly DevicePayload? _device;
 
     public ResponseMessage? Message => _message ??= _device?.ToMessage();
-    public DccAlert? Alert { get; }
+    private DccAlert? _alert;
+    // A DCC Alert's typed body: written straight into the signed bytes, and made an element only if asked for.
+    private readonly AlertBody? _alertBody;
+
+    public DccAlert? Alert => _alert ??= _alertBody?.ToAlert();
     public DeviceAlert? DeviceAlert { get; }
     public XmlElement? Signature { get; }
 
@@ -343,6 +348,16 @@ public sealed class DuisResponse
             if (m.Payload is { } payload) c.AppendElement(payload);
             c.Append("</sr:ResponseMessage>"u8);
         }
+        else if (_alertBody is { } typed)
+        {
+            c.Append("<sr:DCCAlertMessage><sr:DCCAlertCode>"u8);
+            c.AppendText(typed.Code.Code);
+            c.Append("</sr:DCCAlertCode>"u8);
+            AppendThrottling(c, typed.ThrottledAlertSequenceId, typed.ThrottledAlertCount);
+            c.Append("<sr:DCCAlert>"u8);
+            typed.Body.WriteCanonical(c);
+            c.Append("</sr:DCCAlert></sr:DCCAlertMessage>"u8);
+        }
         else if (Alert is { } a)
         {
             c.Append("<sr:DCCAlertMessage><sr:DCCAlertCode>"u8);
@@ -409,7 +424,7 @@ public sealed class DuisResponse
 
     /// <summary>The same response without its signature (the input to signing).</summary>
     public DuisResponse WithoutSignature() =>
-        new(SchemaVersion, RequestId, ResponseId, ResponseCode, ResponseDateTime, BodyKind, _body, _message, Alert, DeviceAlert, null, _rootAttributes, _responseDateTimeText, _device);
+        new(SchemaVersion, RequestId, ResponseId, ResponseCode, ResponseDateTime, BodyKind, _body, _message, _alert, DeviceAlert, null, _rootAttributes, _responseDateTimeText, _device, _alertBody);
 
     /// <summary>Writes the body of a built response from its typed values into <paramref name="doc"/>.</summary>
     private XmlElement WriteBody(XmlDocument doc)
@@ -551,6 +566,20 @@ public sealed class DuisResponse
         var carried = Carried(content);
         return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.DccAlertMessage, null, null,
             new DccAlert(alertCode, carried, throttledAlertSequenceId, throttledAlertCount), null, null, null, null);
+    }
+
+    /// <summary>A DCC Alert of a typed body (<see cref="Alerts.DccAlerts.Create"/>, which checks the body's format and the Response Code).</summary>
+    internal static DuisResponse CreateDccAlert(DuisSchemaVersion schemaVersion, DccAlertCode alertCode, ResponseCode code, DateTimeOffset at,
+        Alerts.DccAlertBody body, RequestId? requestId, RequestId? responseId, uint? throttledAlertSequenceId, uint? throttledAlertCount)
+    {
+        RequireApplicable(code, ResponseTypes.DccAlert, schemaVersion);
+        return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.DccAlertMessage, null, null, null, null, null, null, null,
+            alertBody: new AlertBody(alertCode, body, throttledAlertSequenceId, throttledAlertCount));
+    }
+
+    private sealed record AlertBody(DccAlertCode Code, Alerts.DccAlertBody Body, uint? ThrottledAlertSequenceId, uint? ThrottledAlertCount)
+    {
+        public DccAlert ToAlert() => new(Code, Body.ToXml(), ThrottledAlertSequenceId, ThrottledAlertCount);
     }
 
     /// <summary>A Device Alert the DCC forwards to a User (DUIS 3.9, sr:DeviceAlertMessage): the GBCS alert code and the Device's GBCS Alert.</summary>
