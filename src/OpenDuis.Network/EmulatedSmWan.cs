@@ -222,12 +222,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         ExpireIssued(now);
         command.Lease.Complete(succeeded: true);
 
-        var doc = new XmlDocument();
-        var element = Sr(doc, "PreCommand");
-        element.AppendChild(Sr(doc, "GBCSVersion", _options.GbcsVersion));
-        element.AppendChild(Sr(doc, "GBCSPayload", Convert.ToBase64String(preCommand.WriteSigned())));
-        return new DeviceAcceptance(ResponseCode.I0, DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null,
-            ResponseCode.I0, now, request.ServiceReference, request.ServiceReferenceVariant, element));
+        return new DeviceAcceptance(ResponseCode.I0, DuisResponse.CreatePreCommandResponse(request.SchemaVersion, request.RequestId, now,
+            request.ServiceReference, request.ServiceReferenceVariant, _options.GbcsVersion, preCommand.WriteSigned()));
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ using OpenDuis.TestSupport;
 namespace OpenDuis.Protocol.Tests;
 
 /// <summary>
-/// What OpenDUIS sends after the acknowledgement — device responses (sr:GBCSPayload, sr:DSPScheduledMessage),
+/// What OpenDUIS sends beside the acknowledgement — device responses (sr:GBCSPayload, sr:DSPScheduledMessage), Pre-Commands,
 /// Service Responses carrying an element, Device Alerts, every DCC Alert Code, SMETS1 responses and alerts —
 /// written and signed without a document (<see cref="DuisResponse.ToSignedBytes"/>) is, but for the signature
 /// value, what the document signer writes for the same response, and verifies (OpenDUIS, SignedXml, the DCC Boxed tool).
@@ -38,10 +38,12 @@ public class ResponseSigningCorpusTests
                 request.ServiceReference, request.ServiceReferenceVariant, gbcs, schedule)));
             responses.Add(($"{name} Device Alert", DuisResponse.CreateDeviceAlert(request.SchemaVersion, (ushort)random.Next(0, 0x10000), gbcs, At,
                 i % 2 == 0 ? request.RequestId : null, responseId)));
+            responses.Add(($"{name} Pre-Command", DuisResponse.CreatePreCommandResponse(request.SchemaVersion, request.RequestId, At,
+                request.ServiceReference, request.ServiceReferenceVariant, "4.0", gbcs)));
             responses.Add(($"{name} I0 without data", DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, responseId,
                 ResponseCode.I0, At, request.ServiceReference, request.ServiceReferenceVariant, null)));
         }
-        Assert.Equal(3 * 297, responses.Count);
+        Assert.Equal(4 * 297, responses.Count);
         Assert.Empty(Differences(responses));
     }
 

@@ -325,7 +325,15 @@ public sealed class DuisResponse
         {
             c.Append("<sr:ResponseMessage>"u8);
             AppendReference(c, device.Reference, device.Variant);
-            if (device.DspScheduleId is { } schedule)
+            if (device.GbcsVersion is { } gbcsVersion)
+            {
+                c.Append("<sr:PreCommand><sr:GBCSVersion>"u8);
+                c.AppendText(gbcsVersion);
+                c.Append("</sr:GBCSVersion><sr:GBCSPayload>"u8);
+                c.AppendBase64(device.Gbcs.Span);
+                c.Append("</sr:GBCSPayload></sr:PreCommand>"u8);
+            }
+            else if (device.DspScheduleId is { } schedule)
             {
                 c.Append("<sr:DSPScheduledMessage><sr:GBCSPayload>"u8);
                 c.AppendBase64(device.Gbcs.Span);
@@ -506,7 +514,21 @@ public sealed class DuisResponse
             new DevicePayload(reference, variant, gbcsPayload, dspScheduleId));
     }
 
-    private sealed record DevicePayload(ServiceReference Reference, ServiceReferenceVariant Variant, ReadOnlyMemory<byte> Gbcs, ulong? DspScheduleId)
+    /// <summary>
+    /// The answer to a Transform (DUIS 3.4.2, 3.5.5): I0 with sr:PreCommand, the GBCS version and the Pre-Command the
+    /// User is to sign, written as base64 straight into the signed message (<see cref="ToSignedBytes"/>).
+    /// </summary>
+    public static DuisResponse CreatePreCommandResponse(DuisSchemaVersion schemaVersion, RequestId requestId, DateTimeOffset at,
+        ServiceReference reference, ServiceReferenceVariant variant, string gbcsVersion, ReadOnlyMemory<byte> preCommand)
+    {
+        RequireApplicable(ResponseCode.I0, ResponseTypes.ServiceResponse, schemaVersion);
+        return new DuisResponse(schemaVersion, requestId, null, ResponseCode.I0, at, ResponseBodyKind.ResponseMessage, null, null, null, null, null, null, null,
+            new DevicePayload(reference, variant, preCommand, null, gbcsVersion));
+    }
+
+    // The GBCS octets a response carries: sr:GBCSPayload, in sr:DSPScheduledMessage with a DSP Schedule ID, or in sr:PreCommand with a GBCS version.
+    private sealed record DevicePayload(ServiceReference Reference, ServiceReferenceVariant Variant, ReadOnlyMemory<byte> Gbcs, ulong? DspScheduleId,
+        string? GbcsVersion = null)
     {
         public ResponseMessage ToMessage()
         {
@@ -514,7 +536,13 @@ public sealed class DuisResponse
             var gbcs = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "GBCSPayload", DuisNamespaces.ServiceUserGateway);
             gbcs.AppendChild(doc.CreateTextNode(Convert.ToBase64String(Gbcs.Span)));
             var payload = gbcs;
-            if (DspScheduleId is { } schedule)
+            if (GbcsVersion is not null)
+            {
+                payload = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "PreCommand", DuisNamespaces.ServiceUserGateway);
+                AppendSr(payload, "GBCSVersion", GbcsVersion);
+                payload.AppendChild(gbcs);
+            }
+            else if (DspScheduleId is { } schedule)
             {
                 payload = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "DSPScheduledMessage", DuisNamespaces.ServiceUserGateway);
                 payload.AppendChild(gbcs);
