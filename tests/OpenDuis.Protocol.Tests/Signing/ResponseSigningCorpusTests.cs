@@ -8,7 +8,7 @@ using OpenDuis.Protocol.Signing;
 using OpenDuis.Protocol.Tests.Messages.Alerts;
 using OpenDuis.TestSupport;
 
-namespace OpenDuis.Protocol.Tests;
+namespace OpenDuis.Protocol.Tests.Signing;
 
 /// <summary>
 /// What OpenDUIS sends beside the acknowledgement — device responses (sr:GBCSPayload, sr:DSPScheduledMessage), Pre-Commands,
