@@ -1,7 +1,7 @@
 using OpenDuis.Network.Devices;
 using OpenDuis.Protocol.Domain;
 
-namespace OpenDuis.Network.Tests;
+namespace OpenDuis.Network.Tests.Devices;
 
 /// <summary>A device's event log keeps its last <see cref="DeviceState.LogCapacity"/> events in order, and a state logged from is left as it was.</summary>
 public class DeviceLogTests
