@@ -223,6 +223,8 @@ var latencies = new long[settings.Requests];
 var codes = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
 var completed = 0;
 next = settings.Warmup - 1;
+using var allocationSampler = AllocationSampler.StartIfAsked();
+allocationSampler?.Begin();
 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var allocatedBefore = GC.GetTotalAllocatedBytes();
 var pausedBefore = GC.GetTotalPauseDuration();
@@ -276,6 +278,7 @@ else
     }));
 var elapsedAll = deadline.Elapsed;
 var targetAtEnd = target is null ? null : await target.SnapshotAsync(database: false);
+allocationSampler?.End();
 var viewed = viewer is null ? null : await viewer.StopAsync();
 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
@@ -315,6 +318,7 @@ if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
             $"  last {kind} GC: gen{info.Generation}, heap {info.HeapSizeBytes / 1048576} MB, promoted {info.PromotedBytes / 1048576.0:F1} MB, pause {string.Join("+", info.PauseDurations.ToArray().Select(p => p.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture)))} ms, " +
             $"generations {string.Join("/", info.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes / 1048576).ToString(CultureInfo.InvariantCulture)))} MB after"));
     }
+if (allocationSampler is not null) Console.WriteLine("Allocations sampled by type:" + Environment.NewLine + allocationSampler.Report(completed));
 if (host is not null) Console.WriteLine($"Request log: {host.RequestLog.Pending} changes waiting to be written when the load ended");
 if (settings.Console)
 {
