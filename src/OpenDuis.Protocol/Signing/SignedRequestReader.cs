@@ -38,6 +38,12 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     private int _signatures;
     private bool _excluding;
 
+    // The reader's names kept from request to request (a fresh table once hostile requests have filled it),
+    // with the settings that carry it, made again only for another SecureXml.
+    private const int NameCapacity = 4096;
+    private BoundedNameTable _names = new(NameCapacity);
+    private (SecureXml Xml, XmlReaderSettings Settings)? _settings;
+
     public static SignedRequestReader ForThread => _thread ??= new SignedRequestReader();
 
     /// <summary>The inclusive canonical octets of the last request read, without its enveloped signature.</summary>
@@ -55,10 +61,16 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         _canonical.BeginStream();
         _signatures = 0;
         _excluding = false;
+        if (_names.IsFull)
+        {
+            _names = new BoundedNameTable(NameCapacity);
+            _settings = null;
+        }
+        if (_settings is not { } kept || kept.Xml != xml) _settings = kept = (xml, xml.ReaderSettings(_names));
         try
         {
             using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
-            using var reader = xml.CreateReader(stream, this);
+            using var reader = xml.CreateReader(stream, this, kept.Settings);
             request = Read(reader);
         }
         catch (XmlException e)
@@ -100,7 +112,8 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         while (r.NodeType != XmlNodeType.Element);
         if (!IsSr(r, "Request") || r.IsEmptyElement) return null;
 
-        var document = new XmlDocument(r.NameTable) { PreserveWhitespace = true, XmlResolver = null };
+        // The document keeps its own names: its nodes outlive the request and may be read on other threads.
+        var document = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
         var root = CopyElement(document, r, out var versionText, out var carried);
         document.AppendChild(root);
         if (versionText is null || !DuisSchemaVersion.TryParse(versionText, out var version)) return null;
