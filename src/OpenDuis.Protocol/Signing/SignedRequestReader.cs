@@ -112,8 +112,9 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         while (r.NodeType != XmlNodeType.Element);
         if (!IsSr(r, "Request") || r.IsEmptyElement) return null;
 
-        // The document keeps its own names: its nodes outlive the request and may be read on other threads.
-        var document = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
+        // Not the reader's names, which this thread's next request reuses: the document's nodes outlive the request and
+        // may be read on other threads. Its names are the ones the process has learned (allocated once), or its own.
+        var document = new XmlDocument(new LearnedNameTable()) { PreserveWhitespace = true, XmlResolver = null };
         var root = CopyElement(document, r, out var versionText, out var carried);
         document.AppendChild(root);
         if (versionText is null || !DuisSchemaVersion.TryParse(versionText, out var version)) return null;
