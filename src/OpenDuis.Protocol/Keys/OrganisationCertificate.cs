@@ -96,43 +96,12 @@ public sealed class OrganisationCertificate
         if (!_verifiers.TryTake(out var key)) key = Certificate.PublicKey.GetECDsaPublicKey()!; // PublicKey: the certificate helper refuses keyAgreement-only certificates
         try
         {
-            // OpenSSL verifies a DER signature: the P1363 pair is re-encoded here on the stack, not into the runtime's arrays.
-            Span<byte> der = stackalloc byte[MaxDerLength];
-            return TryDer(signature, der, out var length)
-                ? key.VerifyHash(sha256, der[..length], DSASignatureFormat.Rfc3279DerSequence)
-                : key.VerifyHash(sha256, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            return key.VerifyHash(sha256, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         }
         finally
         {
             _verifiers.Add(key);
         }
-    }
-
-    // SEQUENCE { INTEGER r, INTEGER s } for P-256: each integer at most 33 octets (a 0x00 before a high bit).
-    private const int MaxDerLength = 2 + 2 * (2 + 33);
-
-    /// <summary>The DER form (RFC 3279) of a P-256 signature in its fixed-field form (r ‖ s, 32 octets each); false for any other length.</summary>
-    internal static bool TryDer(ReadOnlySpan<byte> p1363, Span<byte> der, out int length)
-    {
-        length = 0;
-        if (p1363.Length != 64 || der.Length < MaxDerLength) return false;
-        static int Integer(ReadOnlySpan<byte> value, Span<byte> into)
-        {
-            var minimal = value.TrimStart((byte)0);
-            if (minimal.IsEmpty) minimal = value[^1..];
-            var pad = (minimal[0] & 0x80) != 0 ? 1 : 0;
-            into[0] = 0x02;
-            into[1] = (byte)(minimal.Length + pad);
-            if (pad == 1) into[2] = 0;
-            minimal.CopyTo(into[(2 + pad)..]);
-            return 2 + pad + minimal.Length;
-        }
-        var content = Integer(p1363[..32], der[2..]);
-        content += Integer(p1363[32..], der[(2 + content)..]);
-        der[0] = 0x30;
-        der[1] = (byte)content;
-        length = 2 + content;
-        return true;
     }
 
     public override string ToString() =>
