@@ -95,11 +95,12 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         // A request that ended before this batch's claims were made is ended first: a request sent again with the same ID
         // once its answer has arrived is then claimed against the ended row, not refused E55 against the row the ending
         // would have closed a moment later in the same batch.
-        var claimed = batch.Claims.Select(k => (k.Entry.Id, k.Entry.Received)).ToHashSet();
-        var endings = batch.Requests.ToLookup(r => r.State != RequestState.InProgress && !claimed.Contains((r.Id, r.Received)));
-        await WriteEntriesAsync(c, tx, batch.Owner, [.. endings[true]], cancellationToken).ConfigureAwait(false);
+        // The batch is written in two passes over its entries, not copied into the two parts.
+        var claimed = batch.Claims.Count == 0 ? null : batch.Claims.Select(k => (k.Entry.Id, k.Entry.Received)).ToHashSet();
+        bool IsEnding(LoggedRequest r) => r.State != RequestState.InProgress && claimed?.Contains((r.Id, r.Received)) != true;
+        await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests, ending: true, IsEnding, cancellationToken).ConfigureAwait(false);
         var refused = await ClaimAsync(c, tx, batch, cancellationToken).ConfigureAwait(false);
-        await WriteEntriesAsync(c, tx, batch.Owner, [.. endings[false]], cancellationToken).ConfigureAwait(false);
+        await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests, ending: false, IsEnding, cancellationToken).ConfigureAwait(false);
         // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
         if (batch.Counters.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
@@ -187,9 +188,10 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     // must leave alone the row another node claimed meanwhile): a node ends only the rows it owns.
     // One command for the batch, its parameters made once (named with their prefix, so SQLite binds them without
     // searching) and only their values set per row: the write-behind's rows cost no objects beyond the values.
-    private async Task WriteEntriesAsync(DbConnection c, DbTransaction tx, string owner, IReadOnlyList<LoggedRequest> entries, CancellationToken cancellationToken)
+    private async Task WriteEntriesAsync(DbConnection c, DbTransaction tx, string owner, IReadOnlyList<LoggedRequest> batch, bool ending,
+        Func<LoggedRequest, bool> isEnding, CancellationToken cancellationToken)
     {
-        if (entries.Count == 0) return;
+        if (!batch.Any(r => isEnding(r) == ending)) return;
         await using var command = c.CreateCommand();
         command.Transaction = tx;
         command.CommandText = _upsertEntries ??=
@@ -208,8 +210,9 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         var (requestId, variant, commandVariant, preceding, first, received, state, ends) =
             (Add("@RequestId"), Add("@Variant"), Add("@CommandVariant"), Add("@Preceding"), Add("@FirstInSequence"), Add("@ReceivedUs"), Add("@State"), Add("@EndsSequence"));
         if (IsShared) Add("@Owner").Value = owner;
-        foreach (var e in entries)
+        foreach (var e in batch)
         {
+            if (isEnding(e) != ending) continue;
             requestId.Value = e.Id.ToString();
             variant.Value = e.Variant.ToString();
             commandVariant.Value = (long)e.CommandVariant;
