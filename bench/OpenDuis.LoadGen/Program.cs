@@ -305,7 +305,11 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"GC ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}{(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? ", non-concurrent" : "")}): " +
     $"{allocated / 1024.0 / completed:F0} KB allocated per request, {collections[0]} collections (gen1 {collections[1]}, gen2 {collections[2]}), paused {paused.TotalMilliseconds:F0} ms ({paused / elapsedAll:P1} of the run)"));
 // Methods still compiled (tiered up, or met for the first time, e.g. the console's pages) during the load.
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"JIT: {jitMethods} methods compiled during the load, {jitTime.TotalMilliseconds:F0} ms"));
+// Dynamic PGO as configured (runtimeconfig), unless DOTNET_TieredPGO overrides it for a comparison run.
+var pgo = Environment.GetEnvironmentVariable("DOTNET_TieredPGO") is { } pgoVariable ? pgoVariable != "0"
+    : AppContext.GetData("System.Runtime.TieredPGO") is not (false or "false");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"JIT (dynamic PGO {(pgo ? "on" : "off")}): {jitMethods} methods compiled during the load, {jitTime.TotalMilliseconds:F0} ms"));
 if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
     foreach (var kind in new[] { GCKind.Ephemeral, GCKind.FullBlocking, GCKind.Background })
     {

@@ -69,7 +69,7 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         if (_settings is not { } kept || kept.Xml != xml) _settings = kept = (xml, xml.ReaderSettings(_names));
         try
         {
-            using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
+            using var stream = new PieceStream(segment.Array!, segment.Offset, segment.Count);
             using var reader = xml.CreateReader(stream, this, kept.Settings);
             request = Read(reader);
         }
@@ -158,6 +158,20 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         }
 
         return new DuisRequest(version, requestId, cv, sr, srv, content, first, preceding, signature, carried);
+    }
+
+    /// <summary>
+    /// The request's bytes as the reader's stream, said to be at most <see cref="Piece"/> long: an XmlReader sizes
+    /// its byte buffer and its char buffer (twice the bytes) from a seekable stream's length, so it reads the
+    /// request in pieces through two small buffers instead of copying the whole of it twice. It reads on until
+    /// Read returns nothing, as from any stream, so what it parses is the same; a name or value longer than a piece
+    /// grows its char buffer as it does for a network stream.
+    /// </summary>
+    private sealed class PieceStream(byte[] buffer, int offset, int count) : MemoryStream(buffer, offset, count, writable: false)
+    {
+        private const int Piece = 512;
+
+        public override long Length => Math.Min(base.Length, Piece);
     }
 
     private static bool IsSr(XmlReader r, string localName) => r.LocalName == localName && r.NamespaceURI == Sr;

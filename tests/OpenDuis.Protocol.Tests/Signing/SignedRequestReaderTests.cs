@@ -207,6 +207,20 @@ public class SignedRequestReaderTests
     }
 
     [Fact]
+    public void Names_values_and_text_longer_than_the_readers_pieces_are_read_as_the_document_path_reads_them()
+    {
+        // The one pass reads the request in 512-byte pieces: tokens spanning many of them, and multi-byte characters across their edges.
+        var text = Encoding.UTF8.GetString(SecurityFixtures.SignTemplate("8.2_READ_INVENTORY_REQUEST_DUIS.XML", out var store, out var role));
+        var name = "e" + new string('n', 3000);
+        var value = string.Concat(Enumerable.Repeat("£€𝄞 &amp; ", 600));
+        var failures = new List<string>();
+        var hostile = Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + $"<{name} a=\"{value}\">{value}</{name}>")!;
+        Assert.Equal(Path.Read, Both(Encoding.UTF8.GetBytes(hostile), store, role, failures, "long tokens"));
+        Assert.Equal(Path.Read, Both(Encoding.UTF8.GetBytes(text), store, role, failures, "the request itself"));
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public void The_readers_name_table_counts_only_names_it_has_not_seen()
     {
         var names = new BoundedNameTable(capacity: 2);
