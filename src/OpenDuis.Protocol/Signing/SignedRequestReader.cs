@@ -210,16 +210,24 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
             text = "";
             return true;
         }
+        // The usual field is one text node: its value is the text, not copied; several are joined.
+        string? single = null;
         _text.Clear();
         while (r.Read())
         {
             switch (r.NodeType)
             {
                 case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
-                    _text.Append(r.Value);
+                    if (single is null && _text.Length == 0) single = r.Value;
+                    else
+                    {
+                        if (single is not null) _text.Append(single);
+                        single = null;
+                        _text.Append(r.Value);
+                    }
                     break;
                 case XmlNodeType.EndElement:
-                    text = _text.ToString();
+                    text = single ?? _text.ToString();
                     return true;
                 default:
                     return false;
