@@ -10,7 +10,8 @@ namespace OpenDuis.Gbcs.Tests.Parse;
 /// (twin) and 6.20.2 are those 6.2.7 reads; the standing charge, scales and TOU prices 1.1.1 writes are those 4.11.1 reads
 /// (electricity and gas); the thresholds 6.12 writes are those 6.2.5 reads; the voltage settings 6.5 writes are those 6.2.1 reads; the load limit settings the future-dated 6.4.1
 /// writes are those 4.15 reads; the emergency credit threshold 2.1 sets is the one 4.13 ECS26a reads, and day profiles 1–2 and
-/// week profile 1 of the gas non-disablement calendar GCS05 writes are those GCS21b reads; a future-dated command's outcome
+/// week profile 1 of the gas non-disablement calendar GCS05 writes are those GCS21b reads, and the SuspendDebtEmergency 1.6 GCS03
+/// sets is the one 6.2.9 GCS21j reads; a future-dated command's outcome
 /// alert names the command's originator counter; the 1.5 adjustment is what its command carries.
 /// Left out, because RTDS's own data disagree: the single-element 6.20.1 sets import MPAN 1312345678333, which the single
 /// 6.2.7 read returns as the export MPAN (its import is 1312345678111); the gas 6.20.1 sets MPRN 1234567890, the 6.2.7 read
@@ -20,8 +21,9 @@ namespace OpenDuis.Gbcs.Tests.Parse;
 /// 2.1 (ECS08/ECS08a) sets the ESME's debt recovery rate cap 30, emergency credit limit 300000, low credit threshold 200000 and
 /// special days in July–October, 4.13 ECS26a reads 10000, 2500000, 500000 and 25–26 December and two April days (only the
 /// emergency credit threshold agrees); 2.3 (ECS07, GCS04) sets debt recovery rates 3 and 15 (ESME) and 50000 (GSME), 4.13
-/// reads 5000 and 6000, and 500000 and 200000; the gas 2.1 GCS05's day profile 3, week profile 2, seasons and special days are
-/// not those GCS21b reads; the gas 1.6 GCS03 sets SuspendDebtDisabled false, 6.2.9 GCS21j reads Debt Configuration set (true).
+/// reads 5000 and 6000, and 500000 and 200000; the gas 2.1 GCS05's day profile 3, week profile 2 and seasons are not those GCS21b
+/// reads, nor are its special days' day references (their first two dates agree, the others do not); the gas 1.6 GCS03 sets SuspendDebtDisabled
+/// false, 6.2.9 GCS21j reads Debt Configuration set (true).
 /// </summary>
 public class RtdsValueAgreementTests
 {
