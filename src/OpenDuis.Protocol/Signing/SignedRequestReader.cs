@@ -165,13 +165,17 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     /// its byte buffer and its char buffer (twice the bytes) from a seekable stream's length, so it reads the
     /// request in pieces through two small buffers instead of copying the whole of it twice. It reads on until
     /// Read returns nothing, as from any stream, so what it parses is the same; a name or value longer than a piece
-    /// grows its char buffer as it does for a network stream.
+    /// grows its char buffer as it does for a network stream. Over <see cref="LargestInPieces"/> (no DUIS request
+    /// of the usual shape; a hostile one, e.g. 30,000 namespace declarations on one element) it tells its real
+    /// length: the reader moves what it keeps of a long start tag at each refill, so small pieces would make
+    /// such a tag cost its length times the number of pieces.
     /// </summary>
     private sealed class PieceStream(byte[] buffer, int offset, int count) : MemoryStream(buffer, offset, count, writable: false)
     {
         private const int Piece = 512;
+        private const int LargestInPieces = 64 * 1024;
 
-        public override long Length => Math.Min(base.Length, Piece);
+        public override long Length => base.Length <= LargestInPieces ? Math.Min(base.Length, Piece) : base.Length;
     }
 
     private static bool IsSr(XmlReader r, string localName) => r.LocalName == localName && r.NamespaceURI == Sr;
