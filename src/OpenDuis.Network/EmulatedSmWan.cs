@@ -448,9 +448,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                     continue;
                 }
             }
-            // The Response ID repeats when a Request ID is reused after its response; the outbox key must not.
+            // The Response ID repeats when a Request ID is reused after its response; the outbox key must not. A command
+            // executed again (after a crash, or taken over from a dead node) that had its response written already adds nothing.
             entries.Add(new OutboxEntry($"{responseId}@{pending.Command.AcceptedAt.ToUnixTimeMilliseconds()}", pending.Command.Sender,
-                pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body));
+                pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body) { SkipIfStored = true });
             answered.Add(pending.Command.Lease);
         }
         if (entries.Count > 0) await _outbox.EnqueueAsync(entries, stop);

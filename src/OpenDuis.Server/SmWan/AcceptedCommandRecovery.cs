@@ -26,6 +26,9 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
     private readonly CancellationTokenSource _stopping = new();
     private Task _takeover = Task.CompletedTask;
     private Task _handed = Task.CompletedTask;
+    // Claimed in the database as this node's (and renewed with its lease) but not yet handed to the SM WAN: a failure
+    // part-way through a list must not leave the rest unexecuted until a restart, so they are tried again here.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<AcceptedCommand> _unresumed = new();
 
     /// <summary>How often the commands handed to this node are looked for when no notification wakes it.</summary>
     public static readonly TimeSpan HandedPoll = TimeSpan.FromSeconds(1);
@@ -48,6 +51,7 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
             {
                 if (log.HandedCommands is { IsListening: true } signal) await signal.WaitAsync(HandedPoll, _stopping.Token);
                 else await Task.Delay(HandedPoll, clock ?? TimeProvider.System, _stopping.Token);
+                await ResumeUnresumedAsync(_stopping.Token);
                 var commands = await log.ClaimHandedCommandsAsync(_stopping.Token);
                 if (commands.Count > 0) await ResumeAsync(commands, _stopping.Token);
                 failing = false;
@@ -74,6 +78,7 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
             {
                 try
                 {
+                    await ResumeUnresumedAsync(_stopping.Token);
                     var commands = await log.ClaimCommandsAsync(cancellationToken: _stopping.Token, ownToo: false);
                     if (commands.Count == 0) continue;
                     await ResumeAsync(commands, _stopping.Token);
@@ -91,25 +96,46 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
         }
     }
 
+    private async Task ResumeUnresumedAsync(CancellationToken cancellationToken)
+    {
+        var again = new List<AcceptedCommand>();
+        while (_unresumed.TryDequeue(out var command)) again.Add(command);
+        if (again.Count > 0) await ResumeAsync(again, cancellationToken);
+    }
+
     private async Task ResumeAsync(IReadOnlyList<AcceptedCommand> commands, CancellationToken cancellationToken)
     {
-        foreach (var kept in commands)
+        for (var i = 0; i < commands.Count; i++)
         {
-            var lease = inProcess.Resume(kept.RequestId, kept.AcceptedAt);
-            DuisRequest request;
             try
             {
-                request = DuisRequest.Read(SecureXml.Default.Load(kept.RequestXml));
+                await ResumeAsync(commands[i], cancellationToken);
             }
-            catch (Exception e) when (e is XmlRefusedException or DuisFormatException or System.Xml.XmlException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                // It was read once before it was accepted: only a damaged database gives this. Acknowledged all the same,
-                // so it ends in its failure alert, not in silence.
-                await execution.FailUnreadableAsync(kept.RequestId, kept.Schedule, lease, e.Message, cancellationToken);
-                continue;
+                // The one that failed may have gone part of the way: executed again, it is answered with the same ResponseID.
+                foreach (var rest in commands.Skip(i)) _unresumed.Enqueue(rest);
+                throw;
             }
-            await execution.ResumeAsync(new DeviceCommand(request, kept.Sender, kept.AcceptedAt, kept.Schedule) { Lease = lease }, cancellationToken);
         }
+    }
+
+    private async Task ResumeAsync(AcceptedCommand kept, CancellationToken cancellationToken)
+    {
+        var lease = inProcess.Resume(kept.RequestId, kept.AcceptedAt);
+        DuisRequest request;
+        try
+        {
+            request = DuisRequest.Read(SecureXml.Default.Load(kept.RequestXml));
+        }
+        catch (Exception e) when (e is XmlRefusedException or DuisFormatException or System.Xml.XmlException)
+        {
+            // It was read once before it was accepted: only a damaged database gives this. Acknowledged all the same,
+            // so it ends in its failure alert, not in silence.
+            await execution.FailUnreadableAsync(kept.RequestId, kept.Schedule, lease, e.Message, cancellationToken);
+            return;
+        }
+        await execution.ResumeAsync(new DeviceCommand(request, kept.Sender, kept.AcceptedAt, kept.Schedule) { Lease = lease }, cancellationToken);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

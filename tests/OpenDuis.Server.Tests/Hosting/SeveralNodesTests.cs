@@ -141,8 +141,7 @@ public sealed class SeveralNodesTests : IAsyncDisposable
     [Fact]
     public async Task Behind_HAProxy_both_nodes_answer_and_when_one_is_killed_the_balancer_routes_around_it()
     {
-        var haproxy = new[] { "/usr/sbin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists)
-            ?? throw Prerequisite.Missing("HAProxy (apt-get install haproxy)");
+        var haproxy = Haproxy();
         var sign = await InitAsync();
         var nodes = await StartNodesAsync(2);
         var front = OpenduisProcesses.FreePort();
@@ -188,12 +187,16 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         Assert.Equal(["node2"], answeredBy.Distinct());
     }
 
+    /// <summary>HAProxy from Debian: a test that needs it fails loudly without it.</summary>
+    internal static string Haproxy() => new[] { "/usr/sbin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists)
+        ?? throw Prerequisite.Missing("HAProxy (apt-get install haproxy)");
+
     /// <summary>
     /// Round robin over the nodes with HTTP health checks on /health; the answering node is named in a
     /// header so the test can see it. Plain HTTP here: the nodes serve the duis profile's TLS themselves
     /// when it is on, and the balancer then passes TCP through (docs/deployment.md).
     /// </summary>
-    private static string HaproxyConfig(int front, IEnumerable<int> nodes) => $"""
+    internal static string HaproxyConfig(int front, IEnumerable<int> nodes) => $"""
         global
             maxconn 256
         defaults
