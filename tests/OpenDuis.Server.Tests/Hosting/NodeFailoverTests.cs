@@ -33,7 +33,7 @@ public sealed class NodeFailoverTests : IAsyncDisposable
     private const string DeviceLatency = "2500";
     // Short, so a dead node's Devices move within seconds; long enough that a busy machine still renews it (every third).
     private const string NodeLease = "8";
-    private const int Requests = 240, AfterTheKill = 60;
+    private const int Requests = 180, AfterTheKill = 45;
     private static readonly string[] Nodes = ["node-a", "node-b", "node-c"];
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private readonly OpenduisProcesses _cli = new("openduis-failover-");
