@@ -159,7 +159,7 @@ public static class MmcRenderer
         Element(w, "GBCSHexAlertCode", code.ToString("X4", CultureInfo.InvariantCulture));
         Element(w, "AlertDescription", MmcStatus.Alert(code));
         Element(w, "Timestamp", DateTimeText(at));
-        MmcAlerts.WritePayload(w, code, m);
+        MmcAlerts.WritePayload(w, code, m, plaintexts);
         w.WriteEndElement();
         w.WriteEndElement();
     }

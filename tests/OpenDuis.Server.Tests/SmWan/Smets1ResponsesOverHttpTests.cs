@@ -166,14 +166,14 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
             .Replace("<sr:DSPScheduledServiceReferenceVariant>4.6.1</sr:DSPScheduledServiceReferenceVariant>", $"<sr:DSPScheduledServiceReferenceVariant>{variant}</sr:DSPScheduledServiceReferenceVariant>", StringComparison.Ordinal)
             .Replace("<sr:DeviceID>00-DB-12-34-56-78-90-A0</sr:DeviceID>", $"<sr:DeviceID>{Esme}</sr:DeviceID>", StringComparison.Ordinal)
             .Replace("<sr:ScheduleStartDate>2015-01-02</sr:ScheduleStartDate>", $"<sr:ScheduleStartDate>{start:yyyy-MM-dd}</sr:ScheduleStartDate>", StringComparison.Ordinal);
-        using var content = new StringContent(RequestPathTests.SignWithTool(RequestPathTests.WithFreshCounter(xml)), Encoding.UTF8, "application/xml");
+        using var content = new StringContent(ServedRequests.SignWithTool(ServedRequests.WithFreshCounter(xml)), Encoding.UTF8, "application/xml");
         using var created = await _instance.Http.PostAsync(_instance.Server.ServiceUri(WebService.NonDevice), content, Ct);
         var answer = await created.Content.ReadAsStringAsync(Ct);
         Assert.Contains("<sr:ResponseCode>I0</sr:ResponseCode>", answer);
         var scheduleId = Regex.Match(answer, "<sr:DSPScheduleID>([0-9]+)</sr:DSPScheduleID>").Groups[1].Value;
 
         // The schedule's first occurrence, run by the executor on a clock moved to the start date, into the server's SM WAN.
-        var clock = new MovedClock(start.ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc));
+        var clock = new FakeTimeProvider(new DateTimeOffset(start.ToDateTime(new TimeOnly(0, 1)), TimeSpan.Zero));
         var services = _instance.Server.Services;
         var executor = new Core.Schedules.ScheduleExecutor(_instance.Schedules,
             new Core.AccessControl.AccessPipeline(await Core.AccessControl.SmiCacheAccessSnapshot.LoadAsync(_instance.Cache, Ct), new Core.AccessControl.InMemoryRequestLog(clock), clock),
@@ -186,11 +186,6 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         var (signed, ra) = CheckAsTheUserWould(delivered);
         Assert.Matches($"<sr:SMETS1ResponseMessage><sr:ServiceReference>[0-9.]+</sr:ServiceReference><sr:ServiceReferenceVariant>{Regex.Escape(variant)}</sr:ServiceReferenceVariant><sr:DSPScheduleID>{scheduleId}</sr:DSPScheduleID>", delivered);
         Assert.NotNull(signed.SelectSingleNode($"//sr:ResponseMessage/ra:SMETSData/ra:{rsp}", ra));
-    }
-
-    private sealed class MovedClock(DateTime utc) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => new(utc, TimeSpan.Zero);
     }
 
     /// <summary>
@@ -260,9 +255,9 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         var original = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
         xml = xml.Replace(original.Target.ToString(), device.ToString()).Replace(original.Originator.ToString(), (sender ?? DemoEnvironment.Supplier).ToString());
         // A SMETS1 Service Request goes On Demand (CV 1): the S1SP offers no Command for Local Delivery (E61).
-        xml = Regex.Replace(RequestPathTests.WithFreshCounter(xml), "<sr:CommandVariant>[0-9]</sr:CommandVariant>", "<sr:CommandVariant>1</sr:CommandVariant>");
+        xml = Regex.Replace(ServedRequests.WithFreshCounter(xml), "<sr:CommandVariant>[0-9]</sr:CommandVariant>", "<sr:CommandVariant>1</sr:CommandVariant>");
         var requestId = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
-        using var content = new StringContent(RequestPathTests.SignWithTool(xml), Encoding.UTF8, "application/xml");
+        using var content = new StringContent(ServedRequests.SignWithTool(xml), Encoding.UTF8, "application/xml");
         using var answer = await _instance.Http.PostAsync(_instance.Server.ServiceUri(WebService.SendCommand), content, Ct);
         var ack = await answer.Content.ReadAsStringAsync(Ct);
         Assert.True(ack.Contains("<sr:ResponseCode>I99</sr:ResponseCode>", StringComparison.Ordinal), ack);
