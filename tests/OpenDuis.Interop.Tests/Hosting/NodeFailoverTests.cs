@@ -13,10 +13,9 @@ using OpenDuis.Protocol.Signing;
 using OpenDuis.Protocol.Xml;
 using OpenDuis.Server.Delivery;
 using OpenDuis.Server.Endpoints;
-using OpenDuis.Server.Tests.Requests;
 using OpenDuis.Storage;
 
-namespace OpenDuis.Server.Tests.Hosting;
+namespace OpenDuis.Interop.Tests.Hosting;
 
 /// <summary>
 /// Three real <c>openduis serve</c> processes on one PostgreSQL database, started at the same moment,
@@ -42,7 +41,7 @@ public sealed class NodeFailoverTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _cli.DisposeAsync();
-        if (_pgAdmin is not null) await CrashRecoveryTests.DropSchemaAsync(_pgAdmin, _pgSchema!);
+        if (_pgAdmin is not null) await PostgresSchemas.DropSchemaAsync(_pgAdmin, _pgSchema!);
     }
 
     /// <summary>The demo ESMEs and six more on the demo MPAN (registered to the demo Supplier).</summary>
@@ -53,7 +52,7 @@ public sealed class NodeFailoverTests : IAsyncDisposable
     public async Task Kill_9_one_node_of_three_under_load_and_every_acknowledged_request_is_answered_and_its_Devices_move()
     {
         var haproxy = SeveralNodesTests.Haproxy();
-        (_pgAdmin, _pgSchema) = await CrashRecoveryTests.CreateSchemaAsync();
+        (_pgAdmin, _pgSchema) = await PostgresSchemas.CreateSchemaAsync();
         var scoped = new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString();
         var (code, output) = await _cli.RunAsync("init", "--data", _cli.Data, "--postgres", scoped);
         Assert.True(code == 0, output);
@@ -94,7 +93,7 @@ public sealed class NodeFailoverTests : IAsyncDisposable
         var counter = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         async Task<(ResponseCode? Code, string? Node)> SendAsync(RequestId id, CancellationToken ct)
         {
-            using var content = new ByteArrayContent(security.SignAndSerialise(CrashRecoveryTests.Read411(id.Originator, id.Target, id.Counter).ToXmlDocument(), supplierKey));
+            using var content = new ByteArrayContent(security.SignAndSerialise(ServedRequests.Read411(id.Originator, id.Target, id.Counter).ToXmlDocument(), supplierKey));
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
             using var response = await http.PostAsync($"http://127.0.0.1:{front.ToString(CultureInfo.InvariantCulture)}{WebService.SendCommand.Path()}", content, ct);
             var node = response.Headers.TryGetValues("X-OpenDuis-Node", out var n) ? n.Single() : null;
