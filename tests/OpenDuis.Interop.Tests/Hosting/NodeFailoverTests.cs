@@ -26,6 +26,7 @@ namespace OpenDuis.Interop.Tests.Hosting;
 /// listener, none lost, duplicates with the same ResponseID; the balancer routes around the dead node;
 /// its Devices move to the others; and every request's row ends (none left in progress).
 /// </summary>
+[Collection(nameof(NodeFailoverTests))]
 public sealed class NodeFailoverTests : IAsyncDisposable
 {
     // Slow enough that the killed node's commands still wait at the kill on a busy machine.
@@ -35,7 +36,8 @@ public sealed class NodeFailoverTests : IAsyncDisposable
     private const int Requests = 180, AfterTheKill = 45;
     private static readonly string[] Nodes = ["node-a", "node-b", "node-c"];
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private readonly OpenduisProcesses _cli = new("openduis-failover-");
+    // Three nodes starting at once on a busy two-core machine.
+    private readonly OpenduisProcesses _cli = new("openduis-failover-") { StartTimeout = TimeSpan.FromSeconds(90) };
     private string? _pgAdmin, _pgSchema;
 
     public async ValueTask DisposeAsync()
@@ -202,3 +204,7 @@ public sealed class NodeFailoverTests : IAsyncDisposable
         return string.Join("\n", lines);
     }
 }
+
+/// <summary>Its leases and timings are real seconds: it runs alone, not beside the other suites' servers.</summary>
+[CollectionDefinition(nameof(NodeFailoverTests), DisableParallelization = true)]
+public sealed class NodeFailoverCollection;
