@@ -7,13 +7,10 @@ using Dapper;
 using Npgsql;
 using OpenDuis.Core.Demo;
 using OpenDuis.Protocol.Domain;
-using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
-using OpenDuis.Protocol.Signing;
 using OpenDuis.Protocol.Xml;
 using OpenDuis.Server.Delivery;
 using OpenDuis.Server.Endpoints;
-using OpenDuis.Storage;
 
 namespace OpenDuis.Interop.Tests.Hosting;
 
@@ -67,9 +64,7 @@ public sealed class NodeFailoverTests : IAsyncDisposable
         (code, output) = await _cli.RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString(), "--data", _cli.Data);
         Assert.True(code == 0, output);
 
-        var keys = KeyStore.Load(new DataFolder(_cli.Data).ReadSettings().Keys ?? new DataFolder(_cli.Data).DefaultKeysPath);
-        var security = new DuisSecurity(keys);
-        var supplierKey = keys.FindXmlSigningKey(DemoEnvironment.Supplier)!;
+        var sign = ServedRequests.Read411Signer(_cli.Data);
         // Received by the listener: the ResponseIDs each Request ID was answered with (a Service Response's, or a DCC Alert's none).
         var answered = new ConcurrentDictionary<RequestId, ConcurrentBag<string>>();
         using var stopListening = CancellationTokenSource.CreateLinkedTokenSource(Ct);
@@ -95,7 +90,7 @@ public sealed class NodeFailoverTests : IAsyncDisposable
         var counter = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         async Task<(ResponseCode? Code, string? Node)> SendAsync(RequestId id, CancellationToken ct)
         {
-            using var content = new ByteArrayContent(security.SignAndSerialise(ServedRequests.Read411(id.Originator, id.Target, id.Counter).ToXmlDocument(), supplierKey));
+            using var content = new ByteArrayContent(sign(id));
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
             using var response = await http.PostAsync($"http://127.0.0.1:{front.ToString(CultureInfo.InvariantCulture)}{WebService.SendCommand.Path()}", content, ct);
             var node = response.Headers.TryGetValues("X-OpenDuis-Node", out var n) ? n.Single() : null;

@@ -6,10 +6,7 @@ using Dapper;
 using Npgsql;
 using OpenDuis.Core.Demo;
 using OpenDuis.Protocol.Domain;
-using OpenDuis.Protocol.Keys;
-using OpenDuis.Protocol.Signing;
 using OpenDuis.Server.Endpoints;
-using OpenDuis.Storage;
 using OpenDuis.TestSupport;
 
 namespace OpenDuis.Interop.Tests.Hosting;
@@ -42,10 +39,8 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         var (code, output) = await _cli.RunAsync("init", "--data", _cli.Data, "--postgres",
             new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString());
         Assert.True(code == 0, output);
-        var keys = KeyStore.Load(new DataFolder(_cli.Data).ReadSettings().Keys ?? new DataFolder(_cli.Data).DefaultKeysPath);
-        var security = new DuisSecurity(keys);
-        var supplierKey = keys.FindXmlSigningKey(DemoEnvironment.Supplier)!;
-        return counter => security.SignAndSerialise(ServedRequests.Read411(DemoEnvironment.Supplier, DemoEnvironment.Esme, counter).ToXmlDocument(), supplierKey);
+        var sign = ServedRequests.Read411Signer(_cli.Data);
+        return counter => sign(new RequestId(DemoEnvironment.Supplier, DemoEnvironment.Esme, counter));
     }
 
     /// <summary>Two nodes on the data folder's database, started at the same moment.</summary>
