@@ -95,10 +95,15 @@ internal static class ServeCommand
             Description = "Seconds a node's queued commands and emulated Devices stay its own without a renewal (renewed every third of it): how long a dead node's Devices wait before the others take them over.",
             DefaultValueFactory = _ => (int)OpenDuis.Core.AccessControl.DurableRequestLog.CommandLease.TotalSeconds,
         };
+        var sequenceWait = new Option<int>("--sequence-wait")
+        {
+            Description = "Seconds a sequenced request waits for its preceding request's response before it fails with E44 (the Wait Period, DUIS 3.4.3; default 60).",
+            DefaultValueFactory = _ => 60,
+        };
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, nodeName, nodeLease, noNetwork,
+            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, nodeName, nodeLease, sequenceWait, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -163,7 +168,9 @@ internal static class ServeCommand
             var templatesFolder = parse.GetValue(templates)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_TEMPLATES");
             var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
                 chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
+            var execution = new OpenDuis.Network.Execution.SmWanExecutionOptions { SequenceWaitPeriod = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(sequenceWait), 1, 86_400)) };
             await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
+                .AddSingleton(execution)
                 .AddSingleton(host.Heartbeat)
                 .AddOpenDuisWithConsole(host.Options(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.ListenAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}, node {options.Node}");

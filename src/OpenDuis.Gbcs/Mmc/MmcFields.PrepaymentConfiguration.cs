@@ -59,7 +59,8 @@ internal static partial class MmcFields
     /// <summary>
     /// ElectricityNonDisablementCalendar: the special days (COSEM Special days table entries {index, date, day id}) and the
     /// schedule (COSEM Schedule entries {index, enable, script, script selector, switch time, validity window, exec_weekdays
-    /// (bit-string, Monday first), exec_specdays (bit-string, special day 1 first), begin date, end date}).
+    /// (bit-string, Monday first), exec_specdays (bit-string, one bit per special day, the first first: GBCS ECS26a has its
+    /// length align to the number of special days), begin date, end date}).
     /// </summary>
     private static void ElectricityNonDisablementCalendar(MmcWriter w, DlmsData? specialDays, DlmsData? schedule)
     {

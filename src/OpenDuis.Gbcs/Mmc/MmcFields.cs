@@ -38,14 +38,29 @@ internal static partial class MmcFields
         ["ReadActiveImportProfileDataRsp"] = ActiveImportProfile,
         ["ReadNetworkDataRsp"] = NetworkData,
         ["ReadPrepaymentDailyReadLogRsp"] = PrepaymentDailyReadLog,
-        // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
-        // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
+        // 4.11.1 ECS24 and GCS21f, 4.11.2 ECS24b (MmcFields.Tariff.cs).
         ["ReadTariffPrimaryElementRsp"] = Tariff,
+        ["ReadTariffSecondaryElementRsp"] = SecondaryTariff,
         // 4.4.3 and 4.4.2: GCS15c and GCS15b, ECS20c and ECS20b, decrypted.
         ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = (w, m, values, plaintexts) => BillingDataLog(w, m, values, plaintexts, calendar: true),
         ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = (w, m, values, plaintexts) => BillingDataLog(w, m, values, plaintexts, calendar: false),
         // 4.17 ECS66 and GCS61 (encrypted).
         ["RetrieveDailyConsumptionLogRsp"] = DailyConsumption,
+        // 7.7, 7.11, 7.14, 7.15 auxiliary controllers (MmcFields.Auxiliary.cs).
+        ["ReadALCSDataRsp"] = AlcsData,
+        ["ReadBoostButtonDetailsRsp"] = BoostButton,
+        ["ReadAuxiliaryControllerConfigurationDataRsp"] = AuxiliaryControllerConfiguration,
+        ["ReadAuxiliaryControllerOperationalDataRsp"] = AuxiliaryControllerOperational,
+        // 6.24.1 CS02a/CS02f and 6.24.2 CS02e (MmcFields.Credentials.cs).
+        ["RetrieveDeviceSecurityCredentialsKRPRsp"] = SecurityCredentials,
+        ["RetrieveDeviceSecurityCredentialsDeviceRsp"] = DeviceCredentials,
+        // 6.30–6.32 DBCH03/01/02 and 8.9 device logs (MmcFields.Chf.cs).
+        ["ReadCHFSubGHzConfigurationRsp"] = ChfSubGhzConfiguration,
+        ["ReadCHFSubGHzChannelRsp"] = ChfSubGhzChannel,
+        ["ReadCHFSubGHzChannelLogRsp"] = ChfSubGhzChannelLog,
+        ["ReadDeviceLogRsp"] = DeviceLog,
+        // 6.2.3 ECS26d/ECS26l and GCS21d/GCS21k (MmcFields.Configuration.cs).
+        ["ReadDeviceConfigurationDataBillingCalendarRsp"] = BillingCalendar,
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
             Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "GasSupplierAlertEventSettings" : "ElectricitySupplierAlertEventSettings"),
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
@@ -148,8 +163,8 @@ internal static partial class MmcFields
                 Element(w, "MediumHighPowerThreshold", high.Value);
             }
         },
-        // 6.2.1 ECS26b (single-phase ESME): {threshold, measurement period} of the RMS extreme over-voltage, extreme under-voltage,
-        // sag and swell, then the average RMS over- and under-voltage thresholds (the order 6.5 ECS29a writes them in).
+        // 6.2.1 ECS26b (single-phase ESME) and ECS26k (poly-phase): {threshold, measurement period} of the RMS extreme
+        // over-voltage, extreme under-voltage, sag and swell, then the average RMS over- and under-voltage thresholds.
         ["ReadDeviceConfigurationVoltageRsp"] = Voltage,
         // 6.2.2 ECS26c: randomised offset, offset number and offset limit (long-unsigned), in the MMC's order.
         ["ReadDeviceConfigurationRandomisationRsp"] = (w, m, values, _) =>
@@ -733,114 +748,6 @@ internal static partial class MmcFields
         else if (Attribute(m, 0x0705, 0x0001) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
     }
 
-    private static void Tariff(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
-    {
-        if (m.Payload is GbzPayload)
-        {
-            GasTariff(w, m, values);
-            return;
-        }
-        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
-        {
-            FuelOnly(w, m, values, plaintexts);
-            return;
-        }
-        w.WriteStartElement("Electricity", Namespace);
-        if (Item(m, 15) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } chargeScale] }, _, { Type: DlmsType.Array, Items: [{ Items: [_, { IsInteger: true } charge] }, ..] }] }
-            && charge.Value is >= short.MinValue and <= short.MaxValue)
-        {
-            Element(w, "StandingCharge", charge.Value);
-            Element(w, "StandingChargeScale", chargeScale.Value);
-        }
-        if (Item(m, 16) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } priceScale] }, _, { Type: DlmsType.Array } table] })
-        {
-            Element(w, "PriceScale", priceScale.Value);
-            ElectricityPrices(w, table);
-        }
-        ElectricityThresholds(w, m, first: 6);
-        w.WriteEndElement();
-    }
-
-    /// <summary>
-    /// GBCS ECS24 (4.11.1): the TOU and block prices are one Charge charge_table of {index, price}: index 0x01–0x30 is TOU
-    /// price 1–48; 0xXY with X = 0xA–0xD is block price X − 9 (1–4) of the block price row Y (1–8) (the MMC's
-    /// TariffBlockPrices [8][4]). Written as the MMC orders them: the block matrix, then the TOU matrix.
-    /// </summary>
-    private static void ElectricityPrices(MmcWriter w, DlmsData table)
-    {
-        // Prices by charge-table index (one octet), so each is found once rather than by a scan per matrix cell.
-        Span<long> prices = stackalloc long[256];
-        Span<bool> held = stackalloc bool[256];
-        bool anyBlock = false, anyTou = false;
-        for (var i = 0; i < table.Items.Count; i++)
-        {
-            if (ChargeEntry(table[i]) is not { } c) continue;
-            prices[c.Index] = c.Price;
-            held[c.Index] = true;
-            anyBlock |= c.Index is >= 0xA1 and <= 0xD8;
-            anyTou |= c.Index is >= 1 and <= 48;
-        }
-        if (anyBlock)
-        {
-            w.WriteStartElement("TariffBlockPriceMatrix", Namespace);
-            for (var row = 1; row <= 8; row++)
-            {
-                var open = false;
-                for (var block = 1; block <= 4; block++)
-                {
-                    var index = (block + 9) << 4 | row;
-                    if (!held[index]) continue;
-                    if (!open) { w.WriteStartElement("TariffBlockPrices", Namespace); w.WriteAttribute("index", row); open = true; }
-                    w.WriteStartElement("BlockPrice", Namespace);
-                    w.WriteAttribute("index", block);
-                    w.WriteValue(prices[index]);
-                    w.WriteEndElement();
-                }
-                if (open) w.WriteEndElement();
-            }
-            w.WriteEndElement();
-        }
-        if (!anyTou) return;
-        w.WriteStartElement("TariffTOUPriceMatrix", Namespace);
-        for (var index = 1; index <= 48; index++)
-        {
-            if (!held[index]) continue;
-            w.WriteStartElement("TariffTOUPrice", Namespace);
-            w.WriteAttribute("index", index);
-            w.WriteValue(prices[index]);
-            w.WriteEndElement();
-        }
-        w.WriteEndElement();
-    }
-
-    /// <summary>A charge_table entry {index (octet-string of 1), charge_per_unit (long)}, when it fits the MMC's PriceType (xs:short).</summary>
-    private static (int Index, long Price)? ChargeEntry(DlmsData e) =>
-        e is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.OctetString, Octets.Length: 1 } index, { IsInteger: true } price] }
-            && price.Value is >= short.MinValue and <= short.MaxValue ? (index.Octets.Span[0], price.Value) : null;
-
-    /// <summary>GBCS ECS24: eight Register Monitor thresholds (items 7–14), each an array of up to three double-long-unsigned block thresholds.</summary>
-    private static void ElectricityThresholds(MmcWriter w, ParsedGbcsMessage m, int first)
-    {
-        var open = false;
-        for (var row = 0; row < 8; row++)
-        {
-            if (Item(m, first + row) is not { Type: DlmsType.Array, Items.Count: >= 1 and <= 3 } thresholds) continue;
-            if (!open) { w.WriteStartElement("TariffThresholdMatrix", Namespace); open = true; }
-            w.WriteStartElement("ElecTariffThresholds", Namespace);
-            w.WriteAttribute("index", row + 1);
-            for (var i = 0; i < thresholds.Items.Count; i++)
-            {
-                if (!thresholds[i].IsInteger) continue;
-                w.WriteStartElement("BlockThreshold", Namespace);
-                w.WriteAttribute("index", i + 1);
-                w.WriteValue(thresholds[i].Value);
-                w.WriteEndElement();
-            }
-            w.WriteEndElement();
-        }
-        if (open) w.WriteEndElement();
-    }
-
     /// <summary>
     /// GBCS GCS21f (4.11.1): the Price cluster's Publish Price (command 0x00: the current price and its trailing digit) and
     /// attributes (ZCL SE Price cluster): Standing Charge 0x0301, Block 1–3 Threshold 0x0100–0x0102 (× Threshold Multiplier
@@ -1070,15 +977,36 @@ internal static partial class MmcFields
         w.WriteEndElement();
     }
 
+    /// <summary>
+    /// 6.2.1 ECS26b (single-phase, 0x003C) and ECS26k (poly-phase, 0x00C6): items 0–7 are the Limiters (class 71)
+    /// 0-0:17.0.1–4.255 threshold_normal and min_over_threshold_duration; then ECS26b reads Register 1-0:32.35.0.4 and
+    /// 1-0:32.31.0.4 (average RMS over- and under-voltage threshold), ECS26k per phase L1 (C = 32), L2 (52) and L3 (72) the
+    /// over (D = 35) and under (D = 31) thresholds in the order its RTDS command lists them: 32.35, 32.31, 52.31, 52.35, 72.31, 72.35.
+    /// </summary>
     private static void Voltage(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (!values || m.Header.MessageCode != 0x003C || m.Payload is not DlmsAccessResponse { Data.Count: 10 }) return;
-        for (var i = 0; i < 10; i++)
+        var count = m.Header.MessageCode switch { 0x003C => 10, 0x00C6 => 14, _ => 0 };
+        if (!values || count == 0 || m.Payload is not DlmsAccessResponse r || r.Data.Count != count) return;
+        for (var i = 0; i < count; i++)
             if (Item(m, i) is not { IsInteger: true }) return;
-        w.WriteStartElement("SinglePhaseVoltageSettings", Namespace);
-        Element(w, "AverageRMSOverVoltageThreshold", Item(m, 8)!.Value);
-        Element(w, "AverageRMSUnderVoltageThreshold", Item(m, 9)!.Value);
-        w.WriteEndElement();
+        if (count == 10)
+        {
+            w.WriteStartElement("SinglePhaseVoltageSettings", Namespace);
+            Element(w, "AverageRMSOverVoltageThreshold", Item(m, 8)!.Value);
+            Element(w, "AverageRMSUnderVoltageThreshold", Item(m, 9)!.Value);
+            w.WriteEndElement();
+        }
+        else
+            foreach (var (phase, over, under) in (ReadOnlySpan<(int, int, int)>)[(1, 8, 9), (2, 11, 10), (3, 13, 12)])
+            {
+                w.WriteStartElement("PolyPhaseVoltageSettings", Namespace);
+                Element(w, "Phase", phase);
+                w.WriteStartElement("PhaseVoltageSettings", Namespace);
+                Element(w, "AverageRMSOverVoltageThreshold", Item(m, over)!.Value);
+                Element(w, "AverageRMSUnderVoltageThreshold", Item(m, under)!.Value);
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }
         w.WriteStartElement("RMSVoltageSettings", Namespace);
         string[] names = ["RMSExtremeOverVoltage", "RMSExtremeUnderVoltage", "RMSVoltageSag", "RMSVoltageSwell"];
         for (var i = 0; i < 4; i++)

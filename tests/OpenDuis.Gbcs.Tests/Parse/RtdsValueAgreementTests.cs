@@ -8,9 +8,13 @@ namespace OpenDuis.Gbcs.Tests.Parse;
 /// <summary>
 /// Where an RTDS 4.5.0 request states a value, the parsed and rendered messages carry the same one: MPANs set by 6.20.1
 /// (twin) and 6.20.2 are those 6.2.7 reads; the standing charge, scales and TOU prices 1.1.1 writes are those 4.11.1 reads
-/// (electricity and gas); the thresholds 6.12 writes are those 6.2.5 reads; the voltage settings 6.5 writes are those 6.2.1 reads; the load limit settings the future-dated 6.4.1
+/// (electricity and gas), and the 1.1.1 block tariff's season is the one 4.11.1 reads; the thresholds 6.12 writes are those 6.2.5 reads;
+/// the voltage settings 6.5 writes are those 6.2.1 reads (single-phase ECS29a/ECS26b; poly-phase ECS29b/ECS26k: RMS, phases 2 and 3);
+/// the billing calendars 6.8 writes are those 6.2.3 reads; the switch descriptions 6.14.1 writes are those 7.7 and 7.14 read; the
+/// first remote party role 6.24.1 asks for is the first it answers; the load limit settings the future-dated 6.4.1
 /// writes are those 4.15 reads; the emergency credit threshold 2.1 sets is the one 4.13 ECS26a reads, and day profiles 1–2 and
-/// week profile 1 of the gas non-disablement calendar GCS05 writes are those GCS21b reads; a future-dated command's outcome
+/// week profile 1 of the gas non-disablement calendar GCS05 writes are those GCS21b reads, and the SuspendDebtEmergency 1.6 GCS03
+/// sets is the one 6.2.9 GCS21j reads; a future-dated command's outcome
 /// alert names the command's originator counter; the 1.5 adjustment is what its command carries.
 /// Left out, because RTDS's own data disagree: the single-element 6.20.1 sets import MPAN 1312345678333, which the single
 /// 6.2.7 read returns as the export MPAN (its import is 1312345678111); the gas 6.20.1 sets MPRN 1234567890, the 6.2.7 read
@@ -20,8 +24,12 @@ namespace OpenDuis.Gbcs.Tests.Parse;
 /// 2.1 (ECS08/ECS08a) sets the ESME's debt recovery rate cap 30, emergency credit limit 300000, low credit threshold 200000 and
 /// special days in July–October, 4.13 ECS26a reads 10000, 2500000, 500000 and 25–26 December and two April days (only the
 /// emergency credit threshold agrees); 2.3 (ECS07, GCS04) sets debt recovery rates 3 and 15 (ESME) and 50000 (GSME), 4.13
-/// reads 5000 and 6000, and 500000 and 200000; the gas 2.1 GCS05's day profile 3, week profile 2, seasons and special days are
-/// not those GCS21b reads; the gas 1.6 GCS03 sets SuspendDebtDisabled false, 6.2.9 GCS21j reads Debt Configuration set (true).
+/// reads 5000 and 6000, and 500000 and 200000; the gas 2.1 GCS05's day profile 3, week profile 2 and seasons are not those GCS21b
+/// reads, nor are its special days' day references (their first two dates agree, the others do not); the gas 1.6 GCS03 sets SuspendDebtDisabled
+/// false, 6.2.9 GCS21j reads Debt Configuration set (true); ECS30a writes billing time 00:00, ECS26l reads 12:00;
+/// ECS01a's day and week profiles and special days mix the TOU and block requests' (4.11.1 reads day 1 as blocks 1 and 2 at
+/// 07:00 and 23:00, which neither writes), and ECS24b's secondary prices and profiles are not those ECS01c (1.1.2) writes;
+/// ECS29b's phase 1 (264/200) is read as 126/96.
 /// </summary>
 public class RtdsValueAgreementTests
 {
@@ -63,6 +71,24 @@ public class RtdsValueAgreementTests
     [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitPeriod", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPeriod")]
     [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitRestorationPeriod", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitRestorationPeriod")]
     [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitSupplyState", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitSupplyState")]
+    // 6.2.1 poly-phase: the RMS settings 6.5 ECS29b writes are those ECS26k reads.
+    [InlineData("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSExtremeOverVoltageThreshold", "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSExtremeOverVoltageThreshold")]
+    [InlineData("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSExtremeUnderVoltageThreshold", "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSExtremeUnderVoltageThreshold")]
+    [InlineData("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSVoltageSagThreshold", "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSVoltageSagThreshold")]
+    [InlineData("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSVoltageSwellMeasurementPeriod", "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSVoltageSwellMeasurementPeriod")]
+    // 6.2.3: the billing calendars 6.8 writes (ECS30 monthly, ECS30a quarterly, GCS25a six-monthly) are those 6.2.3 reads.
+    [InlineData("ECS30_6.8_SUCCESS_REQUEST_DUIS.XML", "BillingTime", "ECS26d_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "BillingTime")]
+    [InlineData("ECS30_6.8_SUCCESS_REQUEST_DUIS.XML", "Monthly", "ECS26d_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "Monthly")]
+    [InlineData("ECS30a_6.8_SUCCESS_REQUEST_DUIS.XML", "DayOfMonth", "ECS26l_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "DayOfMonth")]
+    [InlineData("ECS30a_6.8_SUCCESS_REQUEST_DUIS.XML", "BillingPeriodStartMonth", "ECS26l_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "BillingPeriodStartMonth")]
+    [InlineData("GCS25a_6.8_SUCCESS_REQUEST_DUIS.XML", "Periodicity", "GCS21k_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "Periodicity")]
+    // 7.7 and 7.14: the descriptions 6.14.1 ECS46a writes.
+    [InlineData("ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", "SwitchDescription", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "Description")]
+    [InlineData("ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", "SwitchDescription", "ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", "AuxiliaryControlDescription")]
+    // 6.24.1: the first remote party role the request asks for is the first the read answers for.
+    [InlineData("CS02aMAC_6.24.1_SUCCESS_REQUEST_DUIS.XML", "RemotePartyRole", "CS02aMAC_6.24.1_SUCCESS_RESPONSE_GBCS.HEX", "RemotePartyRole")]
+    // 4.11.1: the season the 1.1.1 block tariff names.
+    [InlineData("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", "SeasonName", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "SeasonName")]
     // 2.1 sets the emergency credit threshold 4.13 ECS26a reads (its other values differ: see the class summary).
     [InlineData("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "EmergencyCreditThreshold", "ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold")]
     [InlineData("ECS08_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "EmergencyCreditThreshold", "ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold")]
@@ -85,6 +111,22 @@ public class RtdsValueAgreementTests
     {
         Assert.Equal(Indexed(RequestDocument(request), "TOUPrice", "http://www.dccinterface.co.uk/ServiceUserGateway", index),
             Indexed(Mmc(response), "TariffTOUPrice", MmcRenderer.Namespace, index));
+    }
+
+    // 6.5 ECS29b writes phase 2's and 3's average RMS thresholds as 6.2.1 ECS26k reads them (phase 1: 264/200 written, 126/96 read).
+    [Theory]
+    [InlineData(2, "AverageRMSOverVoltageThreshold")]
+    [InlineData(2, "AverageRMSUnderVoltageThreshold")]
+    [InlineData(3, "AverageRMSOverVoltageThreshold")]
+    [InlineData(3, "AverageRMSUnderVoltageThreshold")]
+    public void A_phase_voltage_threshold_the_request_writes_is_the_one_the_read_returns(int phase, string element)
+    {
+        static string? Phase(XmlDocument doc, string ns, int phase, string element) => doc.GetElementsByTagName("PolyPhaseVoltageSettings", ns).Cast<XmlElement>()
+            .Where(e => e.GetElementsByTagName("Phase", ns)[0]?.InnerText == phase.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Select(e => e.GetElementsByTagName(element, ns)[0]?.InnerText).SingleOrDefault();
+        var written = Phase(RequestDocument("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML"), "http://www.dccinterface.co.uk/ServiceUserGateway", phase, element);
+        Assert.NotNull(written);
+        Assert.Equal(written, Phase(Mmc("ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX"), MmcRenderer.Namespace, phase, element));
     }
 
     // GCS05 (2.1) writes the gas non-disablement calendar 4.13 GCS21b reads: day profiles 1 and 2 and week profile 1 agree.

@@ -50,7 +50,6 @@ public sealed class NodeFailoverTests : IAsyncDisposable
     [Fact]
     public async Task Kill_9_one_node_of_three_under_load_and_every_acknowledged_request_is_answered_and_its_Devices_move()
     {
-        var haproxy = SeveralNodesTests.Haproxy();
         (_pgAdmin, _pgSchema) = await PostgresSchemas.CreateSchemaAsync();
         var scoped = new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString();
         var (code, output) = await _cli.RunAsync("init", "--data", _cli.Data, "--postgres", scoped);
@@ -81,11 +80,7 @@ public sealed class NodeFailoverTests : IAsyncDisposable
         var ports = Nodes.Select(_ => OpenduisProcesses.FreePort()).ToArray();
         var nodes = await Task.WhenAll(ports.Select((p, i) =>
             _cli.ServeAsync(p, "--device-latency", DeviceLatency, "--node", Nodes[i], "--node-lease", NodeLease)));
-        var front = OpenduisProcesses.FreePort();
-        var config = Path.Combine(_cli.Data, "haproxy.cfg");
-        await File.WriteAllTextAsync(config, SeveralNodesTests.HaproxyConfig(front, ports), Ct);
-        var balancer = _cli.StartLogged(new ProcessStartInfo(haproxy, ["-db", "-f", config]));
-
+        var front = await SeveralNodesTests.StartBalancerAsync(_cli, ports);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var counter = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         async Task<(ResponseCode? Code, string? Node)> SendAsync(RequestId id, CancellationToken ct)
@@ -98,21 +93,6 @@ public sealed class NodeFailoverTests : IAsyncDisposable
             var answer = new XmlDocument { PreserveWhitespace = true };
             answer.LoadXml(await response.Content.ReadAsStringAsync(ct));
             return (DuisResponse.Read(answer).ResponseCode, node);
-        }
-
-        // Until the balancer's first health checks pass it has no node to send to.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            if (balancer.HasExited) Assert.Fail("HAProxy exited: " + _cli.OutputOf(balancer));
-            try
-            {
-                using var health = await http.GetAsync($"http://127.0.0.1:{front.ToString(CultureInfo.InvariantCulture)}/health", Ct);
-                if (health.IsSuccessStatusCode) break;
-            }
-            catch (HttpRequestException) { } // not listening yet
-            Assert.True(DateTime.UtcNow < deadline, "HAProxy did not pass a request to a node within 20 s: " + _cli.OutputOf(balancer));
-            await Task.Delay(200, Ct);
         }
 
         var acknowledged = new ConcurrentBag<RequestId>();
@@ -149,7 +129,7 @@ public sealed class NodeFailoverTests : IAsyncDisposable
         Assert.True(refused.IsEmpty, $"{refused.Count} refused after the kill, e.g. {refused.FirstOrDefault()}");
         Assert.DoesNotContain($"node{Array.IndexOf(Nodes, victim) + 1}", survivors);
 
-        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
         while (acknowledged.Any(id => !answered.ContainsKey(id)) && DateTime.UtcNow < deadline) await Task.Delay(250, Ct);
         var lost = acknowledged.Where(id => !answered.ContainsKey(id)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} of {acknowledged.Count} acknowledged requests never answered after {victim} was killed " +
