@@ -162,6 +162,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             if (_security is { } security && request.SignedPreCommand is { } body
                 && security.CheckRemotePartySignature(body.GbcsPayload.Span, signed) is var check && check != RemotePartySignatureCheck.Valid)
             {
+                if (ExecutedElsewhere(command)) return DeviceAcceptance.Acknowledged;
                 Enqueue(new PendingCommand(command, deviceId, provider, useCase, counter, original, now + provider.Latency, (ushort)check));
                 return DeviceAcceptance.Acknowledged;
             }
@@ -185,6 +186,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             return new DeviceAcceptance(ResponseCode.I0, localAnswer);
         }
 
+        if (ExecutedElsewhere(command)) return localAnswer is null ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.I0, localAnswer);
+
         // Backpressure: past MaxQueued waiting commands the acknowledgement waits for room, so a User
         // sending faster than the devices answer is slowed down instead of the queue (and memory) growing without bound.
         while (Queued >= _options.MaxQueued && Volatile.Read(ref _disposed) == 0)
@@ -192,6 +195,12 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         Enqueue(new PendingCommand(command, deviceId, provider, useCase, counter, original, now + provider.Latency));
         return localAnswer is null ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.I0, localAnswer);
     }
+
+    /// <summary>
+    /// Another node sharing the database owns the Device (<see cref="RequestLease.DeviceOwner"/>): this node gives the
+    /// synchronous answer only, and the command is handed to the owner, which executes it against the Device's state.
+    /// </summary>
+    private static bool ExecutedElsewhere(DeviceCommand command) => command.Lease.DeviceOwner is not null;
 
     private DeviceAcceptance Finish(DeviceCommand command, ResponseCode refusal)
     {
@@ -435,9 +444,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                     continue;
                 }
             }
-            // The Response ID repeats when a Request ID is reused after its response; the outbox key must not.
+            // The Response ID repeats when a Request ID is reused after its response; the outbox key must not. A command
+            // executed again (after a crash, or taken over from a dead node) that had its response written already adds nothing.
             entries.Add(new OutboxEntry($"{responseId}@{pending.Command.AcceptedAt.ToUnixTimeMilliseconds()}", pending.Command.Sender,
-                pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body));
+                pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body) { SkipIfStored = true });
             answered.Add(pending.Command.Lease);
         }
         if (entries.Count > 0) await _outbox.EnqueueAsync(entries, stop);

@@ -90,6 +90,11 @@ internal static class ServeCommand
         {
             Description = "This node's name among several sharing one PostgreSQL database: the owner of its claims and queued commands, in /health and each request's log lines (default $OPENDUIS_NODE, else the machine's name and the process id).",
         };
+        var nodeLease = new Option<int>("--node-lease")
+        {
+            Description = "Seconds a node's queued commands and emulated Devices stay its own without a renewal (renewed every third of it): how long a dead node's Devices wait before the others take them over.",
+            DefaultValueFactory = _ => (int)OpenDuis.Core.AccessControl.DurableRequestLog.CommandLease.TotalSeconds,
+        };
         var sequenceWait = new Option<int>("--sequence-wait")
         {
             Description = "Seconds a sequenced request waits for its preceding request's response before it fails with E44 (the Wait Period, DUIS 3.4.3; default 60).",
@@ -98,7 +103,7 @@ internal static class ServeCommand
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, nodeName, sequenceWait, noNetwork,
+            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, nodeName, nodeLease, sequenceWait, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -115,13 +120,19 @@ internal static class ServeCommand
                 parse.InvocationConfiguration.Error.WriteLine($"--node: {notANode}");
                 return 1;
             }
+            if (parse.GetValue(nodeLease) is < 3 or > 3600)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"--node-lease {parse.GetValue(nodeLease)}: a lease of 3 to 3600 seconds is required.");
+                return 1;
+            }
             ExitCodes.EnsurePortFree(ip, parse.GetValue(port), "--port");
             ExitCodes.EnsurePortFree(ip, parse.GetValue(smkiPort), "--smki-port");
             if (parse.GetValue(reportsPort) is { } probeReports) ExitCodes.EnsurePortFree(ip, probeReports, "--reports-port");
             // Said at once: opening a large inventory can take a while before the server listens.
             output.WriteLine($"OpenDUIS starting on {ip}:{parse.GetValue(port)} with the data folder {DataFolder.Resolve(parse.GetValue(data)).Path} …");
             var clock = TimeProvider.System;
-            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true, node: node);
+            await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true, node: node,
+                nodeLease: TimeSpan.FromSeconds(parse.GetValue(nodeLease)));
             if (host.Folder.DescribeTightened(host.Tightened) is { } tightened) parse.InvocationConfiguration.Error.WriteLine(tightened);
             var chosen = parse.GetValue(profile) == "duis" ? ConnectionProfile.Duis : ConnectionProfile.Dev;
             var options = new ServerOptions

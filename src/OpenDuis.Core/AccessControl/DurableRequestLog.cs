@@ -26,7 +26,28 @@ public sealed record RequestLogBatch(IReadOnlyList<LoggedRequest> Requests, IRea
 
     /// <summary>A claimed Request ID still in progress in the store but received before this is free again (its hold passed: E55 no longer applies).</summary>
     public DateTimeOffset HeldSince { get; init; }
+
+    /// <summary>When the batch is written: a Device lease that ran out before it may be taken (a store several nodes share).</summary>
+    public DateTimeOffset Now { get; init; }
+
+    /// <summary>
+    /// Filled by a store several nodes share: the node that owns each queued command's Device once the batch is
+    /// written. A Device no live node owns becomes <see cref="Owner"/>'s, leased until <see cref="LeaseUntil"/>.
+    /// </summary>
+    public Dictionary<Eui, string>? DeviceOwners { get; init; }
+
+    /// <summary>Queued commands given to the node that owns their Device, which executes them and ends their requests.</summary>
+    public IReadOnlyList<CommandHandOver> HandOvers { get; init; } = [];
+
+    /// <summary>Requests this node ended whose entries it never held (their commands were handed to it or taken over): ended in the store by their command's key.</summary>
+    public IReadOnlyList<CommandEnding> EndedElsewhere { get; init; } = [];
 }
+
+/// <summary>A queued command given to <see cref="To"/>, the node that owns its Device.</summary>
+public readonly record struct CommandHandOver(CommandKey Command, string To);
+
+/// <summary>A request ended (<see cref="State"/>) by the node that executed its command, known by the command's key.</summary>
+public readonly record struct CommandEnding(CommandKey Command, RequestState State);
 
 /// <summary>
 /// An admitted request claimed in a shared store: its entry is written only if no request with its ID is in
@@ -86,8 +107,15 @@ public interface IRequestLogStore
     /// <summary>The stored request that names <paramref name="preceding"/> as its Preceding Request ID (E41), or null.</summary>
     Task<RequestId?> FindSuccessorAsync(RequestId preceding, CancellationToken cancellationToken = default) => Task.FromResult<RequestId?>(null);
 
-    /// <summary>Extends the lease of every command <paramref name="owner"/> holds to <paramref name="leaseUntil"/>.</summary>
+    /// <summary>Extends the lease of every command and Device <paramref name="owner"/> holds to <paramref name="leaseUntil"/>.</summary>
     Task RenewCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the commands other nodes handed to <paramref name="owner"/> (it owns their Devices), oldest first,
+    /// leased to it until <paramref name="leaseUntil"/>. Only a store several nodes share has any.
+    /// </summary>
+    Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<AcceptedCommand>>([]);
 }
 
 /// <summary>
@@ -131,6 +159,12 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan CommandLease = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// This node's lease on its queued commands and its Devices (<see cref="CommandLease"/> unless chosen): renewed every
+    /// third of it; a node dead this long has its commands and Devices taken over by the others.
+    /// </summary>
+    public TimeSpan Lease { get; }
+
     /// <summary>The node that owns the commands it queues (another node sharing the database takes them only when its lease has run out).</summary>
     public string Owner { get; }
 
@@ -142,17 +176,24 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 
         /// <summary>Null when committed; the refusal when the shared store refused the claim.</summary>
         public TaskCompletionSource<ClaimRefusal?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The node that owns the command's Device when another does (set before <see cref="Done"/> completes).</summary>
+        public string? DeviceOwner { get; set; }
     }
 
     /// <summary>A request ended: its entry, and its queued command to drop.</summary>
     private readonly record struct Ending(LoggedRequest Entry, CommandKey? Command);
 
+    /// <summary>A request whose entry this node never held ended here: its row is ended by its command's key.</summary>
+    private readonly record struct EndingElsewhere(CommandEnding Ending);
+
     private readonly bool _shared;
     private readonly TimeSpan _hold;
 
     private DurableRequestLog(InMemoryRequestLog memory, IRequestLogStore store, TimeProvider clock, TimeSpan hold, TimeSpan retention, TimeSpan? unlinkedRetention, string owner,
-        Transactions.StorageHealth? health)
+        Transactions.StorageHealth? health, TimeSpan lease)
     {
+        Lease = lease;
         _shared = store.IsShared;
         _hold = hold;
         _health = health;
@@ -164,7 +205,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         _unlinkedRetention = unlinkedRetention;
         _writer = Task.Run(WriteBehindAsync);
         // Wakes the writer when nothing else does, so the queued commands' lease is renewed while the node is idle.
-        _renewal = clock.CreateTimer(_ => _changes.Writer.TryWrite(Renewal), null, CommandLease / 3, CommandLease / 3);
+        _renewal = clock.CreateTimer(_ => _changes.Writer.TryWrite(Renewal), null, lease / 3, lease / 3);
     }
 
     private static readonly object Renewal = new();
@@ -173,8 +214,10 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     /// <summary>Loads what <paramref name="store"/> holds from the last <paramref name="retention"/> and starts writing behind.</summary>
     /// <param name="owner">This node's name in the command queue (default: the machine's name).</param>
     /// <param name="health">Told of each failed write and of the next that succeeds.</param>
+    /// <param name="lease">How long this node's commands and Devices stay its own without a renewal (default <see cref="CommandLease"/>).</param>
     public static async Task<DurableRequestLog> OpenAsync(IRequestLogStore store, TimeProvider clock, TimeSpan inProgressHold, TimeSpan retention,
-        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default, string? owner = null, Transactions.StorageHealth? health = null)
+        TimeSpan? unlinkedRetention = null, CancellationToken cancellationToken = default, string? owner = null, Transactions.StorageHealth? health = null,
+        TimeSpan? lease = null)
     {
         var memory = new InMemoryRequestLog(clock, inProgressHold, retention, unlinkedRetention);
         var now = clock.GetUtcNow();
@@ -182,7 +225,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         // Successors first, so a request named as preceding counts as linked when its turn comes.
         foreach (var request in state.Requests.OrderByDescending(r => r.Received)) memory.Restore(request);
         foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);
-        var log = new DurableRequestLog(memory, store, clock, inProgressHold, retention, unlinkedRetention, owner ?? Environment.MachineName, health);
+        var log = new DurableRequestLog(memory, store, clock, inProgressHold, retention, unlinkedRetention, owner ?? Environment.MachineName, health, lease ?? CommandLease);
         foreach (var counter in state.Smets1Counters) log._durableCounters[(counter.Originator, counter.Target)] = counter.Counter;
         return log;
     }
@@ -249,7 +292,23 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         _memory.Complete(id, outcome);
         CommandKey? command = recordedAt is { } at ? new CommandKey(id, at) : null;
         if (_memory.TryGetStored(id, out var entry)) _changes.Writer.TryWrite(new Ending(entry, command));
-        else if (command is not null) _changes.Writer.TryWrite(new Ending(default, command));
+        else if (command is { } key)
+        {
+            _changes.Writer.TryWrite(new Ending(default, command));
+            // Handed over or taken over from another node: the row is this node's to end (issue 22), though its entry is not here.
+            if (_shared) _changes.Writer.TryWrite(new EndingElsewhere(new CommandEnding(key, outcome)));
+        }
+    }
+
+    /// <summary>
+    /// The command recorded at <paramref name="recordedAt"/> goes to <paramref name="owner"/>, the node that owns its
+    /// Device: written behind (the command is already durable, so a crash before it only delays the command until
+    /// its lease runs out and another node routes it). This node forgets the request: the store answers E55 for it.
+    /// </summary>
+    public void HandOver(RequestId id, DateTimeOffset recordedAt, string owner)
+    {
+        if (_memory.TryGetStored(id, out var entry)) _memory.Forget(entry);
+        _changes.Writer.TryWrite(new CommandHandOver(new CommandKey(id, recordedAt), owner));
     }
 
     /// <summary>
@@ -262,17 +321,17 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     /// A shared store refused the claim: another node holds the Request ID in process (E55) or admitted a
     /// counter as high to the SMETS1 Device (E63). Nothing of the request is kept here.
     /// </exception>
-    public async ValueTask RecordAsync(RequestId id, AcceptedCommand? command, CancellationToken cancellationToken)
+    public async ValueTask<string?> RecordAsync(RequestId id, AcceptedCommand? command, CancellationToken cancellationToken)
     {
         Smets1Counter? counter = _memory.TryGetLastSmets1Counter(id.Originator, id.Target, out var c) ? new Smets1Counter(id.Originator, id.Target, c) : null;
         LoggedRequest? entry = _memory.TryGetStored(id, out var e) ? e : null;
         // Across nodes, E55 and E63 hold only in the database: every admission there is a claim, waited for.
         RequestClaim? claim = _shared && entry is { } admitted ? new RequestClaim(admitted, counter is not null) : null;
-        if (entry is null && command is null && counter is null && claim is null) return;
+        if (entry is null && command is null && counter is null && claim is null) return null;
         var recording = new Recording(id, claim is null ? entry : null, claim is null ? counter : null, command, claim);
         if (!_changes.Writer.TryWrite(recording))
             throw new RequestNotRecordedException($"Request {id} could not be recorded: the request log is closed.");
-        if (await recording.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false) is not { } refusal) return;
+        if (await recording.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false) is not { } refusal) return recording.DeviceOwner;
         _memory.Forget(entry!.Value);
         throw new RequestRefusedException(refusal.Code, refusal.Reason);
     }
@@ -285,8 +344,18 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     public Task<IReadOnlyList<AcceptedCommand>> ClaimCommandsAsync(int limit = int.MaxValue, CancellationToken cancellationToken = default, bool ownToo = true)
     {
         var now = _clock.GetUtcNow();
-        return _store.ClaimCommandsAsync(Owner, now, now + CommandLease, limit, cancellationToken, ownToo);
+        return _store.ClaimCommandsAsync(Owner, now, now + Lease, limit, cancellationToken, ownToo);
     }
+
+    /// <summary>Takes the commands other nodes handed to this one (it owns their Devices): each is to be executed, then completed.</summary>
+    public Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(CancellationToken cancellationToken = default) =>
+        _store.ClaimHandedCommandsAsync(Owner, _clock.GetUtcNow() + Lease, cancellationToken);
+
+    /// <summary>Whether the store is shared by several nodes, so that Devices have owners and commands are handed over.</summary>
+    public bool IsShared => _shared;
+
+    /// <summary>Wakes the follower of handed commands when another node hands one over (PostgreSQL's NOTIFY), or null: it polls.</summary>
+    public Inventory.IChangeSignal? HandedCommands { get; set; }
 
     public void EndSequence(RequestId last)
     {
@@ -318,6 +387,8 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         var finished = new List<CommandKey>();
         var recordings = new List<Recording>();
         var claims = new List<RequestClaim>();
+        var handOvers = new List<CommandHandOver>();
+        var endedElsewhere = new List<CommandEnding>();
         var flushed = new List<TaskCompletionSource>();
         void Drain()
         {
@@ -338,6 +409,8 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                         if (rec.Claim is { } claim) claims.Add(claim);
                         recordings.Add(rec);
                         break;
+                    case CommandHandOver h: handOvers.Add(h); break;
+                    case EndingElsewhere e: endedElsewhere.Add(e.Ending); break;
                     case TaskCompletionSource f: flushed.Add(f); break;
                 }
             }
@@ -346,7 +419,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             Drain();
-            if (requests.Count + counters.Count + commands.Count + finished.Count + claims.Count > 0)
+            if (requests.Count + counters.Count + commands.Count + finished.Count + claims.Count + handOvers.Count + endedElsewhere.Count > 0)
             {
                 var now = _clock.GetUtcNow();
                 // A failed write (the database busy or away) is retried until it succeeds, or until disposal gives up;
@@ -355,14 +428,19 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                 {
                     try
                     {
-                        var refused = await _store.WriteAsync(new RequestLogBatch([.. superseded, .. requests.Values], [.. counters.Values], commands, finished, Owner, now + CommandLease)
-                            { Claims = claims, HeldSince = now - _hold }).ConfigureAwait(false);
+                        var owners = _shared && commands.Count > 0 ? new Dictionary<Eui, string>() : null;
+                        var refused = await _store.WriteAsync(new RequestLogBatch([.. superseded, .. requests.Values], [.. counters.Values], commands, finished, Owner, now + Lease)
+                            { Claims = claims, HeldSince = now - _hold, Now = now, DeviceOwners = owners, HandOvers = handOvers, EndedElsewhere = endedElsewhere }).ConfigureAwait(false);
                         var refusals = refused.ToDictionary(x => x.Id);
                         foreach (var c in counters.Values) KeepDurable(c.Originator, c.Target, c.Counter);
                         foreach (var claim in claims)
                             if (claim.Smets1Target && !refusals.ContainsKey(claim.Entry.Id)) KeepDurable(claim.Entry.Id.Originator, claim.Entry.Id.Target, claim.Entry.Id.Counter);
                         foreach (var r in recordings)
+                        {
+                            if (r.Command is { } recorded && owners is not null && owners.TryGetValue(recorded.RequestId.Target, out var deviceOwner) && deviceOwner != Owner)
+                                r.DeviceOwner = deviceOwner;
                             r.Done.TrySetResult(r.Claim is { } claim && refusals.TryGetValue(claim.Entry.Id, out var refusal) ? refusal : null);
+                        }
                         _health?.Succeeded(Component);
                         break;
                     }
@@ -399,6 +477,8 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                 finished.Clear();
                 recordings.Clear();
                 claims.Clear();
+                handOvers.Clear();
+                endedElsewhere.Clear();
             }
             await RenewIfDueAsync().ConfigureAwait(false);
             await PruneIfDueAsync().ConfigureAwait(false);
@@ -437,10 +517,10 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     {
         var now = _clock.GetUtcNow();
         if (now < _nextRenewal) return;
-        _nextRenewal = now + CommandLease / 3;
+        _nextRenewal = now + Lease / 3;
         try
         {
-            await _store.RenewCommandsAsync(Owner, now + CommandLease).ConfigureAwait(false);
+            await _store.RenewCommandsAsync(Owner, now + Lease).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -63,8 +63,17 @@ public interface IRequestLog
     /// <summary>
     /// Makes an admitted request durable before it is acknowledged (<see cref="Requests.RequestLease.RecordAsync"/>):
     /// its entry, its SMETS1 counter and its command. A log that does not outlive the process has nothing to do.
+    /// Returns the node that owns the command's Device when another node sharing the database does, else null.
     /// </summary>
-    ValueTask RecordAsync(RequestId id, Requests.AcceptedCommand? command, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    ValueTask<string?> RecordAsync(RequestId id, Requests.AcceptedCommand? command, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+
+    /// <summary>
+    /// The command recorded at <paramref name="recordedAt"/> goes to <paramref name="owner"/>, the node that owns its
+    /// Device, which executes it and ends its request: this node forgets the request. A log of one node has no other.
+    /// </summary>
+    void HandOver(RequestId id, DateTimeOffset recordedAt, string owner)
+    {
+    }
 
     /// <summary>Marks a request as the Last In Sequence: a later request naming it as preceding is E46.</summary>
     void EndSequence(RequestId last);

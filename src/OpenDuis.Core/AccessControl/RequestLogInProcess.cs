@@ -19,8 +19,13 @@ public sealed class RequestLogInProcess(IRequestLog log) : IRequestsInProcess, I
 
     public RequestLease Resume(RequestId id, DateTimeOffset acceptedAt) => new(id, this, admitted: true, recordedAt: acceptedAt);
 
-    ValueTask IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) =>
+    ValueTask<string?> IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) =>
         log.RecordAsync(lease.Id, command, cancellationToken);
+
+    void IRequestLeaseIssuer.HandOver(RequestLease lease)
+    {
+        if (lease.RecordedAt is { } at && lease.DeviceOwner is { } owner) log.HandOver(lease.Id, at, owner);
+    }
 
     // A request refused before admission left no entry to end.
     void IRequestLeaseIssuer.End(RequestLease lease, RequestState? outcome)

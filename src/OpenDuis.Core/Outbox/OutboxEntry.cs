@@ -17,6 +17,13 @@ public enum OutboxKind
 /// </summary>
 public sealed record OutboxEntry(string ResponseId, Eui Recipient, string OrderingKey, OutboxKind Kind, byte[] Body)
 {
+    /// <summary>
+    /// Whether an entry whose <see cref="ResponseId"/> is stored already is the same message written again and is
+    /// skipped, instead of refusing the write: a device response of a command executed again after a crash or a
+    /// takeover (its key is the Request ID and acceptance time, so the first execution's response is this one).
+    /// </summary>
+    public bool SkipIfStored { get; init; }
+
     public static OutboxEntry ForRequest(RequestId request, string responseId, OutboxKind kind, byte[] body) =>
         new(responseId, request.Originator, request.ToString(), kind, body);
 }

@@ -35,6 +35,9 @@ public interface ISmWanExecutionStore
     /// <summary>Forgets a held request (released or cancelled); false when it was not held.</summary>
     Task<bool> ForgetHeldAsync(RequestId requestId, CancellationToken cancellationToken = default);
 
-    /// <summary>Every held request, earliest execution first.</summary>
+    /// <summary>
+    /// Every held request whose command is not in the durable command queue, earliest execution first: one still
+    /// queued returns through the queue to its Device's owner, which holds it again.
+    /// </summary>
     Task<IReadOnlyList<HeldDeviceRequest>> HeldAsync(CancellationToken cancellationToken = default);
 }

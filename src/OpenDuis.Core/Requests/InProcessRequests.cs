@@ -60,7 +60,10 @@ public sealed class InProcessRequests(TimeProvider clock, TimeSpan deviceRequest
     }
 
     // Nothing outlives the process here: there is nothing to record.
-    ValueTask IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    ValueTask<string?> IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+
+    // One process owns every Device: nothing is handed over.
+    void IRequestLeaseIssuer.HandOver(RequestLease lease) => _until.TryRemove(lease.Id, out _);
 
     void IRequestLeaseIssuer.End(RequestLease lease, AccessControl.RequestState? outcome) => _until.TryRemove(lease.Id, out _);
 

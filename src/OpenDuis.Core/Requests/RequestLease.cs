@@ -34,8 +34,14 @@ public sealed class RequestRefusedException(ResponseCode code, string message) :
 /// </summary>
 internal interface IRequestLeaseIssuer
 {
-    /// <summary>The admitted request's command (or, without one, its request-log entry) is made durable.</summary>
-    ValueTask RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken);
+    /// <summary>
+    /// The admitted request's command (or, without one, its request-log entry) is made durable. Returns the
+    /// node that owns the command's Device when that is another node sharing the database, else null.
+    /// </summary>
+    ValueTask<string?> RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken);
+
+    /// <summary>The recorded command goes to <see cref="RequestLease.DeviceOwner"/> to be executed and ended there.</summary>
+    void HandOver(RequestLease lease);
 
     /// <summary>The request ended: <paramref name="outcome"/> null when it was refused before admission (nothing kept).</summary>
     void End(RequestLease lease, RequestState? outcome);
@@ -77,6 +83,13 @@ public sealed class RequestLease
     /// <summary>When the recorded command was accepted (its key in the durable queue), once <see cref="RecordAsync"/> kept one.</summary>
     public DateTimeOffset? RecordedAt { get; private set; }
 
+    /// <summary>
+    /// The node that owns the command's Device, when another node sharing the database does (set by
+    /// <see cref="RecordAsync"/>): the network here gives only its synchronous answer, and the command is
+    /// executed by that node (<see cref="HandOver"/>), so a Device's state lives in one place.
+    /// </summary>
+    public string? DeviceOwner { get; private set; }
+
     /// <summary>The access-control pipeline admitted the request: from now on it ends by <see cref="Complete"/>.</summary>
     public void Admitted() => _admitted = true;
 
@@ -88,8 +101,21 @@ public sealed class RequestLease
     public async ValueTask RecordAsync(AcceptedCommand? command, CancellationToken cancellationToken = default)
     {
         if (_issuer is null) return;
-        await _issuer.RecordAsync(this, command, cancellationToken).ConfigureAwait(false);
-        if (command is not null) RecordedAt = command.AcceptedAt;
+        var owner = await _issuer.RecordAsync(this, command, cancellationToken).ConfigureAwait(false);
+        if (command is null) return;
+        RecordedAt = command.AcceptedAt;
+        DeviceOwner = owner;
+    }
+
+    /// <summary>
+    /// The recorded command is handed to <see cref="DeviceOwner"/> through the database's command queue: it
+    /// is executed and its request ended there, not here. Ignored when the request already ended (the
+    /// network refused it at once) or has no other owner.
+    /// </summary>
+    public void HandOver()
+    {
+        if (DeviceOwner is null || Interlocked.Exchange(ref _ended, 1) != 0) return;
+        _issuer?.HandOver(this);
     }
 
     /// <summary>The request's processing ended: its answer, Service Response or failure alert is produced.</summary>

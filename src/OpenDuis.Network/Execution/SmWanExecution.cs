@@ -111,6 +111,10 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         if (request.Definition is not { NonDevice: false } definition || !request.CommandVariant.SendsOverSmWan())
             return await _inner.AcceptAsync(command, cancellationToken);
 
+        // Another node owns the Device: it holds, sequences and executes the command once it is handed over; the
+        // network here gives only the synchronous answer (a Pre-Command check, a Command for Local Delivery).
+        if (command.Lease.DeviceOwner is not null) return await _inner.AcceptAsync(command, cancellationToken);
+
         var now = _clock.GetUtcNow();
         var executeAt = request.ExecutionDateTime;
         var dspDated = definition.FutureDated is FutureDatedPattern.Dsp or FutureDatedPattern.DspAndDevice;

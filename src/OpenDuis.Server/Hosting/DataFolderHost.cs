@@ -25,6 +25,7 @@ public sealed class DataFolderHost : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
     private Storage.Notifications.PostgresNotifications? _notifications;
+    private Storage.Notifications.PostgresNotifications? _handed;
 
     public DataFolder Folder { get; }
 
@@ -86,8 +87,9 @@ public sealed class DataFolderHost : IAsyncDisposable
 
     /// <param name="initialise">Initialise a fresh folder (<c>serve</c>); otherwise a folder that is not one is refused.</param>
     /// <param name="node">This node's name: the owner of its claims and queued commands (default <see cref="NodeName.Default"/> on PostgreSQL, <see cref="NodeName.Machine"/> on SQLite).</param>
+    /// <param name="nodeLease">How long this node's commands and Devices stay its own without a renewal (default <see cref="DurableRequestLog.CommandLease"/>).</param>
     public static async Task<DataFolderHost> OpenAsync(DataFolder folder, TimeProvider clock, CancellationToken cancellationToken = default, bool initialise = false,
-        NodeName? node = null)
+        NodeName? node = null, TimeSpan? nodeLease = null)
     {
         var tightened = folder.TightenModes();
         var stores = new DataStores(await (initialise ? folder.OpenOrInitialiseStoreAsync(cancellationToken) : folder.OpenStoreAsync(cancellationToken)));
@@ -129,9 +131,12 @@ public sealed class DataFolderHost : IAsyncDisposable
         var health = new Core.Transactions.StorageHealth(clock);
         node ??= requestLog.IsShared ? NodeName.Default : NodeName.Machine;
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
-            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, owner: node.Value, health: health);
+            OpenDuisServices.UnlinkedRequestRetention, cancellationToken, owner: node.Value, health: health, lease: nodeLease);
+        // Another node hands this one the commands of the Devices it owns, and NOTIFYs at commit: they are taken at once.
+        var handed = postgres is null ? null : new Storage.Notifications.PostgresNotifications(postgres, Storage.Notifications.PostgresNotifications.CommandChannel);
+        log.HandedCommands = handed;
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
-        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications };
+        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications, _handed = handed };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -157,6 +162,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         await Stores.DisposeAsync();
         await Schedules.DisposeAsync();
         if (_notifications is not null) await _notifications.DisposeAsync();
+        if (_handed is not null) await _handed.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
     }
 }

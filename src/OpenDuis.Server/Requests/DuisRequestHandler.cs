@@ -129,6 +129,8 @@ internal sealed partial class DuisRequestHandler(
                 await lease.RecordAsync(network is not null && request.CommandVariant.SendsOverSmWan() ? command.ToAccepted(body) : null, cancellationToken);
                 if (network is null) return Acknowledge(request, ResponseCode.I99);
                 var acceptance = await network.AcceptAsync(command, cancellationToken);
+                // Another node owns the Device (a database several nodes share): it executes the command and ends the request.
+                lease.HandOver();
                 return acceptance.Answer is { } answer ? Sign(answer, acceptance.Code) : Acknowledge(request, acceptance.Code);
             }
 

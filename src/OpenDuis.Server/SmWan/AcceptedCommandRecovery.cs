@@ -16,13 +16,22 @@ namespace OpenDuis.Server.SmWan;
 /// ResponseID, or ends in its CommandFailure DCC Alert. Runs first after the emulated SM WAN has
 /// started and before the server takes requests; then, while the server runs, every third of
 /// <see cref="DurableRequestLog.CommandLease"/> it takes over the commands of another node sharing the
-/// database whose lease ran out (the node died), so they are answered without waiting for a restart.
+/// database whose lease ran out (the node died), so they are answered without waiting for a restart,
+/// with their Devices. On a database several nodes share it also follows the commands other nodes hand
+/// to this one because it owns their Devices (issue 22): woken by NOTIFY at once, and once a second besides.
 /// </summary>
 internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRequestsInProcess inProcess, SmWanExecution execution,
     ILogger<AcceptedCommandRecovery> logger, TimeProvider? clock = null) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _takeover = Task.CompletedTask;
+    private Task _handed = Task.CompletedTask;
+    // Claimed in the database as this node's (and renewed with its lease) but not yet handed to the SM WAN: a failure
+    // part-way through a list must not leave the rest unexecuted until a restart, so they are tried again here.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<AcceptedCommand> _unresumed = new();
+
+    /// <summary>How often the commands handed to this node are looked for when no notification wakes it.</summary>
+    public static readonly TimeSpan HandedPoll = TimeSpan.FromSeconds(1);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -30,17 +39,46 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
         await ResumeAsync(commands, cancellationToken);
         if (commands.Count > 0) LogResumed(logger, commands.Count);
         _takeover = Task.Run(TakeOverAsync, CancellationToken.None);
+        if (log.IsShared) _handed = Task.Run(FollowHandedAsync, CancellationToken.None);
+    }
+
+    private async Task FollowHandedAsync()
+    {
+        var failing = false;
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (log.HandedCommands is { IsListening: true } signal) await signal.WaitAsync(HandedPoll, _stopping.Token);
+                else await Task.Delay(HandedPoll, clock ?? TimeProvider.System, _stopping.Token);
+                await ResumeUnresumedAsync(_stopping.Token);
+                var commands = await log.ClaimHandedCommandsAsync(_stopping.Token);
+                if (commands.Count > 0) await ResumeAsync(commands, _stopping.Token);
+                failing = false;
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Said once per failure; the commands stay queued for this node meanwhile (and move on if it dies).
+                if (!failing) LogHandedFailed(logger, e.Message);
+                failing = true;
+            }
+        }
     }
 
     private async Task TakeOverAsync()
     {
-        using var timer = new PeriodicTimer(DurableRequestLog.CommandLease / 3, clock ?? TimeProvider.System);
+        using var timer = new PeriodicTimer(log.Lease / 3, clock ?? TimeProvider.System);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
             {
                 try
                 {
+                    await ResumeUnresumedAsync(_stopping.Token);
                     var commands = await log.ClaimCommandsAsync(cancellationToken: _stopping.Token, ownToo: false);
                     if (commands.Count == 0) continue;
                     await ResumeAsync(commands, _stopping.Token);
@@ -58,31 +96,53 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
         }
     }
 
+    private async Task ResumeUnresumedAsync(CancellationToken cancellationToken)
+    {
+        var again = new List<AcceptedCommand>();
+        while (_unresumed.TryDequeue(out var command)) again.Add(command);
+        if (again.Count > 0) await ResumeAsync(again, cancellationToken);
+    }
+
     private async Task ResumeAsync(IReadOnlyList<AcceptedCommand> commands, CancellationToken cancellationToken)
     {
-        foreach (var kept in commands)
+        for (var i = 0; i < commands.Count; i++)
         {
-            var lease = inProcess.Resume(kept.RequestId, kept.AcceptedAt);
-            DuisRequest request;
             try
             {
-                request = DuisRequest.Read(SecureXml.Default.Load(kept.RequestXml));
+                await ResumeAsync(commands[i], cancellationToken);
             }
-            catch (Exception e) when (e is XmlRefusedException or DuisFormatException or System.Xml.XmlException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                // It was read once before it was accepted: only a damaged database gives this. Acknowledged all the same,
-                // so it ends in its failure alert, not in silence.
-                await execution.FailUnreadableAsync(kept.RequestId, kept.Schedule, lease, e.Message, cancellationToken);
-                continue;
+                // The one that failed may have gone part of the way: executed again, it is answered with the same ResponseID.
+                foreach (var rest in commands.Skip(i)) _unresumed.Enqueue(rest);
+                throw;
             }
-            await execution.ResumeAsync(new DeviceCommand(request, kept.Sender, kept.AcceptedAt, kept.Schedule) { Lease = lease }, cancellationToken);
         }
+    }
+
+    private async Task ResumeAsync(AcceptedCommand kept, CancellationToken cancellationToken)
+    {
+        var lease = inProcess.Resume(kept.RequestId, kept.AcceptedAt);
+        DuisRequest request;
+        try
+        {
+            request = DuisRequest.Read(SecureXml.Default.Load(kept.RequestXml));
+        }
+        catch (Exception e) when (e is XmlRefusedException or DuisFormatException or System.Xml.XmlException)
+        {
+            // It was read once before it was accepted: only a damaged database gives this. Acknowledged all the same,
+            // so it ends in its failure alert, not in silence.
+            await execution.FailUnreadableAsync(kept.RequestId, kept.Schedule, lease, e.Message, cancellationToken);
+            return;
+        }
+        await execution.ResumeAsync(new DeviceCommand(request, kept.Sender, kept.AcceptedAt, kept.Schedule) { Lease = lease }, cancellationToken);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
         await _takeover;
+        await _handed;
     }
 
     public async ValueTask DisposeAsync()
@@ -96,6 +156,9 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} device command(s) of a node whose lease ran out (it stopped or died) were taken over to be executed here")]
     private static partial void LogTakenOver(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The device commands other nodes handed to this one (it owns their Devices) could not be taken ({Reason}); tried again shortly")]
+    private static partial void LogHandedFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Other nodes' expired device commands could not be taken over ({Reason}); tried again shortly")]
     private static partial void LogTakeOverFailed(ILogger logger, string reason);

@@ -76,7 +76,10 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await c.QueryAsync<HeldRow>(new CommandDefinition(
             "SELECT request_id AS RequestId, sender AS Sender, accepted_us AS AcceptedUs, execute_us AS ExecuteUs, schedule_id AS ScheduleId, request_xml AS RequestXml " +
-            "FROM held_requests ORDER BY execute_us, request_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            // One with its command still queued comes back through the command queue, to its Device's owner (another node
+            // sharing the database may hold it now): read here too, it would be released twice.
+            "FROM held_requests h WHERE NOT EXISTS (SELECT 1 FROM device_commands c WHERE c.request_id = h.request_id) " +
+            "ORDER BY execute_us, request_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => new HeldDeviceRequest(Protocol.Domain.RequestId.Parse(r.RequestId), Eui.Parse(r.Sender), Db.Time(r.AcceptedUs),
             Db.Time(r.ExecuteUs), r.RequestXml, r.ScheduleId is { } s ? new DspScheduleId((ulong)s) : null))];
     }

@@ -16,6 +16,9 @@ public sealed class PostgresNotifications : IChangeSignal, IAsyncDisposable
     /// <summary>The channel the inventory's triggers notify (migration 0025), with the schema as payload.</summary>
     public const string SmiChannel = "openduis_smi_changes";
 
+    /// <summary>The channel a node notifies when it hands a command to the node that owns its Device (migration 0026), with the schema as payload.</summary>
+    public const string CommandChannel = "openduis_device_commands";
+
     private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(1);
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _channel;

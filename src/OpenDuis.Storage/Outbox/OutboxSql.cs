@@ -21,12 +21,12 @@ public static class OutboxSql
     public static async Task EnqueueAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<OutboxEntry> entries, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         if (entries.Count == 0) return;
-        // One command bound per row: the statement is parsed once for the whole batch.
+        // One command bound per row: the statement is parsed once for the whole batch (twice where it mixes kinds of entry).
+        const string Insert = "INSERT INTO outbox (response_id, recipient, ordering_key, kind, body, created_at, next_attempt_at) " +
+                              "VALUES (@ResponseId, @Recipient, @OrderingKey, @Kind, @Body, @Now, @Now)";
+        const string InsertNew = Insert + " ON CONFLICT (response_id) DO NOTHING";
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText =
-            "INSERT INTO outbox (response_id, recipient, ordering_key, kind, body, created_at, next_attempt_at) " +
-            "VALUES (@ResponseId, @Recipient, @OrderingKey, @Kind, @Body, @Now, @Now)";
         DbParameter Parameter(string name, DbType type)
         {
             var p = insert.CreateParameter();
@@ -48,6 +48,8 @@ public static class OutboxSql
             orderingKey.Value = e.OrderingKey;
             kind.Value = e.Kind.ToString();
             body.Value = e.Body;
+            var text = e.SkipIfStored ? InsertNew : Insert;
+            if (!ReferenceEquals(insert.CommandText, text)) insert.CommandText = text;
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -99,6 +99,12 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         var claimed = batch.Claims.Count == 0 ? null : batch.Claims.Select(k => (k.Entry.Id, k.Entry.Received)).ToHashSet();
         bool IsEnding(LoggedRequest r) => r.State != RequestState.InProgress && claimed?.Contains((r.Id, r.Received)) != true;
         await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests, ending: true, IsEnding, cancellationToken).ConfigureAwait(false);
+        if (IsShared && batch.EndedElsewhere.Count > 0)
+            // Ended by the node that executed the command (handed to it, or taken over), whose memory never held the entry.
+            await c.ExecuteAsync(new CommandDefinition(
+                $"UPDATE request_log SET state = @State WHERE request_id = @RequestId AND owner = @Owner AND state = '{nameof(RequestState.InProgress)}' AND received_us <= @AcceptedUs",
+                batch.EndedElsewhere.Select(e => new { State = e.State.ToString(), RequestId = e.Command.RequestId.ToString(), batch.Owner, AcceptedUs = Db.Micros(e.Command.AcceptedAt) }),
+                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var refused = await ClaimAsync(c, tx, batch, cancellationToken).ConfigureAwait(false);
         await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests, ending: false, IsEnding, cancellationToken).ConfigureAwait(false);
         // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
@@ -108,11 +114,12 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                 "ON CONFLICT (originator, target) DO UPDATE SET counter = excluded.counter",
                 batch.Counters.Select(k => new { Originator = Db.Key(k.Originator), Target = Db.Key(k.Target), Counter = unchecked((long)k.Counter) }),
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (batch.Commands.Count > 0)
+        var kept = batch.Commands.Where(k => refused.All(r => r.Id != k.RequestId)).ToList();
+        if (kept.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO device_commands (request_id, accepted_us, sender, schedule_id, request_xml, owner, lease_until_us) " +
                 "VALUES (@RequestId, @AcceptedUs, @Sender, @ScheduleId, @RequestXml, @Owner, @LeaseUntilUs) ON CONFLICT (request_id, accepted_us) DO NOTHING",
-                batch.Commands.Where(k => refused.All(r => r.Id != k.RequestId)).Select(k => new
+                kept.Select(k => new
                 {
                     RequestId = k.RequestId.ToString(),
                     AcceptedUs = Db.Micros(k.AcceptedAt),
@@ -122,6 +129,11 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                     batch.Owner,
                     LeaseUntilUs = Db.Micros(batch.LeaseUntil),
                 }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (IsShared && batch.DeviceOwners is { } owners && kept.Count > 0)
+            foreach (var (device, owner) in await ClaimDevicesAsync(c, tx, batch.Owner, kept.Select(k => k.RequestId.Target), batch.Now, batch.LeaseUntil, cancellationToken).ConfigureAwait(false))
+                owners[device] = owner;
+        if (IsShared && batch.HandOvers.Count > 0)
+            await HandOverAsync(c, tx, batch.Owner, batch.HandOvers.Select(h => (h.Command, h.To)).ToList(), batch.LeaseUntil, cancellationToken).ConfigureAwait(false);
         if (batch.FinishedCommands.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM device_commands WHERE request_id = @RequestId AND accepted_us = @AcceptedUs",
@@ -129,6 +141,48 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return refused;
+    }
+
+    /// <summary>
+    /// Each Device's owner (a shared store): a Device no live node owns (no lease, or its lease ran out) becomes
+    /// <paramref name="owner"/>'s until <paramref name="until"/>, and one it owns already has its lease renewed. Rows are
+    /// taken in Device order, as every writer of device_leases takes them, so two nodes' transactions cannot deadlock.
+    /// </summary>
+    private static async Task<Dictionary<Eui, string>> ClaimDevicesAsync(DbConnection c, DbTransaction tx, string owner, IEnumerable<Eui> devices,
+        DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var ids = devices.Select(d => d.ToString()).Distinct().ToArray();
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO device_leases (device_id, owner, lease_until_us) SELECT d, @Owner, @Until FROM unnest(@Devices) AS d ORDER BY d " +
+            "ON CONFLICT (device_id) DO UPDATE SET owner = excluded.owner, lease_until_us = excluded.lease_until_us " +
+            "WHERE device_leases.owner = excluded.owner OR device_leases.lease_until_us < @Now",
+            new { Owner = owner, Until = Db.Micros(until), Now = Db.Micros(now), Devices = ids }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await c.QueryAsync<(string Device, string Owner)>(new CommandDefinition(
+            "SELECT device_id, owner FROM device_leases WHERE device_id = ANY(@Devices)", new { Devices = ids }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.ToDictionary(r => Eui.Parse(r.Device), r => r.Owner);
+    }
+
+    /// <summary>
+    /// Gives queued commands to the nodes that own their Devices (a shared store), with their requests' rows (the
+    /// owner ends them), leased as long as the owner's Device lease, so a command given to a node that died is
+    /// taken over with its Devices; the owners are woken by NOTIFY at commit.
+    /// </summary>
+    private static async Task HandOverAsync(DbConnection c, DbTransaction tx, string from, IReadOnlyList<(CommandKey Command, string To)> handOvers,
+        DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var rows = handOvers.Select(h => new
+        {
+            RequestId = h.Command.RequestId.ToString(), AcceptedUs = Db.Micros(h.Command.AcceptedAt), Device = h.Command.RequestId.Target.ToString(),
+            h.To, From = from, Until = Db.Micros(until),
+        }).ToList();
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE device_commands SET owner = @To, handed = TRUE, lease_until_us = COALESCE((SELECT lease_until_us FROM device_leases WHERE device_id = @Device AND owner = @To), @Until) " +
+            "WHERE request_id = @RequestId AND accepted_us = @AcceptedUs AND owner = @From", rows, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(
+            $"UPDATE request_log SET owner = @To WHERE request_id = @RequestId AND owner = @From AND state = '{nameof(RequestState.InProgress)}'",
+            rows, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition($"SELECT pg_notify('{Notifications.PostgresNotifications.CommandChannel}', current_schema())",
+            transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -252,16 +306,33 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var rows = (await c.QueryAsync<CommandRow>(new CommandDefinition(
-            "UPDATE device_commands SET owner = @Owner, lease_until_us = @Until WHERE (request_id, accepted_us) IN (" +
+            $"UPDATE device_commands SET owner = @Owner, lease_until_us = @Until{(IsShared ? ", handed = FALSE" : "")} WHERE (request_id, accepted_us) IN (" +
             $"SELECT request_id, accepted_us FROM device_commands WHERE {(ownToo ? "owner = @Owner OR " : "")}lease_until_us < @Now " +
             $"ORDER BY accepted_us LIMIT @Limit{ClaimLock}) " +
             "RETURNING request_id AS RequestId, accepted_us AS AcceptedUs, sender AS Sender, schedule_id AS ScheduleId, request_xml AS RequestXml",
             new { Owner = owner, Until = Db.Micros(leaseUntil), Now = Db.Micros(now), Limit = (long)limit }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
-        // The node that takes a command over ends its request, so it takes the request's row too.
-        if (IsShared && rows.Count > 0)
+        if (IsShared)
+        {
+            if (rows.Count > 0)
+            {
+                // The node that takes a command over ends its request, so it takes the request's row too.
+                await c.ExecuteAsync(new CommandDefinition(
+                    $"UPDATE request_log SET owner = @Owner WHERE request_id = @RequestId AND state = '{nameof(RequestState.InProgress)}'",
+                    rows.Select(r => new { Owner = owner, r.RequestId }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                // With their Devices: a Device another live node owns meanwhile gets its commands handed to that node.
+                var owners = await ClaimDevicesAsync(c, tx, owner, rows.Select(r => r.Target), now, leaseUntil, cancellationToken).ConfigureAwait(false);
+                var elsewhere = rows.Where(r => owners.TryGetValue(r.Target, out var o) && o != owner).ToList();
+                if (elsewhere.Count > 0)
+                    await HandOverAsync(c, tx, owner, [.. elsewhere.Select(r => (new CommandKey(r.ToCommand().RequestId, Db.Time(r.AcceptedUs)), owners[r.Target]))],
+                        leaseUntil, cancellationToken).ConfigureAwait(false);
+                rows = [.. rows.Except(elsewhere)];
+            }
+            // A dead node's Devices with nothing queued move too, so the lease table says who holds each Device.
             await c.ExecuteAsync(new CommandDefinition(
-                $"UPDATE request_log SET owner = @Owner WHERE request_id = @RequestId AND state = '{nameof(RequestState.InProgress)}'",
-                rows.Select(r => new { Owner = owner, r.RequestId }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "UPDATE device_leases SET owner = @Owner, lease_until_us = @Until WHERE device_id IN (" +
+                "SELECT device_id FROM device_leases WHERE lease_until_us < @Now ORDER BY device_id LIMIT 1000 FOR UPDATE SKIP LOCKED)",
+                new { Owner = owner, Until = Db.Micros(leaseUntil), Now = Db.Micros(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.OrderBy(r => r.AcceptedUs).ThenBy(r => r.RequestId, StringComparer.Ordinal).Select(r => r.ToCommand())];
     }
@@ -288,6 +359,21 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await c.ExecuteAsync(new CommandDefinition("UPDATE device_commands SET lease_until_us = @Until WHERE owner = @Owner",
             new { Owner = owner, Until = Db.Micros(leaseUntil) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (IsShared)
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE device_leases SET lease_until_us = @Until WHERE device_id IN (SELECT device_id FROM device_leases WHERE owner = @Owner ORDER BY device_id FOR UPDATE)",
+                new { Owner = owner, Until = Db.Micros(leaseUntil) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
+    {
+        if (!IsShared) return [];
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<CommandRow>(new CommandDefinition(
+            "UPDATE device_commands SET handed = FALSE, lease_until_us = @Until WHERE owner = @Owner AND handed " +
+            "RETURNING request_id AS RequestId, accepted_us AS AcceptedUs, sender AS Sender, schedule_id AS ScheduleId, request_xml AS RequestXml",
+            new { Owner = owner, Until = Db.Micros(leaseUntil) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.OrderBy(r => r.AcceptedUs).ThenBy(r => r.RequestId, StringComparer.Ordinal).Select(r => r.ToCommand())];
     }
 
     private sealed class CommandRow
@@ -297,6 +383,8 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         public string Sender { get; set; } = "";
         public long? ScheduleId { get; set; }
         public byte[] RequestXml { get; set; } = [];
+
+        public Eui Target => Protocol.Domain.RequestId.Parse(RequestId).Target;
 
         public AcceptedCommand ToCommand() => new(Protocol.Domain.RequestId.Parse(RequestId), Eui.Parse(Sender), Db.Time(AcceptedUs), RequestXml,
             ScheduleId is { } s ? new Core.Schedules.DspScheduleId((ulong)s) : null);

@@ -361,24 +361,26 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         }
     }
 
-    /// <summary>HAProxy in front of the nodes (round robin, health checks on /health), once every node has answered through it.</summary>
-    private async Task<int> StartBalancerAsync(IEnumerable<int> ports)
+    private Task<int> StartBalancerAsync(IEnumerable<int> ports) => StartBalancerAsync(_cli, ports);
+
+    /// <summary>HAProxy in front of the nodes (round robin, health checks on /health), once every node has answered through it: its port.</summary>
+    internal static async Task<int> StartBalancerAsync(OpenduisProcesses cli, IEnumerable<int> ports)
     {
         var haproxy = new[] { "/usr/sbin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists)
             ?? throw Prerequisite.Missing("HAProxy (apt-get install haproxy)");
         var backends = ports.ToList();
         var front = OpenduisProcesses.FreePort();
-        var config = Path.Combine(_cli.Data, "haproxy.cfg");
+        var config = Path.Combine(cli.Data, "haproxy.cfg");
         await File.WriteAllTextAsync(config, HaproxyConfig(front, backends), Ct);
         // In the foreground (-db), its output read as it comes.
-        var balancer = _cli.StartLogged(new ProcessStartInfo(haproxy, ["-db", "-f", config]));
+        var balancer = cli.StartLogged(new ProcessStartInfo(haproxy, ["-db", "-f", config]));
         // Until the balancer's first health checks pass, it has no node to send to.
         using var http = new HttpClient();
         var answered = new HashSet<string>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (answered.Count < backends.Count && DateTime.UtcNow < deadline)
         {
-            if (balancer.HasExited) Assert.Fail("HAProxy exited: " + _cli.OutputOf(balancer));
+            if (balancer.HasExited) Assert.Fail("HAProxy exited: " + cli.OutputOf(balancer));
             try
             {
                 using var health = await http.GetAsync($"http://127.0.0.1:{front.ToString(CultureInfo.InvariantCulture)}/health", Ct);
@@ -387,7 +389,7 @@ public sealed class SeveralNodesTests : IAsyncDisposable
             catch (HttpRequestException) { } // not listening yet
             await Task.Delay(100, Ct);
         }
-        Assert.True(answered.Count == backends.Count, $"Only {string.Join(", ", answered)} answered through HAProxy: " + _cli.OutputOf(balancer));
+        Assert.True(answered.Count == backends.Count, $"Only {string.Join(", ", answered)} answered through HAProxy: " + cli.OutputOf(balancer));
         return front;
     }
 

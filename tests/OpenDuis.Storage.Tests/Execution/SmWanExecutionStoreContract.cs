@@ -20,6 +20,9 @@ public abstract class SmWanExecutionStoreContract : IAsyncLifetime
 
     protected abstract ValueTask DropAsync();
 
+    /// <summary>The request log's store on the same database (its durable command queue).</summary>
+    protected abstract Task<Core.AccessControl.IRequestLogStore> OpenRequestLogAsync();
+
     public async ValueTask InitializeAsync() => _store = await OpenAsync();
 
     public ValueTask DisposeAsync() => DropAsync();
@@ -60,6 +63,22 @@ public abstract class SmWanExecutionStoreContract : IAsyncLifetime
         Assert.False(await _store.ForgetHeldAsync(early.RequestId, Ct));
         Assert.Equal([late.RequestId], (await _store.HeldAsync(Ct)).Select(h => h.RequestId));
     }
+
+    [Fact]
+    public async Task A_held_request_whose_command_is_still_queued_is_not_read_back_here_it_returns_through_the_command_queue()
+    {
+        var supplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");
+        var at = new DateTimeOffset(2027, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        var queued = new HeldDeviceRequest(new RequestId(supplier, Eui.Parse("00-DB-12-34-56-78-90-A0"), 3), supplier, at, at.AddHours(1), Encoding.UTF8.GetBytes("<queued/>"));
+        var alone = queued with { RequestId = new RequestId(supplier, Eui.Parse("00-DB-12-34-56-78-90-A6"), 4), RequestXml = Encoding.UTF8.GetBytes("<alone/>") };
+        await _store.HoldAsync(queued, Ct);
+        await _store.HoldAsync(alone, Ct);
+        var log = await OpenRequestLogAsync();
+        await log.WriteAsync(new Core.AccessControl.RequestLogBatch([], [], [new AcceptedCommand(queued.RequestId, supplier, at, queued.RequestXml)], [], "node-a", at.AddMinutes(1)), Ct);
+
+        // Its command goes to its Device's owner (another node, on a shared database), which holds it again: read here too, it would be released twice.
+        Assert.Equal([alone.RequestId], (await _store.HeldAsync(Ct)).Select(h => h.RequestId));
+    }
 }
 
 public sealed class SqliteSmWanExecutionStoreTests : SmWanExecutionStoreContract
@@ -68,6 +87,9 @@ public sealed class SqliteSmWanExecutionStoreTests : SmWanExecutionStoreContract
 
     protected override async Task<ISmWanExecutionStore> OpenAsync() =>
         await SqliteSmWanExecutionStore.OpenAsync(Path.Combine(_dir, "openduis.db"), Ct);
+
+    protected override async Task<Core.AccessControl.IRequestLogStore> OpenRequestLogAsync() =>
+        await Storage.RequestLog.SqliteRequestLogStore.OpenAsync(Path.Combine(_dir, "openduis.db"), Ct);
 
     protected override ValueTask DropAsync()
     {
@@ -90,6 +112,9 @@ public sealed class PostgresSmWanExecutionStoreTests : SmWanExecutionStoreContra
         _dataSource = NpgsqlDataSource.Create(scoped);
         return await PostgresSmWanExecutionStore.OpenAsync(_dataSource, Ct);
     }
+
+    protected override async Task<Core.AccessControl.IRequestLogStore> OpenRequestLogAsync() =>
+        await Storage.RequestLog.PostgresRequestLogStore.OpenAsync(_dataSource!, Ct);
 
     protected override async ValueTask DropAsync()
     {

@@ -94,6 +94,18 @@ public sealed class OutboxStoreContractTests
 
     [Theory]
     [MemberData(nameof(Engines))]
+    public async Task A_device_response_written_again_by_a_command_executed_again_is_skipped_not_refused(string engine)
+    {
+        var store = await OpenAsync(engine);
+        await store.EnqueueAsync([Entry("again", "D") with { SkipIfStored = true }], Ct);
+
+        // Executed again after a crash or a takeover: the same response is in the outbox already; the rest of the batch is written.
+        await store.EnqueueAsync([Entry("again", "D") with { SkipIfStored = true }, Entry("next", "E")], Ct);
+        Assert.Equal(2, await store.CountUndeliveredAsync(Ct));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
     public async Task A_round_of_outcomes_is_recorded_together_delivered_leave_and_retries_wait_their_time(string engine)
     {
         var store = await OpenAsync(engine);

@@ -16,6 +16,7 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
     private static readonly Eui Supplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");
     private static readonly Eui Esme = Eui.Parse("00-DB-12-34-56-78-90-A0");
+    private static readonly Eui OtherEsme = Eui.Parse("00-DB-12-34-56-78-90-A6");
     private static readonly Eui Smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
     private static readonly TimeSpan Hold = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Retention = TimeSpan.FromDays(1);
@@ -217,7 +218,8 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
     {
         var store = await OpenStoreAsync();
         var first = Entry(70, Esme);
-        var second = Entry(71, Esme, at: Now.AddSeconds(1));
+        // On two Devices: on a shared store a command goes with its Device, and node-b takes the first one's Device with it.
+        var second = Entry(71, OtherEsme, at: Now.AddSeconds(1));
         var lease = DurableRequestLog.CommandLease;
         await store.WriteAsync(new RequestLogBatch([first, second], [], [Command(first), Command(second)], [], "node-a", Now + lease), Ct);
 

@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Requests;
@@ -16,6 +17,7 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 7, 0, 0, TimeSpan.Zero);
     private static readonly Eui Supplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");
     private static readonly Eui Esme = Eui.Parse("00-DB-12-34-56-78-90-A0");
+    private static readonly Eui OtherEsme = Eui.Parse("00-DB-12-34-56-78-90-A6");
     private static readonly Eui Smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
     private static readonly TimeSpan Hold = TimeSpan.FromMinutes(5);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -146,6 +148,74 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
         Assert.Equal(entry.Id, Assert.Single(await a.ClaimCommandsAsync("node-a", later, later + TimeSpan.FromMinutes(2), 10, Ct)).RequestId);
         await a.WriteAsync(new RequestLogBatch([entry with { State = RequestState.Succeeded }], [], [], [new CommandKey(entry.Id, entry.Received)], "node-a"), Ct);
         Assert.Empty(await b.WriteAsync(Claim(entry with { Received = later }, heldSince: later - Hold) with { Owner = "node-b" }, Ct));
+    }
+
+    private static AcceptedCommand Command(LoggedRequest entry) => new(entry.Id, Supplier, entry.Received, "<Request/>"u8.ToArray());
+
+    /// <summary>A batch that claims and queues <paramref name="entries"/>' commands as <paramref name="owner"/> at <paramref name="now"/>, filling <paramref name="owners"/>.</summary>
+    private static RequestLogBatch Queue(string owner, DateTimeOffset now, Dictionary<Eui, string> owners, params LoggedRequest[] entries) =>
+        new([], [], [.. entries.Select(Command)], [], owner, now + TimeSpan.FromSeconds(30))
+            { Claims = [.. entries.Select(e => new RequestClaim(e, false))], HeldSince = now - Hold, Now = now, DeviceOwners = owners };
+
+    private async Task<Dictionary<string, string>> DeviceOwnersAsync()
+    {
+        await using var c = new NpgsqlConnection(_scoped);
+        return (await c.QueryAsync<(string Device, string Owner)>("SELECT device_id, owner FROM device_leases")).ToDictionary(r => r.Device, r => r.Owner);
+    }
+
+    [Fact]
+    public async Task A_command_admitted_on_a_node_that_does_not_own_its_Device_is_handed_to_the_owner_which_ends_its_request()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
+        // Node a queues the first command for the ESME: the Device is a's.
+        var first = Entry(800, Esme);
+        Assert.True(a.TryAdmit(first, smets1Target: false));
+        Assert.Null(await a.RecordAsync(first.Id, Command(first), Ct));
+
+        // Node b admits the next one: a owns the Device, so b hands the command over and forgets the request.
+        var second = Entry(801, Esme);
+        Assert.True(b.TryAdmit(second, smets1Target: false));
+        Assert.Equal("node-a", await b.RecordAsync(second.Id, Command(second), Ct));
+        b.HandOver(second.Id, second.Received, "node-a");
+        await b.FlushAsync(Ct);
+        Assert.False(b.TryGet(second.Id, out _));
+        Assert.Empty(await b.ClaimHandedCommandsAsync(Ct));
+        var handed = Assert.Single(await a.ClaimHandedCommandsAsync(Ct));
+        Assert.Equal(second.Id, handed.RequestId);
+        Assert.Empty(await a.ClaimHandedCommandsAsync(Ct)); // taken once
+
+        // Node a executes it and ends the request its memory never held: the row ends (the ID is free), the command leaves the queue.
+        a.Complete(second.Id, RequestState.Succeeded, handed.AcceptedAt);
+        await a.FlushAsync(Ct);
+        Assert.True(b.TryGetPreceding(second.Id, out var seen));
+        Assert.Equal(RequestState.Succeeded, seen.State);
+        await using var db = new NpgsqlConnection(_scoped);
+        Assert.Equal(0L, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM device_commands WHERE request_id = @Id", new { Id = second.Id.ToString() }));
+    }
+
+    [Fact]
+    public async Task A_dead_nodes_Devices_move_with_its_commands_and_a_command_whose_Device_another_node_took_meanwhile_goes_to_that_node()
+    {
+        var (a, b, c) = (await NodeAsync(), await NodeAsync(), await NodeAsync());
+        var owners = new Dictionary<Eui, string>();
+        var onEsme = Entry(900, Esme);
+        var onOther = Entry(901, OtherEsme);
+        Assert.Empty(await a.WriteAsync(Queue("node-a", Now, owners, onEsme, onOther), Ct));
+        Assert.Equal("node-a", owners[Esme]);
+        Assert.Equal("node-a", owners[OtherEsme]);
+
+        // Node a died. Once its lease ran out node c queues a new command for the ESME: the Device is c's now.
+        var later = Now + TimeSpan.FromSeconds(31);
+        owners.Clear();
+        Assert.Empty(await c.WriteAsync(Queue("node-c", later, owners, Entry(902, Esme, later)), Ct));
+        Assert.Equal("node-c", owners[Esme]);
+
+        // Node b takes a's commands over: the other ESME's with its Device; the ESME's goes to node c, its live owner.
+        Assert.Equal(onOther.Id, Assert.Single(await b.ClaimCommandsAsync("node-b", later, later + TimeSpan.FromSeconds(30), 10, Ct, ownToo: false)).RequestId);
+        Assert.Equal(onEsme.Id, Assert.Single(await c.ClaimHandedCommandsAsync("node-c", later + TimeSpan.FromSeconds(30), Ct)).RequestId);
+        Assert.Equal(new Dictionary<string, string> { [Esme.ToString()] = "node-c", [OtherEsme.ToString()] = "node-b" }, await DeviceOwnersAsync());
     }
 
     [Fact]

@@ -78,7 +78,8 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
         var serve = StartLogged(psi);
         _serveLog = _logs[serve];
         using var http = new HttpClient();
-        for (var i = 0; i < 300; i++)
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline)
         {
             try
             {
@@ -88,8 +89,11 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
             if (serve.HasExited) Assert.Fail("openduis serve exited: " + OutputOf(serve));
             await Task.Delay(100, Ct);
         }
-        throw new TimeoutException("openduis serve did not answer /health within 30 s");
+        throw new TimeoutException($"openduis serve did not answer /health within {StartTimeout.TotalSeconds:0} s");
     }
+
+    /// <summary>How long <see cref="ServeAsync"/> waits for /health (several nodes starting at once on a busy machine take longer).</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Starts a long-running process whose output is read as it comes (see <see cref="OutputOf"/>):

@@ -95,6 +95,16 @@ public static class ServedRequests
         return new DuisRequest(t.SchemaVersion, new RequestId(originator, device, counter), t.CommandVariant, t.ServiceReference, t.ServiceReferenceVariant, t.Body);
     }
 
+    /// <summary>Signs 4.1.1 requests (<see cref="Read411"/>) from the demo Supplier with its key in the data folder's key store.</summary>
+    public static Func<RequestId, byte[]> Read411Signer(string dataFolder)
+    {
+        var folder = new Storage.DataFolder(dataFolder);
+        var keys = OpenDuis.Protocol.Keys.KeyStore.Load(folder.ReadSettings().Keys ?? folder.DefaultKeysPath);
+        var security = new DuisSecurity(keys);
+        var supplierKey = keys.FindXmlSigningKey(Core.Demo.DemoEnvironment.Supplier)!;
+        return id => security.SignAndSerialise(Read411(id.Originator, id.Target, id.Counter).ToXmlDocument(), supplierKey);
+    }
+
     public static async Task<ResponseCode> PostAsync(HttpClient http, int port, byte[] body, CancellationToken ct)
     {
         using var content = new ByteArrayContent(body);
