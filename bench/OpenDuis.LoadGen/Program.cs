@@ -77,10 +77,9 @@ if (network is not null && endpoint is not null)
 // also watches it during the load as an operator would: the Traffic page reloaded every second, its live stream open.
 await using var server = await DuisServer.StartAsync(options, s =>
 {
-    if (settings.Console)
-        s.AddOpenDuisWithConsole(host.Options() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
-    else
-        s.AddOpenDuis(host.Options() with { Network = network });
+    var openDuis = s.AddOpenDuis(host).AddAnomalyDetection();
+    if (network is not null) openDuis.AddSmWan(o => o.Network = network);
+    if (settings.Console) openDuis.AddOperatorConsole(new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
 });
 
 var security = new DuisSecurity(host.Keys);

@@ -53,7 +53,7 @@ public sealed class ImportJobs(ConsoleContext context, SmiCache cache)
         try
         {
             var progress = new Progress<ImportProgress>(p => job.Progress = p);
-            var result = await CsvImporter.ImportAsync(context.Parts.Store, CsvKind.Devices, path, progress);
+            var result = await CsvImporter.ImportAsync(context.Store, CsvKind.Devices, path, progress);
             if (result.Succeeded) cache.AdmitImported(await ReadDevicesAsync(path));
             job.Result = result;
         }

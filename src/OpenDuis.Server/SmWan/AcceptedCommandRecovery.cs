@@ -17,8 +17,9 @@ namespace OpenDuis.Server.SmWan;
 /// started and before the server takes requests; then, while the server runs, every third of
 /// <see cref="DurableRequestLog.CommandLease"/> it takes over the commands of another node sharing the
 /// database whose lease ran out (the node died), so they are answered without waiting for a restart.
+/// With a request log in memory (no <paramref name="durable"/>) nothing outlives the process: it does nothing.
 /// </summary>
-internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRequestsInProcess inProcess, SmWanExecution execution,
+internal sealed partial class AcceptedCommandRecovery(DurableRequestLog? durable, IRequestsInProcess inProcess, SmWanExecution execution,
     ILogger<AcceptedCommandRecovery> logger, TimeProvider? clock = null) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -26,6 +27,7 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (durable is not { } log) return;
         var commands = await log.ClaimCommandsAsync(cancellationToken: cancellationToken);
         await ResumeAsync(commands, cancellationToken);
         if (commands.Count > 0) LogResumed(logger, commands.Count);
@@ -34,6 +36,7 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
 
     private async Task TakeOverAsync()
     {
+        var log = durable!;
         using var timer = new PeriodicTimer(DurableRequestLog.CommandLease / 3, clock ?? TimeProvider.System);
         try
         {
