@@ -131,7 +131,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         node ??= requestLog.IsShared ? NodeName.Default : NodeName.Machine;
         var log = await DurableRequestLog.OpenAsync(requestLog, clock, OpenDuisServices.DefaultDeviceRequestHold, OpenDuisServices.RequestLogRetention,
             OpenDuisServices.UnlinkedRequestRetention, cancellationToken, owner: node.Value, health: health);
-        var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
+        var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(keys, clock), cache);
         return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications };
     }
 
