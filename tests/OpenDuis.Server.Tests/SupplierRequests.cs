@@ -30,7 +30,7 @@ internal static class SupplierRequests
     /// <summary>Signs as the originator, posts on the request's service; the answer must be HTTP 200 and validate with the DCC Boxed tool.</summary>
     public static async Task<ResponseCode> SendValidatedAsync(this OpenDuisInstance instance, DuisRequest request, CancellationToken cancellationToken)
     {
-        var signed = RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
+        var signed = ServedRequests.SignWithTool(request.ToXmlDocument().OuterXml);
         using var content = new StringContent(signed, Encoding.UTF8);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
         using var response = await instance.Http.PostAsync(instance.Server.ServiceUri(request.CommandVariant.WebService()), content, cancellationToken);

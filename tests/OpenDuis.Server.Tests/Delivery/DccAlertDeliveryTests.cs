@@ -32,7 +32,7 @@ public sealed class DccAlertDeliveryTests
     private static readonly Lazy<DuisSchemas> Schemas = new(() => DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")));
     private static SigningKey DspKey => OpenDuisInstance.TestKeys.Value.FindXmlSigningKey(DemoKeySet.DspEui)!;
 
-    private static ServerOptions FastDelivery => Tests.FastDelivery.Server(lease: TimeSpan.FromSeconds(2));
+    private static ServerOptions FastDelivery => TestSupport.FastDelivery.Server(lease: TimeSpan.FromSeconds(2));
 
     private sealed class Harness : IAsyncDisposable
     {
@@ -325,7 +325,7 @@ public sealed class DccAlertDeliveryTests
         var sent = new List<RequestId>();
         for (var i = 0; i < 3; i++)
         {
-            var xml = RequestPathTests.SignWithTool(RequestPathTests.Template("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS"));
+            var xml = ServedRequests.SignWithTool(ServedRequests.Template("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS"));
             var request = DuisRequest.Read(SecureXml.Default.Load(Encoding.UTF8.GetBytes(xml)));
             sent.Add(request.RequestId);
             using var content = new StringContent(xml, Encoding.UTF8, "application/xml");

@@ -23,7 +23,7 @@ public sealed class OutboxDeliveryTests
     private static readonly Eui User = DemoEnvironment.Supplier;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static ServerOptions FastDelivery => Tests.FastDelivery.Server(lease: TimeSpan.FromSeconds(2));
+    private static ServerOptions FastDelivery => TestSupport.FastDelivery.Server(lease: TimeSpan.FromSeconds(2));
 
     private static int FreePort() => OpenduisProcesses.FreePort();
 

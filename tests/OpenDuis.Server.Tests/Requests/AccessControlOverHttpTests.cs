@@ -158,13 +158,13 @@ public sealed class AccessControlOverHttpTests(AccessControlServer fixture) : IC
             case "E100":
             {
                 // Altered after signing: the Request ID's counter no longer matches the digest.
-                var signed = RequestPathTests.SignWithTool(Read411(Supplier, esme).ToXmlDocument().OuterXml);
+                var signed = ServedRequests.SignWithTool(Read411(Supplier, esme).ToXmlDocument().OuterXml);
                 var id = RequestId.Parse(System.Text.RegularExpressions.Regex.Match(signed, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
                 return await PostSignedAsync(WebService.SendCommand, signed.Replace(id.ToString(), (id with { Counter = id.Counter + 1 }).ToString()));
             }
             case "E65":
             {
-                var signed = RequestPathTests.SignWithToolUsing(Read411(Supplier, esme).ToXmlDocument().OuterXml, "Z1-supplier-ds");
+                var signed = ServedRequests.SignWithToolUsing(Read411(Supplier, esme).ToXmlDocument().OuterXml, "Z1-supplier-ds");
                 Assert.True(signed.Succeeded, signed.ToString());
                 return await PostSignedAsync(WebService.SendCommand, signed.Output);
             }
@@ -359,7 +359,7 @@ public sealed class AccessControlOverHttpTests(AccessControlServer fixture) : IC
 
     /// <summary>Signs the request as its originator and posts it on <paramref name="service"/> (by default the one its Command Variant belongs on).</summary>
     private Task<ResponseCode> SendAsync(DuisRequest request, WebService? service = null) =>
-        PostSignedAsync(service ?? request.CommandVariant.WebService(), RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml));
+        PostSignedAsync(service ?? request.CommandVariant.WebService(), ServedRequests.SignWithTool(request.ToXmlDocument().OuterXml));
 
     /// <summary>Posts a signed request; the answer must be HTTP 200 and validate with the DCC Boxed tool.</summary>
     private async Task<ResponseCode> PostSignedAsync(WebService service, string signed)

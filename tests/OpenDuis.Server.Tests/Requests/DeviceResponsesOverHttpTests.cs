@@ -14,6 +14,7 @@ using OpenDuis.Protocol.Messages;
 using OpenDuis.Server.Delivery;
 using OpenDuis.Server.Hosting;
 using OpenDuis.TestSupport;
+using static OpenDuis.TestSupport.ServedRequests;
 
 namespace OpenDuis.Server.Tests.Requests;
 
@@ -28,9 +29,8 @@ namespace OpenDuis.Server.Tests.Requests;
 public sealed class DeviceResponsesOverHttpTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 500_000_000;
 
-    private static ServerOptions FastDelivery => Tests.FastDelivery.Server(pollMs: 20, lease: TimeSpan.FromSeconds(5));
+    private static ServerOptions FastDelivery => TestSupport.FastDelivery.Server(pollMs: 20, lease: TimeSpan.FromSeconds(5));
 
     private static string RtdsFolder => RepoPaths.ReferencePath("rtds-gbcs", "RTDS-4.5.0");
 
@@ -89,35 +89,19 @@ public sealed class DeviceResponsesOverHttpTests
         return DuisResponse.Read(read);
     }
 
-    /// <summary>The User's Signed Pre-Command request (CV 5) for a Pre-Command the DCC returned, signed with its GBCS and XML keys.</summary>
-    /// <param name="tamper">Changes the Signed Pre-Command's GBCS after it is signed (as a man in the middle would).</param>
-    internal static string SignedPreCommandRequest(DuisRequest transform, DuisResponse preCommandAnswer, System.Security.Cryptography.ECDsa? signer = null,
-        Func<byte[], byte[]>? tamper = null)
-    {
-        var preCommand = Convert.FromBase64String(preCommandAnswer.Message!.Payload!.LastChild!.InnerText);
-        var pem = File.ReadAllText(RepoPaths.ReferencePath("rtds-gbcs", "keystore", $"{transform.RequestId.Originator.ToCompactString().ToLowerInvariant()}-ds.key"));
-        using var key = System.Security.Cryptography.ECDsa.Create();
-        key.ImportFromPem(pem);
-        var signed = OpenDuis.Gbcs.Security.GbcsSecurity.Sign(GbcsMessage.Read(preCommand), signer ?? key);
-        var request = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion,
-            transform.RequestId with { Counter = (ulong)Interlocked.Increment(ref _counter) }, CommandVariant.SendSignedPreCommand,
-            transform.ServiceReferenceVariant, new SignedPreCommand(tamper is null ? signed.WriteSigned() : tamper(signed.WriteSigned())));
-        return RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
-    }
-
     [Fact]
     public async Task A_device_response_is_delivered_as_soon_as_it_is_committed_to_the_outbox_not_at_the_next_poll()
     {
         // The worker looks at the outbox of its own accord only once a minute: the response's commit wakes it.
-        await using var session = await StartAsync(Tests.FastDelivery.Server(pollMs: 60_000, lease: TimeSpan.FromSeconds(5)));
-        var xml = RequestPathTests.WithFreshCounter(File.ReadAllText(Path.Combine(RepoPaths.Templates, "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML")));
+        await using var session = await StartAsync(TestSupport.FastDelivery.Server(pollMs: 60_000, lease: TimeSpan.FromSeconds(5)));
+        var xml = ServedRequests.WithFreshCounter(File.ReadAllText(Path.Combine(RepoPaths.Templates, "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML")));
         var doc = new XmlDocument { PreserveWhitespace = true };
         doc.LoadXml(xml);
         var requestId = DuisRequest.Read(doc).RequestId.ToString();
 
         // Once at start, then idle: the first poll has passed before the request arrives.
         await Task.Delay(200, Ct);
-        Assert.Equal(ResponseCode.I99, (await PostAsync(session.Instance, RequestPathTests.SignWithTool(xml))).ResponseCode);
+        Assert.Equal(ResponseCode.I99, (await PostAsync(session.Instance, ServedRequests.SignWithTool(xml))).ResponseCode);
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (!session.Received.ContainsKey(requestId) && waited.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(20, Ct);
         Assert.True(session.Received.TryGetValue(requestId, out var received), $"no Service Response for {requestId} within {waited.Elapsed.TotalSeconds:F1} s (the poll is 60 s)");
@@ -134,14 +118,14 @@ public sealed class DeviceResponsesOverHttpTests
         foreach (var file in RepoPaths.TemplateFiles())
         {
             var name = Path.GetFileName(file);
-            var xml = RequestPathTests.WithFreshCounter(File.ReadAllText(file));
+            var xml = ServedRequests.WithFreshCounter(File.ReadAllText(file));
             var doc = new XmlDocument { PreserveWhitespace = true };
             doc.LoadXml(xml);
             var request = DuisRequest.Read(doc);
             if (request.Definition is not { NonDevice: false }) continue;
             if (RequestPathTests.TemplatesRefusedByTheRules.ContainsKey(name)) continue;
 
-            var answer = await PostAsync(session.Instance, RequestPathTests.SignWithTool(xml));
+            var answer = await PostAsync(session.Instance, ServedRequests.SignWithTool(xml));
             if (request.CommandVariant == CommandVariant.TransformCritical)
             {
                 if (answer.ResponseCode != ResponseCode.I0 || answer.Message?.Payload?.LocalName != "PreCommand")

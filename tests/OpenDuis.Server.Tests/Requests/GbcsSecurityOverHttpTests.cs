@@ -58,15 +58,15 @@ public sealed class GbcsSecurityOverHttpTests
     private static async Task<GbcsMessage?> RefusedAsync(DeviceResponsesOverHttpTests.Session session, ECDsa? signer = null, Func<byte[], byte[]>? tamper = null,
         ResponseCode? expected = null)
     {
-        var xml = RequestPathTests.WithFreshCounter(File.ReadAllText(Path.Combine(RepoPaths.Templates, "ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")));
+        var xml = ServedRequests.WithFreshCounter(File.ReadAllText(Path.Combine(RepoPaths.Templates, "ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")));
         var doc = new XmlDocument { PreserveWhitespace = true };
         doc.LoadXml(xml);
         var transform = DuisRequest.Read(doc);
         Assert.Equal(CommandVariant.TransformCritical, transform.CommandVariant);
-        var preCommand = await DeviceResponsesOverHttpTests.PostAsync(session.Instance, RequestPathTests.SignWithTool(xml));
+        var preCommand = await DeviceResponsesOverHttpTests.PostAsync(session.Instance, ServedRequests.SignWithTool(xml));
         Assert.Equal("PreCommand", preCommand.Message?.Payload?.LocalName);
 
-        var signed = DeviceResponsesOverHttpTests.SignedPreCommandRequest(transform, preCommand, signer, tamper);
+        var signed = ServedRequests.SignedPreCommandRequest(transform, preCommand, signer, tamper);
         var signedDoc = new XmlDocument();
         signedDoc.LoadXml(signed);
         var requestId = DuisRequest.Read(signedDoc).RequestId;
@@ -107,8 +107,8 @@ public sealed class GbcsSecurityOverHttpTests
         await using var repository = await Server.SmkiRepository.SmkiRepositoryServer.StartAsync(
             Core.SmkiRepository.SmkiRepositoryService.FromKeyStore(OpenDuisInstance.TestKeys.Value, devices: session.Instance.DeviceKeys),
             System.Net.IPAddress.Loopback, port: 0, cancellationToken: Ct);
-        var results = await SmkiRepository.DccBoxedKeystoreClient.QueryAsync(repository.ListenAddress,
-            [.. ids.SelectMany(d => new SmkiRepository.DccBoxedKeystoreClient.Query[] { new(d.ToString(), "ds"), new(d.ToString(), "ka") })]);
+        var results = await DccBoxedKeystoreClient.QueryAsync(repository.ListenAddress,
+            [.. ids.SelectMany(d => new DccBoxedKeystoreClient.Query[] { new(d.ToString(), "ds"), new(d.ToString(), "ka") })]);
         var fetched = new Dictionary<Eui, DeviceCredentials>();
         var missing = new List<string>();
         for (var i = 0; i < ids.Count; i++)

@@ -37,7 +37,7 @@ public sealed class HostileRequestTests(RunningOpenDuisWithoutSchemas fixture) :
     private static XmlDocument Unsigned(string template)
     {
         var document = new XmlDocument { PreserveWhitespace = true };
-        document.LoadXml(RequestPathTests.Template(template));
+        document.LoadXml(ServedRequests.Template(template));
         return document;
     }
 

@@ -338,7 +338,7 @@ public sealed class InventoryAtomicityOverHttpTests : IAsyncLifetime
 
     private async Task<(System.Net.HttpStatusCode Status, string Body)> PostAsync(Protocol.Messages.DuisRequest request)
     {
-        var signed = RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
+        var signed = ServedRequests.SignWithTool(request.ToXmlDocument().OuterXml);
         using var content = new StringContent(signed, Encoding.UTF8);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
         using var response = await _instance.Http.PostAsync(_instance.Server.ServiceUri(request.CommandVariant.WebService()), content, Ct);

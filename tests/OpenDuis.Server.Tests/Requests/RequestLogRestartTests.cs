@@ -68,7 +68,7 @@ public sealed class RequestLogRestartTests
         var t = DuisRequest.Read(doc);
         var request = new DuisRequest(t.SchemaVersion, new RequestId(DemoEnvironment.Supplier, DemoEnvironment.Esme, (ulong)Interlocked.Increment(ref _counter)),
             t.CommandVariant, t.ServiceReference, t.ServiceReferenceVariant, t.Body);
-        return RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
+        return ServedRequests.SignWithTool(request.ToXmlDocument().OuterXml);
     }
 
     /// <summary>Posts a signed request to serviceS; its synchronous answer's code, the answer validated by the DCC Boxed tool.</summary>

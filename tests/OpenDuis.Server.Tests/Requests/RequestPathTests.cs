@@ -8,6 +8,7 @@ using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Server.Endpoints;
 using OpenDuis.TestSupport;
+using static OpenDuis.TestSupport.ServedRequests;
 
 namespace OpenDuis.Server.Tests.Requests;
 
@@ -24,58 +25,8 @@ public sealed class RunningOpenDuis : IAsyncLifetime
 /// </summary>
 public sealed class RequestPathTests(RunningOpenDuis fixture) : IClassFixture<RunningOpenDuis>
 {
-    private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
     private OpenDuisInstance Instance => fixture.Instance;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    /// <summary>The template with a Request ID counter of its own, so tests never collide (E55).</summary>
-    internal static string Template(string namePrefix)
-    {
-        var file = RepoPaths.TemplateFiles().First(f => Path.GetFileName(f).StartsWith(namePrefix, StringComparison.Ordinal));
-        return WithFreshCounter(File.ReadAllText(file));
-    }
-
-    internal static string WithFreshCounter(string xml)
-    {
-        var doc = new XmlDocument { PreserveWhitespace = true };
-        doc.LoadXml(xml);
-        var ns = new XmlNamespaceManager(doc.NameTable);
-        ns.AddNamespace("sr", DuisNamespaces.ServiceUserGateway);
-        var id = doc.SelectSingleNode("/sr:Request/sr:Header/sr:RequestID", ns)!;
-        var parsed = RequestId.Parse(id.InnerText);
-        id.InnerText = (parsed with { Counter = (ulong)Interlocked.Increment(ref _counter) }).ToString();
-        return doc.OuterXml;
-    }
-
-    /// <summary>
-    /// Signs as the originator: with the DCC Boxed tool (ZAZ1 keys), or for a User the tool has no
-    /// xmlSign key for, with the demo key the test key store holds.
-    /// </summary>
-    internal static string SignWithTool(string xml)
-    {
-        var originator = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value).Originator;
-        if (OpenDuisInstance.UsersWithoutZaz1XmlSignKey.Contains(originator))
-        {
-            var doc = new XmlDocument { PreserveWhitespace = true };
-            doc.LoadXml(xml);
-            return Encoding.UTF8.GetString(DuisSigner.SignAndSerialise(doc, OpenDuisInstance.TestKeys.Value.FindXmlSigningKey(originator)!));
-        }
-        var signed = DccBoxedTool.Shared.Sign(xml);
-        Assert.True(signed.Succeeded, signed.ToString());
-        return signed.Output;
-    }
-
-    /// <summary>Signs with the tool using a named key of the ZAZ1 set (its PKCS#8 DER key given to the tool as PEM).</summary>
-    internal static ToolResult SignWithToolUsing(string xml, string keyName)
-    {
-        var keys = RepoPaths.Keystore;
-        using var key = System.Security.Cryptography.ECDsa.Create();
-        key.ImportPkcs8PrivateKey(File.ReadAllBytes(Path.Combine(keys, keyName + ".key")), out _);
-        var pem = Path.Combine(Path.GetTempPath(), $"openduis-{keyName}-{Environment.ProcessId}.key.pem");
-        File.WriteAllText(pem, key.ExportPkcs8PrivateKeyPem());
-        try { return DccBoxedTool.Shared.Sign(xml, true, Path.Combine(keys, keyName + ".pem"), pem); }
-        finally { File.Delete(pem); }
-    }
 
     private async Task<(HttpStatusCode Status, string Body)> PostAsync(WebService service, string body, string contentType = "application/xml")
     {

@@ -194,7 +194,7 @@ public sealed class ScheduleServicesOverHttpTests(ScheduleServer fixture) : ICla
     {
         var signature = request.GetElementsByTagName("Signature", "http://www.w3.org/2000/09/xmldsig#")[0];
         signature?.ParentNode!.RemoveChild(signature);
-        var signed = RequestPathTests.SignWithTool(request.OuterXml);
+        var signed = ServedRequests.SignWithTool(request.OuterXml);
         using var content = new StringContent(signed, Encoding.UTF8);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
         using var response = await Instance.Http.PostAsync(Instance.Server.ServiceUri(WebService.NonDevice), content, Ct);

@@ -32,7 +32,7 @@ public sealed class ScheduledResponsesOverHttpTests
     private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 800_000_000;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static readonly ServerOptions FastDelivery = Tests.FastDelivery.Server(level: Microsoft.Extensions.Logging.LogLevel.Warning);
+    private static readonly ServerOptions FastDelivery = TestSupport.FastDelivery.Server(level: Microsoft.Extensions.Logging.LogLevel.Warning);
 
     [Fact]
     public async Task A_scheduled_read_reaches_the_owner_as_a_device_response_carrying_its_DSPScheduleID()
@@ -86,7 +86,7 @@ public sealed class ScheduledResponsesOverHttpTests
         doc.GetElementsByTagName("ScheduleStartDate", Ns)[0]!.InnerText = start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var signature = doc.GetElementsByTagName("Signature", "http://www.w3.org/2000/09/xmldsig#")[0]!;
         signature.ParentNode!.RemoveChild(signature);
-        using var content = new StringContent(RequestPathTests.SignWithTool(doc.OuterXml), Encoding.UTF8, "application/xml");
+        using var content = new StringContent(ServedRequests.SignWithTool(doc.OuterXml), Encoding.UTF8, "application/xml");
         using var response = await instance.Http.PostAsync(instance.Server.ServiceUri(WebService.NonDevice), content, Ct);
         var body = await response.Content.ReadAsStringAsync(Ct);
         var answer = new XmlDocument { PreserveWhitespace = true };

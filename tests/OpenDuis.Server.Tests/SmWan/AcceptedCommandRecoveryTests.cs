@@ -12,7 +12,7 @@ using OpenDuis.Server.Delivery;
 using OpenDuis.Server.Hosting;
 using OpenDuis.Storage;
 using OpenDuis.TestSupport;
-using static OpenDuis.Server.Tests.SmWan.SmWanServer;
+using static OpenDuis.TestSupport.SmWanServer;
 
 namespace OpenDuis.Server.Tests.SmWan;
 
@@ -76,7 +76,7 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
         var second = Request(Read, preceding: IdOf(first));
         var held = Request(Read, executeAt: DateTimeOffset.UtcNow.AddSeconds(4));
         var plain = Request(Read);
-        var signed = new[] { first, second, held, plain }.Select(r => RequestPathTests.SignWithTool(r.OuterXml)).ToList();
+        var signed = new[] { first, second, held, plain }.Select(r => ServedRequests.SignWithTool(r.OuterXml)).ToList();
 
         // Devices that would take a minute: nothing is answered before the stop.
         var running = await StartAsync(TimeSpan.FromMinutes(1));
@@ -110,7 +110,7 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
         var execution = new SmWanExecutionOptions { ResponseTimeout = TimeSpan.FromSeconds(1) };
         var plain = Request(Read);
         var running = await StartAsync(TimeSpan.FromMinutes(1), execution);
-        Assert.Equal(ResponseCode.I99, await PostAsync(running.Server, RequestPathTests.SignWithTool(plain.OuterXml)));
+        Assert.Equal(ResponseCode.I99, await PostAsync(running.Server, ServedRequests.SignWithTool(plain.OuterXml)));
         await StopAsync(running);
         await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
 
@@ -131,7 +131,7 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
         await InitialiseAsync();
         var plain = Request(Read);
         var running = await StartAsync(TimeSpan.FromMinutes(1));
-        Assert.Equal(ResponseCode.I99, await PostAsync(running.Server, RequestPathTests.SignWithTool(plain.OuterXml)));
+        Assert.Equal(ResponseCode.I99, await PostAsync(running.Server, ServedRequests.SignWithTool(plain.OuterXml)));
         await StopAsync(running);
         // A damaged row: its request is no longer XML.
         await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_folder.SqlitePath}"))
@@ -151,7 +151,7 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
             Assert.Equal(ResponseCode.E20, alert.ResponseCode);
             Assert.Equal("N3", alert.Alert?.Code.ToString());
             Assert.True(running.Host.RequestLog.TryGet(IdOf(plain), out var entry) && entry.State == RequestState.Failed, $"{entry.State}");
-            Assert.Equal(ResponseCode.I99, await PostAsync(running.Server, RequestPathTests.SignWithTool(plain.OuterXml)));
+            Assert.Equal(ResponseCode.I99, await PostAsync(running.Server, ServedRequests.SignWithTool(plain.OuterXml)));
         }
         finally { await StopAsync(running); }
     }
@@ -172,7 +172,7 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
                 await drop.ExecuteNonQueryAsync(Ct);
             }
             using var http = new HttpClient();
-            using var content = new StringContent(RequestPathTests.SignWithTool(Request(Read).OuterXml), Encoding.UTF8, "application/xml");
+            using var content = new StringContent(ServedRequests.SignWithTool(Request(Read).OuterXml), Encoding.UTF8, "application/xml");
             using var response = await http.PostAsync(running.Server.ServiceUri(WebService.SendCommand), content, Ct);
             var body = await response.Content.ReadAsStringAsync(Ct);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);

@@ -8,7 +8,7 @@ using OpenDuis.Network;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Server.SmWan;
-using static OpenDuis.Server.Tests.SmWan.SmWanServer;
+using static OpenDuis.TestSupport.SmWanServer;
 
 namespace OpenDuis.Server.Tests.SmWan;
 

@@ -4,7 +4,7 @@ using OpenDuis.Core.Demo;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Server.SmWan;
-using static OpenDuis.Server.Tests.SmWan.SmWanServer;
+using static OpenDuis.TestSupport.SmWanServer;
 
 namespace OpenDuis.Server.Tests.SmWan;
 
@@ -187,6 +187,3 @@ public sealed class FaultInjectionOverHttpTests(SmWanServer server)
         }
     }
 }
-
-[CollectionDefinition(nameof(SmWanServer))]
-public sealed class SmWanServerCollection : ICollectionFixture<SmWanServer>;

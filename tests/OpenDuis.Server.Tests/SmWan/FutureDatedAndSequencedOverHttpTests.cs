@@ -2,7 +2,7 @@ using OpenDuis.Core.Demo;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Network.Execution;
-using static OpenDuis.Server.Tests.SmWan.SmWanServer;
+using static OpenDuis.TestSupport.SmWanServer;
 
 namespace OpenDuis.Server.Tests.SmWan;
 

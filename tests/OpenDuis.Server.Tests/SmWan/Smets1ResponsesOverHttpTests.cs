@@ -166,7 +166,7 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
             .Replace("<sr:DSPScheduledServiceReferenceVariant>4.6.1</sr:DSPScheduledServiceReferenceVariant>", $"<sr:DSPScheduledServiceReferenceVariant>{variant}</sr:DSPScheduledServiceReferenceVariant>", StringComparison.Ordinal)
             .Replace("<sr:DeviceID>00-DB-12-34-56-78-90-A0</sr:DeviceID>", $"<sr:DeviceID>{Esme}</sr:DeviceID>", StringComparison.Ordinal)
             .Replace("<sr:ScheduleStartDate>2015-01-02</sr:ScheduleStartDate>", $"<sr:ScheduleStartDate>{start:yyyy-MM-dd}</sr:ScheduleStartDate>", StringComparison.Ordinal);
-        using var content = new StringContent(RequestPathTests.SignWithTool(RequestPathTests.WithFreshCounter(xml)), Encoding.UTF8, "application/xml");
+        using var content = new StringContent(ServedRequests.SignWithTool(ServedRequests.WithFreshCounter(xml)), Encoding.UTF8, "application/xml");
         using var created = await _instance.Http.PostAsync(_instance.Server.ServiceUri(WebService.NonDevice), content, Ct);
         var answer = await created.Content.ReadAsStringAsync(Ct);
         Assert.Contains("<sr:ResponseCode>I0</sr:ResponseCode>", answer);
@@ -260,9 +260,9 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         var original = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
         xml = xml.Replace(original.Target.ToString(), device.ToString()).Replace(original.Originator.ToString(), (sender ?? DemoEnvironment.Supplier).ToString());
         // A SMETS1 Service Request goes On Demand (CV 1): the S1SP offers no Command for Local Delivery (E61).
-        xml = Regex.Replace(RequestPathTests.WithFreshCounter(xml), "<sr:CommandVariant>[0-9]</sr:CommandVariant>", "<sr:CommandVariant>1</sr:CommandVariant>");
+        xml = Regex.Replace(ServedRequests.WithFreshCounter(xml), "<sr:CommandVariant>[0-9]</sr:CommandVariant>", "<sr:CommandVariant>1</sr:CommandVariant>");
         var requestId = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
-        using var content = new StringContent(RequestPathTests.SignWithTool(xml), Encoding.UTF8, "application/xml");
+        using var content = new StringContent(ServedRequests.SignWithTool(xml), Encoding.UTF8, "application/xml");
         using var answer = await _instance.Http.PostAsync(_instance.Server.ServiceUri(WebService.SendCommand), content, Ct);
         var ack = await answer.Content.ReadAsStringAsync(Ct);
         Assert.True(ack.Contains("<sr:ResponseCode>I99</sr:ResponseCode>", StringComparison.Ordinal), ack);

@@ -75,7 +75,7 @@ public sealed class TlsClientIdentityTests(DuisProfileOpenDuis fixture) : IClass
         var t = DuisRequest.Read(doc);
         var request = new DuisRequest(t.SchemaVersion, new RequestId(originator, DemoEnvironment.Esme, (ulong)Interlocked.Increment(ref _counter)),
             t.CommandVariant, t.ServiceReference, t.ServiceReferenceVariant, t.Body);
-        return RequestPathTests.SignWithTool(request.ToXmlDocument().OuterXml);
+        return ServedRequests.SignWithTool(request.ToXmlDocument().OuterXml);
     }
 
     private async Task<ResponseCode> PostAsync(Eui connectedAs, string signed)
