@@ -44,7 +44,7 @@ public sealed class ConsoleConformanceRun(string id, DateTimeOffset started)
 /// demo Users, one per role, and the demo Devices), posting to this server's own DUIS services; the
 /// JUnit XML and HTML evidence go to the data folder's conformance/RUN folder.
 /// </summary>
-public sealed class ConformanceRuns(ConsoleContext context)
+internal sealed class ConformanceRuns(ConsoleContext context)
 {
     private readonly ConcurrentDictionary<string, ConsoleConformanceRun> _runs = new();
 

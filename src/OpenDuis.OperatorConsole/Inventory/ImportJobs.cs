@@ -29,7 +29,7 @@ public sealed class ImportJob(string id, string fileName, long totalBytes)
 /// (every row checked, nothing written unless all are valid); the imported Devices are then made
 /// visible to the running server's access control.
 /// </summary>
-public sealed class ImportJobs(ConsoleContext context, SmiCache cache)
+internal sealed class ImportJobs(ConsoleContext context, SmiCache cache)
 {
     private readonly ConcurrentDictionary<string, ImportJob> _jobs = new();
 

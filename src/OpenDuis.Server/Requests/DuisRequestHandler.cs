@@ -208,4 +208,4 @@ internal sealed partial class DuisRequestHandler(
 }
 
 /// <summary>The official XSDs requests are validated against, when configured (R-MSG-4).</summary>
-public sealed record RequestSchemaCheck(OpenDuis.Protocol.Schema.DuisSchemas? Schemas);
+internal sealed record RequestSchemaCheck(OpenDuis.Protocol.Schema.DuisSchemas? Schemas);
