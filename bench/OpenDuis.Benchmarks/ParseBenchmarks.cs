@@ -15,9 +15,14 @@ public class ParseBenchmarks
 {
     private byte[] _message = [];
 
-    [Params("4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "4.18_ECS82/ECS82_4.18_SUCCESS_RESPONSE_GBCS.HEX",
-        "4.18_GCS60/GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX", "4.11.1_ECS24/ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [ParamsSource(nameof(MessageValues))]
     public string Message { get; set; } = "";
+
+    public IEnumerable<string> MessageValues =>
+    [
+        "4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "4.18_ECS82/ECS82_4.18_SUCCESS_RESPONSE_GBCS.HEX",
+        "4.18_GCS60/GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX", "4.11.1_ECS24/ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX",
+    ];
 
     [GlobalSetup]
     public void Setup()

@@ -33,9 +33,13 @@ internal static class MmcAlerts
         [0x8F88] = OperationalUpdate,
     };
 
-    public static void WritePayload(MmcWriter w, ushort code, ParsedGbcsMessage m)
+    /// <summary>The billing data log alert (GBCS ECS68, GCS53): its entry is encrypted, so it is read only once decrypted.</summary>
+    private const ushort BillingDataLog = 0x8F0A;
+
+    public static void WritePayload(MmcWriter w, ushort code, ParsedGbcsMessage m, IReadOnlyList<byte[]> plaintexts)
     {
-        if (Writers.TryGetValue(code, out var writer)) writer(w, code, m);
+        if (code == BillingDataLog) MmcFields.BillingDataLogAlert(w, m, plaintexts);
+        else if (Writers.TryGetValue(code, out var writer)) writer(w, code, m);
     }
 
     private static IReadOnlyList<DlmsData> Items(ParsedGbcsMessage m) =>

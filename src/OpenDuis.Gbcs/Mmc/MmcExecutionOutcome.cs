@@ -25,7 +25,7 @@ internal static class MmcExecutionOutcome
     };
 
     /// <summary>GBCS RemotePartyRole (root 0, recovery 1, supplier 2, networkOperator 3, accessControlBroker 4, transitionalCoS 5; load controller 8 as RTDS CS02g carries it), where the MMC names it.</summary>
-    private static string? Role(long role) => role switch
+    internal static string? Role(long role) => role switch
     {
         0 => "Root", 1 => "Recovery", 2 => "Supplier", 3 => "NetworkOperator", 4 => "ACB", 5 => "TransCoS", 8 => "LoadController",
         _ => null,
@@ -74,7 +74,7 @@ internal static class MmcExecutionOutcome
     }
 
     /// <summary>X.509 KeyUsage (RFC 5280 4.2.1.3) as a BIT STRING: digitalSignature (bit 0), keyAgreement (bit 4, top-up when a cell usage follows), keyCertSign (bit 5).</summary>
-    private static string? CertificateType(Asn1Node usage, bool topUp)
+    internal static string? CertificateType(Asn1Node usage, bool topUp)
     {
         var v = usage.Value.Span;
         if (v.Length < 2) return null;

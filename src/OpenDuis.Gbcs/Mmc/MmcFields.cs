@@ -13,7 +13,7 @@ namespace OpenDuis.Gbcs.Mmc;
 /// schema requires. An element without an entry is rendered with MessageSuccess and the debug
 /// statuses only, which the schema allows for it (every child of those elements is optional).
 /// </summary>
-internal static class MmcFields
+internal static partial class MmcFields
 {
     private delegate void FieldWriter(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts);
 
@@ -26,24 +26,41 @@ internal static class MmcFields
         // 4.1.2 (ECS17d, GCS13c) and 4.1.4 (GCS13b): the TOU and block registers, encrypted; read once decrypted.
         ["ReadInstantaneousImportTOUMatricesRsp"] = TouRegisters,
         ["ReadInstantaneousImportBlockCountersRsp"] = BlockCounters,
-        // 4.3 GCS14 (ECS19's six registers are left: GBCS's order of them was not at hand).
+        // 4.1.3 ECS17e: the TOU with blocks register and counter matrices, encrypted; read once decrypted.
+        ["ReadInstantaneousImportTOUWithBlocksMatricesRsp"] = TouBlockRegisters,
+        // 4.3 GCS14 and ECS19 (with keys).
         ["ReadInstantaneousPrepayValuesRsp"] = PrepayValues,
         // 4.6.1 ECS21a and GCS16a, encrypted.
         ["RetrieveImportDailyReadLogRsp"] = ImportDailyReadLog,
-        // 4.13 GCS21b (ECS26a's DLMS items are left: their order was not at hand).
+        // 4.13 GCS21b (with the Calendar cluster's non-disablement calendar) and ECS26a.
         ["ReadPrepaymentConfigurationRsp"] = PrepaymentConfiguration,
         // 4.8.1 ECS22b, encrypted.
         ["ReadActiveImportProfileDataRsp"] = ActiveImportProfile,
         ["ReadNetworkDataRsp"] = NetworkData,
         ["ReadPrepaymentDailyReadLogRsp"] = PrepaymentDailyReadLog,
-        // 4.11.1 ECS24: the standing charge (item 16) and TOU prices (item 17) are COSEM Charge objects (class 113): unit_charge
-        // {commodity scale, price scale}, commodity reference, charge table [{index, charge per unit}]. GBZ tariffs: the fuel only.
+        // 4.11.1 ECS24 and GCS21f, 4.11.2 ECS24b (MmcFields.Tariff.cs).
         ["ReadTariffPrimaryElementRsp"] = Tariff,
-        // 4.4.3 and 4.4.2: GCS15c and GCS15b, decrypted.
-        ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = (w, m, values, _) => GasBillingLog(w, m, values, calendar: true),
-        ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = (w, m, values, _) => GasBillingLog(w, m, values, calendar: false),
-        // 4.17 ECS66 (encrypted; GCS61's Get Profile Response is left as GBCSData).
+        ["ReadTariffSecondaryElementRsp"] = SecondaryTariff,
+        // 4.4.3 and 4.4.2: GCS15c and GCS15b, ECS20c and ECS20b, decrypted.
+        ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = (w, m, values, plaintexts) => BillingDataLog(w, m, values, plaintexts, calendar: true),
+        ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = (w, m, values, plaintexts) => BillingDataLog(w, m, values, plaintexts, calendar: false),
+        // 4.17 ECS66 and GCS61 (encrypted).
         ["RetrieveDailyConsumptionLogRsp"] = DailyConsumption,
+        // 7.7, 7.11, 7.14, 7.15 auxiliary controllers (MmcFields.Auxiliary.cs).
+        ["ReadALCSDataRsp"] = AlcsData,
+        ["ReadBoostButtonDetailsRsp"] = BoostButton,
+        ["ReadAuxiliaryControllerConfigurationDataRsp"] = AuxiliaryControllerConfiguration,
+        ["ReadAuxiliaryControllerOperationalDataRsp"] = AuxiliaryControllerOperational,
+        // 6.24.1 CS02a/CS02f and 6.24.2 CS02e (MmcFields.Credentials.cs).
+        ["RetrieveDeviceSecurityCredentialsKRPRsp"] = SecurityCredentials,
+        ["RetrieveDeviceSecurityCredentialsDeviceRsp"] = DeviceCredentials,
+        // 6.30–6.32 DBCH03/01/02 and 8.9 device logs (MmcFields.Chf.cs).
+        ["ReadCHFSubGHzConfigurationRsp"] = ChfSubGhzConfiguration,
+        ["ReadCHFSubGHzChannelRsp"] = ChfSubGhzChannel,
+        ["ReadCHFSubGHzChannelLogRsp"] = ChfSubGhzChannelLog,
+        ["ReadDeviceLogRsp"] = DeviceLog,
+        // 6.2.3 ECS26d/ECS26l and GCS21d/GCS21k (MmcFields.Configuration.cs).
+        ["ReadDeviceConfigurationDataBillingCalendarRsp"] = BillingCalendar,
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
             Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "GasSupplierAlertEventSettings" : "ElectricitySupplierAlertEventSettings"),
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
@@ -100,27 +117,20 @@ internal static class MmcFields
             if (Item(m, 3)?.AsDateTime() is { } captured) Element(w, "CaptureTime", DateTimeText(captured));
             w.WriteEndElement();
         },
-        // 4.12.1 ECS18b: two extended registers after two date-times, each {value, scaler-unit (scaler 0), capture time} (items
-        // 2–4, 5–7): the configurable-time maximum demand, then the active power import maximum demand, in the MMC's order.
-        ["ReadMaximumDemandImportRegistersRsp"] = (w, m, values, _) =>
-        {
-            if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 9 }) return;
-            foreach (var (first, name) in (ReadOnlySpan<(int, string)>)[(2, "MaxDemandConfigurableTimeActivePowerImport"), (5, "MaxDemandActiveEnergyImport")])
-            {
-                if (Item(m, first) is not { IsInteger: true } demand || Item(m, first + 1) is not { Items: [{ Type: DlmsType.Integer, Value: 0 }, _] }) continue;
-                w.WriteStartElement(name, Namespace);
-                Element(w, "Value", demand.Value);
-                if (Item(m, first + 2)?.AsDateTime() is { } captured) Element(w, "CaptureTime", DateTimeText(captured));
-                w.WriteEndElement();
-            }
-        },
+        // 4.12.1 ECS18b: the maximum demand registers with their last-reset times, and the configurable time period.
+        ["ReadMaximumDemandImportRegistersRsp"] = MaximumDemandImport,
         // 6.2.9 ECS26j: the Account's (class 111) account_mode_and_status {payment_mode (1 credit, 2 prepayment), status};
-        // GCS21j: the Prepayment cluster's Payment Control Configuration (0x0000, bitmap16), bit 1 Prepayment Enabled.
+        // GCS21j: the Prepayment cluster's Payment Control Configuration (0x0000, bitmap16): GasPaymentControl.
         ["ReadDeviceConfigurationPaymentModeRsp"] = (w, m, values, _) =>
         {
             if (!values) return;
-            var prepayment = Item(m, 0) is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.Enum } mode, ..] } ? mode.Value switch { 1 => false, 2 => true, _ => (bool?)null }
-                : Attribute(m, 0x0705, 0x0000) is { } control ? (control.Unsigned & 0x02) != 0 : null;
+            if (Attribute(m, 0x0705, 0x0000) is { } control)
+            {
+                GasPaymentControl(w, control);
+                return;
+            }
+            // ECS26j reads account_mode_and_status only: the SuspendDebt flags are not in its response.
+            var prepayment = Item(m, 0) is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.Enum } mode, ..] } ? mode.Value switch { 1 => false, 2 => true, _ => (bool?)null } : null;
             if (prepayment is { } p) Element(w, "PaymentMode", p ? "Prepayment" : "Credit");
         },
         // 6.2.8 GCS21a: Price cluster Calorific Value 0x0302 and Conversion Factor 0x0304, each ÷ 10^(its Trailing Digit's high
@@ -153,8 +163,8 @@ internal static class MmcFields
                 Element(w, "MediumHighPowerThreshold", high.Value);
             }
         },
-        // 6.2.1 ECS26b (single-phase ESME): {threshold, measurement period} of the RMS extreme over-voltage, extreme under-voltage,
-        // sag and swell, then the average RMS over- and under-voltage thresholds (the order 6.5 ECS29a writes them in).
+        // 6.2.1 ECS26b (single-phase ESME) and ECS26k (poly-phase): {threshold, measurement period} of the RMS extreme
+        // over-voltage, extreme under-voltage, sag and swell, then the average RMS over- and under-voltage thresholds.
         ["ReadDeviceConfigurationVoltageRsp"] = Voltage,
         // 6.2.2 ECS26c: randomised offset, offset number and offset limit (long-unsigned), in the MMC's order.
         ["ReadDeviceConfigurationRandomisationRsp"] = (w, m, values, _) =>
@@ -290,6 +300,77 @@ internal static class MmcFields
         w.WriteEndElement();
     }
 
+    /// <summary>
+    /// 4.1.3 ECS17e, decrypted: GBCS's Block_TOU_register_collection (0-0:94.44.34.2), a structure of one array of 64
+    /// double-long-unsigned: per block 1–4, its eight TOU register matrix values and then its eight block counters (GBCS v4 Use
+    /// Cases, ECS17e: entries 1–8 the registers of block 1, 9–16 its counters, 17–24 the registers of block 2 …).
+    /// </summary>
+    private static void TouBlockRegisters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (Decrypted(plaintexts) is not [{ Type: DlmsType.Array, Items.Count: 64 } matrix]) return;
+        w.WriteStartElement("TariffBlockTOURegisterCollection", Namespace);
+        for (var block = 0; block < 4; block++)
+        {
+            w.WriteStartElement("TariffBlock", Namespace);
+            w.WriteAttribute("index", block + 1);
+            foreach (var (offset, name) in (ReadOnlySpan<(int, string)>)[(0, "RegisterMatrixTOUValue"), (8, "CounterMatrixTOUValue")])
+                for (var tou = 0; tou < 8; tou++)
+                {
+                    if (matrix[16 * block + offset + tou] is not { IsInteger: true } v) continue;
+                    w.WriteStartElement(name, Namespace);
+                    w.WriteAttribute("index", tou + 1);
+                    w.WriteValue(v.Value);
+                    w.WriteEndElement();
+                }
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 4.12.1 ECS18b (GBCS v4 Use Cases): the last-reset date-times of the configurable-time and of the active import maximum
+    /// demand (0-0:94.44.5.0, 0-0:94.44.5.1), the active import maximum demand 1-0:1.6.0.255 {value, scaler-unit (scaler 0),
+    /// capture time} (items 2–4), the configurable-time one 1-0:1.6.1.255 (items 5–7), and the configurable time period's
+    /// schedule 0-0:12.0.0.255: two entries whose script selector is 1 for its start and 2 for its end (switch time
+    /// octet-string(4): hour, minute, second, hundredths).
+    /// </summary>
+    private static void MaximumDemandImport(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 9 }) return;
+        foreach (var (first, reset, name) in (ReadOnlySpan<(int, int, string)>)[(5, 0, "MaxDemandConfigurableTimeActivePowerImport"), (2, 1, "MaxDemandActiveEnergyImport")])
+        {
+            if (Item(m, first) is not { IsInteger: true } demand || Item(m, first + 1) is not { Items: [{ Type: DlmsType.Integer, Value: 0 }, _] }) continue;
+            w.WriteStartElement(name, Namespace);
+            Element(w, "Value", demand.Value);
+            if (Item(m, first + 2)?.AsDateTime() is { } captured) Element(w, "CaptureTime", DateTimeText(captured));
+            if (Item(m, reset)?.AsDateTime() is { } lastReset) Element(w, "LastResetDateTime", DateTimeText(lastReset));
+            w.WriteEndElement();
+        }
+        string? start = null, end = null;
+        if (Item(m, 8) is { Type: DlmsType.Array } schedule)
+            foreach (var e in schedule.Items)
+                if (e is { Type: DlmsType.Structure, Items.Count: >= 5 } && e[3] is { Type: DlmsType.LongUnsigned } selector && SwitchTime(e[4]) is { } time)
+                {
+                    if (selector.Value == 1) start = time;
+                    else if (selector.Value == 2) end = time;
+                }
+        if (start is null || end is null) return;
+        w.WriteStartElement("MaxDemandConfigurableTimePeriod", Namespace);
+        Element(w, "StartTime", start);
+        Element(w, "EndTime", end);
+        w.WriteEndElement();
+    }
+
+    /// <summary>A COSEM time (octet-string(4): hour, minute, second, hundredths; 0xFF not specified) as a UTC xs:time, or null.</summary>
+    private static string? SwitchTime(DlmsData d)
+    {
+        if (d is not { Type: DlmsType.OctetString, Octets.Length: 4 }) return null;
+        var t = d.Octets.Span;
+        static int Part(byte b) => b == 0xFF ? 0 : b;
+        if (Part(t[0]) > 23 || Part(t[1]) > 59 || Part(t[2]) > 59) return null;
+        return string.Create(CultureInfo.InvariantCulture, $"{Part(t[0]):D2}:{Part(t[1]):D2}:{Part(t[2]):D2}Z");
+    }
+
     /// <summary>4.1.4 GCS13b: Metering Current No Tier Block 1–4 Summation Delivered (0x0700–0x0703) in m³.</summary>
     private static void BlockCounters(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
@@ -307,13 +388,13 @@ internal static class MmcFields
     /// </summary>
     private static void PrepayValues(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        // ECS19, decrypted: six double-long registers, the meter balance first (the value 4.18 ECS82 reads on the same RTDS
-        // ESME), then the others in the MMC's order.
+        // ECS19, decrypted: GBCS's prepayment_balance_collection (0-0:94.44.34.30) {meter balance, emergency credit balance,
+        // accumulated debt, time-based debt 1, time-based debt 2, payment-based debt} (double-long), in the MMC's order.
         if (Decrypted(plaintexts) is [{ IsInteger: true } balance, _, _, _, _, _] registers)
         {
-            string[] names = ["EmergencyCreditBalance", "AccumulatedDebtRegister", "PaymentDebtRegister", "TimeDebtRegister1", "TimeDebtRegister2"];
-            for (var i = 0; i < names.Length; i++)
-                if (registers[i + 1].IsInteger) Element(w, names[i], registers[i + 1].Value);
+            foreach (var (i, name) in (ReadOnlySpan<(int, string)>)[(1, "EmergencyCreditBalance"), (2, "AccumulatedDebtRegister"), (5, "PaymentDebtRegister"),
+                         (3, "TimeDebtRegister1"), (4, "TimeDebtRegister2")])
+                if (registers[i].IsInteger) Element(w, name, registers[i].Value);
             Element(w, "MeterBalance", balance.Value);
             return;
         }
@@ -329,17 +410,25 @@ internal static class MmcFields
     /// payment-based debt's recovery per payment), Overall Debt Cap 0x0006, Cut Off Value 0x0040 (the disablement threshold),
     /// Emergency Credit Limit/Allowance 0x0010, Emergency Credit Threshold 0x0011, Low Credit Warning Level 0x0031, Max Credit
     /// Per Top Up 0x0022, Max Credit Limit 0x0021 (the maximum meter balance); the time-based debts' recovery: Debt Recovery
-    /// Amount #1/#2 0x0217/0x0227 and Frequency 0x0216/0x0226 (0 hourly, 1 daily).
+    /// Amount #1/#2 0x0217/0x0227 and Frequency 0x0216/0x0226 (0 hourly, 1 daily); the non-disablement calendar
+    /// (<see cref="GasNonDisablementCalendar"/>). ECS26a: <see cref="ElectricityPrepaymentConfiguration"/>.
     /// </summary>
     private static void PrepaymentConfiguration(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (!values || m.Payload is not GbzPayload) return;
+        if (!values) return;
+        if (m.Payload is DlmsAccessResponse)
+        {
+            ElectricityPrepaymentConfiguration(w, m);
+            return;
+        }
+        if (m.Payload is not GbzPayload g) return;
         foreach (var (id, name) in (ReadOnlySpan<(ushort, string)>)[(0x0239, "DebtRecoveryPerPayment"), (0x0006, "DebtRecoveryRateCap"),
                      (0x0040, "DisablementThreshold"), (0x0010, "EmergencyCreditLimit"), (0x0011, "EmergencyCreditThreshold"),
                      (0x0031, "LowCreditThreshold"), (0x0022, "CreditMaxCreditThreshold"), (0x0021, "MaxCreditMaxMeterBalance")])
             if (Attribute(m, 0x0705, id) is { } a) Element(w, name, a.DataType is >= 0x28 and <= 0x2F ? a.Signed : (long)a.Unsigned);
-        if (Attribute(m, 0x0705, 0x0217) is null && Attribute(m, 0x0705, 0x0227) is null) return;
+        if (Attribute(m, 0x0705, 0x0217) is null && Attribute(m, 0x0705, 0x0227) is null && !g.Components.Any(c => c.ClusterId == 0x0707)) return;
         w.WriteStartElement("Gas", Namespace);
+        GasNonDisablementCalendar(w, g);
         for (var debt = 1; debt <= 2; debt++)
         {
             var amount = Attribute(m, 0x0705, (ushort)(0x0207 + 0x10 * debt));
@@ -358,7 +447,8 @@ internal static class MmcFields
     {
         if (m.Payload.Kind == GbcsPayloadKind.Gbz)
         {
-            FuelOnly(w, m, values, plaintexts);
+            if (values) GasDailyConsumption(w, m);
+            else FuelOnly(w, m, values, plaintexts);
             return;
         }
         w.WriteStartElement("Electricity", Namespace);
@@ -464,9 +554,14 @@ internal static class MmcFields
         w.WriteEndElement();
     }
 
-    /// <summary>4.14 GCS16b, decrypted: a Publish Prepay Snapshot per day. ECS21b's DLMS log is left: its capture order was not at hand.</summary>
+    /// <summary>4.14 GCS16b, decrypted: a Publish Prepay Snapshot per day; ECS21b: <see cref="ElectricityPrepaymentDailyReadLog"/>.</summary>
     private static void PrepaymentDailyReadLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
+        if (m.Payload is DlmsAccessResponse)
+        {
+            ElectricityPrepaymentDailyReadLog(w, plaintexts);
+            return;
+        }
         if (m.Payload is not GbzPayload g || !values)
         {
             FuelOnly(w, m, values, plaintexts);
@@ -480,32 +575,35 @@ internal static class MmcFields
 
     /// <summary>
     /// 4.4.2 GCS15b and 4.4.3 GCS15c, decrypted: the billing data log's Metering snapshots, then its Prepayment snapshots
-    /// (up to 12 each). ECS20b/c's DLMS logs are left: their capture order was not at hand.
+    /// (up to 12 each); ECS20b/c's DLMS logs once decrypted (<see cref="ElectricityTriggeredBillingLog"/>, <see cref="ElectricityCalendarBillingLog"/>).
     /// </summary>
-    private static void GasBillingLog(MmcWriter w, ParsedGbcsMessage m, bool values, bool calendar)
+    private static void BillingDataLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts, bool calendar)
     {
+        if (m.Payload is DlmsAccessResponse)
+        {
+            if (calendar) ElectricityCalendarBillingLog(w, plaintexts);
+            else ElectricityTriggeredBillingLog(w, plaintexts);
+            return;
+        }
         if (m.Payload is not GbzPayload g || !values)
         {
-            Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "Gas" : "Electricity");
+            Empty(w, "Gas");
             return;
         }
         w.WriteStartElement("Gas", Namespace);
         foreach (var s in Snapshots(g, 0x0702, 12))
         {
             if (s.Type != 0x06) continue;
-            w.WriteStartElement(calendar ? "GSMEBillingDataLogEntry" : "LogEntryConsumptionRegister", Namespace);
             if (calendar)
             {
-                TimeElement(w, "Timestamp", s.Time);
-                MeteringSnapshot(w, s.Payload, "ActiveImportRegisterValueConsumption", "BlockRegisterMatrixValue", "TariffTOURegisterMatrixValue", blocksFirst: true);
+                GsmeBillingEntry(w, "GSMEBillingDataLogEntry", s);
+                continue;
             }
-            else
-            {
-                // ConsumptionRegisterGasType: the register, its time, then the TOU and block registers.
-                if (s.Payload.Length >= 6) Element(w, "ConsumptionRegister", (long)UInt48(s.Payload.Span));
-                TimeElement(w, "Timestamp", s.Time);
-                MeteringSnapshot(w, s.Payload, null, "BlockRegisterMatrixValue", "TariffTOURegisterMatrixValue", blocksFirst: false);
-            }
+            // ConsumptionRegisterGasType: the register, its time, then the TOU and block registers.
+            w.WriteStartElement("LogEntryConsumptionRegister", Namespace);
+            if (s.Payload.Length >= 6) Element(w, "ConsumptionRegister", (long)UInt48(s.Payload.Span));
+            TimeElement(w, "Timestamp", s.Time);
+            MeteringSnapshot(w, s.Payload, null, "BlockRegisterMatrixValue", "TariffTOURegisterMatrixValue", blocksFirst: false);
             w.WriteEndElement();
         }
         foreach (var s in Snapshots(g, 0x0705, 12))
@@ -518,7 +616,12 @@ internal static class MmcFields
     /// <summary>4.8.1 ECS22b: the decrypted active import profile, an array of {time, primary[, secondary]} (double-long-unsigned).</summary>
     private static void ActiveImportProfile(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (m.Payload.Kind == GbcsPayloadKind.Gbz || Decrypted(plaintexts) is not [{ Type: DlmsType.Array } log, ..]) return;
+        if (m.Payload.Kind == GbcsPayloadKind.Gbz)
+        {
+            if (values) GasProfile(w, m);
+            return;
+        }
+        if (Decrypted(plaintexts) is not [{ Type: DlmsType.Array } log, ..]) return;
         var n = 0;
         foreach (var row in log.Items)
         {
@@ -643,114 +746,6 @@ internal static class MmcFields
         if (!values) return;
         if (Item(m, 0) is { IsInteger: true } balance) Element(w, "MeterBalance", balance.Text);
         else if (Attribute(m, 0x0705, 0x0001) is { } credit) Element(w, "MeterBalance", credit.Signed.ToString(CultureInfo.InvariantCulture));
-    }
-
-    private static void Tariff(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
-    {
-        if (m.Payload is GbzPayload)
-        {
-            GasTariff(w, m, values);
-            return;
-        }
-        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: >= 17 })
-        {
-            FuelOnly(w, m, values, plaintexts);
-            return;
-        }
-        w.WriteStartElement("Electricity", Namespace);
-        if (Item(m, 15) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } chargeScale] }, _, { Type: DlmsType.Array, Items: [{ Items: [_, { IsInteger: true } charge] }, ..] }] }
-            && charge.Value is >= short.MinValue and <= short.MaxValue)
-        {
-            Element(w, "StandingCharge", charge.Value);
-            Element(w, "StandingChargeScale", chargeScale.Value);
-        }
-        if (Item(m, 16) is { Type: DlmsType.Structure, Items: [{ Items: [_, { Type: DlmsType.Integer } priceScale] }, _, { Type: DlmsType.Array } table] })
-        {
-            Element(w, "PriceScale", priceScale.Value);
-            ElectricityPrices(w, table);
-        }
-        ElectricityThresholds(w, m, first: 6);
-        w.WriteEndElement();
-    }
-
-    /// <summary>
-    /// GBCS ECS24 (4.11.1): the TOU and block prices are one Charge charge_table of {index, price}: index 0x01–0x30 is TOU
-    /// price 1–48; 0xXY with X = 0xA–0xD is block price X − 9 (1–4) of the block price row Y (1–8) (the MMC's
-    /// TariffBlockPrices [8][4]). Written as the MMC orders them: the block matrix, then the TOU matrix.
-    /// </summary>
-    private static void ElectricityPrices(MmcWriter w, DlmsData table)
-    {
-        // Prices by charge-table index (one octet), so each is found once rather than by a scan per matrix cell.
-        Span<long> prices = stackalloc long[256];
-        Span<bool> held = stackalloc bool[256];
-        bool anyBlock = false, anyTou = false;
-        for (var i = 0; i < table.Items.Count; i++)
-        {
-            if (ChargeEntry(table[i]) is not { } c) continue;
-            prices[c.Index] = c.Price;
-            held[c.Index] = true;
-            anyBlock |= c.Index is >= 0xA1 and <= 0xD8;
-            anyTou |= c.Index is >= 1 and <= 48;
-        }
-        if (anyBlock)
-        {
-            w.WriteStartElement("TariffBlockPriceMatrix", Namespace);
-            for (var row = 1; row <= 8; row++)
-            {
-                var open = false;
-                for (var block = 1; block <= 4; block++)
-                {
-                    var index = (block + 9) << 4 | row;
-                    if (!held[index]) continue;
-                    if (!open) { w.WriteStartElement("TariffBlockPrices", Namespace); w.WriteAttribute("index", row); open = true; }
-                    w.WriteStartElement("BlockPrice", Namespace);
-                    w.WriteAttribute("index", block);
-                    w.WriteValue(prices[index]);
-                    w.WriteEndElement();
-                }
-                if (open) w.WriteEndElement();
-            }
-            w.WriteEndElement();
-        }
-        if (!anyTou) return;
-        w.WriteStartElement("TariffTOUPriceMatrix", Namespace);
-        for (var index = 1; index <= 48; index++)
-        {
-            if (!held[index]) continue;
-            w.WriteStartElement("TariffTOUPrice", Namespace);
-            w.WriteAttribute("index", index);
-            w.WriteValue(prices[index]);
-            w.WriteEndElement();
-        }
-        w.WriteEndElement();
-    }
-
-    /// <summary>A charge_table entry {index (octet-string of 1), charge_per_unit (long)}, when it fits the MMC's PriceType (xs:short).</summary>
-    private static (int Index, long Price)? ChargeEntry(DlmsData e) =>
-        e is { Type: DlmsType.Structure, Items: [{ Type: DlmsType.OctetString, Octets.Length: 1 } index, { IsInteger: true } price] }
-            && price.Value is >= short.MinValue and <= short.MaxValue ? (index.Octets.Span[0], price.Value) : null;
-
-    /// <summary>GBCS ECS24: eight Register Monitor thresholds (items 7–14), each an array of up to three double-long-unsigned block thresholds.</summary>
-    private static void ElectricityThresholds(MmcWriter w, ParsedGbcsMessage m, int first)
-    {
-        var open = false;
-        for (var row = 0; row < 8; row++)
-        {
-            if (Item(m, first + row) is not { Type: DlmsType.Array, Items.Count: >= 1 and <= 3 } thresholds) continue;
-            if (!open) { w.WriteStartElement("TariffThresholdMatrix", Namespace); open = true; }
-            w.WriteStartElement("ElecTariffThresholds", Namespace);
-            w.WriteAttribute("index", row + 1);
-            for (var i = 0; i < thresholds.Items.Count; i++)
-            {
-                if (!thresholds[i].IsInteger) continue;
-                w.WriteStartElement("BlockThreshold", Namespace);
-                w.WriteAttribute("index", i + 1);
-                w.WriteValue(thresholds[i].Value);
-                w.WriteEndElement();
-            }
-            w.WriteEndElement();
-        }
-        if (open) w.WriteEndElement();
     }
 
     /// <summary>
@@ -952,6 +947,11 @@ internal static class MmcFields
     /// </summary>
     private static void NetworkData(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
+        if (values && m.Payload is GbzPayload)
+        {
+            GasNetworkData(w, m);
+            return;
+        }
         if (!values || m.Header.MessageCode != 0x0039 || m.Payload is not DlmsAccessResponse { Data.Count: 6 })
         {
             FuelOnly(w, m, values, plaintexts);
@@ -977,15 +977,36 @@ internal static class MmcFields
         w.WriteEndElement();
     }
 
+    /// <summary>
+    /// 6.2.1 ECS26b (single-phase, 0x003C) and ECS26k (poly-phase, 0x00C6): items 0–7 are the Limiters (class 71)
+    /// 0-0:17.0.1–4.255 threshold_normal and min_over_threshold_duration; then ECS26b reads Register 1-0:32.35.0.4 and
+    /// 1-0:32.31.0.4 (average RMS over- and under-voltage threshold), ECS26k per phase L1 (C = 32), L2 (52) and L3 (72) the
+    /// over (D = 35) and under (D = 31) thresholds in the order its RTDS command lists them: 32.35, 32.31, 52.31, 52.35, 72.31, 72.35.
+    /// </summary>
     private static void Voltage(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
-        if (!values || m.Header.MessageCode != 0x003C || m.Payload is not DlmsAccessResponse { Data.Count: 10 }) return;
-        for (var i = 0; i < 10; i++)
+        var count = m.Header.MessageCode switch { 0x003C => 10, 0x00C6 => 14, _ => 0 };
+        if (!values || count == 0 || m.Payload is not DlmsAccessResponse r || r.Data.Count != count) return;
+        for (var i = 0; i < count; i++)
             if (Item(m, i) is not { IsInteger: true }) return;
-        w.WriteStartElement("SinglePhaseVoltageSettings", Namespace);
-        Element(w, "AverageRMSOverVoltageThreshold", Item(m, 8)!.Value);
-        Element(w, "AverageRMSUnderVoltageThreshold", Item(m, 9)!.Value);
-        w.WriteEndElement();
+        if (count == 10)
+        {
+            w.WriteStartElement("SinglePhaseVoltageSettings", Namespace);
+            Element(w, "AverageRMSOverVoltageThreshold", Item(m, 8)!.Value);
+            Element(w, "AverageRMSUnderVoltageThreshold", Item(m, 9)!.Value);
+            w.WriteEndElement();
+        }
+        else
+            foreach (var (phase, over, under) in (ReadOnlySpan<(int, int, int)>)[(1, 8, 9), (2, 11, 10), (3, 13, 12)])
+            {
+                w.WriteStartElement("PolyPhaseVoltageSettings", Namespace);
+                Element(w, "Phase", phase);
+                w.WriteStartElement("PhaseVoltageSettings", Namespace);
+                Element(w, "AverageRMSOverVoltageThreshold", Item(m, over)!.Value);
+                Element(w, "AverageRMSUnderVoltageThreshold", Item(m, under)!.Value);
+                w.WriteEndElement();
+                w.WriteEndElement();
+            }
         w.WriteStartElement("RMSVoltageSettings", Namespace);
         string[] names = ["RMSExtremeOverVoltage", "RMSExtremeUnderVoltage", "RMSVoltageSag", "RMSVoltageSwell"];
         for (var i = 0; i < 4; i++)

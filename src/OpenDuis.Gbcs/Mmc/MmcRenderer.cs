@@ -62,15 +62,13 @@ public static class MmcRenderer
                 throw OctetReader.Fail(message.SignedOffset, $"a message whose MAC, signature and encrypted payloads verify with the keys given, but {problem}");
             plaintexts = opening.Plaintexts;
         }
-        // One builder per thread, kept between documents (a large read's document is tens of kilobytes, and allocating and
-        // clearing a builder for each was a third of its rendering); sized at about twelve characters per content octet.
-        var sb = t_builder ?? new StringBuilder(2048);
-        t_builder = null;
-        sb.Clear();
-        sb.EnsureCapacity(Math.Max(2048, 12 * message.Content.Length));
+        // One buffer per thread, kept between documents (a large read's document is tens of kilobytes, and allocating a builder
+        // for each was a third of its rendering); first sized at about twelve characters per content octet.
+        var buffer = t_buffer ?? new char[Math.Max(2048, 12 * message.Content.Length)];
+        t_buffer = null;
+        var w = new MmcWriter(buffer.Length >= 12 * message.Content.Length ? buffer : new char[12 * message.Content.Length]);
         try
         {
-            var w = new MmcWriter(sb);
             w.WriteStartElement("GBCSResponse", Namespace);
             w.WriteAttributeString("schemaVersion", SchemaVersion);
             WriteHeader(w, message);
@@ -85,16 +83,16 @@ public static class MmcRenderer
             // A device's text field holding characters XML 1.0 cannot carry: no document rather than an altered one.
             throw OctetReader.Fail(message.Payload.Offset, $"text an MMC document can carry in the payload ({e.Message})");
         }
-        var document = sb.ToString();
-        if (sb.Capacity <= MaxKeptBuilder) t_builder = sb;
+        var document = w.ToString();
+        if (w.Buffer.Length <= MaxKeptBuffer) t_buffer = w.Buffer;
         return document;
     }
 
     // Kept only below the large-object heap's 85,000 octets.
-    private const int MaxKeptBuilder = 32 * 1024;
+    private const int MaxKeptBuffer = 32 * 1024;
 
     [ThreadStatic]
-    private static StringBuilder? t_builder;
+    private static char[]? t_buffer;
 
     private static void WriteHeader(MmcWriter w, ParsedGbcsMessage m)
     {
@@ -159,7 +157,7 @@ public static class MmcRenderer
         Element(w, "GBCSHexAlertCode", code.ToString("X4", CultureInfo.InvariantCulture));
         Element(w, "AlertDescription", MmcStatus.Alert(code));
         Element(w, "Timestamp", DateTimeText(at));
-        MmcAlerts.WritePayload(w, code, m);
+        MmcAlerts.WritePayload(w, code, m, plaintexts);
         w.WriteEndElement();
         w.WriteEndElement();
     }
@@ -188,16 +186,45 @@ public static class MmcRenderer
     private static bool IsEncrypted(GbcsPayload payload) => payload switch
     {
         GbzPayload g => g.Components.Any(c => c.Encrypted),
+        DlmsAccessResponse { Data: DlmsItems items } => AnyCipheredOctets(items),
         DlmsAccessResponse r => r.Data.Any(HasCipheredOctets),
         DlmsDataNotification n => HasCipheredOctets(n.Body),
         _ => false,
     };
 
+    private static bool AnyCipheredOctets(DlmsItems items)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            var c = new DlmsCursor(items.Raw(i));
+            if (HasCipheredOctets(ref c)) return true;
+        }
+        return false;
+    }
+
+    /// <summary><see cref="HasCipheredOctets(DlmsData)"/> read in place (the cursor passes the value either way).</summary>
+    private static bool HasCipheredOctets(ref DlmsCursor c)
+    {
+        var type = c.Next;
+        if (type is DlmsType.Array or DlmsType.Structure && c.TryEnter(type, out var n))
+        {
+            // Once found, the cursor's position no longer matters.
+            for (var i = 0; i < n; i++)
+                if (HasCipheredOctets(ref c)) return true;
+            return false;
+        }
+        if (type == DlmsType.OctetString && c.TryOctets(out var octets)) return Ciphered(octets);
+        c.Skip();
+        return false;
+    }
+
+    private static bool Ciphered(ReadOnlySpan<byte> o) => o.Length >= 17 && o[0] is 0x30 or 0x31 && o.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E);
+
     /// <summary>GBCS 7.2.?: an encrypted DLMS item is an octet-string opening with security control 0x30/0x31 (encryption, with or without authentication) and an invocation counter.</summary>
     private static bool HasCipheredOctets(DlmsData d) => d.Type switch
     {
         // Printable text (an MPAN's digits start with 0x31 too) is not ciphertext.
-        DlmsType.OctetString => d.Octets.Length >= 17 && d.Octets.Span[0] is 0x30 or 0x31 && d.Octets.Span.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E),
+        DlmsType.OctetString => Ciphered(d.Octets.Span),
         DlmsType.Array or DlmsType.Structure => d.Items.Any(HasCipheredOctets),
         _ => false,
     };

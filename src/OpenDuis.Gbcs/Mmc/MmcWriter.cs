@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Xml;
 
 namespace OpenDuis.Gbcs.Mmc;
@@ -8,27 +7,41 @@ namespace OpenDuis.Gbcs.Mmc;
 /// <summary>
 /// A minimal indented XML writer for MMC documents: every element is in the one MMC namespace (prefix
 /// <c>ra</c>), so none of XmlWriter's namespace bookkeeping is needed, and it writes straight into a
-/// StringBuilder (XmlWriter's buffers made rendering four times the cost of parsing). Text and
+/// character buffer kept per thread (XmlWriter's buffers made rendering four times the cost of parsing, and a
+/// StringBuilder's per-call bookkeeping was most of what was left of rendering a large read). Text and
 /// attribute values are escaped; a character XML 1.0 cannot carry is an <see cref="ArgumentException"/>.
 /// </summary>
 internal sealed class MmcWriter
 {
-    private readonly StringBuilder _sb;
+    private char[] _buffer;
+    private int _length;
     private readonly List<string> _open = new(16);
     private bool _startTagOpen;
     private bool _hasChildren;
 
-    public MmcWriter(StringBuilder sb)
+    /// <summary>A writer over <paramref name="buffer"/> (grown as needed: <see cref="Buffer"/> is the one in use at the end).</summary>
+    public MmcWriter(char[] buffer)
     {
-        _sb = sb;
-        _sb.Append("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+        _buffer = buffer;
+        Append("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
     }
+
+    public char[] Buffer => _buffer;
+
+    public override string ToString() => new(_buffer, 0, _length);
 
     public void WriteStartElement(string name, string ns)
     {
         CloseStartTag();
-        _sb.Append('\n').Append(' ', 2 * _open.Count).Append("<ra:").Append(name);
-        if (_open.Count == 0) _sb.Append(" xmlns:ra=\"").Append(ns).Append('"');
+        NewLine(_open.Count);
+        Append("<ra:");
+        Append(name);
+        if (_open.Count == 0)
+        {
+            Append(" xmlns:ra=\"");
+            Append(ns);
+            Append('"');
+        }
         _open.Add(name);
         _startTagOpen = true;
         _hasChildren = false;
@@ -37,46 +50,45 @@ internal sealed class MmcWriter
     public void WriteAttributeString(string name, string value)
     {
         if (!_startTagOpen) throw new InvalidOperationException("An attribute is written only inside a start tag.");
-        _sb.Append(' ').Append(name).Append("=\"");
+        Append(' ');
+        Append(name);
+        Append("=\"");
         Escape(value, attribute: true);
-        _sb.Append('"');
+        Append('"');
     }
 
     /// <summary>An integer attribute, formatted straight into the document (no string per value).</summary>
     public void WriteAttribute(string name, long value)
     {
         if (!_startTagOpen) throw new InvalidOperationException("An attribute is written only inside a start tag.");
-        _sb.Append(' ').Append(name).Append("=\"").Append(CultureInfo.InvariantCulture, $"{value}").Append('"');
+        Append(' ');
+        Append(name);
+        Append("=\"");
+        AppendInteger(value);
+        Append('"');
     }
 
     /// <summary>Integer text, formatted straight into the document.</summary>
     public void WriteValue(long value)
     {
         CloseStartTag();
-        _sb.Append(CultureInfo.InvariantCulture, $"{value}");
+        AppendInteger(value);
     }
 
     /// <summary>Octets as hexadecimal text (xs:hexBinary), written straight into the document.</summary>
     public void WriteHex(ReadOnlySpan<byte> octets)
     {
         CloseStartTag();
-        Span<char> hex = stackalloc char[64];
-        while (!octets.IsEmpty)
-        {
-            var chunk = octets[..Math.Min(32, octets.Length)];
-            Convert.TryToHexString(chunk, hex, out var written);
-            _sb.Append(hex[..written]);
-            octets = octets[chunk.Length..];
-        }
+        Convert.TryToHexString(octets, Space(2 * octets.Length), out var written);
+        _length += written;
     }
 
     /// <summary>A UTC xs:dateTime (yyyy-MM-ddTHH:mm:ssZ), formatted straight into the document.</summary>
     public void WriteDateTime(DateTimeOffset at)
     {
         CloseStartTag();
-        Span<char> text = stackalloc char[20];
-        at.UtcDateTime.TryFormat(text, out var written, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        _sb.Append(text[..written]);
+        at.UtcDateTime.TryFormat(Space(20), out var written, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        _length += written;
     }
 
     public void WriteString(string text)
@@ -91,22 +103,70 @@ internal sealed class MmcWriter
         _open.RemoveAt(_open.Count - 1);
         if (_startTagOpen)
         {
-            _sb.Append(" />");
+            Append(" />");
             _startTagOpen = false;
         }
         else
         {
-            if (_hasChildren) _sb.Append('\n').Append(' ', 2 * _open.Count);
-            _sb.Append("</ra:").Append(name).Append('>');
+            if (_hasChildren) NewLine(_open.Count);
+            Append("</ra:");
+            Append(name);
+            Append('>');
         }
         _hasChildren = true;
+    }
+
+    // A line break and the indentation of a depth, copied from one string.
+    private const string Indentation = "\n                                                                ";
+
+    private void NewLine(int depth)
+    {
+        var n = 1 + 2 * depth;
+        if (n <= Indentation.Length)
+        {
+            Append(Indentation.AsSpan(0, n));
+            return;
+        }
+        Append('\n');
+        Space(2 * depth).Fill(' ');
+        _length += 2 * depth;
     }
 
     private void CloseStartTag()
     {
         if (!_startTagOpen) return;
-        _sb.Append('>');
+        Append('>');
         _startTagOpen = false;
+    }
+
+    private void AppendInteger(long value)
+    {
+        value.TryFormat(Space(20), out var written, default, CultureInfo.InvariantCulture);
+        _length += written;
+    }
+
+    /// <summary>At least <paramref name="n"/> characters of room after the text written (not yet counted as written).</summary>
+    private Span<char> Space(int n)
+    {
+        if (_length + n > _buffer.Length)
+        {
+            var grown = new char[Math.Max(_buffer.Length * 2, _length + n)];
+            _buffer.AsSpan(0, _length).CopyTo(grown);
+            _buffer = grown;
+        }
+        return _buffer.AsSpan(_length, n);
+    }
+
+    private void Append(char c)
+    {
+        if (_length == _buffer.Length) Space(1);
+        _buffer[_length++] = c;
+    }
+
+    private void Append(ReadOnlySpan<char> text)
+    {
+        text.CopyTo(Space(text.Length));
+        _length += text.Length;
     }
 
     private static readonly SearchValues<char> NeedsEscape = SearchValues.Create("&<>\"");
@@ -117,7 +177,7 @@ internal sealed class MmcWriter
         var span = text.AsSpan();
         if (!span.ContainsAnyExceptInRange(' ', '~') && !span.ContainsAny(NeedsEscape))
         {
-            _sb.Append(text);
+            Append(span);
             return;
         }
         for (var i = 0; i < text.Length; i++)
@@ -125,19 +185,24 @@ internal sealed class MmcWriter
             var c = text[i];
             switch (c)
             {
-                case '&': _sb.Append("&amp;"); break;
-                case '<': _sb.Append("&lt;"); break;
-                case '>': _sb.Append("&gt;"); break;
-                case '"' when attribute: _sb.Append("&quot;"); break;
-                case '\n' or '\r' or '\t' when attribute: _sb.Append("&#x").Append(((int)c).ToString("X", System.Globalization.CultureInfo.InvariantCulture)).Append(';'); break;
+                case '&': Append("&amp;"); break;
+                case '<': Append("&lt;"); break;
+                case '>': Append("&gt;"); break;
+                case '"' when attribute: Append("&quot;"); break;
+                case '\n' or '\r' or '\t' when attribute:
+                    Append("&#x");
+                    Append(((int)c).ToString("X", CultureInfo.InvariantCulture));
+                    Append(';');
+                    break;
                 default:
                     if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
                     {
-                        _sb.Append(c).Append(text[++i]);
+                        Append(c);
+                        Append(text[++i]);
                         break;
                     }
                     if (!XmlConvert.IsXmlChar(c)) throw new ArgumentException($"'\\u{(int)c:X4}' is not a character XML 1.0 can carry.");
-                    _sb.Append(c);
+                    Append(c);
                     break;
             }
         }

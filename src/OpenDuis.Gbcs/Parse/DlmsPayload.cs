@@ -50,26 +50,38 @@ public sealed class DlmsData
         _ => $"{Type} {Text}",
     };
 
-    internal static DlmsData Read(ref OctetReader r, int depth = 0)
+    internal static DlmsData Read(ref OctetReader r, int depth = 0) => Read(ref r, depth, build: true)!;
+
+    /// <summary>
+    /// Reads past one Data value with every check <see cref="Read"/> makes (the same failure, at the same offset) but builds
+    /// nothing: a response's items are checked when parsed and built only when asked for (a 1.4 KB tariff read is ≈ 300 values).
+    /// </summary>
+    internal static void Skip(ref OctetReader r) => Read(ref r, 0, build: false);
+
+    private static DlmsData? Read(ref OctetReader r, int depth, bool build)
     {
         if (depth > 32) throw r.Fail("Data nested no deeper than 32 levels");
         var at = r.Offset;
         var tag = r.Byte("an A-XDR Data type tag");
-        if (tag == (byte)DlmsType.CompactArray) return ReadCompactArray(ref r, at);
-        return ReadUntagged(ref r, tag, at, depth);
+        if (tag == (byte)DlmsType.CompactArray) return ReadCompactArray(ref r, at, build);
+        return ReadUntagged(ref r, tag, at, depth, build);
     }
 
     /// <summary>
     /// A compact-array (IEC 62056-6-2 4.1.6: a type description, then the elements' values without
     /// their tags, as one octet-string): read as the Array it stands for, so logs read like any other.
     /// </summary>
-    private static DlmsData ReadCompactArray(ref OctetReader r, int at)
+    private static DlmsData? ReadCompactArray(ref OctetReader r, int at, bool build)
     {
         var type = TypeDescription.Read(ref r, 0);
         var contents = r.Sub(r.Length("the length of the compact-array contents"), "the compact-array contents");
-        var items = new List<DlmsData>();
-        while (!contents.AtEnd) items.Add(type.ReadValue(ref contents, 0));
-        return new(DlmsType.Array, at, items.Count, items: [.. items]);
+        var items = build ? new List<DlmsData>() : null;
+        while (!contents.AtEnd)
+        {
+            var item = type.ReadValue(ref contents, 0, build);
+            items?.Add(item!);
+        }
+        return items is null ? null : new(DlmsType.Array, at, items.Count, items: [.. items]);
     }
 
     private sealed record TypeDescription(DlmsType Tag, int Count, TypeDescription[] Items)
@@ -96,68 +108,86 @@ public sealed class DlmsData
             }
         }
 
-        public DlmsData ReadValue(ref OctetReader r, int depth)
+        public DlmsData? ReadValue(ref OctetReader r, int depth, bool build)
         {
             var at = r.Offset;
             switch (Tag)
             {
                 case DlmsType.Array:
-                    {
-                        var items = new DlmsData[Count];
-                        for (var i = 0; i < Count; i++) items[i] = Items[0].ReadValue(ref r, depth + 1);
-                        return new(DlmsType.Array, at, Count, items: items);
-                    }
                 case DlmsType.Structure:
                     {
-                        var items = new DlmsData[Count];
-                        for (var i = 0; i < Count; i++) items[i] = Items[i].ReadValue(ref r, depth + 1);
-                        return new(DlmsType.Structure, at, Count, items: items);
+                        var items = build ? new DlmsData[Count] : null;
+                        for (var i = 0; i < Count; i++)
+                        {
+                            var item = Items[Tag == DlmsType.Array ? 0 : i].ReadValue(ref r, depth + 1, build);
+                            if (items is not null) items[i] = item!;
+                        }
+                        return items is null ? null : new(Tag, at, Count, items: items);
                     }
-                default: return ReadUntagged(ref r, (byte)Tag, at, depth);
+                default: return ReadUntagged(ref r, (byte)Tag, at, depth, build);
             }
         }
     }
 
-    private static DlmsData ReadUntagged(ref OctetReader r, byte tag, int at, int depth)
+    private static DlmsData? ReadUntagged(ref OctetReader r, byte tag, int at, int depth, bool build)
     {
         switch ((DlmsType)tag)
         {
-            case DlmsType.NullData: return new(DlmsType.NullData, at);
             case DlmsType.Array:
             case DlmsType.Structure:
                 {
                     var countAt = r.Offset;
                     var n = r.Length(tag == (byte)DlmsType.Array ? "the item count of an array" : "the item count of a structure");
                     if (n > r.Remaining) throw OctetReader.Fail(countAt, $"{n} items, but only {r.Remaining} octets follow");
-                    var items = new DlmsData[n];
-                    for (var i = 0; i < n; i++) items[i] = Read(ref r, depth + 1);
-                    return new((DlmsType)tag, at, n, items: items);
+                    var items = build ? new DlmsData[n] : null;
+                    for (var i = 0; i < n; i++)
+                    {
+                        var item = Read(ref r, depth + 1, build);
+                        if (items is not null) items[i] = item!;
+                    }
+                    return items is null ? null : new((DlmsType)tag, at, n, items: items);
                 }
-            case DlmsType.Boolean: return new(DlmsType.Boolean, at, r.Byte("a boolean"));
-            case DlmsType.BitString:
-                {
-                    var bits = r.Length("the bit count of a bit-string");
-                    return new(DlmsType.BitString, at, bits, r.TakeMemory((bits + 7) / 8, "the bits of a bit-string"));
-                }
-            case DlmsType.DoubleLong: return new(DlmsType.DoubleLong, at, (int)r.UInt32("a double-long"));
-            case DlmsType.DoubleLongUnsigned: return new(DlmsType.DoubleLongUnsigned, at, r.UInt32("a double-long-unsigned"));
             case DlmsType.OctetString:
             case DlmsType.VisibleString:
             case DlmsType.Utf8String:
-                return new((DlmsType)tag, at, octets: r.CountedMemory("the octets of a string"));
-            case DlmsType.Bcd: return new(DlmsType.Bcd, at, r.Byte("a bcd"));
-            case DlmsType.Integer: return new(DlmsType.Integer, at, (sbyte)r.Byte("an integer"));
-            case DlmsType.Long: return new(DlmsType.Long, at, (short)r.UInt16("a long"));
-            case DlmsType.Unsigned: return new(DlmsType.Unsigned, at, r.Byte("an unsigned"));
-            case DlmsType.LongUnsigned: return new(DlmsType.LongUnsigned, at, r.UInt16("a long-unsigned"));
-            case DlmsType.Long64: return new(DlmsType.Long64, at, (long)r.UInt64("a long64"));
-            case DlmsType.Long64Unsigned: return new(DlmsType.Long64Unsigned, at, unchecked((long)r.UInt64("a long64-unsigned")));
-            case DlmsType.Enum: return new(DlmsType.Enum, at, r.Byte("an enum"));
-            case DlmsType.Float32: return new(DlmsType.Float32, at, octets: r.TakeMemory(4, "a float32"));
-            case DlmsType.Float64: return new(DlmsType.Float64, at, octets: r.TakeMemory(8, "a float64"));
-            case DlmsType.DateTime: return new(DlmsType.DateTime, at, octets: r.TakeMemory(12, "a date-time"));
-            case DlmsType.Date: return new(DlmsType.Date, at, octets: r.TakeMemory(5, "a date"));
-            case DlmsType.Time: return new(DlmsType.Time, at, octets: r.TakeMemory(4, "a time"));
+                {
+                    var octets = r.CountedMemory("the octets of a string");
+                    return build ? new((DlmsType)tag, at, octets: octets) : null;
+                }
+            case DlmsType.BitString:
+                {
+                    var bits = r.Length("the bit count of a bit-string");
+                    var octets = r.TakeMemory((bits + 7) / 8, "the bits of a bit-string");
+                    return build ? new(DlmsType.BitString, at, bits, octets) : null;
+                }
+        }
+        var value = ReadScalar(ref r, tag, at, out var fixedOctets);
+        return !build ? null : fixedOctets.IsEmpty ? new((DlmsType)tag, at, value) : new((DlmsType)tag, at, octets: fixedOctets);
+    }
+
+    /// <summary>A value of fixed size: an integer's value, or (floats, dates, times) its octets.</summary>
+    private static long ReadScalar(ref OctetReader r, byte tag, int at, out ReadOnlyMemory<byte> octets)
+    {
+        octets = default;
+        switch ((DlmsType)tag)
+        {
+            case DlmsType.NullData: return 0;
+            case DlmsType.Boolean: return r.Byte("a boolean");
+            case DlmsType.DoubleLong: return (int)r.UInt32("a double-long");
+            case DlmsType.DoubleLongUnsigned: return r.UInt32("a double-long-unsigned");
+            case DlmsType.Bcd: return r.Byte("a bcd");
+            case DlmsType.Integer: return (sbyte)r.Byte("an integer");
+            case DlmsType.Long: return (short)r.UInt16("a long");
+            case DlmsType.Unsigned: return r.Byte("an unsigned");
+            case DlmsType.LongUnsigned: return r.UInt16("a long-unsigned");
+            case DlmsType.Long64: return (long)r.UInt64("a long64");
+            case DlmsType.Long64Unsigned: return unchecked((long)r.UInt64("a long64-unsigned"));
+            case DlmsType.Enum: return r.Byte("an enum");
+            case DlmsType.Float32: octets = r.TakeMemory(4, "a float32"); return 0;
+            case DlmsType.Float64: octets = r.TakeMemory(8, "a float64"); return 0;
+            case DlmsType.DateTime: octets = r.TakeMemory(12, "a date-time"); return 0;
+            case DlmsType.Date: octets = r.TakeMemory(5, "a date"); return 0;
+            case DlmsType.Time: octets = r.TakeMemory(4, "a time"); return 0;
             default: throw OctetReader.Fail(at, $"an A-XDR Data type tag (IEC 62056-6-2), found 0x{tag:X2}");
         }
     }
@@ -227,7 +257,7 @@ public sealed record DlmsAccessResponse(uint InvokeId, ReadOnlyMemory<byte> Date
         var specAt = r.Offset;
         if (r.Byte("the access-request-specification presence octet") != 0)
             throw OctetReader.Fail(specAt, "no access-request-specification in the response (0x00), as GBCS responses carry none");
-        var data = ReadList(ref r, "access-response-list-of-data", static (ref OctetReader x) => DlmsData.Read(ref x));
+        var data = DlmsItems.Read(ref r, "access-response-list-of-data");
         var results = ReadList(ref r, "access-response-specification", static (ref OctetReader x) =>
         {
             var at = x.Offset;
@@ -298,6 +328,190 @@ public sealed record DlmsDataNotification(uint InvokeId, ReadOnlyMemory<byte> Da
         var body = DlmsData.Read(ref r);
         r.ExpectEnd("the data-notification");
         return new(invoke, dt, body);
+    }
+}
+
+/// <summary>
+/// The items of an access-response's list-of-data, each checked in full when the response is parsed (<see cref="DlmsData.Skip"/>)
+/// and built as a <see cref="DlmsData"/> only when first asked for; <see cref="Raw"/> gives an item's encoding, which a
+/// renderer can read with <see cref="DlmsCursor"/> without building it at all.
+/// </summary>
+internal sealed class DlmsItems : IReadOnlyList<DlmsData>
+{
+    private readonly ReadOnlyMemory<byte>[] _raw;
+    private readonly int[] _offsets;
+    private readonly DlmsData?[] _built;
+
+    private DlmsItems(ReadOnlyMemory<byte>[] raw, int[] offsets)
+    {
+        _raw = raw;
+        _offsets = offsets;
+        _built = new DlmsData?[raw.Length];
+    }
+
+    public static DlmsItems Read(ref OctetReader r, string what)
+    {
+        var at = r.Offset;
+        var n = r.Length(what);
+        if (n > r.Remaining) throw OctetReader.Fail(at, $"{n} items of the {what}, but only {r.Remaining} octets follow");
+        var raw = new ReadOnlyMemory<byte>[n];
+        var offsets = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            offsets[i] = r.Offset;
+            DlmsData.Skip(ref r);
+            raw[i] = r.Since(offsets[i]);
+        }
+        return new(raw, offsets);
+    }
+
+    public int Count => _raw.Length;
+
+    // Built from octets already checked, so building cannot fail; a race builds the same value twice, harmlessly.
+    public DlmsData this[int index] => _built[index] ??= Build(index);
+
+    private DlmsData Build(int index)
+    {
+        var r = new OctetReader(_raw[index], _offsets[index]);
+        return DlmsData.Read(ref r);
+    }
+
+    /// <summary>The encoding of item <paramref name="index"/> (tag first).</summary>
+    public ReadOnlySpan<byte> Raw(int index) => _raw[index].Span;
+
+    public IEnumerator<DlmsData> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++) yield return this[i];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>
+/// A forward reader over A-XDR Data already checked by <see cref="DlmsData.Skip"/>: values are read where they lie, so a
+/// large read (a tariff's price table, its switching tables) renders without an object per value. Each Try method reads the
+/// next value when it is of the kind asked for and otherwise leaves the cursor where it is.
+/// </summary>
+internal ref struct DlmsCursor(ReadOnlySpan<byte> octets)
+{
+    private readonly ReadOnlySpan<byte> _b = octets;
+    private int _at;
+
+    public readonly bool AtEnd => _at >= _b.Length;
+    public readonly DlmsType Next => _at < _b.Length ? (DlmsType)_b[_at] : DlmsType.NullData;
+
+    /// <summary>Enters an array or structure (not a compact-array): its item count.</summary>
+    public bool TryEnter(DlmsType type, out int count)
+    {
+        count = 0;
+        if (Next != type || _at + 1 >= _b.Length) return false;
+        var at = _at + 1;
+        count = Length(ref at);
+        _at = at;
+        return true;
+    }
+
+    public bool TryInteger(out long value)
+    {
+        value = 0;
+        if (AtEnd) return false;
+        var v = _b[(_at + 1)..];
+        switch ((DlmsType)_b[_at])
+        {
+            case DlmsType.Boolean or DlmsType.Unsigned or DlmsType.Enum or DlmsType.Bcd: value = v[0]; _at += 2; return true;
+            case DlmsType.Integer: value = (sbyte)v[0]; _at += 2; return true;
+            case DlmsType.Long: value = BinaryPrimitives.ReadInt16BigEndian(v); _at += 3; return true;
+            case DlmsType.LongUnsigned: value = BinaryPrimitives.ReadUInt16BigEndian(v); _at += 3; return true;
+            case DlmsType.DoubleLong: value = BinaryPrimitives.ReadInt32BigEndian(v); _at += 5; return true;
+            case DlmsType.DoubleLongUnsigned: value = BinaryPrimitives.ReadUInt32BigEndian(v); _at += 5; return true;
+            case DlmsType.Long64 or DlmsType.Long64Unsigned: value = BinaryPrimitives.ReadInt64BigEndian(v); _at += 9; return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>An octet-string's (or visible-string's) contents.</summary>
+    public bool TryOctets(out ReadOnlySpan<byte> octets)
+    {
+        octets = default;
+        if (Next is not (DlmsType.OctetString or DlmsType.VisibleString or DlmsType.Utf8String) || _at + 1 >= _b.Length) return false;
+        var at = _at + 1;
+        var n = Length(ref at);
+        octets = _b.Slice(at, n);
+        _at = at + n;
+        return true;
+    }
+
+    /// <summary>Steps over the next value, whatever it is.</summary>
+    public void Skip()
+    {
+        var type = (DlmsType)_b[_at++];
+        switch (type)
+        {
+            case DlmsType.Array or DlmsType.Structure:
+                {
+                    var count = Length(ref _at);
+                    for (var i = 0; i < count; i++) Skip();
+                    return;
+                }
+            case DlmsType.CompactArray:
+                {
+                    SkipTypeDescription();
+                    var contents = Length(ref _at);
+                    _at += contents;
+                    return;
+                }
+            case DlmsType.OctetString or DlmsType.VisibleString or DlmsType.Utf8String:
+                {
+                    var n = Length(ref _at);
+                    _at += n;
+                    return;
+                }
+            case DlmsType.BitString:
+                {
+                    var bits = Length(ref _at);
+                    _at += (bits + 7) / 8;
+                    return;
+                }
+            default:
+                _at += FixedSize(type);
+                return;
+        }
+    }
+
+    private void SkipTypeDescription()
+    {
+        var tag = (DlmsType)_b[_at++];
+        if (tag == DlmsType.Array)
+        {
+            _at += 2;
+            SkipTypeDescription();
+        }
+        else if (tag == DlmsType.Structure)
+        {
+            var n = Length(ref _at);
+            for (var i = 0; i < n; i++) SkipTypeDescription();
+        }
+    }
+
+    private static int FixedSize(DlmsType type) => type switch
+    {
+        DlmsType.NullData => 0,
+        DlmsType.Boolean or DlmsType.Unsigned or DlmsType.Enum or DlmsType.Bcd or DlmsType.Integer => 1,
+        DlmsType.Long or DlmsType.LongUnsigned => 2,
+        DlmsType.DoubleLong or DlmsType.DoubleLongUnsigned or DlmsType.Float32 or DlmsType.Time => 4,
+        DlmsType.Date => 5,
+        DlmsType.Long64 or DlmsType.Long64Unsigned or DlmsType.Float64 => 8,
+        DlmsType.DateTime => 12,
+        _ => 0,
+    };
+
+    private readonly int Length(ref int at)
+    {
+        var first = _b[at++];
+        if (first < 0x80) return first;
+        var n = first == 0x81 ? _b[at] : (_b[at] << 8) | _b[at + 1];
+        at += first - 0x80;
+        return n;
     }
 }
 

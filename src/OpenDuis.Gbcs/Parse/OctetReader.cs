@@ -122,6 +122,13 @@ internal ref struct OctetReader
         return TakeMemory(n, what);
     }
 
+    /// <summary>The octets read since <paramref name="offset"/> (a message offset this reader has passed): a slice of its memory, or a copy.</summary>
+    public readonly ReadOnlyMemory<byte> Since(int offset)
+    {
+        var start = offset - _base;
+        return _memory.Length == _bytes.Length && !_memory.IsEmpty ? _memory[start.._at] : _bytes[start.._at].ToArray();
+    }
+
     /// <summary>A reader over the next <paramref name="n"/> octets (offsets stay those of the whole message).</summary>
     public OctetReader Sub(int n, string what)
     {

@@ -173,7 +173,7 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         var scheduleId = Regex.Match(answer, "<sr:DSPScheduleID>([0-9]+)</sr:DSPScheduleID>").Groups[1].Value;
 
         // The schedule's first occurrence, run by the executor on a clock moved to the start date, into the server's SM WAN.
-        var clock = new MovedClock(start.ToDateTime(new TimeOnly(0, 1), DateTimeKind.Utc));
+        var clock = new FakeTimeProvider(new DateTimeOffset(start.ToDateTime(new TimeOnly(0, 1)), TimeSpan.Zero));
         var services = _instance.Server.Services;
         var executor = new Core.Schedules.ScheduleExecutor(_instance.Schedules,
             new Core.AccessControl.AccessPipeline(await Core.AccessControl.SmiCacheAccessSnapshot.LoadAsync(_instance.Cache, Ct), new Core.AccessControl.InMemoryRequestLog(clock), clock),
@@ -186,11 +186,6 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         var (signed, ra) = CheckAsTheUserWould(delivered);
         Assert.Matches($"<sr:SMETS1ResponseMessage><sr:ServiceReference>[0-9.]+</sr:ServiceReference><sr:ServiceReferenceVariant>{Regex.Escape(variant)}</sr:ServiceReferenceVariant><sr:DSPScheduleID>{scheduleId}</sr:DSPScheduleID>", delivered);
         Assert.NotNull(signed.SelectSingleNode($"//sr:ResponseMessage/ra:SMETSData/ra:{rsp}", ra));
-    }
-
-    private sealed class MovedClock(DateTime utc) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => new(utc, TimeSpan.Zero);
     }
 
     /// <summary>

@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.Json;
+using OpenDuis.Gbcs.Parse;
+using static OpenDuis.Gbcs.Mmc.MmcRenderer;
+
+namespace OpenDuis.Gbcs.Mmc;
+
+/// <summary>
+/// The auxiliary controller reads (ALCS, HCALCS, APC): 7.7 ECS61a, 7.11 ECS61c, 7.14 ECS61d, 7.15 ECS61e. Item order is the RTDS
+/// 4.5.0 commands' (their COSEM attribute descriptors are named beside each decoder).
+/// </summary>
+internal static partial class MmcFields
+{
+    /// <summary>
+    /// 7.7 ECS61a: items 0–4 Data 0-0:94.44.0.11–15 (switch descriptions), 5–9 Data 0-0:94.44.0.21–25 (switch type and
+    /// identifier: eight zero octets an ALCS, else the HCALCS's Device ID: RTDS's switch 2, described "HCALCS_2_Description",
+    /// carries 00DB123456789097), 10 Special Days Table 0-0:11.0.3.255, 11 Schedule 0-0:12.0.2.255, 12–16 Disconnect Control
+    /// 0-1…5:96.3.10.255 output_state (the switch's state).
+    /// </summary>
+    private static void AlcsData(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 17 }) return;
+        for (var n = 0; n < 5; n++)
+        {
+            w.WriteStartElement("AuxiliaryLoadControlSwitch", Namespace);
+            w.WriteAttribute("Index", n + 1);
+            if (Description(Item(m, n)) is { } description) Element(w, "Description", description);
+            if (Item(m, 5 + n) is { Type: DlmsType.OctetString, Octets.Length: 8 } id)
+            {
+                w.WriteStartElement("TypeAndIdentifier", Namespace);
+                if (!id.Octets.Span.ContainsAnyExcept((byte)0)) Empty(w, "ALCS");
+                else Element(w, "HCALCS", Protocol.Domain.Eui.FromBytes(id.Octets.Span).ToString());
+                w.WriteEndElement();
+            }
+            if (Item(m, 12 + n) is { Type: DlmsType.Boolean } state) Element(w, "State", state.Value != 0 ? "true" : "false");
+            w.WriteEndElement();
+        }
+        AuxiliarySpecialDays(w, m, 10, "ALCSHCALCSSpecialDays", "ALCSHCALCSSpecialDay", "index");
+    }
+
+    /// <summary>
+    /// 7.14 ECS61d: items 0–4 Data 0-0:94.44.0.11–15 (the auxiliary controllers' descriptions), 5 Special Days Table
+    /// 0-0:11.0.3.255, 6 Schedule 0-0:12.0.2.255.
+    /// </summary>
+    private static void AuxiliaryControllerConfiguration(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 7 }) return;
+        for (var n = 0; n < 5; n++)
+        {
+            if (Description(Item(m, n)) is not { } description) continue;
+            w.WriteStartElement("AuxiliaryControllerDescription", Namespace);
+            w.WriteAttribute("auxiliaryControllerN", n + 1);
+            Element(w, "AuxiliaryControlDescription", description);
+            w.WriteEndElement();
+        }
+        AuxiliarySpecialDays(w, m, 5, "AuxiliaryControllerSpecialDayDefinitions", "AuxiliaryControllerSpecialDayDefinition", "identifier");
+    }
+
+    /// <summary>A switch or controller description (MMC: at most 22 characters).</summary>
+    private static string? Description(DlmsData? d) =>
+        d is { Type: DlmsType.VisibleString or DlmsType.OctetString or DlmsType.Utf8String, Octets.Length: <= 22 } && Printable(d.Octets.Span) ? Ascii(d.Octets.Span) : null;
+
+    /// <summary>A Special Days Table's (class 11) entries {index, specialday_date, day_id} as the MMC's Date, numbered by index (at most 20).</summary>
+    private static void AuxiliarySpecialDays(MmcWriter w, ParsedGbcsMessage m, int item, string list, string entryName, string numberName)
+    {
+        if (!TryRaw(m, item, out var c) || !c.TryEnter(DlmsType.Array, out var n) || n == 0) return;
+        w.WriteStartElement(list, Namespace);
+        for (var i = 0; i < n && i < 20; i++)
+        {
+            var entry = c;
+            c.Skip();
+            if (!entry.TryEnter(DlmsType.Structure, out var items) || items != 3 || !entry.TryInteger(out var index) || index is < 1 or > 20
+                || !entry.TryOctets(out var date) || date.Length != 5 || !DateFits(date)) continue;
+            w.WriteStartElement(entryName, Namespace);
+            w.WriteAttribute(numberName, index);
+            WriteDateFields(w, date);
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// 7.11 ECS61c: item 0 Data 0-0:94.44.7.255 (boost function availability), 1 the boost event log Profile 0-0:99.98.20.255
+    /// buffer of {boost start, boost end} (double-long-unsigned, UTC seconds since 2000: in RTDS each row's first is the
+    /// earlier), 2–6 Data 0-0:94.44.6.1–5 (boost function control 1–5). MMC order: the log (at most 25), then the flags.
+    /// </summary>
+    private static void BoostButton(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 7 }) return;
+        if (Item(m, 1) is { Type: DlmsType.Array } log)
+        {
+            var n = 0;
+            foreach (var row in log.Items)
+            {
+                if (row is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned } start, { Type: DlmsType.DoubleLongUnsigned } end] } || ++n > 25) continue;
+                w.WriteStartElement("EventLogEntry", Namespace);
+                TimeElement(w, "BoostEnd", end.Value);
+                TimeElement(w, "BoostStart", start.Value);
+                w.WriteEndElement();
+            }
+        }
+        if (Item(m, 0) is { Type: DlmsType.Boolean } available) Element(w, "BoostFunctionAvailability", available.Value != 0 ? "true" : "false");
+        for (var i = 1; i <= 5; i++)
+            if (Item(m, 1 + i) is { Type: DlmsType.Boolean } control) Element(w, $"BoostFunctionControl{i}Value", control.Value != 0 ? "true" : "false");
+    }
+
+    /// <summary>
+    /// 7.15 ECS61e: items 0–4 Data 0-0:94.44.0.21–25 (controller type and identifier: eight zero octets an ALCS, else an HCALCS's
+    /// Device ID, as 7.7 reads them; other lengths are left out, their coding not at hand), 5–9 Data 0-0:94.44.0.31–35 (state and
+    /// associated information: UTF-8 JSON text whose outputState and inputState are the levels, 0–100).
+    /// </summary>
+    private static void AuxiliaryControllerOperational(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 10 }) return;
+        for (var n = 0; n < 5; n++)
+        {
+            var id = Item(m, n) is { Type: DlmsType.OctetString, Octets.Length: 8 } o ? o : null;
+            var state = Item(m, 5 + n) is { Type: DlmsType.Utf8String or DlmsType.VisibleString or DlmsType.OctetString, Octets.Length: <= 72000 } s ? s : null;
+            if (id is null && state is null) continue;
+            w.WriteStartElement("AuxiliaryControllerOperationalData", Namespace);
+            w.WriteAttribute("auxiliaryControllerN", n + 1);
+            if (id is not null)
+            {
+                var hcalcs = id.Octets.Span.ContainsAnyExcept((byte)0);
+                w.WriteStartElement("TypeAndIdentifier", Namespace);
+                Element(w, "AuxiliaryControllerType", hcalcs ? "HCALCS" : "ALCS");
+                if (hcalcs) Element(w, "HCALCSID", Protocol.Domain.Eui.FromBytes(id.Octets.Span).ToString());
+                w.WriteEndElement();
+            }
+            if (state is not null) ControllerState(w, state.Octets.Span);
+            w.WriteEndElement();
+        }
+    }
+
+    private static void ControllerState(MmcWriter w, ReadOnlySpan<byte> json)
+    {
+        long? output = null, input = null;
+        try
+        {
+            var r = new Utf8JsonReader(json);
+            if (r.Read() && r.TokenType == JsonTokenType.StartObject)
+                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+                {
+                    var name = r.GetString();
+                    if (!r.Read()) break;
+                    if (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var level) && level is >= 0 and <= 100)
+                    {
+                        if (name == "outputState") output = level;
+                        else if (name == "inputState") input = level;
+                    }
+                    else r.Skip();
+                }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the text is still the state and associated information.
+        }
+        var text = Encoding.UTF8.GetString(json);
+        w.WriteStartElement("AuxiliaryControllerStateAndAssociatedInformation", Namespace);
+        if (output is { } o) Element(w, "OutputState", o);
+        if (input is { } i) Element(w, "InputState", i);
+        if (text.Length > 0) Element(w, "StateAndAssociatedInformation", text);
+        w.WriteEndElement();
+    }
+}

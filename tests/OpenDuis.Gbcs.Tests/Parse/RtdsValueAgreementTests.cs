@@ -1,0 +1,195 @@
+using System.Xml;
+using OpenDuis.Gbcs.Mmc;
+using OpenDuis.Gbcs.Parse;
+using OpenDuis.TestSupport;
+
+namespace OpenDuis.Gbcs.Tests.Parse;
+
+/// <summary>
+/// Where an RTDS 4.5.0 request states a value, the parsed and rendered messages carry the same one: MPANs set by 6.20.1
+/// (twin) and 6.20.2 are those 6.2.7 reads; the standing charge, scales and TOU prices 1.1.1 writes are those 4.11.1 reads
+/// (electricity and gas), and the 1.1.1 block tariff's season is the one 4.11.1 reads; the thresholds 6.12 writes are those 6.2.5 reads;
+/// the voltage settings 6.5 writes are those 6.2.1 reads (single-phase ECS29a/ECS26b; poly-phase ECS29b/ECS26k: RMS, phases 2 and 3);
+/// the billing calendars 6.8 writes are those 6.2.3 reads; the switch descriptions 6.14.1 writes are those 7.7 and 7.14 read; the
+/// first remote party role 6.24.1 asks for is the first it answers; the load limit settings the future-dated 6.4.1
+/// writes are those 4.15 reads; the emergency credit threshold 2.1 sets is the one 4.13 ECS26a reads, and day profiles 1–2 and
+/// week profile 1 of the gas non-disablement calendar GCS05 writes are those GCS21b reads, and the SuspendDebtEmergency 1.6 GCS03
+/// sets is the one 6.2.9 GCS21j reads; a future-dated command's outcome
+/// alert names the command's originator counter; the 1.5 adjustment is what its command carries.
+/// Left out, because RTDS's own data disagree: the single-element 6.20.1 sets import MPAN 1312345678333, which the single
+/// 6.2.7 read returns as the export MPAN (its import is 1312345678111); the gas 6.20.1 sets MPRN 1234567890, the 6.2.7 read
+/// returns 1000999888; 1.5 adjusts the balance by 1200000 (ESME) and 23130 (GSME), while 4.18 reads 250000 and 2500000
+/// (a balance after an adjustment, not the adjustment, and no RTDS read follows the 1.5); 11.1 names firmware version
+/// 00000000, 11.2 reads 0123ABCD; 6.18.1 sets the maximum demand configurable time period 17:00–22:00, 4.12.1 reads 12:00–09:00;
+/// 2.1 (ECS08/ECS08a) sets the ESME's debt recovery rate cap 30, emergency credit limit 300000, low credit threshold 200000 and
+/// special days in July–October, 4.13 ECS26a reads 10000, 2500000, 500000 and 25–26 December and two April days (only the
+/// emergency credit threshold agrees); 2.3 (ECS07, GCS04) sets debt recovery rates 3 and 15 (ESME) and 50000 (GSME), 4.13
+/// reads 5000 and 6000, and 500000 and 200000; the gas 2.1 GCS05's day profile 3, week profile 2 and seasons are not those GCS21b
+/// reads, nor are its special days' day references (their first two dates agree, the others do not); the gas 1.6 GCS03 sets SuspendDebtDisabled
+/// false, 6.2.9 GCS21j reads Debt Configuration set (true); ECS30a writes billing time 00:00, ECS26l reads 12:00;
+/// ECS01a's day and week profiles and special days mix the TOU and block requests' (4.11.1 reads day 1 as blocks 1 and 2 at
+/// 07:00 and 23:00, which neither writes), and ECS24b's secondary prices and profiles are not those ECS01c (1.1.2) writes;
+/// ECS29b's phase 1 (264/200) is read as 126/96.
+/// </summary>
+public class RtdsValueAgreementTests
+{
+    private static string RequestValue(string template, string element)
+    {
+        return RequestDocument(template).GetElementsByTagName(element, "http://www.dccinterface.co.uk/ServiceUserGateway")[0]?.InnerText
+            ?? throw new InvalidOperationException($"{template} states no {element}");
+    }
+
+    private static XmlDocument Mmc(string name)
+    {
+        var bytes = Rtds.Read(Rtds.ResponsesAndAlerts().Single(f => Rtds.Name(f) == name));
+        var doc = new XmlDocument();
+        doc.LoadXml(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes));
+        return doc;
+    }
+
+    private static string? Value(XmlDocument doc, string element) =>
+        doc.GetElementsByTagName(element, MmcRenderer.Namespace) is { Count: > 0 } list ? list[0]!.InnerText : null;
+
+    [Theory]
+    [InlineData("ECS39a_6.20.1_TWIN_SUCCESS_REQUEST_DUIS.XML", "ImportMPAN", "ECS40_6.2.7_TWIN_SUCCESS_RESPONSE_GBCS.HEX", "ImportMPAN")]
+    [InlineData("ECS39a_6.20.1_TWIN_SUCCESS_REQUEST_DUIS.XML", "SecondaryImportMPAN", "ECS40_6.2.7_TWIN_SUCCESS_RESPONSE_GBCS.HEX", "SecondaryImportMPAN")]
+    [InlineData("ECS39b_6.20.2_SUCCESS_REQUEST_DUIS.XML", "ExportMPAN", "ECS40_6.2.7_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "ExportMPAN")]
+    [InlineData("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "StandingCharge", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "StandingCharge")]
+    [InlineData("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "StandingChargeScale", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "StandingChargeScale")]
+    [InlineData("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "PriceScale", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "PriceScale")]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "StandingCharge", "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "StandingCharge")]
+    [InlineData("ECS34_6.12_SUCCESS_REQUEST_DUIS.XML", "LowMediumPowerThreshold", "ECS26f_6.2.5_SUCCESS_RESPONSE_GBCS.HEX", "LowMediumPowerThreshold")]
+    [InlineData("ECS34_6.12_SUCCESS_REQUEST_DUIS.XML", "MediumHighPowerThreshold", "ECS26f_6.2.5_SUCCESS_RESPONSE_GBCS.HEX", "MediumHighPowerThreshold")]
+    [InlineData("ECS29a_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSExtremeOverVoltageThreshold", "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSExtremeOverVoltageThreshold")]
+    [InlineData("ECS29a_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSExtremeUnderVoltageMeasurementPeriod", "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSExtremeUnderVoltageMeasurementPeriod")]
+    [InlineData("ECS29a_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSVoltageSagThreshold", "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSVoltageSagThreshold")]
+    [InlineData("ECS29a_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSVoltageSwellThreshold", "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSVoltageSwellThreshold")]
+    [InlineData("ECS29a_6.5_SUCCESS_REQUEST_DUIS.XML", "AverageRMSOverVoltageThreshold", "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "AverageRMSOverVoltageThreshold")]
+    [InlineData("ECS29a_6.5_SUCCESS_REQUEST_DUIS.XML", "AverageRMSUnderVoltageThreshold", "ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "AverageRMSUnderVoltageThreshold")]
+    // 4.15 reads what the future-dated 6.4.1 writes (the immediate one writes "Disable", which the read does not return).
+    [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitPowerThreshold", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPowerThreshold")]
+    [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitPeriod", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitPeriod")]
+    [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitRestorationPeriod", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitRestorationPeriod")]
+    [InlineData("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "LoadLimitSupplyState", "ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX", "LoadLimitSupplyState")]
+    // 6.2.1 poly-phase: the RMS settings 6.5 ECS29b writes are those ECS26k reads.
+    [InlineData("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSExtremeOverVoltageThreshold", "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSExtremeOverVoltageThreshold")]
+    [InlineData("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSExtremeUnderVoltageThreshold", "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSExtremeUnderVoltageThreshold")]
+    [InlineData("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSVoltageSagThreshold", "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSVoltageSagThreshold")]
+    [InlineData("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", "RMSVoltageSwellMeasurementPeriod", "ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX", "RMSVoltageSwellMeasurementPeriod")]
+    // 6.2.3: the billing calendars 6.8 writes (ECS30 monthly, ECS30a quarterly, GCS25a six-monthly) are those 6.2.3 reads.
+    [InlineData("ECS30_6.8_SUCCESS_REQUEST_DUIS.XML", "BillingTime", "ECS26d_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "BillingTime")]
+    [InlineData("ECS30_6.8_SUCCESS_REQUEST_DUIS.XML", "Monthly", "ECS26d_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "Monthly")]
+    [InlineData("ECS30a_6.8_SUCCESS_REQUEST_DUIS.XML", "DayOfMonth", "ECS26l_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "DayOfMonth")]
+    [InlineData("ECS30a_6.8_SUCCESS_REQUEST_DUIS.XML", "BillingPeriodStartMonth", "ECS26l_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "BillingPeriodStartMonth")]
+    [InlineData("GCS25a_6.8_SUCCESS_REQUEST_DUIS.XML", "Periodicity", "GCS21k_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "Periodicity")]
+    // 7.7 and 7.14: the descriptions 6.14.1 ECS46a writes.
+    [InlineData("ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", "SwitchDescription", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "Description")]
+    [InlineData("ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", "SwitchDescription", "ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", "AuxiliaryControlDescription")]
+    // 6.24.1: the first remote party role the request asks for is the first the read answers for.
+    [InlineData("CS02aMAC_6.24.1_SUCCESS_REQUEST_DUIS.XML", "RemotePartyRole", "CS02aMAC_6.24.1_SUCCESS_RESPONSE_GBCS.HEX", "RemotePartyRole")]
+    // 4.11.1: the season the 1.1.1 block tariff names.
+    [InlineData("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", "SeasonName", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "SeasonName")]
+    // 2.1 sets the emergency credit threshold 4.13 ECS26a reads (its other values differ: see the class summary).
+    [InlineData("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "EmergencyCreditThreshold", "ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold")]
+    [InlineData("ECS08_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "EmergencyCreditThreshold", "ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX", "EmergencyCreditThreshold")]
+    // 1.6 sets the GSME's SuspendDebtEmergency 6.2.9 GCS21j reads (Payment Control Configuration bit 11).
+    [InlineData("GCS03_1.6_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "SuspendDebtEmergency", "GCS21j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX", "SuspendDebtEmergency")]
+    public void A_value_the_request_writes_is_the_value_the_read_returns(string request, string requestElement, string response, string mmcElement)
+    {
+        Assert.Equal(RequestValue(request, requestElement), Value(Mmc(response), mmcElement));
+    }
+
+    // ECS01a TOU writes TOU prices 2121, 3127 and 4744; the RTDS 4.11.1 read returns 2121 and then 0s (its block prices and
+    // thresholds are neither ECS01a request's either), so only TOU price 1 is evidence. GCS01a TOU's four prices all agree.
+    [Theory]
+    [InlineData("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 1, "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 1, "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 2, "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 3, "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", 4, "GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    public void A_TOU_price_the_request_writes_is_the_price_the_read_returns(string request, int index, string response)
+    {
+        Assert.Equal(Indexed(RequestDocument(request), "TOUPrice", "http://www.dccinterface.co.uk/ServiceUserGateway", index),
+            Indexed(Mmc(response), "TariffTOUPrice", MmcRenderer.Namespace, index));
+    }
+
+    // 6.5 ECS29b writes phase 2's and 3's average RMS thresholds as 6.2.1 ECS26k reads them (phase 1: 264/200 written, 126/96 read).
+    [Theory]
+    [InlineData(2, "AverageRMSOverVoltageThreshold")]
+    [InlineData(2, "AverageRMSUnderVoltageThreshold")]
+    [InlineData(3, "AverageRMSOverVoltageThreshold")]
+    [InlineData(3, "AverageRMSUnderVoltageThreshold")]
+    public void A_phase_voltage_threshold_the_request_writes_is_the_one_the_read_returns(int phase, string element)
+    {
+        static string? Phase(XmlDocument doc, string ns, int phase, string element) => doc.GetElementsByTagName("PolyPhaseVoltageSettings", ns).Cast<XmlElement>()
+            .Where(e => e.GetElementsByTagName("Phase", ns)[0]?.InnerText == phase.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Select(e => e.GetElementsByTagName(element, ns)[0]?.InnerText).SingleOrDefault();
+        var written = Phase(RequestDocument("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML"), "http://www.dccinterface.co.uk/ServiceUserGateway", phase, element);
+        Assert.NotNull(written);
+        Assert.Equal(written, Phase(Mmc("ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX"), MmcRenderer.Namespace, phase, element));
+    }
+
+    // GCS05 (2.1) writes the gas non-disablement calendar 4.13 GCS21b reads: day profiles 1 and 2 and week profile 1 agree.
+    [Theory]
+    [InlineData("GasNonDisablementDayProfile", "1")]
+    [InlineData("GasNonDisablementDayProfile", "2")]
+    [InlineData("WeekProfile", "1")]
+    public void A_gas_non_disablement_calendar_profile_the_request_writes_is_the_profile_the_read_returns(string profile, string name)
+    {
+        const string sr = "http://www.dccinterface.co.uk/ServiceUserGateway";
+        Assert.Equal(CalendarProfile(RequestDocument("GCS05_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML"), sr, profile, name),
+            CalendarProfile(Mmc("GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX"), MmcRenderer.Namespace, profile, name));
+    }
+
+    /// <summary>A calendar profile as text: a day profile's start times (to the second) and actions, or a week profile's day names.</summary>
+    private static string? CalendarProfile(XmlDocument doc, string ns, string profile, string name)
+    {
+        static string Text(XmlElement e, string child, string ns) => e.GetElementsByTagName(child, ns)[0]?.InnerText ?? "";
+        foreach (var p in doc.GetElementsByTagName(profile, ns).Cast<XmlElement>())
+        {
+            if (Text(p, profile == "WeekProfile" ? "WeekName" : "GasDayName", ns) != name) continue;
+            return profile == "WeekProfile"
+                ? string.Join(",", p.GetElementsByTagName("ReferencedDayName", ns).Cast<XmlElement>().Select(d => d.InnerText))
+                : string.Join(",", p.GetElementsByTagName("TimeStartAction", ns).Cast<XmlElement>().Select(a => Text(a, "StartTime", ns)[..8] + " " + Text(a, "NonDisablementAction", ns)));
+        }
+        return null;
+    }
+
+    private static XmlDocument RequestDocument(string template)
+    {
+        var doc = new XmlDocument();
+        doc.Load(RepoPaths.ReferencePath("duis-templates", template));
+        return doc;
+    }
+
+    private static string? Indexed(XmlDocument doc, string element, string ns, int index) =>
+        doc.GetElementsByTagName(element, ns).Cast<XmlElement>().FirstOrDefault(e => e.GetAttribute("index") == index.ToString(System.Globalization.CultureInfo.InvariantCulture))?.InnerText;
+
+    // A deferred command's outcome alert names the command it reports by its originator counter.
+    [Theory]
+    [InlineData("6.15.1_CS02bSupplierBySupplier", "CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX", "CS02bSupplierBySupplier_6.15.1_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX", "AuthorisingRemotePartyOriginatorCounter")]
+    [InlineData("6.15.1_CS02bSupplierBySupplier", "CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_ERROR_COMMAND_GBCS.HEX", "CS02bSupplierBySupplier_6.15.1_8F67_FUTURE_DATED_ERROR_ALERT_GBCS.HEX", "AuthorisingRemotePartyOriginatorCounter")]
+    [InlineData("6.23_CS02bSupplierByTransCoS", "CS02bSupplierByTransCoS_6.23_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX", "CS02bSupplierByTransCoS_6.23_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX", "AuthorisingRemotePartyOriginatorCounter")]
+    [InlineData("11.3_CS06", "CS06_11.3_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX", "CS06_11.3_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX", "OriginatorCounterFromCommand")]
+    [InlineData("11.3_CS06", "CS06_11.3_FUTURE_DATED_ERROR_COMMAND_GBCS.HEX", "CS06_11.3_8F67_FUTURE_DATED_ERROR_ALERT_GBCS.HEX", "OriginatorCounterFromCommand")]
+    public void A_future_dated_outcome_alert_names_the_command_it_reports(string folder, string command, string alert, string mmcElement)
+    {
+        var counter = GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, command))).Header.OriginatorCounter;
+        Assert.Equal(counter.ToString(System.Globalization.CultureInfo.InvariantCulture), Value(Mmc(alert), mmcElement));
+    }
+
+    [Fact]
+    public void The_1_5_commands_carry_the_adjustment_the_requests_state()
+    {
+        var electricity = GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, "1.5_ECS04a", "ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX")));
+        var request = Assert.IsType<DlmsAccessRequest>(electricity.Payload);
+        Assert.Contains(request.Data, d => d.IsInteger && d.Text == RequestValue("ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML", "AdjustMeterBalance"));
+
+        // GCS40a: the Prepayment cluster's credit adjustment (ZCL little-endian int32 after issuer event id, start time and type).
+        var gas = GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, "1.5_GCS40a", "GCS40a_1.5_SUCCESS_COMMAND_GBCS.HEX")));
+        var frame = Assert.IsType<GbzPayload>(gas.Payload).Components.Single().Frame!;
+        Assert.Equal(0x0705, ((GbzPayload)gas.Payload).Components[0].ClusterId);
+        Assert.Equal(int.Parse(RequestValue("GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML", "AdjustMeterBalance"), System.Globalization.CultureInfo.InvariantCulture),
+            System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(frame.Payload.Span[9..13]));
+    }
+}
