@@ -41,7 +41,7 @@ public static class SmWanHosting
             OpenDuisServices.Of(sp).Keys.FindXmlSigningKey(DemoKeySet.Smets1ServiceProviderEui) ?? sp.GetRequiredService<SigningKey>()));
         // GBCS security on the SM WAN (R-GBCS-1..3): the Users' and the ACB's certificates and keys from the key store,
         // the Devices' from the Device keys when added, else made in memory.
-        services.TryAddSingleton<IDeviceCredentials>(_ => new GeneratedDeviceCredentials());
+        services.TryAddSingleton<IDeviceCredentials>(sp => (IDeviceCredentials?)sp.GetService<InventoryDeviceKeys>() ?? new GeneratedDeviceCredentials());
         services.TryAddSingleton(sp => new DeviceGbcsSecurity(GbcsKeyring.From(OpenDuisServices.Of(sp).Keys), sp.GetRequiredService<IDeviceCredentials>(),
             sp.GetRequiredService<SigningKey>().Certificate.Subject));
         // The alerts the devices' responses give rise to (N999, N49–N52).

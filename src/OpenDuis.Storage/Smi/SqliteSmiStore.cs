@@ -8,7 +8,7 @@ namespace OpenDuis.Storage.Smi;
 /// writer), foreign keys on, <c>synchronous=NORMAL</c> (durable at each checkpoint; WAL keeps the
 /// file consistent after a crash).
 /// </summary>
-internal sealed class SqliteSmiStore : SqlSmiStore
+public sealed class SqliteSmiStore : SqlSmiStore
 {
     private readonly SqliteConnectionSource _connections;
 
