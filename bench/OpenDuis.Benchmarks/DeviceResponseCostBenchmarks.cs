@@ -37,6 +37,7 @@ public class DeviceResponseCostBenchmarks
     private Uri _endpoint = null!;
     private byte[] _signed = [];
     private string _gbcs = "";
+    private byte[] _gbcsOctets = [];
     private ulong _counter = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
     private IReadOnlyList<PendingDelivery> _leased = [];
 
@@ -52,7 +53,8 @@ public class DeviceResponseCostBenchmarks
         _endpoint = new Uri(_listener.Address, "/duis/responses");
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 });
         // A GBCS 0x0027 response of the size the emulated ESME sends (Read Instantaneous Import Registers).
-        _gbcs = Convert.ToBase64String(Enumerable.Range(0, 120).Select(i => (byte)i).ToArray());
+        _gbcsOctets = Enumerable.Range(0, 120).Select(i => (byte)i).ToArray();
+        _gbcs = Convert.ToBase64String(_gbcsOctets);
         _signed = SignAndSerialise();
     }
 
@@ -82,6 +84,18 @@ public class DeviceResponseCostBenchmarks
     /// <summary>Built, signed (canonicalisation, digest, ECDSA-P256) and serialised to the bytes the outbox keeps.</summary>
     [Benchmark]
     public byte[] SignAndSerialise() => DuisSigner.SignAndSerialise(Response().ToXmlDocument(), _dspKey);
+
+    /// <summary>
+    /// What the emulated SM WAN does now: the response built from the GBCS octets (<see cref="DuisResponse.CreateDeviceResponse"/>)
+    /// and signed from its canonical form with no document (<see cref="DuisResponse.ToSignedBytes"/>).
+    /// </summary>
+    [Benchmark]
+    public byte[] SignWithoutDocument()
+    {
+        var request = new RequestId(DemoEnvironment.Supplier, DemoEnvironment.Esme, ++_counter);
+        return DuisResponse.CreateDeviceResponse(DuisSchemaVersion.V5_4, request, new RequestId(DemoEnvironment.Esme, DemoEnvironment.Supplier, _counter),
+            DateTimeOffset.UtcNow, Reference, Variant, _gbcsOctets).ToSignedBytes(_dspKey);
+    }
 
     /// <summary>One transaction of 256 responses into the SQLite outbox (WAL, synchronous=NORMAL).</summary>
     [Benchmark(OperationsPerInvoke = Batch)]

@@ -31,20 +31,35 @@ using OpenDuis.Storage;
 // in this process (https with the User's DCCKI certificate on the duis profile), so the POSTs and
 // their marking as delivered run on the same cores; --endpoint URL names one outside (e.g.
 // `openduis listen`); --endpoint none registers none, so the responses stay in the outbox.
+//
+// --url URL (once per target; --data DIR required) drives OpenDUIS nodes already running (`openduis
+// serve`, or a balancer in front of several) instead of an in-process server: requests signed with the
+// keys of their data folder DIR, for its Users and Devices, sent round robin over the URLs; an https
+// URL is the duis profile, each User connecting with its DCCKI client certificate from DIR/dccki.
+// The Users' response endpoint is still this process's listener (registered in DIR's database; the
+// nodes hear of it through the change feed). With --node-pids P1,P2 the nodes' process CPU is summed
+// per request, --balancer-pid P adds the balancer's; on PostgreSQL (DIR's store) what the database did
+// per request is read from its statistics (bench/nodes.sh runs all of this).
 
 var settings = LoadSettings.Parse(args);
-var data = new DataFolder(Directory.CreateTempSubdirectory("openduis-loadgen-").FullName);
+var running = settings.Urls.Count > 0;
+var data = running ? DataFolder.Resolve(settings.Data) : new DataFolder(Directory.CreateTempSubdirectory("openduis-loadgen-").FullName);
 var clock = TimeProvider.System;
-await using var host = await DataFolderHost.OpenAsync(data, clock, initialise: true);
+// In-process: a fresh data folder served here. Running nodes: their data folder, only read for keys and Users.
+await using var host = running ? null : await DataFolderHost.OpenAsync(data, clock, initialise: true);
+var keys = host?.Keys ?? data.LoadKeys();
 var profile = settings.Profile;
+var dccki = profile != ConnectionProfile.Duis ? null : host?.EnsureDemoDccki(clock) ?? new DcckiFiles(Path.Combine(data.Path, "dccki"));
 var options = new ServerOptions
 {
     Port = 0,
     Profile = profile,
-    Dccki = profile == ConnectionProfile.Duis ? host.EnsureDemoDccki(clock) : null,
+    Dccki = dccki,
     MinimumLogLevel = settings.LogLevel,
 };
-var network = settings.Network ? new OpenDuis.Network.EmulatedSmWanOptions() : null;
+// Running nodes run their own network (or not, as they were started): device responses are counted as they are delivered here.
+var network = settings.Network && !running ? new OpenDuis.Network.EmulatedSmWanOptions() : null;
+await using var target = running ? await RunningTarget.OpenAsync(data, settings) : null;
 
 // The Users' response endpoint, registered before the server starts so delivery finds it.
 long received = 0;
@@ -55,9 +70,9 @@ Uri? endpoint = settings.Endpoint switch
     "local" => null,
     var url => new Uri(url, UriKind.Absolute),
 };
-if (network is not null && settings.Endpoint == "local")
+if ((network is not null || running) && settings.Endpoint == "local")
 {
-    var tls = profile == ConnectionProfile.Duis ? EndpointTls.Load(options.Dccki!, OpenDuis.Core.Demo.DemoEnvironment.Supplier) : null;
+    var tls = profile == ConnectionProfile.Duis ? EndpointTls.Load(dccki!, OpenDuis.Core.Demo.DemoEnvironment.Supplier) : null;
     listener = await ResponseListener.StartAsync(System.Net.IPAddress.Loopback, 0, _ =>
     {
         Interlocked.Increment(ref received);
@@ -71,40 +86,43 @@ if (network is not null && settings.Endpoint == "local")
 await using var endpointScope = listener;
 if (network is not null && endpoint is not null)
     foreach (var user in OpenDuis.Core.Demo.DemoEnvironment.Users)
-        if (await host.Store.FindUserAsync(user.Id) is { } found)
+        if (await host!.Store.FindUserAsync(user.Id) is { } found)
             await host.Cache.SaveUserAsync(found with { ResponseEndpoint = endpoint });
+if (target is not null && endpoint is not null) await target.RegisterEndpointAsync(endpoint);
 // --console composes the server as serve does, with the operator console recording the traffic; --watch
 // also watches it during the load as an operator would: the Traffic page reloaded every second, its live stream open.
-await using var server = await DuisServer.StartAsync(options, s =>
+await using var server = running ? null : await DuisServer.StartAsync(options, s =>
 {
-    var openDuis = s.AddOpenDuis(host).AddAnomalyDetection();
+    var openDuis = s.AddOpenDuis(host!).AddAnomalyDetection();
     if (network is not null) openDuis.AddSmWan(o => o.Network = network);
-    if (settings.Console) openDuis.AddOperatorConsole(new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
+    if (settings.Console) openDuis.AddOperatorConsole(new OpenDuis.OperatorConsole.ConsoleOptions(host!.Folder.Path, host.Store.Description));
 });
+// Where request k goes: the one in-process server, or the running targets in turn.
+Uri[] bases = server is null ? [.. settings.Urls] : [server.BaseAddress];
 
-var security = new DuisSecurity(host.Keys);
+var security = new DuisSecurity(keys);
 var templates = Directory.EnumerateFiles(settings.Templates).Order(StringComparer.Ordinal)
     .Select(f => DuisRequest.Read(security.Load(File.ReadAllBytes(f))))
-    .Where(r => host.Keys.FindXmlSigningKey(r.RequestId.Originator) is not null)
+    .Where(r => keys.FindXmlSigningKey(r.RequestId.Originator) is not null)
     // Non-Device requests that change the inventory (8.3 Decommission, 8.4, 8.14.x, 12.2, the 5.x
     // schedules) would change the state the rest of the mix runs against: device requests and 8.2 only.
     .Where(r => r.Definition is { NonDevice: false } || r.ServiceReferenceVariant.ToString() == "8.2")
     .ToList();
-Console.WriteLine($"OpenDUIS {server.BaseAddress} ({profile.ToString().ToLowerInvariant()} profile); {templates.Count} RTDS templates in the mix; {Environment.ProcessorCount} cores");
+Console.WriteLine($"OpenDUIS {string.Join(" ", bases.Select(b => b.ToString()))} ({(running ? "running, " : "")}{profile.ToString().ToLowerInvariant()} profile); {templates.Count} RTDS templates in the mix; {Environment.ProcessorCount} cores");
 
 var total = settings.Warmup + settings.Requests;
 var signing = Stopwatch.StartNew();
 var counter = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
 var signed = new (Uri Uri, byte[] Body, Eui Originator)[total];
-// One Uri per web service, shared by every request sent to it.
-var serviceUris = Enum.GetValues<WebService>().ToDictionary(s => s, server.ServiceUri);
+// One Uri per target and web service, shared by every request sent to it.
+var serviceUris = bases.Select(b => Enum.GetValues<WebService>().ToDictionary(s => s, s => new Uri(b, s.Path()))).ToArray();
 Parallel.For(0, total, i =>
 {
     var t = templates[i % templates.Count];
     var id = t.RequestId with { Counter = counter + (ulong)i };
     var request = new DuisRequest(t.SchemaVersion, id, t.CommandVariant, t.ServiceReference, t.ServiceReferenceVariant, t.Body, t.FirstInSequence, t.PrecedingRequestId);
-    var body = security.SignAndSerialise(request.ToXmlDocument(), host.Keys.FindXmlSigningKey(id.Originator)!);
-    signed[i] = (serviceUris[t.CommandVariant.WebService()], body, id.Originator);
+    var body = security.SignAndSerialise(request.ToXmlDocument(), keys.FindXmlSigningKey(id.Originator)!);
+    signed[i] = (serviceUris[i % serviceUris.Length][t.CommandVariant.WebService()], body, id.Originator);
 });
 // The signed bodies are packed into a few large arrays: hundreds of thousands of small ones would stay
 // live in the server's heap for the whole run and make every full collection mark them.
@@ -137,7 +155,7 @@ Console.WriteLine($"Signed {total} requests in {signing.Elapsed.TotalSeconds:F1}
 // E100 to a request signed by one User and sent over a connection authenticated as another.
 HttpClient NewClient(Eui user)
 {
-    HttpMessageHandler handler = profile == ConnectionProfile.Duis ? DuisTlsProfile.CreateClientHandler(options.Dccki!, user) : new SocketsHttpHandler();
+    HttpMessageHandler handler = profile == ConnectionProfile.Duis ? DuisTlsProfile.CreateClientHandler(dccki!, user) : new SocketsHttpHandler();
     if (handler is SocketsHttpHandler sockets) sockets.MaxConnectionsPerServer = settings.Concurrency;
     return new HttpClient(handler);
 }
@@ -155,10 +173,32 @@ async Task<(long Ticks, string Code)> SendAsync(int i, long? intended = null)
     var started = intended ?? Stopwatch.GetTimestamp();
     using var content = new ByteArrayContent(chunks[work[i].Chunk], work[i].Offset, work[i].Length);
     content.Headers.ContentType = xml;
-    using var response = await ClientFor(work[i].Originator).PostAsync(work[i].Uri, content);
-    var body = await response.Content.ReadAsByteArrayAsync();
-    var elapsed = Stopwatch.GetTimestamp() - started;
-    return (elapsed, CodeOf(body) ?? $"HTTP{(int)response.StatusCode}");
+    using var request = new HttpRequestMessage(HttpMethod.Post, work[i].Uri) { Content = content };
+    using var response = await ClientFor(work[i].Originator).SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    // The answer is read into a pooled buffer: the client shares the process whose allocation is reported.
+    var answer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+    try
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var length = 0;
+        for (int read; (read = await stream.ReadAsync(answer.AsMemory(length))) > 0;)
+        {
+            length += read;
+            if (length == answer.Length)
+            {
+                var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(answer.Length * 2);
+                answer.AsSpan(0, length).CopyTo(bigger);
+                System.Buffers.ArrayPool<byte>.Shared.Return(answer);
+                answer = bigger;
+            }
+        }
+        var elapsed = Stopwatch.GetTimestamp() - started;
+        return (elapsed, CodeOf(answer.AsSpan(0, length)) ?? $"HTTP{(int)response.StatusCode}");
+    }
+    finally
+    {
+        System.Buffers.ArrayPool<byte>.Shared.Return(answer);
+    }
 }
 
 // The answer's Response Code, found in its bytes: the load generator shares the server's cores, so it
@@ -170,7 +210,11 @@ static string? CodeOf(ReadOnlySpan<byte> answer)
     if (at < 0) return null;
     var rest = answer[(at + open.Length)..];
     var end = rest.IndexOf((byte)'<');
-    return end < 0 ? null : System.Text.Encoding.ASCII.GetString(rest[..end]);
+    if (end < 0) return null;
+    // The usual codes without a string each.
+    foreach (var known in AnswerCodes.Usual)
+        if (rest[..end].SequenceEqual(known.Bytes)) return known.Code;
+    return System.Text.Encoding.ASCII.GetString(rest[..end]);
 }
 
 // Warm-up, not measured: connection set-up and the JIT's tiering, which on two shared cores is still
@@ -183,11 +227,17 @@ await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
 }));
 // The warm-up's device responses are answered and delivered before the clock starts, so the
 // measured run pays only for its own (at most 60 s).
+if (target is not null && endpoint is not null && settings.Warmup > 0)
+{
+    var settling = Stopwatch.StartNew();
+    while (await target.CountUndeliveredAsync() > 0 && settling.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Warm-up of {settings.Warmup} requests delivered; settled in {settling.Elapsed.TotalSeconds:F1} s (not measured)"));
+}
 if (network is not null && settings.Warmup > 0)
 {
-    var smWan = server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>();
+    var smWan = server!.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>();
     var settling = Stopwatch.StartNew();
-    while ((smWan.Queued > 0 || (endpoint is not null && await host.Outbox.CountUndeliveredAsync() > 0)) && settling.Elapsed < TimeSpan.FromSeconds(60))
+    while ((smWan.Queued > 0 || (endpoint is not null && await host!.Outbox.CountUndeliveredAsync() > 0)) && settling.Elapsed < TimeSpan.FromSeconds(60))
         await Task.Delay(100);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Warm-up of {settings.Warmup} requests answered and delivered; settled in {settling.Elapsed.TotalSeconds:F1} s (not measured)"));
 }
@@ -198,16 +248,19 @@ var latencies = new long[settings.Requests];
 var codes = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
 var completed = 0;
 next = settings.Warmup - 1;
+using var allocationSampler = AllocationSampler.StartIfAsked();
+allocationSampler?.Begin();
 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var allocatedBefore = GC.GetTotalAllocatedBytes();
 var pausedBefore = GC.GetTotalPauseDuration();
 int[] CollectionCounts() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 var collectionsBefore = CollectionCounts();
 var (jitMethodsBefore, jitTimeBefore) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
-var viewer = settings.Console && settings.Watch && settings.Profile == ConnectionProfile.Dev ? new ConsoleViewer(new Uri(server.BaseAddress, "/ui/")) : null;
+var viewer = settings.Console && settings.Watch && settings.Profile == ConnectionProfile.Dev && server is not null ? new ConsoleViewer(new Uri(server.BaseAddress, "/ui/")) : null;
 // The network's and the endpoint's counters run from start: the warm-up's share is taken off.
-var respondedBefore = network is null ? 0 : server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>().Responded;
+var respondedBefore = network is null ? 0 : server!.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>().Responded;
 var receivedBefore = Interlocked.Read(ref received);
+var targetBefore = target is null ? null : await target.SnapshotAsync(database: true);
 var deadline = Stopwatch.StartNew();
 void Record((long Ticks, string Code) result)
 {
@@ -249,6 +302,8 @@ else
             Record(await SendAsync(i));
     }));
 var elapsedAll = deadline.Elapsed;
+var targetAtEnd = target is null ? null : await target.SnapshotAsync(database: false);
+allocationSampler?.End();
 var viewed = viewer is null ? null : await viewer.StopAsync();
 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
@@ -278,7 +333,11 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"GC ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}{(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? ", non-concurrent" : "")}): " +
     $"{allocated / 1024.0 / completed:F0} KB allocated per request, {collections[0]} collections (gen1 {collections[1]}, gen2 {collections[2]}), paused {paused.TotalMilliseconds:F0} ms ({paused / elapsedAll:P1} of the run)"));
 // Methods still compiled (tiered up, or met for the first time, e.g. the console's pages) during the load.
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"JIT: {jitMethods} methods compiled during the load, {jitTime.TotalMilliseconds:F0} ms"));
+// Dynamic PGO as configured (runtimeconfig), unless DOTNET_TieredPGO overrides it for a comparison run.
+var pgo = Environment.GetEnvironmentVariable("DOTNET_TieredPGO") is { } pgoVariable ? pgoVariable != "0"
+    : AppContext.GetData("System.Runtime.TieredPGO") is not (false or "false");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"JIT (dynamic PGO {(pgo ? "on" : "off")}): {jitMethods} methods compiled during the load, {jitTime.TotalMilliseconds:F0} ms"));
 if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
     foreach (var kind in new[] { GCKind.Ephemeral, GCKind.FullBlocking, GCKind.Background })
     {
@@ -288,18 +347,19 @@ if (Environment.GetEnvironmentVariable("LOADGEN_GC_DETAIL") is not null)
             $"  last {kind} GC: gen{info.Generation}, heap {info.HeapSizeBytes / 1048576} MB, promoted {info.PromotedBytes / 1048576.0:F1} MB, pause {string.Join("+", info.PauseDurations.ToArray().Select(p => p.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture)))} ms, " +
             $"generations {string.Join("/", info.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes / 1048576).ToString(CultureInfo.InvariantCulture)))} MB after"));
     }
-Console.WriteLine($"Request log: {host.RequestLog.Pending} changes waiting to be written when the load ended");
+if (allocationSampler is not null) Console.WriteLine("Allocations sampled by type:" + Environment.NewLine + allocationSampler.Report(completed));
+if (host is not null) Console.WriteLine($"Request log: {host.RequestLog.Pending} changes waiting to be written when the load ended");
 if (settings.Console)
 {
-    var log = server.Services.GetRequiredService<OpenDuis.OperatorConsole.Traffic.TrafficLog>();
+    var log = server!.Services.GetRequiredService<OpenDuis.OperatorConsole.Traffic.TrafficLog>();
     Console.WriteLine("Console: " + (viewed ?? "nobody watching") + string.Create(CultureInfo.InvariantCulture, $"; the Traffic log saw {log.Seen} messages and recorded {log.Last}"));
 }
 Console.WriteLine("Answers: " + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
 if (network is not null)
 {
-    var smWan = server.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>();
+    var smWan = server!.Services.GetRequiredService<OpenDuis.Network.EmulatedSmWan>();
     var responded = smWan.Responded - respondedBefore;
-    var waiting = await host.Outbox.CountUndeliveredAsync();
+    var waiting = await host!.Outbox.CountUndeliveredAsync();
     var deliveredInRun = Interlocked.Read(ref received) - receivedBefore;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Emulated SM WAN: {responded} Service Responses written to the outbox during the load ({responded / elapsedAll.TotalSeconds:F0}/s); " +
@@ -324,22 +384,52 @@ if (network is not null)
             $"process CPU including the drain {cpuWithDrain.TotalMicroseconds / completed:F0} µs per request"));
     }
 }
+if (target is not null)
+{
+    if (endpoint is not null)
+    {
+        var deliveredInRun = Interlocked.Read(ref received) - receivedBefore;
+        // Delivered after the load too: the Service Responses of the measured requests that were still on their way.
+        var draining = Stopwatch.StartNew();
+        long waiting;
+        while ((waiting = await target.CountUndeliveredAsync()) > 0 && draining.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Delivered to {endpoint}: {deliveredInRun} during the load ({deliveredInRun / elapsedAll.TotalSeconds:F0}/s), {Interlocked.Read(ref received) - receivedBefore} with the drain; outbox drained to {waiting} in {draining.Elapsed.TotalSeconds:F1} s after it"));
+    }
+    var drained = await target.SnapshotAsync(database: true);
+    foreach (var line in target.Describe(targetBefore!, targetAtEnd!, drained, completed, elapsedAll, cpuUsed)) Console.WriteLine(line);
+}
 foreach (var client in clients?.Values ?? Enumerable.Empty<HttpClient>()) client.Dispose();
-try { Directory.Delete(data.Path, true); } catch (IOException) { }
+if (!running) try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
 internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint, bool Console, bool Watch,
     LogLevel LogLevel, int? Rate)
 {
+    /// <summary>Running OpenDUIS nodes (or their balancer) to drive instead of an in-process server.</summary>
+    public IReadOnlyList<Uri> Urls { get; init; } = [];
+
+    /// <summary>The running nodes' data folder (keys, DCCKI, Users, database).</summary>
+    public string? Data { get; init; }
+
+    public IReadOnlyList<int> NodePids { get; init; } = [];
+    public int? BalancerPid { get; init; }
+
     public static LoadSettings Parse(string[] args)
     {
         string? Value(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
+        IEnumerable<string> Values(string name) => args.Select((a, i) => (a, i)).Where(x => x.a == name && x.i + 1 < args.Length).Select(x => args[x.i + 1]);
+        var urls = Values("--url").Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri : throw new ArgumentException($"--url {u}: an absolute http or https URL is required.")).ToList();
+        if (urls.Select(u => u.Scheme).Distinct().Count() > 1) throw new ArgumentException("--url: all targets http (dev profile) or all https (duis profile).");
+        if (urls.Count > 0 && Value("--data") is null) throw new ArgumentException("--url needs --data DIR: the running nodes' data folder, for its keys and Users.");
+        static int Pid(string p) => int.Parse(p, CultureInfo.InvariantCulture);
         int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         var templates = Value("--templates") ?? Environment.GetEnvironmentVariable("OPENDUIS_TEMPLATES")
             ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/reference/duis-templates"));
         if (!Directory.Exists(templates)) throw new DirectoryNotFoundException($"RTDS templates not found at {templates}: pass --templates DIR.");
         return new LoadSettings(
-            Enum.Parse<ConnectionProfile>(Value("--profile") ?? "dev", ignoreCase: true),
+            urls is [] ? Enum.Parse<ConnectionProfile>(Value("--profile") ?? "dev", ignoreCase: true) : urls[0].Scheme == "https" ? ConnectionProfile.Duis : ConnectionProfile.Dev,
             Math.Clamp(Int("--requests", 30_000), 1, 1_000_000),
             Math.Clamp(Int("--warmup", 30_000), 0, 200_000),
             TimeSpan.FromSeconds(Math.Clamp(Int("--seconds", 30), 1, 120)),
@@ -351,8 +441,20 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             args.Contains("--console"),
             args.Contains("--watch"),
             Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true),
-            Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null);
+            Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null)
+        {
+            Urls = urls,
+            Data = Value("--data"),
+            NodePids = (Value("--node-pids") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Pid).ToList(),
+            BalancerPid = Value("--balancer-pid") is { } balancer ? Pid(balancer) : null,
+        };
     }
+}
+
+internal static class AnswerCodes
+{
+    public static readonly (string Code, byte[] Bytes)[] Usual =
+        [.. new[] { "I99", "I0", "E1", "E2", "E11", "E13", "E55", "E100" }.Select(c => (c, System.Text.Encoding.ASCII.GetBytes(c)))];
 }
 
 /// <summary>The work no implementation can avoid per request: one ECDSA-P256 verify and one sign, timed on one thread.</summary>

@@ -222,12 +222,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         ExpireIssued(now);
         command.Lease.Complete(succeeded: true);
 
-        var doc = new XmlDocument();
-        var element = Sr(doc, "PreCommand");
-        element.AppendChild(Sr(doc, "GBCSVersion", _options.GbcsVersion));
-        element.AppendChild(Sr(doc, "GBCSPayload", Convert.ToBase64String(preCommand.WriteSigned())));
-        return new DeviceAcceptance(ResponseCode.I0, DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null,
-            ResponseCode.I0, now, request.ServiceReference, request.ServiceReferenceVariant, element));
+        return new DeviceAcceptance(ResponseCode.I0, DuisResponse.CreatePreCommandResponse(request.SchemaVersion, request.RequestId, now,
+            request.ServiceReference, request.ServiceReferenceVariant, _options.GbcsVersion, preCommand.WriteSigned()));
     }
 
     /// <summary>
@@ -466,46 +462,41 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     {
         var request = pending.Request;
         var responseId = new RequestId(pending.Device, request.RequestId.Originator, request.RequestId.Counter);
-        var next = state;
-        XmlElement? payload = null;
         if (pending.DiscardedWith is { } alertCode)
         {
             // Not executed: the Device sends the Remote Party a General Critical Alert instead, which reaches the User as a Device Alert.
             var alert = DeviceAlertFor(pending, state, alertCode, now);
             var deviceAlert = DuisResponse.CreateDeviceAlert(request.SchemaVersion, alertCode, alert, now, request.RequestId, responseId);
-            return (DuisSigner.SignToBytes(deviceAlert.ToXmlDocument(), _dspKey), responseId, state, deviceAlert);
+            return (deviceAlert.ToSignedBytes(_dspKey), responseId, state, deviceAlert);
         }
         if (pending.Provider.Kind == SmWanProviderKind.Smets1ServiceProvider)
         {
             // R-S1-1: the SMETS1 Service Provider answers for its Device, with the MMC body it signs itself.
-            next = pending.UseCase is { } s1UseCase
+            var s1Next = pending.UseCase is { } s1UseCase
                 ? DeviceBehaviour.Execute(state, request, pending.Original, s1UseCase, pending.GbcsCounter, now, Rtds).Next
                 : state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
-            var message = _smets1.Respond(request, next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
+            var message = _smets1.Respond(request, s1Next, pending.GbcsCounter, now, pending.Command.Schedule?.Value);
             var smets1 = DuisResponse.CreateSmets1Response(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now, message);
-            return (DuisSigner.SignToBytes(smets1.ToXmlDocument(), _dspKey), responseId, next, smets1);
+            return (smets1.ToSignedBytes(_dspKey), responseId, s1Next, smets1);
         }
+        DuisResponse response;
+        DeviceState next;
         if (pending.UseCase is { } useCase)
         {
             var execution = DeviceBehaviour.Execute(state, request, pending.Original, useCase, pending.GbcsCounter, now, Rtds);
             next = execution.Next;
             var gbcs = new GbcsMessage(CraFlag.Response, pending.GbcsCounter, pending.Device, request.RequestId.Originator, now,
                 useCase.MessageCode, execution.Content, ReadOnlyMemory<byte>.Empty, null);
-            var doc = new XmlDocument();
-            var base64 = Convert.ToBase64String(FromDevice(gbcs, request.Definition?.Critical == true));
-            if (pending.Command.Schedule is { } schedule)
-            {
-                // DUIS 3.5.7: a DCC Schedule's responses carry its DSPScheduleID.
-                payload = Sr(doc, "DSPScheduledMessage");
-                payload.AppendChild(Sr(doc, "GBCSPayload", base64));
-                payload.AppendChild(Sr(doc, "DSPScheduleID", schedule.ToString()));
-            }
-            else payload = Sr(doc, "GBCSPayload", base64);
+            // DUIS 3.5.7: a DCC Schedule's responses carry its DSPScheduleID.
+            response = DuisResponse.CreateDeviceResponse(request.SchemaVersion, request.RequestId, responseId, now, request.ServiceReference,
+                request.ServiceReferenceVariant, FromDevice(gbcs, request.Definition?.Critical == true), pending.Command.Schedule?.Value);
         }
-        else next = state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
-
-        var response = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now,
-            request.ServiceReference, request.ServiceReferenceVariant, payload);
+        else
+        {
+            next = state.Logged(new DeviceEvent(now, request.ServiceReferenceVariant, request.RequestId));
+            response = DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, responseId, ResponseCode.I0, now,
+                request.ServiceReference, request.ServiceReferenceVariant, null);
+        }
         return (response.ToSignedBytes(_dspKey), responseId, next, response);
     }
 

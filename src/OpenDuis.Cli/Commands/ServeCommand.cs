@@ -91,10 +91,15 @@ internal static class ServeCommand
         {
             Description = "This node's name among several sharing one PostgreSQL database: the owner of its claims and queued commands, in /health and each request's log lines (default $OPENDUIS_NODE, else the machine's name and the process id).",
         };
+        var sequenceWait = new Option<int>("--sequence-wait")
+        {
+            Description = "Seconds a sequenced request waits for its preceding request's response before it fails with E44 (the Wait Period, DUIS 3.4.3; default 60).",
+            DefaultValueFactory = _ => 60,
+        };
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, nodeName, noNetwork,
+            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, nodeName, sequenceWait, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -153,6 +158,7 @@ internal static class ServeCommand
             var templatesFolder = parse.GetValue(templates)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_TEMPLATES");
             var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
                 chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
+            var execution = new OpenDuis.Network.Execution.SmWanExecutionOptions { SequenceWaitPeriod = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(sequenceWait), 1, 86_400)) };
             await using var server = await DuisServer.StartAsync(options, services =>
             {
                 var openDuis = services.AddOpenDuis(host, xsds)
@@ -162,7 +168,12 @@ internal static class ServeCommand
                         o.AttributeLimits.AddRange(limits);
                     })
                     .AddOperatorConsole(console);
-                if (network is not null) openDuis.AddSmWan(o => o.Network = network);
+                if (network is not null)
+                    openDuis.AddSmWan(o =>
+                    {
+                        o.Network = network;
+                        o.Execution = execution;
+                    });
             }, cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.ListenAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}, node {options.Node}");
             output.WriteLine(MetricsExposure(server));

@@ -95,25 +95,26 @@ public sealed class OutboxDccAlertSink : IDccAlertSink
         var counter = alert.ResponseCounter ?? (ulong)Interlocked.Increment(ref _counter);
         var responseId = new RequestId(Dsp, alert.Recipient, counter);
         var now = _clock.GetUtcNow();
-        var document = Compatible(alert, version, now, responseId) ?? VersionMismatch(alert, version, now, responseId);
-        var body = DuisSigner.SignToBytes(document, _dspKey);
+        var response = Compatible(alert, version, now, responseId) ?? VersionMismatch(alert, version, now, responseId);
+        var body = response.ToSignedBytes(_dspKey);
         var orderingKey = alert.RequestId?.ToString() ?? responseId.ToString();
         return new OutboxEntry(responseId.ToString(), alert.Recipient, orderingKey, OutboxKind.DccAlert, body);
     }
 
-    private XmlDocument? Compatible(AlertToRaise alert, DuisSchemaVersion version, DateTimeOffset now, RequestId responseId)
+    private DuisResponse? Compatible(AlertToRaise alert, DuisSchemaVersion version, DateTimeOffset now, RequestId responseId)
     {
         var responseCode = alert.ResponseCode ?? DccAlertCatalogue.Of(alert.Code).DefaultResponseCode;
         if (!responseCode.IsDefinedIn(version)) return null;
-        var document = DccAlerts.Create(version, alert.Code, alert.Body, now, alert.ResponseCode, alert.RequestId, responseId).ToXmlDocument();
-        if (version == DuisSchemaVersion.V5_4 || _schemas is null || !_schemas.Versions.Contains(version)) return document;
-        return _schemas.Validate(document, version).IsValid ? document : null;
+        var response = DccAlerts.Create(version, alert.Code, alert.Body, now, alert.ResponseCode, alert.RequestId, responseId);
+        // Only an alert for an earlier version is checked against that version's XSD, and only that one is built as a document.
+        if (version == DuisSchemaVersion.V5_4 || _schemas is null || !_schemas.Versions.Contains(version)) return response;
+        return _schemas.Validate(response.ToXmlDocument(), version).IsValid ? response : null;
     }
 
-    private static XmlDocument VersionMismatch(AlertToRaise alert, DuisSchemaVersion version, DateTimeOffset now, RequestId responseId)
+    private static DuisResponse VersionMismatch(AlertToRaise alert, DuisSchemaVersion version, DateTimeOffset now, RequestId responseId)
     {
         var mismatch = DuisVersionMismatch.ForAlert(alert.Code, version, alert.DeviceId, alert.RequestId);
-        return DccAlerts.Create(version, DccAlertCode.Parse("N999"), mismatch, now, requestId: alert.RequestId, responseId: responseId).ToXmlDocument();
+        return DccAlerts.Create(version, DccAlertCode.Parse("N999"), mismatch, now, requestId: alert.RequestId, responseId: responseId);
     }
 }
 

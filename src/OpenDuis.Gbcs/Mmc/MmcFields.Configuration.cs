@@ -90,3 +90,143 @@ internal static partial class MmcFields
         }
     }
 }
+
+/// <summary>6.2.10: the event and alert behaviours ECS25r1 (Supplier), ECS25r2 (Network Operator) and GCS20r (GSME) read.</summary>
+internal static partial class MmcFields
+{
+    // The alerts each MMC alert-setting type lists, in its schema order (MMC Schema V5.4: SupplierESMECommon,
+    // SupplierESMEPolyPhase, NetworkOperatorESMECommon, NetworkOperatorESMESinglePhase, NetworkOperatorESMEPolyPhase,
+    // SupplierGSMEAlertsEvents).
+    private static readonly ushort[] SupplierEsmeCommonAlerts =
+    [
+        0x810D, 0x810E, 0x8119, 0x8145, 0x8154, 0x8155, 0x8161, 0x8162, 0x8168, 0x8183, 0x81A0, 0x81A1, 0x81A2, 0x81A3, 0x81A4,
+        0x81A5, 0x81A6, 0x81A7, 0x81A8, 0x81A9, 0x81AA, 0x81AB, 0x81AC, 0x81AD, 0x81AE, 0x81AF, 0x81B0, 0x81B1, 0x81B2, 0x81B3,
+        0x81B8, 0x81B9, 0x81BA, 0x81BB, 0x81BC, 0x81BD, 0x81BE, 0x81C0, 0x81C1, 0x81C4, 0x81C5, 0x81C6,
+    ];
+
+    private static readonly ushort[] SupplierEsmePolyPhaseAlerts = [0x81B7];
+
+    private static readonly ushort[] NetworkOperatorEsmeCommonAlerts = [0x8014, 0x8015];
+
+    private static readonly ushort[] NetworkOperatorEsmeSinglePhaseAlerts =
+        [0x8002, 0x8006, 0x8020, 0x8024, 0x8028, 0x802C, 0x8085, 0x8089, 0x808D, 0x8091, 0x8095, 0x8099, 0x8010];
+
+    private static readonly ushort[] NetworkOperatorEsmePolyPhaseAlerts =
+    [
+        0x8003, 0x8004, 0x8005, 0x8007, 0x8008, 0x8009, 0x8021, 0x8022, 0x8023, 0x8025, 0x8026, 0x8027, 0x8029, 0x802A, 0x802B,
+        0x802D, 0x802E, 0x802F, 0x8086, 0x8087, 0x8088, 0x808A, 0x808B, 0x808C, 0x808E, 0x808F, 0x8090, 0x8092, 0x8093, 0x8094,
+        0x8096, 0x8097, 0x8098, 0x809A, 0x809B, 0x809C, 0x8011, 0x8016, 0x8013,
+    ];
+
+    private static readonly ushort[] GsmeSupplierAlerts =
+    [
+        0x810D, 0x810E, 0x8119, 0x8145, 0x8154, 0x8155, 0x8161, 0x8162, 0x8168, 0x8183, 0x8184, 0x81A0, 0x81A1, 0x81A4, 0x81A5,
+        0x81A6, 0x81A7, 0x81A8, 0x81A9, 0x81AA, 0x81AB, 0x81AC, 0x81AD, 0x81AE, 0x81AF, 0x81B0, 0x81B1, 0x81B2, 0x81B3, 0x81B4,
+        0x81B5, 0x81B6, 0x81B9, 0x81BA, 0x81BC, 0x81BD, 0x81BE, 0x81BF, 0x81C0, 0x81C2, 0x81C3, 0x81C4, 0x81C5, 0x81C6,
+    ];
+
+    private const ushort Ecs25r2 = 0x00EF;
+
+    /// <summary>
+    /// ECS25r1 reads the Supplier's four alarm filters 0-0:97.98.15–18.255 (WAN alerts, HAN, audible alarm, logging, the order
+    /// of their MMC settings), ECS25r2 the Network Operator's WAN and logging filters (0-0:97.98.15 and .18); each a bit-string
+    /// of 256 in which alert 0x80nn (Network Operator) or 0x81nn (Supplier) is the bit n counted from the last (the least
+    /// significant bit of the last octet is n = 0). The RTDS 6.22 commands fix it: each writes 0-0:97.98.11–14.255 with 512
+    /// bits, a mask of the alerts it changes then their new values, and its request names exactly those alerts: ECS25a1
+    /// (810D Enable, 8119 and 8168 Disable) masks bits n = 0x0D, 0x19, 0x68 and sets 0x0D; ECS25a2 masks and sets 0x54, 0x55,
+    /// 0x61, 0x62; ECS25a3 masks 0x45, 0x54, 0x55, 0x61, 0x62, 0xC6 and sets all but 0x54 and 0x55, which it disables; ECS25b
+    /// (8014 Enable, 8015 Disable) masks 0x14 and 0x15 and sets 0x14.
+    /// A phase's own alerts are written only when one of them is enabled: the read does not say whether the meter is single
+    /// or poly-phase.
+    /// </summary>
+    private static void AlertBehaviours(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (m.Payload is GbzPayload g)
+        {
+            w.WriteStartElement("GasSupplierAlertEventSettings", Namespace);
+            if (values) GasAlertBehaviours(w, g);
+            w.WriteEndElement();
+            return;
+        }
+        var networkOperator = m.Header.MessageCode == Ecs25r2;
+        w.WriteStartElement(networkOperator ? "ElectricityNetworkOperatorAlertEventSettings" : "ElectricitySupplierAlertEventSettings", Namespace);
+        if (values)
+        {
+            string[] settings = networkOperator
+                ? ["ElectricityNetworkOperatorWANAlertSettings", "ElectricityNetworkOperatorLoggingSettings"]
+                : ["ElectricitySupplierWANAlertSettings", "ElectricitySupplierHANAlertSettings", "ElectricitySupplierAlarmSettings", "ElectricitySupplierLoggingSettings"];
+            for (var i = 0; i < settings.Length; i++)
+            {
+                if (Item(m, i) is not { Type: DlmsType.BitString, Value: 256, Octets.Length: 32 } filter) continue;
+                var bits = filter.Octets.Span;
+                w.WriteStartElement(settings[i], Namespace);
+                if (networkOperator)
+                {
+                    AlertFilter(w, "NetworkOperatorESMECommon", NetworkOperatorEsmeCommonAlerts, bits, always: true);
+                    if (!AlertFilter(w, "NetworkOperatorESMESinglePhase", NetworkOperatorEsmeSinglePhaseAlerts, bits, always: false))
+                        AlertFilter(w, "NetworkOperatorESMEPolyPhase", NetworkOperatorEsmePolyPhaseAlerts, bits, always: false);
+                }
+                else
+                {
+                    AlertFilter(w, "SupplierESMECommon", SupplierEsmeCommonAlerts, bits, always: true);
+                    AlertFilter(w, "SupplierESMEPolyPhase", SupplierEsmePolyPhaseAlerts, bits, always: false);
+                }
+                w.WriteEndElement();
+            }
+        }
+        w.WriteEndElement();
+    }
+
+    private static bool AlertEnabled(ReadOnlySpan<byte> filter, ushort alert)
+    {
+        var n = alert & 0xFF;
+        return (filter[filter.Length - 1 - n / 8] & (1 << (n % 8))) != 0;
+    }
+
+    /// <summary>One alert-setting group, each alert Enable or Disable; unless <paramref name="always"/>, only if one is enabled.</summary>
+    private static bool AlertFilter(MmcWriter w, string group, ushort[] alerts, ReadOnlySpan<byte> filter, bool always)
+    {
+        if (!always)
+        {
+            var any = false;
+            foreach (var alert in alerts) any |= AlertEnabled(filter, alert);
+            if (!any) return false;
+        }
+        w.WriteStartElement(group, Namespace);
+        foreach (var alert in alerts) Element(w, AlertElement(alert), EnableDisable(AlertEnabled(filter, alert)));
+        w.WriteEndElement();
+        return true;
+    }
+
+    private static string AlertElement(ushort alert) => "x" + alert.ToString("X4", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string EnableDisable(bool enabled) => enabled ? "Enable" : "Disable";
+
+    /// <summary>
+    /// GCS20r: the Device Management cluster's Report Event Configuration (ZCL SE, command 0x04: command index, total commands,
+    /// then {event id (2, little-endian), event configuration (1)}). Its configuration is ZSE's Event Configuration bitmap: bits
+    /// 0–2 how the event is logged (0 not logged), bit 3 push to WAN, bit 4 push to HAN, bit 5 raise a ZigBee alarm, bit 6 raise a
+    /// physical (audible or visible) alarm. The RTDS 6.22 GCS20 command writes its request so: 810E (WAN only) as 0x08, 8161, 8162
+    /// and 81C6 (event log and alarm) as 0x43, 81BD–81C0 (all but HAN) as 0x4B, 81AA, 81AB and 81C4 (all four) as 0x5B.
+    /// </summary>
+    private static void GasAlertBehaviours(MmcWriter w, GbzPayload g)
+    {
+        var configurations = new Dictionary<ushort, byte>();
+        foreach (var component in g.Components)
+        {
+            if (component.ClusterId != 0x0708 || component.Frame is not { ClusterSpecific: true, CommandId: 0x04 } f || f.Payload.Length < 2) continue;
+            var entries = f.Payload.Span[2..];
+            for (var i = 0; i + 3 <= entries.Length; i += 3) configurations[BinaryPrimitives.ReadUInt16LittleEndian(entries[i..])] = entries[i + 2];
+        }
+        foreach (var alert in GsmeSupplierAlerts)
+        {
+            if (!configurations.TryGetValue(alert, out var c)) continue;
+            w.WriteStartElement(AlertElement(alert), Namespace);
+            Element(w, "WANAlert", EnableDisable((c & 0x08) != 0));
+            Element(w, "HANAlert", EnableDisable((c & 0x10) != 0));
+            Element(w, "EventLog", EnableDisable((c & 0x07) != 0));
+            Element(w, "Alarm", EnableDisable((c & 0x40) != 0));
+            w.WriteEndElement();
+        }
+    }
+}

@@ -61,8 +61,8 @@ internal static partial class MmcFields
         ["ReadDeviceLogRsp"] = DeviceLog,
         // 6.2.3 ECS26d/ECS26l and GCS21d/GCS21k (MmcFields.Configuration.cs).
         ["ReadDeviceConfigurationDataBillingCalendarRsp"] = BillingCalendar,
-        ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = (w, m, _, _) =>
-            Empty(w, m.Payload.Kind == GbcsPayloadKind.Gbz ? "GasSupplierAlertEventSettings" : "ElectricitySupplierAlertEventSettings"),
+        // 6.2.10 ECS25r1, ECS25r2 and GCS20r (MmcFields.Configuration.cs).
+        ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = AlertBehaviours,
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
         ["JoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),
         ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),

@@ -57,7 +57,7 @@ internal static class DeviceBehaviour
         else if (variant == UpdateMeterBalance && Decimal(body, "AdjustMeterBalance") is { } adjustment)
             next = next with { MeterBalance = state.MeterBalance + (long)adjustment };
         else if (variant == ReadPrepayValues && useCase.IsDlms)
-            content = Access(Dlms.Signed32(state.MeterBalance));
+            content = Access(PrepaymentBalances(state));
         else if (variant == EnableSupply) next = next with { Supply = SupplyState.Enabled };
         else if (variant == DisableSupply) next = next with { Supply = SupplyState.Disabled };
         else if (variant == ArmSupply) next = next with { Supply = SupplyState.Armed };
@@ -74,6 +74,15 @@ internal static class DeviceBehaviour
         content ??= rtds.Response(useCase.MessageCode)?.Content.ToArray() ?? Success(useCase, counter);
         return new DeviceExecution(next, content);
     }
+
+    /// <summary>
+    /// 4.3 ECS19: GBCS's prepayment_balance_collection (0-0:94.44.34.30), the six double-long registers in its order (as the
+    /// RTDS ECS19 response carries them): meter balance, emergency credit balance, accumulated debt, time-based debts 1 and 2,
+    /// payment-based debt. The emulated ESME lends no emergency credit and holds no debt (no Service Request it executes
+    /// sets one), so those read zero.
+    /// </summary>
+    internal static byte[][] PrepaymentBalances(DeviceState state) =>
+        [Dlms.Signed32(state.MeterBalance), Dlms.Signed32(0), Dlms.Signed32(0), Dlms.Signed32(0), Dlms.Signed32(0), Dlms.Signed32(0)];
 
     /// <summary>A successful response carrying no data, in the content language of the Use Case.</summary>
     public static byte[] Success(GbcsUseCase useCase, ulong counter) =>

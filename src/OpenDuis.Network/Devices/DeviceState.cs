@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Network.Devices;
@@ -49,13 +50,51 @@ public sealed record DeviceState
 
     public Registers RegistersAt(DateTimeOffset at) => Registers.For(Id, Type, at);
 
-    public DeviceState Logged(DeviceEvent e)
+    public DeviceState Logged(DeviceEvent e) => this with { Log = DeviceLog.Of(Log).Add(e, LogCapacity) };
+}
+
+/// <summary>
+/// A device's most recent events, persistent: the next state's log shares all but its newest event with this
+/// one (an immutable queue, the oldest dropped past the capacity), where copying the whole log for every command
+/// cost about 5 KB a command. Read as a list it is laid out once.
+/// </summary>
+internal sealed class DeviceLog : IReadOnlyList<DeviceEvent>
+{
+    private static readonly DeviceLog Empty = new(ImmutableQueue<DeviceEvent>.Empty, 0);
+    private readonly ImmutableQueue<DeviceEvent> _events;
+    private DeviceEvent[]? _laidOut;
+
+    private DeviceLog(ImmutableQueue<DeviceEvent> events, int count)
     {
-        var log = new List<DeviceEvent>(Math.Min(Log.Count + 1, LogCapacity));
-        log.AddRange(Log.Count >= LogCapacity ? Log.Skip(Log.Count - LogCapacity + 1) : Log);
-        log.Add(e);
-        return this with { Log = log };
+        _events = events;
+        Count = count;
     }
+
+    public int Count { get; }
+
+    public static DeviceLog Of(IReadOnlyList<DeviceEvent> events)
+    {
+        if (events is DeviceLog log) return log;
+        var built = Empty;
+        foreach (var e in events) built = built.Add(e, int.MaxValue);
+        return built;
+    }
+
+    public DeviceLog Add(DeviceEvent e, int capacity)
+    {
+        var events = _events.Enqueue(e);
+        var count = Count + 1;
+        for (; count > capacity; count--) events = events.Dequeue();
+        return new DeviceLog(events, count);
+    }
+
+    private DeviceEvent[] LaidOut => _laidOut ??= [.. _events];
+
+    public DeviceEvent this[int index] => LaidOut[index];
+
+    public IEnumerator<DeviceEvent> GetEnumerator() => ((IEnumerable<DeviceEvent>)LaidOut).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>

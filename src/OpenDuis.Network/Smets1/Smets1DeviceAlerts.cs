@@ -44,7 +44,7 @@ public sealed class Smets1DeviceAlerts
             var responseId = new RequestId(device, user, counter);
             var alert = DuisResponse.CreateSmets1DeviceAlert(version, responseId, at, _s1sp.Alert(version, device, user, alertCode, counter, at));
             entries.Add(new OutboxEntry(responseId.ToString(), user, responseId.ToString(), OutboxKind.ServiceResponse,
-                DuisSigner.SignAndSerialise(alert.ToXmlDocument(), _dspKey)));
+                alert.ToSignedBytes(_dspKey)));
             ids.Add(responseId);
         }
         await _outbox.EnqueueAsync(entries, cancellationToken);

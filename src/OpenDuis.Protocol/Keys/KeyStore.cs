@@ -82,8 +82,10 @@ public sealed class KeyStore : ICertificateLookup
 
     public IEnumerable<SigningKey> SigningKeys => _keys.Values.SelectMany(k => k);
 
+    // A name found as it is was already in normal form (normalising is idempotent): the usual signature names its
+    // issuer as the certificate does, so it is looked up without building the normal form per request.
     public OrganisationCertificate? Find(string issuerName, BigInteger serialNumber) =>
-        _bySerial.GetValueOrDefault((OrganisationCertificate.NormaliseIssuerName(issuerName), serialNumber));
+        _bySerial.GetValueOrDefault((issuerName, serialNumber)) ?? _bySerial.GetValueOrDefault((OrganisationCertificate.NormaliseIssuerName(issuerName), serialNumber));
 
     /// <summary>The preferred key of the party for the role and usage (see the constructor), or null.</summary>
     public SigningKey? FindSigningKey(Eui party, RemotePartyRole role, CertificateKeyUsage usage = CertificateKeyUsage.DigitalSignature) =>

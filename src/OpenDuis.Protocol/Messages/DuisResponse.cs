@@ -47,7 +47,8 @@ public sealed class DuisResponse
 
     private DuisResponse(DuisSchemaVersion schemaVersion, RequestId? requestId, RequestId? responseId, ResponseCode responseCode,
         DateTimeOffset responseDateTime, ResponseBodyKind kind, XmlElement? body, ResponseMessage? message, DccAlert? alert,
-        DeviceAlert? deviceAlert, XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes, string? responseDateTimeText)
+        DeviceAlert? deviceAlert, XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes, string? responseDateTimeText,
+        DevicePayload? device = null, AlertBody? alertBody = null)
     {
         SchemaVersion = schemaVersion;
         RequestId = requestId;
@@ -56,8 +57,10 @@ public sealed class DuisResponse
         ResponseDateTime = responseDateTime;
         BodyKind = kind;
         _body = body;
-        Message = message;
-        Alert = alert;
+        _message = message;
+        _device = device;
+        _alert = alert;
+        _alertBody = alertBody;
         DeviceAlert = deviceAlert;
         Signature = signature;
         _rootAttributes = rootAttributes;
@@ -79,13 +82,21 @@ public sealed class DuisResponse
     /// <summary>The one child element of sr:Body, as read or built.</summary>
     public XmlElement Body => _body ??= WriteBody(new XmlDocument());
 
-    public ResponseMessage? Message { get; }
-    public DccAlert? Alert { get; }
+    private ResponseMessage? _message;
+    // A device's GBCS response as octets: written straight into the signed bytes, and made an element only if asked for.
+    private readonly DevicePayload? _device;
+
+    public ResponseMessage? Message => _message ??= _device?.ToMessage();
+    private DccAlert? _alert;
+    // A DCC Alert's typed body: written straight into the signed bytes, and made an element only if asked for.
+    private readonly AlertBody? _alertBody;
+
+    public DccAlert? Alert => _alert ??= _alertBody?.ToAlert();
     public DeviceAlert? DeviceAlert { get; }
     public XmlElement? Signature { get; }
 
     /// <summary>An Acknowledgement: a ResponseMessage without data, coded I99 or an error (DUIS 3.5).</summary>
-    public bool IsAcknowledgement => BodyKind == ResponseBodyKind.ResponseMessage && Message?.Payload is null
+    public bool IsAcknowledgement => BodyKind == ResponseBodyKind.ResponseMessage && _device is null && Message?.Payload is null
         && (ResponseCode == ResponseCode.I99 || ResponseCode.Type != ResponseCodeType.Information);
 
     public static DuisResponse Read(XmlDocument document) =>
@@ -258,55 +269,170 @@ public sealed class DuisResponse
 
     /// <summary>
     /// The response signed with <paramref name="key"/> as UTF-8: what <see cref="Signing.DuisSigner.SignAndSerialise"/>
-    /// writes for <see cref="ToXmlDocument"/> but for the (randomised) signature value. An acknowledgement,
-    /// the answer to nearly every request, is written from its canonical text without a document.
+    /// writes for <see cref="ToXmlDocument"/> but for the (randomised) signature value. A response OpenDUIS
+    /// built (acknowledgement, Service Response, device response, Device or DCC Alert) is written from its
+    /// inclusive canonical form (C14N 1.0) without a document: the fixed parts as precomputed fragments, the
+    /// values escaped as C14N escapes them, and a carried element (a payload, an alert body) by the
+    /// canonicaliser that the document path would run over it, all into the thread's pooled buffer.
     /// </summary>
     public byte[] ToSignedBytes(Keys.SigningKey key)
     {
-        if (!IsBuiltAcknowledgement) return Signing.DuisSigner.SignToBytes(ToXmlDocument(), key);
-        // The inclusive canonical form of what ToXmlDocument builds for it (C14N: declarations sorted by prefix,
-        // then attributes; no value here holds a character C14N escapes), written into a pooled buffer.
-        var canonical = System.Buffers.ArrayPool<byte>.Shared.Rent(2048);
-        var at = 0;
-        void Put(ReadOnlySpan<byte> part)
+        if (!IsBuilt) return Signing.DuisSigner.SignToBytes(ToXmlDocument(), key);
+        var c = Signing.DuisSignatureVerifier.ThreadCanonicalizer;
+        c.BeginFragments(DocumentElementBindings);
+        WriteCanonical(c);
+        return Signing.DuisSigner.SignCanonical(c.Written, "</sr:Response>"u8, declared: false, key);
+    }
+
+    // What NewDocument declares on the document element of a built response, in C14N order (by prefix).
+    private static readonly (string, string)[] DocumentElementBindings =
+    [
+        (DuisNamespaces.ResponseAndAlertPrefix, DuisNamespaces.ResponseAndAlert),
+        (DuisNamespaces.ServiceUserGatewayPrefix, DuisNamespaces.ServiceUserGateway),
+    ];
+
+    private static readonly byte[] ResponseOpen = System.Text.Encoding.UTF8.GetBytes(
+        "<sr:Response xmlns:ra=\"" + DuisNamespaces.ResponseAndAlert + "\" xmlns:sr=\"" + DuisNamespaces.ServiceUserGateway + "\" schemaVersion=\"");
+
+    // Built by a Create method: nothing carried from a message that was read (its document element's
+    // attributes, its date-time's text, its signature), so ToXmlDocument's document is known in advance.
+    private bool IsBuilt => _rootAttributes is null && _responseDateTimeText is null && Signature is null;
+
+    /// <summary>The inclusive canonical form of what <see cref="ToXmlDocument"/> builds for a built response.</summary>
+    private void WriteCanonical(Signing.Canonicalizer c)
+    {
+        c.Append(ResponseOpen);
+        c.AppendText(SchemaVersion.ToString());
+        c.Append("\"><sr:Header>"u8);
+        if (RequestId is { } requestId)
         {
-            part.CopyTo(canonical.AsSpan(at));
-            at += part.Length;
+            c.Append("<sr:RequestID>"u8);
+            AppendRequestId(c, requestId);
+            c.Append("</sr:RequestID>"u8);
         }
-        void Text(string text) => at += System.Text.Encoding.UTF8.GetBytes(text, canonical.AsSpan(at));
-        Put(AcknowledgementOpen);
-        Text(SchemaVersion.ToString());
-        Put("\"><sr:Header><sr:RequestID>"u8);
-        Text(RequestId!.Value.ToString());
-        Put("</sr:RequestID><sr:ResponseCode>"u8);
-        Text(ResponseCode.Code ?? "");
-        Put("</sr:ResponseCode><sr:ResponseDateTime>"u8);
-        Text(FormatDateTime(ResponseDateTime));
-        Put("</sr:ResponseDateTime></sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>"u8);
-        Text(Message!.ServiceReference.ToString());
-        Put("</sr:ServiceReference><sr:ServiceReferenceVariant>"u8);
-        Text(Message.ServiceReferenceVariant.ToString());
-        Put("</sr:ServiceReferenceVariant></sr:ResponseMessage></sr:Body></sr:Response>"u8);
-        try
+        if (ResponseId is { } responseId)
         {
-            return Signing.DuisSigner.SignCanonical(canonical.AsSpan(0, at), "</sr:Response>"u8, declared: false, key);
+            c.Append("<sr:ResponseID>"u8);
+            AppendRequestId(c, responseId);
+            c.Append("</sr:ResponseID>"u8);
         }
-        finally
+        c.Append("<sr:ResponseCode>"u8);
+        c.AppendText(ResponseCode.Code);
+        c.Append("</sr:ResponseCode><sr:ResponseDateTime>"u8);
+        c.AppendFormatted(ResponseDateTime.UtcDateTime, DateTimeFormat);
+        c.Append("</sr:ResponseDateTime></sr:Header><sr:Body>"u8);
+        if (_device is { } device)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(canonical);
+            c.Append("<sr:ResponseMessage>"u8);
+            AppendReference(c, device.Reference, device.Variant);
+            if (device.GbcsVersion is { } gbcsVersion)
+            {
+                c.Append("<sr:PreCommand><sr:GBCSVersion>"u8);
+                c.AppendText(gbcsVersion);
+                c.Append("</sr:GBCSVersion><sr:GBCSPayload>"u8);
+                c.AppendBase64(device.Gbcs.Span);
+                c.Append("</sr:GBCSPayload></sr:PreCommand>"u8);
+            }
+            else if (device.DspScheduleId is { } schedule)
+            {
+                c.Append("<sr:DSPScheduledMessage><sr:GBCSPayload>"u8);
+                c.AppendBase64(device.Gbcs.Span);
+                c.Append("</sr:GBCSPayload><sr:DSPScheduleID>"u8);
+                c.AppendFormatted(schedule);
+                c.Append("</sr:DSPScheduleID></sr:DSPScheduledMessage>"u8);
+            }
+            else
+            {
+                c.Append("<sr:GBCSPayload>"u8);
+                c.AppendBase64(device.Gbcs.Span);
+                c.Append("</sr:GBCSPayload>"u8);
+            }
+            c.Append("</sr:ResponseMessage>"u8);
+        }
+        else if (Message is { } m)
+        {
+            c.Append("<sr:ResponseMessage>"u8);
+            AppendReference(c, m.ServiceReference, m.ServiceReferenceVariant);
+            if (m.Payload is { } payload) c.AppendElement(payload);
+            c.Append("</sr:ResponseMessage>"u8);
+        }
+        else if (_alertBody is { } typed)
+        {
+            c.Append("<sr:DCCAlertMessage><sr:DCCAlertCode>"u8);
+            c.AppendText(typed.Code.Code);
+            c.Append("</sr:DCCAlertCode>"u8);
+            AppendThrottling(c, typed.ThrottledAlertSequenceId, typed.ThrottledAlertCount);
+            c.Append("<sr:DCCAlert>"u8);
+            typed.Body.WriteCanonical(c);
+            c.Append("</sr:DCCAlert></sr:DCCAlertMessage>"u8);
+        }
+        else if (Alert is { } a)
+        {
+            c.Append("<sr:DCCAlertMessage><sr:DCCAlertCode>"u8);
+            c.AppendText(a.Code.Code);
+            c.Append("</sr:DCCAlertCode>"u8);
+            AppendThrottling(c, a.ThrottledAlertSequenceId, a.ThrottledAlertCount);
+            c.Append("<sr:DCCAlert>"u8);
+            c.AppendElement(a.Content);
+            c.Append("</sr:DCCAlert></sr:DCCAlertMessage>"u8);
+        }
+        else if (DeviceAlert is { } d)
+        {
+            c.Append("<sr:DeviceAlertMessage><sr:AlertCode>"u8);
+            c.AppendFormatted(d.AlertCode, "X4");
+            c.Append("</sr:AlertCode>"u8);
+            AppendThrottling(c, d.ThrottledAlertSequenceId, d.ThrottledAlertCount);
+            c.Append("<sr:GBCSPayload>"u8);
+            c.AppendBase64(d.GbcsPayload.Span);
+            c.Append("</sr:GBCSPayload></sr:DeviceAlertMessage>"u8);
+        }
+        else c.AppendElement(Body); // sr:SMETS1ResponseMessage, carried as an element
+        c.Append("</sr:Body></sr:Response>"u8);
+    }
+
+    private const string DateTimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    private static void AppendReference(Signing.Canonicalizer c, ServiceReference reference, ServiceReferenceVariant variant)
+    {
+        c.Append("<sr:ServiceReference>"u8);
+        c.AppendText(reference.ToString());
+        c.Append("</sr:ServiceReference><sr:ServiceReferenceVariant>"u8);
+        c.AppendText(variant.ToString());
+        c.Append("</sr:ServiceReferenceVariant>"u8);
+    }
+
+    private static void AppendThrottling(Signing.Canonicalizer c, uint? sequenceId, uint? count)
+    {
+        if (sequenceId is { } s)
+        {
+            c.Append("<sr:ThrottledAlertSequenceId>"u8);
+            c.AppendFormatted(s);
+            c.Append("</sr:ThrottledAlertSequenceId>"u8);
+        }
+        if (count is { } n)
+        {
+            c.Append("<sr:ThrottledAlertCount>"u8);
+            c.AppendFormatted(n);
+            c.Append("</sr:ThrottledAlertCount>"u8);
         }
     }
 
-    private static readonly byte[] AcknowledgementOpen = System.Text.Encoding.UTF8.GetBytes(
-        "<sr:Response xmlns:ra=\"" + DuisNamespaces.ResponseAndAlert + "\" xmlns:sr=\"" + DuisNamespaces.ServiceUserGateway + "\" schemaVersion=\"");
-
-    // Built by CreateAcknowledgement: nothing carried from a message that was read, no data.
-    private bool IsBuiltAcknowledgement => _body is null && _rootAttributes is null && _responseDateTimeText is null && Signature is null
-        && BodyKind == ResponseBodyKind.ResponseMessage && Message is { Payload: null } && RequestId is not null && ResponseId is null;
+    // originator:target:counter, as RequestId.ToString writes it, without the string.
+    private static void AppendRequestId(Signing.Canonicalizer c, RequestId id)
+    {
+        Span<char> text = stackalloc char[2 * Eui.TextLength + 2 + 20];
+        id.Originator.TryFormat(text, out var at, default, null);
+        text[at++] = ':';
+        id.Target.TryFormat(text[at..], out var written, default, null);
+        at += written;
+        text[at++] = ':';
+        id.Counter.TryFormat(text[at..], out written, default, CultureInfo.InvariantCulture);
+        c.AppendText(text[..(at + written)]);
+    }
 
     /// <summary>The same response without its signature (the input to signing).</summary>
     public DuisResponse WithoutSignature() =>
-        new(SchemaVersion, RequestId, ResponseId, ResponseCode, ResponseDateTime, BodyKind, _body, Message, Alert, DeviceAlert, null, _rootAttributes, _responseDateTimeText);
+        new(SchemaVersion, RequestId, ResponseId, ResponseCode, ResponseDateTime, BodyKind, _body, _message, _alert, DeviceAlert, null, _rootAttributes, _responseDateTimeText, _device, _alertBody);
 
     /// <summary>Writes the body of a built response from its typed values into <paramref name="doc"/>.</summary>
     private XmlElement WriteBody(XmlDocument doc)
@@ -370,9 +496,60 @@ public sealed class DuisResponse
         if (payload is not null && (payload.NamespaceURI != DuisNamespaces.ServiceUserGateway || !ResponseMessage.PayloadElements.Contains(payload.LocalName)))
             throw new ArgumentException($"{payload.Name} is not an sr:ResponseMessage data element ({string.Join(", ", ResponseMessage.PayloadElements)}).", nameof(payload));
         // A private copy, so later changes to the caller's element cannot alter the response.
-        var carried = payload is null ? null : (XmlElement)payload.CloneNode(deep: true);
+        var carried = payload is null ? null : Carried(payload);
         return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.ResponseMessage, null,
             new ResponseMessage(reference, variant, carried), null, null, null, null, null);
+    }
+
+    /// <summary>
+    /// A Device's response carried to the User (DUIS 3.5: I0, sr:GBCSPayload; for a DCC Schedule's command,
+    /// sr:DSPScheduledMessage with the <paramref name="dspScheduleId"/>, DUIS 3.5.7): the GBCS octets are
+    /// written as base64 straight into the signed message (<see cref="ToSignedBytes"/>), with no element built.
+    /// </summary>
+    public static DuisResponse CreateDeviceResponse(DuisSchemaVersion schemaVersion, RequestId requestId, RequestId responseId, DateTimeOffset at,
+        ServiceReference reference, ServiceReferenceVariant variant, ReadOnlyMemory<byte> gbcsPayload, ulong? dspScheduleId = null)
+    {
+        RequireApplicable(ResponseCode.I0, ResponseTypes.ServiceResponse, schemaVersion);
+        return new DuisResponse(schemaVersion, requestId, responseId, ResponseCode.I0, at, ResponseBodyKind.ResponseMessage, null, null, null, null, null, null, null,
+            new DevicePayload(reference, variant, gbcsPayload, dspScheduleId));
+    }
+
+    /// <summary>
+    /// The answer to a Transform (DUIS 3.4.2, 3.5.5): I0 with sr:PreCommand, the GBCS version and the Pre-Command the
+    /// User is to sign, written as base64 straight into the signed message (<see cref="ToSignedBytes"/>).
+    /// </summary>
+    public static DuisResponse CreatePreCommandResponse(DuisSchemaVersion schemaVersion, RequestId requestId, DateTimeOffset at,
+        ServiceReference reference, ServiceReferenceVariant variant, string gbcsVersion, ReadOnlyMemory<byte> preCommand)
+    {
+        RequireApplicable(ResponseCode.I0, ResponseTypes.ServiceResponse, schemaVersion);
+        return new DuisResponse(schemaVersion, requestId, null, ResponseCode.I0, at, ResponseBodyKind.ResponseMessage, null, null, null, null, null, null, null,
+            new DevicePayload(reference, variant, preCommand, null, gbcsVersion));
+    }
+
+    // The GBCS octets a response carries: sr:GBCSPayload, in sr:DSPScheduledMessage with a DSP Schedule ID, or in sr:PreCommand with a GBCS version.
+    private sealed record DevicePayload(ServiceReference Reference, ServiceReferenceVariant Variant, ReadOnlyMemory<byte> Gbcs, ulong? DspScheduleId,
+        string? GbcsVersion = null)
+    {
+        public ResponseMessage ToMessage()
+        {
+            var doc = new XmlDocument();
+            var gbcs = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "GBCSPayload", DuisNamespaces.ServiceUserGateway);
+            gbcs.AppendChild(doc.CreateTextNode(Convert.ToBase64String(Gbcs.Span)));
+            var payload = gbcs;
+            if (GbcsVersion is not null)
+            {
+                payload = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "PreCommand", DuisNamespaces.ServiceUserGateway);
+                AppendSr(payload, "GBCSVersion", GbcsVersion);
+                payload.AppendChild(gbcs);
+            }
+            else if (DspScheduleId is { } schedule)
+            {
+                payload = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, "DSPScheduledMessage", DuisNamespaces.ServiceUserGateway);
+                payload.AppendChild(gbcs);
+                AppendSr(payload, "DSPScheduleID", schedule.ToString(CultureInfo.InvariantCulture));
+            }
+            return new ResponseMessage(Reference, Variant, payload);
+        }
     }
 
     /// <summary>
@@ -386,7 +563,7 @@ public sealed class DuisResponse
         if (smets1ResponseMessage.LocalName != "SMETS1ResponseMessage" || smets1ResponseMessage.NamespaceURI != DuisNamespaces.ServiceUserGateway)
             throw new ArgumentException($"{smets1ResponseMessage.Name} is not an sr:SMETS1ResponseMessage.", nameof(smets1ResponseMessage));
         return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.Smets1ResponseMessage,
-            (XmlElement)smets1ResponseMessage.CloneNode(deep: true), null, null, null, null, null, null);
+            Carried(smets1ResponseMessage), null, null, null, null, null, null);
     }
 
     /// <summary>
@@ -401,7 +578,7 @@ public sealed class DuisResponse
         if (smets1ResponseMessage.LocalName != "SMETS1ResponseMessage" || smets1ResponseMessage.NamespaceURI != DuisNamespaces.ServiceUserGateway)
             throw new ArgumentException($"{smets1ResponseMessage.Name} is not an sr:SMETS1ResponseMessage.", nameof(smets1ResponseMessage));
         return new DuisResponse(schemaVersion, requestId, responseId, ResponseCode.I0, at, ResponseBodyKind.Smets1ResponseMessage,
-            (XmlElement)smets1ResponseMessage.CloneNode(deep: true), null, null, null, null, null, null);
+            Carried(smets1ResponseMessage), null, null, null, null, null, null);
     }
 
     /// <summary>
@@ -414,9 +591,23 @@ public sealed class DuisResponse
         RequireApplicable(code, ResponseTypes.DccAlert, schemaVersion);
         if (content.NamespaceURI != DuisNamespaces.ServiceUserGateway || content.LocalName != alertCode.Format)
             throw new ArgumentException($"DCC Alert {alertCode} carries an sr:{alertCode.Format} body, not {content.Name}.", nameof(content));
-        var carried = (XmlElement)content.CloneNode(deep: true);
+        var carried = Carried(content);
         return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.DccAlertMessage, null, null,
             new DccAlert(alertCode, carried, throttledAlertSequenceId, throttledAlertCount), null, null, null, null);
+    }
+
+    /// <summary>A DCC Alert of a typed body (<see cref="Alerts.DccAlerts.Create"/>, which checks the body's format and the Response Code).</summary>
+    internal static DuisResponse CreateDccAlert(DuisSchemaVersion schemaVersion, DccAlertCode alertCode, ResponseCode code, DateTimeOffset at,
+        Alerts.DccAlertBody body, RequestId? requestId, RequestId? responseId, uint? throttledAlertSequenceId, uint? throttledAlertCount)
+    {
+        RequireApplicable(code, ResponseTypes.DccAlert, schemaVersion);
+        return new DuisResponse(schemaVersion, requestId, responseId, code, at, ResponseBodyKind.DccAlertMessage, null, null, null, null, null, null, null,
+            alertBody: new AlertBody(alertCode, body, throttledAlertSequenceId, throttledAlertCount));
+    }
+
+    private sealed record AlertBody(DccAlertCode Code, Alerts.DccAlertBody Body, uint? ThrottledAlertSequenceId, uint? ThrottledAlertCount)
+    {
+        public DccAlert ToAlert() => new(Code, Body.ToXml(), ThrottledAlertSequenceId, ThrottledAlertCount);
     }
 
     /// <summary>A Device Alert the DCC forwards to a User (DUIS 3.9, sr:DeviceAlertMessage): the GBCS alert code and the Device's GBCS Alert.</summary>
@@ -426,6 +617,17 @@ public sealed class DuisResponse
         RequireApplicable(ResponseCode.I0, ResponseTypes.DeviceAlert, schemaVersion);
         return new DuisResponse(schemaVersion, requestId, responseId, ResponseCode.I0, at, ResponseBodyKind.DeviceAlertMessage, null, null, null,
             new DeviceAlert(alertCode, gbcsPayload.ToArray()), null, null, null);
+    }
+
+    /// <summary>
+    /// A private copy of an element a built response carries, without the layout whitespace between elements
+    /// that signing drops (<see cref="Signing.DuisSigner.RemoveWhitespaceBetweenElements"/>), so it is written as signed.
+    /// </summary>
+    private static XmlElement Carried(XmlElement element)
+    {
+        var copy = (XmlElement)element.CloneNode(deep: true);
+        Signing.DuisSigner.RemoveWhitespaceBetweenElements(copy);
+        return copy;
     }
 
     private static void RequireApplicable(ResponseCode code, ResponseTypes type, DuisSchemaVersion schemaVersion)

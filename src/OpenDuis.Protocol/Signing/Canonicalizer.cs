@@ -129,6 +129,45 @@ public sealed class Canonicalizer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the inclusive canonical form of a message written piece by piece (<see cref="Append(ReadOnlySpan{byte})"/>,
+    /// <see cref="AppendText"/>, <see cref="AppendElement"/>): the caller writes the fixed parts as precomputed
+    /// canonical fragments, and this writes what <see cref="Canonicalise"/> would for the values and
+    /// elements between them. <paramref name="inForce"/> are the bindings the caller's document element
+    /// renders, so an element appended inside it does not declare them again.
+    /// </summary>
+    internal void BeginFragments(ReadOnlySpan<(string Prefix, string Uri)> inForce)
+    {
+        Reset(CanonicalForm.Inclusive, null);
+        foreach (var (prefix, uri) in inForce) Bind(prefix, uri);
+    }
+
+    /// <summary>Canonical octets as they are (a precomputed fragment).</summary>
+    internal void Append(ReadOnlySpan<byte> canonical) => WriteAscii(canonical);
+
+    /// <summary>Character data, escaped as C14N escapes text.</summary>
+    internal void AppendText(ReadOnlySpan<char> text) => WriteEscaped(text, TextSpecials);
+
+    /// <summary>A value whose UTF-8 form holds nothing C14N escapes (digits, hex, a date), formatted in place.</summary>
+    internal void AppendFormatted<T>(T value, ReadOnlySpan<char> format = default) where T : IUtf8SpanFormattable
+    {
+        Ensure(64);
+        if (!value.TryFormat(_buffer.AsSpan(_length), out var written, format, System.Globalization.CultureInfo.InvariantCulture))
+            throw new InvalidOperationException($"{typeof(T).Name} did not fit 64 octets.");
+        _length += written;
+    }
+
+    /// <summary>Octets as base64 text (which C14N leaves as it is).</summary>
+    internal void AppendBase64(ReadOnlySpan<byte> data)
+    {
+        Ensure(System.Buffers.Text.Base64.GetMaxEncodedToUtf8Length(data.Length));
+        System.Buffers.Text.Base64.EncodeToUtf8(data, _buffer.AsSpan(_length), out _, out var written);
+        _length += written;
+    }
+
+    /// <summary>An element subtree of a document being written, as <see cref="Canonicalise"/> writes it there.</summary>
+    internal void AppendElement(XmlElement element) => WriteElement(element);
+
     private bool _streamBeforeRoot;
     // The attributes of the element being written, from the DOM or the reader.
     private readonly List<StreamAttribute> _streamAttributes = new(8);
@@ -378,9 +417,9 @@ public sealed class Canonicalizer : IDisposable
         WriteUtf8(localName);
     }
 
-    private void WriteEscaped(string value, SearchValues<char> specials)
+    private void WriteEscaped(ReadOnlySpan<char> value, SearchValues<char> specials)
     {
-        var rest = value.AsSpan();
+        var rest = value;
         while (true)
         {
             var at = rest.IndexOfAny(specials);

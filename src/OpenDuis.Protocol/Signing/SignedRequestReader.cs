@@ -38,6 +38,12 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     private int _signatures;
     private bool _excluding;
 
+    // The reader's names kept from request to request (a fresh table once hostile requests have filled it),
+    // with the settings that carry it, made again only for another SecureXml.
+    private const int NameCapacity = 4096;
+    private BoundedNameTable _names = new(NameCapacity);
+    private (SecureXml Xml, XmlReaderSettings Settings)? _settings;
+
     public static SignedRequestReader ForThread => _thread ??= new SignedRequestReader();
 
     /// <summary>The inclusive canonical octets of the last request read, without its enveloped signature.</summary>
@@ -55,10 +61,16 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         _canonical.BeginStream();
         _signatures = 0;
         _excluding = false;
+        if (_names.IsFull)
+        {
+            _names = new BoundedNameTable(NameCapacity);
+            _settings = null;
+        }
+        if (_settings is not { } kept || kept.Xml != xml) _settings = kept = (xml, xml.ReaderSettings(_names));
         try
         {
-            using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
-            using var reader = xml.CreateReader(stream, this);
+            using var stream = new PieceStream(segment.Array!, segment.Offset, segment.Count);
+            using var reader = xml.CreateReader(stream, this, kept.Settings);
             request = Read(reader);
         }
         catch (XmlException e)
@@ -100,7 +112,9 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         while (r.NodeType != XmlNodeType.Element);
         if (!IsSr(r, "Request") || r.IsEmptyElement) return null;
 
-        var document = new XmlDocument(r.NameTable) { PreserveWhitespace = true, XmlResolver = null };
+        // Not the reader's names, which this thread's next request reuses: the document's nodes outlive the request and
+        // may be read on other threads. Its names are the ones the process has learned (allocated once), or its own.
+        var document = new XmlDocument(new LearnedNameTable()) { PreserveWhitespace = true, XmlResolver = null };
         var root = CopyElement(document, r, out var versionText, out var carried);
         document.AppendChild(root);
         if (versionText is null || !DuisSchemaVersion.TryParse(versionText, out var version)) return null;
@@ -146,6 +160,24 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         return new DuisRequest(version, requestId, cv, sr, srv, content, first, preceding, signature, carried);
     }
 
+    /// <summary>
+    /// The request's bytes as the reader's stream, said to be at most <see cref="Piece"/> long: an XmlReader sizes
+    /// its byte buffer and its char buffer (twice the bytes) from a seekable stream's length, so it reads the
+    /// request in pieces through two small buffers instead of copying the whole of it twice. It reads on until
+    /// Read returns nothing, as from any stream, so what it parses is the same; a name or value longer than a piece
+    /// grows its char buffer as it does for a network stream. Over <see cref="LargestInPieces"/> (no DUIS request
+    /// of the usual shape; a hostile one, e.g. 30,000 namespace declarations on one element) it tells its real
+    /// length: the reader moves what it keeps of a long start tag at each refill, so small pieces would make
+    /// such a tag cost its length times the number of pieces.
+    /// </summary>
+    private sealed class PieceStream(byte[] buffer, int offset, int count) : MemoryStream(buffer, offset, count, writable: false)
+    {
+        private const int Piece = 512;
+        private const int LargestInPieces = 64 * 1024;
+
+        public override long Length => base.Length <= LargestInPieces ? Math.Min(base.Length, Piece) : base.Length;
+    }
+
     private static bool IsSr(XmlReader r, string localName) => r.LocalName == localName && r.NamespaceURI == Sr;
 
     /// <summary>
@@ -182,16 +214,24 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
             text = "";
             return true;
         }
+        // The usual field is one text node: its value is the text, not copied; several are joined.
+        string? single = null;
         _text.Clear();
         while (r.Read())
         {
             switch (r.NodeType)
             {
                 case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
-                    _text.Append(r.Value);
+                    if (single is null && _text.Length == 0) single = r.Value;
+                    else
+                    {
+                        if (single is not null) _text.Append(single);
+                        single = null;
+                        _text.Append(r.Value);
+                    }
                     break;
                 case XmlNodeType.EndElement:
-                    text = _text.ToString();
+                    text = single ?? _text.ToString();
                     return true;
                 default:
                     return false;

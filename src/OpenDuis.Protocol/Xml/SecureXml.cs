@@ -87,9 +87,18 @@ public sealed class SecureXml
     /// <summary>
     /// A reader over <paramref name="bytes"/> with these settings and limits, for a one-pass reader that
     /// builds no document; <paramref name="observer"/> sees every node as it is read, after the limits.
+    /// <paramref name="settings"/> are this instance's (<see cref="ReaderSettings"/>), with the caller's name table.
     /// </summary>
-    internal XmlReader CreateReader(MemoryStream bytes, IXmlNodeObserver? observer) =>
-        new LimitedReader(XmlReader.Create(bytes, _settings), Options, observer);
+    internal XmlReader CreateReader(MemoryStream bytes, IXmlNodeObserver? observer, XmlReaderSettings settings) =>
+        new LimitedReader(XmlReader.Create(bytes, settings), Options, observer);
+
+    /// <summary>This instance's reader settings with <paramref name="names"/> as their name table, for a reader kept by one thread.</summary>
+    internal XmlReaderSettings ReaderSettings(XmlNameTable names)
+    {
+        var settings = _settings.Clone();
+        settings.NameTable = names;
+        return settings;
+    }
 
     private XmlDocument Parse(ArraySegment<byte> bytes)
     {

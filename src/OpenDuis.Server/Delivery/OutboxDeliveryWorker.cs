@@ -29,6 +29,11 @@ internal sealed partial class OutboxDeliveryWorker(
     public const string Component = "outbox";
 
     private static readonly MediaTypeHeaderValue Xml = new("application/xml") { CharSet = "utf-8" };
+    // The outcome counters, looked up once rather than by label for every message.
+    private readonly Prometheus.Counter.Child _delivered = metrics.Deliveries.WithLabels("delivered");
+    private readonly Prometheus.Counter.Child _retried = metrics.Deliveries.WithLabels("retry");
+    private readonly Prometheus.Counter.Child _noEndpoint = metrics.Deliveries.WithLabels("no_endpoint");
+    private readonly Prometheus.Gauge _depth = metrics.OutboxDepth;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Asks the worker to look at the outbox now (after a local enqueue) instead of at its next poll.</summary>
@@ -55,7 +60,7 @@ internal sealed partial class OutboxDeliveryWorker(
                 // The depth is a COUNT over the undelivered rows: at most once a poll interval, not once a round.
                 if (depthCounted is not { } last || Environment.TickCount64 - last >= (long)options.PollInterval.TotalMilliseconds)
                 {
-                    metrics.OutboxDepth.Set(await store.CountUndeliveredAsync(stoppingToken));
+                    _depth.Set(await store.CountUndeliveredAsync(stoppingToken));
                     depthCounted = Environment.TickCount64;
                 }
             }
@@ -132,7 +137,7 @@ internal sealed partial class OutboxDeliveryWorker(
     {
         if (endpoint is null)
         {
-            metrics.Deliveries.WithLabels("no_endpoint").Inc();
+            _noEndpoint.Inc();
             return $"User {message.Recipient} has no response endpoint";
         }
         try
@@ -144,15 +149,15 @@ internal sealed partial class OutboxDeliveryWorker(
             using var response = await http.PostAsync(endpoint, content, attempt.Token);
             if (response.IsSuccessStatusCode)
             {
-                metrics.Deliveries.WithLabels("delivered").Inc();
+                _delivered.Inc();
                 return null;
             }
-            metrics.Deliveries.WithLabels("retry").Inc();
+            _retried.Inc();
             return $"{endpoint} answered HTTP {(int)response.StatusCode}";
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
-            metrics.Deliveries.WithLabels("retry").Inc();
+            _retried.Inc();
             return stoppingToken.IsCancellationRequested ? "server stopping" : e.Message;
         }
     }

@@ -66,7 +66,7 @@ public static partial class DuisEndpoints
             context.Response.ContentLength = answer.Body.Length;
             await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
             metrics.Latency.WithLabels(service.Label()).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            metrics.Requests.WithLabels(service.Label(), answer.ResponseCode, answer.Outcome.ToString().ToLowerInvariant()).Inc();
+            metrics.Requests.WithLabels(service.Label(), answer.ResponseCode, OutcomeLabels[(int)answer.Outcome]).Inc();
             // One line per request: accepted ones too, each refusal once (its reason from the handler).
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (answer.Reason is { } reason)
@@ -79,6 +79,9 @@ public static partial class DuisEndpoints
             ArrayPool<byte>.Shared.Return(rented);
         }
     }
+
+    // The metric's outcome label, made once per outcome rather than per request.
+    private static readonly string[] OutcomeLabels = [.. Enum.GetValues<AnswerOutcome>().OrderBy(o => (int)o).Select(o => o.ToString().ToLowerInvariant())];
 
     private static bool IsXml(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media) &&

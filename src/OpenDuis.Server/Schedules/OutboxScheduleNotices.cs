@@ -45,7 +45,7 @@ internal sealed class OutboxScheduleNotices(IOutboxStore outbox, SigningKey dspK
 
     private async Task EnqueueAsync(Eui recipient, string orderingKey, string responseId, DuisResponse alert, CancellationToken cancellationToken)
     {
-        var signed = DuisSigner.SignToBytes(alert.ToXmlDocument(), dspKey);
+        var signed = alert.ToSignedBytes(dspKey);
         try
         {
             await outbox.EnqueueAsync([new OutboxEntry(responseId, recipient, orderingKey, OutboxKind.DccAlert, signed)], cancellationToken);

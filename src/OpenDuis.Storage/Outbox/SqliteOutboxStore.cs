@@ -66,24 +66,22 @@ public sealed class SqliteOutboxStore : IOutboxStore, IOutboxAdmin, IOutboxInspe
     {
         var ms = now.ToUnixTimeMilliseconds();
         await using var c = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        // BEGIN IMMEDIATE takes the write lock first, so two workers cannot lease the same row.
+        // BEGIN IMMEDIATE takes the write lock first, so two workers cannot lease the same row; one statement then
+        // chooses the batch, leases it and returns it, rather than a query and an update per message.
         await using var tx = c.BeginTransaction(deferred: false);
         var rows = (await c.QueryAsync<OutboxSql.Row>(new CommandDefinition(
+            "UPDATE outbox SET lease_until = @until WHERE sequence IN (" +
             // In sequence order over the undelivered rows only, so the scan stops at the batch's last row
             // (by next_attempt_at it read every due row and sorted them, once per round, whatever the backlog;
             // that index, outbox_due, served nothing else and is dropped so inserts and retries do not maintain it).
-            $"SELECT {OutboxSql.Columns} FROM outbox o INDEXED BY outbox_pending " +
+            "SELECT o.sequence FROM outbox o INDEXED BY outbox_pending " +
             "WHERE o.delivered_at IS NULL AND o.next_attempt_at <= @ms AND o.lease_until <= @ms " +
             "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.delivered_at IS NULL AND p.sequence < o.sequence) " +
-            "ORDER BY o.sequence LIMIT @max",
-            new { ms, max }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
-        if (rows.Count > 0)
-        {
-            await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE outbox SET lease_until = @until WHERE sequence = @Sequence",
-                rows.Select(r => new { until = ms + (long)lease.TotalMilliseconds, r.Sequence }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
+            $"ORDER BY o.sequence LIMIT @max) RETURNING {OutboxSql.Columns}",
+            new { ms, max, until = ms + (long)lease.TotalMilliseconds }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // RETURNING gives no order: the round goes out oldest first.
+        rows.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
         return rows.ConvertAll(r => r.ToDelivery());
     }
 

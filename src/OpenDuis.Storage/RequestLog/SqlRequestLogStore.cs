@@ -95,11 +95,12 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         // A request that ended before this batch's claims were made is ended first: a request sent again with the same ID
         // once its answer has arrived is then claimed against the ended row, not refused E55 against the row the ending
         // would have closed a moment later in the same batch.
-        var claimed = batch.Claims.Select(k => (k.Entry.Id, k.Entry.Received)).ToHashSet();
-        var endings = batch.Requests.ToLookup(r => r.State != RequestState.InProgress && !claimed.Contains((r.Id, r.Received)));
-        await WriteEntriesAsync(c, tx, batch.Owner, [.. endings[true]], cancellationToken).ConfigureAwait(false);
+        // The batch is written in two passes over its entries, not copied into the two parts.
+        var claimed = batch.Claims.Count == 0 ? null : batch.Claims.Select(k => (k.Entry.Id, k.Entry.Received)).ToHashSet();
+        bool IsEnding(LoggedRequest r) => r.State != RequestState.InProgress && claimed?.Contains((r.Id, r.Received)) != true;
+        await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests, ending: true, IsEnding, cancellationToken).ConfigureAwait(false);
         var refused = await ClaimAsync(c, tx, batch, cancellationToken).ConfigureAwait(false);
-        await WriteEntriesAsync(c, tx, batch.Owner, [.. endings[false]], cancellationToken).ConfigureAwait(false);
+        await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests, ending: false, IsEnding, cancellationToken).ConfigureAwait(false);
         // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
         if (batch.Counters.Count > 0)
             await c.ExecuteAsync(new CommandDefinition(
@@ -185,17 +186,55 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     // An entry written behind may reach the store after a newer request with the same ID was recorded: it must not replace it.
     // On a shared store it must not replace another node's either (a claim this node failed to make, then ended Failed,
     // must leave alone the row another node claimed meanwhile): a node ends only the rows it owns.
-    private async Task WriteEntriesAsync(DbConnection c, DbTransaction tx, string owner, IReadOnlyList<LoggedRequest> entries, CancellationToken cancellationToken)
+    // One command for the batch, its parameters made once (named with their prefix, so SQLite binds them without
+    // searching) and only their values set per row: the write-behind's rows cost no objects beyond the values.
+    private async Task WriteEntriesAsync(DbConnection c, DbTransaction tx, string owner, IReadOnlyList<LoggedRequest> batch, bool ending,
+        Func<LoggedRequest, bool> isEnding, CancellationToken cancellationToken)
     {
-        if (entries.Count == 0) return;
-        await c.ExecuteAsync(new CommandDefinition(
+        if (!batch.Any(r => isEnding(r) == ending)) return;
+        await using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = _upsertEntries ??=
             $"INSERT INTO request_log ({Columns}{OwnerColumn}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence{OwnerValue}) " +
             "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
             "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
             "WHERE excluded.received_us >= request_log.received_us" +
-            (IsShared ? " AND (request_log.owner IS NULL OR request_log.owner = excluded.owner)" : ""),
-            entries.Select(r => Row.From(r, owner)), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            (IsShared ? " AND (request_log.owner IS NULL OR request_log.owner = excluded.owner)" : "");
+        DbParameter Add(string name)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            command.Parameters.Add(parameter);
+            return parameter;
+        }
+        var (requestId, variant, commandVariant, preceding, first, received, state, ends) =
+            (Add("@RequestId"), Add("@Variant"), Add("@CommandVariant"), Add("@Preceding"), Add("@FirstInSequence"), Add("@ReceivedUs"), Add("@State"), Add("@EndsSequence"));
+        if (IsShared) Add("@Owner").Value = owner;
+        foreach (var e in batch)
+        {
+            if (isEnding(e) != ending) continue;
+            requestId.Value = e.Id.ToString();
+            variant.Value = e.Variant.ToString();
+            commandVariant.Value = (long)e.CommandVariant;
+            preceding.Value = e.Preceding?.ToString() ?? (object)DBNull.Value;
+            first.Value = e.FirstInSequence ? 1L : 0L;
+            received.Value = Db.Micros(e.Received);
+            state.Value = StateName(e.State);
+            ends.Value = e.EndsSequence ? 1L : 0L;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    private string? _upsertEntries;
+
+    // The state's name as stored, without boxing the enum to format it per row.
+    private static string StateName(RequestState state) => state switch
+    {
+        RequestState.InProgress => nameof(RequestState.InProgress),
+        RequestState.Succeeded => nameof(RequestState.Succeeded),
+        RequestState.Failed => nameof(RequestState.Failed),
+        _ => state.ToString(),
+    };
 
     /// <summary>Whether several nodes may share the store, so that admissions are claimed in it (<see cref="IRequestLogStore.IsShared"/>).</summary>
     public virtual bool IsShared => false;

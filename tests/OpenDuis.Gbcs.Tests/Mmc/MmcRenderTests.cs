@@ -146,6 +146,37 @@ public class MmcRenderTests
     public void A_read_is_rendered_with_the_values_it_carries(string folder, string response, string expected) => AssertRenders(folder, response, expected);
 
     /// <summary>The RTDS response renders schema-valid, holding each of <paramref name="expected"/> once whitespace between elements is removed.</summary>
+    /// <summary>
+    /// 6.2.10 ECS25r1: the Supplier's four alarm filters (WAN, HAN, audible alarm, logging), alert 0x81nn the bit n counted from
+    /// the last of each 256-bit string. RTDS's WAN filter enables 810D, 810E and 8119 but not 8145; its alarm filter is empty.
+    /// </summary>
+    [Fact]
+    public void The_6_2_10_supplier_alert_filters_render_each_alert_enabled_or_disabled() =>
+        AssertRenders("6.2.10_ECS25r1", "ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX",
+            "<ra:ElectricitySupplierAlertEventSettings><ra:ElectricitySupplierWANAlertSettings><ra:SupplierESMECommon><ra:x810D>Enable</ra:x810D>"
+            + "<ra:x810E>Enable</ra:x810E><ra:x8119>Enable</ra:x8119><ra:x8145>Disable</ra:x8145>",
+            "<ra:ElectricitySupplierHANAlertSettings><ra:SupplierESMECommon><ra:x810D>Enable</ra:x810D><ra:x810E>Disable</ra:x810E><ra:x8119>Enable</ra:x8119>",
+            "<ra:ElectricitySupplierAlarmSettings><ra:SupplierESMECommon><ra:x810D>Disable</ra:x810D>",
+            "<ra:ElectricitySupplierLoggingSettings><ra:SupplierESMECommon><ra:x810D>Disable</ra:x810D><ra:x810E>Disable</ra:x810E><ra:x8119>Disable</ra:x8119><ra:x8145>Enable</ra:x8145><ra:x8154>Enable</ra:x8154>",
+            "<ra:x81C6>Enable</ra:x81C6></ra:SupplierESMECommon></ra:ElectricitySupplierLoggingSettings></ra:ElectricitySupplierAlertEventSettings>");
+
+    /// <summary>6.2.10 ECS25r2: the Network Operator's WAN and logging filters, alert 0x80nn the bit n from the last.</summary>
+    [Fact]
+    public void The_6_2_10_network_operator_alert_filters_render_under_the_network_operator_settings() =>
+        AssertRenders("6.2.10_ECS25r2", "ECS25r2_6.2.10_SUCCESS_RESPONSE_GBCS.HEX",
+            "<ra:ElectricityNetworkOperatorAlertEventSettings><ra:ElectricityNetworkOperatorWANAlertSettings><ra:NetworkOperatorESMECommon>"
+            + "<ra:x8014>Enable</ra:x8014><ra:x8015>Enable</ra:x8015></ra:NetworkOperatorESMECommon></ra:ElectricityNetworkOperatorWANAlertSettings>"
+            + "<ra:ElectricityNetworkOperatorLoggingSettings><ra:NetworkOperatorESMECommon>");
+
+    /// <summary>6.2.10 GCS20r: ZSE Event Configuration bitmaps (810D 0x18: WAN and HAN; 8145 0x03: logged as a general event).</summary>
+    [Fact]
+    public void The_6_2_10_gas_event_configurations_render_per_alert() =>
+        AssertRenders("6.2.10_GCS20r", "GCS20r_6.2.10_SUCCESS_RESPONSE_GBCS.HEX",
+            "<ra:GasSupplierAlertEventSettings><ra:x810D><ra:WANAlert>Enable</ra:WANAlert><ra:HANAlert>Enable</ra:HANAlert>"
+            + "<ra:EventLog>Disable</ra:EventLog><ra:Alarm>Disable</ra:Alarm></ra:x810D>",
+            "<ra:x8145><ra:WANAlert>Disable</ra:WANAlert><ra:HANAlert>Disable</ra:HANAlert><ra:EventLog>Enable</ra:EventLog><ra:Alarm>Disable</ra:Alarm></ra:x8145>",
+            "<ra:x8184><ra:WANAlert>Enable</ra:WANAlert><ra:HANAlert>Disable</ra:HANAlert><ra:EventLog>Enable</ra:EventLog>");
+
     private static void AssertRenders(string folder, string response, params string[] expected)
     {
         var bytes = Rtds.Read(Path.Combine(Rtds.Folder, folder, response));

@@ -30,6 +30,13 @@ namespace OpenDuis.Gbcs.Tests.Parse;
 /// ECS01a's day and week profiles and special days mix the TOU and block requests' (4.11.1 reads day 1 as blocks 1 and 2 at
 /// 07:00 and 23:00, which neither writes), and ECS24b's secondary prices and profiles are not those ECS01c (1.1.2) writes;
 /// ECS29b's phase 1 (264/200) is read as 126/96.
+/// 6.22 against 6.2.10 (ECS25r1, ECS25r2, GCS20r): ECS25a disables 810E on the WAN, the read enables it (and ECS25a's command
+/// masks 81C4 and 81C5, which its request does not name, and leaves out the poly-phase 81B7 its request enables); ECS25a1
+/// disables 8119 and 8168 for the HAN, the read enables them; ECS25a2 enables 8154, 8155, 8161 and 8162 as audible alarms, the
+/// read's alarm filter is empty; ECS25a3 stops logging 8154 and 8155, the read logs them; ECS25b and ECS25b3 disable 8015, the
+/// read enables it on the WAN and in the log (and ECS25b's poly-phase 8003 is not in its command); GCS20 sets Alarm for 8161,
+/// 8162, 81AA, 81AB, 81BD–81C0, 81C4 and 81C6, no GCS20r configuration has the physical alarm bit; GCS20 sets HAN for 81AA and
+/// 81C4 and not WAN for 81C6, the read says otherwise.
 /// </summary>
 public class RtdsValueAgreementTests
 {
@@ -164,6 +171,50 @@ public class RtdsValueAgreementTests
 
     private static string? Indexed(XmlDocument doc, string element, string ns, int index) =>
         doc.GetElementsByTagName(element, ns).Cast<XmlElement>().FirstOrDefault(e => e.GetAttribute("index") == index.ToString(System.Globalization.CultureInfo.InvariantCulture))?.InnerText;
+
+    // 6.2.10 reads the alert behaviours 6.22 sets where RTDS's reads agree with its requests (the others: see the class summary).
+    [Theory]
+    [InlineData("ECS25a_6.22_SUCCESS_REQUEST_DUIS.XML", "ElectricitySupplierAlerts", "x810D", "ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX", "ElectricitySupplierWANAlertSettings")]
+    [InlineData("ECS25a1_6.22_SUCCESS_REQUEST_DUIS.XML", "ElectricitySupplierHANAlertSettings", "x810D", "ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX", "ElectricitySupplierHANAlertSettings")]
+    [InlineData("ECS25a3_6.22_SUCCESS_REQUEST_DUIS.XML", "ElectricitySupplierLoggingSettings", "x8145", "ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX", "ElectricitySupplierLoggingSettings")]
+    [InlineData("ECS25a3_6.22_SUCCESS_REQUEST_DUIS.XML", "ElectricitySupplierLoggingSettings", "x8161", "ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX", "ElectricitySupplierLoggingSettings")]
+    [InlineData("ECS25a3_6.22_SUCCESS_REQUEST_DUIS.XML", "ElectricitySupplierLoggingSettings", "x8162", "ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX", "ElectricitySupplierLoggingSettings")]
+    [InlineData("ECS25a3_6.22_SUCCESS_REQUEST_DUIS.XML", "ElectricitySupplierLoggingSettings", "x81C6", "ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX", "ElectricitySupplierLoggingSettings")]
+    [InlineData("ECS25b_6.22_SUCCESS_REQUEST_DUIS.XML", "ElectricityNetworkOperatorAlerts", "x8014", "ECS25r2_6.2.10_SUCCESS_RESPONSE_GBCS.HEX", "ElectricityNetworkOperatorWANAlertSettings")]
+    [InlineData("ECS25b3_6.22_SUCCESS_REQUEST_DUIS.XML", "ElectricityNetworkOperatorLoggingSettings", "x8014", "ECS25r2_6.2.10_SUCCESS_RESPONSE_GBCS.HEX", "ElectricityNetworkOperatorLoggingSettings")]
+    public void An_alert_behaviour_the_request_sets_is_the_one_the_read_returns(string request, string requestGroup, string alert, string response, string mmcGroup)
+    {
+        static string? Setting(XmlDocument doc, string ns, string group, string alert) =>
+            doc.GetElementsByTagName(group, ns).Cast<XmlElement>().Select(g => g.GetElementsByTagName(alert, ns)[0]?.InnerText).SingleOrDefault();
+        var written = Setting(RequestDocument(request), "http://www.dccinterface.co.uk/ServiceUserGateway", requestGroup, alert);
+        Assert.NotNull(written);
+        Assert.Equal(written, Setting(Mmc(response), MmcRenderer.Namespace, mmcGroup, alert));
+    }
+
+    // GCS20 (6.22) sets the gas alert behaviours GCS20r (6.2.10) reads, for the alerts and behaviours where RTDS's read agrees.
+    [Theory]
+    [InlineData("x810E", "WANAlert,HANAlert,EventLog,Alarm")]
+    [InlineData("x8161", "WANAlert,HANAlert,EventLog")]
+    [InlineData("x8162", "WANAlert,HANAlert,EventLog")]
+    [InlineData("x81AA", "WANAlert,EventLog")]
+    [InlineData("x81AB", "WANAlert,HANAlert,EventLog")]
+    [InlineData("x81BD", "WANAlert,HANAlert,EventLog")]
+    [InlineData("x81C0", "WANAlert,HANAlert,EventLog")]
+    [InlineData("x81C4", "WANAlert,EventLog")]
+    [InlineData("x81C6", "HANAlert,EventLog")]
+    public void A_gas_alert_behaviour_the_request_sets_is_the_one_the_read_returns(string alert, string behaviours)
+    {
+        static string? Behaviour(XmlDocument doc, string ns, string alert, string behaviour) =>
+            doc.GetElementsByTagName(alert, ns).Cast<XmlElement>().SingleOrDefault()?.GetElementsByTagName(behaviour, ns)[0]?.InnerText;
+        var request = RequestDocument("GCS20_6.22_SUCCESS_REQUEST_DUIS.XML");
+        var read = Mmc("GCS20r_6.2.10_SUCCESS_RESPONSE_GBCS.HEX");
+        foreach (var behaviour in behaviours.Split(','))
+        {
+            var written = Behaviour(request, "http://www.dccinterface.co.uk/ServiceUserGateway", alert, behaviour);
+            Assert.NotNull(written);
+            Assert.Equal(written, Behaviour(read, MmcRenderer.Namespace, alert, behaviour));
+        }
+    }
 
     // A deferred command's outcome alert names the command it reports by its originator counter.
     [Theory]

@@ -2,11 +2,16 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using Dapper;
 using Npgsql;
 using OpenDuis.Core.Demo;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
+using OpenDuis.Protocol.Messages;
+using OpenDuis.Server.Delivery;
+using OpenDuis.Server.SmWan;
+using OpenDuis.Storage.Csv;
 using OpenDuis.Protocol.Signing;
 using OpenDuis.Server.Endpoints;
 using OpenDuis.Storage;
@@ -15,11 +20,13 @@ using OpenDuis.TestSupport;
 namespace OpenDuis.Interop.Tests.Hosting;
 
 /// <summary>
-/// Two real <c>openduis serve</c> processes on one PostgreSQL database, started at the same moment: the
-/// same Request ID sent to both at once is accepted I99 by one and refused E55 by the other (DUIS 3.5.10
-/// Table 1), because the claim is made in the database, not in either node's memory; and behind a real
-/// HAProxy (round robin, health checks on /health) both nodes answer, and when one is killed the
-/// balancer routes around it.
+/// Two or three real <c>openduis serve</c> processes on one PostgreSQL database, started at the same moment
+/// (issue 22): the same Request ID sent to two at once is accepted I99 by one and refused E55 by the other
+/// (DUIS 3.5.10 Table 1), because the claim is made in the database, not in either node's memory. Behind a
+/// real HAProxy (round robin, health checks on /health): both nodes answer, and when one is killed the
+/// balancer routes around it; a change of status, registration or User made through one node or the CLI
+/// is answered by every node within a second; a SMETS1 counter acknowledged by one node bars a lower one
+/// on the other (E63); a sequenced pair split across the nodes keeps E43 and E44.
 /// </summary>
 public sealed class SeveralNodesTests : IAsyncDisposable
 {
@@ -43,16 +50,16 @@ public sealed class SeveralNodesTests : IAsyncDisposable
             new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString());
         Assert.True(code == 0, output);
         var keys = KeyStore.Load(new DataFolder(_cli.Data).ReadSettings().Keys ?? new DataFolder(_cli.Data).DefaultKeysPath);
-        var security = new DuisSecurity(keys);
-        var supplierKey = keys.FindXmlSigningKey(DemoEnvironment.Supplier)!;
+        var security = _security = new DuisSecurity(keys);
+        var supplierKey = _supplierKey = keys.FindXmlSigningKey(DemoEnvironment.Supplier)!;
         return counter => security.SignAndSerialise(ServedRequests.Read411(DemoEnvironment.Supplier, DemoEnvironment.Esme, counter).ToXmlDocument(), supplierKey);
     }
 
     /// <summary>Two nodes on the data folder's database, started at the same moment.</summary>
-    private async Task<(int Port, Process Process)[]> StartNodesAsync(int count)
+    private async Task<(int Port, Process Process)[]> StartNodesAsync(int count, params string[] extra)
     {
         var ports = Enumerable.Range(0, count).Select(_ => OpenduisProcesses.FreePort()).ToArray();
-        var nodes = await Task.WhenAll(ports.Select((p, i) => _cli.ServeAsync(p, "--device-latency", DeviceLatency, "--node", NodeName(i))));
+        var nodes = await Task.WhenAll(ports.Select((p, i) => _cli.ServeAsync(p, ["--device-latency", DeviceLatency, "--node", NodeName(i), .. extra])));
         return [.. ports.Zip(nodes)];
     }
 
@@ -141,15 +148,9 @@ public sealed class SeveralNodesTests : IAsyncDisposable
     [Fact]
     public async Task Behind_HAProxy_both_nodes_answer_and_when_one_is_killed_the_balancer_routes_around_it()
     {
-        var haproxy = new[] { "/usr/sbin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists)
-            ?? throw Prerequisite.Missing("HAProxy (apt-get install haproxy)");
         var sign = await InitAsync();
         var nodes = await StartNodesAsync(2);
-        var front = OpenduisProcesses.FreePort();
-        var config = Path.Combine(_cli.Data, "haproxy.cfg");
-        await File.WriteAllTextAsync(config, HaproxyConfig(front, nodes.Select(n => n.Port)), Ct);
-        // In the foreground (-db), its output read as it comes.
-        var balancer = _cli.StartLogged(new ProcessStartInfo(haproxy, ["-db", "-f", config]));
+        var front = await StartBalancerAsync(nodes.Select(n => n.Port));
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         var counter = FreshCounter();
@@ -163,18 +164,6 @@ public sealed class SeveralNodesTests : IAsyncDisposable
             return response.StatusCode;
         }
 
-        // Until the balancer's first health checks pass, it has no node to send to.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (balancer.HasExited) Assert.Fail("HAProxy exited: " + _cli.OutputOf(balancer));
-            try
-            {
-                if (await SendAsync(counter++) == HttpStatusCode.OK) break;
-            }
-            catch (HttpRequestException) { } // not listening yet
-            await Task.Delay(200, Ct);
-        }
         answeredBy.Clear();
         for (var i = 0; i < 10; i++) Assert.Equal(HttpStatusCode.OK, await SendAsync(counter++));
         Assert.Equal(["node1", "node2"], answeredBy.Distinct().Order());
@@ -186,6 +175,220 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         answeredBy.Clear();
         for (var i = 0; i < 10; i++) Assert.Equal(HttpStatusCode.OK, await SendAsync(counter++));
         Assert.Equal(["node2"], answeredBy.Distinct());
+    }
+
+    [Fact]
+    public async Task A_change_of_status_registration_or_user_through_one_node_or_the_CLI_is_seen_by_the_others_behind_the_balancer_within_a_second()
+    {
+        await InitAsync();
+        var nodes = await StartNodesAsync(3);
+        var front = await StartBalancerAsync(nodes.Select(n => n.Port));
+        using var http = new HttpClient();
+        var counter = FreshCounter();
+        byte[] Read(Eui device) => _security!.SignAndSerialise(ServedRequests.Read411(DemoEnvironment.Supplier, device, counter++).ToXmlDocument(), _supplierKey!);
+        Assert.Equal(ResponseCode.I99, (await PostThroughAsync(http, front, Read(DemoEnvironment.Gsme))).Code);
+
+        // Status: the gas meter decommissioned by 8.3 through node a; 4.1.1 to it is E5 on every node (DUIS 3.5.10 Table 1).
+        var body = new System.Xml.XmlDocument();
+        body.LoadXml($"<sr:DecommissionDevice xmlns:sr=\"{DuisNamespaces.ServiceUserGateway}\"><sr:DeviceID>{DemoEnvironment.Gsme}</sr:DeviceID></sr:DecommissionDevice>");
+        var decommission = new DuisRequest(DuisSchemaVersion.V5_4, new RequestId(DemoEnvironment.Supplier, DemoEnvironment.AccessControlBroker, counter++),
+            CommandVariant.NonDevice, ServiceReferenceVariant.Parse("8.3").Reference, ServiceReferenceVariant.Parse("8.3"), body.DocumentElement!);
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[0].Port, decommission));
+        await AssertSeenByEveryNodeWithinASecondAsync(http, front, () => Read(DemoEnvironment.Gsme), ResponseCode.E5, "the decommissioned gas meter");
+
+        // Registration: the electricity meter's MPAN passes to another Supplier (CLI import): the demo Supplier is E4 on it.
+        var now = DateTimeOffset.UtcNow;
+        await ImportAsync("registrations", SmiCsv.RegistrationHeader, $"{DemoEnvironment.ElectricityMpan},Supplier,{DemoEnvironment.LoadControllerParty},{Instant(now.AddMinutes(-1))},");
+        await AssertSeenByEveryNodeWithinASecondAsync(http, front, () => Read(DemoEnvironment.Esme), ResponseCode.E4, "the change of supplier");
+        await ImportAsync("registrations", SmiCsv.RegistrationHeader, $"{DemoEnvironment.ElectricityMpan},Supplier,{DemoEnvironment.SupplierParty},{Instant(now)},");
+        await AssertSeenByEveryNodeWithinASecondAsync(http, front, () => Read(DemoEnvironment.Esme), ResponseCode.I99, "the supplier registered again");
+
+        // User: the demo Supplier's User suspended (CLI import): its requests are E3 on every node, then Active again.
+        await ImportAsync("parties", SmiCsv.PartyHeader, $"{DemoEnvironment.Supplier},{DemoEnvironment.SupplierParty},Demo Supplier,false,IS;ES;GS,Suspended,,5.4");
+        await AssertSeenByEveryNodeWithinASecondAsync(http, front, () => Read(DemoEnvironment.Esme), ResponseCode.E3, "the suspended User");
+        await ImportAsync("parties", SmiCsv.PartyHeader, $"{DemoEnvironment.Supplier},{DemoEnvironment.SupplierParty},Demo Supplier,false,IS;ES;GS,Active,,5.4");
+        await AssertSeenByEveryNodeWithinASecondAsync(http, front, () => Read(DemoEnvironment.Esme), ResponseCode.I99, "the User active again");
+    }
+
+    [Fact]
+    public async Task A_SMETS1_counter_acknowledged_by_one_node_bars_a_lower_one_on_the_other_with_E63_behind_the_balancer()
+    {
+        await InitAsync();
+        var nodes = await StartNodesAsync(2);
+        var front = await StartBalancerAsync(nodes.Select(n => n.Port));
+        using var http = new HttpClient();
+        var counter = FreshCounter();
+        byte[] Smets1(ulong c) => _security!.SignAndSerialise(ServedRequests.Read411(DemoEnvironment.Supplier, Smets1Esme, c).ToXmlDocument(), _supplierKey!);
+
+        for (var i = 0; i < 5; i++, counter += 10)
+        {
+            var (code, first) = await PostThroughAsync(http, front, Smets1(counter));
+            Assert.Equal(ResponseCode.I99, code);
+            // Round robin: the replay (a lower counter) meets the other node, which never saw the first in memory.
+            var (replayed, other) = await PostThroughAsync(http, front, Smets1(counter - 1));
+            Assert.NotEqual(first, other);
+            Assert.True(replayed == ResponseCode.E63, $"Round {i}: {first} acknowledged counter {counter}, {other} answered {replayed} to counter {counter - 1}");
+        }
+        // A higher counter is still accepted, on either node.
+        Assert.Equal(ResponseCode.I99, (await PostThroughAsync(http, front, Smets1(counter))).Code);
+    }
+
+    [Fact]
+    public async Task A_sequenced_pair_split_across_nodes_behind_the_balancer_fails_E43_after_a_failed_first_and_E44_when_the_first_is_not_answered_in_the_Wait_Period()
+    {
+        await InitAsync();
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        var (exit, output) = await _cli.RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString(), "--data", _cli.Data);
+        Assert.True(exit == 0, output);
+        var received = new ConcurrentDictionary<RequestId, DuisResponse>();
+        var listening = Task.Run(async () =>
+        {
+            await foreach (var message in listener.Received.ReadAllAsync(Ct))
+                if (DuisResponse.Read(OpenDuis.Protocol.Xml.SecureXml.Default.Load(message.Body)) is { RequestId: { } id } response) received.TryAdd(id, response);
+        }, Ct);
+        async Task<DuisResponse> ReceiveAsync(RequestId id)
+        {
+            for (var i = 0; i < 300 && !received.ContainsKey(id); i++) await Task.Delay(100, Ct);
+            return received.TryGetValue(id, out var r) ? r : throw new TimeoutException($"nothing reached the User for {id} within 30 s");
+        }
+        // A short Wait Period, so E44 comes in seconds; the slow device answers after it.
+        var nodes = await StartNodesAsync(2, "--sequence-wait", "2");
+        var front = await StartBalancerAsync(nodes.Select(n => n.Port));
+        using var http = new HttpClient();
+        var counter = FreshCounter();
+        DuisRequest Sequenced(RequestId? preceding)
+        {
+            var t = ServedRequests.Read411(DemoEnvironment.Supplier, DemoEnvironment.Esme, counter++);
+            return new DuisRequest(t.SchemaVersion, t.RequestId, t.CommandVariant, t.ServiceReference, t.ServiceReferenceVariant, t.Body, preceding is null, preceding);
+        }
+        async Task<(DuisRequest First, DuisRequest Second)> SplitPairAsync()
+        {
+            var first = Sequenced(null);
+            var (code, firstNode) = await PostThroughAsync(http, front, Sign(first));
+            Assert.Equal(ResponseCode.I99, code);
+            var second = Sequenced(first.RequestId);
+            (code, var secondNode) = await PostThroughAsync(http, front, Sign(second));
+            Assert.Equal(ResponseCode.I99, code);
+            Assert.NotEqual(firstNode, secondNode);
+            return (first, second);
+        }
+
+        // E43: the first fails at its device (ESME undeliverable, E58) on one node; the second, on the other, is failed E43 (N12).
+        await SetFaultOnEveryNodeAsync(http, nodes, "esme-undeliverable");
+        var (failed, afterFailed) = await SplitPairAsync();
+        Assert.Equal(ResponseCode.E58, (await ReceiveAsync(failed.RequestId)).ResponseCode);
+        var e43 = await ReceiveAsync(afterFailed.RequestId);
+        Assert.Equal(ResponseCode.E43, e43.ResponseCode);
+        Assert.Equal("N12", e43.Alert!.Code.Code);
+
+        // E44: the first's device answers after 5 s; the second, on the other node, waits its 2 s Wait Period and is failed E44 (N13).
+        await SetFaultOnEveryNodeAsync(http, nodes, "slow", "5000");
+        var (slow, afterSlow) = await SplitPairAsync();
+        var e44 = await ReceiveAsync(afterSlow.RequestId);
+        Assert.Equal(ResponseCode.E44, e44.ResponseCode);
+        Assert.Equal("N13", e44.Alert!.Code.Code);
+        Assert.Equal(ResponseCode.I0, (await ReceiveAsync(slow.RequestId)).ResponseCode);
+    }
+
+    private static readonly Eui Smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
+    private DuisSecurity? _security;
+    private SigningKey? _supplierKey;
+
+    private byte[] Sign(DuisRequest request) => _security!.SignAndSerialise(request.ToXmlDocument(), _supplierKey!);
+
+    private async Task<ResponseCode> PostAsync(HttpClient http, int port, DuisRequest request)
+    {
+        var (code, _) = await PostToAsync(http, port, Sign(request), request.CommandVariant.WebService());
+        return code;
+    }
+
+    /// <summary>Posts a signed request through the balancer: its Response Code and the node that answered.</summary>
+    private static Task<(ResponseCode Code, string Node)> PostThroughAsync(HttpClient http, int front, byte[] body) => PostToAsync(http, front, body, WebService.SendCommand);
+
+    private static async Task<(ResponseCode Code, string Node)> PostToAsync(HttpClient http, int port, byte[] body, WebService service)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
+        using var response = await http.PostAsync($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{service.Path()}", content, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"HTTP {(int)response.StatusCode}: {text}");
+        var answer = new System.Xml.XmlDocument { PreserveWhitespace = true };
+        answer.LoadXml(text);
+        return (DuisResponse.Read(answer).ResponseCode, response.Headers.TryGetValues("X-OpenDuis-Node", out var node) ? node.Single() : "");
+    }
+
+    /// <summary>
+    /// Sends a fresh request through the balancer until every node has answered <paramref name="expected"/>:
+    /// no node may still answer otherwise to a request sent a second or more after the change (when a request
+    /// was sent, not when it was answered: its own round trip on a loaded machine is not the propagation).
+    /// </summary>
+    private static async Task AssertSeenByEveryNodeWithinASecondAsync(HttpClient http, int front, Func<byte[]> request, ResponseCode expected, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        var seen = new HashSet<string>();
+        var stale = new Dictionary<string, (TimeSpan Sent, ResponseCode Code)>();
+        while (seen.Count < 3 && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            var sent = clock.Elapsed;
+            var (code, node) = await PostThroughAsync(http, front, request());
+            if (code == expected) seen.Add(node);
+            else stale[node] = (sent, code);
+            await Task.Delay(20, Ct);
+        }
+        Assert.True(seen.Count == 3, $"{what}: only {string.Join(", ", seen.Order())} answered {expected} within 10 s");
+        Assert.True(stale.Values.All(s => s.Sent < TimeSpan.FromSeconds(1)),
+            $"{what}: " + string.Join(", ", stale.OrderBy(s => s.Key).Select(s => $"{s.Key} answered {s.Value.Code} to a request sent {s.Value.Sent.TotalMilliseconds:F0} ms after the change")));
+    }
+
+    private async Task ImportAsync(string kind, params string[] lines)
+    {
+        var csv = Path.Combine(_cli.Data, $"{kind}-{Guid.NewGuid():N}.csv");
+        await File.WriteAllLinesAsync(csv, lines, Ct);
+        var (exit, output, error) = await _cli.RunOnDataAsync("import", kind, csv);
+        Assert.True(exit == 0, output + error);
+    }
+
+    private static string Instant(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>A device fault injected in every node's emulated SM WAN (each node runs its own), replacing any it had.</summary>
+    private static async Task SetFaultOnEveryNodeAsync(HttpClient http, IEnumerable<(int Port, Process Process)> nodes, string mode, string? parameter = null)
+    {
+        foreach (var (port, _) in nodes)
+        {
+            using var answer = await http.PostAsJsonAsync($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{DeviceFaultEndpoints.DevicePath(DemoEnvironment.Esme)}",
+                new DeviceFaultRequest(mode, parameter), DeviceFaultJson.Default.DeviceFaultRequest, Ct);
+            Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync(Ct));
+        }
+    }
+
+    /// <summary>HAProxy in front of the nodes (round robin, health checks on /health), once every node has answered through it.</summary>
+    private async Task<int> StartBalancerAsync(IEnumerable<int> ports)
+    {
+        var haproxy = new[] { "/usr/sbin/haproxy", "/usr/local/sbin/haproxy" }.FirstOrDefault(File.Exists)
+            ?? throw Prerequisite.Missing("HAProxy (apt-get install haproxy)");
+        var backends = ports.ToList();
+        var front = OpenduisProcesses.FreePort();
+        var config = Path.Combine(_cli.Data, "haproxy.cfg");
+        await File.WriteAllTextAsync(config, HaproxyConfig(front, backends), Ct);
+        // In the foreground (-db), its output read as it comes.
+        var balancer = _cli.StartLogged(new ProcessStartInfo(haproxy, ["-db", "-f", config]));
+        // Until the balancer's first health checks pass, it has no node to send to.
+        using var http = new HttpClient();
+        var answered = new HashSet<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (answered.Count < backends.Count && DateTime.UtcNow < deadline)
+        {
+            if (balancer.HasExited) Assert.Fail("HAProxy exited: " + _cli.OutputOf(balancer));
+            try
+            {
+                using var health = await http.GetAsync($"http://127.0.0.1:{front.ToString(CultureInfo.InvariantCulture)}/health", Ct);
+                if (health.IsSuccessStatusCode && health.Headers.TryGetValues("X-OpenDuis-Node", out var node)) answered.Add(node.Single());
+            }
+            catch (HttpRequestException) { } // not listening yet
+            await Task.Delay(100, Ct);
+        }
+        Assert.True(answered.Count == backends.Count, $"Only {string.Join(", ", answered)} answered through HAProxy: " + _cli.OutputOf(balancer));
+        return front;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using OpenDuis.Gbcs;
+using OpenDuis.Network.Devices;
 using OpenDuis.Network.Gbcs;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
@@ -113,6 +114,41 @@ public sealed class GbcsMessageTests
         Assert.Equal(OpenDuis.Gbcs.Security.GbcsVerdict.Valid, Assert.Single(verified.Encrypted).Verdict);
         Assert.Equal(Convert.ToHexString(plaintext), Convert.ToHexString(Assert.Single(verified.Plaintexts)));
         Assert.DoesNotContain(Convert.ToHexString(plaintext), Convert.ToHexString(sent));
+    }
+
+    [Fact]
+    public void The_emulated_ESME_s_4_3_answer_is_laid_out_as_the_RTDS_ECS19_response_and_the_User_reads_its_balance_with_its_keys()
+    {
+        var wire = Convert.FromHexString(File.ReadAllText(Path.Combine(RtdsFolder, "4.3_ECS19", "ECS19_4.3_SUCCESS_RESPONSE_GBCS.HEX")).Trim());
+        var rtds = GbcsMessage.Read(wire);
+        Assert.True(GbcsMessageCodes.IsEncrypted(rtds.MessageCode));
+        var keystore = RepoPaths.ReferencePath("rtds-gbcs", "keystore");
+        var keys = OpenDuis.Gbcs.Security.GbcsKeyring.Load(keystore);
+        var acb = Eui.Parse("90-B3-D5-1F-30-00-00-02");
+        var plaintext = Assert.Single(new OpenDuis.Gbcs.Security.GbcsVerifier(keys, acb).Verify(wire, rtds).Plaintexts);
+
+        // The RTDS meter's balance is 250000 with emergency credit and debts; the emulated ESME's are zero. Otherwise octet for
+        // octet the same: structure {structure of six double-long}, the meter balance first.
+        var state = new DeviceState { Id = rtds.Originator, Type = DeviceType.ESME, Generation = DeviceGeneration.Smets2Plus, MeterBalance = 250_000 };
+        var ours = Dlms.ProtectedAccessResponseOf(rtds.OriginatorCounter, rtds.Originator, rtds.Recipient, DeviceBehaviour.PrepaymentBalances(state));
+        var (offset, length) = Assert.Single(OpenDuis.Gbcs.Security.GbcsEncryptedPayloads.Find(rtds with { Content = ours }));
+        Assert.Equal(Convert.ToHexString(rtds.Content.Span[..offset]), Convert.ToHexString(ours.AsSpan(0, offset)));
+        Assert.Equal(Convert.ToHexString(rtds.Content.Span[(offset + length)..]), Convert.ToHexString(ours.AsSpan(offset + length)));
+        var expected = (byte[])plaintext.Clone();
+        for (var item = 1; item < 6; item++) expected.AsSpan(5 + 5 * item, 4).Clear();
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(ours.AsSpan(offset + 5, length - 17)));
+
+        // Sent by an emulated ESME, encrypted for the User, who parses it with its own keys and the Device's certificates.
+        var esme = Eui.Parse("00-DB-12-34-56-78-CA-01");
+        var devices = new GeneratedDeviceCredentials();
+        var message = rtds with { Originator = esme, Content = Dlms.ProtectedAccessResponseOf(rtds.OriginatorCounter, esme, rtds.Recipient,
+            DeviceBehaviour.PrepaymentBalances(state with { Id = esme, MeterBalance = -1234 })) };
+        var sent = new DeviceGbcsSecurity(keys, devices, acb).FromDevice(message, toCriticalCommand: false);
+        var xml = OpenDuis.Gbcs.Mmc.MmcRenderer.Render(OpenDuis.Gbcs.Parse.GbcsParser.Parse(sent), sent,
+            new OpenDuis.Gbcs.Mmc.GbcsKeySecurity(OpenDuis.Gbcs.Security.GbcsKeyring.Load(keystore, devices)));
+        Assert.Contains("<ra:EmergencyCreditBalance>0</ra:EmergencyCreditBalance><ra:AccumulatedDebtRegister>0</ra:AccumulatedDebtRegister>"
+            + "<ra:PaymentDebtRegister>0</ra:PaymentDebtRegister><ra:TimeDebtRegister1>0</ra:TimeDebtRegister1><ra:TimeDebtRegister2>0</ra:TimeDebtRegister2>"
+            + "<ra:MeterBalance>-1234</ra:MeterBalance>", System.Text.RegularExpressions.Regex.Replace(xml, @">\s+<", "><"), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -187,6 +187,51 @@ public class SignedRequestReaderTests
     }
 
     [Fact]
+    public void Requests_full_of_new_names_renew_the_readers_name_table_and_are_still_read_as_the_document_path_reads_them()
+    {
+        // The thread's reader keeps its names from request to request; each of these brings 40 it has never seen,
+        // so the table fills and is started afresh several times, and the answers stay the document path's.
+        var text = Encoding.UTF8.GetString(SecurityFixtures.SignTemplate("8.2_READ_INVENTORY_REQUEST_DUIS.XML", out var store, out var role));
+        var failures = new List<string>();
+        for (var round = 0; round < 400; round++)
+        {
+            var names = string.Concat(Enumerable.Range(0, 40).Select(i => $"<r{round}e{i}/>"));
+            var hostile = Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + names)!;
+            Assert.Equal(Path.Read, Both(Encoding.UTF8.GetBytes(hostile), store, role, failures, $"round {round}"));
+        }
+        var bytes = Encoding.UTF8.GetBytes(text);
+        Assert.Equal(Path.Read, Both(bytes, store, role, failures, "the request itself"));
+        Assert.Empty(failures);
+        Assert.True(new DuisSecurity(store).TryReadSignedRequest(bytes, _ => role, out _, out var verification));
+        Assert.True(verification.IsValid, verification.ToString());
+    }
+
+    [Fact]
+    public void Names_values_and_text_longer_than_the_readers_pieces_are_read_as_the_document_path_reads_them()
+    {
+        // The one pass reads the request in 512-byte pieces: tokens spanning many of them, and multi-byte characters across their edges.
+        var text = Encoding.UTF8.GetString(SecurityFixtures.SignTemplate("8.2_READ_INVENTORY_REQUEST_DUIS.XML", out var store, out var role));
+        var name = "e" + new string('n', 3000);
+        var value = string.Concat(Enumerable.Repeat("£€𝄞 &amp; ", 600));
+        var failures = new List<string>();
+        var hostile = Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + $"<{name} a=\"{value}\">{value}</{name}>")!;
+        Assert.Equal(Path.Read, Both(Encoding.UTF8.GetBytes(hostile), store, role, failures, "long tokens"));
+        Assert.Equal(Path.Read, Both(Encoding.UTF8.GetBytes(text), store, role, failures, "the request itself"));
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public void The_readers_name_table_counts_only_names_it_has_not_seen()
+    {
+        var names = new BoundedNameTable(capacity: 2);
+        foreach (var name in new[] { "a", "b", "a", "b", "a" }) names.Add(name);
+        Assert.False(names.IsFull);
+        Assert.Same(names.Add("a"), names.Add("a".ToCharArray(), 0, 1));
+        names.Add("c");
+        Assert.True(names.IsFull);
+    }
+
+    [Fact]
     public void A_request_signed_with_OpenDuis_then_reindented_is_a_digest_mismatch_on_both_paths()
     {
         var bytes = SecurityFixtures.SignTemplate("8.2_READ_INVENTORY_REQUEST_DUIS.XML", out var store, out var role);

@@ -10,6 +10,7 @@ using OpenDuis.Gbcs.Security;
 using OpenDuis.Protocol.Domain;
 using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
+using OpenDuis.Protocol.Xml;
 using OpenDuis.TestSupport;
 
 namespace OpenDuis.Server.Tests.Requests;
@@ -49,6 +50,69 @@ public sealed class GbcsSecurityOverHttpTests
         Assert.Null(await RefusedAsync(session, tamper: gbcs => gbcs[..^10], expected: ResponseCode.E51));
         Assert.Null(await RefusedAsync(session, tamper: gbcs => (GbcsMessage.Read(gbcs) with { MessageCode = 0xFFFF }).WriteSigned(), expected: ResponseCode.E51));
         Assert.Empty(session.Received);
+    }
+
+    [Fact]
+    public async Task The_User_parses_the_ESME_s_4_3_answer_with_its_keys_to_the_balance_the_Device_holds_and_a_1_5_adjustment_shows_in_the_next()
+    {
+        await using var session = await DeviceResponsesOverHttpTests.StartAsync();
+        var network = session.Instance.Server.Services.GetRequiredService<Network.EmulatedSmWan>();
+        var (read, answer) = await DeliveredAsync(session, "ECS19_4.3_SUCCESS_REQUEST_DUIS.XML");
+        var esme = read.RequestId.Target;
+        var security = new Gbcs.Mmc.GbcsKeySecurity(GbcsKeyring.From(OpenDuisInstance.TestKeys.Value, await FetchDeviceCertificatesAsync(session, [esme])));
+        var before = MeterBalance(answer, security);
+        Assert.Equal(network.Device(esme)!.MeterBalance, before);
+
+        // 1.5 (a Transform, then the User's Signed Pre-Command) adjusts the balance by the template's AdjustMeterBalance.
+        var (adjust, adjusted) = await DeliveredAsync(session, "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML");
+        Assert.Equal(ResponseCode.I0, adjusted.ResponseCode);
+        var adjustment = long.Parse(adjust.Body!.FirstElement("AdjustMeterBalance", DuisNamespaces.ServiceUserGateway)!.InnerText, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotEqual(0, adjustment);
+
+        var (_, again) = await DeliveredAsync(session, "ECS19_4.3_SUCCESS_REQUEST_DUIS.XML");
+        Assert.Equal(before + adjustment, MeterBalance(again, security));
+        Assert.Equal(network.Device(esme)!.MeterBalance, before + adjustment);
+    }
+
+    /// <summary>
+    /// The 4.3 answer's GBCS payload parsed as <c>openduis parse --keys</c> does, with the User's keys and the Device's certificates:
+    /// decrypted, all six ECS19 balances rendered in the MMC's order; the meter balance.
+    /// </summary>
+    private static long MeterBalance(DuisResponse answer, Gbcs.Mmc.GbcsKeySecurity security)
+    {
+        Assert.Equal(ResponseCode.I0, answer.ResponseCode);
+        var gbcs = Convert.FromBase64String(answer.Message!.Payload!.InnerText);
+        var xml = System.Text.RegularExpressions.Regex.Replace(Gbcs.Mmc.MmcRenderer.Render(Gbcs.Parse.GbcsParser.Parse(gbcs), gbcs, security), @">\s+<", "><");
+        Assert.DoesNotContain("format=\"encrypted\"", xml, StringComparison.Ordinal);
+        var balances = System.Text.RegularExpressions.Regex.Match(xml, "<ra:EmergencyCreditBalance>0</ra:EmergencyCreditBalance><ra:AccumulatedDebtRegister>0</ra:AccumulatedDebtRegister>"
+            + "<ra:PaymentDebtRegister>0</ra:PaymentDebtRegister><ra:TimeDebtRegister1>0</ra:TimeDebtRegister1><ra:TimeDebtRegister2>0</ra:TimeDebtRegister2>"
+            + "<ra:MeterBalance>(-?[0-9]+)</ra:MeterBalance>");
+        Assert.True(balances.Success, xml);
+        return long.Parse(balances.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sends an RTDS template (a Transform's Pre-Command signed and sent back) and waits for the Service Response delivered for it.</summary>
+    private static async Task<(DuisRequest Request, DuisResponse Response)> DeliveredAsync(DeviceResponsesOverHttpTests.Session session, string template)
+    {
+        var xml = ServedRequests.WithFreshCounter(File.ReadAllText(Path.Combine(RepoPaths.Templates, template)));
+        var doc = new XmlDocument { PreserveWhitespace = true };
+        doc.LoadXml(xml);
+        var request = DuisRequest.Read(doc);
+        var sent = request;
+        var ack = await DeviceResponsesOverHttpTests.PostAsync(session.Instance, ServedRequests.SignWithTool(xml));
+        if (request.CommandVariant == CommandVariant.TransformCritical)
+        {
+            var signed = ServedRequests.SignedPreCommandRequest(request, ack);
+            var signedDoc = new XmlDocument();
+            signedDoc.LoadXml(signed);
+            sent = DuisRequest.Read(signedDoc);
+            ack = await DeviceResponsesOverHttpTests.PostAsync(session.Instance, signed);
+        }
+        Assert.Equal(ResponseCode.I99, ack.ResponseCode);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!session.Received.ContainsKey(sent.RequestId.ToString()) && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
+        Assert.True(session.Received.TryGetValue(sent.RequestId.ToString(), out var received), $"no answer delivered to {template}");
+        return (request, received.Response);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public sealed record PowerOutageEvent(Eui CommsHubDeviceId, DateTimeOffset Start
     public string Mpxn { get; init; } = AlertXml.Mpxn(Mpxn, nameof(Mpxn));
     public override string Format => "PowerOutageEvent";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "CommsHubDeviceID", CommsHubDeviceId);
         Add(e, "StartDateTime", StartDateTime);
@@ -29,7 +29,7 @@ public sealed record DspScheduleRemoval(Eui DeviceId, ulong DspScheduleId) : Dcc
     public ulong DspScheduleId { get; init; } = ScheduleId(DspScheduleId, nameof(DspScheduleId));
     public override string Format => "DSPScheduleRemoval";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "DeviceID", DeviceId);
         Add(e, "DSPScheduleID", DspScheduleId);
@@ -45,7 +45,7 @@ public sealed record CommandFailure(RequestId CommandRequestId, Eui DeviceId, ul
     public ulong? DspScheduleId { get; init; } = ScheduleId(DspScheduleId, nameof(DspScheduleId));
     public override string Format => "CommandFailure";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "CommandRequestID", CommandRequestId);
         if (DspScheduleId is { } s) Add(e, "DSPScheduleID", s);
@@ -62,7 +62,7 @@ public sealed record FirmwareDistributionFailure(RequestId UpdateFirmwareRequest
     public IReadOnlyList<Eui> MeterIds { get; init; } = Devices(MeterIds, nameof(MeterIds));
     public override string Format => "FirmwareDistributionFailure";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "UpdateFirmwareRequestID", UpdateFirmwareRequestId);
         AddDeviceList(e, "MeterIDs", MeterIds);
@@ -77,7 +77,7 @@ public sealed record UpdateHanDeviceLogResult(RequestId UpdateHanDeviceLogServic
 {
     public override string Format => "UpdateHANDeviceLogResult";
 
-    protected override void WriteContent(XmlElement e) =>
+    protected override void WriteContent(AlertContent e) =>
         Add(e, "UpdateHANDeviceLogServiceRequestID", UpdateHanDeviceLogServiceRequestId);
 }
 
@@ -103,7 +103,7 @@ public sealed record ChangeOfSupplier : DccAlertBody
 
     public static ChangeOfSupplier ForDevice(DeviceChangeOfSupplier device) => new() { Device = device };
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         if (Device is { } d)
         {
@@ -128,7 +128,7 @@ public sealed record MeterMpxns(string ImportMpxn, string? SecondaryImportMpan =
     public string? SecondaryImportMpan { get; init; } = Mpan(SecondaryImportMpan, nameof(SecondaryImportMpan));
     public string? ExportMpan { get; init; } = Mpan(ExportMpan, nameof(ExportMpan));
 
-    internal void Write(XmlElement e)
+    internal void Write(AlertContent e)
     {
         Add(e, "ImportMPxN", ImportMpxn);
         if (SecondaryImportMpan is not null) Add(e, "SecondaryImportMPAN", SecondaryImportMpan);
@@ -152,7 +152,7 @@ public sealed record DeviceLogRestored(DateOnly RestoredDate, RestoredDeviceLog 
 {
     public override string Format => "DeviceLogRestored";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "RestoredDate", RestoredDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         var log = Add(e, Log == RestoredDeviceLog.Chf ? "CHFDeviceLog" : "GPFDeviceLog");
@@ -169,7 +169,7 @@ public sealed record PpmidAlert(Eui DeviceId, ushort DeviceAlertCode, DateTimeOf
 {
     public override string Format => "PPMIDAlert";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "DeviceID", DeviceId);
         AddHex(e, "DeviceAlertCode", DeviceAlertCode);
@@ -236,7 +236,7 @@ public sealed record SecurityCredentialsUpdated(Eui DeviceId, CredentialsRemoteP
 
     public override string Format => "SecurityCredentialsUpdated";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "DeviceID", DeviceId);
         Add(e, "RemotePartyRole", RemotePartyRole switch
@@ -267,7 +267,7 @@ public sealed record PpmidRemoval(Eui PpmidDeviceId, Eui ChfDeviceId) : DccAlert
 {
     public override string Format => "PPMIDRemoval";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "PPMIDDeviceID", PpmidDeviceId);
         Add(e, "CHFDeviceID", ChfDeviceId);
@@ -305,7 +305,7 @@ public sealed record QuarantinedRequest(AnomalyBreach Breach, RequestId RequestI
         _ => "N48",
     });
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         var x = Add(e, Breach switch
         {
@@ -328,7 +328,7 @@ public sealed record FirmwareVersionMismatch(Eui DeviceId, DeviceType DeviceType
     public string FirmwareVersionDevice { get; init; } = FirmwareVersion(FirmwareVersionDevice, nameof(FirmwareVersionDevice));
     public override string Format => "FirmwareVersionMismatch";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "DeviceID", DeviceId);
         Add(e, "DeviceType", Text(DeviceType));
@@ -350,7 +350,7 @@ public sealed record Smets1ChFirmwareNotification(Eui DeviceId, string FirmwareV
     public string FirmwareVersion { get; init; } = AlertXml.FirmwareVersion(FirmwareVersion, nameof(FirmwareVersion));
     public override string Format => "SMETS1CHFirmwareNotification";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "DeviceID", DeviceId);
         Add(e, "FirmwareVersion", FirmwareVersion);
@@ -363,7 +363,7 @@ public sealed record AlcsHcalcsConfigurationChange(Eui EsmeDeviceId, EsmeVariant
 {
     public override string Format => "ALCSHCALCSConfigurationChange";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "ESMEDeviceID", EsmeDeviceId);
         if (EsmeVariant is { } v) Add(e, "ESMEVariant", v.Code);
@@ -378,7 +378,7 @@ public sealed record FirmwareUpgradeRequested(DeviceType DeviceType, string Firm
     public IReadOnlyList<Eui> DeviceList { get; init; } = Devices(DeviceList, nameof(DeviceList));
     public override string Format => "FirmwareUpgradeRequested";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "DeviceType", Text(DeviceType));
         Add(e, "FirmwareVersion", FirmwareVersion);
@@ -396,7 +396,7 @@ public sealed record CspFirmwareDeliveryStatus(RequestId UpdateFirmwareRequestId
     public string FirmwareVersion { get; init; } = AlertXml.FirmwareVersion(FirmwareVersion, nameof(FirmwareVersion));
     public override string Format => "CSPFirmwareDeliveryStatus";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "UpdateFirmwareRequestID", UpdateFirmwareRequestId);
         Add(e, "CommsHubDeviceID", CommsHubDeviceId);
@@ -428,7 +428,7 @@ public sealed record CommsHubAlert(Eui CommsHubDeviceId, ushort AlertCode, DateT
 {
     public override string Format => "CommsHubAlert";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "CommsHubDeviceID", CommsHubDeviceId);
         AddHex(e, "AlertCode", AlertCode);
@@ -451,7 +451,7 @@ public sealed record EcosAlert(RequestId AlertId, string EcosAlertCode, Eui Devi
     public string EcosAlertCode { get; init; } = Required(EcosAlertCode, nameof(EcosAlertCode), "An ECoS Alert Code");
     public override string Format => "ECoSAlert";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "AlertID", AlertId);
         if (RequestId is { } r) Add(e, "RequestID", r);
@@ -467,7 +467,7 @@ public sealed record CommsHubFirmwareActivation(Eui DeviceId, string FirmwareVer
     public string FirmwareVersion { get; init; } = AlertXml.FirmwareVersion(FirmwareVersion, nameof(FirmwareVersion));
     public override string Format => "CommsHubFirmwareActivation";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "DeviceID", DeviceId);
         Add(e, "FirmwareVersion", FirmwareVersion);
@@ -484,7 +484,7 @@ public sealed record CosCertificateAlert(Eui DeviceId, BigInteger? CertificateSe
         ? CertificateSerialNumber : throw new ArgumentOutOfRangeException(nameof(CertificateSerialNumber), "A certificate serial number is not negative.");
     public override string Format => "CoSCertificateAlert";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "DeviceID", DeviceId);
         if (CertificateSerialNumber is { } s) Add(e, "CertificateSerialNumber", s.ToString(CultureInfo.InvariantCulture));

@@ -19,30 +19,128 @@ public abstract record DccAlertBody
     {
         var doc = document ?? new XmlDocument();
         var element = doc.CreateElement(DuisNamespaces.ServiceUserGatewayPrefix, Format, DuisNamespaces.ServiceUserGateway);
-        WriteContent(element);
+        WriteContent(new AlertContent(element));
         return element;
     }
 
-    protected abstract void WriteContent(XmlElement element);
+    /// <summary>Writes the body's inclusive canonical form inside a message being signed, as <see cref="ToXml"/> would be written there.</summary>
+    internal void WriteCanonical(Signing.Canonicalizer canonical)
+    {
+        var writer = AlertContent.Writer.Start(canonical);
+        writer.Open(Format);
+        WriteContent(new AlertContent(writer, 1));
+        writer.CloseTo(0);
+    }
+
+    protected abstract void WriteContent(AlertContent content);
+}
+
+/// <summary>
+/// Where a DCC Alert body writes its elements, in the XSD's order: into a DOM element (<see cref="DccAlertBody.ToXml"/>),
+/// or straight into the canonical octets of the alert being signed (<see cref="DuisResponse.ToSignedBytes"/>), where an
+/// element stays open until something is written into one of its ancestors or the body ends.
+/// </summary>
+public readonly struct AlertContent
+{
+    private readonly XmlElement? _element;
+    private readonly Writer? _writer;
+    private readonly int _depth;
+
+    internal AlertContent(XmlElement element) => _element = element;
+
+    internal AlertContent(Writer writer, int depth)
+    {
+        _writer = writer;
+        _depth = depth;
+    }
+
+    /// <summary>An sr element with content to come.</summary>
+    internal AlertContent Add(string name)
+    {
+        if (_element is not null) return new AlertContent(DuisXml.AppendSr(_element, name));
+        var writer = _writer!;
+        writer.CloseTo(_depth);
+        writer.Open(name);
+        return new AlertContent(writer, _depth + 1);
+    }
+
+    /// <summary>An sr element of simple content.</summary>
+    internal void Add(string name, string text)
+    {
+        if (_element is not null) { DuisXml.AppendSr(_element, name, text); return; }
+        var writer = _writer!;
+        writer.CloseTo(_depth);
+        writer.Open(name);
+        writer.Canonical.AppendText(text);
+        writer.CloseTo(_depth);
+    }
+
+    /// <summary>An element carried as it is (an S1SP's signed alert).</summary>
+    internal void AddElement(XmlElement element)
+    {
+        if (_element is not null) { _element.AppendChild(_element.OwnerDocument.ImportNode(element, deep: true)); return; }
+        _writer!.CloseTo(_depth);
+        // As signing the document would write it: without layout whitespace between elements.
+        var copy = (XmlElement)element.CloneNode(deep: true);
+        Signing.DuisSigner.RemoveWhitespaceBetweenElements(copy);
+        _writer.Canonical.AppendElement(copy);
+    }
+
+    /// <summary>The open elements of one body being written canonically; one per thread, reused.</summary>
+    internal sealed class Writer
+    {
+        [ThreadStatic] private static Writer? _thread;
+        private readonly List<string> _open = new(8);
+
+        public Signing.Canonicalizer Canonical { get; private set; } = null!;
+
+        public static Writer Start(Signing.Canonicalizer canonical)
+        {
+            var writer = _thread ??= new Writer();
+            writer.Canonical = canonical;
+            writer._open.Clear();
+            return writer;
+        }
+
+        public void Open(string name)
+        {
+            Canonical.Append("<sr:"u8);
+            Canonical.AppendText(name);
+            Canonical.Append(">"u8);
+            _open.Add(name);
+        }
+
+        /// <summary>Ends the open elements deeper than <paramref name="depth"/>.</summary>
+        public void CloseTo(int depth)
+        {
+            for (var i = _open.Count - 1; i >= depth; i--)
+            {
+                Canonical.Append("</sr:"u8);
+                Canonical.AppendText(_open[i]);
+                Canonical.Append(">"u8);
+                _open.RemoveAt(i);
+            }
+        }
+    }
 }
 
 /// <summary>Writing and checking the simple types the alert formats share.</summary>
 internal static class AlertXml
 {
-    public static XmlElement Add(XmlElement parent, string name) => DuisXml.AppendSr(parent, name);
-    public static XmlElement Add(XmlElement parent, string name, string text) => DuisXml.AppendSr(parent, name, text);
-    public static void Add(XmlElement parent, string name, Eui value) => DuisXml.AppendSr(parent, name, value.ToString());
-    public static void Add(XmlElement parent, string name, RequestId value) => DuisXml.AppendSr(parent, name, value.ToString());
-    public static void Add(XmlElement parent, string name, DateTimeOffset value) => DuisXml.AppendSr(parent, name, DuisXml.FormatDateTime(value));
-    public static void Add(XmlElement parent, string name, ulong value) => DuisXml.AppendSr(parent, name, value.ToString(CultureInfo.InvariantCulture));
+    public static AlertContent Add(AlertContent parent, string name) => parent.Add(name);
+    public static void Add(AlertContent parent, string name, string text) => parent.Add(name, text);
+    public static void Add(AlertContent parent, string name, Eui value) => parent.Add(name, value.ToString());
+    public static void Add(AlertContent parent, string name, RequestId value) => parent.Add(name, value.ToString());
+    public static void Add(AlertContent parent, string name, DateTimeOffset value) => parent.Add(name, DuisXml.FormatDateTime(value));
+    public static void Add(AlertContent parent, string name, ulong value) => parent.Add(name, value.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>xs:hexBinary of a two-octet GBCS code (an Alert Code or Message Code), e.g. 8F84.</summary>
-    public static void AddHex(XmlElement parent, string name, ushort value) =>
-        DuisXml.AppendSr(parent, name, value.ToString("X4", CultureInfo.InvariantCulture));
+    public static void AddHex(AlertContent parent, string name, ushort value) =>
+        parent.Add(name, value.ToString("X4", CultureInfo.InvariantCulture));
 
     /// <summary>sr:DeviceIDList: EUIs joined by commas, at least one.</summary>
-    public static void AddDeviceList(XmlElement parent, string name, IReadOnlyList<Eui> devices) =>
-        DuisXml.AppendSr(parent, name, string.Join(',', devices));
+    public static void AddDeviceList(AlertContent parent, string name, IReadOnlyList<Eui> devices) =>
+        parent.Add(name, string.Join(',', devices));
 
     // ---- facet checks (XSD simple types) ----
 

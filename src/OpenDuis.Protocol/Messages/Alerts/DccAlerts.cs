@@ -22,6 +22,6 @@ public static class DccAlerts
         if (!definition.ResponseCodes.Contains(carried))
             throw new ArgumentException(
                 $"DCC Alert {code} carries {string.Join(" or ", definition.ResponseCodes)}, not {carried} (DUIS 3.5.10 Table 1, 3.9.1 Table 2).", nameof(responseCode));
-        return DuisResponse.CreateDccAlert(schemaVersion, code, carried, at, body.ToXml(), requestId, responseId, throttledAlertSequenceId, throttledAlertCount);
+        return DuisResponse.CreateDccAlert(schemaVersion, code, carried, at, body, requestId, responseId, throttledAlertSequenceId, throttledAlertCount);
     }
 }

@@ -40,7 +40,7 @@ public sealed record DeviceStatusChangeEvent(Eui DeviceId, DeviceStatusChange Ch
 {
     public override string Format => "DeviceStatusChangeEvent";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "DeviceID", DeviceId);
         Change.Write(Add(e, "DeviceStatusChange"));
@@ -52,12 +52,12 @@ public abstract record DeviceStatusChange
 {
     private protected DeviceStatusChange() { }
 
-    internal abstract void Write(XmlElement deviceStatusChange);
+    internal abstract void Write(AlertContent deviceStatusChange);
 
     /// <summary>sr:MeterIdentity: a meter was commissioned; its MPxNs and, for an ESME, its variant.</summary>
     public sealed record MeterIdentity(MeterMpxns Mpxns, EsmeVariant? EsmeVariant = null) : DeviceStatusChange
     {
-        internal override void Write(XmlElement e)
+        internal override void Write(AlertContent e)
         {
             var x = Add(e, "MeterIdentity");
             Mpxns.Write(Add(x, "MeterMPxNs"));
@@ -75,7 +75,7 @@ public abstract record DeviceStatusChange
             : AssociatedType1Devices.Count <= 7 ? AssociatedType1Devices.ToArray()
             : throw new ArgumentException("At most seven associated Type 1 Devices are reported (sr:AssociatedType1Device maxOccurs 7).", nameof(AssociatedType1Devices));
 
-        internal override void Write(XmlElement e)
+        internal override void Write(AlertContent e)
         {
             var x = Add(e, "MeterDecommissioningOrWithdrawal");
             Mpxns.Write(Add(x, "MeterDecommissionOrWithdrawal"));
@@ -91,25 +91,25 @@ public abstract record DeviceStatusChange
     /// <summary>sr:DeviceRemovedFromInventory.</summary>
     public sealed record DeviceRemovedFromInventory : DeviceStatusChange
     {
-        internal override void Write(XmlElement e) => Add(e, "DeviceRemovedFromInventory");
+        internal override void Write(AlertContent e) => Add(e, "DeviceRemovedFromInventory");
     }
 
     /// <summary>sr:CHFDecommissioning: the Communications Hub Function was decommissioned.</summary>
     public sealed record ChfDecommissioning : DeviceStatusChange
     {
-        internal override void Write(XmlElement e) => Add(e, "CHFDecommissioning");
+        internal override void Write(AlertContent e) => Add(e, "CHFDecommissioning");
     }
 
     /// <summary>sr:DeviceSuspended: the Device's product was removed from the Central Products List (SEC F2).</summary>
     public sealed record DeviceSuspended : DeviceStatusChange
     {
-        internal override void Write(XmlElement e) => Add(e, "DeviceSuspended");
+        internal override void Write(AlertContent e) => Add(e, "DeviceSuspended");
     }
 
     /// <summary>sr:DeviceRestored: the Device left the Suspended status.</summary>
     public sealed record DeviceRestored : DeviceStatusChange
     {
-        internal override void Write(XmlElement e) => Add(e, "DeviceRestored");
+        internal override void Write(AlertContent e) => Add(e, "DeviceRestored");
     }
 
     /// <summary>
@@ -128,7 +128,7 @@ public abstract record DeviceStatusChange
                 ? NetworkOperatorCertificates.ToArray()
                 : throw new ArgumentException("At most two Network Operator certificate types, DigitalSigning or KeyAgreement, are reported.", nameof(NetworkOperatorCertificates));
 
-        internal override void Write(XmlElement e)
+        internal override void Write(AlertContent e)
         {
             var x = Add(e, "RecoveryCompleteACBCredentials");
             foreach (var c in SupplierCertificates) Add(x, "SupplierCertificateType", c.ToString());
@@ -139,7 +139,7 @@ public abstract record DeviceStatusChange
     /// <summary>sr:RecoveryComplete: SMKI Recovery completed (SEC Appendix L).</summary>
     public sealed record RecoveryComplete : DeviceStatusChange
     {
-        internal override void Write(XmlElement e) => Add(e, "RecoveryComplete");
+        internal override void Write(AlertContent e) => Add(e, "RecoveryComplete");
     }
 }
 

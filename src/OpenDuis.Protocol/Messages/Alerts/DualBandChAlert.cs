@@ -15,7 +15,7 @@ public sealed record DualBandChAlert(Eui ChfDeviceId, ushort DeviceAlertCode, us
 {
     public override string Format => "DualBandCHAlert";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         Add(e, "CHFDeviceID", ChfDeviceId);
         AddHex(e, "DeviceAlertCode", DeviceAlertCode);
@@ -86,7 +86,7 @@ public abstract record DualBandEvent
 {
     private protected DualBandEvent() { }
 
-    internal abstract void Write(XmlElement alert);
+    internal abstract void Write(AlertContent alert);
 
     internal static string Text(ScanTrigger t) => t switch
     {
@@ -103,13 +103,13 @@ public abstract record DualBandEvent
     /// <summary>sr:LimitedDutyCycleActionTaken: the Device the CHF suspends to limit its duty cycle.</summary>
     public sealed record LimitedDutyCycleActionTaken(Eui DeviceIdToSuspend) : DualBandEvent
     {
-        internal override void Write(XmlElement e) => Add(Add(e, "LimitedDutyCycleActionTaken"), "DeviceIDToSuspend", DeviceIdToSuspend);
+        internal override void Write(AlertContent e) => Add(Add(e, "LimitedDutyCycleActionTaken"), "DeviceIDToSuspend", DeviceIdToSuspend);
     }
 
     /// <summary>sr:SubGHzChannelChanged: the channel now in use, and what caused the change.</summary>
     public sealed record SubGhzChannelChanged(SubGhzChannel Channel, ScanTrigger Trigger) : DualBandEvent
     {
-        internal override void Write(XmlElement e)
+        internal override void Write(AlertContent e)
         {
             var x = Add(e, "SubGHzChannelChanged");
             var band = Add(Add(x, "OperatingSubGHzChannel"), Channel.Band == SubGhzBand.Lower ? "OperatingLowerBandSubGHzChannel" : "OperatingUpperBandSubGHzChannel");
@@ -121,7 +121,7 @@ public abstract record DualBandEvent
     /// <summary>sr:SubGHzChannelScanRequestAssessmentOutcome.</summary>
     public sealed record ScanRequestAssessmentOutcome(ScanAssessmentStatus Status, ScanTrigger Trigger) : DualBandEvent
     {
-        internal override void Write(XmlElement e)
+        internal override void Write(AlertContent e)
         {
             var x = Add(e, "SubGHzChannelScanRequestAssessmentOutcome");
             Add(x, "StatusCode", Status switch
@@ -137,13 +137,13 @@ public abstract record DualBandEvent
     /// <summary>sr:SubGHzConfigurationChanged: the CHF's Sub GHz configuration now in force.</summary>
     public sealed record SubGhzConfigurationChanged(SubGhzConfiguration Configuration) : DualBandEvent
     {
-        internal override void Write(XmlElement e) => Configuration.Write(Add(e, "SubGHzConfigurationChanged"));
+        internal override void Write(AlertContent e) => Configuration.Write(Add(e, "SubGHzConfigurationChanged"));
     }
 
     /// <summary>sr:MessageDiscardedDueToDutyCycleManagement: the request whose Command, Response or Alert was discarded.</summary>
     public sealed record MessageDiscarded(RequestId RequestId, CraFlag CraFlag) : DualBandEvent
     {
-        internal override void Write(XmlElement e)
+        internal override void Write(AlertContent e)
         {
             var x = Add(e, "MessageDiscardedDueToDutyCycleManagement");
             Add(x, "RequestID", RequestId);
@@ -154,7 +154,7 @@ public abstract record DualBandEvent
     /// <summary>sr:NoMoreSubGHzDeviceCapacity: a Device that could not join the Sub GHz SMHAN.</summary>
     public sealed record NoMoreSubGhzDeviceCapacity(Eui DeviceId, DeviceType? DeviceType = null) : DualBandEvent
     {
-        internal override void Write(XmlElement e)
+        internal override void Write(AlertContent e)
         {
             var x = Add(e, "NoMoreSubGHzDeviceCapacity");
             Add(x, "DeviceID", DeviceId);
@@ -199,7 +199,7 @@ public sealed record SubGhzConfiguration(
     public decimal LocalChFailurePercentage { get; init; } = Range(LocalChFailurePercentage, 1m, 100m, 2, nameof(LocalChFailurePercentage));
     public decimal LocalChRetryPercentage { get; init; } = Range(LocalChRetryPercentage, 1m, 100m, 2, nameof(LocalChRetryPercentage));
 
-    internal void Write(XmlElement e)
+    internal void Write(AlertContent e)
     {
         WriteMask(Add(e, "LowerBandSubGHzChannels0To26"), LowerBandChannels, 0, 26);
         WriteMask(Add(e, "LowerBandSubGHzChannels27To34"), LowerBandChannels, 27, 34);
@@ -218,7 +218,7 @@ public sealed record SubGhzConfiguration(
         Add(e, "LocalCHRetryPercentage", Dec(LocalChRetryPercentage, 2));
     }
 
-    private static void WriteMask(XmlElement e, IReadOnlySet<int> channels, int from, int to)
+    private static void WriteMask(AlertContent e, IReadOnlySet<int> channels, int from, int to)
     {
         for (var c = from; c <= to; c++)
             if (channels.Contains(c)) Add(e, "Channel" + c.ToString(CultureInfo.InvariantCulture));

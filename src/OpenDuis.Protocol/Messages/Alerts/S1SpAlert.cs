@@ -24,12 +24,13 @@ public sealed record S1SpAlert(string S1SpAlertCode, DateTimeOffset DateTime, Re
     {
         var (doc, root) = DuisXml.NewDocument("S1SPAlert", null);
         root.SetAttribute("schemaVersion", schemaVersion.ToString());
-        if (RequestId is { } r) Add(root, "RequestID", r);
-        if (DeviceId is { } d) Add(root, "DeviceID", d);
-        Add(root, "S1SPAlertCode", S1SpAlertCode);
-        if (AdditionalInformation is not null) Add(root, "AdditionalInformation", AdditionalInformation);
-        if (Utrn is not null) Add(root, "UTRN", Utrn);
-        Add(root, "DateTime", DateTime);
+        var content = new AlertContent(root);
+        if (RequestId is { } r) Add(content, "RequestID", r);
+        if (DeviceId is { } d) Add(content, "DeviceID", d);
+        Add(content, "S1SPAlertCode", S1SpAlertCode);
+        if (AdditionalInformation is not null) Add(content, "AdditionalInformation", AdditionalInformation);
+        if (Utrn is not null) Add(content, "UTRN", Utrn);
+        Add(content, "DateTime", DateTime);
         DuisSigner.Sign(doc, s1spKey);
         return new SignedS1SpAlert(root);
     }
@@ -62,9 +63,9 @@ public sealed record S1SpAlertDsp(SignedS1SpAlert S1SpAlert, ulong? DspScheduleI
     public ulong? DspScheduleId { get; init; } = ScheduleId(DspScheduleId, nameof(DspScheduleId));
     public override string Format => "S1SPAlertDSP";
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
-        e.AppendChild(e.OwnerDocument.ImportNode(S1SpAlert.Element, deep: true));
+        e.AddElement(S1SpAlert.Element);
         if (DspScheduleId is { } s) Add(e, "DSPScheduleID", s.ToString(CultureInfo.InvariantCulture));
     }
 }
@@ -102,7 +103,7 @@ public sealed record DuisVersionMismatch : DccAlertBody
             ServiceRequestDuisVersion = requestVersion, ServiceUserDuisVersion = userVersion,
         };
 
-    protected override void WriteContent(XmlElement e)
+    protected override void WriteContent(AlertContent e)
     {
         if (DccAlertCode is { } code)
         {
