@@ -46,7 +46,7 @@ public class DoorHttpBenchmarks
         var folder = new DataFolder(Directory.CreateTempSubdirectory("openduis-door-http-").FullName);
         _host = await DataFolderHost.OpenAsync(folder, TimeProvider.System, initialise: true);
         _server = await DuisServer.StartAsync(new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
-            s => s.AddOpenDuis(_host.Options()));
+            s => s.AddOpenDuis(_host).AddAnomalyDetection());
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency });
         _security = new DuisSecurity(_host.Keys);
         // The first RTDS device request, in file order, that a demo User signs and OpenDUIS acknowledges I99.

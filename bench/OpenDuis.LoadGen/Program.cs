@@ -93,10 +93,9 @@ if (target is not null && endpoint is not null) await target.RegisterEndpointAsy
 // also watches it during the load as an operator would: the Traffic page reloaded every second, its live stream open.
 await using var server = running ? null : await DuisServer.StartAsync(options, s =>
 {
-    if (settings.Console)
-        s.AddOpenDuisWithConsole(host!.Options() with { Network = network }, new OpenDuis.OperatorConsole.ConsoleOptions(host.Folder.Path, host.Store.Description));
-    else
-        s.AddOpenDuis(host!.Options() with { Network = network });
+    var openDuis = s.AddOpenDuis(host!).AddAnomalyDetection();
+    if (network is not null) openDuis.AddSmWan(o => o.Network = network);
+    if (settings.Console) openDuis.AddOperatorConsole(new OpenDuis.OperatorConsole.ConsoleOptions(host!.Folder.Path, host.Store.Description));
 });
 // Where request k goes: the one in-process server, or the running targets in turn.
 Uri[] bases = server is null ? [.. settings.Urls] : [server.BaseAddress];

@@ -30,7 +30,7 @@ public interface ICommandOutcomePolicy
 }
 
 /// <summary>Every device responds.</summary>
-public sealed class AlwaysRespond : ICommandOutcomePolicy
+internal sealed class AlwaysRespond : ICommandOutcomePolicy
 {
     public static readonly AlwaysRespond Instance = new();
     public CommandOutcome Decide(PendingCommand command, DateTimeOffset now) => CommandOutcome.Respond;

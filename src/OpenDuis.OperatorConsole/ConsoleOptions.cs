@@ -1,3 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OpenDuis.Core.Inventory;
+using OpenDuis.Core.Outbox;
+using OpenDuis.Core.Schedules;
+using OpenDuis.Protocol.Keys;
 using OpenDuis.Server.Hosting;
 
 namespace OpenDuis.OperatorConsole;
@@ -16,6 +22,24 @@ public sealed record ConsoleOptions(string DataFolder, string StoreDescription, 
     public const string Root = "/ui";
 }
 
-/// <summary>What the pages read beside the DI services: the parts the server was composed from.</summary>
-/// <param name="Outbox">The outbox store's operator view, when the store has one (SQLite, PostgreSQL).</param>
-public sealed record ConsoleContext(OpenDuisOptions Parts, ConsoleOptions Options, Core.Outbox.IOutboxInspection? Outbox);
+/// <summary>What the pages read beside the DI services: the console's options and what the server was composed from.</summary>
+public sealed class ConsoleContext(ConsoleOptions options, IOptions<OpenDuisOptions> openDuis, IServiceProvider services)
+{
+    public ConsoleOptions Options { get; } = options;
+
+    /// <summary>The Users' certificates and keys (the Send page signs as a demo User; the conformance run).</summary>
+    public KeyStore Keys => openDuis.Value.Keys;
+
+    public Protocol.Schema.DuisSchemas? Schemas => openDuis.Value.Schemas;
+
+    public ISmiStore Store => openDuis.Value.Store;
+
+    /// <summary>The outbox as stored (its counts), beneath what records and signals.</summary>
+    public IOutboxStore StoredOutbox => openDuis.Value.Outbox;
+
+    /// <summary>The outbox store's operator view, when the store has one (SQLite, PostgreSQL).</summary>
+    public IOutboxInspection? Outbox => DelegatingOutboxStore.Find<IOutboxInspection>(openDuis.Value.Outbox);
+
+    /// <summary>The DCC Schedules, when the server runs them.</summary>
+    public IScheduleStore? Schedules => services.GetService<IScheduleStore>();
+}

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenDuis.OperatorConsole.Traffic;
 using OpenDuis.Server.Endpoints;
 using OpenDuis.Server.Hosting;
@@ -9,31 +10,32 @@ namespace OpenDuis.OperatorConsole;
 public static class ConsoleServices
 {
     /// <summary>
-    /// <see cref="OpenDuisServices.AddOpenDuis"/> with the operator console beside it: every request,
-    /// answer, Service Response and DCC Alert is recorded for the Traffic page on its way through
-    /// (the DUIS door and the outbox), and the console's pages are served under <see cref="ConsoleOptions.Root"/>.
+    /// The operator console beside OpenDUIS: every request, answer, Service Response and DCC Alert is recorded for
+    /// the Traffic page on its way through (around the DUIS door and the outbox, <see cref="RequestPathOptions"/>),
+    /// and the console's pages are served under <see cref="ConsoleOptions.Root"/>.
     /// </summary>
-    public static IServiceCollection AddOpenDuisWithConsole(this IServiceCollection services, OpenDuisOptions parts, ConsoleOptions options)
+    public static OpenDuisBuilder AddOperatorConsole(this OpenDuisBuilder builder, ConsoleOptions options)
     {
-        var inspection = Core.Outbox.DelegatingOutboxStore.Find<Core.Outbox.IOutboxInspection>(parts.Outbox);
-        var log = new TrafficLog(TimeProvider.System);
-        services.AddSingleton(log);
-        services.AddOpenDuis(parts, openDuis => openDuis.WrapOutbox(outbox => new RecordingOutboxStore(outbox, log)));
-
-        services.Configure<RequestPathOptions>(o => o.HandlerWrappers.Add((_, door) => new RecordingRequestHandler(door, log)));
-
-        services.AddSingleton(new ConsoleContext(parts, options, inspection));
-        services.AddSingleton<Health.MetricsHistory>();
+        var services = builder.Services;
+        services.TryAddSingleton(_ => new TrafficLog(TimeProvider.System));
+        services.Configure<RequestPathOptions>(o =>
+        {
+            o.OutboxWrappers.Add((sp, outbox) => new RecordingOutboxStore(outbox, sp.GetRequiredService<TrafficLog>()));
+            o.HandlerWrappers.Add((sp, door) => new RecordingRequestHandler(door, sp.GetRequiredService<TrafficLog>()));
+        });
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<ConsoleContext>();
+        services.TryAddSingleton<Health.MetricsHistory>();
         services.AddHostedService(sp => sp.GetRequiredService<Health.MetricsHistory>());
-        services.AddSingleton<Inventory.ImportJobs>();
-        services.AddSingleton<Conformance.ConformanceRuns>();
+        services.TryAddSingleton<Inventory.ImportJobs>();
+        services.TryAddSingleton<Conformance.ConformanceRuns>();
         services.AddRazorComponents();
         // The console keeps no protected state (no antiforgery tokens, no auth cookies of the framework's):
         // keys in memory, rather than a key ring written beside the user's home.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddHttpClient(ConsoleEndpoints.SelfClient);
-        services.AddSingleton<DuisDoor>();
+        services.TryAddSingleton<DuisDoor>();
         services.AddSingleton<IServerEndpoints, ConsoleEndpoints>();
-        return services;
+        return builder;
     }
 }

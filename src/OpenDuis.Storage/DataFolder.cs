@@ -97,8 +97,7 @@ public sealed class DataFolder
     {
         var keys = KeyStore.Load(settings.Keys ?? DefaultKeysPath);
         if (settings.Keys is null || settings.Keys == DefaultKeysPath || !Directory.Exists(DefaultKeysPath)) return keys;
-        var extra = KeyStore.Load(DefaultKeysPath);
-        return KeyStore.Create(keys.Certificates.Concat(extra.Certificates), keys.SigningKeys.Concat(extra.SigningKeys));
+        return keys.Union(KeyStore.Load(DefaultKeysPath));
     }
 
     /// <summary>The folder's outbox, as the operator sees it (list, release parked messages).</summary>
@@ -181,10 +180,10 @@ public sealed class DataFolder
 
     /// <summary>
     /// The folder's Device key store (<see cref="DeviceKeysPath"/>), using the Device keys its key folder
-    /// provides instead of issuing them.
+    /// provides (in <paramref name="keys"/>, the folder's <see cref="LoadKeys()"/> when not given) instead of issuing them.
     /// </summary>
-    public DeviceKeyStore OpenDeviceKeys(DataFolderSettings? settings = null, TimeProvider? clock = null) =>
-        DeviceKeyStore.Open(DeviceKeysPath, (settings ?? ReadSettings()).Keys ?? DefaultKeysPath, clock);
+    public DeviceKeyStore OpenDeviceKeys(KeyStore? keys = null, TimeProvider? clock = null) =>
+        DeviceKeyStore.Open(DeviceKeysPath, keys ?? LoadKeys(), clock);
 
     /// <summary>Gives every Device of the inventory its Device keys and certificates (those it lacks); returns how many were issued.</summary>
     public static async Task<int> EnsureDeviceKeysAsync(IInventoryStore store, DeviceKeyStore keys, CancellationToken cancellationToken = default)
@@ -225,7 +224,7 @@ public sealed class DataFolder
         {
             var certificates = KeyFolder.CertificateReferences(LoadKeys(settings));
             await DemoEnvironment.SeedAsync(store, eui => certificates.TryGetValue(eui, out var refs) ? refs : [], cancellationToken).ConfigureAwait(false);
-            await EnsureDeviceKeysAsync(store, OpenDeviceKeys(settings), cancellationToken).ConfigureAwait(false);
+            await EnsureDeviceKeysAsync(store, OpenDeviceKeys(LoadKeys(settings)), cancellationToken).ConfigureAwait(false);
             // Owner-only: a PostgreSQL connection string may carry a password.
             OwnerOnly.WriteAllText(SettingsPath, JsonSerializer.Serialize(settings, Json));
             return (store, certificates.Values.Sum(v => v.Count));

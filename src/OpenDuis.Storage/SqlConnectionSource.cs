@@ -35,7 +35,7 @@ public abstract class SqlConnectionSource : IAsyncDisposable
 /// One SQLite file in write-ahead-log mode (readers never wait for the writer), foreign keys on,
 /// pooled connections.
 /// </summary>
-public sealed class SqliteConnectionSource : SqlConnectionSource
+internal sealed class SqliteConnectionSource : SqlConnectionSource
 {
     private readonly string _path;
 
@@ -70,7 +70,7 @@ public sealed class SqliteConnectionSource : SqlConnectionSource
 }
 
 /// <summary>A PostgreSQL data source, for scale and for several server nodes sharing one state.</summary>
-public sealed class PostgresConnectionSource : SqlConnectionSource
+internal sealed class PostgresConnectionSource : SqlConnectionSource
 {
     public PostgresConnectionSource(NpgsqlDataSource dataSource)
     {

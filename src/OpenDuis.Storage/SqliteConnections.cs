@@ -14,7 +14,7 @@ namespace OpenDuis.Storage;
 /// system call per page, which the outbox's lease and the request log otherwise pay under load.</item>
 /// </list>
 /// </summary>
-public static class SqliteConnections
+internal static class SqliteConnections
 {
     private const string Pragmas =
         "PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;";

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Inventory;
@@ -51,7 +52,13 @@ public sealed class ConformanceTarget : IAsyncDisposable
         }
         target.Server = await DuisServer.StartAsync(
             options,
-            services => services.AddOpenDuis(new OpenDuisOptions { Keys = target.Keys, Store = target._store, Outbox = target._outbox, Admission = replaced, Schemas = Schemas, AccessSnapshot = replaced is null ? snapshot : null }));
+            services =>
+            {
+                // A replaced admission is registered first, so it is the one kept.
+                if (replaced is not null) services.AddSingleton(replaced);
+                var openDuis = services.AddOpenDuis(o => { o.Keys = target.Keys; o.Store = target._store; o.Outbox = target._outbox; o.Schemas = Schemas; });
+                if (replaced is null) openDuis.AddAccessControl(snapshot);
+            });
         return target;
     }
 

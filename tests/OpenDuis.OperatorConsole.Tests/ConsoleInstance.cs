@@ -59,7 +59,7 @@ public sealed class ConsoleInstance : IAsyncDisposable
             ? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning, Profile = profile, Dccki = host.EnsureDemoDccki(TimeProvider.System), OperatorPort = 0 }
             : new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning };
         var server = await DuisServer.StartAsync(serverOptions,
-            services => services.AddOpenDuisWithConsole(host.Options() with { Network = new Network.EmulatedSmWanOptions { Latency = DeviceLatency } }, options));
+            services => services.AddOpenDuis(host).AddSmWan(o => o.Network = new Network.EmulatedSmWanOptions { Latency = DeviceLatency }).AddOperatorConsole(options));
         return new ConsoleInstance { Host = host, Server = server, _schema = schema, _admin = admin };
     }
 

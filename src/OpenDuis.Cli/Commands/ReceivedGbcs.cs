@@ -19,8 +19,9 @@ internal sealed class ReceivedGbcs(GbcsVerifier verifier)
     /// <summary>The keys of <paramref name="keyFolder"/> (null: the data folder's) and the data folder's Device certificates.</summary>
     public static ReceivedGbcs Load(DataFolder folder, string? keyFolder)
     {
-        var devices = Directory.Exists(folder.DeviceKeysPath) ? new CertificatesOnly(DeviceKeyStore.Open(folder.DeviceKeysPath, folder.ReadSettings().Keys)) : null;
-        var ring = keyFolder is null ? GbcsKeyring.From(folder.LoadKeys(), devices) : GbcsKeyring.Load(keyFolder, devices);
+        var keys = folder.LoadKeys();
+        var devices = Directory.Exists(folder.DeviceKeysPath) ? new CertificatesOnly(folder.OpenDeviceKeys(keys)) : null;
+        var ring = keyFolder is null ? GbcsKeyring.From(keys, devices) : GbcsKeyring.Load(keyFolder, devices);
         return new ReceivedGbcs(new GbcsVerifier(ring, DemoKeySet.DspEui));
     }
 

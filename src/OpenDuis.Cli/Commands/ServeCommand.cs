@@ -8,6 +8,7 @@ using OpenDuis.Core.SmkiRepository;
 using OpenDuis.Server.Hosting;
 using OpenDuis.Server.MapReports;
 using OpenDuis.Server.SmkiRepository;
+using OpenDuis.Server.SmWan;
 using OpenDuis.Storage;
 
 namespace OpenDuis.Cli.Commands;
@@ -169,10 +170,22 @@ internal static class ServeCommand
             var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
                 chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
             var execution = new OpenDuis.Network.Execution.SmWanExecutionOptions { SequenceWaitPeriod = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(sequenceWait), 1, 86_400)) };
-            await using var server = await DuisServer.StartAsync(options, services => services.AddSingleton(new AnomalyAttributeLimits(limits))
-                .AddSingleton(execution)
-                .AddSingleton(host.Heartbeat)
-                .AddOpenDuisWithConsole(host.Options(xsds) with { Network = network, AnomalyThresholds = thresholds }, console), cancellationToken);
+            await using var server = await DuisServer.StartAsync(options, services =>
+            {
+                var openDuis = services.AddOpenDuis(host, xsds)
+                    .AddAnomalyDetection(o =>
+                    {
+                        o.Thresholds.AddRange(thresholds);
+                        o.AttributeLimits.AddRange(limits);
+                    })
+                    .AddOperatorConsole(console);
+                if (network is not null)
+                    openDuis.AddSmWan(o =>
+                    {
+                        o.Network = network;
+                        o.Execution = execution;
+                    });
+            }, cancellationToken);
             output.WriteLine($"OpenDUIS serving {server.ListenAddress} ({chosen.ToString().ToLowerInvariant()} profile), data folder {host.Folder.Path}, store {host.Store.Description}, node {options.Node}");
             output.WriteLine(MetricsExposure(server));
             output.WriteLine($"  operator console {new Uri(server.OperatorAddress ?? server.BaseAddress, ConsoleOptions.Root + "/")}" +

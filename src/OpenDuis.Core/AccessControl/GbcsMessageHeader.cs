@@ -8,7 +8,7 @@ namespace OpenDuis.Core.AccessControl;
 /// titles (length-prefixed), date-time (0x00, or 0x0C and 12 octets), then "other information":
 /// a length octet and the 2-octet Message Code).
 /// </summary>
-public static class GbcsMessageHeader
+internal static class GbcsMessageHeader
 {
     public static bool TryReadMessageCode(ReadOnlySpan<byte> command, out ushort messageCode)
     {

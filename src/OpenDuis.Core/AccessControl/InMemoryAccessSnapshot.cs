@@ -12,7 +12,7 @@ namespace OpenDuis.Core.AccessControl;
 /// (concurrent reads are safe; writes are not meant to overlap them). Used for tests, benchmarks
 /// and a server started without a database.
 /// </summary>
-public sealed class InMemoryAccessSnapshot : IAccessSnapshot
+internal sealed class InMemoryAccessSnapshot : IAccessSnapshot
 {
     private readonly Dictionary<Eui, Device> _devices;
     private readonly Dictionary<Eui, ServiceUser> _users = [];

@@ -14,7 +14,7 @@ namespace OpenDuis.Core.Inventory;
 /// reader applies is the body element the catalogue names for the variant. A body it cannot read is
 /// refused with the element at fault (the caller answers E49).
 /// </summary>
-public static class InventoryRequestReader
+internal static class InventoryRequestReader
 {
     private static readonly FrozenDictionary<string, Func<XmlElement, InventoryRequest>> Readers = new Dictionary<string, Func<XmlElement, InventoryRequest>>
     {

@@ -18,22 +18,22 @@ public abstract record InventoryUpdate;
 /// sr:UpdateDeviceStatusCH (Commissioned, Withdrawn, InstalledNotCommissioned: a Communications Hub
 /// Function) or sr:UpdateDeviceStatusExceptCH (Pending, InstalledNotCommissioned: any other Device).
 /// </summary>
-public sealed record UpdateDeviceStatus(SmiStatus To, bool ForCommsHub) : InventoryUpdate;
+internal sealed record UpdateDeviceStatus(SmiStatus To, bool ForCommsHub) : InventoryUpdate;
 
 /// <summary>sr:UpdateDeviceDetails: the elements given replace the recorded ones.</summary>
-public sealed record UpdateDeviceDetails(string? Manufacturer, string? Model, string? SmetsChtsVersion, string? FirmwareVersion, string? EsmeVariant) : InventoryUpdate;
+internal sealed record UpdateDeviceDetails(string? Manufacturer, string? Model, string? SmetsChtsVersion, string? FirmwareVersion, string? EsmeVariant) : InventoryUpdate;
 
 /// <summary>sr:DeleteDevice.</summary>
-public sealed record DeleteDevice : InventoryUpdate;
+internal sealed record DeleteDevice : InventoryUpdate;
 
 /// <summary>sr:UpdateMPxN: exactly one of the three is given.</summary>
-public sealed record UpdateMpxn(Mpxn? ImportMpxn, Mpxn? SecondaryImportMpan, Mpxn? ExportMpan) : InventoryUpdate;
+internal sealed record UpdateMpxn(Mpxn? ImportMpxn, Mpxn? SecondaryImportMpan, Mpxn? ExportMpan) : InventoryUpdate;
 
 /// <summary>SR 8.6 Service Opt In (sr:ServiceOptIn).</summary>
 public sealed record ServiceOptIn(Eui DeviceId, DeviceType DeviceType, Mpxn ImportMpxn, DateOnly OptInDate) : InventoryRequest(DeviceId);
 
 /// <summary>The four variants of SR 8.14 Communications Hub Status Update.</summary>
-public enum CommsHubStatusUpdateKind
+internal enum CommsHubStatusUpdateKind
 {
     /// <summary>8.14.1 Install Success (sr:CHFInstallSuccessSMWAN).</summary>
     InstallSuccess,
@@ -49,7 +49,7 @@ public enum CommsHubStatusUpdateKind
 /// <param name="InstallType">sr:CHFInstallType (8.14.1/8.14.2).</param>
 /// <param name="Mpxn">The MPxN the hub is installed for (8.14.1/8.14.2).</param>
 /// <param name="OtherDeviceId">8.14.3: the Device the fault was identified with.</param>
-public sealed record CommsHubStatusUpdate(
+internal sealed record CommsHubStatusUpdate(
     Eui DeviceId,
     CommsHubStatusUpdateKind Kind,
     string? InstallType = null,

@@ -48,7 +48,7 @@ public static class SmiLifecycle
 }
 
 /// <summary>A request to move a Device to an SMI Status its current status cannot reach.</summary>
-public sealed class IllegalSmiTransitionException(Eui device, SmiStatus from, SmiStatus to)
+internal sealed class IllegalSmiTransitionException(Eui device, SmiStatus from, SmiStatus to)
     : InvalidOperationException(
         $"Device {device} cannot move from SMI Status {from} to {to}; from {from} it may move only to " +
         $"{string.Join(", ", SmiLifecycle.NextStatuses(from).Order())} (SEC Appendix AC).")

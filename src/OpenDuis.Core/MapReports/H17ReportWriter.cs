@@ -27,7 +27,7 @@ public sealed record MeterReportRow(
 /// the recipient has. The file opens with the H17.6 confidentiality marking and the H17.7
 /// undertakings as '#' comment lines, then a header row and the rows.
 /// </summary>
-public static class H17ReportWriter
+internal static class H17ReportWriter
 {
     public static readonly string[] Columns =
     [

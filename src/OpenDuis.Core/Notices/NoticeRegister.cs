@@ -35,7 +35,7 @@ public interface INoticeStore
     Task<IReadOnlyList<NoticeRecord>> ToPartyAsync(Eui recipient, CancellationToken cancellationToken = default);
 }
 
-public sealed class InMemoryNoticeStore : INoticeStore
+internal sealed class InMemoryNoticeStore : INoticeStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<NoticeId, NoticeRecord> _notices = [];

@@ -9,7 +9,7 @@ namespace OpenDuis.Core.Schedules;
 /// The body of a 5.1 CreateSchedule request (XSD sr:DSPSchedule), read as written: nothing here
 /// is judged yet (see <see cref="ScheduleRequestRules.CheckCreate"/>).
 /// </summary>
-public sealed record CreateScheduleRequest(
+internal sealed record CreateScheduleRequest(
     ScheduleFrequency Frequency,
     DateOnly StartDate,
     DateOnly? EndDate,

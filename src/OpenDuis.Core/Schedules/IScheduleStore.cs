@@ -64,7 +64,7 @@ public interface IScheduleStore : IAsyncDisposable
 }
 
 /// <summary>An <see cref="IScheduleDirectory"/> over schedules already read from a store, for the 5.2/5.3 rules.</summary>
-public sealed class ScheduleDirectorySnapshot(IEnumerable<ScheduleOwnership> schedules) : IScheduleDirectory
+internal sealed class ScheduleDirectorySnapshot(IEnumerable<ScheduleOwnership> schedules) : IScheduleDirectory
 {
     private readonly List<ScheduleOwnership> _schedules = [.. schedules];
 

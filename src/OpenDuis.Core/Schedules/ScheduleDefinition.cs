@@ -16,13 +16,13 @@ public sealed record ScheduleDefinition(
     byte[]? KaPublicSecurityCredential);
 
 /// <summary>What 5.1 needs to know about the device a schedule targets (from the Smart Metering Inventory).</summary>
-public sealed record ScheduledDevice(Eui Id, DeviceType Type, DeviceGeneration Generation);
+internal sealed record ScheduledDevice(Eui Id, DeviceType Type, DeviceGeneration Generation);
 
 /// <summary>A schedule's owner and device, as 5.2 ReadSchedule and 5.3 DeleteSchedule need them.</summary>
 public sealed record ScheduleOwnership(DspScheduleId Id, Eui Owner, Eui DeviceId);
 
 /// <summary>The schedules a 5.2/5.3 request may name.</summary>
-public interface IScheduleDirectory
+internal interface IScheduleDirectory
 {
     ScheduleOwnership? Find(DspScheduleId id);
 
@@ -34,7 +34,7 @@ public interface IScheduleDirectory
 /// The outcome of a schedule rule: accepted with a value (possibly with a warning code), or refused
 /// with the Response Code, the clause it implements and a reason naming the values involved.
 /// </summary>
-public readonly record struct ScheduleRuling<T>
+internal readonly record struct ScheduleRuling<T>
 {
     private ScheduleRuling(ResponseCode code, T? value, string? clause, string? reason)
     {

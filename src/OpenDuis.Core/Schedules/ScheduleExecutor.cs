@@ -168,4 +168,4 @@ public sealed class ScheduleExecutor(
 }
 
 /// <summary>Thrown by an <see cref="IDeviceNetwork"/> that cannot establish communications with the device (E20/E31).</summary>
-public sealed class DeviceUnreachableException(string message) : Exception(message);
+internal sealed class DeviceUnreachableException(string message) : Exception(message);

@@ -32,7 +32,7 @@ public sealed record ScheduleRemoval(ScheduleRemovalTrigger Trigger, DccAlertCod
 /// N5 withdrawn, N6 suspended, N17 change of Registered Supplier / Network Operator, N37 the owner
 /// is no longer a User, N40 the scheduled Service Request is no longer allowed for the owner.
 /// </remarks>
-public static class ScheduleRemovalTriggers
+internal static class ScheduleRemovalTriggers
 {
     private static readonly Dictionary<ScheduleRemovalTrigger, DccAlertCode> Codes = new()
     {

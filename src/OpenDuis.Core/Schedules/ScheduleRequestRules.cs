@@ -7,14 +7,14 @@ using static OpenDuis.Core.Schedules.ScheduleResponseCodes;
 namespace OpenDuis.Core.Schedules;
 
 /// <summary>Which schedules a 5.2 or 5.3 request names: one by its DSPScheduleID, or all of the User's on a device.</summary>
-public readonly record struct ScheduleSelector(DspScheduleId? Id, Eui? DeviceId);
+internal readonly record struct ScheduleSelector(DspScheduleId? Id, Eui? DeviceId);
 
 /// <summary>
 /// The request-time rules of the DCC Schedule services (R-SR-5.1): 5.1 CreateSchedule, 5.2
 /// ReadSchedule and 5.3 DeleteSchedule. Pure: the inventory, the schedules and today's date are given.
 /// They run after access control has admitted the request (header, signature, User Role for 5.x).
 /// </summary>
-public static class ScheduleRequestRules
+internal static class ScheduleRequestRules
 {
     private const string Duis5_1 = "DUIS 3.8.43.2 (5.1 CreateSchedule) as amended by MP260";
     private const string Duis5_2 = "DUIS service definition 5.2 ReadSchedule; XSD sr:ReadSchedule";

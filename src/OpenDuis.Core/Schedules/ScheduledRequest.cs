@@ -18,7 +18,7 @@ namespace OpenDuis.Core.Schedules;
 /// carry nothing. The schedule's KAPublicSecurityCredential travels as KAPublicSecurityCredentials
 /// where the on-demand element accepts it (XSD sr:ReadLogFutureDatableAndURPCredentials).
 /// </remarks>
-public static class ScheduledRequest
+internal static class ScheduledRequest
 {
     private const string Sr = DuisNamespaces.ServiceUserGateway;
 

@@ -8,7 +8,7 @@ namespace OpenDuis.Core.Schedules;
 /// The Service Requests a DCC Schedule may hold (DUIS 3.8.43.2 DSPScheduledServiceReferenceVariant:
 /// "DCC Scheduled" = Yes in clause 3.1, via the catalogue) and the facts 5.1 needs about each.
 /// </summary>
-public static class ScheduledServices
+internal static class ScheduledServices
 {
     /// <summary>
     /// Scheduled variants whose Service Response carries sensitive data, for the

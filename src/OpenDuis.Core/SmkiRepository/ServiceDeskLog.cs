@@ -9,7 +9,7 @@ public interface IServiceDeskLogStore
     Task<IReadOnlyList<ServiceDeskRequest>> AllAsync(CancellationToken cancellationToken = default);
 }
 
-public sealed class InMemoryServiceDeskLogStore : IServiceDeskLogStore
+internal sealed class InMemoryServiceDeskLogStore : IServiceDeskLogStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ServiceDeskRequestId, ServiceDeskRequest> _requests = [];

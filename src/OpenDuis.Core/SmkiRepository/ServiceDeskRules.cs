@@ -1,7 +1,7 @@
 namespace OpenDuis.Core.SmkiRepository;
 
 /// <summary>SEC Appendix P 2.2 (as amended by MP260): SMKI Repository content access for those without a DCC Gateway Connection.</summary>
-public static class ServiceDeskRules
+internal static class ServiceDeskRules
 {
     public const string Clause = "Appendix P 2.2";
 

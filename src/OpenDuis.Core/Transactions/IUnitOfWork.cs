@@ -28,7 +28,7 @@ public interface IUnitOfWork
 /// For stores without a shared transaction (in memory): the work runs as it is, and its after-commit
 /// actions run when it returns without throwing.
 /// </summary>
-public sealed class NoUnitOfWork : IUnitOfWork
+internal sealed class NoUnitOfWork : IUnitOfWork
 {
     public static NoUnitOfWork Instance { get; } = new();
 

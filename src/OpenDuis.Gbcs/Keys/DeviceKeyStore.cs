@@ -19,7 +19,9 @@ namespace OpenDuis.Gbcs.Keys;
 /// </code>
 /// {eui} is the Device ID as 16 lower-case hex digits. A key folder that provides a Device's keys
 /// (<c>{eui}-ds.pem</c> with <c>{eui}-ds.key</c>, and <c>{eui}-ka.pem</c> with <c>{eui}-ka.key</c>, the
-/// layout of the RTDS key store) is used instead: nothing is issued for that Device.
+/// layout of the RTDS key store; or any Device Certificate with its key) is used instead: nothing is issued
+/// for that Device. The key folder is read by its <see cref="KeyStore"/> (<see cref="KeyStore.OtherCertificates"/>),
+/// never by this store, which reads and writes only its own folder.
 /// Safe for concurrent use, and for several processes sharing the folder.
 /// </summary>
 public sealed class DeviceKeyStore : IDeviceCredentials
@@ -28,14 +30,15 @@ public sealed class DeviceKeyStore : IDeviceCredentials
     public const string CaCommonName = "OPENDUIS DEMO DEVICE CA";
 
 
-    private readonly string? _provided;
+    private readonly KeyStore? _provided;
+    private Dictionary<Eui, ProvidedDevice>? _providedDevices;
     private readonly ECDsa _caKey;
     private readonly TimeProvider _clock;
     private readonly Lock _gate = new();
     private readonly Dictionary<Eui, DeviceCredentials> _loaded = [];
     private readonly Dictionary<BigInteger, X509Certificate2> _bySerial = [];
 
-    private DeviceKeyStore(string folder, string? provided, X509Certificate2 ca, ECDsa caKey, TimeProvider clock)
+    private DeviceKeyStore(string folder, KeyStore? provided, X509Certificate2 ca, ECDsa caKey, TimeProvider clock)
     {
         Folder = folder;
         _provided = provided;
@@ -57,9 +60,9 @@ public sealed class DeviceKeyStore : IDeviceCredentials
 
     /// <summary>
     /// Opens (creating if need be, with its demo Device CA) the store in <paramref name="folder"/>;
-    /// <paramref name="providedKeys"/> is a key folder whose Device keys are used instead of issuing.
+    /// <paramref name="providedKeys"/> is a key folder's store whose Device keys are used instead of issuing.
     /// </summary>
-    public static DeviceKeyStore Open(string folder, string? providedKeys = null, TimeProvider? clock = null)
+    public static DeviceKeyStore Open(string folder, KeyStore? providedKeys = null, TimeProvider? clock = null)
     {
         folder = Path.GetFullPath(folder);
         OwnerOnly.CreateDirectory(folder);
@@ -78,7 +81,7 @@ public sealed class DeviceKeyStore : IDeviceCredentials
             var certificate = X509CertificateLoader.LoadCertificate(X509Certificate2.CreateFromPem(text).RawData);
             if (!Matches(certificate, caKey.ExportSubjectPublicKeyInfo()))
                 throw new InvalidDataException($"{caPath}: the Device CA's private key does not match its certificate.");
-            return new DeviceKeyStore(folder, providedKeys is null ? null : Path.GetFullPath(providedKeys), certificate, caKey, clock ?? TimeProvider.System);
+            return new DeviceKeyStore(folder, providedKeys, certificate, caKey, clock ?? TimeProvider.System);
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
@@ -145,14 +148,12 @@ public sealed class DeviceKeyStore : IDeviceCredentials
 
     private IEnumerable<Eui> DevicesOnDisk()
     {
-        var names = Directory.EnumerateFiles(Folder, "*.pem").Select(Path.GetFileNameWithoutExtension);
-        if (_provided is not null && Directory.Exists(_provided))
-            names = names.Concat(Directory.EnumerateFiles(_provided, "*-ds.pem").Select(f => Path.GetFileNameWithoutExtension(f)![..^3]));
-        foreach (var name in names)
+        foreach (var name in Directory.EnumerateFiles(Folder, "*.pem").Select(Path.GetFileNameWithoutExtension))
         {
             if (name is { Length: 16 } && ulong.TryParse(name, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
                 yield return new Eui(value);
         }
+        foreach (var device in ProvidedDevices().Keys) yield return device;
     }
 
     private DeviceCredentials? FindLocked(Eui device)
@@ -202,39 +203,45 @@ public sealed class DeviceKeyStore : IDeviceCredentials
 
     private DeviceCredentials? ReadProvided(Eui device)
     {
-        if (_provided is null) return null;
-        foreach (var stem in new[] { FileStem(device), device.ToCompactString() })
-        {
-            var ds = Path.Combine(_provided, stem + "-ds.pem");
-            var ka = Path.Combine(_provided, stem + "-ka.pem");
-            if (!File.Exists(ds) || !File.Exists(ka)) continue;
-            var dsKey = PrivateKeyBeside(ds);
-            var kaKey = PrivateKeyBeside(ka);
-            // Certificates without private keys (as a User holds them) cannot make a Device: issue its own instead.
-            if (dsKey is null || kaKey is null) return null;
-            return Assemble(device, ds, LoadPem(ds), dsKey, LoadPem(ka), kaKey);
-        }
-        return null;
+        if (!ProvidedDevices().TryGetValue(device, out var provided)) return null;
+        // Certificates without private keys (as a User holds them) cannot make a Device: issue its own instead.
+        if (provided.Ds?.PrivateKeyPem is not { } dsKey || provided.Ka?.PrivateKeyPem is not { } kaKey) return null;
+        return Assemble(device, provided.Ds.Path, provided.Ds.Certificate, dsKey, provided.Ka.Certificate, kaKey);
     }
 
-    private static string? PrivateKeyBeside(string certificatePath)
-    {
-        var stem = certificatePath[..^".pem".Length];
-        foreach (var candidate in new[] { stem + ".key", stem + ".key.pem" })
-        {
-            if (!File.Exists(candidate)) continue;
-            var bytes = File.ReadAllBytes(candidate);
-            return bytes.AsSpan().StartsWith("-----BEGIN"u8)
-                ? Encoding.ASCII.GetString(bytes)
-                : PemEncoding.WriteString("PRIVATE KEY", bytes);
-        }
-        return null;
-    }
+    /// <summary>A provided Device's DS and KA certificates (with their keys where held).</summary>
+    private sealed record ProvidedDevice(KeyFolderCertificate? Ds, KeyFolderCertificate? Ka);
 
-    private static X509Certificate2 LoadPem(string path)
+    /// <summary>
+    /// The key folder's Device certificates by Device and usage: a file named <c>{eui}-ds.pem</c> or <c>{eui}-ka.pem</c>
+    /// is that Device's by its name (checked against the certificate when used), any other by its subjectAltName.
+    /// </summary>
+    private Dictionary<Eui, ProvidedDevice> ProvidedDevices()
     {
-        using var loaded = X509Certificate2.CreateFromPem(File.ReadAllText(path));
-        return X509CertificateLoader.LoadCertificate(loaded.RawData);
+        if (_providedDevices is { } known) return known;
+        var devices = new Dictionary<Eui, ProvidedDevice>();
+        foreach (var other in _provided?.OtherCertificates ?? [])
+        {
+            var name = Path.GetFileNameWithoutExtension(other.Path);
+            Eui device;
+            CertificateKeyUsage? usage;
+            if (name is { Length: 19 } && name[16] == '-' && ulong.TryParse(name.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var named)
+                && name[17..].ToLowerInvariant() is "ds" or "ka")
+            {
+                device = new Eui(named);
+                usage = name[17..].Equals("ds", StringComparison.OrdinalIgnoreCase) ? CertificateKeyUsage.DigitalSignature : CertificateKeyUsage.KeyAgreement;
+            }
+            else if (SmkiDeviceCertificate.TryReadDeviceId(other.Certificate, out device)) usage = SmkiDeviceCertificate.UsageOf(other.Certificate);
+            else continue;
+            var held = devices.GetValueOrDefault(device) ?? new ProvidedDevice(null, null);
+            devices[device] = usage switch
+            {
+                CertificateKeyUsage.DigitalSignature => held with { Ds = other },
+                CertificateKeyUsage.KeyAgreement => held with { Ka = other },
+                _ => held,
+            };
+        }
+        return _providedDevices = devices;
     }
 
     private static DeviceCredentials Assemble(Eui device, string path, X509Certificate2 ds, string dsKeyPem, X509Certificate2 ka, string kaKeyPem)

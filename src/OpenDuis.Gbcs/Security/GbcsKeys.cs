@@ -75,10 +75,10 @@ public interface IGbcsKeys
 }
 
 /// <summary>
-/// A set of GBCS keys, filled from a key folder (<see cref="Load"/>), from Device credentials, or key
-/// by key. Organisation certificates are those of the folder's <see cref="KeyStore"/> other than the
-/// DUIS xmlSign ones; Device certificates are recognised by the Device ID in their subject
-/// alternative name (SMKI Device Certificate Policy).
+/// The GBCS keys by party and usage: a view, reading no file itself, over a <see cref="KeyStore"/> (its
+/// Organisation certificates other than the DUIS xmlSign ones, and the Device Certificates among its
+/// <see cref="KeyStore.OtherCertificates"/>, recognised by the Device ID in their subject alternative name, SMKI
+/// Device Certificate Policy) and over Device credentials (<see cref="IDeviceCredentials"/>), or filled key by key.
 /// </summary>
 public sealed class GbcsKeyring : IGbcsKeys
 {
@@ -111,28 +111,10 @@ public sealed class GbcsKeyring : IGbcsKeys
         Add(agreement);
     }
 
-    /// <summary>
-    /// Loads a key folder: the Organisation certificates and keys <see cref="KeyStore.Load"/> reads, and
-    /// every Device certificate (<c>*.pem</c> naming a Device ID) with its key in <c>NAME.key</c> if present.
-    /// </summary>
-    public static GbcsKeyring Load(string folder, IDeviceCredentials? devices = null)
-    {
-        var ring = From(KeyStore.Load(folder), devices);
-        foreach (var file in Directory.EnumerateFiles(folder, "*.pem").Order(StringComparer.Ordinal))
-        {
-            var text = File.ReadAllText(file);
-            if (!text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)) continue;
-            using var loaded = X509Certificate2.CreateFromPem(text);
-            var certificate = X509CertificateLoader.LoadCertificate(loaded.RawData);
-            if (!SmkiDeviceCertificate.TryReadDeviceId(certificate, out var device)) continue;
-            var keyFile = file[..^".pem".Length] + ".key";
-            using var key = File.Exists(keyFile) ? ImportKey(File.ReadAllText(keyFile)) : null;
-            ring.Add(GbcsKey.From(device, certificate, key));
-        }
-        return ring;
-    }
+    /// <summary>The GBCS keys of a key folder (<see cref="KeyStore.Load"/> reads it), with <paramref name="devices"/>' beside.</summary>
+    public static GbcsKeyring Load(string folder, IDeviceCredentials? devices = null) => From(KeyStore.Load(folder), devices);
 
-    /// <summary>The GBCS keys of a key store: its Organisation certificates and keys other than the DUIS xmlSign ones.</summary>
+    /// <summary>The GBCS keys of a key store: its Organisation certificates and keys other than the DUIS xmlSign ones, and its Device Certificates.</summary>
     public static GbcsKeyring From(KeyStore store, IDeviceCredentials? devices = null)
     {
         var ring = new GbcsKeyring(devices);
@@ -141,6 +123,12 @@ public sealed class GbcsKeyring : IGbcsKeys
         {
             using var key = privateKeys.TryGetValue((organisation.IssuerName, organisation.SerialNumber), out var k) ? ImportKey(k.ExportPrivateKeyPem()) : null;
             ring.Add(GbcsKey.From(organisation.Subject, organisation.Certificate, key));
+        }
+        foreach (var other in store.OtherCertificates)
+        {
+            if (!SmkiDeviceCertificate.TryReadDeviceId(other.Certificate, out var device)) continue;
+            using var key = other.PrivateKeyPem is { } pem ? ImportKey(pem) : null;
+            ring.Add(GbcsKey.From(device, other.Certificate, key));
         }
         return ring;
     }

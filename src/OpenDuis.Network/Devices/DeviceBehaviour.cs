@@ -10,7 +10,7 @@ using OpenDuis.Protocol.Xml;
 namespace OpenDuis.Network.Devices;
 
 /// <summary>What a device did with a command: its next state and the content of its GBCS response.</summary>
-public readonly record struct DeviceExecution(DeviceState Next, byte[] Content);
+internal readonly record struct DeviceExecution(DeviceState Next, byte[] Content);
 
 /// <summary>
 /// How an emulated device executes the commands of each Service Reference Variant: the state it
@@ -18,7 +18,7 @@ public readonly record struct DeviceExecution(DeviceState Next, byte[] Content);
 /// RTDS response content for their Message Code when an RTDS folder is configured, and otherwise
 /// with a successful response carrying no data.
 /// </summary>
-public static class DeviceBehaviour
+internal static class DeviceBehaviour
 {
     private static ServiceReferenceVariant V(string s) => ServiceReferenceVariant.Parse(s);
 

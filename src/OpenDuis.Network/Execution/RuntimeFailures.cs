@@ -5,7 +5,7 @@ using OpenDuis.Protocol.Messages.Alerts;
 namespace OpenDuis.Network.Execution;
 
 /// <summary>Why a command accepted by the DCC did not produce its device's response.</summary>
-public enum RuntimeFailure
+internal enum RuntimeFailure
 {
     Unreachable,
     NoResponse,
@@ -19,7 +19,7 @@ public enum RuntimeFailure
 }
 
 /// <summary>A runtime failure as the User receives it: the CommandFailure it reports (its DCC Alert Code, DccAlertCatalogue) and its Response Code.</summary>
-public sealed record RuntimeFailureRow(RuntimeFailure Failure, CommandFailureKind Kind, ResponseCode ResponseCode, string Clause)
+internal sealed record RuntimeFailureRow(RuntimeFailure Failure, CommandFailureKind Kind, ResponseCode ResponseCode, string Clause)
 {
     public DccAlertCode AlertCode => DccAlertCatalogue.CommandFailureCode(Kind);
 }
@@ -31,7 +31,7 @@ public sealed record RuntimeFailureRow(RuntimeFailure Failure, CommandFailureKin
 /// catalogue's for the failure (<see cref="CommandFailureKind"/>). A command not delivered or not
 /// answered (E20, E21) is told apart further by what it was sent to (<see cref="KindFor"/>).
 /// </summary>
-public static class RuntimeFailures
+internal static class RuntimeFailures
 {
     public static readonly IReadOnlyList<RuntimeFailureRow> Table =
     [

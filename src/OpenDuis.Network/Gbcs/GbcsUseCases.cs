@@ -10,7 +10,7 @@ namespace OpenDuis.Network.Gbcs;
 /// and 4.2 0x0026); this class only picks, among a variant's Use Cases, the one for the target
 /// device, by the Use Case family GBCS names it with.
 /// </summary>
-public static class GbcsUseCases
+internal static class GbcsUseCases
 {
     /// <summary>
     /// The devices a GBCS Use Case family addresses (GBCS 2.x Use Case names: ECS Electricity Smart

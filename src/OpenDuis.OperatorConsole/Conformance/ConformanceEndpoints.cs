@@ -44,7 +44,7 @@ public sealed class ConsoleConformanceRun(string id, DateTimeOffset started)
 /// demo Users, one per role, and the demo Devices), posting to this server's own DUIS services; the
 /// JUnit XML and HTML evidence go to the data folder's conformance/RUN folder.
 /// </summary>
-public sealed class ConformanceRuns(ConsoleContext context)
+internal sealed class ConformanceRuns(ConsoleContext context)
 {
     private readonly ConcurrentDictionary<string, ConsoleConformanceRun> _runs = new();
 
@@ -64,7 +64,7 @@ public sealed class ConformanceRuns(ConsoleContext context)
     {
         try
         {
-            var keys = context.Parts.Keys;
+            var keys = context.Keys;
             var options = new ConformanceOptions
             {
                 Endpoint = endpoint,
@@ -72,7 +72,7 @@ public sealed class ConformanceRuns(ConsoleContext context)
                 Devices = DemoEnvironment.Devices.Select(d => new TestDevice(d.Id, d.Type, d.Generation)).ToList(),
                 UserKeys = keys,
                 DspCertificates = KeyStore.Create(keys.Certificates.Where(c => c.Role == RemotePartyRole.DspXmlSign), []),
-                Schemas = context.Parts.Schemas,
+                Schemas = context.Schemas,
                 HandlerFor = handlerFor,
             };
             var result = await new ConformanceRunner(options).RunAsync(new Progress<ConformanceProgress>(p => run.Progress = p));

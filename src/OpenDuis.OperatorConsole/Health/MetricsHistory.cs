@@ -5,7 +5,7 @@ using OpenDuis.Server.Observability;
 namespace OpenDuis.OperatorConsole.Health;
 
 /// <summary>One interval of the last hour: requests answered, by Response Code, and the latency percentiles.</summary>
-public sealed record MetricsPoint(DateTimeOffset At, double Seconds, long Requests, IReadOnlyDictionary<string, long> ByCode, double? P50, double? P95, double? P99);
+internal sealed record MetricsPoint(DateTimeOffset At, double Seconds, long Requests, IReadOnlyDictionary<string, long> ByCode, double? P50, double? P95, double? P99);
 
 /// <summary>
 /// The Health page's last hour, sampled from what /metrics counts: every <see cref="Interval"/> the
@@ -13,7 +13,7 @@ public sealed record MetricsPoint(DateTimeOffset At, double Seconds, long Reques
 /// openduis_requests_total and of the openduis_request_duration_seconds buckets since the previous
 /// sample becomes one point.
 /// </summary>
-public sealed class MetricsHistory(DuisMetrics metrics, TimeProvider clock) : BackgroundService
+internal sealed class MetricsHistory(DuisMetrics metrics, TimeProvider clock) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
     public const int Points = 360;

@@ -29,7 +29,7 @@ public sealed class ImportJob(string id, string fileName, long totalBytes)
 /// (every row checked, nothing written unless all are valid); the imported Devices are then made
 /// visible to the running server's access control.
 /// </summary>
-public sealed class ImportJobs(ConsoleContext context, SmiCache cache)
+internal sealed class ImportJobs(ConsoleContext context, SmiCache cache)
 {
     private readonly ConcurrentDictionary<string, ImportJob> _jobs = new();
 
@@ -53,7 +53,7 @@ public sealed class ImportJobs(ConsoleContext context, SmiCache cache)
         try
         {
             var progress = new Progress<ImportProgress>(p => job.Progress = p);
-            var result = await CsvImporter.ImportAsync(context.Parts.Store, CsvKind.Devices, path, progress);
+            var result = await CsvImporter.ImportAsync(context.Store, CsvKind.Devices, path, progress);
             if (result.Succeeded) cache.AdmitImported(await ReadDevicesAsync(path));
             job.Result = result;
         }

@@ -14,7 +14,7 @@ public sealed record InventoryQuery(string? Text, SmiStatus? Status)
 /// an MPxN, a UPRN or a status is a look-up in the store's indexes (SQLite or PostgreSQL alike), which
 /// also sees what another node wrote. docs/benchmarks.md gives its time at 1,000,000 Devices.
 /// </summary>
-public static class InventorySearch
+internal static class InventorySearch
 {
     public static async Task<(IReadOnlyList<Device> Devices, string? Problem)> FindAsync(SmiCache cache, InventoryQuery query,
         int limit = InventoryQuery.PageSize, CancellationToken cancellationToken = default)

@@ -36,7 +36,7 @@ internal static class SendEndpoints
 
     /// <summary>The demo Users the server holds an xmlSign key for: whom the console can send as.</summary>
     public static IReadOnlyList<Eui> Senders(ConsoleContext context) =>
-        DemoEnvironment.Users.Select(u => u.Id).Where(u => context.Parts.Keys.FindXmlSigningKey(u) is not null).Distinct().ToList();
+        DemoEnvironment.Users.Select(u => u.Id).Where(u => context.Keys.FindXmlSigningKey(u) is not null).Distinct().ToList();
 
     private static async Task<IResult> SendAsync(HttpContext http, ConsoleContext context, DuisDoor door, TrafficLog log)
     {
@@ -52,7 +52,7 @@ internal static class SendEndpoints
 
         if (!Eui.TryParse(userText, out var user))
             return Show(Problem($"'{userText}' is not a User ID (an EUI-64, e.g. 90-B3-D5-1F-30-01-00-00)."));
-        if (context.Parts.Keys.FindXmlSigningKey(user) is not { } key)
+        if (context.Keys.FindXmlSigningKey(user) is not { } key)
             return Show(Problem($"The server holds no xmlSign key for User {user}: the console can send only as a User whose key is in the data folder."));
 
         byte[] bytes;
@@ -62,7 +62,7 @@ internal static class SendEndpoints
         else
             return Show(Problem(template.Length > 0 ? $"There is no template '{template}' in {context.Options.TemplatesFolder}." : "Choose a template or paste a request's XML."));
 
-        var security = new DuisSecurity(context.Parts.Keys);
+        var security = new DuisSecurity(context.Keys);
         DuisRequest request;
         try
         {

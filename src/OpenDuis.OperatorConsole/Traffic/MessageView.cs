@@ -7,7 +7,7 @@ using OpenDuis.Gbcs.Parse;
 namespace OpenDuis.OperatorConsole.Traffic;
 
 /// <summary>How the message page shows one message: its XML indented, and the GBCS payload's header when it carries one.</summary>
-public static class MessageView
+internal static class MessageView
 {
     private static readonly XmlReaderSettings Settings = new() { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 4 * 1024 * 1024 };
 

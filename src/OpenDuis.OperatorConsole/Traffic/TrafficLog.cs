@@ -13,7 +13,7 @@ namespace OpenDuis.OperatorConsole.Traffic;
 /// outside the sample costs the DUIS door a clock read and two counters (docs/benchmarks.md), and a
 /// heavy load neither churns the collector with copies nor floods a viewer.
 /// </summary>
-public sealed class TrafficLog(TimeProvider clock, int capacity = TrafficLog.DefaultCapacity, int perSecond = TrafficLog.DefaultPerSecond)
+internal sealed class TrafficLog(TimeProvider clock, int capacity = TrafficLog.DefaultCapacity, int perSecond = TrafficLog.DefaultPerSecond)
 {
     public const int DefaultCapacity = 8192;
     public const int DefaultPerSecond = 200;
@@ -114,7 +114,7 @@ internal sealed class RecordingRequestHandler(IDuisRequestHandler inner, Traffic
 /// Records a sample of the Service Responses and DCC Alerts as they are written to the outbox for
 /// their User. The sample is drawn before the write, so a write outside it is the inner store's alone.
 /// </summary>
-public sealed class RecordingOutboxStore(IOutboxStore inner, TrafficLog log) : DelegatingOutboxStore(inner)
+internal sealed class RecordingOutboxStore(IOutboxStore inner, TrafficLog log) : DelegatingOutboxStore(inner)
 {
     public override Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default)
     {

@@ -12,8 +12,22 @@ public interface ICertificateLookup
     OrganisationCertificate? Find(string issuerName, BigInteger serialNumber);
 }
 
+/// <summary>A certificate of a key folder that is not an Organisation Certificate (a Device Certificate, say), with the private key the folder holds beside it.</summary>
+public sealed class KeyFolderCertificate(string path, X509Certificate2 certificate, string? privateKeyPem)
+{
+    /// <summary>The certificate's file.</summary>
+    public string Path { get; } = path;
+
+    public X509Certificate2 Certificate { get; } = certificate;
+
+    /// <summary>Its private key as PKCS#8 PEM, when the folder holds one (not checked against the certificate).</summary>
+    public string? PrivateKeyPem { get; } = privateKeyPem;
+}
+
 /// <summary>
-/// Organisation Certificates and their private keys, loaded from a folder:
+/// What a key folder holds, read once: Organisation Certificates and their private keys, and every other
+/// certificate with its key (<see cref="OtherCertificates"/>: the Device Certificates GBCS security and the
+/// emulated Devices take from here, never from the files). The folder's layout:
 /// <list type="bullet">
 /// <item><c>NAME.pem</c> — a PEM certificate; its key, if present, in <c>NAME.key</c> (PKCS#8, PEM or
 /// DER) or <c>NAME.key.pem</c>. This is the layout of the ZAZ1 test set and of
@@ -21,16 +35,17 @@ public interface ICertificateLookup
 /// <item><c>*keystore.json</c> — the DCC Boxed key store: { eui: { digitalSignature|keyAgreement:
 /// { serial: { certificate, privateKey, name, role } } } }.</item>
 /// </list>
-/// Certificates that are not Organisation Certificates (a CA, say) are skipped. Trust is
-/// membership: a signature verifies only against a certificate in the store. Immutable once loaded.
+/// Trust is membership: a DUIS signature verifies only against an Organisation Certificate in the store.
+/// Immutable once loaded.
 /// </summary>
 public sealed class KeyStore : ICertificateLookup
 {
     private readonly Dictionary<(string Issuer, BigInteger Serial), OrganisationCertificate> _bySerial = [];
     private readonly Dictionary<(Eui, RemotePartyRole, CertificateKeyUsage), List<SigningKey>> _keys = [];
 
-    private KeyStore(IEnumerable<OrganisationCertificate> certificates, IEnumerable<SigningKey> keys)
+    private KeyStore(IEnumerable<OrganisationCertificate> certificates, IEnumerable<SigningKey> keys, IEnumerable<KeyFolderCertificate>? others = null)
     {
+        OtherCertificates = [.. others ?? []];
         foreach (var c in certificates)
             _bySerial.TryAdd((OrganisationCertificate.NormaliseIssuerName(c.IssuerName), c.SerialNumber), c);
         foreach (var k in keys)
@@ -58,6 +73,13 @@ public sealed class KeyStore : ICertificateLookup
 
     public IReadOnlyCollection<OrganisationCertificate> Certificates => _bySerial.Values;
 
+    /// <summary>The key folder's certificates that are not Organisation Certificates (Device Certificates among them), in file order.</summary>
+    public IReadOnlyList<KeyFolderCertificate> OtherCertificates { get; }
+
+    /// <summary>This store and <paramref name="other"/> together (this store's keys preferred where both hold one for a slot of equal standing).</summary>
+    public KeyStore Union(KeyStore other) =>
+        new(Certificates.Concat(other.Certificates), SigningKeys.Concat(other.SigningKeys), OtherCertificates.Concat(other.OtherCertificates));
+
     public IEnumerable<SigningKey> SigningKeys => _keys.Values.SelectMany(k => k);
 
     // A name found as it is was already in normal form (normalising is idempotent): the usual signature names its
@@ -82,6 +104,7 @@ public sealed class KeyStore : ICertificateLookup
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Key folder '{folder}' does not exist.");
         var certificates = new List<OrganisationCertificate>();
         var keys = new List<SigningKey>();
+        var others = new List<KeyFolderCertificate>();
         foreach (var file in Directory.EnumerateFiles(folder, "*.pem").Order(StringComparer.Ordinal))
         {
             if (file.EndsWith(".key.pem", StringComparison.OrdinalIgnoreCase)) continue;
@@ -89,10 +112,14 @@ public sealed class KeyStore : ICertificateLookup
             if (!text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)) continue;
             using var loaded = X509Certificate2.CreateFromPem(text);
             var certificate = X509CertificateLoader.LoadCertificate(loaded.RawData);
-            if (!OrganisationCertificate.TryCreate(certificate, out var organisation, out _)) continue;
+            var keyPem = ReadPrivateKeyPem(file[..^".pem".Length], text);
+            if (!OrganisationCertificate.TryCreate(certificate, out var organisation, out _))
+            {
+                others.Add(new KeyFolderCertificate(file, certificate, keyPem));
+                continue;
+            }
             certificates.Add(organisation!);
-            var key = ReadPrivateKey(file[..^".pem".Length], text);
-            if (key is not null)
+            if (keyPem is not null && ImportKey(keyPem) is { } key)
             {
                 using (key)
                 {
@@ -102,36 +129,45 @@ public sealed class KeyStore : ICertificateLookup
         }
         foreach (var json in Directory.EnumerateFiles(folder, "*keystore.json").Order(StringComparer.Ordinal))
             LoadJson(json, certificates, keys);
-        return new KeyStore(certificates, keys);
+        return new KeyStore(certificates, keys, others);
     }
 
-    private static ECDsa? ReadPrivateKey(string stem, string certificateText)
+    /// <summary>The private key beside a certificate: in its own file (PEM), else in <c>NAME.key</c> or <c>NAME.key.pem</c> (PEM or DER), as PKCS#8 PEM.</summary>
+    private static string? ReadPrivateKeyPem(string stem, string certificateText)
+    {
+        if (certificateText.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+        {
+            var rest = certificateText.AsSpan();
+            while (PemEncoding.TryFind(rest, out var fields))
+            {
+                if (rest[fields.Label].EndsWith("PRIVATE KEY")) return rest[fields.Location].ToString();
+                rest = rest[fields.Location.End..];
+            }
+        }
+        foreach (var candidate in new[] { stem + ".key", stem + ".key.pem" })
+        {
+            if (!File.Exists(candidate)) continue;
+            var bytes = File.ReadAllBytes(candidate);
+            return bytes.AsSpan().StartsWith("-----BEGIN"u8)
+                ? System.Text.Encoding.ASCII.GetString(bytes)
+                : PemEncoding.WriteString("PRIVATE KEY", bytes);
+        }
+        return null;
+    }
+
+    private static ECDsa? ImportKey(string pem)
     {
         var key = ECDsa.Create();
         try
         {
-            if (certificateText.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
-            {
-                key.ImportFromPem(certificateText);
-                return key;
-            }
-            foreach (var candidate in new[] { stem + ".key", stem + ".key.pem" })
-            {
-                if (!File.Exists(candidate)) continue;
-                var bytes = File.ReadAllBytes(candidate);
-                if (bytes.AsSpan().StartsWith("-----BEGIN"u8)) key.ImportFromPem(System.Text.Encoding.ASCII.GetString(bytes));
-                else key.ImportPkcs8PrivateKey(bytes, out _);
-                return key;
-            }
+            key.ImportFromPem(pem);
+            return key;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
+            key.Dispose();
+            return null;
         }
-        catch (ArgumentException)
-        {
-        }
-        key.Dispose();
-        return null;
     }
 
     private static bool Matches(ECDsa key, X509Certificate2 certificate) =>

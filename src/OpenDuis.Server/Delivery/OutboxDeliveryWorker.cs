@@ -14,7 +14,7 @@ namespace OpenDuis.Server.Delivery;
 /// message of a request never sent before an earlier one was accepted. A message for a User with no
 /// response endpoint is parked (<see cref="OutboxParking"/>), said once, not retried every few seconds.
 /// </summary>
-public sealed partial class OutboxDeliveryWorker(
+internal sealed partial class OutboxDeliveryWorker(
     IOutboxStore store,
     IResponseEndpoints endpoints,
     HttpClient http,

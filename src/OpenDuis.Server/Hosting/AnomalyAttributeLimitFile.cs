@@ -5,9 +5,6 @@ using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Server.Hosting;
 
-/// <summary>The DCC's Anomaly Detection attribute limits a server applies (registered by <c>openduis serve</c> from the data folder).</summary>
-public sealed record AnomalyAttributeLimits(IReadOnlyList<AttributeLimit> Limits);
-
 /// <summary>
 /// The data folder's Anomaly Detection attribute limits (SEC Section A, "Threshold Anomaly Detection"
 /// (b)(ii)), kept in <c>anomaly-attribute-limits.json</c>: <c>openduis anomaly-threshold limit</c>

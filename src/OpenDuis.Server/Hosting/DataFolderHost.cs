@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OpenDuis.Core.AccessControl;
 using OpenDuis.Core.Demo;
@@ -135,7 +136,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         // Another node hands this one the commands of the Devices it owns, and NOTIFYs at commit: they are taken at once.
         var handed = postgres is null ? null : new Storage.Notifications.PostgresNotifications(postgres, Storage.Notifications.PostgresNotifications.CommandChannel);
         log.HandedCommands = handed;
-        var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(settings, clock), cache);
+        var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(keys, clock), cache);
         return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications, _handed = handed };
     }
 
@@ -149,13 +150,6 @@ public sealed class DataFolderHost : IAsyncDisposable
         return files;
     }
 
-    /// <summary>What <see cref="OpenDuisServices.AddOpenDuis"/> needs, with the access-control pipeline over this folder's inventory.</summary>
-    public OpenDuisOptions Options(Protocol.Schema.DuisSchemas? schemas = null) => new()
-    {
-        Keys = Keys, Store = Store, Outbox = Outbox, Schemas = schemas, AccessSnapshot = AccessSnapshot, Schedules = Schedules,
-        RequestLog = RequestLog, UnitOfWork = UnitOfWork, SmWanState = SmWanState, DeviceKeys = DeviceKeys, Changes = Changes, Health = Health,
-    };
-
     public async ValueTask DisposeAsync()
     {
         await RequestLog.DisposeAsync();
@@ -164,5 +158,31 @@ public sealed class DataFolderHost : IAsyncDisposable
         if (_notifications is not null) await _notifications.DisposeAsync();
         if (_handed is not null) await _handed.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
+    }
+}
+
+public static class DataFolderServices
+{
+    /// <summary>
+    /// OpenDUIS over a data folder: its keys and stores, access control over its inventory with the request log
+    /// kept in its database, its DCC Schedules, Device keys and change feed, and its database's health. The SM WAN
+    /// (<see cref="SmWanHosting.AddSmWan"/>) keeps its faults and held requests in the same database.
+    /// </summary>
+    public static OpenDuisBuilder AddOpenDuis(this IServiceCollection services, DataFolderHost host, Protocol.Schema.DuisSchemas? schemas = null)
+    {
+        services.Configure<SmWanOptions>(o => o.State = host.SmWanState);
+        var builder = services.AddOpenDuis(o =>
+            {
+                o.Keys = host.Keys;
+                o.Store = host.Store;
+                o.Outbox = host.Outbox;
+                o.UnitOfWork = host.UnitOfWork;
+                o.Schemas = schemas;
+            })
+            .UseStorageHealth(host.Health, host.Heartbeat)
+            .AddAccessControl(host.AccessSnapshot, host.RequestLog)
+            .AddDccSchedules(host.Schedules)
+            .AddDeviceKeys(host.DeviceKeys);
+        return host.Changes is { } changes ? builder.FollowChanges(changes) : builder;
     }
 }

@@ -183,11 +183,11 @@ public sealed class DuisServer : IAsyncDisposable
 }
 
 /// <param name="Node">The node's name (<see cref="ServerOptions.Node"/>), when it serves as one of several.</param>
-public sealed record HealthReport(string Status, string Profile, DateTimeOffset Time, DatabaseHealth Database, string? Node = null);
+internal sealed record HealthReport(string Status, string Profile, DateTimeOffset Time, DatabaseHealth Database, string? Node = null);
 
 /// <param name="Component">What could not write (the request log, the outbox …), while failing.</param>
 /// <param name="Reason">The database's own words, while failing.</param>
-public sealed record DatabaseHealth(string Status, string? Component = null, string? Reason = null, DateTimeOffset? Since = null)
+internal sealed record DatabaseHealth(string Status, string? Component = null, string? Reason = null, DateTimeOffset? Since = null)
 {
     public static readonly DatabaseHealth Ok = new("ok");
 }

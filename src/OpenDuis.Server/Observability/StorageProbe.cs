@@ -9,7 +9,7 @@ namespace OpenDuis.Server.Observability;
 /// /health failing and refuses requests HTTP 503 within seconds, and back when it writes again, not at
 /// its next request. A write that does not finish within <see cref="Timeout"/> counts as failed.
 /// </summary>
-public sealed class StorageProbe(IStorageHeartbeat heartbeat, StorageHealth health, TimeProvider clock) : BackgroundService
+internal sealed class StorageProbe(IStorageHeartbeat heartbeat, StorageHealth health, TimeProvider clock) : BackgroundService
 {
     /// <summary>How the probe names itself to <see cref="StorageHealth"/>.</summary>
     public const string Component = "heartbeat row";

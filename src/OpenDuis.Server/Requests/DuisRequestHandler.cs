@@ -210,4 +210,4 @@ internal sealed partial class DuisRequestHandler(
 }
 
 /// <summary>The official XSDs requests are validated against, when configured (R-MSG-4).</summary>
-public sealed record RequestSchemaCheck(OpenDuis.Protocol.Schema.DuisSchemas? Schemas);
+internal sealed record RequestSchemaCheck(OpenDuis.Protocol.Schema.DuisSchemas? Schemas);

@@ -19,7 +19,7 @@ namespace OpenDuis.Server.Schedules;
 /// Request ID), so a node that re-runs an occurrence after a lease ran out writes the same message
 /// and the receiver can de-duplicate it.
 /// </remarks>
-public sealed class OutboxScheduleNotices(IOutboxStore outbox, SigningKey dspKey, Func<Eui, DuisSchemaVersion> versionOf) : IScheduleNotices
+internal sealed class OutboxScheduleNotices(IOutboxStore outbox, SigningKey dspKey, Func<Eui, DuisSchemaVersion> versionOf) : IScheduleNotices
 {
     /// <summary>
     /// The CommandFailure DCC Alert Code that carries E31 for a DSP Scheduled command (E31 covers "DSP

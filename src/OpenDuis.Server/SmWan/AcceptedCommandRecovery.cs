@@ -18,9 +18,10 @@ namespace OpenDuis.Server.SmWan;
 /// <see cref="DurableRequestLog.CommandLease"/> it takes over the commands of another node sharing the
 /// database whose lease ran out (the node died), so they are answered without waiting for a restart,
 /// with their Devices. On a database several nodes share it also follows the commands other nodes hand
-/// to this one because it owns their Devices (issue 22): woken by NOTIFY at once, and once a second besides.
+/// to this one because it owns their Devices: woken by NOTIFY at once, and once a second besides.
+/// With a request log in memory (no <paramref name="durable"/>) nothing outlives the process: it does nothing.
 /// </summary>
-internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRequestsInProcess inProcess, SmWanExecution execution,
+internal sealed partial class AcceptedCommandRecovery(DurableRequestLog? durable, IRequestsInProcess inProcess, SmWanExecution execution,
     ILogger<AcceptedCommandRecovery> logger, TimeProvider? clock = null) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -35,6 +36,7 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (durable is not { } log) return;
         var commands = await log.ClaimCommandsAsync(cancellationToken: cancellationToken);
         await ResumeAsync(commands, cancellationToken);
         if (commands.Count > 0) LogResumed(logger, commands.Count);
@@ -44,6 +46,7 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
 
     private async Task FollowHandedAsync()
     {
+        var log = durable!;
         var failing = false;
         while (!_stopping.IsCancellationRequested)
         {
@@ -71,6 +74,7 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog log, IRe
 
     private async Task TakeOverAsync()
     {
+        var log = durable!;
         using var timer = new PeriodicTimer(log.Lease / 3, clock ?? TimeProvider.System);
         try
         {

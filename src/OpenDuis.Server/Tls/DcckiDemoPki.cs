@@ -30,7 +30,7 @@ public sealed record DcckiFiles(string Directory)
 /// the only cipher suite the DUIS profile allows, TLS_RSA_WITH_AES_128_GCM_SHA256, uses RSA key
 /// exchange. Demo material only: the private keys are written unencrypted.
 /// </summary>
-public static class DcckiDemoPki
+internal static class DcckiDemoPki
 {
     private const int KeyBits = 2048;
     private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");

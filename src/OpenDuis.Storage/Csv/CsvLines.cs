@@ -84,7 +84,7 @@ public static class CsvLines
 }
 
 /// <summary>A CSV line that cannot be read at all (as opposed to a row with a bad value).</summary>
-public sealed class CsvFormatException(long line, string message) : FormatException($"line {line}: {message}")
+internal sealed class CsvFormatException(long line, string message) : FormatException($"line {line}: {message}")
 {
     public long Line { get; } = line;
 }

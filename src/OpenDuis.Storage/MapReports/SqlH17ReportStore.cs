@@ -9,7 +9,7 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.MapReports;
 
 /// <summary>SEC H17 requesters, request history and the report rows, drawn from the live inventory in the same database.</summary>
-public sealed class SqlH17ReportStore(SqlConnectionSource connections) : IH17ReportStore
+internal sealed class SqlH17ReportStore(SqlConnectionSource connections) : IH17ReportStore
 {
     private ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => connections.OpenAsync(cancellationToken);
 

@@ -5,14 +5,14 @@ using Dapper;
 namespace OpenDuis.Storage.Migrations;
 
 /// <summary>One schema change: its version (the order it is applied in), name and SQL.</summary>
-public sealed record Migration(int Version, string Name, string Sql);
+internal sealed record Migration(int Version, string Name, string Sql);
 
 /// <summary>
 /// Versioned schema migrations: the scripts under Migrations/&lt;dialect&gt;/NNNN_name.sql, applied in
 /// version order, each in its own transaction, each recorded in <c>schema_version</c>. A database
 /// newer than this build (a version it does not know) is refused rather than guessed at.
 /// </summary>
-public static class Migrator
+internal static class Migrator
 {
     public static IReadOnlyList<Migration> For(string dialect)
     {

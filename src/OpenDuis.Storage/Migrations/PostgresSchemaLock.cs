@@ -9,7 +9,7 @@ namespace OpenDuis.Storage.Migrations;
 /// fails with 23505 on pg_type's unique index), so every start-up DDL statement runs in a transaction
 /// that first takes one transaction-scoped advisory lock: a second node waits for the first instead of failing.
 /// </summary>
-public static class PostgresSchemaLock
+internal static class PostgresSchemaLock
 {
     /// <summary>The lock every schema change and migration takes (any fixed key, the same in every node).</summary>
     public const string Sql = "SELECT pg_advisory_xact_lock(4242260)";

@@ -12,7 +12,7 @@ namespace OpenDuis.Storage.Outbox;
 /// transaction: a store that changes state writes the messages that change produces in the same
 /// transaction (R-WS-2).
 /// </summary>
-public static class OutboxSql
+internal static class OutboxSql
 {
     internal const string Columns =
         "sequence AS Sequence, response_id AS ResponseId, recipient AS Recipient, ordering_key AS OrderingKey, " +

@@ -4,7 +4,7 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.Registers;
 
 /// <summary>The security incident register (SEC G) in the data folder's database.</summary>
-public sealed class SqlIncidentStore(SqlConnectionSource connections) : IIncidentStore
+internal sealed class SqlIncidentStore(SqlConnectionSource connections) : IIncidentStore
 {
     private readonly RegisterTable<SecurityIncident> _table = new(connections, "security_incidents", ("detected_us", "At"));
 

@@ -5,7 +5,7 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.Registers;
 
 /// <summary>The notices register (SEC M10) in the data folder's database.</summary>
-public sealed class SqlNoticeStore(SqlConnectionSource connections) : INoticeStore
+internal sealed class SqlNoticeStore(SqlConnectionSource connections) : INoticeStore
 {
     private readonly RegisterTable<NoticeRecord> _table = new(connections, "notices", ("sent_us", "At"), ("recipient", "To"));
 

@@ -4,7 +4,7 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.Registers;
 
 /// <summary>The SMKI Repository service-desk log in the data folder's database.</summary>
-public sealed class SqlServiceDeskLogStore(SqlConnectionSource connections) : IServiceDeskLogStore
+internal sealed class SqlServiceDeskLogStore(SqlConnectionSource connections) : IServiceDeskLogStore
 {
     private readonly RegisterTable<ServiceDeskRequest> _table = new(connections, "service_desk_requests", ("received_us", "At"));
 

@@ -119,7 +119,7 @@ internal sealed class PostgresDeviceCopy : DeviceBulkLoad
 }
 
 /// <summary>A bulk import named a Device that is already in the inventory (or twice).</summary>
-public sealed class DuplicateDeviceException(OpenDuis.Protocol.Domain.Eui? device, Exception inner)
+internal sealed class DuplicateDeviceException(OpenDuis.Protocol.Domain.Eui? device, Exception inner)
     : InvalidOperationException(device is { } d
         ? $"Device {d} is already in the Smart Metering Inventory (or appears twice in the import); nothing was imported."
         : "The import names a Device that is already in the Smart Metering Inventory (or appears twice); nothing was imported.", inner)

@@ -8,7 +8,7 @@ namespace OpenDuis.Storage.Smi;
 /// The SMI store on PostgreSQL, for scale and for several server nodes sharing one state. Bulk
 /// Device import streams through binary COPY inside the import's transaction.
 /// </summary>
-public sealed class PostgresSmiStore : SqlSmiStore
+internal sealed class PostgresSmiStore : SqlSmiStore
 {
     private const int CopyWriteBufferBytes = 256 * 1024;
     private readonly NpgsqlDataSource _dataSource;

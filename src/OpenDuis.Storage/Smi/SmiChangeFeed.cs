@@ -10,7 +10,7 @@ namespace OpenDuis.Storage.Smi;
 /// The <c>smi_changes</c> table (migration 0018) as an <see cref="ISmiChangeFeed"/>: triggers on the
 /// inventory's tables write it, in the writer's transaction; readers parse its keys back to domain values.
 /// </summary>
-public abstract class SmiChangeFeed : ISmiChangeFeed
+internal abstract class SmiChangeFeed : ISmiChangeFeed
 {
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
@@ -45,7 +45,7 @@ public abstract class SmiChangeFeed : ISmiChangeFeed
 }
 
 /// <summary>SQLite has one writer at a time, so the autoincrement sequence is commit order: the position is the last seq read.</summary>
-public sealed class SqliteSmiChangeFeed(string connectionString) : SmiChangeFeed
+internal sealed class SqliteSmiChangeFeed(string connectionString) : SmiChangeFeed
 {
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await SqliteConnections.OpenAsync(connectionString, cancellationToken).ConfigureAwait(false);
@@ -84,7 +84,7 @@ public sealed class SqliteSmiChangeFeed(string connectionString) : SmiChangeFeed
 /// PostgreSQL commits concurrent transactions out of seq order, so the position is a snapshot
 /// (<c>pg_current_snapshot()</c>): a change is new when its transaction was not visible in the last one read.
 /// </summary>
-public sealed class PostgresSmiChangeFeed(NpgsqlDataSource dataSource) : SmiChangeFeed
+internal sealed class PostgresSmiChangeFeed(NpgsqlDataSource dataSource) : SmiChangeFeed
 {
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

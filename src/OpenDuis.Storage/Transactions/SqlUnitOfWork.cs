@@ -10,7 +10,7 @@ namespace OpenDuis.Storage.Transactions;
 /// own database: a SQLite file by its full path, a PostgreSQL database by host, port, database and
 /// schema (search path).
 /// </summary>
-public static class DatabaseKey
+internal static class DatabaseKey
 {
     public static string Sqlite(string path) => "sqlite:" + Path.GetFullPath(path);
 

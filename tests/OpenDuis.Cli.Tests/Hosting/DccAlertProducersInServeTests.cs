@@ -187,7 +187,9 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
         await store.SaveUserAsync(supplier with { ResponseEndpoint = listener.Address, DuisVersion = duisVersion }, Ct);
         var snapshot = await OpenDuis.Core.AccessControl.SmiCacheAccessSnapshot.LoadAsync(await OpenDuis.Core.Inventory.SmiCache.LoadAsync(store, Ct), Ct);
         var server = await DuisServer.StartAsync(new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Error, Delivery = delivery },
-            services => services.AddOpenDuis(new OpenDuisOptions { Keys = OpenDuisInstance.TestKeys.Value, Store = store, Outbox = outbox, AccessSnapshot = snapshot, Schemas = Schemas.Value, Network = new OpenDuis.Network.EmulatedSmWanOptions { Latency = TimeSpan.Zero } }), Ct);
+            services => services.AddOpenDuis(o => { o.Keys = OpenDuisInstance.TestKeys.Value; o.Store = store; o.Outbox = outbox; o.Schemas = Schemas.Value; })
+                .AddAccessControl(snapshot)
+                .AddSmWan(o => o.Network = new OpenDuis.Network.EmulatedSmWanOptions { Latency = TimeSpan.Zero }), Ct);
         return (server, store);
     }
 

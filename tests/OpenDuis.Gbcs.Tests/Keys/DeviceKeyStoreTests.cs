@@ -119,7 +119,7 @@ public sealed class DeviceKeyStoreTests : IDisposable
         var elsewhere = DeviceKeyStore.Open(Path.Combine(_folder, "elsewhere")).Ensure(Meter);
         Provide(provided, elsewhere);
 
-        var store = DeviceKeyStore.Open(Store, provided);
+        var store = DeviceKeyStore.Open(Store, KeyStore.Load(provided));
         var credentials = store.Ensure(Meter, out var issued);
         Assert.False(issued);
         Assert.Equal(elsewhere.DigitalSigningCertificate.RawData, credentials.DigitalSigningCertificate.RawData);
@@ -131,7 +131,7 @@ public sealed class DeviceKeyStoreTests : IDisposable
     public void Certificates_without_private_keys_in_the_key_folder_do_not_make_a_Device_one_is_issued()
     {
         // The RTDS key store holds the RTDS Devices' certificates only, as a User has them.
-        var store = DeviceKeyStore.Open(Store, RepoPaths.ReferencePath("rtds-gbcs", "keystore"));
+        var store = DeviceKeyStore.Open(Store, KeyStore.Load(RepoPaths.ReferencePath("rtds-gbcs", "keystore")));
         var credentials = store.Ensure(Meter, out var issued);
         Assert.True(issued);
         Assert.NotEqual(Reference("00db1234567890a0-ds.pem").RawData, credentials.DigitalSigningCertificate.RawData);
@@ -149,7 +149,7 @@ public sealed class DeviceKeyStoreTests : IDisposable
         File.WriteAllText(Path.Combine(provided, "00db1234567890a0-ka.pem"), a.KeyAgreementCertificate.ExportCertificatePem());
         File.WriteAllText(Path.Combine(provided, "00db1234567890a0-ka.key"), a.KeyAgreementKey!.ExportPkcs8PrivateKeyPem());
 
-        var e = Assert.Throws<InvalidDataException>(() => DeviceKeyStore.Open(Store, provided).Find(Meter));
+        var e = Assert.Throws<InvalidDataException>(() => DeviceKeyStore.Open(Store, KeyStore.Load(provided)).Find(Meter));
         Assert.Contains("00db1234567890a0-ds.pem", e.Message);
         Assert.Contains("does not match", e.Message);
     }
@@ -160,7 +160,7 @@ public sealed class DeviceKeyStoreTests : IDisposable
         var provided = Path.Combine(_folder, "keys");
         Directory.CreateDirectory(provided);
         Provide(provided, DeviceKeyStore.Open(Path.Combine(_folder, "other")).Ensure(Eui.Parse("00-DB-12-34-56-78-90-A1")));
-        var e = Assert.Throws<InvalidDataException>(() => DeviceKeyStore.Open(Store, provided).Find(Meter));
+        var e = Assert.Throws<InvalidDataException>(() => DeviceKeyStore.Open(Store, KeyStore.Load(provided)).Find(Meter));
         Assert.Contains("00-DB-12-34-56-78-90-A1", e.Message);
     }
 

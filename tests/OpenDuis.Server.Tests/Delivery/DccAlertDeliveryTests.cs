@@ -316,7 +316,8 @@ public sealed class DccAlertDeliveryTests
         var sink = new OutboxDccAlertSink(outbox, DspKey, TimeProvider.System, new PartyStoreDuisVersions(store), Schemas.Value);
         await using var server = await DuisServer.StartAsync(FastDelivery, services =>
         {
-            services.AddOpenDuis(new OpenDuisOptions { Keys = OpenDuisInstance.TestKeys.Value, Store = store, Outbox = outbox, Schemas = Schemas.Value, AccessSnapshot = snapshot });
+            services.AddOpenDuis(o => { o.Keys = OpenDuisInstance.TestKeys.Value; o.Store = store; o.Outbox = outbox; o.Schemas = Schemas.Value; })
+                .AddAccessControl(snapshot);
             services.AddSingleton<IDeviceNetwork>(new QuarantiningDeviceNetwork(wan, detector, sink));
         }, Ct);
         using var http = new HttpClient();

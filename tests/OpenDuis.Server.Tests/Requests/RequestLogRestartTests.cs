@@ -56,7 +56,7 @@ public sealed class RequestLogRestartTests
     }
 
     private static Task<DuisServer> StartAsync(DataFolderHost host) =>
-        DuisServer.StartAsync(new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning }, services => services.AddOpenDuis(host.Options()), Ct);
+        DuisServer.StartAsync(new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning }, services => services.AddOpenDuis(host), Ct);
 
     private static long _counter = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 950_000_000;
 

@@ -52,8 +52,11 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
         var host = await DataFolderHost.OpenAsync(_folder, TimeProvider.System, Ct);
         var server = await DuisServer.StartAsync(FastDelivery.Server(pollMs: 20, lease: TimeSpan.FromSeconds(5)), services =>
         {
-            if (execution is not null) services.AddSingleton(execution);
-            services.AddOpenDuis(host.Options() with { Network = new EmulatedSmWanOptions { Latency = latency } });
+            services.AddOpenDuis(host).AddSmWan(o =>
+            {
+                o.Network = new EmulatedSmWanOptions { Latency = latency };
+                if (execution is not null) o.Execution = execution;
+            });
         }, Ct);
         return (host, server);
     }

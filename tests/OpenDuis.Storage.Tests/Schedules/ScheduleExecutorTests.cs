@@ -73,7 +73,7 @@ public abstract class ScheduleExecutorContract : StoreContract<IScheduleStore>
         "<sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00.00Z</sr:EndTime></sr:DSPRetrieveImportDailyReadLog>";
 
     protected FakeTimeProvider Clock { get; } = new(Created);
-    protected InMemoryAccessSnapshot Snapshot { get; } = InMemoryAccessSnapshot.Demo();
+    private protected InMemoryAccessSnapshot Snapshot { get; } = InMemoryAccessSnapshot.Demo();
     protected RecordingNetwork Network { get; } = new();
     protected RecordingNotices Notices { get; } = new();
 

@@ -73,13 +73,22 @@ public sealed class OpenDuisInstance : IAsyncDisposable
         var keys = TestKeys.Value;
         instance.Server = await DuisServer.StartAsync(
             options ?? new ServerOptions { Port = 0, MinimumLogLevel = LogLevel.Warning },
-            services => services.AddOpenDuis(new OpenDuisOptions
+            services =>
             {
-                Keys = keys, Store = instance.Store, Outbox = instance.Outbox,
-                Schemas = schemas ? OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")) : null, AccessSnapshot = snapshot,
-                Schedules = instance.Schedules, Network = network, UnitOfWork = new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath),
-                DeviceKeys = instance.DeviceKeys,
-            }));
+                var openDuis = services.AddOpenDuis(o =>
+                    {
+                        o.Keys = keys;
+                        o.Store = instance.Store;
+                        o.Outbox = instance.Outbox;
+                        o.Schemas = schemas ? OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")) : null;
+                        o.UnitOfWork = new OpenDuis.Storage.Transactions.SqliteUnitOfWork(instance.DatabasePath);
+                    })
+                    .AddAccessControl(snapshot)
+                    .AddDccSchedules(instance.Schedules)
+                    .AddDeviceKeys(instance.DeviceKeys)
+                    .AddAnomalyDetection();
+                if (network is not null) openDuis.AddSmWan(o => o.Network = network);
+            });
         return instance;
     }
 

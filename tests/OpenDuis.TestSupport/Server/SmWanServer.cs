@@ -75,8 +75,14 @@ public sealed class SmWanServer : IAsyncLifetime
         var options = FastDelivery.Server(pollMs: 20, lease: TimeSpan.FromSeconds(5));
         Server = await DuisServer.StartAsync(options, services =>
         {
-            services.AddSingleton(Execution);
-            services.AddOpenDuis(new OpenDuisOptions { Keys = OpenDuisInstance.TestKeys.Value, Store = _store, Outbox = outbox, Schemas = Schemas.Value, AccessSnapshot = snapshot, Network = new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(10), RtdsFolder = RepoPaths.ReferencePath("rtds-gbcs", "RTDS-4.5.0") } });
+            services.AddOpenDuis(o => { o.Keys = OpenDuisInstance.TestKeys.Value; o.Store = _store; o.Outbox = outbox; o.Schemas = Schemas.Value; })
+                .AddAccessControl(snapshot)
+                .AddSmWan(o =>
+                {
+                    o.Network = new EmulatedSmWanOptions { Latency = TimeSpan.FromMilliseconds(10), RtdsFolder = RepoPaths.ReferencePath("rtds-gbcs", "RTDS-4.5.0") };
+                    o.Execution = Execution;
+                })
+                .AddAnomalyDetection();
         });
     }
 

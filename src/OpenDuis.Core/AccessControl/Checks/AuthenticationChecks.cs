@@ -3,7 +3,7 @@ using OpenDuis.Protocol.Domain;
 namespace OpenDuis.Core.AccessControl.Checks;
 
 /// <summary>E100: the request failed Message Authentication (decided by signature verification, before parsing the rules).</summary>
-public sealed class MessageAuthentication : AccessCheck
+internal sealed class MessageAuthentication : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E100];
     public override string Clause => "DUIS 3.2.3 Message Authentication; 3.5.10 Table 1 (E100); R-MSG-3";
@@ -15,7 +15,7 @@ public sealed class MessageAuthentication : AccessCheck
 }
 
 /// <summary>E65: signed, but not with an Organisation Certificate of Remote Party Role xmlSign.</summary>
-public sealed class SigningCertificateRole : AccessCheck
+internal sealed class SigningCertificateRole : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E65];
     public override string Clause => "DUIS 3.2.3; 3.5.10 Table 1 (E65); R-MSG-3";

@@ -6,7 +6,7 @@ using OpenDuis.Protocol.Domain;
 namespace OpenDuis.Core.AccessControl.Checks;
 
 /// <summary>E2: the User holds a role the catalogue makes eligible for the Service Reference Variant.</summary>
-public sealed class RoleForServiceReference : AccessCheck
+internal sealed class RoleForServiceReference : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E2];
     public override string Clause => "DUIS 3.5.10 Table 1 (E2); eligible User Roles of each service definition (3.8), MP260 4.1.1/4.2";
@@ -24,7 +24,7 @@ public sealed class RoleForServiceReference : AccessCheck
 }
 
 /// <summary>E19: the target Device is in the Smart Metering Inventory.</summary>
-public sealed class DeviceExists : AccessCheck
+internal sealed class DeviceExists : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E19];
     public override string Clause => "DUIS 3.5.10 Table 1 (E19)";
@@ -42,7 +42,7 @@ public sealed class DeviceExists : AccessCheck
 }
 
 /// <summary>E2: a role eligible only for one device generation (MDR for 4.1.1: SMETS1 only) may not address the other.</summary>
-public sealed class RoleForDeviceGeneration : AccessCheck
+internal sealed class RoleForDeviceGeneration : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E2];
     public override string Clause => "MP260 DUIS 3.8.17 (4.1.1: MDR only for SMETS1 Devices); 3.5.10 Table 1 (E2)";
@@ -66,7 +66,7 @@ public sealed class RoleForDeviceGeneration : AccessCheck
 /// registered for the Device's MPxN, of the role's fuel; roles needing no registration as the
 /// catalogue allows. The first such role becomes the acting role.
 /// </summary>
-public sealed class UserRoleForDevice : AccessCheck
+internal sealed class UserRoleForDevice : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E4];
     public override string Clause => "DUIS 3.5.10 Table 1 (E4); SEC H4 and Section E (Registration Data); Appendix R 8.1.26 (E4 precedence)";
@@ -113,7 +113,7 @@ public sealed class UserRoleForDevice : AccessCheck
 }
 
 /// <summary>E5: the Device's SMI Status is one the Service Request accepts.</summary>
-public sealed class DeviceStatusForService : AccessCheck
+internal sealed class DeviceStatusForService : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E5];
     public override string Clause => "DUIS 3.5.10 Table 1 (E5); SEC Appendix AC, F2.9, Appendix L (the SMI Status rule table)";
@@ -130,7 +130,7 @@ public sealed class DeviceStatusForService : AccessCheck
 }
 
 /// <summary>E11: the Service Request may target a Device of this type.</summary>
-public sealed class DeviceTypeForService : AccessCheck
+internal sealed class DeviceTypeForService : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E11];
     public override string Clause => "DUIS 3.5.10 Table 1 (E11); target device types of each service definition (3.8)";
@@ -146,7 +146,7 @@ public sealed class DeviceTypeForService : AccessCheck
 }
 
 /// <summary>E57: the Device Model's GBCS version (Central Products List) supports the Service Request.</summary>
-public sealed class GbcsVersionForDevice : AccessCheck
+internal sealed class GbcsVersionForDevice : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E57];
     public override string Clause => "DUIS 3.5.10 Table 1 (E57); SEC F2 Central Products List";
@@ -164,7 +164,7 @@ public sealed class GbcsVersionForDevice : AccessCheck
 }
 
 /// <summary>E17: a Command for Local Delivery only for the roles and Device statuses that permit it.</summary>
-public sealed class LocalCommandAvailability : AccessCheck
+internal sealed class LocalCommandAvailability : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E17];
     public override string Clause => "DUIS 3.4.1.1 (Command for Local Delivery) and 3.5.10 Table 1 (E17)";

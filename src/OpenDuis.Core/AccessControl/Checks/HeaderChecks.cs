@@ -4,7 +4,7 @@ using OpenDuis.Protocol.Messages;
 namespace OpenDuis.Core.AccessControl.Checks;
 
 /// <summary>E13: the Command Variant belongs on the web service the request was posted to.</summary>
-public sealed class WebServiceForRequest : AccessCheck
+internal sealed class WebServiceForRequest : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E13];
     public override string Clause => "DUIS 2.2 and 3.5.10 Table 1 (E13); R-WS-1";
@@ -21,7 +21,7 @@ public sealed class WebServiceForRequest : AccessCheck
 }
 
 /// <summary>E12: the Command Variant is one the Service Request allows.</summary>
-public sealed class CommandVariantForRequest : AccessCheck
+internal sealed class CommandVariantForRequest : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E12];
     public override string Clause => "DUIS 3.4.1.1 and 3.5.10 Table 1 (E12); service definitions 3.8";
@@ -37,7 +37,7 @@ public sealed class CommandVariantForRequest : AccessCheck
 }
 
 /// <summary>E48: the header's Service Reference is the one the Service Reference Variant belongs to.</summary>
-public sealed class ServiceReferenceMatchesVariant : AccessCheck
+internal sealed class ServiceReferenceMatchesVariant : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E48];
     public override string Clause => "DUIS 3.5.10 Table 1 (E48); 3.4.1 Request header";

@@ -5,7 +5,7 @@ using OpenDuis.Protocol.Domain;
 namespace OpenDuis.Core.AccessControl.Checks;
 
 /// <summary>E55: a Request ID may not repeat one the DCC Systems are still processing.</summary>
-public sealed class DuplicateRequestId : AccessCheck
+internal sealed class DuplicateRequestId : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E55];
     public override string Clause => "DUIS 3.5.10 Table 1 (E55)";
@@ -21,7 +21,7 @@ public sealed class DuplicateRequestId : AccessCheck
 }
 
 /// <summary>E40: FirstInSequence=true with a Preceding Request ID.</summary>
-public sealed class FirstInSequenceWithoutPreceding : AccessCheck
+internal sealed class FirstInSequenceWithoutPreceding : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E40];
     public override string Clause => "DUIS 3.4.3 sequenced requests; 3.5.10 Table 1 (E40)";
@@ -34,7 +34,7 @@ public sealed class FirstInSequenceWithoutPreceding : AccessCheck
 }
 
 /// <summary>E41: a Preceding Request ID may be preceding to one request only.</summary>
-public sealed class PrecedingRequestNotReused : AccessCheck
+internal sealed class PrecedingRequestNotReused : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E41];
     public override string Clause => "DUIS 3.4.3; 3.5.10 Table 1 (E41)";
@@ -50,7 +50,7 @@ public sealed class PrecedingRequestNotReused : AccessCheck
 }
 
 /// <summary>E42: following Preceding Request IDs back from the request never reaches the request itself.</summary>
-public sealed class NoCircularSequence : AccessCheck
+internal sealed class NoCircularSequence : AccessCheck
 {
     /// <summary>A sequence longer than this is not followed further (the log is bounded, so is the walk).</summary>
     public const int MaximumDepth = 256;
@@ -74,7 +74,7 @@ public sealed class NoCircularSequence : AccessCheck
 }
 
 /// <summary>E45: only Command Variants sent over the SM WAN may be sequenced.</summary>
-public sealed class SequencedCommandVariant : AccessCheck
+internal sealed class SequencedCommandVariant : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E45];
     public override string Clause => "DUIS 3.4.3; 3.5.10 Table 1 (E45)";
@@ -90,7 +90,7 @@ public sealed class SequencedCommandVariant : AccessCheck
 }
 
 /// <summary>E46: nothing may follow the Last In Sequence.</summary>
-public sealed class AfterLastInSequence : AccessCheck
+internal sealed class AfterLastInSequence : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E46];
     public override string Clause => "DUIS 3.4.3; 3.5.10 Table 1 (E46)";
@@ -106,7 +106,7 @@ public sealed class AfterLastInSequence : AccessCheck
 }
 
 /// <summary>E53: a Future Dated (DSP) request may only start a sequence.</summary>
-public sealed class FutureDatedDspFirstInSequence : AccessCheck
+internal sealed class FutureDatedDspFirstInSequence : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E53];
     public override string Clause => "DUIS 3.4.3; 3.5.10 Table 1 (E53)";
@@ -122,7 +122,7 @@ public sealed class FutureDatedDspFirstInSequence : AccessCheck
 }
 
 /// <summary>E54: a sequenced Gas request must not return encrypted data.</summary>
-public sealed class SequencedGasUnencrypted : AccessCheck
+internal sealed class SequencedGasUnencrypted : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E54];
     public override string Clause => "DUIS 3.4.3; 3.5.10 Table 1 (E54)";

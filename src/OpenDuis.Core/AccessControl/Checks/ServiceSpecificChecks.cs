@@ -7,7 +7,7 @@ using OpenDuis.Protocol.Messages;
 namespace OpenDuis.Core.AccessControl.Checks;
 
 /// <summary>E51: the Signed Pre-Command's GBCS Message Code is one of the variant's Use Cases.</summary>
-public sealed class SignedPreCommandMessageCode : AccessCheck
+internal sealed class SignedPreCommandMessageCode : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E51];
     public override string Clause => "DUIS 3.5.10 Table 1 (E51); GBCS 4.3.1 message header";
@@ -44,7 +44,7 @@ public sealed class SignedPreCommandMessageCode : AccessCheck
 }
 
 /// <summary>E062801: 6.28 — each lower-band Sub GHz channel mask (Pages 28–30) sets channels.</summary>
-public sealed class SubGhzLowerBandMaskSet : AccessCheck
+internal sealed class SubGhzLowerBandMaskSet : AccessCheck
 {
     private static readonly ServiceReferenceVariant SetChfSubGhzConfiguration = new(6, 28);
 
@@ -65,7 +65,7 @@ public sealed class SubGhzLowerBandMaskSet : AccessCheck
 }
 
 /// <summary>E062802: 6.28 — a lower-band Page in use configures at least two channels.</summary>
-public sealed class SubGhzTwoChannelsPerPage : AccessCheck
+internal sealed class SubGhzTwoChannelsPerPage : AccessCheck
 {
     private static readonly ServiceReferenceVariant SetChfSubGhzConfiguration = new(6, 28);
 
@@ -87,7 +87,7 @@ public sealed class SubGhzTwoChannelsPerPage : AccessCheck
 }
 
 /// <summary>E081301: 8.13 — only the responses DUIS 3.8.117.2 lists may be returned from a Local Command.</summary>
-public sealed class LocalCommandResponseListed : AccessCheck
+internal sealed class LocalCommandResponseListed : AccessCheck
 {
     private static readonly ServiceReferenceVariant ReturnLocalCommandResponse = new(8, 13);
 

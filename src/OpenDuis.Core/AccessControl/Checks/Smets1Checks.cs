@@ -4,7 +4,7 @@ using OpenDuis.Protocol.Domain;
 namespace OpenDuis.Core.AccessControl.Checks;
 
 /// <summary>E60: a SMETS1 Device receives only SMETS1 Service Requests.</summary>
-public sealed class Smets1ServiceRequest : AccessCheck
+internal sealed class Smets1ServiceRequest : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E60];
     public override string Clause => "DUIS 3.5.10 Table 1 (E60); SEC Section A \"SMETS1 Service Request\"";
@@ -20,7 +20,7 @@ public sealed class Smets1ServiceRequest : AccessCheck
 }
 
 /// <summary>E61: a SMETS1 Service Request uses a Command Variant valid for SMETS1 (no local delivery).</summary>
-public sealed class Smets1CommandVariant : AccessCheck
+internal sealed class Smets1CommandVariant : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E61];
     public override string Clause => "DUIS 3.5.10 Table 1 (E61)";
@@ -37,7 +37,7 @@ public sealed class Smets1CommandVariant : AccessCheck
 }
 
 /// <summary>E63: the DCC's SMETS1 anti-replay protection: Request ID counters rise per originator and SMETS1 Device.</summary>
-public sealed class Smets1AntiReplay : AccessCheck
+internal sealed class Smets1AntiReplay : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E63];
     public override string Clause => "DUIS 3.5.10 Table 1 (E63)";
@@ -54,7 +54,7 @@ public sealed class Smets1AntiReplay : AccessCheck
 }
 
 /// <summary>E64: a SMETS1 Critical or Top Up request comes from the Notified Critical Supplier / Network Operator.</summary>
-public sealed class Smets1NotifiedCriticalParty : AccessCheck
+internal sealed class Smets1NotifiedCriticalParty : AccessCheck
 {
     private static readonly ServiceReferenceVariant TopUpDevice = new(2, 2);
 

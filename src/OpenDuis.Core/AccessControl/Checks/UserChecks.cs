@@ -4,7 +4,7 @@ using OpenDuis.Protocol.Domain;
 namespace OpenDuis.Core.AccessControl.Checks;
 
 /// <summary>E1: the originator is a User (a SEC Party's User ID holding a User Role), and the one that signed.</summary>
-public sealed class KnownUser : AccessCheck
+internal sealed class KnownUser : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E1];
     public override string Clause => "DUIS 3.5.10 Table 1 (E1); SEC H1 User Entry Process";
@@ -25,7 +25,7 @@ public sealed class KnownUser : AccessCheck
 }
 
 /// <summary>E3: only an Active User may send Service Requests.</summary>
-public sealed class ActiveUser : AccessCheck
+internal sealed class ActiveUser : AccessCheck
 {
     public override IReadOnlyList<ResponseCode> Codes { get; } = [ResponseCode.E3];
     public override string Clause => "DUIS 3.5.10 Table 1 (E3); SEC M8 (suspension)";

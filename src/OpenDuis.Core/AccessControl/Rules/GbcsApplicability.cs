@@ -10,7 +10,7 @@ namespace OpenDuis.Core.AccessControl.Rules;
 /// Central Products List entry"). Service Requests not listed exist in every GBCS version a CPL
 /// entry can hold.
 /// </summary>
-public static class GbcsApplicability
+internal static class GbcsApplicability
 {
     public sealed record Requirement(ServiceReferenceVariant Variant, Version MinimumGbcs, string Basis);
 

@@ -9,7 +9,7 @@ namespace OpenDuis.Core.AccessControl.Rules;
 /// staff at the premises (DUIS 3.4.1.1, Command for Local Delivery over a Hand Held Terminal), on a
 /// Device that is installed.
 /// </summary>
-public static class LocalCommandRules
+internal static class LocalCommandRules
 {
     public static readonly IReadOnlyList<UserRole> Roles =
         [UserRole.ImportSupplier, UserRole.ExportSupplier, UserRole.GasSupplier, UserRole.ElectricityDistributor, UserRole.GasTransporter];

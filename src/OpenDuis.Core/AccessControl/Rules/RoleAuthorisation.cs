@@ -13,12 +13,12 @@ namespace OpenDuis.Core.AccessControl.Rules;
 /// <param name="Registration">The Registration Data role the User's Party must hold for the Device's MPxN, if any.</param>
 /// <param name="Fuel">The fuel of the MPxN the role acts for, if restricted.</param>
 /// <param name="DeviceTypes">The only Device types the role may address, if restricted.</param>
-public sealed record RoleAuthorisationRule(UserRole Role, RegisteredRole? Registration, Fuel? Fuel, IReadOnlyList<DeviceType>? DeviceTypes, string Basis)
+internal sealed record RoleAuthorisationRule(UserRole Role, RegisteredRole? Registration, Fuel? Fuel, IReadOnlyList<DeviceType>? DeviceTypes, string Basis)
 {
     public bool AllowsType(DeviceType type) => DeviceTypes is null || DeviceTypes.Contains(type);
 }
 
-public static class RoleAuthorisation
+internal static class RoleAuthorisation
 {
     /// <summary>One row per User Role.</summary>
     public static readonly IReadOnlyList<RoleAuthorisationRule> Table =

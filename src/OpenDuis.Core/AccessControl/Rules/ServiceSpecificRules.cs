@@ -7,7 +7,7 @@ namespace OpenDuis.Core.AccessControl.Rules;
 /// 8.13 Return Local Command Response (DUIS 3.8.117.2 as amended by MP260, R-SR-8.13): the only
 /// Service Request responses the DCC accepts back from a Local Command (Device Alerts aside).
 /// </summary>
-public static class LocalCommandResponses
+internal static class LocalCommandResponses
 {
     public static readonly IReadOnlyList<ServiceReferenceVariant> Accepted =
     [
@@ -24,7 +24,7 @@ public static class LocalCommandResponses
 /// 6.28 Set CHF Sub GHz Configuration (DUIS 3.8.82 as amended by MP260; Annex to SEC F4, R-SR-6.28):
 /// the lower-band channel masks are GBCS Pages 28, 29 and 30; the upper band (Page 31) is not validated.
 /// </summary>
-public static class SubGhzChannelMasks
+internal static class SubGhzChannelMasks
 {
     public sealed record Page(int Number, string Element, int FirstChannel, int LastChannel);
 
@@ -43,7 +43,7 @@ public static class SubGhzChannelMasks
 /// Gas Service Requests whose GSME response carries encrypted data (GBCS: the response to these Use
 /// Cases holds consumption or prepayment data, encrypted for the requesting Remote Party); sequenced, they are E54.
 /// </summary>
-public static class EncryptedGasResponses
+internal static class EncryptedGasResponses
 {
     public static readonly IReadOnlyList<string> UseCases = ["GCS13a", "GCS14", "GCS16a", "GCS17", "GCS61"];
 

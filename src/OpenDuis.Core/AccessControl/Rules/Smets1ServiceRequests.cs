@@ -11,7 +11,7 @@ namespace OpenDuis.Core.AccessControl.Rules;
 /// a SMETS1 installation does not have. A SMETS1 Device is reached through a SMETS1 Service
 /// Provider, which offers no Command for Local Delivery: CV 2, 3, 6 and 7 are E61.
 /// </summary>
-public static class Smets1ServiceRequests
+internal static class Smets1ServiceRequests
 {
     public sealed record Exclusion(ServiceReferenceVariant Variant, string Basis);
 
