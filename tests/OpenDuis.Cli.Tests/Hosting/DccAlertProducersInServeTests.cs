@@ -250,7 +250,9 @@ public sealed class DccAlertProducersInServeTests : IAsyncDisposable
         await store.SaveDeviceAsync(esme with { FirmwareVersion = "FFFFFFFF" }, Ct);
         var second = await ReadFirmwareAsync();
 
-        var alert = await ReceiveUntilAsync(listener, r => r.Alert is not null);
+        // The first response's comparison may run after its delivery, and so against the SMI already changed: only the
+        // second read's alert is the one this test is about.
+        var alert = await ReceiveUntilAsync(listener, r => r.Alert is not null && r.RequestId == second);
         Assert.Equal("N49", alert.Alert!.Code.Code);
         Assert.Equal(second, alert.RequestId);
         Assert.Equal(esme.FirmwareVersion, alert.Alert.Content["FirmwareVersionDevice", DuisNamespaces.ServiceUserGateway]!.InnerText);
