@@ -358,21 +358,13 @@ public sealed class DuisResponse
         }
         else if (_alertBody is { } typed)
         {
-            c.Append("<sr:DCCAlertMessage><sr:DCCAlertCode>"u8);
-            c.AppendText(typed.Code.Code);
-            c.Append("</sr:DCCAlertCode>"u8);
-            AppendThrottling(c, typed.ThrottledAlertSequenceId, typed.ThrottledAlertCount);
-            c.Append("<sr:DCCAlert>"u8);
+            AppendDccAlertOpening(c, typed.Code, typed.ThrottledAlertSequenceId, typed.ThrottledAlertCount);
             typed.Body.WriteCanonical(c);
             c.Append("</sr:DCCAlert></sr:DCCAlertMessage>"u8);
         }
         else if (Alert is { } a)
         {
-            c.Append("<sr:DCCAlertMessage><sr:DCCAlertCode>"u8);
-            c.AppendText(a.Code.Code);
-            c.Append("</sr:DCCAlertCode>"u8);
-            AppendThrottling(c, a.ThrottledAlertSequenceId, a.ThrottledAlertCount);
-            c.Append("<sr:DCCAlert>"u8);
+            AppendDccAlertOpening(c, a.Code, a.ThrottledAlertSequenceId, a.ThrottledAlertCount);
             c.AppendElement(a.Content);
             c.Append("</sr:DCCAlert></sr:DCCAlertMessage>"u8);
         }
@@ -399,6 +391,16 @@ public sealed class DuisResponse
         c.Append("</sr:ServiceReference><sr:ServiceReferenceVariant>"u8);
         c.AppendText(variant.ToString());
         c.Append("</sr:ServiceReferenceVariant>"u8);
+    }
+
+    /// <summary>A DCC Alert's message up to its body, the same whether the body is typed or an element.</summary>
+    private static void AppendDccAlertOpening(Signing.Canonicalizer c, DccAlertCode code, uint? throttledAlertSequenceId, uint? throttledAlertCount)
+    {
+        c.Append("<sr:DCCAlertMessage><sr:DCCAlertCode>"u8);
+        c.AppendText(code.Code);
+        c.Append("</sr:DCCAlertCode>"u8);
+        AppendThrottling(c, throttledAlertSequenceId, throttledAlertCount);
+        c.Append("<sr:DCCAlert>"u8);
     }
 
     private static void AppendThrottling(Signing.Canonicalizer c, uint? sequenceId, uint? count)
