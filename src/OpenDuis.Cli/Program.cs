@@ -10,7 +10,9 @@ foreach (var command in CommandSet.All())
 try
 {
     // Failures are one sentence and an exit code (ExitCodes), not the parser's stack trace.
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // Ctrl-C and SIGTERM cancel the command and give it time to stop gracefully: a `serve` node answers what its devices
+    // are about to answer and leaves the rest of its commands and its Devices to the other nodes (docs/deployment.md).
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
 }
 catch (OperationCanceledException)
 {

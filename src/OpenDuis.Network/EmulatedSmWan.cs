@@ -120,6 +120,24 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         lock (_gate) _worker ??= Task.Run(() => RunAsync(_stop.Token));
     }
 
+    /// <summary>
+    /// A graceful stop: waits while a queued command falls due within <paramref name="within"/> of now (a device about
+    /// to answer), so that it is answered here rather than executed again by the node that takes it over; what is due
+    /// later is left queued for that (its command stays in the durable queue). Gives up after twice the window.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan within, CancellationToken cancellationToken = default)
+    {
+        if (_worker is null) return;
+        var start = _clock.GetUtcNow();
+        while (_clock.GetUtcNow() - start < within * 2 && !cancellationToken.IsCancellationRequested)
+        {
+            bool dueSoon;
+            lock (_gate) dueSoon = _queue.TryPeek(out _, out var first) && first.Item1 <= start + within;
+            if (!dueSoon) return;
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
@@ -139,6 +157,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             throw new ArgumentException($"{definition} is a Non-Device request: the DCC answers it, not a device.", nameof(command));
 
         var deviceId = request.RequestId.Target;
+        ForgetIfMovedAway(deviceId, command.Lease.Fence);
         var state = await StateAsync(deviceId, definition, cancellationToken);
         var region = _regions.GetValueOrDefault(deviceId);
         var provider = Providers.For(state.Generation, region);
@@ -294,6 +313,21 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     private static byte[] BitConverterBigEndian(uint v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
 
+    /// <summary>
+    /// A Device this node owns again under a later lease epoch has been another node's meanwhile (rebalanced, or taken
+    /// over): what this node still held of it is stale, so its state is made afresh. Only a shared database has epochs.
+    /// </summary>
+    private void ForgetIfMovedAway(Eui device, Core.Requests.DeviceFence? fence)
+    {
+        if (fence is not { } f) return;
+        var known = _epochs.GetOrAdd(device, f.Epoch);
+        if (f.Epoch <= known) return;
+        _epochs[device] = f.Epoch;
+        _devices.TryRemove(device, out _);
+    }
+
+    private readonly ConcurrentDictionary<Eui, long> _epochs = new();
+
     private async ValueTask<DeviceState> StateAsync(Eui id, ServiceRequestDefinition definition, CancellationToken cancellationToken)
     {
         if (_devices.TryGetValue(id, out var state)) return state;
@@ -414,7 +448,12 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             if (outcome.Kind == CommandOutcomeKind.Hold) { Enqueue(pending with { DueAt = outcome.Until }); continue; }
             if (outcome.Kind == CommandOutcomeKind.NoResponse) { LogNoResponse(_logger, pending.Request.RequestId.ToString()); continue; }
 
-            var state = next.TryGetValue(pending.Device, out var s) ? s : _devices[pending.Device];
+            if (!next.TryGetValue(pending.Device, out var state) && !_devices.TryGetValue(pending.Device, out state))
+            {
+                // Its Device was lost to another node (a write as its owner was fenced off): so was this command.
+                pending.Command.Lease.StepDown();
+                continue;
+            }
             byte[] body;
             RequestId responseId;
             DeviceState after;
@@ -447,10 +486,35 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             // The Response ID repeats when a Request ID is reused after its response; the outbox key must not. A command
             // executed again (after a crash, or taken over from a dead node) that had its response written already adds nothing.
             entries.Add(new OutboxEntry($"{responseId}@{pending.Command.AcceptedAt.ToUnixTimeMilliseconds()}", pending.Command.Sender,
-                pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body) { SkipIfStored = true });
+                pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body) { SkipIfStored = true, Fence = pending.Command.Lease.Fence });
             answered.Add(pending.Command.Lease);
         }
-        if (entries.Count > 0) await _outbox.EnqueueAsync(entries, stop);
+        while (entries.Count > 0)
+        {
+            try
+            {
+                await _outbox.EnqueueAsync(entries, stop);
+                break;
+            }
+            catch (Core.Requests.DeviceFencedException e)
+            {
+                // Another node took these Devices while this one stalled past its lease: nothing of theirs is written or
+                // applied here, their commands are left to that node, and the rest of the batch is written without them.
+                var lost = e.Devices.ToHashSet();
+                foreach (var pending in batch.Where(p => lost.Contains(p.Device) && !p.Command.Lease.IsEnded)) pending.Command.Lease.StepDown();
+                foreach (var device in lost)
+                {
+                    next.Remove(device);
+                    _devices.TryRemove(device, out _);
+                }
+                entries.RemoveAll(x => x.Fence is { } f && lost.Contains(f.Device));
+                answered.RemoveAll(l => l.IsEnded);
+                mismatches.RemoveAll(m => m.DeviceId is { } d && lost.Contains(d));
+                firmwareReports.RemoveAll(r => lost.Contains(r.Pending.Device));
+                alerting.RemoveAll(p => lost.Contains(p.Device));
+                LogSteppedDown(_logger, string.Join(", ", lost));
+            }
+        }
         // Only now, with the responses durable, do the devices hold what the responses report.
         foreach (var (id, state) in next) _devices[id] = state;
         foreach (var lease in answered) lease.Complete(succeeded: true);
@@ -604,6 +668,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId} refused by the network: {Reason}")]
     private static partial void LogRefused(ILogger logger, string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Another node took Device(s) {Devices} while this node stalled past its lease: their responses are not written here, and their commands are left to that node")]
+    private static partial void LogSteppedDown(ILogger logger, string devices);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId}: the device does not respond")]
     private static partial void LogNoResponse(ILogger logger, string requestId);

@@ -31,16 +31,19 @@ public sealed record RequestLogBatch(IReadOnlyList<LoggedRequest> Requests, IRea
     public DateTimeOffset Now { get; init; }
 
     /// <summary>
-    /// Filled by a store several nodes share: the node that owns each queued command's Device once the batch is
-    /// written. A Device no live node owns becomes <see cref="Owner"/>'s, leased until <see cref="LeaseUntil"/>.
+    /// Filled by a store several nodes share: the lease (owner and epoch) of each queued command's Device once the
+    /// batch is written. A Device no live node owns becomes <see cref="Owner"/>'s, leased until <see cref="LeaseUntil"/>.
     /// </summary>
-    public Dictionary<Eui, string>? DeviceOwners { get; init; }
+    public Dictionary<Eui, DeviceFence>? DeviceOwners { get; init; }
 
     /// <summary>Queued commands given to the node that owns their Device, which executes them and ends their requests.</summary>
     public IReadOnlyList<CommandHandOver> HandOvers { get; init; } = [];
 
     /// <summary>Requests this node ended whose entries it never held (their commands were handed to it or taken over): ended in the store by their command's key.</summary>
     public IReadOnlyList<CommandEnding> EndedElsewhere { get; init; } = [];
+
+    /// <summary>Queued commands this node was fenced off (another node took their Devices): left, lease expired, to whoever owns the Device now.</summary>
+    public IReadOnlyList<CommandKey> SteppedDown { get; init; } = [];
 }
 
 /// <summary>A queued command given to <see cref="To"/>, the node that owns its Device.</summary>
@@ -116,6 +119,22 @@ public interface IRequestLogStore
     /// </summary>
     Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<AcceptedCommand>>([]);
+
+    /// <summary>
+    /// A node stopping gracefully gives up at once what it owns (a store several nodes share): its queued commands
+    /// are left with an expired lease, to be taken by the others, and its Device leases are dropped, so that no
+    /// node waits for them to run out. The others are woken (PostgreSQL's NOTIFY). Returns the commands left.
+    /// </summary>
+    Task<int> ReleaseAsync(string owner, CancellationToken cancellationToken = default) => Task.FromResult(0);
+
+    /// <summary>
+    /// Moves up to <paramref name="limit"/> idle Devices (no command queued or in flight) to <paramref name="owner"/>
+    /// from the live node that owns the most, while <paramref name="owner"/> owns fewer than its fair share (the
+    /// Devices leased to live nodes divided by the live nodes, rounded up) and that node at least two more than it;
+    /// at most half the difference, so Devices never move back and forth. Returns how many moved. Only a shared store has any.
+    /// </summary>
+    Task<int> RebalanceAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken = default) =>
+        Task.FromResult(0);
 }
 
 /// <summary>
@@ -177,8 +196,8 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         /// <summary>Null when committed; the refusal when the shared store refused the claim.</summary>
         public TaskCompletionSource<ClaimRefusal?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        /// <summary>The node that owns the command's Device when another does (set before <see cref="Done"/> completes).</summary>
-        public string? DeviceOwner { get; set; }
+        /// <summary>Where the command is executed: the Device's owner when another node, or here under its lease (set before <see cref="Done"/> completes).</summary>
+        public DeviceHolding Holding { get; set; }
     }
 
     /// <summary>A request ended: its entry, and its queued command to drop.</summary>
@@ -186,6 +205,9 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 
     /// <summary>A request whose entry this node never held ended here: its row is ended by its command's key.</summary>
     private readonly record struct EndingElsewhere(CommandEnding Ending);
+
+    /// <summary>This node was fenced off a queued command: it is left to the node that owns its Device now.</summary>
+    private readonly record struct SteppingDown(CommandKey Command);
 
     private readonly bool _shared;
     private readonly TimeSpan _hold;
@@ -312,6 +334,17 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     }
 
     /// <summary>
+    /// This node's write as the Device's owner was refused (another node took the Device while this one stalled past
+    /// its lease): it forgets the request, which the store answers for now, and leaves the command, its lease expired,
+    /// to whichever node owns the Device (written behind; a command already taken over is not this node's to touch).
+    /// </summary>
+    public void StepDown(RequestId id, DateTimeOffset recordedAt)
+    {
+        if (_memory.TryGetStored(id, out var entry) && entry.State == RequestState.InProgress) _memory.Forget(entry);
+        _changes.Writer.TryWrite(new SteppingDown(new CommandKey(id, recordedAt)));
+    }
+
+    /// <summary>
     /// Commits the admitted request's entry, its SMETS1 counter (E63) and its command (when it has one)
     /// before returning, so that what is acknowledged survives a crash, and so that no answer (I0, I99) is
     /// given for a request the database cannot record: a Non-Device request too waits for its entry.
@@ -321,17 +354,17 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     /// A shared store refused the claim: another node holds the Request ID in process (E55) or admitted a
     /// counter as high to the SMETS1 Device (E63). Nothing of the request is kept here.
     /// </exception>
-    public async ValueTask<string?> RecordAsync(RequestId id, AcceptedCommand? command, CancellationToken cancellationToken)
+    public async ValueTask<DeviceHolding> RecordAsync(RequestId id, AcceptedCommand? command, CancellationToken cancellationToken)
     {
         Smets1Counter? counter = _memory.TryGetLastSmets1Counter(id.Originator, id.Target, out var c) ? new Smets1Counter(id.Originator, id.Target, c) : null;
         LoggedRequest? entry = _memory.TryGetStored(id, out var e) ? e : null;
         // Across nodes, E55 and E63 hold only in the database: every admission there is a claim, waited for.
         RequestClaim? claim = _shared && entry is { } admitted ? new RequestClaim(admitted, counter is not null) : null;
-        if (entry is null && command is null && counter is null && claim is null) return null;
+        if (entry is null && command is null && counter is null && claim is null) return default;
         var recording = new Recording(id, claim is null ? entry : null, claim is null ? counter : null, command, claim);
         if (!_changes.Writer.TryWrite(recording))
             throw new RequestNotRecordedException($"Request {id} could not be recorded: the request log is closed.");
-        if (await recording.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false) is not { } refusal) return recording.DeviceOwner;
+        if (await recording.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false) is not { } refusal) return recording.Holding;
         _memory.Forget(entry!.Value);
         throw new RequestRefusedException(refusal.Code, refusal.Reason);
     }
@@ -356,6 +389,23 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
 
     /// <summary>Wakes the follower of handed commands when another node hands one over (PostgreSQL's NOTIFY), or null: it polls.</summary>
     public Inventory.IChangeSignal? HandedCommands { get; set; }
+
+    /// <summary>Wakes the takeover when another node stops gracefully and leaves its commands (PostgreSQL's NOTIFY), or null: it polls.</summary>
+    public Inventory.IChangeSignal? ReleasedCommands { get; set; }
+
+    /// <summary>How many idle Devices one rebalancing round moves to this node at most (one round every third of the lease).</summary>
+    public const int RebalanceStep = 100;
+
+    /// <summary>
+    /// Takes idle Devices from the live node that owns the most while this node owns fewer than its fair share
+    /// (<see cref="IRequestLogStore.RebalanceAsync"/>), at most <see cref="RebalanceStep"/> a round. Returns how many.
+    /// </summary>
+    public Task<int> RebalanceAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_shared) return Task.FromResult(0);
+        var now = _clock.GetUtcNow();
+        return _store.RebalanceAsync(Owner, now, now + Lease, RebalanceStep, cancellationToken);
+    }
 
     public void EndSequence(RequestId last)
     {
@@ -389,6 +439,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         var claims = new List<RequestClaim>();
         var handOvers = new List<CommandHandOver>();
         var endedElsewhere = new List<CommandEnding>();
+        var steppedDown = new List<CommandKey>();
         var flushed = new List<TaskCompletionSource>();
         void Drain()
         {
@@ -411,6 +462,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                         break;
                     case CommandHandOver h: handOvers.Add(h); break;
                     case EndingElsewhere e: endedElsewhere.Add(e.Ending); break;
+                    case SteppingDown d: steppedDown.Add(d.Command); break;
                     case TaskCompletionSource f: flushed.Add(f); break;
                 }
             }
@@ -419,7 +471,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         while (await _changes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             Drain();
-            if (requests.Count + counters.Count + commands.Count + finished.Count + claims.Count + handOvers.Count + endedElsewhere.Count > 0)
+            if (requests.Count + counters.Count + commands.Count + finished.Count + claims.Count + handOvers.Count + endedElsewhere.Count + steppedDown.Count > 0)
             {
                 var now = _clock.GetUtcNow();
                 // A failed write (the database busy or away) is retried until it succeeds, or until disposal gives up;
@@ -428,17 +480,20 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                 {
                     try
                     {
-                        var owners = _shared && commands.Count > 0 ? new Dictionary<Eui, string>() : null;
+                        var owners = _shared && commands.Count > 0 ? new Dictionary<Eui, DeviceFence>() : null;
                         var refused = await _store.WriteAsync(new RequestLogBatch([.. superseded, .. requests.Values], [.. counters.Values], commands, finished, Owner, now + Lease)
-                            { Claims = claims, HeldSince = now - _hold, Now = now, DeviceOwners = owners, HandOvers = handOvers, EndedElsewhere = endedElsewhere }).ConfigureAwait(false);
+                            {
+                                Claims = claims, HeldSince = now - _hold, Now = now, DeviceOwners = owners, HandOvers = handOvers, EndedElsewhere = endedElsewhere,
+                                SteppedDown = steppedDown,
+                            }).ConfigureAwait(false);
                         var refusals = refused.ToDictionary(x => x.Id);
                         foreach (var c in counters.Values) KeepDurable(c.Originator, c.Target, c.Counter);
                         foreach (var claim in claims)
                             if (claim.Smets1Target && !refusals.ContainsKey(claim.Entry.Id)) KeepDurable(claim.Entry.Id.Originator, claim.Entry.Id.Target, claim.Entry.Id.Counter);
                         foreach (var r in recordings)
                         {
-                            if (r.Command is { } recorded && owners is not null && owners.TryGetValue(recorded.RequestId.Target, out var deviceOwner) && deviceOwner != Owner)
-                                r.DeviceOwner = deviceOwner;
+                            if (r.Command is { } recorded && owners is not null && owners.TryGetValue(recorded.RequestId.Target, out var lease))
+                                r.Holding = lease.Owner == Owner ? new DeviceHolding(null, lease) : new DeviceHolding(lease.Owner, null);
                             r.Done.TrySetResult(r.Claim is { } claim && refusals.TryGetValue(claim.Entry.Id, out var refusal) ? refusal : null);
                         }
                         _health?.Succeeded(Component);
@@ -479,6 +534,7 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                 claims.Clear();
                 handOvers.Clear();
                 endedElsewhere.Clear();
+                steppedDown.Clear();
             }
             await RenewIfDueAsync().ConfigureAwait(false);
             await PruneIfDueAsync().ConfigureAwait(false);
@@ -553,6 +609,17 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         await _renewal.DisposeAsync().ConfigureAwait(false);
         _changes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        if (!_shared) return;
+        // A graceful stop: every ending is written, so what is left queued is unfinished. The other nodes take it, and the
+        // Devices, at once instead of when the lease runs out; one that fails here leaves them to the lease, as a crash does.
+        try
+        {
+            await _store.ReleaseAsync(Owner).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _health?.Failed(Component, e);
+        }
     }
 
     public override string ToString() => $"{_memory} (durable, {Pending} pending)";

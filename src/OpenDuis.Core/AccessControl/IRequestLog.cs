@@ -63,15 +63,25 @@ public interface IRequestLog
     /// <summary>
     /// Makes an admitted request durable before it is acknowledged (<see cref="Requests.RequestLease.RecordAsync"/>):
     /// its entry, its SMETS1 counter and its command. A log that does not outlive the process has nothing to do.
-    /// Returns the node that owns the command's Device when another node sharing the database does, else null.
+    /// Returns where the command is executed: by the node that owns its Device when another node sharing the
+    /// database does, else here under the Device's lease (no fence for a log of one node).
     /// </summary>
-    ValueTask<string?> RecordAsync(RequestId id, Requests.AcceptedCommand? command, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+    ValueTask<Requests.DeviceHolding> RecordAsync(RequestId id, Requests.AcceptedCommand? command, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(default(Requests.DeviceHolding));
 
     /// <summary>
     /// The command recorded at <paramref name="recordedAt"/> goes to <paramref name="owner"/>, the node that owns its
     /// Device, which executes it and ends its request: this node forgets the request. A log of one node has no other.
     /// </summary>
     void HandOver(RequestId id, DateTimeOffset recordedAt, string owner)
+    {
+    }
+
+    /// <summary>
+    /// This node was fenced off the command recorded at <paramref name="recordedAt"/> (another node took its Device):
+    /// it forgets the request and lets the command go to the Device's owner. A log of one node is never fenced.
+    /// </summary>
+    void StepDown(RequestId id, DateTimeOffset recordedAt)
     {
     }
 

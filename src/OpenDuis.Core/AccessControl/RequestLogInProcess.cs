@@ -17,14 +17,19 @@ public sealed class RequestLogInProcess(IRequestLog log) : IRequestsInProcess, I
     public RequestLease? TryBegin(RequestId id) =>
         log.TryGet(id, out var entry) && entry.State == RequestState.InProgress ? null : new RequestLease(id, this);
 
-    public RequestLease Resume(RequestId id, DateTimeOffset acceptedAt) => new(id, this, admitted: true, recordedAt: acceptedAt);
+    public RequestLease Resume(RequestId id, DateTimeOffset acceptedAt, DeviceFence? fence = null) => new(id, this, admitted: true, recordedAt: acceptedAt, fence);
 
-    ValueTask<string?> IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) =>
+    ValueTask<DeviceHolding> IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) =>
         log.RecordAsync(lease.Id, command, cancellationToken);
 
     void IRequestLeaseIssuer.HandOver(RequestLease lease)
     {
         if (lease.RecordedAt is { } at && lease.DeviceOwner is { } owner) log.HandOver(lease.Id, at, owner);
+    }
+
+    void IRequestLeaseIssuer.StepDown(RequestLease lease)
+    {
+        if (lease.RecordedAt is { } at) log.StepDown(lease.Id, at);
     }
 
     // A request refused before admission left no entry to end.

@@ -24,6 +24,8 @@ public sealed record AlertToRaise(DccAlertCode Code, DccAlertBody Body, Eui Reci
     public Eui? DeviceId { get; init; }
     /// <summary>A ResponseID counter fixed by the caller, so raising the same event twice writes the same message (else one is allotted).</summary>
     public ulong? ResponseCounter { get; init; }
+    /// <summary>Raised as the owner of a Device for a command taken under this lease: refused once another node took the Device (issue 22).</summary>
+    public Requests.DeviceFence? Fence { get; init; }
 }
 
 /// <summary>Where producers hand DCC Alerts: each is signed by the DSP and delivered to its recipient.</summary>
@@ -98,7 +100,7 @@ public sealed class OutboxDccAlertSink : IDccAlertSink
         var response = Compatible(alert, version, now, responseId) ?? VersionMismatch(alert, version, now, responseId);
         var body = response.ToSignedBytes(_dspKey);
         var orderingKey = alert.RequestId?.ToString() ?? responseId.ToString();
-        return new OutboxEntry(responseId.ToString(), alert.Recipient, orderingKey, OutboxKind.DccAlert, body);
+        return new OutboxEntry(responseId.ToString(), alert.Recipient, orderingKey, OutboxKind.DccAlert, body) { Fence = alert.Fence };
     }
 
     private DuisResponse? Compatible(AlertToRaise alert, DuisSchemaVersion version, DateTimeOffset now, RequestId responseId)

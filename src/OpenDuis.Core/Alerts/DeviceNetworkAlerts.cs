@@ -51,10 +51,10 @@ public sealed class DeviceNetworkAlerts(ISmiStore store, IDccAlertSink sink)
     /// DCC Scheduled timeouts.
     /// </summary>
     public async Task<AlertToRaise> CommandFailedAsync(DccAlertCode code, RequestId request, ResponseCode responseCode, DspScheduleId? schedule = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Requests.DeviceFence? fence = null)
     {
         var alert = new AlertToRaise(code, new CommandFailure(request, request.Target, schedule?.Value), request.Originator)
-            { ResponseCode = responseCode, RequestId = request, DeviceId = request.Target };
+            { ResponseCode = responseCode, RequestId = request, DeviceId = request.Target, Fence = fence };
         await sink.RaiseAsync([alert], cancellationToken);
         return alert;
     }
@@ -64,10 +64,10 @@ public sealed class DeviceNetworkAlerts(ISmiStore store, IDccAlertSink sink)
     /// for a validation error or notification, N56 with I0 for a prepayment UTRN (SRV 2.2).
     /// </summary>
     public async Task<AlertToRaise> S1SpAlertAsync(RequestId request, SignedS1SpAlert s1spAlert, bool utrn, DspScheduleId? schedule = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Requests.DeviceFence? fence = null)
     {
         var alert = new AlertToRaise(DccAlertCode.Parse(utrn ? "N56" : "N55"), new S1SpAlertDsp(s1spAlert, schedule?.Value), request.Originator)
-            { ResponseCode = utrn ? ResponseCode.I0 : ResponseCode.E62, RequestId = request, DeviceId = request.Target };
+            { ResponseCode = utrn ? ResponseCode.I0 : ResponseCode.E62, RequestId = request, DeviceId = request.Target, Fence = fence };
         await sink.RaiseAsync([alert], cancellationToken);
         return alert;
     }

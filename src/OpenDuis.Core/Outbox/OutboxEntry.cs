@@ -24,6 +24,12 @@ public sealed record OutboxEntry(string ResponseId, Eui Recipient, string Orderi
     /// </summary>
     public bool SkipIfStored { get; init; }
 
+    /// <summary>
+    /// Written as the owner of a Device under this lease (a database several nodes share): the write lands only while
+    /// the Device's lease still holds it, or the whole write is refused with <see cref="Requests.DeviceFencedException"/>.
+    /// </summary>
+    public Requests.DeviceFence? Fence { get; init; }
+
     public static OutboxEntry ForRequest(RequestId request, string responseId, OutboxKind kind, byte[] body) =>
         new(responseId, request.Originator, request.ToString(), kind, body);
 }

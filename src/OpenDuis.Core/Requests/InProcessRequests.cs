@@ -18,7 +18,7 @@ public interface IRequestsInProcess
     /// The lease of a request admitted before a restart whose command is executed again, accepted at
     /// <paramref name="acceptedAt"/> (the key its command was recorded under).
     /// </summary>
-    RequestLease Resume(RequestId id, DateTimeOffset acceptedAt);
+    RequestLease Resume(RequestId id, DateTimeOffset acceptedAt, DeviceFence? fence = null);
 }
 
 /// <summary>
@@ -39,10 +39,10 @@ public sealed class InProcessRequests(TimeProvider clock, TimeSpan deviceRequest
     /// <summary>Marks the request in process; null when a request with that ID still is (E55).</summary>
     public RequestLease? TryBegin(RequestId id) => TryReserve(id) ? new RequestLease(id, this) : null;
 
-    public RequestLease Resume(RequestId id, DateTimeOffset acceptedAt)
+    public RequestLease Resume(RequestId id, DateTimeOffset acceptedAt, DeviceFence? fence = null)
     {
         TryReserve(id);
-        return new RequestLease(id, this, admitted: true, recordedAt: acceptedAt);
+        return new RequestLease(id, this, admitted: true, recordedAt: acceptedAt, fence);
     }
 
     private bool TryReserve(RequestId id)
@@ -60,10 +60,12 @@ public sealed class InProcessRequests(TimeProvider clock, TimeSpan deviceRequest
     }
 
     // Nothing outlives the process here: there is nothing to record.
-    ValueTask<string?> IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+    ValueTask<DeviceHolding> IRequestLeaseIssuer.RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken) => ValueTask.FromResult(default(DeviceHolding));
 
-    // One process owns every Device: nothing is handed over.
+    // One process owns every Device: nothing is handed over, nor fenced.
     void IRequestLeaseIssuer.HandOver(RequestLease lease) => _until.TryRemove(lease.Id, out _);
+
+    void IRequestLeaseIssuer.StepDown(RequestLease lease) => _until.TryRemove(lease.Id, out _);
 
     void IRequestLeaseIssuer.End(RequestLease lease, AccessControl.RequestState? outcome) => _until.TryRemove(lease.Id, out _);
 

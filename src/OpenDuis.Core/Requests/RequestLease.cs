@@ -10,7 +10,11 @@ namespace OpenDuis.Core.Requests;
 /// accepted and, for a DCC Schedule's occurrence, the schedule. With the Request ID and the
 /// acceptance time it names the same Service Response on every execution (a stable ResponseID).
 /// </summary>
-public sealed record AcceptedCommand(RequestId RequestId, Eui Sender, DateTimeOffset AcceptedAt, byte[] RequestXml, DspScheduleId? Schedule = null);
+public sealed record AcceptedCommand(RequestId RequestId, Eui Sender, DateTimeOffset AcceptedAt, byte[] RequestXml, DspScheduleId? Schedule = null)
+{
+    /// <summary>The Device's lease it was taken under, on a database several nodes share (its owner writes only under it).</summary>
+    public DeviceFence? Fence { get; init; }
+}
 
 /// <summary>
 /// The request could not be recorded durably, so it must not be acknowledged: the User is answered
@@ -35,13 +39,19 @@ public sealed class RequestRefusedException(ResponseCode code, string message) :
 internal interface IRequestLeaseIssuer
 {
     /// <summary>
-    /// The admitted request's command (or, without one, its request-log entry) is made durable. Returns the
-    /// node that owns the command's Device when that is another node sharing the database, else null.
+    /// The admitted request's command (or, without one, its request-log entry) is made durable. Returns where the
+    /// command is executed: by another node sharing the database that owns its Device, or here under a fence.
     /// </summary>
-    ValueTask<string?> RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken);
+    ValueTask<DeviceHolding> RecordAsync(RequestLease lease, AcceptedCommand? command, CancellationToken cancellationToken);
 
     /// <summary>The recorded command goes to <see cref="RequestLease.DeviceOwner"/> to be executed and ended there.</summary>
     void HandOver(RequestLease lease);
+
+    /// <summary>
+    /// This node lost the command's Device (its write as owner was fenced off): the command is left to the node
+    /// that owns the Device now, and the request is not ended here.
+    /// </summary>
+    void StepDown(RequestLease lease);
 
     /// <summary>The request ended: <paramref name="outcome"/> null when it was refused before admission (nothing kept).</summary>
     void End(RequestLease lease, RequestState? outcome);
@@ -62,12 +72,13 @@ public sealed class RequestLease
     private int _ended;
     private volatile bool _admitted;
 
-    internal RequestLease(RequestId id, IRequestLeaseIssuer? issuer, bool admitted = false, DateTimeOffset? recordedAt = null)
+    internal RequestLease(RequestId id, IRequestLeaseIssuer? issuer, bool admitted = false, DateTimeOffset? recordedAt = null, DeviceFence? fence = null)
     {
         Id = id;
         _issuer = issuer;
         _admitted = admitted;
         RecordedAt = recordedAt;
+        Fence = fence;
     }
 
     /// <summary>A lease nothing tracks (a DCC Schedule's occurrence, a command built by hand): ending it changes nothing.</summary>
@@ -90,6 +101,12 @@ public sealed class RequestLease
     /// </summary>
     public string? DeviceOwner { get; private set; }
 
+    /// <summary>
+    /// The Device's lease this node executes the command under (a database several nodes share): every write it
+    /// makes as the Device's owner for the command carries it, and is refused once another node took the Device.
+    /// </summary>
+    public DeviceFence? Fence { get; private set; }
+
     /// <summary>The access-control pipeline admitted the request: from now on it ends by <see cref="Complete"/>.</summary>
     public void Admitted() => _admitted = true;
 
@@ -101,10 +118,11 @@ public sealed class RequestLease
     public async ValueTask RecordAsync(AcceptedCommand? command, CancellationToken cancellationToken = default)
     {
         if (_issuer is null) return;
-        var owner = await _issuer.RecordAsync(this, command, cancellationToken).ConfigureAwait(false);
+        var holding = await _issuer.RecordAsync(this, command, cancellationToken).ConfigureAwait(false);
         if (command is null) return;
         RecordedAt = command.AcceptedAt;
-        DeviceOwner = owner;
+        DeviceOwner = holding.OtherOwner;
+        Fence = holding.Fence;
     }
 
     /// <summary>
@@ -116,6 +134,16 @@ public sealed class RequestLease
     {
         if (DeviceOwner is null || Interlocked.Exchange(ref _ended, 1) != 0) return;
         _issuer?.HandOver(this);
+    }
+
+    /// <summary>
+    /// This node's write as the Device's owner was refused (<see cref="DeviceFencedException"/>): another node took the
+    /// Device, and the command with it, while this one stalled. The request is left to that node, not ended here.
+    /// </summary>
+    public void StepDown()
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0) return;
+        _issuer?.StepDown(this);
     }
 
     /// <summary>The request's processing ended: its answer, Service Response or failure alert is produced.</summary>

@@ -337,12 +337,31 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     private async Task FailAsync(DeviceCommand command, RuntimeFailure failure, CancellationToken cancellationToken)
     {
         var id = command.Request.RequestId;
-        var row = await RaiseFailureAsync(id, failure, command.Request.CommandVariant.TakesSignedPreCommand(), command.Schedule, command.Lease, cancellationToken);
-        LogFailed(_logger, id.ToString(), row.ResponseCode.ToString(), row.Clause);
+        if (await RaiseFailureAsync(id, failure, command.Request.CommandVariant.TakesSignedPreCommand(), command.Schedule, command.Lease, cancellationToken) is { } row)
+            LogFailed(_logger, id.ToString(), row.ResponseCode.ToString(), row.Clause);
     }
 
-    /// <summary>The CommandFailure DCC Alert for <paramref name="id"/> (DUIS 3.9.5) to its originator; then its request ends, failed.</summary>
-    private async Task<RuntimeFailureRow> RaiseFailureAsync(RequestId id, RuntimeFailure failure, bool critical, Core.Schedules.DspScheduleId? schedule,
+    /// <summary>
+    /// Writes a command's outcome as its Device's owner: when another node has taken the Device since this node took the
+    /// command (it stalled past its lease), nothing was written, and this node steps down for the command. False then.
+    /// </summary>
+    private async Task<bool> AsOwnerAsync(RequestLease lease, Func<Task> write)
+    {
+        try
+        {
+            await write();
+            return true;
+        }
+        catch (DeviceFencedException e)
+        {
+            lease.StepDown();
+            LogSteppedDown(_logger, lease.Id.ToString(), string.Join(", ", e.Devices));
+            return false;
+        }
+    }
+
+    /// <summary>The CommandFailure DCC Alert for <paramref name="id"/> (DUIS 3.9.5) to its originator; then its request ends, failed. Null when fenced off.</summary>
+    private async Task<RuntimeFailureRow?> RaiseFailureAsync(RequestId id, RuntimeFailure failure, bool critical, Core.Schedules.DspScheduleId? schedule,
         RequestLease lease, CancellationToken cancellationToken)
     {
         var row = RuntimeFailures.Of(failure);
@@ -352,7 +371,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             var device = await _inventory.FindDeviceAsync(id.Target, cancellationToken);
             code = DccAlertCatalogue.CommandFailureCode(RuntimeFailures.KindFor(failure, device?.Type, device?.Generation, critical));
         }
-        await _networkAlerts.CommandFailedAsync(code, id, row.ResponseCode, schedule, cancellationToken);
+        if (!await AsOwnerAsync(lease, () => _networkAlerts.CommandFailedAsync(code, id, row.ResponseCode, schedule, cancellationToken, lease.Fence))) return null;
         Remember(id, failure);
         lease.Complete(succeeded: false);
         return row;
@@ -367,8 +386,8 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     public async ValueTask FailUnreadableAsync(RequestId id, Core.Schedules.DspScheduleId? schedule, RequestLease lease, string reason,
         CancellationToken cancellationToken = default)
     {
-        var row = await RaiseFailureAsync(id, RuntimeFailure.Unreachable, critical: false, schedule, lease, cancellationToken);
-        LogUnreadable(_logger, id.ToString(), reason, row.ResponseCode.ToString());
+        if (await RaiseFailureAsync(id, RuntimeFailure.Unreachable, critical: false, schedule, lease, cancellationToken) is { } row)
+            LogUnreadable(_logger, id.ToString(), reason, row.ResponseCode.ToString());
     }
 
     private void Remember(RequestId id, RuntimeFailure failure)
@@ -384,10 +403,10 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     private async Task CosPartyFailedAsync(DeviceCommand command, ResponseCode code, CancellationToken cancellationToken)
     {
         var id = command.Request.RequestId;
-        await _alerts.RaiseAsync([new AlertToRaise(DccAlertCode.Parse("N27"), ChangeOfSupplier.ForRequest(id), command.Sender)
-        {
-            ResponseCode = code, RequestId = id, DeviceId = id.Target,
-        }], cancellationToken);
+        if (!await AsOwnerAsync(command.Lease, () => _alerts.RaiseAsync([new AlertToRaise(DccAlertCode.Parse("N27"), ChangeOfSupplier.ForRequest(id), command.Sender)
+            {
+                ResponseCode = code, RequestId = id, DeviceId = id.Target, Fence = command.Lease.Fence,
+            }], cancellationToken))) return;
         Remember(id, RuntimeFailure.PreviousFailed);
         command.Lease.Complete(succeeded: false);
         LogFailed(_logger, id.ToString(), code.ToString(), "DUIS 3.5.10 Table 1: CoS Party failure");
@@ -397,7 +416,8 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     private async Task S1SpAlertAsync(DeviceCommand command, S1SpAlert alert, bool succeeded, CancellationToken cancellationToken)
     {
         var id = command.Request.RequestId;
-        await _networkAlerts.S1SpAlertAsync(id, alert.Sign(_s1spKey, command.Request.SchemaVersion), utrn: alert.Utrn is not null, command.Schedule, cancellationToken);
+        if (!await AsOwnerAsync(command.Lease, () => _networkAlerts.S1SpAlertAsync(id, alert.Sign(_s1spKey, command.Request.SchemaVersion), utrn: alert.Utrn is not null,
+                command.Schedule, cancellationToken, command.Lease.Fence))) return;
         if (!succeeded) Remember(id, RuntimeFailure.PreviousFailed);
         command.Lease.Complete(succeeded);
     }
@@ -442,6 +462,9 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The command of request {RequestId}, acknowledged before the restart, cannot be read back from the database ({Reason}): it is not executed and ends in its CommandFailure DCC Alert ({ResponseCode})")]
     private static partial void LogUnreadable(ILogger logger, string requestId, string reason, string responseCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device request {RequestId}: another node took Device {Devices} while this node stalled past its lease; its outcome is not written here, the command is left to that node")]
+    private static partial void LogSteppedDown(ILogger logger, string requestId, string devices);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device request {RequestId} failed with {ResponseCode} ({Clause})")]
     private static partial void LogFailed(ILogger logger, string requestId, string responseCode, string clause);

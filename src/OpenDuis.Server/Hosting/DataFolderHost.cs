@@ -27,6 +27,7 @@ public sealed class DataFolderHost : IAsyncDisposable
     private readonly NpgsqlDataSource? _postgres;
     private Storage.Notifications.PostgresNotifications? _notifications;
     private Storage.Notifications.PostgresNotifications? _handed;
+    private Storage.Notifications.PostgresNotifications? _released;
 
     public DataFolder Folder { get; }
 
@@ -136,8 +137,11 @@ public sealed class DataFolderHost : IAsyncDisposable
         // Another node hands this one the commands of the Devices it owns, and NOTIFYs at commit: they are taken at once.
         var handed = postgres is null ? null : new Storage.Notifications.PostgresNotifications(postgres, Storage.Notifications.PostgresNotifications.CommandChannel);
         log.HandedCommands = handed;
+        // A node stopping gracefully (or fenced off) leaves its commands and NOTIFYs: they are taken over at once.
+        var released = postgres is null ? null : new Storage.Notifications.PostgresNotifications(postgres, Storage.Notifications.PostgresNotifications.ReleaseChannel);
+        log.ReleasedCommands = released;
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(keys, clock), cache);
-        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications, _handed = handed };
+        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications, _handed = handed, _released = released };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -157,6 +161,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         await Schedules.DisposeAsync();
         if (_notifications is not null) await _notifications.DisposeAsync();
         if (_handed is not null) await _handed.DisposeAsync();
+        if (_released is not null) await _released.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
     }
 }

@@ -72,21 +72,30 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog? durable
         }
     }
 
+    /// <summary>
+    /// Every third of the lease, or at once when another node leaves its commands (it stopped gracefully, or was fenced
+    /// off them): takes over what is left, then, on a shared database, takes idle Devices towards this node's fair share.
+    /// </summary>
     private async Task TakeOverAsync()
     {
         var log = durable!;
-        using var timer = new PeriodicTimer(log.Lease / 3, clock ?? TimeProvider.System);
+        var time = clock ?? TimeProvider.System;
         try
         {
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            while (!_stopping.IsCancellationRequested)
             {
+                if (log.ReleasedCommands is { IsListening: true } released) await released.WaitAsync(log.Lease / 3, _stopping.Token);
+                else await Task.Delay(log.Lease / 3, time, _stopping.Token);
                 try
                 {
                     await ResumeUnresumedAsync(_stopping.Token);
                     var commands = await log.ClaimCommandsAsync(cancellationToken: _stopping.Token, ownToo: false);
-                    if (commands.Count == 0) continue;
-                    await ResumeAsync(commands, _stopping.Token);
-                    LogTakenOver(logger, commands.Count);
+                    if (commands.Count > 0)
+                    {
+                        await ResumeAsync(commands, _stopping.Token);
+                        LogTakenOver(logger, commands.Count);
+                    }
+                    if (await log.RebalanceAsync(_stopping.Token) is > 0 and var moved) LogRebalanced(logger, moved);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -126,7 +135,7 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog? durable
 
     private async Task ResumeAsync(AcceptedCommand kept, CancellationToken cancellationToken)
     {
-        var lease = inProcess.Resume(kept.RequestId, kept.AcceptedAt);
+        var lease = inProcess.Resume(kept.RequestId, kept.AcceptedAt, kept.Fence);
         DuisRequest request;
         try
         {
@@ -158,8 +167,11 @@ internal sealed partial class AcceptedCommandRecovery(DurableRequestLog? durable
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} device command(s) acknowledged before the restart and not yet answered were taken back to be executed")]
     private static partial void LogResumed(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} device command(s) of a node whose lease ran out (it stopped or died) were taken over to be executed here")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} device command(s) of a node that stopped, died or was fenced off were taken over to be executed here")]
     private static partial void LogTakenOver(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} idle Device(s) moved here from the node owning the most, towards this node's fair share")]
+    private static partial void LogRebalanced(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The device commands other nodes handed to this one (it owns their Devices) could not be taken ({Reason}); tried again shortly")]
     private static partial void LogHandedFailed(ILogger logger, string reason);

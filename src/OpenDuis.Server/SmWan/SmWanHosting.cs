@@ -100,7 +100,14 @@ public static class SmWanHosting
             return Task.CompletedTask;
         }
 
-        public async Task StopAsync(CancellationToken cancellationToken) => await network.DisposeAsync();
+        /// <summary>How long before a graceful stop a device about to answer is waited for (later ones go to the node that takes them over).</summary>
+        public static readonly TimeSpan Drain = TimeSpan.FromSeconds(3);
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await network.DrainAsync(Drain, cancellationToken);
+            await network.DisposeAsync();
+        }
     }
 
     /// <summary>Stops the execution layer's timeline with the server.</summary>

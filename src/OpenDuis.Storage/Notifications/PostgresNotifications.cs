@@ -19,6 +19,12 @@ public sealed class PostgresNotifications : IChangeSignal, IAsyncDisposable
     /// <summary>The channel a node notifies when it hands a command to the node that owns its Device (migration 0026), with the schema as payload.</summary>
     public const string CommandChannel = "openduis_device_commands";
 
+    /// <summary>
+    /// The channel a node notifies when it leaves commands to the others before their lease runs out (it stops
+    /// gracefully, or was fenced off them), with the schema as payload: the others take them over at once.
+    /// </summary>
+    public const string ReleaseChannel = "openduis_device_commands_released";
+
     private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(1);
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _channel;

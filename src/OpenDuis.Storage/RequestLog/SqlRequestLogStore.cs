@@ -135,10 +135,21 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         if (IsShared && batch.HandOvers.Count > 0)
             await HandOverAsync(c, tx, batch.Owner, batch.HandOvers.Select(h => (h.Command, h.To)).ToList(), batch.LeaseUntil, cancellationToken).ConfigureAwait(false);
         if (batch.FinishedCommands.Count > 0)
+            // On a shared store only the command's owner drops it: a node that stalled past its lease must not drop a command
+            // another node took over and still executes.
             await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM device_commands WHERE request_id = @RequestId AND accepted_us = @AcceptedUs",
-                batch.FinishedCommands.Select(k => new { RequestId = k.RequestId.ToString(), AcceptedUs = Db.Micros(k.AcceptedAt) }),
+                "DELETE FROM device_commands WHERE request_id = @RequestId AND accepted_us = @AcceptedUs" + (IsShared ? " AND owner = @Owner" : ""),
+                batch.FinishedCommands.Select(k => new { RequestId = k.RequestId.ToString(), AcceptedUs = Db.Micros(k.AcceptedAt), batch.Owner }),
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (IsShared && batch.SteppedDown.Count > 0)
+        {
+            // Fenced off: the command, if still this node's, is left with an expired lease to whichever node owns its Device now.
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE device_commands SET lease_until_us = 0, handed = FALSE WHERE request_id = @RequestId AND accepted_us = @AcceptedUs AND owner = @Owner",
+                batch.SteppedDown.Select(k => new { RequestId = k.RequestId.ToString(), AcceptedUs = Db.Micros(k.AcceptedAt), batch.Owner }),
+                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await NotifyAsync(c, tx, Notifications.PostgresNotifications.ReleaseChannel, cancellationToken).ConfigureAwait(false);
+        }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return refused;
     }
@@ -148,19 +159,27 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     /// <paramref name="owner"/>'s until <paramref name="until"/>, and one it owns already has its lease renewed. Rows are
     /// taken in Device order, as every writer of device_leases takes them, so two nodes' transactions cannot deadlock.
     /// </summary>
-    private static async Task<Dictionary<Eui, string>> ClaimDevicesAsync(DbConnection c, DbTransaction tx, string owner, IEnumerable<Eui> devices,
+    /// <para>
+    /// A new owner gives the lease a new epoch (a fresh row takes one by default, a changed owner the one its proposed row
+    /// took); renewing one's own lease keeps it, so this node's commands in flight stay under the epoch they were taken in.
+    /// </para>
+    private static async Task<Dictionary<Eui, DeviceFence>> ClaimDevicesAsync(DbConnection c, DbTransaction tx, string owner, IEnumerable<Eui> devices,
         DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
     {
         var ids = devices.Select(d => d.ToString()).Distinct().ToArray();
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO device_leases (device_id, owner, lease_until_us) SELECT d, @Owner, @Until FROM unnest(@Devices) AS d ORDER BY d " +
-            "ON CONFLICT (device_id) DO UPDATE SET owner = excluded.owner, lease_until_us = excluded.lease_until_us " +
+            "ON CONFLICT (device_id) DO UPDATE SET owner = excluded.owner, lease_until_us = excluded.lease_until_us, " +
+            "epoch = CASE WHEN device_leases.owner = excluded.owner THEN device_leases.epoch ELSE excluded.epoch END " +
             "WHERE device_leases.owner = excluded.owner OR device_leases.lease_until_us < @Now",
             new { Owner = owner, Until = Db.Micros(until), Now = Db.Micros(now), Devices = ids }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var rows = await c.QueryAsync<(string Device, string Owner)>(new CommandDefinition(
-            "SELECT device_id, owner FROM device_leases WHERE device_id = ANY(@Devices)", new { Devices = ids }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.ToDictionary(r => Eui.Parse(r.Device), r => r.Owner);
+        var rows = await c.QueryAsync<(string Device, string Owner, long Epoch)>(new CommandDefinition(
+            "SELECT device_id, owner, epoch FROM device_leases WHERE device_id = ANY(@Devices)", new { Devices = ids }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.ToDictionary(r => Eui.Parse(r.Device), r => new DeviceFence(Eui.Parse(r.Device), r.Owner, r.Epoch));
     }
+
+    private static Task NotifyAsync(DbConnection c, DbTransaction tx, string channel, CancellationToken cancellationToken) =>
+        c.ExecuteAsync(new CommandDefinition($"SELECT pg_notify('{channel}', current_schema())", transaction: tx, cancellationToken: cancellationToken));
 
     /// <summary>
     /// Gives queued commands to the nodes that own their Devices (a shared store), with their requests' rows (the
@@ -181,8 +200,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         await c.ExecuteAsync(new CommandDefinition(
             $"UPDATE request_log SET owner = @To WHERE request_id = @RequestId AND owner = @From AND state = '{nameof(RequestState.InProgress)}'",
             rows, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition($"SELECT pg_notify('{Notifications.PostgresNotifications.CommandChannel}', current_schema())",
-            transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await NotifyAsync(c, tx, Notifications.PostgresNotifications.CommandChannel, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -311,30 +329,42 @@ public abstract class SqlRequestLogStore : IRequestLogStore
             $"ORDER BY accepted_us LIMIT @Limit{ClaimLock}) " +
             "RETURNING request_id AS RequestId, accepted_us AS AcceptedUs, sender AS Sender, schedule_id AS ScheduleId, request_xml AS RequestXml",
             new { Owner = owner, Until = Db.Micros(leaseUntil), Now = Db.Micros(now), Limit = (long)limit }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        IReadOnlyList<AcceptedCommand> taken;
         if (IsShared)
         {
-            if (rows.Count > 0)
-            {
-                // The node that takes a command over ends its request, so it takes the request's row too.
-                await c.ExecuteAsync(new CommandDefinition(
-                    $"UPDATE request_log SET owner = @Owner WHERE request_id = @RequestId AND state = '{nameof(RequestState.InProgress)}'",
-                    rows.Select(r => new { Owner = owner, r.RequestId }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                // With their Devices: a Device another live node owns meanwhile gets its commands handed to that node.
-                var owners = await ClaimDevicesAsync(c, tx, owner, rows.Select(r => r.Target), now, leaseUntil, cancellationToken).ConfigureAwait(false);
-                var elsewhere = rows.Where(r => owners.TryGetValue(r.Target, out var o) && o != owner).ToList();
-                if (elsewhere.Count > 0)
-                    await HandOverAsync(c, tx, owner, [.. elsewhere.Select(r => (new CommandKey(r.ToCommand().RequestId, Db.Time(r.AcceptedUs)), owners[r.Target]))],
-                        leaseUntil, cancellationToken).ConfigureAwait(false);
-                rows = [.. rows.Except(elsewhere)];
-            }
-            // A dead node's Devices with nothing queued move too, so the lease table says who holds each Device.
+            taken = await WithDevicesAsync(c, tx, owner, rows, now, leaseUntil, cancellationToken).ConfigureAwait(false);
+            // A dead node's Devices with nothing queued move too, so the lease table says who holds each Device; one whose
+            // command is still leased to a live node stays (its Device lease alone ran out, a renewal that failed).
             await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE device_leases SET owner = @Owner, lease_until_us = @Until WHERE device_id IN (" +
-                "SELECT device_id FROM device_leases WHERE lease_until_us < @Now ORDER BY device_id LIMIT 1000 FOR UPDATE SKIP LOCKED)",
+                "UPDATE device_leases SET owner = @Owner, lease_until_us = @Until, epoch = nextval('device_lease_epochs') WHERE device_id IN (" +
+                "SELECT l.device_id FROM device_leases l WHERE l.lease_until_us < @Now " +
+                "AND NOT EXISTS (SELECT 1 FROM device_commands q WHERE q.device_id = l.device_id AND q.lease_until_us >= @Now) " +
+                "ORDER BY l.device_id LIMIT 1000 FOR UPDATE SKIP LOCKED)",
                 new { Owner = owner, Until = Db.Micros(leaseUntil), Now = Db.Micros(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
+        else taken = [.. rows.Select(r => r.ToCommand())];
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.OrderBy(r => r.AcceptedUs).ThenBy(r => r.RequestId, StringComparer.Ordinal).Select(r => r.ToCommand())];
+        return [.. taken.OrderBy(k => k.AcceptedAt).ThenBy(k => k.RequestId.ToString(), StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Commands a node has just taken (a shared store) go with their Devices: it takes their requests' rows (it ends
+    /// them now) and their Devices' leases, and executes each under its Device's epoch; a Device another live node
+    /// owns gets its commands handed to that node instead.
+    /// </summary>
+    private static async Task<IReadOnlyList<AcceptedCommand>> WithDevicesAsync(DbConnection c, DbTransaction tx, string owner, List<CommandRow> rows,
+        DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0) return [];
+        await c.ExecuteAsync(new CommandDefinition(
+            $"UPDATE request_log SET owner = @Owner WHERE request_id = @RequestId AND state = '{nameof(RequestState.InProgress)}'",
+            rows.Select(r => new { Owner = owner, r.RequestId }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var leases = await ClaimDevicesAsync(c, tx, owner, rows.Select(r => r.Target), now, leaseUntil, cancellationToken).ConfigureAwait(false);
+        var elsewhere = rows.Where(r => leases.TryGetValue(r.Target, out var l) && l.Owner != owner).ToList();
+        if (elsewhere.Count > 0)
+            await HandOverAsync(c, tx, owner, [.. elsewhere.Select(r => (new CommandKey(r.ToCommand().RequestId, Db.Time(r.AcceptedUs)), leases[r.Target].Owner))],
+                leaseUntil, cancellationToken).ConfigureAwait(false);
+        return [.. rows.Except(elsewhere).Select(r => r.ToCommand() with { Fence = leases.TryGetValue(r.Target, out var l) ? l : null })];
     }
 
     public async Task<LoggedRequest?> FindAsync(RequestId id, CancellationToken cancellationToken = default)
@@ -369,11 +399,68 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     {
         if (!IsShared) return [];
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await c.QueryAsync<CommandRow>(new CommandDefinition(
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = (await c.QueryAsync<CommandRow>(new CommandDefinition(
             "UPDATE device_commands SET handed = FALSE, lease_until_us = @Until WHERE owner = @Owner AND handed " +
             "RETURNING request_id AS RequestId, accepted_us AS AcceptedUs, sender AS Sender, schedule_id AS ScheduleId, request_xml AS RequestXml",
-            new { Owner = owner, Until = Db.Micros(leaseUntil) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.OrderBy(r => r.AcceptedUs).ThenBy(r => r.RequestId, StringComparer.Ordinal).Select(r => r.ToCommand())];
+            new { Owner = owner, Until = Db.Micros(leaseUntil) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        // Under their Devices' epochs; a Device that moved on since it was handed here gets its commands handed on.
+        var taken = await WithDevicesAsync(c, tx, owner, rows, DateTimeOffset.UtcNow, leaseUntil, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return [.. taken.OrderBy(k => k.AcceptedAt).ThenBy(k => k.RequestId.ToString(), StringComparer.Ordinal)];
+    }
+
+    public async Task<int> ReleaseAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        if (!IsShared) return 0;
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The commands keep their owner until taken (only the taker takes their rows), with a lease that has run out.
+        var left = await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE device_commands SET lease_until_us = 0, handed = FALSE WHERE owner = @Owner", new { Owner = owner }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // The leases go: the next node to queue a command for an idle Device takes it (with a new epoch from the sequence),
+        // so the Devices spread over the nodes that serve them instead of all going to the first taker.
+        await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM device_leases WHERE device_id IN (SELECT device_id FROM device_leases WHERE owner = @Owner ORDER BY device_id FOR UPDATE)",
+            new { Owner = owner }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // No longer a live node for the others' fair share.
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM storage_heartbeat WHERE node = @Owner", new { Owner = owner }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await NotifyAsync(c, tx, Notifications.PostgresNotifications.ReleaseChannel, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return left;
+    }
+
+    public async Task<int> RebalanceAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken = default)
+    {
+        if (!IsShared) return 0;
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var nowUs = Db.Micros(now);
+        var counts = (await c.QueryAsync<(string Owner, long Devices)>(new CommandDefinition(
+            "SELECT owner, count(*) FROM device_leases WHERE lease_until_us >= @Now GROUP BY owner", new { Now = nowUs },
+            cancellationToken: cancellationToken)).ConfigureAwait(false)).ToDictionary(r => r.Owner, r => r.Devices);
+        // Live nodes: those holding leases, those whose storage probe wrote within the lease (a node that owns nothing yet), and this one.
+        var live = (await c.QueryAsync<string>(new CommandDefinition(
+            "SELECT node FROM storage_heartbeat WHERE beat_us >= @Since", new { Since = nowUs - (Db.Micros(leaseUntil) - nowUs) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false)).Concat(counts.Keys).Append(owner).Distinct().Count();
+        // The fair share, rounded up: a node below it takes from the node that owns the most, when that one owns at least two
+        // more, and at most half the difference, so that no Device moves back and forth between two nodes.
+        var share = (counts.Values.Sum() + live - 1) / live;
+        var mine = counts.GetValueOrDefault(owner);
+        if (mine >= share || counts.Count == 0) return 0;
+        var (from, theirs) = counts.MaxBy(k => k.Value);
+        var moves = (int)Math.Min(Math.Min(share - mine, (theirs - mine) / 2), limit);
+        if (from == owner || moves <= 0) return 0;
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Idle Devices only: none with a command queued, handed or in flight. A command being recorded for one at this moment
+        // waits on the row's lock and then finds it owned here, so it is handed over like any other (ClaimDevicesAsync).
+        var moved = await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE device_leases SET owner = @Owner, lease_until_us = @Until, epoch = nextval('device_lease_epochs') WHERE device_id IN (" +
+            "SELECT l.device_id FROM device_leases l WHERE l.owner = @From AND l.lease_until_us >= @Now " +
+            "AND NOT EXISTS (SELECT 1 FROM device_commands q WHERE q.device_id = l.device_id) " +
+            "ORDER BY l.device_id LIMIT @Moves FOR UPDATE SKIP LOCKED)",
+            new { Owner = owner, From = from, Until = Db.Micros(leaseUntil), Now = nowUs, Moves = (long)moves }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return moved;
     }
 
     private sealed class CommandRow
