@@ -138,11 +138,12 @@ public sealed class NodeOwnershipTests
         }
 
         // Awake, its devices' answers are long due: it tries to write them as owner, is refused, and steps down.
-        Assert.True(await cluster.EventuallyAsync(() => Task.FromResult(cluster.Cli.OutputOf(stalled.Process).Contains("stalled past its lease", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(20)), $"{victim} never stepped down:\n{cluster.Log(stalled.Process)}");
+        var steppedDown = await cluster.EventuallyAsync(() => Task.FromResult(cluster.Cli.OutputOf(stalled.Process).Contains("stalled past its lease", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(20));
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
         var twoWays = cluster.AnsweredTwoWays();
         Assert.True(twoWays.Count == 0, $"{twoWays.Count} requests answered two different ways after {victim} woke, e.g. {twoWays.FirstOrDefault()}\n{cluster.Log(stalled.Process)}");
+        Assert.True(steppedDown, $"{victim} never stepped down:\n{cluster.Log(stalled.Process)}");
         // One message per request in the outbox: no late write landed beside the survivor's.
         Assert.Equal(0, await cluster.QueryAsync<long>("SELECT count(*) FROM (SELECT ordering_key FROM outbox GROUP BY ordering_key HAVING count(*) > 1) d"));
         Assert.True(await cluster.EventuallyAsync(async () => await cluster.QueryAsync<long>(
