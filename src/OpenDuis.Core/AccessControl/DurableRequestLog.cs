@@ -115,9 +115,11 @@ public interface IRequestLogStore
 
     /// <summary>
     /// Takes the commands other nodes handed to <paramref name="owner"/> (it owns their Devices), oldest first,
-    /// leased to it until <paramref name="leaseUntil"/>. Only a store several nodes share has any.
+    /// leased to it until <paramref name="leaseUntil"/>, with their Devices as of <paramref name="now"/> (default: the
+    /// system clock). Only a store several nodes share has any.
     /// </summary>
-    Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default) =>
+    Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default,
+        DateTimeOffset? now = null) =>
         Task.FromResult<IReadOnlyList<AcceptedCommand>>([]);
 
     /// <summary>
@@ -381,8 +383,11 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
     }
 
     /// <summary>Takes the commands other nodes handed to this one (it owns their Devices): each is to be executed, then completed.</summary>
-    public Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(CancellationToken cancellationToken = default) =>
-        _store.ClaimHandedCommandsAsync(Owner, _clock.GetUtcNow() + Lease, cancellationToken);
+    public Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _clock.GetUtcNow();
+        return _store.ClaimHandedCommandsAsync(Owner, now + Lease, cancellationToken, now);
+    }
 
     /// <summary>Whether the store is shared by several nodes, so that Devices have owners and commands are handed over.</summary>
     public bool IsShared => _shared;

@@ -395,7 +395,8 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                 new { Owner = owner, Until = Db.Micros(leaseUntil) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<AcceptedCommand>> ClaimHandedCommandsAsync(string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default,
+        DateTimeOffset? now = null)
     {
         if (!IsShared) return [];
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -405,7 +406,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
             "RETURNING request_id AS RequestId, accepted_us AS AcceptedUs, sender AS Sender, schedule_id AS ScheduleId, request_xml AS RequestXml",
             new { Owner = owner, Until = Db.Micros(leaseUntil) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
         // Under their Devices' epochs; a Device that moved on since it was handed here gets its commands handed on.
-        var taken = await WithDevicesAsync(c, tx, owner, rows, DateTimeOffset.UtcNow, leaseUntil, cancellationToken).ConfigureAwait(false);
+        var taken = await WithDevicesAsync(c, tx, owner, rows, now ?? DateTimeOffset.UtcNow, leaseUntil, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return [.. taken.OrderBy(k => k.AcceptedAt).ThenBy(k => k.RequestId.ToString(), StringComparer.Ordinal)];
     }

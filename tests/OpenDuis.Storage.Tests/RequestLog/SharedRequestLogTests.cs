@@ -153,7 +153,7 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     private static AcceptedCommand Command(LoggedRequest entry) => new(entry.Id, Supplier, entry.Received, "<Request/>"u8.ToArray());
 
     /// <summary>A batch that claims and queues <paramref name="entries"/>' commands as <paramref name="owner"/> at <paramref name="now"/>, filling <paramref name="owners"/>.</summary>
-    private static RequestLogBatch Queue(string owner, DateTimeOffset now, Dictionary<Eui, string> owners, params LoggedRequest[] entries) =>
+    private static RequestLogBatch Queue(string owner, DateTimeOffset now, Dictionary<Eui, DeviceFence> owners, params LoggedRequest[] entries) =>
         new([], [], [.. entries.Select(Command)], [], owner, now + TimeSpan.FromSeconds(30))
             { Claims = [.. entries.Select(e => new RequestClaim(e, false))], HeldSince = now - Hold, Now = now, DeviceOwners = owners };
 
@@ -172,12 +172,14 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
         // Node a queues the first command for the ESME: the Device is a's.
         var first = Entry(800, Esme);
         Assert.True(a.TryAdmit(first, smets1Target: false));
-        Assert.Null(await a.RecordAsync(first.Id, Command(first), Ct));
+        var holding = await a.RecordAsync(first.Id, Command(first), Ct);
+        Assert.Null(holding.OtherOwner);
+        Assert.Equal("node-a", holding.Fence?.Owner);
 
         // Node b admits the next one: a owns the Device, so b hands the command over and forgets the request.
         var second = Entry(801, Esme);
         Assert.True(b.TryAdmit(second, smets1Target: false));
-        Assert.Equal("node-a", await b.RecordAsync(second.Id, Command(second), Ct));
+        Assert.Equal(new DeviceHolding("node-a", null), await b.RecordAsync(second.Id, Command(second), Ct));
         b.HandOver(second.Id, second.Received, "node-a");
         await b.FlushAsync(Ct);
         Assert.False(b.TryGet(second.Id, out _));
@@ -199,22 +201,22 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     public async Task A_dead_nodes_Devices_move_with_its_commands_and_a_command_whose_Device_another_node_took_meanwhile_goes_to_that_node()
     {
         var (a, b, c) = (await NodeAsync(), await NodeAsync(), await NodeAsync());
-        var owners = new Dictionary<Eui, string>();
+        var owners = new Dictionary<Eui, DeviceFence>();
         var onEsme = Entry(900, Esme);
         var onOther = Entry(901, OtherEsme);
         Assert.Empty(await a.WriteAsync(Queue("node-a", Now, owners, onEsme, onOther), Ct));
-        Assert.Equal("node-a", owners[Esme]);
-        Assert.Equal("node-a", owners[OtherEsme]);
+        Assert.Equal("node-a", owners[Esme].Owner);
+        Assert.Equal("node-a", owners[OtherEsme].Owner);
 
         // Node a died. Once its lease ran out node c queues a new command for the ESME: the Device is c's now.
         var later = Now + TimeSpan.FromSeconds(31);
         owners.Clear();
         Assert.Empty(await c.WriteAsync(Queue("node-c", later, owners, Entry(902, Esme, later)), Ct));
-        Assert.Equal("node-c", owners[Esme]);
+        Assert.Equal("node-c", owners[Esme].Owner);
 
         // Node b takes a's commands over: the other ESME's with its Device; the ESME's goes to node c, its live owner.
         Assert.Equal(onOther.Id, Assert.Single(await b.ClaimCommandsAsync("node-b", later, later + TimeSpan.FromSeconds(30), 10, Ct, ownToo: false)).RequestId);
-        Assert.Equal(onEsme.Id, Assert.Single(await c.ClaimHandedCommandsAsync("node-c", later + TimeSpan.FromSeconds(30), Ct)).RequestId);
+        Assert.Equal(onEsme.Id, Assert.Single(await c.ClaimHandedCommandsAsync("node-c", later + TimeSpan.FromSeconds(30), Ct, later)).RequestId);
         Assert.Equal(new Dictionary<string, string> { [Esme.ToString()] = "node-c", [OtherEsme.ToString()] = "node-b" }, await DeviceOwnersAsync());
     }
 
@@ -284,5 +286,80 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
         var higher = Entry(ulong.MaxValue - 4, Smets1Esme);
         Assert.True(b.TryAdmit(higher, smets1Target: true));
         await b.RecordAsync(higher.Id, null, Ct);
+    }
+
+    private async Task<Storage.Outbox.PostgresOutboxStore> OutboxAsync()
+    {
+        var pool = NpgsqlDataSource.Create(_scoped!);
+        _pools.Add(pool);
+        return await Storage.Outbox.PostgresOutboxStore.OpenAsync(pool, TimeProvider.System, Ct);
+    }
+
+    private static Core.Outbox.OutboxEntry Response(LoggedRequest entry, DeviceFence fence) =>
+        new($"{entry.Id}@1", Supplier, entry.Id.ToString(), Core.Outbox.OutboxKind.ServiceResponse, "<Response/>"u8.ToArray()) { Fence = fence };
+
+    private async Task<long> CountAsync(string sql, object? parameters = null)
+    {
+        await using var c = new NpgsqlConnection(_scoped);
+        return await c.ExecuteScalarAsync<long>(sql, parameters);
+    }
+
+    [Fact]
+    public async Task A_takeover_gives_the_Device_a_new_epoch_and_the_old_owners_late_writes_are_refused_in_their_own_transaction()
+    {
+        var (a, b) = (await NodeAsync(), await NodeAsync());
+        var outbox = await OutboxAsync();
+        var owners = new Dictionary<Eui, DeviceFence>();
+        var first = Entry(1000, Esme);
+        Assert.Empty(await a.WriteAsync(Queue("node-a", Now, owners, first), Ct));
+        var aFence = owners[Esme];
+        // Renewing its own lease, or queueing more for the Device, keeps the epoch its commands in flight were taken under.
+        await a.RenewCommandsAsync("node-a", Now + TimeSpan.FromSeconds(30), Ct);
+        owners.Clear();
+        Assert.Empty(await a.WriteAsync(Queue("node-a", Now + TimeSpan.FromSeconds(10), owners, Entry(1001, Esme, Now + TimeSpan.FromSeconds(10))), Ct));
+        Assert.Equal(aFence, owners[Esme]);
+
+        // Node a stalls past its lease; node b takes its commands and the Device under a new epoch.
+        var later = Now + TimeSpan.FromSeconds(61);
+        var taken = await b.ClaimCommandsAsync("node-b", later, later + TimeSpan.FromSeconds(30), 10, Ct, ownToo: false);
+        Assert.Equal(2, taken.Count);
+        var bFence = Assert.Single(taken.Select(t => t.Fence).Distinct())!.Value;
+        Assert.Equal("node-b", bFence.Owner);
+        Assert.True(bFence.Epoch > aFence.Epoch);
+
+        // Node a wakes: its Service Response as the old owner is refused and nothing of it is written; node b's lands.
+        var refused = await Assert.ThrowsAsync<DeviceFencedException>(() => outbox.EnqueueAsync([Response(first, aFence)], Ct));
+        Assert.Equal([Esme], refused.Devices);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM outbox"));
+        await outbox.EnqueueAsync([Response(first, bFence)], Ct);
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM outbox"));
+        // Nor does it drop the commands it no longer owns; stepping down leaves nothing of node b's changed either.
+        await a.WriteAsync(new RequestLogBatch([], [], [], [new CommandKey(first.Id, first.Received)], "node-a") { SteppedDown = [new CommandKey(first.Id, first.Received)] }, Ct);
+        Assert.Equal(2, await CountAsync("SELECT count(*) FROM device_commands WHERE owner = 'node-b' AND lease_until_us > 0"));
+    }
+
+    [Fact]
+    public async Task A_node_that_stops_leaves_its_commands_at_once_and_a_joining_node_takes_only_idle_Devices_towards_its_share()
+    {
+        var (a, b) = (await NodeAsync(), await NodeAsync());
+        Eui[] devices = [Esme, OtherEsme, Eui.Parse("00-DB-12-34-56-78-90-B0"), Eui.Parse("00-DB-12-34-56-78-90-B1")];
+        var entries = devices.Select((d, i) => Entry(1100 + (ulong)i, d)).ToArray();
+        Assert.Empty(await a.WriteAsync(Queue("node-a", Now, [], entries), Ct));
+        // Three of node a's four Devices go idle; the first keeps its command in flight.
+        await a.WriteAsync(new RequestLogBatch([], [], [], [.. entries.Skip(1).Select(e => new CommandKey(e.Id, e.Received))], "node-a"), Ct);
+
+        // Node b joins with none: the fair share of two nodes is two each, so it takes two, both idle.
+        Assert.Equal(2, await b.RebalanceAsync("node-b", Now, Now + TimeSpan.FromSeconds(30), 100, Ct));
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM device_leases WHERE owner = 'node-b' AND device_id = @Busy", new { Busy = Esme.ToString() }));
+        Assert.Equal(0, await b.RebalanceAsync("node-b", Now, Now + TimeSpan.FromSeconds(30), 100, Ct));
+
+        // Node a stops: its command is left with an expired lease and its Devices are no one's; node b takes the command
+        // at once, long before node a's lease would have run out.
+        Assert.Equal(1, await a.ReleaseAsync("node-a", Ct));
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM device_leases WHERE owner = 'node-a'"));
+        var soon = Now + TimeSpan.FromSeconds(1);
+        var taken = Assert.Single(await b.ClaimCommandsAsync("node-b", soon, soon + TimeSpan.FromSeconds(30), 10, Ct, ownToo: false));
+        Assert.Equal(entries[0].Id, taken.RequestId);
+        Assert.Equal("node-b", taken.Fence?.Owner);
     }
 }
