@@ -54,8 +54,9 @@ internal sealed partial class OutboxDeliveryWorker(
             IReadOnlyList<PendingDelivery> batch;
             try
             {
-                batch = await store.LeaseDueAsync(clock.GetUtcNow(), options.Lease, options.BatchSize, stoppingToken);
-                if (batch.Count > 0) await DeliverRoundAsync(batch, stoppingToken);
+                var leasedAt = clock.GetUtcNow();
+                batch = await store.LeaseDueAsync(leasedAt, options.Lease, options.BatchSize, stoppingToken);
+                if (batch.Count > 0) await DeliverRoundAsync(batch, leasedAt + options.Lease, stoppingToken);
                 health.Succeeded(Component);
                 // The depth is a COUNT over the undelivered rows: at most once a poll interval, not once a round.
                 if (depthCounted is not { } last || Environment.TickCount64 - last >= (long)options.PollInterval.TotalMilliseconds)
@@ -91,7 +92,12 @@ internal sealed partial class OutboxDeliveryWorker(
     /// outcome (delivered, or due again after back-off) recorded in one write after the round. A
     /// crash before that write sends the round's messages again when their lease expires: at least once.
     /// </summary>
-    private async Task DeliverRoundAsync(IReadOnlyList<PendingDelivery> batch, CancellationToken stoppingToken)
+    /// <para>
+    /// A message is sent only while this node's lease on it holds (until <paramref name="leaseEnd"/>): a node stalled past
+    /// it (a long pause) sends nothing more of the round on waking, since another node may be delivering those messages
+    /// now, and records nothing of those it did not send.
+    /// </para>
+    private async Task DeliverRoundAsync(IReadOnlyList<PendingDelivery> batch, DateTimeOffset leaseEnd, CancellationToken stoppingToken)
     {
         var endpointOf = new Dictionary<Protocol.Domain.Eui, Uri?>();
         foreach (var message in batch)
@@ -102,7 +108,7 @@ internal sealed partial class OutboxDeliveryWorker(
         var failures = new string?[batch.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count),
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = CancellationToken.None },
-            async (i, _) => failures[i] = await AttemptAsync(batch[i], endpointOf[batch[i].Recipient], stoppingToken));
+            async (i, _) => failures[i] = clock.GetUtcNow() >= leaseEnd ? LeaseLost : await AttemptAsync(batch[i], endpointOf[batch[i].Recipient], stoppingToken));
 
         var now = clock.GetUtcNow();
         for (var i = 0; i < batch.Count; i++)
@@ -116,11 +122,13 @@ internal sealed partial class OutboxDeliveryWorker(
                     : DeliveryOutcome.Retry(message.Sequence, now,
                         now + (stoppingToken.IsCancellationRequested ? TimeSpan.Zero : options.Backoff.DelayAfter(message.Attempts + 1)), failure);
         }
-        await store.RecordAttemptsAsync(outcomes, CancellationToken.None);
+        var unsent = failures.Count(f => ReferenceEquals(f, LeaseLost));
+        if (unsent > 0) LogLeaseLapsed(logger, unsent);
+        await store.RecordAttemptsAsync(unsent == 0 ? outcomes : [.. outcomes.Where((_, i) => !ReferenceEquals(failures[i], LeaseLost))], CancellationToken.None);
 
         // One line per recipient and reason, not one per message: a User without an endpoint (or
         // with one that is down) must not flood the log while its messages wait.
-        foreach (var group in Enumerable.Range(0, batch.Count).Where(i => failures[i] is not null)
+        foreach (var group in Enumerable.Range(0, batch.Count).Where(i => failures[i] is not null && !ReferenceEquals(failures[i], LeaseLost))
                      .GroupBy(i => (batch[i].Recipient, failures[i]!)))
         {
             var first = batch[group.First()];
@@ -131,6 +139,8 @@ internal sealed partial class OutboxDeliveryWorker(
                     outcomes[group.First()].NextAttemptAt!.Value - now, group.Key.Item2);
         }
     }
+
+    private const string LeaseLost = "this node's delivery lease ran out before it was sent";
 
     /// <returns>Null when the endpoint accepted the message, else why it was not delivered.</returns>
     private async Task<string?> AttemptAsync(PendingDelivery message, Uri? endpoint, CancellationToken stoppingToken)
@@ -161,6 +171,9 @@ internal sealed partial class OutboxDeliveryWorker(
             return stoppingToken.IsCancellationRequested ? "server stopping" : e.Message;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This node's delivery lease on a round ran out before the round ended (the node paused): {Count} message(s) not sent are left to whichever node leases them next")]
+    private static partial void LogLeaseLapsed(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery of {Count} message(s) to {Recipient} failed (first {ResponseId}, attempt {Attempt}), next try in {Delay}: {Failure}")]
     private static partial void LogRetry(ILogger logger, int count, string recipient, string responseId, int attempt, TimeSpan delay, string failure);
