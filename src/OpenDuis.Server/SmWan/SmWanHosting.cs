@@ -61,7 +61,7 @@ public static class SmWanHosting
         services.AddHostedService(sp => new SmWanStateRestore(sp.GetRequiredService<DeviceFaults>(), sp.GetRequiredService<SmWanExecution>(),
             sp.GetRequiredService<ILogger<SmWanStateRestore>>()));
         services.AddHostedService(sp => new SmWanExecutionHost(sp.GetRequiredService<SmWanExecution>()));
-        services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>()));
+        services.AddHostedService(sp => new EmulatedSmWanHost(sp.GetRequiredService<EmulatedSmWan>(), sp.GetService<IRequestLog>() is DurableRequestLog { IsShared: true }));
         // The commands acknowledged before a restart and not yet ended are executed again (or fail with their alert).
         services.AddHostedService(sp => new AcceptedCommandRecovery(sp.GetService<IRequestLog>() as DurableRequestLog, sp.GetRequiredService<IRequestsInProcess>(),
             sp.GetRequiredService<SmWanExecution>(), sp.GetRequiredService<ILogger<AcceptedCommandRecovery>>()));
@@ -91,8 +91,11 @@ public static class SmWanHosting
         services.AddNonDeviceService(sp => sp.GetRequiredService<Network.Events.FirmwareDistribution>());
     }
 
-    /// <summary>Runs the emulated SM WAN's worker with the server, and stops it first on shutdown.</summary>
-    private sealed class EmulatedSmWanHost(EmulatedSmWan network) : IHostedService
+    /// <summary>
+    /// Runs the emulated SM WAN's worker with the server, and stops it first on shutdown; a node sharing its database with
+    /// others first lets the devices about to answer do so, since what it leaves is executed again by another node.
+    /// </summary>
+    private sealed class EmulatedSmWanHost(EmulatedSmWan network, bool shared) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -105,7 +108,7 @@ public static class SmWanHosting
 
         public async Task StopAsync(CancellationToken cancellationToken)
         {
-            await network.DrainAsync(Drain, cancellationToken);
+            if (shared) await network.DrainAsync(Drain, cancellationToken);
             await network.DisposeAsync();
         }
     }
