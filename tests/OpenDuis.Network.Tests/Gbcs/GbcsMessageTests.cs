@@ -151,6 +151,42 @@ public sealed class GbcsMessageTests
             + "<ra:MeterBalance>-1234</ra:MeterBalance>", System.Text.RegularExpressions.Regex.Replace(xml, @">\s+<", "><"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_emulated_GSME_s_4_3_answer_is_laid_out_as_the_RTDS_GCS14_response_and_the_User_reads_its_balance_with_its_keys()
+    {
+        var wire = Convert.FromHexString(File.ReadAllText(Path.Combine(RtdsFolder, "4.3_GCS14", "GCS14_4.3_SUCCESS_RELIABLE_GSME_RESPONSE_GBCS.HEX")).Trim());
+        var rtds = GbcsMessage.Read(wire);
+        Assert.True(GbcsMessageCodes.IsEncrypted(rtds.MessageCode));
+        var keystore = RepoPaths.ReferencePath("rtds-gbcs", "keystore");
+        var keys = OpenDuis.Gbcs.Security.GbcsKeyring.Load(keystore);
+        var acb = Eui.Parse("90-B3-D5-1F-30-00-00-02");
+        var plaintext = Assert.Single(new OpenDuis.Gbcs.Security.GbcsVerifier(keys, acb).Verify(wire, rtds).Plaintexts);
+
+        // The RTDS meter's credit remaining is 2500000 with emergency credit and debts; the emulated GSME's are zero. Otherwise octet
+        // for octet the same (its ZCL sequence numbers 0 and 1): the Price cluster's trailing digit and currency (GBP, five decimal
+        // places, the default tariff's price scale), then the Prepayment cluster's six attributes, encrypted.
+        var state = new DeviceState { Id = rtds.Originator, Type = DeviceType.GSME, Generation = DeviceGeneration.Smets2Plus, MeterBalance = 2_500_000 };
+        var ours = Zcl.PrepaymentValues(0, state.Prices, state.Prepayment);
+        var (offset, length) = Assert.Single(OpenDuis.Gbcs.Security.GbcsEncryptedPayloads.Find(rtds with { Content = ours }));
+        Assert.Equal(Convert.ToHexString(rtds.Content.Span[..offset]), Convert.ToHexString(ours.AsSpan(0, offset)));
+        Assert.Equal(Convert.ToHexString(rtds.Content.Span[(offset + length)..]), Convert.ToHexString(ours.AsSpan(offset + length)));
+        var expected = (byte[])plaintext.Clone();
+        foreach (var record in (int[])[0, 1, 3, 4, 5]) expected.AsSpan(8 * record + 4, 4).Clear();
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(ours.AsSpan(offset + 5, length - 17)));
+
+        // Sent by an emulated GSME, encrypted for the User, who parses it with its own keys and the Device's certificates.
+        var gsme = Eui.Parse("00-DB-12-34-56-78-CA-02");
+        var devices = new GeneratedDeviceCredentials();
+        var message = rtds with { Originator = gsme, Content = Zcl.PrepaymentValues(7, state.Prices, (state with { MeterBalance = -1234 }).Prepayment) };
+        var sent = new DeviceGbcsSecurity(keys, devices, acb).FromDevice(message, toCriticalCommand: false);
+        Assert.DoesNotContain(Convert.ToHexString(BitConverter.GetBytes(-1234)), Convert.ToHexString(GbcsMessage.Read(sent).Content.Span));
+        var xml = OpenDuis.Gbcs.Mmc.MmcRenderer.Render(OpenDuis.Gbcs.Parse.GbcsParser.Parse(sent), sent,
+            new OpenDuis.Gbcs.Mmc.GbcsKeySecurity(OpenDuis.Gbcs.Security.GbcsKeyring.Load(keystore, devices)));
+        Assert.Contains("<ra:EmergencyCreditBalance>0</ra:EmergencyCreditBalance><ra:AccumulatedDebtRegister>0</ra:AccumulatedDebtRegister>"
+            + "<ra:PaymentDebtRegister>0</ra:PaymentDebtRegister><ra:TimeDebtRegister1>0</ra:TimeDebtRegister1><ra:TimeDebtRegister2>0</ra:TimeDebtRegister2>"
+            + "<ra:MeterBalance>-1234</ra:MeterBalance>", System.Text.RegularExpressions.Regex.Replace(xml, @">\s+<", "><"), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("", "the message does not start with a General Signing header (0xDF)")]
     [InlineData("DF0A", "the Transaction ID is not 9 octets")]
