@@ -29,11 +29,16 @@ internal static class ParseRate
         foreach (var name in new ParseBenchmarks().MessageValues.Where(m => m.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
             var message = Convert.FromHexString(File.ReadAllText(Path.Combine(rtds, name)).Trim());
-            // A second of warm-up of each path, so tiered compilation has finished with the message's paths (it waits 100 ms between steps).
-            for (var warm = Stopwatch.StartNew(); warm.ElapsedMilliseconds < 1000;)
+            // Warm-up of each path until tiered compilation has finished with the message's paths: at least a second, then until no
+            // method has been compiled for half a second (at most ten). A wall-clock second alone was not enough on a loaded machine:
+            // the first round then ran partly before tier 1, and the JIT's own thread added up to 14 µs a message to the process's CPU.
+            var warm = Stopwatch.StartNew();
+            var (compiled, quietSince) = (System.Runtime.JitInfo.GetCompiledMethodCount(), 0L);
+            while (warm.ElapsedMilliseconds < 10_000 && (warm.ElapsedMilliseconds < 1000 || warm.ElapsedMilliseconds - quietSince < 500))
             {
                 MmcRenderer.Render(GbcsParser.Parse(message), message);
                 MmcRenderer.RenderTo(TextWriter.Null, GbcsParser.Parse(message), message);
+                if (System.Runtime.JitInfo.GetCompiledMethodCount() is var now && now != compiled) (compiled, quietSince) = (now, warm.ElapsedMilliseconds);
             }
             for (var round = 0; round < rounds; round++)
             {
