@@ -174,6 +174,10 @@ public sealed class GbcsMessageTests
         Assert.Contains("<ra:EmergencyCreditBalance>0</ra:EmergencyCreditBalance><ra:AccumulatedDebtRegister>0</ra:AccumulatedDebtRegister>"
             + "<ra:PaymentDebtRegister>0</ra:PaymentDebtRegister><ra:TimeDebtRegister1>0</ra:TimeDebtRegister1><ra:TimeDebtRegister2>0</ra:TimeDebtRegister2>"
             + "<ra:MeterBalance>-1234</ra:MeterBalance>", System.Text.RegularExpressions.Regex.Replace(xml, @">\s+<", "><"), StringComparison.Ordinal);
+        var document = new System.Xml.XmlDocument();
+        document.LoadXml(xml);
+        var valid = OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")).Validate(document, DuisSchemaVersion.V5_4);
+        Assert.True(valid.IsValid, $"{valid}\n{xml}");
     }
 
     [Theory]
