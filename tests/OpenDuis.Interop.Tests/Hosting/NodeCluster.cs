@@ -95,8 +95,11 @@ internal sealed class NodeCluster : IAsyncDisposable
 
     public Task<int> BalancerAsync(IEnumerable<int> ports) => SeveralNodesTests.StartBalancerAsync(_cli, ports);
 
-    /// <summary>A Read Instantaneous Import Registers (4.1.1) to each Device in turn, <paramref name="count"/> in all, 12 at a time, to a port.</summary>
-    public Task LoadAsync(int port, int count, IReadOnlyList<Eui>? devices = null)
+    /// <summary>
+    /// A Read Instantaneous Import Registers (4.1.1) to each Device in turn, <paramref name="count"/> in all, 12 at a time, to a
+    /// port; through the balancer, the nodes that answered (its header) go to <paramref name="answeringNodes"/>.
+    /// </summary>
+    public Task LoadAsync(int port, int count, IReadOnlyList<Eui>? devices = null, ConcurrentBag<string>? answeringNodes = null)
     {
         devices ??= Esmes;
         var ids = Enumerable.Range(0, count).Select(i => new RequestId(DemoEnvironment.Supplier, devices[i % devices.Count], Interlocked.Increment(ref _counter))).ToList();
@@ -105,6 +108,7 @@ internal sealed class NodeCluster : IAsyncDisposable
             using var content = new ByteArrayContent(_sign(id));
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
             using var response = await _http.PostAsync($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{WebService.SendCommand.Path()}", content, ct);
+            if (response.Headers.TryGetValues("X-OpenDuis-Node", out var node)) answeringNodes?.Add(node.Single());
             ResponseCode? code = null;
             if (response.StatusCode == HttpStatusCode.OK)
             {
