@@ -478,7 +478,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                     userVersions[sender] = userVersion = await _alerts.VersionOfAsync(sender, stop);
                 if (_alerts.VersionMismatch(response, pending.Request, sender, userVersion) is { } mismatch)
                 {
-                    mismatches.Add(mismatch);
+                    mismatches.Add(mismatch with { Fence = pending.Command.Lease.Fence });
                     answered.Add(pending.Command.Lease);
                     continue;
                 }
