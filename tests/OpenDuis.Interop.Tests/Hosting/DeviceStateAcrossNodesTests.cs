@@ -26,7 +26,8 @@ namespace OpenDuis.Interop.Tests.Hosting;
 /// processes on one PostgreSQL database and a real listener for the Service Responses: a balance adjusted (1.5)
 /// through one node is read (4.3) through another after the first is killed; a DCC Schedule's occurrence claimed by
 /// a node that does not own its Device is executed by the owner; a fault set through one node (the CLI against it)
-/// applies on the node that owns the Device, and its clearing too.
+/// applies on the node that owns the Device, and its clearing too. On SQLite (one node) the balance survives a kill -9
+/// and restart.
 /// </summary>
 [Collection(nameof(NodeFailoverTests))]
 public sealed class DeviceStateAcrossNodesTests : IAsyncDisposable
@@ -77,6 +78,24 @@ public sealed class DeviceStateAcrossNodesTests : IAsyncDisposable
         var answer = await ReceivedAsync(r => r.RequestId == read.RequestId, TimeSpan.FromSeconds(40));
         Assert.Equal(adjustment, MeterBalance(answer));
         Assert.Equal("node-b", await OwnerAsync(DemoEnvironment.Esme));
+    }
+
+    [Fact]
+    public async Task On_SQLite_a_balance_adjusted_before_a_kill_9_is_read_after_the_restart()
+    {
+        await InitAsync(postgres: false);
+        var node = await StartAsync("node-a", "200");
+        var transform = Template("ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML");
+        var adjustment = long.Parse(transform.Body.FirstElement("AdjustMeterBalance", DuisNamespaces.ServiceUserGateway)!.InnerText, CultureInfo.InvariantCulture);
+        var adjusted = await SendCriticalAsync(node.Port, transform);
+        Assert.Equal(ResponseCode.I0, (await ReceivedAsync(r => r.RequestId == adjusted)).ResponseCode);
+        node.Process.Kill(entireProcessTree: true);
+        await node.Process.WaitForExitAsync(Ct);
+
+        node = await StartAsync("node-a", "200");
+        var read = Template("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML");
+        Assert.Equal(ResponseCode.I99, (await PostAsync(node.Port, read)).ResponseCode);
+        Assert.Equal(adjustment, MeterBalance(await ReceivedAsync(r => r.RequestId == read.RequestId)));
     }
 
     [Fact]
@@ -151,12 +170,17 @@ public sealed class DeviceStateAcrossNodesTests : IAsyncDisposable
         Assert.Equal(ResponseCode.I0, (await ReceivedAsync(r => r.RequestId == again.RequestId)).ResponseCode);
     }
 
-    /// <summary>A data folder on a fresh PostgreSQL schema, the demo Supplier's keys, and a listener as its response endpoint.</summary>
-    private async Task InitAsync()
+    /// <summary>A data folder on a fresh PostgreSQL schema (or SQLite), the demo Supplier's keys, and a listener as its response endpoint.</summary>
+    private async Task InitAsync(bool postgres = true)
     {
-        (_pgAdmin, _pgSchema) = await PostgresSchemas.CreateSchemaAsync();
-        _scoped = new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString();
-        var (code, output) = await _cli.RunAsync("init", "--data", _cli.Data, "--postgres", _scoped);
+        string[] store = [];
+        if (postgres)
+        {
+            (_pgAdmin, _pgSchema) = await PostgresSchemas.CreateSchemaAsync();
+            _scoped = new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString();
+            store = ["--postgres", _scoped];
+        }
+        var (code, output) = await _cli.RunAsync(["init", "--data", _cli.Data, .. store]);
         Assert.True(code == 0, output);
         var folder = new DataFolder(_cli.Data);
         _keys = KeyStore.Load(folder.ReadSettings().Keys ?? folder.DefaultKeysPath);
