@@ -64,26 +64,48 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStat
     private protected const string UpsertEvent =
         "ON CONFLICT (device_id, slot) DO UPDATE SET seq = excluded.seq, at_us = excluded.at_us, variant = excluded.variant, request_id = excluded.request_id";
 
-    /// <summary>Writes the states; returns the Devices (as stored) whose state was written.</summary>
+    /// <summary>
+    /// Writes the states; returns the Devices (as stored) whose state was written. One command for the batch, its
+    /// parameters made once and only their values set per row, as the request log's write-behind does.
+    /// </summary>
     private protected virtual async Task<HashSet<string>> WriteStatesAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StoredDeviceState> states, CancellationToken cancellationToken)
     {
         var written = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = Command(c, tx, "INSERT INTO device_states (device_id, version, state) VALUES (@Id, @Version, @State) " + UpsertState,
+            out var p, "@Id", "@Version", "@State");
         foreach (var state in states)
         {
             var id = state.Device.ToString();
-            if (await c.ExecuteAsync(new CommandDefinition("INSERT INTO device_states (device_id, version, state) VALUES (@Id, @Version, @State) " + UpsertState,
-                    new { Id = id, state.Version, state.State }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0)
-                written.Add(id);
+            (p[0].Value, p[1].Value, p[2].Value) = (id, state.Version, state.State);
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0) written.Add(id);
         }
         return written;
     }
 
     private protected virtual async Task WriteEventsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StoredDeviceState> states, int eventsKept, CancellationToken cancellationToken)
     {
-        var rows = NewEvents(states, eventsKept).Select(e => new { Id = e.Device, Slot = e.Slot, e.Event.Sequence, AtUs = Db.Micros(e.Event.At), e.Event.Variant, e.Event.RequestId }).ToList();
-        if (rows.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition("INSERT INTO device_events (device_id, slot, seq, at_us, variant, request_id) " +
-                "VALUES (@Id, @Slot, @Sequence, @AtUs, @Variant, @RequestId) " + UpsertEvent, rows, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using var command = Command(c, tx, "INSERT INTO device_events (device_id, slot, seq, at_us, variant, request_id) " +
+            "VALUES (@Id, @Slot, @Seq, @At, @Variant, @Request) " + UpsertEvent, out var p, "@Id", "@Slot", "@Seq", "@At", "@Variant", "@Request");
+        foreach (var (device, slot, e) in NewEvents(states, eventsKept))
+        {
+            (p[0].Value, p[1].Value, p[2].Value, p[3].Value, p[4].Value, p[5].Value) = (device, slot, e.Sequence, Db.Micros(e.At), e.Variant, e.RequestId);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static DbCommand Command(DbConnection c, DbTransaction tx, string sql, out DbParameter[] parameters, params string[] names)
+    {
+        var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        parameters = new DbParameter[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            parameters[i] = command.CreateParameter();
+            parameters[i].ParameterName = names[i];
+            command.Parameters.Add(parameters[i]);
+        }
+        return command;
     }
 
     /// <summary>Each Device's new events, no more than the ring holds (so no slot is written twice in one statement), with their slots.</summary>
