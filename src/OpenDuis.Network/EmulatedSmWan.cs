@@ -122,7 +122,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         _regions.TryAdd(device.Id, device.Region);
         while (true)
         {
-            var current = await StateAsync(device.Id, () => (device.Type, device.Generation, device.FirmwareVersion), cancellationToken);
+            var current = await StateAsync(device.Id, (device.Type, device.Generation, device.FirmwareVersion), cancellationToken);
             var next = change(current);
             if (_states is null)
             {
@@ -324,7 +324,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private static byte[] BitConverterBigEndian(uint v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
 
     private ValueTask<DeviceState> StateAsync(Eui id, ServiceRequestDefinition definition, CancellationToken cancellationToken) =>
-        _devices.TryGetValue(id, out var state) ? ValueTask.FromResult(state) : StateAsync(id, () => (
+        _devices.TryGetValue(id, out var state) ? ValueTask.FromResult(state) : StateAsync(id, (
             // A device the inventory does not hold (only without access control) is taken to be what the variant first targets.
             definition.TargetDeviceTypes.Count > 0 ? definition.TargetDeviceTypes[0] : DeviceType.ESME, DeviceGeneration.Smets2Plus, null), cancellationToken);
 
@@ -332,14 +332,14 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// The Device's state: the one held here, else the one kept in the store (written by this node before a restart,
     /// or by the node that ran the Device before), else a new one from the inventory (or <paramref name="unknown"/>).
     /// </summary>
-    private async ValueTask<DeviceState> StateAsync(Eui id, Func<(DeviceType, DeviceGeneration, string?)> unknown, CancellationToken cancellationToken)
+    private async ValueTask<DeviceState> StateAsync(Eui id, (DeviceType, DeviceGeneration, string?) unknown, CancellationToken cancellationToken)
     {
         if (_devices.TryGetValue(id, out var state)) return state;
         var device = await _inventory.FindDeviceAsync(id, cancellationToken);
         _regions[id] = device?.Region;
         if (_states is not null && await _states.FindDeviceStateAsync(id, cancellationToken) is { } kept)
             return _devices.GetOrAdd(id, DeviceStateDocument.Read(kept));
-        var (type, generation, firmware) = device is null ? unknown() : (device.Type, device.Generation, device.FirmwareVersion);
+        var (type, generation, firmware) = device is null ? unknown : (device.Type, device.Generation, device.FirmwareVersion);
         return _devices.GetOrAdd(id, new DeviceState { Id = id, Type = type, Generation = generation, FirmwareVersion = firmware ?? "00000001" });
     }
 
