@@ -105,10 +105,7 @@ public sealed class DeviceStateAcrossNodesTests : IAsyncDisposable
         // Node a's devices would answer after a minute: an occurrence it executed itself would not be answered in time.
         var a = await StartAsync("node-a", "60000");
         var b = await StartAsync("node-b", "200");
-        var first = Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
-        Assert.Equal(ResponseCode.I99, (await PostAsync(b.Port, first)).ResponseCode);
-        await ReceivedAsync(r => r.RequestId == first.RequestId);
-        Assert.Equal("node-b", await OwnerAsync(DemoEnvironment.Esme));
+        await OwnAsync(b.Port, "node-b");
 
         // A daily 4.6.1 on the ESME (5.1 through node a), made due now while node b is stopped, so node a claims it.
         var create = Template("ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML");
@@ -146,10 +143,7 @@ public sealed class DeviceStateAcrossNodesTests : IAsyncDisposable
         await InitAsync();
         var a = await StartAsync("node-a", "200");
         var b = await StartAsync("node-b", "200");
-        var first = Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
-        Assert.Equal(ResponseCode.I99, (await PostAsync(b.Port, first)).ResponseCode);
-        Assert.Equal(ResponseCode.I0, (await ReceivedAsync(r => r.RequestId == first.RequestId)).ResponseCode);
-        Assert.Equal("node-b", await OwnerAsync(DemoEnvironment.Esme));
+        await OwnAsync(b.Port, "node-b");
 
         // Unreachable, set with the CLI against node a: within a second node b, the owner, fails the ESME's commands E20,
         // those sent to it and those node a hands to it.
@@ -265,6 +259,15 @@ public sealed class DeviceStateAcrossNodesTests : IAsyncDisposable
         var connection = new NpgsqlConnection(_scoped);
         await connection.OpenAsync(Ct);
         return connection;
+    }
+
+    /// <summary>The ESME read (4.1.1) through the node, the first to queue a command for it: it owns the ESME from then on.</summary>
+    private async Task OwnAsync(int port, string node)
+    {
+        var first = Template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
+        Assert.Equal(ResponseCode.I99, (await PostAsync(port, first)).ResponseCode);
+        Assert.Equal(ResponseCode.I0, (await ReceivedAsync(r => r.RequestId == first.RequestId)).ResponseCode);
+        Assert.Equal(node, await OwnerAsync(DemoEnvironment.Esme));
     }
 
     private async Task<string?> OwnerAsync(Eui device)
