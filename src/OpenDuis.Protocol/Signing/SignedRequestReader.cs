@@ -13,8 +13,11 @@ namespace OpenDuis.Protocol.Signing;
 /// Reads a signed DUIS request in one pass over its bytes, with the limits of <see cref="SecureXml"/>
 /// (R-MSG-5) and no DOM of the whole message: as each node is parsed it is written in inclusive
 /// canonical form (the octets the Reference's digest covers, XML-DSig 4.3.3.2, without the enveloped
-/// signature); the header's fields are read from the stream; only the body's element and the
-/// ds:Signature become XML nodes, for the pipeline and for the signature's profile checks (R-MSG-3).
+/// signature); the header's fields and what the pipeline reads of the body (its element's name, an
+/// ExecutionDateTime, a GBCSPayload: <see cref="ReadBodyFields"/>) are read from the stream; only the
+/// ds:Signature becomes XML nodes, for the signature's profile checks (R-MSG-3). The body's element is
+/// built as it is read only for a device request the SM WAN will keep (<c>bodyElementForDevices</c>),
+/// otherwise from the bytes when it is first asked for (<see cref="ReadBodyElement"/>).
 /// <para>
 /// XML that <see cref="SecureXml"/> refuses is refused here with the same reason. Beyond that it
 /// answers only the shape a DUIS User's request has: sr:Request of Header, Body with one element,
@@ -53,7 +56,7 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     /// Reads <paramref name="bytes"/>; false when the message is not of the shape this pass answers. XML the
     /// limits refuse throws the <see cref="XmlRefusedException"/> <see cref="SecureXml.Load(byte[])"/> throws.
     /// </summary>
-    public bool TryRead(SecureXml xml, ReadOnlyMemory<byte> bytes, [NotNullWhen(true)] out DuisRequest? request)
+    public bool TryRead(SecureXml xml, ReadOnlyMemory<byte> bytes, bool bodyElementForDevices, [NotNullWhen(true)] out DuisRequest? request)
     {
         request = null;
         if (bytes.IsEmpty || bytes.Length > xml.Options.MaxBytes) return false;
@@ -71,7 +74,7 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         {
             using var stream = new PieceStream(segment.Array!, segment.Offset, segment.Count);
             using var reader = xml.CreateReader(stream, this, kept.Settings);
-            request = Read(reader);
+            request = Read(reader, xml, bytes, bodyElementForDevices);
         }
         catch (XmlException e)
         {
@@ -103,7 +106,7 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         _canonical.Stream(reader);
     }
 
-    private DuisRequest? Read(XmlReader r)
+    private DuisRequest? Read(XmlReader r, SecureXml xml, ReadOnlyMemory<byte> bytes, bool bodyElementForDevices)
     {
         do
         {
@@ -139,15 +142,26 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         if (!NextField(r, out name, out text) || name != "ServiceReference"
             || !ServiceReference.TryParse(text, out var sr) || !ServiceCatalogue.IsKnown(sr)) return null;
         if (!NextField(r, out name, out text) || name != "ServiceReferenceVariant"
-            || !ServiceReferenceVariant.TryParse(text, out var srv) || !ServiceCatalogue.TryGet(srv, out _)) return null;
+            || !ServiceReferenceVariant.TryParse(text, out var srv) || !ServiceCatalogue.TryGet(srv, out var definition)) return null;
         if (NextElement(r, read: true) || r.NodeType != XmlNodeType.EndElement) return null;
 
-        // Body: exactly one element, kept as XML under copies of sr:Body and the document element.
+        // Body: exactly one element, read as fields (or kept as XML under copies of sr:Body and the document element).
         if (!NextElement(r, read: true) || !IsSr(r, "Body") || r.IsEmptyElement) return null;
-        var body = (XmlElement)root.AppendChild(CopyElement(document, r, out _, out _))!;
-        if (!NextElement(r, read: true)) return null;
-        var content = (XmlElement)body.AppendChild(document.ReadNode(r)!)!;
-        if (NextElement(r, read: false) || r.NodeType != XmlNodeType.EndElement) return null;
+        XmlElement? content = null;
+        ReadBodyFields fields = default;
+        if (bodyElementForDevices && !definition.NonDevice)
+        {
+            var body = (XmlElement)root.AppendChild(CopyElement(document, r, out _, out _))!;
+            if (!NextElement(r, read: true)) return null;
+            content = (XmlElement)body.AppendChild(document.ReadNode(r)!)!;
+            if (NextElement(r, read: false) || r.NodeType != XmlNodeType.EndElement) return null;
+        }
+        else
+        {
+            if (!NextElement(r, read: true)) return null;
+            fields = ReadFields(r);
+            if (NextElement(r, read: true) || r.NodeType != XmlNodeType.EndElement) return null;
+        }
 
         if (!NextElement(r, read: true) || r.LocalName != "Signature" || r.NamespaceURI != DsigNamespace) return null;
         var signature = (XmlElement)root.AppendChild(document.ReadNode(r)!)!;
@@ -157,7 +171,87 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
             // What follows the document element (comments, PIs, whitespace) is canonicalised as it is read.
         }
 
-        return new DuisRequest(version, requestId, cv, sr, srv, content, first, preceding, signature, carried);
+        return content is not null
+            ? new DuisRequest(version, requestId, cv, sr, srv, content, first, preceding, signature, carried)
+            : new DuisRequest(version, requestId, cv, sr, srv, fields, first, preceding, signature, carried, xml, bytes);
+    }
+
+    /// <summary>
+    /// Reads the body's element (the reader on its start tag) to its end tag, keeping what the pipeline reads of it: its
+    /// name, the text of a first child sr:ExecutionDateTime (DuisRequest.ExecutionDateTime) and of the first sr:GBCSPayload child.
+    /// </summary>
+    private ReadBodyFields ReadFields(XmlReader r)
+    {
+        var name = new BodyElementName(r.Prefix, r.LocalName, r.NamespaceURI);
+        if (r.IsEmptyElement) return new ReadBodyFields(name, null, null);
+        var depth = r.Depth;
+        DateTimeOffset? at = null;
+        string? payload = null;
+        var firstChild = true;
+        while (r.Read())
+        {
+            if (r.NodeType == XmlNodeType.EndElement && r.Depth == depth) break;
+            if (r.NodeType != XmlNodeType.Element || r.Depth != depth + 1) continue;
+            var isFirst = firstChild;
+            firstChild = false;
+            if (r.NamespaceURI != Sr) continue;
+            if (isFirst && r.LocalName == "ExecutionDateTime") at = DuisRequest.ParseExecutionDateTime(InnerText(r));
+            else if (payload is null && r.LocalName == "GBCSPayload") payload = InnerText(r);
+        }
+        return new ReadBodyFields(name, at, payload);
+    }
+
+    /// <summary>The text of the reader's element and its descendants, as XmlElement.InnerText gives it; the reader ends on its end tag.</summary>
+    private string InnerText(XmlReader r)
+    {
+        if (r.IsEmptyElement) return "";
+        var depth = r.Depth;
+        string? single = null;
+        _text.Clear();
+        while (r.Read())
+        {
+            switch (r.NodeType)
+            {
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                    if (single is null && _text.Length == 0) single = r.Value;
+                    else
+                    {
+                        if (single is not null) _text.Append(single);
+                        single = null;
+                        _text.Append(r.Value);
+                    }
+                    break;
+                case XmlNodeType.EndElement when r.Depth == depth:
+                    return single ?? _text.ToString();
+            }
+        }
+        return single ?? _text.ToString();
+    }
+
+    /// <summary>
+    /// The body's element of a request this reader has read (so of the shape it reads), built from its bytes under copies
+    /// of sr:Body and the document element, as the document path has it.
+    /// </summary>
+    internal static XmlElement ReadBodyElement(SecureXml xml, ReadOnlyMemory<byte> bytes)
+    {
+        var segment = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var s) ? s : new ArraySegment<byte>(bytes.ToArray());
+        var document = new XmlDocument(new LearnedNameTable()) { PreserveWhitespace = true, XmlResolver = null };
+        using var stream = new PieceStream(segment.Array!, segment.Offset, segment.Count);
+        using var r = xml.CreateReader(stream, null, xml.ReaderSettings(document.NameTable));
+        do
+        {
+            if (!r.Read()) throw NotRead();
+        }
+        while (r.NodeType != XmlNodeType.Element);
+        var root = document.AppendChild(CopyElement(document, r, out _, out _))!;
+        if (!NextElement(r, read: true)) throw NotRead();
+        r.Skip();
+        if (!NextElement(r, read: false) || !IsSr(r, "Body")) throw NotRead();
+        var body = root.AppendChild(CopyElement(document, r, out _, out _))!;
+        if (!NextElement(r, read: true)) throw NotRead();
+        return (XmlElement)body.AppendChild(document.ReadNode(r)!)!;
+
+        static InvalidOperationException NotRead() => new("The request's bytes changed after it was read: its body cannot be built from them.");
     }
 
     /// <summary>

@@ -67,7 +67,8 @@ internal sealed partial class DuisRequestHandler(
         VerificationResult? verification;
         try
         {
-            if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, out request, out verification))
+            // With a network, a device request's body is built as it is read: the SM WAN keeps it after the bytes are reused.
+            if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, bodyElementForDevices: network is not null, out request, out verification))
             {
                 document = security.Load(body);
                 if (!DuisRequest.TryRead(document, out request, out var problem))
@@ -79,6 +80,20 @@ internal sealed partial class DuisRequestHandler(
         {
             return DuisAnswer.Unreadable($"The request is not acceptable XML (R-MSG-5): {e.Message}");
         }
+        try
+        {
+            return await AnswerAsync(service, body, channel, document, request, verification, cancellationToken);
+        }
+        finally
+        {
+            // The endpoint reuses the bytes once answered: a body not built by now is not built from them.
+            request.ReleaseBytes();
+        }
+    }
+
+    private async ValueTask<DuisAnswer> AnswerAsync(WebService service, ReadOnlyMemory<byte> body, DuisChannel? channel, XmlDocument? document,
+        DuisRequest request, VerificationResult verification, CancellationToken cancellationToken)
+    {
         if (!verification.IsValid)
         {
             var code = verification.FailureCode == SignatureFailureCode.E65 ? ResponseCode.E65 : ResponseCode.E100;

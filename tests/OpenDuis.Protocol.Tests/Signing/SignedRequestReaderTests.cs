@@ -65,14 +65,79 @@ public class SignedRequestReaderTests
         if (verification!.Status != expectedVerification.Status || verification.Detail != expectedVerification.Detail
             || verification.Signer?.Subject != expectedVerification.Signer?.Subject)
             failures.Add($"{name}: one pass says {verification}, the document path {expectedVerification}");
+        // What the pipeline reads of the body, read as fields before any element of it is built.
+        BodyFieldsAgree(request!, expected, failures, name);
         if (!DuisSigner.Serialise(request!.ToXmlDocument()).AsSpan().SequenceEqual(DuisSigner.Serialise(expected.ToXmlDocument())))
             failures.Add($"{name}: the requests differ");
         if (request.Body.OuterXml != expected.Body.OuterXml) failures.Add($"{name}: the bodies differ");
+        // A device request's body built as it is read (for the SM WAN, which keeps it after the bytes are reused).
+        if (!security.TryReadSignedRequest(bytes, _ => role, bodyElementForDevices: true, out var kept, out _))
+            failures.Add($"{name}: declined when its device body is built as it is read");
+        else
+        {
+            kept.ReleaseBytes();
+            if (kept.Definition is { NonDevice: false })
+            {
+                if (kept.Body.OuterXml != expected.Body.OuterXml) failures.Add($"{name}: the body built as it is read differs");
+                BodyFieldsAgree(kept, expected, failures, name + " (body built as read)");
+            }
+        }
         var signature = document.DocumentElement!.Elements("Signature", Ds).FirstOrDefault(s => s.ParentNode == document.DocumentElement);
         using var canonicalizer = new Canonicalizer();
         if (!canonicalizer.Canonicalise(document, CanonicalForm.Inclusive, signature).SequenceEqual(canonical))
             failures.Add($"{name}: the canonical octets differ");
         return Path.Read;
+    }
+
+    private static void BodyFieldsAgree(DuisRequest read, DuisRequest expected, List<string> failures, string name)
+    {
+        if (read.BodyElement != expected.BodyElement) failures.Add($"{name}: body element {read.BodyElement}, the document path {expected.BodyElement}");
+        if (read.IsSignedPreCommand != expected.IsSignedPreCommand) failures.Add($"{name}: IsSignedPreCommand differs");
+        if (read.BodyMatchesVariant != expected.BodyMatchesVariant) failures.Add($"{name}: BodyMatchesVariant differs");
+        if (read.ExecutionDateTime != expected.ExecutionDateTime)
+            failures.Add($"{name}: ExecutionDateTime {read.ExecutionDateTime}, the document path {expected.ExecutionDateTime}");
+        if (read.GbcsPayloadText != expected.GbcsPayloadText) failures.Add($"{name}: GBCSPayload text differs");
+    }
+
+    [Fact]
+    public void A_request_read_in_one_pass_builds_its_body_from_its_bytes_only_until_they_are_released()
+    {
+        var bytes = SecurityFixtures.SignTemplate("8.2_READ_INVENTORY_REQUEST_DUIS.XML", out var store, out var role);
+        var security = new DuisSecurity(store);
+        Assert.True(security.TryReadSignedRequest(bytes, _ => role, out var released, out _));
+        released.ReleaseBytes();
+        Assert.Equal("ReadInventory", released.BodyElement.LocalName);
+        var e = Assert.Throws<InvalidOperationException>(() => released.Body);
+        Assert.Contains("released", e.Message);
+
+        Assert.True(security.TryReadSignedRequest(bytes, _ => role, out var built, out _));
+        var body = built.Body;
+        built.ReleaseBytes();
+        Assert.Same(body, built.Body);
+    }
+
+    [Fact]
+    public void Signed_Pre_Commands_are_read_in_one_pass_as_the_document_path_reads_them()
+    {
+        // RTDS has no Signed Pre-Command (CV 5–7): made from each template's header, with and without an ExecutionDateTime.
+        var failures = new List<string>();
+        var read = 0;
+        var payload = Convert.FromBase64String("3wkAAAAAAAAD6AiQs9UfMAAAAgiQs9UfMAAAAQAAUg==");
+        foreach (var name in SecurityFixtures.TemplateNames().Take(40))
+        {
+            var template = DuisRequest.Read(SecurityFixtures.Load(SecurityFixtures.TemplateBytes(name)));
+            foreach (var at in new DateTimeOffset?[] { null, new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.FromHours(1)) })
+            {
+                var request = DuisRequest.CreateSignedPreCommand(template.SchemaVersion, template.RequestId, CommandVariant.SendSignedPreCommand,
+                    template.ServiceReferenceVariant, new SignedPreCommand(payload, at));
+                var originator = template.RequestId.Originator;
+                var (key, store) = SecurityFixtures.KeyFor(originator);
+                var bytes = DuisSigner.SignAndSerialise(request.ToXmlDocument(), key);
+                if (Both(bytes, store, SecurityFixtures.RoleFor(originator), failures, $"{name} as a Signed Pre-Command{(at is null ? "" : " dated")}") == Path.Read) read++;
+            }
+        }
+        Assert.Empty(failures);
+        Assert.Equal(80, read);
     }
 
     [Fact]
@@ -142,6 +207,11 @@ public class SignedRequestReaderTests
         ["a Reference URI to an element"] = text => text.Replace("URI=\"\"", "URI=\"#body\""),
         ["another root element"] = text => text.Replace("<sr:Request ", "<sr:Response ").Replace("</sr:Request>", "</sr:Response>"),
         ["a default namespace on the root"] = text => text.Replace("<sr:Request ", "<sr:Request xmlns=\"urn:x\" "),
+        ["an ExecutionDateTime first in the body"] = text => Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + "<sr:ExecutionDateTime> 2030-01-02T03:04:05<!-- c -->Z </sr:ExecutionDateTime>"),
+        ["an ExecutionDateTime that is not one"] = text => Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + "<sr:ExecutionDateTime>soon</sr:ExecutionDateTime>"),
+        ["an ExecutionDateTime second in the body"] = text => Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + "<sr:X/><sr:ExecutionDateTime>2030-01-02T03:04:05Z</sr:ExecutionDateTime>"),
+        ["two GBCSPayloads with markup in the first"] = text => Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + "<!-- c --><sr:GBCSPayload>3wk<x>AA</x><![CDATA[BB]]>\n</sr:GBCSPayload><sr:GBCSPayload>CC</sr:GBCSPayload>"),
+        ["an empty body element"] = text => Regex(text, "<sr:Body>(<[^/>]*>.*?)</sr:Body>", m => "<sr:Empty/>"),
         ["an element in another namespace declared inside the body"] = text => InsertAfterBodyOpen(text, "<x:y xmlns:x=\"urn:x\" x:a=\"1\"/>"),
     };
 
