@@ -61,16 +61,16 @@ public static class DuisSignatureVerifier
 
     /// <summary>
     /// Verifies the enveloped <paramref name="signature"/> of a document read in one pass
-    /// (<see cref="SignedRequestReader"/>), whose inclusive canonical form without the signature is
-    /// <paramref name="inclusiveOctets"/>: the same checks in the same order as <see cref="Verify"/>.
-    /// Null when the Reference asks for exclusive canonicalisation, which that pass does not write.
+    /// (<see cref="SignedRequestReader"/>), whose canonical form without the signature in <paramref name="form"/> is
+    /// <paramref name="octets"/>: the same checks in the same order as <see cref="Verify"/>.
+    /// Null when the Reference asks for the other form, which that pass did not write.
     /// </summary>
-    internal static VerificationResult? VerifyRead(XmlElement signature, ReadOnlySpan<byte> inclusiveOctets, ICertificateLookup certificates, RemotePartyRole requiredRole)
+    internal static VerificationResult? VerifyRead(XmlElement signature, CanonicalForm form, ReadOnlySpan<byte> octets, ICertificateLookup certificates, RemotePartyRole requiredRole)
     {
         var shape = ReadShape(signature);
         if (shape.Failure is { } failure) return failure;
-        if (shape.ReferenceForm != CanonicalForm.Inclusive) return null;
-        return Check(shape, null, signature, inclusiveOctets, certificates, requiredRole);
+        if (shape.ReferenceForm != form) return null;
+        return Check(shape, null, signature, octets, certificates, requiredRole);
     }
 
     private static VerificationResult Check(in Shape shape, XmlDocument? document, XmlElement signature, ReadOnlySpan<byte> octets,

@@ -21,7 +21,7 @@ namespace OpenDuis.Protocol.Signing;
 /// <para>
 /// XML that <see cref="SecureXml"/> refuses is refused here with the same reason. Beyond that it
 /// answers only the shape a DUIS User's request has: sr:Request of Header, Body with one element,
-/// and one ds:Signature, the header's values as text, a Reference without exc-c14n. Anything else
+/// and one ds:Signature, the header's values as text, a Reference in the canonical form foreseen (inclusive, or exc-c14n when its transforms name it). Anything else
 /// (a second or misplaced signature, an unknown value, a comment inside a header value) makes
 /// <see cref="TryRead"/> return false, and the caller loads the message as a
 /// document (<see cref="SecureXml.Load(byte[])"/>, <see cref="DuisRequest.TryRead"/>,
@@ -49,8 +49,11 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
 
     public static SignedRequestReader ForThread => _thread ??= new SignedRequestReader();
 
-    /// <summary>The inclusive canonical octets of the last request read, without its enveloped signature.</summary>
+    /// <summary>The canonical octets of the last request read, without its enveloped signature, in <see cref="CanonicalForm"/>.</summary>
     public ReadOnlySpan<byte> CanonicalOctets => _canonical.Written;
+
+    /// <summary>The form <see cref="CanonicalOctets"/> are in: the one the request's Reference was foreseen to name.</summary>
+    public CanonicalForm CanonicalForm { get; private set; }
 
     /// <summary>
     /// Reads <paramref name="bytes"/>; false when the message is not of the shape this pass answers. XML the
@@ -61,7 +64,8 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         request = null;
         if (bytes.IsEmpty || bytes.Length > xml.Options.MaxBytes) return false;
         var segment = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var s) ? s : new ArraySegment<byte>(bytes.ToArray());
-        _canonical.BeginStream();
+        CanonicalForm = ReferenceFormIn(segment);
+        _canonical.BeginStream(CanonicalForm);
         _signatures = 0;
         _excluding = false;
         if (_names.IsFull)
@@ -84,6 +88,21 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         // DUIS allows one signature, the document element's child; any other is for the document path to name.
         if (_signatures != 1) request = null;
         return request is not null;
+    }
+
+    /// <summary>
+    /// The form the Reference's digest covers, foreseen from the bytes before they are read: its transforms follow the
+    /// body, and DUIS signs with the enveloped-signature transform alone (inclusive C14N) or followed by exc-c14n. It is
+    /// the last enveloped-signature transform's Transforms that is looked at; the verifier compares the guess with the
+    /// Reference it reads, and a request whose Reference names the other form takes the document path.
+    /// </summary>
+    private static CanonicalForm ReferenceFormIn(ReadOnlySpan<byte> bytes)
+    {
+        var at = bytes.LastIndexOf("#enveloped-signature"u8);
+        if (at < 0) return CanonicalForm.Inclusive;
+        var rest = bytes[at..];
+        var end = rest.IndexOf("Transforms>"u8);
+        return end >= 0 && rest[..end].IndexOf("/xml-exc-c14n#"u8) >= 0 ? CanonicalForm.Exclusive : CanonicalForm.Inclusive;
     }
 
     public void Observe(XmlReader reader)
