@@ -29,6 +29,9 @@ public sealed class DuisRequest
     // The request's bytes, until released: where a one-pass request's body element is built from when asked for.
     private ReadOnlyMemory<byte> _bytes;
     private Xml.SecureXml? _bytesXml;
+    private XmlElement? _signature;
+    // A one-pass request verified from its signature as read: the element is built from the bytes when asked for.
+    private readonly bool _signatureInBytes;
 
     public DuisRequest(
         DuisSchemaVersion schemaVersion,
@@ -58,7 +61,7 @@ public sealed class DuisRequest
         _bodyName = new BodyElementName(body.Prefix, body.LocalName, body.NamespaceURI);
         FirstInSequence = firstInSequence;
         PrecedingRequestId = precedingRequestId;
-        Signature = signature;
+        _signature = signature;
         _rootAttributes = rootAttributes;
     }
 
@@ -68,6 +71,7 @@ public sealed class DuisRequest
         ServiceReferenceVariant serviceReferenceVariant, in ReadBodyFields body, bool? firstInSequence, RequestId? precedingRequestId,
         XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes, Xml.SecureXml xml, ReadOnlyMemory<byte> bytes)
     {
+        _signatureInBytes = signature is null;
         SchemaVersion = schemaVersion;
         RequestId = requestId;
         CommandVariant = commandVariant;
@@ -80,7 +84,7 @@ public sealed class DuisRequest
         _gbcsPayloadRead = true;
         FirstInSequence = firstInSequence;
         PrecedingRequestId = precedingRequestId;
-        Signature = signature;
+        _signature = signature;
         _rootAttributes = rootAttributes;
         _bytesXml = xml;
         _bytes = bytes;
@@ -148,8 +152,18 @@ public sealed class DuisRequest
         return null;
     }
 
-    /// <summary>The ds:Signature element, when the message carries one.</summary>
-    public XmlElement? Signature { get; }
+    /// <summary>The ds:Signature element, when the message carries one (for a request read in one pass, built as <see cref="Body"/> is).</summary>
+    public XmlElement? Signature
+    {
+        get
+        {
+            if (_signature is { } signature || !_signatureInBytes) return _signature;
+            if (_bytesXml is not { } xml)
+                throw new InvalidOperationException($"The signature of request {RequestId} was not kept: its bytes were released before it was read.");
+            signature = Signing.SignedRequestReader.ReadSignatureElement(xml, _bytes);
+            return Interlocked.CompareExchange(ref _signature, signature, null) ?? signature;
+        }
+    }
 
     /// <summary>The catalogue entry of the header's variant (always present for a request that was read).</summary>
     public ServiceRequestDefinition? Definition => ServiceCatalogue.TryGet(ServiceReferenceVariant, out var d) ? d : null;

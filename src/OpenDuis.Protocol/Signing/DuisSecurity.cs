@@ -54,7 +54,7 @@ public sealed class DuisSecurity(ICertificateLookup certificates, SecureXmlOptio
         verification = null;
         var reader = SignedRequestReader.ForThread;
         if (!reader.TryRead(_xml, bytes, bodyElementForDevices, out request)) return false;
-        verification = DuisSignatureVerifier.VerifyRead(request.Signature!, reader.CanonicalForm, reader.CanonicalOctets, Certificates, requiredRole(request.RequestId));
+        verification = reader.Verify(request, Certificates, requiredRole(request.RequestId));
         return verification is not null;
     }
 

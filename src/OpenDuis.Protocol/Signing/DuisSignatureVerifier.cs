@@ -73,8 +73,17 @@ public static class DuisSignatureVerifier
         return Check(shape, null, signature, octets, certificates, requiredRole);
     }
 
-    private static VerificationResult Check(in Shape shape, XmlDocument? document, XmlElement signature, ReadOnlySpan<byte> octets,
-        ICertificateLookup certificates, RemotePartyRole requiredRole)
+    /// <summary>
+    /// Verifies a signature read as a stream (<see cref="SignedRequestReader"/>: the usual profile's shape only, its
+    /// SignedInfo's exclusive canonical form <paramref name="signedInfoOctets"/>) over the document's canonical
+    /// <paramref name="octets"/> in the Reference's form: the checks after the shape's, in <see cref="Verify"/>'s order.
+    /// </summary>
+    internal static VerificationResult VerifyStreamed(in Shape shape, ReadOnlySpan<byte> signedInfoOctets, ReadOnlySpan<byte> octets,
+        ICertificateLookup certificates, RemotePartyRole requiredRole) =>
+        Check(shape, null, null, octets, certificates, requiredRole, signedInfoOctets);
+
+    private static VerificationResult Check(in Shape shape, XmlDocument? document, XmlElement? signature, ReadOnlySpan<byte> octets,
+        ICertificateLookup certificates, RemotePartyRole requiredRole, ReadOnlySpan<byte> signedInfoOctets = default)
     {
         var signer = certificates.Find(shape.IssuerName!, shape.Serial);
         if (signer is null)
@@ -88,7 +97,7 @@ public static class DuisSignatureVerifier
             return VerificationResult.Fail(SignatureStatus.DigestMismatch,
                 "The message does not match the signed digest: it was altered after signing.", signer);
 
-        SHA256.HashData(canonicalizer.CanonicaliseExclusive(shape.SignedInfo!), hash);
+        SHA256.HashData(shape.SignedInfo is { } signedInfo ? canonicalizer.CanonicaliseExclusive(signedInfo) : signedInfoOctets, hash);
         if (!signer.VerifyHash(hash, shape.SignatureValue))
             return VerificationResult.Fail(SignatureStatus.SignatureMismatch,
                 $"The signature value does not verify with the key of {signer}.", signer);
@@ -100,7 +109,8 @@ public static class DuisSignatureVerifier
         return new VerificationResult(SignatureStatus.Valid, "", signer);
     }
 
-    private struct Shape
+    /// <summary>What the signature's profile checks read of it; the one-pass reader fills it from the stream (without SignedInfo's element).</summary>
+    internal struct Shape
     {
         public VerificationResult? Failure;
         public XmlElement? SignedInfo;

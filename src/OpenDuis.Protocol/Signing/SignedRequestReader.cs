@@ -3,6 +3,7 @@ using System.Text;
 using System.Xml;
 using OpenDuis.Protocol.Catalogue;
 using OpenDuis.Protocol.Domain;
+using OpenDuis.Protocol.Keys;
 using OpenDuis.Protocol.Messages;
 using OpenDuis.Protocol.Xml;
 using static OpenDuis.Protocol.Signing.DuisSignatureProfile;
@@ -37,6 +38,12 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     private const string Sr = DuisNamespaces.ServiceUserGateway;
 
     private readonly Canonicalizer _canonical = new();
+    // SignedInfo's exclusive canonical form, written as the signature is read (what its SignatureValue signs).
+    private readonly Canonicalizer _signedInfo = new(1024);
+    private bool _inSignedInfo;
+    private bool _signedInfoSeen;
+    private DuisSignatureVerifier.Shape _shape;
+    private bool _shapeRead;
     private readonly StringBuilder _text = new(64);
     private int _signatures;
     private bool _excluding;
@@ -56,6 +63,18 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     public CanonicalForm CanonicalForm { get; private set; }
 
     /// <summary>
+    /// Verifies the last request read against its signature: as read from the stream when the reader did not build the
+    /// signature's element, else through that element; null when the Reference names the form not written (the caller
+    /// then takes the document path).
+    /// </summary>
+    public VerificationResult? Verify(DuisRequest request, ICertificateLookup certificates, RemotePartyRole requiredRole) =>
+        _shapeRead
+            ? _shape.ReferenceForm == CanonicalForm
+                ? DuisSignatureVerifier.VerifyStreamed(_shape, _signedInfo.Written, _canonical.Written, certificates, requiredRole)
+                : null
+            : DuisSignatureVerifier.VerifyRead(request.Signature!, CanonicalForm, _canonical.Written, certificates, requiredRole);
+
+    /// <summary>
     /// Reads <paramref name="bytes"/>; false when the message is not of the shape this pass answers. XML the
     /// limits refuse throws the <see cref="XmlRefusedException"/> <see cref="SecureXml.Load(byte[])"/> throws.
     /// </summary>
@@ -68,6 +87,9 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         _canonical.BeginStream(CanonicalForm);
         _signatures = 0;
         _excluding = false;
+        _inSignedInfo = false;
+        _signedInfoSeen = false;
+        _shapeRead = false;
         if (_names.IsFull)
         {
             _names = new BoundedNameTable(NameCapacity);
@@ -119,6 +141,18 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         }
         if (_excluding)
         {
+            if (!_signedInfoSeen && reader.NodeType == XmlNodeType.Element && reader.Depth == 2
+                && reader.LocalName == "SignedInfo" && reader.NamespaceURI == DsigNamespace)
+            {
+                // As the apex of its own node-set: nothing its ancestors declare is in force (exclusive C14N).
+                _signedInfoSeen = _inSignedInfo = true;
+                _signedInfo.BeginStream(CanonicalForm.Exclusive);
+            }
+            if (_inSignedInfo)
+            {
+                _signedInfo.Stream(reader);
+                if (reader.Depth == 2 && (reader.NodeType == XmlNodeType.EndElement || reader.IsEmptyElement)) _inSignedInfo = false;
+            }
             if (reader.NodeType == XmlNodeType.EndElement && reader.Depth == 1) _excluding = false;
             return;
         }
@@ -183,8 +217,19 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         }
 
         if (!NextElement(r, read: true) || r.LocalName != "Signature" || r.NamespaceURI != DsigNamespace) return null;
-        var signature = (XmlElement)root.AppendChild(document.ReadNode(r)!)!;
-        if (NextElement(r, read: false) || r.NodeType != XmlNodeType.EndElement) return null;
+        XmlElement? signature = null;
+        if (content is not null)
+        {
+            // Kept with the body for the SM WAN (a Future Dated request is stored as it was signed).
+            signature = (XmlElement)root.AppendChild(document.ReadNode(r)!)!;
+            if (NextElement(r, read: false) || r.NodeType != XmlNodeType.EndElement) return null;
+        }
+        else
+        {
+            if (r.IsEmptyElement || !ReadSignature(r, out _shape)) return null;
+            _shapeRead = true;
+            if (NextElement(r, read: true) || r.NodeType != XmlNodeType.EndElement) return null;
+        }
         while (r.Read())
         {
             // What follows the document element (comments, PIs, whitespace) is canonicalised as it is read.
@@ -193,6 +238,135 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         return content is not null
             ? new DuisRequest(version, requestId, cv, sr, srv, content, first, preceding, signature, carried)
             : new DuisRequest(version, requestId, cv, sr, srv, fields, first, preceding, signature, carried, xml, bytes);
+    }
+
+    /// <summary>
+    /// Reads the ds:Signature (the reader on its start tag, left on its end tag) in the one shape DUIS signers write:
+    /// SignedInfo (exclusive C14N, ECDSA-SHA256, one Reference URI="" with [enveloped-signature] or [enveloped-signature,
+    /// exc-c14n] and SHA-256), SignatureValue, KeyInfo/X509Data/X509IssuerSerial; only whitespace and comments between
+    /// them. False for anything else, which the document path's profile checks then name (<see cref="DuisSignatureVerifier"/>).
+    /// </summary>
+    private bool ReadSignature(XmlReader r, out DuisSignatureVerifier.Shape shape)
+    {
+        shape = default;
+        if (!NextDs(r, "SignedInfo") || r.IsEmptyElement) return false;
+        if (!NextDs(r, "CanonicalizationMethod") || Algorithm(r) != ExclusiveC14N) return false;
+        if (!NextDs(r, "SignatureMethod") || Algorithm(r) != EcdsaSha256) return false;
+        if (!NextDs(r, "Reference") || r.IsEmptyElement || !UsualReferenceAttributes(r)) return false;
+        if (!NextDs(r, "Transforms") || r.IsEmptyElement) return false;
+        if (!NextDs(r, "Transform") || Algorithm(r) != EnvelopedSignature) return false;
+        var form = CanonicalForm.Inclusive;
+        if (NextDs(r, "Transform"))
+        {
+            if (Algorithm(r) != ExclusiveC14N || !AtEnd(r)) return false;
+            form = CanonicalForm.Exclusive;
+        }
+        else if (r.NodeType != XmlNodeType.EndElement) return false;
+        if (!NextDs(r, "DigestMethod") || Algorithm(r) != Sha256) return false;
+        if (!NextDs(r, "DigestValue") || !TryBase64(TextOnly(r), DigestLength, out var digest)) return false;
+        if (!AtEnd(r) || !AtEnd(r)) return false; // Reference, SignedInfo
+        if (!NextDs(r, "SignatureValue") || !TryBase64(TextOnly(r), SignatureValueLength, out var signatureValue)) return false;
+        if (!NextDs(r, "KeyInfo") || r.IsEmptyElement || !NextDs(r, "X509Data") || r.IsEmptyElement
+            || !NextDs(r, "X509IssuerSerial") || r.IsEmptyElement) return false;
+        if (!NextDs(r, "X509IssuerName") || TextOnly(r) is not { } issuerText) return false;
+        if (!NextDs(r, "X509SerialNumber") || TextOnly(r) is not { } serialText) return false;
+        if (!AtEnd(r) || !AtEnd(r) || !AtEnd(r) || !AtEnd(r)) return false; // X509IssuerSerial, X509Data, KeyInfo, Signature
+        var issuer = issuerText.Trim();
+        if (issuer.Length == 0 || !System.Numerics.BigInteger.TryParse(serialText.AsSpan().Trim(), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var serial)) return false;
+        shape = new DuisSignatureVerifier.Shape
+        {
+            ReferenceForm = form, Digest = digest, SignatureValue = signatureValue, IssuerName = issuer, Serial = serial,
+        };
+        return true;
+    }
+
+    /// <summary>Moves to the next element (true), or to anything but whitespace and comments (false: the caller reads which).</summary>
+    private static bool NextSignatureNode(XmlReader r)
+    {
+        while (r.Read())
+        {
+            switch (r.NodeType)
+            {
+                case XmlNodeType.Element: return true;
+                case XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace or XmlNodeType.Comment: continue;
+                default: return false;
+            }
+        }
+        return false;
+    }
+
+    private static bool NextDs(XmlReader r, string localName) =>
+        NextSignatureNode(r) && r.LocalName == localName && r.NamespaceURI == DsigNamespace;
+
+    private static bool AtEnd(XmlReader r) => !NextSignatureNode(r) && r.NodeType == XmlNodeType.EndElement;
+
+    /// <summary>The Algorithm of an element without parameters (the reader left on its end); null when it has content.</summary>
+    private static string? Algorithm(XmlReader r)
+    {
+        var algorithm = r.GetAttribute("Algorithm") ?? "";
+        if (r.IsEmptyElement) return algorithm;
+        return AtEnd(r) ? algorithm : null;
+    }
+
+    /// <summary>URI="" and no attributes but Id, Type and namespace declarations (the document path's profile).</summary>
+    private static bool UsualReferenceAttributes(XmlReader r)
+    {
+        var uri = false;
+        if (!r.MoveToFirstAttribute()) return false;
+        do
+        {
+            if (r.NamespaceURI == "http://www.w3.org/2000/xmlns/") continue;
+            if (r.LocalName == "URI" && r.NamespaceURI.Length == 0 && r.Value.Length == 0) uri = true;
+            else if (r.LocalName is not ("Id" or "Type") || r.NamespaceURI.Length != 0)
+            {
+                uri = false;
+                break;
+            }
+        }
+        while (r.MoveToNextAttribute());
+        r.MoveToElement();
+        return uri;
+    }
+
+    /// <summary>Text, CDATA and comments only (the reader left on the end tag); null for anything else.</summary>
+    private string? TextOnly(XmlReader r)
+    {
+        if (r.IsEmptyElement) return "";
+        string? single = null;
+        _text.Clear();
+        while (r.Read())
+        {
+            switch (r.NodeType)
+            {
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                    if (single is null && _text.Length == 0) single = r.Value;
+                    else
+                    {
+                        if (single is not null) _text.Append(single);
+                        single = null;
+                        _text.Append(r.Value);
+                    }
+                    break;
+                case XmlNodeType.Comment:
+                    break;
+                case XmlNodeType.EndElement:
+                    return single ?? _text.ToString();
+                default:
+                    return null;
+            }
+        }
+        return null;
+    }
+
+    private static bool TryBase64(string? text, int length, out byte[] bytes)
+    {
+        bytes = new byte[length];
+        if (text is null) return false;
+        Span<byte> scratch = stackalloc byte[length + 3];
+        if (!Convert.TryFromBase64String(text, scratch, out var written) || written != length) return false;
+        scratch[..length].CopyTo(bytes);
+        return true;
     }
 
     /// <summary>
@@ -251,7 +425,12 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     /// The body's element of a request this reader has read (so of the shape it reads), built from its bytes under copies
     /// of sr:Body and the document element, as the document path has it.
     /// </summary>
-    internal static XmlElement ReadBodyElement(SecureXml xml, ReadOnlyMemory<byte> bytes)
+    internal static XmlElement ReadBodyElement(SecureXml xml, ReadOnlyMemory<byte> bytes) => ReadElement(xml, bytes, signature: false);
+
+    /// <summary>The ds:Signature of a request this reader has read, built from its bytes under a copy of the document element.</summary>
+    internal static XmlElement ReadSignatureElement(SecureXml xml, ReadOnlyMemory<byte> bytes) => ReadElement(xml, bytes, signature: true);
+
+    private static XmlElement ReadElement(SecureXml xml, ReadOnlyMemory<byte> bytes, bool signature)
     {
         var segment = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var s) ? s : new ArraySegment<byte>(bytes.ToArray());
         var document = new XmlDocument(new LearnedNameTable()) { PreserveWhitespace = true, XmlResolver = null };
@@ -266,11 +445,17 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         if (!NextElement(r, read: true)) throw NotRead();
         r.Skip();
         if (!NextElement(r, read: false) || !IsSr(r, "Body")) throw NotRead();
+        if (signature)
+        {
+            r.Skip();
+            if (!NextElement(r, read: false) || r.LocalName != "Signature" || r.NamespaceURI != DsigNamespace) throw NotRead();
+            return (XmlElement)root.AppendChild(document.ReadNode(r)!)!;
+        }
         var body = root.AppendChild(CopyElement(document, r, out _, out _))!;
         if (!NextElement(r, read: true)) throw NotRead();
         return (XmlElement)body.AppendChild(document.ReadNode(r)!)!;
 
-        static InvalidOperationException NotRead() => new("The request's bytes changed after it was read: its body cannot be built from them.");
+        static InvalidOperationException NotRead() => new("The request's bytes changed after it was read: its body or signature cannot be built from them.");
     }
 
     /// <summary>

@@ -72,11 +72,13 @@ public class SignedRequestReaderTests
             failures.Add($"{name}: the requests differ");
         if (request.Body.OuterXml != expected.Body.OuterXml) failures.Add($"{name}: the bodies differ");
         // A device request's body built as it is read (for the SM WAN, which keeps it after the bytes are reused).
-        if (!security.TryReadSignedRequest(bytes, _ => role, bodyElementForDevices: true, out var kept, out _))
+        if (!security.TryReadSignedRequest(bytes, _ => role, bodyElementForDevices: true, out var kept, out var keptVerification))
             failures.Add($"{name}: declined when its device body is built as it is read");
         else
         {
             kept.ReleaseBytes();
+            if (keptVerification.Status != expectedVerification.Status || keptVerification.Detail != expectedVerification.Detail)
+                failures.Add($"{name}: with the body built as read, one pass says {keptVerification}, the document path {expectedVerification}");
             if (kept.Definition is { NonDevice: false })
             {
                 if (kept.Body.OuterXml != expected.Body.OuterXml) failures.Add($"{name}: the body built as it is read differs");
@@ -244,6 +246,17 @@ public class SignedRequestReaderTests
         ["truncated"] = text => text[..(text.Length - 20)],
         ["an exc-c14n transform"] = text => text.Replace("#enveloped-signature\"></ds:Transform>", "#enveloped-signature\"></ds:Transform><ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:Transform>"),
         ["exc-c14n foreseen wrongly from a comment after the document element"] = text => text + "<!-- #enveloped-signature /xml-exc-c14n# Transforms> -->",
+        ["a comment inside the SignatureValue"] = text => text.Replace("<ds:SignatureValue>", "<ds:SignatureValue><!-- c -->"),
+        ["an element inside the SignatureValue"] = text => text.Replace("<ds:SignatureValue>", "<ds:SignatureValue><ds:x/>"),
+        ["a PI inside SignedInfo"] = text => text.Replace("<ds:SignatureMethod", "<?pi x?><ds:SignatureMethod"),
+        ["text inside SignedInfo"] = text => text.Replace("<ds:SignatureMethod", "x<ds:SignatureMethod"),
+        ["an Id and a Type on the Reference"] = text => text.Replace("<ds:Reference ", "<ds:Reference Id=\"r\" Type=\"t\" "),
+        ["a namespaced URI attribute on the Reference"] = text => text.Replace("<ds:Reference ", "<ds:Reference xmlns:x=\"urn:x\" x:URI=\"a\" "),
+        ["an unexpected attribute on the Reference"] = text => text.Replace("<ds:Reference ", "<ds:Reference Target=\"a\" "),
+        ["whitespace and comments between the signature's elements"] = text => text.Replace("<ds:KeyInfo>", "<ds:KeyInfo>\n <!-- k -->").Replace("</ds:SignedInfo>", "\n</ds:SignedInfo>"),
+        ["spaces around the serial number"] = text => text.Replace("<ds:X509SerialNumber>", "<ds:X509SerialNumber> ").Replace("</ds:X509SerialNumber>", " </ds:X509SerialNumber>"),
+        ["a parameter in the digest method"] = text => Regex(text, "(<ds:DigestMethod [^>]*>)", m => m.Groups[1].Value + "<x/>"),
+        ["the exc-c14n transform before the enveloped one"] = text => text.Replace("<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\">", "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:Transform><ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\">"),
         ["a second Reference"] = text => Regex(text, "(<ds:Reference )", m => "<ds:Reference URI=\"#x\"><ds:Transforms/></ds:Reference>" + m.Groups[1].Value),
         ["a Reference URI to an element"] = text => text.Replace("URI=\"\"", "URI=\"#body\""),
         ["another root element"] = text => text.Replace("<sr:Request ", "<sr:Response ").Replace("</sr:Request>", "</sr:Response>"),
