@@ -168,11 +168,8 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         while (r.NodeType != XmlNodeType.Element);
         if (!IsSr(r, "Request") || r.IsEmptyElement) return null;
 
-        // Not the reader's names, which this thread's next request reuses: the document's nodes outlive the request and
-        // may be read on other threads. Its names are the ones the process has learned (allocated once), or its own.
-        var document = new XmlDocument(new LearnedNameTable()) { PreserveWhitespace = true, XmlResolver = null };
-        var root = CopyElement(document, r, out var versionText, out var carried);
-        document.AppendChild(root);
+        var (rootPrefix, rootName, rootNamespace) = (r.Prefix, r.LocalName, r.NamespaceURI);
+        var carried = RootAttributes(r, out var versionText);
         if (versionText is null || !DuisSchemaVersion.TryParse(versionText, out var version)) return null;
 
         // Header: RequestID, FirstInSequence?, PrecedingServiceRequestID?, CommandVariant, ServiceReference, ServiceReferenceVariant.
@@ -202,8 +199,21 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         if (!NextElement(r, read: true) || !IsSr(r, "Body") || r.IsEmptyElement) return null;
         XmlElement? content = null;
         ReadBodyFields fields = default;
+        XmlDocument? document = null;
+        XmlElement? root = null;
         if (bodyElementForDevices && !definition.NonDevice)
         {
+            // Not the reader's names, which this thread's next request reuses: the document's nodes outlive the request and
+            // may be read on other threads. Its names are the ones the process has learned (allocated once), or its own.
+            document = new XmlDocument(new LearnedNameTable()) { PreserveWhitespace = true, XmlResolver = null };
+            root = (XmlElement)document.AppendChild(document.CreateElement(rootPrefix, rootName, rootNamespace))!;
+            root.SetAttribute("schemaVersion", versionText);
+            foreach (var a in carried)
+            {
+                var attribute = document.CreateAttribute(a.Prefix, a.LocalName, a.NamespaceUri);
+                attribute.Value = a.Value;
+                root.Attributes.Append(attribute);
+            }
             var body = (XmlElement)root.AppendChild(CopyElement(document, r, out _, out _))!;
             if (!NextElement(r, read: true)) return null;
             content = (XmlElement)body.AppendChild(document.ReadNode(r)!)!;
@@ -221,7 +231,7 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         if (content is not null)
         {
             // Kept with the body for the SM WAN (a Future Dated request is stored as it was signed).
-            signature = (XmlElement)root.AppendChild(document.ReadNode(r)!)!;
+            signature = (XmlElement)root!.AppendChild(document!.ReadNode(r)!)!;
             if (NextElement(r, read: false) || r.NodeType != XmlNodeType.EndElement) return null;
         }
         else
@@ -536,6 +546,24 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
             }
         }
         return false;
+    }
+
+    /// <summary>The reader's element's attributes but schemaVersion (the ones a re-written message carries), and schemaVersion's value.</summary>
+    private static List<RootAttribute> RootAttributes(XmlReader r, out string? schemaVersion)
+    {
+        schemaVersion = null;
+        var carried = new List<RootAttribute>(r.AttributeCount);
+        if (r.MoveToFirstAttribute())
+        {
+            do
+            {
+                if (r.LocalName == "schemaVersion" && r.NamespaceURI.Length == 0) schemaVersion = r.Value;
+                else carried.Add(new RootAttribute(r.Prefix, r.LocalName, r.NamespaceURI, r.Value));
+            }
+            while (r.MoveToNextAttribute());
+            r.MoveToElement();
+        }
+        return carried;
     }
 
     /// <summary>A copy of the reader's element without content; its attributes other than schemaVersion are the ones a re-written message carries.</summary>
