@@ -273,13 +273,13 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         }
         else if (r.NodeType != XmlNodeType.EndElement) return false;
         if (!NextDs(r, "DigestMethod") || Algorithm(r) != Sha256) return false;
-        if (!NextDs(r, "DigestValue") || !TryBase64(TextOnly(r), DigestLength, out var digest)) return false;
+        if (!NextDs(r, "DigestValue") || !TryBase64(Text(r, TextContent.TextAndComments), DigestLength, out var digest)) return false;
         if (!AtEnd(r) || !AtEnd(r)) return false; // Reference, SignedInfo
-        if (!NextDs(r, "SignatureValue") || !TryBase64(TextOnly(r), SignatureValueLength, out var signatureValue)) return false;
+        if (!NextDs(r, "SignatureValue") || !TryBase64(Text(r, TextContent.TextAndComments), SignatureValueLength, out var signatureValue)) return false;
         if (!NextDs(r, "KeyInfo") || r.IsEmptyElement || !NextDs(r, "X509Data") || r.IsEmptyElement
             || !NextDs(r, "X509IssuerSerial") || r.IsEmptyElement) return false;
-        if (!NextDs(r, "X509IssuerName") || TextOnly(r) is not { } issuerText) return false;
-        if (!NextDs(r, "X509SerialNumber") || TextOnly(r) is not { } serialText) return false;
+        if (!NextDs(r, "X509IssuerName") || Text(r, TextContent.TextAndComments) is not { } issuerText) return false;
+        if (!NextDs(r, "X509SerialNumber") || Text(r, TextContent.TextAndComments) is not { } serialText) return false;
         if (!AtEnd(r) || !AtEnd(r) || !AtEnd(r) || !AtEnd(r)) return false; // X509IssuerSerial, X509Data, KeyInfo, Signature
         var issuer = issuerText.Trim();
         if (issuer.Length == 0 || !System.Numerics.BigInteger.TryParse(serialText.AsSpan().Trim(), System.Globalization.NumberStyles.None,
@@ -339,36 +339,6 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         return uri;
     }
 
-    /// <summary>Text, CDATA and comments only (the reader left on the end tag); null for anything else.</summary>
-    private string? TextOnly(XmlReader r)
-    {
-        if (r.IsEmptyElement) return "";
-        string? single = null;
-        _text.Clear();
-        while (r.Read())
-        {
-            switch (r.NodeType)
-            {
-                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
-                    if (single is null && _text.Length == 0) single = r.Value;
-                    else
-                    {
-                        if (single is not null) _text.Append(single);
-                        single = null;
-                        _text.Append(r.Value);
-                    }
-                    break;
-                case XmlNodeType.Comment:
-                    break;
-                case XmlNodeType.EndElement:
-                    return single ?? _text.ToString();
-                default:
-                    return null;
-            }
-        }
-        return null;
-    }
-
     private static bool TryBase64(string? text, int length, out byte[] bytes)
     {
         bytes = new byte[length];
@@ -398,37 +368,10 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
             var isFirst = firstChild;
             firstChild = false;
             if (r.NamespaceURI != Sr) continue;
-            if (isFirst && r.LocalName == "ExecutionDateTime") at = DuisRequest.ParseExecutionDateTime(InnerText(r));
-            else if (payload is null && r.LocalName == "GBCSPayload") payload = InnerText(r);
+            if (isFirst && r.LocalName == "ExecutionDateTime") at = DuisRequest.ParseExecutionDateTime(Text(r, TextContent.Descendants) ?? "");
+            else if (payload is null && r.LocalName == "GBCSPayload") payload = Text(r, TextContent.Descendants);
         }
         return new ReadBodyFields(name, at, payload);
-    }
-
-    /// <summary>The text of the reader's element and its descendants, as XmlElement.InnerText gives it; the reader ends on its end tag.</summary>
-    private string InnerText(XmlReader r)
-    {
-        if (r.IsEmptyElement) return "";
-        var depth = r.Depth;
-        string? single = null;
-        _text.Clear();
-        while (r.Read())
-        {
-            switch (r.NodeType)
-            {
-                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
-                    if (single is null && _text.Length == 0) single = r.Value;
-                    else
-                    {
-                        if (single is not null) _text.Append(single);
-                        single = null;
-                        _text.Append(r.Value);
-                    }
-                    break;
-                case XmlNodeType.EndElement when r.Depth == depth:
-                    return single ?? _text.ToString();
-            }
-        }
-        return single ?? _text.ToString();
     }
 
     /// <summary>
@@ -522,7 +465,28 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
             text = "";
             return true;
         }
-        // The usual field is one text node: its value is the text, not copied; several are joined.
+        text = Text(r, TextContent.TextOnly);
+        return text is not null;
+    }
+
+    private enum TextContent
+    {
+        /// <summary>Text and CDATA only (a header field).</summary>
+        TextOnly,
+        /// <summary>Text, CDATA and comments (a signature's value, as the xmldsig XSD types it).</summary>
+        TextAndComments,
+        /// <summary>All the text within, whatever else (XmlElement.InnerText).</summary>
+        Descendants,
+    }
+
+    /// <summary>
+    /// The text of the reader's element (on its start tag; left on its end tag), or null when it holds what
+    /// <paramref name="content"/> does not allow. The usual value is one text node: its string is the text, not copied.
+    /// </summary>
+    private string? Text(XmlReader r, TextContent content)
+    {
+        if (r.IsEmptyElement) return "";
+        var depth = r.Depth;
         string? single = null;
         _text.Clear();
         while (r.Read())
@@ -538,14 +502,16 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
                         _text.Append(r.Value);
                     }
                     break;
-                case XmlNodeType.EndElement:
-                    text = single ?? _text.ToString();
-                    return true;
+                case XmlNodeType.EndElement when r.Depth == depth:
+                    return single ?? _text.ToString();
+                case XmlNodeType.Comment when content != TextContent.TextOnly:
+                    break;
                 default:
-                    return false;
+                    if (content != TextContent.Descendants) return null;
+                    break;
             }
         }
-        return false;
+        return null;
     }
 
     /// <summary>The reader's element's attributes but schemaVersion (the ones a re-written message carries), and schemaVersion's value.</summary>
