@@ -23,7 +23,7 @@ public sealed class DuisRequest
     private DateTimeOffset? _executionDateTime;
     private bool _executionDateTimeRead;
     private XmlElement? _body;
-    private BodyElementName _bodyName;
+    private readonly BodyElementName _bodyName;
     private string? _gbcsPayload;
     private bool _gbcsPayloadRead;
     // The request's bytes, until released: where a one-pass request's body element is built from when asked for.
@@ -51,18 +51,10 @@ public sealed class DuisRequest
         DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant, ServiceReference serviceReference,
         ServiceReferenceVariant serviceReferenceVariant, XmlElement body, bool? firstInSequence, RequestId? precedingRequestId,
         XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes)
+        : this(schemaVersion, requestId, commandVariant, serviceReference, serviceReferenceVariant,
+            new BodyElementName(body.Prefix, body.LocalName, body.NamespaceURI), firstInSequence, precedingRequestId, signature, rootAttributes)
     {
-        SchemaVersion = schemaVersion;
-        RequestId = requestId;
-        CommandVariant = commandVariant;
-        ServiceReference = serviceReference;
-        ServiceReferenceVariant = serviceReferenceVariant;
         _body = body;
-        _bodyName = new BodyElementName(body.Prefix, body.LocalName, body.NamespaceURI);
-        FirstInSequence = firstInSequence;
-        PrecedingRequestId = precedingRequestId;
-        _signature = signature;
-        _rootAttributes = rootAttributes;
     }
 
     /// <summary>A request read in one pass, its body read as fields; its element is built from <paramref name="bytes"/> when asked for.</summary>
@@ -70,24 +62,33 @@ public sealed class DuisRequest
         DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant, ServiceReference serviceReference,
         ServiceReferenceVariant serviceReferenceVariant, in ReadBodyFields body, bool? firstInSequence, RequestId? precedingRequestId,
         XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes, Xml.SecureXml xml, ReadOnlyMemory<byte> bytes)
+        : this(schemaVersion, requestId, commandVariant, serviceReference, serviceReferenceVariant, body.Name, firstInSequence,
+            precedingRequestId, signature, rootAttributes)
     {
         _signatureInBytes = signature is null;
+        _executionDateTime = body.ExecutionDateTime;
+        _executionDateTimeRead = true;
+        _gbcsPayload = body.GbcsPayload;
+        _gbcsPayloadRead = true;
+        _bytesXml = xml;
+        _bytes = bytes;
+    }
+
+    private DuisRequest(
+        DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant, ServiceReference serviceReference,
+        ServiceReferenceVariant serviceReferenceVariant, BodyElementName bodyName, bool? firstInSequence, RequestId? precedingRequestId,
+        XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes)
+    {
         SchemaVersion = schemaVersion;
         RequestId = requestId;
         CommandVariant = commandVariant;
         ServiceReference = serviceReference;
         ServiceReferenceVariant = serviceReferenceVariant;
-        _bodyName = body.Name;
-        _executionDateTime = body.ExecutionDateTime;
-        _executionDateTimeRead = true;
-        _gbcsPayload = body.GbcsPayload;
-        _gbcsPayloadRead = true;
+        _bodyName = bodyName;
         FirstInSequence = firstInSequence;
         PrecedingRequestId = precedingRequestId;
         _signature = signature;
         _rootAttributes = rootAttributes;
-        _bytesXml = xml;
-        _bytes = bytes;
     }
 
     public DuisSchemaVersion SchemaVersion { get; }
