@@ -22,8 +22,9 @@ namespace OpenDuis.Protocol.Signing;
 /// <para>
 /// XML that <see cref="SecureXml"/> refuses is refused here with the same reason. Beyond that it
 /// answers only the shape a DUIS User's request has: sr:Request of Header, Body with one element,
-/// and one ds:Signature, the header's values as text, a Reference in the canonical form foreseen (inclusive, or exc-c14n when its transforms name it). Anything else
-/// (a second or misplaced signature, an unknown value, a comment inside a header value) makes
+/// and one ds:Signature of the usual shape, the header's values as text, a Reference in the canonical
+/// form foreseen (inclusive, or exc-c14n when its transforms name it). Anything else (a second or
+/// misplaced signature, an unknown value, a comment inside a header value) makes
 /// <see cref="TryRead"/> return false, and the caller loads the message as a
 /// document (<see cref="SecureXml.Load(byte[])"/>, <see cref="DuisRequest.TryRead"/>,
 /// <see cref="DuisSignatureVerifier.Verify"/>), which gives such a message its precise answer. Both
