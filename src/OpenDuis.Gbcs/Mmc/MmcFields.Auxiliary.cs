@@ -36,6 +36,17 @@ internal static partial class MmcFields
             w.WriteEndElement();
         }
         AuxiliarySpecialDays(w, m, 10, "ALCSHCALCSSpecialDays", "ALCSHCALCSSpecialDay", "index");
+        foreach (var (entry, selector) in ScheduleEntries(Item(m, 11), 48))
+        {
+            if (AlcsAction(selector) is not var (number, activate)) continue;
+            w.WriteStartElement("ALCSScheduler", Namespace);
+            w.WriteStartElement("ActivateDeactivateSwitch", Namespace);
+            w.WriteAttribute("index", number);
+            Empty(w, activate ? "ActivateSwitch" : "DeactivateSwitch");
+            w.WriteEndElement();
+            ScheduleApplicability(w, entry, "index", "ALCSScheduleDatesAndTime");
+            w.WriteEndElement();
+        }
     }
 
     /// <summary>
@@ -54,6 +65,76 @@ internal static partial class MmcFields
             w.WriteEndElement();
         }
         AuxiliarySpecialDays(w, m, 5, "AuxiliaryControllerSpecialDayDefinitions", "AuxiliaryControllerSpecialDayDefinition", "identifier");
+        foreach (var (entry, selector) in ScheduleEntries(Item(m, 6), 120))
+        {
+            if (AuxiliaryControllerAction(selector) is not var (controller, input, level)) continue;
+            w.WriteStartElement("AuxiliaryControllerSchedule", Namespace);
+            w.WriteStartElement("AuxiliaryControllerAction", Namespace);
+            w.WriteAttribute("auxiliaryControllerN", controller);
+            Element(w, "CommandedStateLevel", level);
+            if (input) Empty(w, "InputFromControlledLoad");
+            w.WriteEndElement();
+            ScheduleApplicability(w, entry, "identifier", "AuxiliaryControllerSchedulePeriodAndTime");
+            w.WriteEndElement();
+        }
+    }
+
+    /// <summary>
+    /// The Schedule 0-0:12.0.2.255 (class 10) both 7.7 and 7.14 read: its enabled entries {index, enable, script, script
+    /// selector, switch time, validity window, exec_weekdays, exec_specdays, begin date, end date} whose switch time and dates
+    /// the MMC can hold (it requires all three), at most <paramref name="max"/>. A disabled entry does not run, so it is left out.
+    /// </summary>
+    private static IEnumerable<(DlmsData Entry, long Selector)> ScheduleEntries(DlmsData? schedule, int max)
+    {
+        if (schedule is not { Type: DlmsType.Array }) yield break;
+        var n = 0;
+        foreach (var e in schedule.Items)
+            if (e is { Type: DlmsType.Structure, Items: [_, { Type: DlmsType.Boolean, Value: not 0 }, _, { IsInteger: true } selector, var time, _, _, _, { Type: DlmsType.OctetString, Octets.Length: 5 } begin, { Type: DlmsType.OctetString, Octets.Length: 5 } end] }
+                && SwitchTime(time) is not null && CosemDateFits(begin.Octets.Span) && CosemDateFits(end.Octets.Span) && ++n <= max)
+                yield return (e, selector.Value);
+    }
+
+    /// <summary>
+    /// An ALCS or HCALCS schedule entry's script selector, as 6.14.2 ECS46c writes it: the switch (1–5) in the high octet, 1
+    /// (activate) or 2 (deactivate) in the low (RTDS's ECS46c commands against their requests: 0x0101 switch 1 on, 0x0102 off,
+    /// 0x0201 switch 2 on …). Any other selector is not an ALCS entry.
+    /// </summary>
+    internal static (int Switch, bool Activate)? AlcsAction(long selector) =>
+        (selector >> 8, selector & 0xFF) is (>= 1 and <= 5, 1 or 2) ? ((int)(selector >> 8), (selector & 0xFF) == 1) : null;
+
+    /// <summary>
+    /// An auxiliary controller schedule entry's script selector, as 6.14.3 ECS46d writes it: the high octet 0x10 + n (the
+    /// controller n's output) or 0x20 + n (InputFromControlledLoad), the low octet 0x80 + the commanded level 0–100 (RTDS's
+    /// three ECS46d commands against their requests: 0x1180 controller 1 level 0, 0x11B2 level 50, 0x11E4 level 100, 0x2180
+    /// controller 1's input level 0). Any other selector is not an auxiliary controller entry.
+    /// </summary>
+    internal static (int Controller, bool Input, int Level)? AuxiliaryControllerAction(long selector)
+    {
+        long kind = selector >> 12, controller = (selector >> 8) & 0x0F, level = (selector & 0xFF) - 0x80;
+        return kind is 1 or 2 && controller is >= 1 and <= 5 && level is >= 0 and <= 100 && selector >> 16 == 0
+            ? ((int)controller, kind == 2, (int)level)
+            : null;
+    }
+
+    /// <summary>A schedule entry's special days (one element per set exec_specdays bit, numbered from 1), days of the week and ScheduleDatesAndTime.</summary>
+    private static void ScheduleApplicability(MmcWriter w, DlmsData entry, string specialDayNumber, string datesAndTime)
+    {
+        foreach (var bit in SetBits(entry[7], 20))
+        {
+            w.WriteStartElement("SpecialDaysApplicability", Namespace);
+            w.WriteAttribute(specialDayNumber, bit + 1);
+            w.WriteEndElement();
+        }
+        DaysOfWeekApplicability(w, entry[6]);
+        w.WriteStartElement(datesAndTime, Namespace);
+        Element(w, "SwitchTime", SwitchTime(entry[4])!);
+        w.WriteStartElement("StartDate", Namespace);
+        CosemDate(w, entry[8].Octets.Span);
+        w.WriteEndElement();
+        w.WriteStartElement("EndDate", Namespace);
+        CosemDate(w, entry[9].Octets.Span);
+        w.WriteEndElement();
+        w.WriteEndElement();
     }
 
     /// <summary>A switch or controller description (MMC: at most 22 characters).</summary>

@@ -90,7 +90,8 @@ public class MmcRenderTests
     [Theory]
     [InlineData("<ra:DebtRecoveryPerPayment>5000</ra:DebtRecoveryPerPayment><ra:DebtRecoveryRateCap>10000</ra:DebtRecoveryRateCap><ra:DisablementThreshold>-500000</ra:DisablementThreshold>"
         + "<ra:EmergencyCreditLimit>2500000</ra:EmergencyCreditLimit><ra:EmergencyCreditThreshold>100000</ra:EmergencyCreditThreshold><ra:LowCreditThreshold>500000</ra:LowCreditThreshold>"
-        + "<ra:CreditMaxCreditThreshold>5000000</ra:CreditMaxCreditThreshold><ra:MaxCreditMaxMeterBalance>10000000</ra:MaxCreditMaxMeterBalance><ra:Electricity><ra:NonDisablementCalendar>")]
+        + "<ra:CreditMaxCreditThreshold>5000000</ra:CreditMaxCreditThreshold><ra:MaxCreditMaxMeterBalance>10000000</ra:MaxCreditMaxMeterBalance>"
+        + "<ra:SuspendDebtDisabled>true</ra:SuspendDebtDisabled><ra:SuspendDebtEmergency>true</ra:SuspendDebtEmergency><ra:Electricity><ra:PaymentMode>Prepayment</ra:PaymentMode><ra:NonDisablementCalendar>")]
     // Special day 1 is 25 December of any year; the first schedule entry starts non-disablement at 00:00 on Saturdays, Sundays and special days 1–4.
     [InlineData("<ra:SpecialDay index=\"1\"><ra:Year><ra:NonSpecifiedYear /></ra:Year><ra:Month><ra:SpecifiedMonth>12</ra:SpecifiedMonth></ra:Month><ra:DayOfMonth><ra:SpecifiedDayOfMonth>25</ra:SpecifiedDayOfMonth></ra:DayOfMonth>")]
     [InlineData("<ra:ElectricityNonDisablementSchedule><ra:NonDisablementScript>START</ra:NonDisablementScript><ra:SpecialDaysApplicability><ra:SpecialDayApplicability><ra:SpecialDayID>1</ra:SpecialDayID></ra:SpecialDayApplicability>")]
@@ -136,6 +137,13 @@ public class MmcRenderTests
     [InlineData("6.2.3_GCS21d", "GCS21d_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "<ra:GasBillingCalendar><ra:BillingPeriodStart>2014-01-01T00:00:00Z</ra:BillingPeriodStart><ra:Periodicity>Weekly</ra:Periodicity></ra:GasBillingCalendar>")]
     [InlineData("7.11_ECS61c", "ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX", "<ra:EventLogEntry><ra:BoostEnd>2014-12-26T01:21:00Z</ra:BoostEnd><ra:BoostStart>2014-12-26T00:00:00Z</ra:BoostStart></ra:EventLogEntry>")]
     [InlineData("7.7_ECS61a", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "<ra:AuxiliaryLoadControlSwitch Index=\"2\"><ra:Description>HCALCS_2_Description</ra:Description><ra:TypeAndIdentifier><ra:HCALCS>00-DB-12-34-56-78-90-97</ra:HCALCS></ra:TypeAndIdentifier><ra:State>true</ra:State>")]
+    // 7.7's schedule: switch 1 activated at 07:00 every day of every year; 7.14's: controller 1's input from its controlled load
+    // at level 50 at 09:30 on weekdays and special days 1 and 3 from 21 June to 21 December 2015.
+    [InlineData("7.7_ECS61a", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ALCSScheduler><ra:ActivateDeactivateSwitch index=\"1\"><ra:ActivateSwitch /></ra:ActivateDeactivateSwitch><ra:DaysOfWeekApplicability><ra:DayOfWeekApplicability><ra:DayOfWeekID>Monday</ra:DayOfWeekID>")]
+    [InlineData("7.7_ECS61a", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ALCSScheduleDatesAndTime><ra:SwitchTime>07:00:00Z</ra:SwitchTime><ra:StartDate><ra:Year><ra:NonSpecifiedYear /></ra:Year>")]
+    [InlineData("7.14_ECS61d", "ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", "<ra:AuxiliaryControllerSchedule><ra:AuxiliaryControllerAction auxiliaryControllerN=\"1\"><ra:CommandedStateLevel>50</ra:CommandedStateLevel><ra:InputFromControlledLoad /></ra:AuxiliaryControllerAction>"
+        + "<ra:SpecialDaysApplicability identifier=\"1\" /><ra:SpecialDaysApplicability identifier=\"3\" /><ra:DaysOfWeekApplicability>")]
+    [InlineData("7.14_ECS61d", "ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", "<ra:AuxiliaryControllerSchedulePeriodAndTime><ra:SwitchTime>09:30:00Z</ra:SwitchTime><ra:StartDate><ra:Year><ra:SpecifiedYear>2015</ra:SpecifiedYear></ra:Year><ra:Month><ra:SpecifiedMonth>6</ra:SpecifiedMonth></ra:Month>")]
     [InlineData("4.11.2_ECS24b", "ECS24b_4.11.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:SecondaryActiveTariffPrice>10000</ra:SecondaryActiveTariffPrice><ra:PriceScale>-5</ra:PriceScale><ra:TariffTOUPriceMatrix><ra:TariffTOUPrice index=\"1\">10000</ra:TariffTOUPrice>")]
     [InlineData("4.11.2_ECS24b", "ECS24b_4.11.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ProfileSchedule><ra:StartTime>12:00:00.00Z</ra:StartTime><ra:TOUTariffAction>2</ra:TOUTariffAction></ra:ProfileSchedule>")]
     [InlineData("4.11.1_ECS24", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "<ra:DayProfile><ra:Day>1</ra:Day><ra:ProfileSchedule><ra:StartTime>07:00:00.00Z</ra:StartTime><ra:BlockTariffAction>1</ra:BlockTariffAction></ra:ProfileSchedule>")]

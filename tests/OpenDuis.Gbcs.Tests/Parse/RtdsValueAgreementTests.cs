@@ -229,6 +229,82 @@ public class RtdsValueAgreementTests
         Assert.Equal(counter.ToString(System.Globalization.CultureInfo.InvariantCulture), Value(Mmc(alert), mmcElement));
     }
 
+    // 1.6 ECS02/ECS03 write the Account's credit_charge_configuration in the form of the payment mode and SuspendDebt flags their
+    // requests state; 4.13 ECS26a reads it back in one of those forms (CreditChargeConfiguration).
+    [Theory]
+    [InlineData("1.6_ECS02", "ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS", false)]
+    [InlineData("1.6_ECS02", "ECS02_1.6_FUTURE_DATED_TWIN_SUCCESS", false)]
+    [InlineData("1.6_ECS02", "ECS02_1.6_CANCELLATION_TWIN_SUCCESS", false)]
+    [InlineData("1.6_ECS03", "ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS", true)]
+    [InlineData("1.6_ECS03", "ECS03_1.6_FUTURE_DATED_TWIN_SUCCESS", true)]
+    [InlineData("1.6_ECS03", "ECS03_1.6_CANCELLATION_TWIN_SUCCESS", true)]
+    public void The_credit_charge_configuration_a_1_6_command_writes_carries_its_request_s_payment_mode_and_suspend_debt_flags(string folder, string name, bool prepayment)
+    {
+        var command = Assert.IsType<DlmsAccessRequest>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, name + "_COMMAND_GBCS.HEX"))).Payload);
+        var settings = command.Data.Select(CreditChargeConfiguration.Read).Single(s => s is not null)!.Value;
+        Assert.Equal(prepayment, settings.Prepayment);
+        var request = name.Replace("_SUCCESS", "_SUCCESS_REQUEST_DUIS.XML", StringComparison.Ordinal);
+        if (!prepayment)
+        {
+            Assert.Null(settings.SuspendDebtDisabled);
+            return;
+        }
+        Assert.Equal(bool.Parse(RequestValue(request, "SuspendDebtDisabled")), settings.SuspendDebtDisabled);
+        Assert.Equal(bool.Parse(RequestValue(request, "SuspendDebtEmergency")), settings.SuspendDebtEmergency);
+    }
+
+    // 6.14.2 ECS46c and 6.14.3 ECS46d write each schedule entry's script selector as the coding 7.7 and 7.14 read: the entries
+    // of every RTDS command, in order, are the schedules its request states (switch and action; controller, level and input).
+    [Theory]
+    [InlineData("6.14.2_ECS46c", "ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS")]
+    [InlineData("6.14.2_ECS46c", "ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS")]
+    [InlineData("6.14.3_ECS46d", "ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS")]
+    [InlineData("6.14.3_ECS46d", "ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS")]
+    [InlineData("6.14.3_ECS46d", "ECS46d_6.14.3_IMMEDIATE_APC_OUTPUT_SUCCESS")]
+    [InlineData("6.14.3_ECS46d", "ECS46d_6.14.3_FUTURE_DATED_APC_OUTPUT_SUCCESS")]
+    public void A_schedule_command_s_script_selectors_code_the_actions_its_request_states(string folder, string name)
+    {
+        const string sr = "http://www.dccinterface.co.uk/ServiceUserGateway";
+        var command = Assert.IsType<DlmsAccessRequest>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, name + "_COMMAND_GBCS.HEX"))).Payload);
+        var selectors = command.Data.Single(d => d is { Type: DlmsType.Array, Items: [{ Type: DlmsType.Structure, Items.Count: 10 }, ..] }).Items.Select(e => e[3].Value).ToList();
+        var request = RequestDocument(name.Replace("_SUCCESS", "_SUCCESS_REQUEST_DUIS.XML", StringComparison.Ordinal));
+        var alcs = folder.EndsWith("ECS46c", StringComparison.Ordinal);
+        var written = alcs
+            ? request.GetElementsByTagName("ActivateDeactivateSwitch", sr).Cast<XmlElement>()
+                .Select(e => $"{e.GetAttribute("index")} {e.GetElementsByTagName("ActivateSwitch", sr).Count > 0}").ToList()
+            : request.GetElementsByTagName("AuxiliaryControllerAction", sr).Cast<XmlElement>()
+                .Select(e => $"{e.GetAttribute("auxiliaryControllerN")} {e.GetElementsByTagName("InputFromControlledLoad", sr).Count > 0} {e.GetElementsByTagName("CommandedStateLevel", sr)[0]!.InnerText}").ToList();
+        var coded = selectors.Select(s => alcs
+            ? MmcFields.AlcsAction(s) is var (n, on) ? $"{n} {on}" : $"0x{s:X4}"
+            : MmcFields.AuxiliaryControllerAction(s) is var (c, input, level) ? $"{c} {input} {level}" : $"0x{s:X4}").ToList();
+        Assert.NotEmpty(written);
+        Assert.Equal(written, coded);
+    }
+
+    // 7.14 ECS61d reads the first six entries the immediate 6.14.3 APC input request writes, in full; 7.7 ECS61a reads the six
+    // ECS46c writes with their switches, actions, days and dates, but each switch time an hour later (06:00 written, 07:00 read).
+    [Theory]
+    [InlineData("ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS_REQUEST_DUIS.XML", "AuxiliaryControllerSchedule", "ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", "AuxiliaryControllerSchedule", true)]
+    [InlineData("ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", "ALCSHCALCSConnectionSchedule", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "ALCSScheduler", false)]
+    public void A_schedule_the_request_writes_is_the_schedule_the_read_returns(string request, string requestElement, string response, string mmcElement, bool withTimes)
+    {
+        // An element as text: its attributes' values, its children in order, a leaf's number without leading zeros, a time to the second.
+        static string Flat(XmlElement e, bool withTimes) => e.LocalName switch
+        {
+            "SwitchTime" => withTimes ? e.InnerText[..8] : "",
+            _ when e.ChildNodes.OfType<XmlElement>().Any() => e.LocalName + string.Concat(e.Attributes.Cast<XmlAttribute>().Where(a => !a.Name.StartsWith("xmlns", StringComparison.Ordinal)).Select(a => a.Value))
+                + "(" + string.Join(",", e.ChildNodes.OfType<XmlElement>().Select(c => Flat(c, withTimes))) + ")",
+            _ => e.LocalName + string.Concat(e.Attributes.Cast<XmlAttribute>().Where(a => !a.Name.StartsWith("xmlns", StringComparison.Ordinal)).Select(a => a.Value))
+                + (int.TryParse(e.InnerText, out var n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : e.InnerText),
+        };
+        static List<string> Schedules(XmlDocument doc, string ns, string element, bool withTimes) =>
+            doc.GetElementsByTagName(element, ns).Cast<XmlElement>().Select(e => string.Join("|", e.ChildNodes.OfType<XmlElement>().Select(c => Flat(c, withTimes)))).ToList();
+        var written = Schedules(RequestDocument(request), "http://www.dccinterface.co.uk/ServiceUserGateway", requestElement, withTimes);
+        var read = Schedules(Mmc(response), MmcRenderer.Namespace, mmcElement, withTimes);
+        Assert.Equal(6, read.Count);
+        Assert.Equal(written.Take(read.Count), read);
+    }
+
     [Fact]
     public void The_1_5_commands_carry_the_adjustment_the_requests_state()
     {
