@@ -137,6 +137,52 @@ internal static partial class MmcFields
         w.WriteEndElement();
     }
 
+    /// <summary>
+    /// 6.13 ECS35g, the auxiliary controller event log, as the MMC's ALCSEvent when every entry is of the ALCS form {time
+    /// (double-long-unsigned, UTC seconds since 2000), code (long-unsigned: <see cref="AlcsLogAction"/>), outcome (enum: the
+    /// MMC's order, 0 not known, 1 success, 2 failure; RTDS logs each command to its HCALCS as not known and the HC ALCS's
+    /// reply as success or failure), HAN command id (double-long-unsigned, 0 where no HAN command was sent)}; false (the
+    /// entries then render as a Log) when one is not, such as an APC's, whose coding no RTDS log shows.
+    /// </summary>
+    private static bool AlcsEventLog(MmcWriter w, DlmsData buffer)
+    {
+        foreach (var e in buffer.Items)
+            if (e is not { Type: DlmsType.Structure, Items: [{ Type: DlmsType.DoubleLongUnsigned }, { Type: DlmsType.LongUnsigned } code, { Type: DlmsType.Enum, Value: >= 0 and <= 2 }, { Type: DlmsType.DoubleLongUnsigned }] }
+                || AlcsLogAction(code.Value) is null)
+                return false;
+        w.WriteStartElement("ALCSEvent", Namespace);
+        foreach (var e in buffer.Items.Take(MaxLogEntries))
+        {
+            var (number, action) = AlcsLogAction(e[1].Value)!.Value;
+            w.WriteStartElement("ALCSEventLogEntry", Namespace);
+            TimeElement(w, "Timestamp", e[0].Value);
+            Element(w, "SwitchNumber", number);
+            Element(w, "SwitchAction", action);
+            Element(w, "Outcome", AlcsOutcomes[(int)e[2].Value]);
+            if (e[3].Value != 0) Element(w, "HANCommandID", e[3].Value);
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+        return true;
+    }
+
+    private static readonly string[] AlcsOutcomes = ["Outcome not known", "Success", "Failure"];
+
+    /// <summary>
+    /// An ALCS or HCALCS action code (the ECS35g log's, and the script parameter 7.5, 7.6 and 7.8 send): the switch (1–5) in the
+    /// high octet; in the low 0x11 On and 0x12 Off (7.5 ECS47Activate writes 0x0111 for switch 1, 7.6 ECS47Deactivate 0x0312 for
+    /// switch 3), 0x20 revert to calendar control (7.8 ECS47Reset, 0x0520 for switch 5), and 0x00 a message from an HC ALCS (the
+    /// MMC's remaining action: RTDS logs it only for its HCALCS, switch 2, after each command to it, with that command's HAN id).
+    /// </summary>
+    internal static (int Switch, string Action)? AlcsLogAction(long code) => (code >> 8) is >= 1 and <= 5 && (code & 0xFF) switch
+    {
+        0x11 => "On",
+        0x12 => "Off",
+        0x20 => "Revert to calendar control",
+        0x00 => "Entry relates to a Message from an HC ALCS",
+        _ => null,
+    } is { } action ? ((int)(code >> 8), action) : null;
+
     /// <summary>A switch or controller description (MMC: at most 22 characters).</summary>
     private static string? Description(DlmsData? d) =>
         d is { Type: DlmsType.VisibleString or DlmsType.OctetString or DlmsType.Utf8String, Octets.Length: <= 22 } && Printable(d.Octets.Span) ? Ascii(d.Octets.Span) : null;

@@ -1095,6 +1095,7 @@ internal static partial class MmcFields
         if (!values) return;
         if (Item(m, 0) is { Type: DlmsType.Array } buffer)
         {
+            if (m.UseCase?.UseCase == "ECS35g" && AlcsEventLog(w, buffer)) return;
             w.WriteStartElement("Log", Namespace);
             var n = 0;
             foreach (var e in buffer.Items)

@@ -281,6 +281,20 @@ public class RtdsValueAgreementTests
         Assert.Equal(written, coded);
     }
 
+    // 7.5, 7.6 and 7.8 send the ALCS action code the 6.13 ECS35g log records (switch in the high octet, action in the low).
+    [Theory]
+    [InlineData("7.5_ECS47Activate", "ECS47Activate_7.5_SUCCESS", "ActivateALCSHCALCS", "On")]
+    [InlineData("7.6_ECS47Deactivate", "ECS47Deactivate_7.6_SUCCESS", "DeactivateALCSHCALCS", "Off")]
+    [InlineData("7.8_ECS47Reset", "ECS47Reset_7.8_SUCCESS", "ResetALCSHCALCS", "Revert to calendar control")]
+    public void An_auxiliary_load_command_sends_the_action_code_of_the_switch_and_action_its_request_states(string folder, string name, string requestElement, string action)
+    {
+        var command = Assert.IsType<DlmsAccessRequest>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, name + "_COMMAND_GBCS.HEX"))).Payload);
+        static IEnumerable<DlmsData> All(DlmsData d) => d.Items.SelectMany(All).Prepend(d);
+        var coded = command.Data.SelectMany(All).Where(d => d.Type == DlmsType.LongUnsigned).Select(d => MmcFields.AlcsLogAction(d.Value)).Single(a => a is not null);
+        var index = ((XmlElement)RequestDocument(name + "_REQUEST_DUIS.XML").GetElementsByTagName(requestElement, "http://www.dccinterface.co.uk/ServiceUserGateway")[0]!).GetAttribute("index");
+        Assert.Equal((int.Parse(index, System.Globalization.CultureInfo.InvariantCulture), action), coded);
+    }
+
     // 7.14 ECS61d reads the first six entries the immediate 6.14.3 APC input request writes, in full; 7.7 ECS61a reads the six
     // ECS46c writes with their switches, actions, days and dates, but each switch time an hour later (06:00 written, 07:00 read).
     [Theory]
