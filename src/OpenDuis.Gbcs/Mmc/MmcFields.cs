@@ -64,10 +64,12 @@ internal static partial class MmcFields
         // 6.2.10 ECS25r1, ECS25r2 and GCS20r (MmcFields.Configuration.cs).
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = AlertBehaviours,
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
-        ["JoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),
-        ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),
-        ["UnjoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
-        ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
+        ["JoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m, JoinResponseCodes),
+        ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m, JoinResponseCodes),
+        ["UnjoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m, UnjoinResponseCodes),
+        ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m, UnjoinResponseCodes),
+        // 8.12.2 GCS59 (MmcFields.Chf.cs).
+        ["RestoreGPFDeviceLogRsp"] = RestoreGpfDeviceLog,
         // 6.15.1, 6.21, 6.23, 8.5 (CS02b/CS02g): the response SEQUENCE holds the execution outcome, unless the command was future dated.
         ["UpdateSecurityCredentialsKRPRsp"] = ExecutionOutcome,
         ["RequestHandoverOfDCCControlledDeviceRsp"] = ExecutionOutcome,
@@ -713,7 +715,7 @@ internal static partial class MmcFields
             }
     }
 
-    private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m)
+    private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m, string[]? codes = null)
     {
         var code = m.Payload switch
         {
@@ -722,11 +724,29 @@ internal static partial class MmcFields
             DlmsAccessResponse r => r.Success ? 0 : r.Results.FirstOrDefault(x => !x.Success).Result,
             _ => -1,
         };
+        Asn1Status(w, name, code, codes);
+    }
+
+    /// <summary>A StatusASN1: the code, and its name from <paramref name="codes"/> (indexed by code), else success (0) or notKnown.</summary>
+    private static void Asn1Status(MmcWriter w, string name, long code, string[]? codes)
+    {
         w.WriteStartElement(name, Namespace);
-        w.WriteAttributeString("ResponseCode", code.ToString(CultureInfo.InvariantCulture));
-        Element(w, "ASN1Status", code == 0 ? "success" : "notKnown");
+        w.WriteAttribute("ResponseCode", code);
+        Element(w, "ASN1Status", codes is not null && code >= 0 && code < codes.Length ? codes[code] : code == 0 ? "success" : "notKnown");
         w.WriteEndElement();
     }
+
+    /// <summary>
+    /// GBCS's join response codes (CS03 responses, and each 8.12.2 GCS59 restore outcome), 0–13 in the order the MMC's StatusASN1
+    /// lists them under 8.7.1 and 8.7.2, which is the order the Smart DCC's open GBCS reader names them in.
+    /// </summary>
+    private static readonly string[] JoinResponseCodes = ["success", "invalidMessageCodeForJoinMethodAndRole", "invalidJoinMethodAndRole",
+        "incompatibleWithExistingEntry", "deviceLogFull", "writeFailure", "keyAgreementNoResources", "keyAgreementUnknownIssuer",
+        "keyAgreementUnsupportedSuite", "keyAgreementBadMessage", "keyAgreementBadKeyConfirm", "invalidOrMissingCertificate",
+        "noPartnerLinkKeyReceived", "noCBKEResponse"];
+
+    /// <summary>GBCS's unjoin response codes (CS04 responses): 1 not in the Device Log, 2 other failure (the MMC's 8.8.1/8.8.2 list).</summary>
+    private static readonly string[] UnjoinResponseCodes = ["success", "otherDeviceNotInDeviceLog", "otherFailure"];
 
     private static DlmsData? Item(ParsedGbcsMessage m, int index) =>
         m.Payload is DlmsAccessResponse r && index < r.Data.Count && index < r.Results.Count && r.Results[index].Success ? r.Data[index] : null;

@@ -295,6 +295,18 @@ public class RtdsValueAgreementTests
         Assert.Equal((int.Parse(index, System.Globalization.CultureInfo.InvariantCulture), action), coded);
     }
 
+    // GBCS's device types (MmcFields.GbcsDeviceTypes, 0 GSME … 6 Type 2) give each RTDS join command a partner its join method
+    // allows: the Method A join of a meter names an HCALCS (4), the GPF's Method C join a GSME (0), a Method A non-meter join an ESME (1).
+    [Theory]
+    [InlineData("8.7.1_CS03A1", "CS03A1_8.7.1_SUCCESS_COMMAND_GBCS.HEX", "HCALCS")]
+    [InlineData("8.7.2_CS03CNonCritical", "CS03CNonCritical_8.7.2_SUCCESS_COMMAND_GBCS.HEX", "GSME")]
+    [InlineData("8.7.1_CS03A2Critical", "CS03A2Critical_8.7.1_SUCCESS_COMMAND_GBCS.HEX", "ESME")]
+    public void A_join_command_names_a_partner_device_type_its_join_method_allows(string folder, string command, string type)
+    {
+        var join = Assert.IsType<Asn1Payload>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, command))).Payload).Root;
+        Assert.Equal(type, MmcFields.GbcsDeviceType((int)join.Children[2].AsInteger()));
+    }
+
     // 7.14 ECS61d reads the first six entries the immediate 6.14.3 APC input request writes, in full; 7.7 ECS61a reads the six
     // ECS46c writes with their switches, actions, days and dates, but each switch time an hour later (06:00 written, 07:00 read).
     [Theory]
