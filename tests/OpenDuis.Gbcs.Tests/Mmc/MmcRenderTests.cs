@@ -187,6 +187,27 @@ public class MmcRenderTests
             + "<ra:x8014>Enable</ra:x8014><ra:x8015>Enable</ra:x8015></ra:NetworkOperatorESMECommon></ra:ElectricityNetworkOperatorWANAlertSettings>"
             + "<ra:ElectricityNetworkOperatorLoggingSettings><ra:NetworkOperatorESMECommon>");
 
+    /// <summary>
+    /// 6.2.10 ECS25r2 with one phase-specific alert enabled in its logging filter only (RTDS's enables none): the meter's kind is
+    /// then known, and its group is written in the WAN setting too, every alert Disable there.
+    /// </summary>
+    [Theory]
+    [InlineData(0x02, "NetworkOperatorESMESinglePhase", "NetworkOperatorESMEPolyPhase")]
+    [InlineData(0x03, "NetworkOperatorESMEPolyPhase", "NetworkOperatorESMESinglePhase")]
+    public void The_6_2_10_phase_alerts_of_the_meter_s_kind_render_in_every_setting(int n, string group, string otherGroup)
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "6.2.10_ECS25r2", "ECS25r2_6.2.10_SUCCESS_RESPONSE_GBCS.HEX"));
+        var logging = Assert.IsType<DlmsAccessResponse>(GbcsParser.Parse(bytes).Payload).Data[1];
+        bytes[logging.Offset + 4 + 31 - n / 8] |= (byte)(1 << (n % 8)); // the tag, 0x82 and the bit count, then 32 octets, bit n from the last
+        var xml = System.Text.RegularExpressions.Regex.Replace(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes), @">\s+<", "><");
+        var alert = $"x80{n:X2}";
+        Assert.Contains($"</ra:NetworkOperatorESMECommon><ra:{group}><ra:{alert}>Disable</ra:{alert}>", xml, StringComparison.Ordinal);
+        Assert.Contains($"<ra:ElectricityNetworkOperatorLoggingSettings><ra:NetworkOperatorESMECommon>", xml, StringComparison.Ordinal);
+        Assert.Contains($"<ra:{alert}>Enable</ra:{alert}>", xml, StringComparison.Ordinal);
+        Assert.DoesNotContain(otherGroup, xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
+
     /// <summary>6.2.10 GCS20r: ZSE Event Configuration bitmaps (810D 0x18: WAN and HAN; 8145 0x03: logged as a general event).</summary>
     [Fact]
     public void The_6_2_10_gas_event_configurations_render_per_alert() =>
