@@ -105,8 +105,9 @@ internal static partial class MmcFields
 
     /// <summary>
     /// 8.9: CCS05CCS04 and CCS06 read the CHF Device Log (Device Log 0-0:30.3.0.255, class 104, attribute 4): per Device its
-    /// Device ID (8 octets) first and, ninth, its last communication date-time; the link quality among its other items is left
-    /// out, which of them it is not being at hand. CCS07 (method 4 of the Device Logs 0-0:30.3.0.255 and 0-0:30.3.1.255):
+    /// Device ID (8 octets) first and, ninth, its last communication date-time. Its 14 items are the ZigBee network control
+    /// active device element's (a status bit-string, three signed values RTDS orders as maximum, average and minimum RSSI, three
+    /// unsigned, the date-time, five unsigned); which of them GBCS reports as the SubGHzLinkQuality is not fixed, so it is left out. CCS07 (method 4 of the Device Logs 0-0:30.3.0.255 and 0-0:30.3.1.255):
     /// the current and the historic connected device logs, each {date-time, octets, [{Device ID, security details (16 octets)}]}.
     /// CS07: GBCS's Read Device Join Details response, SEQUENCE {response code (INTEGER: 0 success, 1 read failure), SEQUENCE OF
     /// device log entries}, as DeviceLogEntries.

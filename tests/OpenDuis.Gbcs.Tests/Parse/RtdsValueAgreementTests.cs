@@ -29,7 +29,8 @@ namespace OpenDuis.Gbcs.Tests.Parse;
 /// false, 6.2.9 GCS21j reads Debt Configuration set (true); ECS30a writes billing time 00:00, ECS26l reads 12:00;
 /// ECS01a's day and week profiles and special days mix the TOU and block requests' (4.11.1 reads day 1 as blocks 1 and 2 at
 /// 07:00 and 23:00, which neither writes), and ECS24b's secondary prices and profiles are not those ECS01c (1.1.2) writes;
-/// ECS29b's phase 1 (264/200) is read as 126/96.
+/// ECS29b's phase 1 (264/200) is read as 126/96; 7.7 ECS61a reads each switch time ECS46c writes an hour later (06:00 as 07:00);
+/// CS07 lists 00-DB-12-34-56-78-90-97, which ECS46c names an HCALCS, as a PPMID.
 /// 6.22 against 6.2.10 (ECS25r1, ECS25r2, GCS20r): ECS25a disables 810E on the WAN, the read enables it (and ECS25a's command
 /// masks 81C4 and 81C5, which its request does not name, and leaves out the poly-phase 81B7 its request enables); ECS25a1
 /// disables 8119 and 8168 for the HAN, the read enables them; ECS25a2 enables 8154, 8155, 8161 and 8162 as audible alarms, the
