@@ -191,7 +191,7 @@ internal static partial class MmcFields
             if (outcome is not { TagNumber: Asn1Node.Sequence, Children: [var entry, { TagNumber: Asn1Node.Integer, Value.Length: <= 4 } code] }) continue;
             w.WriteStartElement("RestoreDeviceLogOutcome", Namespace);
             DeviceLogEntry(w, "DeviceLogEntry", entry);
-            Asn1Status(w, "joinResponseCode", (long)code.AsInteger(), JoinResponseCodes);
+            Asn1StatusCodes.Write(w, "joinResponseCode", (long)code.AsInteger(), Asn1CodeList.Join);
             w.WriteEndElement();
         }
     }

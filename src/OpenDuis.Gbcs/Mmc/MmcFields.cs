@@ -64,10 +64,18 @@ internal static partial class MmcFields
         // 6.2.10 ECS25r1, ECS25r2 and GCS20r (MmcFields.Configuration.cs).
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = AlertBehaviours,
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
-        ["JoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m, JoinResponseCodes),
-        ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m, JoinResponseCodes),
-        ["UnjoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m, UnjoinResponseCodes),
-        ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m, UnjoinResponseCodes),
+        ["JoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m, Asn1CodeList.Join),
+        ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m, Asn1CodeList.Join),
+        ["UnjoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m, Asn1CodeList.Unjoin),
+        ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m, Asn1CodeList.Unjoin),
+        // 11.3 CS06 executed at once: SEQUENCE {response code, firmware version}; future dated, a NULL (command accepted).
+        ["ActivateFirmwareRsp"] = (w, m, values, _) =>
+        {
+            if (!values || m.Payload is not Asn1Payload { Root: { TagNumber: Asn1Node.Sequence, Children: [{ TagNumber: Asn1Node.Integer } code, { TagNumber: Asn1Node.OctetString } version] } }) return;
+            Asn1StatusCodes.Write(w, "ActivateImageResponseCode", (long)code.AsInteger(), Asn1CodeList.ActivateFirmware);
+            // The MMC FirmwareVersion is at most 8 characters: the version's octets as hex, when they fit.
+            if (version.Value.Length is >= 1 and <= 4) Element(w, "FirmwareVersion", Convert.ToHexString(version.Value.Span));
+        },
         // 8.12.2 GCS59 (MmcFields.Chf.cs).
         ["RestoreGPFDeviceLogRsp"] = RestoreGpfDeviceLog,
         // 6.15.1, 6.21, 6.23, 8.5 (CS02b/CS02g): the response SEQUENCE holds the execution outcome, unless the command was future dated.
@@ -75,7 +83,7 @@ internal static partial class MmcFields
         ["RequestHandoverOfDCCControlledDeviceRsp"] = ExecutionOutcome,
         ["UpdateSecurityCredentialsCoSRsp"] = ExecutionOutcome,
         ["ServiceOptOutRsp"] = ExecutionOutcome,
-        ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m),
+        ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m, Asn1CodeList.UpdateDeviceCertificate),
 
         // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x0A00 (bill to date) is not it, Prepayment 0x0001 (Credit Remaining) is.
         ["ReadMeterBalanceRsp"] = MeterBalance,
@@ -715,7 +723,7 @@ internal static partial class MmcFields
             }
     }
 
-    private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m, string[]? codes = null)
+    private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m, Asn1CodeList list)
     {
         var code = m.Payload switch
         {
@@ -724,29 +732,8 @@ internal static partial class MmcFields
             DlmsAccessResponse r => r.Success ? 0 : r.Results.FirstOrDefault(x => !x.Success).Result,
             _ => -1,
         };
-        Asn1Status(w, name, code, codes);
+        Asn1StatusCodes.Write(w, name, code, list);
     }
-
-    /// <summary>A StatusASN1: the code, and its name from <paramref name="codes"/> (indexed by code), else success (0) or notKnown.</summary>
-    private static void Asn1Status(MmcWriter w, string name, long code, string[]? codes)
-    {
-        w.WriteStartElement(name, Namespace);
-        w.WriteAttribute("ResponseCode", code);
-        Element(w, "ASN1Status", codes is not null && code >= 0 && code < codes.Length ? codes[code] : code == 0 ? "success" : "notKnown");
-        w.WriteEndElement();
-    }
-
-    /// <summary>
-    /// GBCS's join response codes (CS03 responses, and each 8.12.2 GCS59 restore outcome), 0–13 in the order the MMC's StatusASN1
-    /// lists them under 8.7.1 and 8.7.2, which is the order the Smart DCC's open GBCS reader names them in.
-    /// </summary>
-    private static readonly string[] JoinResponseCodes = ["success", "invalidMessageCodeForJoinMethodAndRole", "invalidJoinMethodAndRole",
-        "incompatibleWithExistingEntry", "deviceLogFull", "writeFailure", "keyAgreementNoResources", "keyAgreementUnknownIssuer",
-        "keyAgreementUnsupportedSuite", "keyAgreementBadMessage", "keyAgreementBadKeyConfirm", "invalidOrMissingCertificate",
-        "noPartnerLinkKeyReceived", "noCBKEResponse"];
-
-    /// <summary>GBCS's unjoin response codes (CS04 responses): 1 not in the Device Log, 2 other failure (the MMC's 8.8.1/8.8.2 list).</summary>
-    private static readonly string[] UnjoinResponseCodes = ["success", "otherDeviceNotInDeviceLog", "otherFailure"];
 
     private static DlmsData? Item(ParsedGbcsMessage m, int index) =>
         m.Payload is DlmsAccessResponse r && index < r.Data.Count && index < r.Results.Count && r.Results[index].Success ? r.Data[index] : null;

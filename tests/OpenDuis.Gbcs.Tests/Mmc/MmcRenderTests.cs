@@ -160,8 +160,11 @@ public class MmcRenderTests
     [InlineData("4.11.1_ECS24", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "<ra:DayProfile><ra:Day>1</ra:Day><ra:ProfileSchedule><ra:StartTime>07:00:00.00Z</ra:StartTime><ra:BlockTariffAction>1</ra:BlockTariffAction></ra:ProfileSchedule>")]
     [InlineData("4.11.1_ECS24", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "<ra:StandingCharge>20000</ra:StandingCharge><ra:StandingChargeScale>-5</ra:StandingChargeScale>")]
     [InlineData("6.24.2_CS02e", "CS02e_6.24.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:Certificate>MIIBoTCCAUagAwIBAgIQMDmCNnRNnaDlf410rgQf")]
-    [InlineData("6.24.2_CS02e", "CS02e_6.24.2_ERROR_RESPONSE_GBCS.HEX", "<ra:RetrieveDeviceSecurityCredentialsStatusCode ResponseCode=\"3\"><ra:ASN1Status>notKnown</ra:ASN1Status>")]
-    [InlineData("6.24.1_CS02aMAC", "CS02aMAC_6.24.1_ERROR_RESPONSE_GBCS.HEX", "<ra:RemotePartyDetails><ra:RemotePartyRole>NetworkOperator</ra:RemotePartyRole><ra:StatusCode ResponseCode=\"25\"><ra:ASN1Status>notKnown</ra:ASN1Status></ra:StatusCode></ra:RemotePartyDetails>")]
+    // GBCS's ASN.1 codes by their MMC names (Asn1StatusCodes).
+    [InlineData("6.24.2_CS02e", "CS02e_6.24.2_ERROR_RESPONSE_GBCS.HEX", "<ra:RetrieveDeviceSecurityCredentialsStatusCode ResponseCode=\"3\"><ra:ASN1Status>certificateRetrievalFailure</ra:ASN1Status>")]
+    [InlineData("6.24.1_CS02aMAC", "CS02aMAC_6.24.1_ERROR_RESPONSE_GBCS.HEX", "<ra:RemotePartyDetails><ra:RemotePartyRole>NetworkOperator</ra:RemotePartyRole><ra:StatusCode ResponseCode=\"25\"><ra:ASN1Status>trustAnchorNotFound</ra:ASN1Status></ra:StatusCode></ra:RemotePartyDetails>")]
+    [InlineData("11.3_CS06", "CS06_11.3_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ActivateImageResponseCode ResponseCode=\"0\"><ra:ASN1Status>success</ra:ASN1Status></ra:ActivateImageResponseCode><ra:FirmwareVersion>0123ABCE</ra:FirmwareVersion>")]
+    [InlineData("11.3_CS06", "CS06_11.3_IMMEDIATE_ERROR_RESPONSE_GBCS.HEX", "<ra:ActivateImageResponseCode ResponseCode=\"1\"><ra:ASN1Status>noImageHeld</ra:ASN1Status></ra:ActivateImageResponseCode><ra:FirmwareVersion>0123ABCF</ra:FirmwareVersion>")]
     public void A_read_is_rendered_with_the_values_it_carries(string folder, string response, string expected) => AssertRenders(folder, response, expected);
 
     /// <summary>The RTDS response renders schema-valid, holding each of <paramref name="expected"/> once whitespace between elements is removed.</summary>
