@@ -13,8 +13,7 @@ internal static partial class MmcFields
 {
     /// <summary>
     /// 7.7 ECS61a: items 0–4 Data 0-0:94.44.0.11–15 (switch descriptions), 5–9 Data 0-0:94.44.0.21–25 (switch type and
-    /// identifier: eight zero octets an ALCS, else the HCALCS's Device ID: RTDS's switch 2, described "HCALCS_2_Description",
-    /// carries 00DB123456789097), 10 Special Days Table 0-0:11.0.3.255, 11 Schedule 0-0:12.0.2.255, 12–16 Disconnect Control
+    /// identifier, <see cref="ControllerType"/>: RTDS's switch 2, described "HCALCS_2_Description", carries 00DB123456789097), 10 Special Days Table 0-0:11.0.3.255, 11 Schedule 0-0:12.0.2.255, 12–16 Disconnect Control
     /// 0-1…5:96.3.10.255 output_state (the switch's state).
     /// </summary>
     private static void AlcsData(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
@@ -25,11 +24,11 @@ internal static partial class MmcFields
             w.WriteStartElement("AuxiliaryLoadControlSwitch", Namespace);
             w.WriteAttribute("Index", n + 1);
             if (Description(Item(m, n)) is { } description) Element(w, "Description", description);
-            if (Item(m, 5 + n) is { Type: DlmsType.OctetString, Octets.Length: 8 } id)
+            if (ControllerType(Item(m, 5 + n)) is ("ALCS" or "HCALCS", var hcalcs))
             {
                 w.WriteStartElement("TypeAndIdentifier", Namespace);
-                if (!id.Octets.Span.ContainsAnyExcept((byte)0)) Empty(w, "ALCS");
-                else Element(w, "HCALCS", Protocol.Domain.Eui.FromBytes(id.Octets.Span).ToString());
+                if (hcalcs is null) Empty(w, "ALCS");
+                else Element(w, "HCALCS", hcalcs);
                 w.WriteEndElement();
             }
             if (Item(m, 12 + n) is { Type: DlmsType.Boolean } state) Element(w, "State", state.Value != 0 ? "true" : "false");
@@ -232,32 +231,46 @@ internal static partial class MmcFields
     }
 
     /// <summary>
-    /// 7.15 ECS61e: items 0–4 Data 0-0:94.44.0.21–25 (controller type and identifier: eight zero octets an ALCS, else an HCALCS's
-    /// Device ID, as 7.7 reads them; other lengths are left out, their coding not at hand), 5–9 Data 0-0:94.44.0.31–35 (state and
-    /// associated information: UTF-8 JSON text whose outputState and inputState are the levels, 0–100).
+    /// 7.15 ECS61e: items 0–4 Data 0-0:94.44.0.21–25 (controller type and identifier: <see cref="ControllerType"/>), 5–9 Data
+    /// 0-0:94.44.0.31–35 (state and associated information: UTF-8 JSON text whose outputState and inputState are the levels, 0–100).
     /// </summary>
     private static void AuxiliaryControllerOperational(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
         if (!values || m.Payload is not DlmsAccessResponse { Data.Count: 10 }) return;
         for (var n = 0; n < 5; n++)
         {
-            var id = Item(m, n) is { Type: DlmsType.OctetString, Octets.Length: 8 } o ? o : null;
+            var type = ControllerType(Item(m, n));
             var state = Item(m, 5 + n) is { Type: DlmsType.Utf8String or DlmsType.VisibleString or DlmsType.OctetString, Octets.Length: <= 72000 } s ? s : null;
-            if (id is null && state is null) continue;
+            if (type is null && state is null) continue;
             w.WriteStartElement("AuxiliaryControllerOperationalData", Namespace);
             w.WriteAttribute("auxiliaryControllerN", n + 1);
-            if (id is not null)
+            if (type is var (name, hcalcs))
             {
-                var hcalcs = id.Octets.Span.ContainsAnyExcept((byte)0);
                 w.WriteStartElement("TypeAndIdentifier", Namespace);
-                Element(w, "AuxiliaryControllerType", hcalcs ? "HCALCS" : "ALCS");
-                if (hcalcs) Element(w, "HCALCSID", Protocol.Domain.Eui.FromBytes(id.Octets.Span).ToString());
+                Element(w, "AuxiliaryControllerType", name);
+                if (hcalcs is not null) Element(w, "HCALCSID", hcalcs);
                 w.WriteEndElement();
             }
             if (state is not null) ControllerState(w, state.Octets.Span);
             w.WriteEndElement();
         }
     }
+
+    /// <summary>
+    /// An auxiliary controller's type and identifier (Data 0-0:94.44.0.21–25, octet-string), one of the MMC's four types: eight
+    /// zero octets an ALCS and eight others an HCALCS's Device ID (6.14.2 ECS46c writes its request's SwitchTypeAndId so); a zero
+    /// length None and the single octet FF an APC. No RTDS request writes these two: they are read from RTDS's ECS61e, whose
+    /// controllers take all four forms, the empty one beside an empty state ("{}") as a controller not there would have, FF
+    /// beside output and input levels. Any other form is left out.
+    /// </summary>
+    internal static (string Type, string? HcalcsId)? ControllerType(DlmsData? d) => d switch
+    {
+        { Type: DlmsType.OctetString, Octets.Length: 8 } id when id.Octets.Span.ContainsAnyExcept((byte)0) => ("HCALCS", Protocol.Domain.Eui.FromBytes(id.Octets.Span).ToString()),
+        { Type: DlmsType.OctetString, Octets.Length: 8 } => ("ALCS", null),
+        { Type: DlmsType.OctetString, Octets.Length: 0 } => ("None", null),
+        { Type: DlmsType.OctetString, Octets.Length: 1 } apc when apc.Octets.Span[0] == 0xFF => ("APC", null),
+        _ => null,
+    };
 
     private static void ControllerState(MmcWriter w, ReadOnlySpan<byte> json)
     {

@@ -308,6 +308,21 @@ public class RtdsValueAgreementTests
         Assert.Equal(type, MmcFields.GbcsDeviceType((int)join.Children[2].AsInteger()));
     }
 
+    // 6.14.2 ECS46c writes each switch's type and identifier (0-0:94.44.0.21–25) as its request's SwitchTypeAndId: ALCS as eight
+    // zero octets, HCALCS as its Device ID, the coding 7.7 and 7.15 read (MmcFields.ControllerType).
+    [Fact]
+    public void The_switch_types_6_14_2_writes_are_those_its_request_states()
+    {
+        const string sr = "http://www.dccinterface.co.uk/ServiceUserGateway";
+        var command = Assert.IsType<DlmsAccessRequest>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, "6.14.2_ECS46c", "ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX"))).Payload);
+        var coded = command.Items.Select((item, i) => (item, i)).Where(p => p.item.Descriptor.Obis is "0-0:94.44.0.21" or "0-0:94.44.0.22" or "0-0:94.44.0.23" or "0-0:94.44.0.24" or "0-0:94.44.0.25")
+            .Select(p => MmcFields.ControllerType(command.Data[p.i]) is var (type, id) ? $"{type} {id}".Trim() : "?").ToList();
+        var written = RequestDocument("ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML").GetElementsByTagName("SwitchTypeAndId", sr).Cast<XmlElement>()
+            .Select(e => e.FirstChild is XmlElement t ? $"{t.LocalName} {t.InnerText}".Trim() : "?").ToList();
+        Assert.Equal(5, written.Count);
+        Assert.Equal(written, coded);
+    }
+
     // 7.14 ECS61d reads the first six entries the immediate 6.14.3 APC input request writes, in full; 7.7 ECS61a reads the six
     // ECS46c writes with their switches, actions, days and dates, but each switch time an hour later (06:00 written, 07:00 read).
     [Theory]
