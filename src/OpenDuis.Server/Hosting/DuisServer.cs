@@ -81,6 +81,9 @@ public sealed class DuisServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.MinimumLogLevel < LogLevel.Warning ? LogLevel.Warning : options.MinimumLogLevel);
+        // Its lines (request starting/finished) are Information and Debug, below the floor above; but while any level of
+        // it is on, ASP.NET Core starts an Activity and a log scope for every request. Only a node's logs show scopes.
+        if (options.Node is null) builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         if (options.JsonLogs)
             builder.Logging.AddJsonConsole(json => { json.UseUtcTimestamp = true; json.TimestampFormat = "O"; json.IncludeScopes = options.Node is not null; });
         else
