@@ -90,6 +90,7 @@ public sealed class FirstHourCliTests : IAsyncLifetime
         }
         finally
         {
+            _cli.KillAll(); // a running serve holding locks in the schema would deadlock the DROP
             Npgsql.NpgsqlConnection.ClearAllPools();
             await using var c = new Npgsql.NpgsqlConnection(admin);
             await c.OpenAsync(CancellationToken.None);

@@ -142,13 +142,25 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Kills every process started here and waits for each to exit (before a test drops the database they use).</summary>
+    public void KillAll()
     {
         foreach (var p in _started)
         {
-            try { if (!p.HasExited) p.Kill(true); } catch (InvalidOperationException) { }
+            try
+            {
+                if (!p.HasExited) p.Kill(true);
+                p.WaitForExit(10_000);
+            }
+            catch (InvalidOperationException) { }
             p.Dispose();
         }
+        _started.Clear();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        KillAll();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Data, true); } catch (IOException) { }
         return ValueTask.CompletedTask;
