@@ -287,6 +287,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         RequestState.InProgress => nameof(RequestState.InProgress),
         RequestState.Succeeded => nameof(RequestState.Succeeded),
         RequestState.Failed => nameof(RequestState.Failed),
+        RequestState.NoDeviceResponse => nameof(RequestState.NoDeviceResponse),
         _ => state.ToString(),
     };
 
