@@ -266,6 +266,47 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_preceding_request_the_Device_never_answered_on_one_node_is_seen_so_on_another_for_E47()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
+        var first = Entry(550, Esme) with { FirstInSequence = true };
+        Assert.True(a.TryAdmit(first, smets1Target: false));
+        await a.RecordAsync(first.Id, null, Ct);
+
+        // Node a's Device gave no response to the On Demand command (E21): node b, executing the successor, fails it E47, not E43.
+        a.Complete(first.Id, RequestState.NoDeviceResponse);
+        await a.FlushAsync(Ct);
+        Assert.True(b.TryGetPreceding(first.Id, out var seen));
+        Assert.Equal(RequestState.NoDeviceResponse, seen.State);
+    }
+
+    [Fact]
+    public async Task A_node_starting_beside_others_loads_no_request_in_progress_and_defers_to_the_database_for_E55()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        var entry = Entry(600, Esme);
+        Assert.True(a.TryAdmit(entry, smets1Target: false));
+        await a.RecordAsync(entry.Id, null, Ct);
+
+        // Node c starts while node a's request is in progress: its memory does not hold it; the claim in the database answers E55.
+        await using var c = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-c");
+        Assert.False(c.TryGet(entry.Id, out _));
+        var again = entry with { Received = Now.AddSeconds(1) };
+        Assert.True(c.TryAdmit(again, smets1Target: false));
+        Assert.Equal(ResponseCode.E55, (await Assert.ThrowsAsync<RequestRefusedException>(async () => await c.RecordAsync(again.Id, null, Ct))).Code);
+
+        // Node a ends it: node c admits the ID at once, not E55 from a copy in its memory until the hold runs out.
+        a.Complete(entry.Id, RequestState.Succeeded);
+        await a.FlushAsync(Ct);
+        Assert.True(c.TryAdmit(again, smets1Target: false));
+        await c.RecordAsync(again.Id, null, Ct);
+        Assert.True(c.TryGet(again.Id, out var mine) && mine.State == RequestState.InProgress);
+    }
+
+    [Fact]
     public async Task A_SMETS1_counter_admitted_on_one_node_refuses_a_lower_one_on_another_with_E63()
     {
         var clock = new FakeTimeProvider(Now);
