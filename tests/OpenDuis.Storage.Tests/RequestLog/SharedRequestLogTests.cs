@@ -266,6 +266,32 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_successors_of_one_request_claimed_by_two_nodes_at_once_are_kept_once_and_the_other_is_E41()
+    {
+        var (a, b) = (await NodeAsync(), await NodeAsync());
+        for (ulong round = 0; round < 20; round++)
+        {
+            var first = Entry(1_000 + round * 3, Esme) with { FirstInSequence = true };
+            Assert.Empty(await a.WriteAsync(Claim(first), Ct));
+            // Neither node's memory knows of the other's successor: the database keeps one (DUIS 3.4.3, E41).
+            var successors = new[] { (a, Entry(1_001 + round * 3, Esme)), (b, Entry(1_002 + round * 3, OtherEsme)) }
+                .Select(x => (x.Item1, x.Item2 with { Preceding = first.Id })).ToArray();
+            using var start = new ManualResetEventSlim();
+            var racers = successors.Select(x => Task.Run(async () => { start.Wait(Ct); return await x.Item1.WriteAsync(Claim(x.Item2), Ct); })).ToArray();
+            start.Set();
+            var refusal = Assert.Single((await Task.WhenAll(racers)).SelectMany(r => r));
+            Assert.Equal(ResponseCode.E41, refusal.Code);
+        }
+        // The same request claimed again (its ID reused once it ended) is not its own rival.
+        var again = Entry(2_000, Esme) with { FirstInSequence = true };
+        Assert.Empty(await a.WriteAsync(Claim(again), Ct));
+        var next = Entry(2_001, Esme) with { Preceding = again.Id };
+        Assert.Empty(await a.WriteAsync(Claim(next), Ct));
+        await a.WriteAsync(new RequestLogBatch([next with { State = RequestState.Succeeded }], [], [], []), Ct);
+        Assert.Empty(await b.WriteAsync(Claim(next with { Received = Now.AddSeconds(1) }), Ct));
+    }
+
+    [Fact]
     public async Task A_preceding_request_the_Device_never_answered_on_one_node_is_seen_so_on_another_for_E47()
     {
         var clock = new FakeTimeProvider(Now);
