@@ -310,10 +310,13 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, second));
 
         // Node a's ESME never answers (E21); node b, executing the second, reads the first's end from the database.
-        Assert.Equal(ResponseCode.E21, (await received(first.RequestId, null)).ResponseCode);
+        var e21 = await received(first.RequestId, null);
+        Assert.Equal(ResponseCode.E21, e21.ResponseCode);
         var e47 = await received(second.RequestId, null);
         Assert.Equal(ResponseCode.E47, e47.ResponseCode);
         Assert.Equal("N14", e47.Alert!.Code.Code);
+        // The two DCC Alerts come from nodes started at the same moment: each ResponseID carries its node's number.
+        Assert.NotEqual(e21.ResponseId!.Value.Counter % Core.Alerts.ResponseCounter.NodeNumbers, e47.ResponseId!.Value.Counter % Core.Alerts.ResponseCounter.NodeNumbers);
     }
 
     [Fact]
