@@ -195,11 +195,10 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             var r = held.Command.Request;
             if (held.Command.Sender != cancel.Sender || id.Target != request.RequestId.Target || r.ServiceReferenceVariant != request.ServiceReferenceVariant) continue;
             if (!_timeline.Cancel(held.TimelineId) || !_held.TryRemove(id, out _)) continue;
-            // Gone from the store: another node sharing it cancelled it already (and ended its request); dropped here, not counted.
-            var here = _faults.Store is not { } kept || await kept.ForgetHeldAsync(id, cancellationToken);
+            // Gone from the store already when a node that does not own the Device admitted the cancellation: it cancelled
+            // the request there and answered (CancelSharedAsync), then handed the cancellation here to drop it from the timeline.
+            if (_faults.Store is not { } kept || await kept.ForgetHeldAsync(id, cancellationToken)) LogCancelled(_logger, id.ToString(), request.RequestId.ToString());
             held.Command.Lease.Complete(succeeded: false);
-            if (!here) continue;
-            LogCancelled(_logger, id.ToString(), request.RequestId.ToString());
             cancelled++;
         }
         if (cancelled == 0 && !refuseWhenNone) return null;
@@ -210,9 +209,11 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     /// <summary>
     /// E52's other side, on a node that does not own the Device (nodes sharing a database): the held requests the
     /// cancellation names are cancelled in the store every node shares, in one transaction with the end of their
-    /// requests, so the answer is the DCC's whichever node admits it (I99, or E52 when none is held), and the
-    /// cancellation itself ends here. The owner drops them when it finds them gone (<see cref="ReleaseAsync"/>).
-    /// Null when nothing is held and the device may hold it instead (it goes on to the device's owner).
+    /// requests, so the answer is the DCC's whichever node admits it (I99, or E52 when none is held, ended here).
+    /// A cancellation that took some goes on to the owner (handed over as any command), which drops them from its
+    /// timeline (<see cref="CancelHeldAsync"/>) and ends it; should it not, the owner drops them when their time
+    /// comes, finding them gone (<see cref="ReleaseAsync"/>). Null when nothing is held and the device may hold it
+    /// instead (it goes on to the device's owner).
     /// </summary>
     private async ValueTask<DeviceAcceptance?> CancelSharedAsync(DeviceCommand cancel, ISmWanExecutionStore store, bool refuseWhenNone, CancellationToken cancellationToken)
     {
@@ -220,9 +221,10 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         var cancelled = await store.CancelHeldAsync(cancel.Sender, request.RequestId.Target,
             h => ReadHeld(h).ServiceReferenceVariant == request.ServiceReferenceVariant, cancellationToken);
         foreach (var h in cancelled) LogCancelled(_logger, h.RequestId.ToString(), request.RequestId.ToString());
-        if (cancelled.Count == 0 && !refuseWhenNone) return null;
-        cancel.Lease.Complete(succeeded: cancelled.Count > 0);
-        return cancelled.Count > 0 ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.E52);
+        if (cancelled.Count > 0) return DeviceAcceptance.Acknowledged;
+        if (!refuseWhenNone) return null;
+        cancel.Lease.Complete(succeeded: false);
+        return new DeviceAcceptance(ResponseCode.E52);
     }
 
     private static readonly XmlReaderSettings HeldXml = new() { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };

@@ -378,9 +378,11 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         DuisRequest Cancel() => DuisRequest.Read(SmWanServer.Request(Read411Template, DemoEnvironment.Esme,
             OpenDuis.Network.Execution.SmWanExecution.CancelExecutionDateTime));
 
-        // Cancelled through node b, which does not own the ESME: I99, and then nothing is left to cancel on either node (E52).
+        // Cancelled through node b, which does not own the ESME: I99, and then nothing is left to cancel on either node (E52):
+        // node b answered from the database, and handed the cancellation to node a, which drops the request from its timeline.
         Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, Cancel()));
         Assert.Equal(ResponseCode.E52, await PostAsync(http, nodes[1].Port, Cancel()));
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
         Assert.Equal(ResponseCode.E52, await PostAsync(http, nodes[0].Port, Cancel()));
 
         // The held request is never executed: nothing reaches the User for it after its time, and its request has ended.
