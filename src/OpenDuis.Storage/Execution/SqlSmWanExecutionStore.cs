@@ -100,7 +100,7 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore
             var keys = cancelled.Select(h => new { Id = h.RequestId.ToString(), Accepted = Db.Micros(h.AcceptedAt) }).ToList();
             await c.ExecuteAsync(new CommandDefinition("DELETE FROM held_requests WHERE request_id = @Id", keys, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE request_log SET state = 'Failed' WHERE request_id = @Id AND state = 'InProgress'", keys, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                $"UPDATE request_log SET state = '{nameof(Core.AccessControl.RequestState.Failed)}' WHERE request_id = @Id AND state = '{nameof(Core.AccessControl.RequestState.InProgress)}'", keys, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await c.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM device_commands WHERE request_id = @Id AND accepted_us = @Accepted", keys, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
