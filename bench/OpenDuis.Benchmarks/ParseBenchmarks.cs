@@ -36,4 +36,8 @@ public class ParseBenchmarks
 
     [Benchmark(Baseline = true)]
     public string ParseAndRender() => MmcRenderer.Render(GbcsParser.Parse(_message), _message);
+
+    /// <summary>The document written to a TextWriter (one that discards it, as the string above is discarded): no document-sized string.</summary>
+    [Benchmark]
+    public void ParseAndRenderToWriter() => MmcRenderer.RenderTo(TextWriter.Null, GbcsParser.Parse(_message), _message);
 }

@@ -40,6 +40,34 @@ public static class MmcRenderer
     /// </param>
     public static string Render(ParsedGbcsMessage message, ReadOnlySpan<byte> rawMessage = default, IGbcsMessageSecurity? security = null, string? serviceReferenceVariant = null)
     {
+        var w = Write(message, rawMessage, security, serviceReferenceVariant);
+        var document = w.ToString();
+        Keep(w);
+        return document;
+    }
+
+    /// <summary>
+    /// The MMC document written to <paramref name="output"/> without an intermediate string (a large read's document is tens
+    /// of kilobytes, and creating that string was a quarter of rendering it): rendered in full first, so on a
+    /// <see cref="GbcsParseException"/> nothing has been written.
+    /// </summary>
+    /// <inheritdoc cref="Render" path="/param"/>
+    public static void RenderTo(TextWriter output, ParsedGbcsMessage message, ReadOnlySpan<byte> rawMessage = default, IGbcsMessageSecurity? security = null, string? serviceReferenceVariant = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var w = Write(message, rawMessage, security, serviceReferenceVariant);
+        try
+        {
+            output.Write(w.Written);
+        }
+        finally
+        {
+            Keep(w);
+        }
+    }
+
+    private static MmcWriter Write(ParsedGbcsMessage message, ReadOnlySpan<byte> rawMessage, IGbcsMessageSecurity? security, string? serviceReferenceVariant)
+    {
         if (serviceReferenceVariant is not null && message.UseCase is { } entry && entry.Variant is not null)
         {
             var codeAt = 0;
@@ -83,13 +111,17 @@ public static class MmcRenderer
             // A device's text field holding characters XML 1.0 cannot carry: no document rather than an altered one.
             throw OctetReader.Fail(message.Payload.Offset, $"text an MMC document can carry in the payload ({e.Message})");
         }
-        var document = w.ToString();
-        if (w.Buffer.Length <= MaxKeptBuffer) t_buffer = w.Buffer;
-        return document;
+        return w;
     }
 
-    // Kept only below the large-object heap's 85,000 octets.
-    private const int MaxKeptBuffer = 32 * 1024;
+    /// <summary>Keeps the writer's buffer for the thread's next document, if it is below the large-object heap's 85,000 octets.</summary>
+    private static void Keep(MmcWriter w)
+    {
+        if (w.Buffer.Length <= MaxKeptBuffer) t_buffer = w.Buffer;
+    }
+
+    // Characters of two octets: a buffer of up to 42,000 is a small object still.
+    private const int MaxKeptBuffer = 42_000;
 
     [ThreadStatic]
     private static char[]? t_buffer;

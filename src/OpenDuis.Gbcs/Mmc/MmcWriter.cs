@@ -30,6 +30,9 @@ internal sealed class MmcWriter
 
     public override string ToString() => new(_buffer, 0, _length);
 
+    /// <summary>The document written so far, in the buffer.</summary>
+    public ReadOnlySpan<char> Written => _buffer.AsSpan(0, _length);
+
     public void WriteStartElement(string name, string ns)
     {
         CloseStartTag();

@@ -56,8 +56,8 @@ internal static class DeviceBehaviour
         }
         else if (variant == UpdateMeterBalance && Decimal(body, "AdjustMeterBalance") is { } adjustment)
             next = next with { MeterBalance = state.MeterBalance + (long)adjustment };
-        else if (variant == ReadPrepayValues && useCase.IsDlms)
-            content = Access(PrepaymentBalances(state));
+        else if (variant == ReadPrepayValues)
+            content = useCase.IsDlms ? Access(PrepaymentBalances(state)) : Zcl.PrepaymentValues(counter, state.Prices, state.Prepayment);
         else if (variant == EnableSupply) next = next with { Supply = SupplyState.Enabled };
         else if (variant == DisableSupply) next = next with { Supply = SupplyState.Disabled };
         else if (variant == ArmSupply) next = next with { Supply = SupplyState.Armed };
@@ -78,11 +78,14 @@ internal static class DeviceBehaviour
     /// <summary>
     /// 4.3 ECS19: GBCS's prepayment_balance_collection (0-0:94.44.34.30), the six double-long registers in its order (as the
     /// RTDS ECS19 response carries them): meter balance, emergency credit balance, accumulated debt, time-based debts 1 and 2,
-    /// payment-based debt. The emulated ESME lends no emergency credit and holds no debt (no Service Request it executes
-    /// sets one), so those read zero.
+    /// payment-based debt (<see cref="DeviceState.Prepayment"/>).
     /// </summary>
-    internal static byte[][] PrepaymentBalances(DeviceState state) =>
-        [Dlms.Signed32(state.MeterBalance), Dlms.Signed32(0), Dlms.Signed32(0), Dlms.Signed32(0), Dlms.Signed32(0), Dlms.Signed32(0)];
+    internal static byte[][] PrepaymentBalances(DeviceState state)
+    {
+        var p = state.Prepayment;
+        return [Dlms.Signed32(p.MeterBalance), Dlms.Signed32(p.EmergencyCreditBalance), Dlms.Signed32(p.AccumulatedDebt),
+            Dlms.Signed32(p.TimeDebt1), Dlms.Signed32(p.TimeDebt2), Dlms.Signed32(p.PaymentDebt)];
+    }
 
     /// <summary>A successful response carrying no data, in the content language of the Use Case.</summary>
     public static byte[] Success(GbcsUseCase useCase, ulong counter) =>
@@ -121,6 +124,43 @@ internal static class Zcl
         var body = 2 + 3 + 2 + ciphered;
         var gbz = new List<byte> { 0x01, 0x09, 0x01, 0x03, 0x07, 0x02, (byte)(body >> 8), (byte)body };
         gbz.AddRange([0x00, 0x00, 0x18, (byte)counter, 0x01, (byte)(ciphered >> 8), (byte)ciphered, 0x31, 0x00, 0x00, 0x00, 0x00]);
+        gbz.AddRange(records);
+        gbz.AddRange(new byte[12]);
+        return [.. gbz];
+    }
+
+    /// <summary>
+    /// 4.3 GCS14, laid out as the RTDS GCS14 response: profile 0x0109, two components. The Price cluster (0x0700) in plaintext,
+    /// a Read Attributes Response of Price Trailing Digit (0x0617, bitmap8: the number of decimal places in the high nibble)
+    /// and Currency (0x0616, uint16, ISO 4217 numeric); then the Prepayment cluster (0x0705), encrypted (control 0x03), a Read
+    /// Attributes Response of Accumulated Debt (0x0005), Emergency Credit Remaining (0x0002) and Credit Remaining (0x0001,
+    /// the meter balance) as int32, and Debt Amount #3 (0x0231, the payment-based debt), #1 (0x0211) and #2 (0x0221, the
+    /// time-based debts) as uint32. As in <see cref="CurrentSummationDelivered"/> the records stand in plaintext: the Device's
+    /// GBCS security encrypts them for the Remote Party as it sends the response.
+    /// </summary>
+    public static byte[] PrepaymentValues(ulong counter, TariffPrices prices, PrepaymentRegisters p)
+    {
+        var trailingDigits = (byte)(Math.Clamp(-prices.PriceScale, 0, 15) << 4);
+        var currency = prices.Currency == "GBP" ? (ushort)826 : (ushort)978;
+        byte[] price = [0x08, (byte)counter, 0x01, 0x17, 0x06, 0x00, 0x18, trailingDigits, 0x16, 0x06, 0x00, 0x21, (byte)currency, (byte)(currency >> 8)];
+        var records = new List<byte>(48);
+        void Record(ushort attribute, byte type, long value)
+        {
+            records.AddRange([(byte)attribute, (byte)(attribute >> 8), 0x00, type]);
+            for (var i = 0; i < 4; i++) records.Add((byte)(value >> (8 * i)));
+        }
+        Record(0x0005, 0x2B, p.AccumulatedDebt);
+        Record(0x0002, 0x2B, p.EmergencyCreditBalance);
+        Record(0x0001, 0x2B, p.MeterBalance);
+        Record(0x0231, 0x23, p.PaymentDebt);
+        Record(0x0211, 0x23, p.TimeDebt1);
+        Record(0x0221, 0x23, p.TimeDebt2);
+        var ciphered = 5 + records.Count + 12;
+        var body = 2 + 3 + 2 + ciphered;
+        var gbz = new List<byte> { 0x01, 0x09, 0x02, 0x00, 0x07, 0x00, 0x00, (byte)price.Length };
+        gbz.AddRange(price);
+        gbz.AddRange([0x03, 0x07, 0x05, (byte)(body >> 8), (byte)body]);
+        gbz.AddRange([0x00, 0x00, 0x08, (byte)(counter + 1), 0x01, (byte)(ciphered >> 8), (byte)ciphered, 0x31, 0x00, 0x00, 0x00, 0x00]);
         gbz.AddRange(records);
         gbz.AddRange(new byte[12]);
         return [.. gbz];

@@ -17,6 +17,9 @@ public enum SupplyState : byte
 /// <summary>One line of an emulated device's own event log (what it executed, and when).</summary>
 public readonly record struct DeviceEvent(DateTimeOffset At, ServiceReferenceVariant Variant, RequestId Request);
 
+/// <summary>A prepayment meter's credit and debt registers (the MMC's 4.3 ReadInstantaneousPrepayValuesRsp), in the currency's minor unit.</summary>
+public readonly record struct PrepaymentRegisters(long MeterBalance, long EmergencyCreditBalance, long AccumulatedDebt, long PaymentDebt, long TimeDebt1, long TimeDebt2);
+
 /// <summary>
 /// What an emulated device holds. Immutable: executing a command gives the next state, which the
 /// network keeps only once the response that reports it is in the outbox. Meter registers are not
@@ -33,6 +36,13 @@ public sealed record DeviceState
 
     /// <summary>Prepayment meter balance in the currency's minor unit (DUIS 1.5 AdjustMeterBalance, 4.3).</summary>
     public long MeterBalance { get; init; }
+
+    /// <summary>
+    /// The prepayment registers a 4.3 read returns (ESME ECS19, GSME GCS14, the SMETS1 Service Provider's
+    /// ReadInstantaneousPrepayValuesRsp): the meter balance held; the emulated meter lends no emergency credit and holds no
+    /// debt (no Service Request it executes sets one), so those read zero.
+    /// </summary>
+    public PrepaymentRegisters Prepayment => new(MeterBalance, EmergencyCreditBalance: 0, AccumulatedDebt: 0, PaymentDebt: 0, TimeDebt1: 0, TimeDebt2: 0);
 
     /// <summary>The last tariff written (DUIS 1.1.x): the request's body element name and when it was applied.</summary>
     public (string Element, DateTimeOffset At)? Tariff { get; init; }

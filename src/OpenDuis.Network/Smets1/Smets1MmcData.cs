@@ -40,7 +40,7 @@ internal static class Smets1MmcData
         ["ReadInstantaneousImportRegistersRsp"] = ImportRegisters,
         ["ReadInstantaneousImportTOUMatricesRsp"] = TouMatrices,
         ["ReadInstantaneousExportRegistersRsp"] = ExportRegisters,
-        ["ReadInstantaneousPrepayValuesRsp"] = (rsp, state, _) => Add(rsp, "MeterBalance", Text(state.MeterBalance)),
+        ["ReadInstantaneousPrepayValuesRsp"] = PrepayValues,
         ["RetrieveCoMOrTariffTriggeredBillingDataLogRsp"] = TariffTriggeredBillingLog,
         ["RetrieveBillingCalendarTriggeredBillingDataLogRsp"] = BillingCalendarLog,
         ["ReadNetworkDataRsp"] = NetworkData,
@@ -124,6 +124,18 @@ internal static class Smets1MmcData
         var share = total / (ulong)registers;
         for (var i = 1; i <= registers; i++)
             yield return (i, i == 1 ? total - share * (ulong)(registers - 1) : share);
+    }
+
+    /// <summary>4.3: every register the MMC's response allows, in its order, from the Device's prepayment registers (as the SMETS2+ meters' ECS19 and GCS14).</summary>
+    private static void PrepayValues(XmlElement rsp, DeviceState state, DateTimeOffset at)
+    {
+        var p = state.Prepayment;
+        Add(rsp, "EmergencyCreditBalance", Text(p.EmergencyCreditBalance));
+        Add(rsp, "AccumulatedDebtRegister", Text(p.AccumulatedDebt));
+        Add(rsp, "PaymentDebtRegister", Text(p.PaymentDebt));
+        Add(rsp, "TimeDebtRegister1", Text(p.TimeDebt1));
+        Add(rsp, "TimeDebtRegister2", Text(p.TimeDebt2));
+        Add(rsp, "MeterBalance", Text(p.MeterBalance));
     }
 
     /// <summary>4.4.2: an entry for each tariff or payment mode change the Device executed (its own log), the latest 12.</summary>
@@ -276,9 +288,10 @@ internal static class Smets1MmcData
 
     private static void Prepayment(XmlElement entry, DeviceState state, DateTimeOffset when)
     {
-        Add(entry, "AccumulatedDebtRegister", "0");
-        Add(entry, "EmergencyCreditBalance", "0");
-        Add(entry, "MeterBalance", Text(state.MeterBalance));
+        var p = state.Prepayment;
+        Add(entry, "AccumulatedDebtRegister", Text(p.AccumulatedDebt));
+        Add(entry, "EmergencyCreditBalance", Text(p.EmergencyCreditBalance));
+        Add(entry, "MeterBalance", Text(p.MeterBalance));
         Add(entry, "Timestamp", Time(when));
     }
 

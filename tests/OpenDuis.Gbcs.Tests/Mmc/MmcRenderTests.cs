@@ -36,6 +36,22 @@ public class MmcRenderTests
         }
     }
 
+    /// <summary>RenderTo writes the document Render returns, for a large read after a small one and back (the kept buffer between them).</summary>
+    [Theory]
+    [InlineData("4.18_ECS82/ECS82_4.18_SUCCESS_RESPONSE_GBCS.HEX", "4.11.1_ECS24/ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX")]
+    [InlineData("4.11.1_ECS24/ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "4.18_GCS60/GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX")]
+    public void RenderTo_writes_the_document_Render_returns(string first, string second)
+    {
+        foreach (var file in (string[])[first, second, first])
+        {
+            var bytes = Rtds.Read(Path.Combine(Rtds.Folder, file));
+            var expected = MmcRenderer.Render(GbcsParser.Parse(bytes), bytes);
+            var output = new StringWriter();
+            MmcRenderer.RenderTo(output, GbcsParser.Parse(bytes), bytes);
+            Assert.Equal(expected, output.ToString());
+        }
+    }
+
     /// <summary>
     /// 4.13 GCS21b: the Prepayment cluster's configuration attributes. (RTDS's 2.1 GCS05 writes other values, e.g. an
     /// emergency credit limit of 10000000 where this read returns 1000000: no RTDS read follows that command.)

@@ -161,4 +161,14 @@ public class BadInputTests
         var e = Assert.Throws<GbcsParseException>(() => MmcRenderer.Render(message, command));
         Assert.Contains("response or alert", e.Error.Expected, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_document_that_cannot_be_rendered_writes_nothing_to_the_writer()
+    {
+        var command = Rtds.Read(Rtds.PreCommandPairs()[0].Command);
+        var output = new StringWriter();
+        var e = Assert.Throws<GbcsParseException>(() => MmcRenderer.RenderTo(output, GbcsParser.Parse(command), command));
+        Assert.Contains("response or alert", e.Error.Expected, StringComparison.Ordinal);
+        Assert.Equal("", output.ToString());
+    }
 }

@@ -116,10 +116,36 @@ public sealed class GbcsMessageTests
         Assert.DoesNotContain(Convert.ToHexString(plaintext), Convert.ToHexString(sent));
     }
 
+    /// <summary>
+    /// ECS19: the RTDS meter's balance is 250000 with emergency credit and debts; the emulated ESME's are zero. Otherwise octet
+    /// for octet the same: structure {structure of six double-long}, the meter balance first.
+    /// </summary>
     [Fact]
-    public void The_emulated_ESME_s_4_3_answer_is_laid_out_as_the_RTDS_ECS19_response_and_the_User_reads_its_balance_with_its_keys()
+    public void The_emulated_ESME_s_4_3_answer_is_laid_out_as_the_RTDS_ECS19_response_and_the_User_reads_its_balance_with_its_keys() =>
+        AssertPrepaymentAnswer("4.3_ECS19/ECS19_4.3_SUCCESS_RESPONSE_GBCS.HEX", DeviceType.ESME, 250_000,
+            (rtds, state) => Dlms.ProtectedAccessResponseOf(rtds.OriginatorCounter, state.Id, rtds.Recipient, DeviceBehaviour.PrepaymentBalances(state)),
+            expected => { for (var item = 1; item < 6; item++) expected.AsSpan(5 + 5 * item, 4).Clear(); });
+
+    /// <summary>
+    /// GCS14: the RTDS meter's credit remaining is 2500000 with emergency credit and debts; the emulated GSME's are zero. Otherwise
+    /// octet for octet the same (its ZCL sequence numbers 0 and 1): the Price cluster's trailing digit and currency (GBP, five decimal
+    /// places, the default tariff's price scale), then the Prepayment cluster's six attributes, encrypted.
+    /// </summary>
+    [Fact]
+    public void The_emulated_GSME_s_4_3_answer_is_laid_out_as_the_RTDS_GCS14_response_and_the_User_reads_its_balance_with_its_keys() =>
+        AssertPrepaymentAnswer("4.3_GCS14/GCS14_4.3_SUCCESS_RELIABLE_GSME_RESPONSE_GBCS.HEX", DeviceType.GSME, 2_500_000,
+            (rtds, state) => Zcl.PrepaymentValues(0, state.Prices, state.Prepayment),
+            expected => { foreach (var record in (int[])[0, 1, 3, 4, 5]) expected.AsSpan(8 * record + 4, 4).Clear(); });
+
+    /// <summary>
+    /// The emulated meter's 4.3 content (<paramref name="content"/>) for a Device holding <paramref name="balance"/> is the RTDS response's
+    /// outside its encrypted payload, and inside it the RTDS plaintext with the registers the emulated meter holds at zero cleared
+    /// (<paramref name="clearZeroRegisters"/>); sent by an emulated meter of its own keys, the User parses it with its keys to the balance.
+    /// </summary>
+    private static void AssertPrepaymentAnswer(string rtdsFile, DeviceType type, long balance, Func<GbcsMessage, DeviceState, byte[]> content,
+        Action<byte[]> clearZeroRegisters)
     {
-        var wire = Convert.FromHexString(File.ReadAllText(Path.Combine(RtdsFolder, "4.3_ECS19", "ECS19_4.3_SUCCESS_RESPONSE_GBCS.HEX")).Trim());
+        var wire = Convert.FromHexString(File.ReadAllText(Path.Combine(RtdsFolder, rtdsFile)).Trim());
         var rtds = GbcsMessage.Read(wire);
         Assert.True(GbcsMessageCodes.IsEncrypted(rtds.MessageCode));
         var keystore = RepoPaths.ReferencePath("rtds-gbcs", "keystore");
@@ -127,28 +153,31 @@ public sealed class GbcsMessageTests
         var acb = Eui.Parse("90-B3-D5-1F-30-00-00-02");
         var plaintext = Assert.Single(new OpenDuis.Gbcs.Security.GbcsVerifier(keys, acb).Verify(wire, rtds).Plaintexts);
 
-        // The RTDS meter's balance is 250000 with emergency credit and debts; the emulated ESME's are zero. Otherwise octet for
-        // octet the same: structure {structure of six double-long}, the meter balance first.
-        var state = new DeviceState { Id = rtds.Originator, Type = DeviceType.ESME, Generation = DeviceGeneration.Smets2Plus, MeterBalance = 250_000 };
-        var ours = Dlms.ProtectedAccessResponseOf(rtds.OriginatorCounter, rtds.Originator, rtds.Recipient, DeviceBehaviour.PrepaymentBalances(state));
+        var state = new DeviceState { Id = rtds.Originator, Type = type, Generation = DeviceGeneration.Smets2Plus, MeterBalance = balance };
+        var ours = content(rtds, state);
         var (offset, length) = Assert.Single(OpenDuis.Gbcs.Security.GbcsEncryptedPayloads.Find(rtds with { Content = ours }));
         Assert.Equal(Convert.ToHexString(rtds.Content.Span[..offset]), Convert.ToHexString(ours.AsSpan(0, offset)));
         Assert.Equal(Convert.ToHexString(rtds.Content.Span[(offset + length)..]), Convert.ToHexString(ours.AsSpan(offset + length)));
         var expected = (byte[])plaintext.Clone();
-        for (var item = 1; item < 6; item++) expected.AsSpan(5 + 5 * item, 4).Clear();
+        clearZeroRegisters(expected);
         Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(ours.AsSpan(offset + 5, length - 17)));
 
-        // Sent by an emulated ESME, encrypted for the User, who parses it with its own keys and the Device's certificates.
-        var esme = Eui.Parse("00-DB-12-34-56-78-CA-01");
+        // Sent by an emulated meter (the RTDS PKI publishes no meter's private key: one of its own), encrypted for the User, who
+        // parses it with its own keys and the Device's certificates.
+        var meter = Eui.Parse("00-DB-12-34-56-78-CA-01");
         var devices = new GeneratedDeviceCredentials();
-        var message = rtds with { Originator = esme, Content = Dlms.ProtectedAccessResponseOf(rtds.OriginatorCounter, esme, rtds.Recipient,
-            DeviceBehaviour.PrepaymentBalances(state with { Id = esme, MeterBalance = -1234 })) };
+        var message = rtds with { Originator = meter, Content = content(rtds, state with { Id = meter, MeterBalance = -1234 }) };
         var sent = new DeviceGbcsSecurity(keys, devices, acb).FromDevice(message, toCriticalCommand: false);
+        Assert.DoesNotContain(Convert.ToHexString(BitConverter.GetBytes(-1234)), Convert.ToHexString(GbcsMessage.Read(sent).Content.Span));
         var xml = OpenDuis.Gbcs.Mmc.MmcRenderer.Render(OpenDuis.Gbcs.Parse.GbcsParser.Parse(sent), sent,
             new OpenDuis.Gbcs.Mmc.GbcsKeySecurity(OpenDuis.Gbcs.Security.GbcsKeyring.Load(keystore, devices)));
         Assert.Contains("<ra:EmergencyCreditBalance>0</ra:EmergencyCreditBalance><ra:AccumulatedDebtRegister>0</ra:AccumulatedDebtRegister>"
             + "<ra:PaymentDebtRegister>0</ra:PaymentDebtRegister><ra:TimeDebtRegister1>0</ra:TimeDebtRegister1><ra:TimeDebtRegister2>0</ra:TimeDebtRegister2>"
             + "<ra:MeterBalance>-1234</ra:MeterBalance>", System.Text.RegularExpressions.Regex.Replace(xml, @">\s+<", "><"), StringComparison.Ordinal);
+        var document = new System.Xml.XmlDocument();
+        document.LoadXml(xml);
+        var valid = OpenDuis.Protocol.Schema.DuisSchemas.Load(RepoPaths.ReferencePath("duis-xsd")).Validate(document, DuisSchemaVersion.V5_4);
+        Assert.True(valid.IsValid, $"{valid}\n{xml}");
     }
 
     [Theory]

@@ -101,10 +101,14 @@ public sealed class Smets1ServiceProviderTests : IDisposable
         var registers = esme.RegistersAt(at);
         Assert.Contains($"<ra:Value>{registers.ActiveImportWh}</ra:Value><ra:ActiveEnergyUnit>Wh</ra:ActiveEnergyUnit>", Data("4.1.1", esme, at));
         Assert.Contains($"<ra:Value>{registers.ActiveExportWh}</ra:Value>", Data("4.2", esme, at));
-        Assert.Contains("<ra:MeterBalance>-1234</ra:MeterBalance>", Data("4.3", esme, at));
+        const string prepayment = "<ra:EmergencyCreditBalance>0</ra:EmergencyCreditBalance><ra:AccumulatedDebtRegister>0</ra:AccumulatedDebtRegister>"
+            + "<ra:PaymentDebtRegister>0</ra:PaymentDebtRegister><ra:TimeDebtRegister1>0</ra:TimeDebtRegister1><ra:TimeDebtRegister2>0</ra:TimeDebtRegister2>"
+            + "<ra:MeterBalance>-1234</ra:MeterBalance>";
+        Assert.Contains(prepayment, Data("4.3", esme, at));
         Assert.Contains("<ra:SupplyState>Armed</ra:SupplyState>", Data("7.4", esme, at));
         var gsme = esme with { Id = new Eui(0x00DB1234567891A1UL), Type = DeviceType.GSME };
         Assert.Contains($"<ra:Value>{gsme.RegistersAt(at).GasVolumeLitres / 1000m:0.000}</ra:Value><ra:Unit>m3</ra:Unit>", Data("4.1.1", gsme, at));
+        Assert.Contains(prepayment, Data("4.3", gsme, at));
 
         var all = ServiceCatalogue.All.Where(d => !d.NonDevice && Core.AccessControl.Rules.Smets1ServiceRequests.IsSmets1ServiceRequest(d)).ToList();
         Assert.All(all, d => Assert.NotNull(Smets1ServiceProvider.SmetsData(d.Variant, esme, at)));

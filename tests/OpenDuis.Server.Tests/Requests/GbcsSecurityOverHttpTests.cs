@@ -52,31 +52,37 @@ public sealed class GbcsSecurityOverHttpTests
         Assert.Empty(session.Received);
     }
 
-    [Fact]
-    public async Task The_User_parses_the_ESME_s_4_3_answer_with_its_keys_to_the_balance_the_Device_holds_and_a_1_5_adjustment_shows_in_the_next()
+    /// <summary>The ESME's 4.3 (ECS19) and the GSME's (GCS14), each built from the Device's state and encrypted for the User.</summary>
+    [Theory]
+    [InlineData("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML", "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML")]
+    [InlineData("GCS14_4.3_SUCCESS_UNRELIABLE_REQUEST_DUIS.XML", "GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML")]
+    public async Task The_User_parses_the_meter_s_4_3_answer_with_its_keys_to_the_balance_the_Device_holds_and_a_1_5_adjustment_shows_in_the_next(
+        string readTemplate, string adjustTemplate)
     {
         await using var session = await DeviceResponsesOverHttpTests.StartAsync();
         var network = session.Instance.Server.Services.GetRequiredService<Network.EmulatedSmWan>();
-        var (read, answer) = await DeliveredAsync(session, "ECS19_4.3_SUCCESS_REQUEST_DUIS.XML");
-        var esme = read.RequestId.Target;
-        var security = new Gbcs.Mmc.GbcsKeySecurity(GbcsKeyring.From(OpenDuisInstance.TestKeys.Value, await FetchDeviceCertificatesAsync(session, [esme])));
+        var (read, answer) = await DeliveredAsync(session, readTemplate);
+        var meter = read.RequestId.Target;
+        var security = new Gbcs.Mmc.GbcsKeySecurity(GbcsKeyring.From(OpenDuisInstance.TestKeys.Value, await FetchDeviceCertificatesAsync(session, [meter])));
         var before = MeterBalance(answer, security);
-        Assert.Equal(network.Device(esme)!.MeterBalance, before);
+        Assert.Equal(network.Device(meter)!.MeterBalance, before);
 
         // 1.5 (a Transform, then the User's Signed Pre-Command) adjusts the balance by the template's AdjustMeterBalance.
-        var (adjust, adjusted) = await DeliveredAsync(session, "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML");
+        var (adjust, adjusted) = await DeliveredAsync(session, adjustTemplate);
+        Assert.Equal(meter, adjust.RequestId.Target);
         Assert.Equal(ResponseCode.I0, adjusted.ResponseCode);
         var adjustment = long.Parse(adjust.Body!.FirstElement("AdjustMeterBalance", DuisNamespaces.ServiceUserGateway)!.InnerText, System.Globalization.CultureInfo.InvariantCulture);
         Assert.NotEqual(0, adjustment);
 
-        var (_, again) = await DeliveredAsync(session, "ECS19_4.3_SUCCESS_REQUEST_DUIS.XML");
+        var (_, again) = await DeliveredAsync(session, readTemplate);
         Assert.Equal(before + adjustment, MeterBalance(again, security));
-        Assert.Equal(network.Device(esme)!.MeterBalance, before + adjustment);
+        Assert.Equal(network.Device(meter)!.MeterBalance, before + adjustment);
     }
 
     /// <summary>
     /// The 4.3 answer's GBCS payload parsed as <c>openduis parse --keys</c> does, with the User's keys and the Device's certificates:
-    /// decrypted, all six ECS19 balances rendered in the MMC's order; the meter balance.
+    /// decrypted (no RTDS content replayed: it would not open with these keys), all six balances rendered in the MMC's order;
+    /// the meter balance.
     /// </summary>
     private static long MeterBalance(DuisResponse answer, Gbcs.Mmc.GbcsKeySecurity security)
     {

@@ -240,6 +240,36 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         Assert.Contains("<ra:MeterBalance>0</ra:MeterBalance>", balance);
     }
 
+    /// <summary>
+    /// 4.3 of the SMETS1 ESME and GSME carries every register the MMC's ReadInstantaneousPrepayValuesRsp allows, from the
+    /// Device's state (its emergency credit and debts zero, as the SMETS2+ meters'); a 1.5 adjustment shows in the next 4.3.
+    /// </summary>
+    [Theory]
+    [InlineData("ECS", "ECS19_4.3_SUCCESS_REQUEST_DUIS.XML", "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML")]
+    [InlineData("GCS", "GCS14_4.3_SUCCESS_UNRELIABLE_REQUEST_DUIS.XML", "GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML")]
+    public async Task A_4_3_read_carries_every_prepayment_register_and_a_1_5_adjustment_shows_in_the_next(string prefix, string read, string adjust)
+    {
+        var device = prefix == "ECS" ? Esme : Gsme;
+        var (_, before) = await SendAsync(read, device);
+        var (adjustId, adjusted) = await SendCriticalAsync(adjust, device);
+        Assert.NotNull(CheckAsTheUserWould(adjusted).Signed);
+        var (_, after) = await SendAsync(read, device, counterAbove: adjustId.Counter);
+        CheckAsTheUserWould(after);
+        var adjustment = long.Parse(Regex.Match(File.ReadAllText(Path.Combine(RepoPaths.Templates, adjust)), "<sr:AdjustMeterBalance>(-?[0-9]+)<").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(PrepaymentBalance(before) + adjustment, PrepaymentBalance(after));
+    }
+
+    /// <summary>The meter balance of a 4.3 response, which carries all six registers in the MMC's order.</summary>
+    private static long PrepaymentBalance(string body)
+    {
+        var registers = Regex.Match(body, "<ra:ReadInstantaneousPrepayValuesRsp MessageSuccess=\"true\"><ra:EmergencyCreditBalance>0</ra:EmergencyCreditBalance>"
+            + "<ra:AccumulatedDebtRegister>0</ra:AccumulatedDebtRegister><ra:PaymentDebtRegister>0</ra:PaymentDebtRegister><ra:TimeDebtRegister1>0</ra:TimeDebtRegister1>"
+            + "<ra:TimeDebtRegister2>0</ra:TimeDebtRegister2><ra:MeterBalance>(-?[0-9]+)</ra:MeterBalance></ra:ReadInstantaneousPrepayValuesRsp>");
+        Assert.True(registers.Success, body);
+        return long.Parse(registers.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The demo supplier where one of its roles may send the request to a SMETS1 Device, else the demo network operator.</summary>
     private static Eui SenderFor(ServiceRequestDefinition definition) =>
         new[] { UserRole.ImportSupplier, UserRole.ExportSupplier, UserRole.GasSupplier }.Any(r => definition.IsEligible(r, DeviceGeneration.Smets1))
@@ -249,18 +279,48 @@ public sealed class Smets1ResponsesOverHttpTests : IAsyncLifetime
         ulong.Parse(Regex.Match(body, "<ra:ActiveImportRegister><ra:Value>([0-9]+)</ra:Value>").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Sends the RTDS template to the SMETS1 Device as the demo supplier; the response delivered to the supplier's endpoint.</summary>
-    private async Task<(RequestId RequestId, string Body)> SendAsync(string template, Eui device, Eui? sender = null)
+    /// <param name="counterAbove">A Request ID counter the request's must exceed (E63: a SMETS1 Device's counters rise per originator).</param>
+    private async Task<(RequestId RequestId, string Body)> SendAsync(string template, Eui device, Eui? sender = null, ulong? counterAbove = null)
     {
         var xml = File.ReadAllText(Path.Combine(RepoPaths.Templates, template));
         var original = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
         xml = xml.Replace(original.Target.ToString(), device.ToString()).Replace(original.Originator.ToString(), (sender ?? DemoEnvironment.Supplier).ToString());
         // A SMETS1 Service Request goes On Demand (CV 1): the S1SP offers no Command for Local Delivery (E61).
         xml = Regex.Replace(ServedRequests.WithFreshCounter(xml), "<sr:CommandVariant>[0-9]</sr:CommandVariant>", "<sr:CommandVariant>1</sr:CommandVariant>");
+        if (counterAbove is { } above)
+            xml = Regex.Replace(xml, "(<sr:RequestID>[^<]+:)[0-9]+(</sr:RequestID>)", m => $"{m.Groups[1].Value}{above + 1}{m.Groups[2].Value}");
         var requestId = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
         using var content = new StringContent(ServedRequests.SignWithTool(xml), Encoding.UTF8, "application/xml");
         using var answer = await _instance.Http.PostAsync(_instance.Server.ServiceUri(WebService.SendCommand), content, Ct);
         var ack = await answer.Content.ReadAsStringAsync(Ct);
         Assert.True(ack.Contains("<sr:ResponseCode>I99</sr:ResponseCode>", StringComparison.Ordinal), ack);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (_received.TryGetValue(requestId.ToString(), out var body)) return (requestId, body);
+            await Task.Delay(20, Ct);
+        }
+        throw new TimeoutException($"No response to {requestId} within 30 s.");
+    }
+
+    /// <summary>
+    /// Sends a Critical RTDS template to the SMETS1 Device as the demo supplier as DUIS has it: its Transform (CV 4), then the
+    /// Signed Pre-Command of the Pre-Command the DCC returns; the response delivered for it.
+    /// </summary>
+    private async Task<(RequestId RequestId, string Body)> SendCriticalAsync(string template, Eui device)
+    {
+        var xml = File.ReadAllText(Path.Combine(RepoPaths.Templates, template));
+        var original = RequestId.Parse(Regex.Match(xml, "<sr:RequestID>([^<]+)</sr:RequestID>").Groups[1].Value);
+        xml = ServedRequests.WithFreshCounter(xml.Replace(original.Target.ToString(), device.ToString()).Replace(original.Originator.ToString(), DemoEnvironment.Supplier.ToString()));
+        var doc = new XmlDocument { PreserveWhitespace = true };
+        doc.LoadXml(xml);
+        var transform = DuisRequest.Read(doc);
+        var preCommand = await Requests.DeviceResponsesOverHttpTests.PostAsync(_instance, ServedRequests.SignWithTool(xml));
+        var signed = ServedRequests.SignedPreCommandRequest(transform, preCommand);
+        var signedDoc = new XmlDocument();
+        signedDoc.LoadXml(signed);
+        var requestId = DuisRequest.Read(signedDoc).RequestId;
+        Assert.Equal(ResponseCode.I99, (await Requests.DeviceResponsesOverHttpTests.PostAsync(_instance, signed)).ResponseCode);
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
