@@ -392,6 +392,30 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         Assert.Equal("Failed", await db.ExecuteScalarAsync<string>("SELECT state FROM request_log WHERE request_id = @Id", new { Id = held.RequestId.ToString() }));
     }
 
+    [Fact]
+    public async Task A_node_started_while_another_nodes_request_is_in_progress_answers_E55_only_until_that_request_ends()
+    {
+        var sign = await InitAsync();
+        var first = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(first, ["--device-latency", "10000", "--node", NodeName(0)]);
+        using var http = new HttpClient();
+        var body = sign(FreshCounter());
+        var sentAt = Stopwatch.StartNew();
+        Assert.Equal(ResponseCode.I99, await ServedRequests.PostAsync(http, first, body, Ct));
+
+        // Node b starts while node a's request waits on its slow Device (10 s): the database says in progress (E55).
+        var port = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(port, ["--device-latency", DeviceLatency, "--node", NodeName(1)]);
+        Assert.True(sentAt.Elapsed < TimeSpan.FromSeconds(9), $"node b took {sentAt.Elapsed} to start: the request may have ended before");
+        Assert.Equal(ResponseCode.E55, await ServedRequests.PostAsync(http, port, body, Ct));
+
+        // Node a's Device answers and node a ends the request: node b takes the Request ID at once, not after the 5 minute hold.
+        var accepted = ResponseCode.E55;
+        for (var i = 0; i < 200 && accepted == ResponseCode.E55; i++, await Task.Delay(100, Ct))
+            accepted = await ServedRequests.PostAsync(http, port, body, Ct);
+        Assert.Equal(ResponseCode.I99, accepted);
+    }
+
     private const string Read411Template = "ECS17b_4.1.1_SINGLE_SUCCESS";
 
     /// <summary>A 4.1.1 read of <paramref name="device"/> from the demo Supplier with a fresh counter.</summary>
