@@ -29,9 +29,12 @@ namespace OpenDuis.Network;
 /// <para>
 /// Consistency (R-WS-2): device state lives in memory and changes only after the outbox write that
 /// reports it has committed, so no response ever reports a state the device does not hold; meter
-/// registers are a function of the Device ID and the clock, so they survive a restart. What a
-/// restart loses is the state written since start (supply state, balance, tariff, firmware) and
-/// the commands still queued, which the durable command queue gives back to be executed again
+/// registers are a function of the Device ID and the clock, so they survive a restart. With a device
+/// state store (<see cref="IDeviceStateStore"/>) each batch's states are written in the transaction of
+/// its Service Responses, and a Device first addressed here is read from it: a restart, or another node
+/// taking the Device over, keeps its supply state, balance, tariff, firmware and log. A copy made stale
+/// by another node's write is found by the store's version check, read again, and the batch run again.
+/// The commands still queued at a crash come back from the durable command queue to be executed again
 /// (<see cref="RequestLease.RecordAsync"/>): the same Request ID and acceptance time give the same ResponseID and outbox key.
 /// </para>
 /// </summary>
@@ -55,6 +58,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly IDeviceAlertCounters _alertCounters = new InMemoryDeviceAlertCounters();
     private readonly Smets1.Smets1ServiceProvider _smets1;
     private readonly ConcurrentDictionary<Eui, DeviceState> _devices = new();
+    private readonly IDeviceStateStore? _states;
+    private readonly Core.Transactions.IUnitOfWork? _unitOfWork;
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
     private readonly ConcurrentDictionary<IssuedKey, IssuedPreCommand> _issued = new();
     // Where nodes sharing a database keep the Pre-Commands they issue (else this process's memory above).
@@ -75,10 +80,13 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox,
         SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null,
         DeviceResponseAlerts? alerts = null, Smets1.Smets1ServiceProvider? smets1 = null, DeviceGbcsSecurity? security = null,
-        Core.Transactions.StorageHealth? health = null, Core.Requests.IIssuedPreCommandStore? issuedPreCommands = null)
+        Core.Transactions.StorageHealth? health = null, IDeviceStateStore? states = null, Core.Transactions.IUnitOfWork? unitOfWork = null,
+        Core.Requests.IIssuedPreCommandStore? issuedPreCommands = null)
     {
         _sharedIssued = issuedPreCommands;
         _health = health;
+        // The states are kept only where they commit with the responses that report them.
+        if (states is not null && unitOfWork is not null) (_states, _unitOfWork) = (states, unitOfWork);
         _alerts = alerts;
         // Without an S1SP key of its own, the SMETS1 Service Provider signs with the DSP's.
         _smets1 = smets1 ?? new Smets1.Smets1ServiceProvider(dspKey);
@@ -109,13 +117,35 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// <summary>The emulated device's current state, if it has been addressed since start.</summary>
     public DeviceState? Device(Eui id) => _devices.TryGetValue(id, out var s) ? s : null;
 
-    /// <summary>Changes what an emulated device holds, for a device event (Events.DeviceEvents); its state is made from the SMI record if it has not been addressed yet.</summary>
-    public void ChangeDevice(Device device, Func<DeviceState, DeviceState> change)
+    /// <summary>
+    /// Changes what an emulated device holds, for a device event (Events.DeviceEvents); its state is read from the
+    /// store, or made from the SMI record, if it has not been addressed yet. Kept in the store, over a stale copy
+    /// read again.
+    /// </summary>
+    public async Task ChangeDeviceAsync(Device device, Func<DeviceState, DeviceState> change, CancellationToken cancellationToken = default)
     {
         _regions.TryAdd(device.Id, device.Region);
-        var current = _devices.GetOrAdd(device.Id, _ => new DeviceState
-            { Id = device.Id, Type = device.Type, Generation = device.Generation, FirmwareVersion = device.FirmwareVersion ?? "00000001" });
-        _devices[device.Id] = change(current);
+        while (true)
+        {
+            var current = await StateAsync(device.Id, (device.Type, device.Generation, device.FirmwareVersion), cancellationToken);
+            var next = change(current);
+            if (_states is null)
+            {
+                _devices[device.Id] = next;
+                return;
+            }
+            try
+            {
+                await _states.SaveDeviceStatesAsync([DeviceStateDocument.Store(next, current.Version + 1, DeviceStateDocument.NewEvents(current, next))],
+                    DeviceState.LogCapacity, cancellationToken);
+                _devices[device.Id] = next with { Version = current.Version + 1 };
+                return;
+            }
+            catch (DeviceStateConflictException)
+            {
+                _devices.TryRemove(device.Id, out _);
+            }
+        }
     }
 
     /// <summary>Starts the worker that answers due commands (idempotent).</summary>
@@ -323,20 +353,24 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     private static byte[] BitConverterBigEndian(uint v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
 
-    private async ValueTask<DeviceState> StateAsync(Eui id, ServiceRequestDefinition definition, CancellationToken cancellationToken)
+    private ValueTask<DeviceState> StateAsync(Eui id, ServiceRequestDefinition definition, CancellationToken cancellationToken) =>
+        _devices.TryGetValue(id, out var state) ? ValueTask.FromResult(state) : StateAsync(id, (
+            // A device the inventory does not hold (only without access control) is taken to be what the variant first targets.
+            definition.TargetDeviceTypes.Count > 0 ? definition.TargetDeviceTypes[0] : DeviceType.ESME, DeviceGeneration.Smets2Plus, null), cancellationToken);
+
+    /// <summary>
+    /// The Device's state: the one held here, else the one kept in the store (written by this node before a restart,
+    /// or by the node that ran the Device before), else a new one from the inventory (or <paramref name="unknown"/>).
+    /// </summary>
+    private async ValueTask<DeviceState> StateAsync(Eui id, (DeviceType, DeviceGeneration, string?) unknown, CancellationToken cancellationToken)
     {
         if (_devices.TryGetValue(id, out var state)) return state;
         var device = await _inventory.FindDeviceAsync(id, cancellationToken);
         _regions[id] = device?.Region;
-        var fresh = new DeviceState
-        {
-            Id = id,
-            // A device the inventory does not hold (only without access control) is taken to be what the variant first targets.
-            Type = device?.Type ?? (definition.TargetDeviceTypes.Count > 0 ? definition.TargetDeviceTypes[0] : DeviceType.ESME),
-            Generation = device?.Generation ?? DeviceGeneration.Smets2Plus,
-            FirmwareVersion = device?.FirmwareVersion ?? "00000001",
-        };
-        return _devices.GetOrAdd(id, fresh);
+        if (_states is not null && await _states.FindDeviceStateAsync(id, cancellationToken) is { } kept)
+            return _devices.GetOrAdd(id, DeviceStateDocument.Read(kept));
+        var (type, generation, firmware) = device is null ? unknown : (device.Type, device.Generation, device.FirmwareVersion);
+        return _devices.GetOrAdd(id, new DeviceState { Id = id, Type = type, Generation = generation, FirmwareVersion = firmware ?? "00000001" });
     }
 
     private void Enqueue(PendingCommand pending)
@@ -432,6 +466,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     {
         var entries = new List<OutboxEntry>(batch.Count);
         var next = new Dictionary<Eui, DeviceState>();
+        // Each Device's state as the batch found it, and the commands it executed (to run again if a state was stale).
+        var before = new Dictionary<Eui, DeviceState>();
+        var executed = new List<PendingCommand>(batch.Count);
         var answered = new List<RequestLease>(batch.Count);
         var mismatches = new List<AlertToRaise>();
         var firmwareReports = new List<(PendingCommand Pending, string Version)>();
@@ -443,7 +480,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             if (outcome.Kind == CommandOutcomeKind.Hold) { Enqueue(pending with { DueAt = outcome.Until }); continue; }
             if (outcome.Kind == CommandOutcomeKind.NoResponse) { LogNoResponse(_logger, pending.Request.RequestId.ToString()); continue; }
 
-            var state = next.TryGetValue(pending.Device, out var s) ? s : _devices[pending.Device];
+            if (!next.TryGetValue(pending.Device, out var state))
+                before[pending.Device] = state = await StateAsync(pending.Device, pending.Request.Definition!, stop);
             byte[] body;
             RequestId responseId;
             DeviceState after;
@@ -457,6 +495,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 continue;
             }
             next[pending.Device] = after;
+            executed.Add(pending);
             if (_alerts is not null)
             {
                 if (pending.UseCase is not null && DeviceResponseAlerts.ReportsFirmware(pending.Request.ServiceReferenceVariant))
@@ -479,9 +518,32 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body) { SkipIfStored = true });
             answered.Add(pending.Command.Lease);
         }
-        if (entries.Count > 0) await _outbox.EnqueueAsync(entries, stop);
+        List<StoredDeviceState> changed = _states is null ? [] : Changed(before, next);
+        if (changed.Count > 0)
+        {
+            try
+            {
+                await _unitOfWork!.RunAsync(async ct =>
+                {
+                    if (entries.Count > 0) await _outbox.EnqueueAsync(entries, ct);
+                    await _states!.SaveDeviceStatesAsync(changed, DeviceState.LogCapacity, ct);
+                    return true;
+                }, stop);
+            }
+            catch (DeviceStateConflictException e)
+            {
+                // Another node wrote these Devices since they were read here (it ran them before): nothing was kept;
+                // they are read again and the batch's commands run again, with the same ResponseIDs.
+                foreach (var id in e.Devices) _devices.TryRemove(id, out _);
+                LogStateReread(_logger, string.Join(", ", e.Devices));
+                foreach (var pending in executed) Enqueue(pending with { DueAt = now });
+                return;
+            }
+        }
+        else if (entries.Count > 0) await _outbox.EnqueueAsync(entries, stop);
         // Only now, with the responses durable, do the devices hold what the responses report.
-        foreach (var (id, state) in next) _devices[id] = state;
+        foreach (var (id, state) in next)
+            _devices[id] = ReferenceEquals(state, before[id]) || _states is null ? state : state with { Version = before[id].Version + 1 };
         foreach (var lease in answered) lease.Complete(succeeded: true);
         Interlocked.Add(ref _responded, entries.Count);
         if (_alerts is null) return;
@@ -494,6 +556,18 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
             foreach (var pending in alerting) await _alerts.SucceededAsync(pending.Original ?? pending.Request, now, stop);
         }
         catch (Exception e) when (e is not OperationCanceledException) { LogAlertsFailed(_logger, mismatches.Count + firmwareReports.Count + alerting.Count, e); }
+    }
+
+    /// <summary>The states a batch changed, as the store keeps them: each the version after the one it was read as, with its new events.</summary>
+    private static List<StoredDeviceState> Changed(Dictionary<Eui, DeviceState> before, Dictionary<Eui, DeviceState> next)
+    {
+        var changed = new List<StoredDeviceState>(next.Count);
+        foreach (var (id, after) in next)
+        {
+            var was = before[id];
+            if (!ReferenceEquals(after, was)) changed.Add(DeviceStateDocument.Store(after, was.Version + 1, DeviceStateDocument.NewEvents(was, after)));
+        }
+        return changed;
     }
 
     /// <summary>The device executes the command; its GBCS response becomes a signed DUIS Service Response (I0, sr:GBCSPayload).</summary>
@@ -652,6 +726,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} device responses to the outbox failed ({Reason}); they are tried again until it writes")]
     private static partial void LogBatchFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The state of Device(s) {Devices} was written by another node since it was read here: read again, and their commands run again")]
+    private static partial void LogStateReread(ILogger logger, string devices);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox takes the device responses again")]
     private static partial void LogBatchWritten(ILogger logger);

@@ -13,6 +13,8 @@ public abstract record SmiChange
     public sealed record RegistrationChanged(Mpxn Mpxn, RegisteredRole Role) : SmiChange;
     /// <summary>The Central Products List changed (a small table: read again whole).</summary>
     public sealed record ProductsChanged : SmiChange;
+    /// <summary>A fault injected on the Device, or cleared, by any node (device_faults; issue 22): not the inventory's, followed beside it.</summary>
+    public sealed record FaultChanged(Eui Device) : SmiChange;
 }
 
 /// <summary>

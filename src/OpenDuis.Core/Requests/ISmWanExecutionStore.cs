@@ -51,3 +51,41 @@ public interface ISmWanExecutionStore
     Task<IReadOnlyList<HeldDeviceRequest>> CancelHeldAsync(Eui sender, Eui device, Func<HeldDeviceRequest, bool> matches,
         CancellationToken cancellationToken = default);
 }
+
+/// <summary>One line of an emulated Device's event log as kept: its number among all the Device's events (the newest the highest), and what it records.</summary>
+public sealed record StoredDeviceEvent(long Sequence, DateTimeOffset At, string Variant, string RequestId);
+
+/// <summary>
+/// An emulated Device's state as kept (issue 22): <paramref name="State"/> is the network's own document of it,
+/// <paramref name="Version"/> counts its writes (the first is 1). Written, <paramref name="Events"/> are the events
+/// logged since the version before; read, the newest the store keeps, oldest first.
+/// </summary>
+public sealed record StoredDeviceState(Eui Device, long Version, string State, IReadOnlyList<StoredDeviceEvent> Events);
+
+/// <summary>
+/// Another process wrote these Devices' states since this one read them (a node that owned them before, or a device
+/// event admitted elsewhere): nothing of the write was kept, and the states are to be read again.
+/// </summary>
+public sealed class DeviceStateConflictException(IReadOnlyList<Eui> devices)
+    : Exception($"The state of {string.Join(", ", devices)} was written elsewhere since it was read here.")
+{
+    public IReadOnlyList<Eui> Devices { get; } = devices;
+}
+
+/// <summary>
+/// Where the emulated Devices' state is kept (issue 22), so that what a Device is does not depend on which node runs
+/// it, nor on a restart: a node that takes a Device over reads it here instead of starting it from the inventory.
+/// </summary>
+public interface IDeviceStateStore
+{
+    /// <summary>The Device's kept state with its newest events (oldest first), or null when none was written.</summary>
+    Task<StoredDeviceState?> FindDeviceStateAsync(Eui device, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes each state as its <see cref="StoredDeviceState.Version"/> when the kept one is the version before (or
+    /// there is none), with its new events, keeping each Device's newest <paramref name="eventsKept"/>; in the open
+    /// unit of work when there is one, so the states commit with the responses that report them. Throws
+    /// <see cref="DeviceStateConflictException"/> when any kept version is not the one before.
+    /// </summary>
+    Task SaveDeviceStatesAsync(IReadOnlyList<StoredDeviceState> states, int eventsKept, CancellationToken cancellationToken = default);
+}

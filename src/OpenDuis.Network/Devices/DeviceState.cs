@@ -22,9 +22,10 @@ public readonly record struct PrepaymentRegisters(long MeterBalance, long Emerge
 
 /// <summary>
 /// What an emulated device holds. Immutable: executing a command gives the next state, which the
-/// network keeps only once the response that reports it is in the outbox. Meter registers are not
-/// stored: they advance with the clock from a base derived from the Device ID (<see cref="Registers"/>),
-/// so they are the same after a restart.
+/// network keeps only once the response that reports it is in the outbox (and, with a device state
+/// store, written with it: <see cref="DeviceStateDocument"/>). Meter registers are not stored: they
+/// advance with the clock from a base derived from the Device ID (<see cref="Registers"/>), so they
+/// are the same after a restart and on every node.
 /// </summary>
 public sealed record DeviceState
 {
@@ -58,9 +59,15 @@ public sealed record DeviceState
 
     public const int LogCapacity = 100;
 
+    /// <summary>How many events the device has logged in all (its newest event's number; the log keeps the last <see cref="LogCapacity"/>).</summary>
+    public long LogCount { get; init; }
+
+    /// <summary>The version of the kept state this one was read as or written as (0: never kept).</summary>
+    public long Version { get; init; }
+
     public Registers RegistersAt(DateTimeOffset at) => Registers.For(Id, Type, at);
 
-    public DeviceState Logged(DeviceEvent e) => this with { Log = DeviceLog.Of(Log).Add(e, LogCapacity) };
+    public DeviceState Logged(DeviceEvent e) => this with { Log = DeviceLog.Of(Log).Add(e, LogCapacity), LogCount = LogCount + 1 };
 }
 
 /// <summary>

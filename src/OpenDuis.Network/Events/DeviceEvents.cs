@@ -179,7 +179,7 @@ public sealed class DeviceEvents(ISmiStore store, IDccAlertSink sink, TimeProvid
         // The hub reports what it activated (a later Read Firmware Version); the SMI keeps its own record, as N49–N51 compare.
         if (request.Activated || definition.Kind == DeviceEventKind.ChFirmwareActivated)
             if (request.FirmwareVersion is { } activated && definition.Kind != DeviceEventKind.PpmidAlert)
-                network?.ChangeDevice(device, s => s with { FirmwareVersion = activated });
+                if (network is not null) await network.ChangeDeviceAsync(device, s => s with { FirmwareVersion = activated }, cancellationToken);
         return Raised(alerts);
     }
 

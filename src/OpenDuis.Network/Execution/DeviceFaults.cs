@@ -60,6 +60,23 @@ public sealed class DeviceFaults(ISmWanExecutionStore? store = null) : ICommandO
         return kept.Count;
     }
 
+    /// <summary>
+    /// Reads the kept faults of <paramref name="devices"/> (null: of every Device) again, after another node set or
+    /// cleared them (the change feed; issue 22): a Device with none kept has none here.
+    /// </summary>
+    public async Task RefreshAsync(IReadOnlyCollection<Eui>? devices, CancellationToken cancellationToken = default)
+    {
+        if (Store is null) return;
+        var kept = new Dictionary<Eui, DeviceFault>();
+        foreach (var f in await Store.FaultsAsync(cancellationToken).ConfigureAwait(false))
+            if (DeviceFault.TryParse(f.Mode, f.Parameter, out var fault, out _)) kept[f.Device] = fault;
+        foreach (var device in devices ?? [.. _faults.Keys, .. kept.Keys])
+        {
+            if (kept.TryGetValue(device, out var fault)) _faults[device] = fault;
+            else _faults.TryRemove(device, out _);
+        }
+    }
+
     public DeviceFault? Find(Eui device) => _faults.TryGetValue(device, out var f) ? f : null;
 
     public IReadOnlyList<KeyValuePair<Eui, DeviceFault>> All => _faults.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).ToList();

@@ -10,12 +10,28 @@ namespace OpenDuis.Protocol.Messages;
 /// A DUIS service request (XSD sr:Request, R-MSG-1): the header, the one body element for its
 /// Service Reference Variant (or a Signed Pre-Command), and the signature if present. The body is
 /// carried as XML, so a body this version does not model is never lost.
+/// <para>
+/// A request read in one pass (<see cref="Signing.DuisSecurity.TryReadSignedRequest"/>) carries what the
+/// pipeline reads of its body as fields (<see cref="BodyElement"/>, <see cref="ExecutionDateTime"/>,
+/// <see cref="GbcsPayloadText"/>) and builds the body's element only when <see cref="Body"/> is first read,
+/// from the request's bytes, which its reader holds only until it has answered (<see cref="ReleaseBytes"/>).
+/// </para>
 /// </summary>
 public sealed class DuisRequest
 {
     private readonly IReadOnlyList<RootAttribute>? _rootAttributes;
     private DateTimeOffset? _executionDateTime;
     private bool _executionDateTimeRead;
+    private XmlElement? _body;
+    private readonly BodyElementName _bodyName;
+    private string? _gbcsPayload;
+    private bool _gbcsPayloadRead;
+    // The request's bytes, until released: where a one-pass request's body element is built from when asked for.
+    private ReadOnlyMemory<byte> _bytes;
+    private Xml.SecureXml? _bytesXml;
+    private XmlElement? _signature;
+    // A one-pass request verified from its signature as read: the element is built from the bytes when asked for.
+    private readonly bool _signatureInBytes;
 
     public DuisRequest(
         DuisSchemaVersion schemaVersion,
@@ -35,16 +51,43 @@ public sealed class DuisRequest
         DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant, ServiceReference serviceReference,
         ServiceReferenceVariant serviceReferenceVariant, XmlElement body, bool? firstInSequence, RequestId? precedingRequestId,
         XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes)
+        : this(schemaVersion, requestId, commandVariant, serviceReference, serviceReferenceVariant,
+            new BodyElementName(body.Prefix, body.LocalName, body.NamespaceURI), firstInSequence, precedingRequestId, signature, rootAttributes)
+    {
+        _body = body;
+    }
+
+    /// <summary>A request read in one pass, its body read as fields; its element is built from <paramref name="bytes"/> when asked for.</summary>
+    internal DuisRequest(
+        DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant, ServiceReference serviceReference,
+        ServiceReferenceVariant serviceReferenceVariant, in ReadBodyFields body, bool? firstInSequence, RequestId? precedingRequestId,
+        XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes, Xml.SecureXml xml, ReadOnlyMemory<byte> bytes)
+        : this(schemaVersion, requestId, commandVariant, serviceReference, serviceReferenceVariant, body.Name, firstInSequence,
+            precedingRequestId, signature, rootAttributes)
+    {
+        _signatureInBytes = signature is null;
+        _executionDateTime = body.ExecutionDateTime;
+        _executionDateTimeRead = true;
+        _gbcsPayload = body.GbcsPayload;
+        _gbcsPayloadRead = true;
+        _bytesXml = xml;
+        _bytes = bytes;
+    }
+
+    private DuisRequest(
+        DuisSchemaVersion schemaVersion, RequestId requestId, CommandVariant commandVariant, ServiceReference serviceReference,
+        ServiceReferenceVariant serviceReferenceVariant, BodyElementName bodyName, bool? firstInSequence, RequestId? precedingRequestId,
+        XmlElement? signature, IReadOnlyList<RootAttribute>? rootAttributes)
     {
         SchemaVersion = schemaVersion;
         RequestId = requestId;
         CommandVariant = commandVariant;
         ServiceReference = serviceReference;
         ServiceReferenceVariant = serviceReferenceVariant;
-        Body = body;
+        _bodyName = bodyName;
         FirstInSequence = firstInSequence;
         PrecedingRequestId = precedingRequestId;
-        Signature = signature;
+        _signature = signature;
         _rootAttributes = rootAttributes;
     }
 
@@ -57,17 +100,77 @@ public sealed class DuisRequest
     public ServiceReference ServiceReference { get; }
     public ServiceReferenceVariant ServiceReferenceVariant { get; }
 
-    /// <summary>The one child element of sr:Body.</summary>
-    public XmlElement Body { get; }
+    /// <summary>
+    /// The one child element of sr:Body. For a request read in one pass it is built on first use, from the
+    /// request's bytes: after <see cref="ReleaseBytes"/> only if it was built before.
+    /// </summary>
+    public XmlElement Body
+    {
+        get
+        {
+            if (_body is { } body) return body;
+            if (_bytesXml is not { } xml)
+                throw new InvalidOperationException($"The body of request {RequestId} was not kept: its bytes were released before it was read.");
+            body = Signing.SignedRequestReader.ReadBodyElement(xml, _bytes);
+            return Interlocked.CompareExchange(ref _body, body, null) ?? body;
+        }
+    }
 
-    /// <summary>The ds:Signature element, when the message carries one.</summary>
-    public XmlElement? Signature { get; }
+    /// <summary>The name of the body's element, known without building it.</summary>
+    public BodyElementName BodyElement => _bodyName;
+
+    /// <summary>
+    /// The text of the body element's first sr:GBCSPayload child (a Signed Pre-Command's GBCS command, base64),
+    /// null when it has none; known without building the body.
+    /// </summary>
+    public string? GbcsPayloadText
+    {
+        get
+        {
+            if (!_gbcsPayloadRead)
+            {
+                _gbcsPayload = FirstSrChild(Body, "GBCSPayload")?.InnerText;
+                _gbcsPayloadRead = true;
+            }
+            return _gbcsPayload;
+        }
+    }
+
+    /// <summary>
+    /// The request's bytes are about to be reused: its body is no longer built from them. The reader calls this once it
+    /// has answered; whoever keeps the request beyond that (the SM WAN) is given it with its body built.
+    /// </summary>
+    public void ReleaseBytes()
+    {
+        _bytesXml = null;
+        _bytes = default;
+    }
+
+    private static XmlElement? FirstSrChild(XmlElement parent, string localName)
+    {
+        for (var n = parent.FirstChild; n is not null; n = n.NextSibling)
+            if (n is XmlElement e && IsSr(e, localName)) return e;
+        return null;
+    }
+
+    /// <summary>The ds:Signature element, when the message carries one (for a request read in one pass, built as <see cref="Body"/> is).</summary>
+    public XmlElement? Signature
+    {
+        get
+        {
+            if (_signature is { } signature || !_signatureInBytes) return _signature;
+            if (_bytesXml is not { } xml)
+                throw new InvalidOperationException($"The signature of request {RequestId} was not kept: its bytes were released before it was read.");
+            signature = Signing.SignedRequestReader.ReadSignatureElement(xml, _bytes);
+            return Interlocked.CompareExchange(ref _signature, signature, null) ?? signature;
+        }
+    }
 
     /// <summary>The catalogue entry of the header's variant (always present for a request that was read).</summary>
     public ServiceRequestDefinition? Definition => ServiceCatalogue.TryGet(ServiceReferenceVariant, out var d) ? d : null;
 
     /// <summary>Whether the body is a Signed Pre-Command (CV 5–7) rather than a Service Request body.</summary>
-    public bool IsSignedPreCommand => IsSr(Body, SignedPreCommand.ElementName);
+    public bool IsSignedPreCommand => _bodyName.IsSr(SignedPreCommand.ElementName);
 
     /// <summary>The Signed Pre-Command the body holds (throws <see cref="DuisFormatException"/> if it is malformed).</summary>
     public SignedPreCommand? SignedPreCommand => IsSignedPreCommand ? SignedPreCommand.Read(Body) : null;
@@ -75,7 +178,7 @@ public sealed class DuisRequest
     /// <summary>
     /// sr:ExecutionDateTime of a Future Dated request: the first child of its body, or of its Signed
     /// Pre-Command (the XSD puts it first in both). Null when absent or not an xs:dateTime (the schema
-    /// check refuses the latter); a time without an offset is UTC. Read once, on first use.
+    /// check refuses the latter); a time without an offset is UTC. Read once, on first use (or as the request is read).
     /// </summary>
     public DateTimeOffset? ExecutionDateTime
     {
@@ -96,11 +199,14 @@ public sealed class DuisRequest
         {
             if (n is not XmlElement e) continue;
             if (!IsSr(e, "ExecutionDateTime")) return null;
-            return DateTimeOffset.TryParse(Text(e).AsSpan().Trim(), System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
+            return ParseExecutionDateTime(Text(e));
         }
         return null;
     }
+
+    internal static DateTimeOffset? ParseExecutionDateTime(string text) =>
+        DateTimeOffset.TryParse(text.AsSpan().Trim(), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
 
     /// <summary>The header's Service Reference is the one its variant belongs to (otherwise E48, DUIS 3.5.10).</summary>
     public bool ReferenceMatchesVariant => ServiceReference == ServiceReferenceVariant.Reference;
@@ -110,7 +216,7 @@ public sealed class DuisRequest
     /// (otherwise E49: request format does not match the variant, DUIS 3.5.10).
     /// </summary>
     public bool BodyMatchesVariant => IsSignedPreCommand
-        || (Definition is { } d && Body.LocalName == d.BodyElement && Body.NamespaceURI == DuisNamespaces.ServiceUserGateway);
+        || (Definition is { } d && _bodyName.IsSr(d.BodyElement));
 
     public static DuisRequest Read(XmlDocument document) =>
         TryRead(document, out var request, out var problem) ? request : throw problem.ToException();
@@ -252,6 +358,21 @@ public sealed class DuisRequest
     public DuisRequest WithoutSignature() =>
         new(SchemaVersion, RequestId, CommandVariant, ServiceReference, ServiceReferenceVariant, Body, FirstInSequence, PrecedingRequestId, null, _rootAttributes);
 }
+
+/// <summary>The qualified name of a request's body element, as read.</summary>
+public readonly record struct BodyElementName(string Prefix, string LocalName, string NamespaceUri)
+{
+    /// <summary>The name as written (prefix:local).</summary>
+    public string Name => Prefix.Length == 0 ? LocalName : Prefix + ":" + LocalName;
+
+    /// <summary>Whether it is sr:<paramref name="localName"/> in the DUIS namespace.</summary>
+    public bool IsSr(string localName) => LocalName == localName && NamespaceUri == DuisNamespaces.ServiceUserGateway;
+
+    public override string ToString() => Name;
+}
+
+/// <summary>What the one-pass reader reads of a request's body for the pipeline, instead of building its element.</summary>
+internal readonly record struct ReadBodyFields(BodyElementName Name, DateTimeOffset? ExecutionDateTime, string? GbcsPayload);
 
 /// <summary>
 /// A Signed Pre-Command (XSD sr:SignedPreCommand): the GBCS command the User signed, optionally

@@ -93,14 +93,14 @@ public sealed class Canonicalizer : IDisposable
     }
 
     /// <summary>
-    /// Starts the inclusive canonical form of a document fed node by node from a reader
+    /// Starts the canonical form (<paramref name="form"/>) of a document fed node by node from a reader
     /// (<see cref="Stream"/>), so a request is canonicalised as it is parsed, with no DOM. It writes
     /// what <see cref="Canonicalise"/> writes for the document those nodes make: the same namespace,
     /// attribute and text rules, and the same linear bookkeeping of bindings.
     /// </summary>
-    internal void BeginStream()
+    internal void BeginStream(CanonicalForm form)
     {
-        Reset(CanonicalForm.Inclusive, null);
+        Reset(form, null);
         _streamBeforeRoot = true;
     }
 
@@ -174,7 +174,7 @@ public sealed class Canonicalizer : IDisposable
 
     private readonly record struct StreamAttribute(string Prefix, string LocalName, string NamespaceUri, string Value);
 
-    // The order of CollectDeclared: the element's namespace declarations, then its own prefix, then its attributes'.
+    // The order of CollectDeclared (or CollectVisiblyUtilised): the element's namespace declarations, then its own prefix, then its attributes'.
     private void StreamStartTag(XmlReader reader)
     {
         _frames.Add(_bindings.Count);
@@ -191,17 +191,33 @@ public sealed class Canonicalizer : IDisposable
             do
             {
                 var ns = reader.NamespaceURI;
-                if (ns == XmlnsNamespace) ConsiderInclusive(reader.Prefix.Length == 0 ? "" : reader.LocalName, reader.Value);
+                if (ns == XmlnsNamespace)
+                {
+                    // Exclusive C14N 3 renders no declaration for being declared, only for being used (below).
+                    if (_form == CanonicalForm.Inclusive) ConsiderInclusive(reader.Prefix.Length == 0 ? "" : reader.LocalName, reader.Value);
+                }
                 else _streamAttributes.Add(new StreamAttribute(reader.Prefix, reader.LocalName, ns, reader.Value));
             }
             while (reader.MoveToNextAttribute());
             reader.MoveToElement();
         }
-        ConsiderInclusive(prefix, reader.NamespaceURI);
-        foreach (var attribute in _streamAttributes)
+        if (_form == CanonicalForm.Exclusive)
         {
-            if (attribute.Prefix.Length == 0 || attribute.NamespaceUri == XmlNamespace) continue;
-            ConsiderInclusive(attribute.Prefix, attribute.NamespaceUri);
+            ConsiderExclusive(prefix, reader.NamespaceURI);
+            foreach (var attribute in _streamAttributes)
+            {
+                if (attribute.Prefix.Length == 0 || attribute.NamespaceUri == XmlNamespace) continue;
+                ConsiderExclusive(attribute.Prefix, attribute.NamespaceUri);
+            }
+        }
+        else
+        {
+            ConsiderInclusive(prefix, reader.NamespaceURI);
+            foreach (var attribute in _streamAttributes)
+            {
+                if (attribute.Prefix.Length == 0 || attribute.NamespaceUri == XmlNamespace) continue;
+                ConsiderInclusive(attribute.Prefix, attribute.NamespaceUri);
+            }
         }
         WritePendingDeclarations();
 

@@ -34,16 +34,27 @@ public sealed class DuisSecurity(ICertificateLookup certificates, SecureXmlOptio
     /// <see cref="DuisRequest.TryRead"/> and <see cref="Verify(XmlDocument, RemotePartyRole)"/> give, the
     /// signer's role chosen by <paramref name="requiredRole"/> from the request's header. Refused XML throws
     /// the <see cref="XmlRefusedException"/> <see cref="Load(ReadOnlyMemory{byte})"/> throws. False when the
-    /// message is not of the usual shape (not a well-formed DUIS request, a second signature, an exc-c14n
-    /// Reference…): the caller then takes the document path, which names the problem.
+    /// message is not of the usual shape (not a well-formed DUIS request, a second signature, a Reference
+    /// whose canonical form the pass did not foresee…): the caller then takes the document path, which names the problem.
+    /// <para>
+    /// The request's body is read as fields, its element built from <paramref name="bytes"/> only when it is asked
+    /// for, until <see cref="DuisRequest.ReleaseBytes"/>: the caller releases them before it reuses the bytes.
+    /// With <paramref name="bodyElementForDevices"/> a device request's body element is built as it is read, for
+    /// whoever keeps the request after its bytes are reused (the SM WAN).
+    /// </para>
     /// </summary>
     public bool TryReadSignedRequest(ReadOnlyMemory<byte> bytes, Func<RequestId, RemotePartyRole> requiredRole,
+        [NotNullWhen(true)] out DuisRequest? request, [NotNullWhen(true)] out VerificationResult? verification) =>
+        TryReadSignedRequest(bytes, requiredRole, bodyElementForDevices: false, out request, out verification);
+
+    /// <inheritdoc cref="TryReadSignedRequest(ReadOnlyMemory{byte}, Func{RequestId, RemotePartyRole}, out DuisRequest?, out VerificationResult?)"/>
+    public bool TryReadSignedRequest(ReadOnlyMemory<byte> bytes, Func<RequestId, RemotePartyRole> requiredRole, bool bodyElementForDevices,
         [NotNullWhen(true)] out DuisRequest? request, [NotNullWhen(true)] out VerificationResult? verification)
     {
         verification = null;
         var reader = SignedRequestReader.ForThread;
-        if (!reader.TryRead(_xml, bytes, out request)) return false;
-        verification = DuisSignatureVerifier.VerifyRead(request.Signature!, reader.CanonicalOctets, Certificates, requiredRole(request.RequestId));
+        if (!reader.TryRead(_xml, bytes, bodyElementForDevices, out request)) return false;
+        verification = reader.Verify(request, Certificates, requiredRole(request.RequestId));
         return verification is not null;
     }
 

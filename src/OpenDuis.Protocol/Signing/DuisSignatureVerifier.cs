@@ -61,20 +61,29 @@ public static class DuisSignatureVerifier
 
     /// <summary>
     /// Verifies the enveloped <paramref name="signature"/> of a document read in one pass
-    /// (<see cref="SignedRequestReader"/>), whose inclusive canonical form without the signature is
-    /// <paramref name="inclusiveOctets"/>: the same checks in the same order as <see cref="Verify"/>.
-    /// Null when the Reference asks for exclusive canonicalisation, which that pass does not write.
+    /// (<see cref="SignedRequestReader"/>), whose canonical form without the signature in <paramref name="form"/> is
+    /// <paramref name="octets"/>: the same checks in the same order as <see cref="Verify"/>.
+    /// Null when the Reference asks for the other form, which that pass did not write.
     /// </summary>
-    internal static VerificationResult? VerifyRead(XmlElement signature, ReadOnlySpan<byte> inclusiveOctets, ICertificateLookup certificates, RemotePartyRole requiredRole)
+    internal static VerificationResult? VerifyRead(XmlElement signature, CanonicalForm form, ReadOnlySpan<byte> octets, ICertificateLookup certificates, RemotePartyRole requiredRole)
     {
         var shape = ReadShape(signature);
         if (shape.Failure is { } failure) return failure;
-        if (shape.ReferenceForm != CanonicalForm.Inclusive) return null;
-        return Check(shape, null, signature, inclusiveOctets, certificates, requiredRole);
+        if (shape.ReferenceForm != form) return null;
+        return Check(shape, null, signature, octets, certificates, requiredRole);
     }
 
-    private static VerificationResult Check(in Shape shape, XmlDocument? document, XmlElement signature, ReadOnlySpan<byte> octets,
-        ICertificateLookup certificates, RemotePartyRole requiredRole)
+    /// <summary>
+    /// Verifies a signature read as a stream (<see cref="SignedRequestReader"/>: the usual profile's shape only, its
+    /// SignedInfo's exclusive canonical form <paramref name="signedInfoOctets"/>) over the document's canonical
+    /// <paramref name="octets"/> in the Reference's form: the checks after the shape's, in <see cref="Verify"/>'s order.
+    /// </summary>
+    internal static VerificationResult VerifyStreamed(in Shape shape, ReadOnlySpan<byte> signedInfoOctets, ReadOnlySpan<byte> octets,
+        ICertificateLookup certificates, RemotePartyRole requiredRole) =>
+        Check(shape, null, null, octets, certificates, requiredRole, signedInfoOctets);
+
+    private static VerificationResult Check(in Shape shape, XmlDocument? document, XmlElement? signature, ReadOnlySpan<byte> octets,
+        ICertificateLookup certificates, RemotePartyRole requiredRole, ReadOnlySpan<byte> signedInfoOctets = default)
     {
         var signer = certificates.Find(shape.IssuerName!, shape.Serial);
         if (signer is null)
@@ -88,7 +97,7 @@ public static class DuisSignatureVerifier
             return VerificationResult.Fail(SignatureStatus.DigestMismatch,
                 "The message does not match the signed digest: it was altered after signing.", signer);
 
-        SHA256.HashData(canonicalizer.CanonicaliseExclusive(shape.SignedInfo!), hash);
+        SHA256.HashData(shape.SignedInfo is { } signedInfo ? canonicalizer.CanonicaliseExclusive(signedInfo) : signedInfoOctets, hash);
         if (!signer.VerifyHash(hash, shape.SignatureValue))
             return VerificationResult.Fail(SignatureStatus.SignatureMismatch,
                 $"The signature value does not verify with the key of {signer}.", signer);
@@ -100,7 +109,8 @@ public static class DuisSignatureVerifier
         return new VerificationResult(SignatureStatus.Valid, "", signer);
     }
 
-    private struct Shape
+    /// <summary>What the signature's profile checks read of it; the one-pass reader fills it from the stream (without SignedInfo's element).</summary>
+    internal struct Shape
     {
         public VerificationResult? Failure;
         public XmlElement? SignedInfo;

@@ -61,7 +61,8 @@ public sealed class OpenDuisBuilder
             sp.GetRequiredService<IAccessSnapshot>() as SmiCacheAccessSnapshot
                 ?? throw new InvalidOperationException("Following the inventory's changes needs access control over the inventory's cache (SmiCacheAccessSnapshot)."),
             changes, sp.GetRequiredService<ILogger<SmiChangeFollower>>(),
-            DelegatingOutboxStore.Find<IOutboxAdmin>(OpenDuisServices.Of(sp).Outbox), sp.GetRequiredService<TimeProvider>()));
+            DelegatingOutboxStore.Find<IOutboxAdmin>(OpenDuisServices.Of(sp).Outbox), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<OpenDuis.Network.Execution.DeviceFaults>()));
         return this;
     }
 

@@ -18,9 +18,12 @@ public sealed record SmiChangeFollowing(ISmiChangeFeed Feed, string LoadedFrom, 
 /// besides (the version check, should a notification be lost); without, it polls the feed (one indexed
 /// read) a few times a second. It reads again only what changed.
 /// </summary>
-/// <remarks>A User given a response endpoint has its parked messages released (<see cref="Core.Outbox.OutboxParking"/>).</remarks>
+/// <remarks>
+/// A User given a response endpoint has its parked messages released (<see cref="Core.Outbox.OutboxParking"/>); a
+/// device fault set or cleared through another node is read again (<see cref="OpenDuis.Network.Execution.DeviceFaults"/>).
+/// </remarks>
 internal sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot, SmiChangeFollowing following, ILogger<SmiChangeFollower> logger,
-    Core.Outbox.IOutboxAdmin? outbox = null, TimeProvider? clock = null) : BackgroundService
+    Core.Outbox.IOutboxAdmin? outbox = null, TimeProvider? clock = null, OpenDuis.Network.Execution.DeviceFaults? faults = null) : BackgroundService
 {
     /// <summary>How often the feed is read: a CLI change reaches requests within this.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
@@ -48,6 +51,9 @@ internal sealed partial class SmiChangeFollower(SmiCacheAccessSnapshot snapshot,
                 if (batch.Overflowed || batch.Changes.Count > 0)
                 {
                     await snapshot.ApplyAsync(batch, stoppingToken).ConfigureAwait(false);
+                    // A fault set or cleared through another node applies here too, should this node own the Device.
+                    if (faults is not null && (batch.Overflowed || batch.Changes.Any(c => c is SmiChange.FaultChanged)))
+                        await faults.RefreshAsync(batch.Overflowed ? null : [.. batch.Changes.OfType<SmiChange.FaultChanged>().Select(c => c.Device)], stoppingToken).ConfigureAwait(false);
                     if (outbox is not null)
                         foreach (var change in batch.Changes)
                             if (change is SmiChange.UserChanged(var user) && snapshot.TryGetUser(user, out var u) && u.ResponseEndpoint is not null)

@@ -67,7 +67,8 @@ internal sealed partial class DuisRequestHandler(
         VerificationResult? verification;
         try
         {
-            if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, out request, out verification))
+            // With a network, a device request's body is built as it is read: the SM WAN keeps it after the bytes are reused.
+            if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, bodyElementForDevices: network is not null, out request, out verification))
             {
                 document = security.Load(body);
                 if (!DuisRequest.TryRead(document, out request, out var problem))
@@ -79,102 +80,110 @@ internal sealed partial class DuisRequestHandler(
         {
             return DuisAnswer.Unreadable($"The request is not acceptable XML (R-MSG-5): {e.Message}");
         }
-        if (!verification.IsValid)
-        {
-            var code = verification.FailureCode == SignatureFailureCode.E65 ? ResponseCode.E65 : ResponseCode.E100;
-            return Refuse(request, code, verification.ToString());
-        }
-        var signer = verification.Signer!.Subject;
-        if (signer != request.RequestId.Originator)
-        {
-            return Refuse(request, ResponseCode.E100, $"signed by {signer}, not by the originator");
-        }
-        // The duis profile binds the connection to a User (DCCKI, R-WS-3): another User's request on it fails authentication.
-        if (channel is not null && channel.User != signer)
-        {
-            return Refuse(request, ResponseCode.E100, $"signed by {signer} but sent over a TLS connection authenticated as {channel.Subject}");
-        }
-
-        if (document is not null && schema.Schemas?.Validate(document) is { IsValid: false } invalid)
-            return DuisAnswer.Unreadable($"The request does not validate against the DUIS {request.SchemaVersion} XSD (R-MSG-4): {invalid}");
-
-        if (request.CommandVariant.WebService() != service)
-        {
-            return Refuse(request, ResponseCode.E13, $"Command Variant {request.CommandVariant.ToXsd()} belongs on {request.CommandVariant.WebService().Path()}, not {service.Path()}");
-        }
-
-        if (storage.Current is { } failing)
-            return Unrecordable(request, failing.ToString());
-
-        if (inProcess.TryBegin(request.RequestId) is not { } lease)
-            return Acknowledge(request, ResponseCode.E55);
-
-        var deviceRequest = request.Definition is { NonDevice: false };
-        // Non-Device requests and Commands for Local Delivery only are answered here and now; the rest end in the SM WAN.
-        var answeredAtOnce = !deviceRequest || !request.CommandVariant.SendsOverSmWan();
-        var failed = false;
         try
         {
-            var verdict = admission.Evaluate(new AuthenticatedRequest(request, service, signer, clock.GetUtcNow()));
-            if (!verdict.IsAccepted)
+            if (!verification.IsValid)
             {
-                return Refuse(request, verdict.RefusedWith!.Value, verdict.Reason ?? "");
+                var code = verification.FailureCode == SignatureFailureCode.E65 ? ResponseCode.E65 : ResponseCode.E100;
+                return Refuse(request, code, verification.ToString());
             }
-            lease.Admitted();
-            if (deviceRequest)
+            var signer = verification.Signer!.Subject;
+            if (signer != request.RequestId.Originator)
             {
-                var command = new DeviceCommand(request, signer, clock.GetUtcNow()) { Lease = lease };
-                // Durable before it is acknowledged: after a crash the command is executed again, with the same
-                // ResponseID, or ends in its failure alert; a SMETS1 request's counter (E63) is kept with it.
-                await lease.RecordAsync(network is not null && request.CommandVariant.SendsOverSmWan() ? command.ToAccepted(body) : null, cancellationToken);
-                if (network is null) return Acknowledge(request, ResponseCode.I99);
-                var acceptance = await network.AcceptAsync(command, cancellationToken);
-                // Another node owns the Device (a database several nodes share): it executes the command and ends the request.
-                lease.HandOver();
-                return acceptance.Answer is { } answer ? Sign(answer, acceptance.Code) : Acknowledge(request, acceptance.Code);
+                return Refuse(request, ResponseCode.E100, $"signed by {signer}, not by the originator");
+            }
+            // The duis profile binds the connection to a User (DCCKI, R-WS-3): another User's request on it fails authentication.
+            if (channel is not null && channel.User != signer)
+            {
+                return Refuse(request, ResponseCode.E100, $"signed by {signer} but sent over a TLS connection authenticated as {channel.Subject}");
             }
 
-            // Its entry is committed before it is answered or changes anything (on a database several nodes share, as its
-            // claim: E55 across nodes): a request the database cannot record is HTTP 503, never I0 or I99.
-            await lease.RecordAsync(null, cancellationToken);
-            var result = await nonDevice.AnswerAsync(request, cancellationToken);
-            return result.Payload is null
-                ? Acknowledge(request, result.Code)
-                : Sign(DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null, result.Code,
-                    clock.GetUtcNow(), request.ServiceReference, request.ServiceReferenceVariant, result.Payload), result.Code);
-        }
-        catch (Core.Inventory.InventoryChangeFailedException e)
-        {
-            // R-WS-2: the change and what it raises were rolled back together; the User is told so, not sent I0.
-            failed = true;
-            LogNotApplied(logger, e, request.RequestId.ToString());
-            return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
-        }
-        catch (RequestRefusedException e)
-        {
-            // Another node holds the Request ID (E55) or a higher SMETS1 counter (E63): nothing of it is kept here.
-            lease.Abandon();
-            return Refuse(request, e.Code, e.Message);
-        }
-        catch (RequestNotRecordedException e)
-        {
-            // Not acknowledged: what cannot be recorded would not survive a crash.
-            failed = true;
-            LogNotRecorded(logger, request.RequestId.ToString(), e.Message);
-            return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
-        }
-        catch when (lease.IsAdmitted)
-        {
-            failed = true;
-            throw;
+            if (document is not null && schema.Schemas?.Validate(document) is { IsValid: false } invalid)
+                return DuisAnswer.Unreadable($"The request does not validate against the DUIS {request.SchemaVersion} XSD (R-MSG-4): {invalid}");
+
+            if (request.CommandVariant.WebService() != service)
+            {
+                return Refuse(request, ResponseCode.E13, $"Command Variant {request.CommandVariant.ToXsd()} belongs on {request.CommandVariant.WebService().Path()}, not {service.Path()}");
+            }
+
+            if (storage.Current is { } failing)
+                return Unrecordable(request, failing.ToString());
+
+            if (inProcess.TryBegin(request.RequestId) is not { } lease)
+                return Acknowledge(request, ResponseCode.E55);
+
+            var deviceRequest = request.Definition is { NonDevice: false };
+            // Non-Device requests and Commands for Local Delivery only are answered here and now; the rest end in the SM WAN.
+            var answeredAtOnce = !deviceRequest || !request.CommandVariant.SendsOverSmWan();
+            var failed = false;
+            try
+            {
+                var verdict = admission.Evaluate(new AuthenticatedRequest(request, service, signer, clock.GetUtcNow()));
+                if (!verdict.IsAccepted)
+                {
+                    return Refuse(request, verdict.RefusedWith!.Value, verdict.Reason ?? "");
+                }
+                lease.Admitted();
+                if (deviceRequest)
+                {
+                    var command = new DeviceCommand(request, signer, clock.GetUtcNow()) { Lease = lease };
+                    // Durable before it is acknowledged: after a crash the command is executed again, with the same
+                    // ResponseID, or ends in its failure alert; a SMETS1 request's counter (E63) is kept with it.
+                    await lease.RecordAsync(network is not null && request.CommandVariant.SendsOverSmWan() ? command.ToAccepted(body) : null, cancellationToken);
+                    if (network is null) return Acknowledge(request, ResponseCode.I99);
+                    var acceptance = await network.AcceptAsync(command, cancellationToken);
+                    // Another node owns the Device (a database several nodes share): it executes the command and ends the request.
+                    lease.HandOver();
+                    return acceptance.Answer is { } answer ? Sign(answer, acceptance.Code) : Acknowledge(request, acceptance.Code);
+                }
+
+                // Its entry is committed before it is answered or changes anything (on a database several nodes share, as its
+                // claim: E55 across nodes): a request the database cannot record is HTTP 503, never I0 or I99.
+                await lease.RecordAsync(null, cancellationToken);
+                var result = await nonDevice.AnswerAsync(request, cancellationToken);
+                return result.Payload is null
+                    ? Acknowledge(request, result.Code)
+                    : Sign(DuisResponse.CreateServiceResponse(request.SchemaVersion, request.RequestId, null, result.Code,
+                        clock.GetUtcNow(), request.ServiceReference, request.ServiceReferenceVariant, result.Payload), result.Code);
+            }
+            catch (Core.Inventory.InventoryChangeFailedException e)
+            {
+                // R-WS-2: the change and what it raises were rolled back together; the User is told so, not sent I0.
+                failed = true;
+                LogNotApplied(logger, e, request.RequestId.ToString());
+                return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
+            }
+            catch (RequestRefusedException e)
+            {
+                // Another node holds the Request ID (E55) or a higher SMETS1 counter (E63): nothing of it is kept here.
+                lease.Abandon();
+                return Refuse(request, e.Code, e.Message);
+            }
+            catch (RequestNotRecordedException e)
+            {
+                // Not acknowledged: what cannot be recorded would not survive a crash.
+                failed = true;
+                LogNotRecorded(logger, request.RequestId.ToString(), e.Message);
+                return DuisAnswer.NotApplied($"Request {request.RequestId}: {e.Message}");
+            }
+            catch when (lease.IsAdmitted)
+            {
+                failed = true;
+                throw;
+            }
+            finally
+            {
+                // A request sent over the SM WAN stays in process until the network ends its lease (its Service Response
+                // or failure alert is produced), or without a network until the hold passes; one answered here ends now
+                // (a second Complete by the network is ignored); a refused one was never admitted.
+                if (!lease.IsAdmitted) lease.Abandon();
+                else if (failed || answeredAtOnce) lease.Complete(succeeded: !failed);
+            }
         }
         finally
         {
-            // A request sent over the SM WAN stays in process until the network ends its lease (its Service Response
-            // or failure alert is produced), or without a network until the hold passes; one answered here ends now
-            // (a second Complete by the network is ignored); a refused one was never admitted.
-            if (!lease.IsAdmitted) lease.Abandon();
-            else if (failed || answeredAtOnce) lease.Complete(succeeded: !failed);
+            // The endpoint reuses the bytes once answered: a body or signature not built by now is not built from them.
+            request.ReleaseBytes();
         }
     }
 

@@ -39,6 +39,8 @@ internal sealed partial class ScheduleExecutorWorker(
             LogIdle(logger, network is null ? "no Smart Metering WAN (IDeviceNetwork)" : "no access-control pipeline");
             return;
         }
+        if (services.GetService<IRequestLog>() is DurableRequestLog { IsShared: true } log)
+            network = new ScheduledCommandsToOwner(network, log, services.GetRequiredService<IRequestsInProcess>());
         var executor = new ScheduleExecutor(store, pipeline, network, notices, clock, options);
         await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => RunLoopAsync(executor, stoppingToken), CancellationToken.None)));
     }

@@ -27,7 +27,8 @@ public static class SmWanHosting
     /// The emulated Smart Metering WAN: accepted device requests are answered by emulated devices through the
     /// outbox (<see cref="EmulatedSmWan"/>), behind <see cref="SmWanExecution"/> (Future Dated (DSP), sequencing,
     /// injected faults) as the <see cref="IDeviceNetwork"/>, wrapped as <see cref="RequestPathOptions.NetworkWrappers"/>
-    /// say. With <see cref="SmWanOptions.State"/> the faults and held requests are read back at start, and with a
+    /// say. With <see cref="SmWanOptions.State"/> the faults and held requests are read back at start, the Devices'
+    /// states are kept with the responses that report them (and read back by whichever node runs a Device next), and with a
     /// <see cref="DurableRequestLog"/> the commands acknowledged before a restart are executed again.
     /// </summary>
     public static OpenDuisBuilder AddSmWan(this OpenDuisBuilder builder, Action<SmWanOptions>? configure = null)
@@ -56,7 +57,7 @@ public static class SmWanHosting
         services.TryAddSingleton(sp => new EmulatedSmWan(Of(sp).Network, sp.GetRequiredService<IInventoryStore>(), sp.GetRequiredService<IOutboxStore>(),
             sp.GetRequiredService<SigningKey>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
             sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Smets1ServiceProvider>(), sp.GetRequiredService<DeviceGbcsSecurity>(),
-            sp.GetService<Core.Transactions.StorageHealth>(), Of(sp).IssuedPreCommands));
+            sp.GetService<Core.Transactions.StorageHealth>(), Of(sp).State as IDeviceStateStore, OpenDuisServices.Of(sp).UnitOfWork, Of(sp).IssuedPreCommands));
         AddExecution(services);
         services.AddHostedService(sp => new SmWanStateRestore(sp.GetRequiredService<DeviceFaults>(), sp.GetRequiredService<SmWanExecution>(),
             sp.GetRequiredService<ILogger<SmWanStateRestore>>()));

@@ -8,7 +8,7 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.Execution;
 
 /// <summary>
-/// The Pre-Commands issued by every node sharing a PostgreSQL database (migration 0027), for Correlate (E51). A
+/// The Pre-Commands issued by every node sharing a PostgreSQL database (migration 0029), for Correlate (E51). A
 /// SQLite data folder is one node, which keeps them in memory.
 /// </summary>
 public sealed class PostgresIssuedPreCommandStore : IIssuedPreCommandStore

@@ -11,12 +11,119 @@ using OpenDuis.Storage.Smi;
 namespace OpenDuis.Storage.Execution;
 
 /// <summary>
-/// The emulated SM WAN's faults and held Future Dated (DSP) requests in the data folder's database
-/// (migrations 0010 and 0011), so a restart of the server keeps them. The same SQL on SQLite and PostgreSQL.
+/// The emulated SM WAN's faults, held Future Dated (DSP) requests and Devices' states in the data folder's database
+/// (migrations 0010, 0011 and 0027), so a restart of the server, or another node taking a Device over, keeps them.
+/// The same SQL on SQLite and PostgreSQL, but for the batched writes of Devices' states.
 /// </summary>
-public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore
+public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStateStore
 {
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>The database as <see cref="Transactions.DatabaseKey"/> names it, so a write enlists in a unit of work on it.</summary>
+    private protected abstract string Database { get; }
+
+    public async Task<StoredDeviceState?> FindDeviceStateAsync(Eui device, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var id = device.ToString();
+        var state = await c.QueryFirstOrDefaultAsync<StateRow>(new CommandDefinition(
+            "SELECT version AS Version, state AS State FROM device_states WHERE device_id = @Id", new { Id = id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (state is null) return null;
+        var events = await c.QueryAsync<(long Seq, long AtUs, string Variant, string RequestId)>(new CommandDefinition(
+            "SELECT seq, at_us, variant, request_id FROM device_events WHERE device_id = @Id ORDER BY seq", new { Id = id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new StoredDeviceState(device, state.Version, state.State, [.. events.Select(e => new StoredDeviceEvent(e.Seq, Db.Time(e.AtUs), e.Variant, e.RequestId))]);
+    }
+
+    public async Task SaveDeviceStatesAsync(IReadOnlyList<StoredDeviceState> states, int eventsKept, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(eventsKept);
+        if (states.Count == 0) return;
+        await using var s = await Transactions.StoreConnection.OpenAsync(Database, async ct => await OpenAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        // In a unit of work no savepoint: a conflict must roll back the whole of it (the responses that report the states).
+        var own = s.IsEnlisted ? null : await s.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var tx = s.Transaction ?? own!;
+            var written = await WriteStatesAsync(s.Connection, tx, states, cancellationToken).ConfigureAwait(false);
+            if (written.Count < states.Count)
+                throw new DeviceStateConflictException([.. states.Select(x => x.Device).Where(d => !written.Contains(d.ToString()))]);
+            await WriteEventsAsync(s.Connection, tx, states, eventsKept, cancellationToken).ConfigureAwait(false);
+            if (own is not null) await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (own is not null) await own.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // A kept state is replaced only by the version after it: a stale copy's write changes nothing and is reported.
+    private protected const string UpsertState =
+        "ON CONFLICT (device_id) DO UPDATE SET version = excluded.version, state = excluded.state WHERE device_states.version = excluded.version - 1";
+
+    private protected const string UpsertEvent =
+        "ON CONFLICT (device_id, slot) DO UPDATE SET seq = excluded.seq, at_us = excluded.at_us, variant = excluded.variant, request_id = excluded.request_id";
+
+    /// <summary>
+    /// Writes the states; returns the Devices (as stored) whose state was written. One command for the batch, its
+    /// parameters made once and only their values set per row, as the request log's write-behind does.
+    /// </summary>
+    private protected virtual async Task<HashSet<string>> WriteStatesAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StoredDeviceState> states, CancellationToken cancellationToken)
+    {
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = Command(c, tx, "INSERT INTO device_states (device_id, version, state) VALUES (@Id, @Version, @State) " + UpsertState,
+            out var p, "@Id", "@Version", "@State");
+        foreach (var state in states)
+        {
+            var id = state.Device.ToString();
+            (p[0].Value, p[1].Value, p[2].Value) = (id, state.Version, state.State);
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0) written.Add(id);
+        }
+        return written;
+    }
+
+    private protected virtual async Task WriteEventsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StoredDeviceState> states, int eventsKept, CancellationToken cancellationToken)
+    {
+        await using var command = Command(c, tx, "INSERT INTO device_events (device_id, slot, seq, at_us, variant, request_id) " +
+            "VALUES (@Id, @Slot, @Seq, @At, @Variant, @Request) " + UpsertEvent, out var p, "@Id", "@Slot", "@Seq", "@At", "@Variant", "@Request");
+        foreach (var (device, slot, e) in NewEvents(states, eventsKept))
+        {
+            (p[0].Value, p[1].Value, p[2].Value, p[3].Value, p[4].Value, p[5].Value) = (device, slot, e.Sequence, Db.Micros(e.At), e.Variant, e.RequestId);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static DbCommand Command(DbConnection c, DbTransaction tx, string sql, out DbParameter[] parameters, params string[] names)
+    {
+        var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        parameters = new DbParameter[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            parameters[i] = command.CreateParameter();
+            parameters[i].ParameterName = names[i];
+            command.Parameters.Add(parameters[i]);
+        }
+        return command;
+    }
+
+    /// <summary>Each Device's new events, no more than the ring holds (so no slot is written twice in one statement), with their slots.</summary>
+    private protected static IEnumerable<(string Device, int Slot, StoredDeviceEvent Event)> NewEvents(IReadOnlyList<StoredDeviceState> states, int eventsKept)
+    {
+        foreach (var state in states)
+        {
+            var id = state.Device.ToString();
+            for (var i = Math.Max(0, state.Events.Count - eventsKept); i < state.Events.Count; i++)
+                yield return (id, (int)(state.Events[i].Sequence % eventsKept), state.Events[i]);
+        }
+    }
+
+    private sealed class StateRow
+    {
+        public long Version { get; set; }
+        public string State { get; set; } = "";
+    }
 
     public async Task SaveFaultAsync(StoredDeviceFault fault, CancellationToken cancellationToken = default)
     {
@@ -130,8 +237,13 @@ public sealed class SqliteSmWanExecutionStore : SqlSmWanExecutionStore
 {
     private readonly string _connectionString;
 
-    private SqliteSmWanExecutionStore(string path) =>
+    private SqliteSmWanExecutionStore(string path)
+    {
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(path), Pooling = true, DefaultTimeout = 30 }.ToString();
+        Database = Transactions.DatabaseKey.Sqlite(path);
+    }
+
+    private protected override string Database { get; }
 
     /// <summary>Opens the database file, bringing its schema up to date.</summary>
     public static async Task<SqliteSmWanExecutionStore> OpenAsync(string path, CancellationToken cancellationToken = default)
@@ -154,7 +266,36 @@ public sealed class PostgresSmWanExecutionStore : SqlSmWanExecutionStore
 {
     private readonly NpgsqlDataSource _dataSource;
 
-    private PostgresSmWanExecutionStore(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+    private PostgresSmWanExecutionStore(NpgsqlDataSource dataSource)
+    {
+        _dataSource = dataSource;
+        Database = Transactions.DatabaseKey.Postgres(dataSource.ConnectionString);
+    }
+
+    private protected override string Database { get; }
+
+    /// <summary>One statement for the batch (arrays unnested), not a round trip per Device.</summary>
+    private protected override async Task<HashSet<string>> WriteStatesAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StoredDeviceState> states, CancellationToken cancellationToken)
+    {
+        var written = await c.QueryAsync<string>(new CommandDefinition(
+            "INSERT INTO device_states (device_id, version, state) SELECT * FROM unnest(@Ids::text[], @Versions::bigint[], @States::text[]) " + UpsertState + " RETURNING device_id",
+            new { Ids = states.Select(s => s.Device.ToString()).ToArray(), Versions = states.Select(s => s.Version).ToArray(), States = states.Select(s => s.State).ToArray() },
+            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new HashSet<string>(written, StringComparer.Ordinal);
+    }
+
+    private protected override async Task WriteEventsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<StoredDeviceState> states, int eventsKept, CancellationToken cancellationToken)
+    {
+        var rows = NewEvents(states, eventsKept).ToList();
+        if (rows.Count == 0) return;
+        await c.ExecuteAsync(new CommandDefinition("INSERT INTO device_events (device_id, slot, seq, at_us, variant, request_id) " +
+            "SELECT * FROM unnest(@Ids::text[], @Slots::int[], @Seqs::bigint[], @Ats::bigint[], @Variants::text[], @Requests::text[]) " + UpsertEvent,
+            new
+            {
+                Ids = rows.Select(r => r.Device).ToArray(), Slots = rows.Select(r => r.Slot).ToArray(), Seqs = rows.Select(r => r.Event.Sequence).ToArray(),
+                Ats = rows.Select(r => Db.Micros(r.Event.At)).ToArray(), Variants = rows.Select(r => r.Event.Variant).ToArray(), Requests = rows.Select(r => r.Event.RequestId).ToArray(),
+            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
 
     /// <summary>Uses <paramref name="dataSource"/> (not disposed here), bringing the schema up to date.</summary>
     public static async Task<PostgresSmWanExecutionStore> OpenAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)

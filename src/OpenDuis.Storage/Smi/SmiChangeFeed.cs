@@ -3,6 +3,7 @@ using Dapper;
 using Npgsql;
 using OpenDuis.Core.Inventory;
 using OpenDuis.Core.Registration;
+using OpenDuis.Protocol.Domain;
 
 namespace OpenDuis.Storage.Smi;
 
@@ -40,6 +41,7 @@ internal abstract class SmiChangeFeed : ISmiChangeFeed
         "registration" when key.Split('|') is [var mpxn, var role] =>
             new SmiChange.RegistrationChanged(Mpxn.Parse(mpxn), Db.ParseEnum<RegisteredRole>(role, "smi_changes.key")),
         "product" => new SmiChange.ProductsChanged(),
+        "fault" => new SmiChange.FaultChanged(Eui.Parse(key)),
         _ => throw new InvalidDataException($"smi_changes holds '{concern}' '{key}', not a change this OpenDUIS knows."),
     };
 }

@@ -511,7 +511,7 @@ public sealed class SeveralNodesTests : IAsyncDisposable
 
     private static string Instant(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>A device fault injected in every node's emulated SM WAN (each node runs its own), replacing any it had.</summary>
+    /// <summary>A device fault set through every node at once (through one, the others would read it within a second), replacing any it had.</summary>
     private static async Task SetFaultOnEveryNodeAsync(HttpClient http, IEnumerable<(int Port, Process Process)> nodes, string mode, string? parameter = null)
     {
         foreach (var (port, _) in nodes)

@@ -39,6 +39,7 @@ public class SignedRequestReaderTests
             (read, request, verification, refused) = (false, null, null, e);
         }
         var canonical = read ? SignedRequestReader.ForThread.CanonicalOctets.ToArray() : null;
+        var form = SignedRequestReader.ForThread.CanonicalForm;
 
         XmlDocument document;
         try
@@ -65,14 +66,81 @@ public class SignedRequestReaderTests
         if (verification!.Status != expectedVerification.Status || verification.Detail != expectedVerification.Detail
             || verification.Signer?.Subject != expectedVerification.Signer?.Subject)
             failures.Add($"{name}: one pass says {verification}, the document path {expectedVerification}");
+        // What the pipeline reads of the body, read as fields before any element of it is built.
+        BodyFieldsAgree(request!, expected, failures, name);
         if (!DuisSigner.Serialise(request!.ToXmlDocument()).AsSpan().SequenceEqual(DuisSigner.Serialise(expected.ToXmlDocument())))
             failures.Add($"{name}: the requests differ");
         if (request.Body.OuterXml != expected.Body.OuterXml) failures.Add($"{name}: the bodies differ");
+        // A device request's body built as it is read (for the SM WAN, which keeps it after the bytes are reused).
+        if (!security.TryReadSignedRequest(bytes, _ => role, bodyElementForDevices: true, out var kept, out var keptVerification))
+            failures.Add($"{name}: declined when its device body is built as it is read");
+        else
+        {
+            kept.ReleaseBytes();
+            if (keptVerification.Status != expectedVerification.Status || keptVerification.Detail != expectedVerification.Detail)
+                failures.Add($"{name}: with the body built as read, one pass says {keptVerification}, the document path {expectedVerification}");
+            if (kept.Definition is { NonDevice: false })
+            {
+                if (kept.Body.OuterXml != expected.Body.OuterXml) failures.Add($"{name}: the body built as it is read differs");
+                BodyFieldsAgree(kept, expected, failures, name + " (body built as read)");
+            }
+        }
         var signature = document.DocumentElement!.Elements("Signature", Ds).FirstOrDefault(s => s.ParentNode == document.DocumentElement);
         using var canonicalizer = new Canonicalizer();
-        if (!canonicalizer.Canonicalise(document, CanonicalForm.Inclusive, signature).SequenceEqual(canonical))
+        if (!canonicalizer.Canonicalise(document, form, signature).SequenceEqual(canonical))
             failures.Add($"{name}: the canonical octets differ");
         return Path.Read;
+    }
+
+    private static void BodyFieldsAgree(DuisRequest read, DuisRequest expected, List<string> failures, string name)
+    {
+        if (read.BodyElement != expected.BodyElement) failures.Add($"{name}: body element {read.BodyElement}, the document path {expected.BodyElement}");
+        if (read.IsSignedPreCommand != expected.IsSignedPreCommand) failures.Add($"{name}: IsSignedPreCommand differs");
+        if (read.BodyMatchesVariant != expected.BodyMatchesVariant) failures.Add($"{name}: BodyMatchesVariant differs");
+        if (read.ExecutionDateTime != expected.ExecutionDateTime)
+            failures.Add($"{name}: ExecutionDateTime {read.ExecutionDateTime}, the document path {expected.ExecutionDateTime}");
+        if (read.GbcsPayloadText != expected.GbcsPayloadText) failures.Add($"{name}: GBCSPayload text differs");
+    }
+
+    [Fact]
+    public void A_request_read_in_one_pass_builds_its_body_from_its_bytes_only_until_they_are_released()
+    {
+        var bytes = SecurityFixtures.SignTemplate("8.2_READ_INVENTORY_REQUEST_DUIS.XML", out var store, out var role);
+        var security = new DuisSecurity(store);
+        Assert.True(security.TryReadSignedRequest(bytes, _ => role, out var released, out _));
+        released.ReleaseBytes();
+        Assert.Equal("ReadInventory", released.BodyElement.LocalName);
+        var e = Assert.Throws<InvalidOperationException>(() => released.Body);
+        Assert.Contains("released", e.Message);
+
+        Assert.True(security.TryReadSignedRequest(bytes, _ => role, out var built, out _));
+        var body = built.Body;
+        built.ReleaseBytes();
+        Assert.Same(body, built.Body);
+    }
+
+    [Fact]
+    public void Signed_Pre_Commands_are_read_in_one_pass_as_the_document_path_reads_them()
+    {
+        // RTDS has no Signed Pre-Command (CV 5–7): made from each template's header, with and without an ExecutionDateTime.
+        var failures = new List<string>();
+        var read = 0;
+        var payload = Convert.FromBase64String("3wkAAAAAAAAD6AiQs9UfMAAAAgiQs9UfMAAAAQAAUg==");
+        foreach (var name in SecurityFixtures.TemplateNames().Take(40))
+        {
+            var template = DuisRequest.Read(SecurityFixtures.Load(SecurityFixtures.TemplateBytes(name)));
+            foreach (var at in new DateTimeOffset?[] { null, new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.FromHours(1)) })
+            {
+                var request = DuisRequest.CreateSignedPreCommand(template.SchemaVersion, template.RequestId, CommandVariant.SendSignedPreCommand,
+                    template.ServiceReferenceVariant, new SignedPreCommand(payload, at));
+                var originator = template.RequestId.Originator;
+                var (key, store) = SecurityFixtures.KeyFor(originator);
+                var bytes = DuisSigner.SignAndSerialise(request.ToXmlDocument(), key);
+                if (Both(bytes, store, SecurityFixtures.RoleFor(originator), failures, $"{name} as a Signed Pre-Command{(at is null ? "" : " dated")}") == Path.Read) read++;
+            }
+        }
+        Assert.Empty(failures);
+        Assert.Equal(80, read);
     }
 
     [Fact]
@@ -87,6 +155,45 @@ public class SignedRequestReaderTests
         }
         Assert.Empty(failures);
         Assert.Equal(297, read);
+    }
+
+    [Fact]
+    public void Every_RTDS_request_signed_with_an_exc_c14n_Reference_is_read_and_verified_in_one_pass()
+    {
+        var failures = new List<string>();
+        var read = 0;
+        foreach (var name in SecurityFixtures.TemplateNames())
+        {
+            var bytes = SignExclusive(SecurityFixtures.SignTemplate(name, out var store, out var role));
+            if (Both(bytes, store, role, failures, name + " (exc-c14n)") != Path.Read) continue;
+            read++;
+            Assert.Equal(CanonicalForm.Exclusive, SignedRequestReader.ForThread.CanonicalForm);
+            Assert.True(new DuisSecurity(store).TryReadSignedRequest(bytes, _ => role, out _, out var verification));
+            if (!verification.IsValid) failures.Add($"{name} (exc-c14n): {verification}");
+            // The framework's XML-DSig as an independent check that these are exc-c14n signatures (a sample: it is slow).
+            if (read % 50 == 1 && !SecurityFixtures.SignedXmlVerifies(bytes, store)) failures.Add($"{name} (exc-c14n): SignedXml does not verify it");
+        }
+        Assert.Empty(failures);
+        Assert.Equal(297, read);
+    }
+
+    /// <summary>The signed request again with exc-c14n after the enveloped-signature transform, its digest and signature made anew.</summary>
+    private static byte[] SignExclusive(byte[] signed)
+    {
+        var document = SecurityFixtures.Load(signed);
+        var key = SecurityFixtures.KeyFor(SecurityFixtures.RequestIdOf(document).Originator).Key;
+        var signature = document.DocumentElement!.Elements("Signature", Ds).Single();
+        var transforms = signature.GetElementsByTagName("Transforms", Ds)[0]!;
+        var exclusive = document.CreateElement("ds", "Transform", Ds);
+        exclusive.SetAttribute("Algorithm", DuisSignatureProfile.ExclusiveC14N);
+        transforms.AppendChild(exclusive);
+        using var canonicalizer = new Canonicalizer();
+        signature.GetElementsByTagName("DigestValue", Ds)[0]!.InnerText =
+            Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(canonicalizer.Canonicalise(document, CanonicalForm.Exclusive, signature)));
+        var signedInfo = (XmlElement)signature.GetElementsByTagName("SignedInfo", Ds)[0]!;
+        signature.GetElementsByTagName("SignatureValue", Ds)[0]!.InnerText =
+            Convert.ToBase64String(key.SignHash(System.Security.Cryptography.SHA256.HashData(canonicalizer.CanonicaliseExclusive(signedInfo))));
+        return DuisSigner.Serialise(document);
     }
 
     [Fact]
@@ -138,10 +245,27 @@ public class SignedRequestReaderTests
         ["a DTD"] = text => InsertAfterDeclaration(text, "<!DOCTYPE r [<!ENTITY x \"y\">]>"),
         ["truncated"] = text => text[..(text.Length - 20)],
         ["an exc-c14n transform"] = text => text.Replace("#enveloped-signature\"></ds:Transform>", "#enveloped-signature\"></ds:Transform><ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:Transform>"),
+        ["exc-c14n foreseen wrongly from a comment after the document element"] = text => text + "<!-- #enveloped-signature /xml-exc-c14n# Transforms> -->",
+        ["a comment inside the SignatureValue"] = text => text.Replace("<ds:SignatureValue>", "<ds:SignatureValue><!-- c -->"),
+        ["an element inside the SignatureValue"] = text => text.Replace("<ds:SignatureValue>", "<ds:SignatureValue><ds:x/>"),
+        ["a PI inside SignedInfo"] = text => text.Replace("<ds:SignatureMethod", "<?pi x?><ds:SignatureMethod"),
+        ["text inside SignedInfo"] = text => text.Replace("<ds:SignatureMethod", "x<ds:SignatureMethod"),
+        ["an Id and a Type on the Reference"] = text => text.Replace("<ds:Reference ", "<ds:Reference Id=\"r\" Type=\"t\" "),
+        ["a namespaced URI attribute on the Reference"] = text => text.Replace("<ds:Reference ", "<ds:Reference xmlns:x=\"urn:x\" x:URI=\"a\" "),
+        ["an unexpected attribute on the Reference"] = text => text.Replace("<ds:Reference ", "<ds:Reference Target=\"a\" "),
+        ["whitespace and comments between the signature's elements"] = text => text.Replace("<ds:KeyInfo>", "<ds:KeyInfo>\n <!-- k -->").Replace("</ds:SignedInfo>", "\n</ds:SignedInfo>"),
+        ["spaces around the serial number"] = text => text.Replace("<ds:X509SerialNumber>", "<ds:X509SerialNumber> ").Replace("</ds:X509SerialNumber>", " </ds:X509SerialNumber>"),
+        ["a parameter in the digest method"] = text => Regex(text, "(<ds:DigestMethod [^>]*>)", m => m.Groups[1].Value + "<x/>"),
+        ["the exc-c14n transform before the enveloped one"] = text => text.Replace("<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\">", "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:Transform><ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\">"),
         ["a second Reference"] = text => Regex(text, "(<ds:Reference )", m => "<ds:Reference URI=\"#x\"><ds:Transforms/></ds:Reference>" + m.Groups[1].Value),
         ["a Reference URI to an element"] = text => text.Replace("URI=\"\"", "URI=\"#body\""),
         ["another root element"] = text => text.Replace("<sr:Request ", "<sr:Response ").Replace("</sr:Request>", "</sr:Response>"),
         ["a default namespace on the root"] = text => text.Replace("<sr:Request ", "<sr:Request xmlns=\"urn:x\" "),
+        ["an ExecutionDateTime first in the body"] = text => Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + "<sr:ExecutionDateTime> 2030-01-02T03:04:05<!-- c -->Z </sr:ExecutionDateTime>"),
+        ["an ExecutionDateTime that is not one"] = text => Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + "<sr:ExecutionDateTime>soon</sr:ExecutionDateTime>"),
+        ["an ExecutionDateTime second in the body"] = text => Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + "<sr:X/><sr:ExecutionDateTime>2030-01-02T03:04:05Z</sr:ExecutionDateTime>"),
+        ["two GBCSPayloads with markup in the first"] = text => Regex(text, "<sr:Body>(<[^>]*>)", m => m.Groups[1].Value + "<!-- c --><sr:GBCSPayload>3wk<x>AA</x><![CDATA[BB]]>\n</sr:GBCSPayload><sr:GBCSPayload>CC</sr:GBCSPayload>"),
+        ["an empty body element"] = text => Regex(text, "<sr:Body>(<[^/>]*>.*?)</sr:Body>", m => "<sr:Empty/>"),
         ["an element in another namespace declared inside the body"] = text => InsertAfterBodyOpen(text, "<x:y xmlns:x=\"urn:x\" x:a=\"1\"/>"),
     };
 

@@ -6,7 +6,7 @@ using OpenDuis.Storage.Execution;
 namespace OpenDuis.Storage.Tests.Execution;
 
 /// <summary>
-/// The Pre-Commands nodes sharing a PostgreSQL database issue (migration 0027), so a Signed Pre-Command is correlated
+/// The Pre-Commands nodes sharing a PostgreSQL database issue (migration 0029), so a Signed Pre-Command is correlated
 /// on any node (E51): kept field for field, read without taking by the node that admits it and taken once by the node
 /// that executes it, forgotten after a day; and the node numbers in the ResponseIDs each node originates.
 /// </summary>

@@ -8,8 +8,10 @@ using OpenDuis.Storage.Execution;
 namespace OpenDuis.Storage.Tests.Execution;
 
 /// <summary>
-/// The emulated SM WAN's kept state (migrations 0010, 0011) on both databases: faults set, replaced,
-/// listed and cleared; held Future Dated (DSP) requests kept byte for byte, listed earliest first, forgotten once.
+/// The emulated SM WAN's kept state (migrations 0010, 0011, 0027) on both databases: faults set, replaced,
+/// listed and cleared; held Future Dated (DSP) requests kept byte for byte, listed earliest first, forgotten once;
+/// Devices' states written only over the version before (a stale writer told which Devices, nothing kept), with
+/// their newest events in a ring; written in a unit of work, they commit or roll back with it.
 /// </summary>
 public abstract class SmWanExecutionStoreContract : IAsyncLifetime
 {
@@ -63,6 +65,64 @@ public abstract class SmWanExecutionStoreContract : IAsyncLifetime
         Assert.False(await _store.ForgetHeldAsync(early.RequestId, Ct));
         Assert.Equal([late.RequestId], (await _store.HeldAsync(Ct)).Select(h => h.RequestId));
     }
+
+    private static readonly Eui Device = Eui.Parse("00-DB-12-34-56-78-90-A0");
+    private static readonly Eui Other = Eui.Parse("00-DB-12-34-56-78-90-A5");
+
+    private static List<StoredDeviceEvent> Events(long from, long to) =>
+        [.. Enumerable.Range((int)from, (int)(to - from + 1)).Select(i => new StoredDeviceEvent(i, new DateTimeOffset(2027, 3, 1, 10, 0, i % 60, TimeSpan.Zero), "4.1.1",
+            new RequestId(Eui.Parse("90-B3-D5-1F-30-01-00-00"), Device, (ulong)i).ToString()))];
+
+    [Fact]
+    public async Task A_Device_s_state_is_kept_over_the_version_before_with_its_newest_events_in_a_ring()
+    {
+        var states = (IDeviceStateStore)_store;
+        Assert.Null(await states.FindDeviceStateAsync(Device, Ct));
+        await states.SaveDeviceStatesAsync([new StoredDeviceState(Device, 1, "{\"b\":1}", Events(1, 3)), new StoredDeviceState(Other, 1, "{}", [])], 4, Ct);
+        await states.SaveDeviceStatesAsync([new StoredDeviceState(Device, 2, "{\"b\":2}", Events(4, 6))], 4, Ct);
+
+        var kept = (await states.FindDeviceStateAsync(Device, Ct))!;
+        Assert.Equal((2L, "{\"b\":2}"), (kept.Version, kept.State));
+        // Four kept: the ring's slots 3, 0, 1, 2 now hold events 3 to 6, read oldest first.
+        Assert.Equal(Events(3, 6), kept.Events);
+        Assert.Equal(1, (await states.FindDeviceStateAsync(Other, Ct))!.Version);
+    }
+
+    [Fact]
+    public async Task A_write_over_a_stale_version_names_the_stale_Devices_and_keeps_nothing_of_the_batch()
+    {
+        var states = (IDeviceStateStore)_store;
+        await states.SaveDeviceStatesAsync([new StoredDeviceState(Device, 1, "{\"b\":1}", Events(1, 1))], 100, Ct);
+        // Another writer read version 0 (nothing kept) of Device: its write, and Other's beside it, are refused together.
+        var conflict = await Assert.ThrowsAsync<DeviceStateConflictException>(() =>
+            states.SaveDeviceStatesAsync([new StoredDeviceState(Device, 1, "{\"b\":9}", Events(1, 1)), new StoredDeviceState(Other, 1, "{}", [])], 100, Ct));
+        Assert.Equal([Device], conflict.Devices);
+        Assert.Equal("{\"b\":1}", (await states.FindDeviceStateAsync(Device, Ct))!.State);
+        Assert.Null(await states.FindDeviceStateAsync(Other, Ct));
+        // And one a version ahead of the kept one is refused too.
+        await Assert.ThrowsAsync<DeviceStateConflictException>(() => states.SaveDeviceStatesAsync([new StoredDeviceState(Device, 3, "{}", [])], 100, Ct));
+    }
+
+    [Fact]
+    public async Task States_written_in_a_unit_of_work_commit_and_roll_back_with_it()
+    {
+        var states = (IDeviceStateStore)_store;
+        var work = OpenUnitOfWork();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => work.RunAsync<bool>(async ct =>
+        {
+            await states.SaveDeviceStatesAsync([new StoredDeviceState(Device, 1, "{}", Events(1, 1))], 100, ct);
+            throw new InvalidOperationException("the outbox write failed");
+        }, Ct));
+        Assert.Null(await states.FindDeviceStateAsync(Device, Ct));
+        await work.RunAsync(async ct =>
+        {
+            await states.SaveDeviceStatesAsync([new StoredDeviceState(Device, 1, "{}", Events(1, 1))], 100, ct);
+            return true;
+        }, Ct);
+        Assert.Equal(1, (await states.FindDeviceStateAsync(Device, Ct))!.Version);
+    }
+
+    protected abstract Core.Transactions.IUnitOfWork OpenUnitOfWork();
 
     [Fact]
     public async Task A_held_request_whose_command_is_still_queued_is_not_read_back_here_it_returns_through_the_command_queue()
@@ -121,6 +181,8 @@ public sealed class SqliteSmWanExecutionStoreTests : SmWanExecutionStoreContract
     protected override async Task<Core.AccessControl.IRequestLogStore> OpenRequestLogAsync() =>
         await Storage.RequestLog.SqliteRequestLogStore.OpenAsync(Path.Combine(_dir, "openduis.db"), Ct);
 
+    protected override Core.Transactions.IUnitOfWork OpenUnitOfWork() => new Storage.Transactions.SqliteUnitOfWork(Path.Combine(_dir, "openduis.db"));
+
     protected override ValueTask DropAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -145,6 +207,8 @@ public sealed class PostgresSmWanExecutionStoreTests : SmWanExecutionStoreContra
 
     protected override async Task<Core.AccessControl.IRequestLogStore> OpenRequestLogAsync() =>
         await Storage.RequestLog.PostgresRequestLogStore.OpenAsync(_dataSource!, Ct);
+
+    protected override Core.Transactions.IUnitOfWork OpenUnitOfWork() => new Storage.Transactions.PostgresUnitOfWork(_dataSource!);
 
     protected override async ValueTask DropAsync()
     {

@@ -62,16 +62,15 @@ public sealed class BodyMatchesVariant : AccessCheck
     public override CheckResult Evaluate(ref AccessContext context)
     {
         var r = context.Request;
-        var body = r.Body;
-        var inSr = body.NamespaceURI == DuisNamespaces.ServiceUserGateway;
+        var body = r.BodyElement;
         if (r.CommandVariant.TakesSignedPreCommand())
         {
-            return inSr && body.LocalName == SignedPreCommand.ElementName
+            return body.IsSr(SignedPreCommand.ElementName)
                 ? CheckResult.Pass
                 : CheckResult.Fail(ResponseCode.E49, $"Command Variant {r.CommandVariant.ToXsd()} carries a sr:SignedPreCommand body, not {body.Name}.");
         }
         var expected = context.Definition.BodyElement;
-        return inSr && body.LocalName == expected
+        return body.IsSr(expected)
             ? CheckResult.Pass
             : CheckResult.Fail(ResponseCode.E49, $"The body {body.Name} does not match Service Reference Variant {r.ServiceReferenceVariant}, whose body is sr:{expected}.");
     }

@@ -18,10 +18,10 @@ internal sealed class SignedPreCommandMessageCode : AccessCheck
         if (!context.Request.CommandVariant.TakesSignedPreCommand()) return CheckResult.Pass;
         var gbcs = context.Definition.Gbcs;
         if (gbcs.Count == 0) return CheckResult.Pass;
-        var payload = Elements.Child(context.Request.Body, "GBCSPayload");
+        var payload = context.Request.GbcsPayloadText;
         if (payload is null)
             return CheckResult.Fail(ResponseCode.E51, "The Signed Pre-Command carries no GBCSPayload.");
-        var text = payload.InnerText.AsSpan().Trim();
+        var text = payload.AsSpan().Trim();
         var rented = ArrayPool<byte>.Shared.Rent(text.Length * 3 / 4 + 3);
         try
         {
