@@ -676,10 +676,14 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     {
         // Quality 1: a few microseconds per kilobyte, and XML still shrinks several times.
         private const int Quality = 1, Window = 22;
+        // The body is kept as its exclusive canonical form, written into this thread's pooled buffer: a standalone
+        // document (every namespace it uses declared in it) that loads as the body did, without the string, its
+        // builder and its UTF-8 copy that OuterXml made for every Transform.
+        [ThreadStatic] private static Canonicalizer? _canonicalizer;
 
         public static IssuedPreCommand Of(DuisRequest request, GbcsUseCase useCase, DateTimeOffset at)
         {
-            var text = System.Text.Encoding.UTF8.GetBytes(request.Body.OuterXml);
+            var text = (_canonicalizer ??= new Canonicalizer()).CanonicaliseExclusive(request.Body);
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(text.Length));
             try
             {

@@ -43,7 +43,7 @@ public interface IUserDuisVersions
 public sealed class PartyStoreDuisVersions(IPartyStore parties) : IUserDuisVersions
 {
     public async ValueTask<DuisSchemaVersion> VersionOfAsync(Eui user, CancellationToken cancellationToken = default) =>
-        await parties.FindUserAsync(user, cancellationToken) is { } u && DuisSchemaVersion.TryParse(u.DuisVersion, out var v) ? v : DuisSchemaVersion.V5_4;
+        await parties.FindUserAddressAsync(user, cancellationToken) is { } u && DuisSchemaVersion.TryParse(u.DuisVersion, out var v) ? v : DuisSchemaVersion.V5_4;
 }
 
 /// <summary>

@@ -52,6 +52,9 @@ public interface IInventoryStore
     Task<IReadOnlyList<CplEntry>> ProductsAsync(CancellationToken cancellationToken = default);
 }
 
+/// <summary>A User's response endpoint and declared DUIS version (<see cref="ServiceUser.ResponseEndpoint"/>, <see cref="ServiceUser.DuisVersion"/>).</summary>
+public sealed record UserAddress(Uri? ResponseEndpoint, string DuisVersion);
+
 /// <summary>Parties and their Users (User IDs, roles, status, SMKI certificate references, endpoint).</summary>
 public interface IPartyStore
 {
@@ -62,6 +65,14 @@ public interface IPartyStore
     /// <summary>Adds or replaces a User, its roles and certificate references. Its Party must exist.</summary>
     Task SaveUserAsync(ServiceUser user, CancellationToken cancellationToken = default);
     Task<ServiceUser?> FindUserAsync(Eui id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// What the DCC needs to send a User its messages, without its roles and certificates: its response endpoint and
+    /// declared DUIS version (delivery and the DUIS version check ask for them every round); null for an unknown User.
+    /// </summary>
+    async Task<UserAddress?> FindUserAddressAsync(Eui id, CancellationToken cancellationToken = default) =>
+        await FindUserAsync(id, cancellationToken).ConfigureAwait(false) is { } user ? new UserAddress(user.ResponseEndpoint, user.DuisVersion) : null;
+
     IAsyncEnumerable<ServiceUser> ReadUsersAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Adds or replaces Parties and Users in one transaction: all, or none if any fails.</summary>

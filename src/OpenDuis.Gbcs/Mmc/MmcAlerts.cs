@@ -78,11 +78,7 @@ internal static class MmcAlerts
                 w.WriteStartElement("FirmwareActivationDeviceAlert", Namespace);
                 if (Asn1Time(at) is { } executed) Element(w, "ExecutionDateTime", DateTimeText(executed));
                 Element(w, "OriginatorCounterFromCommand", counter.AsInteger().ToString(CultureInfo.InvariantCulture));
-                var activated = (long)result.AsInteger();
-                w.WriteStartElement("ActivateImageResponseCode", Namespace);
-                w.WriteAttribute("ResponseCode", activated);
-                Element(w, "ASN1Status", activated == 0 ? "success" : "notKnown");
-                w.WriteEndElement();
+                Asn1StatusCodes.Write(w, "ActivateImageResponseCode", (long)result.AsInteger(), Asn1CodeList.ActivateFirmware);
                 // The MMC FirmwareVersion is at most 8 characters: the version's octets as hex, when they fit.
                 if (activation is [_, { TagNumber: Asn1Node.OctetString, Value.Length: >= 1 and <= 4 } v]) Element(w, "FirmwareVersion", Convert.ToHexString(v.Value.Span));
                 Close(w, 3);

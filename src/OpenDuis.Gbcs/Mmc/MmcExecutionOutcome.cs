@@ -54,11 +54,7 @@ internal static class MmcExecutionOutcome
             if (o is not { Constructed: true, Children: [{ Constructed: true, Children: [{ TagNumber: Asn1Node.Integer } role, { TagNumber: 3 } usage, ..] } id, { TagNumber: Asn1Node.Enumerated or Asn1Node.Integer } status, ..] fields }
                 || ++n > 3) continue;
             w.WriteStartElement("ReplacementOutcome", Namespace);
-            var code = (long)status.AsInteger();
-            w.WriteStartElement("StatusCode", Namespace);
-            w.WriteAttribute("ResponseCode", code);
-            Element(w, "ASN1Status", code == 0 ? "success" : "notKnown");
-            w.WriteEndElement();
+            Asn1StatusCodes.Write(w, "StatusCode", (long)status.AsInteger(), Asn1CodeList.StatusCode);
             if (CertificateType(usage, id.Children.Count > 2) is { } type) Element(w, "CertificateType", type);
             if (Role((long)role.AsInteger()) is { } r) Element(w, "RemotePartyRole", r);
             if (fields is [_, _, { Value.Length: 8 } existingId, { Value.Length: 8 } existingKey, { Value.Length: 8 } newId, { Value.Length: 8 } newKey])

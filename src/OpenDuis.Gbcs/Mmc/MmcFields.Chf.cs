@@ -105,13 +105,22 @@ internal static partial class MmcFields
 
     /// <summary>
     /// 8.9: CCS05CCS04 and CCS06 read the CHF Device Log (Device Log 0-0:30.3.0.255, class 104, attribute 4): per Device its
-    /// Device ID (8 octets) first and, ninth, its last communication date-time; the link quality among its other items is left
-    /// out, which of them it is not being at hand. CCS07 (method 4 of the Device Logs 0-0:30.3.0.255 and 0-0:30.3.1.255):
+    /// Device ID (8 octets) first and, ninth, its last communication date-time. Its 14 items are the ZigBee network control
+    /// active device element's (a status bit-string, three signed values RTDS orders as maximum, average and minimum RSSI, three
+    /// unsigned, the date-time, five unsigned); which of them GBCS reports as the SubGHzLinkQuality is not fixed, so it is left out. CCS07 (method 4 of the Device Logs 0-0:30.3.0.255 and 0-0:30.3.1.255):
     /// the current and the historic connected device logs, each {date-time, octets, [{Device ID, security details (16 octets)}]}.
-    /// CS07 (ASN.1) is left.
+    /// CS07: GBCS's Read Device Join Details response, SEQUENCE {response code (INTEGER: 0 success, 1 read failure), SEQUENCE OF
+    /// device log entries}, as DeviceLogEntries.
     /// </summary>
     private static void DeviceLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
+        if (values && m.Payload is Asn1Payload { Root.Children: [{ TagNumber: Asn1Node.Integer }, { TagNumber: Asn1Node.Sequence } entries] })
+        {
+            w.WriteStartElement("DeviceLogEntries", Namespace);
+            foreach (var entry in entries.Children) DeviceLogEntry(w, "LogEntry", entry);
+            w.WriteEndElement();
+            return;
+        }
         if (!values || m.Payload is not DlmsAccessResponse r) return;
         if (m.Header.MessageCode is 0x0004 or 0x010F && Item(m, 0) is { Type: DlmsType.Array } log)
         {
@@ -146,5 +155,44 @@ internal static partial class MmcFields
             }
         }
         w.WriteEndElement();
+    }
+
+    /// <summary>
+    /// GBCS's DeviceType (an ASN.1 INTEGER in device log entries and join commands): 0 GSME, 1 ESME, 2 CHF, 3 GPF, 4 HCALCS, 5
+    /// PPMID, 6 Type 2, as the Smart DCC's open GBCS reader names them. RTDS agrees where it can say: CS03A1, the Method A join of
+    /// a meter (an ESME's partner is an HCALCS or a PPMID), names type 4; the GPF's non-critical Method C join names 0, a GSME.
+    /// </summary>
+    private static readonly string[] GbcsDeviceTypes = ["GSME", "ESME", "CHF", "GPF", "HCALCS", "PPMID", "Type2"];
+
+    internal static string? GbcsDeviceType(int code) => code >= 0 && code < GbcsDeviceTypes.Length ? GbcsDeviceTypes[code] : null;
+
+    /// <summary>A device log entry SEQUENCE {Device ID (OCTET STRING (8)), device type (INTEGER)} as the MMC's DeviceLogEntry; false when it is not one.</summary>
+    private static bool DeviceLogEntry(MmcWriter w, string element, Asn1Node entry)
+    {
+        if (entry is not { TagNumber: Asn1Node.Sequence, Children: [{ TagNumber: Asn1Node.OctetString, Value.Length: 8 } id, { TagNumber: Asn1Node.Integer, Value.Length: 1 } type] }
+            || GbcsDeviceType(type.Value.Span[0]) is not { } name)
+            return false;
+        w.WriteStartElement(element, Namespace);
+        Element(w, "DeviceID", Protocol.Domain.Eui.FromBytes(id.Value.Span).ToString());
+        Element(w, "DeviceType", name);
+        w.WriteEndElement();
+        return true;
+    }
+
+    /// <summary>
+    /// 8.12.2 GCS59: SEQUENCE {SEQUENCE OF restore outcome SEQUENCE {device log entry, join response code (INTEGER)}}, each as a
+    /// RestoreDeviceLogOutcome.
+    /// </summary>
+    private static void RestoreGpfDeviceLog(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
+    {
+        if (!values || m.Payload is not Asn1Payload { Root.Children: [{ TagNumber: Asn1Node.Sequence } outcomes] }) return;
+        foreach (var outcome in outcomes.Children)
+        {
+            if (outcome is not { TagNumber: Asn1Node.Sequence, Children: [var entry, { TagNumber: Asn1Node.Integer, Value.Length: <= 4 } code] }) continue;
+            w.WriteStartElement("RestoreDeviceLogOutcome", Namespace);
+            DeviceLogEntry(w, "DeviceLogEntry", entry);
+            Asn1StatusCodes.Write(w, "joinResponseCode", (long)code.AsInteger(), Asn1CodeList.Join);
+            w.WriteEndElement();
+        }
     }
 }

@@ -136,8 +136,9 @@ internal static partial class MmcFields
     /// (810D Enable, 8119 and 8168 Disable) masks bits n = 0x0D, 0x19, 0x68 and sets 0x0D; ECS25a2 masks and sets 0x54, 0x55,
     /// 0x61, 0x62; ECS25a3 masks 0x45, 0x54, 0x55, 0x61, 0x62, 0xC6 and sets all but 0x54 and 0x55, which it disables; ECS25b
     /// (8014 Enable, 8015 Disable) masks 0x14 and 0x15 and sets 0x14.
-    /// A phase's own alerts are written only when one of them is enabled: the read does not say whether the meter is single
-    /// or poly-phase.
+    /// The read does not say whether the meter is single or poly-phase, but the two kinds' own alerts are distinct: when any
+    /// filter of the response enables one kind's (and none the other's), that kind's group is written in every setting, its
+    /// alerts Enable or Disable; when none does, neither group is written (the schema lets both be left out).
     /// </summary>
     private static void AlertBehaviours(MmcWriter w, ParsedGbcsMessage m, bool values, IReadOnlyList<byte[]> plaintexts)
     {
@@ -155,26 +156,49 @@ internal static partial class MmcFields
             string[] settings = networkOperator
                 ? ["ElectricityNetworkOperatorWANAlertSettings", "ElectricityNetworkOperatorLoggingSettings"]
                 : ["ElectricitySupplierWANAlertSettings", "ElectricitySupplierHANAlertSettings", "ElectricitySupplierAlarmSettings", "ElectricitySupplierLoggingSettings"];
+            bool singlePhase = false, polyPhase = false;
+            for (var i = 0; i < settings.Length; i++)
+                if (Filter(m, i) is { } f)
+                {
+                    singlePhase |= networkOperator && AnyEnabled(f.Octets.Span, NetworkOperatorEsmeSinglePhaseAlerts);
+                    polyPhase |= AnyEnabled(f.Octets.Span, networkOperator ? NetworkOperatorEsmePolyPhaseAlerts : SupplierEsmePolyPhaseAlerts);
+                }
             for (var i = 0; i < settings.Length; i++)
             {
-                if (Item(m, i) is not { Type: DlmsType.BitString, Value: 256, Octets.Length: 32 } filter) continue;
+                if (Filter(m, i) is not { } filter) continue;
                 var bits = filter.Octets.Span;
                 w.WriteStartElement(settings[i], Namespace);
                 if (networkOperator)
                 {
                     AlertFilter(w, "NetworkOperatorESMECommon", NetworkOperatorEsmeCommonAlerts, bits, always: true);
-                    if (!AlertFilter(w, "NetworkOperatorESMESinglePhase", NetworkOperatorEsmeSinglePhaseAlerts, bits, always: false))
-                        AlertFilter(w, "NetworkOperatorESMEPolyPhase", NetworkOperatorEsmePolyPhaseAlerts, bits, always: false);
+                    if (singlePhase && polyPhase)
+                    {
+                        // Both kinds enabled: each filter says for itself (the schema allows one group per setting).
+                        if (!AlertFilter(w, "NetworkOperatorESMESinglePhase", NetworkOperatorEsmeSinglePhaseAlerts, bits, always: false))
+                            AlertFilter(w, "NetworkOperatorESMEPolyPhase", NetworkOperatorEsmePolyPhaseAlerts, bits, always: false);
+                    }
+                    else if (singlePhase) AlertFilter(w, "NetworkOperatorESMESinglePhase", NetworkOperatorEsmeSinglePhaseAlerts, bits, always: true);
+                    else if (polyPhase) AlertFilter(w, "NetworkOperatorESMEPolyPhase", NetworkOperatorEsmePolyPhaseAlerts, bits, always: true);
                 }
                 else
                 {
                     AlertFilter(w, "SupplierESMECommon", SupplierEsmeCommonAlerts, bits, always: true);
-                    AlertFilter(w, "SupplierESMEPolyPhase", SupplierEsmePolyPhaseAlerts, bits, always: false);
+                    if (polyPhase) AlertFilter(w, "SupplierESMEPolyPhase", SupplierEsmePolyPhaseAlerts, bits, always: true);
                 }
                 w.WriteEndElement();
             }
         }
         w.WriteEndElement();
+    }
+
+    private static DlmsData? Filter(ParsedGbcsMessage m, int item) =>
+        Item(m, item) is { Type: DlmsType.BitString, Value: 256, Octets.Length: 32 } filter ? filter : null;
+
+    private static bool AnyEnabled(ReadOnlySpan<byte> filter, ushort[] alerts)
+    {
+        foreach (var alert in alerts)
+            if (AlertEnabled(filter, alert)) return true;
+        return false;
     }
 
     private static bool AlertEnabled(ReadOnlySpan<byte> filter, ushort alert)
@@ -186,12 +210,7 @@ internal static partial class MmcFields
     /// <summary>One alert-setting group, each alert Enable or Disable; unless <paramref name="always"/>, only if one is enabled.</summary>
     private static bool AlertFilter(MmcWriter w, string group, ushort[] alerts, ReadOnlySpan<byte> filter, bool always)
     {
-        if (!always)
-        {
-            var any = false;
-            foreach (var alert in alerts) any |= AlertEnabled(filter, alert);
-            if (!any) return false;
-        }
+        if (!always && !AnyEnabled(filter, alerts)) return false;
         w.WriteStartElement(group, Namespace);
         foreach (var alert in alerts) Element(w, AlertElement(alert), EnableDisable(AlertEnabled(filter, alert)));
         w.WriteEndElement();

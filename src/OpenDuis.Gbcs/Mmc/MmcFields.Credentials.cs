@@ -37,11 +37,7 @@ internal static partial class MmcFields
     {
         w.WriteStartElement("RemotePartyDetails", Namespace);
         if (MmcExecutionOutcome.Role((long)role.AsInteger()) is { } r) Element(w, "RemotePartyRole", r);
-        var code = (long)status.AsInteger();
-        w.WriteStartElement("StatusCode", Namespace);
-        w.WriteAttribute("ResponseCode", code);
-        Element(w, "ASN1Status", code == 0 ? "success" : "notKnown");
-        w.WriteEndElement();
+        Asn1StatusCodes.Write(w, "StatusCode", (long)status.AsInteger(), Asn1CodeList.StatusCode);
         if (floor is not null && floor.AsInteger() >= 0) Element(w, "RemotePartyFloorSeqNumber", (long)floor.AsInteger());
         if (usage is not null && MmcExecutionOutcome.CertificateType(usage, topUp) is { } type) Element(w, "CertificateUsage", type);
         if (id is not null) Element(w, "ExistingRemotePartyID", Eui.FromBytes(id.Value.Span).ToString());
@@ -54,7 +50,7 @@ internal static partial class MmcFields
     {
         if (!values) return;
         if (m.Payload is Asn1Payload { Root: { TagNumber: Asn1Node.Integer, Constructed: false } })
-            Asn1Status(w, "RetrieveDeviceSecurityCredentialsStatusCode", m);
+            Asn1Status(w, "RetrieveDeviceSecurityCredentialsStatusCode", m, Asn1CodeList.ProvideDeviceCertificate);
         else if (m.Payload is Asn1Payload { Root: { TagNumber: Asn1Node.Sequence, Children: [{ TagNumber: Asn1Node.Sequence, Children: [{ TagClass: 2, TagNumber: 0 }, ..] }, _, { TagNumber: 3 }] } })
             Element(w, "Certificate", Convert.ToBase64String(m.Content.Span));
     }

@@ -20,8 +20,7 @@ internal static partial class MmcFields
     /// thresholds [1]), 10 maximum meter balance (0-0:94.44.2.20), 11 low credit threshold (Account low_credit_threshold), 12
     /// debt recovery rate cap (max_provision) and 13 its period, 14 emergency credit limit (0-0:19.10.1.255
     /// preset_credit_amount), 15 emergency credit threshold (credit_available_threshold), 16 the non-disablement calendar
-    /// (0-0:12.0.1.255 entries), 17 credit_charge_configuration (SuspendDebt flags and payment mode, in the five forms GBCS
-    /// 18.2.1 allows; not rendered: that table was not at hand).
+    /// (0-0:12.0.1.255 entries), 17 credit_charge_configuration (the payment mode and SuspendDebt flags: <see cref="CreditChargeConfiguration"/>).
     /// </summary>
     private static void ElectricityPrepaymentConfiguration(MmcWriter w, ParsedGbcsMessage m)
     {
@@ -32,7 +31,11 @@ internal static partial class MmcFields
         foreach (var (item, name) in (ReadOnlySpan<(int, string)>)[(14, "EmergencyCreditLimit"), (15, "EmergencyCreditThreshold"), (11, "LowCreditThreshold"),
                      (8, "CreditMaxCreditThreshold"), (10, "MaxCreditMaxMeterBalance")])
             if (Item(m, item) is { IsInteger: true } v) Element(w, name, v.Value);
+        var creditCharge = CreditChargeConfiguration.Read(Item(m, 17));
+        if (creditCharge?.SuspendDebtDisabled is { } disabled) Element(w, "SuspendDebtDisabled", disabled ? "true" : "false");
+        if (creditCharge?.SuspendDebtEmergency is { } emergency) Element(w, "SuspendDebtEmergency", emergency ? "true" : "false");
         w.WriteStartElement("Electricity", Namespace);
+        if (creditCharge is { } form) Element(w, "PaymentMode", form.Prepayment ? "Prepayment" : "Credit");
         ElectricityNonDisablementCalendar(w, Item(m, 1), Item(m, 16));
         for (var rate = 0; rate < 2; rate++)
             ElectricityDebtRecovery(w, $"DebtRecovery{rate + 1}", Item(m, 4 * rate), Item(m, rate == 0 ? 2 : 5));
@@ -93,19 +96,25 @@ internal static partial class MmcFields
                 w.WriteEndElement();
             }
             w.WriteEndElement();
-            w.WriteStartElement("DaysOfWeekApplicability", Namespace);
-            foreach (var bit in SetBits(e[6], 7))
-            {
-                w.WriteStartElement("DayOfWeekApplicability", Namespace);
-                Element(w, "DayOfWeekID", DaysOfWeek[bit]);
-                w.WriteEndElement();
-            }
-            w.WriteEndElement();
+            DaysOfWeekApplicability(w, e[6]);
             w.WriteStartElement("ScheduleDatesAndTime", Namespace);
             if (SwitchTime(e[4]) is { } time) Element(w, "SwitchTime", time);
             if (CosemCalendarDate(e[8]) is { } start) Element(w, "StartDate", start);
             if (CosemCalendarDate(e[9]) is { } end) Element(w, "EndDate", end);
             w.WriteEndElement();
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+    }
+
+    /// <summary>DaysOfWeekApplicability from a COSEM Schedule entry's exec_weekdays (bit-string, Monday first).</summary>
+    private static void DaysOfWeekApplicability(MmcWriter w, DlmsData weekdays)
+    {
+        w.WriteStartElement("DaysOfWeekApplicability", Namespace);
+        foreach (var bit in SetBits(weekdays, 7))
+        {
+            w.WriteStartElement("DayOfWeekApplicability", Namespace);
+            Element(w, "DayOfWeekID", DaysOfWeek[bit]);
             w.WriteEndElement();
         }
         w.WriteEndElement();

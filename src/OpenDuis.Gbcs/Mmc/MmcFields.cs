@@ -64,16 +64,26 @@ internal static partial class MmcFields
         // 6.2.10 ECS25r1, ECS25r2 and GCS20r (MmcFields.Configuration.cs).
         ["ReadDeviceConfigurationEventAndAlertBehavioursRsp"] = AlertBehaviours,
         // GBCS CS03 (join) and CS02d responses: an ASN.1 INTEGER status.
-        ["JoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),
-        ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m),
-        ["UnjoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
-        ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m),
+        ["JoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m, Asn1CodeList.Join),
+        ["JoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "joinResponseCode", m, Asn1CodeList.Join),
+        ["UnjoinServiceCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m, Asn1CodeList.Unjoin),
+        ["UnjoinServiceNonCriticalRsp"] = (w, m, _, _) => Asn1Status(w, "unjoinResponseCode", m, Asn1CodeList.Unjoin),
+        // 11.3 CS06 executed at once: SEQUENCE {response code, firmware version}; future dated, a NULL (command accepted).
+        ["ActivateFirmwareRsp"] = (w, m, values, _) =>
+        {
+            if (!values || m.Payload is not Asn1Payload { Root: { TagNumber: Asn1Node.Sequence, Children: [{ TagNumber: Asn1Node.Integer } code, { TagNumber: Asn1Node.OctetString } version] } }) return;
+            Asn1StatusCodes.Write(w, "ActivateImageResponseCode", (long)code.AsInteger(), Asn1CodeList.ActivateFirmware);
+            // The MMC FirmwareVersion is at most 8 characters: the version's octets as hex, when they fit.
+            if (version.Value.Length is >= 1 and <= 4) Element(w, "FirmwareVersion", Convert.ToHexString(version.Value.Span));
+        },
+        // 8.12.2 GCS59 (MmcFields.Chf.cs).
+        ["RestoreGPFDeviceLogRsp"] = RestoreGpfDeviceLog,
         // 6.15.1, 6.21, 6.23, 8.5 (CS02b/CS02g): the response SEQUENCE holds the execution outcome, unless the command was future dated.
         ["UpdateSecurityCredentialsKRPRsp"] = ExecutionOutcome,
         ["RequestHandoverOfDCCControlledDeviceRsp"] = ExecutionOutcome,
         ["UpdateSecurityCredentialsCoSRsp"] = ExecutionOutcome,
         ["ServiceOptOutRsp"] = ExecutionOutcome,
-        ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m),
+        ["UpdateSecurityCredentialsDeviceRsp"] = (w, m, _, _) => Asn1Status(w, "UpdateSecurityCredentialsResponseCode", m, Asn1CodeList.UpdateDeviceCertificate),
 
         // Values. 4.18 ECS82: the meter balance register (double-long); GCS60: Metering 0x0A00 (bill to date) is not it, Prepayment 0x0001 (Credit Remaining) is.
         ["ReadMeterBalanceRsp"] = MeterBalance,
@@ -713,7 +723,7 @@ internal static partial class MmcFields
             }
     }
 
-    private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m)
+    private static void Asn1Status(MmcWriter w, string name, ParsedGbcsMessage m, Asn1CodeList list)
     {
         var code = m.Payload switch
         {
@@ -722,10 +732,7 @@ internal static partial class MmcFields
             DlmsAccessResponse r => r.Success ? 0 : r.Results.FirstOrDefault(x => !x.Success).Result,
             _ => -1,
         };
-        w.WriteStartElement(name, Namespace);
-        w.WriteAttributeString("ResponseCode", code.ToString(CultureInfo.InvariantCulture));
-        Element(w, "ASN1Status", code == 0 ? "success" : "notKnown");
-        w.WriteEndElement();
+        Asn1StatusCodes.Write(w, name, code, list);
     }
 
     private static DlmsData? Item(ParsedGbcsMessage m, int index) =>
@@ -1095,6 +1102,7 @@ internal static partial class MmcFields
         if (!values) return;
         if (Item(m, 0) is { Type: DlmsType.Array } buffer)
         {
+            if (m.UseCase?.UseCase == "ECS35g" && AlcsEventLog(w, buffer)) return;
             w.WriteStartElement("Log", Namespace);
             var n = 0;
             foreach (var e in buffer.Items)

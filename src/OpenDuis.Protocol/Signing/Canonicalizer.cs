@@ -251,9 +251,11 @@ public sealed class Canonicalizer : IDisposable
         WritePendingDeclarations();
 
         _streamAttributes.Clear();
-        foreach (XmlAttribute attribute in element.Attributes)
-            if (attribute.NamespaceURI != XmlnsNamespace)
-                _streamAttributes.Add(new StreamAttribute(attribute.Prefix, attribute.LocalName, attribute.NamespaceURI, attribute.Value));
+        // HasAttributes first: reading Attributes makes an empty collection for an element without any.
+        if (element.HasAttributes)
+            foreach (XmlAttribute attribute in element.Attributes)
+                if (attribute.NamespaceURI != XmlnsNamespace)
+                    _streamAttributes.Add(new StreamAttribute(attribute.Prefix, attribute.LocalName, attribute.NamespaceURI, attribute.Value));
         WriteAttributes();
 
         for (var child = element.FirstChild; child is not null; child = child.NextSibling)
@@ -334,6 +336,7 @@ public sealed class Canonicalizer : IDisposable
     private void CollectVisiblyUtilised(XmlElement element)
     {
         ConsiderExclusive(element.Prefix, element.NamespaceURI);
+        if (!element.HasAttributes) return;
         foreach (XmlAttribute attribute in element.Attributes)
         {
             if (attribute.Prefix.Length == 0 || attribute.NamespaceURI is XmlnsNamespace or XmlNamespace) continue;
@@ -355,6 +358,11 @@ public sealed class Canonicalizer : IDisposable
     // already binds it the same way.
     private void CollectDeclared(XmlElement element)
     {
+        if (!element.HasAttributes)
+        {
+            ConsiderInclusive(element.Prefix, element.NamespaceURI);
+            return;
+        }
         foreach (XmlAttribute attribute in element.Attributes)
         {
             if (attribute.NamespaceURI != XmlnsNamespace) continue;

@@ -81,6 +81,9 @@ public sealed class DuisServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.MinimumLogLevel < LogLevel.Warning ? LogLevel.Warning : options.MinimumLogLevel);
+        // Its lines (request starting/finished) are Information and Debug, below the floor above; but while any level of
+        // it is on, ASP.NET Core starts an Activity and a log scope for every request. Only a node's logs show scopes.
+        if (options.Node is null) builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         if (options.JsonLogs)
             builder.Logging.AddJsonConsole(json => { json.UseUtcTimestamp = true; json.TimestampFormat = "O"; json.IncludeScopes = options.Node is not null; });
         else
@@ -110,7 +113,7 @@ public sealed class DuisServer : IAsyncDisposable
             // The factory's handlers log four Information lines per POST; the worker logs what failed itself.
             delivery.RemoveAllLoggers();
             // On the duis profile the DCC delivers over mutual TLS with its DCCKI certificate.
-            if (tls is not null) delivery.ConfigurePrimaryHttpMessageHandler(tls.CreateDeliveryHandler);
+            delivery.ConfigurePrimaryHttpMessageHandler(tls is not null ? tls.CreateDeliveryHandler : DeliveryHandler);
             services.AddSingleton(sp => sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OutboxDeliveryWorker)));
             services.AddSingleton<OutboxDeliveryWorker>();
             services.AddHostedService(sp => sp.GetRequiredService<OutboxDeliveryWorker>());
@@ -175,6 +178,12 @@ public sealed class DuisServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+
+    /// <summary>
+    /// How the DCC POSTs to Users' endpoints: HTTP/1.1 connections kept alive, renewed every five minutes (a changed
+    /// address is then found); no cookies (a response endpoint has no session, and the container was consulted for every POST).
+    /// </summary>
+    internal static SocketsHttpHandler DeliveryHandler() => new() { UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
 
     private sealed class NoResponseEndpoints : IResponseEndpoints
     {

@@ -113,5 +113,5 @@ public static class OpenDuisServices
 internal sealed class UserResponseEndpoints(IPartyStore parties) : IResponseEndpoints
 {
     public async ValueTask<Uri?> FindAsync(Protocol.Domain.Eui user, CancellationToken cancellationToken = default) =>
-        (await parties.FindUserAsync(user, cancellationToken))?.ResponseEndpoint;
+        (await parties.FindUserAddressAsync(user, cancellationToken))?.ResponseEndpoint;
 }

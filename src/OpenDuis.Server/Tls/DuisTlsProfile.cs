@@ -63,7 +63,9 @@ public sealed class DuisTlsProfile
                 && ChainsToDccki(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), ServerAuth),
         };
         if (DeliveryCertificate is not null) ssl.ClientCertificates = new X509CertificateCollection { DeliveryCertificate };
-        return new SocketsHttpHandler { SslOptions = ssl, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var handler = Hosting.DuisServer.DeliveryHandler();
+        handler.SslOptions = ssl;
+        return handler;
     }
 
     /// <summary>

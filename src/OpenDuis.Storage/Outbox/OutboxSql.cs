@@ -14,11 +14,16 @@ namespace OpenDuis.Storage.Outbox;
 /// </summary>
 internal static class OutboxSql
 {
-    internal const string Columns =
-        "sequence AS Sequence, response_id AS ResponseId, recipient AS Recipient, ordering_key AS OrderingKey, " +
-        "kind AS Kind, body AS Body, attempts AS Attempts, created_at AS CreatedAt";
+    internal const string Columns = LeaseColumns + ", body AS Body";
 
-    public static async Task EnqueueAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<OutboxEntry> entries, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <summary>A leased message's columns but its body, for a store that has the body in memory (<see cref="RecentOutboxBodies"/>).</summary>
+    internal const string LeaseColumns =
+        "sequence AS Sequence, response_id AS ResponseId, recipient AS Recipient, ordering_key AS OrderingKey, " +
+        "kind AS Kind, attempts AS Attempts, created_at AS CreatedAt";
+
+    /// <param name="inserted">Told of each entry written (not of one skipped because its Response ID was stored already).</param>
+    public static async Task EnqueueAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<OutboxEntry> entries, DateTimeOffset now,
+        CancellationToken cancellationToken = default, Action<OutboxEntry>? inserted = null)
     {
         if (entries.Count == 0) return;
         // One command bound per row: the statement is parsed once for the whole batch (twice where it mixes kinds of entry).
@@ -50,7 +55,7 @@ internal static class OutboxSql
             body.Value = e.Body;
             var text = e.SkipIfStored ? InsertNew : Insert;
             if (!ReferenceEquals(insert.CommandText, text)) insert.CommandText = text;
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0) inserted?.Invoke(e);
         }
     }
 

@@ -58,9 +58,16 @@ public sealed class SqliteOutboxStore : IOutboxStore, IOutboxAdmin, IOutboxInspe
     {
         await using var s = await Transactions.StoreConnection.OpenAsync(_database, async ct => await OpenConnectionAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         await using var tx = await s.BeginAsync(cancellationToken).ConfigureAwait(false);
-        await OutboxSql.EnqueueAsync(s.Connection, tx.Transaction, entries, _clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        List<OutboxEntry>? written = null;
+        await OutboxSql.EnqueueAsync(s.Connection, tx.Transaction, entries, _clock.GetUtcNow(), cancellationToken,
+            inserted: e => (written ??= new List<OutboxEntry>(entries.Count)).Add(e)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // Kept for this process's delivery once durable: at once for a transaction of its own, at the unit of work's commit when it joined one.
+        if (written is not null) Core.Transactions.UnitOfWorkContext.AfterCommit(() => _bodies.Remember(written));
     }
+
+    // What this process wrote, delivered from memory rather than read back from the database it was just written to.
+    private readonly RecentOutboxBodies _bodies = new();
 
     public async Task<IReadOnlyList<PendingDelivery>> LeaseDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default)
     {
@@ -77,8 +84,21 @@ public sealed class SqliteOutboxStore : IOutboxStore, IOutboxAdmin, IOutboxInspe
             "SELECT o.sequence FROM outbox o INDEXED BY outbox_pending " +
             "WHERE o.delivered_at IS NULL AND o.next_attempt_at <= @ms AND o.lease_until <= @ms " +
             "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.delivered_at IS NULL AND p.sequence < o.sequence) " +
-            $"ORDER BY o.sequence LIMIT @max) RETURNING {OutboxSql.Columns}",
+            $"ORDER BY o.sequence LIMIT @max) RETURNING {OutboxSql.LeaseColumns}",
             new { ms, max, until = ms + (long)lease.TotalMilliseconds }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        // A body this process wrote is taken from memory; the others (another process's, one evicted, one tried before) are read.
+        List<long>? stored = null;
+        foreach (var row in rows)
+            if (_bodies.TryTake(row.ResponseId) is { } body) row.Body = body;
+            else (stored ??= []).Add(row.Sequence);
+        if (stored is not null)
+        {
+            var bodies = (await c.QueryAsync<(long Sequence, byte[] Body)>(new CommandDefinition(
+                "SELECT sequence, body FROM outbox WHERE sequence IN @stored", new { stored }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                .ToDictionary(b => b.Sequence, b => b.Body);
+            foreach (var row in rows)
+                if (bodies.TryGetValue(row.Sequence, out var body)) row.Body = body;
+        }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         // RETURNING gives no order: the round goes out oldest first.
         rows.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));

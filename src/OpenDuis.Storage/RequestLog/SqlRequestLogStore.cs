@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -115,30 +116,13 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                 batch.Counters.Select(k => new { Originator = Db.Key(k.Originator), Target = Db.Key(k.Target), Counter = unchecked((long)k.Counter) }),
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var kept = batch.Commands.Where(k => refused.All(r => r.Id != k.RequestId)).ToList();
-        if (kept.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO device_commands (request_id, accepted_us, sender, schedule_id, request_xml, owner, lease_until_us) " +
-                "VALUES (@RequestId, @AcceptedUs, @Sender, @ScheduleId, @RequestXml, @Owner, @LeaseUntilUs) ON CONFLICT (request_id, accepted_us) DO NOTHING",
-                kept.Select(k => new
-                {
-                    RequestId = k.RequestId.ToString(),
-                    AcceptedUs = Db.Micros(k.AcceptedAt),
-                    Sender = k.Sender.ToString(),
-                    ScheduleId = k.Schedule is { } s ? (long)s.Value : (long?)null,
-                    k.RequestXml,
-                    batch.Owner,
-                    LeaseUntilUs = Db.Micros(batch.LeaseUntil),
-                }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (kept.Count > 0) await InsertCommandsAsync(c, tx, batch, kept, cancellationToken).ConfigureAwait(false);
         if (IsShared && batch.DeviceOwners is { } owners && kept.Count > 0)
             foreach (var (device, owner) in await ClaimDevicesAsync(c, tx, batch.Owner, kept.Select(k => k.RequestId.Target), batch.Now, batch.LeaseUntil, cancellationToken).ConfigureAwait(false))
                 owners[device] = owner;
         if (IsShared && batch.HandOvers.Count > 0)
             await HandOverAsync(c, tx, batch.Owner, batch.HandOvers.Select(h => (h.Command, h.To)).ToList(), batch.LeaseUntil, cancellationToken).ConfigureAwait(false);
-        if (batch.FinishedCommands.Count > 0)
-            await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM device_commands WHERE request_id = @RequestId AND accepted_us = @AcceptedUs",
-                batch.FinishedCommands.Select(k => new { RequestId = k.RequestId.ToString(), AcceptedUs = Db.Micros(k.AcceptedAt) }),
-                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (batch.FinishedCommands.Count > 0) await DeleteFinishedAsync(c, tx, batch.FinishedCommands, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return refused;
     }
@@ -299,6 +283,52 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     }
 
     private string? _upsertEntries;
+
+    // A device request's command and, once answered, its removal: one command per batch as for the entries above
+    // (Dapper made each row's parameters anew, and SQLite searched three prefixes for each of their names).
+    private static async Task InsertCommandsAsync(DbConnection c, DbTransaction tx, RequestLogBatch batch, IReadOnlyList<AcceptedCommand> kept, CancellationToken cancellationToken)
+    {
+        await using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "INSERT INTO device_commands (request_id, accepted_us, sender, schedule_id, request_xml, owner, lease_until_us) " +
+                              "VALUES (@RequestId, @AcceptedUs, @Sender, @ScheduleId, @RequestXml, @Owner, @LeaseUntilUs) ON CONFLICT (request_id, accepted_us) DO NOTHING";
+        var (requestId, accepted, sender, schedule, xml) = (Add(command, "@RequestId", DbType.String), Add(command, "@AcceptedUs", DbType.Int64),
+            Add(command, "@Sender", DbType.String), Add(command, "@ScheduleId", DbType.Int64), Add(command, "@RequestXml", DbType.Binary));
+        Add(command, "@Owner", DbType.String).Value = batch.Owner;
+        Add(command, "@LeaseUntilUs", DbType.Int64).Value = Db.Micros(batch.LeaseUntil);
+        foreach (var k in kept)
+        {
+            requestId.Value = k.RequestId.ToString();
+            accepted.Value = Db.Micros(k.AcceptedAt);
+            sender.Value = k.Sender.ToString();
+            schedule.Value = k.Schedule is { } s ? (long)s.Value : DBNull.Value;
+            xml.Value = k.RequestXml;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task DeleteFinishedAsync(DbConnection c, DbTransaction tx, IReadOnlyList<CommandKey> finished, CancellationToken cancellationToken)
+    {
+        await using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "DELETE FROM device_commands WHERE request_id = @RequestId AND accepted_us = @AcceptedUs";
+        var (requestId, accepted) = (Add(command, "@RequestId", DbType.String), Add(command, "@AcceptedUs", DbType.Int64));
+        foreach (var k in finished)
+        {
+            requestId.Value = k.RequestId.ToString();
+            accepted.Value = Db.Micros(k.AcceptedAt);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static DbParameter Add(DbCommand command, string name, DbType type)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = type;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
 
     // The state's name as stored, without boxing the enum to format it per row.
     private static string StateName(RequestState state) => state switch

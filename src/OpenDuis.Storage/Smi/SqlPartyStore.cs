@@ -83,6 +83,22 @@ public sealed class SqlPartyStore(SqlConnectionSource connections) : IPartyStore
         return users.SingleOrDefault();
     }
 
+    /// <summary>One row of one table, not the User with its roles and certificates (three queries).</summary>
+    public async Task<UserAddress?> FindUserAddressAsync(Eui id, CancellationToken cancellationToken = default)
+    {
+        await using var s = await connections.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var row = await s.Connection.QuerySingleOrDefaultAsync<AddressRow>(new CommandDefinition(
+            "SELECT response_endpoint AS ResponseEndpoint, duis_version AS DuisVersion FROM users WHERE id = @Id", new { Id = Db.Key(id) }, s.Transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null ? null : new UserAddress(row.ResponseEndpoint is null ? null : new Uri(row.ResponseEndpoint, UriKind.Absolute), row.DuisVersion);
+    }
+
+    private sealed class AddressRow
+    {
+        public string? ResponseEndpoint { get; set; }
+        public string DuisVersion { get; set; } = "";
+    }
+
     public async IAsyncEnumerable<ServiceUser> ReadUsersAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Users number in the hundreds, not millions: read them whole.

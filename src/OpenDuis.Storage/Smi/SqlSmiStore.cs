@@ -63,6 +63,7 @@ public abstract class SqlSmiStore : ISmiStore
     public Task<IReadOnlyList<Party>> PartiesAsync(CancellationToken cancellationToken = default) => Parties.PartiesAsync(cancellationToken);
     public Task SaveUserAsync(ServiceUser user, CancellationToken cancellationToken = default) => Parties.SaveUserAsync(user, cancellationToken);
     public Task<ServiceUser?> FindUserAsync(Eui id, CancellationToken cancellationToken = default) => Parties.FindUserAsync(id, cancellationToken);
+    public Task<UserAddress?> FindUserAddressAsync(Eui id, CancellationToken cancellationToken = default) => Parties.FindUserAddressAsync(id, cancellationToken);
     public IAsyncEnumerable<ServiceUser> ReadUsersAsync(CancellationToken cancellationToken = default) => Parties.ReadUsersAsync(cancellationToken);
     public Task<long> ImportUsersAsync(IAsyncEnumerable<(Party Party, ServiceUser User)> rows, CancellationToken cancellationToken = default) => Parties.ImportUsersAsync(rows, cancellationToken);
 

@@ -106,7 +106,8 @@ public class MmcRenderTests
     [Theory]
     [InlineData("<ra:DebtRecoveryPerPayment>5000</ra:DebtRecoveryPerPayment><ra:DebtRecoveryRateCap>10000</ra:DebtRecoveryRateCap><ra:DisablementThreshold>-500000</ra:DisablementThreshold>"
         + "<ra:EmergencyCreditLimit>2500000</ra:EmergencyCreditLimit><ra:EmergencyCreditThreshold>100000</ra:EmergencyCreditThreshold><ra:LowCreditThreshold>500000</ra:LowCreditThreshold>"
-        + "<ra:CreditMaxCreditThreshold>5000000</ra:CreditMaxCreditThreshold><ra:MaxCreditMaxMeterBalance>10000000</ra:MaxCreditMaxMeterBalance><ra:Electricity><ra:NonDisablementCalendar>")]
+        + "<ra:CreditMaxCreditThreshold>5000000</ra:CreditMaxCreditThreshold><ra:MaxCreditMaxMeterBalance>10000000</ra:MaxCreditMaxMeterBalance>"
+        + "<ra:SuspendDebtDisabled>true</ra:SuspendDebtDisabled><ra:SuspendDebtEmergency>true</ra:SuspendDebtEmergency><ra:Electricity><ra:PaymentMode>Prepayment</ra:PaymentMode><ra:NonDisablementCalendar>")]
     // Special day 1 is 25 December of any year; the first schedule entry starts non-disablement at 00:00 on Saturdays, Sundays and special days 1–4.
     [InlineData("<ra:SpecialDay index=\"1\"><ra:Year><ra:NonSpecifiedYear /></ra:Year><ra:Month><ra:SpecifiedMonth>12</ra:SpecifiedMonth></ra:Month><ra:DayOfMonth><ra:SpecifiedDayOfMonth>25</ra:SpecifiedDayOfMonth></ra:DayOfMonth>")]
     [InlineData("<ra:ElectricityNonDisablementSchedule><ra:NonDisablementScript>START</ra:NonDisablementScript><ra:SpecialDaysApplicability><ra:SpecialDayApplicability><ra:SpecialDayID>1</ra:SpecialDayID></ra:SpecialDayApplicability>")]
@@ -152,13 +153,39 @@ public class MmcRenderTests
     [InlineData("6.2.3_GCS21d", "GCS21d_6.2.3_SUCCESS_RESPONSE_GBCS.HEX", "<ra:GasBillingCalendar><ra:BillingPeriodStart>2014-01-01T00:00:00Z</ra:BillingPeriodStart><ra:Periodicity>Weekly</ra:Periodicity></ra:GasBillingCalendar>")]
     [InlineData("7.11_ECS61c", "ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX", "<ra:EventLogEntry><ra:BoostEnd>2014-12-26T01:21:00Z</ra:BoostEnd><ra:BoostStart>2014-12-26T00:00:00Z</ra:BoostStart></ra:EventLogEntry>")]
     [InlineData("7.7_ECS61a", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "<ra:AuxiliaryLoadControlSwitch Index=\"2\"><ra:Description>HCALCS_2_Description</ra:Description><ra:TypeAndIdentifier><ra:HCALCS>00-DB-12-34-56-78-90-97</ra:HCALCS></ra:TypeAndIdentifier><ra:State>true</ra:State>")]
+    // 7.7's schedule: switch 1 activated at 07:00 every day of every year; 7.14's: controller 1's input from its controlled load
+    // at level 50 at 09:30 on weekdays and special days 1 and 3 from 21 June to 21 December 2015.
+    [InlineData("7.7_ECS61a", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ALCSScheduler><ra:ActivateDeactivateSwitch index=\"1\"><ra:ActivateSwitch /></ra:ActivateDeactivateSwitch><ra:DaysOfWeekApplicability><ra:DayOfWeekApplicability><ra:DayOfWeekID>Monday</ra:DayOfWeekID>")]
+    [InlineData("7.7_ECS61a", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ALCSScheduleDatesAndTime><ra:SwitchTime>07:00:00Z</ra:SwitchTime><ra:StartDate><ra:Year><ra:NonSpecifiedYear /></ra:Year>")]
+    [InlineData("7.14_ECS61d", "ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", "<ra:AuxiliaryControllerSchedule><ra:AuxiliaryControllerAction auxiliaryControllerN=\"1\"><ra:CommandedStateLevel>50</ra:CommandedStateLevel><ra:InputFromControlledLoad /></ra:AuxiliaryControllerAction>"
+        + "<ra:SpecialDaysApplicability identifier=\"1\" /><ra:SpecialDaysApplicability identifier=\"3\" /><ra:DaysOfWeekApplicability>")]
+    [InlineData("7.14_ECS61d", "ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", "<ra:AuxiliaryControllerSchedulePeriodAndTime><ra:SwitchTime>09:30:00Z</ra:SwitchTime><ra:StartDate><ra:Year><ra:SpecifiedYear>2015</ra:SpecifiedYear></ra:Year><ra:Month><ra:SpecifiedMonth>6</ra:SpecifiedMonth></ra:Month>")]
+    // 6.13 ECS35g: the auxiliary controller log as ALCSEvent: a command to the HCALCS (switch 2) and its reply, and an ALCS's.
+    [InlineData("6.13_ECS35g", "ECS35g_6.13_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ALCSEvent><ra:ALCSEventLogEntry><ra:Timestamp>2014-12-15T00:00:00Z</ra:Timestamp><ra:SwitchNumber>2</ra:SwitchNumber><ra:SwitchAction>On</ra:SwitchAction>"
+        + "<ra:Outcome>Outcome not known</ra:Outcome><ra:HANCommandID>1418601600</ra:HANCommandID></ra:ALCSEventLogEntry><ra:ALCSEventLogEntry><ra:Timestamp>2014-12-15T00:00:05Z</ra:Timestamp><ra:SwitchNumber>2</ra:SwitchNumber>"
+        + "<ra:SwitchAction>Entry relates to a Message from an HC ALCS</ra:SwitchAction><ra:Outcome>Success</ra:Outcome><ra:HANCommandID>1418601600</ra:HANCommandID></ra:ALCSEventLogEntry>")]
+    [InlineData("6.13_ECS35g", "ECS35g_6.13_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ALCSEventLogEntry><ra:Timestamp>2014-12-17T02:58:34Z</ra:Timestamp><ra:SwitchNumber>3</ra:SwitchNumber><ra:SwitchAction>Off</ra:SwitchAction><ra:Outcome>Success</ra:Outcome></ra:ALCSEventLogEntry>")]
+    // 8.9 CS07 and 8.12.2 GCS59: device log entries with GBCS's device types (MmcFields.GbcsDeviceTypes); CS03B's error its join code.
+    [InlineData("8.9_CS07", "CS07_8.9_SUCCESS_RESPONSE_GBCS.HEX", "<ra:DeviceLogEntries><ra:LogEntry><ra:DeviceID>01-02-03-04-05-06-07-08</ra:DeviceID><ra:DeviceType>GPF</ra:DeviceType></ra:LogEntry>"
+        + "<ra:LogEntry><ra:DeviceID>00-DB-12-34-56-78-90-99</ra:DeviceID><ra:DeviceType>GPF</ra:DeviceType></ra:LogEntry><ra:LogEntry><ra:DeviceID>00-DB-12-34-56-78-90-97</ra:DeviceID><ra:DeviceType>PPMID</ra:DeviceType></ra:LogEntry></ra:DeviceLogEntries>")]
+    [InlineData("8.12.2_GCS59", "GCS59_8.12.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:RestoreDeviceLogOutcome><ra:DeviceLogEntry><ra:DeviceID>00-11-22-33-44-55-66-77</ra:DeviceID><ra:DeviceType>PPMID</ra:DeviceType></ra:DeviceLogEntry>"
+        + "<ra:joinResponseCode ResponseCode=\"0\"><ra:ASN1Status>success</ra:ASN1Status></ra:joinResponseCode></ra:RestoreDeviceLogOutcome><ra:RestoreDeviceLogOutcome><ra:DeviceLogEntry><ra:DeviceID>88-99-AA-BB-CC-DD-EE-FF</ra:DeviceID><ra:DeviceType>Type2</ra:DeviceType>")]
+    [InlineData("8.7.2_CS03B", "CS03B_8.7.2_ERROR_RESPONSE_GBCS.HEX", "<ra:joinResponseCode ResponseCode=\"2\"><ra:ASN1Status>invalidJoinMethodAndRole</ra:ASN1Status></ra:joinResponseCode>")]
+    // 7.15 ECS61e: its five controllers take the MMC's four types (MmcFields.ControllerType).
+    [InlineData("7.15_ECS61e", "ECS61e_7.15_SUCCESS_RESPONSE_GBCS.HEX", "<ra:AuxiliaryControllerOperationalData auxiliaryControllerN=\"1\"><ra:TypeAndIdentifier><ra:AuxiliaryControllerType>HCALCS</ra:AuxiliaryControllerType><ra:HCALCSID>12-34-56-78-90-AB-CD-EF</ra:HCALCSID></ra:TypeAndIdentifier>")]
+    [InlineData("7.15_ECS61e", "ECS61e_7.15_SUCCESS_RESPONSE_GBCS.HEX", "<ra:AuxiliaryControllerOperationalData auxiliaryControllerN=\"3\"><ra:TypeAndIdentifier><ra:AuxiliaryControllerType>APC</ra:AuxiliaryControllerType></ra:TypeAndIdentifier>")]
+    [InlineData("7.15_ECS61e", "ECS61e_7.15_SUCCESS_RESPONSE_GBCS.HEX", "<ra:AuxiliaryControllerOperationalData auxiliaryControllerN=\"4\"><ra:TypeAndIdentifier><ra:AuxiliaryControllerType>None</ra:AuxiliaryControllerType></ra:TypeAndIdentifier>"
+        + "<ra:AuxiliaryControllerStateAndAssociatedInformation><ra:StateAndAssociatedInformation>{}</ra:StateAndAssociatedInformation>")]
     [InlineData("4.11.2_ECS24b", "ECS24b_4.11.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:SecondaryActiveTariffPrice>10000</ra:SecondaryActiveTariffPrice><ra:PriceScale>-5</ra:PriceScale><ra:TariffTOUPriceMatrix><ra:TariffTOUPrice index=\"1\">10000</ra:TariffTOUPrice>")]
     [InlineData("4.11.2_ECS24b", "ECS24b_4.11.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ProfileSchedule><ra:StartTime>12:00:00.00Z</ra:StartTime><ra:TOUTariffAction>2</ra:TOUTariffAction></ra:ProfileSchedule>")]
     [InlineData("4.11.1_ECS24", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "<ra:DayProfile><ra:Day>1</ra:Day><ra:ProfileSchedule><ra:StartTime>07:00:00.00Z</ra:StartTime><ra:BlockTariffAction>1</ra:BlockTariffAction></ra:ProfileSchedule>")]
     [InlineData("4.11.1_ECS24", "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX", "<ra:StandingCharge>20000</ra:StandingCharge><ra:StandingChargeScale>-5</ra:StandingChargeScale>")]
     [InlineData("6.24.2_CS02e", "CS02e_6.24.2_SUCCESS_RESPONSE_GBCS.HEX", "<ra:Certificate>MIIBoTCCAUagAwIBAgIQMDmCNnRNnaDlf410rgQf")]
-    [InlineData("6.24.2_CS02e", "CS02e_6.24.2_ERROR_RESPONSE_GBCS.HEX", "<ra:RetrieveDeviceSecurityCredentialsStatusCode ResponseCode=\"3\"><ra:ASN1Status>notKnown</ra:ASN1Status>")]
-    [InlineData("6.24.1_CS02aMAC", "CS02aMAC_6.24.1_ERROR_RESPONSE_GBCS.HEX", "<ra:RemotePartyDetails><ra:RemotePartyRole>NetworkOperator</ra:RemotePartyRole><ra:StatusCode ResponseCode=\"25\"><ra:ASN1Status>notKnown</ra:ASN1Status></ra:StatusCode></ra:RemotePartyDetails>")]
+    // GBCS's ASN.1 codes by their MMC names (Asn1StatusCodes).
+    [InlineData("6.24.2_CS02e", "CS02e_6.24.2_ERROR_RESPONSE_GBCS.HEX", "<ra:RetrieveDeviceSecurityCredentialsStatusCode ResponseCode=\"3\"><ra:ASN1Status>certificateRetrievalFailure</ra:ASN1Status>")]
+    [InlineData("6.24.1_CS02aMAC", "CS02aMAC_6.24.1_ERROR_RESPONSE_GBCS.HEX", "<ra:RemotePartyDetails><ra:RemotePartyRole>NetworkOperator</ra:RemotePartyRole><ra:StatusCode ResponseCode=\"25\"><ra:ASN1Status>trustAnchorNotFound</ra:ASN1Status></ra:StatusCode></ra:RemotePartyDetails>")]
+    [InlineData("11.3_CS06", "CS06_11.3_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX", "<ra:ActivateImageResponseCode ResponseCode=\"0\"><ra:ASN1Status>success</ra:ASN1Status></ra:ActivateImageResponseCode><ra:FirmwareVersion>0123ABCE</ra:FirmwareVersion>")]
+    [InlineData("11.3_CS06", "CS06_11.3_IMMEDIATE_ERROR_RESPONSE_GBCS.HEX", "<ra:ActivateImageResponseCode ResponseCode=\"1\"><ra:ASN1Status>noImageHeld</ra:ASN1Status></ra:ActivateImageResponseCode><ra:FirmwareVersion>0123ABCF</ra:FirmwareVersion>")]
     public void A_read_is_rendered_with_the_values_it_carries(string folder, string response, string expected) => AssertRenders(folder, response, expected);
 
     /// <summary>The RTDS response renders schema-valid, holding each of <paramref name="expected"/> once whitespace between elements is removed.</summary>
@@ -183,6 +210,27 @@ public class MmcRenderTests
             "<ra:ElectricityNetworkOperatorAlertEventSettings><ra:ElectricityNetworkOperatorWANAlertSettings><ra:NetworkOperatorESMECommon>"
             + "<ra:x8014>Enable</ra:x8014><ra:x8015>Enable</ra:x8015></ra:NetworkOperatorESMECommon></ra:ElectricityNetworkOperatorWANAlertSettings>"
             + "<ra:ElectricityNetworkOperatorLoggingSettings><ra:NetworkOperatorESMECommon>");
+
+    /// <summary>
+    /// 6.2.10 ECS25r2 with one phase-specific alert enabled in its logging filter only (RTDS's enables none): the meter's kind is
+    /// then known, and its group is written in the WAN setting too, every alert Disable there.
+    /// </summary>
+    [Theory]
+    [InlineData(0x02, "NetworkOperatorESMESinglePhase", "NetworkOperatorESMEPolyPhase")]
+    [InlineData(0x03, "NetworkOperatorESMEPolyPhase", "NetworkOperatorESMESinglePhase")]
+    public void The_6_2_10_phase_alerts_of_the_meter_s_kind_render_in_every_setting(int n, string group, string otherGroup)
+    {
+        var bytes = Rtds.Read(Path.Combine(Rtds.Folder, "6.2.10_ECS25r2", "ECS25r2_6.2.10_SUCCESS_RESPONSE_GBCS.HEX"));
+        var logging = Assert.IsType<DlmsAccessResponse>(GbcsParser.Parse(bytes).Payload).Data[1];
+        bytes[logging.Offset + 4 + 31 - n / 8] |= (byte)(1 << (n % 8)); // the tag, 0x82 and the bit count, then 32 octets, bit n from the last
+        var xml = System.Text.RegularExpressions.Regex.Replace(MmcRenderer.Render(GbcsParser.Parse(bytes), bytes), @">\s+<", "><");
+        var alert = $"x80{n:X2}";
+        Assert.Contains($"</ra:NetworkOperatorESMECommon><ra:{group}><ra:{alert}>Disable</ra:{alert}>", xml, StringComparison.Ordinal);
+        Assert.Contains($"<ra:ElectricityNetworkOperatorLoggingSettings><ra:NetworkOperatorESMECommon>", xml, StringComparison.Ordinal);
+        Assert.Contains($"<ra:{alert}>Enable</ra:{alert}>", xml, StringComparison.Ordinal);
+        Assert.DoesNotContain(otherGroup, xml, StringComparison.Ordinal);
+        Assert.Empty(MmcSchema.DotNetErrors(xml));
+    }
 
     /// <summary>6.2.10 GCS20r: ZSE Event Configuration bitmaps (810D 0x18: WAN and HAN; 8145 0x03: logged as a general event).</summary>
     [Fact]

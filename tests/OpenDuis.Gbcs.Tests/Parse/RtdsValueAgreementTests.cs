@@ -29,7 +29,8 @@ namespace OpenDuis.Gbcs.Tests.Parse;
 /// false, 6.2.9 GCS21j reads Debt Configuration set (true); ECS30a writes billing time 00:00, ECS26l reads 12:00;
 /// ECS01a's day and week profiles and special days mix the TOU and block requests' (4.11.1 reads day 1 as blocks 1 and 2 at
 /// 07:00 and 23:00, which neither writes), and ECS24b's secondary prices and profiles are not those ECS01c (1.1.2) writes;
-/// ECS29b's phase 1 (264/200) is read as 126/96.
+/// ECS29b's phase 1 (264/200) is read as 126/96; 7.7 ECS61a reads each switch time ECS46c writes an hour later (06:00 as 07:00);
+/// CS07 lists 00-DB-12-34-56-78-90-97, which ECS46c names an HCALCS, as a PPMID.
 /// 6.22 against 6.2.10 (ECS25r1, ECS25r2, GCS20r): ECS25a disables 810E on the WAN, the read enables it (and ECS25a's command
 /// masks 81C4 and 81C5, which its request does not name, and leaves out the poly-phase 81B7 its request enables); ECS25a1
 /// disables 8119 and 8168 for the HAN, the read enables them; ECS25a2 enables 8154, 8155, 8161 and 8162 as audible alarms, the
@@ -227,6 +228,123 @@ public class RtdsValueAgreementTests
     {
         var counter = GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, command))).Header.OriginatorCounter;
         Assert.Equal(counter.ToString(System.Globalization.CultureInfo.InvariantCulture), Value(Mmc(alert), mmcElement));
+    }
+
+    // 1.6 ECS02/ECS03 write the Account's credit_charge_configuration in the form of the payment mode and SuspendDebt flags their
+    // requests state; 4.13 ECS26a reads it back in one of those forms (CreditChargeConfiguration).
+    [Theory]
+    [InlineData("1.6_ECS02", "ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS", false)]
+    [InlineData("1.6_ECS02", "ECS02_1.6_FUTURE_DATED_TWIN_SUCCESS", false)]
+    [InlineData("1.6_ECS02", "ECS02_1.6_CANCELLATION_TWIN_SUCCESS", false)]
+    [InlineData("1.6_ECS03", "ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS", true)]
+    [InlineData("1.6_ECS03", "ECS03_1.6_FUTURE_DATED_TWIN_SUCCESS", true)]
+    [InlineData("1.6_ECS03", "ECS03_1.6_CANCELLATION_TWIN_SUCCESS", true)]
+    public void The_credit_charge_configuration_a_1_6_command_writes_carries_its_request_s_payment_mode_and_suspend_debt_flags(string folder, string name, bool prepayment)
+    {
+        var command = Assert.IsType<DlmsAccessRequest>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, name + "_COMMAND_GBCS.HEX"))).Payload);
+        var settings = command.Data.Select(CreditChargeConfiguration.Read).Single(s => s is not null)!.Value;
+        Assert.Equal(prepayment, settings.Prepayment);
+        var request = name.Replace("_SUCCESS", "_SUCCESS_REQUEST_DUIS.XML", StringComparison.Ordinal);
+        if (!prepayment)
+        {
+            Assert.Null(settings.SuspendDebtDisabled);
+            return;
+        }
+        Assert.Equal(bool.Parse(RequestValue(request, "SuspendDebtDisabled")), settings.SuspendDebtDisabled);
+        Assert.Equal(bool.Parse(RequestValue(request, "SuspendDebtEmergency")), settings.SuspendDebtEmergency);
+    }
+
+    // 6.14.2 ECS46c and 6.14.3 ECS46d write each schedule entry's script selector as the coding 7.7 and 7.14 read: the entries
+    // of every RTDS command, in order, are the schedules its request states (switch and action; controller, level and input).
+    [Theory]
+    [InlineData("6.14.2_ECS46c", "ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS")]
+    [InlineData("6.14.2_ECS46c", "ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS")]
+    [InlineData("6.14.3_ECS46d", "ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS")]
+    [InlineData("6.14.3_ECS46d", "ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS")]
+    [InlineData("6.14.3_ECS46d", "ECS46d_6.14.3_IMMEDIATE_APC_OUTPUT_SUCCESS")]
+    [InlineData("6.14.3_ECS46d", "ECS46d_6.14.3_FUTURE_DATED_APC_OUTPUT_SUCCESS")]
+    public void A_schedule_command_s_script_selectors_code_the_actions_its_request_states(string folder, string name)
+    {
+        const string sr = "http://www.dccinterface.co.uk/ServiceUserGateway";
+        var command = Assert.IsType<DlmsAccessRequest>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, name + "_COMMAND_GBCS.HEX"))).Payload);
+        var selectors = command.Data.Single(d => d is { Type: DlmsType.Array, Items: [{ Type: DlmsType.Structure, Items.Count: 10 }, ..] }).Items.Select(e => e[3].Value).ToList();
+        var request = RequestDocument(name.Replace("_SUCCESS", "_SUCCESS_REQUEST_DUIS.XML", StringComparison.Ordinal));
+        var alcs = folder.EndsWith("ECS46c", StringComparison.Ordinal);
+        var written = alcs
+            ? request.GetElementsByTagName("ActivateDeactivateSwitch", sr).Cast<XmlElement>()
+                .Select(e => $"{e.GetAttribute("index")} {e.GetElementsByTagName("ActivateSwitch", sr).Count > 0}").ToList()
+            : request.GetElementsByTagName("AuxiliaryControllerAction", sr).Cast<XmlElement>()
+                .Select(e => $"{e.GetAttribute("auxiliaryControllerN")} {e.GetElementsByTagName("InputFromControlledLoad", sr).Count > 0} {e.GetElementsByTagName("CommandedStateLevel", sr)[0]!.InnerText}").ToList();
+        var coded = selectors.Select(s => alcs
+            ? MmcFields.AlcsAction(s) is var (n, on) ? $"{n} {on}" : $"0x{s:X4}"
+            : MmcFields.AuxiliaryControllerAction(s) is var (c, input, level) ? $"{c} {input} {level}" : $"0x{s:X4}").ToList();
+        Assert.NotEmpty(written);
+        Assert.Equal(written, coded);
+    }
+
+    // 7.5, 7.6 and 7.8 send the ALCS action code the 6.13 ECS35g log records (switch in the high octet, action in the low).
+    [Theory]
+    [InlineData("7.5_ECS47Activate", "ECS47Activate_7.5_SUCCESS", "ActivateALCSHCALCS", "On")]
+    [InlineData("7.6_ECS47Deactivate", "ECS47Deactivate_7.6_SUCCESS", "DeactivateALCSHCALCS", "Off")]
+    [InlineData("7.8_ECS47Reset", "ECS47Reset_7.8_SUCCESS", "ResetALCSHCALCS", "Revert to calendar control")]
+    public void An_auxiliary_load_command_sends_the_action_code_of_the_switch_and_action_its_request_states(string folder, string name, string requestElement, string action)
+    {
+        var command = Assert.IsType<DlmsAccessRequest>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, name + "_COMMAND_GBCS.HEX"))).Payload);
+        static IEnumerable<DlmsData> All(DlmsData d) => d.Items.SelectMany(All).Prepend(d);
+        var coded = command.Data.SelectMany(All).Where(d => d.Type == DlmsType.LongUnsigned).Select(d => MmcFields.AlcsLogAction(d.Value)).Single(a => a is not null);
+        var index = ((XmlElement)RequestDocument(name + "_REQUEST_DUIS.XML").GetElementsByTagName(requestElement, "http://www.dccinterface.co.uk/ServiceUserGateway")[0]!).GetAttribute("index");
+        Assert.Equal((int.Parse(index, System.Globalization.CultureInfo.InvariantCulture), action), coded);
+    }
+
+    // GBCS's device types (MmcFields.GbcsDeviceTypes, 0 GSME … 6 Type 2) give each RTDS join command a partner its join method
+    // allows: the Method A join of a meter names an HCALCS (4), the GPF's Method C join a GSME (0), a Method A non-meter join an ESME (1).
+    [Theory]
+    [InlineData("8.7.1_CS03A1", "CS03A1_8.7.1_SUCCESS_COMMAND_GBCS.HEX", "HCALCS")]
+    [InlineData("8.7.2_CS03CNonCritical", "CS03CNonCritical_8.7.2_SUCCESS_COMMAND_GBCS.HEX", "GSME")]
+    [InlineData("8.7.1_CS03A2Critical", "CS03A2Critical_8.7.1_SUCCESS_COMMAND_GBCS.HEX", "ESME")]
+    public void A_join_command_names_a_partner_device_type_its_join_method_allows(string folder, string command, string type)
+    {
+        var join = Assert.IsType<Asn1Payload>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, folder, command))).Payload).Root;
+        Assert.Equal(type, MmcFields.GbcsDeviceType((int)join.Children[2].AsInteger()));
+    }
+
+    // 6.14.2 ECS46c writes each switch's type and identifier (0-0:94.44.0.21–25) as its request's SwitchTypeAndId: ALCS as eight
+    // zero octets, HCALCS as its Device ID, the coding 7.7 and 7.15 read (MmcFields.ControllerType).
+    [Fact]
+    public void The_switch_types_6_14_2_writes_are_those_its_request_states()
+    {
+        const string sr = "http://www.dccinterface.co.uk/ServiceUserGateway";
+        var command = Assert.IsType<DlmsAccessRequest>(GbcsParser.Parse(Rtds.Read(Path.Combine(Rtds.Folder, "6.14.2_ECS46c", "ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX"))).Payload);
+        var coded = command.Items.Select((item, i) => (item, i)).Where(p => p.item.Descriptor.Obis is "0-0:94.44.0.21" or "0-0:94.44.0.22" or "0-0:94.44.0.23" or "0-0:94.44.0.24" or "0-0:94.44.0.25")
+            .Select(p => MmcFields.ControllerType(command.Data[p.i]) is var (type, id) ? $"{type} {id}".Trim() : "?").ToList();
+        var written = RequestDocument("ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML").GetElementsByTagName("SwitchTypeAndId", sr).Cast<XmlElement>()
+            .Select(e => e.FirstChild is XmlElement t ? $"{t.LocalName} {t.InnerText}".Trim() : "?").ToList();
+        Assert.Equal(5, written.Count);
+        Assert.Equal(written, coded);
+    }
+
+    // 7.14 ECS61d reads the first six entries the immediate 6.14.3 APC input request writes, in full; 7.7 ECS61a reads the six
+    // ECS46c writes with their switches, actions, days and dates, but each switch time an hour later (06:00 written, 07:00 read).
+    [Theory]
+    [InlineData("ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS_REQUEST_DUIS.XML", "AuxiliaryControllerSchedule", "ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", "AuxiliaryControllerSchedule", true)]
+    [InlineData("ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", "ALCSHCALCSConnectionSchedule", "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX", "ALCSScheduler", false)]
+    public void A_schedule_the_request_writes_is_the_schedule_the_read_returns(string request, string requestElement, string response, string mmcElement, bool withTimes)
+    {
+        // An element as text: its attributes' values, its children in order, a leaf's number without leading zeros, a time to the second.
+        static string Flat(XmlElement e, bool withTimes) => e.LocalName switch
+        {
+            "SwitchTime" => withTimes ? e.InnerText[..8] : "",
+            _ when e.ChildNodes.OfType<XmlElement>().Any() => e.LocalName + string.Concat(e.Attributes.Cast<XmlAttribute>().Where(a => !a.Name.StartsWith("xmlns", StringComparison.Ordinal)).Select(a => a.Value))
+                + "(" + string.Join(",", e.ChildNodes.OfType<XmlElement>().Select(c => Flat(c, withTimes))) + ")",
+            _ => e.LocalName + string.Concat(e.Attributes.Cast<XmlAttribute>().Where(a => !a.Name.StartsWith("xmlns", StringComparison.Ordinal)).Select(a => a.Value))
+                + (int.TryParse(e.InnerText, out var n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : e.InnerText),
+        };
+        static List<string> Schedules(XmlDocument doc, string ns, string element, bool withTimes) =>
+            doc.GetElementsByTagName(element, ns).Cast<XmlElement>().Select(e => string.Join("|", e.ChildNodes.OfType<XmlElement>().Select(c => Flat(c, withTimes)))).ToList();
+        var written = Schedules(RequestDocument(request), "http://www.dccinterface.co.uk/ServiceUserGateway", requestElement, withTimes);
+        var read = Schedules(Mmc(response), MmcRenderer.Namespace, mmcElement, withTimes);
+        Assert.Equal(6, read.Count);
+        Assert.Equal(written.Take(read.Count), read);
     }
 
     [Fact]

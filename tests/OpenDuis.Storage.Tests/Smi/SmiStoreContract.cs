@@ -260,12 +260,17 @@ public abstract class SmiStoreContract : StoreContract<ISmiStore>
         Assert.Equal(user.ResponseEndpoint, found.ResponseEndpoint);
         Assert.Equal(("5.1", UserStatus.Active, OldSupplier), (found.DuisVersion, found.Status, found.Party));
         Assert.Equal(new Party(OldSupplier, "Old Supplier Ltd"), await Store.FindPartyAsync(OldSupplier, Ct));
+        // What delivery and the DUIS version check read every round: the same endpoint and version, alone.
+        Assert.Equal(new UserAddress(user.ResponseEndpoint, "5.1"), await Store.FindUserAddressAsync(user.Id, Ct));
+        Assert.Null(await Store.FindUserAddressAsync(Eui.Parse("90-B3-D5-1F-30-01-00-99"), Ct));
 
         await Store.SaveUserAsync(user with { Status = UserStatus.Suspended, Roles = new HashSet<UserRole> { UserRole.OtherUser }, Certificates = [] }, Ct);
         found = await Store.FindUserAsync(user.Id, Ct);
         Assert.Equal(UserStatus.Suspended, found!.Status);
         Assert.Equal([UserRole.OtherUser], found.Roles);
         Assert.Empty(found.Certificates);
+        await Store.SaveUserAsync(user with { ResponseEndpoint = null }, Ct);
+        Assert.Equal(new UserAddress(null, "5.1"), await Store.FindUserAddressAsync(user.Id, Ct));
     }
 
     [Fact]
