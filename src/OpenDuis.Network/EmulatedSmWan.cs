@@ -62,6 +62,9 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     private readonly Core.Transactions.IUnitOfWork? _unitOfWork;
     private readonly ConcurrentDictionary<Eui, CspRegion?> _regions = new();
     private readonly ConcurrentDictionary<IssuedKey, IssuedPreCommand> _issued = new();
+    // Where nodes sharing a database keep the Pre-Commands they issue (else this process's memory above).
+    private readonly Core.Requests.IIssuedPreCommandStore? _sharedIssued;
+    private long _nextIssuedPrune;
     // Issue order, so expiry looks only at the oldest entries instead of scanning the map per Transform.
     private readonly ConcurrentQueue<(IssuedKey Key, DateTimeOffset At)> _issuedOrder = new();
     private readonly PriorityQueue<PendingCommand, (DateTimeOffset, long)> _queue = new();
@@ -77,8 +80,10 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     public EmulatedSmWan(EmulatedSmWanOptions options, IInventoryStore inventory, IOutboxStore outbox,
         SigningKey dspKey, TimeProvider clock, ICommandOutcomePolicy? policy = null, ILogger<EmulatedSmWan>? logger = null,
         DeviceResponseAlerts? alerts = null, Smets1.Smets1ServiceProvider? smets1 = null, DeviceGbcsSecurity? security = null,
-        Core.Transactions.StorageHealth? health = null, IDeviceStateStore? states = null, Core.Transactions.IUnitOfWork? unitOfWork = null)
+        Core.Transactions.StorageHealth? health = null, IDeviceStateStore? states = null, Core.Transactions.IUnitOfWork? unitOfWork = null,
+        Core.Requests.IIssuedPreCommandStore? issuedPreCommands = null)
     {
+        _sharedIssued = issuedPreCommands;
         _health = health;
         // The states are kept only where they commit with the responses that report them.
         if (states is not null && unitOfWork is not null) (_states, _unitOfWork) = (states, unitOfWork);
@@ -195,15 +200,15 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var cv = request.CommandVariant;
 
         if (cv == CommandVariant.TransformCritical)
-            return Transform(command, definition, useCase, now);
+            return await TransformAsync(command, definition, useCase, now, cancellationToken);
 
         ulong counter = request.RequestId.Counter;
         DuisRequest? original = null;
         GbcsMessage? command_ = null;
         if (cv.TakesSignedPreCommand())
         {
-            if (!TryTakeSignedPreCommand(request, definition, out var signed, out original, out var refusal))
-                return Finish(command, refusal);
+            (var signed, original) = await TakeSignedPreCommandAsync(request, definition, take: !ExecutedElsewhere(command) || !cv.SendsOverSmWan(), cancellationToken);
+            if (signed is null) return Finish(command, ResponseCode.E51);
             command_ = signed;
             counter = signed.OriginatorCounter;
             // GBCS: the Device checks the Remote Party's signature before it executes a Critical command.
@@ -261,7 +266,8 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// Transform (CV 4, DUIS 3.4.2 and 3.5.5): the DCC answers at once with the GBCS Pre-Command the
     /// User is to sign, and remembers it so the Signed Pre-Command can be checked against it.
     /// </summary>
-    private DeviceAcceptance Transform(DeviceCommand command, ServiceRequestDefinition definition, GbcsUseCase? useCase, DateTimeOffset now)
+    private async ValueTask<DeviceAcceptance> TransformAsync(DeviceCommand command, ServiceRequestDefinition definition, GbcsUseCase? useCase, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var request = command.Request;
         if (useCase is not { } uc)
@@ -274,9 +280,18 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         var preCommand = CommandFor(request, uc, request.RequestId.Target, request.RequestId.Counter, now);
         var key = new IssuedKey(request.RequestId.Originator, request.RequestId.Target, request.RequestId.Counter);
         var issued = IssuedPreCommand.Of(request, uc, now);
-        _issued[key] = issued;
-        _issuedOrder.Enqueue((key, now));
-        ExpireIssued(now);
+        if (_sharedIssued is { } shared)
+        {
+            // Kept before the Pre-Command is answered, so its Signed Pre-Command finds it on any node.
+            await shared.IssueAsync(issued.ToStored(), cancellationToken);
+            await PruneSharedIssuedAsync(shared, now, cancellationToken);
+        }
+        else
+        {
+            _issued[key] = issued;
+            _issuedOrder.Enqueue((key, now));
+            ExpireIssued(now);
+        }
         command.Lease.Complete(succeeded: true);
 
         return new DeviceAcceptance(ResponseCode.I0, DuisResponse.CreatePreCommandResponse(request.SchemaVersion, request.RequestId, now,
@@ -289,31 +304,46 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     /// correlate with that Pre-Command (the same octets apart from the signature: Correlate, DUIS 3.4.2),
     /// E51 otherwise (DUIS 3.5.10 Table 1; the Message Code is among the octets compared).
     /// </summary>
-    private bool TryTakeSignedPreCommand(DuisRequest request, ServiceRequestDefinition definition, out GbcsMessage signed, out DuisRequest? original, out ResponseCode refusal)
+    /// <remarks>
+    /// Where nodes share the database, the node that admits the Signed Pre-Command checks it against the Pre-Command
+    /// whichever node issued it; the Pre-Command is taken (forgotten) by the node that executes the command: this
+    /// one, or the Device's owner the command is handed to (<paramref name="take"/> false here), which then builds
+    /// the command's answer from it as the issuing node would.
+    /// </remarks>
+    /// <returns>The Signed Pre-Command's GBCS message and the Transform it was issued for (when known); a null message for E51.</returns>
+    private async ValueTask<(GbcsMessage? Signed, DuisRequest? Original)> TakeSignedPreCommandAsync(DuisRequest request, ServiceRequestDefinition definition, bool take,
+        CancellationToken cancellationToken)
     {
-        original = null;
-        refusal = ResponseCode.E51;
-        signed = null!;
         SignedPreCommand? body;
         try { body = request.SignedPreCommand; }
-        catch (DuisFormatException) { return false; }
+        catch (DuisFormatException) { return default; }
         if (body is null || !GbcsMessage.TryRead(body.GbcsPayload.Span, out var message, out _) || message.Cra != CraFlag.Command)
-            return false;
-        if (!GbcsUseCases.Maps(definition, message.MessageCode)) return false;
-        if (_issued.TryRemove(new IssuedKey(message.Originator, message.Recipient, message.OriginatorCounter), out var issued))
+            return default;
+        if (!GbcsUseCases.Maps(definition, message.MessageCode)) return default;
+        var key = new IssuedKey(message.Originator, message.Recipient, message.OriginatorCounter);
+        IssuedPreCommand? issued;
+        if (_sharedIssued is { } shared)
+            issued = await shared.FindAsync(new RequestId(key.Originator, key.Device, key.Counter), take, cancellationToken) is { } stored ? IssuedPreCommand.From(stored) : null;
+        else issued = _issued.TryRemove(key, out var kept) ? kept : null;
+        if (issued is null) return (message, null);
+        var original = issued.Request();
+        // The Pre-Command is rebuilt from the remembered Transform, as it was issued (it carries no date-time).
+        var preCommand = CommandFor(original, issued.UseCase, message.Recipient, message.OriginatorCounter, issued.At).WriteSigned();
+        var correlation = Correlation.Check(preCommand, body.GbcsPayload.Span);
+        if (!correlation.Match)
         {
-            original = issued.Request();
-            // The Pre-Command is rebuilt from the remembered Transform, as it was issued (it carries no date-time).
-            var preCommand = CommandFor(original, issued.UseCase, message.Recipient, message.OriginatorCounter, issued.At).WriteSigned();
-            var correlation = Correlation.Check(preCommand, body.GbcsPayload.Span);
-            if (!correlation.Match)
-            {
-                LogRefused(_logger, request.RequestId.ToString(), correlation.ToString());
-                return false;
-            }
+            LogRefused(_logger, request.RequestId.ToString(), correlation.ToString());
+            return default;
         }
-        signed = message;
-        return true;
+        return (message, original);
+    }
+
+    /// <summary>The shared Pre-Commands older than a day are forgotten, by one look a minute at most (as <see cref="ExpireIssued"/> in memory).</summary>
+    private async ValueTask PruneSharedIssuedAsync(Core.Requests.IIssuedPreCommandStore shared, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var due = Interlocked.Read(ref _nextIssuedPrune);
+        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextIssuedPrune, now.UtcTicks + TimeSpan.TicksPerMinute, due) != due) return;
+        await shared.PruneAsync(now - TimeSpan.FromDays(1), cancellationToken);
     }
 
     /// <summary>
@@ -724,6 +754,13 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+
+        public Core.Requests.StoredPreCommand ToStored() =>
+            new(SchemaVersion, RequestId, CommandVariant, ServiceReference, ServiceReferenceVariant, Body, BodyLength, UseCase.Name, UseCase.MessageCode, At);
+
+        public static IssuedPreCommand From(Core.Requests.StoredPreCommand s) =>
+            new(s.SchemaVersion, s.TransformId, s.CommandVariant, s.ServiceReference, s.ServiceReferenceVariant, s.Body, s.BodyLength,
+                new GbcsUseCase(s.UseCase, s.MessageCode), s.IssuedAt);
 
         public DuisRequest Request()
         {

@@ -101,10 +101,15 @@ internal static class ServeCommand
             Description = "Seconds a sequenced request waits for its preceding request's response before it fails with E44 (the Wait Period, DUIS 3.4.3; default 60).",
             DefaultValueFactory = _ => 60,
         };
+        var responseTimeout = new Option<int>("--response-timeout")
+        {
+            Description = "Seconds the DCC waits for a Device's response before it reports none came (E21, E30, E31; default 30).",
+            DefaultValueFactory = _ => (int)new OpenDuis.Network.Execution.SmWanExecutionOptions().ResponseTimeout.TotalSeconds,
+        };
         var noNetwork = new Option<bool>("--no-network") { Description = "Only acknowledge device requests (I99): no emulated SM WAN, no device responses." };
         var serve = new Command("serve", "Run the DUIS web services (serviceS, serviceT, serviceD), /health and /metrics, and the SMKI Repository service, until interrupted.")
         {
-            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, nodeName, nodeLease, sequenceWait, noNetwork,
+            data, profile, port, address, metricsToken, jsonLogs, logLevel, lease, schemas, smkiPort, reportsPort, latency, rtds, templates, consolePort, nodeName, nodeLease, sequenceWait, responseTimeout, noNetwork,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
@@ -169,7 +174,11 @@ internal static class ServeCommand
             var templatesFolder = parse.GetValue(templates)?.FullName ?? Environment.GetEnvironmentVariable("OPENDUIS_TEMPLATES");
             var console = new ConsoleOptions(host.Folder.Path, host.Store.Description, string.IsNullOrEmpty(templatesFolder) ? null : templatesFolder,
                 chosen == ConnectionProfile.Duis ? ConsoleAccess.EnsureToken(host.Folder.Path) : null);
-            var execution = new OpenDuis.Network.Execution.SmWanExecutionOptions { SequenceWaitPeriod = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(sequenceWait), 1, 86_400)) };
+            var execution = new OpenDuis.Network.Execution.SmWanExecutionOptions
+            {
+                SequenceWaitPeriod = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(sequenceWait), 1, 86_400)),
+                ResponseTimeout = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(responseTimeout), 1, 86_400)),
+            };
             await using var server = await DuisServer.StartAsync(options, services =>
             {
                 var openDuis = services.AddOpenDuis(host, xsds)

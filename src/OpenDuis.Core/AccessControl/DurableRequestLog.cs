@@ -247,7 +247,11 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
         var now = clock.GetUtcNow();
         var state = await store.LoadAsync(now - retention, now - unlinkedRetention, cancellationToken).ConfigureAwait(false);
         // Successors first, so a request named as preceding counts as linked when its turn comes.
-        foreach (var request in state.Requests.OrderByDescending(r => r.Received)) memory.Restore(request);
+        // On a shared store a request in progress is left to the database: another node may own it and end it there, and
+        // this node's memory would answer E55 for it until its hold ran out. The claim of a new admission reads the row
+        // as it stands (E55 while it is in progress), and a command this node takes over ends its row by its key.
+        foreach (var request in state.Requests.OrderByDescending(r => r.Received))
+            if (!store.IsShared || request.State != RequestState.InProgress) memory.Restore(request);
         foreach (var counter in state.Smets1Counters) memory.RestoreSmets1Counter(counter);
         var log = new DurableRequestLog(memory, store, clock, inProgressHold, retention, unlinkedRetention, owner ?? Environment.MachineName, health, lease ?? CommandLease);
         foreach (var counter in state.Smets1Counters) log._durableCounters[(counter.Originator, counter.Target)] = counter.Counter;

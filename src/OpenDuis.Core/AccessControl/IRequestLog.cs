@@ -11,6 +11,12 @@ public enum RequestState
     InProgress,
     Succeeded,
     Failed,
+
+    /// <summary>
+    /// Failed because the Device did not answer an On Demand command (E21): a sequenced request that follows it
+    /// fails E47, not E43 (DUIS 3.4.3, 3.5.10 Table 1), whichever node sharing the log reads it.
+    /// </summary>
+    NoDeviceResponse,
 }
 
 /// <summary>What the request log keeps of an admitted request (for E55, sequencing and SMETS1 anti-replay).</summary>

@@ -61,19 +61,20 @@ public sealed class OutboxDccAlertSink : IDccAlertSink
     private readonly TimeProvider _clock;
     private readonly IUserDuisVersions? _versions;
     private readonly DuisSchemas? _schemas;
-    private long _counter;
+    private readonly ResponseCounter _counter;
 
     /// <param name="versions">The Users' DUIS versions; without it every alert is written in 5.4.</param>
     /// <param name="schemas">The XSDs an alert for an earlier version is checked against; without them only the Response Code is checked.</param>
-    public OutboxDccAlertSink(IOutboxStore outbox, SigningKey dspKey, TimeProvider clock, IUserDuisVersions? versions = null, DuisSchemas? schemas = null)
+    /// <param name="counter">Allots the alerts' ResponseID counters (with the node's number where nodes share a database); else one of this sink's own.</param>
+    public OutboxDccAlertSink(IOutboxStore outbox, SigningKey dspKey, TimeProvider clock, IUserDuisVersions? versions = null, DuisSchemas? schemas = null,
+        ResponseCounter? counter = null)
     {
         _outbox = outbox;
         _dspKey = dspKey;
         _clock = clock;
         _versions = versions;
         _schemas = schemas;
-        // Microseconds since the epoch: counters stay unique across restarts without a stored sequence.
-        _counter = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        _counter = counter ?? new ResponseCounter(clock);
     }
 
     public Eui Dsp => _dspKey.Certificate.Subject;
@@ -94,7 +95,7 @@ public sealed class OutboxDccAlertSink : IDccAlertSink
     /// <summary>The signed outbox entry for one alert in the recipient's DUIS <paramref name="version"/> (N999 if it does not exist there).</summary>
     public OutboxEntry Build(AlertToRaise alert, DuisSchemaVersion version)
     {
-        var counter = alert.ResponseCounter ?? (ulong)Interlocked.Increment(ref _counter);
+        var counter = alert.ResponseCounter ?? _counter.Next();
         var responseId = new RequestId(Dsp, alert.Recipient, counter);
         var now = _clock.GetUtcNow();
         var response = Compatible(alert, version, now, responseId) ?? VersionMismatch(alert, version, now, responseId);

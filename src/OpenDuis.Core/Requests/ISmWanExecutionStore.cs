@@ -40,6 +40,16 @@ public interface ISmWanExecutionStore
     /// queued returns through the queue to its Device's owner, which holds it again.
     /// </summary>
     Task<IReadOnlyList<HeldDeviceRequest>> HeldAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Cancels, in one transaction, the held requests of <paramref name="sender"/> to <paramref name="device"/> that
+    /// <paramref name="matches"/> says a cancellation names (DUIS 3.4.2): forgets them, ends their requests Failed in
+    /// the request log and drops their queued commands, so a node that does not own the Device answers the
+    /// cancellation from the database (I99, or E52 when nothing was cancelled) and the owner finds them gone.
+    /// Returns those cancelled. Two cancellations never both take the same held request.
+    /// </summary>
+    Task<IReadOnlyList<HeldDeviceRequest>> CancelHeldAsync(Eui sender, Eui device, Func<HeldDeviceRequest, bool> matches,
+        CancellationToken cancellationToken = default);
 }
 
 /// <summary>One line of an emulated Device's event log as kept: its number among all the Device's events (the newest the highest), and what it records.</summary>

@@ -147,10 +147,13 @@ public sealed class RequestLease
     }
 
     /// <summary>The request's processing ended: its answer, Service Response or failure alert is produced.</summary>
-    public void Complete(bool succeeded)
+    public void Complete(bool succeeded) => Complete(succeeded ? RequestState.Succeeded : RequestState.Failed);
+
+    /// <summary>The request's processing ended with <paramref name="outcome"/> (a failure the sequencing rules tell apart: E43 or E47).</summary>
+    public void Complete(RequestState outcome)
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0) return;
-        _issuer?.End(this, succeeded ? RequestState.Succeeded : RequestState.Failed);
+        _issuer?.End(this, outcome);
     }
 
     /// <summary>The request was refused at or before admission: whatever it reserved is released.</summary>

@@ -111,14 +111,23 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         if (request.Definition is not { NonDevice: false } definition || !request.CommandVariant.SendsOverSmWan())
             return await _inner.AcceptAsync(command, cancellationToken);
 
-        // Another node owns the Device: it holds, sequences and executes the command once it is handed over; the
-        // network here gives only the synchronous answer (a Pre-Command check, a Command for Local Delivery).
-        if (command.Lease.DeviceOwner is not null) return await _inner.AcceptAsync(command, cancellationToken);
-
         var now = _clock.GetUtcNow();
         var executeAt = request.ExecutionDateTime;
         var dspDated = definition.FutureDated is FutureDatedPattern.Dsp or FutureDatedPattern.DspAndDevice;
-        if (dspDated && executeAt == CancelExecutionDateTime)
+        var cancellation = dspDated && executeAt == CancelExecutionDateTime;
+
+        // Another node owns the Device: it holds, sequences and executes the command once it is handed over; the
+        // network here gives only the synchronous answer (a Pre-Command check, a Command for Local Delivery, or a
+        // cancellation's, from the held requests every node shares).
+        if (command.Lease.DeviceOwner is not null)
+        {
+            if (cancellation && _faults.Store is { } shared
+                && await CancelSharedAsync(command, shared, refuseWhenNone: definition.FutureDated == FutureDatedPattern.Dsp, cancellationToken) is { } answer)
+                return answer;
+            return await _inner.AcceptAsync(command, cancellationToken);
+        }
+
+        if (cancellation)
         {
             // Where the device may hold the command instead (Update Security Credentials (CoS) is Future Dated
             // both ways), a cancellation that matches nothing the DCC holds goes on to the device.
@@ -186,9 +195,10 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             var r = held.Command.Request;
             if (held.Command.Sender != cancel.Sender || id.Target != request.RequestId.Target || r.ServiceReferenceVariant != request.ServiceReferenceVariant) continue;
             if (!_timeline.Cancel(held.TimelineId) || !_held.TryRemove(id, out _)) continue;
-            if (_faults.Store is { } kept) await kept.ForgetHeldAsync(id, cancellationToken);
+            // Gone from the store already when a node that does not own the Device admitted the cancellation: it cancelled
+            // the request there and answered (CancelSharedAsync), then handed the cancellation here to drop it from the timeline.
+            if (_faults.Store is not { } kept || await kept.ForgetHeldAsync(id, cancellationToken)) LogCancelled(_logger, id.ToString(), request.RequestId.ToString());
             held.Command.Lease.Complete(succeeded: false);
-            LogCancelled(_logger, id.ToString(), request.RequestId.ToString());
             cancelled++;
         }
         if (cancelled == 0 && !refuseWhenNone) return null;
@@ -196,10 +206,48 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         return cancelled > 0 ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.E52);
     }
 
+    /// <summary>
+    /// E52's other side, on a node that does not own the Device (nodes sharing a database): the held requests the
+    /// cancellation names are cancelled in the store every node shares, in one transaction with the end of their
+    /// requests, so the answer is the DCC's whichever node admits it (I99, or E52 when none is held, ended here).
+    /// A cancellation that took some goes on to the owner (handed over as any command), which drops them from its
+    /// timeline (<see cref="CancelHeldAsync"/>) and ends it; should it not, the owner drops them when their time
+    /// comes, finding them gone (<see cref="ReleaseAsync"/>). Null when nothing is held and the device may hold it
+    /// instead (it goes on to the device's owner).
+    /// </summary>
+    private async ValueTask<DeviceAcceptance?> CancelSharedAsync(DeviceCommand cancel, ISmWanExecutionStore store, bool refuseWhenNone, CancellationToken cancellationToken)
+    {
+        var request = cancel.Request;
+        var cancelled = await store.CancelHeldAsync(cancel.Sender, request.RequestId.Target,
+            h => ReadHeld(h).ServiceReferenceVariant == request.ServiceReferenceVariant, cancellationToken);
+        foreach (var h in cancelled) LogCancelled(_logger, h.RequestId.ToString(), request.RequestId.ToString());
+        if (cancelled.Count > 0) return DeviceAcceptance.Acknowledged;
+        if (!refuseWhenNone) return null;
+        cancel.Lease.Complete(succeeded: false);
+        return new DeviceAcceptance(ResponseCode.E52);
+    }
+
+    private static readonly XmlReaderSettings HeldXml = new() { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
+
+    /// <summary>A held request as it was admitted (its XML was authenticated then; it is not checked again).</summary>
+    private static DuisRequest ReadHeld(HeldDeviceRequest held)
+    {
+        var document = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
+        using (var reader = XmlReader.Create(new MemoryStream(held.RequestXml), HeldXml))
+            document.Load(reader);
+        return DuisRequest.Read(document);
+    }
+
     private async Task ReleaseAsync(RequestId id, CancellationToken cancellationToken)
     {
         if (!_held.TryRemove(id, out var held)) return;
-        if (_faults.Store is { } kept) await kept.ForgetHeldAsync(id, cancellationToken);
+        if (_faults.Store is { } kept && !await kept.ForgetHeldAsync(id, cancellationToken))
+        {
+            // Cancelled through another node sharing the store, which ended its request: not executed.
+            held.Command.Lease.Complete(succeeded: false);
+            LogCancelled(_logger, id.ToString(), "another node's cancellation");
+            return;
+        }
         // DUIS 3.4.2: access control is applied again when the DCC executes a held request; the
         // Device may have left the SMI Statuses the request accepts while it was held (E5).
         if (held.Command.Request.Definition is { } definition && await _inventory.FindDeviceAsync(id.Target, cancellationToken) is { } device
@@ -228,15 +276,11 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     {
         if (_faults.Store is not { } kept) return 0;
         var held = await kept.HeldAsync(cancellationToken);
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
         foreach (var h in held)
         {
             // Its recorded command came back first (ResumeAsync) and holds it again with its lease.
             if (_held.ContainsKey(h.RequestId)) continue;
-            var document = new XmlDocument { PreserveWhitespace = true, XmlResolver = null };
-            using (var reader = XmlReader.Create(new MemoryStream(h.RequestXml), settings))
-                document.Load(reader);
-            Hold(new DeviceCommand(DuisRequest.Read(document), h.Sender, h.AcceptedAt, h.Schedule), h.ExecuteAt);
+            Hold(new DeviceCommand(ReadHeld(h), h.Sender, h.AcceptedAt, h.Schedule), h.ExecuteAt);
             LogHeld(_logger, h.RequestId.ToString(), h.ExecuteAt);
         }
         return held.Count;
@@ -325,6 +369,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             {
                 RequestState.InProgress => PreviousOutcome.InProgress,
                 RequestState.Failed => PreviousOutcome.Failed,
+                RequestState.NoDeviceResponse => PreviousOutcome.NoDeviceResponse,
                 _ => PreviousOutcome.Succeeded,
             };
         return PreviousOutcome.Succeeded;
@@ -373,7 +418,8 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         }
         if (!await AsOwnerAsync(lease, () => _networkAlerts.CommandFailedAsync(code, id, row.ResponseCode, schedule, cancellationToken, lease.Fence))) return null;
         Remember(id, failure);
-        lease.Complete(succeeded: false);
+        // Kept in the request log as such, so a successor executed on another node fails E47, not E43.
+        lease.Complete(failure == RuntimeFailure.NoResponse ? RequestState.NoDeviceResponse : RequestState.Failed);
         return row;
     }
 

@@ -19,15 +19,17 @@ public sealed class Smets1DeviceAlerts
     private readonly IOutboxStore _outbox;
     private readonly SigningKey _dspKey;
     private readonly IUserDuisVersions _versions;
-    private long _counter;
+    private readonly Core.Alerts.ResponseCounter _counter;
 
-    public Smets1DeviceAlerts(Smets1ServiceProvider s1sp, IOutboxStore outbox, SigningKey dspKey, IUserDuisVersions versions, TimeProvider clock)
+    /// <param name="counter">Allots the alerts' ResponseID counters (with the node's number where nodes share a database); else one of its own.</param>
+    public Smets1DeviceAlerts(Smets1ServiceProvider s1sp, IOutboxStore outbox, SigningKey dspKey, IUserDuisVersions versions, TimeProvider clock,
+        Core.Alerts.ResponseCounter? counter = null)
     {
         _s1sp = s1sp;
         _outbox = outbox;
         _dspKey = dspKey;
         _versions = versions;
-        _counter = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        _counter = counter ?? new Core.Alerts.ResponseCounter(clock);
     }
 
     /// <summary>Writes the Device's alert <paramref name="alertCode"/> for each of <paramref name="recipients"/>; returns the Response IDs written.</summary>
@@ -40,7 +42,7 @@ public sealed class Smets1DeviceAlerts
         foreach (var user in recipients)
         {
             var version = await _versions.VersionOfAsync(user, cancellationToken);
-            var counter = (ulong)Interlocked.Increment(ref _counter);
+            var counter = _counter.Next();
             var responseId = new RequestId(device, user, counter);
             var alert = DuisResponse.CreateSmets1DeviceAlert(version, responseId, at, _s1sp.Alert(version, device, user, alertCode, counter, at));
             entries.Add(new OutboxEntry(responseId.ToString(), user, responseId.ToString(), OutboxKind.ServiceResponse,

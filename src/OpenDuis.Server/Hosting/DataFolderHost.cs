@@ -75,6 +75,12 @@ public sealed class DataFolderHost : IAsyncDisposable
         _postgres = postgres;
     }
 
+    /// <summary>The Pre-Commands issued by every node sharing the database (PostgreSQL); null for a node alone, which keeps its own.</summary>
+    public IIssuedPreCommandStore? IssuedPreCommands { get; private init; }
+
+    /// <summary>This node's number among nodes sharing the database, in the ResponseIDs it originates (<see cref="Core.Alerts.ResponseCounter"/>); null on SQLite.</summary>
+    public int? NodeNumber { get; private init; }
+
     /// <summary>This node's name (<see cref="RequestLog"/>'s owner).</summary>
     public NodeName Node { get; private init; } = NodeName.Machine;
 
@@ -105,6 +111,8 @@ public sealed class DataFolderHost : IAsyncDisposable
         Core.Transactions.IUnitOfWork unitOfWork;
         ISmWanExecutionStore smWanState;
         Core.Transactions.IStorageHeartbeat heartbeat;
+        IIssuedPreCommandStore? preCommands = null;
+        int? nodeNumber = null;
         if (settings.Store == "postgres")
         {
             postgres = NpgsqlDataSource.Create(settings.PostgresConnectionString!);
@@ -114,6 +122,8 @@ public sealed class DataFolderHost : IAsyncDisposable
             unitOfWork = new PostgresUnitOfWork(postgres);
             smWanState = await PostgresSmWanExecutionStore.OpenAsync(postgres, cancellationToken);
             heartbeat = new Storage.Health.PostgresStorageHeartbeat(postgres);
+            preCommands = await PostgresIssuedPreCommandStore.OpenAsync(postgres, cancellationToken);
+            nodeNumber = await PostgresIssuedPreCommandStore.TakeNodeNumberAsync(postgres, Core.Alerts.ResponseCounter.NodeNumbers, cancellationToken);
         }
         else
         {
@@ -141,7 +151,8 @@ public sealed class DataFolderHost : IAsyncDisposable
         var released = postgres is null ? null : new Storage.Notifications.PostgresNotifications(postgres, Storage.Notifications.PostgresNotifications.ReleaseChannel);
         log.ReleasedCommands = released;
         var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(keys, clock), cache);
-        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications, _handed = handed, _released = released };
+        return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications, _handed = handed, _released = released,
+            IssuedPreCommands = preCommands, NodeNumber = nodeNumber };
     }
 
     /// <summary>The demo DCCKI for the duis profile: a CA, the server certificate and one client certificate per demo User.</summary>
@@ -175,7 +186,11 @@ public static class DataFolderServices
     /// </summary>
     public static OpenDuisBuilder AddOpenDuis(this IServiceCollection services, DataFolderHost host, Protocol.Schema.DuisSchemas? schemas = null)
     {
-        services.Configure<SmWanOptions>(o => o.State = host.SmWanState);
+        services.Configure<SmWanOptions>(o =>
+        {
+            o.State = host.SmWanState;
+            o.IssuedPreCommands = host.IssuedPreCommands;
+        });
         var builder = services.AddOpenDuis(o =>
             {
                 o.Keys = host.Keys;
@@ -183,6 +198,7 @@ public static class DataFolderServices
                 o.Outbox = host.Outbox;
                 o.UnitOfWork = host.UnitOfWork;
                 o.Schemas = schemas;
+                o.NodeNumber = host.NodeNumber;
             })
             .UseStorageHealth(host.Health, host.Heartbeat)
             .AddAccessControl(host.AccessSnapshot, host.RequestLog)

@@ -36,6 +36,9 @@ public sealed class OpenDuisOptions
     /// <summary>How long a device request's ID stays "in process" (E55) when no response ends it.</summary>
     public TimeSpan DeviceRequestHold { get; set; } = OpenDuisServices.DefaultDeviceRequestHold;
 
+    /// <summary>This node's number among nodes sharing a database (<see cref="ResponseCounter"/>), so the ResponseIDs it originates are its own; null for a node alone.</summary>
+    public int? NodeNumber { get; set; }
+
     /// <summary>The DSP xmlSign key: <see cref="DspKey"/>, else the key store's; null when neither has one.</summary>
     internal SigningKey? FindDspKey() => DspKey ?? Keys?.FindXmlSigningKey(DemoKeySet.DspEui);
 }
@@ -51,6 +54,9 @@ public sealed class SmWanOptions
 
     /// <summary>Where injected faults and held Future Dated (DSP) requests are kept across a restart; without it they last as long as the process.</summary>
     public Core.Requests.ISmWanExecutionStore? State { get; set; }
+
+    /// <summary>Where nodes sharing a database keep the Pre-Commands they issue (E51 on any node); without it each node keeps its own in memory.</summary>
+    public Core.Requests.IIssuedPreCommandStore? IssuedPreCommands { get; set; }
 }
 
 /// <summary>Threshold Anomaly Detection (SEC G6; <see cref="OpenDuisBuilder.AddAnomalyDetection"/>).</summary>

@@ -74,8 +74,9 @@ public static class OpenDuisServices
             : SmiCache.LoadAsync(sp.GetRequiredService<ISmiStore>()).GetAwaiter().GetResult());
         // Every DCC Alert (status changes, device responses, faults, firmware, schedules, anomalies) is signed by the
         // DSP into the outbox through this one sink.
+        services.TryAddSingleton(sp => new ResponseCounter(sp.GetRequiredService<TimeProvider>(), Of(sp).NodeNumber));
         services.TryAddSingleton<IDccAlertSink>(sp => new OutboxDccAlertSink(sp.GetRequiredService<IOutboxStore>(), sp.GetRequiredService<SigningKey>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IUserDuisVersions>(), Of(sp).Schemas));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IUserDuisVersions>(), Of(sp).Schemas, sp.GetRequiredService<ResponseCounter>()));
         // A Device's status change raises its alert and, with DCC Schedules, ends the device's schedules at once (N4, N5, N6).
         services.TryAddSingleton<ISmiStatusChangeListener>(sp =>
         {

@@ -57,7 +57,7 @@ public static class SmWanHosting
         services.TryAddSingleton(sp => new EmulatedSmWan(Of(sp).Network, sp.GetRequiredService<IInventoryStore>(), sp.GetRequiredService<IOutboxStore>(),
             sp.GetRequiredService<SigningKey>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ICommandOutcomePolicy>(), sp.GetService<ILogger<EmulatedSmWan>>(),
             sp.GetService<DeviceResponseAlerts>(), sp.GetRequiredService<Smets1ServiceProvider>(), sp.GetRequiredService<DeviceGbcsSecurity>(),
-            sp.GetService<Core.Transactions.StorageHealth>(), Of(sp).State as IDeviceStateStore, OpenDuisServices.Of(sp).UnitOfWork));
+            sp.GetService<Core.Transactions.StorageHealth>(), Of(sp).State as IDeviceStateStore, OpenDuisServices.Of(sp).UnitOfWork, Of(sp).IssuedPreCommands));
         AddExecution(services);
         services.AddHostedService(sp => new SmWanStateRestore(sp.GetRequiredService<DeviceFaults>(), sp.GetRequiredService<SmWanExecution>(),
             sp.GetRequiredService<ILogger<SmWanStateRestore>>()));
@@ -84,7 +84,8 @@ public static class SmWanHosting
         // Device events (admin API /admin/devices/{eui}/events) raise their DCC Alerts through the same sink; a SMETS1
         // Device's own alerts (device-alert) are carried as the SMETS1 Service Provider carries them.
         services.TryAddSingleton(sp => new Smets1DeviceAlerts(sp.GetRequiredService<Smets1ServiceProvider>(), sp.GetRequiredService<IOutboxStore>(),
-            sp.GetRequiredService<SigningKey>(), sp.GetRequiredService<IUserDuisVersions>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<SigningKey>(), sp.GetRequiredService<IUserDuisVersions>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ResponseCounter>()));
         services.TryAddSingleton(sp => new Network.Events.DeviceEvents(sp.GetRequiredService<ISmiStore>(), sp.GetRequiredService<IDccAlertSink>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetService<EmulatedSmWan>(), sp.GetRequiredService<DeviceFaults>(), sp.GetService<Smets1DeviceAlerts>()));
         services.TryAddSingleton(sp => new Network.Events.FirmwareDistribution(sp.GetRequiredService<ISmiStore>(), sp.GetRequiredService<IDccAlertSink>(),

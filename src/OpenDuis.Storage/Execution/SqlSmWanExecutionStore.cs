@@ -187,9 +187,36 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStat
             // sharing the database may hold it now): read here too, it would be released twice.
             "FROM held_requests h WHERE NOT EXISTS (SELECT 1 FROM device_commands c WHERE c.request_id = h.request_id) " +
             "ORDER BY execute_us, request_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Select(r => new HeldDeviceRequest(Protocol.Domain.RequestId.Parse(r.RequestId), Eui.Parse(r.Sender), Db.Time(r.AcceptedUs),
-            Db.Time(r.ExecuteUs), r.RequestXml, r.ScheduleId is { } s ? new DspScheduleId((ulong)s) : null))];
+        return [.. rows.Select(r => r.ToHeld())];
     }
+
+    public async Task<IReadOnlyList<HeldDeviceRequest>> CancelHeldAsync(Eui sender, Eui device, Func<HeldDeviceRequest, bool> matches,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Locked, so a concurrent cancellation (or release) waits and then finds them gone.
+        var rows = await c.QueryAsync<HeldRow>(new CommandDefinition(
+            "SELECT request_id AS RequestId, sender AS Sender, accepted_us AS AcceptedUs, execute_us AS ExecuteUs, schedule_id AS ScheduleId, request_xml AS RequestXml " +
+            $"FROM held_requests WHERE sender = @Sender ORDER BY request_id{HeldLock}", new { Sender = sender.ToString() }, tx,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var cancelled = rows.Select(r => r.ToHeld()).Where(h => h.RequestId.Target == device && matches(h)).ToList();
+        if (cancelled.Count > 0)
+        {
+            var keys = cancelled.Select(h => new { Id = h.RequestId.ToString(), Accepted = Db.Micros(h.AcceptedAt) }).ToList();
+            await c.ExecuteAsync(new CommandDefinition("DELETE FROM held_requests WHERE request_id = @Id", keys, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(
+                $"UPDATE request_log SET state = '{nameof(Core.AccessControl.RequestState.Failed)}' WHERE request_id = @Id AND state = '{nameof(Core.AccessControl.RequestState.InProgress)}'", keys, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM device_commands WHERE request_id = @Id AND accepted_us = @Accepted", keys, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return cancelled;
+    }
+
+    /// <summary>What a read of held requests to cancel adds so that nodes sharing the database take them one at a time (PostgreSQL).</summary>
+    protected virtual string HeldLock => "";
 
     private sealed class HeldRow
     {
@@ -199,6 +226,9 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStat
         public long ExecuteUs { get; set; }
         public long? ScheduleId { get; set; }
         public byte[] RequestXml { get; set; } = [];
+
+        public HeldDeviceRequest ToHeld() => new(Protocol.Domain.RequestId.Parse(RequestId), Eui.Parse(Sender), Db.Time(AcceptedUs),
+            Db.Time(ExecuteUs), RequestXml, ScheduleId is { } s ? new DspScheduleId((ulong)s) : null);
     }
 }
 
@@ -277,4 +307,6 @@ public sealed class PostgresSmWanExecutionStore : SqlSmWanExecutionStore
 
     protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    protected override string HeldLock => " FOR UPDATE";
 }

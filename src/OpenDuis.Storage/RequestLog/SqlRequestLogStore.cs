@@ -106,7 +106,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                 $"UPDATE request_log SET state = @State WHERE request_id = @RequestId AND owner = @Owner AND state = '{nameof(RequestState.InProgress)}' AND received_us <= @AcceptedUs",
                 batch.EndedElsewhere.Select(e => new { State = e.State.ToString(), RequestId = e.Command.RequestId.ToString(), batch.Owner, AcceptedUs = Db.Micros(e.Command.AcceptedAt) }),
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var refused = await ClaimAsync(c, tx, batch, cancellationToken).ConfigureAwait(false);
+        var refused = await ClaimAsync(c, tx, batch, PrecedingLock, cancellationToken).ConfigureAwait(false);
         await WriteEntriesAsync(c, tx, batch.Owner, batch.Requests, ending: false, IsEnding, cancellationToken).ConfigureAwait(false);
         // Counters compare as unsigned in memory, which hands over only ever-rising values: the last write wins.
         if (batch.Counters.Count > 0)
@@ -195,14 +195,33 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     /// only rises (E63). A concurrent claim of the same Request ID waits on the row and then sees it in
     /// progress, so exactly one of them wins.
     /// </summary>
-    private static async Task<List<ClaimRefusal>> ClaimAsync(DbConnection c, DbTransaction tx, RequestLogBatch batch, CancellationToken cancellationToken)
+    /// <remarks>
+    /// E41 (DUIS 3.4.3): a sequenced request's claim is refused when another request already names its Preceding Request
+    /// ID. Two nodes admitting successors of the same request at once would each find none, so every claim naming a
+    /// preceding request first takes a transaction lock on that ID (<paramref name="precedingLock"/>, all of the batch's in
+    /// order, before any claim, so two batches cannot deadlock on them): the second waits for the first's commit and then
+    /// sees its successor.
+    /// </remarks>
+    private static async Task<List<ClaimRefusal>> ClaimAsync(DbConnection c, DbTransaction tx, RequestLogBatch batch, string? precedingLock,
+        CancellationToken cancellationToken)
     {
         var refused = new List<ClaimRefusal>();
+        if (precedingLock is not null)
+            foreach (var preceding in batch.Claims.Where(k => k.Entry.Preceding is not null).Select(k => k.Entry.Preceding!.Value.ToString()).Distinct().Order(StringComparer.Ordinal))
+                await c.ExecuteAsync(new CommandDefinition(precedingLock, new { Preceding = preceding }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         foreach (var claim in batch.Claims.OrderBy(k => k.Entry.Id.ToString(), StringComparer.Ordinal))
         {
             var id = claim.Entry.Id;
             await tx.SaveAsync("claim", cancellationToken).ConfigureAwait(false);
             var row = Row.From(claim.Entry, batch.Owner);
+            if (precedingLock is not null && row.Preceding is not null && await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+                    "SELECT request_id FROM request_log WHERE preceding = @Preceding AND request_id <> @RequestId LIMIT 1", new { row.Preceding, row.RequestId }, tx,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false) is { } successor)
+            {
+                refused.Add(new ClaimRefusal(id, ResponseCode.E41, $"{row.Preceding} is already the Preceding Request ID of {successor}, admitted by another node."));
+                await tx.RollbackAsync("claim", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             // The claim makes this node the row's owner: only it ends the request (WriteAsync).
             var entryKept = await c.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
                 $"INSERT INTO request_log ({Columns}, owner) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence, @Owner) " +
@@ -337,6 +356,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         RequestState.InProgress => nameof(RequestState.InProgress),
         RequestState.Succeeded => nameof(RequestState.Succeeded),
         RequestState.Failed => nameof(RequestState.Failed),
+        RequestState.NoDeviceResponse => nameof(RequestState.NoDeviceResponse),
         _ => state.ToString(),
     };
 
@@ -346,6 +366,9 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     // A shared store's rows name the node that claimed them (its owner column); one node's store needs no owner.
     private string OwnerColumn => IsShared ? ", owner" : "";
     private string OwnerValue => IsShared ? ", @Owner" : "";
+
+    /// <summary>The statement that locks a Preceding Request ID (<c>@Preceding</c>) until the transaction ends, so E41 is claimed atomically (PostgreSQL); null for one node's store.</summary>
+    protected virtual string? PrecedingLock => null;
 
     /// <summary>What a claim adds to its choice of rows so that nodes sharing the database skip each other's (PostgreSQL).</summary>
     protected virtual string ClaimLock => "";
@@ -591,6 +614,9 @@ public sealed class PostgresRequestLogStore : SqlRequestLogStore
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     protected override string ClaimLock => " FOR UPDATE SKIP LOCKED";
+
+    // Keyed by the schema too: nodes of other schemas in the database do not wait on each other.
+    protected override string PrecedingLock => "SELECT pg_advisory_xact_lock(4242261, hashtext(current_schema() || ':' || @Preceding))";
 
     /// <summary>Several nodes share the database: E55 and E63 are claimed in it.</summary>
     public override bool IsShared => true;

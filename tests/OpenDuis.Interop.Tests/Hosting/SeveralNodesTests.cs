@@ -39,6 +39,7 @@ public sealed class SeveralNodesTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _cli.DisposeAsync();
+        if (_listener is not null) await _listener.DisposeAsync();
         if (_pgAdmin is not null) await PostgresSchemas.DropSchemaAsync(_pgAdmin, _pgSchema!);
     }
 
@@ -290,6 +291,159 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         Assert.Equal(ResponseCode.I0, (await ReceiveAsync(slow.RequestId)).ResponseCode);
     }
 
+    [Fact]
+    public async Task A_sequenced_request_whose_preceding_request_got_no_device_response_on_another_node_fails_E47_not_E43()
+    {
+        await InitAsync();
+        var received = await ListenAsync();
+        // The Devices answer nothing within 2 s; a sequenced request waits up to 30 s for its preceding one.
+        var nodes = await StartNodesAsync(2, "--response-timeout", "2", "--sequence-wait", "30");
+        using var http = new HttpClient();
+        // The ESME is node a's (it queued its first command), the other ESME node b's: the pair runs on two nodes.
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[0].Port, Read(DemoEnvironment.Esme)));
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, Read(DemoEnvironment.EsmeWithApc)));
+        await SetFaultOnEveryNodeAsync(http, nodes, "no-response");
+
+        var first = DuisRequest.Read(SmWanServer.Request(Read411Template, DemoEnvironment.Esme, firstInSequence: true));
+        var second = DuisRequest.Read(SmWanServer.Request(Read411Template, DemoEnvironment.EsmeWithApc, firstInSequence: false, preceding: first.RequestId));
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[0].Port, first));
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, second));
+
+        // Node a's ESME never answers (E21); node b, executing the second, reads the first's end from the database.
+        var e21 = await received(first.RequestId, null);
+        Assert.Equal(ResponseCode.E21, e21.ResponseCode);
+        var e47 = await received(second.RequestId, null);
+        Assert.Equal(ResponseCode.E47, e47.ResponseCode);
+        Assert.Equal("N14", e47.Alert!.Code.Code);
+        // The two DCC Alerts come from nodes started at the same moment: each ResponseID carries its node's number.
+        Assert.NotEqual(e21.ResponseId!.Value.Counter % Core.Alerts.ResponseCounter.NodeNumbers, e47.ResponseId!.Value.Counter % Core.Alerts.ResponseCounter.NodeNumbers);
+    }
+
+    [Fact]
+    public async Task A_Signed_Pre_Command_sent_to_another_node_than_its_Transform_is_correlated_there_E51_when_it_does_not_match()
+    {
+        await InitAsync();
+        var nodes = await StartNodesAsync(2);
+        using var http = new HttpClient();
+        // The ESME is node a's: node b hands the Signed Pre-Command over, and node a executes it.
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[0].Port, Read(DemoEnvironment.Esme)));
+
+        async Task<(DuisRequest Transform, DuisResponse PreCommand)> TransformAsync()
+        {
+            var transform = DuisRequest.Read(SmWanServer.Request("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS", DemoEnvironment.Esme));
+            var (answer, _) = await AnswerAsync(http, nodes[0].Port, Sign(transform), transform.CommandVariant.WebService());
+            Assert.Equal(ResponseCode.I0, answer.ResponseCode);
+            return (transform, answer);
+        }
+        // The Supplier signs the Pre-Command with its GBCS digital-signing key and sends it back (CV 5), signed as the XML of its requests is.
+        var counter = FreshCounter();
+        DuisRequest Signed(DuisRequest transform, DuisResponse preCommandAnswer, Func<byte[], byte[]>? tamper = null)
+        {
+            var preCommand = Convert.FromBase64String(preCommandAnswer.Message!.Payload!.LastChild!.InnerText);
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            key.ImportFromPem(File.ReadAllText(RepoPaths.ReferencePath("rtds-gbcs", "keystore", $"{DemoEnvironment.Supplier.ToCompactString().ToLowerInvariant()}-ds.key")));
+            var signed = OpenDuis.Gbcs.Security.GbcsSecurity.Sign(OpenDuis.Gbcs.GbcsMessage.Read(preCommand), key).WriteSigned();
+            return DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, transform.RequestId with { Counter = counter++ }, CommandVariant.SendSignedPreCommand,
+                transform.ServiceReferenceVariant, new SignedPreCommand(tamper is null ? signed : tamper(signed)));
+        }
+
+        // Issued by node a, the command's last octet changed after signing (before the signature's length and 64 octets), sent
+        // to node b: its header still names the Pre-Command, and Correlate fails there (DUIS 3.4.2, E51).
+        var (transform, preCommand) = await TransformAsync();
+        Assert.Equal(ResponseCode.E51, await PostAsync(http, nodes[1].Port, Signed(transform, preCommand, gbcs => { var t = (byte[])gbcs.Clone(); t[^66] ^= 0x01; return t; })));
+
+        // As issued, to node b: accepted, and node a, executing it, takes the Pre-Command (it is forgotten).
+        (transform, preCommand) = await TransformAsync();
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, Signed(transform, preCommand)));
+        await using var db = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString());
+        long left = -1;
+        for (var i = 0; i < 100 && left != 0; i++, await Task.Delay(100, Ct))
+            left = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM issued_pre_commands WHERE transform_id = @Id", new { Id = transform.RequestId.ToString() });
+        Assert.Equal(0, left);
+    }
+
+    [Fact]
+    public async Task A_cancellation_admitted_by_a_node_that_does_not_own_the_Device_cancels_the_held_request_and_a_second_is_E52()
+    {
+        await InitAsync();
+        var received = await ListenAsync();
+        var nodes = await StartNodesAsync(2);
+        using var http = new HttpClient();
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[0].Port, Read(DemoEnvironment.Esme)));
+
+        // Held by node a, the ESME's owner, until its execution date-time (Future Dated (DSP), DUIS 3.4.2).
+        var executeAt = DateTimeOffset.UtcNow.AddSeconds(8);
+        var held = DuisRequest.Read(SmWanServer.Request(Read411Template, DemoEnvironment.Esme, executeAt));
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[0].Port, held));
+        DuisRequest Cancel() => DuisRequest.Read(SmWanServer.Request(Read411Template, DemoEnvironment.Esme,
+            OpenDuis.Network.Execution.SmWanExecution.CancelExecutionDateTime));
+
+        // Cancelled through node b, which does not own the ESME: I99, and then nothing is left to cancel on either node (E52):
+        // node b answered from the database, and handed the cancellation to node a, which drops the request from its timeline.
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, Cancel()));
+        Assert.Equal(ResponseCode.E52, await PostAsync(http, nodes[1].Port, Cancel()));
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        Assert.Equal(ResponseCode.E52, await PostAsync(http, nodes[0].Port, Cancel()));
+
+        // The held request is never executed: nothing reaches the User for it after its time, and its request has ended.
+        await Task.Delay(executeAt - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5), Ct);
+        await Assert.ThrowsAsync<TimeoutException>(() => received(held.RequestId, TimeSpan.FromSeconds(1)));
+        await using var db = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString());
+        Assert.Equal("Failed", await db.ExecuteScalarAsync<string>("SELECT state FROM request_log WHERE request_id = @Id", new { Id = held.RequestId.ToString() }));
+    }
+
+    [Fact]
+    public async Task A_node_started_while_another_nodes_request_is_in_progress_answers_E55_only_until_that_request_ends()
+    {
+        var sign = await InitAsync();
+        var first = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(first, ["--device-latency", "10000", "--node", NodeName(0)]);
+        using var http = new HttpClient();
+        var body = sign(FreshCounter());
+        var sentAt = Stopwatch.StartNew();
+        Assert.Equal(ResponseCode.I99, await ServedRequests.PostAsync(http, first, body, Ct));
+
+        // Node b starts while node a's request waits on its slow Device (10 s): the database says in progress (E55).
+        var port = OpenduisProcesses.FreePort();
+        await _cli.ServeAsync(port, ["--device-latency", DeviceLatency, "--node", NodeName(1)]);
+        Assert.True(sentAt.Elapsed < TimeSpan.FromSeconds(9), $"node b took {sentAt.Elapsed} to start: the request may have ended before");
+        Assert.Equal(ResponseCode.E55, await ServedRequests.PostAsync(http, port, body, Ct));
+
+        // Node a's Device answers and node a ends the request: node b takes the Request ID at once, not after the 5 minute hold.
+        var accepted = ResponseCode.E55;
+        for (var i = 0; i < 200 && accepted == ResponseCode.E55; i++, await Task.Delay(100, Ct))
+            accepted = await ServedRequests.PostAsync(http, port, body, Ct);
+        Assert.Equal(ResponseCode.I99, accepted);
+    }
+
+    private const string Read411Template = "ECS17b_4.1.1_SINGLE_SUCCESS";
+
+    /// <summary>A 4.1.1 read of <paramref name="device"/> from the demo Supplier with a fresh counter.</summary>
+    private static DuisRequest Read(Eui device) => DuisRequest.Read(SmWanServer.Request(Read411Template, device));
+
+    /// <summary>The demo Supplier's response endpoint is a listener: what reaches it, by Request ID (waited for up to 30 s, or <c>within</c>).</summary>
+    private async Task<Func<RequestId, TimeSpan?, Task<DuisResponse>>> ListenAsync()
+    {
+        var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, cancellationToken: Ct);
+        _listener = listener;
+        var (exit, output) = await _cli.RunAsync("users", "endpoint", DemoEnvironment.Supplier.ToString(), listener.Address.ToString(), "--data", _cli.Data);
+        Assert.True(exit == 0, output);
+        var received = new ConcurrentDictionary<RequestId, DuisResponse>();
+        _ = Task.Run(async () =>
+        {
+            await foreach (var message in listener.Received.ReadAllAsync(Ct))
+                if (DuisResponse.Read(OpenDuis.Protocol.Xml.SecureXml.Default.Load(message.Body)) is { RequestId: { } id } response) received.TryAdd(id, response);
+        }, Ct);
+        return async (id, within) =>
+        {
+            var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+            while (!received.ContainsKey(id) && DateTime.UtcNow < deadline) await Task.Delay(100, Ct);
+            return received.TryGetValue(id, out var r) ? r : throw new TimeoutException($"nothing reached the User for {id}");
+        };
+    }
+
+    private ResponseListener? _listener;
+
     private static readonly Eui Smets1Esme = Eui.Parse("00-DB-12-34-56-78-91-A0");
     private DuisSecurity? _security;
     private SigningKey? _supplierKey;
@@ -307,6 +461,13 @@ public sealed class SeveralNodesTests : IAsyncDisposable
 
     private static async Task<(ResponseCode Code, string Node)> PostToAsync(HttpClient http, int port, byte[] body, WebService service)
     {
+        var (answer, node) = await AnswerAsync(http, port, body, service);
+        return (answer.ResponseCode, node);
+    }
+
+    /// <summary>Posts a signed request to a node (or the balancer): the synchronous answer and the node that gave it.</summary>
+    private static async Task<(DuisResponse Answer, string Node)> AnswerAsync(HttpClient http, int port, byte[] body, WebService service)
+    {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
         using var response = await http.PostAsync($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{service.Path()}", content, Ct);
@@ -314,7 +475,7 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"HTTP {(int)response.StatusCode}: {text}");
         var answer = new System.Xml.XmlDocument { PreserveWhitespace = true };
         answer.LoadXml(text);
-        return (DuisResponse.Read(answer).ResponseCode, response.Headers.TryGetValues("X-OpenDuis-Node", out var node) ? node.Single() : "");
+        return (DuisResponse.Read(answer), response.Headers.TryGetValues("X-OpenDuis-Node", out var node) ? node.Single() : "");
     }
 
     /// <summary>

@@ -120,7 +120,8 @@ public sealed class AcceptedCommandRecoveryTests : IAsyncDisposable
             var alert = (await ReceiveAsync([IdOf(plain)]))[IdOf(plain)];
             Assert.Equal(ResponseCode.E21, alert.ResponseCode);
             Assert.NotNull(alert.Alert);
-            Assert.True(running.Host.RequestLog.TryGet(IdOf(plain), out var entry) && entry.State == RequestState.Failed);
+            // No response from the Device: kept as such, so a sequenced successor fails E47 (DUIS 3.4.3).
+            Assert.True(running.Host.RequestLog.TryGet(IdOf(plain), out var entry) && entry.State == RequestState.NoDeviceResponse, $"{entry.State}");
         }
         finally { await StopAsync(running); }
     }

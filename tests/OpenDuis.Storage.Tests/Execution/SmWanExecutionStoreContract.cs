@@ -139,6 +139,36 @@ public abstract class SmWanExecutionStoreContract : IAsyncLifetime
         // Its command goes to its Device's owner (another node, on a shared database), which holds it again: read here too, it would be released twice.
         Assert.Equal([alone.RequestId], (await _store.HeldAsync(Ct)).Select(h => h.RequestId));
     }
+
+    [Fact]
+    public async Task A_cancellation_takes_the_held_requests_it_names_once_and_ends_their_requests_and_queued_commands_with_them()
+    {
+        var supplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");
+        var otherSupplier = Eui.Parse("90-B3-D5-1F-30-01-00-02");
+        var device = Eui.Parse("00-DB-12-34-56-78-90-A0");
+        var otherDevice = Eui.Parse("00-DB-12-34-56-78-90-A6");
+        var at = new DateTimeOffset(2027, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        HeldDeviceRequest Held(Eui sender, Eui target, ulong counter, string xml) =>
+            new(new RequestId(sender, target, counter), sender, at, at.AddHours(1), Encoding.UTF8.GetBytes(xml));
+        var named = Held(supplier, device, 10, "<a/>");
+        var otherVariant = Held(supplier, device, 11, "<b/>");
+        var onOtherDevice = Held(supplier, otherDevice, 12, "<a/>");
+        var fromOtherUser = Held(otherSupplier, device, 13, "<a/>");
+        foreach (var h in new[] { named, otherVariant, onOtherDevice, fromOtherUser }) await _store.HoldAsync(h, Ct);
+        var log = await OpenRequestLogAsync();
+        var entry = new Core.AccessControl.LoggedRequest(named.RequestId, ServiceReferenceVariant.Parse("1.1.1"), CommandVariant.SendNonCritical, null, false, at);
+        await log.WriteAsync(new Core.AccessControl.RequestLogBatch([entry], [], [new AcceptedCommand(named.RequestId, supplier, at, named.RequestXml)], [], "node-a", at.AddMinutes(1)), Ct);
+
+        bool Names(HeldDeviceRequest h) => Encoding.UTF8.GetString(h.RequestXml) == "<a/>";
+        Assert.Equal([named.RequestId], (await _store.CancelHeldAsync(supplier, device, Names, Ct)).Select(h => h.RequestId));
+        // Once: a second cancellation finds nothing (E52), and the owner, releasing it, finds it gone.
+        Assert.Empty(await _store.CancelHeldAsync(supplier, device, Names, Ct));
+        Assert.False(await _store.ForgetHeldAsync(named.RequestId, Ct));
+        Assert.Equal([otherVariant.RequestId, onOtherDevice.RequestId, fromOtherUser.RequestId], (await _store.HeldAsync(Ct)).Select(h => h.RequestId).OrderBy(id => id.Counter));
+        // Its request ended (its ID free again, E55 no more) and its command left the queue: no node executes it after a takeover.
+        Assert.Equal(Core.AccessControl.RequestState.Failed, Assert.Single((await log.LoadAsync(DateTimeOffset.MinValue, null, Ct)).Requests).State);
+        Assert.Empty(await log.ClaimCommandsAsync("node-b", at.AddHours(1), at.AddHours(2), 10, Ct));
+    }
 }
 
 public sealed class SqliteSmWanExecutionStoreTests : SmWanExecutionStoreContract

@@ -59,14 +59,24 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         clock.SetUtcNow(Now.AddMinutes(1));
         await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct);
 
-        // E55: still in progress, so the same ID is refused again.
-        Assert.True(reopened.TryGet(inProgress.Id, out var e));
-        Assert.Equal(RequestState.InProgress, e.State);
-        Assert.False(reopened.TryAdmit(inProgress, smets1Target: false));
+        // E55: still in progress, so the same ID is refused again: from memory on one node's store; on a store several
+        // nodes share, by the claim in the database (a request in progress may be another node's, which ends it there).
+        if (reopened.IsShared)
+        {
+            Assert.False(reopened.TryGet(inProgress.Id, out _));
+            Assert.True(reopened.TryAdmit(inProgress with { Received = Now.AddMinutes(1) }, smets1Target: false));
+            Assert.Equal(ResponseCode.E55, (await Assert.ThrowsAsync<RequestRefusedException>(async () => await reopened.RecordAsync(inProgress.Id, null, Ct))).Code);
+        }
+        else
+        {
+            Assert.True(reopened.TryGet(inProgress.Id, out var e));
+            Assert.Equal(RequestState.InProgress, e.State);
+            Assert.False(reopened.TryAdmit(inProgress, smets1Target: false));
+        }
         // E41 and E46: the sequence link and its end.
         Assert.True(reopened.TryGetSuccessor(first.Id, out var successor));
         Assert.Equal(second.Id, successor);
-        Assert.True(reopened.TryGet(second.Id, out var last) && last.EndsSequence);
+        Assert.True(reopened.TryGetPreceding(second.Id, out var last) && last.EndsSequence);
         Assert.True(reopened.TryGet(first.Id, out var done) && done.State == RequestState.Succeeded);
         // E63: the SMETS1 high-water mark.
         Assert.True(reopened.TryGetLastSmets1Counter(Supplier, Smets1Esme, out var counter));
@@ -89,9 +99,11 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
 
         await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct);
         Assert.False(reopened.TryGet(old.Id, out _));
-        Assert.True(reopened.TryGet(recent.Id, out var e));
+        // As the log reads it (on a shared store from the database, where a request in progress is left at start).
+        Assert.True(reopened.TryGetPreceding(recent.Id, out var e));
         Assert.Equal(RequestState.Failed, e.State);
         Assert.True(reopened.TryAdmit(recent with { Received = Now }, smets1Target: false));
+        await reopened.RecordAsync(recent.Id, null, Ct);
     }
 
     [Fact]
@@ -231,6 +243,28 @@ public abstract class RequestLogStoreContract : IAsyncLifetime
         // node-b holds it now: node-a, restarting, takes back only what is still its own.
         Assert.Equal(second.Id, Assert.Single(await store.ClaimCommandsAsync("node-a", Now + lease * 2 + TimeSpan.FromSeconds(2), Now + lease * 5, 100, Ct)).RequestId);
         Assert.Equal(first.Id, Assert.Single(await store.ClaimCommandsAsync("node-b", Now + lease * 2 + TimeSpan.FromSeconds(2), Now + lease * 5, 100, Ct)).RequestId);
+    }
+
+    [Fact]
+    public async Task A_request_the_Device_never_answered_is_kept_as_such_for_E47_apart_from_one_that_failed_for_E43()
+    {
+        var clock = new FakeTimeProvider(Now);
+        var unanswered = Entry(90, Esme, first: true);
+        var failed = Entry(91, OtherEsme, first: true);
+        await using (var log = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct))
+        {
+            await AdmitAsync(log, unanswered, false);
+            await AdmitAsync(log, failed, false);
+            log.Complete(unanswered.Id, RequestState.NoDeviceResponse);
+            log.Complete(failed.Id, RequestState.Failed);
+        }
+        await using var reopened = await DurableRequestLog.OpenAsync(await OpenStoreAsync(), clock, Hold, Retention, cancellationToken: Ct);
+        Assert.True(reopened.TryGetPreceding(unanswered.Id, out var e47));
+        Assert.Equal(RequestState.NoDeviceResponse, e47.State);
+        Assert.True(reopened.TryGetPreceding(failed.Id, out var e43));
+        Assert.Equal(RequestState.Failed, e43.State);
+        // Ended either way: the Request ID is free again (E55 only while in progress).
+        await AdmitAsync(reopened, unanswered with { Received = Now.AddSeconds(1) }, false);
     }
 
     [Fact]

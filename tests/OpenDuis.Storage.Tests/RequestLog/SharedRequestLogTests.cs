@@ -268,6 +268,73 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_successors_of_one_request_claimed_by_two_nodes_at_once_are_kept_once_and_the_other_is_E41()
+    {
+        var (a, b) = (await NodeAsync(), await NodeAsync());
+        for (ulong round = 0; round < 20; round++)
+        {
+            var first = Entry(1_000 + round * 3, Esme) with { FirstInSequence = true };
+            Assert.Empty(await a.WriteAsync(Claim(first), Ct));
+            // Neither node's memory knows of the other's successor: the database keeps one (DUIS 3.4.3, E41).
+            var successors = new[] { (a, Entry(1_001 + round * 3, Esme)), (b, Entry(1_002 + round * 3, OtherEsme)) }
+                .Select(x => (x.Item1, x.Item2 with { Preceding = first.Id })).ToArray();
+            using var start = new ManualResetEventSlim();
+            var racers = successors.Select(x => Task.Run(async () => { start.Wait(Ct); return await x.Item1.WriteAsync(Claim(x.Item2), Ct); })).ToArray();
+            start.Set();
+            var refusal = Assert.Single((await Task.WhenAll(racers)).SelectMany(r => r));
+            Assert.Equal(ResponseCode.E41, refusal.Code);
+        }
+        // The same request claimed again (its ID reused once it ended) is not its own rival.
+        var again = Entry(2_000, Esme) with { FirstInSequence = true };
+        Assert.Empty(await a.WriteAsync(Claim(again), Ct));
+        var next = Entry(2_001, Esme) with { Preceding = again.Id };
+        Assert.Empty(await a.WriteAsync(Claim(next), Ct));
+        await a.WriteAsync(new RequestLogBatch([next with { State = RequestState.Succeeded }], [], [], []), Ct);
+        Assert.Empty(await b.WriteAsync(Claim(next with { Received = Now.AddSeconds(1) }), Ct));
+    }
+
+    [Fact]
+    public async Task A_preceding_request_the_Device_never_answered_on_one_node_is_seen_so_on_another_for_E47()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
+        var first = Entry(550, Esme) with { FirstInSequence = true };
+        Assert.True(a.TryAdmit(first, smets1Target: false));
+        await a.RecordAsync(first.Id, null, Ct);
+
+        // Node a's Device gave no response to the On Demand command (E21): node b, executing the successor, fails it E47, not E43.
+        a.Complete(first.Id, RequestState.NoDeviceResponse);
+        await a.FlushAsync(Ct);
+        Assert.True(b.TryGetPreceding(first.Id, out var seen));
+        Assert.Equal(RequestState.NoDeviceResponse, seen.State);
+    }
+
+    [Fact]
+    public async Task A_node_starting_beside_others_loads_no_request_in_progress_and_defers_to_the_database_for_E55()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        var entry = Entry(600, Esme);
+        Assert.True(a.TryAdmit(entry, smets1Target: false));
+        await a.RecordAsync(entry.Id, null, Ct);
+
+        // Node c starts while node a's request is in progress: its memory does not hold it; the claim in the database answers E55.
+        await using var c = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-c");
+        Assert.False(c.TryGet(entry.Id, out _));
+        var again = entry with { Received = Now.AddSeconds(1) };
+        Assert.True(c.TryAdmit(again, smets1Target: false));
+        Assert.Equal(ResponseCode.E55, (await Assert.ThrowsAsync<RequestRefusedException>(async () => await c.RecordAsync(again.Id, null, Ct))).Code);
+
+        // Node a ends it: node c admits the ID at once, not E55 from a copy in its memory until the hold runs out.
+        a.Complete(entry.Id, RequestState.Succeeded);
+        await a.FlushAsync(Ct);
+        Assert.True(c.TryAdmit(again, smets1Target: false));
+        await c.RecordAsync(again.Id, null, Ct);
+        Assert.True(c.TryGet(again.Id, out var mine) && mine.State == RequestState.InProgress);
+    }
+
+    [Fact]
     public async Task A_SMETS1_counter_admitted_on_one_node_refuses_a_lower_one_on_another_with_E63()
     {
         var clock = new FakeTimeProvider(Now);
