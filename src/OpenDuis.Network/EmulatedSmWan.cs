@@ -553,20 +553,28 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
                 pending.Request.RequestId.ToString(), OutboxKind.ServiceResponse, body) { SkipIfStored = true, Fence = pending.Command.Lease.Fence });
             answered.Add(pending.Command.Lease);
         }
-        List<StoredDeviceState> changed = _states is null ? [] : Changed(before, next);
+        // Each state is written as its Device's owner under the lease its commands were taken in, as their responses are.
+        var fences = new Dictionary<Eui, Core.Requests.DeviceFence>();
+        foreach (var pending in executed)
+            if (pending.Command.Lease.Fence is { } fence) fences[pending.Device] = fence;
+        List<StoredDeviceState> changed = _states is null ? [] : Changed(before, next, fences);
+        // An N999 that replaces a response changing its Device's state is written with that state, as the response would be.
+        var mismatchesWritten = false;
         while (true)
         {
             try
             {
-                // The fence (the outbox write's) and the Devices' new states are checked and written in one transaction.
+                // The fences (the outbox write's and the states') and the Devices' new states are checked and written in one transaction.
                 if (changed.Count > 0)
                     await _unitOfWork!.RunAsync(async ct =>
                     {
                         if (entries.Count > 0) await _outbox.EnqueueAsync(entries, ct);
+                        if (mismatches.Count > 0) await _alerts!.Sink.RaiseAsync(mismatches, ct);
                         await _states!.SaveDeviceStatesAsync(changed, DeviceState.LogCapacity, ct);
                         return true;
                     }, stop);
                 else if (entries.Count > 0) await _outbox.EnqueueAsync(entries, stop);
+                mismatchesWritten = changed.Count > 0;
                 break;
             }
             catch (DeviceStateConflictException e)
@@ -607,7 +615,7 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
         // The responses are durable: a failure here must not send them again with the batch.
         try
         {
-            await _alerts.Sink.RaiseAsync(mismatches, stop);
+            if (!mismatchesWritten) await _alerts.Sink.RaiseAsync(mismatches, stop);
             foreach (var (pending, version) in firmwareReports)
                 await _alerts.FirmwareReportedAsync(pending.Device, version, now, pending.Request.RequestId, stop);
             foreach (var pending in alerting) await _alerts.SucceededAsync(pending.Original ?? pending.Request, now, stop);
@@ -616,13 +624,14 @@ public sealed partial class EmulatedSmWan : IDeviceNetwork, IAsyncDisposable
     }
 
     /// <summary>The states a batch changed, as the store keeps them: each the version after the one it was read as, with its new events.</summary>
-    private static List<StoredDeviceState> Changed(Dictionary<Eui, DeviceState> before, Dictionary<Eui, DeviceState> next)
+    private static List<StoredDeviceState> Changed(Dictionary<Eui, DeviceState> before, Dictionary<Eui, DeviceState> next, Dictionary<Eui, Core.Requests.DeviceFence> fences)
     {
         var changed = new List<StoredDeviceState>(next.Count);
         foreach (var (id, after) in next)
         {
             var was = before[id];
-            if (!ReferenceEquals(after, was)) changed.Add(DeviceStateDocument.Store(after, was.Version + 1, DeviceStateDocument.NewEvents(was, after)));
+            if (!ReferenceEquals(after, was))
+                changed.Add(DeviceStateDocument.Store(after, was.Version + 1, DeviceStateDocument.NewEvents(was, after)) with { Fence = fences.TryGetValue(id, out var f) ? f : null });
         }
         return changed;
     }

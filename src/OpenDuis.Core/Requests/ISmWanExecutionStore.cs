@@ -14,7 +14,11 @@ public sealed record StoredDeviceFault(Eui Device, string Mode, string? Paramete
 /// the accepted request's XML (already authenticated and admitted; it is not checked again when read back).
 /// </summary>
 public sealed record HeldDeviceRequest(RequestId RequestId, Eui Sender, DateTimeOffset AcceptedAt, DateTimeOffset ExecuteAt, byte[] RequestXml,
-    DspScheduleId? Schedule = null);
+    DspScheduleId? Schedule = null)
+{
+    /// <summary>Held by its Device's owner under this lease: refused once another node took the Device (issue 22). Not kept.</summary>
+    public DeviceFence? Fence { get; init; }
+}
 
 /// <summary>
 /// What the emulated SM WAN's execution layer keeps across a restart of the server (issue 6): the
@@ -30,10 +34,14 @@ public interface ISmWanExecutionStore
 
     Task<IReadOnlyList<StoredDeviceFault>> FaultsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Keeps a held request; with a <see cref="HeldDeviceRequest.Fence"/> only while its Device's lease holds it (else <see cref="DeviceFencedException"/>).</summary>
     Task HoldAsync(HeldDeviceRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Forgets a held request (released or cancelled); false when it was not held.</summary>
-    Task<bool> ForgetHeldAsync(RequestId requestId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Forgets a held request (released or cancelled); false when it was not held. With <paramref name="fence"/> (its
+    /// Device's owner releasing it) nothing is forgotten once another node took the Device: <see cref="DeviceFencedException"/>.
+    /// </summary>
+    Task<bool> ForgetHeldAsync(RequestId requestId, CancellationToken cancellationToken = default, DeviceFence? fence = null);
 
     /// <summary>
     /// Every held request whose command is not in the durable command queue, earliest execution first: one still
@@ -60,7 +68,11 @@ public sealed record StoredDeviceEvent(long Sequence, DateTimeOffset At, string 
 /// <paramref name="Version"/> counts its writes (the first is 1). Written, <paramref name="Events"/> are the events
 /// logged since the version before; read, the newest the store keeps, oldest first.
 /// </summary>
-public sealed record StoredDeviceState(Eui Device, long Version, string State, IReadOnlyList<StoredDeviceEvent> Events);
+public sealed record StoredDeviceState(Eui Device, long Version, string State, IReadOnlyList<StoredDeviceEvent> Events)
+{
+    /// <summary>Written by the Device's owner for a command taken under this lease: refused once another node took the Device (issue 22).</summary>
+    public DeviceFence? Fence { get; init; }
+}
 
 /// <summary>
 /// Another process wrote these Devices' states since this one read them (a node that owned them before, or a device
@@ -85,7 +97,8 @@ public interface IDeviceStateStore
     /// Writes each state as its <see cref="StoredDeviceState.Version"/> when the kept one is the version before (or
     /// there is none), with its new events, keeping each Device's newest <paramref name="eventsKept"/>; in the open
     /// unit of work when there is one, so the states commit with the responses that report them. Throws
-    /// <see cref="DeviceStateConflictException"/> when any kept version is not the one before.
+    /// <see cref="DeviceStateConflictException"/> when any kept version is not the one before, and
+    /// <see cref="DeviceFencedException"/> (nothing written) when a state's <see cref="StoredDeviceState.Fence"/> no longer holds.
     /// </summary>
     Task SaveDeviceStatesAsync(IReadOnlyList<StoredDeviceState> states, int eventsKept, CancellationToken cancellationToken = default);
 }

@@ -146,9 +146,11 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             }
             // DUIS 3.4.2: the DCC holds a Future Dated (DSP) request and sends it on its execution date-time.
             // Kept before it is acknowledged, so a restart of the server still releases it (issue 6).
-            if (_faults.Store is { } kept)
-                await kept.HoldAsync(new HeldDeviceRequest(request.RequestId, command.Sender, command.AcceptedAt, executeAt.Value,
-                    System.Text.Encoding.UTF8.GetBytes(request.ToXmlDocument().OuterXml), command.Schedule), cancellationToken);
+            // As the Device's owner: once another node took the Device, this one steps down and holds nothing.
+            if (_faults.Store is { } kept && !await AsOwnerAsync(command.Lease, () => kept.HoldAsync(
+                    new HeldDeviceRequest(request.RequestId, command.Sender, command.AcceptedAt, executeAt.Value,
+                        System.Text.Encoding.UTF8.GetBytes(request.ToXmlDocument().OuterXml), command.Schedule) { Fence = command.Lease.Fence }, cancellationToken)))
+                return DeviceAcceptance.Acknowledged;
             Hold(command, executeAt.Value);
             LogHeld(_logger, request.RequestId.ToString(), executeAt.Value);
             return DeviceAcceptance.Acknowledged;
@@ -241,7 +243,11 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     private async Task ReleaseAsync(RequestId id, CancellationToken cancellationToken)
     {
         if (!_held.TryRemove(id, out var held)) return;
-        if (_faults.Store is { } kept && !await kept.ForgetHeldAsync(id, cancellationToken))
+        var forgotten = true;
+        // Released as the Device's owner: once another node took the Device, this one steps down, leaving the row to it.
+        if (_faults.Store is { } kept && !await AsOwnerAsync(held.Command.Lease, async () => forgotten = await kept.ForgetHeldAsync(id, cancellationToken, held.Command.Lease.Fence)))
+            return;
+        if (!forgotten)
         {
             // Cancelled through another node sharing the store, which ended its request: not executed.
             held.Command.Lease.Complete(succeeded: false);

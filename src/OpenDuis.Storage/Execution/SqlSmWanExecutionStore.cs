@@ -45,6 +45,7 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStat
         try
         {
             var tx = s.Transaction ?? own!;
+            await Fencing.DeviceLeaseFence.CheckAsync(s.Connection, tx, states.Where(x => x.Fence is not null).Select(x => x.Fence!.Value), cancellationToken).ConfigureAwait(false);
             var written = await WriteStatesAsync(s.Connection, tx, states, cancellationToken).ConfigureAwait(false);
             if (written.Count < states.Count)
                 throw new DeviceStateConflictException([.. states.Select(x => x.Device).Where(d => !written.Contains(d.ToString()))]);
@@ -155,6 +156,8 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStat
     {
         ArgumentNullException.ThrowIfNull(request);
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (request.Fence is { } fence) await Fencing.DeviceLeaseFence.CheckAsync(c, tx, [fence], cancellationToken).ConfigureAwait(false);
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO held_requests (request_id, sender, accepted_us, execute_us, schedule_id, request_xml) " +
             "VALUES (@Id, @Sender, @Accepted, @Execute, @Schedule, @Xml) " +
@@ -168,14 +171,19 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStat
                 Execute = Db.Micros(request.ExecuteAt),
                 Schedule = request.Schedule is { } s ? (long)s.Value : (long?)null,
                 Xml = request.RequestXml,
-            }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<bool> ForgetHeldAsync(RequestId requestId, CancellationToken cancellationToken = default)
+    public async Task<bool> ForgetHeldAsync(RequestId requestId, CancellationToken cancellationToken = default, DeviceFence? fence = null)
     {
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await c.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM held_requests WHERE request_id = @Id", new { Id = requestId.ToString() }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (fence is { } f) await Fencing.DeviceLeaseFence.CheckAsync(c, tx, [f], cancellationToken).ConfigureAwait(false);
+        var forgotten = await c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM held_requests WHERE request_id = @Id", new { Id = requestId.ToString() }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return forgotten;
     }
 
     public async Task<IReadOnlyList<HeldDeviceRequest>> HeldAsync(CancellationToken cancellationToken = default)

@@ -26,7 +26,8 @@ internal static class OutboxSql
         CancellationToken cancellationToken = default, Action<OutboxEntry>? inserted = null)
     {
         if (entries.Count == 0) return;
-        await CheckFencesAsync(connection, transaction, entries, cancellationToken).ConfigureAwait(false);
+        // Fencing (issue 22): entries written as a Device's owner land only while its lease holds (DeviceLeaseFence).
+        await Fencing.DeviceLeaseFence.CheckAsync(connection, transaction, entries.Where(e => e.Fence is not null).Select(e => e.Fence!.Value), cancellationToken).ConfigureAwait(false);
         // One command bound per row: the statement is parsed once for the whole batch (twice where it mixes kinds of entry).
         const string Insert = "INSERT INTO outbox (response_id, recipient, ordering_key, kind, body, created_at, next_attempt_at) " +
                               "VALUES (@ResponseId, @Recipient, @OrderingKey, @Kind, @Body, @Now, @Now)";
@@ -58,27 +59,6 @@ internal static class OutboxSql
             if (!ReferenceEquals(insert.CommandText, text)) insert.CommandText = text;
             if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0) inserted?.Invoke(e);
         }
-    }
-
-    /// <summary>
-    /// Fencing (issue 22): entries written as a Device's owner land only while each Device's lease still names the writer
-    /// and the epoch it took the command under. The lease rows are locked FOR SHARE until the write commits, so a takeover
-    /// waits for it (and then finds its response written) or comes first (and this write is refused). Only a database
-    /// several nodes share (PostgreSQL) gives entries a fence.
-    /// </summary>
-    private static async Task CheckFencesAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
-    {
-        List<Core.Requests.DeviceFence>? fences = null;
-        foreach (var e in entries)
-            if (e.Fence is { } f) (fences ??= []).Add(f);
-        if (fences is null) return;
-        var devices = fences.Select(f => f.Device.ToString()).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var held = (await connection.QueryAsync<(string Device, string Owner, long Epoch)>(new CommandDefinition(
-            "SELECT device_id, owner, epoch FROM device_leases WHERE device_id = ANY(@Devices) ORDER BY device_id FOR SHARE",
-            new { Devices = devices }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToDictionary(r => r.Device);
-        var lost = fences.Where(f => !held.TryGetValue(f.Device.ToString(), out var l) || l.Owner != f.Owner || l.Epoch != f.Epoch)
-            .Select(f => f.Device).Distinct().ToList();
-        if (lost.Count > 0) throw new Core.Requests.DeviceFencedException(lost);
     }
 
     /// <summary>The oldest undelivered messages first (<see cref="IOutboxAdmin"/>).</summary>

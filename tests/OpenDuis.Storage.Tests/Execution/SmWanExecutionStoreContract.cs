@@ -18,6 +18,9 @@ public abstract class SmWanExecutionStoreContract : IAsyncLifetime
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
     private ISmWanExecutionStore _store = null!;
 
+    /// <summary>The store the test opened.</summary>
+    protected ISmWanExecutionStore Store => _store;
+
     protected abstract Task<ISmWanExecutionStore> OpenAsync();
 
     protected abstract ValueTask DropAsync();
@@ -209,6 +212,99 @@ public sealed class PostgresSmWanExecutionStoreTests : SmWanExecutionStoreContra
         await Storage.RequestLog.PostgresRequestLogStore.OpenAsync(_dataSource!, Ct);
 
     protected override Core.Transactions.IUnitOfWork OpenUnitOfWork() => new Storage.Transactions.PostgresUnitOfWork(_dataSource!);
+
+    private static readonly Eui Esme = Eui.Parse("00-DB-12-34-56-78-90-B0");
+    private static readonly Eui Gsme = Eui.Parse("00-DB-12-34-56-78-90-B1");
+    private static readonly Eui Supplier = Eui.Parse("90-B3-D5-1F-30-01-00-00");
+
+    /// <summary>
+    /// Node a owns both Devices; then node b takes Esme over (a new epoch from the sequence, as a takeover's UPDATE gives it).
+    /// Returns node a's fences and node b's for Esme.
+    /// </summary>
+    private async Task<(DeviceFence StaleEsme, DeviceFence Gsme, DeviceFence Current)> TakeEsmeOverAsync()
+    {
+        await using var c = await _dataSource!.OpenConnectionAsync(Ct);
+        async Task<long> EpochAsync(string sql, Eui device)
+        {
+            await using var command = new NpgsqlCommand(sql, c);
+            command.Parameters.AddWithValue("d", device.ToString());
+            return (long)(await command.ExecuteScalarAsync(Ct))!;
+        }
+        var a = await EpochAsync("INSERT INTO device_leases (device_id, owner, lease_until_us) VALUES (@d, 'node-a', 0) RETURNING epoch", Esme);
+        var g = await EpochAsync("INSERT INTO device_leases (device_id, owner, lease_until_us) VALUES (@d, 'node-a', 0) RETURNING epoch", Gsme);
+        var b = await EpochAsync("UPDATE device_leases SET owner = 'node-b', epoch = nextval('device_lease_epochs') WHERE device_id = @d RETURNING epoch", Esme);
+        return (new DeviceFence(Esme, "node-a", a), new DeviceFence(Gsme, "node-a", g), new DeviceFence(Esme, "node-b", b));
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var c = await _dataSource!.OpenConnectionAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, c);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    [Fact]
+    public async Task A_state_only_batch_under_a_stale_epoch_is_refused_as_a_whole_and_the_current_owner_s_lands()
+    {
+        var (stale, gsme, current) = await TakeEsmeOverAsync();
+        var states = (IDeviceStateStore)Store;
+        // No outbox entry in the batch: the states carry the fence themselves.
+        var refused = await Assert.ThrowsAsync<DeviceFencedException>(() => states.SaveDeviceStatesAsync(
+            [new StoredDeviceState(Esme, 1, "{\"stale\":1}", []) { Fence = stale }, new StoredDeviceState(Gsme, 1, "{}", []) { Fence = gsme }], 100, Ct));
+        Assert.Equal([Esme], refused.Devices);
+        Assert.Null(await states.FindDeviceStateAsync(Esme, Ct));
+        Assert.Null(await states.FindDeviceStateAsync(Gsme, Ct));
+
+        await states.SaveDeviceStatesAsync([new StoredDeviceState(Esme, 1, "{\"b\":1}", []) { Fence = current }], 100, Ct);
+        Assert.Equal("{\"b\":1}", (await states.FindDeviceStateAsync(Esme, Ct))!.State);
+    }
+
+    [Fact]
+    public async Task An_N999_and_the_state_of_the_response_it_replaces_are_refused_together_under_a_stale_epoch()
+    {
+        var (stale, _, current) = await TakeEsmeOverAsync();
+        var states = (IDeviceStateStore)Store;
+        var outbox = await Storage.Outbox.PostgresOutboxStore.OpenAsync(_dataSource!, TimeProvider.System, Ct);
+        Core.Outbox.OutboxEntry N999(DeviceFence fence) =>
+            new($"{Supplier}:{fence.Epoch}", Supplier, new RequestId(Supplier, Esme, 7).ToString(), Core.Outbox.OutboxKind.DccAlert, "<N999/>"u8.ToArray()) { Fence = fence };
+        var work = OpenUnitOfWork();
+        // As the emulated SM WAN writes a batch whose response became an N999: the alert, then the Device's state, in one unit of work.
+        Task<bool> Write(DeviceFence fence) => work.RunAsync(async ct =>
+        {
+            await outbox.EnqueueAsync([N999(fence)], ct);
+            await states.SaveDeviceStatesAsync([new StoredDeviceState(Esme, 1, "{}", []) { Fence = fence }], 100, ct);
+            return true;
+        }, Ct);
+
+        Assert.Equal([Esme], (await Assert.ThrowsAsync<DeviceFencedException>(() => Write(stale))).Devices);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM outbox"));
+        Assert.Null(await states.FindDeviceStateAsync(Esme, Ct));
+        // The state alone, the alert's fence aside, is refused too.
+        await Assert.ThrowsAsync<DeviceFencedException>(() => states.SaveDeviceStatesAsync([new StoredDeviceState(Esme, 1, "{}", []) { Fence = stale }], 100, Ct));
+
+        await Write(current);
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM outbox"));
+        Assert.Equal(1, (await states.FindDeviceStateAsync(Esme, Ct))!.Version);
+    }
+
+    [Fact]
+    public async Task A_held_request_is_neither_kept_nor_released_under_a_stale_epoch()
+    {
+        var (stale, _, current) = await TakeEsmeOverAsync();
+        var store = Store;
+        var at = new DateTimeOffset(2027, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        var held = new HeldDeviceRequest(new RequestId(Supplier, Esme, 8), Supplier, at, at.AddHours(1), Encoding.UTF8.GetBytes("<held/>"));
+
+        Assert.Equal([Esme], (await Assert.ThrowsAsync<DeviceFencedException>(() => store.HoldAsync(held with { Fence = stale }, Ct))).Devices);
+        Assert.Empty(await store.HeldAsync(Ct));
+
+        await store.HoldAsync(held with { Fence = current }, Ct);
+        // The old owner, waking at its execution date-time, cannot release it (nor so make the new owner find it gone).
+        await Assert.ThrowsAsync<DeviceFencedException>(() => store.ForgetHeldAsync(held.RequestId, Ct, stale));
+        Assert.Equal([held.RequestId], (await store.HeldAsync(Ct)).Select(h => h.RequestId));
+        Assert.True(await store.ForgetHeldAsync(held.RequestId, Ct, current));
+        Assert.Empty(await store.HeldAsync(Ct));
+    }
 
     protected override async ValueTask DropAsync()
     {
