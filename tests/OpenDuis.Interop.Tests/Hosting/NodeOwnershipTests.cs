@@ -84,10 +84,10 @@ public sealed class NodeOwnershipTests
         {
             spread = (await cluster.DeviceOwnersAsync()).Values.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count());
             return spread.Count == 3 && spread.Values.Max() - spread.Values.Min() <= 1;
-        }, TimeSpan.FromSeconds(40));
+        }, TimeSpan.FromSeconds(90)); // only idle Devices move: on a loaded machine the trickle keeps them busy longer
         await load.CancelAsync();
         await trickle;
-        Assert.True(fair, $"Devices per node after 40 s: {string.Join(", ", spread.Select(s => $"{s.Key} {s.Value}"))}\n{cluster.Log(joined.Process)}");
+        Assert.True(fair, $"Devices per node after 90 s: {string.Join(", ", spread.Select(s => $"{s.Key} {s.Value}"))}\n{cluster.Log(joined.Process)}");
         Assert.Contains("idle Device(s) moved here", cluster.Cli.OutputOf(joined.Process));
 
         Assert.True(cluster.Refused.IsEmpty, $"{cluster.Refused.Count} refused, e.g. {cluster.Refused.FirstOrDefault()}");
