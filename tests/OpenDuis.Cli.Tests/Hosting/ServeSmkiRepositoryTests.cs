@@ -40,7 +40,9 @@ public sealed class ServeSmkiRepositoryTests : IDisposable
         var search = new Uri($"http://127.0.0.1:{smkiPort}{SmkiRepositoryEndpoints.SearchPath}");
         const string Supplier = "<CertificateSearchRequest><CertificateSubjectName>90-b3-d5-1f-30-01-00-00</CertificateSubjectName></CertificateSearchRequest>";
         HttpResponseMessage? answer = null;
-        for (var i = 0; i < 150 && answer is null; i++)
+        // serve's start-up (JIT, migrations) can take tens of seconds on a loaded machine.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (answer is null && DateTime.UtcNow < deadline)
         {
             try
             {

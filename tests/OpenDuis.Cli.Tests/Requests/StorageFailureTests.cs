@@ -320,10 +320,15 @@ public sealed class StorageFailureTests : IAsyncDisposable
         (status, body) = await SendAsync(server, smets1);
         Assert.True(status == HttpStatusCode.OK, body);
         Assert.Equal(ResponseCode.I99, CodeOf(body));
-        // Once answered (no longer in process, E55), a replay of the same counter is barred.
-        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
-        (status, body) = await SendAsync(server, smets1);
-        Assert.True(status == HttpStatusCode.OK, body);
+        // Once answered (no longer in process: E55 until then, which a loaded machine can stretch), a replay of the same counter is barred.
+        var replayDeadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            (status, body) = await SendAsync(server, smets1);
+            Assert.True(status == HttpStatusCode.OK, body);
+        }
+        while (CodeOf(body) == ResponseCode.E55 && DateTime.UtcNow < replayDeadline);
         Assert.Equal(ResponseCode.E63, CodeOf(body));
         serve.Kill(true);
     }

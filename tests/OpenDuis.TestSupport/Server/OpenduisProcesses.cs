@@ -93,7 +93,7 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
     }
 
     /// <summary>How long <see cref="ServeAsync"/> waits for /health (several nodes starting at once on a busy machine take longer).</summary>
-    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     /// <summary>
     /// Starts a long-running process whose output is read as it comes (see <see cref="OutputOf"/>):
