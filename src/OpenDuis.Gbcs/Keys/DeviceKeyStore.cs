@@ -75,21 +75,38 @@ public sealed class DeviceKeyStore : IDeviceCredentials, IDisposable
 
     private static DeviceKeyStore Open(IDeviceKeyVault vault, KeyStore? providedKeys, TimeProvider? clock, Func<string> newCa)
     {
-        var text = vault.KeepCa(newCa);
+        var (certificate, caKey) = ReadCa(vault.KeepCa(newCa), vault.Where(null));
+        return new DeviceKeyStore(vault, providedKeys, certificate, caKey, clock ?? TimeProvider.System);
+    }
+
+    private static (X509Certificate2 Certificate, ECDsa Key) ReadCa(string text, string where)
+    {
         var caKey = ECDsa.Create();
         try
         {
             caKey.ImportFromPem(text);
             var certificate = X509CertificateLoader.LoadCertificate(X509Certificate2.CreateFromPem(text).RawData);
             if (!Matches(certificate, caKey.ExportSubjectPublicKeyInfo()))
-                throw new InvalidDataException($"{vault.Where(null)}: the Device CA's private key does not match its certificate.");
-            return new DeviceKeyStore(vault, providedKeys, certificate, caKey, clock ?? TimeProvider.System);
+                throw new InvalidDataException($"{where}: the Device CA's private key does not match its certificate.");
+            return (certificate, caKey);
         }
-        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        catch (Exception e)
         {
             caKey.Dispose();
-            throw new InvalidDataException($"{vault.Where(null)}: not a Device CA certificate and private key in PEM ({e.Message}).", e);
+            if (e is CryptographicException or ArgumentException)
+                throw new InvalidDataException($"{where}: not a Device CA certificate and private key in PEM ({e.Message}).", e);
+            throw;
         }
+    }
+
+    /// <summary>The folder's Device CA, checked before it is kept elsewhere (a damaged one would be every node's); a new one if the folder has none.</summary>
+    private static string CheckedCa(FolderDeviceKeyVault folder)
+    {
+        if (folder.FindCa() is not { } pem) return NewCa();
+        var (certificate, key) = ReadCa(pem, folder.Where(null));
+        certificate.Dispose();
+        key.Dispose();
+        return pem;
     }
 
     /// <summary>
@@ -100,7 +117,7 @@ public sealed class DeviceKeyStore : IDeviceCredentials, IDisposable
     /// </summary>
     public static DeviceKeyStore OpenImporting(IDeviceKeyVault vault, FolderDeviceKeyVault from, KeyStore? providedKeys, TimeProvider? clock)
     {
-        var store = Open(vault, providedKeys, clock, () => from.FindCa() ?? NewCa());
+        var store = Open(vault, providedKeys, clock, () => CheckedCa(from));
         try
         {
             var held = vault.Devices();

@@ -232,6 +232,36 @@ public sealed class PostgresDeviceKeyStoreTests : DeviceKeyStoreContract
     }
 
     [Fact]
+    public async Task A_damaged_Device_CA_file_in_a_folder_to_import_is_refused_naming_it_and_not_kept()
+    {
+        var ca = Path.Combine(Directory.CreateDirectory(NodeFolder("a")).FullName, DeviceKeyStore.CaFileName);
+        File.WriteAllText(ca, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => OpenAsync("a"));
+        Assert.Contains(ca, refused.Message);
+        // The database kept nothing of it: node b creates the Device CA.
+        var b = await OpenAsync("b");
+        Assert.Equal(DeviceKeyStore.CaCommonName, b.DeviceCa.GetNameInfo(X509NameType.SimpleName, false));
+    }
+
+    [Fact]
+    public async Task A_damaged_row_in_the_database_is_refused_naming_the_Device_or_the_Device_CA()
+    {
+        var (a, b) = (await OpenAsync("a"), await OpenAsync("b"));
+        a.Ensure(X);
+        await using (var db = new NpgsqlConnection(await ScopedAsync()))
+        {
+            await db.OpenAsync(Ct);
+            await using var damage = new NpgsqlCommand("UPDATE device_keys SET bundle = 'not PEM'; UPDATE device_key_ca SET pem = 'not PEM'", db);
+            await damage.ExecuteNonQueryAsync(Ct);
+        }
+        // Node b reads the Device's bundle when it first needs it; a node starting reads the Device CA.
+        var unreadable = Assert.Throws<InvalidDataException>(() => b.Find(X));
+        Assert.Contains($"device_keys ({X})", unreadable.Message);
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => OpenAsync("c"));
+        Assert.Contains("device_key_ca", refused.Message);
+    }
+
+    [Fact]
     public async Task A_damaged_Alert_counter_file_in_a_folder_to_import_is_refused_naming_it()
     {
         var counter = new FileDeviceAlertCounters(Directory.CreateDirectory(NodeFolder("a")).FullName).PathOf(X);
