@@ -37,7 +37,10 @@ public sealed class DataFolder
     public string SqlitePath => System.IO.Path.Combine(Path, "openduis.db");
     public string DefaultKeysPath => System.IO.Path.Combine(Path, "keys");
 
-    /// <summary>The emulated Devices' own keys and Device Certificates, and the demo Device CA that issues them (owner-only).</summary>
+    /// <summary>
+    /// The emulated Devices' own keys and Device Certificates, and the demo Device CA that issues them (owner-only), on
+    /// SQLite; on PostgreSQL they are kept in the database, and this folder is only read, for keys issued before.
+    /// </summary>
     public string DeviceKeysPath => System.IO.Path.Combine(Path, "device-keys");
     public bool IsInitialised => File.Exists(SettingsPath);
 
@@ -179,11 +182,36 @@ public sealed class DataFolder
           + string.Join(", ", changed.Take(5).Select(c => System.IO.Path.GetRelativePath(Path, c))) + (changed.Count > 5 ? ", …" : "");
 
     /// <summary>
-    /// The folder's Device key store (<see cref="DeviceKeysPath"/>), using the Device keys its key folder
-    /// provides (in <paramref name="keys"/>, the folder's <see cref="LoadKeys()"/> when not given) instead of issuing them.
+    /// The folder's Device key store, using the Device keys its key folder provides (in <paramref name="keys"/>, the
+    /// folder's <see cref="LoadKeys()"/> when not given) instead of issuing them. On SQLite it is kept in
+    /// <see cref="DeviceKeysPath"/>; on PostgreSQL in the database, shared by every node (on <paramref name="postgres"/>
+    /// when given, else a connection pool of its own), after bringing in what <see cref="DeviceKeysPath"/> holds from
+    /// before and the database lacks (the first node to bring a Device's keys wins).
     /// </summary>
-    public DeviceKeyStore OpenDeviceKeys(KeyStore? keys = null, TimeProvider? clock = null) =>
-        DeviceKeyStore.Open(DeviceKeysPath, keys ?? LoadKeys(), clock);
+    public Task<DeviceKeyStore> OpenDeviceKeysAsync(KeyStore? keys = null, TimeProvider? clock = null, Npgsql.NpgsqlDataSource? postgres = null,
+        CancellationToken cancellationToken = default) => OpenDeviceKeysAsync(ReadSettings(), keys ?? LoadKeys(), clock, postgres, cancellationToken);
+
+    private async Task<DeviceKeyStore> OpenDeviceKeysAsync(DataFolderSettings settings, KeyStore keys, TimeProvider? clock, Npgsql.NpgsqlDataSource? postgres,
+        CancellationToken cancellationToken)
+    {
+        if (settings.Store != "postgres") return DeviceKeyStore.Open(DeviceKeysPath, keys, clock);
+        var source = postgres ?? Npgsql.NpgsqlDataSource.Create(settings.PostgresConnectionString
+            ?? throw new InvalidDataException($"{SettingsPath}: store is postgres but no connection string is given."));
+        Gbcs.Keys.IDeviceKeyVault? vault = null;
+        try
+        {
+            vault = await DeviceKeys.PostgresDeviceKeyVault.OpenAsync(source, ownsDataSource: postgres is null, clock, cancellationToken).ConfigureAwait(false);
+            return Directory.Exists(DeviceKeysPath)
+                ? DeviceKeyStore.OpenImporting(vault, new FolderDeviceKeyVault(DeviceKeysPath, create: false), keys, clock)
+                : DeviceKeyStore.OpenIn(vault, keys, clock);
+        }
+        catch
+        {
+            if (vault is IDisposable owned) owned.Dispose();
+            else if (postgres is null) await source.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <summary>Gives every Device of the inventory its Device keys and certificates (those it lacks); returns how many were issued.</summary>
     public static async Task<int> EnsureDeviceKeysAsync(IInventoryStore store, DeviceKeyStore keys, CancellationToken cancellationToken = default)
@@ -224,7 +252,8 @@ public sealed class DataFolder
         {
             var certificates = KeyFolder.CertificateReferences(LoadKeys(settings));
             await DemoEnvironment.SeedAsync(store, eui => certificates.TryGetValue(eui, out var refs) ? refs : [], cancellationToken).ConfigureAwait(false);
-            await EnsureDeviceKeysAsync(store, OpenDeviceKeys(LoadKeys(settings)), cancellationToken).ConfigureAwait(false);
+            using (var deviceKeys = await OpenDeviceKeysAsync(settings, LoadKeys(settings), null, null, cancellationToken).ConfigureAwait(false))
+                await EnsureDeviceKeysAsync(store, deviceKeys, cancellationToken).ConfigureAwait(false);
             // Owner-only: a PostgreSQL connection string may carry a password.
             OwnerOnly.WriteAllText(SettingsPath, JsonSerializer.Serialize(settings, Json));
             return (store, certificates.Values.Sum(v => v.Count));

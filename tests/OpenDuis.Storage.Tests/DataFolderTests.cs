@@ -142,7 +142,8 @@ public sealed class DataFolderTests : IDisposable
         var before = File.ReadAllText(Path.Combine(folder.DeviceKeysPath, "00db1234567890a0.pem"));
         var (again, _) = await folder.InitialiseAsync(folder.ReadSettings(), Ct);
         await using (again)
-            Assert.Equal(0, await DataFolder.EnsureDeviceKeysAsync(again, folder.OpenDeviceKeys(), Ct));
+                    using (var keys = await folder.OpenDeviceKeysAsync(cancellationToken: Ct))
+            Assert.Equal(0, await DataFolder.EnsureDeviceKeysAsync(again, keys, Ct));
         Assert.Equal(before, File.ReadAllText(Path.Combine(folder.DeviceKeysPath, "00db1234567890a0.pem")));
     }
 
@@ -156,6 +157,8 @@ public sealed class DataFolderTests : IDisposable
             var folder = new DataFolder(Path.Combine(_dir, "pg"));
             var (store, _) = await folder.InitialiseAsync(new DataFolderSettings { Store = "postgres", PostgresConnectionString = scoped }, Ct);
             await using (store) await AssertEveryDeviceHasKeysAsync(folder, store);
+            // Kept in the database, shared by every node: nothing written beside the settings.
+            Assert.False(Directory.Exists(folder.DeviceKeysPath));
         }
         finally
         {
@@ -165,7 +168,7 @@ public sealed class DataFolderTests : IDisposable
 
     private static async Task AssertEveryDeviceHasKeysAsync(DataFolder folder, Core.Inventory.ISmiStore store)
     {
-        var keys = folder.OpenDeviceKeys();
+        using var keys = await folder.OpenDeviceKeysAsync(cancellationToken: Ct);
         var devices = 0;
         await foreach (var device in store.ReadDevicesAsync(Ct))
         {
@@ -175,7 +178,7 @@ public sealed class DataFolderTests : IDisposable
             Assert.True(Protocol.Keys.SmkiDeviceCertificate.TryReadDeviceId(credentials.DigitalSigningCertificate, out var named) && named == device.Id);
         }
         Assert.Equal(DemoEnvironment.Devices.Count, devices);
-        if (!OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows() && Directory.Exists(folder.DeviceKeysPath))
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder.DeviceKeysPath));
             foreach (var file in Directory.EnumerateFiles(folder.DeviceKeysPath))

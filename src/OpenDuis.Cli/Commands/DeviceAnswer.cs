@@ -44,7 +44,7 @@ internal sealed class DeviceAnswer : IAsyncDisposable
                 "(openduis users endpoint USER http://127.0.0.1:PORT/), else run openduis listen where it is.");
             return null;
         }
-        var gbcs = ReceivedGbcs.Load(folder, null);
+        var gbcs = await ReceivedGbcs.LoadAsync(folder, null, cancellationToken);
         DeviceAnswer? self = null;
         try
         {

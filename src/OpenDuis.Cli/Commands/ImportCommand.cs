@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OpenDuis.Gbcs.Keys;
 using OpenDuis.Storage;
 using OpenDuis.Storage.Csv;
 using Spectre.Console;
@@ -75,8 +76,9 @@ internal static class ImportCommand
                 var folder = DataFolder.Resolve(parse.GetValue(data));
                 try
                 {
-                    var issued = await DataFolder.EnsureDeviceKeysAsync(store, folder.OpenDeviceKeys(), cancellationToken);
-                    output.WriteLine($"Issued Device keys and certificates to {issued} Device(s) in {folder.DeviceKeysPath}.");
+                    using var deviceKeys = await folder.OpenDeviceKeysAsync(cancellationToken: cancellationToken);
+                    var issued = await DataFolder.EnsureDeviceKeysAsync(store, deviceKeys, cancellationToken);
+                    output.WriteLine($"Issued Device keys and certificates to {issued} Device(s) in {(deviceKeys.Vault is FolderDeviceKeyVault kept ? kept.Folder : "the database")}.");
                 }
                 catch (InvalidDataException e)
                 {

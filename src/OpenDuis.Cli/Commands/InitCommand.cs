@@ -51,7 +51,9 @@ internal static class InitCommand
                 output.WriteLine($"Data folder {folder.Path}");
                 output.WriteLine($"  store: {store.Description}");
                 output.WriteLine($"  keys:  {folder.ReadSettings().Keys} ({certificates} SMKI certificate references recorded)");
-                output.WriteLine($"  device keys: {folder.DeviceKeysPath} (each Device's DS and KA keys and Device Certificates, demo Device CA; owner-only)");
+                output.WriteLine(folder.ReadSettings().Store == "postgres"
+                    ? "  device keys: in the database, shared by every node (each Device's DS and KA keys and Device Certificates, demo Device CA; restrict its access)"
+                    : $"  device keys: {folder.DeviceKeysPath} (each Device's DS and KA keys and Device Certificates, demo Device CA; owner-only)");
                 output.WriteLine($"  demo:  {DemoEnvironment.Parties.Count} parties, {DemoEnvironment.Users.Count} users, {DemoEnvironment.Devices.Count} devices, {DemoEnvironment.Registrations.Count} registrations");
             }
             return 0;

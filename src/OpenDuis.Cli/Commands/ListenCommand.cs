@@ -60,7 +60,7 @@ internal static class ListenCommand
                 tls = EndpointTls.Load(files, user);
             }
             var security = new DuisSecurity(folder.LoadKeys());
-            var gbcs = ReceivedGbcs.Load(folder, parse.GetValue(keys)?.FullName);
+            var gbcs = await ReceivedGbcs.LoadAsync(folder, parse.GetValue(keys)?.FullName, cancellationToken);
             var gate = new Lock();
             var printMmc = parse.GetValue(parseGbcs);
             await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, parse.GetValue(port), message =>

@@ -16,11 +16,16 @@ namespace OpenDuis.Cli.Commands;
 /// </summary>
 internal sealed class ReceivedGbcs(GbcsVerifier verifier)
 {
-    /// <summary>The keys of <paramref name="keyFolder"/> (null: the data folder's) and the data folder's Device certificates.</summary>
-    public static ReceivedGbcs Load(DataFolder folder, string? keyFolder)
+    /// <summary>
+    /// The keys of <paramref name="keyFolder"/> (null: the data folder's) and the data folder's Device certificates (its
+    /// database's on PostgreSQL, held for as long as the command runs).
+    /// </summary>
+    public static async Task<ReceivedGbcs> LoadAsync(DataFolder folder, string? keyFolder, CancellationToken cancellationToken)
     {
         var keys = folder.LoadKeys();
-        var devices = Directory.Exists(folder.DeviceKeysPath) ? new CertificatesOnly(folder.OpenDeviceKeys(keys)) : null;
+        var devices = Directory.Exists(folder.DeviceKeysPath) || folder.ReadSettings().Store == "postgres"
+            ? new CertificatesOnly(await folder.OpenDeviceKeysAsync(keys, cancellationToken: cancellationToken))
+            : null;
         var ring = keyFolder is null ? GbcsKeyring.From(keys, devices) : GbcsKeyring.Load(keyFolder, devices);
         return new ReceivedGbcs(new GbcsVerifier(ring, DemoKeySet.DspEui));
     }

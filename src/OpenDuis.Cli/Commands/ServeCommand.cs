@@ -140,6 +140,8 @@ internal static class ServeCommand
             await using var host = await DataFolderHost.OpenAsync(DataFolder.Resolve(parse.GetValue(data)), clock, cancellationToken, initialise: true, node: node,
                 nodeLease: TimeSpan.FromSeconds(parse.GetValue(nodeLease)));
             if (host.Folder.DescribeTightened(host.Tightened) is { } tightened) parse.InvocationConfiguration.Error.WriteLine(tightened);
+            if (host.DeviceKeys.Store.Imported > 0)
+                output.WriteLine($"Device keys of {host.DeviceKeys.Store.Imported} Device(s) imported from {host.Folder.DeviceKeysPath} into the database, shared by every node (that folder is only read now).");
             var chosen = parse.GetValue(profile) == "duis" ? ConnectionProfile.Duis : ConnectionProfile.Dev;
             var options = new ServerOptions
             {

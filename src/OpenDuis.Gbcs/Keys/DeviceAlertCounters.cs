@@ -42,7 +42,16 @@ public sealed class FileDeviceAlertCounters(string folder) : IDeviceAlertCounter
 
     public string PathOf(Eui device) => Path.Combine(folder, device.ToCompactString().ToLowerInvariant() + ".alert-counter");
 
-    public ulong Next(Eui device)
+    public ulong Next(Eui device) => Update(device, last => checked(last + 1));
+
+    /// <summary>Raises the Device's last counter to <paramref name="last"/> if it is lower.</summary>
+    public void Raise(Eui device, ulong last) => Update(device, held => Math.Max(held, last));
+
+    /// <summary>The Device's last counter (0 when it has sent no Alert).</summary>
+    public ulong Last(Eui device) => Update(device, last => last);
+
+    /// <summary>Reads the last counter and writes <paramref name="next"/>'s, under the file's exclusive lock; returns what was written.</summary>
+    private ulong Update(Eui device, Func<ulong, ulong> next)
     {
         var path = PathOf(device);
         lock (_gate)
@@ -58,11 +67,12 @@ public sealed class FileDeviceAlertCounters(string folder) : IDeviceAlertCounter
                     ulong last = 0;
                     if (text.Length > 0 && !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out last))
                         throw new InvalidDataException($"{path}: the Device's last Alert counter is not a whole number ('{(text.Length > 24 ? text[..24] + "…" : text)}').");
-                    var next = checked(last + 1);
+                    var value = next(last);
+                    if (value == last && text.Length > 0) return value;
                     stream.SetLength(0);
-                    stream.Write(Encoding.ASCII.GetBytes(next.ToString(CultureInfo.InvariantCulture) + "\n"));
+                    stream.Write(Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture) + "\n"));
                     stream.Flush(flushToDisk: true);
-                    return next;
+                    return value;
                 }
                 catch (IOException) when (attempt < 200 && File.Exists(path))
                 {

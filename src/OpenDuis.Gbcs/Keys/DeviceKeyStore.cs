@@ -11,24 +11,20 @@ namespace OpenDuis.Gbcs.Keys;
 /// <summary>
 /// The emulated Devices' own keys: for each Device a digital-signing and a key-agreement P-256 key
 /// pair and their SMKI Device Certificates (<see cref="SmkiDeviceCertificate"/>), issued by the
-/// store's demo Device CA. Layout of the store's folder (0700; every file 0600, written whole by rename):
-/// <code>
-/// device-ca.pem            the demo Device CA: its certificate, then its PKCS#8 private key
-/// {eui}.pem                one Device: DS certificate, DS private key, KA certificate, KA private key
-/// {eui}.alert-counter      one Device: the Originator Counter of its last Alert (<see cref="FileDeviceAlertCounters"/>)
-/// </code>
-/// {eui} is the Device ID as 16 lower-case hex digits. A key folder that provides a Device's keys
+/// store's demo Device CA, kept in its <see cref="IDeviceKeyVault"/>: a folder
+/// (<see cref="FolderDeviceKeyVault"/>: device-ca.pem, {eui}.pem, {eui}.alert-counter, owner-only) or, for
+/// several nodes, their database. A key folder that provides a Device's keys
 /// (<c>{eui}-ds.pem</c> with <c>{eui}-ds.key</c>, and <c>{eui}-ka.pem</c> with <c>{eui}-ka.key</c>, the
 /// layout of the RTDS key store; or any Device Certificate with its key) is used instead: nothing is issued
 /// for that Device. The key folder is read by its <see cref="KeyStore"/> (<see cref="KeyStore.OtherCertificates"/>),
-/// never by this store, which reads and writes only its own folder.
-/// Safe for concurrent use, and for several processes sharing the folder.
+/// never by this store, which reads and writes only its vault.
+/// Safe for concurrent use, and for several processes sharing the vault: a Device's keys are issued once,
+/// by whichever writes first, and every store then reads those.
 /// </summary>
-public sealed class DeviceKeyStore : IDeviceCredentials
+public sealed class DeviceKeyStore : IDeviceCredentials, IDisposable
 {
-    public const string CaFileName = "device-ca.pem";
+    public const string CaFileName = FolderDeviceKeyVault.CaFileName;
     public const string CaCommonName = "OPENDUIS DEMO DEVICE CA";
-
 
     private readonly KeyStore? _provided;
     private Dictionary<Eui, ProvidedDevice>? _providedDevices;
@@ -38,22 +34,20 @@ public sealed class DeviceKeyStore : IDeviceCredentials
     private readonly Dictionary<Eui, DeviceCredentials> _loaded = [];
     private readonly Dictionary<BigInteger, X509Certificate2> _bySerial = [];
 
-    private DeviceKeyStore(string folder, KeyStore? provided, X509Certificate2 ca, ECDsa caKey, TimeProvider clock)
+    private DeviceKeyStore(IDeviceKeyVault vault, KeyStore? provided, X509Certificate2 ca, ECDsa caKey, TimeProvider clock)
     {
-        Folder = folder;
+        Vault = vault;
         _provided = provided;
         DeviceCa = ca;
         _caKey = caKey;
         _clock = clock;
     }
 
-    /// <summary>The Devices' Alert counters, kept in the store's folder.</summary>
-    public IDeviceAlertCounters AlertCounters => _alertCounters ??= new FileDeviceAlertCounters(Folder);
+    /// <summary>The Devices' Alert counters, kept in the vault.</summary>
+    public IDeviceAlertCounters AlertCounters => Vault.AlertCounters;
 
-    private FileDeviceAlertCounters? _alertCounters;
-
-    /// <summary>The folder the store issues into.</summary>
-    public string Folder { get; }
+    /// <summary>Where the store keeps what it issues.</summary>
+    public IDeviceKeyVault Vault { get; }
 
     /// <summary>The demo Device CA that issues this store's Device Certificates.</summary>
     public X509Certificate2 DeviceCa { get; }
@@ -62,38 +56,121 @@ public sealed class DeviceKeyStore : IDeviceCredentials
     /// Opens (creating if need be, with its demo Device CA) the store in <paramref name="folder"/>;
     /// <paramref name="providedKeys"/> is a key folder's store whose Device keys are used instead of issuing.
     /// </summary>
-    public static DeviceKeyStore Open(string folder, KeyStore? providedKeys = null, TimeProvider? clock = null)
+    public static DeviceKeyStore Open(string folder, KeyStore? providedKeys = null, TimeProvider? clock = null) =>
+        Open(new FolderDeviceKeyVault(folder), providedKeys, clock, NewCa);
+
+    /// <summary>
+    /// Opens the store kept in <paramref name="vault"/>, its demo Device CA created there if it holds none (the first
+    /// to keep one wins); <paramref name="providedKeys"/> is a key folder's store whose Device keys are used instead of issuing.
+    /// </summary>
+    public static DeviceKeyStore OpenIn(IDeviceKeyVault vault, KeyStore? providedKeys, TimeProvider? clock) =>
+        Open(vault, providedKeys, clock, NewCa);
+
+    private static string NewCa()
     {
-        folder = Path.GetFullPath(folder);
-        OwnerOnly.CreateDirectory(folder);
-        var caPath = Path.Combine(folder, CaFileName);
-        if (!File.Exists(caPath))
-        {
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            using var ca = SmkiDeviceCertificate.CreateDemoCa(key, CaCommonName);
-            WriteOwnerOnly(caPath, ca.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
-        }
-        var text = File.ReadAllText(caPath);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var ca = SmkiDeviceCertificate.CreateDemoCa(key, CaCommonName);
+        return ca.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n";
+    }
+
+    private static DeviceKeyStore Open(IDeviceKeyVault vault, KeyStore? providedKeys, TimeProvider? clock, Func<string> newCa)
+    {
+        var (certificate, caKey) = ReadCa(vault.KeepCa(newCa), vault.Where(null));
+        return new DeviceKeyStore(vault, providedKeys, certificate, caKey, clock ?? TimeProvider.System);
+    }
+
+    private static (X509Certificate2 Certificate, ECDsa Key) ReadCa(string text, string where)
+    {
         var caKey = ECDsa.Create();
         try
         {
             caKey.ImportFromPem(text);
             var certificate = X509CertificateLoader.LoadCertificate(X509Certificate2.CreateFromPem(text).RawData);
             if (!Matches(certificate, caKey.ExportSubjectPublicKeyInfo()))
-                throw new InvalidDataException($"{caPath}: the Device CA's private key does not match its certificate.");
-            return new DeviceKeyStore(folder, providedKeys, certificate, caKey, clock ?? TimeProvider.System);
+                throw new InvalidDataException($"{where}: the Device CA's private key does not match its certificate.");
+            return (certificate, caKey);
         }
-        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        catch (Exception e)
         {
             caKey.Dispose();
-            throw new InvalidDataException($"{caPath}: not a Device CA certificate and private key in PEM ({e.Message}).", e);
+            if (e is CryptographicException or ArgumentException)
+                throw new InvalidDataException($"{where}: not a Device CA certificate and private key in PEM ({e.Message}).", e);
+            throw;
         }
     }
+
+    /// <summary>The folder's Device CA, checked before it is kept elsewhere (a damaged one would be every node's); a new one if the folder has none.</summary>
+    private static string CheckedCa(FolderDeviceKeyVault folder)
+    {
+        if (folder.FindCa() is not { } pem) return NewCa();
+        var (certificate, key) = ReadCa(pem, folder.Where(null));
+        certificate.Dispose();
+        key.Dispose();
+        return pem;
+    }
+
+    /// <summary>
+    /// Opens the store kept in <paramref name="vault"/> after bringing into it what the folder vault <paramref name="from"/>
+    /// holds and it does not (an upgrade from keys kept in files): the folder's Device CA when the vault has none, each
+    /// Device's bundle the vault has none for (checked first), and each Alert counter where the folder's is higher. Every
+    /// write is first-writer-wins, so nodes importing their own folders at once agree, and a Device keeps the keys it had.
+    /// </summary>
+    public static DeviceKeyStore OpenImporting(IDeviceKeyVault vault, FolderDeviceKeyVault from, KeyStore? providedKeys, TimeProvider? clock)
+    {
+        var store = Open(vault, providedKeys, clock, () => CheckedCa(from));
+        try
+        {
+            var held = vault.Devices();
+            foreach (var device in from.Devices().Where(d => !held.Contains(d)))
+            {
+                if (from.FindBundle(device) is not { } pem) continue;
+                var credentials = ReadBundle(device, from.Where(device), pem);
+                try
+                {
+                    if (vault.AddBundle(Bundle(device, pem, credentials))) store.Imported++;
+                }
+                finally
+                {
+                    Release(credentials);
+                }
+            }
+            foreach (var (device, last) in from.AlertCounterValues()) vault.RaiseAlertCounter(device, last);
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>How many Devices' bundles <see cref="OpenImporting"/> brought into the vault.</summary>
+    public int Imported { get; private set; }
 
     /// <summary>The Device's credentials with both private keys, or null when the store holds none for it.</summary>
     public DeviceCredentials? Find(Eui device)
     {
-        lock (_gate) return FindLocked(device);
+        lock (_gate)
+            if (_loaded.TryGetValue(device, out var held)) return held;
+        // Read outside the lock: the vault may be a database.
+        var credentials = ReadProvided(device) ?? ReadKept(device);
+        return credentials is null ? null : Remember(credentials);
+    }
+
+    private DeviceCredentials Remember(DeviceCredentials credentials)
+    {
+        lock (_gate)
+        {
+            if (_loaded.TryGetValue(credentials.Device, out var held))
+            {
+                if (!ReferenceEquals(held, credentials)) Release(credentials);
+                return held;
+            }
+            _loaded[credentials.Device] = credentials;
+            _bySerial[Serial(credentials.DigitalSigningCertificate)] = credentials.DigitalSigningCertificate;
+            _bySerial[Serial(credentials.KeyAgreementCertificate)] = credentials.KeyAgreementCertificate;
+            return credentials;
+        }
     }
 
     /// <summary>The Device's credentials: those held or provided, else newly issued ones.</summary>
@@ -102,23 +179,20 @@ public sealed class DeviceKeyStore : IDeviceCredentials
     /// <summary>As <see cref="Ensure(Eui)"/>; <paramref name="issued"/> says whether keys were issued now.</summary>
     public DeviceCredentials Ensure(Eui device, out bool issued)
     {
-        lock (_gate)
-        {
-            issued = false;
-            if (FindLocked(device) is { } held) return held;
-            var now = _clock.GetUtcNow();
-            using var signing = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            using var agreement = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-            using var ds = SmkiDeviceCertificate.Issue(device, CertificateKeyUsage.DigitalSignature, signing.ExportSubjectPublicKeyInfo(), DeviceCa, _caKey, now);
-            using var ka = SmkiDeviceCertificate.Issue(device, CertificateKeyUsage.KeyAgreement, agreement.ExportSubjectPublicKeyInfo(), DeviceCa, _caKey, now);
-            var bundle = new StringBuilder()
-                .Append(ds.ExportCertificatePem()).Append('\n').Append(signing.ExportPkcs8PrivateKeyPem()).Append('\n')
-                .Append(ka.ExportCertificatePem()).Append('\n').Append(agreement.ExportPkcs8PrivateKeyPem()).Append('\n')
-                .ToString();
-            // Another process may have issued it first: then its keys are the Device's.
-            issued = WriteOwnerOnly(BundlePath(device), bundle);
-            return FindLocked(device) ?? throw new InvalidDataException($"{BundlePath(device)}: written but not readable back.");
-        }
+        issued = false;
+        if (Find(device) is { } held) return held;
+        var now = _clock.GetUtcNow();
+        using var signing = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var agreement = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        using var ds = SmkiDeviceCertificate.Issue(device, CertificateKeyUsage.DigitalSignature, signing.ExportSubjectPublicKeyInfo(), DeviceCa, _caKey, now);
+        using var ka = SmkiDeviceCertificate.Issue(device, CertificateKeyUsage.KeyAgreement, agreement.ExportSubjectPublicKeyInfo(), DeviceCa, _caKey, now);
+        var pem = new StringBuilder()
+            .Append(ds.ExportCertificatePem()).Append('\n').Append(signing.ExportPkcs8PrivateKeyPem()).Append('\n')
+            .Append(ka.ExportCertificatePem()).Append('\n').Append(agreement.ExportPkcs8PrivateKeyPem()).Append('\n')
+            .ToString();
+        // Another store may have issued it first (another process, another node): then its keys are the Device's.
+        issued = Vault.AddBundle(new DeviceKeyBundle(device, pem, Serial(ds), Serial(ka)));
+        return Find(device) ?? throw new InvalidDataException($"{Vault.Where(device)}: written but not readable back.");
     }
 
     /// <summary>Ensures credentials for every Device given; returns how many were issued now.</summary>
@@ -137,45 +211,25 @@ public sealed class DeviceKeyStore : IDeviceCredentials
     public X509Certificate2? FindCertificate(BigInteger serial)
     {
         lock (_gate)
-        {
             if (_bySerial.TryGetValue(serial, out var found)) return found;
-            // Not yet read: read what the folders hold that is not loaded (another process may have issued since).
-            foreach (var device in DevicesOnDisk())
-                if (!_loaded.ContainsKey(device)) FindLocked(device);
-            return _bySerial.GetValueOrDefault(serial);
-        }
-    }
-
-    private IEnumerable<Eui> DevicesOnDisk()
-    {
-        foreach (var name in Directory.EnumerateFiles(Folder, "*.pem").Select(Path.GetFileNameWithoutExtension))
+        // Not yet read: read what the vault and the key folder hold that is not loaded (another process may have issued since).
+        foreach (var device in Vault.DevicesHolding(serial).Concat(ProvidedDevices().Keys))
         {
-            if (name is { Length: 16 } && ulong.TryParse(name, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
-                yield return new Eui(value);
+            bool loaded;
+            lock (_gate) loaded = _loaded.ContainsKey(device);
+            if (!loaded) Find(device);
         }
-        foreach (var device in ProvidedDevices().Keys) yield return device;
+        lock (_gate) return _bySerial.GetValueOrDefault(serial);
     }
 
-    private DeviceCredentials? FindLocked(Eui device)
+    private DeviceCredentials? ReadKept(Eui device) =>
+        Vault.FindBundle(device) is { } pem ? ReadBundle(device, Vault.Where(device), pem) : null;
+
+    private static DeviceKeyBundle Bundle(Eui device, string pem, DeviceCredentials credentials) =>
+        new(device, pem, Serial(credentials.DigitalSigningCertificate), Serial(credentials.KeyAgreementCertificate));
+
+    private static DeviceCredentials ReadBundle(Eui device, string path, string text)
     {
-        if (_loaded.TryGetValue(device, out var held)) return held;
-        var credentials = ReadProvided(device) ?? ReadBundle(device);
-        if (credentials is null) return null;
-        _loaded[device] = credentials;
-        _bySerial[Serial(credentials.DigitalSigningCertificate)] = credentials.DigitalSigningCertificate;
-        _bySerial[Serial(credentials.KeyAgreementCertificate)] = credentials.KeyAgreementCertificate;
-        return credentials;
-    }
-
-    private string BundlePath(Eui device) => Path.Combine(Folder, FileStem(device) + ".pem");
-
-    private static string FileStem(Eui device) => device.ToCompactString().ToLowerInvariant();
-
-    private DeviceCredentials? ReadBundle(Eui device)
-    {
-        var path = BundlePath(device);
-        if (!File.Exists(path)) return null;
-        var text = File.ReadAllText(path);
         var certificates = new List<X509Certificate2>();
         var keys = new List<string>();
         var rest = text.AsSpan();
@@ -284,24 +338,17 @@ public sealed class DeviceKeyStore : IDeviceCredentials
     private static BigInteger Serial(X509Certificate2 certificate) =>
         new(certificate.SerialNumberBytes.Span, isUnsigned: true, isBigEndian: true);
 
-    /// <summary>Writes the file whole (a 0600 temporary renamed into place); false, leaving it alone, when it already exists.</summary>
-    private static bool WriteOwnerOnly(string path, string text)
+    private static void Release(DeviceCredentials credentials)
     {
-        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly.FileMode;
-        using (var stream = new FileStream(temporary, options))
-        using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
-            writer.Write(text);
-        try
-        {
-            File.Move(temporary, path, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temporary);
-            return false;
-        }
+        credentials.DigitalSigningKey?.Dispose();
+        credentials.KeyAgreementKey?.Dispose();
+        credentials.DigitalSigningCertificate.Dispose();
+        credentials.KeyAgreementCertificate.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _caKey.Dispose();
+        (Vault as IDisposable)?.Dispose();
     }
 }

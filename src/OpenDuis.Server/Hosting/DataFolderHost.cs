@@ -50,7 +50,7 @@ public sealed class DataFolderHost : IAsyncDisposable
     public ISmWanExecutionStore SmWanState { get; }
     public SmiCache Cache { get; }
 
-    /// <summary>The emulated Devices' own keys and Device Certificates (<see cref="DataFolder.DeviceKeysPath"/>).</summary>
+    /// <summary>The emulated Devices' own keys and Device Certificates (<see cref="DataFolder.OpenDeviceKeysAsync"/>: the data folder's device-keys/ on SQLite, the database on PostgreSQL).</summary>
     public InventoryDeviceKeys DeviceKeys { get; }
     public SmiCacheAccessSnapshot AccessSnapshot { get; }
     /// <summary>The inventory's change feed, from where <see cref="Cache"/> was loaded: other processes' writes reach it.</summary>
@@ -150,7 +150,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         // A node stopping gracefully (or fenced off) leaves its commands and NOTIFYs: they are taken over at once.
         var released = postgres is null ? null : new Storage.Notifications.PostgresNotifications(postgres, Storage.Notifications.PostgresNotifications.ReleaseChannel);
         log.ReleasedCommands = released;
-        var deviceKeys = new InventoryDeviceKeys(folder.OpenDeviceKeys(keys, clock), cache);
+        var deviceKeys = new InventoryDeviceKeys(await folder.OpenDeviceKeysAsync(keys, clock, postgres, cancellationToken), cache);
         return new DataFolderHost(folder, stores, keys, outbox, postgres, cache, snapshot, schedules, log, unitOfWork, smWanState, deviceKeys) { Changes = changes, Tightened = tightened, Health = health, Heartbeat = heartbeat, Node = node, _notifications = notifications, _handed = handed, _released = released,
             IssuedPreCommands = preCommands, NodeNumber = nodeNumber };
     }
@@ -170,6 +170,7 @@ public sealed class DataFolderHost : IAsyncDisposable
         await RequestLog.DisposeAsync();
         await Stores.DisposeAsync();
         await Schedules.DisposeAsync();
+        DeviceKeys.Store.Dispose();
         if (_notifications is not null) await _notifications.DisposeAsync();
         if (_handed is not null) await _handed.DisposeAsync();
         if (_released is not null) await _released.DisposeAsync();

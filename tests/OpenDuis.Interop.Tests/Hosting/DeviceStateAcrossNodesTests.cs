@@ -76,7 +76,7 @@ public sealed class DeviceStateAcrossNodesTests : IAsyncDisposable
         var read = Template("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML");
         Assert.Equal(ResponseCode.I99, (await PostAsync(b.Port, read)).ResponseCode);
         var answer = await ReceivedAsync(r => r.RequestId == read.RequestId, TimeSpan.FromSeconds(40));
-        Assert.Equal(adjustment, MeterBalance(answer));
+        Assert.Equal(adjustment, await MeterBalanceAsync(answer));
         Assert.Equal("node-b", await OwnerAsync(DemoEnvironment.Esme));
     }
 
@@ -95,7 +95,7 @@ public sealed class DeviceStateAcrossNodesTests : IAsyncDisposable
         node = await StartAsync("node-a", "200");
         var read = Template("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML");
         Assert.Equal(ResponseCode.I99, (await PostAsync(node.Port, read)).ResponseCode);
-        Assert.Equal(adjustment, MeterBalance(await ReceivedAsync(r => r.RequestId == read.RequestId)));
+        Assert.Equal(adjustment, await MeterBalanceAsync(await ReceivedAsync(r => r.RequestId == read.RequestId)));
     }
 
     [Fact]
@@ -243,11 +243,12 @@ public sealed class DeviceStateAcrossNodesTests : IAsyncDisposable
     }
 
     /// <summary>The 4.3 answer's meter balance, its GBCS payload decrypted with the Supplier's keys and the Device's certificate from the data folder.</summary>
-    private long MeterBalance(DuisResponse answer)
+    private async Task<long> MeterBalanceAsync(DuisResponse answer)
     {
         Assert.Equal(ResponseCode.I0, answer.ResponseCode);
         var gbcs = Convert.FromBase64String(answer.Message!.Payload!.InnerText);
-        var security = new Gbcs.Mmc.GbcsKeySecurity(GbcsKeyring.From(_keys!, new DataFolder(_cli.Data).OpenDeviceKeys(_keys)));
+        using var deviceKeys = await new DataFolder(_cli.Data).OpenDeviceKeysAsync(_keys, cancellationToken: Ct);
+        var security = new Gbcs.Mmc.GbcsKeySecurity(GbcsKeyring.From(_keys!, deviceKeys));
         var xml = Regex.Replace(Gbcs.Mmc.MmcRenderer.Render(Gbcs.Parse.GbcsParser.Parse(gbcs), gbcs, security), @">\s+<", "><");
         var balance = Regex.Match(xml, "<ra:MeterBalance>(-?[0-9]+)</ra:MeterBalance>");
         Assert.True(balance.Success, xml);

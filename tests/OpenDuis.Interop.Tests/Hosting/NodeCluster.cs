@@ -38,6 +38,9 @@ internal sealed class NodeCluster : IAsyncDisposable
     /// <summary>The ResponseIDs each Request ID was answered with at the listener (a DCC Alert without one as "").</summary>
     public ConcurrentDictionary<RequestId, ConcurrentBag<string>> Answered { get; } = new();
 
+    /// <summary>Every message the listener got, in order of arrival.</summary>
+    public ConcurrentQueue<DuisResponse> Received { get; } = new();
+
     /// <summary>Requests acknowledged I99, and those that were not (with why).</summary>
     public ConcurrentBag<RequestId> Acknowledged { get; } = [];
     public ConcurrentBag<string> Refused { get; } = [];
@@ -61,6 +64,7 @@ internal sealed class NodeCluster : IAsyncDisposable
             await foreach (var message in listener.Received.ReadAllAsync(_stopListening.Token))
             {
                 var response = DuisResponse.Read(SecureXml.Default.Load(message.Body));
+                Received.Enqueue(response);
                 if (response.RequestId is { } id) Answered.GetOrAdd(id, _ => []).Add(response.ResponseId?.ToString() ?? "");
             }
         }, CancellationToken.None);

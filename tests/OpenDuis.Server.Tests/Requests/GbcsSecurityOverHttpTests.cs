@@ -38,7 +38,7 @@ public sealed class GbcsSecurityOverHttpTests
         // GBCS: the Device's Alerts carry its own Originator Counter, one more each time (kept in the Device key store, not the clock).
         Assert.Equal(1UL, first!.OriginatorCounter);
         Assert.Equal(2UL, second!.OriginatorCounter);
-        Assert.Equal("2", File.ReadAllText(Path.Combine(session.Instance.DeviceKeys.Store.Folder,
+        Assert.Equal("2", File.ReadAllText(Path.Combine(((OpenDuis.Gbcs.Keys.FolderDeviceKeyVault)session.Instance.DeviceKeys.Store.Vault).Folder,
             $"{first.Originator.ToCompactString().ToLowerInvariant()}.alert-counter")).Trim());
     }
 

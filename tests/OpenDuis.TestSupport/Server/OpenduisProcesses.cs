@@ -69,11 +69,14 @@ public sealed class OpenduisProcesses(string folderPrefix, bool initialised = fa
     /// <c>openduis serve</c> on the data folder (short delivery lease, the SMKI Repository on a free port unless given), once
     /// it answers /health; fails with its output when it exits first.
     /// </summary>
-    public async Task<Process> ServeAsync(int port, params string[] extra)
+    public Task<Process> ServeAsync(int port, params string[] extra) => ServeOnAsync(Data, port, extra);
+
+    /// <summary>As <see cref="ServeAsync"/>, on another data folder (a node on another machine, with a copy of the settings and keys).</summary>
+    public async Task<Process> ServeOnAsync(string dataFolder, int port, params string[] extra)
     {
         string[] smki = extra.Contains("--smki-port") ? [] : ["--smki-port", "0"];
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false };
-        foreach (var a in (string[])[Dll, "serve", "--data", Data, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", .. smki, .. extra])
+        foreach (var a in (string[])[Dll, "serve", "--data", dataFolder, "--port", port.ToString(CultureInfo.InvariantCulture), "--delivery-lease", "2", .. smki, .. extra])
             psi.ArgumentList.Add(a);
         var serve = StartLogged(psi);
         _serveLog = _logs[serve];
