@@ -44,6 +44,13 @@ public sealed record RequestLogBatch(IReadOnlyList<LoggedRequest> Requests, IRea
 
     /// <summary>Queued commands this node was fenced off (another node took their Devices): left, lease expired, to whoever owns the Device now.</summary>
     public IReadOnlyList<CommandKey> SteppedDown { get; init; } = [];
+
+    /// <summary>
+    /// Filled by a store several nodes share: the DCC Schedule occurrences among <see cref="RequestLogBatch.Commands"/>
+    /// that an earlier run queued already (the schedule's lease ran out before that run marked them done), so their
+    /// commands were not queued again.
+    /// </summary>
+    public HashSet<RequestId>? QueuedBefore { get; init; }
 }
 
 /// <summary>A queued command given to <see cref="To"/>, the node that owns its Device.</summary>
@@ -490,10 +497,11 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                     try
                     {
                         var owners = _shared && commands.Count > 0 ? new Dictionary<Eui, DeviceFence>() : null;
+                        var queuedBefore = _shared && commands.Exists(k => k.Schedule is not null) ? new HashSet<RequestId>() : null;
                         var refused = await _store.WriteAsync(new RequestLogBatch([.. superseded, .. requests.Values], [.. counters.Values], commands, finished, Owner, now + Lease)
                             {
                                 Claims = claims, HeldSince = now - _hold, Now = now, DeviceOwners = owners, HandOvers = handOvers, EndedElsewhere = endedElsewhere,
-                                SteppedDown = steppedDown,
+                                SteppedDown = steppedDown, QueuedBefore = queuedBefore,
                             }).ConfigureAwait(false);
                         var refusals = refused.ToDictionary(x => x.Id);
                         foreach (var c in counters.Values) KeepDurable(c.Originator, c.Target, c.Counter);
@@ -503,6 +511,8 @@ public sealed class DurableRequestLog : IRequestLog, IAsyncDisposable
                         {
                             if (r.Command is { } recorded && owners is not null && owners.TryGetValue(recorded.RequestId.Target, out var lease))
                                 r.Holding = lease.Owner == Owner ? new DeviceHolding(null, lease) : new DeviceHolding(lease.Owner, null);
+                            if (r.Command is { Schedule: not null } occurrence && queuedBefore?.Contains(occurrence.RequestId) == true)
+                                r.Holding = new DeviceHolding(null, null, QueuedBefore: true);
                             r.Done.TrySetResult(r.Claim is { } claim && refusals.TryGetValue(claim.Entry.Id, out var refusal) ? refusal : null);
                         }
                         _health?.Succeeded(Component);

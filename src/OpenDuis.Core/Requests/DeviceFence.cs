@@ -13,9 +13,10 @@ public readonly record struct DeviceFence(Eui Device, string Owner, long Epoch);
 /// <summary>
 /// Where a command recorded before its acknowledgement is executed: <see cref="OtherOwner"/> when another
 /// node sharing the database owns its Device (handed over), else here under <see cref="Fence"/> (null on a
-/// database one node has to itself, where nothing is fenced).
+/// database one node has to itself, where nothing is fenced). <see cref="QueuedBefore"/>: a DCC Schedule's occurrence
+/// an earlier run queued already (a shared database), so nothing was queued and nothing is to be executed.
 /// </summary>
-public readonly record struct DeviceHolding(string? OtherOwner, DeviceFence? Fence);
+public readonly record struct DeviceHolding(string? OtherOwner, DeviceFence? Fence, bool QueuedBefore = false);
 
 /// <summary>
 /// A write as a Device's owner was refused: another node took these Devices since the writer's lease epoch

@@ -18,6 +18,12 @@ public sealed record HeldDeviceRequest(RequestId RequestId, Eui Sender, DateTime
 {
     /// <summary>Held by its Device's owner under this lease: refused once another node took the Device (issue 22). Not kept.</summary>
     public DeviceFence? Fence { get; init; }
+
+    /// <summary>
+    /// Not held yet: a queued command on a database several nodes share, being handed to its Device's owner (issue 22).
+    /// Its <see cref="ExecuteAt"/> is not known to the store (read it from the request).
+    /// </summary>
+    public bool Queued { get; init; }
 }
 
 /// <summary>
@@ -34,8 +40,12 @@ public interface ISmWanExecutionStore
 
     Task<IReadOnlyList<StoredDeviceFault>> FaultsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Keeps a held request; with a <see cref="HeldDeviceRequest.Fence"/> only while its Device's lease holds it (else <see cref="DeviceFencedException"/>).</summary>
-    Task HoldAsync(HeldDeviceRequest request, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Keeps a held request; with a <see cref="HeldDeviceRequest.Fence"/> (its Device's owner, on a database several nodes
+    /// share) only while its Device's lease holds it (else <see cref="DeviceFencedException"/>) and its queued command is
+    /// still there: false, nothing kept, when a cancellation took it while it was handed to the owner.
+    /// </summary>
+    Task<bool> HoldAsync(HeldDeviceRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Forgets a held request (released or cancelled); false when it was not held. With <paramref name="fence"/> (its
@@ -55,9 +65,14 @@ public interface ISmWanExecutionStore
     /// the request log and drops their queued commands, so a node that does not own the Device answers the
     /// cancellation from the database (I99, or E52 when nothing was cancelled) and the owner finds them gone.
     /// Returns those cancelled. Two cancellations never both take the same held request.
+    /// On a database several nodes share, the sender's queued commands to the Device that are not held yet (being handed
+    /// to its owner, <see cref="HeldDeviceRequest.Queued"/>) are offered to <paramref name="matches"/> too, so one is
+    /// cancelled wherever it is in its hand-over; <paramref name="cancellation"/>, the cancelling request (never offered),
+    /// is ended Succeeded with them. With <paramref name="fence"/> (the Device's owner cancelling) nothing is cancelled once
+    /// another node took the Device: <see cref="DeviceFencedException"/>.
     /// </summary>
     Task<IReadOnlyList<HeldDeviceRequest>> CancelHeldAsync(Eui sender, Eui device, Func<HeldDeviceRequest, bool> matches,
-        CancellationToken cancellationToken = default);
+        CancellationToken cancellationToken = default, DeviceFence? fence = null, RequestId? cancellation = null);
 }
 
 /// <summary>One line of an emulated Device's event log as kept: its number among all the Device's events (the newest the highest), and what it records.</summary>

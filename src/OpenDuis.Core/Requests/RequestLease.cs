@@ -107,6 +107,12 @@ public sealed class RequestLease
     /// </summary>
     public DeviceFence? Fence { get; private set; }
 
+    /// <summary>
+    /// A DCC Schedule's occurrence whose command an earlier run queued already (a database several nodes share): nothing
+    /// was queued by <see cref="RecordAsync"/>, and the command is not to be executed again here.
+    /// </summary>
+    public bool QueuedBefore { get; private set; }
+
     /// <summary>The access-control pipeline admitted the request: from now on it ends by <see cref="Complete"/>.</summary>
     public void Admitted() => _admitted = true;
 
@@ -123,6 +129,7 @@ public sealed class RequestLease
         RecordedAt = command.AcceptedAt;
         DeviceOwner = holding.OtherOwner;
         Fence = holding.Fence;
+        QueuedBefore = holding.QueuedBefore;
     }
 
     /// <summary>

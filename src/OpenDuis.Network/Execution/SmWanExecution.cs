@@ -105,7 +105,11 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
 
     public ValueTask DisposeAsync() => _timeline.DisposeAsync();
 
-    public async ValueTask<DeviceAcceptance> AcceptAsync(DeviceCommand command, CancellationToken cancellationToken = default)
+    public ValueTask<DeviceAcceptance> AcceptAsync(DeviceCommand command, CancellationToken cancellationToken = default) =>
+        AcceptAsync(command, resumed: false, cancellationToken);
+
+    /// <param name="resumed">Taken back after a restart, handed over or taken over: its answer was given where it was admitted.</param>
+    private async ValueTask<DeviceAcceptance> AcceptAsync(DeviceCommand command, bool resumed, CancellationToken cancellationToken)
     {
         var request = command.Request;
         if (request.Definition is not { NonDevice: false } definition || !request.CommandVariant.SendsOverSmWan())
@@ -131,7 +135,11 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
         {
             // Where the device may hold the command instead (Update Security Credentials (CoS) is Future Dated
             // both ways), a cancellation that matches nothing the DCC holds goes on to the device.
-            if (await CancelHeldAsync(command, refuseWhenNone: definition.FutureDated == FutureDatedPattern.Dsp, cancellationToken) is { } answer) return answer;
+            var refuseWhenNone = definition.FutureDated == FutureDatedPattern.Dsp;
+            var answer = _faults.Store is { } store && command.Lease.Fence is { } fence
+                ? await CancelAsOwnerAsync(command, store, fence, refuseWhenNone, resumed, cancellationToken)
+                : await CancelHeldAsync(command, refuseWhenNone, cancellationToken);
+            if (answer is { } given) return given;
             return await _inner.AcceptAsync(command, cancellationToken);
         }
         // Update Security Credentials (CoS) may be Future Dated either way; the DCC holds only what is Future Dated (DSP) alone
@@ -147,10 +155,18 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             // DUIS 3.4.2: the DCC holds a Future Dated (DSP) request and sends it on its execution date-time.
             // Kept before it is acknowledged, so a restart of the server still releases it (issue 6).
             // As the Device's owner: once another node took the Device, this one steps down and holds nothing.
-            if (_faults.Store is { } kept && !await AsOwnerAsync(command.Lease, () => kept.HoldAsync(
+            var kept = true;
+            if (_faults.Store is { } store && !await AsOwnerAsync(command.Lease, async () => kept = await store.HoldAsync(
                     new HeldDeviceRequest(request.RequestId, command.Sender, command.AcceptedAt, executeAt.Value,
                         System.Text.Encoding.UTF8.GetBytes(request.ToXmlDocument().OuterXml), command.Schedule) { Fence = command.Lease.Fence }, cancellationToken)))
                 return DeviceAcceptance.Acknowledged;
+            if (!kept)
+            {
+                // Cancelled while it was handed to this node (its queued command gone, its request ended Failed): never executed.
+                command.Lease.Complete(succeeded: false);
+                LogCancelled(_logger, request.RequestId.ToString(), "a cancellation during its hand-over");
+                return DeviceAcceptance.Acknowledged;
+            }
             Hold(command, executeAt.Value);
             LogHeld(_logger, request.RequestId.ToString(), executeAt.Value);
             return DeviceAcceptance.Acknowledged;
@@ -180,7 +196,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             await FailAsync(command, failure, cancellationToken);
             return;
         }
-        var acceptance = await AcceptAsync(command, cancellationToken);
+        var acceptance = await AcceptAsync(command, resumed: true, cancellationToken);
         if (acceptance.Code != ResponseCode.I99) LogResumedAnswered(_logger, request.RequestId.ToString(), acceptance.Code.ToString());
     }
 
@@ -189,6 +205,46 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     /// Variant; E52 when there is none (DUIS 3.5.10 Table 1: "can't find a Service Request to cancel").
     /// </summary>
     private async ValueTask<DeviceAcceptance?> CancelHeldAsync(DeviceCommand cancel, bool refuseWhenNone, CancellationToken cancellationToken)
+    {
+        var cancelled = await DropHeldAsync(cancel, cancellationToken);
+        if (cancelled == 0 && !refuseWhenNone) return null;
+        cancel.Lease.Complete(succeeded: cancelled > 0);
+        return cancelled > 0 ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.E52);
+    }
+
+    /// <summary>
+    /// The Device's owner cancels on a database several nodes share: in the shared store first, under its lease (issue 22),
+    /// so what it cancels is what every node sees held or in its hand-over, then from its own timeline. The answer is the
+    /// store's (I99, or E52 when it took none): a request still on the timeline but gone from the store was cancelled by
+    /// another cancellation. A cancellation taken back, handed or taken over was answered where it was admitted; it drops
+    /// what it finds here. Fenced off (another node took the Device while this one stalled), this node steps down for the
+    /// cancellation, leaving it to the owner, and answers from the store as a node that does not own the Device would.
+    /// </summary>
+    private async ValueTask<DeviceAcceptance?> CancelAsOwnerAsync(DeviceCommand cancel, ISmWanExecutionStore store, DeviceFence fence, bool refuseWhenNone,
+        bool resumed, CancellationToken cancellationToken)
+    {
+        var request = cancel.Request;
+        IReadOnlyList<HeldDeviceRequest> taken;
+        try
+        {
+            taken = await store.CancelHeldAsync(cancel.Sender, request.RequestId.Target, Names(request), cancellationToken, fence, request.RequestId);
+        }
+        catch (DeviceFencedException e)
+        {
+            cancel.Lease.StepDown();
+            LogSteppedDown(_logger, cancel.Lease.Id.ToString(), string.Join(", ", e.Devices));
+            return await CancelSharedAsync(cancel, store, refuseWhenNone, cancellationToken);
+        }
+        foreach (var h in taken) LogCancelled(_logger, h.RequestId.ToString(), request.RequestId.ToString());
+        var dropped = await DropHeldAsync(cancel, cancellationToken);
+        var cancelled = taken.Count > 0 || (resumed && dropped > 0);
+        if (!cancelled && !refuseWhenNone) return null;
+        cancel.Lease.Complete(succeeded: cancelled);
+        return cancelled ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.E52);
+    }
+
+    /// <summary>Drops from the timeline the held requests <paramref name="cancel"/> names (same User, Device and Service Reference Variant): how many.</summary>
+    private async ValueTask<int> DropHeldAsync(DeviceCommand cancel, CancellationToken cancellationToken)
     {
         var request = cancel.Request;
         var cancelled = 0;
@@ -203,9 +259,7 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
             held.Command.Lease.Complete(succeeded: false);
             cancelled++;
         }
-        if (cancelled == 0 && !refuseWhenNone) return null;
-        cancel.Lease.Complete(succeeded: cancelled > 0);
-        return cancelled > 0 ? DeviceAcceptance.Acknowledged : new DeviceAcceptance(ResponseCode.E52);
+        return cancelled;
     }
 
     /// <summary>
@@ -220,13 +274,42 @@ public sealed partial class SmWanExecution : IDeviceNetwork, IAsyncDisposable
     private async ValueTask<DeviceAcceptance?> CancelSharedAsync(DeviceCommand cancel, ISmWanExecutionStore store, bool refuseWhenNone, CancellationToken cancellationToken)
     {
         var request = cancel.Request;
-        var cancelled = await store.CancelHeldAsync(cancel.Sender, request.RequestId.Target,
-            h => ReadHeld(h).ServiceReferenceVariant == request.ServiceReferenceVariant, cancellationToken);
+        var cancelled = await store.CancelHeldAsync(cancel.Sender, request.RequestId.Target, Names(request), cancellationToken, cancellation: request.RequestId);
         foreach (var h in cancelled) LogCancelled(_logger, h.RequestId.ToString(), request.RequestId.ToString());
         if (cancelled.Count > 0) return DeviceAcceptance.Acknowledged;
         if (!refuseWhenNone) return null;
         cancel.Lease.Complete(succeeded: false);
         return new DeviceAcceptance(ResponseCode.E52);
+    }
+
+    /// <summary>
+    /// How far ahead a request not yet held (in its hand-over to the Device's owner) must be due for a cancellation to take it:
+    /// the nodes' clocks may differ by up to a second, and the owner releases a held request at its time by its own clock.
+    /// </summary>
+    private static readonly TimeSpan HandOverMargin = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// What a cancellation names in the store (DUIS 3.4.2): held requests of its Service Reference Variant, and queued ones
+    /// not yet held that the DCC will hold (Future Dated (DSP), not yet due); the store has already matched User and Device.
+    /// </summary>
+    private Func<HeldDeviceRequest, bool> Names(DuisRequest cancel)
+    {
+        var now = _clock.GetUtcNow();
+        return h =>
+        {
+            if (!h.Queued) return ReadHeld(h).ServiceReferenceVariant == cancel.ServiceReferenceVariant;
+            DuisRequest queued;
+            try
+            {
+                queued = ReadHeld(h);
+            }
+            catch (Exception e) when (e is XmlException or DuisFormatException)
+            {
+                return false;
+            }
+            return queued.ServiceReferenceVariant == cancel.ServiceReferenceVariant && queued.Definition?.FutureDated == FutureDatedPattern.Dsp
+                && queued.ExecutionDateTime is { } at && at != CancelExecutionDateTime && at > now + HandOverMargin;
+        };
     }
 
     private static readonly XmlReaderSettings HeldXml = new() { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };

@@ -152,27 +152,38 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStat
         return [.. rows.Select(r => new StoredDeviceFault(Eui.Parse(r.Device), r.Mode, r.Parameter))];
     }
 
-    public async Task HoldAsync(HeldDeviceRequest request, CancellationToken cancellationToken = default)
+    public async Task<bool> HoldAsync(HeldDeviceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (request.Fence is { } fence) await Fencing.DeviceLeaseFence.CheckAsync(c, tx, [fence], cancellationToken).ConfigureAwait(false);
+        var parameters = new
+        {
+            Id = request.RequestId.ToString(),
+            Sender = request.Sender.ToString(),
+            Accepted = Db.Micros(request.AcceptedAt),
+            Execute = Db.Micros(request.ExecuteAt),
+            Schedule = request.Schedule is { } s ? (long)s.Value : (long?)null,
+            Xml = request.RequestXml,
+        };
+        if (request.Fence is { } fence)
+        {
+            await Fencing.DeviceLeaseFence.CheckAsync(c, tx, [fence], cancellationToken).ConfigureAwait(false);
+            // Held by the Device's owner only while its queued command is there: a cancellation that took it in its hand-over
+            // (CancelHeldAsync) deleted it, and locks it first, so the two wait for each other and one finds the other's work.
+            if (await c.ExecuteScalarAsync<int?>(new CommandDefinition(
+                    $"SELECT 1 FROM device_commands WHERE request_id = @Id AND accepted_us = @Accepted{QueuedShareLock}", parameters, tx,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false) is null)
+                return false;
+        }
         await c.ExecuteAsync(new CommandDefinition(
             "INSERT INTO held_requests (request_id, sender, accepted_us, execute_us, schedule_id, request_xml) " +
             "VALUES (@Id, @Sender, @Accepted, @Execute, @Schedule, @Xml) " +
             "ON CONFLICT (request_id) DO UPDATE SET sender = excluded.sender, accepted_us = excluded.accepted_us, execute_us = excluded.execute_us, " +
             "schedule_id = excluded.schedule_id, request_xml = excluded.request_xml",
-            new
-            {
-                Id = request.RequestId.ToString(),
-                Sender = request.Sender.ToString(),
-                Accepted = Db.Micros(request.AcceptedAt),
-                Execute = Db.Micros(request.ExecuteAt),
-                Schedule = request.Schedule is { } s ? (long)s.Value : (long?)null,
-                Xml = request.RequestXml,
-            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            parameters, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     public async Task<bool> ForgetHeldAsync(RequestId requestId, CancellationToken cancellationToken = default, DeviceFence? fence = null)
@@ -199,17 +210,32 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStat
     }
 
     public async Task<IReadOnlyList<HeldDeviceRequest>> CancelHeldAsync(Eui sender, Eui device, Func<HeldDeviceRequest, bool> matches,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, DeviceFence? fence = null, RequestId? cancellation = null)
     {
         ArgumentNullException.ThrowIfNull(matches);
         await using var c = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The Device's owner cancels as such: once another node took the Device (this one stalled past its lease) it
+        // cancels nothing, and answers as a node that does not own the Device would.
+        if (fence is { } f) await Fencing.DeviceLeaseFence.CheckAsync(c, tx, [f], cancellationToken).ConfigureAwait(false);
+        var queued = new List<HeldDeviceRequest>();
+        if (IsShared)
+        {
+            // The sender's queued commands to the Device first, locked: one not held yet is being handed to the Device's owner,
+            // which holds it only while its command is here (HoldAsync), so a cancellation finds it wherever it is.
+            var commands = await c.QueryAsync<HeldRow>(new CommandDefinition(
+                "SELECT request_id AS RequestId, sender AS Sender, accepted_us AS AcceptedUs, schedule_id AS ScheduleId, request_xml AS RequestXml " +
+                "FROM device_commands WHERE device_id = @Device AND sender = @Sender ORDER BY request_id, accepted_us FOR UPDATE",
+                new { Device = device.ToString(), Sender = sender.ToString() }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            queued.AddRange(commands.Where(r => r.RequestId != cancellation?.ToString()).Select(r => r.ToHeld() with { Queued = true }));
+        }
         // Locked, so a concurrent cancellation (or release) waits and then finds them gone.
         var rows = await c.QueryAsync<HeldRow>(new CommandDefinition(
             "SELECT request_id AS RequestId, sender AS Sender, accepted_us AS AcceptedUs, execute_us AS ExecuteUs, schedule_id AS ScheduleId, request_xml AS RequestXml " +
             $"FROM held_requests WHERE sender = @Sender ORDER BY request_id{HeldLock}", new { Sender = sender.ToString() }, tx,
             cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var cancelled = rows.Select(r => r.ToHeld()).Where(h => h.RequestId.Target == device && matches(h)).ToList();
+        var held = rows.Select(r => r.ToHeld()).Where(h => h.RequestId.Target == device).ToList();
+        var cancelled = held.Concat(queued.Where(q => held.All(h => h.RequestId != q.RequestId))).Where(matches).ToList();
         if (cancelled.Count > 0)
         {
             var keys = cancelled.Select(h => new { Id = h.RequestId.ToString(), Accepted = Db.Micros(h.AcceptedAt) }).ToList();
@@ -218,10 +244,21 @@ public abstract class SqlSmWanExecutionStore : ISmWanExecutionStore, IDeviceStat
                 $"UPDATE request_log SET state = '{nameof(Core.AccessControl.RequestState.Failed)}' WHERE request_id = @Id AND state = '{nameof(Core.AccessControl.RequestState.InProgress)}'", keys, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await c.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM device_commands WHERE request_id = @Id AND accepted_us = @Accepted", keys, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            // The cancellation succeeded here, whichever node ends its request later (the owner it is handed to, or its taker).
+            if (cancellation is { } id)
+                await c.ExecuteAsync(new CommandDefinition(
+                    $"UPDATE request_log SET state = '{nameof(Core.AccessControl.RequestState.Succeeded)}' WHERE request_id = @Id AND state = '{nameof(Core.AccessControl.RequestState.InProgress)}'",
+                    new { Id = id.ToString() }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return cancelled;
     }
+
+    /// <summary>Whether several nodes may share the database (PostgreSQL): a held request may then be in its hand-over to its Device's owner.</summary>
+    private protected virtual bool IsShared => false;
+
+    /// <summary>What the owner's read of a queued command it is about to hold adds, so a cancellation taking it waits (PostgreSQL).</summary>
+    private protected virtual string QueuedShareLock => "";
 
     /// <summary>What a read of held requests to cancel adds so that nodes sharing the database take them one at a time (PostgreSQL).</summary>
     protected virtual string HeldLock => "";
@@ -317,4 +354,8 @@ public sealed class PostgresSmWanExecutionStore : SqlSmWanExecutionStore
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     protected override string HeldLock => " FOR UPDATE";
+
+    private protected override bool IsShared => true;
+
+    private protected override string QueuedShareLock => " FOR SHARE";
 }

@@ -84,8 +84,12 @@ public abstract class SqlRequestLogStore : IRequestLogStore
             var deleted = await c.ExecuteAsync(new CommandDefinition(sql, new { Before = Db.Micros(before), Unlinked = Db.Micros(unlinked) },
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
             total += deleted;
-            if (deleted < PruneBatch) return total;
+            if (deleted < PruneBatch) break;
         }
+        if (IsShared)
+            await c.ExecuteAsync(new CommandDefinition("DELETE FROM dcc_schedule_occurrences WHERE queued_us < @Before", new { Before = Db.Micros(before) },
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return total;
     }
 
     public async Task<IReadOnlyList<ClaimRefusal>> WriteAsync(RequestLogBatch batch, CancellationToken cancellationToken = default)
@@ -116,6 +120,8 @@ public abstract class SqlRequestLogStore : IRequestLogStore
                 batch.Counters.Select(k => new { Originator = Db.Key(k.Originator), Target = Db.Key(k.Target), Counter = unchecked((long)k.Counter) }),
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var kept = batch.Commands.Where(k => refused.All(r => r.Id != k.RequestId)).ToList();
+        if (IsShared && batch.QueuedBefore is { } queuedBefore && kept.Exists(k => k.Schedule is not null))
+            kept = await FirstRunsAsync(c, tx, kept, queuedBefore, batch.Now, cancellationToken).ConfigureAwait(false);
         if (kept.Count > 0) await InsertCommandsAsync(c, tx, batch, kept, cancellationToken).ConfigureAwait(false);
         if (IsShared && batch.DeviceOwners is { } owners && kept.Count > 0)
             foreach (var (device, owner) in await ClaimDevicesAsync(c, tx, batch.Owner, kept.Select(k => k.RequestId.Target), batch.Now, batch.LeaseUntil, cancellationToken).ConfigureAwait(false))
@@ -161,6 +167,27 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         var rows = await c.QueryAsync<(string Device, string Owner, long Epoch)>(new CommandDefinition(
             "SELECT device_id, owner, epoch FROM device_leases WHERE device_id = ANY(@Devices)", new { Devices = ids }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.ToDictionary(r => Eui.Parse(r.Device), r => new DeviceFence(Eui.Parse(r.Device), r.Owner, r.Epoch));
+    }
+
+    /// <summary>
+    /// The commands to queue, but for DCC Schedule occurrences an earlier run queued already (added to
+    /// <paramref name="queuedBefore"/>): each occurrence is claimed once in dcc_schedule_occurrences, a concurrent run's
+    /// claim waiting on the key and then finding it taken.
+    /// </summary>
+    private static async Task<List<AcceptedCommand>> FirstRunsAsync(DbConnection c, DbTransaction tx, List<AcceptedCommand> commands, HashSet<RequestId> queuedBefore,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var first = new List<AcceptedCommand>(commands.Count);
+        foreach (var k in commands)
+        {
+            if (k.Schedule is { } schedule && await c.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO dcc_schedule_occurrences (schedule_id, request_id, queued_us) VALUES (@Schedule, @RequestId, @Now) ON CONFLICT DO NOTHING",
+                    new { Schedule = (long)schedule.Value, RequestId = k.RequestId.ToString(), Now = Db.Micros(now) }, tx,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+                queuedBefore.Add(k.RequestId);
+            else first.Add(k);
+        }
+        return first;
     }
 
     private static Task NotifyAsync(DbConnection c, DbTransaction tx, string channel, CancellationToken cancellationToken) =>

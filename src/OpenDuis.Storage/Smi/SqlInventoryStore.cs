@@ -82,6 +82,11 @@ public sealed partial class SqlInventoryStore(SqlConnectionSource connections) :
             "DELETE FROM device_log WHERE hub_id = @Id OR device_id = @Id",
             key, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var rows = await c.ExecuteAsync(new CommandDefinition("DELETE FROM devices WHERE id = @Id", key, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // Its emulated state and events go with it (issue 22): nothing else would ever remove them, and a Device added
+        // again under the EUI starts from the inventory, as a new Device does.
+        var state = new { Id = id.ToString() };
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM device_events WHERE device_id = @Id", state, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM device_states WHERE device_id = @Id", state, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await work.CommitAsync(cancellationToken).ConfigureAwait(false);
         return rows > 0;
     }

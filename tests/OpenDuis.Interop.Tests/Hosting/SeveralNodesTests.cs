@@ -393,6 +393,83 @@ public sealed class SeveralNodesTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_cancellation_arriving_while_its_held_request_is_being_handed_to_the_owner_cancels_it_and_it_never_runs()
+    {
+        await InitAsync();
+        var received = await ListenAsync();
+        // A long lease: node a, stopped, keeps the ESME, so what node b admits for it waits in its hand-over.
+        var nodes = await StartNodesAsync(2, "--node-lease", "120");
+        using var http = new HttpClient();
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[0].Port, Read(DemoEnvironment.Esme)));
+        await NodeCluster.SignalAsync(nodes[0].Process, "STOP");
+        try
+        {
+            // Admitted by node b and handed to node a, which cannot take it: queued, not held anywhere yet.
+            var executeAt = DateTimeOffset.UtcNow.AddSeconds(12);
+            var held = DuisRequest.Read(SmWanServer.Request(Read411Template, DemoEnvironment.Esme, executeAt));
+            Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, held));
+            DuisRequest Cancel() => DuisRequest.Read(SmWanServer.Request(Read411Template, DemoEnvironment.Esme,
+                OpenDuis.Network.Execution.SmWanExecution.CancelExecutionDateTime));
+
+            // DUIS 3.4.2: the DCC holds it, so a cancellation finds it (I99, not E52), once.
+            var cancel = Cancel();
+            Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, cancel));
+            Assert.Equal(ResponseCode.E52, await PostAsync(http, nodes[1].Port, Cancel()));
+
+            // Node a wakes and takes what was handed to it: the request is gone, so it holds nothing and never runs it.
+            await NodeCluster.SignalAsync(nodes[0].Process, "CONT");
+            await Task.Delay(executeAt - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5), Ct);
+            await Assert.ThrowsAsync<TimeoutException>(() => received(held.RequestId, TimeSpan.FromSeconds(1)));
+            await using var db = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString());
+            Assert.Equal(("Failed", "Succeeded"), (await db.ExecuteScalarAsync<string>("SELECT state FROM request_log WHERE request_id = @Id", new { Id = held.RequestId.ToString() }),
+                await db.ExecuteScalarAsync<string>("SELECT state FROM request_log WHERE request_id = @Id", new { Id = cancel.RequestId.ToString() })));
+            Assert.Equal(0, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM held_requests"));
+            Assert.Equal(0, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM device_commands WHERE request_id = @Id", new { Id = held.RequestId.ToString() }));
+        }
+        finally
+        {
+            await NodeCluster.SignalAsync(nodes[0].Process, "CONT");
+        }
+    }
+
+    [Fact]
+    public async Task A_cancellation_told_to_an_owner_that_then_dies_keeps_the_held_request_from_running_on_the_node_that_takes_the_Device_over()
+    {
+        await InitAsync();
+        var received = await ListenAsync();
+        var nodes = await StartNodesAsync(2, "--node-lease", "4");
+        using var http = new HttpClient();
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[0].Port, Read(DemoEnvironment.Esme)));
+
+        // Held by node a, the ESME's owner; a cancellation through node b is answered there and handed to node a, which is
+        // stopped (it never drops the request from its timeline) and then killed.
+        var executeAt = DateTimeOffset.UtcNow.AddSeconds(15);
+        var held = DuisRequest.Read(SmWanServer.Request(Read411Template, DemoEnvironment.Esme, executeAt));
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[0].Port, held));
+        await NodeCluster.SignalAsync(nodes[0].Process, "STOP");
+        var cancel = DuisRequest.Read(SmWanServer.Request(Read411Template, DemoEnvironment.Esme, OpenDuis.Network.Execution.SmWanExecution.CancelExecutionDateTime));
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, cancel));
+        nodes[0].Process.Kill(entireProcessTree: true);
+
+        // Node b takes the ESME over once node a's lease runs out, and with it the handed cancellation; the held request,
+        // gone from the shared tables, is not among what it takes, and nothing is executed at its time.
+        await using var db = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_pgAdmin) { SearchPath = _pgSchema }.ToString());
+        var owner = "";
+        for (var i = 0; i < 100 && owner != NodeName(1); i++, await Task.Delay(200, Ct))
+            owner = await db.ExecuteScalarAsync<string>("SELECT owner FROM device_leases WHERE device_id = @Id", new { Id = DemoEnvironment.Esme.ToString() }) ?? "";
+        Assert.Equal(NodeName(1), owner);
+        await Task.Delay(executeAt - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5), Ct);
+        await Assert.ThrowsAsync<TimeoutException>(() => received(held.RequestId, TimeSpan.FromSeconds(1)));
+        Assert.Equal(("Failed", "Succeeded"), (await db.ExecuteScalarAsync<string>("SELECT state FROM request_log WHERE request_id = @Id", new { Id = held.RequestId.ToString() }),
+            await db.ExecuteScalarAsync<string>("SELECT state FROM request_log WHERE request_id = @Id", new { Id = cancel.RequestId.ToString() })));
+        Assert.Equal(0, await db.ExecuteScalarAsync<long>("SELECT count(*) FROM device_commands"));
+        // And node b still executes the ESME's requests.
+        var read = Read(DemoEnvironment.Esme);
+        Assert.Equal(ResponseCode.I99, await PostAsync(http, nodes[1].Port, read));
+        await received(read.RequestId, null);
+    }
+
+    [Fact]
     public async Task A_node_started_while_another_nodes_request_is_in_progress_answers_E55_only_until_that_request_ends()
     {
         var sign = await InitAsync();

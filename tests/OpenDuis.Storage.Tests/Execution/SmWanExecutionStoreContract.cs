@@ -298,12 +298,116 @@ public sealed class PostgresSmWanExecutionStoreTests : SmWanExecutionStoreContra
         Assert.Equal([Esme], (await Assert.ThrowsAsync<DeviceFencedException>(() => store.HoldAsync(held with { Fence = stale }, Ct))).Devices);
         Assert.Empty(await store.HeldAsync(Ct));
 
-        await store.HoldAsync(held with { Fence = current }, Ct);
+        await QueueAsync(held);
+        Assert.True(await store.HoldAsync(held with { Fence = current }, Ct));
         // The old owner, waking at its execution date-time, cannot release it (nor so make the new owner find it gone).
         await Assert.ThrowsAsync<DeviceFencedException>(() => store.ForgetHeldAsync(held.RequestId, Ct, stale));
-        Assert.Equal([held.RequestId], (await store.HeldAsync(Ct)).Select(h => h.RequestId));
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM held_requests"));
         Assert.True(await store.ForgetHeldAsync(held.RequestId, Ct, current));
-        Assert.Empty(await store.HeldAsync(Ct));
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM held_requests"));
+    }
+
+    /// <summary>Records <paramref name="held"/>'s command in the durable command queue (owned by node-b) with its request in progress.</summary>
+    private async Task QueueAsync(params HeldDeviceRequest[] held)
+    {
+        var log = await OpenRequestLogAsync();
+        await log.WriteAsync(new Core.AccessControl.RequestLogBatch(
+            [.. held.Select(h => new Core.AccessControl.LoggedRequest(h.RequestId, ServiceReferenceVariant.Parse("4.1.1"), CommandVariant.SendNonCritical, null, false, h.AcceptedAt))],
+            [], [.. held.Select(h => new AcceptedCommand(h.RequestId, h.Sender, h.AcceptedAt, h.RequestXml))], [], "node-b", held[0].AcceptedAt.AddHours(1)), Ct);
+    }
+
+    private Task<string?> StateAsync(RequestId id) => ScalarAsync<string>("SELECT state FROM request_log WHERE request_id = @Id", id.ToString());
+
+    private async Task<T?> ScalarAsync<T>(string sql, string id)
+    {
+        await using var c = await _dataSource!.OpenConnectionAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, c);
+        command.Parameters.AddWithValue("Id", id);
+        return await command.ExecuteScalarAsync(Ct) is T value ? value : default;
+    }
+
+    [Fact]
+    public async Task The_owner_s_own_cancellation_under_a_stale_epoch_cancels_nothing_and_under_the_current_one_cancels()
+    {
+        var (stale, _, current) = await TakeEsmeOverAsync();
+        var at = new DateTimeOffset(2027, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        var held = new HeldDeviceRequest(new RequestId(Supplier, Esme, 20), Supplier, at, at.AddHours(1), Encoding.UTF8.GetBytes("<held/>"));
+        await QueueAsync(held);
+        Assert.True(await Store.HoldAsync(held with { Fence = current }, Ct));
+
+        // Node a stalled past its lease and wakes with a cancellation it admitted as the owner: refused as a whole.
+        Assert.Equal([Esme], (await Assert.ThrowsAsync<DeviceFencedException>(() => Store.CancelHeldAsync(Supplier, Esme, _ => true, Ct, stale))).Devices);
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM held_requests"));
+        Assert.Equal("InProgress", await StateAsync(held.RequestId));
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM device_commands"));
+
+        // Node b, the owner now, cancels it.
+        Assert.Equal([held.RequestId], (await Store.CancelHeldAsync(Supplier, Esme, _ => true, Ct, current)).Select(h => h.RequestId));
+        Assert.Equal("Failed", await StateAsync(held.RequestId));
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM device_commands"));
+    }
+
+    [Fact]
+    public async Task A_request_still_being_handed_to_its_owner_is_cancelled_from_the_queue_and_the_owner_then_holds_nothing()
+    {
+        var (_, _, current) = await TakeEsmeOverAsync();
+        var at = new DateTimeOffset(2027, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        var handed = new HeldDeviceRequest(new RequestId(Supplier, Esme, 30), Supplier, at, at.AddHours(1), Encoding.UTF8.GetBytes("<future/>"));
+        var cancel = handed with { RequestId = new RequestId(Supplier, Esme, 31), RequestXml = Encoding.UTF8.GetBytes("<cancel/>") };
+        var other = handed with { RequestId = new RequestId(Supplier, Esme, 32), RequestXml = Encoding.UTF8.GetBytes("<other/>") };
+        await QueueAsync(handed, cancel, other);
+
+        // Not held yet: offered as queued (the cancellation itself never), and taken when named; the cancellation ends Succeeded.
+        var offered = new List<(RequestId, bool)>();
+        var cancelled = await Store.CancelHeldAsync(Supplier, Esme, h =>
+        {
+            offered.Add((h.RequestId, h.Queued));
+            return Encoding.UTF8.GetString(h.RequestXml) == "<future/>";
+        }, Ct, cancellation: cancel.RequestId);
+        Assert.Equal([(handed.RequestId, true), (other.RequestId, true)], offered.OrderBy(o => o.Item1.Counter));
+        Assert.Equal([handed.RequestId], cancelled.Select(h => h.RequestId));
+        Assert.Equal(("Failed", "Succeeded", "InProgress"), (await StateAsync(handed.RequestId), await StateAsync(cancel.RequestId), await StateAsync(other.RequestId)));
+
+        // The owner, to which it was being handed, now finds its command gone: it holds nothing, so it never runs.
+        Assert.False(await Store.HoldAsync(handed with { Fence = current }, Ct));
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM held_requests"));
+        Assert.Empty(await Store.CancelHeldAsync(Supplier, Esme, h => Encoding.UTF8.GetString(h.RequestXml) == "<future/>", Ct));
+    }
+
+    [Fact]
+    public async Task A_cancellation_waits_for_an_owner_holding_the_request_and_then_takes_the_held_row()
+    {
+        var at = new DateTimeOffset(2027, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        var handed = new HeldDeviceRequest(new RequestId(Supplier, Esme, 40), Supplier, at, at.AddHours(1), Encoding.UTF8.GetBytes("<future/>"));
+        await QueueAsync(handed);
+
+        // The owner's hold has read its command (FOR SHARE) and not committed: the cancellation waits for it, then finds it held.
+        await using var owner = await _dataSource!.OpenConnectionAsync(Ct);
+        await using var holding = await owner.BeginTransactionAsync(Ct);
+        await using (var read = new NpgsqlCommand("SELECT 1 FROM device_commands WHERE request_id = @Id FOR SHARE", owner, holding))
+        {
+            read.Parameters.AddWithValue("Id", handed.RequestId.ToString());
+            await read.ExecuteScalarAsync(Ct);
+        }
+        var cancelling = Store.CancelHeldAsync(Supplier, Esme, h => !h.Queued, Ct);
+        await Task.Delay(500, Ct);
+        Assert.False(cancelling.IsCompleted);
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO held_requests (request_id, sender, accepted_us, execute_us, request_xml) VALUES (@Id, @Sender, @At, @Execute, @Xml)", owner, holding))
+        {
+            insert.Parameters.AddWithValue("Id", handed.RequestId.ToString());
+            insert.Parameters.AddWithValue("Sender", Supplier.ToString());
+            insert.Parameters.AddWithValue("At", (at - DateTimeOffset.UnixEpoch).Ticks / 10);
+            insert.Parameters.AddWithValue("Execute", (at.AddHours(1) - DateTimeOffset.UnixEpoch).Ticks / 10);
+            insert.Parameters.AddWithValue("Xml", handed.RequestXml);
+            await insert.ExecuteNonQueryAsync(Ct);
+        }
+        await holding.CommitAsync(Ct);
+
+        // Matched as held (not queued), though the cancellation began before the hold committed.
+        Assert.Equal([handed.RequestId], (await cancelling).Select(h => h.RequestId));
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM held_requests"));
+        Assert.Equal("Failed", await StateAsync(handed.RequestId));
     }
 
     protected override async ValueTask DropAsync()

@@ -406,6 +406,47 @@ public sealed class SharedRequestLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_DCC_Schedule_occurrence_run_again_by_another_node_is_queued_once_even_after_the_first_run_s_command_ended()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var a = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-a");
+        await using var b = await DurableRequestLog.OpenAsync(await NodeAsync(), clock, Hold, TimeSpan.FromDays(1), cancellationToken: Ct, owner: "node-b");
+        var schedule = new Core.Schedules.DspScheduleId(7);
+        // As ScheduledCommandsToOwner records an occurrence: its Request ID from the schedule and due time, accepted when it runs.
+        async Task<RequestLease> RunAsync(DurableRequestLog log, RequestId occurrence, DateTimeOffset at)
+        {
+            var lease = new RequestLogInProcess(log).Resume(occurrence, at);
+            await lease.RecordAsync(new AcceptedCommand(occurrence, Supplier, at, "<Request/>"u8.ToArray(), schedule), Ct);
+            return lease;
+        }
+        var due = new RequestId(Supplier, Esme, 0xD000_0000_0000_0007);
+        var first = await RunAsync(a, due, Now);
+        Assert.False(first.QueuedBefore);
+
+        // Node a stalled before marking the occurrence done; the schedule's lease ran out and node b runs it again.
+        Assert.True((await RunAsync(b, due, Now.AddMinutes(6))).QueuedBefore);
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM device_commands WHERE request_id = @Id", new { Id = due.ToString() }));
+
+        // The first run's command executed and left the queue: a later run still queues nothing.
+        a.Complete(due, RequestState.Succeeded, Now);
+        await a.FlushAsync(Ct);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM device_commands"));
+        Assert.True((await RunAsync(b, due, Now.AddMinutes(12))).QueuedBefore);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM device_commands"));
+
+        // Two nodes running the next occurrences at the same moment: each is queued by exactly one of them.
+        for (ulong i = 1; i <= 10; i++)
+        {
+            var next = new RequestId(Supplier, Esme, 0xD000_0000_0000_0007 + (i << 20));
+            using var start = new ManualResetEventSlim();
+            var runs = new[] { a, b }.Select(log => Task.Run(async () => { start.Wait(Ct); return (await RunAsync(log, next, Now.AddMinutes(20 + i))).QueuedBefore; })).ToArray();
+            start.Set();
+            Assert.Single(await Task.WhenAll(runs), queuedBefore => !queuedBefore);
+            Assert.Equal(1, await CountAsync("SELECT count(*) FROM device_commands WHERE request_id = @Id", new { Id = next.ToString() }));
+        }
+    }
+
+    [Fact]
     public async Task A_node_that_stops_leaves_its_commands_at_once_and_a_joining_node_takes_only_idle_Devices_towards_its_share()
     {
         var (a, b) = (await NodeAsync(), await NodeAsync());

@@ -103,6 +103,28 @@ public abstract class SmiStoreContract : StoreContract<ISmiStore>
         Assert.False(await Store.DeleteDeviceAsync(new Eui(0x0D), Ct));
     }
 
+    /// <summary>The emulated Devices' kept states (OpenDuis.Storage.Execution) on the store's database.</summary>
+    protected abstract Task<Core.Requests.IDeviceStateStore> OpenDeviceStatesAsync();
+
+    [Fact]
+    public async Task Deleting_a_device_removes_its_emulated_state_and_events_and_leaves_other_Devices_states()
+    {
+        var states = await OpenDeviceStatesAsync();
+        var request = new Protocol.Domain.RequestId(new Eui(0x90B3_D51F_3001_0000), new Eui(0x0D), 1).ToString();
+        await Store.SaveDeviceAsync(Esme(0x0D), Ct);
+        await Store.SaveDeviceAsync(Esme(0x0E), Ct);
+        foreach (var device in new[] { new Eui(0x0D), new Eui(0x0E) })
+            await states.SaveDeviceStatesAsync([new Core.Requests.StoredDeviceState(device, 1, "{}", [new Core.Requests.StoredDeviceEvent(1, T, "4.1.1", request)])], 100, Ct);
+
+        Assert.True(await Store.DeleteDeviceAsync(new Eui(0x0D), Ct));
+        Assert.Null(await states.FindDeviceStateAsync(new Eui(0x0D), Ct));
+        Assert.Single((await states.FindDeviceStateAsync(new Eui(0x0E), Ct))!.Events);
+        // Added again, it starts with no kept state: its first write is version 1 again.
+        await Store.SaveDeviceAsync(Esme(0x0D), Ct);
+        await states.SaveDeviceStatesAsync([new Core.Requests.StoredDeviceState(new Eui(0x0D), 1, "{}", [])], 100, Ct);
+        Assert.Empty((await states.FindDeviceStateAsync(new Eui(0x0D), Ct))!.Events);
+    }
+
     [Fact]
     public async Task Saving_a_device_again_replaces_it()
     {

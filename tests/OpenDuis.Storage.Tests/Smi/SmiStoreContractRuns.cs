@@ -11,8 +11,12 @@ public sealed class SqliteSmiStoreTests : SmiStoreContract
     protected override async Task<ISmiStore> OpenStoreAsync() =>
         await SqliteSmiStore.OpenAsync(Path.Combine(_dir, "openduis.db"), TestContext.Current.CancellationToken);
 
+    protected override async Task<Core.Requests.IDeviceStateStore> OpenDeviceStatesAsync() =>
+        await Storage.Execution.SqliteSmWanExecutionStore.OpenAsync(Path.Combine(_dir, "openduis.db"), TestContext.Current.CancellationToken);
+
     protected override ValueTask DropAsync()
     {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
         return ValueTask.CompletedTask;
     }
@@ -61,17 +65,22 @@ public sealed class SqliteSmiStoreTests : SmiStoreContract
 public sealed class PostgresSmiStoreTests : SmiStoreContract
 {
     private readonly string _schema = "t_" + Guid.NewGuid().ToString("N");
-    private string? _admin;
+    private string? _admin, _scoped;
+    private Npgsql.NpgsqlDataSource? _states;
 
     protected override async Task<ISmiStore> OpenStoreAsync()
     {
         var (admin, scoped) = await PostgresTestSchema.CreateAsync(_schema);
-        _admin = admin;
+        (_admin, _scoped) = (admin, scoped);
         return await PostgresSmiStore.OpenAsync(scoped, TestContext.Current.CancellationToken);
     }
 
+    protected override async Task<Core.Requests.IDeviceStateStore> OpenDeviceStatesAsync() =>
+        await Storage.Execution.PostgresSmWanExecutionStore.OpenAsync(_states = Npgsql.NpgsqlDataSource.Create(_scoped!), TestContext.Current.CancellationToken);
+
     protected override async ValueTask DropAsync()
     {
+        if (_states is not null) await _states.DisposeAsync();
         if (_admin is not null) await PostgresTestSchema.DropAsync(_admin, _schema);
     }
 }
