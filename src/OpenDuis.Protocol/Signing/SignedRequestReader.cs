@@ -30,6 +30,8 @@ namespace OpenDuis.Protocol.Signing;
 /// <see cref="DuisSignatureVerifier.Verify"/>), which gives such a message its precise answer. Both
 /// passes are linear in the input, so a hostile message costs at most twice the reading.
 /// </para>
+/// A request of the plain shape is read before that, without an XmlReader, by <see cref="SignedRequestScanner"/>
+/// (into the same canonicalisers, with the same answers); anything it declines is read here.
 /// One instance per thread.
 /// </summary>
 internal sealed class SignedRequestReader : IXmlNodeObserver
