@@ -39,7 +39,8 @@ using OpenDuis.Storage;
 // The Users' response endpoint is still this process's listener (registered in DIR's database; the
 // nodes hear of it through the change feed). With --node-pids P1,P2 the nodes' process CPU is summed
 // per request, --balancer-pid P adds the balancer's; on PostgreSQL (DIR's store) what the database did
-// per request is read from its statistics (bench/nodes.sh runs all of this).
+// per request is read from its statistics (bench/nodes.sh runs all of this). What the nodes allocate per request is read
+// from their /metrics (openduis_process_allocated_bytes) when each --url is one node over plain HTTP.
 
 var settings = LoadSettings.Parse(args);
 var running = settings.Urls.Count > 0;
@@ -328,7 +329,8 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a")}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"ECDSA-P256 floor (one verify + one sign, one thread, measured before the load): {floorMicroseconds:F1} µs; CPU per request {cpuUsed.TotalMicroseconds / completed / floorMicroseconds:F1} × the floor"));
-// The whole process's allocation (server, network, delivery, endpoint and load generator), and the GC's pauses.
+// The whole process's allocation (in process: server, network, delivery, endpoint and load generator; with --url the
+// load generator's alone, the targets' own from their /metrics below), and the GC's pauses.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"GC ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}{(System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? ", non-concurrent" : "")}): " +
     $"{allocated / 1024.0 / completed:F0} KB allocated per request, {collections[0]} collections (gen1 {collections[1]}, gen2 {collections[2]}), paused {paused.TotalMilliseconds:F0} ms ({paused / elapsedAll:P1} of the run)"));

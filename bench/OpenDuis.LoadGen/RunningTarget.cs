@@ -52,7 +52,11 @@ internal sealed partial class RunningTarget : IAsyncDisposable
         await Task.Delay(TimeSpan.FromSeconds(2));
     }
 
-    public sealed record Snapshot(IReadOnlyDictionary<int, double> NodeCpu, double? BalancerCpu, Database? Database);
+    public sealed record Snapshot(IReadOnlyDictionary<int, double> NodeCpu, double? BalancerCpu, Database? Database)
+    {
+        /// <summary>What the targets' processes have allocated since they started (their /metrics), or null where a target does not say.</summary>
+        public double? TargetsAllocated { get; init; }
+    }
 
     public sealed record Database(
         IReadOnlyDictionary<string, double> Counters,
@@ -70,7 +74,36 @@ internal sealed partial class RunningTarget : IAsyncDisposable
             db = await ReadDatabaseAsync(_postgres);
         }
         return new Snapshot(_settings.NodePids.ToDictionary(p => p, ProcessCpuSeconds),
-            _settings.BalancerPid is { } balancer ? ProcessCpuSeconds(balancer) : null, db);
+            _settings.BalancerPid is { } balancer ? ProcessCpuSeconds(balancer) : null, db)
+        {
+            TargetsAllocated = await TargetsAllocatedAsync(),
+        };
+    }
+
+    private static readonly HttpClient Scraper = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>
+    /// The sum of openduis_process_allocated_bytes over the targets' /metrics (plain HTTP, no metrics token): each
+    /// target's own allocation, apart from this process's client. Meaningful when each --url is one node (behind a
+    /// balancer each scrape reaches one of them); null when a target does not answer with it.
+    /// </summary>
+    private async Task<double?> TargetsAllocatedAsync()
+    {
+        double sum = 0;
+        foreach (var url in _settings.Urls)
+        {
+            if (url.Scheme != "http") return null;
+            string text;
+            try { text = await Scraper.GetStringAsync(new Uri(url, "/metrics")); }
+            catch (HttpRequestException) { return null; }
+            const string Name = "openduis_process_allocated_bytes ";
+            var at = text.IndexOf("\n" + Name, StringComparison.Ordinal);
+            if (at < 0) return null;
+            var value = text.AsSpan(at + 1 + Name.Length);
+            var end = value.IndexOf('\n');
+            sum += double.Parse(end < 0 ? value : value[..end], NumberStyles.Float, CultureInfo.InvariantCulture);
+        }
+        return sum;
     }
 
     /// <summary>User plus system CPU seconds of a process (0 once it is gone), from /proc/PID/stat.</summary>
@@ -156,6 +189,8 @@ internal sealed partial class RunningTarget : IAsyncDisposable
             yield return $"Nodes ({before.NodeCpu.Count} processes) CPU {F(nodes, "F1")} s over {F(elapsed.TotalSeconds, "F1")} s ({F(nodes / elapsed.TotalSeconds)} cores): " +
                 $"{Micro(nodes)} µs per request ({string.Join(" + ", before.NodeCpu.Keys.Select(p => Micro(atEnd.NodeCpu[p] - before.NodeCpu[p])))}); {Micro(withDrain)} µs with the outbox drained";
         }
+        if (before.TargetsAllocated is { } a0 && atEnd.TargetsAllocated is { } a1)
+            yield return $"Targets allocated {F((a1 - a0) / 1024 / requests, "F1")} KB per request (their /metrics; the load generator's own client is the GC line above)";
         if (before.BalancerCpu is { } b0 && atEnd.BalancerCpu is { } b1)
             yield return $"Balancer CPU {Micro(b1 - b0)} µs per request; load generator (signing done before) {Micro(loadGeneratorCpu.TotalSeconds)} µs per request";
         if (before.Database is not { } d0 || drained.Database is not { } d1) yield break;

@@ -94,7 +94,9 @@ internal static class DuisXml
     public static string FormatDateTime(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    public static bool TryParseBoolean(string text, out bool value)
+    public static bool TryParseBoolean(string text, out bool value) => TryParseBoolean(text.AsSpan(), out value);
+
+    internal static bool TryParseBoolean(ReadOnlySpan<char> text, out bool value)
     {
         switch (text.Trim())
         {

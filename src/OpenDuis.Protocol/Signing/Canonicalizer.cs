@@ -177,33 +177,55 @@ public sealed class Canonicalizer : IDisposable
     // The order of CollectDeclared (or CollectVisiblyUtilised): the element's namespace declarations, then its own prefix, then its attributes'.
     private void StreamStartTag(XmlReader reader)
     {
-        _frames.Add(_bindings.Count);
-        _element++;
         var prefix = reader.Prefix;
         var localName = reader.LocalName;
-        WriteAscii("<"u8);
-        WriteName(prefix, localName);
-
-        _pending.Clear();
-        _streamAttributes.Clear();
+        BeginStartTag(prefix, localName);
         if (reader.MoveToFirstAttribute())
         {
             do
             {
                 var ns = reader.NamespaceURI;
-                if (ns == XmlnsNamespace)
-                {
-                    // Exclusive C14N 3 renders no declaration for being declared, only for being used (below).
-                    if (_form == CanonicalForm.Inclusive) ConsiderInclusive(reader.Prefix.Length == 0 ? "" : reader.LocalName, reader.Value);
-                }
-                else _streamAttributes.Add(new StreamAttribute(reader.Prefix, reader.LocalName, ns, reader.Value));
+                if (ns == XmlnsNamespace) Declared(reader.Prefix.Length == 0 ? "" : reader.LocalName, reader.Value);
+                else AddAttribute(reader.Prefix, reader.LocalName, ns, reader.Value);
             }
             while (reader.MoveToNextAttribute());
             reader.MoveToElement();
         }
+        EndStartTag(prefix, localName, reader.NamespaceURI, reader.IsEmptyElement);
+    }
+
+    /// <summary>
+    /// A start tag fed by a scanner rather than a reader: <see cref="BeginStartTag"/>, then the element's namespace
+    /// declarations (<see cref="Declared"/>) and other attributes (<see cref="AddAttribute"/>) in document order, then
+    /// <see cref="EndStartTag"/>; <see cref="StreamEndTag"/> and <see cref="Append(ReadOnlySpan{byte})"/> (text already in
+    /// canonical form) for the rest. What is written is what <see cref="Stream"/> writes for the same nodes.
+    /// </summary>
+    internal void BeginStartTag(string prefix, string localName)
+    {
+        _frames.Add(_bindings.Count);
+        _element++;
+        WriteAscii("<"u8);
+        WriteName(prefix, localName);
+        _pending.Clear();
+        _streamAttributes.Clear();
+    }
+
+    /// <summary>A namespace declaration on the element being started (<paramref name="prefix"/> "" for the default namespace).</summary>
+    internal void Declared(string prefix, string uri)
+    {
+        // Exclusive C14N 3 renders no declaration for being declared, only for being used (EndStartTag).
+        if (_form == CanonicalForm.Inclusive) ConsiderInclusive(prefix, uri);
+    }
+
+    /// <summary>An attribute (not a namespace declaration) of the element being started.</summary>
+    internal void AddAttribute(string prefix, string localName, string namespaceUri, string value) =>
+        _streamAttributes.Add(new StreamAttribute(prefix, localName, namespaceUri, value));
+
+    internal void EndStartTag(string prefix, string localName, string namespaceUri, bool isEmpty)
+    {
         if (_form == CanonicalForm.Exclusive)
         {
-            ConsiderExclusive(prefix, reader.NamespaceURI);
+            ConsiderExclusive(prefix, namespaceUri);
             foreach (var attribute in _streamAttributes)
             {
                 if (attribute.Prefix.Length == 0 || attribute.NamespaceUri == XmlNamespace) continue;
@@ -212,7 +234,7 @@ public sealed class Canonicalizer : IDisposable
         }
         else
         {
-            ConsiderInclusive(prefix, reader.NamespaceURI);
+            ConsiderInclusive(prefix, namespaceUri);
             foreach (var attribute in _streamAttributes)
             {
                 if (attribute.Prefix.Length == 0 || attribute.NamespaceUri == XmlNamespace) continue;
@@ -222,8 +244,11 @@ public sealed class Canonicalizer : IDisposable
         WritePendingDeclarations();
 
         WriteAttributes();
-        if (reader.IsEmptyElement) WriteEndTag(prefix, localName);
+        if (isEmpty) WriteEndTag(prefix, localName);
     }
+
+    /// <summary>An end tag fed by a scanner.</summary>
+    internal void StreamEndTag(string prefix, string localName) => WriteEndTag(prefix, localName);
 
     private void Reset(CanonicalForm form, XmlNode? excluded)
     {

@@ -30,6 +30,8 @@ namespace OpenDuis.Protocol.Signing;
 /// <see cref="DuisSignatureVerifier.Verify"/>), which gives such a message its precise answer. Both
 /// passes are linear in the input, so a hostile message costs at most twice the reading.
 /// </para>
+/// A request of the plain shape is read before that, without an XmlReader, by <see cref="SignedRequestScanner"/>
+/// (into the same canonicalisers, with the same answers); anything it declines is read here.
 /// One instance per thread.
 /// </summary>
 internal sealed class SignedRequestReader : IXmlNodeObserver
@@ -46,6 +48,7 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     private DuisSignatureVerifier.Shape _shape;
     private bool _shapeRead;
     private readonly StringBuilder _text = new(64);
+    private readonly SignedRequestScanner _scanner = new();
     private int _signatures;
     private bool _excluding;
 
@@ -56,6 +59,9 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
     private (SecureXml Xml, XmlReaderSettings Settings)? _settings;
 
     public static SignedRequestReader ForThread => _thread ??= new SignedRequestReader();
+
+    /// <summary>How many requests this thread read straight from their bytes (<see cref="SignedRequestScanner"/>), without an XmlReader.</summary>
+    internal int Scanned => _scanner.Read;
 
     /// <summary>The canonical octets of the last request read, without its enveloped signature, in <see cref="CanonicalForm"/>.</summary>
     public ReadOnlySpan<byte> CanonicalOctets => _canonical.Written;
@@ -85,6 +91,13 @@ internal sealed class SignedRequestReader : IXmlNodeObserver
         if (bytes.IsEmpty || bytes.Length > xml.Options.MaxBytes) return false;
         var segment = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var s) ? s : new ArraySegment<byte>(bytes.ToArray());
         CanonicalForm = ReferenceFormIn(segment);
+        _canonical.BeginStream(CanonicalForm);
+        // The plain shape straight from the bytes; a device request whose body the SM WAN keeps as XML is the reader's.
+        if (!bodyElementForDevices && _scanner.TryRead(xml, segment, bytes, _canonical, _signedInfo, out request, out _shape))
+        {
+            _shapeRead = true;
+            return true;
+        }
         _canonical.BeginStream(CanonicalForm);
         _signatures = 0;
         _excluding = false;

@@ -22,6 +22,12 @@ public sealed class DuisMetrics
     /// <summary>Delivery attempts by outcome (delivered, retry, no_endpoint).</summary>
     public Counter Deliveries { get; }
 
+    /// <summary>
+    /// Bytes the process has allocated since it started (<see cref="GC.GetTotalAllocatedBytes"/>), read at each scrape: a
+    /// load generator outside the process divides its growth by the requests it sent for the server's allocation per request.
+    /// </summary>
+    public Gauge AllocatedBytes { get; }
+
     public DuisMetrics()
     {
         var factory = Metrics.WithCustomRegistry(Registry);
@@ -36,5 +42,7 @@ public sealed class DuisMetrics
         OutboxDepth = factory.CreateGauge("openduis_outbox_depth", "Service Responses and DCC Alerts not yet delivered.");
         Deliveries = factory.CreateCounter("openduis_outbox_deliveries_total", "Outbox delivery attempts by outcome.",
             new CounterConfiguration { LabelNames = ["outcome"] });
+        AllocatedBytes = factory.CreateGauge("openduis_process_allocated_bytes", "Bytes allocated by the process since it started (managed heap).");
+        Registry.AddBeforeCollectCallback(() => AllocatedBytes.Set(GC.GetTotalAllocatedBytes()));
     }
 }
