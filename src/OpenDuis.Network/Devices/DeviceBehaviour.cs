@@ -34,7 +34,8 @@ internal static class DeviceBehaviour
         ulong counter, DateTimeOffset at, RtdsLibrary rtds)
     {
         var variant = request.ServiceReferenceVariant;
-        var body = original?.Body ?? (request.IsSignedPreCommand ? null : request.Body);
+        // Read only by the variants whose values change the device (most commands never build the body's element).
+        XmlElement? Body() => original?.Body ?? (request.IsSignedPreCommand ? null : request.Body);
         var next = state.Logged(new DeviceEvent(at, variant, request.RequestId));
         byte[]? content = null;
         // R-GBCS-2: the data of a Use Case GBCS encrypts goes out as protected attributes, encrypted for the recipient on sending.
@@ -54,7 +55,7 @@ internal static class DeviceBehaviour
             var r = state.RegistersAt(at);
             content = Access(Dlms.Unsigned32(r.ActiveExportWh), Dlms.ScalerUnit(0, Dlms.Wh), Dlms.Unsigned32(r.ReactiveExportVarh), Dlms.ScalerUnit(0, Dlms.Varh));
         }
-        else if (variant == UpdateMeterBalance && Decimal(body, "AdjustMeterBalance") is { } adjustment)
+        else if (variant == UpdateMeterBalance && Decimal(Body(), "AdjustMeterBalance") is { } adjustment)
             next = next with { MeterBalance = state.MeterBalance + (long)adjustment };
         else if (variant == ReadPrepayValues)
             content = useCase.IsDlms ? Access(PrepaymentBalances(state)) : Zcl.PrepaymentValues(counter, state.Prices, state.Prepayment);
@@ -63,13 +64,13 @@ internal static class DeviceBehaviour
         else if (variant == ArmSupply) next = next with { Supply = SupplyState.Armed };
         else if (variant == ReadSupplyStatus)
             content = Access(Dlms.EnumValue((byte)state.Supply));
-        else if (variant == ActivateFirmware && Text(body, "FirmwareHash") is { Length: >= 8 } hash)
+        else if (variant == ActivateFirmware && Text(Body(), "FirmwareHash") is { Length: >= 8 } hash)
             // The image's version is inside the image the DCC distributed (11.1); the emulator names the version after its hash.
             next = next with { ActivatedFirmwareHash = hash, FirmwareVersion = hash[..8].ToUpperInvariant() };
         else if (variant == ReadFirmwareVersion)
             content = Access(Dlms.Octets(Encoding.ASCII.GetBytes(state.FirmwareVersion)));
-        else if (TariffWrites.Contains(variant) && body is not null)
-            next = next with { Tariff = (body.LocalName, at), Prices = TariffPrices.From(body, state.Prices) };
+        else if (TariffWrites.Contains(variant) && Body() is { } tariff)
+            next = next with { Tariff = (tariff.LocalName, at), Prices = TariffPrices.From(tariff, state.Prices) };
 
         content ??= rtds.Response(useCase.MessageCode)?.Content.ToArray() ?? Success(useCase, counter);
         return new DeviceExecution(next, content);

@@ -29,6 +29,8 @@ public sealed class DuisRequest
     // The request's bytes, until released: where a one-pass request's body element is built from when asked for.
     private ReadOnlyMemory<byte> _bytes;
     private Xml.SecureXml? _bytesXml;
+    // Set once the bytes are a copy the request owns (KeepBytes): they are no longer released.
+    private bool _bytesKept;
     private XmlElement? _signature;
     // A one-pass request verified from its signature as read: the element is built from the bytes when asked for.
     private readonly bool _signatureInBytes;
@@ -138,12 +140,26 @@ public sealed class DuisRequest
 
     /// <summary>
     /// The request's bytes are about to be reused: its body is no longer built from them. The reader calls this once it
-    /// has answered; whoever keeps the request beyond that (the SM WAN) is given it with its body built.
+    /// has answered; whoever keeps the request beyond that (the SM WAN) has given it a copy first (<see cref="KeepBytes"/>).
     /// </summary>
     public void ReleaseBytes()
     {
+        if (_bytesKept) return;
         _bytesXml = null;
         _bytes = default;
+    }
+
+    /// <summary>
+    /// The request is kept beyond its answer (the SM WAN executes its command later) and <paramref name="copy"/> is a copy of
+    /// its bytes that the caller hands over and no longer changes: a body or signature not built yet is built from the copy
+    /// when first asked for, on any thread, and <see cref="ReleaseBytes"/> leaves it. A request read as a document has its
+    /// elements already and keeps nothing.
+    /// </summary>
+    public void KeepBytes(ReadOnlyMemory<byte> copy)
+    {
+        if (_bytesXml is null) return;
+        _bytes = copy;
+        _bytesKept = true;
     }
 
     private static XmlElement? FirstSrChild(XmlElement parent, string localName)

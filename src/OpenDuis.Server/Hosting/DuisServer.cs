@@ -109,7 +109,8 @@ public sealed class DuisServer : IAsyncDisposable
         {
             services.TryAddSingleton<IResponseEndpoints, NoResponseEndpoints>();
             services.TryAddSingleton<OutboxSignal>();
-            var delivery = services.AddHttpClient<OutboxDeliveryWorker>(c => c.Timeout = Timeout.InfiniteTimeSpan);
+            // Each POST is limited to the attempt timeout by the client itself (no cancellation source of the worker's per POST).
+            var delivery = services.AddHttpClient<OutboxDeliveryWorker>((sp, c) => c.Timeout = sp.GetRequiredService<OutboxDeliveryOptions>().AttemptTimeout);
             // The factory's handlers log four Information lines per POST; the worker logs what failed itself.
             delivery.RemoveAllLoggers();
             // On the duis profile the DCC delivers over mutual TLS with its DCCKI certificate.

@@ -67,8 +67,11 @@ internal sealed partial class DuisRequestHandler(
         VerificationResult? verification;
         try
         {
-            // With a network, a device request's body is built as it is read: the SM WAN keeps it after the bytes are reused.
-            if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf, bodyElementForDevices: network is not null, out request, out verification))
+            // With a network, a Transform's body is built as it is read: the SM WAN remembers it for its Signed Pre-Command (E51).
+            // A command sent over the SM WAN is not: the network builds its body, when it reads it at all, from the copy
+            // recorded with the command (KeepBytes below), so most device requests never become a document.
+            if (schema.Schemas is not null || !security.TryReadSignedRequest(body, _roleOf,
+                    bodyElementForDevices: network is not null && service == WebService.Transform, out request, out verification))
             {
                 document = security.Load(body);
                 if (!DuisRequest.TryRead(document, out request, out var problem))
@@ -129,8 +132,11 @@ internal sealed partial class DuisRequestHandler(
                     var command = new DeviceCommand(request, signer, clock.GetUtcNow()) { Lease = lease };
                     // Durable before it is acknowledged: after a crash the command is executed again, with the same
                     // ResponseID, or ends in its failure alert; a SMETS1 request's counter (E63) is kept with it.
-                    await lease.RecordAsync(network is not null && request.CommandVariant.SendsOverSmWan() ? command.ToAccepted(body) : null, cancellationToken);
+                    var accepted = network is not null && request.CommandVariant.SendsOverSmWan() ? command.ToAccepted(body) : null;
+                    await lease.RecordAsync(accepted, cancellationToken);
                     if (network is null) return Acknowledge(request, ResponseCode.I99);
+                    // The SM WAN keeps the command after the answer, when these bytes are reused: its body comes from the recorded copy.
+                    if (accepted is not null) request.KeepBytes(accepted.RequestXml);
                     var acceptance = await network.AcceptAsync(command, cancellationToken);
                     // Another node owns the Device (a database several nodes share): it executes the command and ends the request.
                     lease.HandOver();

@@ -120,6 +120,25 @@ public class SignedRequestReaderTests
     }
 
     [Fact]
+    public void A_request_kept_beyond_its_answer_builds_its_body_and_signature_from_the_copy_it_was_given()
+    {
+        // The SM WAN keeps a device request after the door reuses its bytes: the door hands it the copy recorded with its command.
+        var bytes = SecurityFixtures.SignTemplate("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", out var store, out var role);
+        var security = new DuisSecurity(store);
+        var expected = DuisRequest.Read(security.Load(bytes));
+        var pooled = bytes.ToArray();
+        Assert.True(security.TryReadSignedRequest(pooled, _ => role, out var kept, out var verification));
+        Assert.True(verification.IsValid, verification.ToString());
+        kept.KeepBytes(pooled.ToArray());
+        kept.ReleaseBytes();
+        // The door's buffer is reused for the next request: nothing of the kept request reads it any more.
+        Array.Clear(pooled);
+        Assert.Equal(expected.Body.OuterXml, kept.Body.OuterXml);
+        Assert.Equal(expected.Signature!.OuterXml, kept.Signature!.OuterXml);
+        Assert.True(DuisSigner.Serialise(kept.ToXmlDocument()).AsSpan().SequenceEqual(DuisSigner.Serialise(expected.ToXmlDocument())));
+    }
+
+    [Fact]
     public void Signed_Pre_Commands_are_read_in_one_pass_as_the_document_path_reads_them()
     {
         // RTDS has no Signed Pre-Command (CV 5–7): made from each template's header, with and without an ExecutionDateTime.

@@ -126,6 +126,33 @@ public sealed class OutboxDeliveryTests
     }
 
     [Fact]
+    public async Task An_endpoint_that_does_not_answer_within_the_attempt_timeout_gets_the_message_again()
+    {
+        // FastDelivery's attempt timeout is 2 s: the first POST is left unanswered until the message has come again.
+        await using var instance = await OpenDuisInstance.StartAsync(options: FastDelivery);
+        var hung = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempts = 0;
+        await using var listener = await ResponseListener.StartAsync(IPAddress.Loopback, 0, async _ =>
+        {
+            if (Interlocked.Increment(ref attempts) > 1) return 200;
+            await hung.Task.WaitAsync(Ct);
+            return 503;
+        }, cancellationToken: Ct);
+        await RegisterEndpointAsync(instance, listener.Address);
+        var sent = Responses(requests: 1, perRequest: 1);
+
+        try
+        {
+            await instance.Outbox.EnqueueAsync(sent, Ct);
+            var arrivals = await ReceiveAllAsync(listener, sent, [], TimeSpan.FromSeconds(30));
+            Assert.Equal(sent[0].ResponseId, Assert.Single(arrivals).ResponseId);
+            Assert.True(Volatile.Read(ref attempts) >= 2);
+            await WaitForAsync(async () => await instance.Outbox.CountUndeliveredAsync(Ct) == 0);
+        }
+        finally { hung.TrySetResult(); }
+    }
+
+    [Fact]
     public async Task Server_stopped_mid_delivery_and_restarted_loses_nothing()
     {
         var directory = Directory.CreateTempSubdirectory("openduis-restart-").FullName;
