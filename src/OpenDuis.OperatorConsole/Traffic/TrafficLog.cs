@@ -98,12 +98,13 @@ internal sealed class RecordingRequestHandler(IDuisRequestHandler inner, Traffic
         var answer = await inner.HandleAsync(service, body, channel, cancellationToken).ConfigureAwait(false);
         switch (answer.Outcome)
         {
+            // The answer's bytes may be a pooled buffer the endpoint returns once written: the log keeps its own copy.
             case AnswerOutcome.Unreadable or AnswerOutcome.NotApplied:
-                log.Record(TrafficKind.Refused, answer.Body, note: System.Text.Encoding.UTF8.GetString(answer.Body).Trim());
+                log.Record(TrafficKind.Refused, answer.Body.ToArray(), note: System.Text.Encoding.UTF8.GetString(answer.Body.Span).Trim());
                 break;
             default:
                 // I0 answers carry data (a Non-Device Service Response, a Pre-Command): DUIS 3.5.10.
-                log.Record(answer.ResponseCode == nameof(ResponseCode.I0) ? TrafficKind.ServiceResponse : TrafficKind.Acknowledgement, answer.Body);
+                log.Record(answer.ResponseCode == nameof(ResponseCode.I0) ? TrafficKind.ServiceResponse : TrafficKind.Acknowledgement, answer.Body.ToArray());
                 break;
         }
         return answer;

@@ -284,6 +284,26 @@ public sealed class DuisResponse
         return Signing.DuisSigner.SignCanonical(c.Written, "</sr:Response>"u8, declared: false, key);
     }
 
+    /// <summary>
+    /// <see cref="ToSignedBytes"/> written into a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>
+    /// (its first <paramref name="length"/> bytes), for an answer written once and given back: the caller returns it.
+    /// </summary>
+    public byte[] ToSignedPooled(Keys.SigningKey key, out int length)
+    {
+        if (!IsBuilt)
+        {
+            var bytes = ToSignedBytes(key);
+            var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes.Length);
+            bytes.CopyTo(rented, 0);
+            length = bytes.Length;
+            return rented;
+        }
+        var c = Signing.DuisSignatureVerifier.ThreadCanonicalizer;
+        c.BeginFragments(DocumentElementBindings);
+        WriteCanonical(c);
+        return Signing.DuisSigner.SignCanonical(c.Written, "</sr:Response>"u8, declared: false, key, pooled: true, out length);
+    }
+
     // What NewDocument declares on the document element of a built response, in C14N order (by prefix).
     private static readonly (string, string)[] DocumentElementBindings =
     [

@@ -72,7 +72,15 @@ public static class DuisSigner
     /// The signed message from the inclusive canonical octets of an unsigned one whose document element
     /// ends them with <paramref name="endTag"/>: what <see cref="SignToBytes"/> writes once it has them.
     /// </summary>
-    internal static byte[] SignCanonical(ReadOnlySpan<byte> canonical, ReadOnlySpan<byte> endTag, bool declared, SigningKey key)
+    internal static byte[] SignCanonical(ReadOnlySpan<byte> canonical, ReadOnlySpan<byte> endTag, bool declared, SigningKey key) =>
+        SignCanonical(canonical, endTag, declared, key, pooled: false, out _);
+
+    /// <summary>
+    /// As <see cref="SignCanonical(ReadOnlySpan{byte}, ReadOnlySpan{byte}, bool, SigningKey)"/>; when <paramref name="pooled"/>,
+    /// into a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/> whose first <paramref name="length"/> bytes
+    /// are the message (the caller returns it).
+    /// </summary>
+    internal static byte[] SignCanonical(ReadOnlySpan<byte> canonical, ReadOnlySpan<byte> endTag, bool declared, SigningKey key, bool pooled, out int length)
     {
         // Base64 is ASCII, so its chars are written as bytes; nothing here is built as a string.
         Span<byte> hash = stackalloc byte[DigestLength];
@@ -93,8 +101,9 @@ public static class DuisSigner
         var open = declared ? SignatureOpen : SignatureOpenDeclaring;
         var keyInfo = KeyInfoOf(key);
         var body = canonical[..^endTag.Length];
-        var bytes = new byte[XmlDeclaration.Length + body.Length + open.Length + SignedInfoInScope.Length + digest.Length + SignedInfoClose.Length
-            + SignatureValueOpen.Length + signatureValue.Length + keyInfo.Length + endTag.Length];
+        length = XmlDeclaration.Length + body.Length + open.Length + SignedInfoInScope.Length + digest.Length + SignedInfoClose.Length
+            + SignatureValueOpen.Length + signatureValue.Length + keyInfo.Length + endTag.Length;
+        var bytes = pooled ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : new byte[length];
         var at = 0;
         void Put(ReadOnlySpan<byte> part)
         {

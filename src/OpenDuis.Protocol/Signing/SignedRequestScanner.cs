@@ -71,6 +71,11 @@ internal sealed class SignedRequestScanner
     // SignedInfo's canonicaliser, begun if the next start tag is SignedInfo (the apex of its own node-set).
     private Canonicalizer? _signedInfoNext;
 
+    // The last signature's digest and value: the thread's reader verifies the request it has just read before it reads
+    // another (SignedRequestReader.Verify), so they are the scanner's, not each request's.
+    private readonly byte[] _digest = new byte[DigestLength];
+    private readonly byte[] _signatureValue = new byte[SignatureValueLength];
+
     private enum Token { StartTag, EndTag, Text, End, Decline }
 
     private readonly record struct Attribute(string Prefix, string Local, string Ns, string Value, bool Declaration);
@@ -286,12 +291,12 @@ internal sealed class SignedRequestScanner
         }
         else if (_token != Token.EndTag) return false;
         if (!NextDs("DigestMethod") || Algorithm() != Sha256) return false;
-        var digest = new byte[DigestLength];
+        var digest = _digest;
         if (!NextDs("DigestValue") || !TextChars(text, out var n) || !TryBase64(text[..n], digest)) return false;
         if (!AtEnd()) return false; // Reference
         if (!AtEnd()) return false; // SignedInfo
         _signedInfo = null;
-        var signatureValue = new byte[SignatureValueLength];
+        var signatureValue = _signatureValue;
         if (!NextDs("SignatureValue") || !TextChars(text, out n) || !TryBase64(text[..n], signatureValue)) return false;
         if (!NextDs("KeyInfo") || _empty || !NextDs("X509Data") || _empty || !NextDs("X509IssuerSerial") || _empty) return false;
         if (!NextDs("X509IssuerName") || !TextChars(text, out n)) return false;

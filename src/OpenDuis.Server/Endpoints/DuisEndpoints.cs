@@ -61,10 +61,18 @@ public static partial class DuisEndpoints
                 ? new DuisChannel(Tls.DuisTlsProfile.UserOf(certificate), certificate.Subject)
                 : null;
             var answer = await handler.HandleAsync(service, rented.AsMemory(0, length), channel, context.RequestAborted);
-            context.Response.StatusCode = answer.HttpStatus;
-            context.Response.ContentType = answer.ContentType;
-            context.Response.ContentLength = answer.Body.Length;
-            await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
+            try
+            {
+                context.Response.StatusCode = answer.HttpStatus;
+                context.Response.ContentType = answer.ContentType;
+                context.Response.ContentLength = answer.Body.Length;
+                // Kestrel copies the bytes into its own buffers by the time the write completes.
+                await context.Response.Body.WriteAsync(answer.Body, context.RequestAborted);
+            }
+            finally
+            {
+                answer.Release();
+            }
             metrics.Latency.WithLabels(service.Label()).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             metrics.Requests.WithLabels(service.Label(), answer.ResponseCode, OutcomeLabels[(int)answer.Outcome]).Inc();
             // One line per request: accepted ones too, each refusal once (its reason from the handler).

@@ -18,14 +18,48 @@ public enum AnswerOutcome
     NotApplied,
 }
 
-/// <summary>The synchronous answer to one request: the bytes to write and what they mean.</summary>
-public sealed record DuisAnswer(byte[] Body, string ResponseCode, AnswerOutcome Outcome, string ContentType = "application/xml; charset=utf-8")
+/// <summary>
+/// The synchronous answer to one request: the bytes to write and what they mean. A signed answer's bytes may
+/// be a buffer rented from the shared pool (<see cref="Pooled"/>): the endpoint writes them and then
+/// <see cref="Release"/>s the buffer, after which <see cref="Body"/> refuses to be read. Whatever keeps the
+/// bytes beyond the request (the operator console's traffic tap) keeps a copy taken before then.
+/// </summary>
+public sealed class DuisAnswer(ReadOnlyMemory<byte> body, string responseCode, AnswerOutcome outcome, string contentType = "application/xml; charset=utf-8")
 {
+    private readonly ReadOnlyMemory<byte> _body = body;
+    private byte[]? _rented;
+    private int _released;
+
+    /// <summary>The answer's bytes; read before the endpoint releases them.</summary>
+    public ReadOnlyMemory<byte> Body => Volatile.Read(ref _released) == 0
+        ? _body
+        : throw new InvalidOperationException("The answer's bytes were returned to the pool once written; copy them before.");
+
+    public string ResponseCode { get; } = responseCode;
+
+    public AnswerOutcome Outcome { get; } = outcome;
+
+    public string ContentType { get; } = contentType;
+
     /// <summary>The Request ID answered, for the request's log line; null when the body was not a readable request.</summary>
     public string? RequestId { get; init; }
 
     /// <summary>Why the request was refused, for the request's log line (the answer itself carries only the code).</summary>
     public string? Reason { get; init; }
+
+    /// <summary>An answer written into <paramref name="rented"/> (from <see cref="System.Buffers.ArrayPool{T}.Shared"/>), which it returns on <see cref="Release"/>.</summary>
+    public static DuisAnswer Pooled(byte[] rented, int length, string responseCode, AnswerOutcome outcome, string? requestId, string? reason) =>
+        new(rented.AsMemory(0, length), responseCode, outcome) { _rented = rented, RequestId = requestId, Reason = reason };
+
+    /// <summary>Gives a pooled answer's buffer back once its bytes are written; nothing reads <see cref="Body"/> after. Idempotent.</summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0 && _rented is { } rented)
+        {
+            _rented = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     public int HttpStatus => Outcome switch
     {

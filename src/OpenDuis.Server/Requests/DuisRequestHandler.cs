@@ -195,7 +195,7 @@ internal sealed partial class DuisRequestHandler(
 
     // Logged once, by the endpoint's line for the request (Request ID, code, reason, time).
     private DuisAnswer Refuse(DuisRequest request, ResponseCode code, string reason) =>
-        Acknowledge(request, code) with { Reason = reason };
+        Acknowledge(request, code, reason);
 
     private DuisAnswer Unrecordable(DuisRequest request, string reason)
     {
@@ -203,14 +203,15 @@ internal sealed partial class DuisRequestHandler(
         return DuisAnswer.NotApplied($"Request {request.RequestId} was not accepted: the DCC cannot record it ({reason}). Nothing was acknowledged; send it again once /health reports ok.");
     }
 
-    private DuisAnswer Acknowledge(DuisRequest request, ResponseCode code) =>
-        Sign(DuisResponse.CreateAcknowledgement(request, code, clock.GetUtcNow()), code);
+    private DuisAnswer Acknowledge(DuisRequest request, ResponseCode code, string? reason = null) =>
+        Sign(DuisResponse.CreateAcknowledgement(request, code, clock.GetUtcNow()), code, reason);
 
-    private DuisAnswer Sign(DuisResponse response, ResponseCode code)
+    // Signed into a pooled buffer the endpoint returns once it has written it (DuisAnswer.Release).
+    private DuisAnswer Sign(DuisResponse response, ResponseCode code, string? reason = null)
     {
-        var bytes = response.ToSignedBytes(dspKey);
+        var rented = response.ToSignedPooled(dspKey, out var length);
         var outcome = code == ResponseCode.I0 || code == ResponseCode.I99 ? AnswerOutcome.Accepted : AnswerOutcome.Rejected;
-        return new DuisAnswer(bytes, code.ToString(), outcome) { RequestId = response.RequestId?.ToString() };
+        return DuisAnswer.Pooled(rented, length, code.ToString(), outcome, response.RequestId?.ToString(), reason);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was not applied: its change could not be stored whole and was rolled back")]

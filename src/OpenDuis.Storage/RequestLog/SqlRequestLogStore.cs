@@ -295,14 +295,20 @@ public abstract class SqlRequestLogStore : IRequestLogStore
         Func<LoggedRequest, bool> isEnding, CancellationToken cancellationToken)
     {
         if (!batch.Any(r => isEnding(r) == ending)) return;
-        await using var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = _upsertEntries ??=
+        var sql = _upsertEntries ??=
             $"INSERT INTO request_log ({Columns}{OwnerColumn}) VALUES (@RequestId, @Variant, @CommandVariant, @Preceding, @FirstInSequence, @ReceivedUs, @State, @EndsSequence{OwnerValue}) " +
             "ON CONFLICT (request_id) DO UPDATE SET variant = excluded.variant, command_variant = excluded.command_variant, preceding = excluded.preceding, " +
             "first_in_sequence = excluded.first_in_sequence, received_us = excluded.received_us, state = excluded.state, ends_sequence = excluded.ends_sequence " +
             "WHERE excluded.received_us >= request_log.received_us" +
             (IsShared ? " AND (request_log.owner IS NULL OR request_log.owner = excluded.owner)" : "");
+        if (c is SqliteConnection { Handle: { } sqlite })
+        {
+            SqliteEntryWriter.Write(sqlite, sql, IsShared ? owner : null, batch, ending, isEnding);
+            return;
+        }
+        await using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
         DbParameter Add(string name)
         {
             var parameter = command.CreateParameter();
@@ -378,7 +384,7 @@ public abstract class SqlRequestLogStore : IRequestLogStore
     }
 
     // The state's name as stored, without boxing the enum to format it per row.
-    private static string StateName(RequestState state) => state switch
+    internal static string StateName(RequestState state) => state switch
     {
         RequestState.InProgress => nameof(RequestState.InProgress),
         RequestState.Succeeded => nameof(RequestState.Succeeded),

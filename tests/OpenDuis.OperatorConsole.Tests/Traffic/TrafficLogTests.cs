@@ -50,6 +50,25 @@ public sealed class TrafficLogTests
     }
 
     [Fact]
+    public async Task A_recorded_answer_keeps_its_own_copy_of_the_pooled_buffer_the_endpoint_gives_back()
+    {
+        var log = new TrafficLog(TimeProvider.System, capacity: 8, perSecond: 100);
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(64);
+        "<Response>I99</Response>"u8.CopyTo(rented);
+        var pooled = DuisAnswer.Pooled(rented, "<Response>I99</Response>"u8.Length, "I99", AnswerOutcome.Accepted, requestId: null, reason: null);
+
+        var answer = await new RecordingRequestHandler(new AnsweringDoor(pooled), log).HandleAsync(WebService.SendCommand, new byte[] { 1 }, null, Ct);
+        answer.Release();
+        rented.AsSpan().Fill((byte)'x'); // the pool hands the buffer to the next answer
+
+        Assert.Equal("<Response>I99</Response>"u8.ToArray(), log.Find(2)!.Body);
+        Assert.Equal(TrafficKind.Acknowledgement, log.Find(2)!.Kind);
+        var e = Assert.Throws<InvalidOperationException>(() => answer.Body);
+        Assert.Contains("returned to the pool", e.Message);
+        answer.Release(); // a second release returns nothing twice
+    }
+
+    [Fact]
     public async Task Outbox_writes_beyond_the_sample_reach_the_store_and_are_only_counted()
     {
         var clock = new FakeTimeProvider();
@@ -90,6 +109,15 @@ public sealed class TrafficLogTests
             Handled++;
             return ValueTask.FromResult(I99);
         }
+    }
+
+    private sealed class AnsweringDoor(DuisAnswer answer) : IDuisRequestHandler
+    {
+        public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(answer);
+
+        public ValueTask<DuisAnswer> HandleAsync(WebService service, ReadOnlyMemory<byte> body, DuisChannel? channel, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(answer);
     }
 
     private sealed class ListOutbox : IOutboxStore
