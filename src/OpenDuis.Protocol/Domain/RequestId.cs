@@ -7,8 +7,11 @@ namespace OpenDuis.Protocol.Domain;
 /// A DUIS Request ID (R-MSG-2, XSD sr:RequestIDType): <c>originatorEUI:targetEUI:counter</c>, the
 /// counter an unsigned 64-bit integer written without leading zeros.
 /// </summary>
-public readonly record struct RequestId(Eui Originator, Eui Target, ulong Counter) : ISpanParsable<RequestId>
+public readonly record struct RequestId(Eui Originator, Eui Target, ulong Counter) : ISpanParsable<RequestId>, ISpanFormattable
 {
+    /// <summary>The longest a Request ID's text can be: two EUIs, two colons and a 20-digit counter.</summary>
+    public const int MaxTextLength = Eui.TextLength * 2 + 2 + 20;
+
     public static RequestId Parse(string s) => Parse(s.AsSpan(), null);
     public static RequestId Parse(string s, IFormatProvider? provider) => Parse(s.AsSpan(), provider);
 
@@ -37,4 +40,10 @@ public readonly record struct RequestId(Eui Originator, Eui Target, ulong Counte
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{Originator}:{Target}:{Counter}");
+
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    /// <summary>Writes the Request ID as <see cref="ToString()"/> does, without a string (the format is ignored).</summary>
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format = default, IFormatProvider? provider = null) =>
+        destination.TryWrite(CultureInfo.InvariantCulture, $"{Originator}:{Target}:{Counter}", out charsWritten);
 }

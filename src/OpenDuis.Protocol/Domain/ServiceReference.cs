@@ -40,7 +40,7 @@ public readonly record struct ServiceReference(byte Group, byte Number) : ICompa
 /// A DUIS Service Reference Variant (XSD sr:ServiceReferenceVariant), e.g. <c>4.1.1</c>, or
 /// <c>8.2</c> where a Service Reference has a single variant (then <see cref="Number"/> is 0).
 /// </summary>
-public readonly record struct ServiceReferenceVariant(ServiceReference Reference, byte Number) : IComparable<ServiceReferenceVariant>, ISpanParsable<ServiceReferenceVariant>
+public readonly record struct ServiceReferenceVariant(ServiceReference Reference, byte Number) : IComparable<ServiceReferenceVariant>, ISpanParsable<ServiceReferenceVariant>, ISpanFormattable
 {
     public ServiceReferenceVariant(byte group, byte number, byte variant = 0) : this(new ServiceReference(group, number), variant) { }
 
@@ -80,6 +80,14 @@ public readonly record struct ServiceReferenceVariant(ServiceReference Reference
     public override string ToString() => Number == 0
         ? Reference.ToString()
         : string.Create(CultureInfo.InvariantCulture, $"{Reference.Group}.{Reference.Number}.{Number}");
+
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    /// <summary>Writes the variant as <see cref="ToString()"/> does (4.2, 4.1.1), without a string (the format is ignored).</summary>
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format = default, IFormatProvider? provider = null) =>
+        Number == 0
+            ? destination.TryWrite(CultureInfo.InvariantCulture, $"{Reference.Group}.{Reference.Number}", out charsWritten)
+            : destination.TryWrite(CultureInfo.InvariantCulture, $"{Reference.Group}.{Reference.Number}.{Number}", out charsWritten);
 
     public int CompareTo(ServiceReferenceVariant other)
     {

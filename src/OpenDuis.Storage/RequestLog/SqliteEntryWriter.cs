@@ -30,7 +30,7 @@ internal static class SqliteEntryWriter
                 state = Index("@State"), ends = Index("@EndsSequence");
             // Bound once: sqlite3_reset keeps the bindings from row to row.
             if (owner is not null) Check(db, raw.sqlite3_bind_text(statement, Index("@Owner"), owner));
-            Span<char> text = stackalloc char[RequestIdLength];
+            Span<char> text = stackalloc char[RequestId.MaxTextLength];
             foreach (var e in batch)
             {
                 if (isEnding(e) != ending) continue;
@@ -51,22 +51,11 @@ internal static class SqliteEntryWriter
         }
     }
 
-    // originatorEUI:targetEUI:counter, the counter at most 20 digits (RequestId.ToString).
-    private const int RequestIdLength = Eui.TextLength * 2 + 2 + 20;
-
-    private static ReadOnlySpan<char> Format(RequestId id, Span<char> destination) =>
-        destination.TryWrite(CultureInfo.InvariantCulture, $"{id.Originator}:{id.Target}:{id.Counter}", out var written)
+    // The domain types write their own text (as ToString does) into the row's stack buffer.
+    private static ReadOnlySpan<char> Format<T>(T value, Span<char> destination) where T : ISpanFormattable =>
+        value.TryFormat(destination, out var written, default, CultureInfo.InvariantCulture)
             ? destination[..written]
-            : throw new InvalidOperationException($"Request ID {id} is longer than {destination.Length} characters.");
-
-    // As ServiceReferenceVariant.ToString writes it (4.2, 4.1.1).
-    private static ReadOnlySpan<char> Format(ServiceReferenceVariant variant, Span<char> destination)
-    {
-        var written = variant.Number == 0
-            ? destination.TryWrite(CultureInfo.InvariantCulture, $"{variant.Reference.Group}.{variant.Reference.Number}", out var n) ? n : -1
-            : destination.TryWrite(CultureInfo.InvariantCulture, $"{variant.Reference.Group}.{variant.Reference.Number}.{variant.Number}", out var m) ? m : -1;
-        return destination[..written];
-    }
+            : throw new InvalidOperationException($"{value} is longer than {destination.Length} characters.");
 
     private static void Check(sqlite3 db, int rc)
     {

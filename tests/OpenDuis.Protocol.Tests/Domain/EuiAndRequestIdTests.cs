@@ -114,4 +114,21 @@ public class DomainRoundTripTests
         }
         foreach (var code in ResponseCodes.All) Assert.Equal(code, ResponseCode.Parse(code.ToString()));
     }
+
+    [Fact]
+    public void TryFormat_writes_what_ToString_does_and_refuses_a_buffer_too_short()
+    {
+        Span<char> buffer = stackalloc char[RequestId.MaxTextLength];
+        foreach (var id in new[] { new RequestId(new Eui(0x90B3D51F30010000), new Eui(0x00DB1234567890A0), ulong.MaxValue), new RequestId(default, default, 0) })
+        {
+            Assert.True(id.TryFormat(buffer, out var written));
+            Assert.Equal(id.ToString(), buffer[..written].ToString());
+            Assert.False(id.TryFormat(buffer[..(written - 1)], out _));
+        }
+        foreach (var d in OpenDuis.Protocol.Catalogue.ServiceCatalogue.All)
+        {
+            Assert.True(d.Variant.TryFormat(buffer, out var written));
+            Assert.Equal(d.Variant.ToString(), buffer[..written].ToString());
+        }
+    }
 }
