@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using OpenDuis.Bench;
 using OpenDuis.Gbcs.Mmc;
 using OpenDuis.Gbcs.Parse;
 
@@ -58,24 +58,17 @@ internal static class ParseRate
         var steal = StealMilliseconds();
         process.Refresh();
         var cpu = process.TotalProcessorTime;
-        var thread = ThreadCpu();
+        var thread = ThreadCpuTime.Now();
         var wall = Stopwatch.StartNew();
         for (var i = 0; i < n; i++) parseAndRender();
         wall.Stop();
-        var threadMicros = (ThreadCpu() - thread).TotalMicroseconds / n;
+        var threadMicros = (ThreadCpuTime.Now() - thread).TotalMicroseconds / n;
         process.Refresh();
         var cpuMicros = (process.TotalProcessorTime - cpu).TotalMicroseconds / n;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{Path.GetFileName(name)[..Math.Min(40, Path.GetFileName(name).Length)],-40} {sink,-6} {wall.Elapsed.TotalMicroseconds / n,8:F2} {cpuMicros,7:F2} {threadMicros,7:F2} {1e6 / cpuMicros,9:N0} " +
             $"{(GC.GetAllocatedBytesForCurrentThread() - allocated) / n,7:N0} {GC.CollectionCount(0) - gen0,5} {GC.CollectionCount(1) - gen1,4} {GC.CollectionCount(2) - gen2,4} " +
             $"{(GC.GetTotalPauseDuration() - pause).TotalMilliseconds,8:F1} {StealMilliseconds() - steal,8:F0}"));
-    }
-
-    /// <summary>The calling thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID; elsewhere zero).</summary>
-    private static TimeSpan ThreadCpu()
-    {
-        if (!OperatingSystem.IsLinux() || clock_gettime(ClockThreadCpuTime, out var t) != 0) return TimeSpan.Zero;
-        return TimeSpan.FromTicks(t.Seconds * TimeSpan.TicksPerSecond + t.Nanoseconds / 100);
     }
 
     /// <summary>The steal time of all CPUs (Linux /proc/stat, the eighth field of the cpu line, in USER_HZ of 10 ms); elsewhere zero.</summary>
@@ -85,18 +78,4 @@ internal static class ParseRate
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return fields.Length > 8 ? 10 * long.Parse(fields[8], CultureInfo.InvariantCulture) : 0;
     }
-
-    private const int ClockThreadCpuTime = 3;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-#pragma warning disable SYSLIB1054 // one call per round: DllImport's marshalling needs no source generator here
-    [DllImport("libc", SetLastError = false)]
-    private static extern int clock_gettime(int clock, out Timespec time);
-#pragma warning restore SYSLIB1054
 }
