@@ -74,18 +74,26 @@ public sealed class HostileRequestTests(RunningOpenDuisWithoutSchemas fixture) :
         Assert.Equal(HttpStatusCode.OK, warmStatus);
         await PostAsync(hostile);
 
+        // The least of five refusals: process CPU also counts whatever else the process did meanwhile (the collector, the
+        // JIT's tiering, a loaded machine's scheduling), which only ever adds; the 1.3-2 s of the fault exceeds the
+        // bound in every attempt.
         var process = Process.GetCurrentProcess();
-        process.Refresh();
-        var before = process.TotalProcessorTime;
-        var (status, body) = await PostAsync(hostile);
-        process.Refresh();
-        var cpu = process.TotalProcessorTime - before;
+        var least = TimeSpan.MaxValue;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            process.Refresh();
+            var before = process.TotalProcessorTime;
+            var (status, body) = await PostAsync(hostile);
+            process.Refresh();
+            var cpu = process.TotalProcessorTime - before;
 
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("attributes and namespace declarations, over the limit of 64 per element", body);
-        Assert.Contains("sr:Request", body);
-        TestContext.Current.TestOutputHelper?.WriteLine($"CPU to refuse: {cpu.TotalMilliseconds:F1} ms");
-        Assert.True(cpu < TimeSpan.FromMilliseconds(100), $"refusing it took {cpu.TotalMilliseconds:F1} ms of CPU");
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Contains("attributes and namespace declarations, over the limit of 64 per element", body);
+            Assert.Contains("sr:Request", body);
+            TestContext.Current.TestOutputHelper?.WriteLine($"CPU to refuse: {cpu.TotalMilliseconds:F1} ms");
+            if (cpu < least) least = cpu;
+        }
+        Assert.True(least < TimeSpan.FromMilliseconds(100), $"refusing it took at least {least.TotalMilliseconds:F1} ms of CPU in each of five attempts");
     }
 
     /// <summary>

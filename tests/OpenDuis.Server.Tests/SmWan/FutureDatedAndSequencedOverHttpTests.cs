@@ -52,11 +52,10 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
         await server.SetFaultAsync(DemoEnvironment.Esme, "no-response");
         try
         {
-            // Three seconds ahead: the Transform and the signing of its Pre-Command come first, and a date-time
-            // already past when the Signed Pre-Command runs makes it an On Demand command (E21, not E30).
-            var executeAt = DateTimeOffset.UtcNow.AddSeconds(3);
-            // A critical Future Dated (Device) command: its Signed Pre-Command carries the execution date-time.
-            var (id, answer) = await server.SendSignedPreCommandAsync("ECS01d_1.2.2_FUTURE_DATED_SUCCESS", executeAt);
+            // A critical Future Dated (Device) command: its Signed Pre-Command carries the execution date-time, three
+            // seconds after its Pre-Command was returned and signed (a date-time already past when the Signed Pre-Command
+            // runs makes it an On Demand command: E21, not E30).
+            var (id, answer, executeAt) = await server.SendSignedPreCommandAsync("ECS01d_1.2.2_FUTURE_DATED_SUCCESS", TimeSpan.FromSeconds(3));
             Assert.Equal(ResponseCode.I99, answer.ResponseCode);
             var alert = await server.ReceiveAsync(id);
             Assert.Equal(ResponseCode.E30, alert.ResponseCode);

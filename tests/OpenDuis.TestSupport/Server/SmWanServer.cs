@@ -163,6 +163,23 @@ public sealed class SmWanServer : IAsyncLifetime
     /// </summary>
     public async Task<(RequestId Id, DuisResponse Answer)> SendSignedPreCommandAsync(string templatePrefix, DateTimeOffset? executeAt)
     {
+        var (id, answer, _) = await SendSignedPreCommandAsync(templatePrefix, _ => executeAt);
+        return (id, answer);
+    }
+
+    /// <summary>
+    /// As <see cref="SendSignedPreCommandAsync(string, DateTimeOffset?)"/>, the execution date-time <paramref name="ahead"/> of
+    /// when the Pre-Command was returned and signed, so that the Transform's round trip on a loaded machine does not use up
+    /// the time before it. Returns that date-time too.
+    /// </summary>
+    public async Task<(RequestId Id, DuisResponse Answer, DateTimeOffset ExecuteAt)> SendSignedPreCommandAsync(string templatePrefix, TimeSpan ahead)
+    {
+        var (id, answer, executeAt) = await SendSignedPreCommandAsync(templatePrefix, now => now + ahead);
+        return (id, answer, executeAt!.Value);
+    }
+
+    private async Task<(RequestId Id, DuisResponse Answer, DateTimeOffset? ExecuteAt)> SendSignedPreCommandAsync(string templatePrefix, Func<DateTimeOffset, DateTimeOffset?> executeAtFrom)
+    {
         var transformDocument = Request(templatePrefix);
         var transform = DuisRequest.Read(transformDocument);
         var preCommandAnswer = await SendAsync(transformDocument);
@@ -174,9 +191,10 @@ public sealed class SmWanServer : IAsyncLifetime
         var signature = key.SignData(preCommand, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         var signed = OpenDuis.Gbcs.GbcsMessage.Read(preCommand) with { Signature = signature };
         var id = transform.RequestId with { Counter = (ulong)Interlocked.Increment(ref _counter) };
+        var executeAt = executeAtFrom(DateTimeOffset.UtcNow);
         var request = DuisRequest.CreateSignedPreCommand(transform.SchemaVersion, id, CommandVariant.SendSignedPreCommand,
             transform.ServiceReferenceVariant, new SignedPreCommand(signed.WriteSigned(), executeAt));
-        return (id, await PostAsync(ServedRequests.SignWithTool(request.ToXmlDocument().OuterXml)));
+        return (id, await PostAsync(ServedRequests.SignWithTool(request.ToXmlDocument().OuterXml)), executeAt);
     }
 
     private static XmlDocument LoadXml(string xml)
