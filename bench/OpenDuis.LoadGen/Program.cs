@@ -470,14 +470,9 @@ internal static class EcdsaFloor
         for (var i = 0; i < rounds / 10; i++) { key.VerifyHash(hash, signature); key.SignHash(hash); }
         // This thread's CPU time: not wall time, which other work on a shared machine inflates, nor the process's,
         // which also counts the server's threads still busy after the warm-up (the JIT's tiering, the request log).
-        if (!OpenDuis.Bench.ThreadCpuTime.Available)
-        {
-            var started = Process.GetCurrentProcess().TotalProcessorTime;
-            for (var i = 0; i < rounds; i++) { key.VerifyHash(hash, signature); key.SignHash(hash); }
-            return (Process.GetCurrentProcess().TotalProcessorTime - started).TotalMicroseconds / rounds;
-        }
-        var threadStarted = OpenDuis.Bench.ThreadCpuTime.Now();
+        Func<TimeSpan> cpu = OpenDuis.Bench.ThreadCpuTime.Available ? OpenDuis.Bench.ThreadCpuTime.Now : () => Process.GetCurrentProcess().TotalProcessorTime;
+        var started = cpu();
         for (var i = 0; i < rounds; i++) { key.VerifyHash(hash, signature); key.SignHash(hash); }
-        return (OpenDuis.Bench.ThreadCpuTime.Now() - threadStarted).TotalMicroseconds / rounds;
+        return (cpu() - started).TotalMicroseconds / rounds;
     }
 }
