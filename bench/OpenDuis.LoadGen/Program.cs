@@ -22,6 +22,7 @@ using OpenDuis.Storage;
 //       [--seconds S] [--concurrency C] [--templates DIR] [--warmup N] [--network [--endpoint local|none|URL] | --no-network]
 //       [--log-level Warning|Information|...]  (serve's default is Information; the server logs to the console)
 //       [--console [--watch]]  (serve's composition with the operator console; --watch: an operator watching Traffic during the load)
+//       [--client raw|httpclient]  (closed loop over http: a thread and socket per client, the default, or .NET's HttpClient)
 //       [--rate R]  (open loop: R requests/s offered on a fixed schedule, latency from each one's due time;
 //                    without it, closed loop: C clients each send the next request when answered)
 //
@@ -218,14 +219,44 @@ static string? CodeOf(ReadOnlySpan<byte> answer)
     return System.Text.Encoding.ASCII.GetString(rest[..end]);
 }
 
+// The closed loop over plain HTTP: each client a thread of its own with its kept-alive connections (RawHttpConnection).
+var raw = settings.Client == "raw" && profile == ConnectionProfile.Dev && settings.Rate is null;
+var rawClients = new RawClient?[settings.Concurrency];
+var next = -1;
+(long Ticks, string Code) SendRaw(RawClient client, int i)
+{
+    var started = Stopwatch.GetTimestamp();
+    var (status, answer) = client.Post(work[i].Uri, chunks[work[i].Chunk].AsSpan(work[i].Offset, work[i].Length));
+    var elapsed = Stopwatch.GetTimestamp() - started;
+    return (elapsed, CodeOf(answer.Span) ?? $"HTTP{status}");
+}
+// Runs the closed loop's clients until `more` says stop: each sends its next request when answered.
+Task ClosedLoop(Func<int, bool> more, Action<(long Ticks, string Code)>? record) => raw
+    ? Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(c => Task.Factory.StartNew(() =>
+    {
+        var client = rawClients[c] ??= new RawClient();
+        int i;
+        while (more(i = Interlocked.Increment(ref next)))
+        {
+            var result = SendRaw(client, i);
+            record?.Invoke(result);
+        }
+    }, TaskCreationOptions.LongRunning)))
+    : Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
+    {
+        int i;
+        while (more(i = Interlocked.Increment(ref next)))
+        {
+            var result = await SendAsync(i);
+            record?.Invoke(result);
+        }
+    }));
+Console.WriteLine(raw ? "Client: one thread and kept-alive connection per client, one send per request (--client httpclient: .NET's HttpClient)"
+    : "Client: .NET's HttpClient");
+
 // Warm-up, not measured: connection set-up and the JIT's tiering, which on two shared cores is still
 // recompiling hot methods 20 s into a run (30,000 requests by default, about 10 s).
-var next = -1;
-await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
-{
-    int i;
-    while ((i = Interlocked.Increment(ref next)) < settings.Warmup) await SendAsync(i);
-}));
+await ClosedLoop(i => i < settings.Warmup, null);
 // The warm-up's device responses are answered and delivered before the clock starts, so the
 // measured run pays only for its own (at most 60 s).
 if (target is not null && endpoint is not null && settings.Warmup > 0)
@@ -296,12 +327,7 @@ if (settings.Rate is { } rate)
     if (failure is not null) throw new InvalidOperationException("A request of the open-loop run failed.", failure);
 }
 else
-    await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
-    {
-        int i;
-        while ((i = Interlocked.Increment(ref next)) < total && deadline.Elapsed < settings.MaxDuration)
-            Record(await SendAsync(i));
-    }));
+    await ClosedLoop(i => i < total && deadline.Elapsed < settings.MaxDuration, Record);
 var elapsedAll = deadline.Elapsed;
 var targetAtEnd = target is null ? null : await target.SnapshotAsync(database: false);
 allocationSampler?.End();
@@ -402,11 +428,12 @@ if (target is not null)
     foreach (var line in target.Describe(targetBefore!, targetAtEnd!, drained, completed, elapsedAll, cpuUsed)) Console.WriteLine(line);
 }
 foreach (var client in clients?.Values ?? Enumerable.Empty<HttpClient>()) client.Dispose();
+foreach (var client in rawClients) client?.Dispose();
 if (!running) try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
 internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint, bool Console, bool Watch,
-    LogLevel LogLevel, int? Rate)
+    LogLevel LogLevel, int? Rate, string Client)
 {
     /// <summary>Running OpenDUIS nodes (or their balancer) to drive instead of an in-process server.</summary>
     public IReadOnlyList<Uri> Urls { get; init; } = [];
@@ -443,7 +470,8 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             args.Contains("--console"),
             args.Contains("--watch"),
             Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true),
-            Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null)
+            Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null,
+            Value("--client") is null or "raw" ? "raw" : Value("--client") == "httpclient" ? "httpclient" : throw new ArgumentException("--client raw|httpclient."))
         {
             Urls = urls,
             Data = Value("--data"),
