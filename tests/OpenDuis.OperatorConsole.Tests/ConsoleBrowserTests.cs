@@ -172,7 +172,9 @@ public abstract class ConsoleBrowserTests(ConsoleFixture fixture)
         await page.GetByLabel("Device ID").FillAsync(DemoEnvironment.Esme.ToString());
         await page.GetByLabel("Service Reference Variant").FillAsync("4.1.1");
         await page.GetByLabel("Response or Alert Code").FillAsync("I99");
-        await page.GetByLabel("From (UTC)").FillAsync(DateTime.UtcNow.AddMinutes(-5).ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+        // Whole minutes: Chromium shows a datetime-local value whose seconds are 00 without them, and Playwright's fill
+        // refuses a value the input does not show back as given ("Malformed value", one run in sixty with seconds).
+        await page.GetByLabel("From (UTC)").FillAsync(DateTime.UtcNow.AddMinutes(-5).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
 
         await Expect(Row(page, id, "Acknowledgement")).ToHaveCountAsync(1);
