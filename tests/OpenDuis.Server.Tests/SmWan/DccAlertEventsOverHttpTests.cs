@@ -88,12 +88,18 @@ public sealed class DccAlertEventsOverHttpTests(SmWanServer server) : IClassFixt
     public async Task A_held_Future_Dated_DSP_command_whose_device_was_decommissioned_meanwhile_fails_at_its_time_N41_E5()
     {
         var device = await server.Store.FindDeviceAsync(DemoEnvironment.EsmeWithApc, Ct) ?? throw new InvalidOperationException("no demo ESME with APC");
-        var request = Request(Read, device.Id, executeAt: DateTimeOffset.UtcNow.AddSeconds(2));
+        // Five seconds ahead: the command must still be held when the Device is decommissioned, after its I99 (which took
+        // over two seconds once on a machine loaded by other test runs, so that it ran before and answered I0).
+        var executeAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        var request = Request(Read, device.Id, executeAt: executeAt);
         Assert.Equal(ResponseCode.I99, (await server.SendAsync(request)).ResponseCode);
         await server.Store.SaveDeviceAsync(device with { Status = SmiStatus.Decommissioned }, Ct);
+        var decommissioned = DateTimeOffset.UtcNow;
         try
         {
             var alert = await server.ReceiveAsync(IdOf(request));
+            Assert.True(alert.Alert is not null,
+                $"Expected the N41 DCC Alert, got a {alert.BodyKind} (decommissioned {(executeAt - decommissioned).TotalSeconds:0.0} s before the execution time)");
             Assert.Equal("N41", alert.Alert!.Code.Code);
             Assert.Equal(ResponseCode.E5, alert.ResponseCode);
             Assert.Equal(IdOf(request).ToString(), Sr(alert, "CommandRequestID"));

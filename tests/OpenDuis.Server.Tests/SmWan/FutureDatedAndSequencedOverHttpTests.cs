@@ -20,7 +20,8 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
     [Fact]
     public async Task A_Future_Dated_DSP_request_is_held_until_its_execution_time_then_answered_I0()
     {
-        var executeAt = DateTimeOffset.UtcNow.AddSeconds(2);
+        // Four seconds ahead, so that a second after its I99 it is still held on a machine busy with other test runs.
+        var executeAt = DateTimeOffset.UtcNow.AddSeconds(4);
         var request = Request(Read, executeAt: executeAt);
         Assert.Equal(ResponseCode.I99, (await server.SendAsync(request)).ResponseCode);
         await Task.Delay(TimeSpan.FromMilliseconds(1000), TestContext.Current.CancellationToken);
@@ -36,7 +37,8 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
         await server.SetFaultAsync(DemoEnvironment.Esme, "unreachable");
         try
         {
-            var request = Request(Read, executeAt: DateTimeOffset.UtcNow.AddSeconds(1));
+            // Still in the future when accepted, on a busy machine too.
+            var request = Request(Read, executeAt: DateTimeOffset.UtcNow.AddSeconds(3));
             Assert.Equal(ResponseCode.I99, (await server.SendAsync(request)).ResponseCode);
             var alert = await server.ReceiveAsync(IdOf(request));
             Assert.Equal(ResponseCode.E31, alert.ResponseCode);
@@ -69,7 +71,9 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
     [Fact]
     public async Task Cancelling_a_held_Future_Dated_DSP_request_stops_it_and_a_cancel_with_nothing_to_cancel_is_E52()
     {
-        var held = Request(Read, executeAt: DateTimeOffset.UtcNow.AddSeconds(2));
+        // Five seconds ahead: the cancel must reach it while it is held, after two other requests, on a busy machine too.
+        var executeAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        var held = Request(Read, executeAt: executeAt);
         Assert.Equal(ResponseCode.I99, (await server.SendAsync(held)).ResponseCode);
 
         var cancel = Request(Read, executeAt: SmWanExecution.CancelExecutionDateTime);
@@ -79,7 +83,8 @@ public sealed class FutureDatedAndSequencedOverHttpTests(SmWanServer server)
         Assert.Equal(ResponseCode.E52, refused.ResponseCode);
         Assert.Equal(ResponseBodyKind.ResponseMessage, refused.BodyKind);
 
-        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        var pastItsTime = executeAt + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow;
+        if (pastItsTime > TimeSpan.Zero) await Task.Delay(pastItsTime, TestContext.Current.CancellationToken);
         Assert.Null(server.FirstDeliveryOf(IdOf(held)));
     }
 
