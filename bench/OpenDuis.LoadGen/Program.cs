@@ -43,7 +43,13 @@ using OpenDuis.Storage;
 // per request is read from its statistics (bench/nodes.sh runs all of this). What the nodes allocate per request is read
 // from their /metrics (openduis_process_allocated_bytes) when each --url is one node over plain HTTP.
 
-var settings = LoadSettings.Parse(args);
+LoadSettings settings;
+try { settings = LoadSettings.Parse(args); }
+catch (Exception e) when (e is ArgumentException or FormatException or DirectoryNotFoundException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
 var running = settings.Urls.Count > 0;
 var data = running ? DataFolder.Resolve(settings.Data) : new DataFolder(Directory.CreateTempSubdirectory("openduis-loadgen-").FullName);
 var clock = TimeProvider.System;
@@ -220,7 +226,7 @@ static string? CodeOf(ReadOnlySpan<byte> answer)
 }
 
 // The closed loop over plain HTTP: each client a thread of its own with its kept-alive connections (RawHttpConnection).
-var raw = settings.Client == "raw" && profile == ConnectionProfile.Dev && settings.Rate is null;
+var raw = !settings.UseHttpClient && profile == ConnectionProfile.Dev && settings.Rate is null;
 var rawClients = new RawClient?[settings.Concurrency];
 var next = -1;
 (long Ticks, string Code) SendRaw(RawClient client, int i)
@@ -433,7 +439,7 @@ if (!running) try { Directory.Delete(data.Path, true); } catch (IOException) { }
 return 0;
 
 internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int Warmup, TimeSpan MaxDuration, int Concurrency, string Templates, bool Network, string Endpoint, bool Console, bool Watch,
-    LogLevel LogLevel, int? Rate, string Client)
+    LogLevel LogLevel, int? Rate, bool UseHttpClient)
 {
     /// <summary>Running OpenDUIS nodes (or their balancer) to drive instead of an in-process server.</summary>
     public IReadOnlyList<Uri> Urls { get; init; } = [];
@@ -471,7 +477,7 @@ internal sealed record LoadSettings(ConnectionProfile Profile, int Requests, int
             args.Contains("--watch"),
             Enum.Parse<LogLevel>(Value("--log-level") ?? "Warning", ignoreCase: true),
             Value("--rate") is { } rate ? Math.Clamp(int.Parse(rate, CultureInfo.InvariantCulture), 1, 100_000) : null,
-            Value("--client") is null or "raw" ? "raw" : Value("--client") == "httpclient" ? "httpclient" : throw new ArgumentException("--client raw|httpclient."))
+            Value("--client") switch { null or "raw" => false, "httpclient" => true, _ => throw new ArgumentException("--client raw|httpclient.") })
         {
             Urls = urls,
             Data = Value("--data"),
